@@ -1,0 +1,50 @@
+# The one entry point: `make run` starts everything embedded, `make test` checks everything.
+PYTHON ?= python3
+PORT ?= 8080
+PROTO_FILES := $(shell find proto -name '*.proto')
+
+.PHONY: install run test unit integration lint proto proto-check bench test-servers docs clean
+
+.cache/installed: pyproject.toml
+	$(PYTHON) -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	@mkdir -p .cache && touch $@
+
+install: .cache/installed
+
+run: install
+	$(PYTHON) -m shouwang.cli up --port $(PORT)
+
+# Generated protobuf/gRPC code is committed (readers see the contracts' Python shape, the package
+# installs without grpcio-tools); proto-check fails when it is stale.
+proto: install
+	$(PYTHON) -m grpc_tools.protoc -I proto --python_out=. --pyi_out=. --grpc_python_out=. $(PROTO_FILES)
+	@for d in $$(find shouwang -path '*/v1' -type d); do touch $$d/__init__.py $$(dirname $$d)/__init__.py; done
+
+proto-check: proto
+	@git add -N shouwang && git diff --exit-code --stat -- 'shouwang/*/v1' 'shouwang/*/__init__.py' || \
+	  (echo "generated code is stale: run 'make proto' and commit" && exit 1)
+
+lint: install
+	$(PYTHON) -m ruff check .
+	$(PYTHON) -m ruff format --check .
+
+docs: install
+	$(PYTHON) -m shouwang.cli config-docs > docs/configuration.md
+
+test-servers:
+	scripts/build-test-servers
+
+test: install proto-check lint test-servers
+	$(PYTHON) -m pytest -q
+
+unit: install
+	$(PYTHON) -m pytest -q -m "not integration"
+
+integration: install test-servers
+	$(PYTHON) -m pytest -q -m integration
+
+bench: install test-servers
+	$(PYTHON) -m bench
+
+clean:
+	rm -rf .cache .shouwang

@@ -1,0 +1,1 @@
+"""Gateway: the HTTP API for the apps and the console; it owns no domain data."""

@@ -1,0 +1,39 @@
+"""Cluster mode: ``python -m services.gateway``, the HTTP API in front of the gRPC services."""
+
+import logging
+import sys
+
+from services.gateway import bootstrap
+from services.gateway.clients import Clients
+from services.gateway.settings import GatewaySettings
+from shouwang.http import WsgiServer
+from shouwang.logging import configure_logging
+from shouwang.metrics import Readiness
+from shouwang.runtime import cluster_adapters, settings_or_exit, wait_for_shutdown_signal
+
+
+def main() -> int:
+    settings = settings_or_exit(GatewaySettings)
+    configure_logging("gateway", settings.log_level)
+    adapters = cluster_adapters(settings, client_id="gateway")
+    readiness = Readiness()
+    readiness.add_check("store", adapters.store.ping)
+    clients = Clients.connect(identity_addr=settings.identity_addr,
+                              points_addr=settings.points_addr, timeout_s=settings.rpc_timeout_s)
+    gateway = bootstrap.build(adapters, clients=clients, readiness=readiness,
+                              max_body_bytes=settings.max_body_bytes)
+    server = WsgiServer(gateway.app, host=settings.bind_host, port=settings.http_port,
+                        threads=settings.http_threads)
+    server.start()
+    readiness.mark_serving()
+    logging.getLogger(__name__).info("serving", extra={"http_port": server.port})
+    wait_for_shutdown_signal()
+    readiness.mark_stopping()
+    server.stop(settings.shutdown_grace_s)
+    gateway.close()
+    adapters.close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

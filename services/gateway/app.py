@@ -1,0 +1,28 @@
+"""The gateway's Flask app factory: ``create_app`` wires routes to a ``GatewayContext``."""
+
+from __future__ import annotations
+
+from flask import Flask, Response, jsonify
+
+from services.gateway import openapi
+from services.gateway.context import GatewayContext
+from services.gateway.routes import identity, points
+from shouwang.http import install_platform, ops_blueprint
+from shouwang.metrics import Readiness
+
+API_PREFIX = "/api/v1"
+
+
+def create_app(context: GatewayContext, *, readiness: Readiness, max_body_bytes: int) -> Flask:
+    app = Flask("shouwang.gateway")
+    app.json.ensure_ascii = False  # type: ignore[attr-defined]  # names are Chinese
+    install_platform(app, max_body_bytes=max_body_bytes)
+    app.register_blueprint(ops_blueprint(readiness))
+    app.register_blueprint(identity.blueprint(context), url_prefix=API_PREFIX)
+    app.register_blueprint(points.blueprint(context), url_prefix=API_PREFIX)
+
+    @app.get(f"{API_PREFIX}/openapi.json")
+    def openapi_document() -> Response:
+        return jsonify(openapi.document())
+
+    return app

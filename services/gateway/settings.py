@@ -1,0 +1,18 @@
+"""The gateway's configuration."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from shouwang.config import PlatformSettings, setting
+
+
+@dataclass(frozen=True, kw_only=True)
+class GatewaySettings(PlatformSettings):
+    http_port: int = setting("HTTP_PORT", 8080, doc="Port of the HTTP API (gateway only).")
+    identity_addr: str = setting("IDENTITY_ADDR", doc="host:port of the identity gRPC service.")
+    points_addr: str = setting("POINTS_ADDR", doc="host:port of the points gRPC service.")
+    max_body_bytes: int = setting(
+        "MAX_BODY_BYTES", 11 * 1024 * 1024, doc="Largest request body accepted (413 beyond)."
+    )
+    http_threads: int = setting("HTTP_THREADS", 32, doc="Worker threads of the HTTP server.")

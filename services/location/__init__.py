@@ -1,0 +1,1 @@
+"""Location: fix ingestion, the live index of on-duty members, presence, geofences and tracks."""

@@ -1,0 +1,1 @@
+"""Points: members' accounts and, later, the append-only ledger, boards and redemptions."""

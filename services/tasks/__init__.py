@@ -1,0 +1,1 @@
+"""Tasks: dispatch to the nearest members in waves, atomic claims, arrival, evidence; tips."""

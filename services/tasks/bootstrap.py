@@ -1,0 +1,21 @@
+"""Composition root of the tasks service. Its API arrives with its own issue; until then it boots,
+reports health and serves metrics like every other service."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from shouwang.rpc import ServiceBinding
+from shouwang.runtime import Adapters
+
+
+@dataclass
+class TasksService:
+    bindings: list[ServiceBinding] = field(default_factory=list)
+
+    def close(self) -> None:
+        pass
+
+
+def build(adapters: Adapters) -> TasksService:
+    return TasksService()

@@ -1,0 +1,96 @@
+"""``shouwang up``: every service, the gateway and the embedded adapters in one process.
+
+The services talk exactly as in the cluster (gRPC over loopback, events through the bus); only
+the adapters differ, so what runs here is what runs on Kubernetes.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from services.gateway import bootstrap as gateway_bootstrap
+from services.gateway.clients import Clients
+from services.identity import bootstrap as identity_bootstrap
+from services.identity.settings import IdentityKeys
+from services.location import bootstrap as location_bootstrap
+from services.points import bootstrap as points_bootstrap
+from services.tasks import bootstrap as tasks_bootstrap
+from shouwang.http import WsgiServer
+from shouwang.logging import configure_logging
+from shouwang.metrics import Readiness
+from shouwang.rpc import GrpcServer
+from shouwang.runtime import Adapters, Service, embedded_adapters, wait_for_shutdown_signal
+
+log = logging.getLogger(__name__)
+
+MAX_BODY_BYTES = 11 * 1024 * 1024  # 10 MiB photos plus multipart framing
+
+
+@dataclass
+class AllInOne:
+    adapters: Adapters
+    services: list[Service]
+    grpc_server: GrpcServer
+    gateway: gateway_bootstrap.Gateway
+    http: WsgiServer
+    readiness: Readiness
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.http.port}/"
+
+    def stop(self) -> None:
+        self.readiness.mark_stopping()
+        self.http.stop()
+        self.grpc_server.stop(grace_s=5)
+        self.gateway.close()
+        for service in self.services:
+            service.close()
+        self.adapters.close()
+
+
+def start(*, port: int, data_dir: Path, host: str = "127.0.0.1") -> AllInOne:
+    """Build and start everything; returns once the HTTP API is ready."""
+    adapters = embedded_adapters(data_dir)
+    readiness = Readiness()
+    readiness.add_check("store", adapters.store.ping)
+    services: list[Service] = [
+        identity_bootstrap.build(
+            adapters,
+            keys=IdentityKeys.generated_in(data_dir),
+            admin_phone=os.environ.get("SHOUWANG_ADMIN_PHONE", ""),
+            admin_password=os.environ.get("SHOUWANG_ADMIN_PASSWORD", ""),
+        ),
+        location_bootstrap.build(adapters),
+        tasks_bootstrap.build(adapters),
+        points_bootstrap.build(adapters),
+    ]
+    grpc_server = GrpcServer([b for service in services for b in service.bindings])
+    grpc_server.start()
+    clients = Clients.connect(
+        identity_addr=grpc_server.address, points_addr=grpc_server.address, timeout_s=5.0
+    )
+    gateway = gateway_bootstrap.build(
+        adapters, clients=clients, readiness=readiness, max_body_bytes=MAX_BODY_BYTES
+    )
+    http = WsgiServer(gateway.app, host=host, port=port, threads=32)
+    adapters.bus.start()
+    http.start()
+    readiness.mark_serving()
+    return AllInOne(adapters, services, grpc_server, gateway, http, readiness)
+
+
+def up(*, port: int, data_dir: Path, demo: bool) -> int:
+    configure_logging("shouwang", os.environ.get("LOG_LEVEL", "INFO"))
+    running = start(port=port, data_dir=data_dir)
+    if demo:
+        log.info("the demo simulation is not built yet; serving the API only")
+    print(f"Shouwang is ready at {running.url} (data in {data_dir})", flush=True)
+    wait_for_shutdown_signal()
+    print("Shutting down...", file=sys.stderr, flush=True)
+    running.stop()
+    return 0

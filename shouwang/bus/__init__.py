@@ -1,0 +1,70 @@
+"""The event-bus port: publish CloudEvents to topics, consume them in groups, at least once.
+
+Guarantees every adapter gives (checked by ``tests/contract/test_bus_contract.py``):
+- ``publish`` returns only once the events are durable; events with the same key (the event's
+  subject) are delivered to a group in the order they were published;
+- each consumer group receives every event; a group's progress is committed only after its handler
+  returned, so a handler that raised or a process that died sees the event again;
+- a handler that keeps failing is retried a bounded number of times, then the message goes to the
+  dead-letter topic ``<topic>.dlq`` and the group moves on; a message that cannot be parsed goes
+  there at once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+from google.protobuf.message import Message
+
+from shouwang.events import Event
+
+Handler = Callable[[Event], None]
+
+DLQ_SUFFIX = ".dlq"
+
+
+def dead_letter_topic(topic: str) -> str:
+    return topic + DLQ_SUFFIX
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """How often a failing handler is retried before its message is dead-lettered."""
+
+    max_attempts: int = 5
+    first_backoff_s: float = 0.05
+    max_backoff_s: float = 2.0
+
+    def backoff(self, attempt: int) -> float:
+        return min(self.max_backoff_s, self.first_backoff_s * (2 ** (attempt - 1)))
+
+
+class EventBus(Protocol):
+    def publish(self, topic: str, events: Sequence[Event]) -> None:
+        """Append events to a topic; durable when this returns."""
+        ...
+
+    def subscribe(
+        self,
+        topic: str,
+        *,
+        group: str,
+        handler: Handler,
+        payload_types: Mapping[str, type[Message]],
+    ) -> None:
+        """Deliver the topic's events to ``handler`` as consumer group ``group`` once started.
+
+        ``payload_types`` maps each CloudEvent type the consumer understands to its protobuf
+        message; a type outside it is skipped (committed) so producers may add new types.
+        """
+        ...
+
+    def start(self) -> None:
+        """Start consuming for every subscription."""
+        ...
+
+    def close(self) -> None:
+        """Stop consuming (finishing the event in hand), commit, flush; idempotent."""
+        ...

@@ -1,0 +1,233 @@
+"""Flask pieces every HTTP-facing process uses: problem+json (RFC 9457) for every error, request
+ids, size limits, JSON body parsing, ``Idempotency-Key`` replay and the ops endpoints."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import threading
+import time
+from collections.abc import Callable
+from typing import Any
+
+from flask import Blueprint, Flask, Response, g, request
+from prometheus_client import Counter, Histogram
+from werkzeug.exceptions import HTTPException
+
+from shouwang.clock import Clock, to_millis
+from shouwang.errors import Conflict, DomainError, FieldError, InvalidArgument, Malformed
+from shouwang.ids import new_id
+from shouwang.logging import request_id_var
+from shouwang.metrics import Readiness, metrics_payload
+from shouwang.store import Collection, DuplicateKey
+
+log = logging.getLogger(__name__)
+
+PROBLEM_JSON = "application/problem+json"
+PROBLEM_TYPE_BASE = "https://shouwang.dev/problems/"
+
+HTTP_REQUESTS = Counter(
+    "shouwang_http_requests_total", "HTTP requests served.", ["method", "route", "status"]
+)
+HTTP_SECONDS = Histogram(
+    "shouwang_http_request_seconds",
+    "Time to serve an HTTP request.",
+    ["method", "route"],
+    buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5),
+)
+
+
+def problem(
+    status: int,
+    title: str,
+    detail: str = "",
+    *,
+    errors: list[FieldError] | None = None,
+    headers: dict[str, str] | None = None,
+) -> Response:
+    body: dict[str, Any] = {
+        "type": PROBLEM_TYPE_BASE + title.lower().replace(" ", "-"),
+        "title": title,
+        "status": status,
+        "detail": detail or title,
+    }
+    if errors:
+        body["errors"] = [{"field": e.field, "message": e.message} for e in errors]
+    request_id = getattr(g, "request_id", None)
+    if request_id:
+        body["request_id"] = request_id
+    response = Response(json.dumps(body, ensure_ascii=False), status=status, mimetype=PROBLEM_JSON)
+    for name, value in (headers or {}).items():
+        response.headers[name] = value
+    return response
+
+
+def install_platform(app: Flask, *, max_body_bytes: int) -> None:
+    """Problem handlers, request ids, metrics and the size limit, for any Flask app."""
+    app.config["MAX_CONTENT_LENGTH"] = max_body_bytes
+
+    @app.before_request
+    def _start() -> None:
+        incoming = request.headers.get("X-Request-Id", "")
+        g.request_id = incoming if 0 < len(incoming) <= 64 and incoming.isprintable() else new_id()
+        g.request_id_token = request_id_var.set(g.request_id)
+        g.started = time.perf_counter()
+
+    @app.after_request
+    def _finish(response: Response) -> Response:
+        response.headers["X-Request-Id"] = getattr(g, "request_id", "")
+        route = request.url_rule.rule if request.url_rule else "unmatched"
+        HTTP_REQUESTS.labels(request.method, route, str(response.status_code)).inc()
+        if hasattr(g, "started"):
+            HTTP_SECONDS.labels(request.method, route).observe(time.perf_counter() - g.started)
+        return response
+
+    @app.teardown_request
+    def _forget(_: BaseException | None) -> None:
+        token = g.pop("request_id_token", None)
+        if token is not None:
+            request_id_var.reset(token)
+
+    @app.errorhandler(DomainError)
+    def _domain_error(error: DomainError) -> Response:
+        headers = {"Retry-After": str(error.retry_after_s)} if error.retry_after_s else None
+        return problem(error.http_status, error.title, error.detail, errors=error.errors,
+                       headers=headers)
+
+    @app.errorhandler(HTTPException)
+    def _http_error(error: HTTPException) -> Response:
+        status = error.code or 500
+        detail = error.description or ""
+        if status == 413:
+            detail = f"the request body is larger than {max_body_bytes} bytes"
+        response = problem(status, error.name, detail)
+        if status == 405 and error.valid_methods:  # type: ignore[attr-defined]
+            response.headers["Allow"] = ", ".join(error.valid_methods)  # type: ignore[attr-defined]
+        return response
+
+    @app.errorhandler(Exception)
+    def _unexpected(error: Exception) -> Response:
+        log.exception("unhandled error", extra={"path": request.path})
+        return problem(500, "Internal Server Error", "an unexpected error occurred")
+
+
+def ops_blueprint(readiness: Readiness) -> Blueprint:
+    """/healthz (alive), /readyz (ready for traffic) and /metrics (Prometheus)."""
+    ops = Blueprint("ops", __name__)
+
+    @ops.get("/healthz")
+    def healthz() -> Response:
+        return Response('{"status": "ok"}', mimetype="application/json")
+
+    @ops.get("/readyz")
+    def readyz() -> Response:
+        ready, checks = readiness.report()
+        return Response(json.dumps({"ready": ready, "checks": checks}),
+                        status=200 if ready else 503, mimetype="application/json")
+
+    @ops.get("/metrics")
+    def metrics() -> Response:
+        payload, content_type = metrics_payload()
+        return Response(payload, content_type=content_type)
+
+    return ops
+
+
+def json_body() -> dict[str, Any]:
+    """The request's JSON object, or a 415 / 400 problem."""
+    if not request.is_json:
+        raise UnsupportedMediaType(detail="send the body as application/json")
+    try:
+        body = json.loads(request.get_data(cache=True) or b"null")
+    except (ValueError, UnicodeDecodeError):
+        raise Malformed(detail="the body is not valid JSON") from None
+    if not isinstance(body, dict):
+        raise Malformed(detail="the body must be a JSON object")
+    return body
+
+
+class UnsupportedMediaType(DomainError):
+    http_status = 415
+    title = "Unsupported Media Type"
+
+
+class IdempotencyKeys:
+    """Replays the first response to a retried creating POST with the same ``Idempotency-Key``.
+
+    The first request claims the key with a unique insert, so two concurrent retries cannot both
+    create; a retry that arrives while the first is still running gets 409. Reusing a key for a
+    different request body is a client bug and gets 422.
+    """
+
+    def __init__(self, collection: Collection, clock: Clock) -> None:
+        self.collection = collection
+        self.clock = clock
+
+    def ensure_indexes(self) -> None:
+        self.collection.create_index([("created_at", 1)])
+
+    def run(self, *, caller: str, key: str, view: Callable[[], Response]) -> Response:
+        if not 1 <= len(key) <= 200:
+            raise Malformed(detail="Idempotency-Key must be 1 to 200 characters")
+        slot = hashlib.sha256(f"{caller}\x00{request.method}\x00{request.path}\x00{key}".encode())
+        slot_id = slot.hexdigest()
+        fingerprint = hashlib.sha256(request.get_data(cache=True)).hexdigest()
+        try:
+            self.collection.insert(
+                {"_id": slot_id, "fingerprint": fingerprint, "state": "running",
+                 "created_at": to_millis(self.clock.now())}
+            )
+        except DuplicateKey:
+            return self._replay(slot_id, fingerprint)
+        try:
+            response = view()
+        except Exception:
+            self.collection.delete(slot_id)  # the request failed: let the client retry it
+            raise
+        if response.status_code >= 500:
+            self.collection.delete(slot_id)
+            return response
+        self.collection.find_one_and_update(
+            {"_id": slot_id},
+            {"$set": {"state": "done", "status": response.status_code,
+                      "body": response.get_data(as_text=True),
+                      "content_type": response.content_type}},
+        )
+        return response
+
+    def _replay(self, slot_id: str, fingerprint: str) -> Response:
+        first = self.collection.get(slot_id)
+        if first is None or first["state"] != "done":
+            raise Conflict(detail="a request with this Idempotency-Key is still in progress")
+        if first["fingerprint"] != fingerprint:
+            raise InvalidArgument(
+                detail="this Idempotency-Key was used for a different request body",
+                errors=[FieldError("Idempotency-Key", "reused with a different body")],
+            )
+        response = Response(first["body"], status=first["status"], content_type=first["content_type"])
+        response.headers["Idempotent-Replayed"] = "true"
+        return response
+
+
+class WsgiServer:
+    """waitress in a background thread: a production WSGI server with a clean ``stop()``."""
+
+    def __init__(self, app: Callable, *, host: str, port: int, threads: int) -> None:
+        from waitress import create_server
+
+        self._server = create_server(app, host=host, port=port, threads=threads,
+                                     ident="shouwang", clear_untrusted_proxy_headers=True)
+        self._thread = threading.Thread(target=self._server.run, daemon=True, name="http")
+
+    @property
+    def port(self) -> int:
+        return self._server.effective_port  # type: ignore[union-attr]
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self, grace_s: float = 5.0) -> None:
+        self._server.close()
+        self._server.task_dispatcher.shutdown(cancel_pending=False, timeout=grace_s)
+        self._thread.join(grace_s)

@@ -1,0 +1,108 @@
+"""Health, readiness and Prometheus metrics for every process.
+
+gRPC services serve them on their own small HTTP port (``OPS_PORT``); the gateway mounts the same
+endpoints in its Flask app. Readiness runs the process's checks (store reachable, consumers
+started, ...) so Kubernetes sends no traffic to a replica that is still rebuilding its state.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+from collections.abc import Callable, Iterable
+from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
+from socketserver import ThreadingMixIn
+
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+
+log = logging.getLogger(__name__)
+
+Check = Callable[[], None]  # raises when not ready
+
+
+class Readiness:
+    """Named readiness checks plus a switch flipped when the process starts or stops serving."""
+
+    def __init__(self) -> None:
+        self._checks: dict[str, Check] = {}
+        self._serving = threading.Event()
+
+    def add_check(self, name: str, check: Check) -> None:
+        self._checks[name] = check
+
+    def mark_serving(self) -> None:
+        self._serving.set()
+
+    def mark_stopping(self) -> None:
+        self._serving.clear()
+
+    @property
+    def serving(self) -> bool:
+        return self._serving.is_set()
+
+    def report(self) -> tuple[bool, dict[str, str]]:
+        results = {"serving": "ok" if self.serving else "not serving"}
+        for name, check in self._checks.items():
+            try:
+                check()
+                results[name] = "ok"
+            except Exception as error:  # a check may fail in any way; report, don't crash
+                results[name] = f"failing: {type(error).__name__}"
+        return all(v == "ok" for v in results.values()), results
+
+
+def metrics_payload() -> tuple[bytes, str]:
+    return generate_latest(), CONTENT_TYPE_LATEST
+
+
+class _QuietHandler(WSGIRequestHandler):
+    def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - stdlib signature
+        pass
+
+
+class _ThreadingWSGIServer(ThreadingMixIn, WSGIServer):
+    daemon_threads = True
+
+
+class OpsServer:
+    """A tiny threaded HTTP server for /healthz, /readyz and /metrics."""
+
+    def __init__(self, readiness: Readiness, *, host: str, port: int) -> None:
+        self.readiness = readiness
+        self._server = make_server(
+            host, port, self._app, server_class=_ThreadingWSGIServer, handler_class=_QuietHandler
+        )
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True,
+                                        name="ops-http")
+
+    @property
+    def port(self) -> int:
+        return self._server.server_port
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+    def _app(self, environ: dict, start_response: Callable) -> Iterable[bytes]:
+        path = environ.get("PATH_INFO", "")
+        if path == "/healthz":
+            return _respond(start_response, 200, "application/json", b'{"status": "ok"}')
+        if path == "/readyz":
+            ready, results = self.readiness.report()
+            body = json.dumps({"ready": ready, "checks": results}).encode()
+            return _respond(start_response, 200 if ready else 503, "application/json", body)
+        if path == "/metrics":
+            payload, content_type = metrics_payload()
+            return _respond(start_response, 200, content_type, payload)
+        return _respond(start_response, 404, "application/json", b'{"status": 404}')
+
+
+def _respond(start_response: Callable, status: int, content_type: str, body: bytes) -> list[bytes]:
+    reason = {200: "OK", 404: "Not Found", 503: "Service Unavailable"}[status]
+    start_response(f"{status} {reason}", [("Content-Type", content_type),
+                                          ("Content-Length", str(len(body)))])
+    return [body]

@@ -1,0 +1,117 @@
+"""Service defaults: the adapters of each mode and the process lifecycle, so every service's
+``__main__`` is a dozen lines and every process starts, reports and stops the same way.
+"""
+
+from __future__ import annotations
+
+import logging
+import signal
+import sys
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Protocol, TypeVar
+
+from shouwang.bus import EventBus
+from shouwang.clock import Clock, SystemClock
+from shouwang.config import ConfigError, PlatformSettings, load
+from shouwang.logging import configure_logging
+from shouwang.metrics import OpsServer, Readiness
+from shouwang.rpc import GrpcServer, ServiceBinding
+from shouwang.store import BlobStore, DocumentStore
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Adapters:
+    """The only things that differ between embedded and cluster mode."""
+
+    bus: EventBus
+    store: DocumentStore
+    blobs: BlobStore
+    clock: Clock = field(default_factory=SystemClock)
+
+    def close(self) -> None:
+        self.bus.close()
+        self.store.close()
+
+
+def cluster_adapters(settings: PlatformSettings, *, client_id: str) -> Adapters:
+    from shouwang.bus.kafka import KafkaEventBus
+    from shouwang.store.blobs import GridFSBlobStore
+    from shouwang.store.mongo import MongoDocumentStore
+
+    return Adapters(
+        bus=KafkaEventBus(settings.kafka_bootstrap_servers, client_id=client_id),
+        store=MongoDocumentStore(settings.mongodb_uri, settings.mongodb_database),
+        blobs=GridFSBlobStore(settings.mongodb_uri, settings.mongodb_database),
+    )
+
+
+def embedded_adapters(data_dir: Path) -> Adapters:
+    from shouwang.bus.embedded import SqliteEventBus
+    from shouwang.store.blobs import LocalBlobStore
+    from shouwang.store.embedded import SqliteDocumentStore
+
+    data_dir.mkdir(parents=True, exist_ok=True)
+    return Adapters(
+        bus=SqliteEventBus(data_dir / "events.sqlite3"),
+        store=SqliteDocumentStore(data_dir / "documents.sqlite3"),
+        blobs=LocalBlobStore(data_dir / "media"),
+    )
+
+
+class Service(Protocol):
+    """What a service's ``bootstrap.build()`` returns."""
+
+    bindings: Sequence[ServiceBinding]
+
+    def close(self) -> None: ...
+
+
+T = TypeVar("T")
+
+
+def settings_or_exit(cls: type[T]) -> T:
+    """Load settings; on a bad environment print what is wrong and exit 2 (no traceback)."""
+    try:
+        return load(cls)
+    except ConfigError as error:
+        print(f"configuration error: {error}", file=sys.stderr)
+        raise SystemExit(2) from None
+
+
+def wait_for_shutdown_signal() -> None:
+    """Block the main thread until SIGTERM or SIGINT."""
+    stop = threading.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: stop.set())
+    stop.wait()
+
+
+def serve_cluster(
+    name: str, settings: PlatformSettings, build: Callable[[Adapters], Service]
+) -> int:
+    """Run one service alone against Kafka and MongoDB until SIGTERM; returns the exit code."""
+    configure_logging(name, settings.log_level)
+    adapters = cluster_adapters(settings, client_id=name)
+    readiness = Readiness()
+    readiness.add_check("store", adapters.store.ping)
+    service = build(adapters)
+    grpc_server = GrpcServer(service.bindings, host=settings.bind_host, port=settings.grpc_port)
+    ops = OpsServer(readiness, host=settings.bind_host, port=settings.ops_port)
+    ops.start()
+    adapters.bus.start()
+    grpc_server.start()
+    readiness.mark_serving()
+    log.info("serving", extra={"grpc_port": grpc_server.port, "ops_port": ops.port})
+    wait_for_shutdown_signal()
+    log.info("shutting down")
+    readiness.mark_stopping()
+    grpc_server.stop(settings.shutdown_grace_s)
+    service.close()
+    adapters.close()
+    ops.stop()
+    return 0

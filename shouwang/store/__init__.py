@@ -1,0 +1,116 @@
+"""The document-store port: a deliberately narrow slice of MongoDB that an embedded SQLite adapter
+can honour exactly (see ``tests/contract/test_store_contract.py``, run against both adapters).
+
+Documents are JSON values (str, int, float, bool, None, list, dict) with a string ``_id``; times are
+stored as epoch milliseconds (``shouwang.clock.to_millis``) so range queries behave the same
+everywhere. Nothing here needs multi-document transactions, change streams, TTL or geospatial
+indexes, which FerretDB 1.x lacks.
+
+Filters: field equality (dotted paths; an array field matches when any element is equal),
+``$eq $ne $gt $gte $lt $lte $in $nin $exists``, and top-level ``$and`` / ``$or``.
+Updates: ``$set $unset $inc $push $pull $addToSet $setOnInsert`` (``$push`` accepts ``$each``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+Document = dict[str, Any]
+Filter = Mapping[str, Any]
+Update = Mapping[str, Any]
+SortSpec = Sequence[tuple[str, int]]  # (field, 1 ascending | -1 descending)
+ASCENDING, DESCENDING = 1, -1
+
+
+class DuplicateKey(Exception):
+    """An insert or update would break a unique index. Carries the index name, never the value."""
+
+    def __init__(self, index: str) -> None:
+        super().__init__(f"duplicate key for unique index {index}")
+        self.index = index
+
+
+class UnsupportedQuery(ValueError):
+    """A filter or update outside the port's slice: a programming error, caught by tests."""
+
+
+class Collection(Protocol):
+    name: str
+
+    def create_index(self, keys: SortSpec, *, unique: bool = False, name: str | None = None) -> str:
+        """Create the index if absent (idempotent) and return its name."""
+        ...
+
+    def insert(self, document: Document) -> None:
+        """Insert one document with a string ``_id``; ``DuplicateKey`` if any unique index clashes."""
+        ...
+
+    def insert_many(self, documents: Sequence[Document]) -> None:
+        """Insert in order; stops at the first ``DuplicateKey`` (those before it stay inserted)."""
+        ...
+
+    def get(self, document_id: str) -> Document | None: ...
+
+    def find_one(self, query: Filter, *, sort: SortSpec = ()) -> Document | None: ...
+
+    def find(
+        self, query: Filter | None = None, *, sort: SortSpec = (), limit: int = 0, skip: int = 0
+    ) -> list[Document]: ...
+
+    def find_one_and_update(
+        self,
+        query: Filter,
+        update: Update,
+        *,
+        sort: SortSpec = (),
+        upsert: bool = False,
+        return_new: bool = True,
+    ) -> Document | None:
+        """Atomically update the first document matching ``query`` (after ``sort``).
+
+        Returns the document after (``return_new``) or before the update, or ``None`` when nothing
+        matched and ``upsert`` is false. With ``upsert`` a missing document is created from the
+        query's equality fields plus the update. ``DuplicateKey`` when a unique index would clash.
+        """
+        ...
+
+    def update_many(self, query: Filter, update: Update) -> int:
+        """Update every matching document; returns how many matched."""
+        ...
+
+    def delete(self, document_id: str) -> bool: ...
+
+    def delete_many(self, query: Filter) -> int: ...
+
+    def count(self, query: Filter | None = None) -> int: ...
+
+
+class DocumentStore(Protocol):
+    def collection(self, name: str) -> Collection: ...
+
+    def ping(self) -> None:
+        """Raise if the store cannot be reached."""
+        ...
+
+    def close(self) -> None: ...
+
+
+@dataclass(frozen=True)
+class Blob:
+    data: bytes
+    content_type: str
+    metadata: dict[str, str] = field(default_factory=dict)
+
+
+class BlobStore(Protocol):
+    """Media bytes (photos as evidence): GridFS in the cluster, files under --data embedded."""
+
+    def put(self, data: bytes, *, content_type: str, metadata: Mapping[str, str]) -> str:
+        """Store the bytes; returns the new blob id."""
+        ...
+
+    def get(self, blob_id: str) -> Blob | None: ...
+
+    def delete(self, blob_id: str) -> bool: ...
