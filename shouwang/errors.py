@@ -99,6 +99,8 @@ _BY_GRPC_CODE: dict[grpc.StatusCode, type[DomainError]] = {
 # INVALID_ARGUMENT is shared by 400 and 422; the detail payload says which.
 _BY_NAME: dict[str, type[DomainError]] = {cls.__name__: cls for cls in DomainError.__subclasses__()}
 _BY_GRPC_CODE[grpc.StatusCode.DEADLINE_EXCEEDED] = Unavailable
+_BY_GRPC_CODE[grpc.StatusCode.INTERNAL] = DomainError
+_BY_GRPC_CODE[grpc.StatusCode.UNKNOWN] = DomainError
 
 
 def to_grpc_details(error: DomainError) -> str:

@@ -16,50 +16,58 @@ from typing import Any
 from google.protobuf import descriptor_pool, message_factory
 
 from shouwang.bus import EventBus
-from shouwang.clock import from_millis, to_millis
+from shouwang.clock import Clock, from_millis, to_millis
 from shouwang.events import Event
 from shouwang.store import Collection, Document
 
 log = logging.getLogger(__name__)
 
+# Staged events live in a sub-document keyed by event id, so one can be removed by path
+# ($unset) without comparing whole sub-documents; the count makes "has pending" a simple filter.
 OUTBOX = "_outbox"
-OUTBOX_COUNT = "_outbox_count"  # a number, because "non-empty array" filters differ per store
+OUTBOX_COUNT = "_outbox_count"
+RECOVERY_AGE_S = 5.0  # younger events are still being flushed by the request that staged them
 
 
 def stage(topic: str, events: Sequence[Event]) -> dict[str, Any]:
     """Fields to merge into the document being written, holding ``events`` until published."""
-    return {OUTBOX: [_entry(topic, event) for event in events], OUTBOX_COUNT: len(events)}
+    return {OUTBOX: {event.id: _entry(topic, event) for event in events}, OUTBOX_COUNT: len(events)}
 
 
 def stage_update(topic: str, events: Sequence[Event]) -> dict[str, Any]:
     """Update operators that add ``events`` to an existing document's outbox."""
     return {
-        "$push": {OUTBOX: {"$each": [_entry(topic, event) for event in events]}},
+        "$set": {f"{OUTBOX}.{event.id}": _entry(topic, event) for event in events},
         "$inc": {OUTBOX_COUNT: len(events)},
     }
 
 
 class Outbox:
-    def __init__(self, bus: EventBus, collection: Collection) -> None:
+    def __init__(self, bus: EventBus, collection: Collection, clock: Clock) -> None:
         self.bus = bus
         self.collection = collection
+        self.clock = clock
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
-    def flush(self, document: Document) -> None:
+    def flush(self, document: Document, *, older_than_ms: int | None = None) -> None:
         """Publish the staged events of ``document`` and remove them from it."""
-        for entry in document.get(OUTBOX, []):
+        for event_id, entry in document.get(OUTBOX, {}).items():
+            if older_than_ms is not None and entry["time"] > older_than_ms:
+                continue
             self.bus.publish(entry["topic"], [_event(entry)])
+            path = f"{OUTBOX}.{event_id}"
             self.collection.find_one_and_update(
-                {"_id": document["_id"]},
-                {"$pull": {OUTBOX: entry}, "$inc": {OUTBOX_COUNT: -1}},
+                {"_id": document["_id"], path: {"$exists": True}},
+                {"$unset": {path: ""}, "$inc": {OUTBOX_COUNT: -1}},
             )
 
     def recover(self) -> int:
         """Publish events left behind by a crash; returns how many documents had some."""
         pending = self.collection.find({OUTBOX_COUNT: {"$gt": 0}}, limit=500)
+        cutoff = to_millis(self.clock.now()) - int(RECOVERY_AGE_S * 1000)
         for document in pending:
-            self.flush(document)
+            self.flush(document, older_than_ms=cutoff)
         return len(pending)
 
     def start_recovery(self, interval_s: float = 5.0) -> None:

@@ -32,7 +32,7 @@ def build(
     members.ensure_indexes()
     ports = Ports(
         members=members,
-        outbox=Outbox(adapters.bus, members.members),
+        outbox=Outbox(adapters.bus, members.members, adapters.clock),
         vault=PiiVault(
             key=base64.b64decode(keys.pii_key),
             key_id=keys.pii_key_id,

@@ -67,9 +67,8 @@ def _register(context: GatewayContext) -> Response:
         team_id = ""
     skills = optional_str_list(body, "skills", errors)
     consent: Any = body.get("consent")
-    if not isinstance(consent, dict) or consent.get("accepted") is not True:
-        errors.append(FieldError("consent", "explicit consent {version, accepted: true} is required"))
-        consent = {}
+    if not isinstance(consent, dict):
+        consent = {}  # identity reports the missing consent together with every other field
     if errors:
         raise InvalidArgument(detail="the registration has invalid fields", errors=errors)
     reply = context.clients.identity.RegisterMember(
@@ -77,7 +76,9 @@ def _register(context: GatewayContext) -> Response:
             **fields,
             team_id=team_id,
             skills=skills,
-            consent=identity_pb2.Consent(version=str(consent.get("version", "")), accepted=True),
+            consent=identity_pb2.Consent(
+                version=str(consent.get("version", "")), accepted=consent.get("accepted") is True
+            ),
         )
     )
     return jsonify(member_id=reply.member_id, status=reply.status), 201  # type: ignore[return-value]

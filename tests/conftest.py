@@ -1,0 +1,75 @@
+"""Test infrastructure: the real Kafka broker and FerretDB server, started on first use."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from pymongo import MongoClient
+
+from tests.support import FerretDB, KafkaBroker, unique_name
+
+_SERVER_FIXTURES = frozenset({"kafka_bootstrap_servers", "mongodb_uri", "mongo_database_name"})
+_started_servers = pytest.StashKey[list[KafkaBroker | FerretDB]]()
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if _SERVER_FIXTURES.intersection(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.integration)
+
+
+def _record_start(config: pytest.Config, server: KafkaBroker | FerretDB) -> None:
+    config.stash.setdefault(_started_servers, []).append(server)
+
+
+@pytest.fixture(scope="session")
+def kafka_bootstrap_servers(
+    tmp_path_factory: pytest.TempPathFactory, pytestconfig: pytest.Config
+) -> Iterator[str]:
+    """`host:port` of a single-node Kafka broker that lives for the whole test session."""
+    broker = KafkaBroker(tmp_path_factory.mktemp("kafka"))
+    broker.start()
+    _record_start(pytestconfig, broker)
+    try:
+        yield broker.bootstrap_servers
+    finally:
+        broker.stop()
+
+
+@pytest.fixture(scope="session")
+def mongodb_uri(
+    tmp_path_factory: pytest.TempPathFactory, pytestconfig: pytest.Config
+) -> Iterator[str]:
+    """`mongodb://` URI of a FerretDB server that lives for the whole test session."""
+    ferretdb = FerretDB(tmp_path_factory.mktemp("ferretdb"))
+    ferretdb.start()
+    _record_start(pytestconfig, ferretdb)
+    try:
+        yield ferretdb.uri
+    finally:
+        ferretdb.stop()
+
+
+@pytest.fixture
+def mongo_database_name(mongodb_uri: str) -> Iterator[str]:
+    """A database name no other test uses; the database is dropped afterwards."""
+    name = unique_name("test")
+    yield name
+    with MongoClient(mongodb_uri, serverSelectionTimeoutMS=5000) as client:
+        client.drop_database(name)
+
+
+def pytest_terminal_summary(
+    terminalreporter: pytest.TerminalReporter, config: pytest.Config
+) -> None:
+    servers = config.stash.get(_started_servers, [])
+    if not servers:
+        return
+    terminalreporter.section("test servers")
+    for server in servers:
+        start = "cold: built first" if server.cold else "warm"
+        terminalreporter.write_line(
+            f"{server.name} started in {server.startup_seconds:.1f}s ({start}); "
+            f"log: {server.log_path}"
+        )
