@@ -12,8 +12,12 @@ def main(argv: list[str] | None = None) -> int:
     commands = parser.add_subparsers(dest="command", required=True)
     up = commands.add_parser("up", help="run everything in one process (embedded mode)")
     up.add_argument("--port", type=int, default=8080, help="HTTP port (default 8080)")
-    up.add_argument("--data", type=Path, default=Path(".shouwang"),
-                    help="where the embedded store keeps its files (default ./.shouwang)")
+    up.add_argument(
+        "--data",
+        type=Path,
+        default=Path(".shouwang"),
+        help="where the embedded store keeps its files (default ./.shouwang)",
+    )
     up.add_argument("--no-demo", action="store_true", help="start no simulated members")
     commands.add_parser("config-docs", help="print docs/configuration.md")
     args = parser.parse_args(argv)

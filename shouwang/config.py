@@ -69,7 +69,9 @@ def load(cls: type[T], environ: Mapping[str, str] | None = None) -> T:
         raw = environ.get(name)
         if raw is None or raw == "":
             if spec.default is dataclasses.MISSING:
-                problems.append(f"missing required environment variable {name} ({spec.metadata['doc']})")
+                problems.append(
+                    f"missing required environment variable {name} ({spec.metadata['doc']})"
+                )
             continue
         try:
             values[spec.name] = _parse(raw, hints[spec.name])

@@ -93,8 +93,17 @@ class Unavailable(DomainError):
 
 _BY_GRPC_CODE: dict[grpc.StatusCode, type[DomainError]] = {
     cls.grpc_code: cls
-    for cls in (Malformed, InvalidArgument, Unauthenticated, Forbidden, NotFound, Conflict, Gone,
-                RateLimited, Unavailable)
+    for cls in (
+        Malformed,
+        InvalidArgument,
+        Unauthenticated,
+        Forbidden,
+        NotFound,
+        Conflict,
+        Gone,
+        RateLimited,
+        Unavailable,
+    )
 }
 # INVALID_ARGUMENT is shared by 400 and 422; the detail payload says which.
 _BY_NAME: dict[str, type[DomainError]] = {cls.__name__: cls for cls in DomainError.__subclasses__()}

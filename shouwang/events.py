@@ -104,7 +104,9 @@ def decode(message: WireMessage, payload_types: Mapping[str, type[Message]]) -> 
     try:
         data = payload_type.FromString(raw)
     except DecodeError as error:
-        raise PoisonMessage(f"payload does not parse as {payload_type.DESCRIPTOR.full_name}") from error
+        raise PoisonMessage(
+            f"payload does not parse as {payload_type.DESCRIPTOR.full_name}"
+        ) from error
     time = cloud_event.get_time()
     if time is None:
         raise PoisonMessage("event without ce_time")

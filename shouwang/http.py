@@ -92,8 +92,9 @@ def install_platform(app: Flask, *, max_body_bytes: int) -> None:
     @app.errorhandler(DomainError)
     def _domain_error(error: DomainError) -> Response:
         headers = {"Retry-After": str(error.retry_after_s)} if error.retry_after_s else None
-        return problem(error.http_status, error.title, error.detail, errors=error.errors,
-                       headers=headers)
+        return problem(
+            error.http_status, error.title, error.detail, errors=error.errors, headers=headers
+        )
 
     @app.errorhandler(HTTPException)
     def _http_error(error: HTTPException) -> Response:
@@ -123,8 +124,11 @@ def ops_blueprint(readiness: Readiness) -> Blueprint:
     @ops.get("/readyz")
     def readyz() -> Response:
         ready, checks = readiness.report()
-        return Response(json.dumps({"ready": ready, "checks": checks}),
-                        status=200 if ready else 503, mimetype="application/json")
+        return Response(
+            json.dumps({"ready": ready, "checks": checks}),
+            status=200 if ready else 503,
+            mimetype="application/json",
+        )
 
     @ops.get("/metrics")
     def metrics() -> Response:
@@ -175,8 +179,12 @@ class IdempotencyKeys:
         fingerprint = hashlib.sha256(request.get_data(cache=True)).hexdigest()
         try:
             self.collection.insert(
-                {"_id": slot_id, "fingerprint": fingerprint, "state": "running",
-                 "created_at": to_millis(self.clock.now())}
+                {
+                    "_id": slot_id,
+                    "fingerprint": fingerprint,
+                    "state": "running",
+                    "created_at": to_millis(self.clock.now()),
+                }
             )
         except DuplicateKey:
             return self._replay(slot_id, fingerprint)
@@ -190,9 +198,14 @@ class IdempotencyKeys:
             return response
         self.collection.find_one_and_update(
             {"_id": slot_id},
-            {"$set": {"state": "done", "status": response.status_code,
-                      "body": response.get_data(as_text=True),
-                      "content_type": response.content_type}},
+            {
+                "$set": {
+                    "state": "done",
+                    "status": response.status_code,
+                    "body": response.get_data(as_text=True),
+                    "content_type": response.content_type,
+                }
+            },
         )
         return response
 
@@ -205,7 +218,9 @@ class IdempotencyKeys:
                 detail="this Idempotency-Key was used for a different request body",
                 errors=[FieldError("Idempotency-Key", "reused with a different body")],
             )
-        response = Response(first["body"], status=first["status"], content_type=first["content_type"])
+        response = Response(
+            first["body"], status=first["status"], content_type=first["content_type"]
+        )
         response.headers["Idempotent-Replayed"] = "true"
         return response
 
@@ -216,8 +231,14 @@ class WsgiServer:
     def __init__(self, app: Callable, *, host: str, port: int, threads: int) -> None:
         from waitress import create_server
 
-        self._server = create_server(app, host=host, port=port, threads=threads,
-                                     ident="shouwang", clear_untrusted_proxy_headers=True)
+        self._server = create_server(
+            app,
+            host=host,
+            port=port,
+            threads=threads,
+            ident="shouwang",
+            clear_untrusted_proxy_headers=True,
+        )
         self._thread = threading.Thread(target=self._server.run, daemon=True, name="http")
 
     @property

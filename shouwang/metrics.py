@@ -11,8 +11,8 @@ import json
 import logging
 import threading
 from collections.abc import Callable, Iterable
-from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 from socketserver import ThreadingMixIn
+from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
@@ -57,7 +57,7 @@ def metrics_payload() -> tuple[bytes, str]:
 
 
 class _QuietHandler(WSGIRequestHandler):
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - stdlib signature
+    def log_message(self, format: str, *args: object) -> None:
         pass
 
 
@@ -73,8 +73,9 @@ class OpsServer:
         self._server = make_server(
             host, port, self._app, server_class=_ThreadingWSGIServer, handler_class=_QuietHandler
         )
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True,
-                                        name="ops-http")
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, daemon=True, name="ops-http"
+        )
 
     @property
     def port(self) -> int:
@@ -103,6 +104,7 @@ class OpsServer:
 
 def _respond(start_response: Callable, status: int, content_type: str, body: bytes) -> list[bytes]:
     reason = {200: "OK", 404: "Not Found", 503: "Service Unavailable"}[status]
-    start_response(f"{status} {reason}", [("Content-Type", content_type),
-                                          ("Content-Length", str(len(body)))])
+    start_response(
+        f"{status} {reason}", [("Content-Type", content_type), ("Content-Length", str(len(body)))]
+    )
     return [body]

@@ -78,9 +78,13 @@ class Outbox:
                 try:
                     self.recover()
                 except Exception:
-                    log.exception("outbox recovery failed", extra={"collection": self.collection.name})
+                    log.exception(
+                        "outbox recovery failed", extra={"collection": self.collection.name}
+                    )
 
-        self._thread = threading.Thread(target=loop, daemon=True, name=f"outbox-{self.collection.name}")
+        self._thread = threading.Thread(
+            target=loop, daemon=True, name=f"outbox-{self.collection.name}"
+        )
         self._thread.start()
 
     def stop(self) -> None:
@@ -102,7 +106,9 @@ def _entry(topic: str, event: Event) -> dict[str, Any]:
 
 def _event(entry: dict[str, Any]) -> Event:
     descriptor = descriptor_pool.Default().FindMessageTypeByName(entry["schema"])
-    payload = message_factory.GetMessageClass(descriptor).FromString(base64.b64decode(entry["data"]))
+    payload = message_factory.GetMessageClass(descriptor).FromString(
+        base64.b64decode(entry["data"])
+    )
     return Event(
         type=entry["type"],
         source=entry["source"],

@@ -18,12 +18,17 @@ def main() -> int:
     adapters = cluster_adapters(settings, client_id="gateway")
     readiness = Readiness()
     readiness.add_check("store", adapters.store.ping)
-    clients = Clients.connect(identity_addr=settings.identity_addr,
-                              points_addr=settings.points_addr, timeout_s=settings.rpc_timeout_s)
-    gateway = bootstrap.build(adapters, clients=clients, readiness=readiness,
-                              max_body_bytes=settings.max_body_bytes)
-    server = WsgiServer(gateway.app, host=settings.bind_host, port=settings.http_port,
-                        threads=settings.http_threads)
+    clients = Clients.connect(
+        identity_addr=settings.identity_addr,
+        points_addr=settings.points_addr,
+        timeout_s=settings.rpc_timeout_s,
+    )
+    gateway = bootstrap.build(
+        adapters, clients=clients, readiness=readiness, max_body_bytes=settings.max_body_bytes
+    )
+    server = WsgiServer(
+        gateway.app, host=settings.bind_host, port=settings.http_port, threads=settings.http_threads
+    )
     server.start()
     readiness.mark_serving()
     logging.getLogger(__name__).info("serving", extra={"http_port": server.port})

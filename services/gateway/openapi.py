@@ -11,8 +11,14 @@ from typing import Any
 _PROBLEM = {"$ref": "#/components/responses/Problem"}
 
 
-def _op(summary: str, *, body: str | None = None, ok: str = "200", secured: bool = True,
-        responses: tuple[str, ...] = ()) -> dict[str, Any]:
+def _op(
+    summary: str,
+    *,
+    body: str | None = None,
+    ok: str = "200",
+    secured: bool = True,
+    responses: tuple[str, ...] = (),
+) -> dict[str, Any]:
     operation: dict[str, Any] = {
         "summary": summary,
         "responses": {ok: {"description": "success", "content": {"application/json": {}}}},
@@ -32,27 +38,41 @@ def _op(summary: str, *, body: str | None = None, ok: str = "200", secured: bool
 def document() -> dict[str, Any]:
     return {
         "openapi": "3.1.0",
-        "info": {"title": "Shouwang API", "version": "1.0.0",
-                 "description": "Police-led community patrol: identity, duty, tasks, points."},
+        "info": {
+            "title": "Shouwang API",
+            "version": "1.0.0",
+            "description": "Police-led community patrol: identity, duty, tasks, points.",
+        },
         "servers": [{"url": "/api/v1"}],
         "security": [{"bearer": []}],
         "paths": {
-            "/auth/register": {"post": _op("Register a member under their real name",
-                                           body="Registration", ok="201", secured=False)},
-            "/auth/login": {"post": _op("Log in with phone and password", body="Login",
-                                        secured=False)},
+            "/auth/register": {
+                "post": _op(
+                    "Register a member under their real name",
+                    body="Registration",
+                    ok="201",
+                    secured=False,
+                )
+            },
+            "/auth/login": {
+                "post": _op("Log in with phone and password", body="Login", secured=False)
+            },
             "/me": {"get": _op("The caller's own profile, masked")},
             "/points/me": {"get": _op("The caller's points balance and entries")},
             "/openapi.json": {"get": _op("This document", secured=False)},
         },
         "components": {
-            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer",
-                                           "bearerFormat": "JWT"}},
+            "securitySchemes": {
+                "bearer": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}
+            },
             "responses": {
                 "Problem": {
                     "description": "RFC 9457 problem details",
-                    "content": {"application/problem+json": {
-                        "schema": {"$ref": "#/components/schemas/Problem"}}},
+                    "content": {
+                        "application/problem+json": {
+                            "schema": {"$ref": "#/components/schemas/Problem"}
+                        }
+                    },
                 }
             },
             "schemas": {
@@ -60,12 +80,20 @@ def document() -> dict[str, Any]:
                     "type": "object",
                     "required": ["type", "title", "status", "detail"],
                     "properties": {
-                        "type": {"type": "string"}, "title": {"type": "string"},
-                        "status": {"type": "integer"}, "detail": {"type": "string"},
-                        "errors": {"type": "array", "items": {
-                            "type": "object",
-                            "properties": {"field": {"type": "string"},
-                                           "message": {"type": "string"}}}},
+                        "type": {"type": "string"},
+                        "title": {"type": "string"},
+                        "status": {"type": "integer"},
+                        "detail": {"type": "string"},
+                        "errors": {
+                            "type": "array",
+                            "items": {
+                                "type": "object",
+                                "properties": {
+                                    "field": {"type": "string"},
+                                    "message": {"type": "string"},
+                                },
+                            },
+                        },
                     },
                 },
                 "Registration": {
@@ -78,9 +106,14 @@ def document() -> dict[str, Any]:
                         "password": {"type": "string", "minLength": 10},
                         "team_id": {"type": "string"},
                         "skills": {"type": "array", "items": {"type": "string"}},
-                        "consent": {"type": "object", "required": ["version", "accepted"],
-                                    "properties": {"version": {"type": "string"},
-                                                   "accepted": {"const": True}}},
+                        "consent": {
+                            "type": "object",
+                            "required": ["version", "accepted"],
+                            "properties": {
+                                "version": {"type": "string"},
+                                "accepted": {"const": True},
+                            },
+                        },
                     },
                 },
                 "Login": {

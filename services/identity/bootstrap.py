@@ -1,4 +1,4 @@
-"""Composition root of the identity service: adapters in, a running service out. No I/O at import."""
+"""Composition root of the identity service: adapters in, a service out; no I/O at import."""
 
 from __future__ import annotations
 

@@ -17,25 +17,25 @@ class IdentityServicer(identity_pb2_grpc.IdentityServiceServicer):
     def __init__(self, ports: Ports) -> None:
         self.ports = ports
 
-    def RegisterMember(self, request, context: grpc.ServicerContext):  # noqa: N802 - gRPC name
+    def RegisterMember(self, request, context: grpc.ServicerContext):
         document = handlers.register_member(self.ports, request)
         return identity_pb2.RegisterMemberResponse(
             member_id=document["_id"], status=document["status"]
         )
 
-    def Login(self, request, context: grpc.ServicerContext):  # noqa: N802
+    def Login(self, request, context: grpc.ServicerContext):
         token, member = handlers.login(self.ports, phone=request.phone, password=request.password)
         return identity_pb2.LoginResponse(
             access_token=token, expires_in=self.ports.tokens.ttl_s, member=member_message(member)
         )
 
-    def GetMember(self, request, context: grpc.ServicerContext):  # noqa: N802
+    def GetMember(self, request, context: grpc.ServicerContext):
         member = self.ports.members.get(request.member_id)
         if member is None:
             raise NotFound(detail="no such member")
         return member_message(member)
 
-    def GetSigningKeys(self, request, context: grpc.ServicerContext):  # noqa: N802
+    def GetSigningKeys(self, request, context: grpc.ServicerContext):
         tokens = self.ports.tokens
         return identity_pb2.SigningKeys(
             keys=[

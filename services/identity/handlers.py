@@ -41,7 +41,10 @@ class Ports:
 
 
 def register_member(
-    ports: Ports, request: identity_pb2.RegisterMemberRequest, *, roles: tuple[str, ...] = ("member",),
+    ports: Ports,
+    request: identity_pb2.RegisterMemberRequest,
+    *,
+    roles: tuple[str, ...] = ("member",),
     status: str = "pending",
 ) -> Document:
     """Validate and store a new member; publishes ``shouwang.member.registered``."""

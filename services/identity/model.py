@@ -80,8 +80,10 @@ def validate_mobile(raw: str) -> tuple[str | None, str | None]:
         parsed = phonenumbers.parse(raw.strip(), "CN")
     except phonenumbers.NumberParseException:
         return None, "is not a phone number"
-    mobile_types = (phonenumbers.PhoneNumberType.MOBILE,
-                    phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE)
+    mobile_types = (
+        phonenumbers.PhoneNumberType.MOBILE,
+        phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE,
+    )
     if (
         parsed.country_code != 86
         or not phonenumbers.is_valid_number(parsed)
@@ -131,9 +133,13 @@ def validate_registration(
         errors.append(FieldError("password", problem))
     unknown = sorted(set(skills) - KNOWN_SKILLS)
     if unknown:
-        errors.append(FieldError("skills", f"unknown skills {unknown}; known: {sorted(KNOWN_SKILLS)}"))
+        errors.append(
+            FieldError("skills", f"unknown skills {unknown}; known: {sorted(KNOWN_SKILLS)}")
+        )
     if not consent_accepted or not consent_version.strip():
-        errors.append(FieldError("consent", "explicit consent {version, accepted: true} is required"))
+        errors.append(
+            FieldError("consent", "explicit consent {version, accepted: true} is required")
+        )
     if errors:
         return None, errors
     assert clean_name and clean_id and clean_phone

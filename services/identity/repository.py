@@ -16,7 +16,9 @@ class MemberRepository:
         self.members: Collection = store.collection(MEMBERS)
 
     def ensure_indexes(self) -> None:
-        self.members.create_index([(ID_NUMBER_INDEX, ASCENDING)], unique=True, name="uniq_id_number")
+        self.members.create_index(
+            [(ID_NUMBER_INDEX, ASCENDING)], unique=True, name="uniq_id_number"
+        )
         self.members.create_index([(PHONE_INDEX, ASCENDING)], unique=True, name="uniq_phone")
         self.members.create_index([("team_id", ASCENDING), ("status", ASCENDING)])
 

@@ -46,5 +46,6 @@ class TokenIssuer:
             "iat": int(now.timestamp()),
             "exp": int((now + timedelta(seconds=self.ttl_s)).timestamp()),
         }
-        return jwt.encode(payload, self._private_key, algorithm=ALGORITHM,
-                          headers={"kid": self.key_id})
+        return jwt.encode(
+            payload, self._private_key, algorithm=ALGORITHM, headers={"kid": self.key_id}
+        )

@@ -15,7 +15,7 @@ class PointsServicer(points_pb2_grpc.PointsServiceServicer):
     def __init__(self, accounts: AccountRepository) -> None:
         self.accounts = accounts
 
-    def GetAccount(self, request, context: grpc.ServicerContext):  # noqa: N802 - gRPC name
+    def GetAccount(self, request, context: grpc.ServicerContext):
         account = self.accounts.get(request.member_id)
         if account is None:
             raise NotFound(detail="no points account for this member yet")

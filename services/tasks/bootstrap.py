@@ -1,5 +1,5 @@
-"""Composition root of the tasks service. Its API arrives with its own issue; until then it boots,
-reports health and serves metrics like every other service."""
+"""Composition root of the tasks service. Its API comes with its own issue; until then it
+boots, reports health and serves metrics like every other service."""
 
 from __future__ import annotations
 

@@ -9,6 +9,18 @@ indexes, which FerretDB 1.x lacks.
 Filters: field equality (dotted paths; an array field matches when any element is equal),
 ``$eq $ne $gt $gte $lt $lte $in $nin $exists``, and top-level ``$and`` / ``$or``.
 Updates: ``$set $unset $inc $push $pull $addToSet $setOnInsert`` (``$push`` accepts ``$each``).
+Both adapters refuse anything else with ``UnsupportedQuery`` (``shouwang.store.query``), so code
+that works embedded works in the cluster. Within the slice:
+- equality, ``$in`` and ``$pull`` take scalars: whole-document or whole-array equality is refused;
+- paths have no array positions (``a.0``) and do not traverse arrays of sub-documents;
+- ranges compare numbers with numbers and strings with strings; sort ties break by ``_id``;
+- give every document the fields of its unique indexes, and never index an array uniquely:
+  MongoDB, FerretDB and the embedded store disagree about missing fields and arrays there.
+
+Atomicity: a unique-index insert is atomic everywhere. A conditional ``find_one_and_update`` is
+atomic in MongoDB and in the embedded store, but FerretDB 1.x reads and writes back in separate
+steps, so its adapter serialises them per collection *within one process* only. Contention across
+replicas (claims, redemptions) must therefore be decided by an insert under a unique key.
 """
 
 from __future__ import annotations
@@ -44,7 +56,7 @@ class Collection(Protocol):
         ...
 
     def insert(self, document: Document) -> None:
-        """Insert one document with a string ``_id``; ``DuplicateKey`` if any unique index clashes."""
+        """Insert a document with a string ``_id``; ``DuplicateKey`` if a unique index clashes."""
         ...
 
     def insert_many(self, documents: Sequence[Document]) -> None:

@@ -27,9 +27,20 @@ class Process:
     def __init__(self, data_dir: Path) -> None:
         self.port = free_port()
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "shouwang.cli", "up", "--no-demo", "--port", str(self.port),
-             "--data", str(data_dir)],
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+            [
+                sys.executable,
+                "-m",
+                "shouwang.cli",
+                "up",
+                "--no-demo",
+                "--port",
+                str(self.port),
+                "--data",
+                str(data_dir),
+            ],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
             env={**os.environ, **ADMIN},
         )
         ready_line = self.proc.stdout.readline()  # type: ignore[union-attr]
@@ -61,8 +72,10 @@ def test_serves_health_metrics_and_the_openapi_document(running: Process) -> Non
 
 def test_registered_member_gets_a_points_account_through_the_event_bus(running: Process) -> None:
     member_id, token = running.api.register_and_login(new_person())
-    points = wait_for(lambda: (r := running.api.get("/api/v1/points/me", token=token)).status == 200
-                      and r, what="points account opened from shouwang.member.registered")
+    points = wait_for(
+        lambda: (r := running.api.get("/api/v1/points/me", token=token)).status == 200 and r,
+        what="points account opened from shouwang.member.registered",
+    )
     assert points.body == {"balance": 0, "entries": []}
     me = running.api.get("/api/v1/me", token=token).body
     assert me["member_id"] == member_id and me["status"] == "pending"
@@ -76,8 +89,9 @@ def test_sigterm_exits_zero_and_data_survives_a_restart(tmp_path: Path) -> None:
     assert first.terminate() == 0
     second = Process(data)
     try:
-        login = second.api.post("/api/v1/auth/login",
-                                {"phone": person["phone"], "password": person["password"]})
+        login = second.api.post(
+            "/api/v1/auth/login", {"phone": person["phone"], "password": person["password"]}
+        )
         assert login.status == 200
         assert login.body["member"]["member_id"] == member_id
         again = second.api.post("/api/v1/auth/register", person)
@@ -91,8 +105,10 @@ def test_administrator_is_seeded_once_across_restarts(tmp_path: Path) -> None:
     ids = []
     for _ in range(2):
         process = Process(data)
-        login = process.api.post("/api/v1/auth/login", {
-            "phone": ADMIN["SHOUWANG_ADMIN_PHONE"], "password": ADMIN["SHOUWANG_ADMIN_PASSWORD"]})
+        login = process.api.post(
+            "/api/v1/auth/login",
+            {"phone": ADMIN["SHOUWANG_ADMIN_PHONE"], "password": ADMIN["SHOUWANG_ADMIN_PASSWORD"]},
+        )
         assert login.status == 200
         assert set(login.body["member"]["roles"]) >= {"admin", "officer"}
         ids.append(login.body["member"]["member_id"])

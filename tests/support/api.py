@@ -28,8 +28,15 @@ class Api:
     def __init__(self, base_url: str) -> None:
         self.base_url = base_url.rstrip("/")
 
-    def call(self, method: str, path: str, body: Any = None, *, token: str | None = None,
-             headers: dict[str, str] | None = None) -> Reply:
+    def call(
+        self,
+        method: str,
+        path: str,
+        body: Any = None,
+        *,
+        token: str | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> Reply:
         data = None if body is None else json.dumps(body).encode()
         request = urllib.request.Request(self.base_url + path, data=data, method=method)
         if data is not None:
@@ -54,8 +61,9 @@ class Api:
         """Returns (member_id, access_token)."""
         registered = self.post("/api/v1/auth/register", person)
         assert registered.status == 201, registered.body
-        login = self.post("/api/v1/auth/login",
-                          {"phone": person["phone"], "password": person["password"]})
+        login = self.post(
+            "/api/v1/auth/login", {"phone": person["phone"], "password": person["password"]}
+        )
         assert login.status == 200, login.body
         return registered.body["member_id"], login.body["access_token"]
 
@@ -82,8 +90,13 @@ def new_person(rng: random.Random | None = None, **overrides: Any) -> dict[str, 
     return person
 
 
-def wait_for(condition: Callable[[], T], *, timeout_s: float = 20.0, interval_s: float = 0.05,
-             what: str = "condition") -> T:
+def wait_for(
+    condition: Callable[[], T],
+    *,
+    timeout_s: float = 20.0,
+    interval_s: float = 0.05,
+    what: str = "condition",
+) -> T:
     """Poll ``condition`` until it returns something truthy; fail after ``timeout_s``."""
     deadline = time.monotonic() + timeout_s
     while True:

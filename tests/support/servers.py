@@ -67,7 +67,7 @@ def build_artefacts(component: str) -> bool:
     return "built" in result.stdout
 
 
-def _die_with_parent() -> None:
+def die_with_parent() -> None:
     # Runs in the child between fork and exec: the kernel sends SIGKILL when pytest dies, so a
     # crashed or killed test run leaves no broker behind.
     libc = ctypes.CDLL("libc.so.6", use_errno=True)
@@ -110,7 +110,7 @@ class _ServerProcess:
                 stdout=log,
                 stderr=subprocess.STDOUT,
                 start_new_session=True,
-                preexec_fn=_die_with_parent,
+                preexec_fn=die_with_parent,
             )
 
     def _wait_until(self, ready: Callable[[], bool]) -> None:

@@ -59,8 +59,10 @@ def blueprint(context: GatewayContext) -> Blueprint:
 def _register(context: GatewayContext) -> Response:
     body = json_body()
     errors: list[FieldError] = []
-    fields = {name: required_str(body, name, errors) for name in
-              ("name", "id_number", "phone", "password")}
+    fields = {
+        name: required_str(body, name, errors)
+        for name in ("name", "id_number", "phone", "password")
+    }
     team_id = body.get("team_id") or ""
     if not isinstance(team_id, str):
         errors.append(FieldError("team_id", "must be a string"))

@@ -24,8 +24,12 @@ def test_every_missing_required_variable_is_named() -> None:
     with pytest.raises(ConfigError) as raised:
         load(IdentitySettings, {"KAFKA_BOOTSTRAP_SERVERS": "k:9092"})
     message = str(raised.value)
-    for name in ("MONGODB_URI", "IDENTITY_PII_KEY", "IDENTITY_BLIND_INDEX_KEY",
-                 "IDENTITY_SIGNING_KEY"):
+    for name in (
+        "MONGODB_URI",
+        "IDENTITY_PII_KEY",
+        "IDENTITY_BLIND_INDEX_KEY",
+        "IDENTITY_SIGNING_KEY",
+    ):
         assert f"missing required environment variable {name}" in message
     assert "KAFKA_BOOTSTRAP_SERVERS" not in message
 

@@ -19,8 +19,9 @@ def registered(member_id: str = "m1") -> Event:
         source="/shouwang/identity",
         subject=member_id,
         time=datetime(2026, 11, 22, 8, 30, 1, 250000, tzinfo=UTC),
-        data=identity_pb2.MemberRegistered(member_id=member_id, team_id="t1", status="pending",
-                                           registered_at=Timestamp(seconds=1)),
+        data=identity_pb2.MemberRegistered(
+            member_id=member_id, team_id="t1", status="pending", registered_at=Timestamp(seconds=1)
+        ),
     )
 
 

@@ -73,8 +73,11 @@ def test_wrong_method_is_405_problem_with_allow_header(app: Flask) -> None:
 
 
 def test_body_over_the_limit_is_413_problem(app: Flask) -> None:
-    response = app.test_client().post("/things", data=b"x" * 2048,
-                                      headers={"Idempotency-Key": "k", "Content-Type": "application/json"})
+    response = app.test_client().post(
+        "/things",
+        data=b"x" * 2048,
+        headers={"Idempotency-Key": "k", "Content-Type": "application/json"},
+    )
     assert response.status_code == 413
     assert response.json["status"] == 413
 
@@ -104,14 +107,19 @@ def test_request_id_is_echoed_or_made(app: Flask) -> None:
 
 
 def test_non_json_body_is_415(app: Flask) -> None:
-    response = app.test_client().post("/things", data="a=b", headers={"Idempotency-Key": "k1"},
-                                      content_type="application/x-www-form-urlencoded")
+    response = app.test_client().post(
+        "/things",
+        data="a=b",
+        headers={"Idempotency-Key": "k1"},
+        content_type="application/x-www-form-urlencoded",
+    )
     assert response.status_code == 415
 
 
 def test_malformed_json_is_400(app: Flask) -> None:
-    response = app.test_client().post("/things", data="{", headers={"Idempotency-Key": "k1"},
-                                      content_type="application/json")
+    response = app.test_client().post(
+        "/things", data="{", headers={"Idempotency-Key": "k1"}, content_type="application/json"
+    )
     assert response.status_code == 400
 
 
@@ -137,10 +145,16 @@ def test_idempotency_key_reused_with_another_body_is_refused(app: Flask) -> None
 
 def test_failed_request_releases_its_idempotency_key(app: Flask) -> None:
     client = app.test_client()
-    assert client.post("/things", data="{", content_type="application/json",
-                       headers={"Idempotency-Key": "k1"}).status_code == 400
-    assert client.post("/things", json={"name": "a"},
-                       headers={"Idempotency-Key": "k1"}).status_code == 201
+    assert (
+        client.post(
+            "/things", data="{", content_type="application/json", headers={"Idempotency-Key": "k1"}
+        ).status_code
+        == 400
+    )
+    assert (
+        client.post("/things", json={"name": "a"}, headers={"Idempotency-Key": "k1"}).status_code
+        == 201
+    )
 
 
 def test_readyz_reports_failing_checks_with_503(app: Flask) -> None:

@@ -28,8 +28,9 @@ def test_log_lines_are_json_with_service_request_id_and_extra_fields() -> None:
 def test_id_numbers_and_phones_are_redacted_from_log_lines() -> None:
     stream = io.StringIO()
     configure_logging("identity", "INFO", stream=stream)
-    logging.getLogger("t").warning("oops %s %s %s", "11010519491231002X", "13900000001",
-                                   "+8613900000001")
+    logging.getLogger("t").warning(
+        "oops %s %s %s", "11010519491231002X", "13900000001", "+8613900000001"
+    )
     line = stream.getvalue().splitlines()[-1]
     for secret in ("11010519491231002X", "13900000001", "8613900000001"):
         assert secret not in line

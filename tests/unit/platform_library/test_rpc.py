@@ -1,4 +1,4 @@
-"""gRPC plumbing: health follows the lifecycle, errors cross as domain errors, calls have deadlines."""
+"""gRPC plumbing: health follows the lifecycle, domain errors cross the wire, deadlines hold."""
 
 from __future__ import annotations
 

@@ -1,0 +1,132 @@
+"""Cluster mode for tests: each service its own process (`python -m services.<name>`) against the
+session's real Kafka and FerretDB, as the Helm chart runs them."""
+
+from __future__ import annotations
+
+import base64
+import os
+import secrets
+import signal
+import subprocess
+import sys
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from shouwang.rpc import wait_until_serving
+from tests.support.api import Api, wait_for
+from tests.support.servers import die_with_parent, free_port
+
+GRPC_SERVICES = ("identity", "location", "tasks", "points")
+
+
+@dataclass
+class ServiceProcess:
+    name: str
+    env: dict[str, str]
+    log_path: Path
+    grpc_port: int = 0
+    ops_port: int = 0
+    http_port: int = 0
+    proc: subprocess.Popen | None = None
+
+    def start(self) -> None:
+        log = self.log_path.open("ab")
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", f"services.{self.name}"],
+            env=self.env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            preexec_fn=die_with_parent,
+        )
+
+    def kill(self) -> None:
+        """SIGKILL: no shutdown hooks, no final commit, like a node that lost power."""
+        assert self.proc is not None
+        self.proc.kill()
+        self.proc.wait(10)
+
+    def terminate(self) -> int:
+        assert self.proc is not None
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+        return self.proc.wait(30)
+
+    def wait_ready(self, timeout_s: float = 60.0) -> None:
+        def ready() -> bool:
+            assert self.proc is not None
+            if self.proc.poll() is not None:
+                raise AssertionError(f"{self.name} exited:\n{self.log_tail()}")
+            port = self.http_port or self.ops_port
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/readyz", timeout=2) as r:
+                    return r.status == 200
+            except OSError:
+                return False
+
+        try:
+            wait_for(ready, timeout_s=timeout_s, interval_s=0.1, what=f"{self.name} ready")
+        except AssertionError as error:
+            raise AssertionError(f"{error}\n{self.log_tail()}") from None
+        if self.grpc_port:
+            wait_until_serving(f"127.0.0.1:{self.grpc_port}", timeout_s=timeout_s)
+
+    def log_tail(self, lines: int = 40) -> str:
+        return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
+
+
+@dataclass
+class Cluster:
+    processes: dict[str, ServiceProcess] = field(default_factory=dict)
+
+    @property
+    def api(self) -> Api:
+        return Api(f"http://127.0.0.1:{self.processes['gateway'].http_port}")
+
+    def __getitem__(self, name: str) -> ServiceProcess:
+        return self.processes[name]
+
+    def stop(self) -> dict[str, int]:
+        return {name: process.terminate() for name, process in reversed(self.processes.items())}
+
+
+def start_cluster(*, kafka: str, mongodb_uri: str, database: str, log_dir: Path) -> Cluster:
+    """Start every service and the gateway; returns once all report ready."""
+    common = {
+        **os.environ,
+        "KAFKA_BOOTSTRAP_SERVERS": kafka,
+        "MONGODB_URI": mongodb_uri,
+        "MONGODB_DATABASE": database,
+        "BIND_HOST": "127.0.0.1",
+        "LOG_LEVEL": "INFO",
+        "IDENTITY_PII_KEY": _key(),
+        "IDENTITY_BLIND_INDEX_KEY": _key(),
+        "IDENTITY_SIGNING_KEY": _key(),
+        "SHUTDOWN_GRACE_S": "2",
+    }
+    cluster = Cluster()
+    for name in GRPC_SERVICES:
+        grpc_port, ops_port = free_port(), free_port()
+        env = {**common, "GRPC_PORT": str(grpc_port), "OPS_PORT": str(ops_port)}
+        cluster.processes[name] = ServiceProcess(
+            name, env, log_dir / f"{name}.log", grpc_port=grpc_port, ops_port=ops_port
+        )
+    http_port = free_port()
+    gateway_env = {
+        **common,
+        "HTTP_PORT": str(http_port),
+        "IDENTITY_ADDR": f"127.0.0.1:{cluster['identity'].grpc_port}",
+        "POINTS_ADDR": f"127.0.0.1:{cluster['points'].grpc_port}",
+    }
+    cluster.processes["gateway"] = ServiceProcess(
+        "gateway", gateway_env, log_dir / "gateway.log", http_port=http_port
+    )
+    for process in cluster.processes.values():
+        process.start()
+    for process in cluster.processes.values():
+        process.wait_ready()
+    return cluster
+
+
+def _key() -> str:
+    return base64.b64encode(secrets.token_bytes(32)).decode()
