@@ -100,8 +100,13 @@ def test_non_mainland_or_non_mobile_numbers_are_refused(phone: str) -> None:
 
 @pytest.mark.parametrize(
     ("password", "ok"),
-    [("Secret12345", True), ("short1A", False), ("aaaaaaaaaaaa", False), ("1234567890", False),
-     ("correct horse", True)],
+    [
+        ("Secret12345", True),
+        ("short1A", False),
+        ("aaaaaaaaaaaa", False),
+        ("1234567890", False),
+        ("correct horse", True),
+    ],
 )
 def test_password_policy(password: str, ok: bool) -> None:
     assert (model.validate_password(password) is None) is ok
@@ -109,19 +114,39 @@ def test_password_policy(password: str, ok: bool) -> None:
 
 def test_every_invalid_field_is_reported_at_once() -> None:
     registration, errors = model.validate_registration(
-        name="x", id_number="123", phone="1", password="p", team_id="", skills=["juggling"],
-        consent_version="", consent_accepted=False, today=TODAY,
+        name="x",
+        id_number="123",
+        phone="1",
+        password="p",
+        team_id="",
+        skills=["juggling"],
+        consent_version="",
+        consent_accepted=False,
+        today=TODAY,
     )
     assert registration is None
-    assert {e.field for e in errors} == {"name", "id_number", "phone", "password", "skills",
-                                         "consent"}
+    assert {e.field for e in errors} == {
+        "name",
+        "id_number",
+        "phone",
+        "password",
+        "skills",
+        "consent",
+    }
 
 
 def test_error_messages_never_echo_the_submitted_value() -> None:
     number = "110105194912310021"
     _, errors = model.validate_registration(
-        name="张三", id_number=number, phone="13900000001x", password="Secret12345", team_id="",
-        skills=[], consent_version="v1", consent_accepted=True, today=TODAY,
+        name="张三",
+        id_number=number,
+        phone="13900000001x",
+        password="Secret12345",
+        team_id="",
+        skills=[],
+        consent_version="v1",
+        consent_accepted=True,
+        today=TODAY,
     )
     assert all(number not in e.message and "1390000" not in e.message for e in errors)
 
