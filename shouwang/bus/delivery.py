@@ -1,0 +1,130 @@
+"""What happens to one message for one consumer group, the same in every adapter.
+
+Decode it, skip a type the group does not handle, call the handler with bounded retries, and
+dead-letter what cannot be parsed or keeps failing. Adapters only decide where messages come from
+and when progress is committed.
+"""
+
+from __future__ import annotations
+
+import enum
+import logging
+import threading
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+
+from google.protobuf.message import Message
+
+from shouwang.bus import Handler, RetryPolicy
+from shouwang.bus.metrics import events_handled, handler_seconds
+from shouwang.events import PoisonMessage, UnknownEventType, WireMessage, decode
+
+log = logging.getLogger(__name__)
+
+# Headers added to a dead-lettered message, on top of its original ones.
+DLQ_REASON = "dlq_reason"
+DLQ_GROUP = "dlq_group"
+DLQ_ORIGINAL_TOPIC = "dlq_original_topic"
+DLQ_ATTEMPTS = "dlq_attempts"
+
+_MAX_REASON_CHARS = 500
+
+
+@dataclass(frozen=True)
+class Subscription:
+    topic: str
+    group: str
+    handler: Handler
+    payload_types: Mapping[str, type[Message]]
+
+
+class Outcome(enum.Enum):
+    OK = "ok"
+    RETRIED = "retried"
+    DEAD_LETTERED = "dead_lettered"
+    SKIPPED = "skipped"
+    # The bus is closing while the handler was still failing: do not commit, redeliver later.
+    INTERRUPTED = "interrupted"
+
+
+def dead_letter_message(
+    message: WireMessage, *, topic: str, group: str, reason: str, attempts: int
+) -> WireMessage:
+    """The original message with headers saying where it came from and why it was given up."""
+    headers = dict(message.headers)
+    headers[DLQ_REASON] = reason[:_MAX_REASON_CHARS].encode()
+    headers[DLQ_GROUP] = group.encode()
+    headers[DLQ_ORIGINAL_TOPIC] = topic.encode()
+    headers[DLQ_ATTEMPTS] = str(attempts).encode()
+    return WireMessage(key=message.key, headers=headers, value=message.value)
+
+
+def deliver(
+    message: WireMessage,
+    subscription: Subscription,
+    *,
+    retry: RetryPolicy,
+    stopping: threading.Event,
+    dead_letter: Callable[[WireMessage], None],
+) -> Outcome:
+    """Hand one message to the subscription's handler; the caller commits unless INTERRUPTED.
+
+    ``dead_letter`` must be durable when it returns; if it raises, the exception propagates and
+    the caller must not commit.
+    """
+    topic, group = subscription.topic, subscription.group
+    try:
+        event = decode(message, subscription.payload_types)
+    except UnknownEventType:
+        events_handled.labels(topic, group, Outcome.SKIPPED.value).inc()
+        return Outcome.SKIPPED
+    except PoisonMessage as error:
+        log.warning("poison message on %s for group %s: %s", topic, group, error)
+        dead_letter(
+            dead_letter_message(
+                message, topic=topic, group=group, reason=f"poison: {error}", attempts=0
+            )
+        )
+        events_handled.labels(topic, group, Outcome.DEAD_LETTERED.value).inc()
+        return Outcome.DEAD_LETTERED
+
+    timer = handler_seconds.labels(topic, group)
+    for attempt in range(1, retry.max_attempts + 1):
+        started = time.perf_counter()
+        try:
+            subscription.handler(event)
+        except Exception as error:
+            timer.observe(time.perf_counter() - started)
+            if attempt == retry.max_attempts:
+                log.exception(
+                    "handler for %s in group %s gave up on event %s after %d attempts",
+                    topic,
+                    group,
+                    event.id,
+                    attempt,
+                )
+                reason = f"handler failed: {type(error).__name__}: {error}"
+                dead_letter(
+                    dead_letter_message(
+                        message, topic=topic, group=group, reason=reason, attempts=attempt
+                    )
+                )
+                events_handled.labels(topic, group, Outcome.DEAD_LETTERED.value).inc()
+                return Outcome.DEAD_LETTERED
+            log.warning(
+                "handler for %s in group %s failed on event %s (attempt %d): %r",
+                topic,
+                group,
+                event.id,
+                attempt,
+                error,
+            )
+            if stopping.wait(retry.backoff(attempt)):
+                return Outcome.INTERRUPTED
+        else:
+            timer.observe(time.perf_counter() - started)
+            outcome = Outcome.OK if attempt == 1 else Outcome.RETRIED
+            events_handled.labels(topic, group, outcome.value).inc()
+            return outcome
+    raise AssertionError("RetryPolicy.max_attempts must be at least 1")

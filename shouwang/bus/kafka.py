@@ -1,0 +1,259 @@
+"""The cluster event bus on Apache Kafka (kafka-python 3): CloudEvents in binary mode.
+
+Offsets are committed by hand, after the handler returned or the message was dead-lettered:
+after every poll batch and at least every ``_COMMIT_INTERVAL_S`` within one. kafka-python drives
+group rebalances from inside ``poll()``, and everything handled is committed before the next
+``poll()``, so a partition taken away in a rebalance loses nothing; when a commit is refused
+anyway (this member was evicted), the new owner redelivers from the last commit, which
+idempotent handlers absorb. No rebalance listener is needed: kafka-python 3 runs listeners on
+its IO thread, where a blocking ``commit()`` raises.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable, Iterable, Mapping, Sequence
+
+from google.protobuf.message import Message
+from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer, OffsetAndMetadata, TopicPartition
+from kafka.errors import KafkaError, TopicAlreadyExistsError
+
+from shouwang.bus import DLQ_SUFFIX, Handler, RetryPolicy, dead_letter_topic
+from shouwang.bus.delivery import Outcome, Subscription, deliver
+from shouwang.bus.metrics import events_published
+from shouwang.events import Event, WireMessage, encode
+
+log = logging.getLogger(__name__)
+
+# Consumer tuning. A 100 ms fetch wait keeps latency low without busy polling; a 6 s session
+# (the broker's default group.min.session.timeout.ms) with 1 s heartbeats lets a group notice a
+# crashed member quickly (heartbeats run on kafka-python's IO thread, so slow handlers do not
+# miss them); 100 records per poll bounds the redelivery after a crash and the time between
+# polls. max_poll_interval_ms stays at 5 minutes to leave room for handler retries.
+_CONSUMER_CONFIG = {
+    "enable_auto_commit": False,
+    "auto_offset_reset": "earliest",
+    "fetch_max_wait_ms": 100,
+    "session_timeout_ms": 6_000,
+    "heartbeat_interval_ms": 1_000,
+    "max_poll_records": 100,
+    "max_poll_interval_ms": 300_000,
+    "allow_auto_create_topics": False,
+}
+_POLL_TIMEOUT_MS = 100
+_COMMIT_INTERVAL_S = 1.0
+_PUBLISH_TIMEOUT_S = 30.0
+_ERROR_BACKOFF_S = 1.0
+_TOPIC_READY_TIMEOUT_MS = 30_000
+
+
+class KafkaEventBus:
+    """An ``EventBus`` on Kafka: one producer per bus, one consumer thread per subscription."""
+
+    def __init__(
+        self,
+        bootstrap_servers: str,
+        *,
+        client_id: str,
+        retry: RetryPolicy = RetryPolicy(),  # noqa: B008 - frozen dataclass, safe as a default
+        topic_partitions: int = 3,
+    ) -> None:
+        self._bootstrap_servers = bootstrap_servers
+        self._client_id = client_id
+        self._retry = retry
+        self._topic_partitions = topic_partitions
+        self._subscriptions: list[Subscription] = []
+        self._threads: list[threading.Thread] = []
+        self._stopping = threading.Event()
+        self._closed = False
+        self._topics_lock = threading.Lock()
+        self._known_topics: set[str] = set()
+        self._admin: KafkaAdminClient | None = None
+        # acks=all with idempotence: an acknowledged send is on every in-sync replica, and the
+        # producer's own retries never duplicate a message.
+        self._producer = KafkaProducer(
+            bootstrap_servers=bootstrap_servers,
+            client_id=client_id,
+            acks="all",
+            enable_idempotence=True,
+        )
+
+    def publish(self, topic: str, events: Sequence[Event]) -> None:
+        self.publish_wire(topic, [encode(event) for event in events])
+
+    def publish_wire(self, topic: str, messages: Sequence[WireMessage]) -> None:
+        """Send already-encoded messages (dead letters, replays); acknowledged when this returns."""
+        self._ensure_topics([topic])
+        futures = [
+            self._producer.send(
+                topic,
+                key=message.key or None,
+                value=message.value,
+                headers=list(message.headers.items()),
+            )
+            for message in messages
+        ]
+        self._producer.flush(timeout=_PUBLISH_TIMEOUT_S)
+        for future in futures:
+            future.get(timeout=_PUBLISH_TIMEOUT_S)  # raises the send's KafkaError
+        events_published.labels(topic).inc(len(futures))
+
+    def subscribe(
+        self,
+        topic: str,
+        *,
+        group: str,
+        handler: Handler,
+        payload_types: Mapping[str, type[Message]],
+    ) -> None:
+        if self._threads:
+            raise RuntimeError("subscribe before start()")
+        self._subscriptions.append(Subscription(topic, group, handler, dict(payload_types)))
+
+    def start(self) -> None:
+        self._ensure_topics(s.topic for s in self._subscriptions)
+        for subscription in self._subscriptions:
+            thread = threading.Thread(
+                target=self._consume,
+                args=(subscription,),
+                name=f"bus-{subscription.group}-{subscription.topic}",
+                daemon=True,
+            )
+            self._threads.append(thread)
+            thread.start()
+
+    def close(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        self._stopping.set()
+        for thread in self._threads:
+            thread.join()
+        self._producer.close(timeout=_PUBLISH_TIMEOUT_S)
+        if self._admin is not None:
+            self._admin.close()
+
+    def _ensure_topics(self, topics: Iterable[str]) -> None:
+        """Create each topic and its dead-letter topic unless this bus already did."""
+        with self._topics_lock:
+            wanted: set[str] = set()
+            for topic in topics:
+                wanted.add(topic)
+                if not topic.endswith(DLQ_SUFFIX):
+                    wanted.add(dead_letter_topic(topic))
+            missing = sorted(wanted - self._known_topics)
+            if not missing:
+                return
+            if self._admin is None:
+                self._admin = KafkaAdminClient(
+                    bootstrap_servers=self._bootstrap_servers, client_id=self._client_id
+                )
+            # replication_factor -1: the cluster's default.replication.factor decides.
+            spec = {"num_partitions": self._topic_partitions, "replication_factor": -1}
+            response = self._admin.create_topics(
+                {name: spec for name in missing}, raise_errors=False
+            )
+            for result in response["topics"]:
+                code = result["error_code"]
+                if code not in (0, TopicAlreadyExistsError.errno):
+                    raise KafkaError(
+                        f"cannot create topic {result['name']}: {code} {result['error_message']}"
+                    )
+            self._admin.wait_for_topics(missing, timeout_ms=_TOPIC_READY_TIMEOUT_MS)
+            self._known_topics.update(missing)
+
+    def _consume(self, subscription: Subscription) -> None:
+        while not self._stopping.is_set():
+            try:
+                self._consume_until_stopped(subscription)
+            except Exception:
+                log.exception(
+                    "consumer %s on %s failed; rejoining from its last commit",
+                    subscription.group,
+                    subscription.topic,
+                )
+                self._stopping.wait(_ERROR_BACKOFF_S)
+
+    def _consume_until_stopped(self, subscription: Subscription) -> None:
+        consumer = KafkaConsumer(
+            bootstrap_servers=self._bootstrap_servers,
+            client_id=f"{self._client_id}-{subscription.group}",
+            group_id=subscription.group,
+            **_CONSUMER_CONFIG,
+        )
+        offsets = _PendingOffsets(consumer)
+        try:
+            consumer.subscribe([subscription.topic])
+            while not self._stopping.is_set():
+                batch = consumer.poll(timeout_ms=_POLL_TIMEOUT_MS)
+                for partition, records in batch.items():
+                    if not self._handle_partition(offsets, subscription, partition, records):
+                        break
+                offsets.commit()
+        finally:
+            offsets.commit()
+            consumer.close(autocommit=False)
+
+    def _handle_partition(
+        self,
+        offsets: _PendingOffsets,
+        subscription: Subscription,
+        partition: TopicPartition,
+        records: list,
+    ) -> bool:
+        """Handle one partition's records in order; False when the consumer should stop."""
+        dead_letter = self._dead_letter_to(subscription.topic)
+        for record in records:
+            message = WireMessage(
+                key=record.key or b"", headers=dict(record.headers or ()), value=record.value
+            )
+            # A dead letter that cannot be written raises out of here: the consumer is rebuilt and
+            # starts again from this record, which was not committed.
+            outcome = deliver(
+                message,
+                subscription,
+                retry=self._retry,
+                stopping=self._stopping,
+                dead_letter=dead_letter,
+            )
+            if outcome is Outcome.INTERRUPTED:
+                return False
+            offsets.handled(partition, record.offset)
+            offsets.commit_if_due()
+            if self._stopping.is_set():
+                return False
+        return True
+
+    def _dead_letter_to(self, topic: str) -> Callable[[WireMessage], None]:
+        return lambda message: self.publish_wire(dead_letter_topic(topic), [message])
+
+
+class _PendingOffsets:
+    """Offsets handled but not yet committed, for one consumer."""
+
+    def __init__(self, consumer: KafkaConsumer) -> None:
+        self._consumer = consumer
+        self._pending: dict[TopicPartition, OffsetAndMetadata] = {}
+        self._last_commit = time.monotonic()
+
+    def handled(self, partition: TopicPartition, offset: int) -> None:
+        # Kafka's committed offset is the next one to read; -1: no leader epoch to report.
+        self._pending[partition] = OffsetAndMetadata(offset + 1, "", -1)
+
+    def commit_if_due(self) -> None:
+        if time.monotonic() - self._last_commit >= _COMMIT_INTERVAL_S:
+            self.commit()
+
+    def commit(self) -> None:
+        self._last_commit = time.monotonic()
+        if not self._pending:
+            return
+        pending, self._pending = self._pending, {}
+        try:
+            self._consumer.commit(pending)
+        except KafkaError as error:
+            # Typically CommitFailedError after this member lost its partitions: whoever owns
+            # them now starts from the previous commit, and handlers are idempotent.
+            log.warning("offset commit failed, the events will be redelivered: %r", error)
