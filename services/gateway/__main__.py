@@ -29,6 +29,7 @@ def main() -> int:
     server = WsgiServer(
         gateway.app, host=settings.bind_host, port=settings.http_port, threads=settings.http_threads
     )
+    adapters.bus.start()
     server.start()
     readiness.mark_serving()
     logging.getLogger(__name__).info("serving", extra={"http_port": server.port})

@@ -1,5 +1,6 @@
 """Bearer-token checks done in the gateway without a network hop: identity's public keys are
-fetched once over gRPC and cached by key id; an unknown key id triggers one refetch."""
+fetched once over gRPC and cached by key id (an unknown key id triggers one refetch), and the
+token's version is compared with the versions identity has announced."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import jwt
 from cryptography.hazmat.primitives.serialization import load_pem_public_key
 from flask import g, request
 
+from services.gateway.token_versions import TokenVersions
 from shouwang.errors import Forbidden, Unauthenticated
 from shouwang.identity.v1 import identity_pb2, identity_pb2_grpc
 
@@ -22,16 +24,26 @@ class Caller:
     member_id: str
     roles: frozenset[str]
     org_id: str
+    status: str
     token_version: int
 
     @property
     def is_officer(self) -> bool:
         return bool(self.roles & OFFICER_ROLES)
 
+    @property
+    def actor(self) -> identity_pb2.Actor:
+        return identity_pb2.Actor(
+            member_id=self.member_id, roles=sorted(self.roles), org_id=self.org_id
+        )
+
 
 class TokenVerifier:
-    def __init__(self, identity: identity_pb2_grpc.IdentityServiceStub) -> None:
+    def __init__(
+        self, identity: identity_pb2_grpc.IdentityServiceStub, versions: TokenVersions
+    ) -> None:
         self._identity = identity
+        self.versions = versions
         self._keys: dict[str, object] = {}
         self._lock = threading.Lock()
 
@@ -47,12 +59,16 @@ class TokenVerifier:
             )
         except jwt.PyJWTError:
             raise Unauthenticated(detail="the access token is invalid or expired") from None
-        return Caller(
+        caller = Caller(
             member_id=claims["sub"],
             roles=frozenset(claims.get("roles", [])),
             org_id=claims.get("org", ""),
+            status=claims.get("st", ""),
             token_version=int(claims.get("tv", 0)),
         )
+        if not self.versions.accepts(caller.member_id, caller.token_version):
+            raise Unauthenticated(detail="the access token was revoked; refresh or log in again")
+        return caller
 
     def _public_key(self, key_id: str) -> object:
         with self._lock:

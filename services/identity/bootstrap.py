@@ -6,9 +6,16 @@ import base64
 from dataclasses import dataclass, field
 
 from services.identity import grpc_api, handlers
-from services.identity.handlers import Ports
 from services.identity.pii import PiiVault
-from services.identity.repository import MemberRepository
+from services.identity.ports import Ports
+from services.identity.repository import (
+    AuditRepository,
+    GridRepository,
+    LoginFailureRepository,
+    MemberRepository,
+    OrgRepository,
+    SessionRepository,
+)
 from services.identity.settings import IdentityKeys
 from services.identity.tokens import TokenIssuer
 from shouwang.outbox import Outbox
@@ -28,10 +35,18 @@ class IdentityService:
 def build(
     adapters: Adapters, *, keys: IdentityKeys, admin_phone: str = "", admin_password: str = ""
 ) -> IdentityService:
-    members = MemberRepository(adapters.store)
-    members.ensure_indexes()
+    store = adapters.store
+    members, orgs, grids = MemberRepository(store), OrgRepository(store), GridRepository(store)
+    sessions, audit = SessionRepository(store), AuditRepository(store)
+    for repository in (members, orgs, grids, sessions, audit):
+        repository.ensure_indexes()
     ports = Ports(
         members=members,
+        orgs=orgs,
+        grids=grids,
+        sessions=sessions,
+        login_failures=LoginFailureRepository(store),
+        audit=audit,
         outbox=Outbox(adapters.bus, members.members, adapters.clock),
         vault=PiiVault(
             key=base64.b64decode(keys.pii_key),

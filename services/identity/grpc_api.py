@@ -2,52 +2,191 @@
 
 from __future__ import annotations
 
+import json
+
 import grpc
 
-from services.identity import handlers
-from services.identity.handlers import Ports
+from services.identity import audit, directory, handlers, sessions
+from services.identity.ports import Ports
+from services.identity.scope import Actor
 from shouwang.clock import from_millis, to_timestamp
 from shouwang.errors import NotFound
-from shouwang.identity.v1 import identity_pb2, identity_pb2_grpc
+from shouwang.identity.v1 import identity_pb2 as pb
+from shouwang.identity.v1 import identity_pb2_grpc
 from shouwang.rpc import ServiceBinding
 from shouwang.store import Document
+
+Context = grpc.ServicerContext
 
 
 class IdentityServicer(identity_pb2_grpc.IdentityServiceServicer):
     def __init__(self, ports: Ports) -> None:
         self.ports = ports
 
-    def RegisterMember(self, request, context: grpc.ServicerContext):
+    # Members -------------------------------------------------------------------------------
+    def RegisterMember(self, request, context: Context):
         document = handlers.register_member(self.ports, request)
-        return identity_pb2.RegisterMemberResponse(
-            member_id=document["_id"], status=document["status"]
-        )
+        return pb.RegisterMemberResponse(member_id=document["_id"], status=document["status"])
 
-    def Login(self, request, context: grpc.ServicerContext):
-        token, member = handlers.login(self.ports, phone=request.phone, password=request.password)
-        return identity_pb2.LoginResponse(
-            access_token=token, expires_in=self.ports.tokens.ttl_s, member=member_message(member)
-        )
-
-    def GetMember(self, request, context: grpc.ServicerContext):
-        member = self.ports.members.get(request.member_id)
+    def GetMember(self, request, context: Context):
+        if request.HasField("actor"):
+            member = handlers.visible_member(self.ports, _actor(request.actor), request.member_id)
+        else:
+            member = self.ports.members.get(request.member_id)
         if member is None:
             raise NotFound(detail="no such member")
         return member_message(member)
 
-    def GetSigningKeys(self, request, context: grpc.ServicerContext):
+    def GetMembers(self, request, context: Context):
+        members = self.ports.members.get_many(list(request.member_ids))
+        return pb.MemberList(members=[member_message(m) for m in members])
+
+    def ListMembers(self, request, context: Context):
+        members = handlers.list_members(
+            self.ports,
+            _actor(request.actor),
+            status=request.status,
+            team_id=request.team_id,
+            grid_id=request.grid_id,
+            limit=request.limit,
+        )
+        return pb.MemberList(members=[member_message(m) for m in members])
+
+    def VerifyMember(self, request, context: Context):
+        member = handlers.verify_member(
+            self.ports, _actor(request.actor), request.member_id, decision=request.decision
+        )
+        return member_message(member)
+
+    def SuspendMember(self, request, context: Context):
+        member = handlers.suspend_member(self.ports, _actor(request.actor), request.member_id)
+        return member_message(member)
+
+    def SetRoles(self, request, context: Context):
+        member = handlers.set_roles(
+            self.ports,
+            _actor(request.actor),
+            request.member_id,
+            roles=list(request.roles),
+            org_id=request.org_id,
+        )
+        return member_message(member)
+
+    def CheckEligibility(self, request, context: Context):
+        eligible, status, reason = handlers.check_eligibility(self.ports, request.member_id)
+        return pb.Eligibility(eligible=eligible, status=status, reason=reason)
+
+    # Sessions ------------------------------------------------------------------------------
+    def Login(self, request, context: Context):
+        session = sessions.login(
+            self.ports,
+            phone=request.phone,
+            password=request.password,
+            client_address=request.client_address,
+        )
+        return self._session(session)
+
+    def Refresh(self, request, context: Context):
+        return self._session(sessions.refresh(self.ports, refresh_token=request.refresh_token))
+
+    def Logout(self, request, context: Context):
+        sessions.logout(self.ports, _actor(request.actor), refresh_token=request.refresh_token)
+        return pb.LogoutResponse()
+
+    def GetSigningKeys(self, request, context: Context):
         tokens = self.ports.tokens
-        return identity_pb2.SigningKeys(
+        return pb.SigningKeys(
             keys=[
-                identity_pb2.SigningKey(
+                pb.SigningKey(
                     key_id=tokens.key_id, algorithm="EdDSA", public_key_pem=tokens.public_key_pem
                 )
             ]
         )
 
+    def _session(self, session: sessions.Session) -> pb.Session:
+        return pb.Session(
+            access_token=session.access_token,
+            expires_in=self.ports.tokens.ttl_s,
+            refresh_token=session.refresh_token,
+            member=member_message(session.member),
+        )
 
-def member_message(member: Document) -> identity_pb2.Member:
-    return identity_pb2.Member(
+    # Organisations and grids ---------------------------------------------------------------
+    def CreateOrg(self, request, context: Context):
+        org = directory.create_org(
+            self.ports,
+            _actor(request.actor),
+            name=request.name,
+            kind=request.kind,
+            parent_id=request.parent_id,
+        )
+        return org_message(org)
+
+    def ListOrgs(self, request, context: Context):
+        orgs = directory.list_orgs(self.ports, _actor(request.actor))
+        return pb.OrgList(orgs=[org_message(o) for o in orgs])
+
+    def ResolveScope(self, request, context: Context):
+        scope = directory.resolve_scope(self.ports, _actor(request.actor))
+        return pb.Scope(city_wide=scope.city_wide, org_ids=sorted(scope.org_ids))
+
+    def CreateGrid(self, request, context: Context):
+        grid = directory.create_grid(
+            self.ports,
+            _actor(request.actor),
+            name=request.name,
+            level=request.level,
+            parent_id=request.parent_id,
+            geometry_json=request.geometry_json,
+        )
+        return grid_message(grid)
+
+    def ListGrids(self, request, context: Context):
+        grids = directory.list_grids(
+            self.ports, _actor(request.actor), level=request.level, parent_id=request.parent_id
+        )
+        return pb.GridList(grids=[grid_message(g) for g in grids])
+
+    # Audited personal data -----------------------------------------------------------------
+    def RevealPersonalData(self, request, context: Context):
+        value = audit.reveal(
+            self.ports,
+            _actor(request.actor),
+            request.member_id,
+            field=request.field,
+            reason=request.reason,
+        )
+        return pb.PersonalData(member_id=request.member_id, field=request.field, value=value)
+
+    def ListAuditRecords(self, request, context: Context):
+        found = audit.records(
+            self.ports,
+            _actor(request.actor),
+            member_id=request.member_id,
+            actor_id=request.actor_id,
+            limit=request.limit,
+        )
+        return pb.AuditRecordList(
+            records=[
+                pb.AuditRecord(
+                    audit_id=r["_id"],
+                    actor_id=r["actor_id"],
+                    member_id=r["member_id"],
+                    field=r["field"],
+                    reason=r["reason"],
+                    at=to_timestamp(from_millis(r["at"])),
+                )
+                for r in found
+            ]
+        )
+
+
+def _actor(actor: pb.Actor) -> Actor:
+    return Actor(member_id=actor.member_id, roles=frozenset(actor.roles), org_id=actor.org_id)
+
+
+def member_message(member: Document) -> pb.Member:
+    return pb.Member(
         member_id=member["_id"],
         name=member["name"],
         phone_masked=member["phone_masked"],
@@ -55,8 +194,26 @@ def member_message(member: Document) -> identity_pb2.Member:
         roles=member["roles"],
         status=member["status"],
         team_id=member["team_id"],
+        station_id=member.get("station_id", ""),
+        org_id=member.get("org_id", ""),
+        grid_id=member.get("grid_id", ""),
         skills=member["skills"],
+        token_version=member["token_version"],
         registered_at=to_timestamp(from_millis(member["registered_at"])),
+    )
+
+
+def org_message(org: Document) -> pb.Org:
+    return pb.Org(org_id=org["_id"], name=org["name"], kind=org["kind"], parent_id=org["parent_id"])
+
+
+def grid_message(grid: Document) -> pb.Grid:
+    return pb.Grid(
+        grid_id=grid["_id"],
+        name=grid["name"],
+        level=grid["level"],
+        parent_id=grid["parent_id"],
+        geometry_json=json.dumps(grid["geometry"]),
     )
 
 
@@ -64,5 +221,5 @@ def binding(ports: Ports) -> ServiceBinding:
     return ServiceBinding(
         add=identity_pb2_grpc.add_IdentityServiceServicer_to_server,
         servicer=IdentityServicer(ports),
-        full_name=identity_pb2.DESCRIPTOR.services_by_name["IdentityService"].full_name,
+        full_name=pb.DESCRIPTOR.services_by_name["IdentityService"].full_name,
     )

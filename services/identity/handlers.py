@@ -1,52 +1,41 @@
-"""Identity's commands. Each takes its ports as arguments and returns plain values."""
+"""Identity's member commands: register, verify, suspend, set roles, and scoped reads.
+
+Each takes its ports as arguments. Status and role changes bump the member's token version, so
+access tokens issued before the change stop working at once (the gateway learns the new version
+from the event).
+"""
 
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from typing import Any
 
 from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerifyMismatchError
 
+from services.identity import grids as grid_rules
 from services.identity import model
-from services.identity.pii import PiiVault
-from services.identity.repository import ID_NUMBER_INDEX, PHONE_INDEX, MemberRepository
-from services.identity.tokens import Claims, TokenIssuer
+from services.identity.ports import Ports
+from services.identity.repository import ID_NUMBER_INDEX, PHONE_INDEX
+from services.identity.scope import ADMIN, OFFICER, STATION, TEAM, Actor, Scope, scope_of
 from shouwang import outbox
-from shouwang.clock import Clock, to_millis, to_timestamp
-from shouwang.errors import Conflict, InvalidArgument, Unauthenticated
+from shouwang.clock import to_millis, to_timestamp
+from shouwang.errors import Conflict, FieldError, Forbidden, InvalidArgument, NotFound
 from shouwang.events import Event
-from shouwang.identity.v1 import identity_pb2
+from shouwang.identity.v1 import events_pb2
 from shouwang.ids import new_id
-from shouwang.outbox import Outbox
 from shouwang.store import Document, DuplicateKey
 
 log = logging.getLogger(__name__)
 
 TOPIC = "shouwang.identity.v1"
 SOURCE = "/shouwang/identity"
-REGISTERED = "shouwang.member.registered"
+PENDING, VERIFIED, REJECTED, SUSPENDED = "pending", "verified", "rejected", "suspended"
 
-# argon2id, RFC 9106's second recommended option scaled to a 2-core box: ~50 ms per hash.
+# argon2id with RFC 9106's low-memory profile (t=2, m=19 MiB, p=1): ~25 ms per hash here.
 PASSWORDS = PasswordHasher(time_cost=2, memory_cost=19 * 1024, parallelism=1)
 
 
-@dataclass(frozen=True)
-class Ports:
-    members: MemberRepository
-    outbox: Outbox
-    vault: PiiVault
-    tokens: TokenIssuer
-    clock: Clock
-
-
-def register_member(
-    ports: Ports,
-    request: identity_pb2.RegisterMemberRequest,
-    *,
-    roles: tuple[str, ...] = ("member",),
-    status: str = "pending",
-) -> Document:
+def register_member(ports: Ports, request: Any) -> Document:
     """Validate and store a new member; publishes ``shouwang.member.registered``."""
     now = ports.clock.now()
     registration, errors = model.validate_registration(
@@ -60,18 +49,30 @@ def register_member(
         consent_accepted=request.consent.accepted,
         today=now.date(),
     )
-    if registration is None:
+    team = ports.orgs.get(request.team_id)
+    if request.team_id and (team is None or team["kind"] != TEAM):
+        errors.append(FieldError("team_id", "is not a known team"))
+    home = request.home if request.HasField("home") else None
+    if home is not None and not (-90 <= home.lat <= 90 and -180 <= home.lon <= 180):
+        errors.append(FieldError("home", "must be a WGS-84 point"))
+    if registration is None or errors:
         raise InvalidArgument(detail="the registration has invalid fields", errors=errors)
     member_id = new_id()
+    station_id = team["parent_id"] if team else ""
+    # Only the grid is kept, not the home point: where a member lives is not ours to store.
+    grid_id = (
+        grid_rules.deepest_grid_containing(home.lat, home.lon, _grid_shapes(ports)) if home else ""
+    )
     registered = Event(
-        type=REGISTERED,
+        type="shouwang.member.registered",
         source=SOURCE,
         subject=member_id,
         time=now,
-        data=identity_pb2.MemberRegistered(
+        data=events_pb2.MemberRegistered(
             member_id=member_id,
             team_id=registration.team_id,
-            status=status,
+            station_id=station_id,
+            status=PENDING,
             registered_at=to_timestamp(now),
         ),
     )
@@ -86,9 +87,12 @@ def register_member(
         "id_number_masked": model.mask_id_number(registration.id_number),
         "phone_masked": model.mask_phone(registration.phone_e164),
         "password_hash": PASSWORDS.hash(registration.password),
-        "roles": list(roles),
-        "status": status,
+        "roles": ["member"],
+        "status": PENDING,
         "team_id": registration.team_id,
+        "station_id": station_id,
+        "org_id": registration.team_id,
+        "grid_id": grid_id,
         "skills": list(registration.skills),
         "consent": {"version": registration.consent_version, "accepted_at": to_millis(now)},
         "registered_at": to_millis(now),
@@ -101,34 +105,100 @@ def register_member(
         field = "id_number" if "id_number" in clash.index else "phone"
         raise Conflict(
             detail=f"this {field.replace('_', ' ')} is already registered",
-            errors=[model.FieldError(field, "already registered")],
+            errors=[FieldError(field, "already registered")],
         ) from None
     ports.outbox.flush(document)
     log.info("member registered", extra={"member_id": member_id})
     return document
 
 
-def login(ports: Ports, *, phone: str, password: str) -> tuple[str, Document]:
-    """Check credentials; returns a fresh access token and the member."""
-    wrong = Unauthenticated(detail="wrong phone number or password")
-    phone_e164, problem = model.validate_mobile(phone)
-    if problem or phone_e164 is None:
-        raise wrong
-    member = ports.members.by_phone_index(ports.vault.blind_index(phone_e164, purpose="phone"))
-    if member is None:
-        PASSWORDS.hash(password)  # same cost whether or not the phone exists: no enumeration
-        raise wrong
-    try:
-        PASSWORDS.verify(member["password_hash"], password)
-    except (VerifyMismatchError, InvalidHashError):
-        raise wrong from None
-    claims = Claims(
-        member_id=member["_id"],
-        roles=tuple(member["roles"]),
-        org_id=member.get("team_id", ""),
-        token_version=member["token_version"],
+def visible_member(ports: Ports, actor: Actor, member_id: str) -> Document:
+    """The member if the actor may see them: themselves, or within an officer's scope. 404
+    otherwise, so nobody learns that a member outside their scope exists."""
+    member = ports.members.get(member_id)
+    if member is None or not (member_id == actor.member_id or _in_scope(ports, actor, member)):
+        raise NotFound(detail="no such member")
+    return member
+
+
+def list_members(
+    ports: Ports, actor: Actor, *, status: str, team_id: str, grid_id: str, limit: int
+) -> list[Document]:
+    scope = _officer_scope(ports, actor)
+    query: dict[str, Any] = {}
+    if not scope.city_wide:
+        query["station_id"] = {"$in": sorted(scope.org_ids)}
+    if status:
+        query["status"] = status
+    if team_id:
+        query["team_id"] = team_id
+    if grid_id:
+        query["grid_id"] = grid_id
+    return ports.members.find(query, limit=min(max(limit, 1), 500) if limit else 100)
+
+
+def verify_member(ports: Ports, actor: Actor, member_id: str, *, decision: str) -> Document:
+    if decision not in ("approve", "reject"):
+        raise InvalidArgument(
+            detail="decision must be approve or reject",
+            errors=[FieldError("decision", "must be approve or reject")],
+        )
+    status = VERIFIED if decision == "approve" else REJECTED
+    return _change_status(ports, actor, member_id, to=status, allowed_from=(PENDING,))
+
+
+def suspend_member(ports: Ports, actor: Actor, member_id: str) -> Document:
+    return _change_status(ports, actor, member_id, to=SUSPENDED, allowed_from=(PENDING, VERIFIED))
+
+
+def set_roles(
+    ports: Ports, actor: Actor, member_id: str, *, roles: list[str], org_id: str
+) -> Document:
+    """Admins make officers and team leaders; the org places the member (station or team)."""
+    if not actor.is_admin:
+        raise Forbidden(detail="only administrators assign roles")
+    errors = []
+    unknown = sorted(set(roles) - {"member", "team_leader", OFFICER, ADMIN})
+    if not roles or unknown:
+        errors.append(
+            FieldError(
+                "roles",
+                f"must be a non-empty subset of member, team_leader, "
+                f"officer, admin (unknown: {unknown})",
+            )
+        )
+    org = ports.orgs.get(org_id)
+    if org_id and org is None:
+        errors.append(FieldError("org_id", "is not a known org"))
+    if OFFICER in roles and ADMIN not in roles and (org is None or org["kind"] != STATION):
+        errors.append(FieldError("org_id", "an officer needs a station"))
+    if errors:
+        raise InvalidArgument(detail="the roles cannot be assigned", errors=errors)
+    member = visible_member(ports, actor, member_id)
+    placement: dict[str, Any] = {"roles": sorted(set(roles))}
+    if org is not None:
+        placement["org_id"] = org["_id"]
+        placement["station_id"] = org["_id"] if org["kind"] == STATION else org["parent_id"]
+        if org["kind"] == TEAM:
+            placement["team_id"] = org["_id"]
+    return _apply_change(
+        ports,
+        actor,
+        member,
+        placement,
+        event_type="shouwang.member.roles_changed",
+        expected={"token_version": member["token_version"]},
     )
-    return ports.tokens.issue(claims, now=ports.clock.now()), member
+
+
+def check_eligibility(ports: Ports, member_id: str) -> tuple[bool, str, str]:
+    """(eligible, status, reason): only verified members go on duty and claim tasks."""
+    member = ports.members.get(member_id)
+    if member is None:
+        return False, "", "no such member"
+    if member["status"] != VERIFIED:
+        return False, member["status"], f"member is {member['status']}, not verified"
+    return True, member["status"], ""
 
 
 def seed_admin(ports: Ports, *, phone: str, password: str) -> str:
@@ -157,9 +227,12 @@ def seed_admin(ports: Ports, *, phone: str, password: str) -> str:
                 "id_number_masked": "",
                 "phone_masked": model.mask_phone(phone_e164),
                 "password_hash": PASSWORDS.hash(password),
-                "roles": ["admin", "officer"],
-                "status": "verified",
+                "roles": [ADMIN, OFFICER],
+                "status": VERIFIED,
                 "team_id": "",
+                "station_id": "",
+                "org_id": "",
+                "grid_id": "",
                 "skills": [],
                 "registered_at": to_millis(now),
                 "token_version": 1,
@@ -171,3 +244,87 @@ def seed_admin(ports: Ports, *, phone: str, password: str) -> str:
         return existing["_id"]
     log.info("administrator seeded", extra={"member_id": member_id})
     return member_id
+
+
+def _change_status(
+    ports: Ports, actor: Actor, member_id: str, *, to: str, allowed_from: tuple[str, ...]
+) -> Document:
+    _officer_scope(ports, actor)
+    member = visible_member(ports, actor, member_id)
+    if member_id == actor.member_id:
+        raise Forbidden(detail="officers cannot decide on their own account")
+    if ADMIN in member["roles"] and not actor.is_admin:
+        raise Forbidden(detail="only administrators act on administrators")
+    if member["status"] not in allowed_from:
+        raise Conflict(detail=f"the member is {member['status']}; cannot become {to}")
+    return _apply_change(
+        ports,
+        actor,
+        member,
+        {"status": to},
+        event_type=f"shouwang.member.{to}",
+        expected={"status": member["status"]},
+    )
+
+
+def _apply_change(
+    ports: Ports,
+    actor: Actor,
+    member: Document,
+    changes: dict[str, Any],
+    *,
+    event_type: str,
+    expected: dict[str, Any],
+) -> Document:
+    now = ports.clock.now()
+    version = member["token_version"] + 1
+    after = {**member, **changes}
+    event = Event(
+        type=event_type,
+        source=SOURCE,
+        subject=member["_id"],
+        time=now,
+        data=events_pb2.MemberStatusChanged(
+            member_id=member["_id"],
+            team_id=after["team_id"],
+            station_id=after["station_id"],
+            status=after["status"],
+            roles=after["roles"],
+            token_version=version,
+            changed_at=to_timestamp(now),
+            actor_id=actor.member_id,
+        ),
+    )
+    staged = outbox.stage_update(TOPIC, [event])
+    updated = ports.members.update(
+        member["_id"],
+        expected,
+        {"$set": {**changes, "token_version": version, **staged["$set"]}, "$inc": staged["$inc"]},
+    )
+    if updated is None:
+        raise Conflict(detail="the member changed meanwhile; reload and try again")
+    ports.outbox.flush(updated)
+    log.info(
+        "member changed",
+        extra={"member_id": member["_id"], "change": event_type, "actor_id": actor.member_id},
+    )
+    return updated
+
+
+def _officer_scope(ports: Ports, actor: Actor) -> Scope:
+    if not actor.is_officer:
+        raise Forbidden(detail="only officers may do this")
+    return scope_of(actor, ports.orgs.tree())
+
+
+def _in_scope(ports: Ports, actor: Actor, member: Document) -> bool:
+    if not actor.is_officer:
+        return False
+    return scope_of(actor, ports.orgs.tree()).covers(member.get("station_id", ""))
+
+
+def _grid_shapes(ports: Ports) -> list[grid_rules.GridShape]:
+    return [
+        grid_rules.GridShape(grid["_id"], grid["level"], grid_rules.polygon_of(grid["geometry"]))
+        for grid in ports.grids.find({})
+    ]

@@ -20,6 +20,7 @@ class Claims:
     member_id: str
     roles: tuple[str, ...]
     org_id: str
+    status: str
     token_version: int
 
 
@@ -42,6 +43,7 @@ class TokenIssuer:
             "sub": claims.member_id,
             "roles": list(claims.roles),
             "org": claims.org_id,
+            "st": claims.status,
             "tv": claims.token_version,
             "iat": int(now.timestamp()),
             "exp": int((now + timedelta(seconds=self.ttl_s)).timestamp()),

@@ -17,7 +17,7 @@ from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer, TopicPartition
 from pymongo import MongoClient
 
 from shouwang.events import Event, encode
-from shouwang.identity.v1 import identity_pb2
+from shouwang.identity.v1 import events_pb2 as identity_events
 from tests.support.api import new_person, wait_for
 from tests.support.cluster import GRPC_SERVICES, Cluster, start_cluster
 from tests.support.servers import unique_name
@@ -140,7 +140,7 @@ def _registered(member_id: str) -> Event:
         source="/tests",
         subject=member_id,
         time=datetime.now(UTC),
-        data=identity_pb2.MemberRegistered(member_id=member_id, status="pending"),
+        data=identity_events.MemberRegistered(member_id=member_id, status="pending"),
     )
 
 

@@ -1,4 +1,4 @@
-"""Identity endpoints (CONTRACT.md "Identity"): JSON in, gRPC to identity, JSON out."""
+"""Identity endpoints for everyone (CONTRACT.md "Identity"): register, sessions, own profile."""
 
 from __future__ import annotations
 
@@ -8,7 +8,13 @@ from flask import Blueprint, Response, jsonify, request
 
 from services.gateway.auth import authenticate
 from services.gateway.context import GatewayContext
-from services.gateway.payloads import member_json, optional_str_list, required_str
+from services.gateway.payloads import (
+    member_json,
+    optional_point,
+    optional_str,
+    optional_str_list,
+    required_str,
+)
 from shouwang.errors import DomainError, FieldError, InvalidArgument
 from shouwang.http import json_body
 from shouwang.identity.v1 import identity_pb2
@@ -17,6 +23,7 @@ from shouwang.points.v1 import points_pb2
 
 def blueprint(context: GatewayContext) -> Blueprint:
     routes = Blueprint("identity", __name__)
+    identity = context.clients.identity
 
     @routes.post("/auth/register")
     def register() -> Response:
@@ -30,24 +37,35 @@ def blueprint(context: GatewayContext) -> Blueprint:
         password = required_str(body, "password", errors)
         if errors:
             raise InvalidArgument(detail="phone and password are required", errors=errors)
-        reply = context.clients.identity.Login(
+        session = identity.Login(
             identity_pb2.LoginRequest(
                 phone=phone, password=password, client_address=request.remote_addr or ""
             )
         )
-        return jsonify(
-            access_token=reply.access_token,
-            token_type="Bearer",
-            expires_in=reply.expires_in,
-            member=member_json(reply.member),
-        )
+        return _session_json(session)
+
+    @routes.post("/auth/refresh")
+    def refresh() -> Response:
+        errors: list[FieldError] = []
+        token = required_str(json_body(), "refresh_token", errors)
+        if errors:
+            raise InvalidArgument(detail="refresh_token is required", errors=errors)
+        return _session_json(identity.Refresh(identity_pb2.RefreshRequest(refresh_token=token)))
+
+    @routes.post("/auth/logout")
+    def logout() -> Response:
+        caller = authenticate(context.verifier)
+        errors: list[FieldError] = []
+        token = required_str(json_body(), "refresh_token", errors)
+        if errors:
+            raise InvalidArgument(detail="refresh_token is required", errors=errors)
+        identity.Logout(identity_pb2.LogoutRequest(actor=caller.actor, refresh_token=token))
+        return Response(status=204)
 
     @routes.get("/me")
     def me() -> Response:
         caller = authenticate(context.verifier)
-        member = context.clients.identity.GetMember(
-            identity_pb2.GetMemberRequest(member_id=caller.member_id)
-        )
+        member = identity.GetMember(identity_pb2.GetMemberRequest(member_id=caller.member_id))
         body = member_json(member)
         body["on_duty"] = False  # the location service tracks duty from issue #4 on
         body["points"] = _balance(context, caller.member_id)
@@ -63,11 +81,9 @@ def _register(context: GatewayContext) -> Response:
         name: required_str(body, name, errors)
         for name in ("name", "id_number", "phone", "password")
     }
-    team_id = body.get("team_id") or ""
-    if not isinstance(team_id, str):
-        errors.append(FieldError("team_id", "must be a string"))
-        team_id = ""
+    team_id = optional_str(body, "team_id", errors)
     skills = optional_str_list(body, "skills", errors)
+    home = optional_point(body, "home", errors)
     consent: Any = body.get("consent")
     if not isinstance(consent, dict):
         consent = {}  # identity reports the missing consent together with every other field
@@ -78,12 +94,25 @@ def _register(context: GatewayContext) -> Response:
             **fields,
             team_id=team_id,
             skills=skills,
+            home=home,
             consent=identity_pb2.Consent(
                 version=str(consent.get("version", "")), accepted=consent.get("accepted") is True
             ),
         )
     )
-    return jsonify(member_id=reply.member_id, status=reply.status), 201  # type: ignore[return-value]
+    response = jsonify(member_id=reply.member_id, status=reply.status)
+    response.status_code = 201
+    return response
+
+
+def _session_json(session: identity_pb2.Session) -> Response:
+    return jsonify(
+        access_token=session.access_token,
+        token_type="Bearer",
+        expires_in=session.expires_in,
+        refresh_token=session.refresh_token,
+        member=member_json(session.member),
+    )
 
 
 def _balance(context: GatewayContext, member_id: str) -> int:

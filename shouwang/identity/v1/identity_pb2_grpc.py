@@ -39,20 +39,95 @@ class IdentityServiceStub:
                 request_serializer=shouwang_dot_identity_dot_v1_dot_identity__pb2.RegisterMemberRequest.SerializeToString,
                 response_deserializer=shouwang_dot_identity_dot_v1_dot_identity__pb2.RegisterMemberResponse.FromString,
                 _registered_method=True)
-        self.Login = channel.unary_unary(
-                '/shouwang.identity.v1.IdentityService/Login',
-                request_serializer=shouwang_dot_identity_dot_v1_dot_identity__pb2.LoginRequest.SerializeToString,
-                response_deserializer=shouwang_dot_identity_dot_v1_dot_identity__pb2.LoginResponse.FromString,
-                _registered_method=True)
         self.GetMember = channel.unary_unary(
                 '/shouwang.identity.v1.IdentityService/GetMember',
                 request_serializer=shouwang_dot_identity_dot_v1_dot_identity__pb2.GetMemberRequest.SerializeToString,
                 response_deserializer=shouwang_dot_identity_dot_v1_dot_identity__pb2.Member.FromString,
                 _registered_method=True)
+        self.GetMembers = channel.unary_unary(
+                '/shouwang.identity.v1.IdentityService/GetMembers',
+                request_serializer=shouwang_dot_identity_dot_v1_dot_identity__pb2.GetMembersRequest.SerializeToString,
+                response_deserializer=shouwang_dot_identity_dot_v1_dot_identity__pb2.MemberList.FromString,
+                _registered_method=True)
+        self.ListMembers = channel.unary_unary(
+                '/shouwang.identity.v1.IdentityService/ListMembers',
+                request_serializer=shouwang_dot_identity_dot_v1_dot_identity__pb2.ListMembersRequest.SerializeToString,
+                response_deserializer=shouwang_dot_identity_dot_v1_dot_identity__pb2.MemberList.FromString,
+                _registered_method=True)
+        self.VerifyMember = channel.unary_unary(
+                '/shouwang.identity.v1.IdentityService/VerifyMember',
+                request_serializer=shouwang_dot_identity_dot_v1_dot_identity__pb2.VerifyMemberRequest.SerializeToString,
+                response_deserializer=shouwang_dot_identity_dot_v1_dot_identity__pb2.Member.FromString,
+                _registered_method=True)
+        self.SuspendMember = channel.unary_unary(
+                '/shouwang.identity.v1.IdentityService/SuspendMember',
+                request_serializer=shouwang_dot_identity_dot_v1_dot_identity__pb2.SuspendMemberRequest.SerializeToString,
+                response_deserializer=shouwang_dot_identity_dot_v1_dot_identity__pb2.Member.FromString,
+                _registered_method=True)
+        self.SetRoles = channel.unary_unary(
+                '/shouwang.identity.v1.IdentityService/SetRoles',
+                request_serializer=shouwang_dot_identity_dot_v1_dot_identity__pb2.SetRolesRequest.SerializeToString,
+                response_deserializer=shouwang_dot_identity_dot_v1_dot_identity__pb2.Member.FromString,
+                _registered_method=True)
+        self.CheckEligibility = channel.unary_unary(
+                '/shouwang.identity.v1.IdentityService/CheckEligibility',
+                request_serializer=shouwang_dot_identity_dot_v1_dot_identity__pb2.CheckEligibilityRequest.SerializeToString,
+                response_deserializer=shouwang_dot_identity_dot_v1_dot_identity__pb2.Eligibility.FromString,
+                _registered_method=True)
+        self.Login = channel.unary_unary(
+                '/shouwang.identity.v1.IdentityService/Login',
+                request_serializer=shouwang_dot_identity_dot_v1_dot_identity__pb2.LoginRequest.SerializeToString,
+                response_deserializer=shouwang_dot_identity_dot_v1_dot_identity__pb2.Session.FromString,
+                _registered_method=True)
+        self.Refresh = channel.unary_unary(
+                '/shouwang.identity.v1.IdentityService/Refresh',
+                request_serializer=shouwang_dot_identity_dot_v1_dot_identity__pb2.RefreshRequest.SerializeToString,
+                response_deserializer=shouwang_dot_identity_dot_v1_dot_identity__pb2.Session.FromString,
+                _registered_method=True)
+        self.Logout = channel.unary_unary(
+                '/shouwang.identity.v1.IdentityService/Logout',
+                request_serializer=shouwang_dot_identity_dot_v1_dot_identity__pb2.LogoutRequest.SerializeToString,
+                response_deserializer=shouwang_dot_identity_dot_v1_dot_identity__pb2.LogoutResponse.FromString,
+                _registered_method=True)
         self.GetSigningKeys = channel.unary_unary(
                 '/shouwang.identity.v1.IdentityService/GetSigningKeys',
                 request_serializer=shouwang_dot_identity_dot_v1_dot_identity__pb2.GetSigningKeysRequest.SerializeToString,
                 response_deserializer=shouwang_dot_identity_dot_v1_dot_identity__pb2.SigningKeys.FromString,
+                _registered_method=True)
+        self.CreateOrg = channel.unary_unary(
+                '/shouwang.identity.v1.IdentityService/CreateOrg',
+                request_serializer=shouwang_dot_identity_dot_v1_dot_identity__pb2.CreateOrgRequest.SerializeToString,
+                response_deserializer=shouwang_dot_identity_dot_v1_dot_identity__pb2.Org.FromString,
+                _registered_method=True)
+        self.ListOrgs = channel.unary_unary(
+                '/shouwang.identity.v1.IdentityService/ListOrgs',
+                request_serializer=shouwang_dot_identity_dot_v1_dot_identity__pb2.ListOrgsRequest.SerializeToString,
+                response_deserializer=shouwang_dot_identity_dot_v1_dot_identity__pb2.OrgList.FromString,
+                _registered_method=True)
+        self.ResolveScope = channel.unary_unary(
+                '/shouwang.identity.v1.IdentityService/ResolveScope',
+                request_serializer=shouwang_dot_identity_dot_v1_dot_identity__pb2.ResolveScopeRequest.SerializeToString,
+                response_deserializer=shouwang_dot_identity_dot_v1_dot_identity__pb2.Scope.FromString,
+                _registered_method=True)
+        self.CreateGrid = channel.unary_unary(
+                '/shouwang.identity.v1.IdentityService/CreateGrid',
+                request_serializer=shouwang_dot_identity_dot_v1_dot_identity__pb2.CreateGridRequest.SerializeToString,
+                response_deserializer=shouwang_dot_identity_dot_v1_dot_identity__pb2.Grid.FromString,
+                _registered_method=True)
+        self.ListGrids = channel.unary_unary(
+                '/shouwang.identity.v1.IdentityService/ListGrids',
+                request_serializer=shouwang_dot_identity_dot_v1_dot_identity__pb2.ListGridsRequest.SerializeToString,
+                response_deserializer=shouwang_dot_identity_dot_v1_dot_identity__pb2.GridList.FromString,
+                _registered_method=True)
+        self.RevealPersonalData = channel.unary_unary(
+                '/shouwang.identity.v1.IdentityService/RevealPersonalData',
+                request_serializer=shouwang_dot_identity_dot_v1_dot_identity__pb2.RevealPersonalDataRequest.SerializeToString,
+                response_deserializer=shouwang_dot_identity_dot_v1_dot_identity__pb2.PersonalData.FromString,
+                _registered_method=True)
+        self.ListAuditRecords = channel.unary_unary(
+                '/shouwang.identity.v1.IdentityService/ListAuditRecords',
+                request_serializer=shouwang_dot_identity_dot_v1_dot_identity__pb2.ListAuditRecordsRequest.SerializeToString,
+                response_deserializer=shouwang_dot_identity_dot_v1_dot_identity__pb2.AuditRecordList.FromString,
                 _registered_method=True)
 
 
@@ -60,18 +135,68 @@ class IdentityServiceServicer:
     """Missing associated documentation comment in .proto file."""
 
     def RegisterMember(self, request, context):
+        """Members
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetMember(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetMembers(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListMembers(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def VerifyMember(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def SuspendMember(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def SetRoles(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def CheckEligibility(self, request, context):
         """Missing associated documentation comment in .proto file."""
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
     def Login(self, request, context):
+        """Sessions
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def Refresh(self, request, context):
         """Missing associated documentation comment in .proto file."""
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
-    def GetMember(self, request, context):
+    def Logout(self, request, context):
         """Missing associated documentation comment in .proto file."""
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -84,6 +209,51 @@ class IdentityServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def CreateOrg(self, request, context):
+        """Organisations and scope
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListOrgs(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ResolveScope(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def CreateGrid(self, request, context):
+        """Grids
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListGrids(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def RevealPersonalData(self, request, context):
+        """Audited access to personal data
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListAuditRecords(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_IdentityServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -92,20 +262,95 @@ def add_IdentityServiceServicer_to_server(servicer, server):
                     request_deserializer=shouwang_dot_identity_dot_v1_dot_identity__pb2.RegisterMemberRequest.FromString,
                     response_serializer=shouwang_dot_identity_dot_v1_dot_identity__pb2.RegisterMemberResponse.SerializeToString,
             ),
-            'Login': grpc.unary_unary_rpc_method_handler(
-                    servicer.Login,
-                    request_deserializer=shouwang_dot_identity_dot_v1_dot_identity__pb2.LoginRequest.FromString,
-                    response_serializer=shouwang_dot_identity_dot_v1_dot_identity__pb2.LoginResponse.SerializeToString,
-            ),
             'GetMember': grpc.unary_unary_rpc_method_handler(
                     servicer.GetMember,
                     request_deserializer=shouwang_dot_identity_dot_v1_dot_identity__pb2.GetMemberRequest.FromString,
                     response_serializer=shouwang_dot_identity_dot_v1_dot_identity__pb2.Member.SerializeToString,
             ),
+            'GetMembers': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetMembers,
+                    request_deserializer=shouwang_dot_identity_dot_v1_dot_identity__pb2.GetMembersRequest.FromString,
+                    response_serializer=shouwang_dot_identity_dot_v1_dot_identity__pb2.MemberList.SerializeToString,
+            ),
+            'ListMembers': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListMembers,
+                    request_deserializer=shouwang_dot_identity_dot_v1_dot_identity__pb2.ListMembersRequest.FromString,
+                    response_serializer=shouwang_dot_identity_dot_v1_dot_identity__pb2.MemberList.SerializeToString,
+            ),
+            'VerifyMember': grpc.unary_unary_rpc_method_handler(
+                    servicer.VerifyMember,
+                    request_deserializer=shouwang_dot_identity_dot_v1_dot_identity__pb2.VerifyMemberRequest.FromString,
+                    response_serializer=shouwang_dot_identity_dot_v1_dot_identity__pb2.Member.SerializeToString,
+            ),
+            'SuspendMember': grpc.unary_unary_rpc_method_handler(
+                    servicer.SuspendMember,
+                    request_deserializer=shouwang_dot_identity_dot_v1_dot_identity__pb2.SuspendMemberRequest.FromString,
+                    response_serializer=shouwang_dot_identity_dot_v1_dot_identity__pb2.Member.SerializeToString,
+            ),
+            'SetRoles': grpc.unary_unary_rpc_method_handler(
+                    servicer.SetRoles,
+                    request_deserializer=shouwang_dot_identity_dot_v1_dot_identity__pb2.SetRolesRequest.FromString,
+                    response_serializer=shouwang_dot_identity_dot_v1_dot_identity__pb2.Member.SerializeToString,
+            ),
+            'CheckEligibility': grpc.unary_unary_rpc_method_handler(
+                    servicer.CheckEligibility,
+                    request_deserializer=shouwang_dot_identity_dot_v1_dot_identity__pb2.CheckEligibilityRequest.FromString,
+                    response_serializer=shouwang_dot_identity_dot_v1_dot_identity__pb2.Eligibility.SerializeToString,
+            ),
+            'Login': grpc.unary_unary_rpc_method_handler(
+                    servicer.Login,
+                    request_deserializer=shouwang_dot_identity_dot_v1_dot_identity__pb2.LoginRequest.FromString,
+                    response_serializer=shouwang_dot_identity_dot_v1_dot_identity__pb2.Session.SerializeToString,
+            ),
+            'Refresh': grpc.unary_unary_rpc_method_handler(
+                    servicer.Refresh,
+                    request_deserializer=shouwang_dot_identity_dot_v1_dot_identity__pb2.RefreshRequest.FromString,
+                    response_serializer=shouwang_dot_identity_dot_v1_dot_identity__pb2.Session.SerializeToString,
+            ),
+            'Logout': grpc.unary_unary_rpc_method_handler(
+                    servicer.Logout,
+                    request_deserializer=shouwang_dot_identity_dot_v1_dot_identity__pb2.LogoutRequest.FromString,
+                    response_serializer=shouwang_dot_identity_dot_v1_dot_identity__pb2.LogoutResponse.SerializeToString,
+            ),
             'GetSigningKeys': grpc.unary_unary_rpc_method_handler(
                     servicer.GetSigningKeys,
                     request_deserializer=shouwang_dot_identity_dot_v1_dot_identity__pb2.GetSigningKeysRequest.FromString,
                     response_serializer=shouwang_dot_identity_dot_v1_dot_identity__pb2.SigningKeys.SerializeToString,
+            ),
+            'CreateOrg': grpc.unary_unary_rpc_method_handler(
+                    servicer.CreateOrg,
+                    request_deserializer=shouwang_dot_identity_dot_v1_dot_identity__pb2.CreateOrgRequest.FromString,
+                    response_serializer=shouwang_dot_identity_dot_v1_dot_identity__pb2.Org.SerializeToString,
+            ),
+            'ListOrgs': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListOrgs,
+                    request_deserializer=shouwang_dot_identity_dot_v1_dot_identity__pb2.ListOrgsRequest.FromString,
+                    response_serializer=shouwang_dot_identity_dot_v1_dot_identity__pb2.OrgList.SerializeToString,
+            ),
+            'ResolveScope': grpc.unary_unary_rpc_method_handler(
+                    servicer.ResolveScope,
+                    request_deserializer=shouwang_dot_identity_dot_v1_dot_identity__pb2.ResolveScopeRequest.FromString,
+                    response_serializer=shouwang_dot_identity_dot_v1_dot_identity__pb2.Scope.SerializeToString,
+            ),
+            'CreateGrid': grpc.unary_unary_rpc_method_handler(
+                    servicer.CreateGrid,
+                    request_deserializer=shouwang_dot_identity_dot_v1_dot_identity__pb2.CreateGridRequest.FromString,
+                    response_serializer=shouwang_dot_identity_dot_v1_dot_identity__pb2.Grid.SerializeToString,
+            ),
+            'ListGrids': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListGrids,
+                    request_deserializer=shouwang_dot_identity_dot_v1_dot_identity__pb2.ListGridsRequest.FromString,
+                    response_serializer=shouwang_dot_identity_dot_v1_dot_identity__pb2.GridList.SerializeToString,
+            ),
+            'RevealPersonalData': grpc.unary_unary_rpc_method_handler(
+                    servicer.RevealPersonalData,
+                    request_deserializer=shouwang_dot_identity_dot_v1_dot_identity__pb2.RevealPersonalDataRequest.FromString,
+                    response_serializer=shouwang_dot_identity_dot_v1_dot_identity__pb2.PersonalData.SerializeToString,
+            ),
+            'ListAuditRecords': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListAuditRecords,
+                    request_deserializer=shouwang_dot_identity_dot_v1_dot_identity__pb2.ListAuditRecordsRequest.FromString,
+                    response_serializer=shouwang_dot_identity_dot_v1_dot_identity__pb2.AuditRecordList.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -146,33 +391,6 @@ class IdentityService:
             _registered_method=True)
 
     @staticmethod
-    def Login(request,
-            target,
-            options=(),
-            channel_credentials=None,
-            call_credentials=None,
-            insecure=False,
-            compression=None,
-            wait_for_ready=None,
-            timeout=None,
-            metadata=None):
-        return grpc.experimental.unary_unary(
-            request,
-            target,
-            '/shouwang.identity.v1.IdentityService/Login',
-            shouwang_dot_identity_dot_v1_dot_identity__pb2.LoginRequest.SerializeToString,
-            shouwang_dot_identity_dot_v1_dot_identity__pb2.LoginResponse.FromString,
-            options,
-            channel_credentials,
-            insecure,
-            call_credentials,
-            compression,
-            wait_for_ready,
-            timeout,
-            metadata,
-            _registered_method=True)
-
-    @staticmethod
     def GetMember(request,
             target,
             options=(),
@@ -200,6 +418,249 @@ class IdentityService:
             _registered_method=True)
 
     @staticmethod
+    def GetMembers(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/shouwang.identity.v1.IdentityService/GetMembers',
+            shouwang_dot_identity_dot_v1_dot_identity__pb2.GetMembersRequest.SerializeToString,
+            shouwang_dot_identity_dot_v1_dot_identity__pb2.MemberList.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListMembers(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/shouwang.identity.v1.IdentityService/ListMembers',
+            shouwang_dot_identity_dot_v1_dot_identity__pb2.ListMembersRequest.SerializeToString,
+            shouwang_dot_identity_dot_v1_dot_identity__pb2.MemberList.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def VerifyMember(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/shouwang.identity.v1.IdentityService/VerifyMember',
+            shouwang_dot_identity_dot_v1_dot_identity__pb2.VerifyMemberRequest.SerializeToString,
+            shouwang_dot_identity_dot_v1_dot_identity__pb2.Member.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SuspendMember(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/shouwang.identity.v1.IdentityService/SuspendMember',
+            shouwang_dot_identity_dot_v1_dot_identity__pb2.SuspendMemberRequest.SerializeToString,
+            shouwang_dot_identity_dot_v1_dot_identity__pb2.Member.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SetRoles(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/shouwang.identity.v1.IdentityService/SetRoles',
+            shouwang_dot_identity_dot_v1_dot_identity__pb2.SetRolesRequest.SerializeToString,
+            shouwang_dot_identity_dot_v1_dot_identity__pb2.Member.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CheckEligibility(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/shouwang.identity.v1.IdentityService/CheckEligibility',
+            shouwang_dot_identity_dot_v1_dot_identity__pb2.CheckEligibilityRequest.SerializeToString,
+            shouwang_dot_identity_dot_v1_dot_identity__pb2.Eligibility.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def Login(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/shouwang.identity.v1.IdentityService/Login',
+            shouwang_dot_identity_dot_v1_dot_identity__pb2.LoginRequest.SerializeToString,
+            shouwang_dot_identity_dot_v1_dot_identity__pb2.Session.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def Refresh(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/shouwang.identity.v1.IdentityService/Refresh',
+            shouwang_dot_identity_dot_v1_dot_identity__pb2.RefreshRequest.SerializeToString,
+            shouwang_dot_identity_dot_v1_dot_identity__pb2.Session.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def Logout(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/shouwang.identity.v1.IdentityService/Logout',
+            shouwang_dot_identity_dot_v1_dot_identity__pb2.LogoutRequest.SerializeToString,
+            shouwang_dot_identity_dot_v1_dot_identity__pb2.LogoutResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
     def GetSigningKeys(request,
             target,
             options=(),
@@ -216,6 +677,195 @@ class IdentityService:
             '/shouwang.identity.v1.IdentityService/GetSigningKeys',
             shouwang_dot_identity_dot_v1_dot_identity__pb2.GetSigningKeysRequest.SerializeToString,
             shouwang_dot_identity_dot_v1_dot_identity__pb2.SigningKeys.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CreateOrg(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/shouwang.identity.v1.IdentityService/CreateOrg',
+            shouwang_dot_identity_dot_v1_dot_identity__pb2.CreateOrgRequest.SerializeToString,
+            shouwang_dot_identity_dot_v1_dot_identity__pb2.Org.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListOrgs(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/shouwang.identity.v1.IdentityService/ListOrgs',
+            shouwang_dot_identity_dot_v1_dot_identity__pb2.ListOrgsRequest.SerializeToString,
+            shouwang_dot_identity_dot_v1_dot_identity__pb2.OrgList.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ResolveScope(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/shouwang.identity.v1.IdentityService/ResolveScope',
+            shouwang_dot_identity_dot_v1_dot_identity__pb2.ResolveScopeRequest.SerializeToString,
+            shouwang_dot_identity_dot_v1_dot_identity__pb2.Scope.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CreateGrid(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/shouwang.identity.v1.IdentityService/CreateGrid',
+            shouwang_dot_identity_dot_v1_dot_identity__pb2.CreateGridRequest.SerializeToString,
+            shouwang_dot_identity_dot_v1_dot_identity__pb2.Grid.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListGrids(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/shouwang.identity.v1.IdentityService/ListGrids',
+            shouwang_dot_identity_dot_v1_dot_identity__pb2.ListGridsRequest.SerializeToString,
+            shouwang_dot_identity_dot_v1_dot_identity__pb2.GridList.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RevealPersonalData(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/shouwang.identity.v1.IdentityService/RevealPersonalData',
+            shouwang_dot_identity_dot_v1_dot_identity__pb2.RevealPersonalDataRequest.SerializeToString,
+            shouwang_dot_identity_dot_v1_dot_identity__pb2.PersonalData.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListAuditRecords(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/shouwang.identity.v1.IdentityService/ListAuditRecords',
+            shouwang_dot_identity_dot_v1_dot_identity__pb2.ListAuditRecordsRequest.SerializeToString,
+            shouwang_dot_identity_dot_v1_dot_identity__pb2.AuditRecordList.FromString,
             options,
             channel_credentials,
             insecure,

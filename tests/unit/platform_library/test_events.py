@@ -8,9 +8,9 @@ import pytest
 from google.protobuf.timestamp_pb2 import Timestamp
 
 from shouwang.events import Event, PoisonMessage, UnknownEventType, WireMessage, decode, encode
-from shouwang.identity.v1 import identity_pb2
+from shouwang.identity.v1 import events_pb2 as identity_events
 
-TYPES = {"shouwang.member.registered": identity_pb2.MemberRegistered}
+TYPES = {"shouwang.member.registered": identity_events.MemberRegistered}
 
 
 def registered(member_id: str = "m1") -> Event:
@@ -19,7 +19,7 @@ def registered(member_id: str = "m1") -> Event:
         source="/shouwang/identity",
         subject=member_id,
         time=datetime(2026, 11, 22, 8, 30, 1, 250000, tzinfo=UTC),
-        data=identity_pb2.MemberRegistered(
+        data=identity_events.MemberRegistered(
             member_id=member_id, team_id="t1", status="pending", registered_at=Timestamp(seconds=1)
         ),
     )
