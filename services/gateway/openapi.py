@@ -35,6 +35,92 @@ def _op(
     return operation
 
 
+# (method, path, summary, request schema, success status, needs a token)
+OPERATIONS: list[tuple[str, str, str, str | None, str, bool]] = [
+    (
+        "post",
+        "/auth/register",
+        "Register a member under their real name",
+        "Registration",
+        "201",
+        False,
+    ),
+    ("post", "/auth/login", "Log in with phone and password", "Login", "200", False),
+    (
+        "post",
+        "/auth/refresh",
+        "Trade a refresh token for a new pair (rotation; reuse revokes)",
+        "Refresh",
+        "200",
+        False,
+    ),
+    ("post", "/auth/logout", "Revoke the session of a refresh token", "Refresh", "204", True),
+    ("get", "/me", "The caller's own profile, masked", None, "200", True),
+    (
+        "get",
+        "/members",
+        "Members of the officer's scope (?status=&team_id=&grid_id=&limit=)",
+        None,
+        "200",
+        True,
+    ),
+    (
+        "get",
+        "/members/{member_id}",
+        "One member, masked (404 outside the caller's scope)",
+        None,
+        "200",
+        True,
+    ),
+    (
+        "post",
+        "/members/{member_id}/verify",
+        "Approve or reject a pending member",
+        "Decision",
+        "200",
+        True,
+    ),
+    (
+        "post",
+        "/members/{member_id}/suspend",
+        "Suspend a member; their tokens stop working",
+        "Reason",
+        "200",
+        True,
+    ),
+    ("post", "/members/{member_id}/roles", "Assign roles and an org (admin)", "Roles", "200", True),
+    (
+        "post",
+        "/members/{member_id}/reveal",
+        "Read an unmasked ID number or phone (admin; audited, reason required)",
+        "Reveal",
+        "200",
+        True,
+    ),
+    (
+        "get",
+        "/audit",
+        "Audit records of unmasked reads (admin; ?member_id=&actor_id=)",
+        None,
+        "200",
+        True,
+    ),
+    ("post", "/orgs", "Create a station or team (admin)", "Org", "201", True),
+    ("get", "/orgs", "Stations and teams of the caller's scope", None, "200", True),
+    ("post", "/grids", "Create a grid: a GeoJSON Feature (admin)", "GridFeature", "201", True),
+    ("get", "/grids", "Grids as a FeatureCollection (?level=&parent_id=)", None, "200", True),
+    ("get", "/points/me", "The caller's points balance and entries", None, "200", True),
+    ("get", "/openapi.json", "This document", None, "200", False),
+]
+
+
+def _paths() -> dict[str, Any]:
+    paths: dict[str, Any] = {}
+    for method, path, summary, body, ok, secured in OPERATIONS:
+        paths.setdefault(path, {})[method] = _op(summary, body=body, ok=ok, secured=secured)
+    return paths
+
+
 def document() -> dict[str, Any]:
     return {
         "openapi": "3.1.0",
@@ -45,22 +131,7 @@ def document() -> dict[str, Any]:
         },
         "servers": [{"url": "/api/v1"}],
         "security": [{"bearer": []}],
-        "paths": {
-            "/auth/register": {
-                "post": _op(
-                    "Register a member under their real name",
-                    body="Registration",
-                    ok="201",
-                    secured=False,
-                )
-            },
-            "/auth/login": {
-                "post": _op("Log in with phone and password", body="Login", secured=False)
-            },
-            "/me": {"get": _op("The caller's own profile, masked")},
-            "/points/me": {"get": _op("The caller's points balance and entries")},
-            "/openapi.json": {"get": _op("This document", secured=False)},
-        },
+        "paths": _paths(),
         "components": {
             "securitySchemes": {
                 "bearer": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}
@@ -106,12 +177,80 @@ def document() -> dict[str, Any]:
                         "password": {"type": "string", "minLength": 10},
                         "team_id": {"type": "string"},
                         "skills": {"type": "array", "items": {"type": "string"}},
+                        "home": {
+                            "type": "object",
+                            "description": "{lat, lon}: decides the "
+                            "member's grid; the point itself is not stored",
+                        },
                         "consent": {
                             "type": "object",
                             "required": ["version", "accepted"],
                             "properties": {
                                 "version": {"type": "string"},
                                 "accepted": {"const": True},
+                            },
+                        },
+                    },
+                },
+                "Refresh": {
+                    "type": "object",
+                    "required": ["refresh_token"],
+                    "properties": {"refresh_token": {"type": "string"}},
+                },
+                "Decision": {
+                    "type": "object",
+                    "required": ["decision"],
+                    "properties": {
+                        "decision": {"enum": ["approve", "reject"]},
+                        "reason": {"type": "string"},
+                    },
+                },
+                "Reason": {"type": "object", "properties": {"reason": {"type": "string"}}},
+                "Roles": {
+                    "type": "object",
+                    "required": ["roles"],
+                    "properties": {
+                        "roles": {
+                            "type": "array",
+                            "items": {"enum": ["member", "team_leader", "officer", "admin"]},
+                        },
+                        "org_id": {"type": "string"},
+                    },
+                },
+                "Reveal": {
+                    "type": "object",
+                    "required": ["field", "reason"],
+                    "properties": {
+                        "field": {"enum": ["id_number", "phone"]},
+                        "reason": {"type": "string", "minLength": 5},
+                    },
+                },
+                "Org": {
+                    "type": "object",
+                    "required": ["name", "kind"],
+                    "properties": {
+                        "name": {"type": "string"},
+                        "kind": {"enum": ["station", "team"]},
+                        "parent_id": {"type": "string"},
+                    },
+                },
+                "GridFeature": {
+                    "type": "object",
+                    "required": ["type", "geometry", "properties"],
+                    "properties": {
+                        "type": {"const": "Feature"},
+                        "geometry": {
+                            "type": "object",
+                            "description": "GeoJSON Polygon, WGS-84, "
+                            "closed rings, at most 10,000 vertices",
+                        },
+                        "properties": {
+                            "type": "object",
+                            "required": ["name", "level"],
+                            "properties": {
+                                "name": {"type": "string"},
+                                "level": {"enum": [1, 2, 3]},
+                                "parent_id": {"type": "string"},
                             },
                         },
                     },

@@ -19,27 +19,9 @@ from pymongo import MongoClient
 from shouwang.events import Event, encode
 from shouwang.identity.v1 import events_pb2 as identity_events
 from tests.support.api import new_person, wait_for
-from tests.support.cluster import GRPC_SERVICES, Cluster, start_cluster
-from tests.support.servers import unique_name
+from tests.support.cluster import GRPC_SERVICES, Cluster
 
 IDENTITY_TOPIC = "shouwang.identity.v1"
-
-
-@pytest.fixture(scope="module")
-def cluster(
-    kafka_bootstrap_servers: str, mongodb_uri: str, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[Cluster]:
-    database = unique_name("cluster")
-    running = start_cluster(
-        kafka=kafka_bootstrap_servers,
-        mongodb_uri=mongodb_uri,
-        database=database,
-        log_dir=tmp_path_factory.mktemp("cluster-logs"),
-    )
-    yield running
-    running.stop()
-    with MongoClient(mongodb_uri) as client:
-        client.drop_database(database)
 
 
 @pytest.fixture

@@ -18,6 +18,7 @@ from tests.support.api import Api, wait_for
 from tests.support.servers import die_with_parent, free_port
 
 GRPC_SERVICES = ("identity", "location", "tasks", "points")
+ADMIN_PHONE, ADMIN_PASSWORD = "13800000000", "Admin-Password-1"
 
 
 @dataclass
@@ -86,6 +87,16 @@ class Cluster:
     def __getitem__(self, name: str) -> ServiceProcess:
         return self.processes[name]
 
+    def log_files(self) -> list[Path]:
+        return [process.log_path for process in self.processes.values()]
+
+    def admin_token(self) -> str:
+        login = self.api.post(
+            "/api/v1/auth/login", {"phone": ADMIN_PHONE, "password": ADMIN_PASSWORD}
+        )
+        assert login.status == 200, login.body
+        return login.body["access_token"]
+
     def stop(self) -> dict[str, int]:
         return {name: process.terminate() for name, process in reversed(self.processes.items())}
 
@@ -103,6 +114,8 @@ def start_cluster(*, kafka: str, mongodb_uri: str, database: str, log_dir: Path)
         "IDENTITY_BLIND_INDEX_KEY": _key(),
         "IDENTITY_SIGNING_KEY": _key(),
         "SHUTDOWN_GRACE_S": "2",
+        "SHOUWANG_ADMIN_PHONE": ADMIN_PHONE,
+        "SHOUWANG_ADMIN_PASSWORD": ADMIN_PASSWORD,
     }
     cluster = Cluster()
     for name in GRPC_SERVICES:
