@@ -1,0 +1,1 @@
+"""Identity benchmark: the cost of a password hash and registrations per second end to end."""
