@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 import time
 
@@ -23,3 +24,10 @@ def _encode_base32(value: int, length: int) -> str:
         value, digit = divmod(value, 32)
         chars.append(_CROCKFORD[digit])
     return "".join(reversed(chars))
+
+
+def derived_id(*parts: str) -> str:
+    """A stable id for something derived from other data (e.g. an event computed from a fix), so
+    replicas or redeliveries that derive it again produce the same id and consumers dedupe it."""
+    digest = hashlib.sha256("\x1f".join(parts).encode()).digest()[:16]
+    return _encode_base32(int.from_bytes(digest, "big"), 26)

@@ -29,15 +29,19 @@ OUTBOX_COUNT = "_outbox_count"
 RECOVERY_AGE_S = 5.0  # younger events are still being flushed by the request that staged them
 
 
-def stage(topic: str, events: Sequence[Event]) -> dict[str, Any]:
-    """Fields to merge into the document being written, holding ``events`` until published."""
-    return {OUTBOX: {event.id: _entry(topic, event) for event in events}, OUTBOX_COUNT: len(events)}
-
-
-def stage_update(topic: str, events: Sequence[Event]) -> dict[str, Any]:
-    """Update operators that add ``events`` to an existing document's outbox."""
+def stage(events: Sequence[tuple[str, Event]]) -> dict[str, Any]:
+    """Fields to merge into the document being written, holding (topic, event) pairs until
+    published."""
     return {
-        "$set": {f"{OUTBOX}.{event.id}": _entry(topic, event) for event in events},
+        OUTBOX: {event.id: _entry(topic, event) for topic, event in events},
+        OUTBOX_COUNT: len(events),
+    }
+
+
+def stage_update(events: Sequence[tuple[str, Event]]) -> dict[str, Any]:
+    """Update operators that add (topic, event) pairs to an existing document's outbox."""
+    return {
+        "$set": {f"{OUTBOX}.{event.id}": _entry(topic, event) for topic, event in events},
         "$inc": {OUTBOX_COUNT: len(events)},
     }
 

@@ -97,7 +97,7 @@ def register_member(ports: Ports, request: Any) -> Document:
         "consent": {"version": registration.consent_version, "accepted_at": to_millis(now)},
         "registered_at": to_millis(now),
         "token_version": 1,
-        **outbox.stage(TOPIC, [registered]),
+        **outbox.stage([(TOPIC, registered)]),
     }
     try:
         ports.members.add(document)
@@ -295,7 +295,7 @@ def _apply_change(
             actor_id=actor.member_id,
         ),
     )
-    staged = outbox.stage_update(TOPIC, [event])
+    staged = outbox.stage_update([(TOPIC, event)])
     updated = ports.members.update(
         member["_id"],
         expected,

@@ -3,12 +3,20 @@
 import sys
 
 from services.location import bootstrap
-from shouwang.config import PlatformSettings
+from services.location.settings import LocationSettings
 from shouwang.runtime import serve_cluster, settings_or_exit
 
 
 def main() -> int:
-    return serve_cluster("location", settings_or_exit(PlatformSettings), bootstrap.build)
+    settings = settings_or_exit(LocationSettings)
+    return serve_cluster(
+        "location",
+        settings,
+        lambda adapters: bootstrap.build(
+            adapters, replica_id=settings.replica_id,
+            track_retention_days=settings.track_retention_days,
+        ),
+    )
 
 
 if __name__ == "__main__":

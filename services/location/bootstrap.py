@@ -1,21 +1,60 @@
-"""Composition root of the location service. Its API comes with its own issue; until then it
-boots, reports health and serves metrics like every other service."""
+"""Composition root of the location service: adapters in, a service out; no I/O at import."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from services.location import grpc_api, handlers
+from services.location.live_view import FIXES_ACCEPTED, INTERNAL_EVENTS, INTERNAL_TOPIC, LiveView
+from services.location.ports import Ports
+from services.location.repository import DutyRepository, GeofenceRepository, TrackRepository
+from services.location.track_keeper import TrackKeeper
+from shouwang.outbox import Outbox
 from shouwang.rpc import ServiceBinding
 from shouwang.runtime import Adapters
+from shouwang.scheduler import Periodic
+
+SWEEP_EVERY_S = 15.0
+PURGE_EVERY_S = 3600.0
 
 
 @dataclass
 class LocationService:
+    ports: Ports
+    keeper: TrackKeeper
+    jobs: list[Periodic] = field(default_factory=list)
     bindings: list[ServiceBinding] = field(default_factory=list)
 
     def close(self) -> None:
-        pass
+        for job in self.jobs:
+            job.stop()
+        self.ports.outbox.stop()
 
 
-def build(adapters: Adapters) -> LocationService:
-    return LocationService()
+def build(adapters: Adapters, *, replica_id: str = "embedded",
+          track_retention_days: int = 30) -> LocationService:
+    store = adapters.store
+    duty, tracks, fences = DutyRepository(store), TrackRepository(store), GeofenceRepository(store)
+    for repository in (duty, tracks, fences):
+        repository.ensure_indexes()
+    ports = Ports(
+        duty=duty, tracks=tracks, fences=fences, bus=adapters.bus,
+        outbox=Outbox(adapters.bus, duty.duty, adapters.clock), view=LiveView(),
+        clock=adapters.clock, track_retention_days=track_retention_days,
+    )
+    ports.outbox.recover()
+    ports.outbox.start_recovery()
+    handlers.rebuild_live_view(ports)
+    keeper = TrackKeeper(ports)
+    # Every replica needs every change for its own live view: a group of its own.
+    adapters.bus.subscribe(INTERNAL_TOPIC, group=f"location-live-{replica_id}",
+                           handler=ports.view.apply, payload_types=INTERNAL_EVENTS)
+    # Tracks, presence and public events once per batch: one group shared by all replicas.
+    adapters.bus.subscribe(INTERNAL_TOPIC, group="location-tracks", handler=keeper.on_batch,
+                           payload_types={FIXES_ACCEPTED: INTERNAL_EVENTS[FIXES_ACCEPTED]})
+    jobs = [
+        Periodic("presence-sweep", SWEEP_EVERY_S, lambda: handlers.sweep_offline(ports)).start(),
+        Periodic("track-retention", PURGE_EVERY_S, lambda: handlers.purge_tracks(ports)).start(),
+    ]
+    return LocationService(ports=ports, keeper=keeper, jobs=jobs,
+                           bindings=[grpc_api.binding(ports)])

@@ -1,0 +1,119 @@
+"""Location's documents: the only place that knows its collections' layout.
+
+``duty`` holds one document per member who ever went on duty: duty state, placement (team,
+station, grid, skills), busy, and the latest usable position — the snapshot a restarting replica
+rebuilds its live view from. ``tracks`` holds fixes in buckets (one document per member per batch,
+tagged with its time window) so a batch is one ``insert_many``; ``geofences`` the active fences.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from shouwang.store import ASCENDING, Collection, Document, DocumentStore, DuplicateKey
+
+TRACK_WINDOW_MS = 10 * 60 * 1000
+
+
+class DutyRepository:
+    def __init__(self, store: DocumentStore) -> None:
+        self.duty: Collection = store.collection("location_duty")
+
+    def ensure_indexes(self) -> None:
+        self.duty.create_index([("on_duty", ASCENDING), ("online", ASCENDING)])
+
+    def get(self, member_id: str) -> Document | None:
+        return self.duty.get(member_id)
+
+    def start(self, member_id: str, fields: dict[str, Any], staged: dict[str, Any]) -> Document:
+        document = self.duty.find_one_and_update(
+            {"_id": member_id},
+            {"$set": {**fields, **staged["$set"]}, "$inc": staged["$inc"],
+             "$setOnInsert": {"busy": False}},
+            upsert=True,
+        )
+        assert document is not None
+        return document
+
+    def end(self, member_id: str, fields: dict[str, Any], staged: dict[str, Any]) -> Document | None:
+        return self.duty.find_one_and_update(
+            {"_id": member_id, "on_duty": True},
+            {"$set": {**fields, **staged["$set"]}, "$inc": staged["$inc"]},
+        )
+
+    def on_duty(self) -> list[Document]:
+        return self.duty.find({"on_duty": True})
+
+    def set_busy(self, member_id: str, busy: bool) -> None:
+        self.duty.find_one_and_update({"_id": member_id}, {"$set": {"busy": busy}})
+
+    def record_position(self, member_id: str, *, lat: float, lon: float, ts_ms: int) -> Document | None:
+        """Store the latest usable position; returns the document as it was before."""
+        return self.duty.find_one_and_update(
+            {"_id": member_id, "on_duty": True},
+            {"$set": {"lat": lat, "lon": lon, "last_seen": ts_ms, "online": True}},
+            return_new=False,
+        )
+
+    def stale_online(self, *, seen_before_ms: int) -> list[Document]:
+        return self.duty.find(
+            {"on_duty": True, "online": True, "last_seen": {"$lt": seen_before_ms}}, limit=1000
+        )
+
+    def mark_offline(self, member_id: str, *, last_seen_ms: int) -> Document | None:
+        return self.duty.find_one_and_update(
+            {"_id": member_id, "online": True, "last_seen": last_seen_ms},
+            {"$set": {"online": False}},
+        )
+
+
+class TrackRepository:
+    def __init__(self, store: DocumentStore) -> None:
+        self.tracks: Collection = store.collection("location_tracks")
+
+    def ensure_indexes(self) -> None:
+        self.tracks.create_index([("member_id", ASCENDING), ("window", ASCENDING)])
+        self.tracks.create_index([("window", ASCENDING)])
+
+    def add_buckets(self, buckets: list[Document]) -> None:
+        """Insert a batch's buckets; ids are derived from the fixes, so a redelivered batch
+        inserts nothing twice."""
+        try:
+            self.tracks.insert_many(buckets)
+        except DuplicateKey:
+            for bucket in buckets:
+                try:
+                    self.tracks.insert(bucket)
+                except DuplicateKey:
+                    continue
+
+    def between(self, member_id: str, *, from_ms: int, to_ms: int) -> list[Document]:
+        first_window = from_ms - from_ms % TRACK_WINDOW_MS
+        return self.tracks.find(
+            {"member_id": member_id, "window": {"$gte": first_window, "$lte": to_ms}},
+            sort=[("window", ASCENDING), ("first_ts", ASCENDING)],
+        )
+
+    def delete_before(self, cutoff_ms: int) -> int:
+        return self.tracks.delete_many({"window": {"$lt": cutoff_ms - TRACK_WINDOW_MS}})
+
+
+class GeofenceRepository:
+    def __init__(self, store: DocumentStore) -> None:
+        self.fences: Collection = store.collection("location_geofences")
+
+    def ensure_indexes(self) -> None:
+        self.fences.create_index([("expires_at", ASCENDING)])
+
+    def save(self, document: Document) -> None:
+        self.fences.find_one_and_update(
+            {"_id": document["_id"]},
+            {"$set": {k: v for k, v in document.items() if k != "_id"}},
+            upsert=True,
+        )
+
+    def remove(self, fence_id: str) -> bool:
+        return self.fences.delete(fence_id)
+
+    def active(self, *, now_ms: int) -> list[Document]:
+        return self.fences.find({"expires_at": {"$gt": now_ms}})
