@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from services.gateway import bootstrap as gateway_bootstrap
-from services.gateway.clients import Clients
+from services.gateway.clients import Addresses, Clients
 from services.identity import bootstrap as identity_bootstrap
 from services.identity.settings import IdentityKeys
 from services.location import bootstrap as location_bootstrap
@@ -71,8 +71,9 @@ def start(*, port: int, data_dir: Path, host: str = "127.0.0.1") -> AllInOne:
     ]
     grpc_server = GrpcServer([b for service in services for b in service.bindings])
     grpc_server.start()
+    local = grpc_server.address  # every service is on the one in-process server
     clients = Clients.connect(
-        identity_addr=grpc_server.address, points_addr=grpc_server.address, timeout_s=5.0
+        Addresses(identity=local, location=local, points=local), timeout_s=5.0
     )
     gateway = gateway_bootstrap.build(
         adapters, clients=clients, readiness=readiness, max_body_bytes=MAX_BODY_BYTES

@@ -4,7 +4,7 @@ import logging
 import sys
 
 from services.gateway import bootstrap
-from services.gateway.clients import Clients
+from services.gateway.clients import Addresses, Clients
 from services.gateway.settings import GatewaySettings
 from shouwang.http import WsgiServer
 from shouwang.logging import configure_logging
@@ -18,11 +18,12 @@ def main() -> int:
     adapters = cluster_adapters(settings, client_id="gateway")
     readiness = Readiness()
     readiness.add_check("store", adapters.store.ping)
-    clients = Clients.connect(
-        identity_addr=settings.identity_addr,
-        points_addr=settings.points_addr,
-        timeout_s=settings.rpc_timeout_s,
+    addresses = Addresses(
+        identity=settings.identity_addr,
+        location=settings.location_addr,
+        points=settings.points_addr,
     )
+    clients = Clients.connect(addresses, timeout_s=settings.rpc_timeout_s)
     gateway = bootstrap.build(
         adapters, clients=clients, readiness=readiness, max_body_bytes=settings.max_body_bytes
     )

@@ -7,24 +7,36 @@ from dataclasses import dataclass
 import grpc
 
 from shouwang.identity.v1 import identity_pb2_grpc
+from shouwang.location.v1 import location_pb2_grpc
 from shouwang.points.v1 import points_pb2_grpc
 from shouwang.rpc import connect
+
+
+@dataclass(frozen=True)
+class Addresses:
+    identity: str
+    location: str
+    points: str
 
 
 @dataclass
 class Clients:
     identity: identity_pb2_grpc.IdentityServiceStub
+    location: location_pb2_grpc.LocationServiceStub
     points: points_pb2_grpc.PointsServiceStub
     channels: list[grpc.Channel]
 
     @classmethod
-    def connect(cls, *, identity_addr: str, points_addr: str, timeout_s: float) -> Clients:
-        identity = connect(identity_addr, timeout_s=timeout_s)
-        points = connect(points_addr, timeout_s=timeout_s)
+    def connect(cls, addresses: Addresses, *, timeout_s: float) -> Clients:
+        channels = {
+            name: connect(getattr(addresses, name), timeout_s=timeout_s)
+            for name in ("identity", "location", "points")
+        }
         return cls(
-            identity=identity_pb2_grpc.IdentityServiceStub(identity),
-            points=points_pb2_grpc.PointsServiceStub(points),
-            channels=[identity, points],
+            identity=identity_pb2_grpc.IdentityServiceStub(channels["identity"]),
+            location=location_pb2_grpc.LocationServiceStub(channels["location"]),
+            points=points_pb2_grpc.PointsServiceStub(channels["points"]),
+            channels=list(channels.values()),
         )
 
     def close(self) -> None:

@@ -11,6 +11,7 @@ from shouwang.config import PlatformSettings, setting
 class GatewaySettings(PlatformSettings):
     http_port: int = setting("HTTP_PORT", 8080, doc="Port of the HTTP API (gateway only).")
     identity_addr: str = setting("IDENTITY_ADDR", doc="host:port of the identity gRPC service.")
+    location_addr: str = setting("LOCATION_ADDR", doc="host:port of the location gRPC service.")
     points_addr: str = setting("POINTS_ADDR", doc="host:port of the points gRPC service.")
     max_body_bytes: int = setting(
         "MAX_BODY_BYTES", 11 * 1024 * 1024, doc="Largest request body accepted (413 beyond)."

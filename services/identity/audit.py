@@ -49,6 +49,29 @@ def reveal(ports: Ports, actor: Actor, member_id: str, *, field: str, reason: st
     return ports.vault.decrypt(sealed, purpose=field)
 
 
+def record_access(
+    ports: Ports, actor: Actor, member_id: str, *, field: str, reason: str
+) -> Document:
+    """Audit an officer's read of personal data held elsewhere (a track); 404 outside scope."""
+    if not actor.is_officer:
+        raise Forbidden(detail="only officers may read members' personal data")
+    if len(reason.strip()) < 5:
+        raise InvalidArgument(
+            detail="say why you need this", errors=[FieldError("reason", "at least 5 characters")]
+        )
+    visible_member(ports, actor, member_id)
+    record = {
+        "_id": new_id(),
+        "actor_id": actor.member_id,
+        "member_id": member_id,
+        "field": field,
+        "reason": reason.strip(),
+        "at": to_millis(ports.clock.now()),
+    }
+    ports.audit.add(record)
+    return record
+
+
 def records(
     ports: Ports, actor: Actor, *, member_id: str, actor_id: str, limit: int
 ) -> list[Document]:

@@ -166,19 +166,17 @@ class IdentityServicer(identity_pb2_grpc.IdentityServiceServicer):
             actor_id=request.actor_id,
             limit=request.limit,
         )
-        return pb.AuditRecordList(
-            records=[
-                pb.AuditRecord(
-                    audit_id=r["_id"],
-                    actor_id=r["actor_id"],
-                    member_id=r["member_id"],
-                    field=r["field"],
-                    reason=r["reason"],
-                    at=to_timestamp(from_millis(r["at"])),
-                )
-                for r in found
-            ]
+        return pb.AuditRecordList(records=[audit_message(r) for r in found])
+
+    def RecordAccess(self, request, context: Context):
+        record = audit.record_access(
+            self.ports,
+            _actor(request.actor),
+            request.member_id,
+            field=request.field,
+            reason=request.reason,
         )
+        return audit_message(record)
 
 
 def _actor(actor: pb.Actor) -> Actor:
@@ -200,6 +198,17 @@ def member_message(member: Document) -> pb.Member:
         skills=member["skills"],
         token_version=member["token_version"],
         registered_at=to_timestamp(from_millis(member["registered_at"])),
+    )
+
+
+def audit_message(record: Document) -> pb.AuditRecord:
+    return pb.AuditRecord(
+        audit_id=record["_id"],
+        actor_id=record["actor_id"],
+        member_id=record["member_id"],
+        field=record["field"],
+        reason=record["reason"],
+        at=to_timestamp(from_millis(record["at"])),
     )
 
 

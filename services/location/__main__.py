@@ -13,7 +13,8 @@ def main() -> int:
         "location",
         settings,
         lambda adapters: bootstrap.build(
-            adapters, replica_id=settings.replica_id,
+            adapters,
+            replica_id=settings.replica_id,
             track_retention_days=settings.track_retention_days,
         ),
     )

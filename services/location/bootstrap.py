@@ -31,30 +31,45 @@ class LocationService:
         self.ports.outbox.stop()
 
 
-def build(adapters: Adapters, *, replica_id: str = "embedded",
-          track_retention_days: int = 30) -> LocationService:
+def build(
+    adapters: Adapters, *, replica_id: str = "embedded", track_retention_days: int = 30
+) -> LocationService:
     store = adapters.store
     duty, tracks, fences = DutyRepository(store), TrackRepository(store), GeofenceRepository(store)
     for repository in (duty, tracks, fences):
         repository.ensure_indexes()
     ports = Ports(
-        duty=duty, tracks=tracks, fences=fences, bus=adapters.bus,
-        outbox=Outbox(adapters.bus, duty.duty, adapters.clock), view=LiveView(),
-        clock=adapters.clock, track_retention_days=track_retention_days,
+        duty=duty,
+        tracks=tracks,
+        fences=fences,
+        bus=adapters.bus,
+        outbox=Outbox(adapters.bus, duty.duty, adapters.clock),
+        view=LiveView(),
+        clock=adapters.clock,
+        track_retention_days=track_retention_days,
     )
     ports.outbox.recover()
     ports.outbox.start_recovery()
     handlers.rebuild_live_view(ports)
     keeper = TrackKeeper(ports)
     # Every replica needs every change for its own live view: a group of its own.
-    adapters.bus.subscribe(INTERNAL_TOPIC, group=f"location-live-{replica_id}",
-                           handler=ports.view.apply, payload_types=INTERNAL_EVENTS)
+    adapters.bus.subscribe(
+        INTERNAL_TOPIC,
+        group=f"location-live-{replica_id}",
+        handler=ports.view.apply,
+        payload_types=INTERNAL_EVENTS,
+    )
     # Tracks, presence and public events once per batch: one group shared by all replicas.
-    adapters.bus.subscribe(INTERNAL_TOPIC, group="location-tracks", handler=keeper.on_batch,
-                           payload_types={FIXES_ACCEPTED: INTERNAL_EVENTS[FIXES_ACCEPTED]})
+    adapters.bus.subscribe(
+        INTERNAL_TOPIC,
+        group="location-tracks",
+        handler=keeper.on_batch,
+        payload_types={FIXES_ACCEPTED: INTERNAL_EVENTS[FIXES_ACCEPTED]},
+    )
     jobs = [
         Periodic("presence-sweep", SWEEP_EVERY_S, lambda: handlers.sweep_offline(ports)).start(),
         Periodic("track-retention", PURGE_EVERY_S, lambda: handlers.purge_tracks(ports)).start(),
     ]
-    return LocationService(ports=ports, keeper=keeper, jobs=jobs,
-                           bindings=[grpc_api.binding(ports)])
+    return LocationService(
+        ports=ports, keeper=keeper, jobs=jobs, bindings=[grpc_api.binding(ports)]
+    )

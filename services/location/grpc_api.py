@@ -49,13 +49,19 @@ class LocationServicer(location_pb2_grpc.LocationServiceServicer):
 
     def _report(self, request: pb.ReportFixesRequest) -> model.Validated:
         fixes = [
-            model.RawFix(lat=f.lat, lon=f.lon, ts_ms=f.ts_ms,
-                         accuracy_m=f.accuracy_m if f.has_accuracy else None,
-                         speed_mps=f.speed_mps, heading_deg=f.heading_deg)
+            model.RawFix(
+                lat=f.lat,
+                lon=f.lon,
+                ts_ms=f.ts_ms,
+                accuracy_m=f.accuracy_m if f.has_accuracy else None,
+                speed_mps=f.speed_mps,
+                heading_deg=f.heading_deg,
+            )
             for f in request.fixes
         ]
-        return handlers.report_fixes(self.ports, request.member_id, crs=request.crs or "wgs84",
-                                     fixes=fixes)
+        return handlers.report_fixes(
+            self.ports, request.member_id, crs=request.crs or "wgs84", fixes=fixes
+        )
 
     def Nearest(self, request, context: Context):
         found = queries.nearest(self.ports.view, request, now_s=self._now_s())
@@ -70,12 +76,18 @@ class LocationServicer(location_pb2_grpc.LocationServiceServicer):
         members = []
         for position in queries.live_members(self.ports.view, request):
             placement = self.ports.view.placement(position.member_id)
-            members.append(pb.LiveMember(
-                member_id=position.member_id, lat=position.lat, lon=position.lon,
-                team_id=placement.team_id if placement else "",
-                station_id=placement.station_id if placement else "",
-                online=position.last_seen >= now_s - model.OFFLINE_AFTER_S, busy=position.busy,
-                last_seen=to_timestamp(from_millis(int(position.last_seen * 1000)))))
+            members.append(
+                pb.LiveMember(
+                    member_id=position.member_id,
+                    lat=position.lat,
+                    lon=position.lon,
+                    team_id=placement.team_id if placement else "",
+                    station_id=placement.station_id if placement else "",
+                    online=position.last_seen >= now_s - model.OFFLINE_AFTER_S,
+                    busy=position.busy,
+                    last_seen=to_timestamp(from_millis(int(position.last_seen * 1000))),
+                )
+            )
         return pb.LiveMembersResponse(members=members)
 
     def Summary(self, request, context: Context):
@@ -86,13 +98,20 @@ class LocationServicer(location_pb2_grpc.LocationServiceServicer):
         return pb.SetBusyResponse()
 
     def RegisterGeofence(self, request, context: Context):
-        expires = to_millis(request.expires_at.ToDatetime()) if request.HasField("expires_at") \
+        expires = (
+            to_millis(request.expires_at.ToDatetime())
+            if request.HasField("expires_at")
             else to_millis(self.ports.clock.now()) + 24 * 3600 * 1000
-        self.ports.fences.save({
-            "_id": request.fence_id, "ref": request.ref,
-            "area": queries.area_geometry(request.area),
-            "member_ids": sorted(request.member_ids), "expires_at": expires,
-        })
+        )
+        self.ports.fences.save(
+            {
+                "_id": request.fence_id,
+                "ref": request.ref,
+                "area": queries.area_geometry(request.area),
+                "member_ids": sorted(request.member_ids),
+                "expires_at": expires,
+            }
+        )
         return pb.Geofence(fence_id=request.fence_id, ref=request.ref)
 
     def RemoveGeofence(self, request, context: Context):
@@ -100,8 +119,9 @@ class LocationServicer(location_pb2_grpc.LocationServiceServicer):
         return pb.RemoveGeofenceResponse()
 
     def GetTrack(self, request, context: Context):
-        fixes = handlers.track(self.ports, request.member_id, from_ms=request.from_ms,
-                               to_ms=request.to_ms)
+        fixes = handlers.track(
+            self.ports, request.member_id, from_ms=request.from_ms, to_ms=request.to_ms
+        )
         return pb.Track(member_id=request.member_id, fixes=fixes)
 
     def _now_s(self) -> float:
@@ -109,8 +129,11 @@ class LocationServicer(location_pb2_grpc.LocationServiceServicer):
 
 
 def _duty_state(document: Document) -> pb.DutyState:
-    state = pb.DutyState(member_id=document["_id"], on_duty=bool(document.get("on_duty")),
-                         online=bool(document.get("online")))
+    state = pb.DutyState(
+        member_id=document["_id"],
+        on_duty=bool(document.get("on_duty")),
+        online=bool(document.get("online")),
+    )
     if document.get("started_at"):
         state.started_at.CopyFrom(to_timestamp(from_millis(document["started_at"])))
     if document.get("last_seen"):

@@ -42,20 +42,38 @@ def start_duty(ports: Ports, request: location_pb2.DutyRequest) -> Document:
     current = ports.duty.get(request.member_id)
     if current is not None and current.get("on_duty"):
         return current
-    placement = {"team_id": request.team_id, "station_id": request.station_id,
-                 "grid_id": request.grid_id, "skills": sorted(set(request.skills))}
+    placement = {
+        "team_id": request.team_id,
+        "station_id": request.station_id,
+        "grid_id": request.grid_id,
+        "skills": sorted(set(request.skills)),
+    }
     events = [
-        (PRESENCE_TOPIC, Event(
-            type="shouwang.member.duty_started", source=SOURCE, subject=request.member_id,
-            time=now, data=events_pb2.DutyStarted(
-                member_id=request.member_id, started_at=to_timestamp(now),
-                team_id=request.team_id))),
+        (
+            PRESENCE_TOPIC,
+            Event(
+                type="shouwang.member.duty_started",
+                source=SOURCE,
+                subject=request.member_id,
+                time=now,
+                data=events_pb2.DutyStarted(
+                    member_id=request.member_id,
+                    started_at=to_timestamp(now),
+                    team_id=request.team_id,
+                ),
+            ),
+        ),
         (INTERNAL_TOPIC, _duty_change(request.member_id, True, placement, now)),
     ]
     document = ports.duty.start(
         request.member_id,
-        {"on_duty": True, "online": False, "started_at": to_millis(now), "last_seen": 0,
-         **placement},
+        {
+            "on_duty": True,
+            "online": False,
+            "started_at": to_millis(now),
+            "last_seen": 0,
+            **placement,
+        },
         outbox.stage_update(events),
     )
     ports.outbox.flush(document)
@@ -69,17 +87,30 @@ def end_duty(ports: Ports, member_id: str) -> Document:
         raise Forbidden(detail="the member is not on duty")
     started_ms = current["started_at"]
     ended = events_pb2.DutyEnded(
-        member_id=member_id, started_at=to_timestamp(from_millis(started_ms)),
-        ended_at=to_timestamp(now), team_id=current.get("team_id", ""),
+        member_id=member_id,
+        started_at=to_timestamp(from_millis(started_ms)),
+        ended_at=to_timestamp(now),
+        team_id=current.get("team_id", ""),
         fix_gaps=_fix_gaps(ports, member_id, started_ms, to_millis(now)),
     )
     events = [
-        (PRESENCE_TOPIC, Event(type="shouwang.member.duty_ended", source=SOURCE,
-                               subject=member_id, time=now, data=ended)),
+        (
+            PRESENCE_TOPIC,
+            Event(
+                type="shouwang.member.duty_ended",
+                source=SOURCE,
+                subject=member_id,
+                time=now,
+                data=ended,
+            ),
+        ),
         (INTERNAL_TOPIC, _duty_change(member_id, False, current, now)),
     ]
-    document = ports.duty.end(member_id, {"on_duty": False, "online": False,
-                                          "ended_at": to_millis(now)}, outbox.stage_update(events))
+    document = ports.duty.end(
+        member_id,
+        {"on_duty": False, "online": False, "ended_at": to_millis(now)},
+        outbox.stage_update(events),
+    )
     if document is None:
         raise Forbidden(detail="the member is not on duty")
     ports.outbox.flush(document)
@@ -92,37 +123,71 @@ def report_fixes(
     """Validate a batch and hand the accepted fixes to every replica; only on-duty members are
     tracked (PIPL: location only while on shift)."""
     if not 1 <= len(fixes) <= model.MAX_FIXES_PER_BATCH:
-        raise InvalidArgument(detail="send 1 to 500 fixes per call",
-                              errors=[FieldError("fixes", "must hold 1 to 500 fixes")])
+        raise InvalidArgument(
+            detail="send 1 to 500 fixes per call",
+            errors=[FieldError("fixes", "must hold 1 to 500 fixes")],
+        )
     if crs not in ("wgs84", "gcj02", "bd09"):
-        raise InvalidArgument(detail="unknown crs",
-                              errors=[FieldError("crs", "must be wgs84, gcj02 or bd09")])
+        raise InvalidArgument(
+            detail="unknown crs", errors=[FieldError("crs", "must be wgs84, gcj02 or bd09")]
+        )
     duty = ports.duty.get(member_id)
     if duty is None or not duty.get("on_duty"):
         raise Forbidden(detail="start duty first: location is only recorded while on duty")
     current = ports.view.index.get(member_id)
-    previous = model.LastFix(current.lat, current.lon, int(current.last_seen * 1000)) if current else None
-    checked = model.validate_fixes(fixes, crs=crs, previous=previous,
-                                   now_ms=to_millis(ports.clock.now()))
+    previous = (
+        model.LastFix(current.lat, current.lon, int(current.last_seen * 1000)) if current else None
+    )
+    checked = model.validate_fixes(
+        fixes, crs=crs, previous=previous, now_ms=to_millis(ports.clock.now())
+    )
     if checked.accepted:
-        batch = events_pb2.FixBatch(member_id=member_id, fixes=[
-            events_pb2.Fix(lat=f.lat, lon=f.lon, accuracy_m=f.accuracy_m, ts_ms=f.ts_ms,
-                           speed_mps=f.speed_mps, heading_deg=f.heading_deg,
-                           implausible_speed=f.implausible_speed, inaccurate=f.inaccurate,
-                           out_of_order=f.out_of_order)
-            for f in checked.accepted
-        ])
-        ports.bus.publish(INTERNAL_TOPIC, [Event(
-            type=FIXES_ACCEPTED, source=SOURCE, subject=member_id, time=ports.clock.now(),
-            data=batch)])
+        batch = events_pb2.FixBatch(
+            member_id=member_id,
+            fixes=[
+                events_pb2.Fix(
+                    lat=f.lat,
+                    lon=f.lon,
+                    accuracy_m=f.accuracy_m,
+                    ts_ms=f.ts_ms,
+                    speed_mps=f.speed_mps,
+                    heading_deg=f.heading_deg,
+                    implausible_speed=f.implausible_speed,
+                    inaccurate=f.inaccurate,
+                    out_of_order=f.out_of_order,
+                )
+                for f in checked.accepted
+            ],
+        )
+        ports.bus.publish(
+            INTERNAL_TOPIC,
+            [
+                Event(
+                    type=FIXES_ACCEPTED,
+                    source=SOURCE,
+                    subject=member_id,
+                    time=ports.clock.now(),
+                    data=batch,
+                )
+            ],
+        )
     return checked
 
 
 def set_busy(ports: Ports, member_id: str, busy: bool) -> None:
     ports.duty.set_busy(member_id, busy)
-    ports.bus.publish(INTERNAL_TOPIC, [Event(
-        type=BUSY_CHANGED, source=SOURCE, subject=member_id, time=ports.clock.now(),
-        data=location_pb2.BusyChange(member_id=member_id, busy=busy))])
+    ports.bus.publish(
+        INTERNAL_TOPIC,
+        [
+            Event(
+                type=BUSY_CHANGED,
+                source=SOURCE,
+                subject=member_id,
+                time=ports.clock.now(),
+                data=location_pb2.BusyChange(member_id=member_id, busy=busy),
+            )
+        ],
+    )
 
 
 def rebuild_live_view(ports: Ports) -> int:
@@ -131,8 +196,9 @@ def rebuild_live_view(ports: Ports) -> int:
     for duty in members:
         ports.view.go_on_duty(duty["_id"], _placement(duty), busy=duty.get("busy", False))
         if duty.get("last_seen"):
-            ports.view.place(duty["_id"], duty["lat"], duty["lon"], duty["last_seen"] / 1000,
-                             suspect=False)
+            ports.view.place(
+                duty["_id"], duty["lat"], duty["lon"], duty["last_seen"] / 1000, suspect=False
+            )
     return len(members)
 
 
@@ -146,12 +212,23 @@ def sweep_offline(ports: Ports) -> int:
         if ports.duty.mark_offline(duty["_id"], last_seen_ms=duty["last_seen"]) is None:
             continue
         flipped += 1
-        ports.bus.publish(PRESENCE_TOPIC, [Event(
-            type="shouwang.member.went_offline", source=SOURCE, subject=duty["_id"], time=now,
-            id=derived_id("went_offline", duty["_id"], str(duty["last_seen"])),
-            data=events_pb2.PresenceChanged(
-                member_id=duty["_id"], at=to_timestamp(now),
-                last_seen=to_timestamp(from_millis(duty["last_seen"]))))])
+        ports.bus.publish(
+            PRESENCE_TOPIC,
+            [
+                Event(
+                    type="shouwang.member.went_offline",
+                    source=SOURCE,
+                    subject=duty["_id"],
+                    time=now,
+                    id=derived_id("went_offline", duty["_id"], str(duty["last_seen"])),
+                    data=events_pb2.PresenceChanged(
+                        member_id=duty["_id"],
+                        at=to_timestamp(now),
+                        last_seen=to_timestamp(from_millis(duty["last_seen"])),
+                    ),
+                )
+            ],
+        )
     return flipped
 
 
@@ -184,14 +261,27 @@ def _fix_gaps(ports: Ports, member_id: str, started_ms: int, ended_ms: int) -> i
 
 
 def _placement(document: Document) -> Placement:
-    return Placement(document.get("team_id", ""), document.get("station_id", ""),
-                     document.get("grid_id", ""), tuple(document.get("skills", ())))
+    return Placement(
+        document.get("team_id", ""),
+        document.get("station_id", ""),
+        document.get("grid_id", ""),
+        tuple(document.get("skills", ())),
+    )
 
 
 def _duty_change(member_id: str, on_duty: bool, placement: dict, now) -> Event:  # type: ignore[type-arg, no-untyped-def]
     return Event(
-        type=DUTY_CHANGED, source=SOURCE, subject=member_id, time=now,
+        type=DUTY_CHANGED,
+        source=SOURCE,
+        subject=member_id,
+        time=now,
         data=location_pb2.DutyChange(
-            member_id=member_id, on_duty=on_duty, team_id=placement.get("team_id", ""),
-            station_id=placement.get("station_id", ""), grid_id=placement.get("grid_id", ""),
-            skills=placement.get("skills", []), at=to_timestamp(now)))
+            member_id=member_id,
+            on_duty=on_duty,
+            team_id=placement.get("team_id", ""),
+            station_id=placement.get("station_id", ""),
+            grid_id=placement.get("grid_id", ""),
+            skills=placement.get("skills", []),
+            at=to_timestamp(now),
+        ),
+    )

@@ -54,8 +54,9 @@ class LiveView:
             self._placements[member_id] = placement
             if busy:
                 self._busy.add(member_id)
-        self.index.set_profile(member_id, skills=placement.skills, team=placement.team_id,
-                               grid=placement.grid_id)
+        self.index.set_profile(
+            member_id, skills=placement.skills, team=placement.team_id, grid=placement.grid_id
+        )
 
     def go_off_duty(self, member_id: str) -> None:
         with self._lock:
@@ -76,8 +77,14 @@ class LiveView:
         with self._lock:
             busy = member_id in self._busy
         self.index.upsert(
-            [member_id], [lat], [lon], [ts_s], busy=np.array([busy]),
-            skills=[placement.skills], teams=[placement.team_id], grids=[placement.grid_id],
+            [member_id],
+            [lat],
+            [lon],
+            [ts_s],
+            busy=np.array([busy]),
+            skills=[placement.skills],
+            teams=[placement.team_id],
+            grids=[placement.grid_id],
             flags=np.array([FLAG_SUSPECT_FIX if suspect else 0], dtype=np.uint8),
         )
 
@@ -86,8 +93,12 @@ class LiveView:
         if event.type == DUTY_CHANGED:
             change: location_pb2.DutyChange = event.data  # type: ignore[assignment]
             if change.on_duty:
-                self.go_on_duty(change.member_id, Placement(
-                    change.team_id, change.station_id, change.grid_id, tuple(change.skills)))
+                self.go_on_duty(
+                    change.member_id,
+                    Placement(
+                        change.team_id, change.station_id, change.grid_id, tuple(change.skills)
+                    ),
+                )
             else:
                 self.go_off_duty(change.member_id)
         elif event.type == BUSY_CHANGED:
@@ -95,12 +106,16 @@ class LiveView:
             self.set_busy(busy.member_id, busy.busy)
         elif event.type == FIXES_ACCEPTED:
             batch: events_pb2.FixBatch = event.data  # type: ignore[assignment]
-            usable = [f for f in batch.fixes
-                      if not (f.inaccurate or f.out_of_order or f.implausible_speed)]
+            usable = [
+                f
+                for f in batch.fixes
+                if not (f.inaccurate or f.out_of_order or f.implausible_speed)
+            ]
             suspect = bool(batch.fixes) and batch.fixes[-1].implausible_speed
             if usable:
                 newest = max(usable, key=lambda f: f.ts_ms)
-                self.place(batch.member_id, newest.lat, newest.lon, newest.ts_ms / 1000,
-                           suspect=suspect)
+                self.place(
+                    batch.member_id, newest.lat, newest.lon, newest.ts_ms / 1000, suspect=suspect
+                )
             elif suspect:  # the member moved impossibly fast: keep them off dispatch for now
                 self.index.set_flags(batch.member_id, FLAG_SUSPECT_FIX)

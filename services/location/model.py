@@ -93,9 +93,15 @@ def validate_fixes(
             seconds = (fix.ts_ms - last.ts_ms) / 1000
             implausible = float(haversine_m(last.lat, last.lon, lat, lon)) / seconds > MAX_SPEED_MPS
         checked = Fix(
-            lat=lat, lon=lon, ts_ms=fix.ts_ms, accuracy_m=accuracy, speed_mps=fix.speed_mps,
-            heading_deg=fix.heading_deg, implausible_speed=implausible,
-            inaccurate=accuracy > MAX_ACCURACY_M, out_of_order=out_of_order,
+            lat=lat,
+            lon=lon,
+            ts_ms=fix.ts_ms,
+            accuracy_m=accuracy,
+            speed_mps=fix.speed_mps,
+            heading_deg=fix.heading_deg,
+            implausible_speed=implausible,
+            inaccurate=accuracy > MAX_ACCURACY_M,
+            out_of_order=out_of_order,
         )
         result.accepted.append(checked)
         if checked.usable:
@@ -120,7 +126,10 @@ def _refusal(fix: RawFix, now_ms: int) -> str:
 
 
 def should_publish_update(
-    last_published: LastFix | None, fix: Fix, *, every_s: float = UPDATE_EVERY_S,
+    last_published: LastFix | None,
+    fix: Fix,
+    *,
+    every_s: float = UPDATE_EVERY_S,
     every_m: float = UPDATE_EVERY_M,
 ) -> bool:
     """``location.updated`` at most every 10 s or 50 m per member."""

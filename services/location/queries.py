@@ -31,23 +31,44 @@ def nearest(
     # Without an area the index's K-NN answers directly; with one, every eligible member within
     # the radius is ranked and the area filters them (areas are a few km, so that set is small).
     wanted = request.k + len(excluded) if inside is None else len(view.index)
-    ranked = view.index.nearest(request.lat, request.lon, k=max(wanted, 1), radius_m=radius,
-                                now=now_s, max_age_s=max_age,
-                                required_skills=list(request.skills))
-    chosen = [(member, distance) for member, distance in ranked
-              if member not in excluded and (inside is None or member in inside)]
+    ranked = view.index.nearest(
+        request.lat,
+        request.lon,
+        k=max(wanted, 1),
+        radius_m=radius,
+        now=now_s,
+        max_age_s=max_age,
+        required_skills=list(request.skills),
+    )
+    chosen = [
+        (member, distance)
+        for member, distance in ranked
+        if member not in excluded and (inside is None or member in inside)
+    ]
     return chosen[: request.k]
 
 
-def within(view: LiveView, request: location_pb2.WithinRequest, *, now_s: float) -> list[tuple[str, float]]:
+def within(
+    view: LiveView, request: location_pb2.WithinRequest, *, now_s: float
+) -> list[tuple[str, float]]:
     members = _members_in(view, request.area)
     if request.eligible_only:
         centre = _area_centre(request.area)
-        eligible = {m for m, _ in view.index.nearest(
-            centre[0], centre[1], k=max(len(view.index), 1), radius_m=MAX_RADIUS_M * 4,
-            now=now_s, required_skills=list(request.skills))}
+        eligible = {
+            m
+            for m, _ in view.index.nearest(
+                centre[0],
+                centre[1],
+                k=max(len(view.index), 1),
+                radius_m=MAX_RADIUS_M * 4,
+                now=now_s,
+                required_skills=list(request.skills),
+            )
+        }
         members &= eligible
-    lat, lon = (request.lat, request.lon) if request.lat or request.lon else _area_centre(request.area)
+    lat, lon = (
+        (request.lat, request.lon) if request.lat or request.lon else _area_centre(request.area)
+    )
     positions = [p for p in (view.index.get(m) for m in members) if p is not None]
     ranked = [(p.member_id, float(haversine_m(lat, lon, p.lat, p.lon))) for p in positions]
     return sorted(ranked, key=lambda pair: (pair[1], pair[0]))
@@ -59,10 +80,13 @@ def live_members(view: LiveView, request: location_pb2.LiveMembersRequest) -> li
     return [p for p in positions if _in_stations(view, p.member_id, stations)]
 
 
-def summary(view: LiveView, station_ids: Iterable[str], *, now_s: float) -> location_pb2.SummaryResponse:
+def summary(
+    view: LiveView, station_ids: Iterable[str], *, now_s: float
+) -> location_pb2.SummaryResponse:
     stations = set(station_ids)
-    on_duty = {m: p for m, p in view.members_on_duty().items()
-               if not stations or p.station_id in stations}
+    on_duty = {
+        m: p for m, p in view.members_on_duty().items() if not stations or p.station_id in stations
+    }
     online = 0
     for member_id in on_duty:
         position = view.index.get(member_id)
@@ -70,8 +94,9 @@ def summary(view: LiveView, station_ids: Iterable[str], *, now_s: float) -> loca
             online += 1
     by_team = Counter(p.team_id or "none" for p in on_duty.values())
     by_grid = Counter(p.grid_id or "none" for p in on_duty.values())
-    return location_pb2.SummaryResponse(online=online, on_duty=len(on_duty), by_team=by_team,
-                                        by_grid=by_grid)
+    return location_pb2.SummaryResponse(
+        online=online, on_duty=len(on_duty), by_team=by_team, by_grid=by_grid
+    )
 
 
 def area_geometry(area: location_pb2.Area) -> dict:  # type: ignore[type-arg]
@@ -83,8 +108,10 @@ def area_geometry(area: location_pb2.Area) -> dict:  # type: ignore[type-arg]
     if area.HasField("polygon_geojson"):
         _polygon(area.polygon_geojson)
         return {"polygon_geojson": area.polygon_geojson}
-    raise InvalidArgument(detail="an area is a polygon or a circle",
-                          errors=[FieldError("area", "give polygon_geojson or circle")])
+    raise InvalidArgument(
+        detail="an area is a polygon or a circle",
+        errors=[FieldError("area", "give polygon_geojson or circle")],
+    )
 
 
 def _members_in(view: LiveView, area: location_pb2.Area) -> set[str]:
@@ -106,19 +133,24 @@ def _polygon(geojson: str) -> BaseGeometry:
     try:
         polygon = shape(json.loads(geojson))
     except (ValueError, KeyError, TypeError, AttributeError):
-        raise InvalidArgument(detail="the area is not a GeoJSON polygon",
-                              errors=[FieldError("area", "must be a GeoJSON Polygon")]) from None
+        raise InvalidArgument(
+            detail="the area is not a GeoJSON polygon",
+            errors=[FieldError("area", "must be a GeoJSON Polygon")],
+        ) from None
     if polygon.geom_type != "Polygon" or not polygon.is_valid:
-        raise InvalidArgument(detail="the area is not a valid polygon",
-                              errors=[FieldError("area", "must be a valid GeoJSON Polygon")])
+        raise InvalidArgument(
+            detail="the area is not a valid polygon",
+            errors=[FieldError("area", "must be a valid GeoJSON Polygon")],
+        )
     return polygon
 
 
 def _check_circle(circle: location_pb2.Circle) -> None:
     if not (-90 <= circle.lat <= 90 and -180 <= circle.lon <= 180 and circle.radius_m > 0):
-        raise InvalidArgument(detail="bad circle",
-                              errors=[FieldError("area", "a circle needs a WGS-84 centre and "
-                                                         "a positive radius")])
+        raise InvalidArgument(
+            detail="bad circle",
+            errors=[FieldError("area", "a circle needs a WGS-84 centre and a positive radius")],
+        )
 
 
 def _in_stations(view: LiveView, member_id: str, stations: set[str]) -> bool:

@@ -28,14 +28,19 @@ class DutyRepository:
     def start(self, member_id: str, fields: dict[str, Any], staged: dict[str, Any]) -> Document:
         document = self.duty.find_one_and_update(
             {"_id": member_id},
-            {"$set": {**fields, **staged["$set"]}, "$inc": staged["$inc"],
-             "$setOnInsert": {"busy": False}},
+            {
+                "$set": {**fields, **staged["$set"]},
+                "$inc": staged["$inc"],
+                "$setOnInsert": {"busy": False},
+            },
             upsert=True,
         )
         assert document is not None
         return document
 
-    def end(self, member_id: str, fields: dict[str, Any], staged: dict[str, Any]) -> Document | None:
+    def end(
+        self, member_id: str, fields: dict[str, Any], staged: dict[str, Any]
+    ) -> Document | None:
         return self.duty.find_one_and_update(
             {"_id": member_id, "on_duty": True},
             {"$set": {**fields, **staged["$set"]}, "$inc": staged["$inc"]},
@@ -47,7 +52,9 @@ class DutyRepository:
     def set_busy(self, member_id: str, busy: bool) -> None:
         self.duty.find_one_and_update({"_id": member_id}, {"$set": {"busy": busy}})
 
-    def record_position(self, member_id: str, *, lat: float, lon: float, ts_ms: int) -> Document | None:
+    def record_position(
+        self, member_id: str, *, lat: float, lon: float, ts_ms: int
+    ) -> Document | None:
         """Store the latest usable position; returns the document as it was before."""
         return self.duty.find_one_and_update(
             {"_id": member_id, "on_duty": True},

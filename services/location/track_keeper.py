@@ -52,8 +52,9 @@ class TrackKeeper:
         if not usable:
             return
         newest = usable[-1]
-        before = self.ports.duty.record_position(member_id, lat=newest.lat, lon=newest.lon,
-                                                 ts_ms=newest.ts_ms)
+        before = self.ports.duty.record_position(
+            member_id, lat=newest.lat, lon=newest.lon, ts_ms=newest.ts_ms
+        )
         derived: list[tuple[str, Event]] = []
         if before is not None and before.get("on_duty") and not before.get("online"):
             derived.append((PRESENCE_TOPIC, self._came_online(member_id, newest.ts_ms)))
@@ -76,30 +77,50 @@ class TrackKeeper:
 
     def _came_online(self, member_id: str, ts_ms: int) -> Event:
         return Event(
-            type="shouwang.member.came_online", source=SOURCE, subject=member_id,
-            time=from_millis(ts_ms), id=derived_id("came_online", member_id, str(ts_ms)),
-            data=events_pb2.PresenceChanged(member_id=member_id,
-                                            at=to_timestamp(from_millis(ts_ms)),
-                                            last_seen=to_timestamp(from_millis(ts_ms))))
+            type="shouwang.member.came_online",
+            source=SOURCE,
+            subject=member_id,
+            time=from_millis(ts_ms),
+            id=derived_id("came_online", member_id, str(ts_ms)),
+            data=events_pb2.PresenceChanged(
+                member_id=member_id,
+                at=to_timestamp(from_millis(ts_ms)),
+                last_seen=to_timestamp(from_millis(ts_ms)),
+            ),
+        )
 
-    def _location_updates(self, member_id: str, duty: Document | None,
-                          usable: list[events_pb2.Fix]) -> list[tuple[str, Event]]:
+    def _location_updates(
+        self, member_id: str, duty: Document | None, usable: list[events_pb2.Fix]
+    ) -> list[tuple[str, Event]]:
         updates = []
         for fix in usable:
             last = self._published.get(member_id)
-            candidate = model.Fix(lat=fix.lat, lon=fix.lon, ts_ms=fix.ts_ms,
-                                  accuracy_m=fix.accuracy_m)
+            candidate = model.Fix(
+                lat=fix.lat, lon=fix.lon, ts_ms=fix.ts_ms, accuracy_m=fix.accuracy_m
+            )
             if not model.should_publish_update(last, candidate):
                 continue
             self._published[member_id] = model.LastFix(fix.lat, fix.lon, fix.ts_ms)
-            updates.append((LOCATION_TOPIC, Event(
-                type="shouwang.location.updated", source=SOURCE, subject=member_id,
-                time=from_millis(fix.ts_ms), id=derived_id("updated", member_id, str(fix.ts_ms)),
-                data=events_pb2.LocationUpdated(
-                    member_id=member_id, lat=round(fix.lat, 3), lon=round(fix.lon, 3),
-                    grid_id=(duty or {}).get("grid_id", ""),
-                    team_id=(duty or {}).get("team_id", ""),
-                    at=to_timestamp(from_millis(fix.ts_ms))))))
+            updates.append(
+                (
+                    LOCATION_TOPIC,
+                    Event(
+                        type="shouwang.location.updated",
+                        source=SOURCE,
+                        subject=member_id,
+                        time=from_millis(fix.ts_ms),
+                        id=derived_id("updated", member_id, str(fix.ts_ms)),
+                        data=events_pb2.LocationUpdated(
+                            member_id=member_id,
+                            lat=round(fix.lat, 3),
+                            lon=round(fix.lon, 3),
+                            grid_id=(duty or {}).get("grid_id", ""),
+                            team_id=(duty or {}).get("team_id", ""),
+                            at=to_timestamp(from_millis(fix.ts_ms)),
+                        ),
+                    ),
+                )
+            )
         return updates
 
     def _crossings(self, member_id: str, usable: list[events_pb2.Fix]) -> list[tuple[str, Event]]:
@@ -112,13 +133,24 @@ class TrackKeeper:
                 change = fence.observe(member_id, fix.lat, fix.lon, fix.ts_ms)
                 if change is None:
                     continue
-                crossings.append((LOCATION_TOPIC, Event(
-                    type=f"shouwang.geofence.{change}", source=SOURCE, subject=member_id,
-                    time=from_millis(fix.ts_ms),
-                    id=derived_id(change, fence.fence_id, member_id, str(fix.ts_ms)),
-                    data=events_pb2.GeofenceCrossed(
-                        fence_id=fence.fence_id, member_id=member_id, ref=fence.ref,
-                        at=to_timestamp(from_millis(fix.ts_ms))))))
+                crossings.append(
+                    (
+                        LOCATION_TOPIC,
+                        Event(
+                            type=f"shouwang.geofence.{change}",
+                            source=SOURCE,
+                            subject=member_id,
+                            time=from_millis(fix.ts_ms),
+                            id=derived_id(change, fence.fence_id, member_id, str(fix.ts_ms)),
+                            data=events_pb2.GeofenceCrossed(
+                                fence_id=fence.fence_id,
+                                member_id=member_id,
+                                ref=fence.ref,
+                                at=to_timestamp(from_millis(fix.ts_ms)),
+                            ),
+                        ),
+                    )
+                )
         return crossings
 
 
@@ -128,15 +160,24 @@ def _buckets(member_id: str, fixes: list[events_pb2.Fix]) -> list[Document]:
         by_window[fix.ts_ms - fix.ts_ms % TRACK_WINDOW_MS].append(fix)
     return [
         {
-            "_id": derived_id("track", member_id, str(window), str(group[0].ts_ms), str(len(group))),
+            "_id": derived_id(
+                "track", member_id, str(window), str(group[0].ts_ms), str(len(group))
+            ),
             "member_id": member_id,
             "window": window,
             "first_ts": group[0].ts_ms,
             "fixes": [
-                {"lat": f.lat, "lon": f.lon, "accuracy_m": f.accuracy_m, "ts_ms": f.ts_ms,
-                 "speed_mps": f.speed_mps, "heading_deg": f.heading_deg,
-                 "implausible_speed": f.implausible_speed, "inaccurate": f.inaccurate,
-                 "out_of_order": f.out_of_order}
+                {
+                    "lat": f.lat,
+                    "lon": f.lon,
+                    "accuracy_m": f.accuracy_m,
+                    "ts_ms": f.ts_ms,
+                    "speed_mps": f.speed_mps,
+                    "heading_deg": f.heading_deg,
+                    "implausible_speed": f.implausible_speed,
+                    "inaccurate": f.inaccurate,
+                    "out_of_order": f.out_of_order,
+                }
                 for f in group
             ],
         }
@@ -148,9 +189,15 @@ def _fence(document: Document) -> Fence:
     area = document["area"]
     if "circle" in area:
         circle = area["circle"]
-        return Fence(document["_id"], document["ref"], Point(circle["lon"], circle["lat"]),
-                     radius_m=circle["radius_m"], member_ids=frozenset(document["member_ids"]))
+        return Fence(
+            document["_id"],
+            document["ref"],
+            Point(circle["lon"], circle["lat"]),
+            radius_m=circle["radius_m"],
+            member_ids=frozenset(document["member_ids"]),
+        )
     polygon = shape(json.loads(area["polygon_geojson"]))
     shapely.prepare(polygon)
-    return Fence(document["_id"], document["ref"], polygon,
-                 member_ids=frozenset(document["member_ids"]))
+    return Fence(
+        document["_id"], document["ref"], polygon, member_ids=frozenset(document["member_ids"])
+    )

@@ -130,6 +130,7 @@ def start_cluster(*, kafka: str, mongodb_uri: str, database: str, log_dir: Path)
         "HTTP_PORT": str(http_port),
         "IDENTITY_ADDR": f"127.0.0.1:{cluster['identity'].grpc_port}",
         "POINTS_ADDR": f"127.0.0.1:{cluster['points'].grpc_port}",
+        "LOCATION_ADDR": f"127.0.0.1:{cluster['location'].grpc_port}",
     }
     cluster.processes["gateway"] = ServiceProcess(
         "gateway", gateway_env, log_dir / "gateway.log", http_port=http_port

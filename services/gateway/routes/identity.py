@@ -18,6 +18,7 @@ from services.gateway.payloads import (
 from shouwang.errors import DomainError, FieldError, InvalidArgument
 from shouwang.http import json_body
 from shouwang.identity.v1 import identity_pb2
+from shouwang.location.v1 import location_pb2
 from shouwang.points.v1 import points_pb2
 
 
@@ -67,7 +68,10 @@ def blueprint(context: GatewayContext) -> Blueprint:
         caller = authenticate(context.verifier)
         member = identity.GetMember(identity_pb2.GetMemberRequest(member_id=caller.member_id))
         body = member_json(member)
-        body["on_duty"] = False  # the location service tracks duty from issue #4 on
+        duty = context.clients.location.GetDutyState(
+            location_pb2.GetDutyStateRequest(member_id=caller.member_id)
+        )
+        body["on_duty"] = duty.on_duty
         body["points"] = _balance(context, caller.member_id)
         return jsonify(body)
 

@@ -386,3 +386,15 @@ class ListAuditRecordsRequest(_message.Message):
     actor_id: str
     limit: int
     def __init__(self, actor: _Optional[_Union[Actor, _Mapping]] = ..., member_id: _Optional[str] = ..., actor_id: _Optional[str] = ..., limit: _Optional[int] = ...) -> None: ...
+
+class RecordAccessRequest(_message.Message):
+    __slots__ = ("actor", "member_id", "field", "reason")
+    ACTOR_FIELD_NUMBER: _ClassVar[int]
+    MEMBER_ID_FIELD_NUMBER: _ClassVar[int]
+    FIELD_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    actor: Actor
+    member_id: str
+    field: str
+    reason: str
+    def __init__(self, actor: _Optional[_Union[Actor, _Mapping]] = ..., member_id: _Optional[str] = ..., field: _Optional[str] = ..., reason: _Optional[str] = ...) -> None: ...

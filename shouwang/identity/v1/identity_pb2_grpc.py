@@ -129,6 +129,11 @@ class IdentityServiceStub:
                 request_serializer=shouwang_dot_identity_dot_v1_dot_identity__pb2.ListAuditRecordsRequest.SerializeToString,
                 response_deserializer=shouwang_dot_identity_dot_v1_dot_identity__pb2.AuditRecordList.FromString,
                 _registered_method=True)
+        self.RecordAccess = channel.unary_unary(
+                '/shouwang.identity.v1.IdentityService/RecordAccess',
+                request_serializer=shouwang_dot_identity_dot_v1_dot_identity__pb2.RecordAccessRequest.SerializeToString,
+                response_deserializer=shouwang_dot_identity_dot_v1_dot_identity__pb2.AuditRecord.FromString,
+                _registered_method=True)
 
 
 class IdentityServiceServicer:
@@ -254,6 +259,14 @@ class IdentityServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def RecordAccess(self, request, context):
+        """Audits an officer's access to personal data another service holds (e.g. a member's track):
+        checks the member is in the officer's scope and that a reason is given.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_IdentityServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -351,6 +364,11 @@ def add_IdentityServiceServicer_to_server(servicer, server):
                     servicer.ListAuditRecords,
                     request_deserializer=shouwang_dot_identity_dot_v1_dot_identity__pb2.ListAuditRecordsRequest.FromString,
                     response_serializer=shouwang_dot_identity_dot_v1_dot_identity__pb2.AuditRecordList.SerializeToString,
+            ),
+            'RecordAccess': grpc.unary_unary_rpc_method_handler(
+                    servicer.RecordAccess,
+                    request_deserializer=shouwang_dot_identity_dot_v1_dot_identity__pb2.RecordAccessRequest.FromString,
+                    response_serializer=shouwang_dot_identity_dot_v1_dot_identity__pb2.AuditRecord.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -866,6 +884,33 @@ class IdentityService:
             '/shouwang.identity.v1.IdentityService/ListAuditRecords',
             shouwang_dot_identity_dot_v1_dot_identity__pb2.ListAuditRecordsRequest.SerializeToString,
             shouwang_dot_identity_dot_v1_dot_identity__pb2.AuditRecordList.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RecordAccess(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/shouwang.identity.v1.IdentityService/RecordAccess',
+            shouwang_dot_identity_dot_v1_dot_identity__pb2.RecordAccessRequest.SerializeToString,
+            shouwang_dot_identity_dot_v1_dot_identity__pb2.AuditRecord.FromString,
             options,
             channel_credentials,
             insecure,
