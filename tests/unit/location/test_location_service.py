@@ -1,0 +1,204 @@
+"""The location service on the embedded adapters: duty, ingestion through the internal topic,
+presence, geofence events, tracks and retention, and a replica rebuilding its live view."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from services.location import bootstrap, handlers, model
+from services.location.bootstrap import LocationService
+from shouwang.clock import ManualClock, to_millis
+from shouwang.events import Event
+from shouwang.location.v1 import events_pb2
+from shouwang.location.v1 import location_pb2 as pb
+from shouwang.runtime import Adapters, embedded_adapters
+from tests.support.api import wait_for
+
+START = datetime(2026, 11, 22, 20, 0, tzinfo=UTC)
+PUBLIC_TYPES = {
+    "shouwang.member.duty_started": events_pb2.DutyStarted,
+    "shouwang.member.duty_ended": events_pb2.DutyEnded,
+    "shouwang.member.went_offline": events_pb2.PresenceChanged,
+    "shouwang.member.came_online": events_pb2.PresenceChanged,
+    "shouwang.location.updated": events_pb2.LocationUpdated,
+    "shouwang.geofence.entered": events_pb2.GeofenceCrossed,
+    "shouwang.geofence.exited": events_pb2.GeofenceCrossed,
+}
+
+
+class Recorder:
+    def __init__(self) -> None:
+        self.events: list[Event] = []
+        self._lock = threading.Lock()
+
+    def __call__(self, event: Event) -> None:
+        with self._lock:
+            self.events.append(event)
+
+    def of(self, event_type: str) -> list[Event]:
+        with self._lock:
+            return [e for e in self.events if e.type == event_type]
+
+
+class Running:
+    def __init__(self, data: Path, clock: ManualClock) -> None:
+        self.adapters: Adapters = embedded_adapters(data)
+        self.adapters.clock = clock
+        self.recorder = Recorder()
+        for topic in ("shouwang.presence.v1", "shouwang.location.v1"):
+            self.adapters.bus.subscribe(topic, group="test-recorder", handler=self.recorder,
+                                        payload_types=PUBLIC_TYPES)
+        self.service: LocationService = bootstrap.build(self.adapters)
+        self.adapters.bus.start()
+
+    @property
+    def ports(self):  # type: ignore[no-untyped-def]
+        return self.service.ports
+
+    def stop(self) -> None:
+        self.service.close()
+        self.adapters.close()
+
+
+@pytest.fixture
+def clock() -> ManualClock:
+    return ManualClock(START)
+
+
+@pytest.fixture
+def running(tmp_path: Path, clock: ManualClock) -> Iterator[Running]:
+    service = Running(tmp_path, clock)
+    yield service
+    service.stop()
+
+
+def on_duty(running: Running, member_id: str, *, skills: tuple[str, ...] = ()) -> None:
+    handlers.start_duty(running.ports, pb.DutyRequest(member_id=member_id, team_id="t1",
+                                                      station_id="s1", skills=skills))
+
+
+def report(running: Running, member_id: str, lat: float, lon: float, *, ago_s: float = 0) -> None:
+    now = to_millis(running.ports.clock.now())
+    handlers.report_fixes(running.ports, member_id, crs="wgs84",
+                          fixes=[model.RawFix(lat=lat, lon=lon, ts_ms=int(now - ago_s * 1000))])
+
+
+def nearest(running: Running, lat: float, lon: float, k: int = 5) -> list[str]:
+    from services.location import queries
+
+    request = pb.NearestRequest(lat=lat, lon=lon, k=k, radius_m=5000)
+    return [m for m, _ in queries.nearest(running.ports.view, request,
+                                          now_s=running.ports.clock.now().timestamp())]
+
+
+def test_fixes_from_members_off_duty_are_refused(running: Running) -> None:
+    from shouwang.errors import Forbidden
+
+    with pytest.raises(Forbidden):
+        report(running, "m1", 27.8, 120.65)
+
+
+def test_going_on_duty_publishes_duty_started(running: Running) -> None:
+    on_duty(running, "m1")
+    wait_for(lambda: running.recorder.of("shouwang.member.duty_started"), what="duty_started")
+
+
+def test_reported_fixes_reach_the_live_view_nearest_first(running: Running) -> None:
+    for member, offset in (("near", 0.001), ("far", 0.01), ("mid", 0.005)):
+        on_duty(running, member)
+        report(running, member, 27.8 + offset, 120.65)
+    wait_for(lambda: len(nearest(running, 27.8, 120.65)) == 3, what="three members indexed")
+    assert nearest(running, 27.8, 120.65) == ["near", "mid", "far"]
+
+
+def test_busy_members_are_not_offered(running: Running) -> None:
+    for member in ("a", "b"):
+        on_duty(running, member)
+        report(running, member, 27.8, 120.65)
+    handlers.set_busy(running.ports, "a", True)
+    wait_for(lambda: nearest(running, 27.8, 120.65) == ["b"], what="busy member excluded")
+
+
+def test_member_without_fix_for_two_minutes_goes_offline_and_back(
+    running: Running, clock: ManualClock
+) -> None:
+    on_duty(running, "m1")
+    report(running, "m1", 27.8, 120.65)
+    wait_for(lambda: running.recorder.of("shouwang.member.came_online"), what="came online")
+    wait_for(lambda: running.ports.duty.get("m1").get("online"), what="online in the snapshot")
+    clock.advance(model.OFFLINE_AFTER_S + 1)
+    assert handlers.sweep_offline(running.ports) == 1
+    assert handlers.sweep_offline(running.ports) == 0
+    wait_for(lambda: running.recorder.of("shouwang.member.went_offline"), what="went offline")
+    report(running, "m1", 27.8, 120.65)
+    wait_for(lambda: len(running.recorder.of("shouwang.member.came_online")) == 2,
+             what="back online on the next fix")
+
+
+def test_entering_a_registered_geofence_publishes_entered(running: Running) -> None:
+    on_duty(running, "m1")
+    report(running, "m1", 27.81, 120.65, ago_s=30)
+    running.service.ports.fences.save({
+        "_id": "fence-1", "ref": "task-1",
+        "area": {"circle": {"lat": 27.8, "lon": 120.65, "radius_m": 200}},
+        "member_ids": ["m1"], "expires_at": to_millis(START) + 3_600_000,
+    })
+    running.service.keeper.refresh_fences(force=True)
+    report(running, "m1", 27.8, 120.65)
+    entered = wait_for(lambda: running.recorder.of("shouwang.geofence.entered"), what="entered")
+    assert entered[0].data.ref == "task-1" and entered[0].data.member_id == "m1"
+
+
+def test_location_updates_are_throttled_per_member(running: Running, clock: ManualClock) -> None:
+    on_duty(running, "m1")
+    for step in range(6):  # a fix every 2 s, 5 m apart: one update per 10 s
+        report(running, "m1", 27.8 + step * 0.00005, 120.65)
+        clock.advance(2)
+    wait_for(lambda: len(handlers.track(running.ports, "m1", from_ms=0, to_ms=2**62)) == 6,
+             what="all six fixes stored")
+    wait_for(lambda: len(running.recorder.of("shouwang.location.updated")) >= 2, what="updates")
+    updates = running.recorder.of("shouwang.location.updated")
+    assert [u.data.at.seconds - updates[0].data.at.seconds for u in updates] == [0, 10]
+    assert updates[0].data.lat == round(updates[0].data.lat, 3)  # coarse, not a trace
+
+
+def test_tracks_are_kept_then_deleted_after_retention(running: Running, clock: ManualClock) -> None:
+    on_duty(running, "m1")
+    report(running, "m1", 27.8, 120.65)
+    start_ms = to_millis(START)
+    wait_for(lambda: handlers.track(running.ports, "m1", from_ms=start_ms - 60_000,
+                                    to_ms=start_ms + 60_000), what="track stored")
+    clock.advance(31 * 86_400)
+    assert handlers.purge_tracks(running.ports) == 1
+    assert handlers.track(running.ports, "m1", from_ms=0, to_ms=2**62) == []
+
+
+def test_duty_end_reports_uncovered_five_minute_windows(running: Running, clock: ManualClock) -> None:
+    on_duty(running, "m1")
+    report(running, "m1", 27.8, 120.65)
+    wait_for(lambda: handlers.track(running.ports, "m1", from_ms=0, to_ms=2**62), what="track")
+    clock.advance(20 * 60)  # 4 windows, only the first has a fix
+    handlers.end_duty(running.ports, "m1")
+    ended = wait_for(lambda: running.recorder.of("shouwang.member.duty_ended"), what="ended")
+    assert ended[0].data.fix_gaps == 3
+
+
+def test_restarted_replica_gives_the_same_answers(tmp_path: Path, clock: ManualClock) -> None:
+    first = Running(tmp_path, clock)
+    for member, offset in (("a", 0.001), ("b", 0.002), ("c", 0.003)):
+        on_duty(first, member)
+        report(first, member, 27.8 + offset, 120.65)
+    wait_for(lambda: all(first.ports.duty.get(m).get("last_seen") for m in "abc"),
+             what="positions saved")
+    before = nearest(first, 27.8, 120.65)
+    first.stop()
+    second = Running(tmp_path, clock)
+    try:
+        assert nearest(second, 27.8, 120.65) == before == ["a", "b", "c"]
+    finally:
+        second.stop()
