@@ -9,7 +9,7 @@ import urllib.error
 import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 from typing import Any, TypeVar
 
 from services.identity.model import id_check_char
@@ -106,3 +106,24 @@ def wait_for(
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out after {timeout_s}s waiting for {what}")
         time.sleep(interval_s)
+
+
+def verified_member(
+    api: Api, admin_token: str, **overrides: Any
+) -> tuple[str, str, dict[str, Any]]:
+    """Register, have the administrator approve, and log in again: (member_id, token, person)."""
+    person = new_person(**overrides)
+    member_id, _ = api.register_and_login(person)
+    approved = api.post(
+        f"/api/v1/members/{member_id}/verify", {"decision": "approve"}, token=admin_token
+    )
+    assert approved.status == 200, approved.body
+    login = api.post(
+        "/api/v1/auth/login", {"phone": person["phone"], "password": person["password"]}
+    )
+    return member_id, login.body["access_token"], person
+
+
+def fix_at(lat: float, lon: float, *, ago_s: float = 0, **extra: Any) -> dict[str, Any]:
+    moment = datetime.now(UTC) - timedelta(seconds=ago_s)
+    return {"lat": lat, "lon": lon, "ts": moment.isoformat().replace("+00:00", "Z"), **extra}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from services.location.model import LastFix, RawFix, should_publish_update, validate_fixes, Fix
+from services.location.model import Fix, LastFix, RawFix, should_publish_update, validate_fixes
 from shouwang.geo import gcj02_to_wgs84, haversine_m
 
 NOW = 1_800_000_000_000  # epoch ms

@@ -51,8 +51,9 @@ class Running:
         self.adapters.clock = clock
         self.recorder = Recorder()
         for topic in ("shouwang.presence.v1", "shouwang.location.v1"):
-            self.adapters.bus.subscribe(topic, group="test-recorder", handler=self.recorder,
-                                        payload_types=PUBLIC_TYPES)
+            self.adapters.bus.subscribe(
+                topic, group="test-recorder", handler=self.recorder, payload_types=PUBLIC_TYPES
+            )
         self.service: LocationService = bootstrap.build(self.adapters)
         self.adapters.bus.start()
 
@@ -78,22 +79,32 @@ def running(tmp_path: Path, clock: ManualClock) -> Iterator[Running]:
 
 
 def on_duty(running: Running, member_id: str, *, skills: tuple[str, ...] = ()) -> None:
-    handlers.start_duty(running.ports, pb.DutyRequest(member_id=member_id, team_id="t1",
-                                                      station_id="s1", skills=skills))
+    handlers.start_duty(
+        running.ports,
+        pb.DutyRequest(member_id=member_id, team_id="t1", station_id="s1", skills=skills),
+    )
 
 
 def report(running: Running, member_id: str, lat: float, lon: float, *, ago_s: float = 0) -> None:
     now = to_millis(running.ports.clock.now())
-    handlers.report_fixes(running.ports, member_id, crs="wgs84",
-                          fixes=[model.RawFix(lat=lat, lon=lon, ts_ms=int(now - ago_s * 1000))])
+    handlers.report_fixes(
+        running.ports,
+        member_id,
+        crs="wgs84",
+        fixes=[model.RawFix(lat=lat, lon=lon, ts_ms=int(now - ago_s * 1000))],
+    )
 
 
 def nearest(running: Running, lat: float, lon: float, k: int = 5) -> list[str]:
     from services.location import queries
 
     request = pb.NearestRequest(lat=lat, lon=lon, k=k, radius_m=5000)
-    return [m for m, _ in queries.nearest(running.ports.view, request,
-                                          now_s=running.ports.clock.now().timestamp())]
+    return [
+        m
+        for m, _ in queries.nearest(
+            running.ports.view, request, now_s=running.ports.clock.now().timestamp()
+        )
+    ]
 
 
 def test_fixes_from_members_off_duty_are_refused(running: Running) -> None:
@@ -136,18 +147,24 @@ def test_member_without_fix_for_two_minutes_goes_offline_and_back(
     assert handlers.sweep_offline(running.ports) == 0
     wait_for(lambda: running.recorder.of("shouwang.member.went_offline"), what="went offline")
     report(running, "m1", 27.8, 120.65)
-    wait_for(lambda: len(running.recorder.of("shouwang.member.came_online")) == 2,
-             what="back online on the next fix")
+    wait_for(
+        lambda: len(running.recorder.of("shouwang.member.came_online")) == 2,
+        what="back online on the next fix",
+    )
 
 
 def test_entering_a_registered_geofence_publishes_entered(running: Running) -> None:
     on_duty(running, "m1")
     report(running, "m1", 27.81, 120.65, ago_s=30)
-    running.service.ports.fences.save({
-        "_id": "fence-1", "ref": "task-1",
-        "area": {"circle": {"lat": 27.8, "lon": 120.65, "radius_m": 200}},
-        "member_ids": ["m1"], "expires_at": to_millis(START) + 3_600_000,
-    })
+    running.service.ports.fences.save(
+        {
+            "_id": "fence-1",
+            "ref": "task-1",
+            "area": {"circle": {"lat": 27.8, "lon": 120.65, "radius_m": 200}},
+            "member_ids": ["m1"],
+            "expires_at": to_millis(START) + 3_600_000,
+        }
+    )
     running.service.keeper.refresh_fences(force=True)
     report(running, "m1", 27.8, 120.65)
     entered = wait_for(lambda: running.recorder.of("shouwang.geofence.entered"), what="entered")
@@ -159,8 +176,10 @@ def test_location_updates_are_throttled_per_member(running: Running, clock: Manu
     for step in range(6):  # a fix every 2 s, 5 m apart: one update per 10 s
         report(running, "m1", 27.8 + step * 0.00005, 120.65)
         clock.advance(2)
-    wait_for(lambda: len(handlers.track(running.ports, "m1", from_ms=0, to_ms=2**62)) == 6,
-             what="all six fixes stored")
+    wait_for(
+        lambda: len(handlers.track(running.ports, "m1", from_ms=0, to_ms=2**62)) == 6,
+        what="all six fixes stored",
+    )
     wait_for(lambda: len(running.recorder.of("shouwang.location.updated")) >= 2, what="updates")
     updates = running.recorder.of("shouwang.location.updated")
     assert [u.data.at.seconds - updates[0].data.at.seconds for u in updates] == [0, 10]
@@ -171,14 +190,20 @@ def test_tracks_are_kept_then_deleted_after_retention(running: Running, clock: M
     on_duty(running, "m1")
     report(running, "m1", 27.8, 120.65)
     start_ms = to_millis(START)
-    wait_for(lambda: handlers.track(running.ports, "m1", from_ms=start_ms - 60_000,
-                                    to_ms=start_ms + 60_000), what="track stored")
+    wait_for(
+        lambda: handlers.track(
+            running.ports, "m1", from_ms=start_ms - 60_000, to_ms=start_ms + 60_000
+        ),
+        what="track stored",
+    )
     clock.advance(31 * 86_400)
     assert handlers.purge_tracks(running.ports) == 1
     assert handlers.track(running.ports, "m1", from_ms=0, to_ms=2**62) == []
 
 
-def test_duty_end_reports_uncovered_five_minute_windows(running: Running, clock: ManualClock) -> None:
+def test_duty_end_reports_uncovered_five_minute_windows(
+    running: Running, clock: ManualClock
+) -> None:
     on_duty(running, "m1")
     report(running, "m1", 27.8, 120.65)
     wait_for(lambda: handlers.track(running.ports, "m1", from_ms=0, to_ms=2**62), what="track")
@@ -193,8 +218,9 @@ def test_restarted_replica_gives_the_same_answers(tmp_path: Path, clock: ManualC
     for member, offset in (("a", 0.001), ("b", 0.002), ("c", 0.003)):
         on_duty(first, member)
         report(first, member, 27.8 + offset, 120.65)
-    wait_for(lambda: all(first.ports.duty.get(m).get("last_seen") for m in "abc"),
-             what="positions saved")
+    wait_for(
+        lambda: all(first.ports.duty.get(m).get("last_seen") for m in "abc"), what="positions saved"
+    )
     before = nearest(first, 27.8, 120.65)
     first.stop()
     second = Running(tmp_path, clock)
