@@ -44,8 +44,14 @@ unit: install
 integration: install test-servers
 	$(PYTHON) -m pytest -q -m integration
 
+# The location benchmark compares with Debian's redis-server and with Tile38 (built with Go when
+# the module proxy serves it; skipped, with the reason printed, when it does not).
 bench: install
-	@echo "no benchmarks yet: the location index (#4) and dispatch (#5) benchmarks land in bench/"
+	$(PYTHON) -m pip install --quiet --disable-pip-version-check -e '.[dev,bench]'
+	@command -v redis-server >/dev/null || (apt-get update -qq && apt-get install -y -qq redis-server)
+	-scripts/build-tile38
+	$(PYTHON) -m bench.location
+	$(PYTHON) -m bench.identity
 
 
 clean:

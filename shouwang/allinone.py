@@ -58,6 +58,12 @@ def start(*, port: int, data_dir: Path, host: str = "127.0.0.1") -> AllInOne:
     adapters = embedded_adapters(data_dir)
     readiness = Readiness()
     readiness.add_check("store", adapters.store.ping)
+    # One gRPC server hosts every service; it is bound first so services can call each other.
+    grpc_server = GrpcServer()
+    local = grpc_server.address
+    clients = Clients.connect(
+        Addresses(identity=local, location=local, points=local, tasks=local), timeout_s=5.0
+    )
     services: list[Service] = [
         identity_bootstrap.build(
             adapters,
@@ -66,15 +72,11 @@ def start(*, port: int, data_dir: Path, host: str = "127.0.0.1") -> AllInOne:
             admin_password=os.environ.get("SHOUWANG_ADMIN_PASSWORD", ""),
         ),
         location_bootstrap.build(adapters),
-        tasks_bootstrap.build(adapters),
+        tasks_bootstrap.build(adapters, location=clients.location, identity=clients.identity),
         points_bootstrap.build(adapters),
     ]
-    grpc_server = GrpcServer([b for service in services for b in service.bindings])
+    grpc_server.add([b for service in services for b in service.bindings])
     grpc_server.start()
-    local = grpc_server.address  # every service is on the one in-process server
-    clients = Clients.connect(
-        Addresses(identity=local, location=local, points=local), timeout_s=5.0
-    )
     gateway = gateway_bootstrap.build(
         adapters, clients=clients, readiness=readiness, max_body_bytes=MAX_BODY_BYTES
     )

@@ -4,11 +4,15 @@ from __future__ import annotations
 
 from services.gateway.settings import GatewaySettings
 from services.identity.settings import IdentitySettings
+from services.location.settings import LocationSettings
+from services.tasks.settings import TasksSettings
 from shouwang.config import PlatformSettings, documentation_rows
 
 SECTIONS = (
     ("Every service (identity, location, tasks, points, gateway)", PlatformSettings, ()),
     ("identity", IdentitySettings, PlatformSettings),
+    ("location", LocationSettings, PlatformSettings),
+    ("tasks", TasksSettings, PlatformSettings),
     ("gateway", GatewaySettings, PlatformSettings),
 )
 

@@ -46,6 +46,17 @@ def stage_update(events: Sequence[tuple[str, Event]]) -> dict[str, Any]:
     }
 
 
+def with_events(update: dict[str, Any], events: Sequence[tuple[str, Event]]) -> dict[str, Any]:
+    """``update`` (Mongo operators) plus the operators that stage ``events`` in the outbox."""
+    staged = stage_update(events)
+    merged = {operator: dict(fields) for operator, fields in update.items()}
+    for operator, fields in staged.items():
+        target = merged.setdefault(operator, {})
+        for path, value in fields.items():
+            target[path] = target.get(path, 0) + value if operator == "$inc" else value
+    return merged
+
+
 class Outbox:
     def __init__(self, bus: EventBus, collection: Collection, clock: Clock) -> None:
         self.bus = bus

@@ -48,7 +48,7 @@ class GrpcServer:
 
     def __init__(
         self,
-        bindings: Sequence[ServiceBinding],
+        bindings: Sequence[ServiceBinding] = (),
         *,
         host: str = "127.0.0.1",
         port: int = 0,
@@ -60,22 +60,29 @@ class GrpcServer:
         )
         self._health = health.HealthServicer(experimental_non_blocking=True)
         health_pb2_grpc.add_HealthServicer_to_server(self._health, self._server)
-        self._names = [binding.full_name for binding in bindings]
-        for binding in bindings:
-            binding.add(binding.servicer, self._server)
-        reflection.enable_server_reflection(
-            [*self._names, health.SERVICE_NAME, reflection.SERVICE_NAME], self._server
-        )
+        self._names: list[str] = []
+        # Bound before any servicer is added, so clients of this address can be built first
+        # (the all-in-one process's services call each other here).
         self.port = self._server.add_insecure_port(f"{host}:{port}")
         if self.port == 0:
             raise OSError(f"cannot bind gRPC server to {host}:{port}")
-        self._set_status(health_pb2.HealthCheckResponse.NOT_SERVING)
+        self._health.set("", health_pb2.HealthCheckResponse.NOT_SERVING)
+        self.add(bindings)
+
+    def add(self, bindings: Sequence[ServiceBinding]) -> None:
+        """Register servicers; only before ``start()``."""
+        for binding in bindings:
+            binding.add(binding.servicer, self._server)
+            self._names.append(binding.full_name)
 
     @property
     def address(self) -> str:
         return f"127.0.0.1:{self.port}"
 
     def start(self) -> None:
+        reflection.enable_server_reflection(
+            [*self._names, health.SERVICE_NAME, reflection.SERVICE_NAME], self._server
+        )
         self._server.start()
         self._set_status(health_pb2.HealthCheckResponse.SERVING)
 

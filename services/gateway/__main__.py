@@ -22,6 +22,7 @@ def main() -> int:
         identity=settings.identity_addr,
         location=settings.location_addr,
         points=settings.points_addr,
+        tasks=settings.tasks_addr,
     )
     clients = Clients.connect(addresses, timeout_s=settings.rpc_timeout_s)
     gateway = bootstrap.build(

@@ -10,6 +10,7 @@ from shouwang.identity.v1 import identity_pb2_grpc
 from shouwang.location.v1 import location_pb2_grpc
 from shouwang.points.v1 import points_pb2_grpc
 from shouwang.rpc import connect
+from shouwang.tasks.v1 import tasks_pb2_grpc
 
 
 @dataclass(frozen=True)
@@ -17,6 +18,7 @@ class Addresses:
     identity: str
     location: str
     points: str
+    tasks: str
 
 
 @dataclass
@@ -24,18 +26,20 @@ class Clients:
     identity: identity_pb2_grpc.IdentityServiceStub
     location: location_pb2_grpc.LocationServiceStub
     points: points_pb2_grpc.PointsServiceStub
+    tasks: tasks_pb2_grpc.TasksServiceStub
     channels: list[grpc.Channel]
 
     @classmethod
     def connect(cls, addresses: Addresses, *, timeout_s: float) -> Clients:
         channels = {
             name: connect(getattr(addresses, name), timeout_s=timeout_s)
-            for name in ("identity", "location", "points")
+            for name in ("identity", "location", "points", "tasks")
         }
         return cls(
             identity=identity_pb2_grpc.IdentityServiceStub(channels["identity"]),
             location=location_pb2_grpc.LocationServiceStub(channels["location"]),
             points=points_pb2_grpc.PointsServiceStub(channels["points"]),
+            tasks=tasks_pb2_grpc.TasksServiceStub(channels["tasks"]),
             channels=list(channels.values()),
         )
 

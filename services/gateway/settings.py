@@ -13,6 +13,7 @@ class GatewaySettings(PlatformSettings):
     identity_addr: str = setting("IDENTITY_ADDR", doc="host:port of the identity gRPC service.")
     location_addr: str = setting("LOCATION_ADDR", doc="host:port of the location gRPC service.")
     points_addr: str = setting("POINTS_ADDR", doc="host:port of the points gRPC service.")
+    tasks_addr: str = setting("TASKS_ADDR", doc="host:port of the tasks gRPC service.")
     max_body_bytes: int = setting(
         "MAX_BODY_BYTES", 11 * 1024 * 1024, doc="Largest request body accepted (413 beyond)."
     )

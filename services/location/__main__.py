@@ -14,7 +14,7 @@ def main() -> int:
         settings,
         lambda adapters: bootstrap.build(
             adapters,
-            replica_id=settings.replica_id,
+            replica_id=settings.replica_name,
             track_retention_days=settings.track_retention_days,
         ),
     )

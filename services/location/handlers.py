@@ -21,7 +21,6 @@ from services.location.live_view import (
     Placement,
 )
 from services.location.ports import Ports
-from shouwang import outbox
 from shouwang.clock import from_millis, to_millis, to_timestamp
 from shouwang.errors import FieldError, Forbidden, InvalidArgument
 from shouwang.events import Event
@@ -74,7 +73,7 @@ def start_duty(ports: Ports, request: location_pb2.DutyRequest) -> Document:
             "last_seen": 0,
             **placement,
         },
-        outbox.stage_update(events),
+        events,
     )
     ports.outbox.flush(document)
     return document
@@ -109,7 +108,7 @@ def end_duty(ports: Ports, member_id: str) -> Document:
     document = ports.duty.end(
         member_id,
         {"on_duty": False, "online": False, "ended_at": to_millis(now)},
-        outbox.stage_update(events),
+        events,
     )
     if document is None:
         raise Forbidden(detail="the member is not on duty")

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from shouwang.events import Event
+from shouwang.outbox import with_events
 from shouwang.store import ASCENDING, Collection, Document, DocumentStore, DuplicateKey
 
 TRACK_WINDOW_MS = 10 * 60 * 1000
@@ -25,25 +27,22 @@ class DutyRepository:
     def get(self, member_id: str) -> Document | None:
         return self.duty.get(member_id)
 
-    def start(self, member_id: str, fields: dict[str, Any], staged: dict[str, Any]) -> Document:
+    def start(
+        self, member_id: str, fields: dict[str, Any], events: list[tuple[str, Event]]
+    ) -> Document:
         document = self.duty.find_one_and_update(
             {"_id": member_id},
-            {
-                "$set": {**fields, **staged["$set"]},
-                "$inc": staged["$inc"],
-                "$setOnInsert": {"busy": False},
-            },
+            with_events({"$set": fields, "$setOnInsert": {"busy": False}}, events),
             upsert=True,
         )
         assert document is not None
         return document
 
     def end(
-        self, member_id: str, fields: dict[str, Any], staged: dict[str, Any]
+        self, member_id: str, fields: dict[str, Any], events: list[tuple[str, Event]]
     ) -> Document | None:
         return self.duty.find_one_and_update(
-            {"_id": member_id, "on_duty": True},
-            {"$set": {**fields, **staged["$set"]}, "$inc": staged["$inc"]},
+            {"_id": member_id, "on_duty": True}, with_events({"$set": fields}, events)
         )
 
     def on_duty(self) -> list[Document]:

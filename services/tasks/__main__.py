@@ -1,14 +1,38 @@
-"""Cluster mode: ``python -m services.tasks`` against Kafka and MongoDB."""
+"""Cluster mode: ``python -m services.tasks`` against Kafka, MongoDB, identity and location."""
 
 import sys
 
 from services.tasks import bootstrap
-from shouwang.config import PlatformSettings
+from services.tasks.model import WaveTimeouts
+from services.tasks.settings import TasksSettings
+from shouwang.identity.v1 import identity_pb2_grpc
+from shouwang.location.v1 import location_pb2_grpc
+from shouwang.rpc import connect
 from shouwang.runtime import serve_cluster, settings_or_exit
 
 
 def main() -> int:
-    return serve_cluster("tasks", settings_or_exit(PlatformSettings), bootstrap.build)
+    settings = settings_or_exit(TasksSettings)
+    location = location_pb2_grpc.LocationServiceStub(
+        connect(settings.location_addr, timeout_s=settings.rpc_timeout_s)
+    )
+    identity = identity_pb2_grpc.IdentityServiceStub(
+        connect(settings.identity_addr, timeout_s=settings.rpc_timeout_s)
+    )
+    timeouts = WaveTimeouts(
+        urgent_s=settings.urgent_wave_timeout_s, normal_s=settings.wave_timeout_s
+    )
+    return serve_cluster(
+        "tasks",
+        settings,
+        lambda adapters: bootstrap.build(
+            adapters,
+            location=location,
+            identity=identity,
+            replica_id=settings.replica_name,
+            timeouts=timeouts,
+        ),
+    )
 
 
 if __name__ == "__main__":

@@ -1,21 +1,79 @@
-"""Composition root of the tasks service. Its API comes with its own issue; until then it
-boots, reports health and serves metrics like every other service."""
+"""Composition root of the tasks service: adapters and clients in, a service out."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from services.tasks import grpc_api, handlers, timers
+from services.tasks.model import WaveTimeouts
+from services.tasks.ports import Outboxes, Ports
+from services.tasks.repository import ReportRepository, TaskRepository
+from shouwang.events import Event
+from shouwang.identity.v1 import identity_pb2_grpc
+from shouwang.location.v1 import events_pb2 as location_events
+from shouwang.location.v1 import location_pb2_grpc
+from shouwang.outbox import Outbox
 from shouwang.rpc import ServiceBinding
 from shouwang.runtime import Adapters
+from shouwang.scheduler import Periodic
+
+LOCATION_TOPIC = "shouwang.location.v1"
+TIMER_TICK_S = 0.25
 
 
 @dataclass
 class TasksService:
+    ports: Ports
+    jobs: list[Periodic] = field(default_factory=list)
     bindings: list[ServiceBinding] = field(default_factory=list)
 
     def close(self) -> None:
-        pass
+        for job in self.jobs:
+            job.stop()
+        for box in self.ports.outboxes.all():
+            box.stop()
 
 
-def build(adapters: Adapters) -> TasksService:
-    return TasksService()
+def build(
+    adapters: Adapters,
+    *,
+    location: location_pb2_grpc.LocationServiceStub,
+    identity: identity_pb2_grpc.IdentityServiceStub,
+    replica_id: str = "embedded",
+    timeouts: WaveTimeouts | None = None,
+) -> TasksService:
+    tasks, reports = TaskRepository(adapters.store), ReportRepository(adapters.store)
+    tasks.ensure_indexes()
+    reports.ensure_indexes()
+    outboxes = Outboxes(
+        *(
+            Outbox(adapters.bus, collection, adapters.clock)
+            for collection in (tasks.tasks, tasks.offers, tasks.slots, reports.reports)
+        )
+    )
+    ports = Ports(
+        tasks=tasks,
+        reports=reports,
+        outboxes=outboxes,
+        location=location,
+        identity=identity,
+        clock=adapters.clock,
+        replica_id=replica_id,
+        timeouts=timeouts or WaveTimeouts(),
+    )
+    for box in outboxes.all():
+        box.recover()
+        box.start_recovery()
+
+    def on_scene(event: Event) -> None:
+        crossed: location_events.GeofenceCrossed = event.data  # type: ignore[assignment]
+        handlers.arrive(ports, crossed.ref, crossed.member_id)
+
+    adapters.bus.subscribe(
+        LOCATION_TOPIC,
+        group="tasks-arrivals",
+        handler=on_scene,
+        payload_types={"shouwang.geofence.entered": location_events.GeofenceCrossed},
+    )
+    jobs = [Periodic("task-timers", TIMER_TICK_S, lambda: timers.tick(ports)).start()]
+    return TasksService(ports=ports, jobs=jobs, bindings=[grpc_api.binding(ports)])

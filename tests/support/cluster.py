@@ -117,23 +117,19 @@ def start_cluster(*, kafka: str, mongodb_uri: str, database: str, log_dir: Path)
         "SHOUWANG_ADMIN_PHONE": ADMIN_PHONE,
         "SHOUWANG_ADMIN_PASSWORD": ADMIN_PASSWORD,
     }
+    grpc_ports = {name: free_port() for name in GRPC_SERVICES}
+    common.update({f"{name.upper()}_ADDR": f"127.0.0.1:{port}" for name, port in grpc_ports.items()})
     cluster = Cluster()
-    for name in GRPC_SERVICES:
-        grpc_port, ops_port = free_port(), free_port()
+    for name, grpc_port in grpc_ports.items():
+        ops_port = free_port()
         env = {**common, "GRPC_PORT": str(grpc_port), "OPS_PORT": str(ops_port)}
         cluster.processes[name] = ServiceProcess(
             name, env, log_dir / f"{name}.log", grpc_port=grpc_port, ops_port=ops_port
         )
     http_port = free_port()
-    gateway_env = {
-        **common,
-        "HTTP_PORT": str(http_port),
-        "IDENTITY_ADDR": f"127.0.0.1:{cluster['identity'].grpc_port}",
-        "POINTS_ADDR": f"127.0.0.1:{cluster['points'].grpc_port}",
-        "LOCATION_ADDR": f"127.0.0.1:{cluster['location'].grpc_port}",
-    }
     cluster.processes["gateway"] = ServiceProcess(
-        "gateway", gateway_env, log_dir / "gateway.log", http_port=http_port
+        "gateway", {**common, "HTTP_PORT": str(http_port)}, log_dir / "gateway.log",
+        http_port=http_port
     )
     for process in cluster.processes.values():
         process.start()

@@ -1,0 +1,39 @@
+"""The wave policy of ``nearest`` dispatch. Pure: given what happened, what to do next.
+
+The first wave offers the task to the ``count`` nearest eligible members inside the area. When a
+wave times out with capacity left, the next ``count`` nearest not yet offered get it; when nobody
+is left inside, the search radius widens ×1.5 up to the maximum; nobody left at the maximum makes
+the task ``unfilled`` so the dispatcher can act.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+WIDEN_FACTOR = 1.5
+MAX_SEARCH_RADIUS_M = 20_000.0
+
+
+@dataclass(frozen=True)
+class WavePlan:
+    radius_m: float
+    offer_to: list[tuple[str, float]]  # (member id, metres), nearest first
+    unfilled: bool = False
+
+
+def plan_wave(
+    *,
+    count: int,
+    radius_m: float,
+    max_radius_m: float,
+    search,  # type: ignore[no-untyped-def]  # (radius_m) -> [(member_id, metres)] not yet offered
+) -> WavePlan:
+    """Offer to the next ``count`` candidates, widening the radius until some are found."""
+    radius = radius_m
+    while True:
+        candidates = search(radius)
+        if candidates:
+            return WavePlan(radius_m=radius, offer_to=list(candidates[:count]))
+        if radius >= max_radius_m:
+            return WavePlan(radius_m=radius, offer_to=[], unfilled=True)
+        radius = min(max_radius_m, radius * WIDEN_FACTOR)
