@@ -1,0 +1,298 @@
+import datetime
+
+from google.protobuf import timestamp_pb2 as _timestamp_pb2
+from google.protobuf.internal import containers as _containers
+from google.protobuf import descriptor as _descriptor
+from google.protobuf import message as _message
+from collections.abc import Iterable as _Iterable, Mapping as _Mapping
+from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
+
+DESCRIPTOR: _descriptor.FileDescriptor
+
+class Caller(_message.Message):
+    __slots__ = ("member_id", "roles", "scope_org_ids", "city_wide", "station_id")
+    MEMBER_ID_FIELD_NUMBER: _ClassVar[int]
+    ROLES_FIELD_NUMBER: _ClassVar[int]
+    SCOPE_ORG_IDS_FIELD_NUMBER: _ClassVar[int]
+    CITY_WIDE_FIELD_NUMBER: _ClassVar[int]
+    STATION_ID_FIELD_NUMBER: _ClassVar[int]
+    member_id: str
+    roles: _containers.RepeatedScalarFieldContainer[str]
+    scope_org_ids: _containers.RepeatedScalarFieldContainer[str]
+    city_wide: bool
+    station_id: str
+    def __init__(self, member_id: _Optional[str] = ..., roles: _Optional[_Iterable[str]] = ..., scope_org_ids: _Optional[_Iterable[str]] = ..., city_wide: _Optional[bool] = ..., station_id: _Optional[str] = ...) -> None: ...
+
+class Point(_message.Message):
+    __slots__ = ("lat", "lon")
+    LAT_FIELD_NUMBER: _ClassVar[int]
+    LON_FIELD_NUMBER: _ClassVar[int]
+    lat: float
+    lon: float
+    def __init__(self, lat: _Optional[float] = ..., lon: _Optional[float] = ...) -> None: ...
+
+class Circle(_message.Message):
+    __slots__ = ("center", "radius_m")
+    CENTER_FIELD_NUMBER: _ClassVar[int]
+    RADIUS_M_FIELD_NUMBER: _ClassVar[int]
+    center: Point
+    radius_m: float
+    def __init__(self, center: _Optional[_Union[Point, _Mapping]] = ..., radius_m: _Optional[float] = ...) -> None: ...
+
+class Area(_message.Message):
+    __slots__ = ("polygon_geojson", "circle")
+    POLYGON_GEOJSON_FIELD_NUMBER: _ClassVar[int]
+    CIRCLE_FIELD_NUMBER: _ClassVar[int]
+    polygon_geojson: str
+    circle: Circle
+    def __init__(self, polygon_geojson: _Optional[str] = ..., circle: _Optional[_Union[Circle, _Mapping]] = ...) -> None: ...
+
+class Target(_message.Message):
+    __slots__ = ("mode", "count", "member_ids")
+    MODE_FIELD_NUMBER: _ClassVar[int]
+    COUNT_FIELD_NUMBER: _ClassVar[int]
+    MEMBER_IDS_FIELD_NUMBER: _ClassVar[int]
+    mode: str
+    count: int
+    member_ids: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, mode: _Optional[str] = ..., count: _Optional[int] = ..., member_ids: _Optional[_Iterable[str]] = ...) -> None: ...
+
+class CreateTaskRequest(_message.Message):
+    __slots__ = ("caller", "title", "description", "kind", "priority", "location", "area", "target", "capacity", "skills", "expires_in_s", "points", "has_points", "report_id")
+    CALLER_FIELD_NUMBER: _ClassVar[int]
+    TITLE_FIELD_NUMBER: _ClassVar[int]
+    DESCRIPTION_FIELD_NUMBER: _ClassVar[int]
+    KIND_FIELD_NUMBER: _ClassVar[int]
+    PRIORITY_FIELD_NUMBER: _ClassVar[int]
+    LOCATION_FIELD_NUMBER: _ClassVar[int]
+    AREA_FIELD_NUMBER: _ClassVar[int]
+    TARGET_FIELD_NUMBER: _ClassVar[int]
+    CAPACITY_FIELD_NUMBER: _ClassVar[int]
+    SKILLS_FIELD_NUMBER: _ClassVar[int]
+    EXPIRES_IN_S_FIELD_NUMBER: _ClassVar[int]
+    POINTS_FIELD_NUMBER: _ClassVar[int]
+    HAS_POINTS_FIELD_NUMBER: _ClassVar[int]
+    REPORT_ID_FIELD_NUMBER: _ClassVar[int]
+    caller: Caller
+    title: str
+    description: str
+    kind: str
+    priority: int
+    location: Point
+    area: Area
+    target: Target
+    capacity: int
+    skills: _containers.RepeatedScalarFieldContainer[str]
+    expires_in_s: int
+    points: int
+    has_points: bool
+    report_id: str
+    def __init__(self, caller: _Optional[_Union[Caller, _Mapping]] = ..., title: _Optional[str] = ..., description: _Optional[str] = ..., kind: _Optional[str] = ..., priority: _Optional[int] = ..., location: _Optional[_Union[Point, _Mapping]] = ..., area: _Optional[_Union[Area, _Mapping]] = ..., target: _Optional[_Union[Target, _Mapping]] = ..., capacity: _Optional[int] = ..., skills: _Optional[_Iterable[str]] = ..., expires_in_s: _Optional[int] = ..., points: _Optional[int] = ..., has_points: _Optional[bool] = ..., report_id: _Optional[str] = ...) -> None: ...
+
+class OfferView(_message.Message):
+    __slots__ = ("member_id", "distance_m", "wave", "offered_at", "declined")
+    MEMBER_ID_FIELD_NUMBER: _ClassVar[int]
+    DISTANCE_M_FIELD_NUMBER: _ClassVar[int]
+    WAVE_FIELD_NUMBER: _ClassVar[int]
+    OFFERED_AT_FIELD_NUMBER: _ClassVar[int]
+    DECLINED_FIELD_NUMBER: _ClassVar[int]
+    member_id: str
+    distance_m: float
+    wave: int
+    offered_at: _timestamp_pb2.Timestamp
+    declined: bool
+    def __init__(self, member_id: _Optional[str] = ..., distance_m: _Optional[float] = ..., wave: _Optional[int] = ..., offered_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., declined: _Optional[bool] = ...) -> None: ...
+
+class ClaimView(_message.Message):
+    __slots__ = ("member_id", "claimed_at", "arrived_at", "offer_to_claim_s", "claim_to_arrival_s")
+    MEMBER_ID_FIELD_NUMBER: _ClassVar[int]
+    CLAIMED_AT_FIELD_NUMBER: _ClassVar[int]
+    ARRIVED_AT_FIELD_NUMBER: _ClassVar[int]
+    OFFER_TO_CLAIM_S_FIELD_NUMBER: _ClassVar[int]
+    CLAIM_TO_ARRIVAL_S_FIELD_NUMBER: _ClassVar[int]
+    member_id: str
+    claimed_at: _timestamp_pb2.Timestamp
+    arrived_at: _timestamp_pb2.Timestamp
+    offer_to_claim_s: float
+    claim_to_arrival_s: float
+    def __init__(self, member_id: _Optional[str] = ..., claimed_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., arrived_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., offer_to_claim_s: _Optional[float] = ..., claim_to_arrival_s: _Optional[float] = ...) -> None: ...
+
+class Refusal(_message.Message):
+    __slots__ = ("member_id", "reason")
+    MEMBER_ID_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    member_id: str
+    reason: str
+    def __init__(self, member_id: _Optional[str] = ..., reason: _Optional[str] = ...) -> None: ...
+
+class Task(_message.Message):
+    __slots__ = ("task_id", "status", "title", "description", "kind", "priority", "location", "area", "target", "capacity", "skills", "points", "created_at", "expires_at", "offers", "claims", "station_id", "created_by", "wave", "radius_m", "refused", "note", "media_ids", "report_id")
+    TASK_ID_FIELD_NUMBER: _ClassVar[int]
+    STATUS_FIELD_NUMBER: _ClassVar[int]
+    TITLE_FIELD_NUMBER: _ClassVar[int]
+    DESCRIPTION_FIELD_NUMBER: _ClassVar[int]
+    KIND_FIELD_NUMBER: _ClassVar[int]
+    PRIORITY_FIELD_NUMBER: _ClassVar[int]
+    LOCATION_FIELD_NUMBER: _ClassVar[int]
+    AREA_FIELD_NUMBER: _ClassVar[int]
+    TARGET_FIELD_NUMBER: _ClassVar[int]
+    CAPACITY_FIELD_NUMBER: _ClassVar[int]
+    SKILLS_FIELD_NUMBER: _ClassVar[int]
+    POINTS_FIELD_NUMBER: _ClassVar[int]
+    CREATED_AT_FIELD_NUMBER: _ClassVar[int]
+    EXPIRES_AT_FIELD_NUMBER: _ClassVar[int]
+    OFFERS_FIELD_NUMBER: _ClassVar[int]
+    CLAIMS_FIELD_NUMBER: _ClassVar[int]
+    STATION_ID_FIELD_NUMBER: _ClassVar[int]
+    CREATED_BY_FIELD_NUMBER: _ClassVar[int]
+    WAVE_FIELD_NUMBER: _ClassVar[int]
+    RADIUS_M_FIELD_NUMBER: _ClassVar[int]
+    REFUSED_FIELD_NUMBER: _ClassVar[int]
+    NOTE_FIELD_NUMBER: _ClassVar[int]
+    MEDIA_IDS_FIELD_NUMBER: _ClassVar[int]
+    REPORT_ID_FIELD_NUMBER: _ClassVar[int]
+    task_id: str
+    status: str
+    title: str
+    description: str
+    kind: str
+    priority: int
+    location: Point
+    area: Area
+    target: Target
+    capacity: int
+    skills: _containers.RepeatedScalarFieldContainer[str]
+    points: int
+    created_at: _timestamp_pb2.Timestamp
+    expires_at: _timestamp_pb2.Timestamp
+    offers: _containers.RepeatedCompositeFieldContainer[OfferView]
+    claims: _containers.RepeatedCompositeFieldContainer[ClaimView]
+    station_id: str
+    created_by: str
+    wave: int
+    radius_m: float
+    refused: _containers.RepeatedCompositeFieldContainer[Refusal]
+    note: str
+    media_ids: _containers.RepeatedScalarFieldContainer[str]
+    report_id: str
+    def __init__(self, task_id: _Optional[str] = ..., status: _Optional[str] = ..., title: _Optional[str] = ..., description: _Optional[str] = ..., kind: _Optional[str] = ..., priority: _Optional[int] = ..., location: _Optional[_Union[Point, _Mapping]] = ..., area: _Optional[_Union[Area, _Mapping]] = ..., target: _Optional[_Union[Target, _Mapping]] = ..., capacity: _Optional[int] = ..., skills: _Optional[_Iterable[str]] = ..., points: _Optional[int] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., expires_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., offers: _Optional[_Iterable[_Union[OfferView, _Mapping]]] = ..., claims: _Optional[_Iterable[_Union[ClaimView, _Mapping]]] = ..., station_id: _Optional[str] = ..., created_by: _Optional[str] = ..., wave: _Optional[int] = ..., radius_m: _Optional[float] = ..., refused: _Optional[_Iterable[_Union[Refusal, _Mapping]]] = ..., note: _Optional[str] = ..., media_ids: _Optional[_Iterable[str]] = ..., report_id: _Optional[str] = ...) -> None: ...
+
+class TaskList(_message.Message):
+    __slots__ = ("tasks",)
+    TASKS_FIELD_NUMBER: _ClassVar[int]
+    tasks: _containers.RepeatedCompositeFieldContainer[Task]
+    def __init__(self, tasks: _Optional[_Iterable[_Union[Task, _Mapping]]] = ...) -> None: ...
+
+class GetTaskRequest(_message.Message):
+    __slots__ = ("caller", "task_id")
+    CALLER_FIELD_NUMBER: _ClassVar[int]
+    TASK_ID_FIELD_NUMBER: _ClassVar[int]
+    caller: Caller
+    task_id: str
+    def __init__(self, caller: _Optional[_Union[Caller, _Mapping]] = ..., task_id: _Optional[str] = ...) -> None: ...
+
+class ListTasksRequest(_message.Message):
+    __slots__ = ("caller", "status", "limit")
+    CALLER_FIELD_NUMBER: _ClassVar[int]
+    STATUS_FIELD_NUMBER: _ClassVar[int]
+    LIMIT_FIELD_NUMBER: _ClassVar[int]
+    caller: Caller
+    status: str
+    limit: int
+    def __init__(self, caller: _Optional[_Union[Caller, _Mapping]] = ..., status: _Optional[str] = ..., limit: _Optional[int] = ...) -> None: ...
+
+class TaskActionRequest(_message.Message):
+    __slots__ = ("caller", "task_id")
+    CALLER_FIELD_NUMBER: _ClassVar[int]
+    TASK_ID_FIELD_NUMBER: _ClassVar[int]
+    caller: Caller
+    task_id: str
+    def __init__(self, caller: _Optional[_Union[Caller, _Mapping]] = ..., task_id: _Optional[str] = ...) -> None: ...
+
+class CompleteTaskRequest(_message.Message):
+    __slots__ = ("caller", "task_id", "note", "media_ids")
+    CALLER_FIELD_NUMBER: _ClassVar[int]
+    TASK_ID_FIELD_NUMBER: _ClassVar[int]
+    NOTE_FIELD_NUMBER: _ClassVar[int]
+    MEDIA_IDS_FIELD_NUMBER: _ClassVar[int]
+    caller: Caller
+    task_id: str
+    note: str
+    media_ids: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, caller: _Optional[_Union[Caller, _Mapping]] = ..., task_id: _Optional[str] = ..., note: _Optional[str] = ..., media_ids: _Optional[_Iterable[str]] = ...) -> None: ...
+
+class SubmitReportRequest(_message.Message):
+    __slots__ = ("caller", "category", "description", "location", "media_ids")
+    CALLER_FIELD_NUMBER: _ClassVar[int]
+    CATEGORY_FIELD_NUMBER: _ClassVar[int]
+    DESCRIPTION_FIELD_NUMBER: _ClassVar[int]
+    LOCATION_FIELD_NUMBER: _ClassVar[int]
+    MEDIA_IDS_FIELD_NUMBER: _ClassVar[int]
+    caller: Caller
+    category: str
+    description: str
+    location: Point
+    media_ids: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, caller: _Optional[_Union[Caller, _Mapping]] = ..., category: _Optional[str] = ..., description: _Optional[str] = ..., location: _Optional[_Union[Point, _Mapping]] = ..., media_ids: _Optional[_Iterable[str]] = ...) -> None: ...
+
+class Report(_message.Message):
+    __slots__ = ("report_id", "status", "category", "description", "location", "media_ids", "member_id", "station_id", "created_at", "points", "review_note", "task_id", "reviewed_by")
+    REPORT_ID_FIELD_NUMBER: _ClassVar[int]
+    STATUS_FIELD_NUMBER: _ClassVar[int]
+    CATEGORY_FIELD_NUMBER: _ClassVar[int]
+    DESCRIPTION_FIELD_NUMBER: _ClassVar[int]
+    LOCATION_FIELD_NUMBER: _ClassVar[int]
+    MEDIA_IDS_FIELD_NUMBER: _ClassVar[int]
+    MEMBER_ID_FIELD_NUMBER: _ClassVar[int]
+    STATION_ID_FIELD_NUMBER: _ClassVar[int]
+    CREATED_AT_FIELD_NUMBER: _ClassVar[int]
+    POINTS_FIELD_NUMBER: _ClassVar[int]
+    REVIEW_NOTE_FIELD_NUMBER: _ClassVar[int]
+    TASK_ID_FIELD_NUMBER: _ClassVar[int]
+    REVIEWED_BY_FIELD_NUMBER: _ClassVar[int]
+    report_id: str
+    status: str
+    category: str
+    description: str
+    location: Point
+    media_ids: _containers.RepeatedScalarFieldContainer[str]
+    member_id: str
+    station_id: str
+    created_at: _timestamp_pb2.Timestamp
+    points: int
+    review_note: str
+    task_id: str
+    reviewed_by: str
+    def __init__(self, report_id: _Optional[str] = ..., status: _Optional[str] = ..., category: _Optional[str] = ..., description: _Optional[str] = ..., location: _Optional[_Union[Point, _Mapping]] = ..., media_ids: _Optional[_Iterable[str]] = ..., member_id: _Optional[str] = ..., station_id: _Optional[str] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., points: _Optional[int] = ..., review_note: _Optional[str] = ..., task_id: _Optional[str] = ..., reviewed_by: _Optional[str] = ...) -> None: ...
+
+class ReportList(_message.Message):
+    __slots__ = ("reports",)
+    REPORTS_FIELD_NUMBER: _ClassVar[int]
+    reports: _containers.RepeatedCompositeFieldContainer[Report]
+    def __init__(self, reports: _Optional[_Iterable[_Union[Report, _Mapping]]] = ...) -> None: ...
+
+class ListReportsRequest(_message.Message):
+    __slots__ = ("caller", "status", "limit")
+    CALLER_FIELD_NUMBER: _ClassVar[int]
+    STATUS_FIELD_NUMBER: _ClassVar[int]
+    LIMIT_FIELD_NUMBER: _ClassVar[int]
+    caller: Caller
+    status: str
+    limit: int
+    def __init__(self, caller: _Optional[_Union[Caller, _Mapping]] = ..., status: _Optional[str] = ..., limit: _Optional[int] = ...) -> None: ...
+
+class ReviewReportRequest(_message.Message):
+    __slots__ = ("caller", "report_id", "decision", "points", "note", "task")
+    CALLER_FIELD_NUMBER: _ClassVar[int]
+    REPORT_ID_FIELD_NUMBER: _ClassVar[int]
+    DECISION_FIELD_NUMBER: _ClassVar[int]
+    POINTS_FIELD_NUMBER: _ClassVar[int]
+    NOTE_FIELD_NUMBER: _ClassVar[int]
+    TASK_FIELD_NUMBER: _ClassVar[int]
+    caller: Caller
+    report_id: str
+    decision: str
+    points: int
+    note: str
+    task: CreateTaskRequest
+    def __init__(self, caller: _Optional[_Union[Caller, _Mapping]] = ..., report_id: _Optional[str] = ..., decision: _Optional[str] = ..., points: _Optional[int] = ..., note: _Optional[str] = ..., task: _Optional[_Union[CreateTaskRequest, _Mapping]] = ...) -> None: ...
