@@ -295,11 +295,10 @@ def _apply_change(
             actor_id=actor.member_id,
         ),
     )
-    staged = outbox.stage_update([(TOPIC, event)])
     updated = ports.members.update(
         member["_id"],
         expected,
-        {"$set": {**changes, "token_version": version, **staged["$set"]}, "$inc": staged["$inc"]},
+        outbox.with_events({"$set": {**changes, "token_version": version}}, [(TOPIC, event)]),
     )
     if updated is None:
         raise Conflict(detail="the member changed meanwhile; reload and try again")
