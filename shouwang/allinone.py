@@ -19,6 +19,7 @@ from services.identity.settings import IdentityKeys
 from services.location import bootstrap as location_bootstrap
 from services.points import bootstrap as points_bootstrap
 from services.tasks import bootstrap as tasks_bootstrap
+from services.tasks.model import WaveTimeouts
 from shouwang.http import WsgiServer
 from shouwang.logging import configure_logging
 from shouwang.metrics import Readiness
@@ -72,7 +73,15 @@ def start(*, port: int, data_dir: Path, host: str = "127.0.0.1") -> AllInOne:
             admin_password=os.environ.get("SHOUWANG_ADMIN_PASSWORD", ""),
         ),
         location_bootstrap.build(adapters),
-        tasks_bootstrap.build(adapters, location=clients.location, identity=clients.identity),
+        tasks_bootstrap.build(
+            adapters,
+            location=clients.location,
+            identity=clients.identity,
+            timeouts=WaveTimeouts(
+                urgent_s=float(os.environ.get("URGENT_WAVE_TIMEOUT_S", 15)),
+                normal_s=float(os.environ.get("WAVE_TIMEOUT_S", 30)),
+            ),
+        ),
         points_bootstrap.build(adapters),
     ]
     grpc_server.add([b for service in services for b in service.bindings])

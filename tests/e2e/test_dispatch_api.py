@@ -1,0 +1,269 @@
+"""Dispatch through the HTTP API on the embedded all-in-one: officer creates a task, the nearest
+eligible members are offered, claims are atomic, arrival, completion and confirmation."""
+
+from __future__ import annotations
+
+import itertools
+import os
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+
+from shouwang import allinone
+from tests.support.api import Api, fix_at, verified_member, wait_for
+
+ADMIN = {"SHOUWANG_ADMIN_PHONE": "13800000000", "SHOUWANG_ADMIN_PASSWORD": "Admin-Password-1"}
+FAST_WAVES = {"WAVE_TIMEOUT_S": "1", "URGENT_WAVE_TIMEOUT_S": "1"}
+_places = itertools.count()
+
+
+@pytest.fixture(scope="module")
+def api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Api]:
+    saved = {k: os.environ.get(k) for k in {**ADMIN, **FAST_WAVES}}
+    os.environ.update({**ADMIN, **FAST_WAVES})
+    running = allinone.start(port=0, data_dir=Path(tmp_path_factory.mktemp("dispatch")))
+    try:
+        yield Api(running.url)
+    finally:
+        running.stop()
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+
+
+@pytest.fixture(scope="module")
+def admin(api: Api) -> str:
+    return api.post(
+        "/api/v1/auth/login",
+        {"phone": ADMIN["SHOUWANG_ADMIN_PHONE"], "password": ADMIN["SHOUWANG_ADMIN_PASSWORD"]},
+    ).body["access_token"]
+
+
+@pytest.fixture
+def place() -> tuple[float, float]:
+    """A spot of its own for each test, far from the others' members."""
+    return 28.0 + next(_places) * 0.5, 120.65
+
+
+def on_duty(
+    api: Api, admin: str, place: tuple[float, float], offsets_m: list[float], **person
+) -> list[tuple[str, str]]:
+    """Verified members on duty, each `offset` metres north of `place`: [(member_id, token)]."""
+    members = []
+    for offset in offsets_m:
+        member_id, token, _ = verified_member(api, admin, **person)
+        assert api.post("/api/v1/duty/start", token=token).status == 200
+        fix = fix_at(place[0] + offset / 111_195, place[1], ago_s=30, accuracy_m=5)
+        assert api.post("/api/v1/location", {"fixes": [fix]}, token=token).body["accepted"] == 1
+        members.append((member_id, token))
+    return members
+
+
+def dispatch(api: Api, admin: str, place: tuple[float, float], **fields) -> dict:
+    body = {
+        "title": "Elderly man missing",
+        "priority": 2,
+        "location": {"lat": place[0], "lon": place[1]},
+        "target": {"mode": "nearest", "count": 1},
+        **fields,
+    }
+    created = api.post("/api/v1/tasks", body, token=admin)
+    assert created.status == 201, created.body
+    return created.body
+
+
+def task(api: Api, admin: str, task_id: str) -> dict:
+    return api.get(f"/api/v1/tasks/{task_id}", token=admin).body
+
+
+def test_the_nearest_members_are_offered_and_only_they(api: Api, admin: str, place) -> None:
+    members = on_duty(api, admin, place, [900, 100, 500, 300])
+    created = dispatch(api, admin, place, target={"mode": "nearest", "count": 2}, capacity=1)
+    offered = [(o["member_id"], round(o["distance_m"])) for o in created["offers"]]
+    assert offered == [(members[1][0], 100), (members[3][0], 300)]
+    assert created["status"] == "dispatching" and created["wave"] == 1
+
+
+def test_exactly_capacity_claims_win_however_many_arrive_at_once(
+    api: Api, admin: str, place
+) -> None:
+    members = on_duty(api, admin, place, [20 * i + 10 for i in range(12)])
+    created = dispatch(
+        api,
+        admin,
+        place,
+        target={"mode": "area"},
+        capacity=3,
+        area={"center": {"lat": place[0], "lon": place[1]}, "radius_m": 1000},
+    )
+    assert len(created["offers"]) == 12
+    with ThreadPoolExecutor(max_workers=12) as pool:
+        statuses = list(
+            pool.map(
+                lambda m: api.post(f"/api/v1/tasks/{created['task_id']}/claim", token=m[1]).status,
+                members,
+            )
+        )
+    assert sorted(statuses) == [200] * 3 + [409] * 9
+    assert len(task(api, admin, created["task_id"])["claims"]) == 3
+
+
+def test_a_member_not_offered_cannot_claim(api: Api, admin: str, place) -> None:
+    near, far = on_duty(api, admin, place, [50, 2500])
+    created = dispatch(
+        api, admin, place, area={"center": {"lat": place[0], "lon": place[1]}, "radius_m": 1000}
+    )
+    assert api.post(f"/api/v1/tasks/{created['task_id']}/claim", token=far[1]).status == 409
+
+
+def test_claiming_a_cancelled_task_is_gone(api: Api, admin: str, place) -> None:
+    (member,) = on_duty(api, admin, place, [50])
+    created = dispatch(api, admin, place)
+    assert api.post(f"/api/v1/tasks/{created['task_id']}/cancel", token=admin).status == 200
+    assert api.post(f"/api/v1/tasks/{created['task_id']}/claim", token=member[1]).status == 410
+
+
+def test_wave_timeout_offers_the_next_nearest(api: Api, admin: str, place) -> None:
+    first, second = on_duty(api, admin, place, [100, 200])
+    created = dispatch(api, admin, place)
+    assert [o["member_id"] for o in created["offers"]] == [first[0]]
+    later = wait_for(
+        lambda: (t := task(api, admin, created["task_id"]))["wave"] == 2 and t,
+        timeout_s=10,
+        what="the second wave after the timeout",
+    )
+    assert [(o["member_id"], o["wave"]) for o in later["offers"]] == [(first[0], 1), (second[0], 2)]
+
+
+def test_a_decline_brings_the_next_wave_at_once(api: Api, admin: str, place) -> None:
+    first, second = on_duty(api, admin, place, [100, 200])
+    created = dispatch(api, admin, place, expires_in_s=600)
+    assert api.post(f"/api/v1/tasks/{created['task_id']}/decline", token=first[1]).status == 200
+    later = wait_for(
+        lambda: (t := task(api, admin, created["task_id"]))["wave"] == 2 and t,
+        timeout_s=5,
+        what="the next wave",
+    )
+    assert second[0] in [o["member_id"] for o in later["offers"]]
+    assert api.post(f"/api/v1/tasks/{created['task_id']}/claim", token=first[1]).status == 409
+
+
+def test_nobody_eligible_leaves_the_task_unfilled(api: Api, admin: str, place) -> None:
+    on_duty(api, admin, place, [100])
+    created = dispatch(api, admin, place, skills=["swimming"])
+    assert created["status"] == "unfilled"
+    assert created["offers"] == []
+
+
+def test_busy_members_are_not_offered_another_task(api: Api, admin: str, place) -> None:
+    (member,) = on_duty(api, admin, place, [100])
+    first = dispatch(api, admin, place)
+    assert api.post(f"/api/v1/tasks/{first['task_id']}/claim", token=member[1]).status == 200
+    second = wait_for(
+        lambda: (t := dispatch(api, admin, place))["status"] == "unfilled" and t,
+        timeout_s=5,
+        what="the busy member to be skipped",
+    )
+    assert second["offers"] == []
+
+
+def test_entering_the_scene_marks_arrival_and_the_task_closes(api: Api, admin: str, place) -> None:
+    (member,) = on_duty(api, admin, place, [800])
+    created = dispatch(api, admin, place)
+    task_id = created["task_id"]
+    assert api.post(f"/api/v1/tasks/{task_id}/claim", token=member[1]).body["status"] == "claimed"
+
+    def walked_in() -> dict | None:
+        api.post(
+            "/api/v1/location",
+            {"fixes": [fix_at(place[0], place[1], accuracy_m=5)]},
+            token=member[1],
+        )
+        current = task(api, admin, task_id)
+        return current if current["status"] == "on_scene" else None
+
+    arrived = wait_for(walked_in, timeout_s=15, interval_s=0.5, what="arrival by geofence")
+    claim = arrived["claims"][0]
+    assert claim["arrived_at"] and claim["claim_to_arrival_s"] >= 0
+    done = api.post(
+        f"/api/v1/tasks/{task_id}/complete",
+        {"note": "found him at the bus stop", "media_ids": []},
+        token=member[1],
+    )
+    assert done.body["status"] == "resolved"
+    assert api.post(f"/api/v1/tasks/{task_id}/confirm", token=admin).body["status"] == "closed"
+    # Released: the member is offered the next task.
+    again = dispatch(api, admin, place)
+    assert [o["member_id"] for o in again["offers"]] == [member[0]]
+
+
+def test_named_members_are_checked_and_refusals_reported(api: Api, admin: str, place) -> None:
+    (member,) = on_duty(api, admin, place, [100])
+    created = dispatch(
+        api, admin, place, target={"mode": "members", "member_ids": [member[0], "nobody-known"]}
+    )
+    assert [o["member_id"] for o in created["offers"]] == [member[0]]
+    assert created["refused"] == [{"member_id": "nobody-known", "reason": "no such member"}]
+
+
+def test_members_cannot_dispatch(api: Api, admin: str, place) -> None:
+    (member,) = on_duty(api, admin, place, [100])
+    body = {
+        "title": "x",
+        "priority": 1,
+        "location": {"lat": place[0], "lon": place[1]},
+        "target": {"mode": "nearest", "count": 1},
+    }
+    assert api.post("/api/v1/tasks", body, token=member[1]).status == 403
+
+
+def test_invalid_task_lists_every_bad_field(api: Api, admin: str) -> None:
+    reply = api.post(
+        "/api/v1/tasks",
+        {
+            "title": "",
+            "priority": 7,
+            "location": {"lat": 91, "lon": 0},
+            "target": {"mode": "all"},
+            "capacity": 0,
+            "expires_in_s": 10,
+        },
+        token=admin,
+    )
+    assert reply.status == 422
+    assert {e["field"] for e in reply.body["errors"]} >= {
+        "title",
+        "priority",
+        "location",
+        "target.mode",
+        "expires_in_s",
+    }
+
+
+def test_a_report_is_reviewed_once(api: Api, admin: str, place) -> None:
+    (member,) = on_duty(api, admin, place, [100])
+    report = api.post(
+        "/api/v1/reports",
+        {
+            "category": "safety_hazard",
+            "description": "Broken street light",
+            "location": {"lat": place[0], "lon": place[1]},
+        },
+        token=member[1],
+    )
+    assert report.status == 201 and report.body["status"] == "pending"
+    path = f"/api/v1/reports/{report.body['report_id']}/review"
+    with ThreadPoolExecutor(max_workers=5) as pool:
+        statuses = list(
+            pool.map(
+                lambda _: api.post(path, {"decision": "approve", "points": 10}, token=admin).status,
+                range(5),
+            )
+        )
+    assert sorted(statuses) == [200] + [409] * 4
+    mine = api.get("/api/v1/reports", token=member[1]).body["reports"]
+    assert [(r["status"], r["points"]) for r in mine] == [("approved", 10)]
