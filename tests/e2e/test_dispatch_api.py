@@ -113,7 +113,7 @@ def test_exactly_capacity_claims_win_however_many_arrive_at_once(
 
 
 def test_a_member_not_offered_cannot_claim(api: Api, admin: str, place) -> None:
-    near, far = on_duty(api, admin, place, [50, 2500])
+    _near, far = on_duty(api, admin, place, [50, 2500])
     created = dispatch(
         api, admin, place, area={"center": {"lat": place[0], "lon": place[1]}, "radius_m": 1000}
     )
