@@ -107,13 +107,14 @@ def create_task(ports: Ports, caller: Caller, request: Any) -> Document:
         "radius_m": timers.initial_radius(area, location),
         "refused": [],
         "step": 0,
-        "due_at": to_millis(now),  # the first wave goes out at once, below
+        # The first wave goes out in this request, below; other replicas step in only if this
+        # one dies before it has, once a lease would have expired.
+        "due_at": to_millis(now) + int(ports.lease_s * 1000),
     }
     task.update(outbox.stage([task_updated(task, "created", at=now, participants=[])]))
     ports.tasks.add(task)
     ports.outboxes.tasks.flush(task)
-    # The first wave goes out in this request ("within a second"); the timer takes over after.
-    timers.run_due(ports, task)
+    timers.run_due(ports, task)  # "within a second": the timer takes over after the first wave
     log.info("task created", extra={"task_id": task["_id"], "mode": target["mode"]})
     return ports.tasks.get(task["_id"]) or task
 
