@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import logging
 import threading
+import time
 from collections.abc import Callable, Iterable
 from socketserver import ThreadingMixIn
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
@@ -40,6 +41,18 @@ class Readiness:
     @property
     def serving(self) -> bool:
         return self._serving.is_set()
+
+    def wait_for_checks(self, timeout_s: float = 30.0) -> None:
+        """Block until every check passes (e.g. state a process must load before it serves)."""
+        deadline = time.monotonic() + timeout_s
+        while True:
+            _, results = self.report()
+            failing = {name: r for name, r in results.items() if name != "serving" and r != "ok"}
+            if not failing:
+                return
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"not ready after {timeout_s} s: {failing}")
+            time.sleep(0.05)
 
     def report(self) -> tuple[bool, dict[str, str]]:
         results = {"serving": "ok" if self.serving else "not serving"}

@@ -10,9 +10,12 @@ than that can be forgotten.
 from __future__ import annotations
 
 import threading
+from datetime import datetime, timedelta
 
+from shouwang.clock import to_timestamp
+from shouwang.errors import Unavailable
 from shouwang.events import Event
-from shouwang.identity.v1 import events_pb2
+from shouwang.identity.v1 import events_pb2, identity_pb2, identity_pb2_grpc
 
 IDENTITY_TOPIC = "shouwang.identity.v1"
 VERSION_EVENTS = {
@@ -25,6 +28,28 @@ class TokenVersions:
     def __init__(self) -> None:
         self._minimum: dict[str, int] = {}
         self._lock = threading.Lock()
+        self._loaded = threading.Event()
+
+    @property
+    def loaded(self) -> bool:
+        return self._loaded.is_set()
+
+    def load(self, identity: identity_pb2_grpc.IdentityServiceStub, *, now: datetime,
+             token_ttl_s: int = 900) -> None:
+        """Learn the bumps of the last token lifetime before serving: a token older than that
+        has expired anyway, and later bumps arrive as events."""
+        since = to_timestamp(now - timedelta(seconds=token_ttl_s + 60))
+        reply = identity.ListTokenVersions(identity_pb2.ListTokenVersionsRequest(
+            changed_since=since))
+        for entry in reply.versions:
+            self.raise_to(entry.member_id, entry.token_version)
+        self._loaded.set()
+
+    def ensure_loaded(self, identity: identity_pb2_grpc.IdentityServiceStub, *,
+                      now: datetime) -> None:
+        """A readiness check: load once identity answers."""
+        if not self.loaded:
+            self.load(identity, now=now)
 
     def raise_to(self, member_id: str, version: int) -> None:
         with self._lock:
@@ -32,6 +57,9 @@ class TokenVersions:
                 self._minimum[member_id] = version
 
     def accepts(self, member_id: str, version: int) -> bool:
+        if not self.loaded:
+            raise Unavailable(detail="the gateway is starting; try again in a moment",
+                              retry_after_s=1)
         with self._lock:
             return version >= self._minimum.get(member_id, 0)
 

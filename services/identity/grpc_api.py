@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC
 
 import grpc
 
 from services.identity import audit, directory, handlers, sessions
 from services.identity.ports import Ports
 from services.identity.scope import Actor
-from shouwang.clock import from_millis, to_timestamp
+from shouwang.clock import from_millis, to_millis, to_timestamp
 from shouwang.errors import NotFound
 from shouwang.identity.v1 import identity_pb2 as pb
 from shouwang.identity.v1 import identity_pb2_grpc
@@ -26,6 +27,8 @@ class IdentityServicer(identity_pb2_grpc.IdentityServiceServicer):
     # Members -------------------------------------------------------------------------------
     def RegisterMember(self, request, context: Context):
         document = handlers.register_member(self.ports, request)
+        if request.validate_only:
+            return pb.RegisterMemberResponse()
         return pb.RegisterMemberResponse(member_id=document["_id"], status=document["status"])
 
     def GetMember(self, request, context: Context):
@@ -102,6 +105,13 @@ class IdentityServicer(identity_pb2_grpc.IdentityServiceServicer):
                 )
             ]
         )
+
+    def ListTokenVersions(self, request, context: Context):
+        since_ms = to_millis(request.changed_since.ToDatetime(tzinfo=UTC))
+        return pb.TokenVersionList(versions=[
+            pb.MemberTokenVersion(member_id=member_id, token_version=version)
+            for member_id, version in self.ports.members.token_versions_changed_since(since_ms)
+        ])
 
     def _session(self, session: sessions.Session) -> pb.Session:
         return pb.Session(

@@ -57,6 +57,8 @@ def register_member(ports: Ports, request: Any) -> Document:
         errors.append(FieldError("home", "must be a WGS-84 point"))
     if registration is None or errors:
         raise InvalidArgument(detail="the registration has invalid fields", errors=errors)
+    if request.validate_only:
+        return {}
     member_id = new_id()
     station_id = team["parent_id"] if team else ""
     # Only the grid is kept, not the home point: where a member lives is not ours to store.
@@ -298,7 +300,10 @@ def _apply_change(
     updated = ports.members.update(
         member["_id"],
         expected,
-        outbox.with_events({"$set": {**changes, "token_version": version}}, [(TOPIC, event)]),
+        outbox.with_events(
+            {"$set": {**changes, "token_version": version, "version_changed_at": to_millis(now)}},
+            [(TOPIC, event)],
+        ),
     )
     if updated is None:
         raise Conflict(detail="the member changed meanwhile; reload and try again")

@@ -22,6 +22,7 @@ class MemberRepository:
         self.members.create_index([("station_id", ASCENDING), ("status", ASCENDING)])
         self.members.create_index([("team_id", ASCENDING)])
         self.members.create_index([("grid_id", ASCENDING)])
+        self.members.create_index([("version_changed_at", ASCENDING)])
 
     def add(self, document: Document) -> None:
         self.members.insert(document)
@@ -37,6 +38,10 @@ class MemberRepository:
 
     def find(self, query: dict[str, Any], *, limit: int) -> list[Document]:
         return self.members.find(query, sort=[("registered_at", DESCENDING)], limit=limit)
+
+    def token_versions_changed_since(self, since_ms: int) -> list[tuple[str, int]]:
+        changed = self.members.find({"version_changed_at": {"$gte": since_ms}})
+        return [(member["_id"], member["token_version"]) for member in changed]
 
     def update(
         self, member_id: str, query: dict[str, Any], update: dict[str, Any]

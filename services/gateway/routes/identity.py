@@ -82,8 +82,7 @@ def _register(context: GatewayContext) -> Response:
     body = json_body()
     errors: list[FieldError] = []
     fields = {
-        name: required_str(body, name, errors)
-        for name in ("name", "id_number", "phone", "password")
+        name: required_str(body, name, errors) for name in ("name", "id_number", "phone", "password")
     }
     team_id = optional_str(body, "team_id", errors)
     skills = optional_str_list(body, "skills", errors)
@@ -91,19 +90,25 @@ def _register(context: GatewayContext) -> Response:
     consent: Any = body.get("consent")
     if not isinstance(consent, dict):
         consent = {}  # identity reports the missing consent together with every other field
-    if errors:
-        raise InvalidArgument(detail="the registration has invalid fields", errors=errors)
-    reply = context.clients.identity.RegisterMember(
-        identity_pb2.RegisterMemberRequest(
-            **fields,
-            team_id=team_id,
-            skills=skills,
-            home=home,
-            consent=identity_pb2.Consent(
-                version=str(consent.get("version", "")), accepted=consent.get("accepted") is True
-            ),
-        )
+    request = identity_pb2.RegisterMemberRequest(
+        **fields,
+        team_id=team_id,
+        skills=skills,
+        home=home,
+        consent=identity_pb2.Consent(
+            version=str(consent.get("version", "")), accepted=consent.get("accepted") is True
+        ),
+        validate_only=bool(errors),
     )
+    if errors:
+        # Ask identity for the rule errors of the other fields too, so one 422 lists them all.
+        flagged = {error.field for error in errors}
+        try:
+            context.clients.identity.RegisterMember(request)
+        except InvalidArgument as rules:
+            errors += [error for error in rules.errors if error.field not in flagged]
+        raise InvalidArgument(detail="the registration has invalid fields", errors=errors)
+    reply = context.clients.identity.RegisterMember(request)
     response = jsonify(member_id=reply.member_id, status=reply.status)
     response.status_code = 201
     return response

@@ -36,7 +36,7 @@ class Point(_message.Message):
     def __init__(self, lat: _Optional[float] = ..., lon: _Optional[float] = ...) -> None: ...
 
 class RegisterMemberRequest(_message.Message):
-    __slots__ = ("name", "id_number", "phone", "password", "team_id", "skills", "consent", "home")
+    __slots__ = ("name", "id_number", "phone", "password", "team_id", "skills", "consent", "home", "validate_only")
     NAME_FIELD_NUMBER: _ClassVar[int]
     ID_NUMBER_FIELD_NUMBER: _ClassVar[int]
     PHONE_FIELD_NUMBER: _ClassVar[int]
@@ -45,6 +45,7 @@ class RegisterMemberRequest(_message.Message):
     SKILLS_FIELD_NUMBER: _ClassVar[int]
     CONSENT_FIELD_NUMBER: _ClassVar[int]
     HOME_FIELD_NUMBER: _ClassVar[int]
+    VALIDATE_ONLY_FIELD_NUMBER: _ClassVar[int]
     name: str
     id_number: str
     phone: str
@@ -53,7 +54,8 @@ class RegisterMemberRequest(_message.Message):
     skills: _containers.RepeatedScalarFieldContainer[str]
     consent: Consent
     home: Point
-    def __init__(self, name: _Optional[str] = ..., id_number: _Optional[str] = ..., phone: _Optional[str] = ..., password: _Optional[str] = ..., team_id: _Optional[str] = ..., skills: _Optional[_Iterable[str]] = ..., consent: _Optional[_Union[Consent, _Mapping]] = ..., home: _Optional[_Union[Point, _Mapping]] = ...) -> None: ...
+    validate_only: bool
+    def __init__(self, name: _Optional[str] = ..., id_number: _Optional[str] = ..., phone: _Optional[str] = ..., password: _Optional[str] = ..., team_id: _Optional[str] = ..., skills: _Optional[_Iterable[str]] = ..., consent: _Optional[_Union[Consent, _Mapping]] = ..., home: _Optional[_Union[Point, _Mapping]] = ..., validate_only: _Optional[bool] = ...) -> None: ...
 
 class RegisterMemberResponse(_message.Message):
     __slots__ = ("member_id", "status")
@@ -398,3 +400,23 @@ class RecordAccessRequest(_message.Message):
     field: str
     reason: str
     def __init__(self, actor: _Optional[_Union[Actor, _Mapping]] = ..., member_id: _Optional[str] = ..., field: _Optional[str] = ..., reason: _Optional[str] = ...) -> None: ...
+
+class ListTokenVersionsRequest(_message.Message):
+    __slots__ = ("changed_since",)
+    CHANGED_SINCE_FIELD_NUMBER: _ClassVar[int]
+    changed_since: _timestamp_pb2.Timestamp
+    def __init__(self, changed_since: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class MemberTokenVersion(_message.Message):
+    __slots__ = ("member_id", "token_version")
+    MEMBER_ID_FIELD_NUMBER: _ClassVar[int]
+    TOKEN_VERSION_FIELD_NUMBER: _ClassVar[int]
+    member_id: str
+    token_version: int
+    def __init__(self, member_id: _Optional[str] = ..., token_version: _Optional[int] = ...) -> None: ...
+
+class TokenVersionList(_message.Message):
+    __slots__ = ("versions",)
+    VERSIONS_FIELD_NUMBER: _ClassVar[int]
+    versions: _containers.RepeatedCompositeFieldContainer[MemberTokenVersion]
+    def __init__(self, versions: _Optional[_Iterable[_Union[MemberTokenVersion, _Mapping]]] = ...) -> None: ...

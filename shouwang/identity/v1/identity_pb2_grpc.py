@@ -94,6 +94,11 @@ class IdentityServiceStub:
                 request_serializer=shouwang_dot_identity_dot_v1_dot_identity__pb2.GetSigningKeysRequest.SerializeToString,
                 response_deserializer=shouwang_dot_identity_dot_v1_dot_identity__pb2.SigningKeys.FromString,
                 _registered_method=True)
+        self.ListTokenVersions = channel.unary_unary(
+                '/shouwang.identity.v1.IdentityService/ListTokenVersions',
+                request_serializer=shouwang_dot_identity_dot_v1_dot_identity__pb2.ListTokenVersionsRequest.SerializeToString,
+                response_deserializer=shouwang_dot_identity_dot_v1_dot_identity__pb2.TokenVersionList.FromString,
+                _registered_method=True)
         self.CreateOrg = channel.unary_unary(
                 '/shouwang.identity.v1.IdentityService/CreateOrg',
                 request_serializer=shouwang_dot_identity_dot_v1_dot_identity__pb2.CreateOrgRequest.SerializeToString,
@@ -214,6 +219,14 @@ class IdentityServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ListTokenVersions(self, request, context):
+        """Members whose token version changed since a time: what a starting gateway must know before
+        it accepts tokens (later changes reach it as events).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def CreateOrg(self, request, context):
         """Organisations and scope
         """
@@ -329,6 +342,11 @@ def add_IdentityServiceServicer_to_server(servicer, server):
                     servicer.GetSigningKeys,
                     request_deserializer=shouwang_dot_identity_dot_v1_dot_identity__pb2.GetSigningKeysRequest.FromString,
                     response_serializer=shouwang_dot_identity_dot_v1_dot_identity__pb2.SigningKeys.SerializeToString,
+            ),
+            'ListTokenVersions': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListTokenVersions,
+                    request_deserializer=shouwang_dot_identity_dot_v1_dot_identity__pb2.ListTokenVersionsRequest.FromString,
+                    response_serializer=shouwang_dot_identity_dot_v1_dot_identity__pb2.TokenVersionList.SerializeToString,
             ),
             'CreateOrg': grpc.unary_unary_rpc_method_handler(
                     servicer.CreateOrg,
@@ -695,6 +713,33 @@ class IdentityService:
             '/shouwang.identity.v1.IdentityService/GetSigningKeys',
             shouwang_dot_identity_dot_v1_dot_identity__pb2.GetSigningKeysRequest.SerializeToString,
             shouwang_dot_identity_dot_v1_dot_identity__pb2.SigningKeys.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListTokenVersions(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/shouwang.identity.v1.IdentityService/ListTokenVersions',
+            shouwang_dot_identity_dot_v1_dot_identity__pb2.ListTokenVersionsRequest.SerializeToString,
+            shouwang_dot_identity_dot_v1_dot_identity__pb2.TokenVersionList.FromString,
             options,
             channel_credentials,
             insecure,
