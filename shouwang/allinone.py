@@ -20,7 +20,7 @@ from services.location import bootstrap as location_bootstrap
 from services.points import bootstrap as points_bootstrap
 from services.tasks import bootstrap as tasks_bootstrap
 from services.tasks.model import WaveTimeouts
-from shouwang.http import WsgiServer
+from shouwang.http import SMALL_THREAD_STACK_BYTES, WsgiServer
 from shouwang.logging import configure_logging
 from shouwang.metrics import Readiness
 from shouwang.rpc import GrpcServer
@@ -46,6 +46,7 @@ class AllInOne:
 
     def stop(self) -> None:
         self.readiness.mark_stopping()
+        self.gateway.close_streams()  # streams hold HTTP threads; end them so stop() is prompt
         self.http.stop()
         self.grpc_server.stop(grace_s=5)
         self.gateway.close()
@@ -89,8 +90,16 @@ def start(*, port: int, data_dir: Path, host: str = "127.0.0.1") -> AllInOne:
     gateway = gateway_bootstrap.build(
         adapters, clients=clients, readiness=readiness, max_body_bytes=MAX_BODY_BYTES
     )
-    http = WsgiServer(gateway.app, host=host, port=port, threads=32)
+    http = WsgiServer(
+        gateway.app,
+        host=host,
+        port=port,
+        threads=32 + gateway.max_streams,  # each open push stream holds a thread
+        max_body_bytes=MAX_BODY_BYTES,
+        thread_stack_bytes=SMALL_THREAD_STACK_BYTES,
+    )
     adapters.bus.start()
+    readiness.wait_for_checks()  # e.g. the gateway's token versions, before any token is seen
     http.start()
     readiness.mark_serving()
     return AllInOne(adapters, services, grpc_server, gateway, http, readiness)

@@ -225,20 +225,50 @@ class IdempotencyKeys:
         return response
 
 
-class WsgiServer:
-    """waitress in a background thread: a production WSGI server with a clean ``stop()``."""
+# Thread stacks of an HTTP server with many threads (see WsgiServer); Linux's default is 8 MiB
+# of address space each. Python code needs little C stack since 3.11 (docs/push-stream.md).
+SMALL_THREAD_STACK_BYTES = 512 * 1024
 
-    def __init__(self, app: Callable, *, host: str, port: int, threads: int) -> None:
+
+class WsgiServer:
+    """waitress in a background thread: a production WSGI server with a clean ``stop()``.
+
+    waitress gives each in-flight request a thread, and a push stream is a request that stays in
+    flight, so a server that holds streams needs a thread per stream (docs/push-stream.md):
+    ``threads`` counts them, small ``thread_stack_bytes`` keep them cheap, and the socket map is
+    polled with poll(2) since select(2) stops at 1024 descriptors. ``max_body_bytes`` makes
+    waitress refuse a larger body as it arrives instead of spooling all of it first.
+    """
+
+    def __init__(
+        self,
+        app: Callable,
+        *,
+        host: str,
+        port: int,
+        threads: int,
+        max_body_bytes: int | None = None,
+        thread_stack_bytes: int = 0,
+    ) -> None:
         from waitress import create_server
 
-        self._server = create_server(
-            app,
-            host=host,
-            port=port,
-            threads=threads,
-            ident="shouwang",
-            clear_untrusted_proxy_headers=True,
-        )
+        limits = {} if max_body_bytes is None else {"max_request_body_size": max_body_bytes + 1}
+        # threading.stack_size is process-wide: set it only while waitress starts its threads.
+        previous = threading.stack_size(thread_stack_bytes)
+        try:
+            self._server = create_server(
+                app,
+                host=host,
+                port=port,
+                threads=threads,
+                connection_limit=threads + 1000,  # idle keep-alive connections hold no thread
+                asyncore_use_poll=True,
+                ident="shouwang",
+                clear_untrusted_proxy_headers=True,
+                **limits,
+            )
+        finally:
+            threading.stack_size(previous)
         self._thread = threading.Thread(target=self._server.run, daemon=True, name="http")
 
     @property
@@ -249,6 +279,8 @@ class WsgiServer:
         self._thread.start()
 
     def stop(self, grace_s: float = 5.0) -> None:
-        self._server.close()
+        # Let requests in flight finish before their sockets close (readiness already says no
+        # to new traffic), then stop the server.
         self._server.task_dispatcher.shutdown(cancel_pending=False, timeout=grace_s)
+        self._server.close()
         self._thread.join(grace_s)

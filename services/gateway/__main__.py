@@ -6,7 +6,7 @@ import sys
 from services.gateway import bootstrap
 from services.gateway.clients import Addresses, Clients
 from services.gateway.settings import GatewaySettings
-from shouwang.http import WsgiServer
+from shouwang.http import SMALL_THREAD_STACK_BYTES, WsgiServer
 from shouwang.logging import configure_logging
 from shouwang.metrics import Readiness
 from shouwang.runtime import cluster_adapters, settings_or_exit, wait_for_shutdown_signal
@@ -26,17 +26,28 @@ def main() -> int:
     )
     clients = Clients.connect(addresses, timeout_s=settings.rpc_timeout_s)
     gateway = bootstrap.build(
-        adapters, clients=clients, readiness=readiness, max_body_bytes=settings.max_body_bytes
+        adapters,
+        clients=clients,
+        readiness=readiness,
+        max_body_bytes=settings.max_body_bytes,
+        max_streams=settings.max_streams,
     )
     server = WsgiServer(
-        gateway.app, host=settings.bind_host, port=settings.http_port, threads=settings.http_threads
+        gateway.app,
+        host=settings.bind_host,
+        port=settings.http_port,
+        threads=settings.http_threads + gateway.max_streams,  # a thread per open push stream
+        max_body_bytes=settings.max_body_bytes,
+        thread_stack_bytes=SMALL_THREAD_STACK_BYTES,
     )
     adapters.bus.start()
+    readiness.wait_for_checks(timeout_s=120)  # identity may still be starting beside us
     server.start()
     readiness.mark_serving()
     logging.getLogger(__name__).info("serving", extra={"http_port": server.port})
     wait_for_shutdown_signal()
     readiness.mark_stopping()
+    gateway.close_streams()
     server.stop(settings.shutdown_grace_s)
     gateway.close()
     adapters.close()

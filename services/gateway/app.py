@@ -6,7 +6,16 @@ from flask import Flask, Response, jsonify
 
 from services.gateway import openapi
 from services.gateway.context import GatewayContext
-from services.gateway.routes import directory, duty, identity, members, points, tasks
+from services.gateway.routes import (
+    directory,
+    duty,
+    identity,
+    media,
+    members,
+    points,
+    stream,
+    tasks,
+)
 from shouwang.http import install_platform, ops_blueprint
 from shouwang.metrics import Readiness
 
@@ -18,7 +27,7 @@ def create_app(context: GatewayContext, *, readiness: Readiness, max_body_bytes:
     app.json.ensure_ascii = False  # type: ignore[attr-defined]  # names are Chinese
     install_platform(app, max_body_bytes=max_body_bytes)
     app.register_blueprint(ops_blueprint(readiness))
-    for routes in (identity, members, directory, duty, tasks, points):
+    for routes in (identity, members, directory, duty, tasks, points, media, stream):
         app.register_blueprint(routes.blueprint(context), url_prefix=API_PREFIX)
 
     @app.get(f"{API_PREFIX}/openapi.json")

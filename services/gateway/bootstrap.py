@@ -11,6 +11,13 @@ from services.gateway.app import create_app
 from services.gateway.auth import TokenVerifier
 from services.gateway.clients import Clients
 from services.gateway.context import GatewayContext
+from services.gateway.stream import (
+    REPORT_EVENT_TYPES,
+    REPORTS_TOPIC,
+    TASK_EVENT_TYPES,
+    TASKS_TOPIC,
+    StreamHub,
+)
 from services.gateway.token_versions import TokenVersions
 from shouwang.http import IdempotencyKeys
 from shouwang.ids import new_id
@@ -18,19 +25,37 @@ from shouwang.metrics import Readiness
 from shouwang.runtime import Adapters
 
 IDEMPOTENCY_KEYS = "gateway_idempotency_keys"
+# Open push streams per replica; docs/push-stream.md has the measurements behind the number.
+DEFAULT_MAX_STREAMS = 2048
 
 
 @dataclass
 class Gateway:
     app: Flask
     clients: Clients
+    hub: StreamHub
+
+    @property
+    def max_streams(self) -> int:
+        """Streams this replica holds at most; its HTTP server needs a thread for each."""
+        return self.hub.max_streams
+
+    def close_streams(self) -> None:
+        """End the open streams (before stopping the HTTP server, whose threads they hold)."""
+        self.hub.close()
 
     def close(self) -> None:
+        self.hub.close()
         self.clients.close()
 
 
 def build(
-    adapters: Adapters, *, clients: Clients, readiness: Readiness, max_body_bytes: int
+    adapters: Adapters,
+    *,
+    clients: Clients,
+    readiness: Readiness,
+    max_body_bytes: int,
+    max_streams: int = DEFAULT_MAX_STREAMS,
 ) -> Gateway:
     idempotency = IdempotencyKeys(adapters.store.collection(IDEMPOTENCY_KEYS), adapters.clock)
     idempotency.ensure_indexes()
@@ -42,8 +67,21 @@ def build(
         handler=versions.on_member_changed,
         payload_types=token_versions.VERSION_EVENTS,
     )
+    # Likewise every replica pushes every task and report event to its own streams.
+    hub = StreamHub(clock=adapters.clock, max_streams=max_streams)
+    push_group = f"gateway-push-{new_id()}"
+    for topic, types in ((TASKS_TOPIC, TASK_EVENT_TYPES), (REPORTS_TOPIC, REPORT_EVENT_TYPES)):
+        adapters.bus.subscribe(topic, group=push_group, handler=hub.on_event, payload_types=types)
+    readiness.add_check(
+        "token_versions",
+        lambda: versions.ensure_loaded(clients.identity, now=adapters.clock.now()),
+    )
     context = GatewayContext(
-        clients=clients, verifier=TokenVerifier(clients.identity, versions), idempotency=idempotency
+        clients=clients,
+        verifier=TokenVerifier(clients.identity, versions),
+        idempotency=idempotency,
+        hub=hub,
+        blobs=adapters.blobs,
     )
     app = create_app(context, readiness=readiness, max_body_bytes=max_body_bytes)
-    return Gateway(app=app, clients=clients)
+    return Gateway(app=app, clients=clients, hub=hub)

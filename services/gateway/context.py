@@ -1,4 +1,5 @@
-"""What every route needs: the service clients, the token verifier and idempotency keys."""
+"""What every route needs: the service clients, the token verifier, idempotency keys, the push
+hub and the media blob store."""
 
 from __future__ import annotations
 
@@ -10,7 +11,9 @@ from flask import Response, make_response, request
 
 from services.gateway.auth import TokenVerifier
 from services.gateway.clients import Clients
+from services.gateway.stream import StreamHub
 from shouwang.http import IdempotencyKeys
+from shouwang.store import BlobStore
 
 
 @dataclass
@@ -18,6 +21,8 @@ class GatewayContext:
     clients: Clients
     verifier: TokenVerifier
     idempotency: IdempotencyKeys
+    hub: StreamHub
+    blobs: BlobStore
 
     def idempotent(self, *, caller: str, view: Callable[[], Any]) -> Response:
         """Run a creating view once per ``Idempotency-Key`` (when the client sent one)."""

@@ -143,15 +143,123 @@ OPERATIONS: list[tuple[str, str, str, str | None, str, bool]] = [
         "200",
         True,
     ),
+    ("post", "/tasks", "Dispatch a task (officer): nearest / area / members", "Task", "201", True),
+    (
+        "get",
+        "/tasks",
+        "Officer: tasks of the scope; member: tasks offered to them (?status=)",
+        None,
+        "200",
+        True,
+    ),
+    ("get", "/tasks/{task_id}", "A task with its offers and claims", None, "200", True),
+    (
+        "post",
+        "/tasks/{task_id}/claim",
+        "Claim an offered task (409 full or not offered, 410 expired or cancelled)",
+        None,
+        "200",
+        True,
+    ),
+    ("post", "/tasks/{task_id}/decline", "Decline an offered task", None, "200", True),
+    (
+        "post",
+        "/tasks/{task_id}/arrive",
+        "Claimant on scene (also automatic by geofence)",
+        None,
+        "200",
+        True,
+    ),
+    (
+        "post",
+        "/tasks/{task_id}/complete",
+        "Claimant resolves the task with a note and photos",
+        "Completion",
+        "200",
+        True,
+    ),
+    (
+        "post",
+        "/tasks/{task_id}/confirm",
+        "Officer closes a resolved task (points follow)",
+        None,
+        "200",
+        True,
+    ),
+    ("post", "/tasks/{task_id}/cancel", "Officer cancels a task", None, "200", True),
+    ("post", "/reports", "Report a tip or hazard (verified members)", "Report", "201", True),
+    (
+        "get",
+        "/reports",
+        "Officer: the scope's queue; member: own reports (?status=)",
+        None,
+        "200",
+        True,
+    ),
+    (
+        "post",
+        "/reports/{report_id}/review",
+        "Approve (with points, optionally as a task) or reject, once",
+        "Review",
+        "200",
+        True,
+    ),
     ("get", "/points/me", "The caller's points balance and entries", None, "200", True),
+    (
+        "post",
+        "/media",
+        "Upload a photo: multipart field file, JPEG/PNG/WebP by content, at most 10 MiB; "
+        "GPS tags are removed unless the uploader is an officer",
+        None,
+        "201",
+        True,
+    ),
+    (
+        "get",
+        "/media/{media_id}",
+        "A photo's bytes (its uploader, or officers whose scope covers the uploader)",
+        None,
+        "200",
+        True,
+    ),
+    (
+        "get",
+        "/stream",
+        "Server-Sent Events of the caller's tasks and reports (Bearer header or ?access_token=; "
+        "Last-Event-ID resumes; ': ping' comments every 15 s)",
+        None,
+        "200",
+        True,
+    ),
     ("get", "/openapi.json", "This document", None, "200", False),
 ]
+
+# Operations whose bodies are not JSON.
+_MEDIA_UPLOAD = {
+    "required": True,
+    "content": {
+        "multipart/form-data": {
+            "schema": {
+                "type": "object",
+                "required": ["file"],
+                "properties": {"file": {"type": "string", "format": "binary"}},
+            }
+        }
+    },
+}
+_NOT_JSON_REPLIES = {
+    ("get", "/media/{media_id}"): ("image/jpeg", "image/png", "image/webp"),
+    ("get", "/stream"): ("text/event-stream",),
+}
 
 
 def _paths() -> dict[str, Any]:
     paths: dict[str, Any] = {}
     for method, path, summary, body, ok, secured in OPERATIONS:
         paths.setdefault(path, {})[method] = _op(summary, body=body, ok=ok, secured=secured)
+    paths["/media"]["post"]["requestBody"] = _MEDIA_UPLOAD
+    for (method, path), media_types in _NOT_JSON_REPLIES.items():
+        paths[path][method]["responses"]["200"]["content"] = {t: {} for t in media_types}
     return paths
 
 
@@ -311,6 +419,75 @@ def document() -> dict[str, Any]:
                                 },
                             },
                         },
+                    },
+                },
+                "Task": {
+                    "type": "object",
+                    "required": ["title", "priority", "location", "target"],
+                    "properties": {
+                        "title": {"type": "string", "maxLength": 100},
+                        "description": {"type": "string"},
+                        "kind": {"type": "string"},
+                        "priority": {"enum": [1, 2, 3]},
+                        "location": {"$ref": "#/components/schemas/Point"},
+                        "area": {
+                            "description": "GeoJSON Polygon or {center, radius_m} "
+                            "(50 m-20 km); default a 3 km circle"
+                        },
+                        "target": {
+                            "type": "object",
+                            "required": ["mode"],
+                            "properties": {
+                                "mode": {"enum": ["nearest", "area", "members"]},
+                                "count": {"type": "integer", "minimum": 1, "maximum": 50},
+                                "member_ids": {"type": "array", "items": {"type": "string"}},
+                            },
+                        },
+                        "capacity": {"type": "integer", "minimum": 1, "maximum": 50},
+                        "skills": {"type": "array", "items": {"type": "string"}},
+                        "expires_in_s": {"type": "integer", "minimum": 60, "maximum": 86400},
+                        "points": {"type": "integer", "minimum": 0},
+                    },
+                },
+                "Point": {
+                    "type": "object",
+                    "required": ["lat", "lon"],
+                    "properties": {"lat": {"type": "number"}, "lon": {"type": "number"}},
+                },
+                "Completion": {
+                    "type": "object",
+                    "properties": {
+                        "note": {"type": "string"},
+                        "media_ids": {"type": "array", "items": {"type": "string"}},
+                    },
+                },
+                "Report": {
+                    "type": "object",
+                    "required": ["category", "description", "location"],
+                    "properties": {
+                        "category": {
+                            "enum": [
+                                "crime_clue",
+                                "safety_hazard",
+                                "traffic",
+                                "fire",
+                                "dispute",
+                                "other",
+                            ]
+                        },
+                        "description": {"type": "string"},
+                        "location": {"$ref": "#/components/schemas/Point"},
+                        "media_ids": {"type": "array", "items": {"type": "string"}},
+                    },
+                },
+                "Review": {
+                    "type": "object",
+                    "required": ["decision"],
+                    "properties": {
+                        "decision": {"enum": ["approve", "reject"]},
+                        "points": {"type": "integer", "minimum": 0, "maximum": 200},
+                        "note": {"type": "string"},
+                        "task": {"$ref": "#/components/schemas/Task"},
                     },
                 },
                 "Login": {

@@ -17,4 +17,10 @@ class GatewaySettings(PlatformSettings):
     max_body_bytes: int = setting(
         "MAX_BODY_BYTES", 11 * 1024 * 1024, doc="Largest request body accepted (413 beyond)."
     )
-    http_threads: int = setting("HTTP_THREADS", 32, doc="Worker threads of the HTTP server.")
+    http_threads: int = setting(
+        "HTTP_THREADS", 32, doc="Worker threads of the HTTP server for ordinary requests."
+    )
+    max_streams: int = setting(
+        "GATEWAY_MAX_STREAMS", 2048,
+        doc="Open push streams per replica (a thread each; 503 beyond). See docs/push-stream.md.",
+    )

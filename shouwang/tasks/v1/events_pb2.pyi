@@ -40,20 +40,22 @@ class TaskClosed(_message.Message):
     def __init__(self, task_id: _Optional[str] = ..., priority: _Optional[int] = ..., points: _Optional[int] = ..., claimants: _Optional[_Iterable[_Union[Claimant, _Mapping]]] = ..., closed_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., station_id: _Optional[str] = ..., officer_id: _Optional[str] = ...) -> None: ...
 
 class ReportApproved(_message.Message):
-    __slots__ = ("report_id", "member_id", "points", "approved_at", "officer_id", "category")
+    __slots__ = ("report_id", "member_id", "points", "approved_at", "officer_id", "category", "station_id")
     REPORT_ID_FIELD_NUMBER: _ClassVar[int]
     MEMBER_ID_FIELD_NUMBER: _ClassVar[int]
     POINTS_FIELD_NUMBER: _ClassVar[int]
     APPROVED_AT_FIELD_NUMBER: _ClassVar[int]
     OFFICER_ID_FIELD_NUMBER: _ClassVar[int]
     CATEGORY_FIELD_NUMBER: _ClassVar[int]
+    STATION_ID_FIELD_NUMBER: _ClassVar[int]
     report_id: str
     member_id: str
     points: int
     approved_at: _timestamp_pb2.Timestamp
     officer_id: str
     category: str
-    def __init__(self, report_id: _Optional[str] = ..., member_id: _Optional[str] = ..., points: _Optional[int] = ..., approved_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., officer_id: _Optional[str] = ..., category: _Optional[str] = ...) -> None: ...
+    station_id: str
+    def __init__(self, report_id: _Optional[str] = ..., member_id: _Optional[str] = ..., points: _Optional[int] = ..., approved_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., officer_id: _Optional[str] = ..., category: _Optional[str] = ..., station_id: _Optional[str] = ...) -> None: ...
 
 class Offer(_message.Message):
     __slots__ = ("member_id", "distance_m", "wave")

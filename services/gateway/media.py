@@ -1,0 +1,141 @@
+"""Evidence photos: reading an upload without holding more than the limit, accepting only real
+JPEG, PNG and WebP images, and stripping their GPS position unless an officer took them."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from PIL import ExifTags, Image, UnidentifiedImageError
+from werkzeug.http import parse_options_header
+from werkzeug.sansio.multipart import Data, Epilogue, Field, File, MultipartDecoder, NeedData
+
+from shouwang.errors import DomainError, Malformed
+from shouwang.http import UnsupportedMediaType
+
+MAX_MEDIA_BYTES = 10 * 1024 * 1024
+CHUNK_BYTES = 64 * 1024
+FILE_FIELD = "file"
+
+# Magic bytes -> (content type, the format Pillow must then decode it as).
+_JPEG, _PNG = b"\xff\xd8\xff", b"\x89PNG\r\n\x1a\n"
+FORMATS = {"image/jpeg": "JPEG", "image/png": "PNG", "image/webp": "WEBP"}
+
+
+class TooLarge(DomainError):
+    http_status = 413
+    title = "Payload too large"
+
+
+@dataclass(frozen=True)
+class Photo:
+    data: bytes
+    content_type: str
+
+
+def read_file_field(
+    read: Callable[[int], bytes], content_type: str, *, limit: int = MAX_MEDIA_BYTES
+) -> bytes:
+    """The bytes of the multipart field ``file``, read ``CHUNK_BYTES`` at a time.
+
+    Reading stops as soon as the field passes ``limit`` (413) or ends, so neither a huge upload
+    nor the rest of the body is ever read.
+    """
+    mimetype, options = parse_options_header(content_type)
+    boundary = options.get("boundary", "")
+    if mimetype != "multipart/form-data" or not boundary:
+        raise UnsupportedMediaType(detail="send the photo as multipart/form-data, field 'file'")
+    decoder = MultipartDecoder(boundary.encode("latin-1"), max_parts=100)
+    collected: bytearray | None = None  # set while inside the file field
+    ended = False
+    while True:
+        try:
+            event = decoder.next_event()
+        except ValueError:
+            raise Malformed(detail="the multipart body is malformed") from None
+        if isinstance(event, NeedData):
+            if ended:
+                raise Malformed(detail="the multipart body ends too soon")
+            chunk = read(CHUNK_BYTES)
+            ended = not chunk
+            decoder.receive_data(chunk or None)
+        elif isinstance(event, File | Field):
+            collected = bytearray() if event.name == FILE_FIELD else None
+        elif isinstance(event, Data) and collected is not None:
+            collected += event.data
+            if len(collected) > limit:
+                raise TooLarge(detail=f"a photo may be at most {limit} bytes")
+            if not event.more_data:
+                return bytes(collected)
+        elif isinstance(event, Epilogue):
+            raise Malformed(detail="the multipart body has no field 'file'")
+
+
+def sniffed_type(data: bytes) -> str | None:
+    """The content type the leading bytes announce, of the three accepted; None otherwise."""
+    if data.startswith(_JPEG):
+        return "image/jpeg"
+    if data.startswith(_PNG):
+        return "image/png"
+    if len(data) >= 12 and data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+        return "image/webp"
+    return None
+
+
+def accepted_photo(data: bytes, *, keep_location: bool) -> Photo:
+    """The photo to store: checked by magic bytes and a full decode (415 otherwise), GPS tags
+    removed by re-encoding unless ``keep_location`` (an officer's photo is evidence as taken)."""
+    content_type = sniffed_type(data)
+    if content_type is None:
+        raise UnsupportedMediaType(detail="only JPEG, PNG and WebP photos are accepted")
+    image = _decoded(data, FORMATS[content_type])
+    if keep_location:
+        return Photo(data, content_type)
+    return Photo(_without_location(image, data, content_type), content_type)
+
+
+def _decoded(data: bytes, expected_format: str) -> Image.Image:
+    try:
+        # Image.open refuses more than twice MAX_IMAGE_PIXELS itself; the check below draws the
+        # line at MAX_IMAGE_PIXELS, before a single pixel is decoded.
+        image = Image.open(io.BytesIO(data), formats=[expected_format])
+        width, height = image.size
+        if width * height > Image.MAX_IMAGE_PIXELS:
+            raise TooLarge(detail="the photo has more pixels than accepted")
+        image.load()  # a real decode: a right header on a broken body fails here
+    except Image.DecompressionBombError:
+        raise TooLarge(detail="the photo has more pixels than accepted") from None
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, EOFError):
+        raise UnsupportedMediaType(detail="the file is not a readable image") from None
+    return image
+
+
+def _without_location(image: Image.Image, data: bytes, content_type: str) -> bytes:
+    """Re-encode with the EXIF minus its GPS directory. XMP and text chunks, which can also
+    carry a position, are not copied; JPEGs keep their quantisation so quality is preserved."""
+    exif = image.getexif()
+    exif.pop(ExifTags.IFD.GPSInfo, None)
+    options: dict[str, object] = {"exif": exif.tobytes()}
+    if image.info.get("icc_profile"):
+        options["icc_profile"] = image.info["icc_profile"]
+    if getattr(image, "is_animated", False):
+        options["save_all"] = True
+    if content_type == "image/jpeg":
+        options["quality"] = "keep"
+    elif content_type == "image/webp":
+        options.update(lossless=_webp_is_lossless(data), quality=90)
+    out = io.BytesIO()
+    image.save(out, FORMATS[content_type], **options)
+    return out.getvalue()
+
+
+def _webp_is_lossless(data: bytes) -> bool:
+    offset = 12
+    while offset + 8 <= len(data):
+        fourcc = data[offset : offset + 4]
+        if fourcc in (b"VP8L", b"VP8 "):
+            return fourcc == b"VP8L"
+        size = int.from_bytes(data[offset + 4 : offset + 8], "little")
+        offset += 8 + size + (size & 1)
+    return False

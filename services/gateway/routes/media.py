@@ -1,0 +1,72 @@
+"""Media endpoints (CONTRACT.md "Reports, media, points, push"): upload a photo, read it back
+as its uploader or an officer whose scope covers the uploader's station."""
+
+from __future__ import annotations
+
+import io
+
+from flask import Blueprint, Response, jsonify, request
+
+from services.gateway.auth import Caller, authenticate
+from services.gateway.context import GatewayContext
+from services.gateway.media import accepted_photo, read_file_field
+from shouwang.errors import NotFound
+from shouwang.identity.v1 import identity_pb2
+from shouwang.store.blobs import check_blob_id
+
+
+def blueprint(context: GatewayContext) -> Blueprint:
+    routes = Blueprint("media", __name__)
+    identity = context.clients.identity
+
+    @routes.post("/media")
+    def upload_media() -> Response:
+        caller = authenticate(context.verifier)
+
+        def create() -> Response:
+            # With an Idempotency-Key the body was already read (bounded by the server's body
+            # limit) to fingerprint it; otherwise it is read from the socket as it is parsed.
+            source = (
+                io.BytesIO(request.get_data(cache=True)).read
+                if "Idempotency-Key" in request.headers
+                else request.stream.read
+            )
+            data = read_file_field(source, request.headers.get("Content-Type", ""))
+            photo = accepted_photo(data, keep_location=caller.is_officer)
+            member = identity.GetMember(identity_pb2.GetMemberRequest(member_id=caller.member_id))
+            media_id = context.blobs.put(
+                photo.data,
+                content_type=photo.content_type,
+                metadata={"uploader": caller.member_id, "station_id": member.station_id},
+            )
+            response = jsonify(media_id=media_id, content_type=photo.content_type)
+            response.status_code = 201
+            response.headers["Location"] = f"{request.path}/{media_id}"
+            return response
+
+        return context.idempotent(caller=caller.member_id, view=create)
+
+    @routes.get("/media/<media_id>")
+    def get_media(media_id: str) -> Response:
+        caller = authenticate(context.verifier)
+        try:
+            check_blob_id(media_id)
+        except ValueError:
+            raise NotFound(detail="no such media") from None
+        blob = context.blobs.get(media_id)
+        if blob is None or not may_see(caller, blob.metadata):
+            raise NotFound(detail="no such media")
+        response = Response(blob.data, content_type=blob.content_type)
+        response.headers["Cache-Control"] = "private, max-age=86400"
+        response.headers["X-Content-Type-Options"] = "nosniff"
+        return response
+
+    def may_see(caller: Caller, metadata: dict[str, str]) -> bool:
+        if metadata.get("uploader") == caller.member_id:
+            return True
+        if not caller.is_officer:
+            return False
+        scope = identity.ResolveScope(identity_pb2.ResolveScopeRequest(actor=caller.actor))
+        return scope.city_wide or metadata.get("station_id", "") in scope.org_ids
+
+    return routes

@@ -1,0 +1,384 @@
+"""The push hub: this replica's copy of the task and report events, fanned out to its own open
+Server-Sent-Events streams, with a bounded buffer of recent events for ``Last-Event-ID`` resume.
+
+Each gateway replica consumes ``shouwang.tasks.v1`` and ``shouwang.reports.v1`` in its own consumer
+group, so every replica sees every event and serves only its own connections. Fan-out never
+blocks: each stream has a bounded queue, and a stream whose queue overflows (a client too slow to
+read) is closed rather than slowing the others; the client reconnects with ``Last-Event-ID``.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections import OrderedDict, deque
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+
+from google.protobuf import json_format
+from google.protobuf.message import Message
+
+from shouwang.clock import Clock
+from shouwang.events import Event
+from shouwang.tasks.v1 import events_pb2
+
+TASKS_TOPIC = "shouwang.tasks.v1"
+REPORTS_TOPIC = "shouwang.reports.v1"
+
+# The gateway may not import services.tasks, so the type -> payload map is restated here; a type
+# missing from it is skipped by the bus, so a new type only needs a line here to be pushed.
+TASK_EVENT_TYPES: dict[str, type[Message]] = {
+    "shouwang.task.offered": events_pb2.TaskOffered,
+    "shouwang.task.closed": events_pb2.TaskClosed,
+    **{
+        f"shouwang.task.{change}": events_pb2.TaskUpdated
+        for change in (
+            "created",
+            "claimed",
+            "declined",
+            "arrived",
+            "resolved",
+            "cancelled",
+            "expired",
+            "unfilled",
+        )
+    },
+}
+REPORT_EVENT_TYPES: dict[str, type[Message]] = {
+    "shouwang.report.submitted": events_pb2.ReportUpdated,
+    "shouwang.report.rejected": events_pb2.ReportUpdated,
+    "shouwang.report.approved": events_pb2.ReportApproved,
+}
+
+HEARTBEAT = b": ping\n\n"
+RESET_EVENT = "stream.reset"
+# ReportApproved carries no station; it is learnt from the report's earlier events.
+_REPORT_STATIONS_KEPT = 100_000
+
+
+@dataclass(frozen=True)
+class Viewer:
+    """Who holds a stream: a member, and for officers the stations their scope covers."""
+
+    member_id: str
+    officer: bool = False
+    city_wide: bool = False
+    station_ids: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True)
+class Audience:
+    """Who may see an event: the members it concerns and the officers of its station."""
+
+    member_ids: frozenset[str]
+    station_id: str
+
+    def includes(self, viewer: Viewer) -> bool:
+        if viewer.member_id in self.member_ids:
+            return True
+        return viewer.officer and (viewer.city_wide or self.station_id in viewer.station_ids)
+
+
+@dataclass(frozen=True)
+class PushedEvent:
+    seq: int
+    event_id: str
+    received_at: float  # monotonic, for the buffer's time window
+    audience: Audience
+    frame: bytes
+
+
+def audience_of(event: Event, report_stations: dict[str, str]) -> Audience:
+    data = event.data
+    if isinstance(data, events_pb2.TaskOffered):
+        return Audience(frozenset(o.member_id for o in data.offers), data.station_id)
+    if isinstance(data, events_pb2.TaskUpdated):
+        members = set(data.participant_ids)
+        if data.member_id:
+            members.add(data.member_id)
+        return Audience(frozenset(members), data.station_id)
+    if isinstance(data, events_pb2.TaskClosed):
+        return Audience(frozenset(c.member_id for c in data.claimants), data.station_id)
+    if isinstance(data, events_pb2.ReportUpdated):
+        return Audience(frozenset({data.member_id}), data.station_id)
+    if isinstance(data, events_pb2.ReportApproved):
+        return Audience(frozenset({data.member_id}), report_stations.get(data.report_id, ""))
+    return Audience(frozenset(), "")  # unknown payloads reach admins (city-wide) only
+
+
+def sse_frame(*, event_type: str, event_id: str | None, data: object) -> bytes:
+    """One SSE message; ``event_id=""`` clears the client's last id, ``None`` leaves it."""
+    lines = [] if event_id is None else [f"id: {event_id}"]
+    lines += [f"event: {event_type}", "data: " + json.dumps(data, ensure_ascii=False)]
+    return ("\n".join(lines) + "\n\n").encode()
+
+
+class StreamsFull(Exception):
+    """This replica holds as many streams as it has threads for."""
+
+
+class Subscription:
+    """One open stream's queue of frames; filled by the hub, drained by the stream's thread."""
+
+    def __init__(self, viewer: Viewer, *, capacity: int) -> None:
+        self.viewer = viewer
+        self._capacity = capacity
+        self._frames: deque[bytes] = deque()
+        self._changed = threading.Condition()
+        self.closed_because: str | None = None
+
+    def offer(self, frame: bytes) -> bool:
+        """Queue a frame without blocking; False (and the stream closes) when it is full."""
+        with self._changed:
+            if self.closed_because is not None:
+                return False
+            if len(self._frames) >= self._capacity:
+                self._close("overflow")
+                return False
+            self._frames.append(frame)
+            self._changed.notify()
+            return True
+
+    def close(self, reason: str) -> None:
+        with self._changed:
+            if self.closed_because is None:
+                self._close(reason)
+
+    def _close(self, reason: str) -> None:
+        self.closed_because = reason
+        self._frames.clear()
+        self._changed.notify()
+
+    def take(self, timeout_s: float) -> list[bytes] | None:
+        """Every queued frame (``[]`` when none came within the timeout); None once closed."""
+        with self._changed:
+            self._changed.wait_for(
+                lambda: self._frames or self.closed_because is not None, timeout=timeout_s
+            )
+            if self.closed_because is not None:
+                return None
+            frames = list(self._frames)
+            self._frames.clear()
+            return frames
+
+
+@dataclass
+class _Recipients:
+    by_member: dict[str, set[Subscription]] = field(default_factory=dict)
+    by_station: dict[str, set[Subscription]] = field(default_factory=dict)
+    city_wide: set[Subscription] = field(default_factory=set)
+
+    def add(self, subscription: Subscription) -> None:
+        viewer = subscription.viewer
+        self.by_member.setdefault(viewer.member_id, set()).add(subscription)
+        if viewer.officer and viewer.city_wide:
+            self.city_wide.add(subscription)
+        elif viewer.officer:
+            for station_id in viewer.station_ids:
+                self.by_station.setdefault(station_id, set()).add(subscription)
+
+    def remove(self, subscription: Subscription) -> None:
+        viewer = subscription.viewer
+        _discard(self.by_member, viewer.member_id, subscription)
+        self.city_wide.discard(subscription)
+        for station_id in viewer.station_ids:
+            _discard(self.by_station, station_id, subscription)
+
+    def of(self, audience: Audience) -> set[Subscription]:
+        found = set(self.city_wide)
+        for member_id in audience.member_ids:
+            found |= self.by_member.get(member_id, set())
+        found |= self.by_station.get(audience.station_id, set())
+        return found
+
+
+def _discard(index: dict[str, set[Subscription]], key: str, subscription: Subscription) -> None:
+    members = index.get(key)
+    if members is not None:
+        members.discard(subscription)
+        if not members:
+            del index[key]
+
+
+@dataclass
+class Opened:
+    """A new stream: its subscription, the frames to send first, and whether it was reset."""
+
+    subscription: Subscription
+    first_frames: list[bytes]
+    reset: bool
+
+
+class StreamHub:
+    def __init__(
+        self,
+        *,
+        clock: Clock,
+        max_streams: int = 2048,
+        heartbeat_s: float = 15.0,
+        buffer_events: int = 10_000,
+        buffer_seconds: float = 600.0,
+        queue_frames: int = 1_000,
+    ) -> None:
+        self.clock = clock
+        self.max_streams = max_streams
+        self.heartbeat_s = heartbeat_s  # read at each wait, so tests may shorten it
+        self._buffer_events = buffer_events
+        self._buffer_seconds = buffer_seconds
+        self._queue_frames = queue_frames
+        self._lock = threading.Lock()
+        self._recent: deque[PushedEvent] = deque()
+        self._seq_of: dict[str, int] = {}
+        self._next_seq = 0
+        self._recipients = _Recipients()
+        self._streams: set[Subscription] = set()
+        self._report_stations: OrderedDict[str, str] = OrderedDict()
+        self._closed = False
+
+    @property
+    def stream_count(self) -> int:
+        with self._lock:
+            return len(self._streams)
+
+    # Bus side -------------------------------------------------------------------------------
+
+    def on_event(self, event: Event) -> None:
+        """Bus handler for both topics; never raises for an event it cannot place."""
+        self._learn_report_station(event)
+        # A new consumer group starts at the beginning of the topic: history older than the
+        # resume window is of no use to a stream, so it only warms the report stations.
+        if (self.clock.now() - event.time).total_seconds() > self._buffer_seconds:
+            return
+        data = json_format.MessageToDict(event.data, preserving_proto_field_name=True)
+        frame = sse_frame(event_type=event.type, event_id=event.id, data=data)
+        with self._lock:
+            audience = audience_of(event, self._report_stations)
+            if event.id in self._seq_of:
+                return  # at-least-once delivery: a redelivered event was already pushed
+            pushed = PushedEvent(self._next_seq, event.id, time.monotonic(), audience, frame)
+            self._next_seq += 1
+            self._remember(pushed)
+            overflowed = [s for s in self._recipients.of(audience) if not s.offer(frame)]
+            for subscription in overflowed:
+                self._forget(subscription)
+
+    def _learn_report_station(self, event: Event) -> None:
+        data = event.data
+        if isinstance(data, events_pb2.ReportUpdated) and data.station_id:
+            with self._lock:
+                self._report_stations[data.report_id] = data.station_id
+                self._report_stations.move_to_end(data.report_id)
+                while len(self._report_stations) > _REPORT_STATIONS_KEPT:
+                    self._report_stations.popitem(last=False)
+
+    def _remember(self, pushed: PushedEvent) -> None:
+        self._recent.append(pushed)
+        self._seq_of[pushed.event_id] = pushed.seq
+        horizon = pushed.received_at - self._buffer_seconds
+        while self._recent and (
+            len(self._recent) > self._buffer_events or self._recent[0].received_at < horizon
+        ):
+            del self._seq_of[self._recent.popleft().event_id]
+
+    # Stream side ----------------------------------------------------------------------------
+
+    def open(self, viewer: Viewer, *, last_event_id: str | None = None) -> Opened:
+        """Register a stream; with ``last_event_id``, the buffered events after it it may see.
+
+        Registration and the replay snapshot happen under one lock, so an event arriving
+        meanwhile is either replayed or queued, never both and never neither.
+        """
+        subscription = Subscription(viewer, capacity=self._queue_frames)
+        with self._lock:
+            if self._closed or len(self._streams) >= self.max_streams:
+                raise StreamsFull
+            self._streams.add(subscription)
+            self._recipients.add(subscription)
+            if not last_event_id:
+                return Opened(subscription, [], reset=False)
+            seq = self._seq_of.get(last_event_id)
+            if seq is None:
+                newest = self._recent[-1].event_id if self._recent else ""
+                reset = sse_frame(
+                    event_type=RESET_EVENT,
+                    event_id=newest,
+                    data={"reason": "unknown Last-Event-ID; missed events cannot be replayed"},
+                )
+                return Opened(subscription, [reset], reset=True)
+            start = seq - self._recent[0].seq + 1
+            replay = [
+                self._recent[i].frame
+                for i in range(start, len(self._recent))
+                if self._recent[i].audience.includes(viewer)
+            ]
+        return Opened(subscription, replay, reset=False)
+
+    def close_stream(self, subscription: Subscription) -> None:
+        subscription.close("closed")
+        with self._lock:
+            self._forget(subscription)
+
+    def _forget(self, subscription: Subscription) -> None:
+        if subscription in self._streams:
+            self._streams.discard(subscription)
+            self._recipients.remove(subscription)
+
+    def close(self) -> None:
+        """End every stream (their clients reconnect elsewhere) and accept no new ones."""
+        with self._lock:
+            self._closed = True
+            streams, self._streams = self._streams, set()
+            self._recipients = _Recipients()
+        for subscription in streams:
+            subscription.close("shutdown")
+
+
+class EventStream:
+    """The WSGI body of one stream: queued frames as they come, a heartbeat comment when idle.
+
+    ``close()`` (called by the WSGI server, also when the body was never iterated) unregisters
+    the stream; a stream whose client left is noticed at the next write, at most a heartbeat on.
+    """
+
+    def __init__(
+        self,
+        hub: StreamHub,
+        opened: Opened,
+        *,
+        still_allowed: Callable[[], bool],
+        preamble: bytes = b"retry: 3000\n\n",
+    ) -> None:
+        self._hub = hub
+        self._subscription = opened.subscription
+        self._pending = [preamble, *opened.first_frames]
+        self._still_allowed = still_allowed
+
+    def __iter__(self) -> Iterator[bytes]:
+        return self
+
+    def __next__(self) -> bytes:
+        if self._pending:
+            chunk, self._pending = b"".join(self._pending), []
+            return chunk
+        frames = self._subscription.take(self._hub.heartbeat_s)
+        if frames is None or not self._still_allowed():
+            raise StopIteration
+        return b"".join(frames) if frames else HEARTBEAT
+
+    def close(self) -> None:
+        self._hub.close_stream(self._subscription)
+
+
+def frames_of(chunks: Iterable[bytes]) -> list[tuple[str, str, str]]:
+    """Parse SSE bytes into (id, event, data) triples; for tests and tools."""
+    found = []
+    for block in b"".join(chunks).decode().split("\n\n"):
+        fields: dict[str, str] = {}
+        for line in block.split("\n"):
+            name, _, value = line.partition(": ")
+            if name in ("id", "event", "data"):
+                fields[name] = value
+        if "event" in fields:
+            found.append((fields.get("id", ""), fields["event"], fields.get("data", "")))
+    return found
