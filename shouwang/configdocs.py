@@ -5,6 +5,7 @@ from __future__ import annotations
 from services.gateway.settings import GatewaySettings
 from services.identity.settings import IdentitySettings
 from services.location.settings import LocationSettings
+from services.points.settings import PointsSettings
 from services.tasks.settings import TasksSettings
 from shouwang.config import PlatformSettings, documentation_rows
 
@@ -13,6 +14,7 @@ SECTIONS = (
     ("identity", IdentitySettings, PlatformSettings),
     ("location", LocationSettings, PlatformSettings),
     ("tasks", TasksSettings, PlatformSettings),
+    ("points", PointsSettings, PlatformSettings),
     ("gateway", GatewaySettings, PlatformSettings),
 )
 

@@ -25,7 +25,7 @@ _sym_db = _symbol_database.Default()
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1fshouwang/points/v1/points.proto\x12\x12shouwang.points.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"&\n\x11GetAccountRequest\x12\x11\n\tmember_id\x18\x01 \x01(\t\"\\\n\x07\x41\x63\x63ount\x12\x11\n\tmember_id\x18\x01 \x01(\t\x12\x0f\n\x07\x62\x61lance\x18\x02 \x01(\x03\x12-\n\topened_at\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp2a\n\rPointsService\x12P\n\nGetAccount\x12%.shouwang.points.v1.GetAccountRequest\x1a\x1b.shouwang.points.v1.Accountb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1fshouwang/points/v1/points.proto\x12\x12shouwang.points.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"&\n\x11GetAccountRequest\x12\x11\n\tmember_id\x18\x01 \x01(\t\"\\\n\x07\x41\x63\x63ount\x12\x11\n\tmember_id\x18\x01 \x01(\t\x12\x0f\n\x07\x62\x61lance\x18\x02 \x01(\x03\x12-\n\topened_at\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"6\n\x12ListEntriesRequest\x12\x11\n\tmember_id\x18\x01 \x01(\t\x12\r\n\x05limit\x18\x02 \x01(\x05\"\xa5\x01\n\x05\x45ntry\x12\x10\n\x08\x65ntry_id\x18\x01 \x01(\t\x12\x11\n\tmember_id\x18\x02 \x01(\t\x12\r\n\x05\x64\x65lta\x18\x03 \x01(\x03\x12\x0e\n\x06reason\x18\x04 \x01(\t\x12\x0b\n\x03ref\x18\x05 \x01(\t\x12&\n\x02\x61t\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x15\n\rrules_version\x18\x07 \x01(\t\x12\x0c\n\x04note\x18\x08 \x01(\t\"7\n\tEntryList\x12*\n\x07\x65ntries\x18\x01 \x03(\x0b\x32\x19.shouwang.points.v1.Entry\"j\n\x15GetLeaderboardRequest\x12\x0e\n\x06period\x18\x01 \x01(\t\x12\r\n\x05scope\x18\x02 \x01(\t\x12\x10\n\x08scope_id\x18\x03 \x01(\t\x12\x11\n\tmember_id\x18\x04 \x01(\t\x12\r\n\x05limit\x18\x05 \x01(\x05\"Q\n\x10LeaderboardEntry\x12\x0c\n\x04rank\x18\x01 \x01(\x05\x12\x11\n\tmember_id\x18\x02 \x01(\t\x12\x0c\n\x04name\x18\x03 \x01(\t\x12\x0e\n\x06points\x18\x04 \x01(\x03\"\x89\x01\n\x0bLeaderboard\x12\x0e\n\x06period\x18\x01 \x01(\t\x12\r\n\x05scope\x18\x02 \x01(\t\x12\x10\n\x08scope_id\x18\x03 \x01(\t\x12\x12\n\nperiod_key\x18\x04 \x01(\t\x12\x35\n\x07\x65ntries\x18\x05 \x03(\x0b\x32$.shouwang.points.v1.LeaderboardEntry\"\x7f\n\x17RecordQuizAnswerRequest\x12\x11\n\tmember_id\x18\x01 \x01(\t\x12\x0f\n\x07quiz_id\x18\x02 \x01(\t\x12\x0f\n\x07\x63orrect\x18\x03 \x01(\x08\x12/\n\x0b\x61nswered_at\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"l\n\x0fPenaliseRequest\x12\x12\n\nofficer_id\x18\x01 \x01(\t\x12\x11\n\tmember_id\x18\x02 \x01(\t\x12\x0e\n\x06points\x18\x03 \x01(\x03\x12\x0e\n\x06reason\x18\x04 \x01(\t\x12\x12\n\nrequest_id\x18\x05 \x01(\t\"L\n\x05\x41ward\x12\x10\n\x08\x65ntry_id\x18\x01 \x01(\t\x12\x11\n\tmember_id\x18\x02 \x01(\t\x12\r\n\x05\x64\x65lta\x18\x03 \x01(\x03\x12\x0f\n\x07\x62\x61lance\x18\x04 \x01(\x03\"g\n\x11\x43reateItemRequest\x12\x12\n\nofficer_id\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\x12\x0c\n\x04\x63ost\x18\x03 \x01(\x03\x12\r\n\x05stock\x18\x04 \x01(\x03\x12\x13\n\x0b\x64\x65scription\x18\x05 \x01(\t\"z\n\x04Item\x12\x0f\n\x07item_id\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\x12\x13\n\x0b\x64\x65scription\x18\x03 \x01(\t\x12\x0c\n\x04\x63ost\x18\x04 \x01(\x03\x12\r\n\x05stock\x18\x05 \x01(\x03\x12\x11\n\tremaining\x18\x06 \x01(\x03\x12\x0e\n\x06\x61\x63tive\x18\x07 \x01(\x08\",\n\x10ListItemsRequest\x12\x18\n\x10include_inactive\x18\x01 \x01(\x08\"3\n\x08ItemList\x12\'\n\x05items\x18\x01 \x03(\x0b\x32\x18.shouwang.points.v1.Item\"h\n\x12UpdateStockRequest\x12\x12\n\nofficer_id\x18\x01 \x01(\t\x12\x0f\n\x07item_id\x18\x02 \x01(\t\x12\r\n\x05stock\x18\x03 \x01(\x03\x12\x13\n\x06\x61\x63tive\x18\x04 \x01(\x08H\x00\x88\x01\x01\x42\t\n\x07_active\"L\n\rRedeemRequest\x12\x11\n\tmember_id\x18\x01 \x01(\t\x12\x0f\n\x07item_id\x18\x02 \x01(\t\x12\x17\n\x0fidempotency_key\x18\x03 \x01(\t\"\x81\x02\n\nRedemption\x12\x15\n\rredemption_id\x18\x01 \x01(\t\x12\x11\n\tmember_id\x18\x02 \x01(\t\x12\x0f\n\x07item_id\x18\x03 \x01(\t\x12\x0c\n\x04\x63ost\x18\x04 \x01(\x03\x12\x0e\n\x06status\x18\x05 \x01(\t\x12\x0f\n\x07refusal\x18\x06 \x01(\t\x12.\n\ncreated_at\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x30\n\x0c\x66ulfilled_at\x18\x08 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x14\n\x0c\x66ulfilled_by\x18\t \x01(\t\x12\x11\n\titem_name\x18\n \x01(\t\"E\n\x18\x46ulfillRedemptionRequest\x12\x12\n\nofficer_id\x18\x01 \x01(\t\x12\x15\n\rredemption_id\x18\x02 \x01(\t\"J\n\x16ListRedemptionsRequest\x12\x11\n\tmember_id\x18\x01 \x01(\t\x12\x0e\n\x06status\x18\x02 \x01(\t\x12\r\n\x05limit\x18\x03 \x01(\x05\"E\n\x0eRedemptionList\x12\x33\n\x0bredemptions\x18\x01 \x03(\x0b\x32\x1e.shouwang.points.v1.Redemption2\xc1\x07\n\rPointsService\x12P\n\nGetAccount\x12%.shouwang.points.v1.GetAccountRequest\x1a\x1b.shouwang.points.v1.Account\x12T\n\x0bListEntries\x12&.shouwang.points.v1.ListEntriesRequest\x1a\x1d.shouwang.points.v1.EntryList\x12\\\n\x0eGetLeaderboard\x12).shouwang.points.v1.GetLeaderboardRequest\x1a\x1f.shouwang.points.v1.Leaderboard\x12Z\n\x10RecordQuizAnswer\x12+.shouwang.points.v1.RecordQuizAnswerRequest\x1a\x19.shouwang.points.v1.Award\x12J\n\x08Penalise\x12#.shouwang.points.v1.PenaliseRequest\x1a\x19.shouwang.points.v1.Award\x12M\n\nCreateItem\x12%.shouwang.points.v1.CreateItemRequest\x1a\x18.shouwang.points.v1.Item\x12O\n\tListItems\x12$.shouwang.points.v1.ListItemsRequest\x1a\x1c.shouwang.points.v1.ItemList\x12O\n\x0bUpdateStock\x12&.shouwang.points.v1.UpdateStockRequest\x1a\x18.shouwang.points.v1.Item\x12K\n\x06Redeem\x12!.shouwang.points.v1.RedeemRequest\x1a\x1e.shouwang.points.v1.Redemption\x12\x61\n\x11\x46ulfillRedemption\x12,.shouwang.points.v1.FulfillRedemptionRequest\x1a\x1e.shouwang.points.v1.Redemption\x12\x61\n\x0fListRedemptions\x12*.shouwang.points.v1.ListRedemptionsRequest\x1a\".shouwang.points.v1.RedemptionListb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -36,6 +36,44 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_GETACCOUNTREQUEST']._serialized_end=126
   _globals['_ACCOUNT']._serialized_start=128
   _globals['_ACCOUNT']._serialized_end=220
-  _globals['_POINTSSERVICE']._serialized_start=222
-  _globals['_POINTSSERVICE']._serialized_end=319
+  _globals['_LISTENTRIESREQUEST']._serialized_start=222
+  _globals['_LISTENTRIESREQUEST']._serialized_end=276
+  _globals['_ENTRY']._serialized_start=279
+  _globals['_ENTRY']._serialized_end=444
+  _globals['_ENTRYLIST']._serialized_start=446
+  _globals['_ENTRYLIST']._serialized_end=501
+  _globals['_GETLEADERBOARDREQUEST']._serialized_start=503
+  _globals['_GETLEADERBOARDREQUEST']._serialized_end=609
+  _globals['_LEADERBOARDENTRY']._serialized_start=611
+  _globals['_LEADERBOARDENTRY']._serialized_end=692
+  _globals['_LEADERBOARD']._serialized_start=695
+  _globals['_LEADERBOARD']._serialized_end=832
+  _globals['_RECORDQUIZANSWERREQUEST']._serialized_start=834
+  _globals['_RECORDQUIZANSWERREQUEST']._serialized_end=961
+  _globals['_PENALISEREQUEST']._serialized_start=963
+  _globals['_PENALISEREQUEST']._serialized_end=1071
+  _globals['_AWARD']._serialized_start=1073
+  _globals['_AWARD']._serialized_end=1149
+  _globals['_CREATEITEMREQUEST']._serialized_start=1151
+  _globals['_CREATEITEMREQUEST']._serialized_end=1254
+  _globals['_ITEM']._serialized_start=1256
+  _globals['_ITEM']._serialized_end=1378
+  _globals['_LISTITEMSREQUEST']._serialized_start=1380
+  _globals['_LISTITEMSREQUEST']._serialized_end=1424
+  _globals['_ITEMLIST']._serialized_start=1426
+  _globals['_ITEMLIST']._serialized_end=1477
+  _globals['_UPDATESTOCKREQUEST']._serialized_start=1479
+  _globals['_UPDATESTOCKREQUEST']._serialized_end=1583
+  _globals['_REDEEMREQUEST']._serialized_start=1585
+  _globals['_REDEEMREQUEST']._serialized_end=1661
+  _globals['_REDEMPTION']._serialized_start=1664
+  _globals['_REDEMPTION']._serialized_end=1921
+  _globals['_FULFILLREDEMPTIONREQUEST']._serialized_start=1923
+  _globals['_FULFILLREDEMPTIONREQUEST']._serialized_end=1992
+  _globals['_LISTREDEMPTIONSREQUEST']._serialized_start=1994
+  _globals['_LISTREDEMPTIONSREQUEST']._serialized_end=2068
+  _globals['_REDEMPTIONLIST']._serialized_start=2070
+  _globals['_REDEMPTIONLIST']._serialized_end=2139
+  _globals['_POINTSSERVICE']._serialized_start=2142
+  _globals['_POINTSSERVICE']._serialized_end=3103
 # @@protoc_insertion_point(module_scope)

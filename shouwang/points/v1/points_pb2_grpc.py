@@ -39,12 +39,128 @@ class PointsServiceStub:
                 request_serializer=shouwang_dot_points_dot_v1_dot_points__pb2.GetAccountRequest.SerializeToString,
                 response_deserializer=shouwang_dot_points_dot_v1_dot_points__pb2.Account.FromString,
                 _registered_method=True)
+        self.ListEntries = channel.unary_unary(
+                '/shouwang.points.v1.PointsService/ListEntries',
+                request_serializer=shouwang_dot_points_dot_v1_dot_points__pb2.ListEntriesRequest.SerializeToString,
+                response_deserializer=shouwang_dot_points_dot_v1_dot_points__pb2.EntryList.FromString,
+                _registered_method=True)
+        self.GetLeaderboard = channel.unary_unary(
+                '/shouwang.points.v1.PointsService/GetLeaderboard',
+                request_serializer=shouwang_dot_points_dot_v1_dot_points__pb2.GetLeaderboardRequest.SerializeToString,
+                response_deserializer=shouwang_dot_points_dot_v1_dot_points__pb2.Leaderboard.FromString,
+                _registered_method=True)
+        self.RecordQuizAnswer = channel.unary_unary(
+                '/shouwang.points.v1.PointsService/RecordQuizAnswer',
+                request_serializer=shouwang_dot_points_dot_v1_dot_points__pb2.RecordQuizAnswerRequest.SerializeToString,
+                response_deserializer=shouwang_dot_points_dot_v1_dot_points__pb2.Award.FromString,
+                _registered_method=True)
+        self.Penalise = channel.unary_unary(
+                '/shouwang.points.v1.PointsService/Penalise',
+                request_serializer=shouwang_dot_points_dot_v1_dot_points__pb2.PenaliseRequest.SerializeToString,
+                response_deserializer=shouwang_dot_points_dot_v1_dot_points__pb2.Award.FromString,
+                _registered_method=True)
+        self.CreateItem = channel.unary_unary(
+                '/shouwang.points.v1.PointsService/CreateItem',
+                request_serializer=shouwang_dot_points_dot_v1_dot_points__pb2.CreateItemRequest.SerializeToString,
+                response_deserializer=shouwang_dot_points_dot_v1_dot_points__pb2.Item.FromString,
+                _registered_method=True)
+        self.ListItems = channel.unary_unary(
+                '/shouwang.points.v1.PointsService/ListItems',
+                request_serializer=shouwang_dot_points_dot_v1_dot_points__pb2.ListItemsRequest.SerializeToString,
+                response_deserializer=shouwang_dot_points_dot_v1_dot_points__pb2.ItemList.FromString,
+                _registered_method=True)
+        self.UpdateStock = channel.unary_unary(
+                '/shouwang.points.v1.PointsService/UpdateStock',
+                request_serializer=shouwang_dot_points_dot_v1_dot_points__pb2.UpdateStockRequest.SerializeToString,
+                response_deserializer=shouwang_dot_points_dot_v1_dot_points__pb2.Item.FromString,
+                _registered_method=True)
+        self.Redeem = channel.unary_unary(
+                '/shouwang.points.v1.PointsService/Redeem',
+                request_serializer=shouwang_dot_points_dot_v1_dot_points__pb2.RedeemRequest.SerializeToString,
+                response_deserializer=shouwang_dot_points_dot_v1_dot_points__pb2.Redemption.FromString,
+                _registered_method=True)
+        self.FulfillRedemption = channel.unary_unary(
+                '/shouwang.points.v1.PointsService/FulfillRedemption',
+                request_serializer=shouwang_dot_points_dot_v1_dot_points__pb2.FulfillRedemptionRequest.SerializeToString,
+                response_deserializer=shouwang_dot_points_dot_v1_dot_points__pb2.Redemption.FromString,
+                _registered_method=True)
+        self.ListRedemptions = channel.unary_unary(
+                '/shouwang.points.v1.PointsService/ListRedemptions',
+                request_serializer=shouwang_dot_points_dot_v1_dot_points__pb2.ListRedemptionsRequest.SerializeToString,
+                response_deserializer=shouwang_dot_points_dot_v1_dot_points__pb2.RedemptionList.FromString,
+                _registered_method=True)
 
 
 class PointsServiceServicer:
     """Missing associated documentation comment in .proto file."""
 
     def GetAccount(self, request, context):
+        """Balances and the ledger
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListEntries(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetLeaderboard(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def RecordQuizAnswer(self, request, context):
+        """Points not driven by another service's events
+        A quiz answer; idempotent per (member, quiz): answering the same quiz again earns nothing.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def Penalise(self, request, context):
+        """An officer takes points away, with a reason; never below a zero balance.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def CreateItem(self, request, context):
+        """The reward catalogue, maintained by officers
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListItems(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def UpdateStock(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def Redeem(self, request, context):
+        """Redemptions
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def FulfillRedemption(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListRedemptions(self, request, context):
         """Missing associated documentation comment in .proto file."""
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -57,6 +173,56 @@ def add_PointsServiceServicer_to_server(servicer, server):
                     servicer.GetAccount,
                     request_deserializer=shouwang_dot_points_dot_v1_dot_points__pb2.GetAccountRequest.FromString,
                     response_serializer=shouwang_dot_points_dot_v1_dot_points__pb2.Account.SerializeToString,
+            ),
+            'ListEntries': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListEntries,
+                    request_deserializer=shouwang_dot_points_dot_v1_dot_points__pb2.ListEntriesRequest.FromString,
+                    response_serializer=shouwang_dot_points_dot_v1_dot_points__pb2.EntryList.SerializeToString,
+            ),
+            'GetLeaderboard': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetLeaderboard,
+                    request_deserializer=shouwang_dot_points_dot_v1_dot_points__pb2.GetLeaderboardRequest.FromString,
+                    response_serializer=shouwang_dot_points_dot_v1_dot_points__pb2.Leaderboard.SerializeToString,
+            ),
+            'RecordQuizAnswer': grpc.unary_unary_rpc_method_handler(
+                    servicer.RecordQuizAnswer,
+                    request_deserializer=shouwang_dot_points_dot_v1_dot_points__pb2.RecordQuizAnswerRequest.FromString,
+                    response_serializer=shouwang_dot_points_dot_v1_dot_points__pb2.Award.SerializeToString,
+            ),
+            'Penalise': grpc.unary_unary_rpc_method_handler(
+                    servicer.Penalise,
+                    request_deserializer=shouwang_dot_points_dot_v1_dot_points__pb2.PenaliseRequest.FromString,
+                    response_serializer=shouwang_dot_points_dot_v1_dot_points__pb2.Award.SerializeToString,
+            ),
+            'CreateItem': grpc.unary_unary_rpc_method_handler(
+                    servicer.CreateItem,
+                    request_deserializer=shouwang_dot_points_dot_v1_dot_points__pb2.CreateItemRequest.FromString,
+                    response_serializer=shouwang_dot_points_dot_v1_dot_points__pb2.Item.SerializeToString,
+            ),
+            'ListItems': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListItems,
+                    request_deserializer=shouwang_dot_points_dot_v1_dot_points__pb2.ListItemsRequest.FromString,
+                    response_serializer=shouwang_dot_points_dot_v1_dot_points__pb2.ItemList.SerializeToString,
+            ),
+            'UpdateStock': grpc.unary_unary_rpc_method_handler(
+                    servicer.UpdateStock,
+                    request_deserializer=shouwang_dot_points_dot_v1_dot_points__pb2.UpdateStockRequest.FromString,
+                    response_serializer=shouwang_dot_points_dot_v1_dot_points__pb2.Item.SerializeToString,
+            ),
+            'Redeem': grpc.unary_unary_rpc_method_handler(
+                    servicer.Redeem,
+                    request_deserializer=shouwang_dot_points_dot_v1_dot_points__pb2.RedeemRequest.FromString,
+                    response_serializer=shouwang_dot_points_dot_v1_dot_points__pb2.Redemption.SerializeToString,
+            ),
+            'FulfillRedemption': grpc.unary_unary_rpc_method_handler(
+                    servicer.FulfillRedemption,
+                    request_deserializer=shouwang_dot_points_dot_v1_dot_points__pb2.FulfillRedemptionRequest.FromString,
+                    response_serializer=shouwang_dot_points_dot_v1_dot_points__pb2.Redemption.SerializeToString,
+            ),
+            'ListRedemptions': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListRedemptions,
+                    request_deserializer=shouwang_dot_points_dot_v1_dot_points__pb2.ListRedemptionsRequest.FromString,
+                    response_serializer=shouwang_dot_points_dot_v1_dot_points__pb2.RedemptionList.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -86,6 +252,276 @@ class PointsService:
             '/shouwang.points.v1.PointsService/GetAccount',
             shouwang_dot_points_dot_v1_dot_points__pb2.GetAccountRequest.SerializeToString,
             shouwang_dot_points_dot_v1_dot_points__pb2.Account.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListEntries(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/shouwang.points.v1.PointsService/ListEntries',
+            shouwang_dot_points_dot_v1_dot_points__pb2.ListEntriesRequest.SerializeToString,
+            shouwang_dot_points_dot_v1_dot_points__pb2.EntryList.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetLeaderboard(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/shouwang.points.v1.PointsService/GetLeaderboard',
+            shouwang_dot_points_dot_v1_dot_points__pb2.GetLeaderboardRequest.SerializeToString,
+            shouwang_dot_points_dot_v1_dot_points__pb2.Leaderboard.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RecordQuizAnswer(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/shouwang.points.v1.PointsService/RecordQuizAnswer',
+            shouwang_dot_points_dot_v1_dot_points__pb2.RecordQuizAnswerRequest.SerializeToString,
+            shouwang_dot_points_dot_v1_dot_points__pb2.Award.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def Penalise(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/shouwang.points.v1.PointsService/Penalise',
+            shouwang_dot_points_dot_v1_dot_points__pb2.PenaliseRequest.SerializeToString,
+            shouwang_dot_points_dot_v1_dot_points__pb2.Award.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CreateItem(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/shouwang.points.v1.PointsService/CreateItem',
+            shouwang_dot_points_dot_v1_dot_points__pb2.CreateItemRequest.SerializeToString,
+            shouwang_dot_points_dot_v1_dot_points__pb2.Item.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListItems(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/shouwang.points.v1.PointsService/ListItems',
+            shouwang_dot_points_dot_v1_dot_points__pb2.ListItemsRequest.SerializeToString,
+            shouwang_dot_points_dot_v1_dot_points__pb2.ItemList.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def UpdateStock(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/shouwang.points.v1.PointsService/UpdateStock',
+            shouwang_dot_points_dot_v1_dot_points__pb2.UpdateStockRequest.SerializeToString,
+            shouwang_dot_points_dot_v1_dot_points__pb2.Item.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def Redeem(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/shouwang.points.v1.PointsService/Redeem',
+            shouwang_dot_points_dot_v1_dot_points__pb2.RedeemRequest.SerializeToString,
+            shouwang_dot_points_dot_v1_dot_points__pb2.Redemption.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def FulfillRedemption(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/shouwang.points.v1.PointsService/FulfillRedemption',
+            shouwang_dot_points_dot_v1_dot_points__pb2.FulfillRedemptionRequest.SerializeToString,
+            shouwang_dot_points_dot_v1_dot_points__pb2.Redemption.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListRedemptions(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/shouwang.points.v1.PointsService/ListRedemptions',
+            shouwang_dot_points_dot_v1_dot_points__pb2.ListRedemptionsRequest.SerializeToString,
+            shouwang_dot_points_dot_v1_dot_points__pb2.RedemptionList.FromString,
             options,
             channel_credentials,
             insecure,

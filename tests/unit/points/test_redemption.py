@@ -1,0 +1,148 @@
+"""Redemptions on the embedded store: atomic spending, stock, idempotency, fulfilment."""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+
+from services.points import handlers
+from services.points.bootstrap import PointsService
+from shouwang.clock import ManualClock
+from shouwang.errors import Conflict, InvalidArgument, NotFound
+from tests.unit.points.support import build, report_approved
+
+
+def fund(service: PointsService, member_id: str, points: int) -> None:
+    handlers.on_report_approved(service.ports, report_approved(f"r-{member_id}", member_id, points))
+
+
+def item(service: PointsService, *, cost: int = 10, stock: int = 1000) -> str:
+    created = service.ports.redemptions.create_item(
+        officer_id="o1", name="保温杯", description="", cost=cost, stock=stock
+    )
+    return created["_id"]
+
+
+def redeem_in_parallel(
+    services: list[PointsService], member_id: str, item_id: str, attempts: int
+) -> list[dict]:
+    def attempt(n: int) -> dict:
+        redemptions = services[n % len(services)].ports.redemptions
+        return redemptions.redeem(member_id=member_id, item_id=item_id, idempotency_key=f"k{n}")
+
+    with ThreadPoolExecutor(max_workers=32) as pool:
+        return list(pool.map(attempt, range(attempts)))
+
+
+def test_hundred_parallel_redemptions_against_a_balance_for_three_redeem_exactly_three(
+    tmp_path: Path, clock: ManualClock
+) -> None:
+    replicas = [build(tmp_path / "shared", clock=clock) for _ in range(2)]
+    fund(replicas[0], "m1", 30)
+    item_id = item(replicas[0], cost=10)
+
+    outcomes = redeem_in_parallel(replicas, "m1", item_id, 100)
+
+    statuses = [o["status"] for o in outcomes]
+    assert statuses.count("redeemed") == 3
+    assert statuses.count("refused") == 97
+    assert replicas[0].ports.ledger.available("m1") == 0
+    assert replicas[1].ports.accounts.get("m1")["balance"] == 0  # type: ignore[index]
+    for replica in replicas:
+        replica.close()
+
+
+def test_parallel_redemptions_never_take_more_units_than_the_stock(
+    service: PointsService,
+) -> None:
+    fund(service, "m1", 50)
+    item_id = item(service, cost=1, stock=3)
+    outcomes = redeem_in_parallel([service], "m1", item_id, 30)
+    assert [o["status"] for o in outcomes].count("redeemed") == 3
+    assert {o["refusal"] for o in outcomes if o["status"] == "refused"} == {"out_of_stock"}
+    assert service.ports.ledger.available("m1") == 47
+
+
+def test_retry_with_the_same_key_spends_once_and_returns_the_first_outcome(
+    service: PointsService,
+) -> None:
+    fund(service, "m1", 50)
+    item_id = item(service, cost=20)
+    first = service.ports.redemptions.redeem(member_id="m1", item_id=item_id, idempotency_key="k")
+    again = service.ports.redemptions.redeem(member_id="m1", item_id=item_id, idempotency_key="k")
+    assert first["_id"] == again["_id"] and again["status"] == "redeemed"
+    assert service.ports.ledger.available("m1") == 30
+
+
+def test_refused_redemption_releases_its_stock_unit(service: PointsService) -> None:
+    item_id = item(service, cost=20, stock=1)
+    refused = service.ports.redemptions.redeem(member_id="m1", item_id=item_id, idempotency_key="a")
+    assert (refused["status"], refused["refusal"]) == ("refused", "insufficient_points")
+    fund(service, "m2", 20)
+    taken = service.ports.redemptions.redeem(member_id="m2", item_id=item_id, idempotency_key="b")
+    assert taken["status"] == "redeemed"
+
+
+def test_redemption_left_pending_by_a_crash_is_carried_forward(
+    service: PointsService, clock: ManualClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    fund(service, "m1", 50)
+    item_id = item(service, cost=20)
+
+    def crash(*args, **kwargs):  # type: ignore[no-untyped-def]
+        raise RuntimeError("process died")
+
+    monkeypatch.setattr(service.ports.ledger, "debit", crash)
+    with pytest.raises(RuntimeError):
+        service.ports.redemptions.redeem(member_id="m1", item_id=item_id, idempotency_key="k")
+    monkeypatch.undo()
+    clock.advance(600)
+    service.reconcile()
+    [redemption] = service.ports.redemptions.redemptions.listing(
+        member_id="m1", status="", limit=10
+    )
+    assert redemption["status"] == "redeemed"
+    assert service.ports.ledger.available("m1") == 30
+
+
+def test_officer_fulfils_a_redemption_once(service: PointsService) -> None:
+    fund(service, "m1", 50)
+    item_id = item(service, cost=20)
+    redeemed = service.ports.redemptions.redeem(
+        member_id="m1", item_id=item_id, idempotency_key="k"
+    )
+    fulfilled = service.ports.redemptions.fulfil(redemption_id=redeemed["_id"], officer_id="o1")
+    assert (fulfilled["status"], fulfilled["fulfilled_by"]) == ("fulfilled", "o1")
+    again = service.ports.redemptions.fulfil(redemption_id=redeemed["_id"], officer_id="o1")
+    assert again["status"] == "fulfilled"
+
+
+def test_refused_redemption_cannot_be_fulfilled(service: PointsService) -> None:
+    item_id = item(service, cost=20)
+    refused = service.ports.redemptions.redeem(member_id="m1", item_id=item_id, idempotency_key="k")
+    with pytest.raises(Conflict):
+        service.ports.redemptions.fulfil(redemption_id=refused["_id"], officer_id="o1")
+
+
+def test_unknown_item_is_not_found(service: PointsService) -> None:
+    with pytest.raises(NotFound):
+        service.ports.redemptions.redeem(member_id="m1", item_id="nope", idempotency_key="k")
+
+
+def test_stock_only_grows(service: PointsService) -> None:
+    item_id = item(service, stock=5)
+    with pytest.raises(InvalidArgument):
+        service.ports.redemptions.update_stock(item_id=item_id, stock=4, active=None)
+    grown = service.ports.redemptions.update_stock(item_id=item_id, stock=8, active=False)
+    assert (grown["stock"], grown["active"]) == (8, False)
+
+
+def test_withdrawn_item_is_refused(service: PointsService) -> None:
+    fund(service, "m1", 50)
+    item_id = item(service)
+    service.ports.redemptions.update_stock(item_id=item_id, stock=1000, active=False)
+    refused = service.ports.redemptions.redeem(member_id="m1", item_id=item_id, idempotency_key="k")
+    assert refused["refusal"] == "item_inactive"
+    assert service.ports.ledger.available("m1") == 50
