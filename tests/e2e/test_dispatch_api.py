@@ -267,3 +267,38 @@ def test_a_report_is_reviewed_once(api: Api, admin: str, place) -> None:
     assert sorted(statuses) == [200] + [409] * 4
     mine = api.get("/api/v1/reports", token=member[1]).body["reports"]
     assert [(r["status"], r["points"]) for r in mine] == [("approved", 10)]
+
+
+def test_points_follow_a_closed_task_and_an_approved_report(api: Api, admin: str, place) -> None:
+    (member,) = on_duty(api, admin, place, [100])
+    before = api.get("/api/v1/points/me", token=member[1]).body["balance"]
+    created = dispatch(api, admin, place, priority=2)
+    task_id = created["task_id"]
+    api.post(f"/api/v1/tasks/{task_id}/claim", token=member[1])
+    api.post(f"/api/v1/tasks/{task_id}/complete", {"note": "done"}, token=member[1])
+    api.post(f"/api/v1/tasks/{task_id}/confirm", token=admin)
+    closed = wait_for(
+        lambda: (b := api.get("/api/v1/points/me", token=member[1]).body)["balance"] > before and b,
+        what="points for the closed task",
+    )
+    assert closed["balance"] - before == created["points"] == 20
+    assert closed["entries"][0]["ref"] == task_id
+    report = api.post(
+        "/api/v1/reports",
+        {
+            "category": "traffic",
+            "description": "Lights out",
+            "location": {"lat": place[0], "lon": place[1]},
+        },
+        token=member[1],
+    ).body
+    path = f"/api/v1/reports/{report['report_id']}/review"
+    api.post(path, {"decision": "approve", "points": 7}, token=admin)
+    after = wait_for(
+        lambda: (
+            (b := api.get("/api/v1/points/me", token=member[1]).body)["balance"] > closed["balance"]
+            and b
+        ),
+        what="points for the approved report",
+    )
+    assert after["balance"] - closed["balance"] == 7

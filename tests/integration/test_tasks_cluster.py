@@ -15,7 +15,7 @@ from pymongo import MongoClient
 from shouwang.location.v1 import location_pb2, location_pb2_grpc
 from shouwang.tasks.v1 import tasks_pb2 as pb
 from shouwang.tasks.v1 import tasks_pb2_grpc
-from tests.support.api import wait_for
+from tests.support.api import fix_at, verified_member, wait_for
 from tests.support.cluster import Cluster, ServiceProcess
 from tests.support.servers import free_port, unique_name
 
@@ -177,3 +177,51 @@ def test_a_killed_replicas_due_waves_are_sent_by_the_other(
             )
         }
     assert holders == {"replica-b"}
+
+
+def test_dispatch_to_points_through_the_gateway_in_cluster_mode(cluster: Cluster) -> None:
+    api = cluster.api
+    admin = cluster.admin_token()
+    spot = (30.3, 121.0)
+    member_id, token, _ = verified_member(api, admin)
+    assert api.post("/api/v1/duty/start", token=token).status == 200
+    api.post(
+        "/api/v1/location", {"fixes": [fix_at(spot[0] + 0.001, spot[1], accuracy_m=5)]}, token=token
+    )
+    created = wait_for(
+        lambda: (
+            (
+                r := api.post(
+                    "/api/v1/tasks",
+                    {
+                        "title": "Injured cyclist",
+                        "priority": 1,
+                        "location": {"lat": spot[0], "lon": spot[1]},
+                        "target": {"mode": "nearest", "count": 1},
+                    },
+                    token=admin,
+                )
+            ).body.get("offers")
+            and r
+        ),
+        timeout_s=20,
+        what="the member in the live view",
+    )
+    task_id = created.body["task_id"]
+    assert [o["member_id"] for o in created.body["offers"]] == [member_id]
+    assert api.post(f"/api/v1/tasks/{task_id}/claim", token=token).status == 200
+    assert api.post(f"/api/v1/tasks/{task_id}/arrive", token=token).body["status"] == "on_scene"
+    assert (
+        api.post(f"/api/v1/tasks/{task_id}/complete", {"note": "ambulance came"}, token=token).body[
+            "status"
+        ]
+        == "resolved"
+    )
+    assert api.post(f"/api/v1/tasks/{task_id}/confirm", token=admin).body["status"] == "closed"
+    points = wait_for(
+        lambda: (b := api.get("/api/v1/points/me", token=token).body).get("balance") and b,
+        timeout_s=30,
+        what="points for the closed task",
+    )
+    assert points["balance"] >= created.body["points"]
+    assert points["entries"][0]["ref"] == task_id
