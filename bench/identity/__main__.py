@@ -33,8 +33,20 @@ def registrations_per_second(count: int = 300, clients: int = 8) -> dict[str, fl
     """Clients in this process, the server in its own (``shouwang up``), as in production."""
     with tempfile.TemporaryDirectory() as data:
         server = subprocess.Popen(
-            [sys.executable, "-m", "shouwang.cli", "up", "--no-demo", "--port", "0", "--data", data],
-            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+            [
+                sys.executable,
+                "-m",
+                "shouwang.cli",
+                "up",
+                "--no-demo",
+                "--port",
+                "0",
+                "--data",
+                data,
+            ],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            text=True,
         )
         try:
             ready = server.stdout.readline()  # type: ignore[union-attr]
@@ -66,16 +78,23 @@ def registrations_per_second(count: int = 300, clients: int = 8) -> dict[str, fl
 
 
 def main() -> None:
-    params = {"time_cost": PASSWORDS.time_cost, "memory_kib": PASSWORDS.memory_cost,
-              "parallelism": PASSWORDS.parallelism}
+    params = {
+        "time_cost": PASSWORDS.time_cost,
+        "memory_kib": PASSWORDS.memory_cost,
+        "parallelism": PASSWORDS.parallelism,
+    }
     cost = argon2_cost()
     flow = registrations_per_second()
     print("identity")
-    print(f"| argon2id t={params['time_cost']} m={params['memory_kib'] // 1024} MiB "
-          f"p={params['parallelism']} | hash p50 {cost['p50_ms']:.1f} ms | "
-          f"max {cost['max_ms']:.1f} ms |")
-    print(f"| registrations through the gateway (`shouwang up`, 8 clients) | "
-          f"{flow['per_second']:.0f}/s | p50 {flow['p50_ms']:.0f} ms | p99 {flow['p99_ms']:.0f} ms |")
+    print(
+        f"| argon2id t={params['time_cost']} m={params['memory_kib'] // 1024} MiB "
+        f"p={params['parallelism']} | hash p50 {cost['p50_ms']:.1f} ms | "
+        f"max {cost['max_ms']:.1f} ms |"
+    )
+    print(
+        f"| registrations through the gateway (`shouwang up`, 8 clients) | "
+        f"{flow['per_second']:.0f}/s | p50 {flow['p50_ms']:.0f} ms | p99 {flow['p99_ms']:.0f} ms |"
+    )
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(json.dumps({"argon2": {**params, **cost}, "registration": flow}, indent=2))
 

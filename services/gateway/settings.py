@@ -21,6 +21,7 @@ class GatewaySettings(PlatformSettings):
         "HTTP_THREADS", 32, doc="Worker threads of the HTTP server for ordinary requests."
     )
     max_streams: int = setting(
-        "GATEWAY_MAX_STREAMS", 2048,
+        "GATEWAY_MAX_STREAMS",
+        2048,
         doc="Open push streams per replica (a thread each; 503 beyond). See docs/push-stream.md.",
     )

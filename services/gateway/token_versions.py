@@ -34,19 +34,26 @@ class TokenVersions:
     def loaded(self) -> bool:
         return self._loaded.is_set()
 
-    def load(self, identity: identity_pb2_grpc.IdentityServiceStub, *, now: datetime,
-             token_ttl_s: int = 900) -> None:
+    def load(
+        self,
+        identity: identity_pb2_grpc.IdentityServiceStub,
+        *,
+        now: datetime,
+        token_ttl_s: int = 900,
+    ) -> None:
         """Learn the bumps of the last token lifetime before serving: a token older than that
         has expired anyway, and later bumps arrive as events."""
         since = to_timestamp(now - timedelta(seconds=token_ttl_s + 60))
-        reply = identity.ListTokenVersions(identity_pb2.ListTokenVersionsRequest(
-            changed_since=since))
+        reply = identity.ListTokenVersions(
+            identity_pb2.ListTokenVersionsRequest(changed_since=since)
+        )
         for entry in reply.versions:
             self.raise_to(entry.member_id, entry.token_version)
         self._loaded.set()
 
-    def ensure_loaded(self, identity: identity_pb2_grpc.IdentityServiceStub, *,
-                      now: datetime) -> None:
+    def ensure_loaded(
+        self, identity: identity_pb2_grpc.IdentityServiceStub, *, now: datetime
+    ) -> None:
         """A readiness check: load once identity answers."""
         if not self.loaded:
             self.load(identity, now=now)
@@ -58,8 +65,9 @@ class TokenVersions:
 
     def accepts(self, member_id: str, version: int) -> bool:
         if not self.loaded:
-            raise Unavailable(detail="the gateway is starting; try again in a moment",
-                              retry_after_s=1)
+            raise Unavailable(
+                detail="the gateway is starting; try again in a moment", retry_after_s=1
+            )
         with self._lock:
             return version >= self._minimum.get(member_id, 0)
 

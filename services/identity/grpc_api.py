@@ -108,10 +108,12 @@ class IdentityServicer(identity_pb2_grpc.IdentityServiceServicer):
 
     def ListTokenVersions(self, request, context: Context):
         since_ms = to_millis(request.changed_since.ToDatetime(tzinfo=UTC))
-        return pb.TokenVersionList(versions=[
-            pb.MemberTokenVersion(member_id=member_id, token_version=version)
-            for member_id, version in self.ports.members.token_versions_changed_since(since_ms)
-        ])
+        return pb.TokenVersionList(
+            versions=[
+                pb.MemberTokenVersion(member_id=member_id, token_version=version)
+                for member_id, version in self.ports.members.token_versions_changed_since(since_ms)
+            ]
+        )
 
     def _session(self, session: sessions.Session) -> pb.Session:
         return pb.Session(

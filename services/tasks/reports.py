@@ -115,7 +115,7 @@ def review_report(ports: Ports, caller: Caller, request: Any) -> Document:
                     approved_at=to_timestamp(now),
                     officer_id=caller.member_id,
                     category=report["category"],
-                station_id=report["station_id"],
+                    station_id=report["station_id"],
                 ),
             ),
         )

@@ -118,7 +118,9 @@ def start_cluster(*, kafka: str, mongodb_uri: str, database: str, log_dir: Path)
         "SHOUWANG_ADMIN_PASSWORD": ADMIN_PASSWORD,
     }
     grpc_ports = {name: free_port() for name in GRPC_SERVICES}
-    common.update({f"{name.upper()}_ADDR": f"127.0.0.1:{port}" for name, port in grpc_ports.items()})
+    common.update(
+        {f"{name.upper()}_ADDR": f"127.0.0.1:{port}" for name, port in grpc_ports.items()}
+    )
     cluster = Cluster()
     for name, grpc_port in grpc_ports.items():
         ops_port = free_port()
@@ -128,8 +130,10 @@ def start_cluster(*, kafka: str, mongodb_uri: str, database: str, log_dir: Path)
         )
     http_port = free_port()
     cluster.processes["gateway"] = ServiceProcess(
-        "gateway", {**common, "HTTP_PORT": str(http_port)}, log_dir / "gateway.log",
-        http_port=http_port
+        "gateway",
+        {**common, "HTTP_PORT": str(http_port)},
+        log_dir / "gateway.log",
+        http_port=http_port,
     )
     for process in cluster.processes.values():
         process.start()

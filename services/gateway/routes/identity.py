@@ -82,7 +82,8 @@ def _register(context: GatewayContext) -> Response:
     body = json_body()
     errors: list[FieldError] = []
     fields = {
-        name: required_str(body, name, errors) for name in ("name", "id_number", "phone", "password")
+        name: required_str(body, name, errors)
+        for name in ("name", "id_number", "phone", "password")
     }
     team_id = optional_str(body, "team_id", errors)
     skills = optional_str_list(body, "skills", errors)
