@@ -30,6 +30,16 @@ def create_app(context: GatewayContext, *, readiness: Readiness, max_body_bytes:
     for routes in (identity, members, directory, duty, tasks, points, media, stream):
         app.register_blueprint(routes.blueprint(context), url_prefix=API_PREFIX)
 
+    @app.get("/")
+    def index() -> Response:
+        # The dispatch console will be served here; until it exists, say where the API is.
+        return jsonify(
+            name="Shouwang",
+            console="not built yet",
+            api=f"{API_PREFIX}/openapi.json",
+            health="/healthz",
+        )
+
     @app.get(f"{API_PREFIX}/openapi.json")
     def openapi_document() -> Response:
         return jsonify(openapi.document())
