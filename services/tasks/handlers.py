@@ -15,11 +15,12 @@ from typing import Any
 from prometheus_client import Histogram
 
 from services.tasks import model, timers
-from services.tasks.events import task_updated
+from services.tasks.events import SOURCE, TASKS_TOPIC, task_updated
 from services.tasks.ports import Ports
 from shouwang import outbox
 from shouwang.clock import from_millis, to_millis, to_timestamp
 from shouwang.errors import Conflict, Forbidden, Gone, InvalidArgument, NotFound
+from shouwang.events import Event
 from shouwang.ids import new_id
 from shouwang.location.v1 import location_pb2
 from shouwang.store import Document
@@ -120,7 +121,7 @@ def create_task(ports: Ports, caller: Caller, request: Any) -> Document:
 
 
 def claim_task(ports: Ports, caller: Caller, task_id: str) -> Document:
-    task = _task_for_member(ports, caller, task_id)
+    task = _existing_task(ports, task_id)
     now = ports.clock.now()
     if task["status"] in (model.CANCELLED, model.EXPIRED) or to_millis(now) >= task["expires_at"]:
         raise Gone(detail="the task has expired or was cancelled")
@@ -174,7 +175,7 @@ def claim_task(ports: Ports, caller: Caller, task_id: str) -> Document:
 
 
 def decline_task(ports: Ports, caller: Caller, task_id: str) -> Document:
-    task = _task_for_member(ports, caller, task_id)
+    task = _existing_task(ports, task_id)
     if ports.tasks.claim(task_id, caller.member_id) is not None:
         raise Conflict(detail="you claimed this task; ask the dispatcher to release you")
     now = ports.clock.now()
@@ -229,7 +230,7 @@ def arrive(ports: Ports, task_id: str, member_id: str) -> Document | None:
 
 
 def arrive_manually(ports: Ports, caller: Caller, task_id: str) -> Document:
-    task = _task_for_member(ports, caller, task_id)
+    task = _existing_task(ports, task_id)
     if ports.tasks.claim(task_id, caller.member_id) is None:
         raise Conflict(detail="only a claimant can arrive")
     if task["status"] not in model.OPEN:
@@ -240,7 +241,7 @@ def arrive_manually(ports: Ports, caller: Caller, task_id: str) -> Document:
 def complete_task(
     ports: Ports, caller: Caller, task_id: str, *, note: str, media_ids: list[str]
 ) -> Document:
-    task = _task_for_member(ports, caller, task_id)
+    task = _existing_task(ports, task_id)
     if ports.tasks.claim(task_id, caller.member_id) is None:
         raise Conflict(detail="only a claimant can complete the task")
     if len(note) > 2000 or len(media_ids) > 9:
@@ -318,7 +319,9 @@ def list_tasks(ports: Ports, caller: Caller, *, status: str, limit: int) -> list
     return ports.tasks.find(query, limit=limit)
 
 
-def _decline(ports: Ports, task_id: str, member_id: str, *, now_ms: int, event) -> Document | None:  # type: ignore[no-untyped-def]
+def _decline(
+    ports: Ports, task_id: str, member_id: str, *, now_ms: int, event: tuple[str, Event]
+) -> Document | None:
     declined = ports.tasks.decline(task_id, member_id, at_ms=now_ms, events=[event])
     if declined is not None:
         ports.outboxes.offers.flush(declined)
@@ -368,10 +371,7 @@ def _transition(
     return updated
 
 
-def _closed_event(ports: Ports, task: Document, *, officer_id: str):  # type: ignore[no-untyped-def]
-    from services.tasks.events import SOURCE, TASKS_TOPIC
-    from shouwang.events import Event
-
+def _closed_event(ports: Ports, task: Document, *, officer_id: str) -> tuple[str, Event]:
     now = ports.clock.now()
     claimants = [
         events_pb2.Claimant(
@@ -398,7 +398,7 @@ def _closed_event(ports: Ports, task: Document, *, officer_id: str):  # type: ig
     )
 
 
-def _task_for_member(ports: Ports, caller: Caller, task_id: str) -> Document:
+def _existing_task(ports: Ports, task_id: str) -> Document:
     task = ports.tasks.get(task_id)
     if task is None:
         raise NotFound(detail="no such task")
