@@ -14,11 +14,11 @@ from typing import Any
 
 from prometheus_client import Histogram
 
-from services.tasks import model, timers
+from services.tasks import model, scene, timers
 from services.tasks.events import SOURCE, TASKS_TOPIC, task_updated
 from services.tasks.ports import Ports
 from shouwang import outbox
-from shouwang.clock import from_millis, to_millis, to_timestamp
+from shouwang.clock import to_millis, to_timestamp
 from shouwang.errors import Conflict, Forbidden, Gone, InvalidArgument, NotFound
 from shouwang.events import Event
 from shouwang.ids import new_id
@@ -169,7 +169,7 @@ def claim_task(ports: Ports, caller: Caller, task_id: str) -> Document:
     ports.outboxes.claims.flush({"_id": f"{task_id}:slot:{slot}", **claim})
     ports.tasks.update(task_id, {"status": model.DISPATCHING}, {"$set": {"status": model.CLAIMED}})
     ports.location.SetBusy(location_pb2.SetBusyRequest(member_id=caller.member_id, busy=True))
-    _watch_scene(ports, task)
+    scene.watch(ports, task)
     log.info("task claimed", extra={"task_id": task_id, "member_id": caller.member_id})
     return ports.tasks.get(task_id) or task
 
@@ -268,7 +268,7 @@ def confirm_task(ports: Ports, caller: Caller, task_id: str) -> Document:
         extra={"closed_by": caller.member_id},
         event=_closed_event(ports, task, officer_id=caller.member_id),
     )
-    release(ports, task)
+    scene.release(ports, task)
     return closed
 
 
@@ -282,18 +282,8 @@ def cancel_task(ports: Ports, caller: Caller, task_id: str) -> Document:
         change="cancelled",
         extra={"cancelled_by": caller.member_id, "due_at": None},
     )
-    release(ports, task)
+    scene.release(ports, task)
     return cancelled
-
-
-def release(ports: Ports, task: Document) -> None:
-    """The task is over for its claimants: not busy any more, scene no longer watched."""
-    for claim in ports.tasks.deactivate_claims(task["_id"]):
-        if not ports.tasks.active_claims_of(claim["member_id"]):
-            ports.location.SetBusy(
-                location_pb2.SetBusyRequest(member_id=claim["member_id"], busy=False)
-            )
-    ports.location.RemoveGeofence(location_pb2.RemoveGeofenceRequest(fence_id=_fence_id(task)))
 
 
 def visible_task(ports: Ports, caller: Caller, task_id: str) -> Document:
@@ -416,26 +406,3 @@ def _task_for_officer(ports: Ports, caller: Caller, task_id: str) -> Document:
 
 def _participants(ports: Ports, task_id: str) -> list[str]:
     return [o["member_id"] for o in ports.tasks.offers_of(task_id)]
-
-
-def _fence_id(task: Document) -> str:
-    return f"task:{task['_id']}"
-
-
-def _watch_scene(ports: Ports, task: Document) -> None:
-    claimants = [c["member_id"] for c in ports.tasks.claims_of(task["_id"])]
-    ports.location.RegisterGeofence(
-        location_pb2.RegisterGeofenceRequest(
-            fence_id=_fence_id(task),
-            ref=task["_id"],
-            area=location_pb2.Area(
-                circle=location_pb2.Circle(
-                    lat=task["location"]["lat"],
-                    lon=task["location"]["lon"],
-                    radius_m=model.SCENE_RADIUS_M,
-                )
-            ),
-            member_ids=claimants,
-            expires_at=to_timestamp(from_millis(task["expires_at"])),
-        )
-    )

@@ -13,7 +13,7 @@ from typing import Any
 
 from shapely.geometry import shape
 
-from services.tasks import dispatch, model
+from services.tasks import dispatch, model, scene
 from services.tasks.events import SOURCE, TASKS_TOPIC, task_updated
 from services.tasks.ports import Ports
 from shouwang import outbox
@@ -257,8 +257,6 @@ def _named(ports: Ports, task: Document) -> tuple[list[tuple[str, float]], list[
 
 
 def _expire(ports: Ports, task: Document) -> None:
-    from services.tasks.handlers import release
-
     now = ports.clock.now()
     event = task_updated(
         {**task, "status": model.EXPIRED},
@@ -274,7 +272,7 @@ def _expire(ports: Ports, task: Document) -> None:
         changes={"status": model.EXPIRED, "expired_at": to_millis(now)},
         events=[event],
     )
-    release(ports, task)
+    scene.release(ports, task)
 
 
 def _schedule(
