@@ -52,6 +52,7 @@ bench: install
 	-scripts/build-tile38
 	$(PYTHON) -m bench.location
 	$(PYTHON) -m bench.identity
+	$(PYTHON) -m bench.dispatch
 
 
 clean:

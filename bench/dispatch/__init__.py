@@ -1,0 +1,1 @@
+"""Dispatch latency: ``POST /tasks`` → the offer on the member's push stream, and the claim race."""

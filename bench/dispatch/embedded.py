@@ -1,0 +1,28 @@
+"""``python -m bench.dispatch.embedded DATA_DIR``: the all-in-one in its own process, as
+``shouwang up`` runs it, printing the HTTP URL and the gRPC address the benchmark needs.
+
+``shouwang up`` prints only the URL; the benchmark also puts background members on duty over
+location's gRPC, which the all-in-one serves on one loopback port for every service.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from shouwang import allinone
+from shouwang.logging import configure_logging
+from shouwang.runtime import wait_for_shutdown_signal
+
+
+def main(argv: list[str]) -> int:
+    configure_logging("shouwang", "INFO")  # as `shouwang up` and the cluster log
+    running = allinone.start(port=0, data_dir=Path(argv[0]))
+    print(f"ready {running.url} {running.grpc_server.address}", flush=True)
+    wait_for_shutdown_signal()
+    running.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))

@@ -1,0 +1,116 @@
+"""The two deployments under test, each started in temp dirs on free loopback ports and stopped
+on exit: the all-in-one in its own process, and every service its own process on the real Kafka
+and FerretDB that the test fixtures use."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import subprocess
+import sys
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from kafka import KafkaAdminClient
+from kafka.admin import NewTopic
+
+from tests.support.cluster import ADMIN_PASSWORD, ADMIN_PHONE, start_cluster
+from tests.support.servers import FerretDB, KafkaBroker, die_with_parent, unique_name
+
+TOPICS = (
+    "shouwang.identity.v1",
+    "shouwang.location.internal.v1",
+    "shouwang.location.v1",
+    "shouwang.points.v1",
+    "shouwang.presence.v1",
+    "shouwang.reports.v1",
+    "shouwang.tasks.v1",
+)
+
+
+@dataclass(frozen=True)
+class Deployment:
+    mode: str
+    url: str  # the gateway
+    location_addr: str  # location's gRPC, for the background members
+    logs: tuple[Path, ...]
+
+
+@contextlib.contextmanager
+def embedded() -> Iterator[Deployment]:
+    with tempfile.TemporaryDirectory(prefix="bench-dispatch-") as tmp:
+        log_path = Path(tmp) / "allinone.log"
+        env = {
+            **os.environ,
+            "SHOUWANG_ADMIN_PHONE": ADMIN_PHONE,
+            "SHOUWANG_ADMIN_PASSWORD": ADMIN_PASSWORD,
+        }
+        with log_path.open("ab") as log:
+            server = subprocess.Popen(
+                [sys.executable, "-m", "bench.dispatch.embedded", str(Path(tmp) / "data")],
+                env=env,
+                stdout=subprocess.PIPE,
+                stderr=log,
+                text=True,
+                preexec_fn=die_with_parent,
+            )
+        try:
+            ready = server.stdout.readline().split()  # type: ignore[union-attr]
+            if not ready or ready[0] != "ready":
+                raise RuntimeError(f"the all-in-one did not start:\n{_tail(log_path)}")
+            yield Deployment("embedded", ready[1], ready[2], (log_path,))
+        finally:
+            server.terminate()
+            try:
+                server.wait(30)
+            except subprocess.TimeoutExpired:
+                server.kill()
+                server.wait()
+
+
+@contextlib.contextmanager
+def cluster() -> Iterator[Deployment]:
+    with contextlib.ExitStack() as stack:
+        tmp = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="bench-dispatch-")))
+        servers = []
+        for server in (KafkaBroker(_mkdir(tmp / "kafka")), FerretDB(_mkdir(tmp / "ferretdb"))):
+            stack.callback(server.stop)
+            server.start()
+            servers.append(server)
+        kafka, ferretdb = servers
+        _create_topics(kafka.bootstrap_servers)
+        running = start_cluster(
+            kafka=kafka.bootstrap_servers,
+            mongodb_uri=ferretdb.uri,
+            database=unique_name("bench"),
+            log_dir=_mkdir(tmp / "logs"),
+        )
+        stack.callback(running.stop)
+        yield Deployment(
+            "cluster",
+            running.api.base_url + "/",
+            f"127.0.0.1:{running['location'].grpc_port}",
+            tuple(running.log_files()),
+        )
+
+
+def _create_topics(bootstrap_servers: str) -> None:
+    """Create the topics before any consumer joins, as a deployment would. A gateway whose group
+    is assigned while a topic it subscribes to has no partition metadata yet gets no partitions
+    until its next metadata refresh (5 min), and pushes nothing meanwhile."""
+    admin = KafkaAdminClient(bootstrap_servers=bootstrap_servers)
+    try:
+        admin.create_topics([NewTopic(t, num_partitions=3, replication_factor=1) for t in TOPICS])
+    finally:
+        admin.close()
+
+
+def _mkdir(path: Path) -> Path:
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def _tail(path: Path, lines: int = 30) -> str:
+    return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])

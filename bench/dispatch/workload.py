@@ -1,0 +1,198 @@
+"""The two measurements: dispatch → offer on the stream, and the claim race on one task."""
+
+from __future__ import annotations
+
+import http.client
+import json
+import threading
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlsplit
+
+from bench.dispatch.population import RealMember
+from bench.dispatch.streams import OfferStream
+
+OFFER_TIMEOUT_S = 10.0
+MAX_MISSED = 10  # beyond this the streams are not delivering: stop rather than wait 10 s a task
+RACE_CAPACITY = 3
+
+
+class Client:
+    """One keep-alive HTTP connection, so a timed call pays no TCP handshake."""
+
+    def __init__(self, base_url: str, token: str) -> None:
+        url = urlsplit(base_url)
+        self._connection = http.client.HTTPConnection(url.hostname, url.port, timeout=30)
+        self._token = token
+        self._connection.connect()
+        self._used_at = time.monotonic()
+
+    def keep_alive(self, *, max_idle_s: float = 20.0) -> None:
+        """Reconnect, untimed, if the server may have dropped the idle connection meanwhile."""
+        if time.monotonic() - self._used_at > max_idle_s:
+            self._connection.close()
+            self._connection.connect()
+
+    def get(self, path: str) -> int:
+        self._connection.request("GET", path)
+        response = self._connection.getresponse()
+        response.read()
+        self._used_at = time.monotonic()
+        return response.status
+
+    def post(self, path: str, body: Any = None) -> tuple[int, Any]:
+        payload = b"" if body is None else json.dumps(body).encode()
+        self._connection.request(
+            "POST",
+            path,
+            body=payload,
+            headers={"Authorization": f"Bearer {self._token}", "Content-Type": "application/json"},
+        )
+        response = self._connection.getresponse()
+        raw = response.read()
+        self._used_at = time.monotonic()
+        return response.status, json.loads(raw) if raw else None
+
+    def close(self) -> None:
+        self._connection.close()
+
+
+@dataclass
+class DispatchSamples:
+    offer_ms: list[float] = field(default_factory=list)  # POST sent → offer read off the stream
+    post_ms: list[float] = field(default_factory=list)  # POST sent → 201 read
+    missed: int = 0  # no offer on the stream within OFFER_TIMEOUT_S
+    wrong_member: int = 0  # the first wave went to someone else
+
+
+def nearest_task(member: RealMember) -> dict[str, Any]:
+    return {
+        "title": "bench: check a report at this spot",
+        "kind": "patrol",
+        "priority": 2,
+        "location": {"lat": member.spot.lat, "lon": member.spot.lon},
+        "target": {"mode": "nearest", "count": 1},
+        "capacity": 1,
+    }
+
+
+def measure_dispatch(
+    officer: Client,
+    members: Sequence[RealMember],
+    streams: dict[str, OfferStream],
+    *,
+    tasks: int,
+    before_each: Callable[[], None] = lambda: None,
+) -> DispatchSamples:
+    """Dispatch ``tasks`` tasks one at a time, each at a real member's spot (rotating), and cancel
+    each once its offer arrived so no wave timer keeps working in the background."""
+    samples = DispatchSamples()
+    for i in range(tasks):
+        before_each()
+        member = members[i % len(members)]
+        officer.keep_alive()
+        started = time.perf_counter()
+        status, task = officer.post("/api/v1/tasks", nearest_task(member))
+        posted = time.perf_counter()
+        if status != 201:
+            raise RuntimeError(f"POST /tasks answered {status}: {task}")
+        offered_to = [o["member_id"] for o in task["offers"]]
+        if offered_to != [member.member_id]:
+            samples.wrong_member += 1
+        stream = streams[member.member_id]
+        arrived = stream.offer_arrival(task["task_id"], timeout_s=OFFER_TIMEOUT_S)
+        if arrived is None:
+            samples.missed += 1
+            if samples.missed > MAX_MISSED:
+                still_open = sum(s.open for s in streams.values())
+                raise RuntimeError(
+                    f"{samples.missed} offers never reached the stream "
+                    f"({still_open}/{len(streams)} streams still open)"
+                )
+        else:
+            samples.offer_ms.append((arrived - started) * 1000)
+            samples.post_ms.append((posted - started) * 1000)
+        _cancel(officer, task["task_id"])
+    return samples
+
+
+@dataclass
+class RaceSamples:
+    claim_ms: list[float] = field(default_factory=list)
+    races: int = 0
+    contenders: int = 0
+    exactly_capacity_won: int = 0  # races in which exactly RACE_CAPACITY claims got 200
+    statuses: dict[int, int] = field(default_factory=dict)
+
+
+def measure_claim_race(
+    base_url: str,
+    officer: Client,
+    members: Sequence[RealMember],
+    *,
+    races: int,
+    wait_until_free: Callable[[], None],
+) -> RaceSamples:
+    """Each race: one task of capacity 3 offered to every real member, who all claim it at once."""
+    samples = RaceSamples(contenders=len(members))
+    clients = [Client(base_url, m.token) for m in members]
+    try:
+        for _ in range(races):
+            wait_until_free()
+            officer.keep_alive()
+            task_id = _race_task(officer, members)
+            results = _claim_at_once(clients, task_id)
+            won = sum(status == 200 for status, _ in results)
+            samples.races += 1
+            samples.exactly_capacity_won += won == RACE_CAPACITY
+            for status, elapsed_ms in results:
+                samples.statuses[status] = samples.statuses.get(status, 0) + 1
+                samples.claim_ms.append(elapsed_ms)
+            _cancel(officer, task_id)  # frees the winners for the next race
+    finally:
+        for client in clients:
+            client.close()
+    return samples
+
+
+def _race_task(officer: Client, members: Sequence[RealMember]) -> str:
+    body = {
+        "title": "bench: claim race",
+        "priority": 2,
+        "location": {"lat": members[0].spot.lat, "lon": members[0].spot.lon},
+        "target": {"mode": "members", "member_ids": [m.member_id for m in members]},
+        "capacity": RACE_CAPACITY,
+    }
+    status, task = officer.post("/api/v1/tasks", body)
+    if status != 201:
+        raise RuntimeError(f"POST /tasks (race) answered {status}: {task}")
+    if len(task["offers"]) != len(members):
+        raise RuntimeError(f"race task offered to {len(task['offers'])}: refused {task['refused']}")
+    return task["task_id"]
+
+
+def _claim_at_once(clients: Sequence[Client], task_id: str) -> list[tuple[int, float]]:
+    start = threading.Barrier(len(clients))
+    results: list[tuple[int, float]] = [(0, 0.0)] * len(clients)
+
+    def claim(i: int) -> None:
+        clients[i].get("/readyz")  # every claim starts on a live keep-alive connection
+        start.wait()
+        began = time.perf_counter()
+        status, _ = clients[i].post(f"/api/v1/tasks/{task_id}/claim")
+        results[i] = (status, (time.perf_counter() - began) * 1000)
+
+    threads = [threading.Thread(target=claim, args=(i,)) for i in range(len(clients))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return results
+
+
+def _cancel(officer: Client, task_id: str) -> None:
+    status, body = officer.post(f"/api/v1/tasks/{task_id}/cancel")
+    if status != 200:
+        raise RuntimeError(f"cancel answered {status}: {body}")
