@@ -41,6 +41,10 @@ _CONSUMER_CONFIG = {
     "max_poll_records": 100,
     "max_poll_interval_ms": 300_000,
     "allow_auto_create_topics": False,
+    # A consumer that joins while its topic is still being created (another service created
+    # it a moment ago) gets no partitions and only rejoins when its metadata refreshes: make
+    # that seconds, not the default five minutes.
+    "metadata_max_age_ms": 3_000,
 }
 _POLL_TIMEOUT_MS = 100
 _COMMIT_INTERVAL_S = 1.0

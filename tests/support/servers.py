@@ -259,8 +259,9 @@ class KafkaBroker(_ServerProcess):
                     *self._java(),
                     "kafka.tools.StorageTool",
                     "format",
-                    "--cluster-id",
-                    cluster_id,
+                    # One argument with "=": a random id may start with "-", which argparse
+                    # would otherwise take for an option.
+                    f"--cluster-id={cluster_id}",
                     "--config",
                     str(config),
                 ],
