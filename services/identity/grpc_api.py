@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import json
 from datetime import UTC
 
 import grpc
 
-from services.identity import audit, directory, handlers, sessions
+from services.identity import audit, directory, grids, handlers, sessions
 from services.identity.ports import Ports
 from services.identity.scope import Actor
 from shouwang.clock import from_millis, to_millis, to_timestamp
@@ -154,10 +153,10 @@ class IdentityServicer(identity_pb2_grpc.IdentityServiceServicer):
         return grid_message(grid)
 
     def ListGrids(self, request, context: Context):
-        grids = directory.list_grids(
+        found = directory.list_grids(
             self.ports, _actor(request.actor), level=request.level, parent_id=request.parent_id
         )
-        return pb.GridList(grids=[grid_message(g) for g in grids])
+        return pb.GridList(grids=[grid_message(g) for g in found])
 
     # Audited personal data -----------------------------------------------------------------
     def RevealPersonalData(self, request, context: Context):
@@ -234,7 +233,7 @@ def grid_message(grid: Document) -> pb.Grid:
         name=grid["name"],
         level=grid["level"],
         parent_id=grid["parent_id"],
-        geometry_json=json.dumps(grid["geometry"]),
+        geometry_json=grids.geometry_json(grid["geometry"]),
     )
 
 

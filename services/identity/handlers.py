@@ -16,7 +16,16 @@ from services.identity import grids as grid_rules
 from services.identity import model
 from services.identity.ports import Ports
 from services.identity.repository import ID_NUMBER_INDEX, PHONE_INDEX
-from services.identity.scope import ADMIN, OFFICER, STATION, TEAM, Actor, Scope, scope_of
+from services.identity.scope import (
+    ADMIN,
+    OFFICER,
+    STATION,
+    TEAM,
+    Actor,
+    Scope,
+    scope_of,
+    unknown_roles,
+)
 from shouwang import outbox
 from shouwang.clock import to_millis, to_timestamp
 from shouwang.errors import Conflict, FieldError, Forbidden, InvalidArgument, NotFound
@@ -160,7 +169,7 @@ def set_roles(
     if not actor.is_admin:
         raise Forbidden(detail="only administrators assign roles")
     errors = []
-    unknown = sorted(set(roles) - {"member", "team_leader", OFFICER, ADMIN})
+    unknown = unknown_roles(roles)
     if not roles or unknown:
         errors.append(
             FieldError(

@@ -131,14 +131,6 @@ class TaskRepository:
         self.slots.update_many({"task_id": task_id}, {"$set": {"active": False}})
         return claims
 
-    def task_ids_claimed_by(self, member_id: str, *, limit: int) -> list[str]:
-        return [
-            c["task_id"]
-            for c in self.slots.find(
-                {"member_id": member_id}, sort=[("claimed_at", DESCENDING)], limit=limit
-            )
-        ]
-
     # Timer leases ------------------------------------------------------------------------
     def take_lease(
         self, task_id: str, step: int, attempt: int, *, expires_at_ms: int, holder: str

@@ -128,3 +128,20 @@ def deliver(
             events_handled.labels(topic, group, outcome.value).inc()
             return outcome
     raise AssertionError("RetryPolicy.max_attempts must be at least 1")
+
+
+def start_consumers(
+    subscriptions: list[Subscription], consume: Callable[[Subscription], None]
+) -> list[threading.Thread]:
+    """One daemon thread per subscription running ``consume`` (both adapters consume so)."""
+    threads = []
+    for subscription in subscriptions:
+        thread = threading.Thread(
+            target=consume,
+            args=(subscription,),
+            name=f"bus-{subscription.group}-{subscription.topic}",
+            daemon=True,
+        )
+        thread.start()
+        threads.append(thread)
+    return threads

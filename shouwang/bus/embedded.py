@@ -21,7 +21,7 @@ from pathlib import Path
 from google.protobuf.message import Message
 
 from shouwang.bus import Handler, RetryPolicy, dead_letter_topic
-from shouwang.bus.delivery import Outcome, Subscription, deliver
+from shouwang.bus.delivery import Outcome, Subscription, deliver, start_consumers
 from shouwang.bus.metrics import events_published
 from shouwang.events import Event, WireMessage, encode
 
@@ -106,15 +106,7 @@ class SqliteEventBus:
         self._subscriptions.append(Subscription(topic, group, handler, dict(payload_types)))
 
     def start(self) -> None:
-        for subscription in self._subscriptions:
-            thread = threading.Thread(
-                target=self._consume,
-                args=(subscription,),
-                name=f"bus-{subscription.group}-{subscription.topic}",
-                daemon=True,
-            )
-            self._threads.append(thread)
-            thread.start()
+        self._threads += start_consumers(self._subscriptions, self._consume)
 
     def close(self) -> None:
         if self._closed:

@@ -21,7 +21,7 @@ from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer, OffsetAndMetad
 from kafka.errors import KafkaError, TopicAlreadyExistsError
 
 from shouwang.bus import DLQ_SUFFIX, Handler, RetryPolicy, dead_letter_topic
-from shouwang.bus.delivery import Outcome, Subscription, deliver
+from shouwang.bus.delivery import Outcome, Subscription, deliver, start_consumers
 from shouwang.bus.metrics import events_published
 from shouwang.events import Event, WireMessage, encode
 
@@ -118,15 +118,7 @@ class KafkaEventBus:
 
     def start(self) -> None:
         self._ensure_topics(s.topic for s in self._subscriptions)
-        for subscription in self._subscriptions:
-            thread = threading.Thread(
-                target=self._consume,
-                args=(subscription,),
-                name=f"bus-{subscription.group}-{subscription.topic}",
-                daemon=True,
-            )
-            self._threads.append(thread)
-            thread.start()
+        self._threads += start_consumers(self._subscriptions, self._consume)
 
     def close(self) -> None:
         if self._closed:
