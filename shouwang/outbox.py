@@ -67,14 +67,29 @@ class Outbox:
 
     def flush(self, document: Document, *, older_than_ms: int | None = None) -> None:
         """Publish the staged events of ``document`` and remove them from it."""
-        for event_id, entry in document.get(OUTBOX, {}).items():
-            if older_than_ms is not None and entry["time"] > older_than_ms:
-                continue
-            self.bus.publish(entry["topic"], [_event(entry)])
-            path = f"{OUTBOX}.{event_id}"
+        due = {
+            event_id: entry
+            for event_id, entry in document.get(OUTBOX, {}).items()
+            if older_than_ms is None or entry["time"] <= older_than_ms
+        }
+        if not due:
+            return
+        for topic in dict.fromkeys(entry["topic"] for entry in due.values()):
+            self.bus.publish(topic, [_event(e) for e in due.values() if e["topic"] == topic])
+        # Both writes filter by _id alone: FerretDB 1.x looks that up by index but scans the
+        # collection for any richer filter. The first write's before-image says which entries
+        # this call removed (a racing flush of the same document counts its own); counting
+        # down second means a crash in between leaves the count too high — recovery then looks
+        # at a document with nothing to publish, which costs a read, never an event.
+        before = self.collection.find_one_and_update(
+            {"_id": document["_id"]},
+            {"$unset": {f"{OUTBOX}.{event_id}": "" for event_id in due}},
+            return_new=False,
+        )
+        removed = sum(event_id in (before or {}).get(OUTBOX, {}) for event_id in due)
+        if removed:
             self.collection.find_one_and_update(
-                {"_id": document["_id"], path: {"$exists": True}},
-                {"$unset": {path: ""}, "$inc": {OUTBOX_COUNT: -1}},
+                {"_id": document["_id"]}, {"$inc": {OUTBOX_COUNT: -removed}}
             )
 
     def recover(self) -> int:

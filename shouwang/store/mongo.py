@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 import threading
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from typing import Any
 
@@ -14,7 +14,15 @@ from pymongo.collection import Collection as PymongoCollection
 from pymongo.errors import BulkWriteError, DuplicateKeyError, OperationFailure
 
 from shouwang.ids import new_id
-from shouwang.store import Document, DuplicateKey, Filter, SortSpec, UnsupportedQuery, Update
+from shouwang.store import (
+    Document,
+    DuplicateKey,
+    Filter,
+    SortSpec,
+    UnsupportedQuery,
+    Update,
+    matching,
+)
 from shouwang.store import query as q
 
 _ID_INDEX = "_id_"
@@ -44,7 +52,7 @@ class MongoDocumentStore:
 
     def collection(self, name: str) -> MongoCollection:
         q.check_collection_name(name)
-        return MongoCollection(self._database[name], self._read_modify_write_lock)
+        return MongoCollection(self._database[name], self)
 
     def ping(self) -> None:
         self._client.admin.command("ping")
@@ -52,29 +60,31 @@ class MongoDocumentStore:
     def close(self) -> None:
         self._client.close()
 
-    def _read_modify_write_lock(self, collection: str) -> AbstractContextManager[Any]:
+    def read_modify_write_lock(self, collection: str) -> AbstractContextManager[Any]:
         """FerretDB 1.x (SQLite backend) reads a findAndModify's or update's target and writes it
         back in separate steps, so two concurrent conditional updates can both succeed on the same
         state (a lost update). Serialising them per collection makes them atomic within this
         process; across processes only inserts into unique indexes are atomic there. MongoDB
         itself needs no lock."""
+        if not self.is_ferretdb():
+            return nullcontext()
+        with self._guard:
+            return self._write_locks.setdefault(collection, threading.Lock())
+
+    def is_ferretdb(self) -> bool:
         with self._guard:
             if self._is_ferretdb is None:
                 self._is_ferretdb = "ferretdbVersion" in self._client.admin.command("buildInfo")
-            if not self._is_ferretdb:
-                return nullcontext()
-            return self._write_locks.setdefault(collection, threading.Lock())
+            return self._is_ferretdb
 
 
 class MongoCollection:
     def __init__(
-        self,
-        collection: PymongoCollection[dict[str, Any]],
-        write_lock: Callable[[str], AbstractContextManager[Any]],
+        self, collection: PymongoCollection[dict[str, Any]], store: MongoDocumentStore
     ) -> None:
         self.name = collection.name
         self._collection = collection
-        self._write_lock = write_lock
+        self._store = store
 
     def create_index(self, keys: SortSpec, *, unique: bool = False, name: str | None = None) -> str:
         keys = [(path, direction) for path, direction in keys]
@@ -154,9 +164,21 @@ class MongoCollection:
                 return q.apply_update(current, update)
             return q.upsert_document(query, update, new_id()) if upsert else None
 
-        with self._write_lock(self.name), self._write_errors(candidate):
+        target = query
+        with self._store.read_modify_write_lock(self.name), self._write_errors(candidate):
+            if self._store.is_ferretdb() and _by_id_and_more(query) and not sort:
+                # FerretDB 1.x looks a filter of _id alone up by index but scans the whole
+                # collection for anything richer. It decides a findAndModify by a read and a
+                # write anyway, so reading by _id and matching here (under the same lock)
+                # decides the same way, at the cost of a lookup instead of a scan.
+                current = self._collection.find_one({"_id": query["_id"]})
+                if current is None or not matching.matches(current, query):
+                    if not upsert:
+                        return None
+                else:
+                    target = {"_id": query["_id"]}
             return self._collection.find_one_and_update(
-                query,
+                target,
                 sent,
                 sort=_sort(sort),
                 upsert=upsert,
@@ -166,7 +188,7 @@ class MongoCollection:
     def update_many(self, query: Filter, update: Update) -> int:
         q.check_filter(query)
         q.check_update(update)
-        with self._write_lock(self.name), self._write_errors(lambda: None):
+        with self._store.read_modify_write_lock(self.name), self._write_errors(lambda: None):
             return self._collection.update_many(query, dict(update)).matched_count
 
     def delete(self, document_id: str) -> bool:
@@ -174,7 +196,7 @@ class MongoCollection:
 
     def delete_many(self, query: Filter) -> int:
         q.check_filter(query)
-        with self._write_lock(self.name):
+        with self._store.read_modify_write_lock(self.name):
             return self._collection.delete_many(query).deleted_count
 
     def count(self, query: Filter | None = None) -> int:
@@ -226,6 +248,10 @@ class MongoCollection:
         if not by_id:
             probe["_id"] = {"$ne": candidate["_id"]}
         return self._collection.find_one(probe, projection={"_id": 1}) is not None
+
+
+def _by_id_and_more(query: Filter) -> bool:
+    return isinstance(query.get("_id"), str) and len(query) > 1
 
 
 def _sort(sort: SortSpec) -> list[tuple[str, int]] | None:

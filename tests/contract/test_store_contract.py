@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 
 from shouwang.store import Collection, DocumentStore, DuplicateKey, UnsupportedQuery
 from shouwang.store.embedded import SqliteDocumentStore
+from shouwang.store.matching import matches
 from shouwang.store.mongo import MongoDocumentStore
 from shouwang.store.query import UpdateConflict
 
@@ -655,3 +656,27 @@ def test_find_agrees_with_reference_semantics(
     expected.sort(key=lambda document: reference_sort_key(document, "b"), reverse=descending)
     assert people.find(query, sort=[("b", -1 if descending else 1)]) == expected
     assert people.count(query) == len(expected)
+    assert [d for d in stored if matches(d, query)] == [d for d in stored if d in expected]
+
+
+@settings(
+    max_examples=60,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
+@given(generated=documents, query=field_filters)
+def test_conditional_update_by_id_agrees_with_reference_semantics(
+    people: Collection, generated: list[dict[str, Any]], query: dict[str, Any]
+) -> None:
+    """An ``_id`` plus conditions: on FerretDB the adapter decides it by an ``_id`` lookup and
+    the Python matcher, which must decide exactly as the server and the embedded store would."""
+    people.delete_many({})
+    stored = [{"_id": f"d{i}", **document} for i, document in enumerate(generated)]
+    people.insert_many(stored)
+    for document in stored:
+        updated = people.find_one_and_update(
+            {"_id": document["_id"], **query}, {"$set": {"hit": True}}
+        )
+        wanted = reference_match(document, query)
+        assert (updated is not None) == wanted
+        assert people.get(document["_id"]) == ({**document, "hit": True} if wanted else document)
