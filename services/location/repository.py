@@ -54,9 +54,12 @@ class DutyRepository:
     def record_position(
         self, member_id: str, *, lat: float, lon: float, ts_ms: int
     ) -> Document | None:
-        """Store the latest usable position; returns the document as it was before."""
+        """Store the latest usable position; returns the document as it was before (None: no
+        such member). Filtered by _id alone, which FerretDB 1.x looks up by index (any richer
+        filter scans the collection, once per batch here): a batch that raced the end of duty
+        leaves its position in an off-duty document, which ``start`` resets and nothing reads."""
         return self.duty.find_one_and_update(
-            {"_id": member_id, "on_duty": True},
+            {"_id": member_id},
             {"$set": {"lat": lat, "lon": lon, "last_seen": ts_ms, "online": True}},
             return_new=False,
         )

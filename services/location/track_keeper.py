@@ -55,8 +55,10 @@ class TrackKeeper:
         before = self.ports.duty.record_position(
             member_id, lat=newest.lat, lon=newest.lon, ts_ms=newest.ts_ms
         )
+        if before is None or not before.get("on_duty"):
+            return  # the batch raced the end of duty: nothing is derived off duty
         derived: list[tuple[str, Event]] = []
-        if before is not None and before.get("on_duty") and not before.get("online"):
+        if not before.get("online"):
             derived.append((PRESENCE_TOPIC, self._came_online(member_id, newest.ts_ms)))
         derived += self._location_updates(member_id, before, usable)
         derived += self._crossings(member_id, usable)
