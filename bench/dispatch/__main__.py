@@ -32,6 +32,7 @@ from bench.dispatch.population import (
     admin_token,
     enlist,
     refresh_real,
+    renew_tokens,
     wait_until_eligible,
 )
 from bench.dispatch.streams import OfferStream
@@ -42,6 +43,8 @@ RESULTS = Path(__file__).resolve().parents[1] / "results" / "dispatch.json"
 TARGET_P99_MS = {"embedded": 100.0, "cluster": 300.0}
 # Location counts a fix for dispatch for 2 minutes; refresh well before, between two tasks.
 REFRESH_AFTER_S = 100.0
+# Access tokens live 15 minutes and a push stream ends with its token: log in again well before.
+RENEW_TOKENS_AFTER_S = 600.0
 CLUSTER_10K_SKIPPED = (
     "not run by default: putting 10,000 members on duty through cluster location takes ~10 min "
     "on 2 cores (StartDuty ~60 ms, a fix ~10-20 ms: each call waits on FerretDB writes and a "
@@ -132,7 +135,9 @@ def run_deployment(deployment: systems.Deployment, plan: Plan) -> list[dict[str,
             phase = time.perf_counter()
             background.grow_to(size)
             _log(f"   {size:,} background members on duty in {_since(phase)}")
-            # Streams open after the (long) seeding, as phones that just reconnected.
+            # Fresh logins and streams after the (long) seeding, as phones that just reconnected.
+            officer.token = admin_token(api)
+            renew_tokens(api, members)
             with _streams(deployment.url, members) as streams:
                 results.append(
                     measure_size(deployment, plan, size, api, officer, members, streams, background)
@@ -152,8 +157,21 @@ def measure_size(
     streams: dict[str, OfferStream],
     background: Background,
 ) -> dict[str, Any]:
+    tokens_at = time.monotonic()
+
     def keep_fresh(*, real_too: bool = False) -> None:
-        """Between two tasks, never inside a timed one: fixes older than 2 min do not count."""
+        """Between two tasks, never inside a timed one: fixes older than 2 min do not count,
+        nor do expired tokens."""
+        nonlocal tokens_at
+        if time.monotonic() - tokens_at >= RENEW_TOKENS_AFTER_S:
+            phase = time.perf_counter()
+            officer.token = admin_token(api)
+            renew_tokens(api, members)
+            for member in members:  # as a phone does: reconnect with the new token
+                streams[member.member_id].close()
+                streams[member.member_id] = OfferStream(deployment.url, member.token)
+            tokens_at = time.monotonic()
+            _log(f"   tokens renewed and streams reopened in {_since(phase)}")
         if time.time() - background.stamped_at >= REFRESH_AFTER_S:
             phase = time.perf_counter()
             background.refresh()

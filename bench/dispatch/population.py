@@ -98,13 +98,27 @@ class RealMember:
     member_id: str
     token: str
     spot: Spot
+    phone: str
+    password: str
 
 
 def admin_token(api: Api) -> str:
-    login = api.post("/api/v1/auth/login", {"phone": ADMIN_PHONE, "password": ADMIN_PASSWORD})
-    if login.status != 200:
-        raise RuntimeError(f"admin login failed: {login.status} {login.body}")
-    return login.body["access_token"]
+    return login(api, ADMIN_PHONE, ADMIN_PASSWORD)
+
+
+def login(api: Api, phone: str, password: str) -> str:
+    reply = api.post("/api/v1/auth/login", {"phone": phone, "password": password})
+    if reply.status != 200:
+        raise RuntimeError(f"login failed: {reply.status} {reply.body}")
+    return reply.body["access_token"]
+
+
+def renew_tokens(api: Api, members: Sequence[RealMember]) -> None:
+    """Fresh access tokens (they live 15 minutes; a push stream ends when its token expires)."""
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        tokens = list(pool.map(lambda m: login(api, m.phone, m.password), members))
+    for member, token in zip(members, tokens, strict=True):
+        member.token = token
 
 
 def enlist(api: Api, admin: str, count: int, *, seed: int = 11) -> list[RealMember]:
@@ -113,11 +127,11 @@ def enlist(api: Api, admin: str, count: int, *, seed: int = 11) -> list[RealMemb
     spots = [spot_in_square(rng, REAL_KM) for _ in range(count)]
 
     def one(spot: Spot) -> RealMember:
-        member_id, token, _ = verified_member(api, admin)
+        member_id, token, person = verified_member(api, admin)
         started = api.post("/api/v1/duty/start", token=token)
         if started.status != 200:
             raise RuntimeError(f"duty start failed: {started.status} {started.body}")
-        return RealMember(member_id, token, spot)
+        return RealMember(member_id, token, spot, person["phone"], person["password"])
 
     with ThreadPoolExecutor(max_workers=4) as pool:
         members = list(pool.map(one, spots))

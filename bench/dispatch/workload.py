@@ -25,7 +25,7 @@ class Client:
     def __init__(self, base_url: str, token: str) -> None:
         url = urlsplit(base_url)
         self._connection = http.client.HTTPConnection(url.hostname, url.port, timeout=30)
-        self._token = token
+        self.token = token
         self._connection.connect()
         self._used_at = time.monotonic()
 
@@ -48,7 +48,7 @@ class Client:
             "POST",
             path,
             body=payload,
-            headers={"Authorization": f"Bearer {self._token}", "Content-Type": "application/json"},
+            headers={"Authorization": f"Bearer {self.token}", "Content-Type": "application/json"},
         )
         response = self._connection.getresponse()
         raw = response.read()
