@@ -18,7 +18,8 @@ from shouwang.runtime import Adapters
 from shouwang.scheduler import Periodic
 
 LOCATION_TOPIC = "shouwang.location.v1"
-TIMER_TICK_S = 0.25
+TIMER_TICK_S = 0.25  # the steps this replica scheduled, read by id
+TIMER_SWEEP_S = 2.0  # every due step in the store, whoever scheduled it
 
 
 @dataclass
@@ -75,5 +76,8 @@ def build(
         handler=on_scene,
         payload_types={"shouwang.geofence.entered": location_events.GeofenceCrossed},
     )
-    jobs = [Periodic("task-timers", TIMER_TICK_S, lambda: timers.tick(ports)).start()]
+    jobs = [
+        Periodic("task-timers", TIMER_TICK_S, lambda: timers.tick(ports)).start(),
+        Periodic("task-timer-sweep", TIMER_SWEEP_S, lambda: timers.sweep(ports)).start(),
+    ]
     return TasksService(ports=ports, jobs=jobs, bindings=[grpc_api.binding(ports)])

@@ -114,6 +114,7 @@ def create_task(ports: Ports, caller: Caller, request: Any) -> Document:
     }
     task.update(outbox.stage([task_updated(task, "created", at=now, participants=[])]))
     ports.tasks.add(task)
+    ports.wakeups.remember(task["_id"], task["due_at"])
     ports.outboxes.tasks.flush(task)
     timers.run_due(ports, task)  # "within a second": the timer takes over after the first wave
     log.info("task created", extra={"task_id": task["_id"], "mode": target["mode"]})
@@ -199,6 +200,7 @@ def decline_task(ports: Ports, caller: Caller, task_id: str) -> Document:
     ]
     if not pending and task["status"] in (model.DISPATCHING, model.CLAIMED):
         ports.tasks.update(task_id, {"step": task["step"]}, {"$set": {"due_at": to_millis(now)}})
+        ports.wakeups.remember(task_id, to_millis(now))
     return ports.tasks.get(task_id) or task
 
 

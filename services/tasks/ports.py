@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 from services.tasks.model import WaveTimeouts
 from services.tasks.repository import ReportRepository, TaskRepository
+from services.tasks.wakeups import Wakeups
 from shouwang.clock import Clock
 from shouwang.identity.v1 import identity_pb2_grpc
 from shouwang.location.v1 import location_pb2_grpc
@@ -36,3 +37,4 @@ class Ports:
     replica_id: str = "embedded"
     timeouts: WaveTimeouts = field(default_factory=WaveTimeouts)
     lease_s: float = 10.0
+    wakeups: Wakeups = field(default_factory=Wakeups)

@@ -32,7 +32,24 @@ MAX_ATTEMPTS = 20
 
 
 def tick(ports: Ports) -> int:
-    """Run every due step this replica can lease; returns how many it ran."""
+    """Run the due steps this replica scheduled itself, each task read by id; returns how many
+    it ran. Cheap enough to run several times a second on any store."""
+    now_ms = to_millis(ports.clock.now())
+    ran = 0
+    for task_id in ports.wakeups.pop_due(now_ms):
+        task = ports.tasks.get(task_id)
+        if task is None or task["due_at"] is None:
+            continue
+        if task["due_at"] > now_ms:  # rescheduled meanwhile (perhaps by another replica)
+            ports.wakeups.remember(task_id, task["due_at"])
+        elif run_due(ports, task):
+            ran += 1
+    return ran
+
+
+def sweep(ports: Ports) -> int:
+    """Run every due step in the store that this replica can lease — those of a replica that
+    died, or that this one forgot in a restart; returns how many it ran."""
     ran = 0
     for task in ports.tasks.due(now_ms=to_millis(ports.clock.now())):
         if run_due(ports, task):
@@ -45,7 +62,9 @@ def run_due(ports: Ports, task: Document) -> bool:
     if attempt is None:
         return False
     try:
-        _step(ports, task)
+        # A task's first wave on its first attempt can have no offers or claims yet: skip
+        # reading them (on FerretDB each read scans the collection).
+        _step(ports, task, untouched=task["wave"] == 0 and attempt == 0)
     finally:
         ports.tasks.finish_lease(task["_id"], task["step"], attempt)
     return True
@@ -77,7 +96,7 @@ def _lease(ports: Ports, task: Document) -> int | None:
     return None
 
 
-def _step(ports: Ports, task: Document) -> None:
+def _step(ports: Ports, task: Document, *, untouched: bool) -> None:
     now = ports.clock.now()
     now_ms = to_millis(now)
     if task["status"] in model.FINISHED or task["status"] == model.RESOLVED:
@@ -86,20 +105,21 @@ def _step(ports: Ports, task: Document) -> None:
     if now_ms >= task["expires_at"]:
         _expire(ports, task)
         return
-    claims = ports.tasks.claims_of(task["_id"])
+    claims = [] if untouched else ports.tasks.claims_of(task["_id"])
     mode = task["target"]["mode"]
     more_waves = mode == "nearest" and len(claims) < task["capacity"]
     if task["wave"] == 0 or more_waves:
-        _send_wave(ports, task, claims)
+        _send_wave(ports, task, claims, [] if untouched else ports.tasks.offers_of(task["_id"]))
     else:
         _schedule(ports, task, due_at=task["expires_at"])
 
 
-def _send_wave(ports: Ports, task: Document, claims: list[Document]) -> None:
+def _send_wave(
+    ports: Ports, task: Document, claims: list[Document], all_offers: list[Document]
+) -> None:
     now = ports.clock.now()
     mode = task["target"]["mode"]
     wave = task["wave"] + 1
-    all_offers = ports.tasks.offers_of(task["_id"])
     offered = {o["member_id"] for o in all_offers}
     # A replica that died after offering this wave left its offers: finish its step with them.
     resumed = [o for o in all_offers if o["wave"] == wave]
@@ -291,4 +311,6 @@ def _schedule(
         ),
     )
     if updated is not None:
+        if due_at is not None:
+            ports.wakeups.remember(task["_id"], due_at)
         ports.outboxes.tasks.flush(updated)
