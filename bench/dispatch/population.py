@@ -64,17 +64,25 @@ class Background:
 
     def refresh(self) -> None:
         """Every member reports a fix stamped now, where they stand; returns once location has
-        placed a sample of them (fixes reach its live view through the bus)."""
+        placed a sample of them in its live view and stored their tracks (two consumers of the
+        bus), so that no timed dispatch shares the store with a backlog of this burst."""
         started_ms = int(time.time() * 1000)
         members = list(self.members.items())
         for i in range(0, len(members), STREAM_MEMBERS):  # a stream is one call, with a deadline
             self.location.IngestFixes(_fixes(members[i : i + STREAM_MEMBERS], started_ms))
         sample = self.rng.sample(sorted(self.members), min(50, len(self.members)))
+        sample += [member_id for member_id, _ in members[-20:]]
         wait_for(
             lambda: all(self._placed_since(m, started_ms) for m in sample),
             timeout_s=120,
             interval_s=0.2,
             what="background fixes in location's live view",
+        )
+        wait_for(
+            lambda: all(self._tracked_since(m, started_ms) for m in sample),
+            timeout_s=300,
+            interval_s=0.5,
+            what="background fixes in location's stored tracks",
         )
         self.stamped_at = started_ms / 1000
 
@@ -85,6 +93,13 @@ class Background:
             pb.NearestRequest(lat=spot.lat, lon=spot.lon, radius_m=5, k=3, max_age_s=age_s)
         )
         return any(c.member_id == member_id for c in found.candidates)
+
+    def _tracked_since(self, member_id: str, since_ms: int) -> bool:
+        now_ms = int(time.time() * 1000)
+        track = self.location.GetTrack(
+            pb.GetTrackRequest(member_id=member_id, from_ms=since_ms, to_ms=now_ms)
+        )
+        return len(track.fixes) > 0
 
 
 def _fixes(members: list[tuple[str, Spot]], ts_ms: int) -> Iterator[pb.ReportFixesRequest]:

@@ -115,10 +115,14 @@ def create_task(ports: Ports, caller: Caller, request: Any) -> Document:
     task.update(outbox.stage([task_updated(task, "created", at=now, participants=[])]))
     ports.tasks.add(task)
     ports.wakeups.remember(task["_id"], task["due_at"])
-    ports.outboxes.tasks.flush(task)
-    timers.run_due(ports, task)  # "within a second": the timer takes over after the first wave
+    # "Within a second": the first wave goes out now, and its flush publishes the staged
+    # `created` first, then `offered` (one store write fewer before the offer than flushing
+    # `created` alone); the timer takes over after the first wave.
+    timers.run_due(ports, task)
+    created = ports.tasks.get(task["_id"]) or task
+    ports.outboxes.tasks.flush(created)  # the first wave did not run (no lease): flush alone
     log.info("task created", extra={"task_id": task["_id"], "mode": target["mode"]})
-    return ports.tasks.get(task["_id"]) or task
+    return created
 
 
 def claim_task(ports: Ports, caller: Caller, task_id: str) -> Document:
