@@ -127,7 +127,7 @@ class TasksServicer(tasks_pb2_grpc.TasksServiceServicer):
                         declined=bool(offer.get("declined_at")),
                     )
                 )
-            for claim in self.ports.tasks.claims_of(task["_id"]):
+            for claim in self.ports.tasks.claims_of(task):
                 view = pb.ClaimView(
                     member_id=claim["member_id"],
                     claimed_at=to_timestamp(from_millis(claim["claimed_at"])),

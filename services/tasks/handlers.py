@@ -135,11 +135,13 @@ def claim_task(ports: Ports, caller: Caller, task_id: str) -> Document:
     offer = ports.tasks.offer(task_id, caller.member_id)
     if offer is None:
         raise Conflict(detail="this task was not offered to you")
-    existing = ports.tasks.claim(task_id, caller.member_id)
-    if existing is not None:
+    claims = ports.tasks.claims_of(task)
+    if any(c["member_id"] == caller.member_id for c in claims):
         return task  # a retried claim: the member holds a slot already
     if offer.get("declined_at"):
         raise Conflict(detail="you declined this task")
+    if len(claims) >= task["capacity"]:  # decided without a write: slots are never freed
+        raise Conflict(detail="the task is already fully claimed")
     if ports.tasks.active_claims_of(caller.member_id):
         raise Conflict(detail="finish your current task first")
     if not ports.tasks.reserve_claimant(task_id, caller.member_id, at_ms=to_millis(now)):
@@ -164,7 +166,7 @@ def claim_task(ports: Ports, caller: Caller, task_id: str) -> Document:
         "active": True,
         **outbox.stage([claimed_event]),
     }
-    for slot in range(task["capacity"]):
+    for slot in range(len(claims), task["capacity"]):
         if ports.tasks.take_slot(task_id, slot, claim):
             break
     else:
@@ -181,7 +183,7 @@ def claim_task(ports: Ports, caller: Caller, task_id: str) -> Document:
 
 def decline_task(ports: Ports, caller: Caller, task_id: str) -> Document:
     task = _existing_task(ports, task_id)
-    if ports.tasks.claim(task_id, caller.member_id) is not None:
+    if ports.tasks.claim(task, caller.member_id) is not None:
         raise Conflict(detail="you claimed this task; ask the dispatcher to release you")
     now = ports.clock.now()
     event = task_updated(
@@ -195,12 +197,13 @@ def decline_task(ports: Ports, caller: Caller, task_id: str) -> Document:
     if offer is None:
         raise Conflict(detail="this task is not offered to you, or you declined it already")
     # Everyone of this wave said no: the next wave need not wait for the timeout.
+    claimants = {c["member_id"] for c in ports.tasks.claims_of(task)}
     pending = [
         o
         for o in ports.tasks.offers_of(task_id)
         if o["wave"] == task["wave"]
         and not o.get("declined_at")
-        and ports.tasks.claim(task_id, o["member_id"]) is None
+        and o["member_id"] not in claimants
     ]
     if not pending and task["status"] in (model.DISPATCHING, model.CLAIMED):
         ports.tasks.update(task_id, {"step": task["step"]}, {"$set": {"due_at": to_millis(now)}})
@@ -210,8 +213,8 @@ def decline_task(ports: Ports, caller: Caller, task_id: str) -> Document:
 
 def arrive(ports: Ports, task_id: str, member_id: str) -> Document | None:
     """Mark a claimant on scene (manual, or their fixes entered the scene geofence)."""
-    claim = ports.tasks.claim(task_id, member_id)
     task = ports.tasks.get(task_id)
+    claim = None if task is None else ports.tasks.claim(task, member_id)
     if claim is None or task is None or claim.get("arrived_at"):
         return task
     now = ports.clock.now()
@@ -237,7 +240,7 @@ def arrive(ports: Ports, task_id: str, member_id: str) -> Document | None:
 
 def arrive_manually(ports: Ports, caller: Caller, task_id: str) -> Document:
     task = _existing_task(ports, task_id)
-    if ports.tasks.claim(task_id, caller.member_id) is None:
+    if ports.tasks.claim(task, caller.member_id) is None:
         raise Conflict(detail="only a claimant can arrive")
     if task["status"] not in model.OPEN:
         raise Conflict(detail=f"the task is {task['status']}")
@@ -248,7 +251,7 @@ def complete_task(
     ports: Ports, caller: Caller, task_id: str, *, note: str, media_ids: list[str]
 ) -> Document:
     task = _existing_task(ports, task_id)
-    if ports.tasks.claim(task_id, caller.member_id) is None:
+    if ports.tasks.claim(task, caller.member_id) is None:
         raise Conflict(detail="only a claimant can complete the task")
     if len(note) > 2000 or len(media_ids) > 9:
         raise InvalidArgument(detail="a note of at most 2000 characters and up to 9 photos")
@@ -375,7 +378,7 @@ def _closed_event(ports: Ports, task: Document, *, officer_id: str) -> tuple[str
             arrived=bool(c.get("arrived_at")),
             arrival_seconds=int(c.get("claim_to_arrival_s") or 0),
         )
-        for c in ports.tasks.claims_of(task["_id"])
+        for c in ports.tasks.claims_of(task)
     ]
     return TASKS_TOPIC, Event(
         type="shouwang.task.closed",

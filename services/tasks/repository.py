@@ -37,7 +37,6 @@ class TaskRepository:
         self.tasks.create_index([("station_id", ASCENDING), ("created_at", DESCENDING)])
         self.offers.create_index([("task_id", ASCENDING)])
         self.offers.create_index([("member_id", ASCENDING)])
-        self.slots.create_index([("task_id", ASCENDING)])
         self.slots.create_index([("member_id", ASCENDING)])
 
     # Tasks -------------------------------------------------------------------------------
@@ -109,11 +108,20 @@ class TaskRepository:
             self.slots, {"_id": f"{task_id}:slot:{slot}", "task_id": task_id, "slot": slot, **claim}
         )
 
-    def claims_of(self, task_id: str) -> list[Document]:
-        return self.slots.find({"task_id": task_id}, sort=[("slot", ASCENDING)])
+    def claims_of(self, task: Document) -> list[Document]:
+        """The task's claims in slot order, read by id: a claimant tries slots from 0 upwards
+        and slots are never freed, so the taken ones are 0..n-1 without gaps (and reading by
+        id is an index lookup even on FerretDB 1.x, where a query by task_id scans)."""
+        claims = []
+        for slot in range(task["capacity"]):
+            claim = self.slots.get(f"{task['_id']}:slot:{slot}")
+            if claim is None:
+                break
+            claims.append(claim)
+        return claims
 
-    def claim(self, task_id: str, member_id: str) -> Document | None:
-        return self.slots.find_one({"task_id": task_id, "member_id": member_id})
+    def claim(self, task: Document, member_id: str) -> Document | None:
+        return next((c for c in self.claims_of(task) if c["member_id"] == member_id), None)
 
     def mark_arrived(
         self, slot_id: str, *, at_ms: int, seconds: float, events: list[tuple[str, Event]]
@@ -126,9 +134,10 @@ class TaskRepository:
     def active_claims_of(self, member_id: str) -> list[Document]:
         return self.slots.find({"member_id": member_id, "active": True})
 
-    def deactivate_claims(self, task_id: str) -> list[Document]:
-        claims = self.claims_of(task_id)
-        self.slots.update_many({"task_id": task_id}, {"$set": {"active": False}})
+    def deactivate_claims(self, task: Document) -> list[Document]:
+        claims = self.claims_of(task)
+        for claim in claims:
+            self.slots.find_one_and_update({"_id": claim["_id"]}, {"$set": {"active": False}})
         return claims
 
     # Timer leases ------------------------------------------------------------------------

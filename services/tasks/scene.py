@@ -12,7 +12,7 @@ from shouwang.store import Document
 
 def watch(ports: Ports, task: Document) -> None:
     """(Re)register the scene fence for the task's current claimants."""
-    claimants = [c["member_id"] for c in ports.tasks.claims_of(task["_id"])]
+    claimants = [c["member_id"] for c in ports.tasks.claims_of(task)]
     ports.location.RegisterGeofence(
         location_pb2.RegisterGeofenceRequest(
             fence_id=_fence_id(task),
@@ -32,7 +32,7 @@ def watch(ports: Ports, task: Document) -> None:
 
 def release(ports: Ports, task: Document) -> None:
     """The task is over for its claimants: not busy any more, scene no longer watched."""
-    for claim in ports.tasks.deactivate_claims(task["_id"]):
+    for claim in ports.tasks.deactivate_claims(task):
         if not ports.tasks.active_claims_of(claim["member_id"]):
             ports.location.SetBusy(
                 location_pb2.SetBusyRequest(member_id=claim["member_id"], busy=False)

@@ -105,7 +105,7 @@ def _step(ports: Ports, task: Document, *, untouched: bool) -> None:
     if now_ms >= task["expires_at"]:
         _expire(ports, task)
         return
-    claims = [] if untouched else ports.tasks.claims_of(task["_id"])
+    claims = [] if untouched else ports.tasks.claims_of(task)
     mode = task["target"]["mode"]
     more_waves = mode == "nearest" and len(claims) < task["capacity"]
     if task["wave"] == 0 or more_waves:
