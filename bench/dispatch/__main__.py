@@ -176,6 +176,11 @@ def measure_size(
             phase = time.perf_counter()
             background.refresh()
             _log(f"   {len(background.members):,} fixes refreshed in {_since(phase)}")
+            if time.time() - background.stamped_at >= REFRESH_AFTER_S:
+                raise RuntimeError(
+                    f"refreshing {len(background.members):,} fixes took longer than "
+                    f"{REFRESH_AFTER_S:.0f} s: location cannot keep them fresh on this machine"
+                )
             real_too = True
         if real_too:
             refresh_real(api, members)
