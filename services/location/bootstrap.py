@@ -9,11 +9,13 @@ from services.location.live_view import FIXES_ACCEPTED, INTERNAL_EVENTS, INTERNA
 from services.location.ports import Ports
 from services.location.repository import DutyRepository, GeofenceRepository, TrackRepository
 from services.location.track_keeper import TrackKeeper
+from shouwang.identity.v1 import events_pb2 as identity_events
 from shouwang.outbox import Outbox
 from shouwang.rpc import ServiceBinding
 from shouwang.runtime import Adapters
 from shouwang.scheduler import Periodic
 
+IDENTITY_TOPIC = "shouwang.identity.v1"
 SWEEP_EVERY_S = 15.0
 PURGE_EVERY_S = 3600.0
 
@@ -65,6 +67,12 @@ def build(
         group="location-tracks",
         handler=keeper.on_batch,
         payload_types={FIXES_ACCEPTED: INTERNAL_EVENTS[FIXES_ACCEPTED]},
+    )
+    adapters.bus.subscribe(
+        IDENTITY_TOPIC,
+        group="location-suspensions",
+        handler=lambda event: handlers.end_duty_of_suspended(ports, event),
+        payload_types={"shouwang.member.suspended": identity_events.MemberStatusChanged},
     )
     jobs = [
         Periodic("presence-sweep", SWEEP_EVERY_S, lambda: handlers.sweep_offline(ports)).start(),

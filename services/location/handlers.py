@@ -24,6 +24,7 @@ from services.location.ports import Ports
 from shouwang.clock import from_millis, to_millis, to_timestamp
 from shouwang.errors import FieldError, Forbidden, InvalidArgument
 from shouwang.events import Event
+from shouwang.identity.v1 import events_pb2 as identity_events
 from shouwang.ids import derived_id
 from shouwang.location.v1 import events_pb2, location_pb2
 from shouwang.store import Document
@@ -114,6 +115,20 @@ def end_duty(ports: Ports, member_id: str) -> Document:
         raise Forbidden(detail="the member is not on duty")
     ports.outbox.flush(document)
     return document
+
+
+def end_duty_of_suspended(ports: Ports, event: Event) -> None:
+    """A member suspended by identity leaves duty at once: dispatch offers tasks only to members
+    on duty, and the suspension must not wait for the member to end their shift."""
+    status: identity_events.MemberStatusChanged = event.data  # type: ignore[assignment]
+    current = ports.duty.get(status.member_id)
+    if current is None or not current.get("on_duty"):
+        return  # off duty already, or a redelivered suspension
+    try:
+        end_duty(ports, status.member_id)
+    except Forbidden:
+        return  # the member ended their duty meanwhile
+    log.info("duty ended by suspension", extra={"member_id": status.member_id})
 
 
 def report_fixes(

@@ -120,6 +120,22 @@ def test_a_member_not_offered_cannot_claim(api: Api, admin: str, place) -> None:
     assert api.post(f"/api/v1/tasks/{created['task_id']}/claim", token=far[1]).status == 409
 
 
+def test_a_member_suspended_on_duty_leaves_duty_and_is_not_offered(
+    api: Api, admin: str, place
+) -> None:
+    (suspended, _), (colleague, _) = on_duty(api, admin, place, [50, 400])
+    assert api.post(f"/api/v1/members/{suspended}/suspend", token=admin).status == 200
+    bbox = f"{place[1] - 0.01},{place[0] - 0.01},{place[1] + 0.01},{place[0] + 0.01}"
+
+    def live() -> set[str]:
+        reply = api.get(f"/api/v1/live/members?bbox={bbox}", token=admin)
+        return {f["properties"]["member_id"] for f in reply.body["features"]}
+
+    assert wait_for(lambda: live() == {colleague}, what="the suspended member off duty")
+    created = dispatch(api, admin, place, target={"mode": "nearest", "count": 1})
+    assert [o["member_id"] for o in created["offers"]] == [colleague]
+
+
 def test_claiming_a_cancelled_task_is_gone(api: Api, admin: str, place) -> None:
     (member,) = on_duty(api, admin, place, [50])
     created = dispatch(api, admin, place)
