@@ -119,3 +119,28 @@ def test_fixes_of_a_member_off_duty_are_refused(cluster: Cluster) -> None:
     _, token, _ = verified_member(api, cluster.admin_token())
     reply = api.post("/api/v1/location", {"fixes": [fix_at(*CENTRE)]}, token=token)
     assert reply.status == 403
+
+
+def test_a_member_suspended_on_duty_leaves_duty_through_kafka(cluster: Cluster) -> None:
+    """identity → shouwang.member.suspended on Kafka → location ends the duty → every replica's
+    live view drops the member, so dispatch cannot offer them anything."""
+    api = cluster.api
+    admin = cluster.admin_token()
+    spot = (CENTRE[0] - 0.02, CENTRE[1])
+    member_id, token, _ = verified_member(api, admin)
+    assert api.post("/api/v1/duty/start", token=token).status == 200
+    reply = api.post("/api/v1/location", {"fixes": [fix_at(*spot, accuracy_m=8)]}, token=token)
+    assert reply.body["accepted"] == 1
+
+    def near(grpc_port: int) -> list[str]:
+        with grpc.insecure_channel(f"127.0.0.1:{grpc_port}") as channel:
+            stub = location_pb2_grpc.LocationServiceStub(channel)
+            found = stub.Nearest(
+                pb.NearestRequest(lat=spot[0], lon=spot[1], k=5, radius_m=50), timeout=5
+            )
+        return [c.member_id for c in found.candidates]
+
+    port = cluster["location"].grpc_port
+    wait_for(lambda: near(port) == [member_id], what="the member in location's live view")
+    assert api.post(f"/api/v1/members/{member_id}/suspend", token=admin).status == 200
+    wait_for(lambda: near(port) == [], what="the suspended member gone from the live view")
