@@ -11,18 +11,18 @@ from services.gateway.app import create_app
 from services.gateway.auth import TokenVerifier
 from services.gateway.clients import Clients
 from services.gateway.context import GatewayContext
-from services.gateway.stream import (
-    REPORT_EVENT_TYPES,
-    REPORTS_TOPIC,
-    TASK_EVENT_TYPES,
-    TASKS_TOPIC,
-    StreamHub,
-)
+from services.gateway.stream import StreamHub
 from services.gateway.token_versions import TokenVersions
 from shouwang.http import IdempotencyKeys
 from shouwang.ids import new_id
 from shouwang.metrics import Readiness
 from shouwang.runtime import Adapters
+from shouwang.tasks.v1.event_types import (
+    REPORT_EVENT_TYPES,
+    REPORTS_TOPIC,
+    TASK_EVENT_TYPES,
+    TASKS_TOPIC,
+)
 
 IDEMPOTENCY_KEYS = "gateway_idempotency_keys"
 # Open push streams per replica; docs/push-stream.md has the measurements behind the number.

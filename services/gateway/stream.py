@@ -17,39 +17,10 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
 from google.protobuf import json_format
-from google.protobuf.message import Message
 
 from shouwang.clock import Clock
 from shouwang.events import Event
 from shouwang.tasks.v1 import events_pb2
-
-TASKS_TOPIC = "shouwang.tasks.v1"
-REPORTS_TOPIC = "shouwang.reports.v1"
-
-# The gateway may not import services.tasks, so the type -> payload map is restated here; a type
-# missing from it is skipped by the bus, so a new type only needs a line here to be pushed.
-TASK_EVENT_TYPES: dict[str, type[Message]] = {
-    "shouwang.task.offered": events_pb2.TaskOffered,
-    "shouwang.task.closed": events_pb2.TaskClosed,
-    **{
-        f"shouwang.task.{change}": events_pb2.TaskUpdated
-        for change in (
-            "created",
-            "claimed",
-            "declined",
-            "arrived",
-            "resolved",
-            "cancelled",
-            "expired",
-            "unfilled",
-        )
-    },
-}
-REPORT_EVENT_TYPES: dict[str, type[Message]] = {
-    "shouwang.report.submitted": events_pb2.ReportUpdated,
-    "shouwang.report.rejected": events_pb2.ReportUpdated,
-    "shouwang.report.approved": events_pb2.ReportApproved,
-}
 
 HEARTBEAT = b": ping\n\n"
 RESET_EVENT = "stream.reset"

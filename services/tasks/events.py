@@ -9,33 +9,9 @@ from shouwang.events import Event
 from shouwang.ids import new_id
 from shouwang.store import Document
 from shouwang.tasks.v1 import events_pb2
+from shouwang.tasks.v1.event_types import TASKS_TOPIC
 
-TASKS_TOPIC = "shouwang.tasks.v1"
-REPORTS_TOPIC = "shouwang.reports.v1"
 SOURCE = "/shouwang/tasks"
-
-TASK_EVENT_TYPES = {
-    "shouwang.task.offered": events_pb2.TaskOffered,
-    "shouwang.task.closed": events_pb2.TaskClosed,
-    **{
-        f"shouwang.task.{change}": events_pb2.TaskUpdated
-        for change in (
-            "created",
-            "claimed",
-            "declined",
-            "arrived",
-            "resolved",
-            "cancelled",
-            "expired",
-            "unfilled",
-        )
-    },
-}
-REPORT_EVENT_TYPES = {
-    "shouwang.report.submitted": events_pb2.ReportUpdated,
-    "shouwang.report.rejected": events_pb2.ReportUpdated,
-    "shouwang.report.approved": events_pb2.ReportApproved,
-}
 
 
 def task_updated(

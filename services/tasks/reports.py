@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from services.tasks import handlers
-from services.tasks.events import REPORTS_TOPIC, SOURCE
+from services.tasks.events import SOURCE
 from services.tasks.handlers import Caller
 from services.tasks.ports import Ports
 from shouwang import outbox
@@ -19,6 +19,7 @@ from shouwang.events import Event
 from shouwang.ids import new_id
 from shouwang.store import Document
 from shouwang.tasks.v1 import events_pb2
+from shouwang.tasks.v1.event_types import REPORTS_TOPIC
 
 CATEGORIES = ("crime_clue", "safety_hazard", "traffic", "fire", "dispute", "other")
 MAX_REVIEW_POINTS = 200

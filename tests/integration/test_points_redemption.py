@@ -3,10 +3,14 @@ replicas would run: contention is decided by unique inserts only."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+import pytest
+
 from services.points import bootstrap, handlers
+from services.points.ports import Ports
 from shouwang.bus.embedded import SqliteEventBus
 from shouwang.clock import SystemClock
 from shouwang.runtime import Adapters
@@ -27,53 +31,54 @@ def replica(
     return bootstrap.build(adapters, names=FixedNames()), adapters
 
 
-def test_hundred_parallel_redemptions_on_two_replicas_redeem_exactly_three(
-    tmp_path: Path, mongodb_uri: str, mongo_database_name: str
-) -> None:
+@pytest.fixture
+def replicas(tmp_path: Path, mongodb_uri: str, mongo_database_name: str) -> Iterator[list[Ports]]:
+    """Two points instances on one FerretDB database, each with its own connections."""
     running = [replica(tmp_path, f"r{n}", mongodb_uri, mongo_database_name) for n in range(2)]
-    replicas = [service for service, _ in running]
-    first = replicas[0].ports
+    yield [service.ports for service, _ in running]
+    for service, adapters in running:
+        service.close()
+        adapters.close()
+
+
+def redeem_from_both(replicas: list[Ports], item_id: str, *, attempts: int = 100) -> list[dict]:
+    """``attempts`` redemptions by member m1 at once, alternating between the replicas."""
+
+    def attempt(n: int) -> dict:
+        redemptions = replicas[n % 2].redemptions
+        return redemptions.redeem(member_id="m1", item_id=item_id, idempotency_key=f"k{n}")
+
+    with ThreadPoolExecutor(max_workers=50) as pool:
+        return list(pool.map(attempt, range(attempts)))
+
+
+def test_hundred_parallel_redemptions_on_two_replicas_redeem_exactly_three(
+    replicas: list[Ports],
+) -> None:
+    first = replicas[0]
     handlers.on_report_approved(first, report_approved("r1", "m1", 30))
     item = first.redemptions.create_item(
         officer_id="o1", name="雨衣", description="", cost=10, stock=1000
     )
 
-    def attempt(n: int) -> dict:
-        redemptions = replicas[n % 2].ports.redemptions
-        return redemptions.redeem(member_id="m1", item_id=item["_id"], idempotency_key=f"k{n}")
-
-    with ThreadPoolExecutor(max_workers=50) as pool:
-        outcomes = list(pool.map(attempt, range(100)))
+    outcomes = redeem_from_both(replicas, item["_id"])
 
     assert [o["status"] for o in outcomes].count("redeemed") == 3
     assert first.ledger.available("m1") == 0
     assert first.entries.entries.count({"member_id": "m1", "kind": "debit"}) == 3
     assert first.redemptions.catalogue.count_taken(item["_id"]) == 3
-    for service, adapters in running:
-        service.close()
-        adapters.close()
 
 
 def test_hundred_parallel_redemptions_on_two_replicas_never_exceed_the_stock(
-    tmp_path: Path, mongodb_uri: str, mongo_database_name: str
+    replicas: list[Ports],
 ) -> None:
-    running = [replica(tmp_path, f"r{n}", mongodb_uri, mongo_database_name) for n in range(2)]
-    replicas = [service for service, _ in running]
-    first = replicas[0].ports
+    first = replicas[0]
     handlers.on_report_approved(first, report_approved("r1", "m1", 50))
     item = first.redemptions.create_item(
         officer_id="o1", name="手电筒", description="", cost=1, stock=3
     )
 
-    def attempt(n: int) -> dict:
-        redemptions = replicas[n % 2].ports.redemptions
-        return redemptions.redeem(member_id="m1", item_id=item["_id"], idempotency_key=f"k{n}")
-
-    with ThreadPoolExecutor(max_workers=50) as pool:
-        outcomes = list(pool.map(attempt, range(100)))
+    outcomes = redeem_from_both(replicas, item["_id"])
 
     assert [o["status"] for o in outcomes].count("redeemed") == 3
     assert first.ledger.available("m1") == 47
-    for service, adapters in running:
-        service.close()
-        adapters.close()
