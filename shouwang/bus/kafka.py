@@ -181,6 +181,7 @@ class KafkaEventBus:
         )
         offsets = _PendingOffsets(consumer)
         try:
+            self._await_partition_metadata(consumer, subscription.topic)
             consumer.subscribe([subscription.topic])
             while not self._stopping.is_set():
                 batch = consumer.poll(timeout_ms=_POLL_TIMEOUT_MS)
@@ -191,6 +192,15 @@ class KafkaEventBus:
         finally:
             offsets.commit()
             consumer.close(autocommit=False)
+
+    def _await_partition_metadata(self, consumer: KafkaConsumer, topic: str) -> None:
+        """Join the group only once this consumer's own metadata lists the topic's partitions:
+        a group leader that assigns without them gives nobody partitions and may not notice
+        the topic until a later rebalance (seen as "No partition metadata for topic")."""
+        deadline = time.monotonic() + _TOPIC_READY_TIMEOUT_MS / 1000
+        while not consumer.partitions_for_topic(topic):
+            if time.monotonic() > deadline or self._stopping.wait(0.1):
+                return  # subscribe anyway: the metadata refresh is the fallback
 
     def _handle_partition(
         self,
