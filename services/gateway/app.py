@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Flask, Response, jsonify
 
-from services.gateway import openapi
+from services.gateway.access import VERIFIER_EXTENSION
 from services.gateway.context import GatewayContext
 from services.gateway.routes import (
     directory,
@@ -18,17 +18,31 @@ from services.gateway.routes import (
 )
 from shouwang.http import install_platform, ops_blueprint
 from shouwang.metrics import Readiness
+from shouwang.typed_routes import Operation, TypedRoutes, openapi_document
 
 API_PREFIX = "/api/v1"
+API_VERSION = "1.0.0"
+ROUTE_MODULES = (identity, members, directory, duty, tasks, points, media, stream)
 
 
 def create_app(context: GatewayContext, *, readiness: Readiness, max_body_bytes: int) -> Flask:
     app = Flask("shouwang.gateway")
     app.json.ensure_ascii = False  # type: ignore[attr-defined]  # names are Chinese
+    app.extensions[VERIFIER_EXTENSION] = context.verifier
     install_platform(app, max_body_bytes=max_body_bytes)
     app.register_blueprint(ops_blueprint(readiness))
-    for routes in (identity, members, directory, duty, tasks, points, media, stream):
-        app.register_blueprint(routes.blueprint(context), url_prefix=API_PREFIX)
+    operations: list[Operation] = []
+    for module in ROUTE_MODULES:
+        if hasattr(module, "routes"):
+            typed: TypedRoutes = module.routes(context)
+            operations += typed.operations
+            app.register_blueprint(typed.blueprint, url_prefix=API_PREFIX)
+        else:
+            app.register_blueprint(module.blueprint(context), url_prefix=API_PREFIX)
+    app.extensions["shouwang.operations"] = operations
+    document = openapi_document(
+        operations, title="Shouwang API", version=API_VERSION, server_url=API_PREFIX
+    )
 
     @app.get("/")
     def index() -> Response:
@@ -41,7 +55,7 @@ def create_app(context: GatewayContext, *, readiness: Readiness, max_body_bytes:
         )
 
     @app.get(f"{API_PREFIX}/openapi.json")
-    def openapi_document() -> Response:
-        return jsonify(openapi.document())
+    def openapi_json() -> Response:
+        return jsonify(document)
 
     return app

@@ -5,11 +5,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
 
-from flask import Response, make_response, request
+from flask import Response, request
 
-from services.gateway.auth import TokenVerifier
+from services.gateway.auth import Caller, TokenVerifier
 from services.gateway.clients import Clients
 from services.gateway.stream import StreamHub
 from shouwang.http import IdempotencyKeys
@@ -24,9 +23,11 @@ class GatewayContext:
     hub: StreamHub
     blobs: BlobStore
 
-    def idempotent(self, *, caller: str, view: Callable[[], Any]) -> Response:
-        """Run a creating view once per ``Idempotency-Key`` (when the client sent one)."""
+    def idempotent(self, caller: Caller | None, respond: Callable[[], Response]) -> Response:
+        """Run a creating view once per ``Idempotency-Key`` (when the client sent one); a retry
+        gets the first reply again."""
         key = request.headers.get("Idempotency-Key")
         if key is None:
-            return make_response(view())
-        return self.idempotency.run(caller=caller, key=key, view=lambda: make_response(view()))
+            return respond()
+        owner = caller.member_id if caller else "anonymous"
+        return self.idempotency.run(caller=owner, key=key, view=respond)

@@ -11,13 +11,12 @@ from datetime import date
 import phonenumbers
 
 from shouwang.errors import FieldError
+from shouwang.identity.v1.vocabulary import SKILLS
 
 ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 ID_CHECK_CHARS = "10X98765432"
 MINIMUM_AGE = 18
-KNOWN_SKILLS = frozenset(
-    {"first_aid", "fire", "driving", "mediation", "swimming", "language", "legal", "medical"}
-)
+KNOWN_SKILLS = frozenset(SKILLS)
 MIDDLE_DOT = "·"  # minority names such as 买买提·艾力 are written with it
 
 

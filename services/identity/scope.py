@@ -5,8 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-MEMBER, TEAM_LEADER, OFFICER, ADMIN = "member", "team_leader", "officer", "admin"
-ROLES = frozenset({MEMBER, TEAM_LEADER, OFFICER, ADMIN})
+from shouwang.identity.v1.vocabulary import ROLES as ROLE_NAMES
+
+MEMBER, TEAM_LEADER, OFFICER, ADMIN = ROLE_NAMES
+ROLES = frozenset(ROLE_NAMES)
 STATION, TEAM = "station", "team"
 
 

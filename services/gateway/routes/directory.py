@@ -38,7 +38,7 @@ def blueprint(context: GatewayContext) -> Blueprint:
             response.status_code = 201
             return response
 
-        return context.idempotent(caller=caller.member_id, view=create)
+        return context.idempotent(caller, create)
 
     @routes.get("/orgs")
     def list_orgs() -> Response:
@@ -82,7 +82,7 @@ def blueprint(context: GatewayContext) -> Blueprint:
             response.status_code = 201
             return response
 
-        return context.idempotent(caller=caller.member_id, view=create)
+        return context.idempotent(caller, create)
 
     @routes.get("/grids")
     def list_grids() -> Response:

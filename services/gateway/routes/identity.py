@@ -4,125 +4,129 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Response, jsonify, request
+from flask import request
 
-from services.gateway.auth import authenticate
+from services.gateway.access import Access
+from services.gateway.auth import Caller
 from services.gateway.context import GatewayContext
-from services.gateway.payloads import (
-    member_json,
-    optional_point,
-    optional_str,
-    optional_str_list,
-    required_str,
+from services.gateway.models.identity import (
+    Credentials,
+    MemberView,
+    Profile,
+    RefreshGrant,
+    Registered,
+    Registration,
+    Session,
 )
 from shouwang.errors import DomainError, FieldError, InvalidArgument
-from shouwang.http import json_body
-from shouwang.identity.v1 import identity_pb2
+from shouwang.identity.v1 import identity_pb2 as pb
 from shouwang.location.v1 import location_pb2
 from shouwang.points.v1 import points_pb2
+from shouwang.typed_routes import TypedRoutes
 
 
-def blueprint(context: GatewayContext) -> Blueprint:
-    routes = Blueprint("identity", __name__)
+def routes(context: GatewayContext) -> TypedRoutes:
+    api = TypedRoutes("identity", tag="identity", idempotency=context.idempotent)
     identity = context.clients.identity
 
-    @routes.post("/auth/register")
-    def register() -> Response:
-        return context.idempotent(caller="anonymous", view=lambda: _register(context))
-
-    @routes.post("/auth/login")
-    def login() -> Response:
-        body = json_body()
-        errors: list[FieldError] = []
-        phone = required_str(body, "phone", errors)
-        password = required_str(body, "password", errors)
-        if errors:
-            raise InvalidArgument(detail="phone and password are required", errors=errors)
-        session = identity.Login(
-            identity_pb2.LoginRequest(
-                phone=phone, password=password, client_address=request.remote_addr or ""
+    @api.post(
+        "/auth/register",
+        summary="Register a member under their real name",
+        access=Access.ANYONE,
+        body=Registration,
+        reply=Registered,
+        status=201,
+        errors=(409,),
+        idempotent=True,
+        rule_check=lambda fields: _registration_rules(context, fields),
+    )
+    def register(caller: None, body: Registration) -> Registered:
+        reply = identity.RegisterMember(
+            pb.RegisterMemberRequest(
+                name=body.name,
+                id_number=body.id_number,
+                phone=body.phone,
+                password=body.password,
+                team_id=body.team_id,
+                skills=[str(skill) for skill in body.skills],
+                home=pb.Point(lat=body.home.lat, lon=body.home.lon) if body.home else None,
+                consent=pb.Consent(version=body.consent.version, accepted=body.consent.accepted),
             )
         )
-        return _session_json(session)
+        return Registered(member_id=reply.member_id, status=reply.status)
 
-    @routes.post("/auth/refresh")
-    def refresh() -> Response:
-        errors: list[FieldError] = []
-        token = required_str(json_body(), "refresh_token", errors)
-        if errors:
-            raise InvalidArgument(detail="refresh_token is required", errors=errors)
-        return _session_json(identity.Refresh(identity_pb2.RefreshRequest(refresh_token=token)))
+    @api.post(
+        "/auth/login",
+        summary="Log in with phone and password",
+        access=Access.ANYONE,
+        body=Credentials,
+        reply=Session,
+    )
+    def login(caller: None, body: Credentials) -> Session:
+        session = identity.Login(
+            pb.LoginRequest(
+                phone=body.phone,
+                password=body.password,
+                client_address=request.remote_addr or "",
+            )
+        )
+        return Session.from_proto(session)
 
-    @routes.post("/auth/logout")
-    def logout() -> Response:
-        caller = authenticate(context.verifier)
-        errors: list[FieldError] = []
-        token = required_str(json_body(), "refresh_token", errors)
-        if errors:
-            raise InvalidArgument(detail="refresh_token is required", errors=errors)
-        identity.Logout(identity_pb2.LogoutRequest(actor=caller.actor, refresh_token=token))
-        return Response(status=204)
+    @api.post(
+        "/auth/refresh",
+        summary="Trade a refresh token for a new pair (rotation; a reused token revokes all)",
+        access=Access.ANYONE,
+        body=RefreshGrant,
+        reply=Session,
+    )
+    def refresh(caller: None, body: RefreshGrant) -> Session:
+        return Session.from_proto(
+            identity.Refresh(pb.RefreshRequest(refresh_token=body.refresh_token))
+        )
 
-    @routes.get("/me")
-    def me() -> Response:
-        caller = authenticate(context.verifier)
-        member = identity.GetMember(identity_pb2.GetMemberRequest(member_id=caller.member_id))
-        body = member_json(member)
+    @api.post(
+        "/auth/logout",
+        summary="End the session: its refresh token and every access token issued so far",
+        access=Access.MEMBER,
+        body=RefreshGrant,
+        status=204,
+    )
+    def logout(caller: Caller, body: RefreshGrant) -> None:
+        identity.Logout(pb.LogoutRequest(actor=caller.actor, refresh_token=body.refresh_token))
+
+    @api.get("/me", summary="The caller's own profile, masked", access=Access.MEMBER, reply=Profile)
+    def me(caller: Caller) -> Profile:
+        member = identity.GetMember(pb.GetMemberRequest(member_id=caller.member_id))
         duty = context.clients.location.GetDutyState(
             location_pb2.GetDutyStateRequest(member_id=caller.member_id)
         )
-        body["on_duty"] = duty.on_duty
-        body["points"] = _balance(context, caller.member_id)
-        return jsonify(body)
+        return Profile(
+            **MemberView.from_proto(member).model_dump(),
+            on_duty=duty.on_duty,
+            points=_balance(context, caller.member_id),
+        )
 
-    return routes
+    return api
 
 
-def _register(context: GatewayContext) -> Response:
-    body = json_body()
-    errors: list[FieldError] = []
-    fields = {
-        name: required_str(body, name, errors)
-        for name in ("name", "id_number", "phone", "password")
+def _registration_rules(context: GatewayContext, fields: dict[str, Any]) -> list[FieldError]:
+    """Identity's verdict on the registration fields that are well typed, so a 422 with type
+    errors also names the rules the other fields break."""
+    text = {
+        name: value
+        for name in ("name", "id_number", "phone", "password", "team_id")
+        if isinstance(value := fields.get(name, ""), str) and len(value) <= 128
     }
-    team_id = optional_str(body, "team_id", errors)
-    skills = optional_str_list(body, "skills", errors)
-    home = optional_point(body, "home", errors)
-    consent: Any = body.get("consent")
-    if not isinstance(consent, dict):
-        consent = {}  # identity reports the missing consent together with every other field
-    request = identity_pb2.RegisterMemberRequest(
-        **fields,
-        team_id=team_id,
-        skills=skills,
-        home=home,
-        consent=identity_pb2.Consent(
-            version=str(consent.get("version", "")), accepted=consent.get("accepted") is True
-        ),
-        validate_only=bool(errors),
-    )
-    if errors:
-        # Ask identity for the rule errors of the other fields too, so one 422 lists them all.
-        flagged = {error.field for error in errors}
-        try:
-            context.clients.identity.RegisterMember(request)
-        except InvalidArgument as rules:
-            errors += [error for error in rules.errors if error.field not in flagged]
-        raise InvalidArgument(detail="the registration has invalid fields", errors=errors)
-    reply = context.clients.identity.RegisterMember(request)
-    response = jsonify(member_id=reply.member_id, status=reply.status)
-    response.status_code = 201
-    return response
-
-
-def _session_json(session: identity_pb2.Session) -> Response:
-    return jsonify(
-        access_token=session.access_token,
-        token_type="Bearer",
-        expires_in=session.expires_in,
-        refresh_token=session.refresh_token,
-        member=member_json(session.member),
-    )
+    consent = fields.get("consent")
+    request = pb.RegisterMemberRequest(**text, validate_only=True)
+    if isinstance(consent, dict):
+        request.consent.version = str(consent.get("version", ""))[:32]
+        request.consent.accepted = consent.get("accepted") is True
+    try:
+        context.clients.identity.RegisterMember(request)
+    except InvalidArgument as rules:
+        return rules.errors
+    return []
 
 
 def _balance(context: GatewayContext, member_id: str) -> int:

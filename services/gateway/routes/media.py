@@ -44,7 +44,7 @@ def blueprint(context: GatewayContext) -> Blueprint:
             response.headers["Location"] = f"{request.path}/{media_id}"
             return response
 
-        return context.idempotent(caller=caller.member_id, view=create)
+        return context.idempotent(caller, create)
 
     @routes.get("/media/<media_id>")
     def get_media(media_id: str) -> Response:

@@ -99,7 +99,7 @@ def blueprint(context: GatewayContext) -> Blueprint:
             )
             return jsonify(item_json(item)), 201
 
-        return context.idempotent(caller=caller.member_id, view=create)
+        return context.idempotent(caller, create)
 
     @routes.post("/points/catalogue/<item_id>/stock")
     def update_stock(item_id: str) -> Response:
@@ -139,7 +139,7 @@ def blueprint(context: GatewayContext) -> Blueprint:
                 )
             return jsonify(redemption_json(redemption)), 201
 
-        return context.idempotent(caller=caller.member_id, view=spend)
+        return context.idempotent(caller, spend)
 
     @routes.get("/points/redemptions")
     def redemptions() -> Response:
@@ -201,7 +201,7 @@ def blueprint(context: GatewayContext) -> Blueprint:
                 balance=award.balance,
             ), 201
 
-        return context.idempotent(caller=caller.member_id, view=take)
+        return context.idempotent(caller, take)
 
     return routes
 

@@ -41,7 +41,7 @@ def blueprint(context: GatewayContext) -> Blueprint:
             response.status_code = 201
             return response
 
-        return context.idempotent(caller=caller.member_id, view=create)
+        return context.idempotent(caller, create)
 
     @routes.get("/tasks")
     def list_tasks() -> Response:
@@ -138,7 +138,7 @@ def blueprint(context: GatewayContext) -> Blueprint:
             response.status_code = 201
             return response
 
-        return context.idempotent(caller=caller.member_id, view=create)
+        return context.idempotent(caller, create)
 
     @routes.get("/reports")
     def list_reports() -> Response:

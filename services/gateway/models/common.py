@@ -1,0 +1,104 @@
+"""Shapes shared by many routes: bounded scalars, points, areas, pages, times."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Annotated, Any, Literal
+
+from google.protobuf.timestamp_pb2 import Timestamp
+from pydantic import AfterValidator, AwareDatetime, Field, StringConstraints
+
+from shouwang.typed_routes import PATH_ID_PATTERN, ApiModel, ReplyModel
+
+# protobuf's int32 range: nothing outside it reaches a service.
+INT32_MAX = 2**31 - 1
+Int32 = Annotated[int, Field(ge=-(2**31), le=INT32_MAX)]
+Count = Annotated[int, Field(ge=0, le=INT32_MAX)]
+
+Id = Annotated[str, StringConstraints(pattern=PATH_ID_PATTERN)]
+OptionalId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_-]{0,64}$")]
+Name = Annotated[str, StringConstraints(min_length=1, max_length=100)]
+ShortText = Annotated[str, StringConstraints(max_length=200)]
+LongText = Annotated[str, StringConstraints(max_length=4000)]
+Skill = Annotated[str, StringConstraints(min_length=1, max_length=40)]
+Skills = Annotated[list[Skill], Field(max_length=20)]
+IdList = Annotated[list[Id], Field(max_length=200)]
+MediaIds = Annotated[list[Id], Field(max_length=9)]
+
+Latitude = Annotated[float, Field(ge=-90, le=90, allow_inf_nan=False)]
+Longitude = Annotated[float, Field(ge=-180, le=180, allow_inf_nan=False)]
+
+
+class Crs(StrEnum):
+    WGS84 = "wgs84"
+    GCJ02 = "gcj02"
+    BD09 = "bd09"
+
+
+class Point(ApiModel):
+    """A WGS-84 position (unless the request says otherwise with ``crs``)."""
+
+    lat: Latitude
+    lon: Longitude
+
+
+class PointReply(ReplyModel):
+    lat: float
+    lon: float
+
+
+def _ring_closed(ring: list[tuple[float, float]]) -> list[tuple[float, float]]:
+    if ring[0] != ring[-1]:
+        raise ValueError("a linear ring ends where it starts")
+    return ring
+
+
+Position = tuple[Longitude, Latitude]
+LinearRing = Annotated[
+    list[Position], Field(min_length=4, max_length=2000), AfterValidator(_ring_closed)
+]
+
+
+class Polygon(ApiModel):
+    """A GeoJSON Polygon (RFC 7946): an outer ring and optional holes, [lon, lat] pairs."""
+
+    type: Literal["Polygon"]
+    coordinates: Annotated[list[LinearRing], Field(min_length=1, max_length=20)]
+
+
+class Circle(ApiModel):
+    center: Point
+    radius_m: Annotated[float, Field(gt=0, le=50_000, allow_inf_nan=False)]
+
+
+Area = Polygon | Circle
+
+
+def timestamp_json(stamp: Timestamp, *, present: bool = True) -> str | None:
+    """A protobuf time as RFC 3339 UTC, or None when the message does not carry it."""
+    return stamp.ToJsonString() if present else None
+
+
+def millis(moment: datetime) -> int:
+    return int(moment.timestamp() * 1000)
+
+
+Moment = AwareDatetime
+
+
+class PageQuery(ApiModel):
+    """Paging of every list (CONTRACT "Added in the second round")."""
+
+    limit: Annotated[int, Field(ge=1, le=200)] = 50
+    cursor: Annotated[str, StringConstraints(max_length=200)] | None = None
+
+
+class Page(ReplyModel):
+    next_cursor: str | None = Field(
+        description="pass as ?cursor= for the next page; null on the last page"
+    )
+
+
+def geometry(value: Any) -> Any:
+    return value

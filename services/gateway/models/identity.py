@@ -1,0 +1,119 @@
+"""Shapes of registration, sessions and the member record (CONTRACT.md "Identity")."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Annotated
+
+from pydantic import Field, StringConstraints
+
+from services.gateway.models.common import OptionalId, Point
+from shouwang.identity.v1 import identity_pb2 as pb
+from shouwang.identity.v1.vocabulary import ROLES, SKILLS
+from shouwang.typed_routes import ApiModel, ReplyModel
+
+Role = StrEnum("Role", {name.upper(): name for name in ROLES})
+SkillName = StrEnum("SkillName", {name.upper(): name for name in SKILLS})
+SkillNames = Annotated[list[SkillName], Field(max_length=len(SKILLS))]
+
+# Bounds well above any real value, so nothing a caller sends costs more than a moment: the
+# password hash runs over at most 128 characters.
+PersonName = Annotated[str, StringConstraints(max_length=64)]
+IdNumber = Annotated[str, StringConstraints(max_length=32)]
+Phone = Annotated[str, StringConstraints(max_length=32)]
+Password = Annotated[str, StringConstraints(max_length=128)]
+Token = Annotated[str, StringConstraints(min_length=1, max_length=2048)]
+
+
+class Consent(ApiModel):
+    version: Annotated[str, StringConstraints(max_length=32)] = ""
+    accepted: bool = False
+
+
+class Registration(ApiModel):
+    """A volunteer's real-name registration; identity judges the values (checksum, age...)."""
+
+    name: PersonName
+    id_number: IdNumber
+    phone: Phone
+    password: Password
+    team_id: OptionalId = ""
+    skills: SkillNames = []
+    home: Point | None = Field(
+        default=None, description="where the member lives: picks their grid, not stored itself"
+    )
+    consent: Consent = Field(default_factory=Consent)
+
+
+class Registered(ReplyModel):
+    """The new member, pending verification."""
+
+    member_id: str
+    status: str
+
+
+class Credentials(ApiModel):
+    phone: Phone
+    password: Password
+
+
+class RefreshGrant(ApiModel):
+    refresh_token: Token
+
+
+class MemberView(ReplyModel):
+    """A member as officers and the member see them: masked personal data."""
+
+    member_id: str
+    name: str
+    phone_masked: str
+    id_number_masked: str
+    roles: list[str]
+    status: str
+    team_id: str
+    station_id: str
+    grid_id: str
+    skills: list[str]
+    registered_at: str
+
+    @classmethod
+    def from_proto(cls, member: pb.Member) -> MemberView:
+        return cls(
+            member_id=member.member_id,
+            name=member.name,
+            phone_masked=member.phone_masked,
+            id_number_masked=member.id_number_masked,
+            roles=list(member.roles),
+            status=member.status,
+            team_id=member.team_id,
+            station_id=member.station_id,
+            grid_id=member.grid_id,
+            skills=list(member.skills),
+            registered_at=member.registered_at.ToJsonString(),
+        )
+
+
+class Profile(MemberView):
+    """The caller's own record, with duty state and points balance."""
+
+    on_duty: bool
+    points: int
+
+
+class Session(ReplyModel):
+    """A fresh token pair: the access token lasts ``expires_in`` seconds."""
+
+    access_token: str
+    token_type: str = "Bearer"
+    expires_in: int
+    refresh_token: str
+    member: MemberView
+
+    @classmethod
+    def from_proto(cls, session: pb.Session) -> Session:
+        return cls(
+            access_token=session.access_token,
+            expires_in=session.expires_in,
+            refresh_token=session.refresh_token,
+            member=MemberView.from_proto(session.member),
+        )
