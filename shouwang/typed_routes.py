@@ -234,9 +234,7 @@ def parse_body(model: type[BaseModel], *, rule_check: RuleCheck | None = None) -
         parsed = request.get_json(silent=True)
         if isinstance(parsed, dict):
             valid = {k: v for k, v in parsed.items() if k not in flagged}
-            problem.errors += [
-                e for e in rule_check(valid) if e.field.split(".")[0] not in flagged
-            ]
+            problem.errors += [e for e in rule_check(valid) if e.field.split(".")[0] not in flagged]
     raise problem
 
 

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from google.protobuf.timestamp_pb2 import Timestamp
-from pydantic import AfterValidator, AwareDatetime, Field, StringConstraints
+from pydantic import AfterValidator, Field, StringConstraints
 
-from shouwang.typed_routes import PATH_ID_PATTERN, ApiModel, ReplyModel
+from shouwang.typed_routes import PATH_ID_PATTERN, ApiModel, QueryModel, ReplyModel
 
 # protobuf's int32 range: nothing outside it reaches a service.
 INT32_MAX = 2**31 - 1
@@ -84,10 +84,7 @@ def millis(moment: datetime) -> int:
     return int(moment.timestamp() * 1000)
 
 
-Moment = AwareDatetime
-
-
-class PageQuery(ApiModel):
+class PageQuery(QueryModel):
     """Paging of every list (CONTRACT "Added in the second round")."""
 
     limit: Annotated[int, Field(ge=1, le=200)] = 50
@@ -95,10 +92,8 @@ class PageQuery(ApiModel):
 
 
 class Page(ReplyModel):
+    """Base of every list reply: its items under a plural name, and where the next page starts."""
+
     next_cursor: str | None = Field(
         description="pass as ?cursor= for the next page; null on the last page"
     )
-
-
-def geometry(value: Any) -> Any:
-    return value
