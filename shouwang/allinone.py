@@ -6,6 +6,7 @@ the adapters differ, so what runs here is what runs on Kubernetes.
 
 from __future__ import annotations
 
+import ipaddress
 import logging
 import os
 import sys
@@ -88,7 +89,12 @@ def start(*, port: int, data_dir: Path, host: str = "127.0.0.1") -> AllInOne:
     grpc_server.add([b for service in services for b in service.bindings])
     grpc_server.start()
     gateway = gateway_bootstrap.build(
-        adapters, clients=clients, readiness=readiness, max_body_bytes=MAX_BODY_BYTES
+        adapters,
+        clients=clients,
+        readiness=readiness,
+        max_body_bytes=MAX_BODY_BYTES,
+        # One process for a laptop or a test: metrics beside the API, but only on loopback.
+        serve_metrics=_is_loopback(host),
     )
     http = WsgiServer(
         gateway.app,
@@ -103,6 +109,13 @@ def start(*, port: int, data_dir: Path, host: str = "127.0.0.1") -> AllInOne:
     http.start()
     readiness.mark_serving()
     return AllInOne(adapters, services, grpc_server, gateway, http, readiness)
+
+
+def _is_loopback(host: str) -> bool:
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return host == "localhost"
 
 
 def up(*, port: int, data_dir: Path, demo: bool) -> int:

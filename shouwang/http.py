@@ -25,6 +25,7 @@ from shouwang.store import Collection, DuplicateKey
 log = logging.getLogger(__name__)
 
 PROBLEM_JSON = "application/problem+json"
+HTTP_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 PROBLEM_TYPE_BASE = "https://shouwang.dev/problems/"
 
 HTTP_REQUESTS = Counter(
@@ -77,10 +78,13 @@ def install_platform(app: Flask, *, max_body_bytes: int) -> None:
     @app.after_request
     def _finish(response: Response) -> Response:
         response.headers["X-Request-Id"] = getattr(g, "request_id", "")
+        # Label values come from closed sets only: a client choosing them could grow /metrics
+        # without bound (any token is a valid HTTP method name).
+        method = request.method if request.method in HTTP_METHODS else "other"
         route = request.url_rule.rule if request.url_rule else "unmatched"
-        HTTP_REQUESTS.labels(request.method, route, str(response.status_code)).inc()
+        HTTP_REQUESTS.labels(method, route, str(response.status_code)).inc()
         if hasattr(g, "started"):
-            HTTP_SECONDS.labels(request.method, route).observe(time.perf_counter() - g.started)
+            HTTP_SECONDS.labels(method, route).observe(time.perf_counter() - g.started)
         return response
 
     @app.teardown_request
@@ -113,8 +117,9 @@ def install_platform(app: Flask, *, max_body_bytes: int) -> None:
         return problem(500, "Internal Server Error", "an unexpected error occurred")
 
 
-def ops_blueprint(readiness: Readiness) -> Blueprint:
-    """/healthz (alive), /readyz (ready for traffic) and /metrics (Prometheus)."""
+def ops_blueprint(readiness: Readiness, *, metrics: bool) -> Blueprint:
+    """/healthz (alive), /readyz (ready for traffic) and, when ``metrics``, /metrics (Prometheus):
+    a public port leaves metrics to the ops port, which only the cluster reaches."""
     ops = Blueprint("ops", __name__)
 
     @ops.get("/healthz")
@@ -130,11 +135,12 @@ def ops_blueprint(readiness: Readiness) -> Blueprint:
             mimetype="application/json",
         )
 
-    @ops.get("/metrics")
-    def metrics() -> Response:
+    def prometheus() -> Response:
         payload, content_type = metrics_payload()
         return Response(payload, content_type=content_type)
 
+    if metrics:
+        ops.add_url_rule("/metrics", "metrics", prometheus, methods=["GET"])
     return ops
 
 
@@ -230,6 +236,39 @@ class IdempotencyKeys:
 SMALL_THREAD_STACK_BYTES = 512 * 1024
 
 
+def _waitress_problem_channel() -> type:
+    from waitress.channel import HTTPChannel
+    from waitress.task import ErrorTask
+
+    class ProblemErrorTask(ErrorTask):
+        def execute(self) -> None:
+            error = self.request.error
+            detail = str(error.body or error.reason)
+            if error.code == 413:
+                detail = "the request body is larger than the server accepts"
+            body = json.dumps(
+                {
+                    "type": PROBLEM_TYPE_BASE + error.reason.lower().replace(" ", "-"),
+                    "title": error.reason,
+                    "status": error.code,
+                    "detail": detail,
+                }
+            ).encode()
+            self.status = f"{error.code} {error.reason}"
+            self.response_headers.append(("Content-Type", PROBLEM_JSON))
+            self.set_close_on_finish()
+            self.content_length = len(body)
+            self.write(body)
+
+    class ProblemChannel(HTTPChannel):
+        error_task_class = ProblemErrorTask
+
+    return ProblemChannel
+
+
+_ProblemChannel = _waitress_problem_channel()
+
+
 class WsgiServer:
     """waitress in a background thread: a production WSGI server with a clean ``stop()``.
 
@@ -269,6 +308,9 @@ class WsgiServer:
             )
         finally:
             threading.stack_size(previous)
+        # Errors waitress answers itself (a body over the limit, a malformed request line) are
+        # problem+json like every other error, not waitress's text/plain.
+        self._server.channel_class = _ProblemChannel  # type: ignore[union-attr]
         self._thread = threading.Thread(target=self._server.run, daemon=True, name="http")
 
     @property

@@ -8,7 +8,7 @@ from services.gateway.clients import Addresses, Clients
 from services.gateway.settings import GatewaySettings
 from shouwang.http import SMALL_THREAD_STACK_BYTES, WsgiServer
 from shouwang.logging import configure_logging
-from shouwang.metrics import Readiness
+from shouwang.metrics import OpsServer, Readiness
 from shouwang.runtime import cluster_adapters, settings_or_exit, wait_for_shutdown_signal
 
 
@@ -40,17 +40,22 @@ def main() -> int:
         max_body_bytes=settings.max_body_bytes,
         thread_stack_bytes=SMALL_THREAD_STACK_BYTES,
     )
+    ops = OpsServer(readiness, host=settings.bind_host, port=settings.ops_port)
+    ops.start()
     adapters.bus.start()
     readiness.wait_for_checks(timeout_s=120)  # identity may still be starting beside us
     server.start()
     readiness.mark_serving()
-    logging.getLogger(__name__).info("serving", extra={"http_port": server.port})
+    logging.getLogger(__name__).info(
+        "serving", extra={"http_port": server.port, "ops_port": ops.port}
+    )
     wait_for_shutdown_signal()
     readiness.mark_stopping()
     gateway.close_streams()
     server.stop(settings.shutdown_grace_s)
     gateway.close()
     adapters.close()
+    ops.stop()
     return 0
 
 

@@ -25,12 +25,16 @@ API_VERSION = "1.0.0"
 ROUTE_MODULES = (identity, members, directory, duty, tasks, points, media, stream)
 
 
-def create_app(context: GatewayContext, *, readiness: Readiness, max_body_bytes: int) -> Flask:
+def create_app(
+    context: GatewayContext, *, readiness: Readiness, max_body_bytes: int, serve_metrics: bool
+) -> Flask:
+    """The API app; ``serve_metrics`` mounts /metrics on it too (the embedded mode on loopback),
+    otherwise metrics are on the ops port."""
     app = Flask("shouwang.gateway")
     app.json.ensure_ascii = False  # type: ignore[attr-defined]  # names are Chinese
     app.extensions[VERIFIER_EXTENSION] = context.verifier
     install_platform(app, max_body_bytes=max_body_bytes)
-    app.register_blueprint(ops_blueprint(readiness))
+    app.register_blueprint(ops_blueprint(readiness, metrics=serve_metrics))
     operations: list[Operation] = []
     for module in ROUTE_MODULES:
         if hasattr(module, "routes"):

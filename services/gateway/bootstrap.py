@@ -56,6 +56,7 @@ def build(
     readiness: Readiness,
     max_body_bytes: int,
     max_streams: int = DEFAULT_MAX_STREAMS,
+    serve_metrics: bool = False,
 ) -> Gateway:
     idempotency = IdempotencyKeys(adapters.store.collection(IDEMPOTENCY_KEYS), adapters.clock)
     idempotency.ensure_indexes()
@@ -83,5 +84,7 @@ def build(
         hub=hub,
         blobs=adapters.blobs,
     )
-    app = create_app(context, readiness=readiness, max_body_bytes=max_body_bytes)
+    app = create_app(
+        context, readiness=readiness, max_body_bytes=max_body_bytes, serve_metrics=serve_metrics
+    )
     return Gateway(app=app, clients=clients, hub=hub)

@@ -138,7 +138,7 @@ def test_no_personal_data_reaches_logs_events_or_metrics(
         for what, value in secrets.items():
             assert value not in text, f"{what} found in {path.name}"
     # ... every metric of every process ...
-    ports = [p.ops_port or p.http_port for p in cluster.processes.values()]
+    ports = [p.ops_port for p in cluster.processes.values()]
     for port in ports:
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5) as response:
             metrics = response.read().decode()

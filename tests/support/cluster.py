@@ -130,12 +130,13 @@ def start_cluster(*, kafka: str, mongodb_uri: str, database: str, log_dir: Path)
         cluster.processes[name] = ServiceProcess(
             name, env, log_dir / f"{name}.log", grpc_port=grpc_port, ops_port=ops_port
         )
-    http_port = free_port()
+    http_port, gateway_ops_port = free_port(), free_port()
     cluster.processes["gateway"] = ServiceProcess(
         "gateway",
-        {**common, "HTTP_PORT": str(http_port)},
+        {**common, "HTTP_PORT": str(http_port), "OPS_PORT": str(gateway_ops_port)},
         log_dir / "gateway.log",
         http_port=http_port,
+        ops_port=gateway_ops_port,
     )
     for process in cluster.processes.values():
         process.start()

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+import urllib.error
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -9,7 +12,7 @@ from flask import Flask, jsonify
 
 from shouwang.clock import ManualClock
 from shouwang.errors import FieldError, InvalidArgument, RateLimited
-from shouwang.http import IdempotencyKeys, install_platform, json_body, ops_blueprint
+from shouwang.http import IdempotencyKeys, WsgiServer, install_platform, json_body, ops_blueprint
 from shouwang.metrics import Readiness
 from shouwang.store.embedded import SqliteDocumentStore
 
@@ -19,7 +22,7 @@ def app(tmp_path: Path) -> Flask:
     app = Flask("test")
     install_platform(app, max_body_bytes=1024)
     readiness = Readiness()
-    app.register_blueprint(ops_blueprint(readiness))
+    app.register_blueprint(ops_blueprint(readiness, metrics=True))
     store = SqliteDocumentStore(tmp_path / "docs.sqlite3")
     keys = IdempotencyKeys(store.collection("keys"), ManualClock())
     created: list[dict] = []
@@ -177,3 +180,40 @@ def test_metrics_are_served_in_prometheus_format(app: Flask) -> None:
     app.test_client().get("/healthz")
     body = app.test_client().get("/metrics").get_data(as_text=True)
     assert "shouwang_http_requests_total" in body
+
+
+def test_invented_http_methods_share_one_metrics_label(app: Flask) -> None:
+    client = app.test_client()
+    for n in range(20):
+        client.open("/healthz", method=f"BREW{n}")
+    body = client.get("/metrics").get_data(as_text=True)
+    assert "BREW" not in body
+    assert 'method="other"' in body
+
+
+def test_a_public_app_leaves_metrics_to_the_ops_port() -> None:
+    public = Flask("public")
+    install_platform(public, max_body_bytes=1024)
+    public.register_blueprint(ops_blueprint(Readiness(), metrics=False))
+    client = public.test_client()
+    assert client.get("/healthz").status_code == 200
+    assert client.get("/metrics").status_code == 404
+
+
+def test_a_body_over_the_servers_limit_is_refused_as_problem_json(app: Flask) -> None:
+    server = WsgiServer(app, host="127.0.0.1", port=0, threads=2, max_body_bytes=1024)
+    server.start()
+    try:
+        request = urllib.request.Request(
+            f"http://127.0.0.1:{server.port}/things",
+            data=b"x" * 50_000,
+            method="POST",
+            headers={"Content-Type": "application/json"},
+        )
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            urllib.request.urlopen(request, timeout=10)
+        assert refused.value.code == 413
+        assert refused.value.headers["Content-Type"] == "application/problem+json"
+        assert json.loads(refused.value.read())["status"] == 413
+    finally:
+        server.stop()
