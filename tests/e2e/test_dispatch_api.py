@@ -254,8 +254,9 @@ def test_invalid_task_lists_every_bad_field(api: Api, admin: str) -> None:
     assert {e["field"] for e in reply.body["errors"]} >= {
         "title",
         "priority",
-        "location",
-        "target.mode",
+        "location.lat",
+        "target",
+        "capacity",
         "expires_in_s",
     }
 
