@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timezone
 
 from services.points.ruleset import Rules
+from shouwang.points.v1 import limits
 
 # Why an entry exists; also the rule part of an entry id.
 TASK_CLOSED = "task_closed"
@@ -19,8 +20,8 @@ PATROL_TIME = "patrol_time"
 PENALTY = "penalty"
 REDEMPTION = "redemption"
 
-PERIODS = ("week", "month", "all")
-SCOPES = ("team", "station", "city")
+PERIODS = limits.PERIODS
+SCOPES = limits.SCOPES
 
 
 @dataclass(frozen=True)

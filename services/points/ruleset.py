@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from shouwang.config import ConfigError
+from shouwang.points.v1.limits import MAX_PENALTY_POINTS
 
 DEFAULT_RULES_FILE = Path(__file__).parent / "rules" / "v1.toml"
 PRIORITIES = ("1", "2", "3")
@@ -171,9 +172,18 @@ class _Checker:
 
     def _penalty(self, table: Mapping[str, Any], name: str) -> PenaltyRules:
         self._unknown(table, name, {"max_points"})
-        return PenaltyRules(max_points=self._int(table, name, "max_points", minimum=1))
+        maximum = self._int(table, name, "max_points", minimum=1, maximum=MAX_PENALTY_POINTS)
+        return PenaltyRules(max_points=maximum)
 
-    def _int(self, table: Mapping[str, Any], section: str, key: str, *, minimum: int) -> int:
+    def _int(
+        self,
+        table: Mapping[str, Any],
+        section: str,
+        key: str,
+        *,
+        minimum: int,
+        maximum: int | None = None,
+    ) -> int:
         value = table.get(key)
         path = f"{section}.{key}"
         if value is None:
@@ -184,6 +194,9 @@ class _Checker:
             return 0
         if value < minimum:
             self.problems.append(f"{path} must be at least {minimum}, got {value}")
+            return 0
+        if maximum is not None and value > maximum:
+            self.problems.append(f"{path} must be at most {maximum}, got {value}")
             return 0
         return value
 

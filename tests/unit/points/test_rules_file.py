@@ -53,6 +53,11 @@ def test_value_below_minimum_is_named() -> None:
     assert "patrol_time.points_per_hour must be at least 0, got -1" in message
 
 
+def test_penalty_cap_above_the_contracts_bound_is_named() -> None:
+    message = refusal(broken(lambda r: r["penalty"].update(max_points=2_147_483_648)))
+    assert "penalty.max_points must be at most 10000, got 2147483648" in message
+
+
 def test_missing_priority_is_named() -> None:
     raw = broken(lambda r: r["task_closed"]["default_points_by_priority"].pop("2"))
     assert "task_closed.default_points_by_priority.2 is required" in refusal(raw)
