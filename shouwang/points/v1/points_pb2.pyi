@@ -26,12 +26,16 @@ class Account(_message.Message):
     def __init__(self, member_id: _Optional[str] = ..., balance: _Optional[int] = ..., opened_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
 class ListEntriesRequest(_message.Message):
-    __slots__ = ("member_id", "limit")
+    __slots__ = ("member_id", "limit", "page_size", "page_token")
     MEMBER_ID_FIELD_NUMBER: _ClassVar[int]
     LIMIT_FIELD_NUMBER: _ClassVar[int]
+    PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
+    PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
     member_id: str
     limit: int
-    def __init__(self, member_id: _Optional[str] = ..., limit: _Optional[int] = ...) -> None: ...
+    page_size: int
+    page_token: str
+    def __init__(self, member_id: _Optional[str] = ..., limit: _Optional[int] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ...) -> None: ...
 
 class Entry(_message.Message):
     __slots__ = ("entry_id", "member_id", "delta", "reason", "ref", "at", "rules_version", "note")
@@ -54,10 +58,12 @@ class Entry(_message.Message):
     def __init__(self, entry_id: _Optional[str] = ..., member_id: _Optional[str] = ..., delta: _Optional[int] = ..., reason: _Optional[str] = ..., ref: _Optional[str] = ..., at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., rules_version: _Optional[str] = ..., note: _Optional[str] = ...) -> None: ...
 
 class EntryList(_message.Message):
-    __slots__ = ("entries",)
+    __slots__ = ("entries", "next_page_token")
     ENTRIES_FIELD_NUMBER: _ClassVar[int]
+    NEXT_PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
     entries: _containers.RepeatedCompositeFieldContainer[Entry]
-    def __init__(self, entries: _Optional[_Iterable[_Union[Entry, _Mapping]]] = ...) -> None: ...
+    next_page_token: str
+    def __init__(self, entries: _Optional[_Iterable[_Union[Entry, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...
 
 class GetLeaderboardRequest(_message.Message):
     __slots__ = ("period", "scope", "scope_id", "member_id", "limit")
@@ -86,18 +92,20 @@ class LeaderboardEntry(_message.Message):
     def __init__(self, rank: _Optional[int] = ..., member_id: _Optional[str] = ..., name: _Optional[str] = ..., points: _Optional[int] = ...) -> None: ...
 
 class Leaderboard(_message.Message):
-    __slots__ = ("period", "scope", "scope_id", "period_key", "entries")
+    __slots__ = ("period", "scope", "scope_id", "period_key", "entries", "caller")
     PERIOD_FIELD_NUMBER: _ClassVar[int]
     SCOPE_FIELD_NUMBER: _ClassVar[int]
     SCOPE_ID_FIELD_NUMBER: _ClassVar[int]
     PERIOD_KEY_FIELD_NUMBER: _ClassVar[int]
     ENTRIES_FIELD_NUMBER: _ClassVar[int]
+    CALLER_FIELD_NUMBER: _ClassVar[int]
     period: str
     scope: str
     scope_id: str
     period_key: str
     entries: _containers.RepeatedCompositeFieldContainer[LeaderboardEntry]
-    def __init__(self, period: _Optional[str] = ..., scope: _Optional[str] = ..., scope_id: _Optional[str] = ..., period_key: _Optional[str] = ..., entries: _Optional[_Iterable[_Union[LeaderboardEntry, _Mapping]]] = ...) -> None: ...
+    caller: LeaderboardEntry
+    def __init__(self, period: _Optional[str] = ..., scope: _Optional[str] = ..., scope_id: _Optional[str] = ..., period_key: _Optional[str] = ..., entries: _Optional[_Iterable[_Union[LeaderboardEntry, _Mapping]]] = ..., caller: _Optional[_Union[LeaderboardEntry, _Mapping]] = ...) -> None: ...
 
 class RecordQuizAnswerRequest(_message.Message):
     __slots__ = ("member_id", "quiz_id", "correct", "answered_at")
@@ -170,16 +178,22 @@ class Item(_message.Message):
     def __init__(self, item_id: _Optional[str] = ..., name: _Optional[str] = ..., description: _Optional[str] = ..., cost: _Optional[int] = ..., stock: _Optional[int] = ..., remaining: _Optional[int] = ..., active: _Optional[bool] = ...) -> None: ...
 
 class ListItemsRequest(_message.Message):
-    __slots__ = ("include_inactive",)
+    __slots__ = ("include_inactive", "page_size", "page_token")
     INCLUDE_INACTIVE_FIELD_NUMBER: _ClassVar[int]
+    PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
+    PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
     include_inactive: bool
-    def __init__(self, include_inactive: _Optional[bool] = ...) -> None: ...
+    page_size: int
+    page_token: str
+    def __init__(self, include_inactive: _Optional[bool] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ...) -> None: ...
 
 class ItemList(_message.Message):
-    __slots__ = ("items",)
+    __slots__ = ("items", "next_page_token")
     ITEMS_FIELD_NUMBER: _ClassVar[int]
+    NEXT_PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
     items: _containers.RepeatedCompositeFieldContainer[Item]
-    def __init__(self, items: _Optional[_Iterable[_Union[Item, _Mapping]]] = ...) -> None: ...
+    next_page_token: str
+    def __init__(self, items: _Optional[_Iterable[_Union[Item, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...
 
 class UpdateStockRequest(_message.Message):
     __slots__ = ("officer_id", "item_id", "stock", "active")
@@ -236,17 +250,23 @@ class FulfillRedemptionRequest(_message.Message):
     def __init__(self, officer_id: _Optional[str] = ..., redemption_id: _Optional[str] = ...) -> None: ...
 
 class ListRedemptionsRequest(_message.Message):
-    __slots__ = ("member_id", "status", "limit")
+    __slots__ = ("member_id", "status", "limit", "page_size", "page_token")
     MEMBER_ID_FIELD_NUMBER: _ClassVar[int]
     STATUS_FIELD_NUMBER: _ClassVar[int]
     LIMIT_FIELD_NUMBER: _ClassVar[int]
+    PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
+    PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
     member_id: str
     status: str
     limit: int
-    def __init__(self, member_id: _Optional[str] = ..., status: _Optional[str] = ..., limit: _Optional[int] = ...) -> None: ...
+    page_size: int
+    page_token: str
+    def __init__(self, member_id: _Optional[str] = ..., status: _Optional[str] = ..., limit: _Optional[int] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ...) -> None: ...
 
 class RedemptionList(_message.Message):
-    __slots__ = ("redemptions",)
+    __slots__ = ("redemptions", "next_page_token")
     REDEMPTIONS_FIELD_NUMBER: _ClassVar[int]
+    NEXT_PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
     redemptions: _containers.RepeatedCompositeFieldContainer[Redemption]
-    def __init__(self, redemptions: _Optional[_Iterable[_Union[Redemption, _Mapping]]] = ...) -> None: ...
+    next_page_token: str
+    def __init__(self, redemptions: _Optional[_Iterable[_Union[Redemption, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...
