@@ -1,22 +1,38 @@
 # The one entry point: `make run` starts everything embedded, `make test` checks everything.
-PYTHON ?= python3
+# Both work in a virtual environment of the repo's own (.venv), never in the system Python.
+SYSTEM_PYTHON ?= python3
+VENV ?= .venv
+PYTHON := $(VENV)/bin/python
+PIP := $(PYTHON) -m pip --disable-pip-version-check
 PORT ?= 8080
 PROTO_FILES := $(shell find proto -name '*.proto')
 
-.PHONY: install run test unit integration lint proto proto-check bench test-servers docs clean
+.PHONY: install install-dev run test unit integration fuzz lint proto proto-check bench \
+	test-servers docs clean
 
-.cache/installed: pyproject.toml
-	$(PYTHON) -m pip install --quiet --disable-pip-version-check -e '.[dev]'
-	@mkdir -p .cache && touch $@
+$(PYTHON):
+	$(SYSTEM_PYTHON) -m venv $(VENV)
 
-install: .cache/installed
+# pip prints each package as it collects and installs it: a long first install shows progress.
+$(VENV)/.installed-runtime: pyproject.toml | $(PYTHON)
+	@echo "installing runtime dependencies into $(VENV) (the first time takes a few minutes)"
+	$(PIP) install --progress-bar on -e .
+	@touch $@
+
+$(VENV)/.installed-dev: pyproject.toml | $(PYTHON)
+	@echo "installing runtime and test dependencies into $(VENV) (the first time takes a few minutes)"
+	$(PIP) install --progress-bar on -e '.[dev]'
+	@touch $@ $(VENV)/.installed-runtime
+
+install: $(VENV)/.installed-runtime
+install-dev: $(VENV)/.installed-dev
 
 run: install
 	$(PYTHON) -m shouwang.cli up --port $(PORT)
 
 # Generated protobuf/gRPC code is committed (readers see the contracts' Python shape, the package
 # installs without grpcio-tools); proto-check fails when it is stale.
-proto: install
+proto: install-dev
 	$(PYTHON) -m grpc_tools.protoc -I proto --python_out=. --pyi_out=. --grpc_python_out=. $(PROTO_FILES)
 	@for d in $$(find shouwang -path '*/v1' -type d); do touch $$d/__init__.py $$(dirname $$d)/__init__.py; done
 
@@ -25,7 +41,7 @@ proto-check: proto
 	  if [ -n "$$stale" ]; then echo "$$stale"; \
 	    echo "generated code is stale: run 'make proto' and commit"; exit 1; fi
 
-lint: install
+lint: install-dev
 	$(PYTHON) -m ruff check .
 	$(PYTHON) -m ruff format --check .
 
@@ -35,25 +51,29 @@ docs: install
 test-servers:
 	scripts/build-test-servers
 
-test: install proto-check lint test-servers
+# Every test, including the bounded API fuzzing (tests/fuzz) and those on real Kafka + FerretDB.
+test: install-dev proto-check lint test-servers
 	$(PYTHON) -m pytest -q
 
-unit: install
+unit: install-dev
 	$(PYTHON) -m pytest -q -m "not integration"
 
-integration: install test-servers
+integration: install-dev test-servers
 	$(PYTHON) -m pytest -q -m integration
+
+# The long fuzzing run (>= 30,000 calls), with its report under bench/results/.
+fuzz: install-dev
+	$(PYTHON) -m tests.fuzz.long_run
 
 # The location benchmark compares with Debian's redis-server and with Tile38 (built with Go when
 # the module proxy serves it; skipped, with the reason printed, when it does not).
-bench: install
-	$(PYTHON) -m pip install --quiet --disable-pip-version-check -e '.[dev,bench]'
+bench: install-dev
+	$(PIP) install -e '.[dev,bench]'
 	@command -v redis-server >/dev/null || (apt-get update -qq && apt-get install -y -qq redis-server)
 	-scripts/build-tile38
 	$(PYTHON) -m bench.location
 	$(PYTHON) -m bench.identity
 	$(PYTHON) -m bench.dispatch
 
-
 clean:
-	rm -rf .cache .shouwang
+	rm -rf .cache .shouwang $(VENV)

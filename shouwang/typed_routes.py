@@ -327,21 +327,21 @@ def openapi_document(
 ) -> dict[str, Any]:
     """The OpenAPI 3.1 document of ``operations``; every model lands in components/schemas."""
     operations = list(operations)
-    models: list[tuple[Any, str, type[BaseModel]]] = []
+    keys: list[tuple[type[BaseModel], str]] = []
     for op in operations:
         for model, mode in ((op.body, "validation"), (op.reply, "serialization")):
             if isinstance(model, type) and issubclass(model, BaseModel):
-                models.append(((model, mode), mode, model))
+                keys.append((model, mode))
     schemas: dict[str, Any] = {"Problem": PROBLEM_SCHEMA}
-    refs: dict[tuple[Any, str], dict[str, Any]] = {}
-    if models:
-        keys = [(model, mode) for _, mode, model in models]
-        ref_map, definitions = _json_schemas(keys)
-        refs = ref_map
-        schemas.update(definitions)
+    refs, definitions = _json_schemas(keys) if keys else ({}, {})
+    schemas.update(definitions)
     paths: dict[str, Any] = {}
     for op in operations:
-        paths.setdefault(op.path, {})[op.method.lower()] = _operation_object(op, refs)
+        operation = _operation_object(op, refs)
+        links = _links(op, operations)
+        if links:
+            operation["responses"][str(op.status)]["links"] = links
+        paths.setdefault(op.path, {})[op.method.lower()] = operation
     return {
         "openapi": "3.1.0",
         "info": {"title": title, "version": version},
@@ -354,6 +354,25 @@ def openapi_document(
             },
         },
     }
+
+
+def _links(source: Operation, operations: list[Operation]) -> dict[str, Any]:
+    """OpenAPI links from a reply carrying ``<thing>_id`` to every operation whose path takes
+    it, so stateful clients (and fuzzers) can follow create → read → act chains."""
+    reply = source.reply
+    if not (isinstance(reply, type) and issubclass(reply, BaseModel)):
+        return {}
+    ids = {name for name in reply.model_fields if name.endswith("_id")}
+    links: dict[str, Any] = {}
+    for target in operations:
+        if target is source or not target.path_params:
+            continue
+        if set(target.path_params) <= ids:
+            links[target.operation_id] = {
+                "operationId": target.operation_id,
+                "parameters": {name: f"$response.body#/{name}" for name in target.path_params},
+            }
+    return links
 
 
 def _json_schemas(
