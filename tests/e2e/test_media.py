@@ -18,7 +18,7 @@ import pytest
 from PIL import ExifTags, Image
 
 from shouwang import allinone
-from tests.support.api import Api, Reply, _reply, new_person, verified_member
+from tests.support.api import Api, Reply, _reply, verified_member
 
 API = "/api/v1"
 ADMIN_PHONE = "13800000000"
@@ -94,8 +94,8 @@ class Shouwang:
         return Account(member_id, token)
 
     def officer(self, station_id: str) -> Account:
-        person = new_person()
-        member_id, _ = self.api.register_and_login(person)
+        # Only verified members may be made officers.
+        member_id, _, person = verified_member(self.api, self.admin.token)
         roles = {"roles": ["officer"], "org_id": station_id}
         assert (
             self.api.post(f"{API}/members/{member_id}/roles", roles, token=self.admin.token).status

@@ -5,50 +5,62 @@ from __future__ import annotations
 
 import io
 
-from flask import Blueprint, Response, jsonify, request
+from flask import Response, request
 
-from services.gateway.auth import Caller, authenticate
+from services.gateway.access import Access
+from services.gateway.auth import Caller
 from services.gateway.context import GatewayContext
 from services.gateway.media import accepted_photo, read_file_field
+from services.gateway.models.media import PHOTO_TYPES, UPLOAD_FORM, MediaStored
 from shouwang.errors import NotFound
 from shouwang.identity.v1 import identity_pb2
 from shouwang.store.blobs import check_blob_id
+from shouwang.typed_routes import RawReply, TypedRoutes, json_reply
 
 
-def blueprint(context: GatewayContext) -> Blueprint:
-    routes = Blueprint("media", __name__)
+def routes(context: GatewayContext) -> TypedRoutes:
+    api = TypedRoutes("media", tag="media", idempotency=context.idempotent)
     identity = context.clients.identity
 
-    @routes.post("/media")
-    def upload_media() -> Response:
-        caller = authenticate(context.verifier)
+    @api.post(
+        "/media",
+        summary="Upload a photo",
+        description="GPS tags are removed unless an officer uploads it (evidence as taken).",
+        access=Access.MEMBER,
+        multipart=UPLOAD_FORM,
+        reply=MediaStored,
+        status=201,
+        errors=(413, 415),
+        idempotent=True,
+    )
+    def upload_media(caller: Caller) -> Response:
+        # With an Idempotency-Key the body was already read (bounded by the server's body
+        # limit) to fingerprint it; otherwise it is read from the socket as it is parsed.
+        source = (
+            io.BytesIO(request.get_data(cache=True)).read
+            if "Idempotency-Key" in request.headers
+            else request.stream.read
+        )
+        data = read_file_field(source, request.headers.get("Content-Type", ""))
+        photo = accepted_photo(data, keep_location=caller.is_officer)
+        member = identity.GetMember(identity_pb2.GetMemberRequest(member_id=caller.member_id))
+        media_id = context.blobs.put(
+            photo.data,
+            content_type=photo.content_type,
+            metadata={"uploader": caller.member_id, "station_id": member.station_id},
+        )
+        stored = MediaStored(media_id=media_id, content_type=photo.content_type)  # type: ignore[arg-type]
+        response = json_reply(stored, status=201)
+        response.headers["Location"] = f"{request.path}/{media_id}"
+        return response
 
-        def create() -> Response:
-            # With an Idempotency-Key the body was already read (bounded by the server's body
-            # limit) to fingerprint it; otherwise it is read from the socket as it is parsed.
-            source = (
-                io.BytesIO(request.get_data(cache=True)).read
-                if "Idempotency-Key" in request.headers
-                else request.stream.read
-            )
-            data = read_file_field(source, request.headers.get("Content-Type", ""))
-            photo = accepted_photo(data, keep_location=caller.is_officer)
-            member = identity.GetMember(identity_pb2.GetMemberRequest(member_id=caller.member_id))
-            media_id = context.blobs.put(
-                photo.data,
-                content_type=photo.content_type,
-                metadata={"uploader": caller.member_id, "station_id": member.station_id},
-            )
-            response = jsonify(media_id=media_id, content_type=photo.content_type)
-            response.status_code = 201
-            response.headers["Location"] = f"{request.path}/{media_id}"
-            return response
-
-        return context.idempotent(caller, create)
-
-    @routes.get("/media/<media_id>")
-    def get_media(media_id: str) -> Response:
-        caller = authenticate(context.verifier)
+    @api.get(
+        "/media/{media_id}",
+        summary="A photo's bytes",
+        access=Access.MEMBER,
+        reply=RawReply(PHOTO_TYPES, "the photo as stored"),
+    )
+    def get_media(caller: Caller, media_id: str) -> Response:
         try:
             check_blob_id(media_id)
         except ValueError:
@@ -69,4 +81,4 @@ def blueprint(context: GatewayContext) -> Blueprint:
         scope = identity.ResolveScope(identity_pb2.ResolveScopeRequest(actor=caller.actor))
         return scope.city_wide or metadata.get("station_id", "") in scope.org_ids
 
-    return routes
+    return api
