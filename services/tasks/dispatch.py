@@ -1,8 +1,9 @@
 """The wave policy of ``nearest`` dispatch. Pure: given what happened, what to do next.
 
 The first wave offers the task to the ``count`` nearest eligible members inside the area. When a
-wave times out with capacity left, the next ``count`` nearest not yet offered get it; when nobody
-is left inside, the search radius widens ×1.5 up to the maximum; nobody left at the maximum makes
+wave times out with capacity left, the next ``count`` nearest not yet offered get it. When nobody
+is left inside, a task that may widen (by default those without an area drawn) searches ×1.5 wider
+up to the maximum; nobody left at the maximum, or in the area of a task that may not widen, makes
 the task ``unfilled`` so the dispatcher can act.
 """
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import grpc
 
-from services.tasks import handlers, reports
+from services.tasks import handlers, model, reports
 from services.tasks.handlers import Caller
 from services.tasks.ports import Ports
 from shouwang.clock import from_millis, to_timestamp
@@ -29,10 +29,17 @@ class TasksServicer(tasks_pb2_grpc.TasksServiceServicer):
         )
 
     def ListTasks(self, request, context: Context):
-        found = handlers.list_tasks(
-            self.ports, _caller(request.caller), status=request.status, limit=request.limit
+        page = handlers.list_tasks(
+            self.ports,
+            _caller(request.caller),
+            status=request.status,
+            size=request.page_size,
+            cursor=request.page_token,
         )
-        return pb.TaskList(tasks=[self._view(t, with_people=False) for t in found])
+        return pb.TaskList(
+            tasks=[self._view(t, with_people=False) for t in page.items],
+            next_page_token=page.next_cursor,
+        )
 
     def ClaimTask(self, request, context: Context):
         return self._view(handlers.claim_task(self.ports, _caller(request.caller), request.task_id))
@@ -72,10 +79,16 @@ class TasksServicer(tasks_pb2_grpc.TasksServiceServicer):
         return report_message(reports.submit_report(self.ports, _caller(request.caller), request))
 
     def ListReports(self, request, context: Context):
-        found = reports.list_reports(
-            self.ports, _caller(request.caller), status=request.status, limit=request.limit
+        page = reports.list_reports(
+            self.ports,
+            _caller(request.caller),
+            status=request.status,
+            size=request.page_size,
+            cursor=request.page_token,
         )
-        return pb.ReportList(reports=[report_message(r) for r in found])
+        return pb.ReportList(
+            reports=[report_message(r) for r in page.items], next_page_token=page.next_cursor
+        )
 
     def ReviewReport(self, request, context: Context):
         return report_message(reports.review_report(self.ports, _caller(request.caller), request))
@@ -107,6 +120,8 @@ class TasksServicer(tasks_pb2_grpc.TasksServiceServicer):
             media_ids=task.get("media_ids", []),
             report_id=task.get("report_id", ""),
             refused=[pb.Refusal(**r) for r in task.get("refused", [])],
+            widen=task.get("widen", True),
+            scene_radius_m=task.get("scene_radius_m", model.SCENE_RADIUS_M),
         )
         area = task["area"]
         if "circle" in area:
@@ -116,8 +131,16 @@ class TasksServicer(tasks_pb2_grpc.TasksServiceServicer):
             )
         else:
             message.area.polygon_geojson = area["polygon_geojson"]
+        claims = self.ports.tasks.claims_of(task)  # by id: cheap enough for every list item
+        message.claim_count = len(claims)
+        if not with_people and "offered" in task:
+            # Lists count offers as waves go out rather than query the offers per task.
+            message.offer_count = task["offered"]
+            return message
+        offers = self.ports.tasks.offers_of(task["_id"])
+        message.offer_count = len(offers)
         if with_people:
-            for offer in self.ports.tasks.offers_of(task["_id"]):
+            for offer in offers:
                 message.offers.append(
                     pb.OfferView(
                         member_id=offer["member_id"],
@@ -127,7 +150,7 @@ class TasksServicer(tasks_pb2_grpc.TasksServiceServicer):
                         declined=bool(offer.get("declined_at")),
                     )
                 )
-            for claim in self.ports.tasks.claims_of(task):
+            for claim in claims:
                 view = pb.ClaimView(
                     member_id=claim["member_id"],
                     claimed_at=to_timestamp(from_millis(claim["claimed_at"])),

@@ -24,6 +24,7 @@ from shouwang.events import Event
 from shouwang.ids import new_id
 from shouwang.location.v1 import location_pb2
 from shouwang.store import Document
+from shouwang.store.paging import Page
 from shouwang.tasks.v1 import events_pb2
 
 log = logging.getLogger(__name__)
@@ -106,6 +107,9 @@ def create_task(ports: Ports, caller: Caller, request: Any) -> Document:
         "report_id": request.report_id,
         "wave": 0,
         "radius_m": timers.initial_radius(area, location),
+        "widen": model.widens(request),
+        "scene_radius_m": request.scene_radius_m or model.SCENE_RADIUS_M,
+        "offered": 0,
         "refused": [],
         "step": 0,
         # The first wave goes out in this request, below; other replicas step in only if this
@@ -304,18 +308,25 @@ def visible_task(ports: Ports, caller: Caller, task_id: str) -> Document:
     raise NotFound(detail="no such task")
 
 
-def list_tasks(ports: Ports, caller: Caller, *, status: str, limit: int) -> list[Document]:
-    limit = min(max(limit, 1), 200) if limit else 50
-    if caller.is_officer:
-        query: dict[str, Any] = (
-            {} if caller.city_wide else {"station_id": {"$in": sorted(caller.scope_org_ids)}}
-        )
-    else:
-        ids = set(ports.tasks.task_ids_offered_to(caller.member_id, limit=limit))
-        query = {"_id": {"$in": sorted(ids)}}
+def list_tasks(ports: Ports, caller: Caller, *, status: str, size: int, cursor: str) -> Page:
+    """A page of the officer's scope's tasks, or of those offered to the member."""
+    if not caller.is_officer:
+        return _tasks_offered_to(ports, caller.member_id, status=status, size=size, cursor=cursor)
+    query: dict[str, Any] = (
+        {} if caller.city_wide else {"station_id": {"$in": sorted(caller.scope_org_ids)}}
+    )
     if status:
         query["status"] = status
-    return ports.tasks.find(query, limit=limit)
+    return ports.tasks.page(query, size=size, cursor=cursor)
+
+
+def _tasks_offered_to(ports: Ports, member_id: str, *, status: str, size: int, cursor: str) -> Page:
+    """A member's tasks page by their offers (newest offer first), each task read by id; with a
+    status asked a page may hold fewer than ``size`` tasks and still have a next one."""
+    offers = ports.tasks.offers_to(member_id, size=size, cursor=cursor)
+    found = (ports.tasks.get(offer["task_id"]) for offer in offers.items)
+    tasks = [t for t in found if t is not None and (not status or t["status"] == status)]
+    return Page(items=tasks, next_cursor=offers.next_cursor)
 
 
 def _decline(

@@ -29,8 +29,9 @@ MAX_CAPACITY = 50
 DEFAULT_POINTS = {1: 30, 2: 20, 3: 10}
 MAX_POLYGON_VERTICES = 10_000
 # Arrival is entering the scene: a circle around the incident, not the whole dispatch area
-# (members start inside a 3 km dispatch circle; that is not "on scene").
+# (members start inside a 3 km dispatch circle; that is not "on scene"). Each task may set its own.
 SCENE_RADIUS_M = 150.0
+MIN_SCENE_RADIUS_M, MAX_SCENE_RADIUS_M = 10.0, 2000.0
 
 
 @dataclass(frozen=True)
@@ -73,7 +74,19 @@ def validate_task(request: Any) -> list[FieldError]:
         errors.append(FieldError("expires_in_s", "must be 60 to 86400 seconds"))
     if request.has_points and not 0 <= request.points <= 1000:
         errors.append(FieldError("points", "must be 0 to 1000"))
+    if request.scene_radius_m and not (
+        MIN_SCENE_RADIUS_M <= request.scene_radius_m <= MAX_SCENE_RADIUS_M
+    ):
+        errors.append(FieldError("scene_radius_m", "must be 10 m to 2 km"))
     return errors
+
+
+def widens(request: Any) -> bool:
+    """Whether ``nearest`` may offer beyond the area: only when the task asks, which it does by
+    default when no area was drawn (the 3 km circle is ours, not the officer's)."""
+    if request.HasField("widen"):
+        return request.widen
+    return not request.HasField("area")
 
 
 def _area_errors(area: Any) -> list[FieldError]:

@@ -18,6 +18,7 @@ from shouwang.errors import Conflict, FieldError, Forbidden, InvalidArgument, No
 from shouwang.events import Event
 from shouwang.ids import new_id
 from shouwang.store import Document
+from shouwang.store.paging import Page
 from shouwang.tasks.v1 import events_pb2
 from shouwang.tasks.v1.event_types import REPORTS_TOPIC
 
@@ -58,7 +59,8 @@ def submit_report(ports: Ports, caller: Caller, request: Any) -> Document:
     return report
 
 
-def list_reports(ports: Ports, caller: Caller, *, status: str, limit: int) -> list[Document]:
+def list_reports(ports: Ports, caller: Caller, *, status: str, size: int, cursor: str) -> Page:
+    """A page of the officer's review queue, or of the member's own reports."""
     query: dict[str, Any] = {}
     if caller.is_officer:
         if not caller.city_wide:
@@ -67,7 +69,7 @@ def list_reports(ports: Ports, caller: Caller, *, status: str, limit: int) -> li
         query["member_id"] = caller.member_id
     if status:
         query["status"] = status
-    return ports.reports.find(query, limit=min(max(limit, 1), 200) if limit else 50)
+    return ports.reports.page(query, size=size, cursor=cursor)
 
 
 def review_report(ports: Ports, caller: Caller, request: Any) -> Document:

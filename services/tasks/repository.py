@@ -14,6 +14,7 @@ from typing import Any
 from shouwang.events import Event
 from shouwang.outbox import with_events
 from shouwang.store import ASCENDING, DESCENDING, Collection, Document, DocumentStore, DuplicateKey
+from shouwang.store.paging import Page, read_page
 
 
 def _inserted(collection: Collection, document: Document) -> bool:
@@ -56,8 +57,9 @@ class TaskRepository:
             {"due_at": {"$lte": now_ms}}, sort=[("due_at", ASCENDING)], limit=limit
         )
 
-    def find(self, query: dict[str, Any], *, limit: int) -> list[Document]:
-        return self.tasks.find(query, sort=[("created_at", DESCENDING)], limit=limit)
+    def page(self, query: dict[str, Any], *, size: int, cursor: str) -> Page:
+        """Tasks matching ``query``, newest first."""
+        return read_page(self.tasks, query, sort_field="created_at", size=size, cursor=cursor)
 
     # Offers ------------------------------------------------------------------------------
     def add_offer(self, offer: Document) -> bool:
@@ -80,13 +82,11 @@ class TaskRepository:
             with_events({"$set": {"declined_at": at_ms}}, events),
         )
 
-    def task_ids_offered_to(self, member_id: str, *, limit: int) -> list[str]:
-        return [
-            o["task_id"]
-            for o in self.offers.find(
-                {"member_id": member_id}, sort=[("offered_at", DESCENDING)], limit=limit
-            )
-        ]
+    def offers_to(self, member_id: str, *, size: int, cursor: str) -> Page:
+        """Offers made to a member, newest first."""
+        return read_page(
+            self.offers, {"member_id": member_id}, sort_field="offered_at", size=size, cursor=cursor
+        )
 
     # Claims ------------------------------------------------------------------------------
     def reserve_claimant(self, task_id: str, member_id: str, *, at_ms: int) -> bool:
@@ -179,8 +179,9 @@ class ReportRepository:
     def get(self, report_id: str) -> Document | None:
         return self.reports.get(report_id)
 
-    def find(self, query: dict[str, Any], *, limit: int) -> list[Document]:
-        return self.reports.find(query, sort=[("created_at", DESCENDING)], limit=limit)
+    def page(self, query: dict[str, Any], *, size: int, cursor: str) -> Page:
+        """Reports matching ``query``, newest first."""
+        return read_page(self.reports, query, sort_field="created_at", size=size, cursor=cursor)
 
     def claim_review(self, report_id: str, *, officer_id: str, at_ms: int) -> bool:
         """The one review of a report: a second reviewer (or a retry) gets False."""

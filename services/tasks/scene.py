@@ -21,7 +21,7 @@ def watch(ports: Ports, task: Document) -> None:
                 circle=location_pb2.Circle(
                     lat=task["location"]["lat"],
                     lon=task["location"]["lon"],
-                    radius_m=model.SCENE_RADIUS_M,
+                    radius_m=task.get("scene_radius_m", model.SCENE_RADIUS_M),
                 )
             ),
             member_ids=claimants,

@@ -129,12 +129,18 @@ def _send_wave(
     if resumed:
         offer_to = []
     elif mode == "nearest":
+        # Tasks from before `widen` existed widened, as all did then.
+        widen = task.get("widen", True)
         plan = dispatch.plan_wave(
             count=task["target"]["count"],
             radius_m=radius,
-            max_radius_m=dispatch.MAX_SEARCH_RADIUS_M,
+            max_radius_m=dispatch.MAX_SEARCH_RADIUS_M if widen else radius,
             search=lambda r: _candidates(
-                ports, task, radius_m=r, exclude=offered, inside_area=r <= task["radius_m"]
+                ports,
+                task,
+                radius_m=r,
+                exclude=offered,
+                inside_area=not widen or r <= task["radius_m"],
             ),
         )
         offer_to, radius, unfilled = plan.offer_to, plan.radius_m, plan.unfilled
@@ -188,7 +194,12 @@ def _send_wave(
                 ),
             )
         )
-    changes: dict[str, Any] = {"wave": wave, "radius_m": radius}
+    # Lists show this count without reading the offers.
+    changes: dict[str, Any] = {
+        "wave": wave,
+        "radius_m": radius,
+        "offered": len(offered | {o["member_id"] for o in offers}),
+    }
     if refused:
         changes["refused"] = refused
     if not offers and not claims and (unfilled or mode != "nearest"):

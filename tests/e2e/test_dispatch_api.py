@@ -319,3 +319,145 @@ def test_points_follow_a_closed_task_and_an_approved_report(api: Api, admin: str
         what="points for the approved report",
     )
     assert after["balance"] - closed["balance"] == 7
+
+
+# Targets: the area the officer drew ----------------------------------------------------------
+
+
+def strip_north(place: tuple[float, float], south_m: float, north_m: float) -> dict:
+    """A GeoJSON polygon from `south_m` to `north_m` metres north of `place`, 200 m wide."""
+    lat, lon = place
+    south, north = lat + south_m / 111_195, lat + north_m / 111_195
+    west, east = lon - 0.001, lon + 0.001
+    ring = [[west, south], [east, south], [east, north], [west, north], [west, south]]
+    return {"type": "Polygon", "coordinates": [ring]}
+
+
+def test_nearest_never_offers_outside_the_area_drawn_and_ends_unfilled(
+    api: Api, admin: str, place
+) -> None:
+    inside, south, north = on_duty(api, admin, place, [100, -60, 200])
+    created = dispatch(api, admin, place, area=strip_north(place, 50, 160))
+    assert created["widen"] is False
+    assert [o["member_id"] for o in created["offers"]] == [inside[0]]
+    later = wait_for(
+        lambda: (t := task(api, admin, created["task_id"]))["status"] == "unfilled" and t,
+        timeout_s=10,
+        what="the task unfilled once the area has nobody left",
+    )
+    assert [o["member_id"] for o in later["offers"]] == [inside[0]]
+    for outside in (south, north):
+        claim = api.post(f"/api/v1/tasks/{created['task_id']}/claim", token=outside[1])
+        assert claim.status in (409, 410)
+
+
+def test_a_task_that_asks_to_widen_reaches_beyond_its_area(api: Api, admin: str, place) -> None:
+    inside, south = on_duty(api, admin, place, [100, -60])
+    created = dispatch(api, admin, place, area=strip_north(place, 50, 160), widen=True)
+    later = wait_for(
+        lambda: (t := task(api, admin, created["task_id"]))["wave"] == 2 and t,
+        timeout_s=10,
+        what="the second wave beyond the area",
+    )
+    assert [o["member_id"] for o in later["offers"]] == [inside[0], south[0]]
+
+
+def test_without_an_area_the_search_widens_beyond_three_km(api: Api, admin: str, place) -> None:
+    (far,) = on_duty(api, admin, place, [3500])
+    created = dispatch(api, admin, place)
+    assert created["widen"] is True
+    assert [o["member_id"] for o in created["offers"]] == [far[0]]
+
+
+def test_the_scene_radius_is_the_tasks_own(api: Api, admin: str, place) -> None:
+    assert dispatch(api, admin, place)["scene_radius_m"] == 150
+    assert dispatch(api, admin, place, scene_radius_m=400)["scene_radius_m"] == 400
+    body = {
+        "title": "x",
+        "priority": 2,
+        "location": {"lat": place[0], "lon": place[1]},
+        "target": {"mode": "nearest", "count": 1},
+        "scene_radius_m": 5,
+    }
+    reply = api.post("/api/v1/tasks", body, token=admin)
+    assert reply.status == 422
+    assert [e["field"] for e in reply.body["errors"]] == ["scene_radius_m"]
+
+
+@pytest.mark.parametrize("field", ["capacity", "expires_in_s"])
+def test_zero_is_refused_rather_than_read_as_the_default(
+    api: Api, admin: str, place, field: str
+) -> None:
+    body = {
+        "title": "x",
+        "priority": 2,
+        "location": {"lat": place[0], "lon": place[1]},
+        "target": {"mode": "nearest", "count": 1},
+        field: 0,
+    }
+    reply = api.post("/api/v1/tasks", body, token=admin)
+    assert reply.status == 422
+    assert [e["field"] for e in reply.body["errors"]] == [field]
+
+
+# Lists -----------------------------------------------------------------------------------------
+
+
+def pages(api: Api, token: str, path: str, items: str, limit: int) -> list[list[dict]]:
+    """Every page of a list, following next_cursor."""
+    found, cursor = [], ""
+    while True:
+        query = f"?limit={limit}" + (f"&cursor={cursor}" if cursor else "")
+        reply = api.get(f"{path}{query}", token=token)
+        assert reply.status == 200, reply.body
+        found.append(reply.body[items])
+        cursor = reply.body["next_cursor"]
+        if cursor is None:
+            return found
+
+
+def test_a_members_tasks_page_with_their_offer_counts(api: Api, admin: str, place) -> None:
+    (member, _other) = on_duty(api, admin, place, [100, 150])
+    circle = {"center": {"lat": place[0], "lon": place[1]}, "radius_m": 1000}
+    created = [dispatch(api, admin, place, target={"mode": "area"}, area=circle) for _ in range(3)]
+    listed = pages(api, member[1], "/api/v1/tasks", "tasks", limit=2)
+    assert [len(page) for page in listed] == [2, 1]
+    tasks = [t for page in listed for t in page]
+    assert [t["task_id"] for t in tasks] == [c["task_id"] for c in reversed(created)]
+    assert {(t["offer_count"], t["claim_count"]) for t in tasks} == {(2, 0)}
+    assert all("offers" not in t for t in tasks)
+
+
+def test_an_officers_task_list_counts_offers_and_claims(api: Api, admin: str, place) -> None:
+    (member,) = on_duty(api, admin, place, [100])
+    created = dispatch(api, admin, place)
+    api.post(f"/api/v1/tasks/{created['task_id']}/claim", token=member[1])
+    (listed,) = [
+        t
+        for t in api.get("/api/v1/tasks?status=claimed&limit=200", token=admin).body["tasks"]
+        if t["task_id"] == created["task_id"]
+    ]
+    assert (listed["offer_count"], listed["claim_count"]) == (1, 1)
+
+
+def test_reports_page_newest_first(api: Api, admin: str, place) -> None:
+    (member,) = on_duty(api, admin, place, [100])
+    submitted = []
+    for n in range(3):
+        body = {
+            "category": "other",
+            "description": f"report {n}",
+            "location": {"lat": place[0], "lon": place[1]},
+        }
+        submitted.append(api.post("/api/v1/reports", body, token=member[1]).body["report_id"])
+    listed = pages(api, member[1], "/api/v1/reports", "reports", limit=2)
+    assert [[r["report_id"] for r in page] for page in listed] == [
+        submitted[:0:-1],
+        submitted[:1],
+    ]
+
+
+@pytest.mark.parametrize("query", ["limit=2147483648", "limit=0", "cursor=not-a-cursor"])
+def test_a_bad_page_query_is_refused(api: Api, admin: str, query: str) -> None:
+    for path in ("/api/v1/tasks", "/api/v1/reports"):
+        assert api.get(f"{path}?{query}", token=admin).status == 422

@@ -32,6 +32,9 @@ Capacity = Annotated[int, Field(ge=1, le=1000, description="how many may claim (
 ExpiresIn = Annotated[int, Field(ge=60, le=86_400, description="seconds (default 1800)")]
 Points = Annotated[int, Field(ge=0, le=10_000)]
 Kind = Annotated[str, StringConstraints(max_length=40)]
+SceneRadius = Annotated[float, Field(ge=10, le=2000, allow_inf_nan=False)]
+
+DEFAULT_SCENE_RADIUS_M = 150.0
 
 
 class TaskStatus(StrEnum):
@@ -104,6 +107,15 @@ class TaskDraft(ApiModel):
     points: Points | None = Field(
         default=None, description="what closing it earns each claimant (default by priority)"
     )
+    widen: bool | None = Field(
+        default=None,
+        description="nearest: offer beyond the area once nobody is left inside it; "
+        "by default only when no area was drawn",
+    )
+    scene_radius_m: SceneRadius = Field(
+        default=DEFAULT_SCENE_RADIUS_M,
+        description="a claimant entering this circle around location is on scene",
+    )
 
     def to_proto(self, caller: pb.Caller) -> pb.CreateTaskRequest:
         request = pb.CreateTaskRequest(
@@ -121,7 +133,10 @@ class TaskDraft(ApiModel):
             capacity=self.capacity or 0,
             skills=[str(skill) for skill in self.skills],
             expires_in_s=self.expires_in_s or 0,
+            scene_radius_m=self.scene_radius_m,
         )
+        if self.widen is not None:
+            request.widen = self.widen
         if self.points is not None:
             request.points, request.has_points = self.points, True
         if isinstance(self.area, Polygon):
@@ -206,7 +221,7 @@ class Refusal(ReplyModel):
 
 
 class TaskSummary(ReplyModel):
-    """A task as lists show it, without its people."""
+    """A task as lists show it: how many were offered it and claimed it (the detail names them)."""
 
     task_id: str
     status: TaskStatus
@@ -225,6 +240,10 @@ class TaskSummary(ReplyModel):
     station_id: str
     wave: int
     search_radius_m: float
+    widen: bool
+    scene_radius_m: float
+    offer_count: int
+    claim_count: int
     note: str
     media_ids: list[str]
     report_id: str | None
@@ -249,6 +268,10 @@ class TaskSummary(ReplyModel):
             "station_id": task.station_id,
             "wave": task.wave,
             "search_radius_m": task.radius_m,
+            "widen": task.widen,
+            "scene_radius_m": task.scene_radius_m or DEFAULT_SCENE_RADIUS_M,
+            "offer_count": task.offer_count,
+            "claim_count": task.claim_count,
             "note": task.note,
             "media_ids": list(task.media_ids),
             "report_id": task.report_id or None,

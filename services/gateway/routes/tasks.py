@@ -61,9 +61,17 @@ def routes(context: GatewayContext) -> TypedRoutes:
     )
     def list_tasks(caller: Caller, query: TaskListQuery) -> TaskPage:
         reply = tasks.ListTasks(
-            pb.ListTasksRequest(caller=scoped(caller), status=query.status or "", limit=query.limit)
+            pb.ListTasksRequest(
+                caller=scoped(caller),
+                status=query.status or "",
+                page_size=query.limit,
+                page_token=query.cursor or "",
+            )
         )
-        return TaskPage(tasks=[TaskSummary.from_proto(t) for t in reply.tasks], next_cursor=None)
+        return TaskPage(
+            tasks=[TaskSummary.from_proto(t) for t in reply.tasks],
+            next_cursor=reply.next_page_token or None,
+        )
 
     @api.get(
         "/tasks/{task_id}",
@@ -184,11 +192,15 @@ def routes(context: GatewayContext) -> TypedRoutes:
     def list_reports(caller: Caller, query: ReportListQuery) -> ReportPage:
         reply = tasks.ListReports(
             pb.ListReportsRequest(
-                caller=scoped(caller), status=query.status or "", limit=query.limit
+                caller=scoped(caller),
+                status=query.status or "",
+                page_size=query.limit,
+                page_token=query.cursor or "",
             )
         )
         return ReportPage(
-            reports=[ReportView.from_proto(r) for r in reply.reports], next_cursor=None
+            reports=[ReportView.from_proto(r) for r in reply.reports],
+            next_cursor=reply.next_page_token or None,
         )
 
     @api.post(

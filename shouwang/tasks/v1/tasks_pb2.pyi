@@ -58,7 +58,7 @@ class Target(_message.Message):
     def __init__(self, mode: _Optional[str] = ..., count: _Optional[int] = ..., member_ids: _Optional[_Iterable[str]] = ...) -> None: ...
 
 class CreateTaskRequest(_message.Message):
-    __slots__ = ("caller", "title", "description", "kind", "priority", "location", "area", "target", "capacity", "skills", "expires_in_s", "points", "has_points", "report_id")
+    __slots__ = ("caller", "title", "description", "kind", "priority", "location", "area", "target", "capacity", "skills", "expires_in_s", "points", "has_points", "report_id", "widen", "scene_radius_m")
     CALLER_FIELD_NUMBER: _ClassVar[int]
     TITLE_FIELD_NUMBER: _ClassVar[int]
     DESCRIPTION_FIELD_NUMBER: _ClassVar[int]
@@ -73,6 +73,8 @@ class CreateTaskRequest(_message.Message):
     POINTS_FIELD_NUMBER: _ClassVar[int]
     HAS_POINTS_FIELD_NUMBER: _ClassVar[int]
     REPORT_ID_FIELD_NUMBER: _ClassVar[int]
+    WIDEN_FIELD_NUMBER: _ClassVar[int]
+    SCENE_RADIUS_M_FIELD_NUMBER: _ClassVar[int]
     caller: Caller
     title: str
     description: str
@@ -87,7 +89,9 @@ class CreateTaskRequest(_message.Message):
     points: int
     has_points: bool
     report_id: str
-    def __init__(self, caller: _Optional[_Union[Caller, _Mapping]] = ..., title: _Optional[str] = ..., description: _Optional[str] = ..., kind: _Optional[str] = ..., priority: _Optional[int] = ..., location: _Optional[_Union[Point, _Mapping]] = ..., area: _Optional[_Union[Area, _Mapping]] = ..., target: _Optional[_Union[Target, _Mapping]] = ..., capacity: _Optional[int] = ..., skills: _Optional[_Iterable[str]] = ..., expires_in_s: _Optional[int] = ..., points: _Optional[int] = ..., has_points: _Optional[bool] = ..., report_id: _Optional[str] = ...) -> None: ...
+    widen: bool
+    scene_radius_m: float
+    def __init__(self, caller: _Optional[_Union[Caller, _Mapping]] = ..., title: _Optional[str] = ..., description: _Optional[str] = ..., kind: _Optional[str] = ..., priority: _Optional[int] = ..., location: _Optional[_Union[Point, _Mapping]] = ..., area: _Optional[_Union[Area, _Mapping]] = ..., target: _Optional[_Union[Target, _Mapping]] = ..., capacity: _Optional[int] = ..., skills: _Optional[_Iterable[str]] = ..., expires_in_s: _Optional[int] = ..., points: _Optional[int] = ..., has_points: _Optional[bool] = ..., report_id: _Optional[str] = ..., widen: _Optional[bool] = ..., scene_radius_m: _Optional[float] = ...) -> None: ...
 
 class OfferView(_message.Message):
     __slots__ = ("member_id", "distance_m", "wave", "offered_at", "declined")
@@ -126,7 +130,7 @@ class Refusal(_message.Message):
     def __init__(self, member_id: _Optional[str] = ..., reason: _Optional[str] = ...) -> None: ...
 
 class Task(_message.Message):
-    __slots__ = ("task_id", "status", "title", "description", "kind", "priority", "location", "area", "target", "capacity", "skills", "points", "created_at", "expires_at", "offers", "claims", "station_id", "created_by", "wave", "radius_m", "refused", "note", "media_ids", "report_id")
+    __slots__ = ("task_id", "status", "title", "description", "kind", "priority", "location", "area", "target", "capacity", "skills", "points", "created_at", "expires_at", "offers", "claims", "station_id", "created_by", "wave", "radius_m", "refused", "note", "media_ids", "report_id", "widen", "scene_radius_m", "offer_count", "claim_count")
     TASK_ID_FIELD_NUMBER: _ClassVar[int]
     STATUS_FIELD_NUMBER: _ClassVar[int]
     TITLE_FIELD_NUMBER: _ClassVar[int]
@@ -151,6 +155,10 @@ class Task(_message.Message):
     NOTE_FIELD_NUMBER: _ClassVar[int]
     MEDIA_IDS_FIELD_NUMBER: _ClassVar[int]
     REPORT_ID_FIELD_NUMBER: _ClassVar[int]
+    WIDEN_FIELD_NUMBER: _ClassVar[int]
+    SCENE_RADIUS_M_FIELD_NUMBER: _ClassVar[int]
+    OFFER_COUNT_FIELD_NUMBER: _ClassVar[int]
+    CLAIM_COUNT_FIELD_NUMBER: _ClassVar[int]
     task_id: str
     status: str
     title: str
@@ -175,13 +183,19 @@ class Task(_message.Message):
     note: str
     media_ids: _containers.RepeatedScalarFieldContainer[str]
     report_id: str
-    def __init__(self, task_id: _Optional[str] = ..., status: _Optional[str] = ..., title: _Optional[str] = ..., description: _Optional[str] = ..., kind: _Optional[str] = ..., priority: _Optional[int] = ..., location: _Optional[_Union[Point, _Mapping]] = ..., area: _Optional[_Union[Area, _Mapping]] = ..., target: _Optional[_Union[Target, _Mapping]] = ..., capacity: _Optional[int] = ..., skills: _Optional[_Iterable[str]] = ..., points: _Optional[int] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., expires_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., offers: _Optional[_Iterable[_Union[OfferView, _Mapping]]] = ..., claims: _Optional[_Iterable[_Union[ClaimView, _Mapping]]] = ..., station_id: _Optional[str] = ..., created_by: _Optional[str] = ..., wave: _Optional[int] = ..., radius_m: _Optional[float] = ..., refused: _Optional[_Iterable[_Union[Refusal, _Mapping]]] = ..., note: _Optional[str] = ..., media_ids: _Optional[_Iterable[str]] = ..., report_id: _Optional[str] = ...) -> None: ...
+    widen: bool
+    scene_radius_m: float
+    offer_count: int
+    claim_count: int
+    def __init__(self, task_id: _Optional[str] = ..., status: _Optional[str] = ..., title: _Optional[str] = ..., description: _Optional[str] = ..., kind: _Optional[str] = ..., priority: _Optional[int] = ..., location: _Optional[_Union[Point, _Mapping]] = ..., area: _Optional[_Union[Area, _Mapping]] = ..., target: _Optional[_Union[Target, _Mapping]] = ..., capacity: _Optional[int] = ..., skills: _Optional[_Iterable[str]] = ..., points: _Optional[int] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., expires_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., offers: _Optional[_Iterable[_Union[OfferView, _Mapping]]] = ..., claims: _Optional[_Iterable[_Union[ClaimView, _Mapping]]] = ..., station_id: _Optional[str] = ..., created_by: _Optional[str] = ..., wave: _Optional[int] = ..., radius_m: _Optional[float] = ..., refused: _Optional[_Iterable[_Union[Refusal, _Mapping]]] = ..., note: _Optional[str] = ..., media_ids: _Optional[_Iterable[str]] = ..., report_id: _Optional[str] = ..., widen: _Optional[bool] = ..., scene_radius_m: _Optional[float] = ..., offer_count: _Optional[int] = ..., claim_count: _Optional[int] = ...) -> None: ...
 
 class TaskList(_message.Message):
-    __slots__ = ("tasks",)
+    __slots__ = ("tasks", "next_page_token")
     TASKS_FIELD_NUMBER: _ClassVar[int]
+    NEXT_PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
     tasks: _containers.RepeatedCompositeFieldContainer[Task]
-    def __init__(self, tasks: _Optional[_Iterable[_Union[Task, _Mapping]]] = ...) -> None: ...
+    next_page_token: str
+    def __init__(self, tasks: _Optional[_Iterable[_Union[Task, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...
 
 class GetTaskRequest(_message.Message):
     __slots__ = ("caller", "task_id")
@@ -192,14 +206,16 @@ class GetTaskRequest(_message.Message):
     def __init__(self, caller: _Optional[_Union[Caller, _Mapping]] = ..., task_id: _Optional[str] = ...) -> None: ...
 
 class ListTasksRequest(_message.Message):
-    __slots__ = ("caller", "status", "limit")
+    __slots__ = ("caller", "status", "page_size", "page_token")
     CALLER_FIELD_NUMBER: _ClassVar[int]
     STATUS_FIELD_NUMBER: _ClassVar[int]
-    LIMIT_FIELD_NUMBER: _ClassVar[int]
+    PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
+    PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
     caller: Caller
     status: str
-    limit: int
-    def __init__(self, caller: _Optional[_Union[Caller, _Mapping]] = ..., status: _Optional[str] = ..., limit: _Optional[int] = ...) -> None: ...
+    page_size: int
+    page_token: str
+    def __init__(self, caller: _Optional[_Union[Caller, _Mapping]] = ..., status: _Optional[str] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ...) -> None: ...
 
 class TaskActionRequest(_message.Message):
     __slots__ = ("caller", "task_id")
@@ -266,20 +282,24 @@ class Report(_message.Message):
     def __init__(self, report_id: _Optional[str] = ..., status: _Optional[str] = ..., category: _Optional[str] = ..., description: _Optional[str] = ..., location: _Optional[_Union[Point, _Mapping]] = ..., media_ids: _Optional[_Iterable[str]] = ..., member_id: _Optional[str] = ..., station_id: _Optional[str] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., points: _Optional[int] = ..., review_note: _Optional[str] = ..., task_id: _Optional[str] = ..., reviewed_by: _Optional[str] = ...) -> None: ...
 
 class ReportList(_message.Message):
-    __slots__ = ("reports",)
+    __slots__ = ("reports", "next_page_token")
     REPORTS_FIELD_NUMBER: _ClassVar[int]
+    NEXT_PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
     reports: _containers.RepeatedCompositeFieldContainer[Report]
-    def __init__(self, reports: _Optional[_Iterable[_Union[Report, _Mapping]]] = ...) -> None: ...
+    next_page_token: str
+    def __init__(self, reports: _Optional[_Iterable[_Union[Report, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...
 
 class ListReportsRequest(_message.Message):
-    __slots__ = ("caller", "status", "limit")
+    __slots__ = ("caller", "status", "page_size", "page_token")
     CALLER_FIELD_NUMBER: _ClassVar[int]
     STATUS_FIELD_NUMBER: _ClassVar[int]
-    LIMIT_FIELD_NUMBER: _ClassVar[int]
+    PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
+    PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
     caller: Caller
     status: str
-    limit: int
-    def __init__(self, caller: _Optional[_Union[Caller, _Mapping]] = ..., status: _Optional[str] = ..., limit: _Optional[int] = ...) -> None: ...
+    page_size: int
+    page_token: str
+    def __init__(self, caller: _Optional[_Union[Caller, _Mapping]] = ..., status: _Optional[str] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ...) -> None: ...
 
 class ReviewReportRequest(_message.Message):
     __slots__ = ("caller", "report_id", "decision", "points", "note", "task")

@@ -45,6 +45,9 @@ def test_a_complete_task_is_valid() -> None:
         ({"target": {"mode": "nearest", "count": 0}}, "target.count"),
         ({"target": {"mode": "members"}}, "target.member_ids"),
         ({"location": {"lat": 91, "lon": 0}}, "location"),
+        ({"scene_radius_m": 9.9}, "scene_radius_m"),
+        ({"scene_radius_m": 2000.1}, "scene_radius_m"),
+        ({"scene_radius_m": float("nan")}, "scene_radius_m"),
     ],
 )
 def test_each_invalid_field_is_named(change: dict, field: str) -> None:
@@ -134,3 +137,20 @@ def test_wave_widens_the_radius_until_someone_is_found() -> None:
 def test_nobody_up_to_the_maximum_radius_is_unfilled() -> None:
     plan = dispatch.plan_wave(count=1, radius_m=10_000, max_radius_m=20_000, search=lambda r: [])
     assert plan.unfilled and plan.radius_m == 20_000
+
+
+def test_a_task_without_an_area_widens_by_default_and_one_with_an_area_does_not() -> None:
+    drawn = valid(area={"circle": pb.Circle(center=pb.Point(lat=27.8, lon=120.65), radius_m=500)})
+    assert model.widens(valid()) and not model.widens(drawn)
+
+
+def test_a_task_widens_beyond_its_area_only_when_it_asks() -> None:
+    drawn = valid(area={"circle": pb.Circle(center=pb.Point(lat=27.8, lon=120.65), radius_m=500)})
+    drawn.widen = True
+    undrawn = valid(widen=False)
+    assert model.widens(drawn) and not model.widens(undrawn)
+
+
+def test_a_wave_that_may_not_widen_stops_at_the_area() -> None:
+    plan = dispatch.plan_wave(count=1, radius_m=800, max_radius_m=800, search=lambda r: [])
+    assert plan.unfilled and plan.radius_m == 800
