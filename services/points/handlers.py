@@ -12,10 +12,11 @@ from google.protobuf.timestamp_pb2 import Timestamp
 from services.points import model
 from services.points.ledger import entry_id_for
 from services.points.ports import Ports
-from shouwang.errors import FieldError, InvalidArgument
+from shouwang.errors import FieldError, Forbidden, InvalidArgument
 from shouwang.events import Event
 from shouwang.identity.v1 import events_pb2 as identity_events
 from shouwang.location.v1 import events_pb2 as presence_events
+from shouwang.points.v1.limits import MAX_REASON
 from shouwang.store import Document
 from shouwang.tasks.v1 import events_pb2 as task_events
 
@@ -134,13 +135,18 @@ def record_quiz_answer(
 def penalise(
     ports: Ports, *, officer_id: str, member_id: str, points: int, reason: str, request_id: str
 ) -> AwardOutcome:
-    """An officer takes up to ``points`` away, never below a zero balance; once per request id."""
+    """An officer takes up to ``points`` away, never below a zero balance; once per request id.
+
+    Whether the member is in the officer's scope is identity's to say (the gateway asks it
+    first); that an officer does not judge their own case is a rule of points."""
+    if officer_id and officer_id == member_id:
+        raise Forbidden(detail="an officer cannot penalise themselves; ask another officer")
     errors = []
     maximum = ports.rules.penalty.max_points
     if not 1 <= points <= maximum:
         errors.append(FieldError("points", f"must be between 1 and {maximum}"))
-    if not reason.strip():
-        errors.append(FieldError("reason", "is required"))
+    if not reason.strip() or len(reason) > MAX_REASON:
+        errors.append(FieldError("reason", f"is required, at most {MAX_REASON} characters"))
     if errors:
         raise InvalidArgument(detail="invalid penalty", errors=errors)
     _require(member_id=member_id, officer_id=officer_id, request_id=request_id)

@@ -159,6 +159,13 @@ class Ledger:
             self._follow(entry)
             return entry
 
+    def covers(self, draft: Draft) -> bool:
+        """Whether the balance covers the debit now (or it was already applied); a cheap check
+        before work, not a promise: ``debit`` decides."""
+        if self.entries.by_op(draft.op) is not None:
+            return True
+        return self.available(draft.member_id) >= -draft.delta
+
     def available(self, member_id: str) -> int:
         """The balance as the ledger has it (credits minus the debit chain's total)."""
         last = self.entries.last_debit(member_id)

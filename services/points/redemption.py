@@ -7,15 +7,18 @@ but one of any number of replicas racing for it.
 1. **Idempotency**: the redemption id is derived from (member, ``Idempotency-Key``), and the
    redemption document is inserted first as ``pending``; a retry finds it and returns its outcome
    (or carries a pending one forward).
-2. **Stock**: an item's stock is ``stock`` numbered units; taking one inserts
+2. **Balance first**: a member whose balance does not cover the cost is refused before any
+   stock is touched (the debit in step 4 still decides; this only spares the stock the work).
+3. **Stock**: an item's stock is ``stock`` numbered units; taking one inserts
    ``<item>:<n>`` into ``points_stock_units``, unique by ``_id`` (one redemption per unit) and by
-   ``redemption_id`` (one unit per redemption). A free unit is picked at random among those not
-   taken, to keep racing replicas apart; a clash means "taken, pick another". ``stock`` only
-   grows, so a unit number that was valid stays valid.
-3. **Points**: the cost is debited in the member's debit chain (``ledger.py``): slot ``n + 1`` is
+   ``redemption_id`` (one unit per redemption). The free unit taken is the first one after a
+   random number, to keep racing replicas apart; a clash means "taken, pick another". Nothing
+   proportional to the stock is ever built (a stock of 2^31 once cost 23 GB that way).
+   ``stock`` only grows, so a unit number that was valid stays valid.
+4. **Points**: the cost is debited in the member's debit chain (``ledger.py``): slot ``n + 1`` is
    inserted only after checking that credits cover every earlier debit plus this one, and a slot
    can be inserted once. A debit is unique per redemption too (``op = redeem:<id>``).
-4. If the points do not suffice, the unit is released (deleted) and the redemption is
+5. If the points do not suffice, the unit is released (deleted) and the redemption is
    ``refused``; otherwise it becomes ``redeemed`` and ``shouwang.points.redeemed`` is staged in
    the same write (the outbox).
 
@@ -44,6 +47,7 @@ from shouwang.events import Event
 from shouwang.ids import new_id
 from shouwang.outbox import Outbox, stage_update
 from shouwang.points.v1 import events_pb2 as points_events
+from shouwang.points.v1.limits import MAX_COST, MAX_DESCRIPTION, MAX_NAME, MAX_STOCK
 from shouwang.store import Document, DuplicateKey
 
 REDEEMED = "shouwang.points.redeemed"
@@ -64,12 +68,15 @@ class Redemptions:
         self, *, officer_id: str, name: str, description: str, cost: int, stock: int
     ) -> Document:
         errors = []
-        if not name.strip():
-            errors.append(FieldError("name", "is required"))
-        if cost < 1:
-            errors.append(FieldError("cost", "must be at least 1"))
-        if stock < 0:
-            errors.append(FieldError("stock", "must not be negative"))
+        if not name.strip() or len(name) > MAX_NAME:
+            errors.append(FieldError("name", f"is required, at most {MAX_NAME} characters"))
+        if len(description) > MAX_DESCRIPTION:
+            errors.append(
+                FieldError("description", f"must be at most {MAX_DESCRIPTION} characters")
+            )
+        if not 1 <= cost <= MAX_COST:
+            errors.append(FieldError("cost", f"must be between 1 and {MAX_COST}"))
+        errors += _stock_errors(stock)
         if errors:
             raise InvalidArgument(detail="invalid catalogue item", errors=errors)
         item = {
@@ -86,6 +93,8 @@ class Redemptions:
         return item
 
     def update_stock(self, *, item_id: str, stock: int, active: bool | None) -> Document:
+        if errors := _stock_errors(stock):
+            raise InvalidArgument(detail="invalid stock", errors=errors)
         item = self._item(item_id)
         if stock < item["stock"]:
             raise InvalidArgument(
@@ -151,9 +160,6 @@ class Redemptions:
         return redemption
 
     def _carry_forward(self, redemption: Document) -> Document:
-        unit = self._take_unit(redemption)
-        if unit is None:
-            return self._refuse(redemption, "out_of_stock")
         draft = Draft(
             redemption["member_id"],
             -redemption["cost"],
@@ -161,6 +167,12 @@ class Redemptions:
             redemption["_id"],
             f"redeem:{redemption['_id']}",
         )
+        if not self.ledger.covers(draft):
+            self._release_unit_of(redemption)  # held by a run that died before its debit
+            return self._refuse(redemption, "insufficient_points")
+        unit = self._take_unit(redemption)
+        if unit is None:
+            return self._refuse(redemption, "out_of_stock")
         try:
             entry = self.ledger.debit(draft, at=self.clock.now(), counts=False)
         except InsufficientPoints:
@@ -194,12 +206,11 @@ class Redemptions:
             return held
         item = self._item(redemption["item_id"])
         while True:
-            free = sorted(
-                set(range(1, item["stock"] + 1)) - self.catalogue.taken_units(item["_id"])
+            number = self.catalogue.free_unit(
+                item["_id"], stock=item["stock"], start=self.rng.randint(1, max(item["stock"], 1))
             )
-            if not free:
+            if number is None:
                 return None
-            number = self.rng.choice(free)
             unit = {
                 "_id": f"{item['_id']}:{number}",
                 "item_id": item["_id"],
@@ -214,6 +225,11 @@ class Redemptions:
                 held = self.catalogue.unit_of(redemption["_id"])
                 if clash.index == UNIT_REDEMPTION_INDEX or held is not None:
                     return held
+
+    def _release_unit_of(self, redemption: Document) -> None:
+        held = self.catalogue.unit_of(redemption["_id"])
+        if held is not None:
+            self.catalogue.release_unit(held["_id"])
 
     def _refuse(self, redemption: Document, reason: str) -> Document:
         refused = self.redemptions.transition(
@@ -267,6 +283,12 @@ class Redemptions:
                 at=to_timestamp(now),
             ),
         )
+
+
+def _stock_errors(stock: int) -> list[FieldError]:
+    if 0 <= stock <= MAX_STOCK:
+        return []
+    return [FieldError("stock", f"must be between 0 and {MAX_STOCK}")]
 
 
 def redemption_id_for(member_id: str, idempotency_key: str) -> str:

@@ -36,6 +36,7 @@ REDEMPTIONS = "points_redemptions"
 
 OP_INDEX = "op_unique"
 UNIT_REDEMPTION_INDEX = "redemption_unique"
+TAKEN_UNITS_PAGE = 200
 
 
 class AccountRepository:
@@ -282,7 +283,7 @@ class CatalogueRepository:
         self.units.create_index(
             [("redemption_id", ASCENDING)], unique=True, name=UNIT_REDEMPTION_INDEX
         )
-        self.units.create_index([("item_id", ASCENDING)])
+        self.units.create_index([("item_id", ASCENDING), ("unit", ASCENDING)])
 
     def add_item(self, item: Document) -> None:
         self.items.insert(item)
@@ -297,8 +298,36 @@ class CatalogueRepository:
     def update_item(self, item_id: str, query: dict, fields: dict) -> Document | None:
         return self.items.find_one_and_update({"_id": item_id, **query}, {"$set": fields})
 
-    def taken_units(self, item_id: str) -> set[int]:
-        return {unit["unit"] for unit in self.units.find({"item_id": item_id})}
+    def free_unit(self, item_id: str, *, stock: int, start: int) -> int | None:
+        """The first unit number from ``start`` on, wrapping round to 1, that no redemption
+        holds; None when all ``stock`` units are taken.
+
+        Taken units are read a page at a time in number order, so neither memory nor the work
+        for a sparsely taken item grows with the stock."""
+        if stock < 1 or self.count_taken(item_id) >= stock:
+            return None
+        start = min(max(start, 1), stock)
+        for low, high in ((start, stock), (1, start - 1)):
+            number = self._first_gap(item_id, low, high)
+            if number is not None:
+                return number
+        return None
+
+    def _first_gap(self, item_id: str, low: int, high: int) -> int | None:
+        candidate = low
+        while candidate <= high:
+            taken = self.units.find(
+                {"item_id": item_id, "unit": {"$gte": candidate, "$lte": high}},
+                sort=[("unit", ASCENDING)],
+                limit=TAKEN_UNITS_PAGE,
+            )
+            for unit in taken:
+                if unit["unit"] != candidate:
+                    return candidate
+                candidate += 1
+            if len(taken) < TAKEN_UNITS_PAGE:
+                break
+        return candidate if candidate <= high else None
 
     def count_taken(self, item_id: str) -> int:
         return self.units.count({"item_id": item_id})

@@ -216,6 +216,19 @@ def test_redemptions_filtered_by_an_unknown_status_are_refused(api: Api, admin: 
 
 
 # Penalties --------------------------------------------------------------------------------------
+def test_an_officer_cannot_penalise_themselves(
+    api: Api, admin: str, points_service: PointsService
+) -> None:
+    station, _ = station_with_team(api, admin)
+    officer_id, officer = officer_of(api, admin, station)
+    fund(points_service, officer_id, 50)
+    body = {"member_id": officer_id, "points": 10, "reason": "自罚"}
+    refused = api.post(f"{API}/points/penalties", body, token=officer)
+    assert refused.status == 403
+    assert "themselves" in refused.body["detail"]
+    assert api.get(f"{API}/points/me", token=officer).body["balance"] == 50
+
+
 def test_an_officer_penalises_a_member_of_their_station_only(
     api: Api, admin: str, points_service: PointsService
 ) -> None:

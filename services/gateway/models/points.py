@@ -37,7 +37,7 @@ PenaltyPoints = Annotated[
         description="points to take away; the rules cap one penalty lower (200 by default)",
     ),
 ]
-Reason = Annotated[str, StringConstraints(min_length=1, max_length=500)]
+Reason = Annotated[str, StringConstraints(min_length=1, max_length=limits.MAX_REASON)]
 
 
 # Balance and ledger -----------------------------------------------------------------------------

@@ -9,6 +9,9 @@ unit is a document, and a cost or a penalty is a ledger delta summed over a memb
 from __future__ import annotations
 
 MAX_STOCK = 1_000_000
+MAX_NAME = 100
+MAX_DESCRIPTION = 4000
+MAX_REASON = 500
 MAX_COST = 1_000_000
 # The rules file's penalty.max_points may be set up to this (the default rules say 200).
 MAX_PENALTY_POINTS = 10_000

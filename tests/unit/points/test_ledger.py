@@ -11,6 +11,7 @@ from services.points import handlers
 from services.points.bootstrap import PointsService
 from services.points.ruleset import load_rules, parse_rules
 from shouwang.clock import ManualClock
+from shouwang.errors import Forbidden
 from tests.unit.points.support import build, registered, report_approved, task_closed
 
 
@@ -127,6 +128,20 @@ def test_penalty_takes_at_most_the_balance_and_is_applied_once_per_request(
         )
     assert outcome.entry is not None and outcome.entry["delta"] == -15
     assert balance(service, "m1") == 0 and service.ports.ledger.available("m1") == 0
+
+
+def test_an_officer_cannot_penalise_themselves(service: PointsService) -> None:
+    handlers.on_report_approved(service.ports, report_approved("r1", "o1", 15))
+    with pytest.raises(Forbidden, match="themselves"):
+        handlers.penalise(
+            service.ports,
+            officer_id="o1",
+            member_id="o1",
+            points=5,
+            reason="self-service",
+            request_id="p1",
+        )
+    assert balance(service, "o1") == 15
 
 
 def test_quiz_answers_earn_once_per_quiz_within_the_daily_cap(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import tracemalloc
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -146,3 +147,66 @@ def test_withdrawn_item_is_refused(service: PointsService) -> None:
     refused = service.ports.redemptions.redeem(member_id="m1", item_id=item_id, idempotency_key="k")
     assert refused["refusal"] == "item_inactive"
     assert service.ports.ledger.available("m1") == 50
+
+
+def test_an_item_beyond_the_largest_stock_or_cost_is_refused(service: PointsService) -> None:
+    for fields in ({"stock": 2_147_483_648}, {"stock": -1}, {"cost": 1_000_001}, {"cost": 0}):
+        with pytest.raises(InvalidArgument) as refused:
+            service.ports.redemptions.create_item(
+                officer_id="o1", name="保温杯", description="", **{"cost": 10, "stock": 5, **fields}
+            )
+        assert {e.field for e in refused.value.errors} == set(fields)
+
+
+def test_stock_cannot_grow_beyond_the_largest_stock(service: PointsService) -> None:
+    item_id = item(service, stock=5)
+    with pytest.raises(InvalidArgument):
+        service.ports.redemptions.update_stock(item_id=item_id, stock=2_147_483_648, active=None)
+
+
+def test_a_member_without_points_is_refused_before_any_stock_is_touched(
+    service: PointsService, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    item_id = item(service, cost=1, stock=1_000_000)
+
+    def untouchable(*args, **kwargs):  # type: ignore[no-untyped-def]
+        raise AssertionError("the stock was read for a member who cannot pay")
+
+    catalogue = service.ports.redemptions.catalogue
+    for name in ("take_unit", "free_unit", "taken_units", "count_taken"):
+        if hasattr(catalogue, name):
+            monkeypatch.setattr(catalogue, name, untouchable)
+    refused = service.ports.redemptions.redeem(member_id="m1", item_id=item_id, idempotency_key="k")
+    assert (refused["status"], refused["refusal"]) == ("refused", "insufficient_points")
+
+
+def test_taking_a_unit_of_the_largest_stock_costs_memory_independent_of_the_stock(
+    service: PointsService,
+) -> None:
+    fund(service, "m1", 50)
+    item_id = item(service, cost=1, stock=1_000_000)
+    service.ports.redemptions.redeem(member_id="m1", item_id=item_id, idempotency_key="warm-up")
+    tracemalloc.start()
+    try:
+        redeemed = service.ports.redemptions.redeem(
+            member_id="m1", item_id=item_id, idempotency_key="k"
+        )
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert redeemed["status"] == "redeemed"
+    assert peak < 1_000_000  # a set of the stock's unit numbers alone is ~60 MB
+
+
+def test_the_last_free_unit_is_found_wherever_the_search_starts(service: PointsService) -> None:
+    for n in range(10):
+        handlers.on_report_approved(service.ports, report_approved(f"r{n}", "m1", 50))
+    item_id = item(service, cost=1, stock=450)  # more than a page of taken units
+    outcomes = [
+        service.ports.redemptions.redeem(member_id="m1", item_id=item_id, idempotency_key=f"k{n}")
+        for n in range(451)
+    ]
+    assert [o["status"] for o in outcomes].count("redeemed") == 450
+    assert outcomes[-1]["refusal"] == "out_of_stock"
+    units = service.ports.redemptions.catalogue.units.find({"item_id": item_id})
+    assert sorted(u["unit"] for u in units) == list(range(1, 451))
