@@ -211,7 +211,9 @@ def _respond(operation: Operation, result: BaseModel | Response | None) -> Respo
     if isinstance(result, Response):
         return result
     if result is None:
-        return Response(status=204, content_type=None)
+        empty = Response(status=204)
+        del empty.headers["Content-Type"]  # nothing to type: Flask would say text/html
+        return empty
     payload = result.model_dump_json(by_alias=True)
     return Response(payload, status=operation.status, mimetype="application/json")
 
