@@ -26,26 +26,34 @@ def nearest(
 ) -> list[tuple[str, float]]:
     radius = request.radius_m or MAX_RADIUS_M
     excluded = set(request.exclude_member_ids)
+    stations = set(request.station_ids)
     max_age = request.max_age_s or model.OFFLINE_AFTER_S
     inside = _members_in(view, request.area) if request.HasField("area") else None
     # Without an area the index's K-NN answers directly; with one, every eligible member within
     # the radius is ranked and the area filters them (areas are a few km, so that set is small).
+    # Members of other stations are skipped after ranking: the K-NN asks for more until it has
+    # k of the stations' own or the index has nobody more within the radius.
     wanted = request.k + len(excluded) if inside is None else len(view.index)
-    ranked = view.index.nearest(
-        request.lat,
-        request.lon,
-        k=max(wanted, 1),
-        radius_m=radius,
-        now=now_s,
-        max_age_s=max_age,
-        required_skills=list(request.skills),
-    )
-    chosen = [
-        (member, distance)
-        for member, distance in ranked
-        if member not in excluded and (inside is None or member in inside)
-    ]
-    return chosen[: request.k]
+    while True:
+        ranked = view.index.nearest(
+            request.lat,
+            request.lon,
+            k=max(wanted, 1),
+            radius_m=radius,
+            now=now_s,
+            max_age_s=max_age,
+            required_skills=list(request.skills),
+        )
+        chosen = [
+            (member, distance)
+            for member, distance in ranked
+            if member not in excluded
+            and (inside is None or member in inside)
+            and _in_stations(view, member, stations)
+        ]
+        if len(chosen) >= request.k or len(ranked) < wanted or wanted >= len(view.index):
+            return chosen[: request.k]
+        wanted *= 4
 
 
 def within(
@@ -154,7 +162,9 @@ def _check_circle(circle: location_pb2.Circle) -> None:
 
 
 def _in_stations(view: LiveView, member_id: str, stations: set[str]) -> bool:
+    """Whether the member is placed in one of ``stations`` (empty: the whole city); a member of
+    no station is in none."""
     if not stations:
         return True
     placement = view.placement(member_id)
-    return placement is not None and placement.station_id in stations
+    return placement is not None and bool(placement.station_id) and placement.station_id in stations

@@ -99,6 +99,9 @@ def create_task(ports: Ports, caller: Caller, request: Any) -> Document:
         "points": request.points if request.has_points else model.default_points(request.priority),
         "status": model.DISPATCHING,
         "station_id": caller.station_id,
+        # Who may be offered it: a station's task goes to that station's members only (an
+        # officer must not reach, or learn the distance of, another station's people).
+        "candidate_stations": [] if caller.city_wide else [caller.station_id],
         "created_by": caller.member_id,
         "created_at": to_millis(now),
         "expires_at": to_millis(

@@ -239,6 +239,7 @@ def _candidates(
         lon=location["lon"],
         radius_m=radius_m,
         skills=task["skills"],
+        station_ids=candidate_stations(task),
         exclude_member_ids=sorted(exclude),
         k=10_000 if everyone else task["target"]["count"],
     )
@@ -255,9 +256,18 @@ def _candidates(
     return [(c.member_id, c.distance_m) for c in reply.candidates]
 
 
+def candidate_stations(task: Document) -> list[str]:
+    """The stations whose members may be offered the task; empty: the whole city (an admin's).
+    Tasks from before this was stored are their station's alone."""
+    if "candidate_stations" in task:
+        return list(task["candidate_stations"])
+    return [task["station_id"]] if task["station_id"] else []
+
+
 def _named(ports: Ports, task: Document) -> tuple[list[tuple[str, float]], list[dict[str, str]]]:
     """``members`` target: offer the named people who are eligible; report why others are not."""
     named = task["target"]["member_ids"]
+    stations = set(candidate_stations(task))
     eligible_nearby = dict(
         _candidates(
             ports,
@@ -275,6 +285,8 @@ def _named(ports: Ports, task: Document) -> tuple[list[tuple[str, float]], list[
         )
         if not verdict.eligible:
             refused.append({"member_id": member_id, "reason": verdict.reason or "not eligible"})
+        elif stations and not _member_of(ports, member_id, stations):
+            refused.append({"member_id": member_id, "reason": "not a member of the task's station"})
         elif member_id not in eligible_nearby:
             refused.append(
                 {
@@ -285,6 +297,11 @@ def _named(ports: Ports, task: Document) -> tuple[list[tuple[str, float]], list[
         else:
             chosen.append((member_id, eligible_nearby[member_id]))
     return chosen, refused
+
+
+def _member_of(ports: Ports, member_id: str, stations: set[str]) -> bool:
+    member = ports.identity.GetMember(identity_pb2.GetMemberRequest(member_id=member_id))
+    return bool(member.station_id) and member.station_id in stations
 
 
 def _expire(ports: Ports, task: Document) -> None:

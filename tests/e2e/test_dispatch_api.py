@@ -461,3 +461,71 @@ def test_reports_page_newest_first(api: Api, admin: str, place) -> None:
 def test_a_bad_page_query_is_refused(api: Api, admin: str, query: str) -> None:
     for path in ("/api/v1/tasks", "/api/v1/reports"):
         assert api.get(f"{path}?{query}", token=admin).status == 422
+
+
+# Stations: an officer dispatches to their own station's members ------------------------------
+
+
+def org(api: Api, admin: str, kind: str, parent_id: str = "") -> str:
+    body = {"name": f"{kind} {next(_places)}", "kind": kind}
+    if parent_id:
+        body["parent_id"] = parent_id
+    reply = api.post("/api/v1/orgs", body, token=admin)
+    assert reply.status == 201, reply.body
+    return reply.body["org_id"]
+
+
+def officer_of(api: Api, admin: str, station_id: str) -> str:
+    member_id, _, person = verified_member(api, admin)
+    made = api.post(
+        f"/api/v1/members/{member_id}/roles",
+        {"roles": ["officer"], "org_id": station_id},
+        token=admin,
+    )
+    assert made.status == 200, made.body
+    credentials = {"phone": person["phone"], "password": person["password"]}
+    return api.post("/api/v1/auth/login", credentials).body["access_token"]
+
+
+@pytest.fixture
+def stations(api: Api, admin: str) -> tuple[str, str, str]:
+    """(officer token of station A, a team of A, a team of another station)."""
+    ours, theirs = org(api, admin, "station"), org(api, admin, "station")
+    return (
+        officer_of(api, admin, ours),
+        org(api, admin, "team", ours),
+        org(api, admin, "team", theirs),
+    )
+
+
+def test_a_stations_task_is_offered_to_its_own_members_only(
+    api: Api, admin: str, place, stations
+) -> None:
+    officer, our_team, their_team = stations
+    (ours,) = on_duty(api, admin, place, [300], team_id=our_team)
+    (theirs,) = on_duty(api, admin, place, [100], team_id=their_team)
+    (stationless,) = on_duty(api, admin, place, [50])
+    created = dispatch(api, officer, place, target={"mode": "nearest", "count": 3})
+    assert [o["member_id"] for o in created["offers"]] == [ours[0]]
+    for outsider in (theirs, stationless):
+        claim = api.post(f"/api/v1/tasks/{created['task_id']}/claim", token=outsider[1])
+        assert claim.status in (404, 409)
+    city_wide = dispatch(api, admin, place, target={"mode": "nearest", "count": 3})
+    assert len(city_wide["offers"]) == 3
+
+
+def test_members_of_another_station_named_in_a_task_are_refused(
+    api: Api, admin: str, place, stations
+) -> None:
+    officer, our_team, their_team = stations
+    (ours,) = on_duty(api, admin, place, [300], team_id=our_team)
+    (theirs,) = on_duty(api, admin, place, [100], team_id=their_team)
+    (stationless,) = on_duty(api, admin, place, [50])
+    named = [theirs[0], ours[0], stationless[0]]
+    created = dispatch(api, officer, place, target={"mode": "members", "member_ids": named})
+    assert [o["member_id"] for o in created["offers"]] == [ours[0]]
+    reason = "not a member of the task's station"
+    assert created["refused"] == [
+        {"member_id": theirs[0], "reason": reason},
+        {"member_id": stationless[0], "reason": reason},
+    ]

@@ -117,7 +117,7 @@ class Area(_message.Message):
     def __init__(self, polygon_geojson: _Optional[str] = ..., circle: _Optional[_Union[Circle, _Mapping]] = ...) -> None: ...
 
 class NearestRequest(_message.Message):
-    __slots__ = ("lat", "lon", "k", "radius_m", "skills", "area", "exclude_member_ids", "max_age_s")
+    __slots__ = ("lat", "lon", "k", "radius_m", "skills", "area", "exclude_member_ids", "max_age_s", "station_ids")
     LAT_FIELD_NUMBER: _ClassVar[int]
     LON_FIELD_NUMBER: _ClassVar[int]
     K_FIELD_NUMBER: _ClassVar[int]
@@ -126,6 +126,7 @@ class NearestRequest(_message.Message):
     AREA_FIELD_NUMBER: _ClassVar[int]
     EXCLUDE_MEMBER_IDS_FIELD_NUMBER: _ClassVar[int]
     MAX_AGE_S_FIELD_NUMBER: _ClassVar[int]
+    STATION_IDS_FIELD_NUMBER: _ClassVar[int]
     lat: float
     lon: float
     k: int
@@ -134,7 +135,8 @@ class NearestRequest(_message.Message):
     area: Area
     exclude_member_ids: _containers.RepeatedScalarFieldContainer[str]
     max_age_s: int
-    def __init__(self, lat: _Optional[float] = ..., lon: _Optional[float] = ..., k: _Optional[int] = ..., radius_m: _Optional[float] = ..., skills: _Optional[_Iterable[str]] = ..., area: _Optional[_Union[Area, _Mapping]] = ..., exclude_member_ids: _Optional[_Iterable[str]] = ..., max_age_s: _Optional[int] = ...) -> None: ...
+    station_ids: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, lat: _Optional[float] = ..., lon: _Optional[float] = ..., k: _Optional[int] = ..., radius_m: _Optional[float] = ..., skills: _Optional[_Iterable[str]] = ..., area: _Optional[_Union[Area, _Mapping]] = ..., exclude_member_ids: _Optional[_Iterable[str]] = ..., max_age_s: _Optional[int] = ..., station_ids: _Optional[_Iterable[str]] = ...) -> None: ...
 
 class WithinRequest(_message.Message):
     __slots__ = ("area", "eligible_only", "skills", "lat", "lon")
