@@ -87,6 +87,10 @@ class LocationReceipt(ReplyModel):
     rejected: list[RejectedFix]
 
 
+_DEGREES = r"-?\d{1,3}(\.\d{1,15})?"
+BBOX_PATTERN = rf"^{_DEGREES}(,{_DEGREES}){{3}}$"
+
+
 def _bbox(text: str) -> str:
     try:
         min_lon, min_lat, max_lon, max_lat = (float(part) for part in text.split(","))
@@ -98,7 +102,7 @@ def _bbox(text: str) -> str:
 
 
 class LiveMembersQuery(QueryModel):
-    bbox: Annotated[str, StringConstraints(max_length=200), AfterValidator(_bbox)] = Field(
+    bbox: Annotated[str, StringConstraints(pattern=BBOX_PATTERN), AfterValidator(_bbox)] = Field(
         description="minLon,minLat,maxLon,maxLat in WGS-84", examples=["120.1,30.2,120.2,30.3"]
     )
 
