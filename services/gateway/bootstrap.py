@@ -11,7 +11,7 @@ from services.gateway.app import create_app
 from services.gateway.auth import TokenVerifier
 from services.gateway.clients import Clients
 from services.gateway.context import GatewayContext
-from services.gateway.stream import StreamHub
+from services.gateway.stream import StreamHub, StreamTickets
 from services.gateway.token_versions import TokenVersions
 from shouwang.http import IdempotencyKeys
 from shouwang.ids import new_id
@@ -25,6 +25,7 @@ from shouwang.tasks.v1.event_types import (
 )
 
 IDEMPOTENCY_KEYS = "gateway_idempotency_keys"
+STREAM_TICKETS = "gateway_stream_tickets"
 # Open push streams per replica; docs/push-stream.md has the measurements behind the number.
 DEFAULT_MAX_STREAMS = 2048
 
@@ -69,7 +70,10 @@ def build(
         payload_types=token_versions.VERSION_EVENTS,
     )
     # Likewise every replica pushes every task and report event to its own streams.
-    hub = StreamHub(clock=adapters.clock, max_streams=max_streams)
+    # Tickets are shared by the replicas through the store, so any replica redeems any ticket.
+    tickets = StreamTickets(adapters.store.collection(STREAM_TICKETS), adapters.clock)
+    tickets.ensure_indexes()
+    hub = StreamHub(clock=adapters.clock, max_streams=max_streams, tickets=tickets)
     push_group = f"gateway-push-{new_id()}"
     for topic, types in ((TASKS_TOPIC, TASK_EVENT_TYPES), (REPORTS_TOPIC, REPORT_EVENT_TYPES)):
         adapters.bus.subscribe(topic, group=push_group, handler=hub.on_event, payload_types=types)

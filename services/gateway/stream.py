@@ -5,11 +5,15 @@ Each gateway replica consumes ``shouwang.tasks.v1`` and ``shouwang.reports.v1`` 
 group, so every replica sees every event and serves only its own connections. Fan-out never
 blocks: each stream has a bounded queue, and a stream whose queue overflows (a client too slow to
 read) is closed rather than slowing the others; the client reconnects with ``Last-Event-ID``.
+A member holds a few streams at most (a new one closes their oldest), and ``StreamTickets`` lets
+a browser open one without putting its access token in the URL.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
+import secrets
 import threading
 import time
 from collections import OrderedDict, deque
@@ -18,8 +22,11 @@ from dataclasses import dataclass, field
 
 from google.protobuf import json_format
 
-from shouwang.clock import Clock
+from services.gateway.auth import Caller
+from shouwang.clock import Clock, to_millis
+from shouwang.errors import RateLimited
 from shouwang.events import Event
+from shouwang.store import Collection
 from shouwang.tasks.v1 import events_pb2
 
 HEARTBEAT = b": ping\n\n"
@@ -92,8 +99,9 @@ class StreamsFull(Exception):
 class Subscription:
     """One open stream's queue of frames; filled by the hub, drained by the stream's thread."""
 
-    def __init__(self, viewer: Viewer, *, capacity: int) -> None:
+    def __init__(self, viewer: Viewer, *, capacity: int, opened: int = 0) -> None:
         self.viewer = viewer
+        self.opened = opened  # order of opening in the hub: the oldest is replaced first
         self._capacity = capacity
         self._frames: deque[bytes] = deque()
         self._changed = threading.Condition()
@@ -156,6 +164,10 @@ class _Recipients:
         for station_id in viewer.station_ids:
             _discard(self.by_station, station_id, subscription)
 
+    def oldest_of(self, member_id: str) -> list[Subscription]:
+        """The member's streams, oldest first."""
+        return sorted(self.by_member.get(member_id, ()), key=lambda s: s.opened)
+
     def of(self, audience: Audience) -> set[Subscription]:
         found = set(self.city_wide)
         for member_id in audience.member_ids:
@@ -187,13 +199,19 @@ class StreamHub:
         *,
         clock: Clock,
         max_streams: int = 2048,
+        max_streams_per_member: int = 3,
         heartbeat_s: float = 15.0,
         buffer_events: int = 10_000,
         buffer_seconds: float = 600.0,
         queue_frames: int = 1_000,
+        tickets: StreamTickets | None = None,
     ) -> None:
         self.clock = clock
+        # The stream routes reach the tickets through the hub, the one push object every route
+        # module is given; None where no store is at hand (unit tests of the hub).
+        self.tickets = tickets
         self.max_streams = max_streams
+        self.max_streams_per_member = max_streams_per_member
         self.heartbeat_s = heartbeat_s  # read at each wait, so tests may shorten it
         self._buffer_events = buffer_events
         self._buffer_seconds = buffer_seconds
@@ -202,6 +220,7 @@ class StreamHub:
         self._recent: deque[PushedEvent] = deque()
         self._seq_of: dict[str, int] = {}
         self._next_seq = 0
+        self._opened = 0
         self._recipients = _Recipients()
         self._streams: set[Subscription] = set()
         self._report_stations: OrderedDict[str, str] = OrderedDict()
@@ -259,11 +278,25 @@ class StreamHub:
 
         Registration and the replay snapshot happen under one lock, so an event arriving
         meanwhile is either replayed or queued, never both and never neither.
+
+        A member already holding ``max_streams_per_member`` streams has their oldest closed
+        (reason "replaced") rather than the new one refused: a client whose network changed
+        reconnects at once even though the server has not yet noticed its old connection is
+        dead (it does at the next write, up to a heartbeat later), and one member can still
+        never hold more than a few of the replica's threads.
         """
-        subscription = Subscription(viewer, capacity=self._queue_frames)
         with self._lock:
-            if self._closed or len(self._streams) >= self.max_streams:
+            if self._closed:
                 raise StreamsFull
+            held = self._recipients.oldest_of(viewer.member_id)
+            replaced = held[: max(0, len(held) - self.max_streams_per_member + 1)]
+            if len(self._streams) - len(replaced) >= self.max_streams:
+                raise StreamsFull
+            for old in replaced:
+                old.close("replaced")
+                self._forget(old)
+            self._opened += 1
+            subscription = Subscription(viewer, capacity=self._queue_frames, opened=self._opened)
             self._streams.add(subscription)
             self._recipients.add(subscription)
             if not last_event_id:
@@ -303,6 +336,88 @@ class StreamHub:
             self._recipients = _Recipients()
         for subscription in streams:
             subscription.close("shutdown")
+
+
+# Stream tickets -------------------------------------------------------------------------------
+
+TICKET_SECONDS = 30
+# Unredeemed tickets a member may hold at once; enough for a few tabs reconnecting together.
+MAX_OPEN_TICKETS = 10
+
+
+@dataclass(frozen=True)
+class StreamGrant:
+    """Who may open a stream, and until when (the expiry of the token that asked for it)."""
+
+    caller: Caller
+    expires_at: float  # epoch seconds
+
+
+class StreamTickets:
+    """Short-lived single-use tickets that open one stream each, so that a browser's
+    ``EventSource`` (which cannot send headers) never puts an access token in a URL, where
+    proxies and access logs keep it.
+
+    Tickets are random and stored (only their SHA-256) in the gateway's store rather than signed:
+    the gateway holds no signing key of its own, and a signed ticket would still need a shared
+    record of spent tickets to be single-use across replicas. Each ticket is one document that
+    whoever redeems it deletes; the store's delete is atomic, so of two replicas redeeming the
+    same ticket exactly one wins (the mirror of the idempotency keys' insert-once).
+    """
+
+    def __init__(self, collection: Collection, clock: Clock) -> None:
+        self.collection = collection
+        self.clock = clock
+
+    def ensure_indexes(self) -> None:
+        self.collection.create_index([("expires_at", 1)])
+        self.collection.create_index([("member_id", 1)])
+
+    def issue(self, grant: StreamGrant) -> str:
+        now_ms = to_millis(self.clock.now())
+        self.collection.delete_many({"expires_at": {"$lt": now_ms}})
+        caller = grant.caller
+        if self.collection.count({"member_id": caller.member_id}) >= MAX_OPEN_TICKETS:
+            raise RateLimited(
+                detail="too many unused stream tickets; use one or wait for them to expire",
+                retry_after_s=TICKET_SECONDS,
+            )
+        ticket = secrets.token_urlsafe(32)
+        self.collection.insert(
+            {
+                "_id": _ticket_key(ticket),
+                "member_id": caller.member_id,
+                "roles": sorted(caller.roles),
+                "org_id": caller.org_id,
+                "status": caller.status,
+                "token_version": caller.token_version,
+                "grant_expires_at": grant.expires_at,
+                "expires_at": now_ms + TICKET_SECONDS * 1000,
+            }
+        )
+        return ticket
+
+    def redeem(self, ticket: str) -> StreamGrant | None:
+        """The grant of a valid, unspent ticket, spending it; None for any other ticket."""
+        key = _ticket_key(ticket)
+        document = self.collection.get(key)
+        if document is None or not self.collection.delete(key):
+            return None  # unknown, or spent (perhaps a moment ago by another replica)
+        if document["expires_at"] < to_millis(self.clock.now()):
+            return None
+        caller = Caller(
+            member_id=document["member_id"],
+            roles=frozenset(document["roles"]),
+            org_id=document["org_id"],
+            status=document["status"],
+            token_version=int(document["token_version"]),
+        )
+        return StreamGrant(caller, float(document["grant_expires_at"]))
+
+
+def _ticket_key(ticket: str) -> str:
+    # Only the hash is stored: the store, its backups and its logs never hold a usable ticket.
+    return hashlib.sha256(ticket.encode()).hexdigest()
 
 
 class EventStream:

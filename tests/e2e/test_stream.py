@@ -22,7 +22,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from shouwang import allinone
-from tests.support.api import Api, fix_at, new_person, verified_member, wait_for
+from tests.support.api import Api, fix_at, verified_member, wait_for
 
 API = "/api/v1"
 ADMIN_PHONE = "13800000000"
@@ -149,8 +149,8 @@ class Shouwang:
         return Member(member_id, token)
 
     def officer(self, station_id: str) -> Member:
-        person = new_person()
-        member_id, _ = self.api.register_and_login(person)
+        # Only verified members may be made officers.
+        member_id, _, person = verified_member(self.api, self.admin.token)
         reply = self.api.post(
             f"{API}/members/{member_id}/roles",
             {"roles": ["officer"], "org_id": station_id},
@@ -323,22 +323,64 @@ def test_an_idle_stream_gets_heartbeat_comments(app: Shouwang) -> None:
     wait_for(lambda: stream.pings >= 2, what="two heartbeats", timeout_s=5)
 
 
-def test_the_token_may_come_as_a_query_parameter_for_event_source(app: Shouwang) -> None:
+def ticket_for(app: Shouwang, member: Member) -> str:
+    issued = app.api.post(f"{API}/stream/tickets", token=member.token)
+    assert issued.status == 201, issued.body
+    assert issued.body["expires_in"] == 30
+    return issued.body["ticket"]
+
+
+def test_a_ticket_opens_a_stream_for_event_source_without_a_token_in_the_url(
+    app: Shouwang,
+) -> None:
     member = app.member()
-    stream = app.stream(query=f"?access_token={member.token}")
+
+    stream = app.stream(query=f"?ticket={ticket_for(app, member)}")
 
     assert stream.status == 200
     assert stream.response.getheader("Content-Type", "").startswith("text/event-stream")
     wait_for(lambda: stream.pings >= 1, what="a heartbeat")
 
 
-@pytest.mark.parametrize("query", ["", "?access_token=not-a-token"])
-def test_a_stream_without_a_valid_token_is_refused(app: Shouwang, query: str) -> None:
+def test_a_ticket_opens_one_stream_only(app: Shouwang) -> None:
+    ticket = ticket_for(app, app.member())
+    assert app.stream(query=f"?ticket={ticket}").status == 200
+
+    again = app.stream(query=f"?ticket={ticket}")
+
+    assert again.status == 401
+    assert "ticket" in json.loads(again.response.read())["detail"]
+
+
+def test_an_access_token_in_the_url_is_refused_with_the_way_to_a_ticket(app: Shouwang) -> None:
+    member = app.member()
+
+    stream = app.stream(query=f"?access_token={member.token}")
+
+    assert stream.status == 400
+    problem = json.loads(stream.response.read())
+    assert [e["field"] for e in problem["errors"]] == ["access_token"]
+    assert "/stream/tickets" in problem["detail"]
+
+
+@pytest.mark.parametrize("query", ["", "?ticket=not-a-ticket"])
+def test_a_stream_without_a_valid_token_or_ticket_is_refused(app: Shouwang, query: str) -> None:
     stream = app.stream(query=query)
 
     assert stream.status == 401
     assert stream.response.getheader("Content-Type", "").startswith("application/problem+json")
     assert json.loads(stream.response.read())["status"] == 401
+
+
+def test_a_members_fourth_stream_ends_their_oldest(app: Shouwang) -> None:
+    member = app.member()
+    oldest, *others = [app.open_stream(member) for _ in range(3)]
+
+    newest = app.open_stream(member)
+
+    wait_for(lambda: oldest.response.isclosed() or oldest.response.fp is None, what="the end")
+    for stream in (*others, newest):
+        stream.drain()  # still open and served
 
 
 def test_a_suspended_members_stream_ends(app: Shouwang) -> None:
@@ -376,12 +418,6 @@ def test_one_gateway_holds_many_streams_and_reaches_all_of_them(app: Shouwang) -
     ).encode()
     selector = selectors.DefaultSelector()
     received: dict[socket.socket, bytes] = {}
-    for _ in range(STREAMS):
-        sock = socket.create_connection(address)
-        sock.sendall(request)
-        sock.setblocking(False)
-        selector.register(sock, selectors.EVENT_READ)
-        received[sock] = b""
 
     def read_until(marker: bytes, timeout_s: float) -> float:
         deadline = time.monotonic() + timeout_s
@@ -397,8 +433,18 @@ def test_one_gateway_holds_many_streams_and_reaches_all_of_them(app: Shouwang) -
                 received[key.fileobj] += chunk  # type: ignore[index]
         return time.monotonic()
 
-    app.running.gateway.hub.heartbeat_s = 15.0  # production pace while measuring
+    hub = app.running.gateway.hub
+    hub.heartbeat_s = 15.0  # production pace while measuring
+    # Every stream is the admin's (every event reaches all: the worst case), so the admin may
+    # hold them all while measuring.
+    per_member, hub.max_streams_per_member = hub.max_streams_per_member, STREAMS
     try:
+        for _ in range(STREAMS):
+            sock = socket.create_connection(address)
+            received[sock] = b""
+            sock.sendall(request)
+            sock.setblocking(False)
+            selector.register(sock, selectors.EVENT_READ)
         read_until(b"retry:", timeout_s=120)
         assert app.running.gateway.hub.stream_count >= STREAMS
         held_kib = _rss_kib()
@@ -415,8 +461,9 @@ def test_one_gateway_holds_many_streams_and_reaches_all_of_them(app: Shouwang) -
         )
         assert arrived - sent < 10
     finally:
-        app.running.gateway.hub.heartbeat_s = HEARTBEAT_S
+        hub.heartbeat_s, hub.max_streams_per_member = HEARTBEAT_S, per_member
         for sock in received:
-            selector.unregister(sock)
+            with contextlib.suppress(KeyError, ValueError):
+                selector.unregister(sock)
             sock.close()
     wait_for(lambda: app.running.gateway.hub.stream_count < STREAMS, what="streams to close")

@@ -3,21 +3,30 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 
+from services.gateway.auth import Caller
 from services.gateway.stream import (
     HEARTBEAT,
+    MAX_OPEN_TICKETS,
+    TICKET_SECONDS,
     EventStream,
+    StreamGrant,
     StreamHub,
     StreamsFull,
+    StreamTickets,
     Subscription,
     Viewer,
     frames_of,
 )
 from shouwang.clock import ManualClock, to_timestamp
+from shouwang.errors import RateLimited
 from shouwang.events import Event
+from shouwang.store.embedded import SqliteDocumentStore
 from shouwang.tasks.v1 import events_pb2
 
 clock = ManualClock()
@@ -185,11 +194,33 @@ def test_events_older_than_the_buffer_time_window_are_forgotten() -> None:
 
 
 def test_a_replica_holds_at_most_max_streams(hub: StreamHub) -> None:
-    for _ in range(10):
-        hub.open(MEMBER)
+    for number in range(10):
+        hub.open(Viewer(f"m{number}"))
 
     with pytest.raises(StreamsFull):
+        hub.open(Viewer("one more"))
+
+
+def test_a_members_fourth_stream_closes_their_oldest(hub: StreamHub) -> None:
+    first, *others = [hub.open(MEMBER).subscription for _ in range(3)]
+    kept = hub.open(OTHER).subscription
+
+    newest = hub.open(MEMBER).subscription
+
+    assert first.closed_because == "replaced"
+    assert first.take(0) is None
+    assert all(s.closed_because is None for s in [*others, newest, kept])
+    assert hub.stream_count == 4
+    hub.on_event(offered(MEMBER.member_id))
+    assert [len(s.take(0) or []) for s in [*others, newest]] == [1, 1, 1]
+
+
+def test_one_member_cannot_fill_a_replica(hub: StreamHub) -> None:
+    for _ in range(50):
         hub.open(MEMBER)
+
+    assert hub.stream_count == hub.max_streams_per_member
+    hub.open(OTHER)
 
 
 def test_the_event_stream_sends_a_heartbeat_when_idle_and_unregisters_on_close() -> None:
@@ -220,3 +251,54 @@ def test_closing_the_hub_ends_every_stream(hub: StreamHub) -> None:
     assert subscription.take(1) is None
     with pytest.raises(StreamsFull):
         hub.open(MEMBER)
+
+
+# Stream tickets --------------------------------------------------------------------------------
+
+CALLER = Caller("m1", frozenset({"member"}), "", "verified", token_version=3)
+
+
+@pytest.fixture
+def tickets(tmp_path: Path) -> Iterator[StreamTickets]:
+    store = SqliteDocumentStore(tmp_path / "gateway.db")
+    issued = StreamTickets(store.collection("gateway_stream_tickets"), ManualClock())
+    issued.ensure_indexes()
+    yield issued
+    store.close()
+
+
+def test_a_ticket_opens_a_stream_once_with_the_callers_grant(tickets: StreamTickets) -> None:
+    ticket = tickets.issue(StreamGrant(CALLER, expires_at=1234.0))
+
+    assert tickets.redeem(ticket) == StreamGrant(CALLER, expires_at=1234.0)
+    assert tickets.redeem(ticket) is None
+
+
+def test_a_ticket_expires_after_thirty_seconds(tickets: StreamTickets) -> None:
+    ticket = tickets.issue(StreamGrant(CALLER, expires_at=1234.0))
+    tickets.clock.advance(TICKET_SECONDS + 1)  # type: ignore[attr-defined]
+
+    assert tickets.redeem(ticket) is None
+
+
+def test_a_made_up_ticket_opens_nothing(tickets: StreamTickets) -> None:
+    tickets.issue(StreamGrant(CALLER, expires_at=1234.0))
+
+    assert tickets.redeem("made-up") is None
+
+
+def test_the_store_holds_no_usable_ticket(tickets: StreamTickets) -> None:
+    ticket = tickets.issue(StreamGrant(CALLER, expires_at=1234.0))
+
+    assert tickets.collection.get(ticket) is None
+    assert tickets.collection.count() == 1
+
+
+def test_a_member_holds_a_bounded_number_of_unused_tickets(tickets: StreamTickets) -> None:
+    for _ in range(MAX_OPEN_TICKETS):
+        tickets.issue(StreamGrant(CALLER, expires_at=1234.0))
+
+    with pytest.raises(RateLimited):
+        tickets.issue(StreamGrant(CALLER, expires_at=1234.0))
+    tickets.clock.advance(TICKET_SECONDS + 1)  # type: ignore[attr-defined]
+    assert tickets.issue(StreamGrant(CALLER, expires_at=1234.0))
