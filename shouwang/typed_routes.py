@@ -339,7 +339,7 @@ def openapi_document(
     schemas.update(definitions)
     paths: dict[str, Any] = {}
     for op in operations:
-        operation = _operation_object(op, refs)
+        operation = _operation_object(op, refs, schemas)
         links = _links(op, operations)
         if links:
             operation["responses"][str(op.status)]["links"] = links
@@ -387,7 +387,9 @@ def _json_schemas(
     return ref_map, top.get("$defs", {})
 
 
-def _operation_object(op: Operation, refs: dict[tuple[Any, str], dict[str, Any]]) -> dict[str, Any]:
+def _operation_object(
+    op: Operation, refs: dict[tuple[Any, str], dict[str, Any]], schemas: dict[str, Any]
+) -> dict[str, Any]:
     operation: dict[str, Any] = {
         "operationId": op.operation_id,
         "summary": op.summary,
@@ -405,7 +407,7 @@ def _operation_object(op: Operation, refs: dict[tuple[Any, str], dict[str, Any]]
         for name in op.path_params
     ]
     if op.query is not None:
-        parameters += _query_parameters(op.query)
+        parameters += _query_parameters(op.query, schemas)
     if op.idempotent:
         parameters.append(
             {
@@ -461,8 +463,10 @@ def _success(op: Operation, refs: dict[tuple[Any, str], dict[str, Any]]) -> dict
     }
 
 
-def _query_parameters(model: type[BaseModel]) -> list[dict[str, Any]]:
+def _query_parameters(model: type[BaseModel], schemas: dict[str, Any]) -> list[dict[str, Any]]:
+    """One parameter per field of ``model``; the enums they name join ``schemas``."""
     schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
+    schemas.update(schema.get("$defs", {}))
     required = set(schema.get("required", []))
     parameters = []
     for name, property_schema in schema.get("properties", {}).items():
