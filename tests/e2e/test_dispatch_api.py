@@ -3,16 +3,20 @@ eligible members are offered, claims are atomic, arrival, completion and confirm
 
 from __future__ import annotations
 
+import io
 import itertools
+import json
 import os
+import urllib.request
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
+from PIL import Image
 
 from shouwang import allinone
-from tests.support.api import Api, fix_at, verified_member, wait_for
+from tests.support.api import Api, Reply, fix_at, verified_member, wait_for
 
 ADMIN = {"SHOUWANG_ADMIN_PHONE": "13800000000", "SHOUWANG_ADMIN_PASSWORD": "Admin-Password-1"}
 FAST_WAVES = {"WAVE_TIMEOUT_S": "1", "URGENT_WAVE_TIMEOUT_S": "1"}
@@ -529,3 +533,66 @@ def test_members_of_another_station_named_in_a_task_are_refused(
         {"member_id": theirs[0], "reason": reason},
         {"member_id": stationless[0], "reason": reason},
     ]
+
+
+# Evidence: a member's own photos only -------------------------------------------------------
+
+
+def upload_photo(api: Api, token: str) -> str:
+    image = io.BytesIO()
+    Image.new("RGB", (32, 24), (20, 90, 200)).save(image, "JPEG")
+    boundary = "shouwang-dispatch-test"
+    body = (
+        (
+            f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="p.jpg"\r\n'
+            "Content-Type: image/jpeg\r\n\r\n"
+        ).encode()
+        + image.getvalue()
+        + f"\r\n--{boundary}--\r\n".encode()
+    )
+    request = urllib.request.Request(f"{api.base_url}/api/v1/media", data=body, method="POST")
+    request.add_header("Content-Type", f"multipart/form-data; boundary={boundary}")
+    request.add_header("Authorization", f"Bearer {token}")
+    with urllib.request.urlopen(request, timeout=30) as response:
+        return json.loads(response.read())["media_id"]
+
+
+def report(api: Api, token: str, place: tuple[float, float], media_ids: list[str]) -> Reply:
+    body = {
+        "category": "safety_hazard",
+        "description": "Loose manhole cover",
+        "location": {"lat": place[0], "lon": place[1]},
+        "media_ids": media_ids,
+    }
+    return api.post("/api/v1/reports", body, token=token)
+
+
+def test_a_report_with_another_members_photo_or_a_made_up_id_is_refused(
+    api: Api, admin: str, place
+) -> None:
+    (author, other) = on_duty(api, admin, place, [100, 200])
+    mine, theirs = upload_photo(api, author[1]), upload_photo(api, other[1])
+    refused = report(api, author[1], place, [mine, theirs, "01m8nb5hk49vgkc2tapxrrm88x", "x"])
+    assert refused.status == 422
+    assert [e["field"] for e in refused.body["errors"]] == [
+        "media_ids[1]",
+        "media_ids[2]",
+        "media_ids[3]",
+    ]
+    accepted = report(api, author[1], place, [mine])
+    assert accepted.status == 201 and accepted.body["media_ids"] == [mine]
+
+
+def test_a_completion_with_another_members_photo_is_refused(api: Api, admin: str, place) -> None:
+    (member, other) = on_duty(api, admin, place, [100, 5000])
+    created = dispatch(api, admin, place)
+    assert api.post(f"/api/v1/tasks/{created['task_id']}/claim", token=member[1]).status == 200
+    path = f"/api/v1/tasks/{created['task_id']}/complete"
+    theirs = upload_photo(api, other[1])
+    refused = api.post(path, {"note": "done", "media_ids": [theirs]}, token=member[1])
+    assert refused.status == 422
+    assert [e["field"] for e in refused.body["errors"]] == ["media_ids[0]"]
+    assert task(api, admin, created["task_id"])["status"] == "claimed"
+    mine = upload_photo(api, member[1])
+    done = api.post(path, {"note": "done", "media_ids": [mine]}, token=member[1])
+    assert done.status == 200 and done.body["media_ids"] == [mine]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from services.gateway.access import Access
 from services.gateway.auth import Caller
@@ -20,7 +20,9 @@ from services.gateway.models.tasks import (
     TaskSummary,
     TaskView,
 )
+from shouwang.errors import FieldError, InvalidArgument
 from shouwang.identity.v1 import identity_pb2
+from shouwang.store import BlobStore
 from shouwang.tasks.v1 import tasks_pb2 as pb
 from shouwang.typed_routes import TypedRoutes
 
@@ -150,6 +152,7 @@ def routes(context: GatewayContext) -> TypedRoutes:
         errors=(409, 410),
     )
     def complete_task(caller: Caller, task_id: str, body: Completion) -> TaskView:
+        check_own_media(context.blobs, caller, body.media_ids)
         return TaskView.from_proto(
             tasks.CompleteTask(
                 pb.CompleteTaskRequest(
@@ -171,6 +174,7 @@ def routes(context: GatewayContext) -> TypedRoutes:
         idempotent=True,
     )
     def submit_report(caller: Caller, body: ReportDraft) -> ReportView:
+        check_own_media(context.blobs, caller, body.media_ids)
         report = tasks.SubmitReport(
             pb.SubmitReportRequest(
                 caller=scoped(caller),
@@ -225,3 +229,24 @@ def routes(context: GatewayContext) -> TypedRoutes:
         return ReportView.from_proto(tasks.ReviewReport(review))
 
     return api
+
+
+def check_own_media(blobs: BlobStore, caller: Caller, media_ids: Sequence[str]) -> None:
+    """Evidence must be the caller's own uploads: points are paid for reports and completions,
+    so another member's photo or a made-up id must not earn them (a 422 names each bad one)."""
+    errors = [
+        FieldError(f"media_ids[{i}]", "no photo you uploaded has this id")
+        for i, media_id in enumerate(media_ids)
+        if not _uploaded_by(blobs, media_id, caller.member_id)
+    ]
+    if errors:
+        raise InvalidArgument(detail="media_ids must name photos you uploaded", errors=errors)
+
+
+def _uploaded_by(blobs: BlobStore, media_id: str, member_id: str) -> bool:
+    # The store has no metadata-only read yet: this reads the bytes too (at most 9 photos).
+    try:
+        blob = blobs.get(media_id)
+    except ValueError:  # not even the shape of a blob id
+        return False
+    return blob is not None and blob.metadata.get("uploader") == member_id
