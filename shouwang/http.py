@@ -144,19 +144,6 @@ def ops_blueprint(readiness: Readiness, *, metrics: bool) -> Blueprint:
     return ops
 
 
-def json_body() -> dict[str, Any]:
-    """The request's JSON object, or a 415 / 400 problem."""
-    if not request.is_json:
-        raise UnsupportedMediaType(detail="send the body as application/json")
-    try:
-        body = json.loads(request.get_data(cache=True) or b"null")
-    except (ValueError, UnicodeDecodeError):
-        raise Malformed(detail="the body is not valid JSON") from None
-    if not isinstance(body, dict):
-        raise Malformed(detail="the body must be a JSON object")
-    return body
-
-
 class UnsupportedMediaType(DomainError):
     http_status = 415
     title = "Unsupported Media Type"
