@@ -8,7 +8,7 @@ from datetime import UTC
 import grpc
 
 from services.points import handlers
-from services.points.leaderboard import leaderboard
+from services.points.leaderboard import BoardRow, leaderboard
 from services.points.ports import Ports
 from shouwang.clock import from_millis, to_timestamp
 from shouwang.errors import NotFound
@@ -18,7 +18,6 @@ from shouwang.rpc import ServiceBinding
 from shouwang.store import Document
 
 Context = grpc.ServicerContext
-DEFAULT_LIMIT, MAX_LIMIT = 50, 500
 
 
 class PointsServicer(points_pb2_grpc.PointsServiceServicer):
@@ -37,8 +36,14 @@ class PointsServicer(points_pb2_grpc.PointsServiceServicer):
         )
 
     def ListEntries(self, request, context: Context):
-        entries = self.ports.entries.recent(request.member_id, limit=_limit(request.limit))
-        return pb.EntryList(entries=[entry_message(e) for e in entries])
+        page = self.ports.entries.page_of(
+            request.member_id,
+            size=request.page_size or request.limit,
+            cursor=request.page_token,
+        )
+        return pb.EntryList(
+            entries=[entry_message(e) for e in page.items], next_page_token=page.next_cursor
+        )
 
     def GetLeaderboard(self, request, context: Context):
         board = leaderboard(
@@ -58,12 +63,8 @@ class PointsServicer(points_pb2_grpc.PointsServiceServicer):
             scope=board.scope,
             scope_id=board.scope_id,
             period_key=board.period_key,
-            entries=[
-                pb.LeaderboardEntry(
-                    rank=row.rank, member_id=row.member_id, name=row.name, points=row.points
-                )
-                for row in board.rows
-            ],
+            entries=[_standing(row) for row in board.rows],
+            caller=_standing(board.caller) if board.caller else None,
         )
 
     # Commands ----------------------------------------------------------------------------------
@@ -104,10 +105,14 @@ class PointsServicer(points_pb2_grpc.PointsServiceServicer):
         return self._item(item)
 
     def ListItems(self, request, context: Context):
-        items = self.ports.redemptions.catalogue.list_items(
-            include_inactive=request.include_inactive
+        page = self.ports.redemptions.catalogue.list_items(
+            include_inactive=request.include_inactive,
+            size=request.page_size,
+            cursor=request.page_token,
         )
-        return pb.ItemList(items=[self._item(item) for item in items])
+        return pb.ItemList(
+            items=[self._item(item) for item in page.items], next_page_token=page.next_cursor
+        )
 
     def UpdateStock(self, request, context: Context):
         item = self.ports.redemptions.update_stock(
@@ -132,10 +137,16 @@ class PointsServicer(points_pb2_grpc.PointsServiceServicer):
         return redemption_message(redemption)
 
     def ListRedemptions(self, request, context: Context):
-        found = self.ports.redemptions.redemptions.listing(
-            member_id=request.member_id, status=request.status, limit=_limit(request.limit)
+        page = self.ports.redemptions.redemptions.listing(
+            member_id=request.member_id,
+            status=request.status,
+            size=request.page_size or request.limit,
+            cursor=request.page_token,
         )
-        return pb.RedemptionList(redemptions=[redemption_message(r) for r in found])
+        return pb.RedemptionList(
+            redemptions=[redemption_message(r) for r in page.items],
+            next_page_token=page.next_cursor,
+        )
 
     def _item(self, item: Document) -> pb.Item:
         return pb.Item(
@@ -149,8 +160,10 @@ class PointsServicer(points_pb2_grpc.PointsServiceServicer):
         )
 
 
-def _limit(limit: int) -> int:
-    return min(limit or DEFAULT_LIMIT, MAX_LIMIT)
+def _standing(row: BoardRow) -> pb.LeaderboardEntry:
+    return pb.LeaderboardEntry(
+        rank=row.rank, member_id=row.member_id, name=row.name, points=row.points
+    )
 
 
 def _award(member_id: str, outcome: handlers.AwardOutcome) -> pb.Award:

@@ -68,6 +68,7 @@ class Board:
     scope_id: str
     period_key: str
     rows: list[BoardRow]
+    caller: BoardRow | None = None  # where the asking member stands, in the top rows or not
 
 
 def leaderboard(
@@ -100,12 +101,43 @@ def leaderboard(
     limit = min(limit or DEFAULT_LIMIT, MAX_LIMIT)
     found = counters.board(key=key, scope_field=field, scope_id=scope_id, limit=limit)
     standings = [model.Standing(c["member_id"], c["points"], c["reached_at"]) for c in found]
-    named = names.names([s.member_id for s in standings])
-    rows = [
-        BoardRow(rank, s.member_id, named.get(s.member_id, ""), s.points)
-        for rank, s in model.ranked(standings)
-    ]
-    return Board(period, scope, scope_id if field else "", key, rows)
+    caller = _caller_standing(counters, key, field, scope_id, member_id, standings)
+    named = names.names(
+        [s.member_id for s in standings] + ([caller[1].member_id] if caller else [])
+    )
+    rows = [_row(rank, s, named) for rank, s in model.ranked(standings)]
+    return Board(
+        period,
+        scope,
+        scope_id if field else "",
+        key,
+        rows,
+        _row(*caller, named) if caller else None,
+    )
+
+
+def _caller_standing(
+    counters: CounterRepository,
+    key: str,
+    field: str | None,
+    scope_id: str,
+    member_id: str,
+    top: list[model.Standing],
+) -> tuple[int, model.Standing] | None:
+    """The caller's rank on this board, counted rather than read when below the top rows;
+    None when they have no points in the period or are not in the board's scope."""
+    for rank, standing in model.ranked(top):
+        if standing.member_id == member_id:
+            return rank, standing
+    counter = counters.get(key=key, member_id=member_id) if member_id else None
+    if counter is None or (field is not None and counter.get(field) != scope_id):
+        return None
+    ahead = counters.count_ahead(counter, scope_field=field, scope_id=scope_id)
+    return ahead + 1, model.Standing(member_id, counter["points"], counter["reached_at"])
+
+
+def _row(rank: int, standing: model.Standing, named: dict[str, str]) -> BoardRow:
+    return BoardRow(rank, standing.member_id, named.get(standing.member_id, ""), standing.points)
 
 
 def _key(rules: Rules, clock: Clock, period: str) -> str:

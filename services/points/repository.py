@@ -25,6 +25,7 @@ from shouwang.store import (
     DocumentStore,
     DuplicateKey,
 )
+from shouwang.store.paging import Page, read_page
 
 ACCOUNTS = "points_accounts"
 LEDGER = "points_ledger"
@@ -143,9 +144,15 @@ class LedgerRepository:
     def by_op(self, op: str) -> Document | None:
         return self.entries.find_one({"op": op})
 
-    def recent(self, member_id: str, *, limit: int) -> list[Document]:
-        return self.entries.find(
-            {"member_id": member_id}, sort=[("at", DESCENDING), ("_id", DESCENDING)], limit=limit
+    def page_of(self, member_id: str, *, size: int, cursor: str) -> Page:
+        """One page of a member's entries, newest first."""
+        return read_page(
+            self.entries,
+            {"member_id": member_id},
+            sort_field="at",
+            direction=DESCENDING,
+            size=size,
+            cursor=cursor,
         )
 
     def last_debit(self, member_id: str) -> Document | None:
@@ -241,14 +248,40 @@ class CounterRepository:
     def board(
         self, *, key: str, scope_field: str | None, scope_id: str, limit: int
     ) -> list[Document]:
-        query: dict[str, str] = {"key": key}
-        if scope_field is not None:
-            query[scope_field] = scope_id
         return self.counters.find(
-            query,
+            _board_query(key, scope_field, scope_id),
             sort=[("points", DESCENDING), ("reached_at", ASCENDING), ("member_id", ASCENDING)],
             limit=limit,
         )
+
+    def get(self, *, key: str, member_id: str) -> Document | None:
+        return self.counters.get(f"{key}:{member_id}")
+
+    def count_ahead(self, counter: Document, *, scope_field: str | None, scope_id: str) -> int:
+        """How many stand before ``counter`` on its board, in the board's order (most points,
+        then who got there first, then the smaller member id): a count, not a read of them."""
+        points, reached_at = counter["points"], counter["reached_at"]
+        ahead = {
+            "$or": [
+                {"points": {"$gt": points}},
+                {"points": points, "reached_at": {"$lt": reached_at}},
+                {
+                    "points": points,
+                    "reached_at": reached_at,
+                    "member_id": {"$lt": counter["member_id"]},
+                },
+            ]
+        }
+        return self.counters.count(
+            {"$and": [_board_query(counter["key"], scope_field, scope_id), ahead]}
+        )
+
+
+def _board_query(key: str, scope_field: str | None, scope_id: str) -> dict[str, str]:
+    query = {"key": key}
+    if scope_field is not None:
+        query[scope_field] = scope_id
+    return query
 
 
 def _pages(collection: Collection, page: int = 1000) -> Iterator[Document]:
@@ -291,9 +324,12 @@ class CatalogueRepository:
     def get_item(self, item_id: str) -> Document | None:
         return self.items.get(item_id)
 
-    def list_items(self, *, include_inactive: bool) -> list[Document]:
+    def list_items(self, *, include_inactive: bool, size: int, cursor: str) -> Page:
+        """One page of the catalogue, cheapest first."""
         query = {} if include_inactive else {"active": True}
-        return self.items.find(query, sort=[("cost", ASCENDING), ("name", ASCENDING)])
+        return read_page(
+            self.items, query, sort_field="cost", direction=ASCENDING, size=size, cursor=cursor
+        )
 
     def update_item(self, item_id: str, query: dict, fields: dict) -> Document | None:
         return self.items.find_one_and_update({"_id": item_id, **query}, {"$set": fields})
@@ -372,10 +408,18 @@ class RedemptionRepository:
             {"status": "pending", "created_at": {"$lt": created_before_ms}}, limit=limit
         )
 
-    def listing(self, *, member_id: str, status: str, limit: int) -> list[Document]:
+    def listing(self, *, member_id: str, status: str, size: int, cursor: str = "") -> Page:
+        """One page of redemptions, newest first."""
         query: dict[str, str] = {}
         if member_id:
             query["member_id"] = member_id
         if status:
             query["status"] = status
-        return self.redemptions.find(query, sort=[("created_at", DESCENDING)], limit=limit)
+        return read_page(
+            self.redemptions,
+            query,
+            sort_field="created_at",
+            direction=DESCENDING,
+            size=size,
+            cursor=cursor,
+        )

@@ -16,7 +16,7 @@ from services.points.bootstrap import PointsService
 from shouwang import allinone
 from shouwang.events import Event
 from shouwang.tasks.v1 import events_pb2 as task_events
-from tests.support.api import Api, Reply, verified_member
+from tests.support.api import Api, Reply, verified_member, wait_for
 
 API = "/api/v1"
 ADMIN = {"SHOUWANG_ADMIN_PHONE": "13800000000", "SHOUWANG_ADMIN_PASSWORD": "Admin-Password-1"}
@@ -126,6 +126,36 @@ def test_a_members_points_show_their_balance_beside_the_newest_entries(
     assert mine.body["next_cursor"] is None
 
 
+def pages(api: Api, path: str, plural: str, token: str) -> list[list[dict]]:
+    """Every page of a list, following next_cursor until it is null."""
+    seen, cursor = [], ""
+    while True:
+        separator = "&" if "?" in path else "?"
+        reply = api.get(f"{path}{separator}limit=2{cursor and f'&cursor={cursor}'}", token=token)
+        assert reply.status == 200, reply.body
+        seen.append(reply.body[plural])
+        cursor = reply.body["next_cursor"]
+        if cursor is None:
+            return seen
+        assert len(seen) < 50, "next_cursor never ended"
+
+
+def test_a_members_entries_page_newest_first_beside_the_balance(
+    api: Api, admin: str, points_service: PointsService
+) -> None:
+    member_id, token, _ = verified_member(api, admin)
+    for points in (1, 2, 3, 4, 5):
+        fund(points_service, member_id, points)
+    seen = pages(api, f"{API}/points/me", "entries", token)
+    assert [[e["delta"] for e in page] for page in seen] == [[5, 4], [3, 2], [1]]
+    assert api.get(f"{API}/points/me?limit=1", token=token).body["balance"] == 15
+
+
+def test_a_cursor_the_list_did_not_give_out_is_refused(api: Api, admin: str) -> None:
+    _, token, _ = verified_member(api, admin)
+    assert fields_of(api.get(f"{API}/points/me?cursor=not-ours", token=token)) == {"cursor"}
+
+
 # Boards -----------------------------------------------------------------------------------------
 @pytest.mark.parametrize(
     ("query", "field"),
@@ -150,6 +180,35 @@ def test_the_city_board_names_its_period(api: Api, admin: str) -> None:
     assert board.status == 200, board.body
     assert (board.body["period"], board.body["scope"]) == ("month", "city")
     assert board.body["period_key"][:2] == "20"
+
+
+def test_the_board_shows_the_top_and_the_callers_own_rank_below_it(
+    api: Api, admin: str, points_service: PointsService
+) -> None:
+    _, team = station_with_team(api, admin)
+    members = [verified_member(api, admin, team_id=team) for _ in range(4)]
+    for (member_id, _, _), points in zip(members, (40, 30, 20, 10), strict=True):
+        fund(points_service, member_id, points)
+    last_id, last_token, _ = members[-1]
+    path = f"{API}/points/leaderboard?scope=team&limit=2"
+    # The team reaches the points service by event, maybe after the points themselves.
+    board = wait_for(
+        lambda: (b := api.get(path, token=last_token).body)["me"] and b["me"]["rank"] == 4 and b,
+        what="all four members on the team's board",
+    )
+    assert [(e["rank"], e["points"]) for e in board["entries"]] == [(1, 40), (2, 30)]
+    assert (board["me"]["rank"], board["me"]["member_id"], board["me"]["points"]) == (
+        4,
+        last_id,
+        10,
+    )
+    assert board["me"]["name"]
+
+
+def test_a_member_without_points_this_period_has_no_rank(api: Api, admin: str) -> None:
+    _, token, _ = verified_member(api, admin)
+    board = api.get(f"{API}/points/leaderboard?scope=city", token=token).body
+    assert board["me"] is None
 
 
 # Catalogue and redemptions ----------------------------------------------------------------------
@@ -209,6 +268,29 @@ def test_a_member_without_points_cannot_redeem_an_item_of_the_largest_stock(
     refused = api.post(f"{API}/points/redeem", {"item_id": item["item_id"]}, token=token)
     assert refused.status == 409
     assert "insufficient_points" in refused.body["detail"]
+
+
+def test_the_catalogue_and_redemptions_page_to_the_end(
+    api: Api, admin: str, points_service: PointsService
+) -> None:
+    member_id, token, _ = verified_member(api, admin)
+    fund(points_service, member_id, 50)
+    item = offer(api, admin, cost=1, stock=10)
+    for n in range(3):
+        reply = api.post(
+            f"{API}/points/redeem",
+            {"item_id": item["item_id"]},
+            token=token,
+            headers={"Idempotency-Key": f"k{n}"},
+        )
+        assert reply.status == 201, reply.body
+    mine = pages(api, f"{API}/points/redemptions", "redemptions", token)
+    assert [len(page) for page in mine] == [2, 1]
+    created = [r["created_at"] for page in mine for r in page]
+    assert created == sorted(created, reverse=True)
+    catalogue = [i for page in pages(api, f"{API}/points/catalogue", "items", token) for i in page]
+    costs = [i["cost"] for i in catalogue]
+    assert item["item_id"] in {i["item_id"] for i in catalogue} and costs == sorted(costs)
 
 
 def test_redemptions_filtered_by_an_unknown_status_are_refused(api: Api, admin: str) -> None:

@@ -132,3 +132,38 @@ def test_boards_match_a_recomputation_from_the_ledger(happenings: list) -> None:
                     assert all(row.name == f"name-of-{row.member_id}" for row in board.rows)
         finally:
             service.close()
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(happenings=st.lists(happening, max_size=25))
+def test_a_members_own_rank_is_their_place_on_the_whole_board_beyond_the_top(
+    happenings: list,
+) -> None:
+    with tempfile.TemporaryDirectory() as directory:
+        clock = ManualClock(START)
+        service = build(Path(directory), clock=clock)
+        teams: dict[str, str] = {}
+        try:
+            apply(service, happenings, teams)
+            for scope, scope_id in [("city", ""), ("station", "s1"), ("team", "t1")]:
+                whole = brute_force(service, "week", scope, scope_id, teams)
+                for member_id in MEMBERS:
+                    board = leaderboard(
+                        counters=service.ports.counters,
+                        accounts=service.ports.accounts,
+                        names=service.ports.names,
+                        rules=service.ports.rules,
+                        clock=clock,
+                        period="week",
+                        scope=scope,
+                        scope_id=scope_id,
+                        member_id=member_id,
+                        limit=1,
+                    )
+                    place = [(rank, points) for rank, m, points in whole if m == member_id]
+                    mine = board.caller
+                    shown = [(mine.rank, mine.points)] if mine else []
+                    assert shown == place, (scope, scope_id, member_id)
+                    assert mine is None or mine.name == f"name-of-{member_id}"
+        finally:
+            service.close()

@@ -193,3 +193,21 @@ def test_award_not_announced_before_a_crash_is_published_by_reconciliation(
     report = service.reconcile()
     assert report.announced == 1 and len(published) == 1
     assert service.reconcile().announced == 0
+
+
+def test_a_members_entries_page_newest_first_to_the_last_page(
+    service: PointsService, clock: ManualClock
+) -> None:
+    for n in range(5):
+        handlers.on_report_approved(
+            service.ports, report_approved(f"r{n}", "m1", 1 + n, at=clock.now())
+        )
+        clock.advance(60)
+    seen, cursor = [], ""
+    while True:
+        page = service.ports.entries.page_of("m1", size=2, cursor=cursor)
+        seen.append([entry["ref"] for entry in page.items])
+        if not page.next_cursor:
+            break
+        cursor = page.next_cursor
+    assert seen == [["r4", "r3"], ["r2", "r1"], ["r0"]]

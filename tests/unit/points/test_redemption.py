@@ -102,8 +102,8 @@ def test_redemption_left_pending_by_a_crash_is_carried_forward(
     clock.advance(600)
     service.reconcile()
     [redemption] = service.ports.redemptions.redemptions.listing(
-        member_id="m1", status="", limit=10
-    )
+        member_id="m1", status="", size=10
+    ).items
     assert redemption["status"] == "redeemed"
     assert service.ports.ledger.available("m1") == 30
 
@@ -210,3 +210,29 @@ def test_the_last_free_unit_is_found_wherever_the_search_starts(service: PointsS
     assert outcomes[-1]["refusal"] == "out_of_stock"
     units = service.ports.redemptions.catalogue.units.find({"item_id": item_id})
     assert sorted(u["unit"] for u in units) == list(range(1, 451))
+
+
+def test_the_catalogue_pages_cheapest_first(service: PointsService) -> None:
+    for cost in (30, 10, 20):
+        item(service, cost=cost)
+    first = service.ports.redemptions.catalogue.list_items(
+        include_inactive=False, size=2, cursor=""
+    )
+    rest = service.ports.redemptions.catalogue.list_items(
+        include_inactive=False, size=2, cursor=first.next_cursor
+    )
+    assert [i["cost"] for i in first.items] == [10, 20]
+    assert ([i["cost"] for i in rest.items], rest.next_cursor) == ([30], "")
+
+
+def test_redemptions_page_newest_first(service: PointsService, clock: ManualClock) -> None:
+    item_id = item(service)
+    for n in range(3):
+        service.ports.redemptions.redeem(member_id="m1", item_id=item_id, idempotency_key=f"k{n}")
+        clock.advance(1)
+    listing = service.ports.redemptions.redemptions.listing
+    first = listing(member_id="m1", status="", size=2)
+    rest = listing(member_id="m1", status="", size=2, cursor=first.next_cursor)
+    times = [r["created_at"] for r in first.items + rest.items]
+    assert times == sorted(times, reverse=True) and len(set(times)) == 3
+    assert rest.next_cursor == ""
