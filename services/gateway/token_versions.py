@@ -1,5 +1,6 @@
-"""The lowest token version still accepted per member, so suspension and role changes take
-effect at once even though tokens are checked without a network hop.
+"""The lowest token version still accepted per member, so suspension, role changes, logout, a
+reused refresh token, a new password and erasure take effect at once even though tokens are
+checked without a network hop.
 
 Every gateway replica follows ``shouwang.identity.v1`` itself (its own consumer group) and raises
 a member's minimum when identity bumps their version; a replica that made the change learns it
@@ -20,7 +21,15 @@ from shouwang.identity.v1 import events_pb2, identity_pb2, identity_pb2_grpc
 IDENTITY_TOPIC = "shouwang.identity.v1"
 VERSION_EVENTS = {
     f"shouwang.member.{change}": events_pb2.MemberStatusChanged
-    for change in ("verified", "rejected", "suspended", "roles_changed")
+    for change in (
+        "verified",
+        "rejected",
+        "suspended",
+        "roles_changed",
+        "team_changed",
+        "sessions_revoked",
+        "erased",
+    )
 }
 
 

@@ -12,6 +12,7 @@ from shouwang.clock import to_millis
 from shouwang.errors import FieldError, Forbidden, InvalidArgument, NotFound
 from shouwang.ids import new_id
 from shouwang.store import Document
+from shouwang.store.paging import Page
 
 log = logging.getLogger(__name__)
 
@@ -73,11 +74,11 @@ def record_access(
 
 
 def records(
-    ports: Ports, actor: Actor, *, member_id: str, actor_id: str, limit: int
-) -> list[Document]:
+    ports: Ports, actor: Actor, *, member_id: str, actor_id: str, page_size: int, page_token: str
+) -> Page:
     if not actor.is_admin:
         raise Forbidden(detail="only administrators read the audit log")
     query = {
         key: value for key, value in (("member_id", member_id), ("actor_id", actor_id)) if value
     }
-    return ports.audit.find(query, limit=min(max(limit, 1), 500) if limit else 100)
+    return ports.audit.page(query, size=page_size, cursor=page_token)

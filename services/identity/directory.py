@@ -12,6 +12,7 @@ from shouwang.clock import to_millis
 from shouwang.errors import FieldError, Forbidden, InvalidArgument
 from shouwang.ids import new_id
 from shouwang.store import Document
+from shouwang.store.paging import Page
 
 
 def create_org(ports: Ports, actor: Actor, *, name: str, kind: str, parent_id: str) -> Document:
@@ -41,9 +42,11 @@ def create_org(ports: Ports, actor: Actor, *, name: str, kind: str, parent_id: s
     return document
 
 
-def list_orgs(ports: Ports, actor: Actor) -> list[Document]:
+def list_orgs(ports: Ports, actor: Actor, *, page_size: int, page_token: str) -> Page:
+    """The orgs of the actor's scope, newest first."""
     scope = resolve_scope(ports, actor)
-    return [org for org in ports.orgs.all() if scope.covers(org["_id"])]
+    query = {} if scope.city_wide else {"_id": {"$in": sorted(scope.org_ids)}}
+    return ports.orgs.page(query, size=page_size, cursor=page_token)
 
 
 def resolve_scope(ports: Ports, actor: Actor) -> Scope:
@@ -88,7 +91,10 @@ def create_grid(
     return document
 
 
-def list_grids(ports: Ports, actor: Actor, *, level: int, parent_id: str) -> list[Document]:
+def list_grids(
+    ports: Ports, actor: Actor, *, level: int, parent_id: str, page_size: int, page_token: str
+) -> Page:
+    """Grids of the whole city (every officer works with the same map), newest first."""
     if not actor.is_officer:
         raise Forbidden(detail="only officers list grids")
     query: dict[str, Any] = {}
@@ -96,4 +102,4 @@ def list_grids(ports: Ports, actor: Actor, *, level: int, parent_id: str) -> lis
         query["level"] = level
     if parent_id:
         query["parent_id"] = parent_id
-    return ports.grids.find(query)
+    return ports.grids.page(query, size=page_size, cursor=page_token)

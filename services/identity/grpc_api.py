@@ -50,9 +50,13 @@ class IdentityServicer(identity_pb2_grpc.IdentityServiceServicer):
             status=request.status,
             team_id=request.team_id,
             grid_id=request.grid_id,
-            limit=request.limit,
+            page_size=request.page_size,
+            page_token=request.page_token,
         )
-        return pb.MemberList(members=[member_message(m) for m in members])
+        return pb.MemberList(
+            members=[member_message(m) for m in members.items],
+            next_page_token=members.next_cursor,
+        )
 
     def VerifyMember(self, request, context: Context):
         member = handlers.verify_member(
@@ -89,11 +93,20 @@ class IdentityServicer(identity_pb2_grpc.IdentityServiceServicer):
         return self._session(session)
 
     def Refresh(self, request, context: Context):
-        return self._session(sessions.refresh(self.ports, refresh_token=request.refresh_token))
+        outcome = sessions.refresh(self.ports, refresh_token=request.refresh_token)
+        if isinstance(outcome, sessions.FamilyRevoked):
+            return pb.RefreshResponse(
+                revoked=pb.MemberTokenVersion(
+                    member_id=outcome.member_id, token_version=outcome.token_version
+                )
+            )
+        return pb.RefreshResponse(session=self._session(outcome))
 
     def Logout(self, request, context: Context):
-        sessions.logout(self.ports, _actor(request.actor), refresh_token=request.refresh_token)
-        return pb.LogoutResponse()
+        version = sessions.logout(
+            self.ports, _actor(request.actor), refresh_token=request.refresh_token
+        )
+        return pb.LogoutResponse(token_version=version)
 
     def GetSigningKeys(self, request, context: Context):
         tokens = self.ports.tokens
@@ -134,8 +147,15 @@ class IdentityServicer(identity_pb2_grpc.IdentityServiceServicer):
         return org_message(org)
 
     def ListOrgs(self, request, context: Context):
-        orgs = directory.list_orgs(self.ports, _actor(request.actor))
-        return pb.OrgList(orgs=[org_message(o) for o in orgs])
+        orgs = directory.list_orgs(
+            self.ports,
+            _actor(request.actor),
+            page_size=request.page_size,
+            page_token=request.page_token,
+        )
+        return pb.OrgList(
+            orgs=[org_message(o) for o in orgs.items], next_page_token=orgs.next_cursor
+        )
 
     def ResolveScope(self, request, context: Context):
         scope = directory.resolve_scope(self.ports, _actor(request.actor))
@@ -154,9 +174,16 @@ class IdentityServicer(identity_pb2_grpc.IdentityServiceServicer):
 
     def ListGrids(self, request, context: Context):
         found = directory.list_grids(
-            self.ports, _actor(request.actor), level=request.level, parent_id=request.parent_id
+            self.ports,
+            _actor(request.actor),
+            level=request.level,
+            parent_id=request.parent_id,
+            page_size=request.page_size,
+            page_token=request.page_token,
         )
-        return pb.GridList(grids=[grid_message(g) for g in found])
+        return pb.GridList(
+            grids=[grid_message(g) for g in found.items], next_page_token=found.next_cursor
+        )
 
     # Audited personal data -----------------------------------------------------------------
     def RevealPersonalData(self, request, context: Context):
@@ -175,9 +202,12 @@ class IdentityServicer(identity_pb2_grpc.IdentityServiceServicer):
             _actor(request.actor),
             member_id=request.member_id,
             actor_id=request.actor_id,
-            limit=request.limit,
+            page_size=request.page_size,
+            page_token=request.page_token,
         )
-        return pb.AuditRecordList(records=[audit_message(r) for r in found])
+        return pb.AuditRecordList(
+            records=[audit_message(r) for r in found.items], next_page_token=found.next_cursor
+        )
 
     def RecordAccess(self, request, context: Context):
         record = audit.record_access(

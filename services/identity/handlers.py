@@ -3,6 +3,12 @@
 Each takes its ports as arguments. Status and role changes bump the member's token version, so
 access tokens issued before the change stop working at once (the gateway learns the new version
 from the event).
+
+Who sees whom: a member sees themselves; an officer the members of their station and its teams;
+an admin everyone. A member registered without a team belongs to no station, so while such a
+member is *pending* every officer sees them (lists, verifies, rejects or suspends them): someone
+must decide on them, and the city has no other queue for them. Once decided, a member in no
+station is the administrators' alone until they join a team.
 """
 
 from __future__ import annotations
@@ -21,6 +27,7 @@ from services.identity.scope import (
     OFFICER,
     STATION,
     TEAM,
+    TEAM_LEADER,
     Actor,
     Scope,
     scope_of,
@@ -33,12 +40,19 @@ from shouwang.events import Event
 from shouwang.identity.v1 import events_pb2
 from shouwang.ids import new_id
 from shouwang.store import Document, DuplicateKey
+from shouwang.store.paging import Page
 
 log = logging.getLogger(__name__)
+
+UNPLACED_AND_PENDING: dict[str, Any] = {"station_id": "", "status": "pending"}
 
 TOPIC = "shouwang.identity.v1"
 SOURCE = "/shouwang/identity"
 PENDING, VERIFIED, REJECTED, SUSPENDED = "pending", "verified", "rejected", "suspended"
+ERASED = "erased"
+# Roles that act for others: only for members whose identity an officer has verified.
+TRUSTED_ROLES = frozenset({TEAM_LEADER, OFFICER, ADMIN})
+NO_ACTOR = Actor(member_id="", roles=frozenset(), org_id="")
 
 # argon2id with RFC 9106's low-memory profile (t=2, m=19 MiB, p=1): ~25 ms per hash here.
 PASSWORDS = PasswordHasher(time_cost=2, memory_cost=19 * 1024, parallelism=1)
@@ -133,19 +147,26 @@ def visible_member(ports: Ports, actor: Actor, member_id: str) -> Document:
 
 
 def list_members(
-    ports: Ports, actor: Actor, *, status: str, team_id: str, grid_id: str, limit: int
-) -> list[Document]:
+    ports: Ports,
+    actor: Actor,
+    *,
+    status: str,
+    team_id: str,
+    grid_id: str,
+    page_size: int,
+    page_token: str,
+) -> Page:
+    """One page of the members the officer may see (see the module's note), newest first."""
     scope = _officer_scope(ports, actor)
-    query: dict[str, Any] = {}
+    conditions: list[dict[str, Any]] = []
     if not scope.city_wide:
-        query["station_id"] = {"$in": sorted(scope.org_ids)}
-    if status:
-        query["status"] = status
-    if team_id:
-        query["team_id"] = team_id
-    if grid_id:
-        query["grid_id"] = grid_id
-    return ports.members.find(query, limit=min(max(limit, 1), 500) if limit else 100)
+        conditions.append(
+            {"$or": [{"station_id": {"$in": sorted(scope.org_ids)}}, UNPLACED_AND_PENDING]}
+        )
+    filters = {"status": status, "team_id": team_id, "grid_id": grid_id}
+    conditions += [{field: value} for field, value in filters.items() if value]
+    query: dict[str, Any] = {"$and": conditions} if conditions else {}
+    return ports.members.page(query, size=page_size, cursor=page_token)
 
 
 def verify_member(ports: Ports, actor: Actor, member_id: str, *, decision: str) -> Document:
@@ -165,7 +186,10 @@ def suspend_member(ports: Ports, actor: Actor, member_id: str) -> Document:
 def set_roles(
     ports: Ports, actor: Actor, member_id: str, *, roles: list[str], org_id: str
 ) -> Document:
-    """Admins make officers and team leaders; the org places the member (station or team)."""
+    """Admins make officers and team leaders; the org places the member (station or team).
+
+    Only verified members take a role beyond ``member``; an admin cannot drop their own admin
+    role, and the city always keeps one verified admin (409 otherwise)."""
     if not actor.is_admin:
         raise Forbidden(detail="only administrators assign roles")
     errors = []
@@ -186,6 +210,7 @@ def set_roles(
     if errors:
         raise InvalidArgument(detail="the roles cannot be assigned", errors=errors)
     member = visible_member(ports, actor, member_id)
+    _check_role_change(ports, actor, member, set(roles))
     placement: dict[str, Any] = {"roles": sorted(set(roles))}
     if org is not None:
         placement["org_id"] = org["_id"]
@@ -200,6 +225,43 @@ def set_roles(
         event_type="shouwang.member.roles_changed",
         expected={"token_version": member["token_version"]},
     )
+
+
+def _check_role_change(ports: Ports, actor: Actor, member: Document, roles: set[str]) -> None:
+    if roles & TRUSTED_ROLES and member["status"] != VERIFIED:
+        raise Conflict(
+            detail=f"the member is {member['status']}: only verified members may be team "
+            "leaders, officers or administrators"
+        )
+    if ADMIN in member["roles"] and ADMIN not in roles:
+        if member["_id"] == actor.member_id:
+            raise Conflict(
+                detail="administrators cannot remove their own admin role; ask another one"
+            )
+        if not ports.members.another_admin_exists(member["_id"]):
+            raise Conflict(detail="the city must keep at least one administrator")
+
+
+def bump_token_version(ports: Ports, member_id: str, *, actor: Actor = NO_ACTOR) -> int:
+    """End every access token the member holds now (logout, a reused refresh token, a new
+    password): the version is raised and announced, like a suspension's. Returns the new one."""
+    for _ in range(5):  # another change to the member may win the race; read and retry
+        member = ports.members.get(member_id)
+        if member is None:
+            return 0
+        try:
+            updated = _apply_change(
+                ports,
+                actor,
+                member,
+                {},
+                event_type="shouwang.member.sessions_revoked",
+                expected={"token_version": member["token_version"]},
+            )
+        except Conflict:
+            continue
+        return int(updated["token_version"])
+    raise Conflict(detail="the member changed meanwhile; try again")
 
 
 def check_eligibility(ports: Ports, member_id: str) -> tuple[bool, str, str]:
@@ -333,7 +395,10 @@ def _officer_scope(ports: Ports, actor: Actor) -> Scope:
 def _in_scope(ports: Ports, actor: Actor, member: Document) -> bool:
     if not actor.is_officer:
         return False
-    return scope_of(actor, ports.orgs.tree()).covers(member.get("station_id", ""))
+    station_id = member.get("station_id", "")
+    if not station_id and member["status"] == PENDING:
+        return True  # unplaced and undecided: every officer's (see the module's note)
+    return scope_of(actor, ports.orgs.tree()).covers(station_id)
 
 
 def _grid_shapes(ports: Ports) -> list[grid_rules.GridShape]:

@@ -18,6 +18,10 @@ ID_CHECK_CHARS = "10X98765432"
 MINIMUM_AGE = 18
 KNOWN_SKILLS = frozenset(SKILLS)
 MIDDLE_DOT = "·"  # minority names such as 买买提·艾力 are written with it
+# Bounds that protect the service from any caller, gRPC ones included: the password hash runs
+# over at most this many characters, and a member declares at most this many skills.
+MAX_PASSWORD_CHARS = 128
+MAX_SKILLS = 20
 
 
 @dataclass(frozen=True)
@@ -95,12 +99,24 @@ def validate_mobile(raw: str) -> tuple[str | None, str | None]:
 def validate_password(raw: str) -> str | None:
     if len(raw) < 10:
         return "must be at least 10 characters"
+    if len(raw) > MAX_PASSWORD_CHARS:
+        return f"must be at most {MAX_PASSWORD_CHARS} characters"
     classes = sum(
         any(test(c) for c in raw)
         for test in (str.islower, str.isupper, str.isdigit, lambda c: not c.isalnum())
     )
     if classes < 2:
         return "must mix at least two of lower case, upper case, digits and symbols"
+    return None
+
+
+def validate_skills(skills: list[str]) -> str | None:
+    if len(skills) > MAX_SKILLS:
+        return f"at most {MAX_SKILLS} skills"
+    unknown = sorted(set(skills) - KNOWN_SKILLS)
+    if unknown:
+        # Name a few, not all: the message goes back to the caller and into logs.
+        return f"unknown skills {unknown[:5]}; known: {sorted(KNOWN_SKILLS)}"
     return None
 
 
@@ -130,11 +146,9 @@ def validate_registration(
     problem = validate_password(password)
     if problem:
         errors.append(FieldError("password", problem))
-    unknown = sorted(set(skills) - KNOWN_SKILLS)
-    if unknown:
-        errors.append(
-            FieldError("skills", f"unknown skills {unknown}; known: {sorted(KNOWN_SKILLS)}")
-        )
+    problem = validate_skills(skills)
+    if problem:
+        errors.append(FieldError("skills", problem))
     if not consent_accepted or not consent_version.strip():
         errors.append(
             FieldError("consent", "explicit consent {version, accepted: true} is required")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from shouwang.store import ASCENDING, DESCENDING, Collection, Document, DocumentStore, DuplicateKey
+from shouwang.store.paging import Page, read_page
 
 ID_NUMBER_INDEX = "id_number_index"
 PHONE_INDEX = "phone_index"
@@ -36,8 +37,14 @@ class MemberRepository:
     def by_phone_index(self, phone_index: str) -> Document | None:
         return self.members.find_one({PHONE_INDEX: phone_index})
 
-    def find(self, query: dict[str, Any], *, limit: int) -> list[Document]:
-        return self.members.find(query, sort=[("registered_at", DESCENDING)], limit=limit)
+    def page(self, query: dict[str, Any], *, size: int, cursor: str) -> Page:
+        """Newest registrations first."""
+        return read_page(self.members, query, sort_field="registered_at", size=size, cursor=cursor)
+
+    def another_admin_exists(self, member_id: str) -> bool:
+        """Whether a verified administrator other than ``member_id`` exists."""
+        others = {"roles": "admin", "status": "verified", "_id": {"$ne": member_id}}
+        return bool(self.members.find(others, limit=1))
 
     def token_versions_changed_since(self, since_ms: int) -> list[tuple[str, int]]:
         changed = self.members.find({"version_changed_at": {"$gte": since_ms}})
@@ -56,6 +63,7 @@ class OrgRepository:
 
     def ensure_indexes(self) -> None:
         self.orgs.create_index([("parent_id", ASCENDING)])
+        self.orgs.create_index([("created_at", DESCENDING)])
 
     def add(self, document: Document) -> None:
         self.orgs.insert(document)
@@ -70,8 +78,9 @@ class OrgRepository:
             for org in self.orgs.find({})
         }
 
-    def all(self) -> list[Document]:
-        return self.orgs.find({}, sort=[("kind", ASCENDING), ("name", ASCENDING)])
+    def page(self, query: dict[str, Any], *, size: int, cursor: str) -> Page:
+        """Newest first."""
+        return read_page(self.orgs, query, sort_field="created_at", size=size, cursor=cursor)
 
 
 class GridRepository:
@@ -80,6 +89,7 @@ class GridRepository:
 
     def ensure_indexes(self) -> None:
         self.grids.create_index([("level", ASCENDING), ("parent_id", ASCENDING)])
+        self.grids.create_index([("created_at", DESCENDING)])
 
     def add(self, document: Document) -> None:
         self.grids.insert(document)
@@ -89,6 +99,10 @@ class GridRepository:
 
     def find(self, query: dict[str, Any]) -> list[Document]:
         return self.grids.find(query, sort=[("level", ASCENDING), ("name", ASCENDING)])
+
+    def page(self, query: dict[str, Any], *, size: int, cursor: str) -> Page:
+        """Newest first."""
+        return read_page(self.grids, query, sort_field="created_at", size=size, cursor=cursor)
 
 
 class SessionRepository:
@@ -100,6 +114,7 @@ class SessionRepository:
         self.spent: Collection = store.collection("refresh_tokens_spent")
 
     def ensure_indexes(self) -> None:
+        self.families.create_index([("member_id", ASCENDING)])
         self.tokens.create_index([("family_id", ASCENDING)])
         self.tokens.create_index([("expires_at", ASCENDING)])
 
@@ -138,6 +153,12 @@ class SessionRepository:
     def revoke_family(self, family_id: str) -> None:
         self.families.find_one_and_update({"_id": family_id}, {"$set": {"revoked": True}})
 
+    def revoke_member(self, member_id: str) -> None:
+        self.families.update_many({"member_id": member_id}, {"$set": {"revoked": True}})
+
+    def families_of(self, member_id: str) -> list[Document]:
+        return self.families.find({"member_id": member_id}, sort=[("created_at", ASCENDING)])
+
 
 class LoginFailureRepository:
     """Failed-login counters per phone and per client address, in fixed windows."""
@@ -171,5 +192,6 @@ class AuditRepository:
     def add(self, document: Document) -> None:
         self.records.insert(document)
 
-    def find(self, query: dict[str, Any], *, limit: int) -> list[Document]:
-        return self.records.find(query, sort=[("at", DESCENDING)], limit=limit)
+    def page(self, query: dict[str, Any], *, size: int, cursor: str) -> Page:
+        """Newest first."""
+        return read_page(self.records, query, sort_field="at", size=size, cursor=cursor)

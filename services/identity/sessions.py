@@ -4,6 +4,9 @@ Refresh tokens are random, stored only as SHA-256 hashes, and grouped in a famil
 Each refresh spends the presented token (a unique insert, so exactly one of two concurrent uses
 wins) and issues the next one in the family; presenting a spent token again means it was stolen
 or replayed, and the whole family is revoked.
+
+Logout and a revoked family also raise the member's token version (as suspension does), so the
+access tokens already handed out stop working at once rather than when they expire.
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ from dataclasses import dataclass
 from argon2.exceptions import InvalidHashError, VerificationError
 
 from services.identity import model
-from services.identity.handlers import PASSWORDS, SUSPENDED
+from services.identity.handlers import ERASED, PASSWORDS, SUSPENDED, bump_token_version
 from services.identity.ports import Ports
 from services.identity.scope import Actor
 from services.identity.tokens import Claims
@@ -33,6 +36,15 @@ class Session:
     access_token: str
     refresh_token: str
     member: Document
+
+
+@dataclass(frozen=True)
+class FamilyRevoked:
+    """A refresh token was presented twice: its family is revoked and the member's access
+    tokens end at ``token_version``; the caller is refused."""
+
+    member_id: str
+    token_version: int
 
 
 def login(ports: Ports, *, phone: str, password: str, client_address: str) -> Session:
@@ -66,7 +78,7 @@ def login(ports: Ports, *, phone: str, password: str, client_address: str) -> Se
     return _issue(ports, member, family_id=family_id)
 
 
-def refresh(ports: Ports, *, refresh_token: str) -> Session:
+def refresh(ports: Ports, *, refresh_token: str) -> Session | FamilyRevoked:
     invalid = Unauthenticated(detail="the refresh token is invalid, expired or revoked")
     token_hash = _hash(refresh_token)
     token = ports.sessions.token(token_hash)
@@ -82,19 +94,38 @@ def refresh(ports: Ports, *, refresh_token: str) -> Session:
             "refresh token reused; family revoked",
             extra={"member_id": token["member_id"], "family_id": token["family_id"]},
         )
-        raise invalid
+        # Whoever holds the stolen pair also holds a working access token: end it too.
+        version = bump_token_version(ports, token["member_id"])
+        return FamilyRevoked(member_id=token["member_id"], token_version=version)
     member = ports.members.get(token["member_id"])
-    if member is None or member["status"] == SUSPENDED:
+    if member is None or member["status"] in (SUSPENDED, ERASED):
         ports.sessions.revoke_family(token["family_id"])
         raise invalid
     return _issue(ports, member, family_id=token["family_id"])
 
 
-def logout(ports: Ports, actor: Actor, *, refresh_token: str) -> None:
-    """Revoke the session the refresh token belongs to (the caller's own only)."""
+def check_password(member: Document, password: str) -> bool:
+    return _password_matches(member, password)
+
+
+def hash_password(password: str) -> str:
+    return PASSWORDS.hash(password)
+
+
+def logout(ports: Ports, actor: Actor, *, refresh_token: str) -> int:
+    """Revoke the session the refresh token belongs to (the caller's own only) and end the
+    caller's access tokens; returns their new token version. Other sessions refresh again."""
     token = ports.sessions.token(_hash(refresh_token))
     if token is not None and token["member_id"] == actor.member_id:
         ports.sessions.revoke_family(token["family_id"])
+    return bump_token_version(ports, actor.member_id, actor=actor)
+
+
+def end_other_sessions(ports: Ports, actor: Actor) -> int:
+    """Revoke every refresh family of the member and end their access tokens (a new password,
+    an erasure); returns the new token version."""
+    ports.sessions.revoke_member(actor.member_id)
+    return bump_token_version(ports, actor.member_id, actor=actor)
 
 
 def _issue(ports: Ports, member: Document, *, family_id: str) -> Session:
@@ -117,6 +148,8 @@ def _issue(ports: Ports, member: Document, *, family_id: str) -> Session:
 
 
 def _password_matches(member: Document | None, password: str) -> bool:
+    if len(password) > model.MAX_PASSWORD_CHARS:
+        return False  # no stored password is this long; do not spend a hash on it
     if member is None:
         PASSWORDS.hash(password)  # the same cost whether or not the phone exists: no enumeration
         return False

@@ -22,13 +22,18 @@ import jwt
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from services.gateway.token_versions import IDENTITY_TOPIC, VERSION_EVENTS, TokenVersions
 from services.identity import handlers
 from services.identity.model import id_check_char
 from services.identity.ports import Ports
+from services.identity.scope import Actor
 from services.identity.tokens import Claims
 from shouwang import allinone
+from shouwang.bus.embedded import SqliteEventBus
+from shouwang.errors import Conflict, InvalidArgument, Unauthenticated
 from shouwang.events import Event
 from shouwang.identity.v1 import events_pb2
+from shouwang.identity.v1 import identity_pb2 as pb
 from tests.support.api import Api, Reply, new_person, wait_for
 
 API = "/api/v1"
@@ -102,6 +107,12 @@ class Shouwang:
         assert reply.status == 201, reply.body
         return self.login_as(person, member_id=reply.body["member_id"])
 
+    def verified_member(self, **overrides: Any) -> Account:
+        """A member the administrator approved, logged in after the approval."""
+        account = self.member(**overrides)
+        assert self.decide(account.member_id, "approve").status == 200
+        return self.login_as(account.person, member_id=account.member_id)
+
     def org(self, kind: str, parent_id: str = "") -> str:
         body = {"name": f"{kind} {random.randrange(10**6)}", "kind": kind}
         if parent_id:
@@ -115,8 +126,8 @@ class Shouwang:
         return station, self.org("team", station)
 
     def officer(self, station_id: str) -> Account:
-        """A member the administrator made an officer of ``station_id``, logged in again."""
-        account = self.member()
+        """A verified member the administrator made an officer of ``station_id``, logged in."""
+        account = self.verified_member()
         reply = self.set_roles(account.member_id, roles=["officer"], org_id=station_id)
         assert reply.status == 200, reply.body
         return self.login_as(account.person, member_id=account.member_id)
@@ -327,13 +338,13 @@ def test_a_registration_retried_with_its_idempotency_key_is_replayed_not_repeate
 ) -> None:
     person = app.person()
     key = {"Idempotency-Key": f"register-{random.randrange(10**9)}"}
-    count_before = len(app.ports.members.find({}, limit=0))
+    count_before = app.ports.members.members.count({})
     first = app.register(person, headers=key)
     retry = app.register(person, headers=key)
     assert first.status == retry.status == 201
     assert retry.body == first.body
     assert header(retry, "Idempotent-Replayed") == "true"
-    assert len(app.ports.members.find({}, limit=0)) == count_before + 1
+    assert app.ports.members.members.count({}) == count_before + 1
 
 
 def test_concurrent_registrations_of_one_id_number_create_one_member(app: Shouwang) -> None:
@@ -586,7 +597,7 @@ def test_a_plain_member_cannot_list_orgs(app: Shouwang) -> None:
 
 def test_admin_makes_an_officer_of_a_station(app: Shouwang) -> None:
     station, _ = app.station_with_team()
-    account = app.member()
+    account = app.verified_member()
     reply = app.set_roles(account.member_id, roles=["officer"], org_id=station)
     assert reply.status == 200, reply.body
     assert reply.body["roles"] == ["officer"]
@@ -627,12 +638,12 @@ def test_an_officer_placed_in_a_team_instead_of_a_station_is_refused(app: Shouwa
 
 def test_unknown_roles_are_refused(app: Shouwang) -> None:
     account = app.member()
-    assert error_fields(app.set_roles(account.member_id, roles=["sheriff"])) == {"roles"}
+    assert error_fields(app.set_roles(account.member_id, roles=["sheriff"])) == {"roles[0]"}
 
 
 def test_a_role_change_revokes_the_members_current_access_token(app: Shouwang) -> None:
     station, _ = app.station_with_team()
-    account = app.member()
+    account = app.verified_member()
     app.set_roles(account.member_id, roles=["officer"], org_id=station)
     assert_problem(app.me(account.access_token), 401)
 
@@ -694,8 +705,10 @@ def test_an_officer_lists_only_members_of_their_station(
     listed = {member["member_id"] for member in reply.body["members"]}
     assert two_stations.member_a.member_id in listed
     assert two_stations.member_b.member_id not in listed
-    stations = {app.ports.members.get(member_id)["station_id"] for member_id in listed}
-    assert len(stations) == 1
+    placed = [app.ports.members.get(member_id) for member_id in listed]
+    assert len({member["station_id"] for member in placed if member["station_id"]}) == 1
+    # the rest are the city's unplaced pending members, every officer's to decide on
+    assert {m["status"] for m in placed if not m["station_id"]} <= {"pending"}
 
 
 def test_the_member_list_is_masked(app: Shouwang, two_stations: TwoStations) -> None:
@@ -993,7 +1006,10 @@ def test_an_invalid_grid_is_refused_naming_the_field(
     app: Shouwang, feature: dict[str, Any], field: str
 ) -> None:
     reply = app.api.post(f"{API}/grids", feature, token=app.admin.access_token)
-    assert field in error_fields(reply)
+    assert any(
+        named == field or named.startswith((f"{field}.", f"{field}["))
+        for named in error_fields(reply)
+    ), error_fields(reply)
 
 
 def test_a_polygon_of_exactly_ten_thousand_vertices_is_accepted(app: Shouwang) -> None:
@@ -1184,3 +1200,241 @@ def test_an_unknown_route_is_a_problem(app: Shouwang) -> None:
 
 def test_a_wrong_method_is_a_problem(app: Shouwang) -> None:
     assert_problem(app.api.get(f"{API}/auth/register"), 405)
+
+
+# Sessions end at once ----------------------------------------------------------------------
+
+
+def test_logout_ends_the_members_access_token_at_once(app: Shouwang) -> None:
+    account = app.member()
+    assert app.me(account.access_token).status == 200
+    reply = app.api.post(
+        f"{API}/auth/logout", {"refresh_token": account.refresh_token}, token=account.access_token
+    )
+    assert reply.status == 204
+    assert_problem(app.me(account.access_token), 401)
+
+
+def test_after_logout_the_members_other_sessions_may_refresh(app: Shouwang) -> None:
+    account = app.member()
+    other = app.login_as(account.person, member_id=account.member_id)
+    app.api.post(
+        f"{API}/auth/logout", {"refresh_token": account.refresh_token}, token=account.access_token
+    )
+    renewed = app.api.post(f"{API}/auth/refresh", {"refresh_token": other.refresh_token})
+    assert renewed.status == 200
+    assert app.me(renewed.body["access_token"]).status == 200
+
+
+def test_a_reused_refresh_token_ends_the_members_access_tokens_at_once(app: Shouwang) -> None:
+    account = app.member()
+    renewed = app.api.post(f"{API}/auth/refresh", {"refresh_token": account.refresh_token})
+    assert app.me(renewed.body["access_token"]).status == 200
+    reuse = app.api.post(f"{API}/auth/refresh", {"refresh_token": account.refresh_token})
+    assert_problem(reuse, 401)
+    assert_problem(app.me(renewed.body["access_token"]), 401)
+    assert_problem(app.me(account.access_token), 401)
+
+
+def test_other_gateway_replicas_learn_of_a_logout_from_the_identity_topic(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    with started(data) as app:
+        account = app.member()
+        # Another replica: its own consumer group on the same event log.
+        replica_bus = SqliteEventBus(data / "events.sqlite3")
+        replica = TokenVersions()
+        replica_bus.subscribe(
+            IDENTITY_TOPIC,
+            group="another-gateway",
+            handler=replica.on_member_changed,
+            payload_types=VERSION_EVENTS,
+        )
+        replica.load(app.running.gateway.clients.identity, now=datetime.now(UTC))
+        replica_bus.start()
+        try:
+            version = jwt.decode(account.access_token, options={"verify_signature": False})["tv"]
+            assert replica.accepts(account.member_id, version)
+            app.api.post(
+                f"{API}/auth/logout",
+                {"refresh_token": account.refresh_token},
+                token=account.access_token,
+            )
+            wait_for(
+                lambda: not replica.accepts(account.member_id, version),
+                what="the other replica to refuse the logged-out token",
+            )
+        finally:
+            replica_bus.close()
+
+
+# Roles that cannot be given or lost --------------------------------------------------------
+
+
+def test_an_admin_cannot_remove_their_own_admin_role(app: Shouwang) -> None:
+    station, _ = app.station_with_team()
+    reply = app.set_roles(app.admin.member_id, roles=["officer"], org_id=station)
+    assert_problem(reply, 409)
+    assert "admin" in app.ports.members.get(app.admin.member_id)["roles"]
+
+
+def test_another_admin_may_remove_an_admins_role(isolated_app: Shouwang) -> None:
+    app = isolated_app
+    second = app.verified_member()
+    assert app.set_roles(second.member_id, roles=["admin"]).status == 200
+    second = app.login_as(second.person, member_id=second.member_id)
+    reply = app.set_roles(app.admin.member_id, roles=["member"], token=second.access_token)
+    assert reply.status == 200, reply.body
+    assert reply.body["roles"] == ["member"]
+
+
+def test_the_last_admin_keeps_the_admin_role_whoever_asks(isolated_app: Shouwang) -> None:
+    # A gRPC caller may claim an admin actor that is not a stored administrator.
+    ghost = Actor(member_id="ghost", roles=frozenset({"admin"}), org_id="")
+    with pytest.raises(Conflict):
+        handlers.set_roles(
+            isolated_app.ports, ghost, isolated_app.admin.member_id, roles=["member"], org_id=""
+        )
+    assert "admin" in isolated_app.ports.members.get(isolated_app.admin.member_id)["roles"]
+
+
+@pytest.mark.parametrize("role", ["officer", "team_leader", "admin"])
+def test_a_pending_member_cannot_be_given_a_role_that_acts_for_others(
+    app: Shouwang, role: str
+) -> None:
+    station, team = app.station_with_team()
+    account = app.member()
+    reply = app.set_roles(
+        account.member_id, roles=[role], org_id=team if role == "team_leader" else station
+    )
+    assert_problem(reply, 409)
+    assert app.ports.members.get(account.member_id)["roles"] == ["member"]
+
+
+def test_a_verified_member_may_be_made_a_team_leader(app: Shouwang) -> None:
+    _, team = app.station_with_team()
+    account = app.verified_member()
+    reply = app.set_roles(account.member_id, roles=["team_leader"], org_id=team)
+    assert reply.status == 200, reply.body
+    assert reply.body["roles"] == ["team_leader"]
+
+
+# Bounds that hold for gRPC callers too -----------------------------------------------------
+
+
+def registration_request(person: dict[str, Any], **changes: Any) -> pb.RegisterMemberRequest:
+    fields = {k: person[k] for k in ("name", "id_number", "phone", "password")}
+    fields.update(changes)
+    return pb.RegisterMemberRequest(
+        **fields, consent=pb.Consent(version=person["consent"]["version"], accepted=True)
+    )
+
+
+def test_identity_refuses_a_password_over_128_characters_from_any_caller(app: Shouwang) -> None:
+    request = registration_request(app.person(), password="Aa1-" + "x" * 125)
+    with pytest.raises(InvalidArgument) as refused:
+        app.running.gateway.clients.identity.RegisterMember(request)
+    assert {error.field for error in refused.value.errors} == {"password"}
+
+
+def test_identity_refuses_more_than_20_skills_from_any_caller(app: Shouwang) -> None:
+    request = registration_request(app.person(), skills=["first_aid"] * 21)
+    with pytest.raises(InvalidArgument) as refused:
+        app.running.gateway.clients.identity.RegisterMember(request)
+    assert {error.field for error in refused.value.errors} == {"skills"}
+
+
+def test_a_login_with_a_password_over_128_characters_is_refused_like_a_wrong_one(
+    app: Shouwang,
+) -> None:
+    account = app.member()
+    with pytest.raises(Unauthenticated):
+        app.running.gateway.clients.identity.Login(
+            pb.LoginRequest(phone=account.person["phone"], password="x" * 1_000_000)
+        )
+
+
+# Members registered without a team ---------------------------------------------------------
+
+
+@pytest.fixture
+def unplaced(app: Shouwang) -> tuple[Account, Account]:
+    """An officer of some station, and a pending member registered without a team."""
+    station, _ = app.station_with_team()
+    return app.officer(station), app.member()
+
+
+def test_every_officer_lists_pending_members_without_a_team(
+    app: Shouwang, unplaced: tuple[Account, Account]
+) -> None:
+    officer, member = unplaced
+    listed = app.api.get(f"{API}/members?status=pending&limit=200", token=officer.access_token)
+    assert member.member_id in {m["member_id"] for m in listed.body["members"]}
+
+
+def test_an_officer_verifies_a_pending_member_without_a_team(
+    app: Shouwang, unplaced: tuple[Account, Account]
+) -> None:
+    officer, member = unplaced
+    reply = app.decide(member.member_id, "approve", token=officer.access_token)
+    assert reply.status == 200 and reply.body["status"] == "verified"
+
+
+def test_an_officer_suspends_a_pending_member_without_a_team(
+    app: Shouwang, unplaced: tuple[Account, Account]
+) -> None:
+    officer, member = unplaced
+    reply = app.api.post(f"{API}/members/{member.member_id}/suspend", token=officer.access_token)
+    assert reply.status == 200 and reply.body["status"] == "suspended"
+    assert_problem(app.me(member.access_token), 401)
+
+
+def test_a_decided_member_without_a_team_is_left_to_administrators(
+    app: Shouwang, unplaced: tuple[Account, Account]
+) -> None:
+    officer, member = unplaced
+    app.decide(member.member_id, "approve")
+    reply = app.api.get(f"{API}/members/{member.member_id}", token=officer.access_token)
+    assert_problem(reply, 404)
+
+
+# Paging ------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("path", "items"),
+    [("/members", "members"), ("/orgs", "orgs"), ("/grids", "features"), ("/audit", "records")],
+)
+def test_lists_page_with_limit_and_cursor(app: Shouwang, path: str, items: str) -> None:
+    for _ in range(3):  # at least three of each
+        account = app.member()
+        app.station_with_team()
+        app.api.post(f"{API}/grids", grid_feature(square(0, 0, 1)), token=app.admin.access_token)
+        reveal(app, account.member_id, {"field": "phone", "reason": "分页测试所需"})
+    token = app.admin.access_token
+    first = app.api.get(f"{API}{path}?limit=2", token=token)
+    assert first.status == 200, first.body
+    assert len(first.body[items]) == 2 and first.body["next_cursor"]
+    second = app.api.get(f"{API}{path}?limit=2&cursor={first.body['next_cursor']}", token=token)
+    assert second.status == 200, second.body
+    assert second.body[items]
+    assert not {json.dumps(i) for i in first.body[items]} & {
+        json.dumps(i) for i in second.body[items]
+    }
+
+
+@pytest.mark.parametrize("path", ["/members", "/orgs", "/grids", "/audit"])
+def test_the_last_page_says_there_is_no_next(app: Shouwang, path: str) -> None:
+    reply = app.api.get(f"{API}{path}?limit=200", token=app.admin.access_token)
+    token = app.admin.access_token
+    while reply.body["next_cursor"] is not None:
+        reply = app.api.get(
+            f"{API}{path}?limit=200&cursor={reply.body['next_cursor']}", token=token
+        )
+        assert reply.status == 200
+    assert reply.body["next_cursor"] is None
+
+
+@pytest.mark.parametrize("query", ["limit=0", "limit=201", "limit=2147483648", "cursor=%%%"])
+def test_a_bad_page_query_is_refused_naming_the_parameter(app: Shouwang, query: str) -> None:
+    reply = app.api.get(f"{API}/members?{query}", token=app.admin.access_token)
+    assert error_fields(reply) == {query.split("=")[0]}

@@ -27,6 +27,11 @@ def _station_with_team(cluster: Cluster, admin: str, name: str) -> tuple[str, st
 def _officer_of(cluster: Cluster, admin: str, station_id: str) -> str:
     person = new_person()
     member_id, _ = cluster.api.register_and_login(person)
+    # Only verified members may be made officers.
+    verified = cluster.api.post(
+        f"/api/v1/members/{member_id}/verify", {"decision": "approve"}, token=admin
+    )
+    assert verified.status == 200, verified.body
     made = cluster.api.post(
         f"/api/v1/members/{member_id}/roles",
         {"roles": ["officer"], "org_id": station_id},

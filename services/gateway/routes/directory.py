@@ -2,100 +2,103 @@
 
 from __future__ import annotations
 
-import json
-from typing import Any
-
-from flask import Blueprint, Response, jsonify, request
-
-from services.gateway.auth import authenticate
+from services.gateway.access import Access
+from services.gateway.auth import Caller
 from services.gateway.context import GatewayContext
-from services.gateway.payloads import grid_feature, int_arg, optional_str, org_json, required_str
-from shouwang.errors import FieldError, InvalidArgument
-from shouwang.http import json_body
+from services.gateway.models.common import PageQuery
+from services.gateway.models.directory import (
+    GridCollection,
+    GridFeature,
+    GridFeatureView,
+    GridQuery,
+    OrgDraft,
+    OrgPage,
+    OrgView,
+)
 from shouwang.identity.v1 import identity_pb2 as pb
+from shouwang.typed_routes import TypedRoutes
 
 
-def blueprint(context: GatewayContext) -> Blueprint:
-    routes = Blueprint("directory", __name__)
+def routes(context: GatewayContext) -> TypedRoutes:
+    api = TypedRoutes("directory", tag="directory", idempotency=context.idempotent)
     identity = context.clients.identity
 
-    @routes.post("/orgs")
-    def create_org() -> Response:
-        caller = authenticate(context.verifier)
-
-        def create() -> Response:
-            body = json_body()
-            errors: list[FieldError] = []
-            name = required_str(body, "name", errors)
-            kind = required_str(body, "kind", errors)
-            parent_id = optional_str(body, "parent_id", errors)
-            if errors:
-                raise InvalidArgument(detail="the organisation has invalid fields", errors=errors)
-            org = identity.CreateOrg(
-                pb.CreateOrgRequest(actor=caller.actor, name=name, kind=kind, parent_id=parent_id)
-            )
-            response = jsonify(org_json(org))
-            response.status_code = 201
-            return response
-
-        return context.idempotent(caller, create)
-
-    @routes.get("/orgs")
-    def list_orgs() -> Response:
-        caller = authenticate(context.verifier)
-        reply = identity.ListOrgs(pb.ListOrgsRequest(actor=caller.actor))
-        return jsonify(orgs=[org_json(o) for o in reply.orgs])
-
-    @routes.post("/grids")
-    def create_grid() -> Response:
-        caller = authenticate(context.verifier)
-
-        def create() -> Response:
-            body = json_body()
-            errors: list[FieldError] = []
-            if body.get("type") != "Feature":
-                errors.append(FieldError("type", "must be Feature"))
-            properties: Any = body.get("properties")
-            if not isinstance(properties, dict):
-                errors.append(FieldError("properties", "must be an object"))
-                properties = {}
-            property_errors: list[FieldError] = []
-            name = required_str(properties, "name", property_errors)
-            level = properties.get("level")
-            if not isinstance(level, int) or isinstance(level, bool):
-                property_errors.append(FieldError("level", "must be 1, 2 or 3"))
-                level = 0
-            parent_id = optional_str(properties, "parent_id", property_errors)
-            errors += [FieldError(f"properties.{e.field}", e.message) for e in property_errors]
-            if errors:
-                raise InvalidArgument(detail="the grid has invalid fields", errors=errors)
-            grid = identity.CreateGrid(
-                pb.CreateGridRequest(
-                    actor=caller.actor,
-                    name=name,
-                    level=level,
-                    parent_id=parent_id,
-                    geometry_json=json.dumps(body.get("geometry")),
-                )
-            )
-            response = jsonify(grid_feature(grid))
-            response.status_code = 201
-            return response
-
-        return context.idempotent(caller, create)
-
-    @routes.get("/grids")
-    def list_grids() -> Response:
-        caller = authenticate(context.verifier)
-        errors: list[FieldError] = []
-        level = int_arg(request.args, "level", errors)
-        if errors:
-            raise InvalidArgument(detail="bad query parameters", errors=errors)
-        reply = identity.ListGrids(
-            pb.ListGridsRequest(
-                actor=caller.actor, level=level, parent_id=request.args.get("parent_id", "")
+    @api.post(
+        "/orgs",
+        summary="Create a station, or a team under its station",
+        access=Access.ADMIN,
+        body=OrgDraft,
+        reply=OrgView,
+        status=201,
+        idempotent=True,
+    )
+    def create_org(caller: Caller, body: OrgDraft) -> OrgView:
+        org = identity.CreateOrg(
+            pb.CreateOrgRequest(
+                actor=caller.actor, name=body.name, kind=str(body.kind), parent_id=body.parent_id
             )
         )
-        return jsonify(type="FeatureCollection", features=[grid_feature(g) for g in reply.grids])
+        return OrgView.from_proto(org)
 
-    return routes
+    @api.get(
+        "/orgs",
+        summary="Stations and teams of the caller's scope, newest first",
+        access=Access.OFFICER,
+        query=PageQuery,
+        reply=OrgPage,
+    )
+    def list_orgs(caller: Caller, query: PageQuery) -> OrgPage:
+        reply = identity.ListOrgs(
+            pb.ListOrgsRequest(
+                actor=caller.actor, page_size=query.limit, page_token=query.cursor or ""
+            )
+        )
+        return OrgPage(
+            orgs=[OrgView.from_proto(org) for org in reply.orgs],
+            next_cursor=reply.next_page_token or None,
+        )
+
+    @api.post(
+        "/grids",
+        summary="Draw a grid (网格) as a GeoJSON Feature of a Polygon",
+        access=Access.ADMIN,
+        body=GridFeature,
+        reply=GridFeatureView,
+        status=201,
+        idempotent=True,
+    )
+    def create_grid(caller: Caller, body: GridFeature) -> GridFeatureView:
+        grid = identity.CreateGrid(
+            pb.CreateGridRequest(
+                actor=caller.actor,
+                name=body.properties.name,
+                level=body.properties.level,
+                parent_id=body.properties.parent_id,
+                geometry_json=body.geometry.as_json(),
+            )
+        )
+        return GridFeatureView.from_proto(grid)
+
+    @api.get(
+        "/grids",
+        summary="Grids as a GeoJSON FeatureCollection, newest first",
+        access=Access.OFFICER,
+        query=GridQuery,
+        reply=GridCollection,
+    )
+    def list_grids(caller: Caller, query: GridQuery) -> GridCollection:
+        reply = identity.ListGrids(
+            pb.ListGridsRequest(
+                actor=caller.actor,
+                level=query.level or 0,
+                parent_id=query.parent_id,
+                page_size=query.limit,
+                page_token=query.cursor or "",
+            )
+        )
+        return GridCollection(
+            features=[GridFeatureView.from_proto(grid) for grid in reply.grids],
+            next_cursor=reply.next_page_token or None,
+        )
+
+    return api

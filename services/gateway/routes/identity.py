@@ -18,7 +18,7 @@ from services.gateway.models.identity import (
     Registration,
     Session,
 )
-from shouwang.errors import DomainError, FieldError, InvalidArgument
+from shouwang.errors import DomainError, FieldError, InvalidArgument, Unauthenticated
 from shouwang.identity.v1 import identity_pb2 as pb
 from shouwang.location.v1 import location_pb2
 from shouwang.points.v1 import points_pb2
@@ -80,9 +80,13 @@ def routes(context: GatewayContext) -> TypedRoutes:
         reply=Session,
     )
     def refresh(caller: None, body: RefreshGrant) -> Session:
-        return Session.from_proto(
-            identity.Refresh(pb.RefreshRequest(refresh_token=body.refresh_token))
-        )
+        reply = identity.Refresh(pb.RefreshRequest(refresh_token=body.refresh_token))
+        if reply.HasField("revoked"):
+            # A reused refresh token: the member's access tokens end here at once (the other
+            # replicas learn it from shouwang.identity.v1).
+            context.verifier.versions.raise_to(reply.revoked.member_id, reply.revoked.token_version)
+            raise Unauthenticated(detail="the refresh token is invalid, expired or revoked")
+        return Session.from_proto(reply.session)
 
     @api.post(
         "/auth/logout",
@@ -92,7 +96,10 @@ def routes(context: GatewayContext) -> TypedRoutes:
         status=204,
     )
     def logout(caller: Caller, body: RefreshGrant) -> None:
-        identity.Logout(pb.LogoutRequest(actor=caller.actor, refresh_token=body.refresh_token))
+        reply = identity.Logout(
+            pb.LogoutRequest(actor=caller.actor, refresh_token=body.refresh_token)
+        )
+        context.verifier.versions.raise_to(caller.member_id, reply.token_version)
 
     @api.get("/me", summary="The caller's own profile, masked", access=Access.MEMBER, reply=Profile)
     def me(caller: Caller) -> Profile:

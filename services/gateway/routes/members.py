@@ -2,153 +2,163 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, jsonify, request
+from flask import Response
 
-from services.gateway.auth import authenticate, require_officer
+from services.gateway.access import Access
+from services.gateway.auth import Caller
 from services.gateway.context import GatewayContext
-from services.gateway.payloads import (
-    int_arg,
-    member_json,
-    optional_str,
-    optional_str_list,
-    required_str,
+from services.gateway.models.identity import MemberView
+from services.gateway.models.members import (
+    AuditPage,
+    AuditQuery,
+    MemberPage,
+    MemberQuery,
+    RevealedValue,
+    RevealRequest,
+    RoleAssignment,
+    Verdict,
 )
-from shouwang.errors import FieldError, InvalidArgument
-from shouwang.http import json_body
 from shouwang.identity.v1 import identity_pb2 as pb
+from shouwang.typed_routes import TypedRoutes
 
 
-def blueprint(context: GatewayContext) -> Blueprint:
-    routes = Blueprint("members", __name__)
+def routes(context: GatewayContext) -> TypedRoutes:
+    api = TypedRoutes("members", tag="members", idempotency=context.idempotent)
     identity = context.clients.identity
 
-    def changed(member: pb.Member) -> Response:
+    def changed(member: pb.Member) -> MemberView:
         # This replica knows at once; the others learn it from shouwang.identity.v1.
         context.verifier.versions.raise_to(member.member_id, member.token_version)
-        return jsonify(member_json(member))
+        return MemberView.from_proto(member)
 
-    @routes.get("/members")
-    def list_members() -> Response:
-        caller = authenticate(context.verifier)
-        require_officer(caller)
-        errors: list[FieldError] = []
-        limit = int_arg(request.args, "limit", errors)
-        if errors:
-            raise InvalidArgument(detail="bad query parameters", errors=errors)
+    @api.get(
+        "/members",
+        summary="Members of the officer's scope, masked, newest first",
+        description="Pending members registered without a team are listed for every officer.",
+        access=Access.OFFICER,
+        query=MemberQuery,
+        reply=MemberPage,
+    )
+    def list_members(caller: Caller, query: MemberQuery) -> MemberPage:
         reply = identity.ListMembers(
             pb.ListMembersRequest(
                 actor=caller.actor,
-                status=request.args.get("status", ""),
-                team_id=request.args.get("team_id", ""),
-                grid_id=request.args.get("grid_id", ""),
-                limit=limit,
+                status=query.status or "",
+                team_id=query.team_id,
+                grid_id=query.grid_id,
+                page_size=query.limit,
+                page_token=query.cursor or "",
             )
         )
-        return jsonify(members=[member_json(m) for m in reply.members])
+        return MemberPage.from_proto(reply)
 
-    @routes.get("/members/<member_id>")
-    def get_member(member_id: str) -> Response:
-        caller = authenticate(context.verifier)
-        member = identity.GetMember(pb.GetMemberRequest(member_id=member_id, actor=caller.actor))
-        return jsonify(member_json(member))
+    @api.get(
+        "/members/{member_id}",
+        summary="One member, masked: the caller themselves or a member of an officer's scope",
+        access=Access.MEMBER,
+        reply=MemberView,
+        errors=(404,),
+    )
+    def get_member(caller: Caller, member_id: str) -> MemberView:
+        return MemberView.from_proto(
+            identity.GetMember(pb.GetMemberRequest(member_id=member_id, actor=caller.actor))
+        )
 
-    @routes.post("/members/<member_id>/verify")
-    def verify(member_id: str) -> Response:
-        caller = authenticate(context.verifier)
-        require_officer(caller)
-        body = json_body()
-        errors: list[FieldError] = []
-        decision = required_str(body, "decision", errors)
-        reason = optional_str(body, "reason", errors)
-        if errors:
-            raise InvalidArgument(detail="decision is approve or reject", errors=errors)
+    @api.post(
+        "/members/{member_id}/verify",
+        summary="Approve or reject a pending member",
+        access=Access.OFFICER,
+        body=Verdict,
+        reply=MemberView,
+        errors=(404, 409),
+    )
+    def verify(caller: Caller, member_id: str, body: Verdict) -> MemberView:
         return changed(
             identity.VerifyMember(
                 pb.VerifyMemberRequest(
-                    actor=caller.actor, member_id=member_id, decision=decision, reason=reason
+                    actor=caller.actor,
+                    member_id=member_id,
+                    decision=body.decision,
+                    reason=body.reason,
                 )
             )
         )
 
-    @routes.post("/members/<member_id>/suspend")
-    def suspend(member_id: str) -> Response:
-        caller = authenticate(context.verifier)
-        require_officer(caller)
-        body = json_body() if request.get_data() else {}
-        errors: list[FieldError] = []
-        reason = optional_str(body, "reason", errors)
-        if errors:
-            raise InvalidArgument(detail="bad suspension", errors=errors)
+    @api.post(
+        "/members/{member_id}/suspend",
+        summary="Suspend a member: their tokens stop working at once",
+        access=Access.OFFICER,
+        reply=MemberView,
+        errors=(404, 409),
+    )
+    def suspend(caller: Caller, member_id: str) -> MemberView:
         return changed(
-            identity.SuspendMember(
-                pb.SuspendMemberRequest(actor=caller.actor, member_id=member_id, reason=reason)
-            )
+            identity.SuspendMember(pb.SuspendMemberRequest(actor=caller.actor, member_id=member_id))
         )
 
-    @routes.post("/members/<member_id>/roles")
-    def set_roles(member_id: str) -> Response:
-        caller = authenticate(context.verifier)
-        body = json_body()
-        errors: list[FieldError] = []
-        roles = optional_str_list(body, "roles", errors)
-        org_id = optional_str(body, "org_id", errors)
-        if errors:
-            raise InvalidArgument(detail="roles is a list of role names", errors=errors)
+    @api.post(
+        "/members/{member_id}/roles",
+        summary="Set a member's roles and place them in a station or team",
+        description="Only verified members become team leaders, officers or admins; an admin "
+        "cannot drop their own admin role, and the last admin keeps it (409).",
+        access=Access.ADMIN,
+        body=RoleAssignment,
+        reply=MemberView,
+        errors=(404, 409),
+    )
+    def set_roles(caller: Caller, member_id: str, body: RoleAssignment) -> MemberView:
         return changed(
             identity.SetRoles(
                 pb.SetRolesRequest(
-                    actor=caller.actor, member_id=member_id, roles=roles, org_id=org_id
+                    actor=caller.actor,
+                    member_id=member_id,
+                    roles=[str(role) for role in body.roles],
+                    org_id=body.org_id,
                 )
             )
         )
 
-    @routes.post("/members/<member_id>/reveal")
-    def reveal(member_id: str) -> Response:
-        caller = authenticate(context.verifier)
-        body = json_body()
-        errors: list[FieldError] = []
-        field = required_str(body, "field", errors)
-        reason = required_str(body, "reason", errors)
-        if errors:
-            raise InvalidArgument(
-                detail="an unmasked read needs a field and a reason", errors=errors
-            )
+    @api.post(
+        "/members/{member_id}/reveal",
+        summary="Read an unmasked ID number or phone, with a reason (audited)",
+        access=Access.ADMIN,
+        body=RevealRequest,
+        reply=RevealedValue,
+        errors=(404,),
+    )
+    def reveal(caller: Caller, member_id: str, body: RevealRequest) -> Response:
         data = identity.RevealPersonalData(
             pb.RevealPersonalDataRequest(
-                actor=caller.actor, member_id=member_id, field=field, reason=reason
+                actor=caller.actor, member_id=member_id, field=body.field, reason=body.reason
             )
         )
-        response = jsonify(member_id=data.member_id, field=data.field, value=data.value)
-        response.headers["Cache-Control"] = "no-store"
-        return response
+        revealed = RevealedValue(member_id=data.member_id, field=data.field, value=data.value)
+        return no_store(revealed)
 
-    @routes.get("/audit")
-    def audit_records() -> Response:
-        caller = authenticate(context.verifier)
-        errors: list[FieldError] = []
-        limit = int_arg(request.args, "limit", errors)
-        if errors:
-            raise InvalidArgument(detail="bad query parameters", errors=errors)
+    @api.get(
+        "/audit",
+        summary="Who read whose personal data, newest first",
+        access=Access.ADMIN,
+        query=AuditQuery,
+        reply=AuditPage,
+    )
+    def audit_records(caller: Caller, query: AuditQuery) -> AuditPage:
         reply = identity.ListAuditRecords(
             pb.ListAuditRecordsRequest(
                 actor=caller.actor,
-                member_id=request.args.get("member_id", ""),
-                actor_id=request.args.get("actor_id", ""),
-                limit=limit,
+                member_id=query.member_id,
+                actor_id=query.actor_id,
+                page_size=query.limit,
+                page_token=query.cursor or "",
             )
         )
-        return jsonify(
-            records=[
-                {
-                    "audit_id": r.audit_id,
-                    "actor_id": r.actor_id,
-                    "member_id": r.member_id,
-                    "field": r.field,
-                    "reason": r.reason,
-                    "at": r.at.ToJsonString(),
-                }
-                for r in reply.records
-            ]
-        )
+        return AuditPage.from_proto(reply)
 
-    return routes
+    return api
+
+
+def no_store(reply: RevealedValue) -> Response:
+    """Unmasked personal data must stay in no cache, shared or private."""
+    response = Response(reply.model_dump_json(), mimetype="application/json")
+    response.headers["Cache-Control"] = "no-store"
+    return response

@@ -66,7 +66,7 @@ class RegisterMemberResponse(_message.Message):
     def __init__(self, member_id: _Optional[str] = ..., status: _Optional[str] = ...) -> None: ...
 
 class Member(_message.Message):
-    __slots__ = ("member_id", "name", "phone_masked", "id_number_masked", "roles", "status", "team_id", "skills", "registered_at", "station_id", "grid_id", "org_id", "token_version")
+    __slots__ = ("member_id", "name", "phone_masked", "id_number_masked", "roles", "status", "team_id", "skills", "registered_at", "station_id", "grid_id", "org_id", "token_version", "requested_team_id")
     MEMBER_ID_FIELD_NUMBER: _ClassVar[int]
     NAME_FIELD_NUMBER: _ClassVar[int]
     PHONE_MASKED_FIELD_NUMBER: _ClassVar[int]
@@ -80,6 +80,7 @@ class Member(_message.Message):
     GRID_ID_FIELD_NUMBER: _ClassVar[int]
     ORG_ID_FIELD_NUMBER: _ClassVar[int]
     TOKEN_VERSION_FIELD_NUMBER: _ClassVar[int]
+    REQUESTED_TEAM_ID_FIELD_NUMBER: _ClassVar[int]
     member_id: str
     name: str
     phone_masked: str
@@ -93,13 +94,16 @@ class Member(_message.Message):
     grid_id: str
     org_id: str
     token_version: int
-    def __init__(self, member_id: _Optional[str] = ..., name: _Optional[str] = ..., phone_masked: _Optional[str] = ..., id_number_masked: _Optional[str] = ..., roles: _Optional[_Iterable[str]] = ..., status: _Optional[str] = ..., team_id: _Optional[str] = ..., skills: _Optional[_Iterable[str]] = ..., registered_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., station_id: _Optional[str] = ..., grid_id: _Optional[str] = ..., org_id: _Optional[str] = ..., token_version: _Optional[int] = ...) -> None: ...
+    requested_team_id: str
+    def __init__(self, member_id: _Optional[str] = ..., name: _Optional[str] = ..., phone_masked: _Optional[str] = ..., id_number_masked: _Optional[str] = ..., roles: _Optional[_Iterable[str]] = ..., status: _Optional[str] = ..., team_id: _Optional[str] = ..., skills: _Optional[_Iterable[str]] = ..., registered_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., station_id: _Optional[str] = ..., grid_id: _Optional[str] = ..., org_id: _Optional[str] = ..., token_version: _Optional[int] = ..., requested_team_id: _Optional[str] = ...) -> None: ...
 
 class MemberList(_message.Message):
-    __slots__ = ("members",)
+    __slots__ = ("members", "next_page_token")
     MEMBERS_FIELD_NUMBER: _ClassVar[int]
+    NEXT_PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
     members: _containers.RepeatedCompositeFieldContainer[Member]
-    def __init__(self, members: _Optional[_Iterable[_Union[Member, _Mapping]]] = ...) -> None: ...
+    next_page_token: str
+    def __init__(self, members: _Optional[_Iterable[_Union[Member, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...
 
 class GetMemberRequest(_message.Message):
     __slots__ = ("member_id", "actor")
@@ -116,18 +120,20 @@ class GetMembersRequest(_message.Message):
     def __init__(self, member_ids: _Optional[_Iterable[str]] = ...) -> None: ...
 
 class ListMembersRequest(_message.Message):
-    __slots__ = ("actor", "status", "team_id", "grid_id", "limit")
+    __slots__ = ("actor", "status", "team_id", "grid_id", "page_size", "page_token")
     ACTOR_FIELD_NUMBER: _ClassVar[int]
     STATUS_FIELD_NUMBER: _ClassVar[int]
     TEAM_ID_FIELD_NUMBER: _ClassVar[int]
     GRID_ID_FIELD_NUMBER: _ClassVar[int]
-    LIMIT_FIELD_NUMBER: _ClassVar[int]
+    PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
+    PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
     actor: Actor
     status: str
     team_id: str
     grid_id: str
-    limit: int
-    def __init__(self, actor: _Optional[_Union[Actor, _Mapping]] = ..., status: _Optional[str] = ..., team_id: _Optional[str] = ..., grid_id: _Optional[str] = ..., limit: _Optional[int] = ...) -> None: ...
+    page_size: int
+    page_token: str
+    def __init__(self, actor: _Optional[_Union[Actor, _Mapping]] = ..., status: _Optional[str] = ..., team_id: _Optional[str] = ..., grid_id: _Optional[str] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ...) -> None: ...
 
 class VerifyMemberRequest(_message.Message):
     __slots__ = ("actor", "member_id", "decision", "reason")
@@ -204,8 +210,100 @@ class LogoutRequest(_message.Message):
     def __init__(self, actor: _Optional[_Union[Actor, _Mapping]] = ..., refresh_token: _Optional[str] = ...) -> None: ...
 
 class LogoutResponse(_message.Message):
-    __slots__ = ()
-    def __init__(self) -> None: ...
+    __slots__ = ("token_version",)
+    TOKEN_VERSION_FIELD_NUMBER: _ClassVar[int]
+    token_version: int
+    def __init__(self, token_version: _Optional[int] = ...) -> None: ...
+
+class RefreshResponse(_message.Message):
+    __slots__ = ("session", "revoked")
+    SESSION_FIELD_NUMBER: _ClassVar[int]
+    REVOKED_FIELD_NUMBER: _ClassVar[int]
+    session: Session
+    revoked: MemberTokenVersion
+    def __init__(self, session: _Optional[_Union[Session, _Mapping]] = ..., revoked: _Optional[_Union[MemberTokenVersion, _Mapping]] = ...) -> None: ...
+
+class ChangePasswordRequest(_message.Message):
+    __slots__ = ("actor", "current_password", "new_password")
+    ACTOR_FIELD_NUMBER: _ClassVar[int]
+    CURRENT_PASSWORD_FIELD_NUMBER: _ClassVar[int]
+    NEW_PASSWORD_FIELD_NUMBER: _ClassVar[int]
+    actor: Actor
+    current_password: str
+    new_password: str
+    def __init__(self, actor: _Optional[_Union[Actor, _Mapping]] = ..., current_password: _Optional[str] = ..., new_password: _Optional[str] = ...) -> None: ...
+
+class SkillSet(_message.Message):
+    __slots__ = ("skills",)
+    SKILLS_FIELD_NUMBER: _ClassVar[int]
+    skills: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, skills: _Optional[_Iterable[str]] = ...) -> None: ...
+
+class UpdateProfileRequest(_message.Message):
+    __slots__ = ("actor", "skills", "team_id")
+    ACTOR_FIELD_NUMBER: _ClassVar[int]
+    SKILLS_FIELD_NUMBER: _ClassVar[int]
+    TEAM_ID_FIELD_NUMBER: _ClassVar[int]
+    actor: Actor
+    skills: SkillSet
+    team_id: str
+    def __init__(self, actor: _Optional[_Union[Actor, _Mapping]] = ..., skills: _Optional[_Union[SkillSet, _Mapping]] = ..., team_id: _Optional[str] = ...) -> None: ...
+
+class DecideTeamChangeRequest(_message.Message):
+    __slots__ = ("actor", "member_id", "approve")
+    ACTOR_FIELD_NUMBER: _ClassVar[int]
+    MEMBER_ID_FIELD_NUMBER: _ClassVar[int]
+    APPROVE_FIELD_NUMBER: _ClassVar[int]
+    actor: Actor
+    member_id: str
+    approve: bool
+    def __init__(self, actor: _Optional[_Union[Actor, _Mapping]] = ..., member_id: _Optional[str] = ..., approve: _Optional[bool] = ...) -> None: ...
+
+class ExportMemberRequest(_message.Message):
+    __slots__ = ("actor",)
+    ACTOR_FIELD_NUMBER: _ClassVar[int]
+    actor: Actor
+    def __init__(self, actor: _Optional[_Union[Actor, _Mapping]] = ...) -> None: ...
+
+class ConsentRecord(_message.Message):
+    __slots__ = ("version", "accepted_at")
+    VERSION_FIELD_NUMBER: _ClassVar[int]
+    ACCEPTED_AT_FIELD_NUMBER: _ClassVar[int]
+    version: str
+    accepted_at: _timestamp_pb2.Timestamp
+    def __init__(self, version: _Optional[str] = ..., accepted_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class SessionRecord(_message.Message):
+    __slots__ = ("session_id", "started_at", "revoked")
+    SESSION_ID_FIELD_NUMBER: _ClassVar[int]
+    STARTED_AT_FIELD_NUMBER: _ClassVar[int]
+    REVOKED_FIELD_NUMBER: _ClassVar[int]
+    session_id: str
+    started_at: _timestamp_pb2.Timestamp
+    revoked: bool
+    def __init__(self, session_id: _Optional[str] = ..., started_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., revoked: _Optional[bool] = ...) -> None: ...
+
+class MemberExport(_message.Message):
+    __slots__ = ("member", "id_number", "phone", "consent", "sessions", "audit")
+    MEMBER_FIELD_NUMBER: _ClassVar[int]
+    ID_NUMBER_FIELD_NUMBER: _ClassVar[int]
+    PHONE_FIELD_NUMBER: _ClassVar[int]
+    CONSENT_FIELD_NUMBER: _ClassVar[int]
+    SESSIONS_FIELD_NUMBER: _ClassVar[int]
+    AUDIT_FIELD_NUMBER: _ClassVar[int]
+    member: Member
+    id_number: str
+    phone: str
+    consent: ConsentRecord
+    sessions: _containers.RepeatedCompositeFieldContainer[SessionRecord]
+    audit: _containers.RepeatedCompositeFieldContainer[AuditRecord]
+    def __init__(self, member: _Optional[_Union[Member, _Mapping]] = ..., id_number: _Optional[str] = ..., phone: _Optional[str] = ..., consent: _Optional[_Union[ConsentRecord, _Mapping]] = ..., sessions: _Optional[_Iterable[_Union[SessionRecord, _Mapping]]] = ..., audit: _Optional[_Iterable[_Union[AuditRecord, _Mapping]]] = ...) -> None: ...
+
+class EraseMemberRequest(_message.Message):
+    __slots__ = ("actor",)
+    ACTOR_FIELD_NUMBER: _ClassVar[int]
+    actor: Actor
+    def __init__(self, actor: _Optional[_Union[Actor, _Mapping]] = ...) -> None: ...
 
 class Session(_message.Message):
     __slots__ = ("access_token", "expires_in", "refresh_token", "member")
@@ -252,10 +350,12 @@ class Org(_message.Message):
     def __init__(self, org_id: _Optional[str] = ..., name: _Optional[str] = ..., kind: _Optional[str] = ..., parent_id: _Optional[str] = ...) -> None: ...
 
 class OrgList(_message.Message):
-    __slots__ = ("orgs",)
+    __slots__ = ("orgs", "next_page_token")
     ORGS_FIELD_NUMBER: _ClassVar[int]
+    NEXT_PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
     orgs: _containers.RepeatedCompositeFieldContainer[Org]
-    def __init__(self, orgs: _Optional[_Iterable[_Union[Org, _Mapping]]] = ...) -> None: ...
+    next_page_token: str
+    def __init__(self, orgs: _Optional[_Iterable[_Union[Org, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...
 
 class CreateOrgRequest(_message.Message):
     __slots__ = ("actor", "name", "kind", "parent_id")
@@ -270,10 +370,14 @@ class CreateOrgRequest(_message.Message):
     def __init__(self, actor: _Optional[_Union[Actor, _Mapping]] = ..., name: _Optional[str] = ..., kind: _Optional[str] = ..., parent_id: _Optional[str] = ...) -> None: ...
 
 class ListOrgsRequest(_message.Message):
-    __slots__ = ("actor",)
+    __slots__ = ("actor", "page_size", "page_token")
     ACTOR_FIELD_NUMBER: _ClassVar[int]
+    PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
+    PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
     actor: Actor
-    def __init__(self, actor: _Optional[_Union[Actor, _Mapping]] = ...) -> None: ...
+    page_size: int
+    page_token: str
+    def __init__(self, actor: _Optional[_Union[Actor, _Mapping]] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ...) -> None: ...
 
 class ResolveScopeRequest(_message.Message):
     __slots__ = ("actor",)
@@ -304,10 +408,12 @@ class Grid(_message.Message):
     def __init__(self, grid_id: _Optional[str] = ..., name: _Optional[str] = ..., level: _Optional[int] = ..., parent_id: _Optional[str] = ..., geometry_json: _Optional[str] = ...) -> None: ...
 
 class GridList(_message.Message):
-    __slots__ = ("grids",)
+    __slots__ = ("grids", "next_page_token")
     GRIDS_FIELD_NUMBER: _ClassVar[int]
+    NEXT_PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
     grids: _containers.RepeatedCompositeFieldContainer[Grid]
-    def __init__(self, grids: _Optional[_Iterable[_Union[Grid, _Mapping]]] = ...) -> None: ...
+    next_page_token: str
+    def __init__(self, grids: _Optional[_Iterable[_Union[Grid, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...
 
 class CreateGridRequest(_message.Message):
     __slots__ = ("actor", "name", "level", "parent_id", "geometry_json")
@@ -324,14 +430,18 @@ class CreateGridRequest(_message.Message):
     def __init__(self, actor: _Optional[_Union[Actor, _Mapping]] = ..., name: _Optional[str] = ..., level: _Optional[int] = ..., parent_id: _Optional[str] = ..., geometry_json: _Optional[str] = ...) -> None: ...
 
 class ListGridsRequest(_message.Message):
-    __slots__ = ("actor", "level", "parent_id")
+    __slots__ = ("actor", "level", "parent_id", "page_size", "page_token")
     ACTOR_FIELD_NUMBER: _ClassVar[int]
     LEVEL_FIELD_NUMBER: _ClassVar[int]
     PARENT_ID_FIELD_NUMBER: _ClassVar[int]
+    PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
+    PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
     actor: Actor
     level: int
     parent_id: str
-    def __init__(self, actor: _Optional[_Union[Actor, _Mapping]] = ..., level: _Optional[int] = ..., parent_id: _Optional[str] = ...) -> None: ...
+    page_size: int
+    page_token: str
+    def __init__(self, actor: _Optional[_Union[Actor, _Mapping]] = ..., level: _Optional[int] = ..., parent_id: _Optional[str] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ...) -> None: ...
 
 class RevealPersonalDataRequest(_message.Message):
     __slots__ = ("actor", "member_id", "field", "reason")
@@ -372,22 +482,26 @@ class AuditRecord(_message.Message):
     def __init__(self, audit_id: _Optional[str] = ..., actor_id: _Optional[str] = ..., member_id: _Optional[str] = ..., field: _Optional[str] = ..., reason: _Optional[str] = ..., at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
 class AuditRecordList(_message.Message):
-    __slots__ = ("records",)
+    __slots__ = ("records", "next_page_token")
     RECORDS_FIELD_NUMBER: _ClassVar[int]
+    NEXT_PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
     records: _containers.RepeatedCompositeFieldContainer[AuditRecord]
-    def __init__(self, records: _Optional[_Iterable[_Union[AuditRecord, _Mapping]]] = ...) -> None: ...
+    next_page_token: str
+    def __init__(self, records: _Optional[_Iterable[_Union[AuditRecord, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...
 
 class ListAuditRecordsRequest(_message.Message):
-    __slots__ = ("actor", "member_id", "actor_id", "limit")
+    __slots__ = ("actor", "member_id", "actor_id", "page_size", "page_token")
     ACTOR_FIELD_NUMBER: _ClassVar[int]
     MEMBER_ID_FIELD_NUMBER: _ClassVar[int]
     ACTOR_ID_FIELD_NUMBER: _ClassVar[int]
-    LIMIT_FIELD_NUMBER: _ClassVar[int]
+    PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
+    PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
     actor: Actor
     member_id: str
     actor_id: str
-    limit: int
-    def __init__(self, actor: _Optional[_Union[Actor, _Mapping]] = ..., member_id: _Optional[str] = ..., actor_id: _Optional[str] = ..., limit: _Optional[int] = ...) -> None: ...
+    page_size: int
+    page_token: str
+    def __init__(self, actor: _Optional[_Union[Actor, _Mapping]] = ..., member_id: _Optional[str] = ..., actor_id: _Optional[str] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ...) -> None: ...
 
 class RecordAccessRequest(_message.Message):
     __slots__ = ("actor", "member_id", "field", "reason")

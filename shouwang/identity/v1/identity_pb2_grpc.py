@@ -74,6 +74,31 @@ class IdentityServiceStub:
                 request_serializer=shouwang_dot_identity_dot_v1_dot_identity__pb2.CheckEligibilityRequest.SerializeToString,
                 response_deserializer=shouwang_dot_identity_dot_v1_dot_identity__pb2.Eligibility.FromString,
                 _registered_method=True)
+        self.ChangePassword = channel.unary_unary(
+                '/shouwang.identity.v1.IdentityService/ChangePassword',
+                request_serializer=shouwang_dot_identity_dot_v1_dot_identity__pb2.ChangePasswordRequest.SerializeToString,
+                response_deserializer=shouwang_dot_identity_dot_v1_dot_identity__pb2.Member.FromString,
+                _registered_method=True)
+        self.UpdateProfile = channel.unary_unary(
+                '/shouwang.identity.v1.IdentityService/UpdateProfile',
+                request_serializer=shouwang_dot_identity_dot_v1_dot_identity__pb2.UpdateProfileRequest.SerializeToString,
+                response_deserializer=shouwang_dot_identity_dot_v1_dot_identity__pb2.Member.FromString,
+                _registered_method=True)
+        self.DecideTeamChange = channel.unary_unary(
+                '/shouwang.identity.v1.IdentityService/DecideTeamChange',
+                request_serializer=shouwang_dot_identity_dot_v1_dot_identity__pb2.DecideTeamChangeRequest.SerializeToString,
+                response_deserializer=shouwang_dot_identity_dot_v1_dot_identity__pb2.Member.FromString,
+                _registered_method=True)
+        self.ExportMember = channel.unary_unary(
+                '/shouwang.identity.v1.IdentityService/ExportMember',
+                request_serializer=shouwang_dot_identity_dot_v1_dot_identity__pb2.ExportMemberRequest.SerializeToString,
+                response_deserializer=shouwang_dot_identity_dot_v1_dot_identity__pb2.MemberExport.FromString,
+                _registered_method=True)
+        self.EraseMember = channel.unary_unary(
+                '/shouwang.identity.v1.IdentityService/EraseMember',
+                request_serializer=shouwang_dot_identity_dot_v1_dot_identity__pb2.EraseMemberRequest.SerializeToString,
+                response_deserializer=shouwang_dot_identity_dot_v1_dot_identity__pb2.Member.FromString,
+                _registered_method=True)
         self.Login = channel.unary_unary(
                 '/shouwang.identity.v1.IdentityService/Login',
                 request_serializer=shouwang_dot_identity_dot_v1_dot_identity__pb2.LoginRequest.SerializeToString,
@@ -82,7 +107,7 @@ class IdentityServiceStub:
         self.Refresh = channel.unary_unary(
                 '/shouwang.identity.v1.IdentityService/Refresh',
                 request_serializer=shouwang_dot_identity_dot_v1_dot_identity__pb2.RefreshRequest.SerializeToString,
-                response_deserializer=shouwang_dot_identity_dot_v1_dot_identity__pb2.Session.FromString,
+                response_deserializer=shouwang_dot_identity_dot_v1_dot_identity__pb2.RefreshResponse.FromString,
                 _registered_method=True)
         self.Logout = channel.unary_unary(
                 '/shouwang.identity.v1.IdentityService/Logout',
@@ -189,6 +214,39 @@ class IdentityServiceServicer:
 
     def CheckEligibility(self, request, context):
         """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ChangePassword(self, request, context):
+        """Account rights of the member themselves (CONTRACT.md "Account rights")
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def UpdateProfile(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def DecideTeamChange(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ExportMember(self, request, context):
+        """Everything identity holds about the caller, unmasked; leaves an audit record.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def EraseMember(self, request, context):
+        """Erasure: personal data removed or sealed; the member id stays as a pseudonym.
+        """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
@@ -323,6 +381,31 @@ def add_IdentityServiceServicer_to_server(servicer, server):
                     request_deserializer=shouwang_dot_identity_dot_v1_dot_identity__pb2.CheckEligibilityRequest.FromString,
                     response_serializer=shouwang_dot_identity_dot_v1_dot_identity__pb2.Eligibility.SerializeToString,
             ),
+            'ChangePassword': grpc.unary_unary_rpc_method_handler(
+                    servicer.ChangePassword,
+                    request_deserializer=shouwang_dot_identity_dot_v1_dot_identity__pb2.ChangePasswordRequest.FromString,
+                    response_serializer=shouwang_dot_identity_dot_v1_dot_identity__pb2.Member.SerializeToString,
+            ),
+            'UpdateProfile': grpc.unary_unary_rpc_method_handler(
+                    servicer.UpdateProfile,
+                    request_deserializer=shouwang_dot_identity_dot_v1_dot_identity__pb2.UpdateProfileRequest.FromString,
+                    response_serializer=shouwang_dot_identity_dot_v1_dot_identity__pb2.Member.SerializeToString,
+            ),
+            'DecideTeamChange': grpc.unary_unary_rpc_method_handler(
+                    servicer.DecideTeamChange,
+                    request_deserializer=shouwang_dot_identity_dot_v1_dot_identity__pb2.DecideTeamChangeRequest.FromString,
+                    response_serializer=shouwang_dot_identity_dot_v1_dot_identity__pb2.Member.SerializeToString,
+            ),
+            'ExportMember': grpc.unary_unary_rpc_method_handler(
+                    servicer.ExportMember,
+                    request_deserializer=shouwang_dot_identity_dot_v1_dot_identity__pb2.ExportMemberRequest.FromString,
+                    response_serializer=shouwang_dot_identity_dot_v1_dot_identity__pb2.MemberExport.SerializeToString,
+            ),
+            'EraseMember': grpc.unary_unary_rpc_method_handler(
+                    servicer.EraseMember,
+                    request_deserializer=shouwang_dot_identity_dot_v1_dot_identity__pb2.EraseMemberRequest.FromString,
+                    response_serializer=shouwang_dot_identity_dot_v1_dot_identity__pb2.Member.SerializeToString,
+            ),
             'Login': grpc.unary_unary_rpc_method_handler(
                     servicer.Login,
                     request_deserializer=shouwang_dot_identity_dot_v1_dot_identity__pb2.LoginRequest.FromString,
@@ -331,7 +414,7 @@ def add_IdentityServiceServicer_to_server(servicer, server):
             'Refresh': grpc.unary_unary_rpc_method_handler(
                     servicer.Refresh,
                     request_deserializer=shouwang_dot_identity_dot_v1_dot_identity__pb2.RefreshRequest.FromString,
-                    response_serializer=shouwang_dot_identity_dot_v1_dot_identity__pb2.Session.SerializeToString,
+                    response_serializer=shouwang_dot_identity_dot_v1_dot_identity__pb2.RefreshResponse.SerializeToString,
             ),
             'Logout': grpc.unary_unary_rpc_method_handler(
                     servicer.Logout,
@@ -616,6 +699,141 @@ class IdentityService:
             _registered_method=True)
 
     @staticmethod
+    def ChangePassword(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/shouwang.identity.v1.IdentityService/ChangePassword',
+            shouwang_dot_identity_dot_v1_dot_identity__pb2.ChangePasswordRequest.SerializeToString,
+            shouwang_dot_identity_dot_v1_dot_identity__pb2.Member.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def UpdateProfile(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/shouwang.identity.v1.IdentityService/UpdateProfile',
+            shouwang_dot_identity_dot_v1_dot_identity__pb2.UpdateProfileRequest.SerializeToString,
+            shouwang_dot_identity_dot_v1_dot_identity__pb2.Member.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def DecideTeamChange(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/shouwang.identity.v1.IdentityService/DecideTeamChange',
+            shouwang_dot_identity_dot_v1_dot_identity__pb2.DecideTeamChangeRequest.SerializeToString,
+            shouwang_dot_identity_dot_v1_dot_identity__pb2.Member.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ExportMember(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/shouwang.identity.v1.IdentityService/ExportMember',
+            shouwang_dot_identity_dot_v1_dot_identity__pb2.ExportMemberRequest.SerializeToString,
+            shouwang_dot_identity_dot_v1_dot_identity__pb2.MemberExport.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def EraseMember(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/shouwang.identity.v1.IdentityService/EraseMember',
+            shouwang_dot_identity_dot_v1_dot_identity__pb2.EraseMemberRequest.SerializeToString,
+            shouwang_dot_identity_dot_v1_dot_identity__pb2.Member.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
     def Login(request,
             target,
             options=(),
@@ -658,7 +876,7 @@ class IdentityService:
             target,
             '/shouwang.identity.v1.IdentityService/Refresh',
             shouwang_dot_identity_dot_v1_dot_identity__pb2.RefreshRequest.SerializeToString,
-            shouwang_dot_identity_dot_v1_dot_identity__pb2.Session.FromString,
+            shouwang_dot_identity_dot_v1_dot_identity__pb2.RefreshResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -154,3 +154,20 @@ def test_error_messages_never_echo_the_submitted_value() -> None:
 def test_masks_show_only_the_agreed_characters() -> None:
     assert model.mask_id_number("33038119800101123X") == "330381********123X"
     assert model.mask_phone("+8613900000001") == "139****0001"
+
+
+def test_a_password_over_128_characters_is_refused() -> None:
+    assert model.validate_password("Aa1-" + "x" * 124) is None
+    problem = model.validate_password("Aa1-" + "x" * 125)
+    assert problem is not None and "128" in problem
+
+
+def test_more_than_20_skills_are_refused_before_they_are_looked_at() -> None:
+    assert model.validate_skills(["first_aid"] * 20) is None
+    problem = model.validate_skills(["first_aid"] * 21)
+    assert problem is not None and "20" in problem
+
+
+def test_unknown_skills_are_named_a_few_at_a_time() -> None:
+    problem = model.validate_skills([f"skill{n}" for n in range(20)])
+    assert problem is not None and "skill9" not in problem
