@@ -6,9 +6,11 @@ from __future__ import annotations
 import io
 import itertools
 import socket
+import struct
 import time
 import urllib.error
 import urllib.request
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -214,6 +216,56 @@ def test_a_huge_upload_is_refused_before_its_body_is_sent(app: Shouwang, member:
 
     assert answer.startswith(b"HTTP/1.1 413"), answer[:100]
     assert time.monotonic() - started < 5
+
+
+def apng(*, frames: int, size: tuple[int, int]) -> bytes:
+    """A real animated PNG of solid frames, written chunk by chunk: one compressed frame body
+    reused for every frame, so a large animation costs the test a moment, not Pillow's seconds
+    of encoding."""
+
+    def chunk(kind: bytes, payload: bytes) -> bytes:
+        body = kind + payload
+        return struct.pack(">I", len(payload)) + body + struct.pack(">I", zlib.crc32(body))
+
+    width, height = size
+    pixels = zlib.compress((b"\0" + b"\xc8\x1e\x1e" * width) * height, 9)
+    out = b"\x89PNG\r\n\x1a\n" + chunk(
+        b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    )
+    out += chunk(b"acTL", struct.pack(">II", frames, 0))
+    sequence = 0
+    for frame in range(frames):
+        control = struct.pack(">IIIIIHHBB", sequence, width, height, 0, 0, 1, 10, 0, 0)
+        out += chunk(b"fcTL", control)
+        sequence += 1
+        if frame == 0:
+            out += chunk(b"IDAT", pixels)
+        else:
+            out += chunk(b"fdAT", struct.pack(">I", sequence) + pixels)
+            sequence += 1
+    return out + chunk(b"IEND", b"")
+
+
+def test_an_animation_of_many_large_frames_is_refused_before_it_is_decoded(
+    app: Shouwang, member: Account
+) -> None:
+    """20 frames of 1600x1600: each frame is a modest photo, all of them 51 megapixels."""
+    bomb = apng(frames=20, size=(1600, 1600))
+    assert Image.open(io.BytesIO(bomb)).n_frames == 20
+    started = time.monotonic()
+
+    refused = app.upload(member, bomb, filename="bomb.png")
+
+    assert_problem(refused, 413)
+    assert "frame" in refused.body["detail"]
+    assert time.monotonic() - started < 1
+
+
+def test_a_short_animation_is_accepted(app: Shouwang, member: Account) -> None:
+    uploaded = app.upload(member, apng(frames=3, size=(32, 32)), filename="clip.png")
+
+    assert uploaded.status == 201, uploaded.body
+    assert uploaded.body["content_type"] == "image/png"
 
 
 def test_an_upload_without_the_file_field_is_malformed(app: Shouwang, member: Account) -> None:

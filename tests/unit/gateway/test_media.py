@@ -7,6 +7,7 @@ import io
 import pytest
 from PIL import ExifTags, Image
 
+from services.gateway import media
 from services.gateway.media import (
     CHUNK_BYTES,
     TooLarge,
@@ -100,12 +101,54 @@ def test_types_are_sniffed_from_the_leading_bytes(head: bytes, expected: str | N
     assert sniffed_type(head) == expected
 
 
-@pytest.mark.filterwarnings("ignore::PIL.Image.DecompressionBombWarning")
 def test_a_decompression_bomb_is_refused_before_decoding(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(Image, "MAX_IMAGE_PIXELS", 32 * 32 - 1)
+    photo = jpeg(gps=False)
+    monkeypatch.setattr(media, "MAX_DECODED_PIXELS", 32 * 32 - 1)
+    monkeypatch.setattr(Image.Image, "load", refuse_to_decode)
 
     with pytest.raises(TooLarge):
-        accepted_photo(jpeg(gps=False), keep_location=False)
+        accepted_photo(photo, keep_location=False)
+
+
+def refuse_to_decode(image: Image.Image) -> None:
+    raise AssertionError("decoded before the pixel bound was checked")
+
+
+def animation(image_format: str, *, frames: int, size: tuple[int, int]) -> bytes:
+    # Each frame differs, so the encoder cannot fold them into one.
+    images = [
+        Image.new("RGB", size, (n * 8 % 256, n * 37 % 256, n * 91 % 256)) for n in range(frames)
+    ]
+    out = io.BytesIO()
+    images[0].save(out, image_format, save_all=True, append_images=images[1:])
+    return out.getvalue()
+
+
+@pytest.mark.parametrize("image_format", ["PNG", "WEBP"])
+def test_an_animation_is_bounded_by_its_pixels_over_all_frames(
+    monkeypatch: pytest.MonkeyPatch, image_format: str
+) -> None:
+    """Each frame is within the bound; all thirty together are not."""
+    monkeypatch.setattr(media, "MAX_DECODED_PIXELS", 64 * 64 * 10)
+    bomb = animation(image_format, frames=30, size=(64, 64))
+
+    with pytest.raises(TooLarge, match="30 frame"):
+        accepted_photo(bomb, keep_location=False)
+
+
+def test_an_animation_of_too_many_frames_is_refused() -> None:
+    bomb = animation("PNG", frames=media.MAX_FRAMES + 1, size=(2, 2))
+
+    with pytest.raises(TooLarge, match="frames"):
+        accepted_photo(bomb, keep_location=False)
+
+
+def test_a_short_animation_within_the_bound_is_kept_animated() -> None:
+    clip = animation("PNG", frames=3, size=(16, 16))
+
+    stored = accepted_photo(clip, keep_location=False)
+
+    assert Image.open(io.BytesIO(stored.data)).n_frames == 3
 
 
 def test_gps_is_removed_unless_the_location_is_kept() -> None:
