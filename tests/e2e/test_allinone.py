@@ -76,7 +76,7 @@ def test_registered_member_gets_a_points_account_through_the_event_bus(running: 
         lambda: (r := running.api.get("/api/v1/points/me", token=token)).status == 200 and r,
         what="points account opened from shouwang.member.registered",
     )
-    assert points.body == {"balance": 0, "entries": []}
+    assert points.body == {"balance": 0, "entries": [], "next_cursor": None}
     me = running.api.get("/api/v1/me", token=token).body
     assert me["member_id"] == member_id and me["status"] == "pending"
 
