@@ -28,6 +28,8 @@ MIN_EXPIRY_S, MAX_EXPIRY_S, DEFAULT_EXPIRY_S = 60, 24 * 3600, 30 * 60
 MAX_CAPACITY = 50
 DEFAULT_POINTS = {1: 30, 2: 20, 3: 10}
 MAX_POLYGON_VERTICES = 10_000
+# Bounds a gRPC caller meets as an HTTP one does (the gateway's models hold the same or tighter).
+MAX_KIND_LENGTH, MAX_SKILLS = 40, 20
 # Arrival is entering the scene: a circle around the incident, not the whole dispatch area
 # (members start inside a 3 km dispatch circle; that is not "on scene"). Each task may set its own.
 SCENE_RADIUS_M = 150.0
@@ -52,6 +54,10 @@ def validate_task(request: Any) -> list[FieldError]:
         errors.append(FieldError("title", "must be 1 to 100 characters"))
     if len(request.description) > 2000:
         errors.append(FieldError("description", "at most 2000 characters"))
+    if len(request.kind) > MAX_KIND_LENGTH:
+        errors.append(FieldError("kind", f"at most {MAX_KIND_LENGTH} characters"))
+    if len(request.skills) > MAX_SKILLS:
+        errors.append(FieldError("skills", f"at most {MAX_SKILLS} skills"))
     if request.priority not in (1, 2, 3):
         errors.append(FieldError("priority", "must be 1, 2 or 3"))
     location = request.location

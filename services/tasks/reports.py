@@ -24,6 +24,7 @@ from shouwang.tasks.v1.event_types import REPORTS_TOPIC
 
 CATEGORIES = ("crime_clue", "safety_hazard", "traffic", "fire", "dispute", "other")
 MAX_REVIEW_POINTS = 200
+MAX_NOTE_LENGTH = 4000
 
 
 def submit_report(ports: Ports, caller: Caller, request: Any) -> Document:
@@ -82,6 +83,11 @@ def review_report(ports: Ports, caller: Caller, request: Any) -> Document:
         raise InvalidArgument(
             detail="decision is approve or reject",
             errors=[FieldError("decision", "must be approve or reject")],
+        )
+    if len(request.note) > MAX_NOTE_LENGTH:
+        raise InvalidArgument(
+            detail="the note is too long",
+            errors=[FieldError("note", f"at most {MAX_NOTE_LENGTH} characters")],
         )
     if not 0 <= request.points <= MAX_REVIEW_POINTS:
         raise InvalidArgument(

@@ -20,6 +20,8 @@ def valid(**changes) -> pb.CreateTaskRequest:
     for name, value in changes.items():
         if isinstance(value, dict):
             getattr(request, name).CopyFrom(type(getattr(request, name))(**value))
+        elif isinstance(value, list):
+            getattr(request, name).extend(value)
         else:
             setattr(request, name, value)
     return request
@@ -45,6 +47,8 @@ def test_a_complete_task_is_valid() -> None:
         ({"target": {"mode": "nearest", "count": 0}}, "target.count"),
         ({"target": {"mode": "members"}}, "target.member_ids"),
         ({"location": {"lat": 91, "lon": 0}}, "location"),
+        ({"kind": "k" * 41}, "kind"),
+        ({"skills": ["first_aid"] * 21}, "skills"),
         ({"scene_radius_m": 9.9}, "scene_radius_m"),
         ({"scene_radius_m": 2000.1}, "scene_radius_m"),
         ({"scene_radius_m": float("nan")}, "scene_radius_m"),
