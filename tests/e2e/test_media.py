@@ -3,10 +3,13 @@ of a real in-process all-in-one, images made with Pillow."""
 
 from __future__ import annotations
 
+import contextlib
 import io
 import itertools
+import json
 import socket
 import struct
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -216,6 +219,44 @@ def test_a_huge_upload_is_refused_before_its_body_is_sent(app: Shouwang, member:
 
     assert answer.startswith(b"HTTP/1.1 413"), answer[:100]
     assert time.monotonic() - started < 5
+    assert b"\r\ncontent-type: application/problem+json" in answer.lower(), answer[:400]
+
+
+def test_a_body_over_the_servers_limit_is_refused_as_a_problem(
+    app: Shouwang, member: Account
+) -> None:
+    """Past the 11 MiB server limit (waitress's own check, as the body arrives), not just the
+    10 MiB photo limit. The server answers and closes while the client is still sending, so the
+    answer is read while sending, as a browser does."""
+    body = b"--b\r\n" + b"\0" * (11 * 1024 * 1024 + 1)
+    head = (
+        f"POST {API}/media HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {member.token}\r\n"
+        f"Content-Type: multipart/form-data; boundary=b\r\nContent-Length: {len(body)}\r\n\r\n"
+    ).encode()
+    parts = urlsplit(app.url)
+    with socket.create_connection((parts.hostname, parts.port), timeout=10) as sock:
+        sender = threading.Thread(target=_send_ignoring_reset, args=(sock, head + body))
+        sender.start()
+        answer = _read_until_closed(sock)
+        sender.join(10)
+
+    status_line, _, rest = answer.partition(b"\r\n")
+    assert status_line.startswith(b"HTTP/1.1 413"), answer[:200]
+    assert b"\r\ncontent-type: application/problem+json" in rest.lower(), answer[:400]
+    assert json.loads(rest.partition(b"\r\n\r\n")[2])["status"] == 413
+
+
+def _send_ignoring_reset(sock: socket.socket, data: bytes) -> None:
+    with contextlib.suppress(OSError):  # the server closes once it has refused the body
+        sock.sendall(data)
+
+
+def _read_until_closed(sock: socket.socket) -> bytes:
+    received = b""
+    with contextlib.suppress(OSError):
+        while chunk := sock.recv(65536):
+            received += chunk
+    return received
 
 
 def apng(*, frames: int, size: tuple[int, int]) -> bytes:
