@@ -11,7 +11,7 @@ import json
 import socket
 import threading
 import time
-from urllib.parse import quote, urlsplit
+from urllib.parse import urlsplit
 
 OFFERED = "shouwang.task.offered"
 
@@ -23,8 +23,8 @@ class OfferStream:
         self._sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         # HTTP/1.0 so the body comes unchunked and the stream ends with the connection.
         self._sock.sendall(
-            f"GET /api/v1/stream?access_token={quote(token)} HTTP/1.0\r\n"
-            f"Host: {url.netloc}\r\nAccept: text/event-stream\r\n\r\n".encode()
+            f"GET /api/v1/stream HTTP/1.0\r\nHost: {url.netloc}\r\n"
+            f"Authorization: Bearer {token}\r\nAccept: text/event-stream\r\n\r\n".encode()
         )
         self._sock.settimeout(None)
         self._lines = self._sock.makefile("rb")
