@@ -6,7 +6,7 @@ from datetime import UTC
 
 import grpc
 
-from services.identity import audit, directory, grids, handlers, sessions
+from services.identity import account, audit, directory, grids, handlers, sessions
 from services.identity.ports import Ports
 from services.identity.scope import Actor
 from shouwang.clock import from_millis, to_millis, to_timestamp
@@ -50,6 +50,7 @@ class IdentityServicer(identity_pb2_grpc.IdentityServiceServicer):
             status=request.status,
             team_id=request.team_id,
             grid_id=request.grid_id,
+            requested_team_id=request.requested_team_id,
             page_size=request.page_size,
             page_token=request.page_token,
         )
@@ -81,6 +82,59 @@ class IdentityServicer(identity_pb2_grpc.IdentityServiceServicer):
     def CheckEligibility(self, request, context: Context):
         eligible, status, reason = handlers.check_eligibility(self.ports, request.member_id)
         return pb.Eligibility(eligible=eligible, status=status, reason=reason)
+
+    # Account rights ------------------------------------------------------------------------
+    def ChangePassword(self, request, context: Context):
+        session = account.change_password(
+            self.ports,
+            _actor(request.actor),
+            current=request.current_password,
+            new=request.new_password,
+        )
+        return self._session(session)
+
+    def UpdateProfile(self, request, context: Context):
+        member = account.update_profile(
+            self.ports,
+            _actor(request.actor),
+            skills=list(request.skills.skills) if request.HasField("skills") else None,
+            team_id=request.team_id if request.HasField("team_id") else None,
+        )
+        return member_message(member)
+
+    def DecideTeamChange(self, request, context: Context):
+        member = account.decide_team_change(
+            self.ports, _actor(request.actor), request.member_id, approve=request.approve
+        )
+        return member_message(member)
+
+    def ExportMember(self, request, context: Context):
+        held = account.export(self.ports, _actor(request.actor))
+        member = held["member"]
+        consent = member.get("consent", {})
+        return pb.MemberExport(
+            member=member_message(member),
+            id_number=held["id_number"],
+            phone=held["phone"],
+            consent=pb.ConsentRecord(
+                version=consent.get("version", ""),
+                accepted_at=to_timestamp(from_millis(consent["accepted_at"]))
+                if "accepted_at" in consent
+                else None,
+            ),
+            sessions=[
+                pb.SessionRecord(
+                    session_id=family["_id"],
+                    started_at=to_timestamp(from_millis(family["created_at"])),
+                    revoked=family["revoked"],
+                )
+                for family in held["sessions"]
+            ],
+            audit=[audit_message(record) for record in held["audit"]],
+        )
+
+    def EraseMember(self, request, context: Context):
+        return member_message(account.erase(self.ports, _actor(request.actor)))
 
     # Sessions ------------------------------------------------------------------------------
     def Login(self, request, context: Context):
@@ -238,6 +292,7 @@ def member_message(member: Document) -> pb.Member:
         grid_id=member.get("grid_id", ""),
         skills=member["skills"],
         token_version=member["token_version"],
+        requested_team_id=member.get("requested_team_id", ""),
         registered_at=to_timestamp(from_millis(member["registered_at"])),
     )
 

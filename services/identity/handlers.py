@@ -5,7 +5,8 @@ access tokens issued before the change stop working at once (the gateway learns 
 from the event).
 
 Who sees whom: a member sees themselves; an officer the members of their station and its teams;
-an admin everyone. A member registered without a team belongs to no station, so while such a
+an admin everyone; a member asking to join a team is also seen by that team's officers, who
+decide on the move. A member registered without a team belongs to no station, so while such a
 member is *pending* every officer sees them (lists, verifies, rejects or suspends them): someone
 must decide on them, and the city has no other queue for them. Once decided, a member in no
 station is the administrators' alone until they join a team.
@@ -153,6 +154,7 @@ def list_members(
     status: str,
     team_id: str,
     grid_id: str,
+    requested_team_id: str = "",
     page_size: int,
     page_token: str,
 ) -> Page:
@@ -160,10 +162,19 @@ def list_members(
     scope = _officer_scope(ports, actor)
     conditions: list[dict[str, Any]] = []
     if not scope.city_wide:
+        orgs = sorted(scope.org_ids)
         conditions.append(
-            {"$or": [{"station_id": {"$in": sorted(scope.org_ids)}}, UNPLACED_AND_PENDING]}
+            {
+                "$or": [
+                    {"station_id": {"$in": orgs}},
+                    {"requested_team_id": {"$in": orgs}},
+                    UNPLACED_AND_PENDING,
+                ]
+            }
         )
     filters = {"status": status, "team_id": team_id, "grid_id": grid_id}
+    if requested_team_id:
+        filters["requested_team_id"] = requested_team_id
     conditions += [{field: value} for field, value in filters.items() if value]
     query: dict[str, Any] = {"$and": conditions} if conditions else {}
     return ports.members.page(query, size=page_size, cursor=page_token)
@@ -217,7 +228,7 @@ def set_roles(
         placement["station_id"] = org["_id"] if org["kind"] == STATION else org["parent_id"]
         if org["kind"] == TEAM:
             placement["team_id"] = org["_id"]
-    return _apply_change(
+    return apply_change(
         ports,
         actor,
         member,
@@ -250,7 +261,7 @@ def bump_token_version(ports: Ports, member_id: str, *, actor: Actor = NO_ACTOR)
         if member is None:
             return 0
         try:
-            updated = _apply_change(
+            updated = apply_change(
                 ports,
                 actor,
                 member,
@@ -330,7 +341,7 @@ def _change_status(
         raise Forbidden(detail="only administrators act on administrators")
     if member["status"] not in allowed_from:
         raise Conflict(detail=f"the member is {member['status']}; cannot become {to}")
-    return _apply_change(
+    return apply_change(
         ports,
         actor,
         member,
@@ -340,7 +351,7 @@ def _change_status(
     )
 
 
-def _apply_change(
+def apply_change(
     ports: Ports,
     actor: Actor,
     member: Document,
@@ -398,7 +409,9 @@ def _in_scope(ports: Ports, actor: Actor, member: Document) -> bool:
     station_id = member.get("station_id", "")
     if not station_id and member["status"] == PENDING:
         return True  # unplaced and undecided: every officer's (see the module's note)
-    return scope_of(actor, ports.orgs.tree()).covers(station_id)
+    scope = scope_of(actor, ports.orgs.tree())
+    # A member asking to join one of the officer's teams is theirs to decide on.
+    return scope.covers(station_id) or scope.covers(member.get("requested_team_id", ""))
 
 
 def _grid_shapes(ports: Ports) -> list[grid_rules.GridShape]:

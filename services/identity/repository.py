@@ -156,8 +156,11 @@ class SessionRepository:
     def revoke_member(self, member_id: str) -> None:
         self.families.update_many({"member_id": member_id}, {"$set": {"revoked": True}})
 
-    def families_of(self, member_id: str) -> list[Document]:
-        return self.families.find({"member_id": member_id}, sort=[("created_at", ASCENDING)])
+    def families_of(self, member_id: str, *, limit: int) -> list[Document]:
+        """The member's logins, newest first."""
+        return self.families.find(
+            {"member_id": member_id}, sort=[("created_at", DESCENDING)], limit=limit
+        )
 
 
 class LoginFailureRepository:

@@ -104,6 +104,16 @@ def refresh(ports: Ports, *, refresh_token: str) -> Session | FamilyRevoked:
     return _issue(ports, member, family_id=token["family_id"])
 
 
+def open_session(ports: Ports, member_id: str) -> Session:
+    """A new login's session for a member who proved themselves another way (a new password)."""
+    member = ports.members.get(member_id)
+    assert member is not None
+    family_id = new_id()
+    now_ms = to_millis(ports.clock.now())
+    ports.sessions.open_family(family_id=family_id, member_id=member_id, at_ms=now_ms)
+    return _issue(ports, member, family_id=family_id)
+
+
 def check_password(member: Document, password: str) -> bool:
     return _password_matches(member, password)
 

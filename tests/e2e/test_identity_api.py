@@ -1438,3 +1438,256 @@ def test_the_last_page_says_there_is_no_next(app: Shouwang, path: str) -> None:
 def test_a_bad_page_query_is_refused_naming_the_parameter(app: Shouwang, query: str) -> None:
     reply = app.api.get(f"{API}/members?{query}", token=app.admin.access_token)
     assert error_fields(reply) == {query.split("=")[0]}
+
+
+# Account rights ----------------------------------------------------------------------------
+
+NEW_PASSWORD = "Another-Secret-42"
+
+
+def change_password(app: Shouwang, account: Account, current: str, new: str) -> Reply:
+    return app.api.post(
+        f"{API}/me/password", {"current": current, "new": new}, token=account.access_token
+    )
+
+
+def test_a_new_password_replaces_the_old_one_for_logins(app: Shouwang) -> None:
+    account = app.member()
+    reply = change_password(app, account, account.person["password"], NEW_PASSWORD)
+    assert reply.status == 200, reply.body
+    assert app.login({**account.person, "password": NEW_PASSWORD})["access_token"]
+    old = app.api.post(
+        f"{API}/auth/login",
+        {"phone": account.person["phone"], "password": account.person["password"]},
+    )
+    assert_problem(old, 401)
+
+
+def test_a_new_password_ends_every_other_session(app: Shouwang) -> None:
+    account = app.member()
+    other = app.login_as(account.person, member_id=account.member_id)
+    reply = change_password(app, account, account.person["password"], NEW_PASSWORD)
+    assert_problem(app.me(other.access_token), 401)
+    assert_problem(app.me(account.access_token), 401)
+    refused = app.api.post(f"{API}/auth/refresh", {"refresh_token": other.refresh_token})
+    assert_problem(refused, 401)
+    assert app.me(reply.body["access_token"]).status == 200  # this device goes on
+
+
+def test_a_password_change_needs_the_current_password(app: Shouwang) -> None:
+    account = app.member()
+    reply = change_password(app, account, "Not-The-Password-1", NEW_PASSWORD)
+    assert error_fields(reply) == {"current"}
+    assert app.me(account.access_token).status == 200
+
+
+def test_a_weak_new_password_is_refused(app: Shouwang) -> None:
+    account = app.member()
+    assert error_fields(change_password(app, account, account.person["password"], "short")) == {
+        "new"
+    }
+
+
+def test_guessing_the_current_password_is_throttled(app: Shouwang) -> None:
+    account = app.member()
+    replies = [change_password(app, account, f"Wrong-Guess-{n}", NEW_PASSWORD) for n in range(6)]
+    assert_problem(replies[-1], 429)
+
+
+def patch_me(app: Shouwang, account: Account, body: dict[str, Any]) -> Reply:
+    return app.api.call("PATCH", f"{API}/me", body, token=account.access_token)
+
+
+def test_a_member_changes_their_skills(app: Shouwang) -> None:
+    account = app.member()
+    reply = patch_me(app, account, {"skills": ["swimming", "first_aid"]})
+    assert reply.status == 200, reply.body
+    assert app.me(account.access_token).body["skills"] == ["first_aid", "swimming"]
+
+
+def test_an_unknown_skill_in_a_profile_change_is_refused(app: Shouwang) -> None:
+    assert error_fields(patch_me(app, app.member(), {"skills": ["juggling"]})) == {"skills[0]"}
+
+
+@dataclass
+class TeamMove:
+    member: Account
+    old_team: str
+    new_team: str
+    new_officer: Account
+    old_officer: Account
+
+
+@pytest.fixture
+def team_move(app: Shouwang) -> TeamMove:
+    """A verified member of one station's team who asks to join another station's team."""
+    old_station, old_team = app.station_with_team()
+    new_station, new_team = app.station_with_team()
+    member = app.verified_member(team_id=old_team)
+    reply = patch_me(app, member, {"team_id": new_team})
+    assert reply.status == 200, reply.body
+    return TeamMove(member, old_team, new_team, app.officer(new_station), app.officer(old_station))
+
+
+def decide_move(app: Shouwang, move: TeamMove, approve: bool, *, token: str = "") -> Reply:
+    return app.api.post(
+        f"{API}/members/{move.member.member_id}/team-change",
+        {"approve": approve},
+        token=token or move.new_officer.access_token,
+    )
+
+
+def test_a_team_change_is_only_requested_until_an_officer_approves(
+    app: Shouwang, team_move: TeamMove
+) -> None:
+    profile = app.me(team_move.member.access_token).body
+    assert profile["team_id"] == team_move.old_team
+    assert profile["requested_team_id"] == team_move.new_team
+
+
+def test_the_new_teams_officer_finds_the_request_in_their_queue(
+    app: Shouwang, team_move: TeamMove
+) -> None:
+    reply = app.api.get(
+        f"{API}/members?requested_team_id={team_move.new_team}",
+        token=team_move.new_officer.access_token,
+    )
+    assert [m["member_id"] for m in reply.body["members"]] == [team_move.member.member_id]
+
+
+def test_an_officer_of_the_new_teams_station_approves_a_team_change(
+    app: Shouwang, team_move: TeamMove
+) -> None:
+    reply = decide_move(app, team_move, True)
+    assert reply.status == 200, reply.body
+    assert reply.body["team_id"] == team_move.new_team
+    assert reply.body["requested_team_id"] == ""
+    moved = app.login(team_move.member.person)["member"]
+    assert moved["team_id"] == team_move.new_team
+    # The old station's officer no longer sees the member; the token of the old team ended.
+    old_view = app.api.get(
+        f"{API}/members/{team_move.member.member_id}", token=team_move.old_officer.access_token
+    )
+    assert_problem(old_view, 404)
+    assert_problem(app.me(team_move.member.access_token), 401)
+
+
+def test_a_declined_team_change_leaves_the_member_where_they_were(
+    app: Shouwang, team_move: TeamMove
+) -> None:
+    reply = decide_move(app, team_move, False)
+    assert reply.status == 200, reply.body
+    assert reply.body["team_id"] == team_move.old_team
+    assert reply.body["requested_team_id"] == ""
+
+
+def test_the_old_stations_officer_cannot_decide_a_team_change(
+    app: Shouwang, team_move: TeamMove
+) -> None:
+    assert_problem(decide_move(app, team_move, True, token=team_move.old_officer.access_token), 404)
+
+
+def test_a_member_cannot_approve_their_own_team_change(app: Shouwang, team_move: TeamMove) -> None:
+    assert_problem(decide_move(app, team_move, True, token=team_move.member.access_token), 403)
+
+
+def test_asking_for_an_unknown_team_is_refused(app: Shouwang) -> None:
+    station, _ = app.station_with_team()
+    assert error_fields(patch_me(app, app.member(), {"team_id": station})) == {"team_id"}
+
+
+def test_the_export_holds_the_callers_unmasked_data(app: Shouwang) -> None:
+    account = app.member()
+    reply = app.api.get(f"{API}/me/export", token=account.access_token)
+    assert reply.status == 200, reply.body
+    assert reply.body["id_number"] == account.person["id_number"]
+    assert reply.body["phone"].endswith(account.person["phone"])
+    assert reply.body["name"] == account.person["name"]
+    assert reply.body["consent"]["version"] == account.person["consent"]["version"]
+    assert len(reply.body["sessions"]) == 1
+    assert "password" not in json.dumps(reply.body)
+
+
+def test_the_export_is_never_cached_and_is_audited(app: Shouwang) -> None:
+    account = app.member()
+    reply = app.api.get(f"{API}/me/export", token=account.access_token)
+    assert header(reply, "Cache-Control") == "no-store"
+    [record] = audit_records(app, account.member_id)
+    assert record["actor_id"] == account.member_id and record["field"] == "export"
+
+
+def test_the_export_lists_who_read_the_members_personal_data(app: Shouwang) -> None:
+    account = app.member()
+    reveal(app, account.member_id, {"field": "phone", "reason": "联系失联队员"})
+    reads = app.api.get(f"{API}/me/export", token=account.access_token).body[
+        "reads_of_personal_data"
+    ]
+    assert [(r["actor_id"], r["field"]) for r in reads] == [(app.admin.member_id, "phone")]
+
+
+def erase(app: Shouwang, account: Account) -> Reply:
+    return app.api.call("DELETE", f"{API}/me", token=account.access_token)
+
+
+def test_erasure_removes_the_persons_data_and_keeps_the_pseudonym(app: Shouwang) -> None:
+    account = app.member()
+    reply = erase(app, account)
+    assert reply.status == 204
+    document = app.ports.members.get(account.member_id)
+    assert document["status"] == "erased"
+    stored = json.dumps(document, ensure_ascii=False)
+    for value in (account.person["name"], account.person["id_number"][-4:], "$argon2"):
+        assert value not in stored
+    assert not document["id_number_sealed"] and not document["phone_sealed"]
+
+
+def test_erasure_ends_every_session(app: Shouwang) -> None:
+    account = app.member()
+    erase(app, account)
+    assert_problem(app.me(account.access_token), 401)
+    refused = app.api.post(f"{API}/auth/refresh", {"refresh_token": account.refresh_token})
+    assert_problem(refused, 401)
+    login = app.api.post(
+        f"{API}/auth/login",
+        {"phone": account.person["phone"], "password": account.person["password"]},
+    )
+    assert_problem(login, 401)
+
+
+def test_an_erased_persons_id_number_and_phone_may_register_again(app: Shouwang) -> None:
+    account = app.member()
+    erase(app, account)
+    again = app.register(account.person)
+    assert again.status == 201, again.body
+    assert again.body["member_id"] != account.member_id
+
+
+def test_erasure_is_announced_without_personal_data(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    with started(data) as app:
+        account = app.member()
+        seen: list[Event] = []
+        bus = SqliteEventBus(data / "events.sqlite3")
+        bus.subscribe(
+            IDENTITY_TOPIC,
+            group="erasure-reader",
+            handler=seen.append,
+            payload_types={"shouwang.member.erased": events_pb2.MemberStatusChanged},
+        )
+        bus.start()
+        try:
+            erase(app, account)
+            wait_for(lambda: seen, what="shouwang.member.erased")
+        finally:
+            bus.close()
+    [erased] = seen
+    assert erased.subject == account.member_id
+    assert erased.data.status == "erased"
+    payload = erased.data.SerializeToString()
+    for value in (account.person["name"], account.person["id_number"], account.person["phone"]):
+        assert value.encode() not in payload
+
+
+def test_the_last_administrator_cannot_erase_themselves(isolated_app: Shouwang) -> None:
+    assert_problem(erase(isolated_app, isolated_app.admin), 409)
+    assert isolated_app.me(isolated_app.admin.access_token).status == 200

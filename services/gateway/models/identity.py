@@ -75,6 +75,9 @@ class MemberView(ReplyModel):
     grid_id: str
     skills: list[str]
     registered_at: str
+    requested_team_id: str = Field(
+        default="", description="a team the member asked to join, waiting for its officers"
+    )
 
     @classmethod
     def from_proto(cls, member: pb.Member) -> MemberView:
@@ -90,6 +93,7 @@ class MemberView(ReplyModel):
             grid_id=member.grid_id,
             skills=list(member.skills),
             registered_at=member.registered_at.ToJsonString(),
+            requested_team_id=member.requested_team_id,
         )
 
 
@@ -116,4 +120,101 @@ class Session(ReplyModel):
             expires_in=session.expires_in,
             refresh_token=session.refresh_token,
             member=MemberView.from_proto(session.member),
+        )
+
+
+class PasswordChange(ApiModel):
+    """The current password proves it is the member; every other session ends."""
+
+    current: Password
+    new: Password
+
+
+class ProfileChange(ApiModel):
+    """What a member may change themselves; a team is requested, an officer decides."""
+
+    skills: SkillNames | None = None
+    team_id: OptionalId | None = Field(
+        default=None, description='the team to ask to join; "" withdraws a request'
+    )
+
+
+class ExportedConsent(ReplyModel):
+    version: str
+    accepted_at: str | None
+
+
+class ExportedSession(ReplyModel):
+    session_id: str
+    started_at: str
+    revoked: bool
+
+
+class ExportedRead(ReplyModel):
+    """Someone's read of the member's personal data (or the member's own export)."""
+
+    actor_id: str
+    field: str
+    reason: str
+    at: str
+
+
+class MemberExport(ReplyModel):
+    """Everything identity holds about the caller, unmasked (PIPL art. 45)."""
+
+    member_id: str
+    name: str
+    id_number: str
+    phone: str
+    roles: list[str]
+    status: str
+    team_id: str
+    station_id: str
+    grid_id: str
+    skills: list[str]
+    registered_at: str
+    requested_team_id: str
+    consent: ExportedConsent
+    sessions: list[ExportedSession]
+    reads_of_personal_data: list[ExportedRead]
+
+    @classmethod
+    def from_proto(cls, held: pb.MemberExport) -> MemberExport:
+        member = held.member
+        return cls(
+            member_id=member.member_id,
+            name=member.name,
+            id_number=held.id_number,
+            phone=held.phone,
+            roles=list(member.roles),
+            status=member.status,
+            team_id=member.team_id,
+            station_id=member.station_id,
+            grid_id=member.grid_id,
+            skills=list(member.skills),
+            registered_at=member.registered_at.ToJsonString(),
+            requested_team_id=member.requested_team_id,
+            consent=ExportedConsent(
+                version=held.consent.version,
+                accepted_at=held.consent.accepted_at.ToJsonString()
+                if held.consent.HasField("accepted_at")
+                else None,
+            ),
+            sessions=[
+                ExportedSession(
+                    session_id=session.session_id,
+                    started_at=session.started_at.ToJsonString(),
+                    revoked=session.revoked,
+                )
+                for session in held.sessions
+            ],
+            reads_of_personal_data=[
+                ExportedRead(
+                    actor_id=read.actor_id,
+                    field=read.field,
+                    reason=read.reason,
+                    at=read.at.ToJsonString(),
+                )
+                for read in held.audit
+            ],
         )

@@ -27,6 +27,9 @@ class MemberQuery(PageQuery):
     status: MemberStatus | None = None
     team_id: OptionalId = ""
     grid_id: OptionalId = ""
+    requested_team_id: OptionalId = Field(
+        default="", description="members asking to join this team (the team-change queue)"
+    )
 
 
 class MemberPage(Page):
@@ -65,6 +68,12 @@ class RevealedValue(ReplyModel):
     member_id: str
     field: str
     value: str
+
+
+class TeamChangeDecision(ApiModel):
+    """An officer of the requested team's station moves the member there, or declines."""
+
+    approve: bool
 
 
 class AuditQuery(PageQuery):

@@ -4,15 +4,19 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import request
+from flask import Response, request
+from pydantic import BaseModel
 
 from services.gateway.access import Access
 from services.gateway.auth import Caller
 from services.gateway.context import GatewayContext
 from services.gateway.models.identity import (
     Credentials,
+    MemberExport,
     MemberView,
+    PasswordChange,
     Profile,
+    ProfileChange,
     RefreshGrant,
     Registered,
     Registration,
@@ -113,7 +117,68 @@ def routes(context: GatewayContext) -> TypedRoutes:
             points=_balance(context, caller.member_id),
         )
 
+    @api.post(
+        "/me/password",
+        summary="Change the password: every other session ends, this one gets a fresh pair",
+        access=Access.MEMBER,
+        body=PasswordChange,
+        reply=Session,
+    )
+    def change_password(caller: Caller, body: PasswordChange) -> Session:
+        session = identity.ChangePassword(
+            pb.ChangePasswordRequest(
+                actor=caller.actor, current_password=body.current, new_password=body.new
+            )
+        )
+        # The old tokens end here at once; the fresh pair carries the new version.
+        context.verifier.versions.raise_to(caller.member_id, session.member.token_version)
+        return Session.from_proto(session)
+
+    @api.patch(
+        "/me",
+        summary="Change one's skills, or ask to change team (an officer of that team decides)",
+        access=Access.MEMBER,
+        body=ProfileChange,
+        reply=MemberView,
+    )
+    def update_profile(caller: Caller, body: ProfileChange) -> MemberView:
+        update = pb.UpdateProfileRequest(actor=caller.actor)
+        if body.skills is not None:
+            update.skills.skills.extend(str(skill) for skill in body.skills)
+        if body.team_id is not None:
+            update.team_id = body.team_id
+        return MemberView.from_proto(identity.UpdateProfile(update))
+
+    @api.get(
+        "/me/export",
+        summary="Everything identity holds about the caller, unmasked (audited)",
+        access=Access.MEMBER,
+        reply=MemberExport,
+    )
+    def export(caller: Caller) -> Response:
+        held = identity.ExportMember(pb.ExportMemberRequest(actor=caller.actor))
+        return no_store(MemberExport.from_proto(held))
+
+    @api.delete(
+        "/me",
+        summary="Erase one's account: personal data removed, the member id stays as a pseudonym",
+        description="Every session ends. The city's last administrator cannot erase themselves.",
+        access=Access.MEMBER,
+        status=204,
+        errors=(409,),
+    )
+    def erase(caller: Caller) -> None:
+        member = identity.EraseMember(pb.EraseMemberRequest(actor=caller.actor))
+        context.verifier.versions.raise_to(member.member_id, member.token_version)
+
     return api
+
+
+def no_store(reply: BaseModel) -> Response:
+    """Unmasked personal data must stay in no cache, shared or private."""
+    response = Response(reply.model_dump_json(), mimetype="application/json")
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 def _registration_rules(context: GatewayContext, fields: dict[str, Any]) -> list[FieldError]:

@@ -16,8 +16,10 @@ from services.gateway.models.members import (
     RevealedValue,
     RevealRequest,
     RoleAssignment,
+    TeamChangeDecision,
     Verdict,
 )
+from services.gateway.routes.identity import no_store
 from shouwang.identity.v1 import identity_pb2 as pb
 from shouwang.typed_routes import TypedRoutes
 
@@ -46,6 +48,7 @@ def routes(context: GatewayContext) -> TypedRoutes:
                 status=query.status or "",
                 team_id=query.team_id,
                 grid_id=query.grid_id,
+                requested_team_id=query.requested_team_id,
                 page_size=query.limit,
                 page_token=query.cursor or "",
             )
@@ -135,6 +138,23 @@ def routes(context: GatewayContext) -> TypedRoutes:
         revealed = RevealedValue(member_id=data.member_id, field=data.field, value=data.value)
         return no_store(revealed)
 
+    @api.post(
+        "/members/{member_id}/team-change",
+        summary="Approve or decline a member's request to join a team of the officer's station",
+        access=Access.OFFICER,
+        body=TeamChangeDecision,
+        reply=MemberView,
+        errors=(404, 409),
+    )
+    def decide_team_change(caller: Caller, member_id: str, body: TeamChangeDecision) -> MemberView:
+        return changed(
+            identity.DecideTeamChange(
+                pb.DecideTeamChangeRequest(
+                    actor=caller.actor, member_id=member_id, approve=body.approve
+                )
+            )
+        )
+
     @api.get(
         "/audit",
         summary="Who read whose personal data, newest first",
@@ -155,10 +175,3 @@ def routes(context: GatewayContext) -> TypedRoutes:
         return AuditPage.from_proto(reply)
 
     return api
-
-
-def no_store(reply: RevealedValue) -> Response:
-    """Unmasked personal data must stay in no cache, shared or private."""
-    response = Response(reply.model_dump_json(), mimetype="application/json")
-    response.headers["Cache-Control"] = "no-store"
-    return response

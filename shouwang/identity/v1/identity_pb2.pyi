@@ -120,20 +120,22 @@ class GetMembersRequest(_message.Message):
     def __init__(self, member_ids: _Optional[_Iterable[str]] = ...) -> None: ...
 
 class ListMembersRequest(_message.Message):
-    __slots__ = ("actor", "status", "team_id", "grid_id", "page_size", "page_token")
+    __slots__ = ("actor", "status", "team_id", "grid_id", "page_size", "page_token", "requested_team_id")
     ACTOR_FIELD_NUMBER: _ClassVar[int]
     STATUS_FIELD_NUMBER: _ClassVar[int]
     TEAM_ID_FIELD_NUMBER: _ClassVar[int]
     GRID_ID_FIELD_NUMBER: _ClassVar[int]
     PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
     PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    REQUESTED_TEAM_ID_FIELD_NUMBER: _ClassVar[int]
     actor: Actor
     status: str
     team_id: str
     grid_id: str
     page_size: int
     page_token: str
-    def __init__(self, actor: _Optional[_Union[Actor, _Mapping]] = ..., status: _Optional[str] = ..., team_id: _Optional[str] = ..., grid_id: _Optional[str] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ...) -> None: ...
+    requested_team_id: str
+    def __init__(self, actor: _Optional[_Union[Actor, _Mapping]] = ..., status: _Optional[str] = ..., team_id: _Optional[str] = ..., grid_id: _Optional[str] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ..., requested_team_id: _Optional[str] = ...) -> None: ...
 
 class VerifyMemberRequest(_message.Message):
     __slots__ = ("actor", "member_id", "decision", "reason")

@@ -77,7 +77,7 @@ class IdentityServiceStub:
         self.ChangePassword = channel.unary_unary(
                 '/shouwang.identity.v1.IdentityService/ChangePassword',
                 request_serializer=shouwang_dot_identity_dot_v1_dot_identity__pb2.ChangePasswordRequest.SerializeToString,
-                response_deserializer=shouwang_dot_identity_dot_v1_dot_identity__pb2.Member.FromString,
+                response_deserializer=shouwang_dot_identity_dot_v1_dot_identity__pb2.Session.FromString,
                 _registered_method=True)
         self.UpdateProfile = channel.unary_unary(
                 '/shouwang.identity.v1.IdentityService/UpdateProfile',
@@ -220,6 +220,7 @@ class IdentityServiceServicer:
 
     def ChangePassword(self, request, context):
         """Account rights of the member themselves (CONTRACT.md "Account rights")
+        A new password ends every other session; the reply is a fresh session for this one.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -384,7 +385,7 @@ def add_IdentityServiceServicer_to_server(servicer, server):
             'ChangePassword': grpc.unary_unary_rpc_method_handler(
                     servicer.ChangePassword,
                     request_deserializer=shouwang_dot_identity_dot_v1_dot_identity__pb2.ChangePasswordRequest.FromString,
-                    response_serializer=shouwang_dot_identity_dot_v1_dot_identity__pb2.Member.SerializeToString,
+                    response_serializer=shouwang_dot_identity_dot_v1_dot_identity__pb2.Session.SerializeToString,
             ),
             'UpdateProfile': grpc.unary_unary_rpc_method_handler(
                     servicer.UpdateProfile,
@@ -714,7 +715,7 @@ class IdentityService:
             target,
             '/shouwang.identity.v1.IdentityService/ChangePassword',
             shouwang_dot_identity_dot_v1_dot_identity__pb2.ChangePasswordRequest.SerializeToString,
-            shouwang_dot_identity_dot_v1_dot_identity__pb2.Member.FromString,
+            shouwang_dot_identity_dot_v1_dot_identity__pb2.Session.FromString,
             options,
             channel_credentials,
             insecure,
