@@ -65,6 +65,7 @@ def routes(context: GatewayContext) -> TypedRoutes:
         access=Access.ANYONE,
         body=Credentials,
         reply=Session,
+        errors=(401, 403),
     )
     def login(caller: None, body: Credentials) -> Session:
         session = identity.Login(
@@ -82,6 +83,7 @@ def routes(context: GatewayContext) -> TypedRoutes:
         access=Access.ANYONE,
         body=RefreshGrant,
         reply=Session,
+        errors=(401,),
     )
     def refresh(caller: None, body: RefreshGrant) -> Session:
         reply = identity.Refresh(pb.RefreshRequest(refresh_token=body.refresh_token))
