@@ -168,3 +168,27 @@ def test_no_personal_data_reaches_logs_events_or_metrics(
         for what, value in secrets.items():
             assert value.encode() not in blob, f"{what} in a message on {message.topic}"
             assert value.encode("utf-8") not in (message.key or b"")
+
+
+def test_logout_and_erasure_end_access_tokens_at_once_on_ferretdb(cluster: Cluster) -> None:
+    api = cluster.api
+    person = new_person()
+    member_id, token = api.register_and_login(person)
+    login = api.post(
+        "/api/v1/auth/login", {"phone": person["phone"], "password": person["password"]}
+    ).body
+    assert (
+        api.post(
+            "/api/v1/auth/logout", {"refresh_token": login["refresh_token"]}, token=token
+        ).status
+        == 204
+    )
+    assert api.get("/api/v1/me", token=token).status == 401
+
+    fresh = api.post(
+        "/api/v1/auth/login", {"phone": person["phone"], "password": person["password"]}
+    ).body["access_token"]
+    assert api.call("DELETE", "/api/v1/me", token=fresh).status == 204
+    assert api.get("/api/v1/me", token=fresh).status == 401
+    again = api.post("/api/v1/auth/register", person)
+    assert again.status == 201 and again.body["member_id"] != member_id
