@@ -52,7 +52,14 @@ def balances(service: bootstrap.PointsService, members: list[str]) -> dict[str, 
 
 
 def settled(service: bootstrap.PointsService, members: list[str], entries: int) -> bool:
-    return service.ports.entries.entries.count({"member_id": {"$in": members}}) >= entries
+    """Every expected ledger entry is in, and every balance has followed its entries (a balance
+    is updated just after its entry's insert, so counting entries alone can read a balance one
+    entry behind on a loaded machine)."""
+    ledger = service.ports.entries.entries.find({"member_id": {"$in": members}})
+    if len(ledger) < entries:
+        return False
+    sums = {m: sum(e["delta"] for e in ledger if e["member_id"] == m) for m in members}
+    return balances(service, members) == sums
 
 
 @pytest.fixture(scope="module")

@@ -59,7 +59,9 @@ def _on_duty(cluster: Cluster, lat: float, lon: float, count: int, *, step_m: fl
         location = location_pb2_grpc.LocationServiceStub(channel)
         now_ms = int(time.time() * 1000)
         for index, member_id in enumerate(members):
-            location.StartDuty(location_pb2.DutyRequest(member_id=member_id), timeout=5)
+            # Generous deadlines: on a busy 2-core machine FerretDB's single SQLite file queues
+            # these writes behind everyone else's (seen: over 5 s).
+            location.StartDuty(location_pb2.DutyRequest(member_id=member_id), timeout=30)
             location.ReportFixes(
                 location_pb2.ReportFixesRequest(
                     member_id=member_id,
@@ -73,7 +75,7 @@ def _on_duty(cluster: Cluster, lat: float, lon: float, count: int, *, step_m: fl
                         )
                     ],
                 ),
-                timeout=5,
+                timeout=30,
             )
 
         def indexed() -> bool:
