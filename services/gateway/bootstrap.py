@@ -11,10 +11,11 @@ from services.gateway.app import create_app
 from services.gateway.auth import TokenVerifier
 from services.gateway.clients import Clients
 from services.gateway.context import GatewayContext
-from services.gateway.stream import StreamHub, StreamTickets
+from services.gateway.stream import POSITION_EVENT, StreamHub, StreamTickets
 from services.gateway.token_versions import TokenVersions
 from shouwang.http import IdempotencyKeys
 from shouwang.ids import new_id
+from shouwang.location.v1 import events_pb2 as location_events
 from shouwang.metrics import Readiness
 from shouwang.runtime import Adapters
 from shouwang.tasks.v1.event_types import (
@@ -26,6 +27,7 @@ from shouwang.tasks.v1.event_types import (
 
 IDEMPOTENCY_KEYS = "gateway_idempotency_keys"
 STREAM_TICKETS = "gateway_stream_tickets"
+LOCATION_TOPIC = "shouwang.location.v1"
 # Open push streams per replica; docs/push-stream.md has the measurements behind the number.
 DEFAULT_MAX_STREAMS = 2048
 
@@ -77,6 +79,13 @@ def build(
     push_group = f"gateway-push-{new_id()}"
     for topic, types in ((TASKS_TOPIC, TASK_EVENT_TYPES), (REPORTS_TOPIC, REPORT_EVENT_TYPES)):
         adapters.bus.subscribe(topic, group=push_group, handler=hub.on_event, payload_types=types)
+    # Members' positions for officers' live maps; the other location events stay out.
+    adapters.bus.subscribe(
+        LOCATION_TOPIC,
+        group=push_group,
+        handler=hub.on_position,
+        payload_types={POSITION_EVENT: location_events.LocationUpdated},
+    )
     readiness.add_check(
         "token_versions",
         lambda: versions.ensure_loaded(clients.identity, now=adapters.clock.now()),

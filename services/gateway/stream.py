@@ -7,6 +7,12 @@ blocks: each stream has a bounded queue, and a stream whose queue overflows (a c
 read) is closed rather than slowing the others; the client reconnects with ``Last-Event-ID``.
 A member holds a few streams at most (a new one closes their oldest), and ``StreamTickets`` lets
 a browser open one without putting its access token in the URL.
+
+Officers' streams also carry members' coarse positions (``shouwang.location.updated`` from the
+location topic) for the live map, scoped by the member's team like task events by station, and
+throttled per member. Positions carry no event id and skip the resume buffer: a reconnecting
+map reloads ``GET /live/members`` instead, and thousands of positions would push the task
+events a resume needs out of the buffer.
 """
 
 from __future__ import annotations
@@ -26,6 +32,7 @@ from services.gateway.auth import Caller
 from shouwang.clock import Clock, to_millis
 from shouwang.errors import RateLimited
 from shouwang.events import Event
+from shouwang.location.v1 import events_pb2 as location_events
 from shouwang.store import Collection
 from shouwang.tasks.v1 import events_pb2
 
@@ -33,6 +40,13 @@ HEARTBEAT = b": ping\n\n"
 RESET_EVENT = "stream.reset"
 # ReportApproved carries no station; it is learnt from the report's earlier events.
 _REPORT_STATIONS_KEPT = 100_000
+POSITION_EVENT = "shouwang.location.updated"
+# Location publishes a member's position at most every 10 s or 50 m; the hub adds its own floor
+# per member so a fast mover cannot flood officers' maps, and drops positions older than a map
+# would show (a new consumer group starts at the beginning of the topic).
+POSITION_EVERY_S = 5.0
+POSITION_MAX_AGE_S = 120.0
+_POSITIONS_KEPT = 100_000
 
 
 @dataclass(frozen=True)
@@ -205,8 +219,10 @@ class StreamHub:
         buffer_seconds: float = 600.0,
         queue_frames: int = 1_000,
         tickets: StreamTickets | None = None,
+        position_every_s: float = POSITION_EVERY_S,
     ) -> None:
         self.clock = clock
+        self.position_every_s = position_every_s
         # The stream routes reach the tickets through the hub, the one push object every route
         # module is given; None where no store is at hand (unit tests of the hub).
         self.tickets = tickets
@@ -224,6 +240,7 @@ class StreamHub:
         self._recipients = _Recipients()
         self._streams: set[Subscription] = set()
         self._report_stations: OrderedDict[str, str] = OrderedDict()
+        self._position_sent: OrderedDict[str, float] = OrderedDict()  # member -> monotonic
         self._closed = False
 
     @property
@@ -250,6 +267,42 @@ class StreamHub:
             self._next_seq += 1
             self._remember(pushed)
             overflowed = [s for s in self._recipients.of(audience) if not s.offer(frame)]
+            for subscription in overflowed:
+                self._forget(subscription)
+
+    def on_position(self, event: Event) -> None:
+        """Bus handler for the location topic: a member's coarse position to the officers whose
+        scope holds the member's team (admins: all), at most every ``position_every_s``."""
+        data = event.data
+        if not isinstance(data, location_events.LocationUpdated):
+            return
+        if (self.clock.now() - event.time).total_seconds() > POSITION_MAX_AGE_S:
+            return
+        # Officers' scopes list their station and its teams, so a team id places the member.
+        audience = Audience(frozenset(), data.team_id)
+        frame = sse_frame(
+            event_type=POSITION_EVENT,
+            event_id=None,
+            data={
+                "member_id": data.member_id,
+                "lat": data.lat,
+                "lon": data.lon,
+                "grid_id": data.grid_id,
+                "team_id": data.team_id,
+                "at": data.at.ToJsonString(),
+            },
+        )
+        now = time.monotonic()
+        with self._lock:
+            sent = self._position_sent.get(data.member_id)
+            if sent is not None and now - sent < self.position_every_s:
+                return
+            self._position_sent[data.member_id] = now
+            self._position_sent.move_to_end(data.member_id)
+            while len(self._position_sent) > _POSITIONS_KEPT:
+                self._position_sent.popitem(last=False)
+            recipients = [s for s in self._recipients.of(audience) if s.viewer.officer]
+            overflowed = [s for s in recipients if not s.offer(frame)]
             for subscription in overflowed:
                 self._forget(subscription)
 
