@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from services.tasks.model import Refusal
+
 WIDEN_FACTOR = 1.5
 MAX_SEARCH_RADIUS_M = 20_000.0
 
@@ -19,7 +21,8 @@ MAX_SEARCH_RADIUS_M = 20_000.0
 class WavePlan:
     radius_m: float
     offer_to: list[tuple[str, float]]  # (member id, metres), nearest first
-    unfilled: bool = False
+    unfilled: bool = False  # nobody left within reach
+    refused: tuple[Refusal, ...] = ()  # named members who could not be offered it
 
 
 def plan_wave(
@@ -38,3 +41,24 @@ def plan_wave(
         if radius >= max_radius_m:
             return WavePlan(radius_m=radius, offer_to=[], unfilled=True)
         radius = min(max_radius_m, radius * WIDEN_FACTOR)
+
+
+def after_wave(
+    *,
+    mode: str,
+    offered: bool,
+    claimed: bool,
+    exhausted: bool,
+    now_ms: int,
+    timeout_ms: int,
+    expires_at_ms: int,
+) -> tuple[bool, int | None]:
+    """What follows a wave: (whether the task is now unfilled, when its timer's next step is
+    due — None for never). ``nearest`` waits ``timeout_ms`` for claims before its next wave;
+    the other modes, and a search that reached its limit, wait only for the expiry. A task
+    with neither offers nor claims after its wave is unfilled."""
+    if not offered and not claimed and (exhausted or mode != "nearest"):
+        return True, None
+    if mode == "nearest" and not exhausted:
+        return False, min(now_ms + timeout_ms, expires_at_ms)
+    return False, expires_at_ms

@@ -1,15 +1,18 @@
-"""Task rules: what a valid task is, its defaults, and how its status may move. Pure."""
+"""The task: what a valid one is, its defaults, how its status may move and who may claim it.
+Pure (no gRPC, no store)."""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from shapely.geometry import shape
 from shapely.validation import explain_validity
 
-from shouwang.errors import FieldError
+from shouwang.errors import Conflict, DomainError, FieldError, Gone
+from shouwang.geo import haversine_m
 
 DISPATCHING, CLAIMED, ON_SCENE, RESOLVED, CLOSED = (
     "dispatching",
@@ -21,6 +24,18 @@ DISPATCHING, CLAIMED, ON_SCENE, RESOLVED, CLOSED = (
 CANCELLED, EXPIRED, UNFILLED = "cancelled", "expired", "unfilled"
 OPEN = (DISPATCHING, CLAIMED, ON_SCENE)  # claims and arrivals are still possible
 FINISHED = (CLOSED, CANCELLED, EXPIRED, UNFILLED)
+# Every move a task's status may make, and nothing else: commands, the timer and arrivals all
+# ask this table (a claim and an arrival move it only forward, and only from where they expect).
+TRANSITIONS: dict[str, frozenset[str]] = {
+    DISPATCHING: frozenset({CLAIMED, CANCELLED, EXPIRED, UNFILLED}),
+    CLAIMED: frozenset({ON_SCENE, RESOLVED, CANCELLED, EXPIRED}),
+    ON_SCENE: frozenset({RESOLVED, CANCELLED, EXPIRED}),
+    RESOLVED: frozenset({CLOSED, CANCELLED}),
+    CLOSED: frozenset(),
+    CANCELLED: frozenset(),
+    EXPIRED: frozenset(),
+    UNFILLED: frozenset(),
+}
 MODES = ("nearest", "area", "members")
 DEFAULT_RADIUS_M = 3000.0
 MIN_RADIUS_M, MAX_RADIUS_M = 50.0, 20_000.0
@@ -30,10 +45,101 @@ DEFAULT_POINTS = {1: 30, 2: 20, 3: 10}
 MAX_POLYGON_VERTICES = 10_000
 # Bounds a gRPC caller meets as an HTTP one does (the gateway's models hold the same or tighter).
 MAX_KIND_LENGTH, MAX_SKILLS = 40, 20
+MAX_NOTE_LENGTH, MAX_PHOTOS = 2000, 9
 # Arrival is entering the scene: a circle around the incident, not the whole dispatch area
 # (members start inside a 3 km dispatch circle; that is not "on scene"). Each task may set its own.
 SCENE_RADIUS_M = 150.0
 MIN_SCENE_RADIUS_M, MAX_SCENE_RADIUS_M = 10.0, 2000.0
+
+
+@dataclass(frozen=True)
+class Point:
+    lat: float
+    lon: float
+
+
+@dataclass(frozen=True)
+class Circle:
+    lat: float
+    lon: float
+    radius_m: float
+
+
+@dataclass(frozen=True)
+class Polygon:
+    geojson: str
+
+
+@dataclass(frozen=True)
+class Target:
+    mode: str  # one of MODES
+    count: int = 0
+    member_ids: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """A named member the task could not be offered to, and why."""
+
+    member_id: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class Task:
+    task_id: str
+    status: str
+    title: str
+    description: str
+    kind: str
+    priority: int
+    location: Point
+    area: Circle | Polygon
+    target: Target
+    capacity: int
+    skills: tuple[str, ...]
+    points: int  # what closing it earns each claimant
+    station_id: str
+    # Whose members may be offered it; empty: the whole city (an admin's task). An officer must
+    # not reach, or learn the distance of, another station's people.
+    candidate_stations: tuple[str, ...]
+    created_by: str
+    created_at_ms: int
+    expires_at_ms: int
+    report_id: str
+    wave: int  # waves sent so far
+    radius_m: float  # of the last wave's search
+    widen: bool  # nearest: may search beyond the area once nobody is left inside
+    scene_radius_m: float
+    offered: int | None  # members offered so far (None: a task from before it was counted)
+    refused: tuple[Refusal, ...]
+    step: int  # of the timer (see ``timers``); a step is run once, under a lease
+    due_at_ms: int | None  # when the timer's next step is due; None: nothing left to time
+    note: str = ""
+    media_ids: tuple[str, ...] = ()
+
+    def expired_at(self, now_ms: int) -> bool:
+        return now_ms >= self.expires_at_ms
+
+
+@dataclass(frozen=True)
+class Offer:
+    member_id: str
+    distance_m: float
+    wave: int
+    offered_at_ms: int
+    declined_at_ms: int | None = None
+
+
+@dataclass(frozen=True)
+class Claim:
+    member_id: str
+    slot: int
+    claimed_at_ms: int
+    offered_at_ms: int
+    offer_to_claim_s: float
+    arrived_at_ms: int | None = None
+    claim_to_arrival_s: float | None = None
 
 
 @dataclass(frozen=True)
@@ -126,3 +232,129 @@ def _area_errors(area: Any) -> list[FieldError]:
 
 def default_points(priority: int) -> int:
     return DEFAULT_POINTS.get(priority, 10)
+
+
+def new_task(
+    request: Any,
+    *,
+    task_id: str,
+    station_id: str,
+    city_wide: bool,
+    created_by: str,
+    now_ms: int,
+    first_due_ms: int,
+) -> Task:
+    """The task a valid CreateTaskRequest asks for, its defaults filled in. In proto3 an unset
+    number reads 0, so 0 means "the default" here; callers over HTTP cannot send 0 (refused)."""
+    location = Point(lat=request.location.lat, lon=request.location.lon)
+    area = _area(request, location)
+    return Task(
+        task_id=task_id,
+        status=DISPATCHING,
+        title=request.title.strip(),
+        description=request.description,
+        kind=request.kind or "general",
+        priority=request.priority,
+        location=location,
+        area=area,
+        target=Target(
+            mode=request.target.mode,
+            count=request.target.count,
+            member_ids=tuple(dict.fromkeys(request.target.member_ids)),
+        ),
+        capacity=request.capacity or 1,
+        skills=tuple(sorted(set(request.skills))),
+        points=request.points if request.has_points else default_points(request.priority),
+        station_id=station_id,
+        candidate_stations=() if city_wide else (station_id,),
+        created_by=created_by,
+        created_at_ms=now_ms,
+        expires_at_ms=now_ms + 1000 * (request.expires_in_s or DEFAULT_EXPIRY_S),
+        report_id=request.report_id,
+        wave=0,
+        radius_m=initial_radius(area, location),
+        widen=widens(request),
+        scene_radius_m=request.scene_radius_m or SCENE_RADIUS_M,
+        offered=0,
+        refused=(),
+        step=0,
+        due_at_ms=first_due_ms,
+    )
+
+
+def _area(request: Any, location: Point) -> Circle | Polygon:
+    if request.HasField("area") and request.area.HasField("polygon_geojson"):
+        return Polygon(geojson=request.area.polygon_geojson)
+    if request.HasField("area"):
+        circle = request.area.circle
+        return Circle(lat=circle.center.lat, lon=circle.center.lon, radius_m=circle.radius_m)
+    return Circle(lat=location.lat, lon=location.lon, radius_m=DEFAULT_RADIUS_M)
+
+
+def initial_radius(area: Circle | Polygon, location: Point) -> float:
+    """Search radius of the first wave: the circle's, or reaching the polygon's farthest corner."""
+    if isinstance(area, Circle):
+        return float(area.radius_m)
+    minx, miny, maxx, maxy = shape(json.loads(area.geojson)).bounds
+    return max(
+        float(haversine_m(location.lat, location.lon, lat, lon))
+        for lat in (miny, maxy)
+        for lon in (minx, maxx)
+    )
+
+
+def transition_refusal(task: Task, to: str) -> DomainError | None:
+    """Why the task's status may not become ``to`` (None: it may)."""
+    if to in TRANSITIONS[task.status]:
+        return None
+    if task.status == EXPIRED:
+        return Gone(detail="the task expired")
+    return Conflict(detail=f"the task is {task.status}; it cannot become {to}")
+
+
+def claim_refusal(
+    task: Task,
+    *,
+    member_id: str,
+    now_ms: int,
+    offer: Offer | None,
+    claims: list[Claim],
+    is_busy: Callable[[str], bool],
+) -> DomainError | None:
+    """Why ``member_id`` may not claim the task now (None: they may, or hold a claim already —
+    a retried claim, answered with the task as it is). ``is_busy`` tells whether a member holds
+    another task's claim; asked last, as it costs a query."""
+    if task.status in (CANCELLED, EXPIRED) or task.expired_at(now_ms):
+        return Gone(detail="the task has expired or was cancelled")
+    if task.status not in OPEN:
+        return Conflict(detail=f"the task is {task.status}")
+    if offer is None:
+        return Conflict(detail="this task was not offered to you")
+    if any(claim.member_id == member_id for claim in claims):
+        return None
+    if offer.declined_at_ms is not None:
+        return Conflict(detail="you declined this task")
+    if len(claims) >= task.capacity:  # decided without a write: slots are never freed
+        return Conflict(detail="the task is already fully claimed")
+    if is_busy(member_id):
+        return Conflict(detail="finish your current task first")
+    return None
+
+
+def wave_answered(task: Task, offers: list[Offer], claims: list[Claim]) -> bool:
+    """Everyone offered in the current wave declined or claimed: the next wave need not wait
+    for the timeout."""
+    claimants = {claim.member_id for claim in claims}
+    pending = [
+        offer
+        for offer in offers
+        if offer.wave == task.wave
+        and offer.declined_at_ms is None
+        and offer.member_id not in claimants
+    ]
+    return not pending and task.status in (DISPATCHING, CLAIMED)
+
+
+def is_timed(task: Task) -> bool:
+    """Whether the timer has work left on the task (its waves and its expiry)."""
+    return EXPIRED in TRANSITIONS[task.status]
