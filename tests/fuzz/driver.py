@@ -71,6 +71,7 @@ class FuzzResult:
     failures: list[dict]
     errors: list[dict]
     report: dict
+    output: str = ""
 
     def summary(self) -> str:
         lines = [f"{self.caller}: {self.calls} calls"]
@@ -81,6 +82,8 @@ class FuzzResult:
             )
         for error in self.errors:
             lines.append(f"  error: {json.dumps(error)[:300]}")
+        if self.errors or self.failures:
+            lines.append(self.output[-6000:])  # schemathesis's own account, reproductions included
         return "\n".join(lines)
 
 
@@ -162,6 +165,7 @@ def fuzz(
         failures=report["failures"],
         errors=report["errors"],
         report=report,
+        output=finished.stdout,
     )
 
 
