@@ -83,7 +83,7 @@ def start(*, port: int, data_dir: Path, host: str = "127.0.0.1") -> AllInOne:
                 urgent_s=float(os.environ.get("URGENT_WAVE_TIMEOUT_S", 15)),
                 normal_s=float(os.environ.get("WAVE_TIMEOUT_S", 30)),
             ),
-        ),
+        ).start(),
         points_bootstrap.build(adapters, identity_addr=local),
     ]
     grpc_server.add([b for service in services for b in service.bindings])

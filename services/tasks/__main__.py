@@ -31,7 +31,7 @@ def main() -> int:
             identity=identity,
             replica_id=settings.replica_name,
             timeouts=timeouts,
-        ),
+        ).start(),
     )
 
 

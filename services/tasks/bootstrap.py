@@ -1,12 +1,15 @@
-"""Composition root of the tasks service: adapters and clients in, a service out."""
+"""Composition root of the tasks service: adapters and clients in, a service out. ``build`` wires
+it without starting anything; ``start`` starts its timers and outbox recovery (tests drive the
+timers themselves instead)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import partial
 
 from services.tasks import grpc_api, handlers, timers
 from services.tasks.model import WaveTimeouts
-from services.tasks.ports import Outboxes, Ports
+from services.tasks.ports import Ports
 from services.tasks.repository import ReportRepository, TaskRepository
 from shouwang.events import Event
 from shouwang.identity.v1 import identity_pb2_grpc
@@ -25,13 +28,27 @@ TIMER_SWEEP_S = 2.0  # every due step in the store, whoever scheduled it
 @dataclass
 class TasksService:
     ports: Ports
+    bindings: list[ServiceBinding]
     jobs: list[Periodic] = field(default_factory=list)
-    bindings: list[ServiceBinding] = field(default_factory=list)
+
+    def outboxes(self) -> tuple[Outbox, ...]:
+        return (*self.ports.tasks.outboxes(), self.ports.reports.outbox)
+
+    def start(self) -> TasksService:
+        """Publish what a previous run left staged, then run the timers and outbox recovery."""
+        for box in self.outboxes():
+            box.recover()
+            box.start_recovery()
+        self.jobs = [
+            Periodic("task-timers", TIMER_TICK_S, lambda: timers.tick(self.ports)).start(),
+            Periodic("task-timer-sweep", TIMER_SWEEP_S, lambda: timers.sweep(self.ports)).start(),
+        ]
+        return self
 
     def close(self) -> None:
         for job in self.jobs:
             job.stop()
-        for box in self.ports.outboxes.all():
+        for box in self.outboxes():
             box.stop()
 
 
@@ -43,28 +60,20 @@ def build(
     replica_id: str = "embedded",
     timeouts: WaveTimeouts | None = None,
 ) -> TasksService:
-    tasks, reports = TaskRepository(adapters.store), ReportRepository(adapters.store)
+    outbox = partial(Outbox, adapters.bus, clock=adapters.clock)
+    tasks = TaskRepository(adapters.store, outbox=outbox)
+    reports = ReportRepository(adapters.store, outbox=outbox)
     tasks.ensure_indexes()
     reports.ensure_indexes()
-    outboxes = Outboxes(
-        *(
-            Outbox(adapters.bus, collection, adapters.clock)
-            for collection in (tasks.tasks, tasks.offers, tasks.slots, reports.reports)
-        )
-    )
     ports = Ports(
         tasks=tasks,
         reports=reports,
-        outboxes=outboxes,
         location=location,
         identity=identity,
         clock=adapters.clock,
         replica_id=replica_id,
         timeouts=timeouts or WaveTimeouts(),
     )
-    for box in outboxes.all():
-        box.recover()
-        box.start_recovery()
 
     def on_scene(event: Event) -> None:
         crossed: location_events.GeofenceCrossed = event.data  # type: ignore[assignment]
@@ -76,8 +85,4 @@ def build(
         handler=on_scene,
         payload_types={"shouwang.geofence.entered": location_events.GeofenceCrossed},
     )
-    jobs = [
-        Periodic("task-timers", TIMER_TICK_S, lambda: timers.tick(ports)).start(),
-        Periodic("task-timer-sweep", TIMER_SWEEP_S, lambda: timers.sweep(ports)).start(),
-    ]
-    return TasksService(ports=ports, jobs=jobs, bindings=[grpc_api.binding(ports)])
+    return TasksService(ports=ports, bindings=[grpc_api.binding(ports)])

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from shouwang.clock import to_timestamp
+from services.tasks.model import Claim, Offer, Task
+from shouwang.clock import from_millis, to_timestamp
 from shouwang.events import Event
 from shouwang.ids import new_id
-from shouwang.store import Document
 from shouwang.tasks.v1 import events_pb2
 from shouwang.tasks.v1.event_types import TASKS_TOPIC
 
@@ -15,7 +15,7 @@ SOURCE = "/shouwang/tasks"
 
 
 def task_updated(
-    task: Document,
+    task: Task,
     change: str,
     *,
     at: datetime,
@@ -24,21 +24,78 @@ def task_updated(
     seconds: float = 0.0,
     event_id: str | None = None,
 ) -> tuple[str, Event]:
+    """``shouwang.task.<change>``, told to the members in ``participants`` (those offered it)."""
     return TASKS_TOPIC, Event(
         type=f"shouwang.task.{change}",
         source=SOURCE,
-        subject=task["_id"],
+        subject=task.task_id,
         time=at,
         id=event_id or new_id(),
         data=events_pb2.TaskUpdated(
-            task_id=task["_id"],
-            status=task["status"],
-            station_id=task["station_id"],
+            task_id=task.task_id,
+            status=task.status,
+            station_id=task.station_id,
             member_id=member_id,
             participant_ids=sorted(set(participants)),
             at=to_timestamp(at),
-            title=task["title"],
-            priority=task["priority"],
+            title=task.title,
+            priority=task.priority,
             seconds=seconds,
+        ),
+    )
+
+
+def task_offered(
+    task: Task, offers: list[Offer], *, wave: int, radius_m: float, at: datetime, event_id: str
+) -> tuple[str, Event]:
+    return TASKS_TOPIC, Event(
+        type="shouwang.task.offered",
+        source=SOURCE,
+        subject=task.task_id,
+        time=at,
+        id=event_id,
+        data=events_pb2.TaskOffered(
+            task_id=task.task_id,
+            wave=wave,
+            radius_m=radius_m,
+            station_id=task.station_id,
+            title=task.title,
+            priority=task.priority,
+            lat=task.location.lat,
+            lon=task.location.lon,
+            expires_at=to_timestamp(from_millis(task.expires_at_ms)),
+            offers=[
+                events_pb2.Offer(member_id=o.member_id, distance_m=o.distance_m, wave=wave)
+                for o in offers
+            ],
+        ),
+    )
+
+
+def task_closed(
+    task: Task, claims: list[Claim], *, officer_id: str, at: datetime
+) -> tuple[str, Event]:
+    """What points are awarded from: each claimant, and whether and how fast they arrived."""
+    claimants = [
+        events_pb2.Claimant(
+            member_id=c.member_id,
+            arrived=c.arrived_at_ms is not None,
+            arrival_seconds=int(c.claim_to_arrival_s or 0),
+        )
+        for c in claims
+    ]
+    return TASKS_TOPIC, Event(
+        type="shouwang.task.closed",
+        source=SOURCE,
+        subject=task.task_id,
+        time=at,
+        data=events_pb2.TaskClosed(
+            task_id=task.task_id,
+            priority=task.priority,
+            points=task.points,
+            claimants=claimants,
+            closed_at=to_timestamp(at),
+            station_id=task.station_id,
+            officer_id=officer_id,
         ),
     )

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import grpc
+from google.protobuf.timestamp_pb2 import Timestamp
 
-from services.tasks import handlers, model, reports
+from services.tasks import handlers, reports
 from services.tasks.handlers import Caller
+from services.tasks.model import Circle, Claim, Offer, Task
 from services.tasks.ports import Ports
 from shouwang.clock import from_millis, to_timestamp
 from shouwang.rpc import ServiceBinding
@@ -93,74 +95,81 @@ class TasksServicer(tasks_pb2_grpc.TasksServiceServicer):
     def ReviewReport(self, request, context: Context):
         return report_message(reports.review_report(self.ports, _caller(request.caller), request))
 
-    def _view(self, task: Document, *, with_people: bool = True) -> pb.Task:
+    def _view(self, task: Task, *, with_people: bool = True) -> pb.Task:
         message = pb.Task(
-            task_id=task["_id"],
-            status=task["status"],
-            title=task["title"],
-            description=task["description"],
-            kind=task["kind"],
-            priority=task["priority"],
-            location=pb.Point(**task["location"]),
+            task_id=task.task_id,
+            status=task.status,
+            title=task.title,
+            description=task.description,
+            kind=task.kind,
+            priority=task.priority,
+            location=pb.Point(lat=task.location.lat, lon=task.location.lon),
             target=pb.Target(
-                mode=task["target"]["mode"],
-                count=task["target"]["count"],
-                member_ids=task["target"]["member_ids"],
+                mode=task.target.mode,
+                count=task.target.count,
+                member_ids=task.target.member_ids,
             ),
-            capacity=task["capacity"],
-            skills=task["skills"],
-            points=task["points"],
-            created_at=to_timestamp(from_millis(task["created_at"])),
-            expires_at=to_timestamp(from_millis(task["expires_at"])),
-            station_id=task["station_id"],
-            created_by=task["created_by"],
-            wave=task["wave"],
-            radius_m=task["radius_m"],
-            note=task.get("note", ""),
-            media_ids=task.get("media_ids", []),
-            report_id=task.get("report_id", ""),
-            refused=[pb.Refusal(**r) for r in task.get("refused", [])],
-            widen=task.get("widen", True),
-            scene_radius_m=task.get("scene_radius_m", model.SCENE_RADIUS_M),
+            capacity=task.capacity,
+            skills=task.skills,
+            points=task.points,
+            created_at=_timestamp(task.created_at_ms),
+            expires_at=_timestamp(task.expires_at_ms),
+            station_id=task.station_id,
+            created_by=task.created_by,
+            wave=task.wave,
+            radius_m=task.radius_m,
+            note=task.note,
+            media_ids=task.media_ids,
+            report_id=task.report_id,
+            refused=[pb.Refusal(member_id=r.member_id, reason=r.reason) for r in task.refused],
+            widen=task.widen,
+            scene_radius_m=task.scene_radius_m,
         )
-        area = task["area"]
-        if "circle" in area:
-            c = area["circle"]
+        if isinstance(task.area, Circle):
+            c = task.area
             message.area.circle.CopyFrom(
-                pb.Circle(center=pb.Point(lat=c["lat"], lon=c["lon"]), radius_m=c["radius_m"])
+                pb.Circle(center=pb.Point(lat=c.lat, lon=c.lon), radius_m=c.radius_m)
             )
         else:
-            message.area.polygon_geojson = area["polygon_geojson"]
+            message.area.polygon_geojson = task.area.geojson
         claims = self.ports.tasks.claims_of(task)  # by id: cheap enough for every list item
         message.claim_count = len(claims)
-        if not with_people and "offered" in task:
+        if not with_people and task.offered is not None:
             # Lists count offers as waves go out rather than query the offers per task.
-            message.offer_count = task["offered"]
+            message.offer_count = task.offered
             return message
-        offers = self.ports.tasks.offers_of(task["_id"])
+        offers = self.ports.tasks.offers_of(task.task_id)
         message.offer_count = len(offers)
         if with_people:
-            for offer in offers:
-                message.offers.append(
-                    pb.OfferView(
-                        member_id=offer["member_id"],
-                        distance_m=offer["distance_m"],
-                        wave=offer["wave"],
-                        offered_at=to_timestamp(from_millis(offer["offered_at"])),
-                        declined=bool(offer.get("declined_at")),
-                    )
-                )
-            for claim in claims:
-                view = pb.ClaimView(
-                    member_id=claim["member_id"],
-                    claimed_at=to_timestamp(from_millis(claim["claimed_at"])),
-                    offer_to_claim_s=claim["offer_to_claim_s"],
-                )
-                if claim.get("arrived_at"):
-                    view.arrived_at.CopyFrom(to_timestamp(from_millis(claim["arrived_at"])))
-                    view.claim_to_arrival_s = claim["claim_to_arrival_s"]
-                message.claims.append(view)
+            message.offers.extend(_offer_view(offer) for offer in offers)
+            message.claims.extend(_claim_view(claim) for claim in claims)
         return message
+
+
+def _offer_view(offer: Offer) -> pb.OfferView:
+    return pb.OfferView(
+        member_id=offer.member_id,
+        distance_m=offer.distance_m,
+        wave=offer.wave,
+        offered_at=_timestamp(offer.offered_at_ms),
+        declined=offer.declined_at_ms is not None,
+    )
+
+
+def _claim_view(claim: Claim) -> pb.ClaimView:
+    view = pb.ClaimView(
+        member_id=claim.member_id,
+        claimed_at=_timestamp(claim.claimed_at_ms),
+        offer_to_claim_s=claim.offer_to_claim_s,
+    )
+    if claim.arrived_at_ms is not None:
+        view.arrived_at.CopyFrom(_timestamp(claim.arrived_at_ms))
+        view.claim_to_arrival_s = claim.claim_to_arrival_s or 0.0
+    return view
+
+
+def _timestamp(millis: int) -> Timestamp:
+    return to_timestamp(from_millis(millis))
 
 
 def report_message(report: Document) -> pb.Report:

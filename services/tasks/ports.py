@@ -10,27 +10,12 @@ from services.tasks.wakeups import Wakeups
 from shouwang.clock import Clock
 from shouwang.identity.v1 import identity_pb2_grpc
 from shouwang.location.v1 import location_pb2_grpc
-from shouwang.outbox import Outbox
-
-
-@dataclass(frozen=True)
-class Outboxes:
-    """One per collection whose documents carry events."""
-
-    tasks: Outbox
-    offers: Outbox
-    claims: Outbox
-    reports: Outbox
-
-    def all(self) -> tuple[Outbox, ...]:
-        return (self.tasks, self.offers, self.claims, self.reports)
 
 
 @dataclass(frozen=True)
 class Ports:
     tasks: TaskRepository
     reports: ReportRepository
-    outboxes: Outboxes
     location: location_pb2_grpc.LocationServiceStub
     identity: identity_pb2_grpc.IdentityServiceStub
     clock: Clock

@@ -56,7 +56,7 @@ def submit_report(ports: Ports, caller: Caller, request: Any) -> Document:
     }
     report.update(outbox.stage([_report_event(report, "submitted", now)]))
     ports.reports.add(report)
-    ports.outboxes.reports.flush(report)
+    ports.reports.outbox.flush(report)
     return report
 
 
@@ -108,7 +108,7 @@ def review_report(ports: Ports, caller: Caller, request: Any) -> Document:
         if request.HasField("task"):
             task_request = request.task
             task_request.report_id = report["_id"]
-            changes["task_id"] = handlers.create_task(ports, caller, task_request)["_id"]
+            changes["task_id"] = handlers.create_task(ports, caller, task_request).task_id
         changes.update(status="approved", points=request.points)
         event = (
             REPORTS_TOPIC,
@@ -133,7 +133,7 @@ def review_report(ports: Ports, caller: Caller, request: Any) -> Document:
         event = _report_event({**report, **changes}, "rejected", now)
     updated = ports.reports.update(report["_id"], outbox.with_events({"$set": changes}, [event]))
     assert updated is not None
-    ports.outboxes.reports.flush(updated)
+    ports.reports.outbox.flush(updated)
     return updated
 
 

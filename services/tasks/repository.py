@@ -1,20 +1,39 @@
-"""Tasks' documents: the only place that knows their collections' layout.
+"""Tasks' documents: the only place that knows their collections' layout, turning documents into
+the model's values and every change into a store write.
 
 Contended decisions are unique-key inserts, the one write that is atomic across replicas on
 every store (FerretDB 1.x applies conditional updates as a read and a write): an offer is
 ``task:member``; a claim takes one of the task's numbered slots ``task:slot:i`` after reserving
 ``task:member``; a due step of a task's timer is leased as ``task:step:attempt``; a report review is
 ``report``. The task document itself holds what one writer at a time changes.
+
+Writes that carry events stage them in the document they change and publish them right after
+(``shouwang.outbox``): storing and publishing are one act here.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from typing import Any
 
+from services.tasks.model import (
+    SCENE_RADIUS_M,
+    Circle,
+    Claim,
+    Offer,
+    Point,
+    Polygon,
+    Refusal,
+    Target,
+    Task,
+)
 from shouwang.events import Event
-from shouwang.outbox import with_events
+from shouwang.outbox import Outbox, stage, with_events
 from shouwang.store import ASCENDING, DESCENDING, Collection, Document, DocumentStore, DuplicateKey
 from shouwang.store.paging import Page, read_page
+
+Events = Sequence[tuple[str, Event]]
+OutboxFactory = Callable[[Collection], Outbox]
 
 
 def _inserted(collection: Collection, document: Document) -> bool:
@@ -26,12 +45,18 @@ def _inserted(collection: Collection, document: Document) -> bool:
 
 
 class TaskRepository:
-    def __init__(self, store: DocumentStore) -> None:
+    def __init__(self, store: DocumentStore, *, outbox: OutboxFactory) -> None:
         self.tasks: Collection = store.collection("tasks")
         self.offers: Collection = store.collection("task_offers")
         self.claimants: Collection = store.collection("task_claimants")
         self.slots: Collection = store.collection("task_claim_slots")
         self.leases: Collection = store.collection("task_leases")
+        self._tasks_out, self._offers_out, self._claims_out = (
+            outbox(c) for c in (self.tasks, self.offers, self.slots)
+        )
+
+    def outboxes(self) -> tuple[Outbox, ...]:
+        return (self._tasks_out, self._offers_out, self._claims_out)
 
     def ensure_indexes(self) -> None:
         self.tasks.create_index([("due_at", ASCENDING)])
@@ -41,103 +66,213 @@ class TaskRepository:
         self.slots.create_index([("member_id", ASCENDING)])
 
     # Tasks -------------------------------------------------------------------------------
-    def add(self, document: Document) -> None:
-        self.tasks.insert(document)
+    def new_task(self, task: Task, events: Events) -> None:
+        """Store a new task with its events staged; they go out with the first write that
+        publishes (its first wave's), or with ``publish_staged``."""
+        self.tasks.insert({**task_document(task), **stage(events)})
 
-    def get(self, task_id: str) -> Document | None:
-        return self.tasks.get(task_id)
+    def publish_staged(self, task_id: str) -> Task | None:
+        document = self.tasks.get(task_id)
+        if document is None:
+            return None
+        self._tasks_out.flush(document)
+        return task_from(document)
 
-    def update(
-        self, task_id: str, expected: dict[str, Any], update: dict[str, Any]
-    ) -> Document | None:
-        return self.tasks.find_one_and_update({"_id": task_id, **expected}, update)
+    def get(self, task_id: str) -> Task | None:
+        document = self.tasks.get(task_id)
+        return None if document is None else task_from(document)
 
-    def due(self, *, now_ms: int, limit: int = 50) -> list[Document]:
-        return self.tasks.find(
+    def move_status(
+        self,
+        task: Task,
+        to: str,
+        *,
+        at_ms: int,
+        events: Events = (),
+        by: str = "",
+        **fields: Any,
+    ) -> Task | None:
+        """``task``'s status becomes ``to`` unless it moved meanwhile (then None); stamps
+        ``<to>_at`` (and ``<to>_by``), plus ``fields`` (a completion's note and media_ids, or
+        ``due_at=None`` to stop the timer)."""
+        changes = {"status": to, f"{to}_at": at_ms, **_document_fields(fields)}
+        if by:
+            changes[f"{to}_by"] = by
+        return self._update(task, {"status": task.status}, {"$set": changes}, events)
+
+    def hasten(self, task: Task, *, due_at_ms: int) -> Task | None:
+        """Bring the timer's next step forward (unless another step ran meanwhile)."""
+        return self._update(task, {"step": task.step}, {"$set": {"due_at": due_at_ms}}, ())
+
+    def reschedule(
+        self, task: Task, *, due_at_ms: int | None, events: Events = (), **fields: Any
+    ) -> Task | None:
+        """End the timer's current step: ``fields`` changed (wave, radius_m, offered, refused,
+        status, expired_at), the next step due at ``due_at_ms`` (None: no more)."""
+        changes = {**_document_fields(fields), "due_at": due_at_ms}
+        update = {"$set": changes, "$inc": {"step": 1}}
+        return self._update(task, {"step": task.step}, update, events)
+
+    def _update(
+        self, task: Task, expected: dict[str, Any], update: dict[str, Any], events: Events
+    ) -> Task | None:
+        document = self.tasks.find_one_and_update(
+            {"_id": task.task_id, **expected}, with_events(update, events) if events else update
+        )
+        if document is None:
+            return None
+        self._tasks_out.flush(document)
+        return task_from(document)
+
+    def due(self, *, now_ms: int, limit: int = 50) -> list[Task]:
+        found = self.tasks.find(
             {"due_at": {"$lte": now_ms}}, sort=[("due_at", ASCENDING)], limit=limit
         )
+        return [task_from(d) for d in found]
 
-    def page(self, query: dict[str, Any], *, size: int, cursor: str) -> Page:
-        """Tasks matching ``query``, newest first."""
-        return read_page(self.tasks, query, sort_field="created_at", size=size, cursor=cursor)
+    def page(self, *, station_ids: list[str] | None, status: str, size: int, cursor: str) -> Page:
+        """Tasks of these stations (None: every station), of this status if any, newest first."""
+        query: dict[str, Any] = {} if station_ids is None else {"station_id": {"$in": station_ids}}
+        if status:
+            query["status"] = status
+        page = read_page(self.tasks, query, sort_field="created_at", size=size, cursor=cursor)
+        return Page(items=[task_from(d) for d in page.items], next_cursor=page.next_cursor)
+
+    def offered_to(self, member_id: str, *, status: str, size: int, cursor: str) -> Page:
+        """The tasks offered to a member, paged by their offers (newest offer first), each task
+        read by id; with a status asked a page may hold fewer than ``size`` tasks and still have
+        a next one."""
+        offers = read_page(
+            self.offers, {"member_id": member_id}, sort_field="offered_at", size=size, cursor=cursor
+        )
+        found = (self.get(offer["task_id"]) for offer in offers.items)
+        tasks = [t for t in found if t is not None and (not status or t.status == status)]
+        return Page(items=tasks, next_cursor=offers.next_cursor)
 
     # Offers ------------------------------------------------------------------------------
-    def add_offer(self, offer: Document) -> bool:
-        """Record an offer; False if the member was offered this task before."""
-        return _inserted(self.offers, offer)
+    def record_offer(
+        self, task: Task, member_id: str, *, distance_m: float, wave: int, at_ms: int
+    ) -> Offer | None:
+        """Offer the task to a member; None if they were offered it before."""
+        offer = Offer(
+            member_id=member_id, distance_m=round(distance_m, 1), wave=wave, offered_at_ms=at_ms
+        )
+        document = {
+            "_id": f"{task.task_id}:{member_id}",
+            "task_id": task.task_id,
+            "member_id": member_id,
+            "distance_m": offer.distance_m,
+            "wave": wave,
+            "offered_at": at_ms,
+            "declined_at": None,
+        }
+        return offer if _inserted(self.offers, document) else None
 
-    def offers_of(self, task_id: str) -> list[Document]:
-        return self.offers.find(
+    def offers_of(self, task_id: str) -> list[Offer]:
+        found = self.offers.find(
             {"task_id": task_id}, sort=[("wave", ASCENDING), ("distance_m", ASCENDING)]
         )
+        return [offer_from(d) for d in found]
 
-    def offer(self, task_id: str, member_id: str) -> Document | None:
-        return self.offers.get(f"{task_id}:{member_id}")
+    def offered_members(self, task_id: str) -> list[str]:
+        """Who was offered the task: the participants its events are told to."""
+        return [offer.member_id for offer in self.offers_of(task_id)]
 
-    def decline(
-        self, task_id: str, member_id: str, *, at_ms: int, events: list[tuple[str, Event]]
-    ) -> Document | None:
-        return self.offers.find_one_and_update(
+    def offer(self, task_id: str, member_id: str) -> Offer | None:
+        document = self.offers.get(f"{task_id}:{member_id}")
+        return None if document is None else offer_from(document)
+
+    def decline(self, task_id: str, member_id: str, *, at_ms: int, events: Events) -> bool:
+        """Record a decline; False if there was no offer or it was declined already."""
+        declined = self.offers.find_one_and_update(
             {"_id": f"{task_id}:{member_id}", "declined_at": None},
             with_events({"$set": {"declined_at": at_ms}}, events),
         )
-
-    def offers_to(self, member_id: str, *, size: int, cursor: str) -> Page:
-        """Offers made to a member, newest first."""
-        return read_page(
-            self.offers, {"member_id": member_id}, sort_field="offered_at", size=size, cursor=cursor
-        )
+        if declined is not None:
+            self._offers_out.flush(declined)
+        return declined is not None
 
     # Claims ------------------------------------------------------------------------------
-    def reserve_claimant(self, task_id: str, member_id: str, *, at_ms: int) -> bool:
-        return _inserted(
-            self.claimants,
-            {
-                "_id": f"{task_id}:{member_id}",
-                "task_id": task_id,
-                "member_id": member_id,
-                "at": at_ms,
-            },
-        )
+    def reserve_claimant(self, task: Task, member_id: str, *, at_ms: int) -> bool:
+        """One claim each: False when the member's claim is being (or was) taken already."""
+        reservation = {
+            "_id": f"{task.task_id}:{member_id}",
+            "task_id": task.task_id,
+            "member_id": member_id,
+            "at": at_ms,
+        }
+        return _inserted(self.claimants, reservation)
 
-    def release_claimant(self, task_id: str, member_id: str) -> None:
-        self.claimants.delete(f"{task_id}:{member_id}")
+    def take_slot(
+        self,
+        task: Task,
+        offer: Offer,
+        *,
+        member_id: str,
+        first_free: int,
+        at_ms: int,
+        offer_to_claim_s: float,
+        events: Events,
+    ) -> Claim | None:
+        """The reserved member's claim in the first free slot from ``first_free`` on; None (and
+        the reservation dropped) when every slot is taken. Slots are never freed."""
+        fields = {
+            "task_id": task.task_id,
+            "member_id": member_id,
+            "claimed_at": at_ms,
+            "offered_at": offer.offered_at_ms,
+            "offer_to_claim_s": offer_to_claim_s,
+            "arrived_at": None,
+            "claim_to_arrival_s": None,
+            "active": True,
+            **stage(events),
+        }
+        for slot in range(first_free, task.capacity):
+            document = {"_id": _slot_id(task.task_id, slot), "slot": slot, **fields}
+            if _inserted(self.slots, document):
+                self._claims_out.flush(document)
+                return claim_from(document)
+        self.claimants.delete(f"{task.task_id}:{member_id}")
+        return None
 
-    def take_slot(self, task_id: str, slot: int, claim: Document) -> bool:
-        return _inserted(
-            self.slots, {"_id": f"{task_id}:slot:{slot}", "task_id": task_id, "slot": slot, **claim}
-        )
-
-    def claims_of(self, task: Document) -> list[Document]:
+    def claims_of(self, task: Task) -> list[Claim]:
         """The task's claims in slot order, read by id: a claimant tries slots from 0 upwards
         and slots are never freed, so the taken ones are 0..n-1 without gaps (and reading by
         id is an index lookup even on FerretDB 1.x, where a query by task_id scans)."""
         claims = []
-        for slot in range(task["capacity"]):
-            claim = self.slots.get(f"{task['_id']}:slot:{slot}")
-            if claim is None:
+        for slot in range(task.capacity):
+            document = self.slots.get(_slot_id(task.task_id, slot))
+            if document is None:
                 break
-            claims.append(claim)
+            claims.append(claim_from(document))
         return claims
 
-    def claim(self, task: Document, member_id: str) -> Document | None:
-        return next((c for c in self.claims_of(task) if c["member_id"] == member_id), None)
+    def claim(self, task: Task, member_id: str) -> Claim | None:
+        return next((c for c in self.claims_of(task) if c.member_id == member_id), None)
 
     def mark_arrived(
-        self, slot_id: str, *, at_ms: int, seconds: float, events: list[tuple[str, Event]]
-    ) -> Document | None:
-        return self.slots.find_one_and_update(
-            {"_id": slot_id, "arrived_at": None},
+        self, task: Task, claim: Claim, *, at_ms: int, seconds: float, events: Events
+    ) -> Claim | None:
+        """Record the claimant on scene; None if they were already."""
+        arrived = self.slots.find_one_and_update(
+            {"_id": _slot_id(task.task_id, claim.slot), "arrived_at": None},
             with_events({"$set": {"arrived_at": at_ms, "claim_to_arrival_s": seconds}}, events),
         )
+        if arrived is None:
+            return None
+        self._claims_out.flush(arrived)
+        return claim_from(arrived)
 
-    def active_claims_of(self, member_id: str) -> list[Document]:
-        return self.slots.find({"member_id": member_id, "active": True})
+    def is_busy(self, member_id: str) -> bool:
+        """Whether the member holds a claim on a task that is not over."""
+        return bool(self.slots.find({"member_id": member_id, "active": True}))
 
-    def deactivate_claims(self, task: Document) -> list[Document]:
+    def deactivate_claims(self, task: Task) -> list[Claim]:
         claims = self.claims_of(task)
         for claim in claims:
-            self.slots.find_one_and_update({"_id": claim["_id"]}, {"$set": {"active": False}})
+            self.slots.find_one_and_update(
+                {"_id": _slot_id(task.task_id, claim.slot)}, {"$set": {"active": False}}
+            )
         return claims
 
     # Timer leases ------------------------------------------------------------------------
@@ -155,8 +290,10 @@ class TaskRepository:
             },
         )
 
-    def lease(self, task_id: str, step: int, attempt: int) -> Document | None:
-        return self.leases.get(f"{task_id}:{step}:{attempt}")
+    def lease_is_free(self, task_id: str, step: int, attempt: int, *, now_ms: int) -> bool:
+        """Whether the lease, taken before, expired unfinished (its holder died)."""
+        held = self.leases.get(f"{task_id}:{step}:{attempt}")
+        return held is not None and not held["done"] and held["expires_at"] <= now_ms
 
     def finish_lease(self, task_id: str, step: int, attempt: int) -> None:
         self.leases.find_one_and_update(
@@ -164,10 +301,150 @@ class TaskRepository:
         )
 
 
+def _slot_id(task_id: str, slot: int) -> str:
+    return f"{task_id}:slot:{slot}"
+
+
+# Documents <-> values --------------------------------------------------------------------------
+# Fields a value names differently from its document (times are epoch milliseconds in both).
+_RENAMED = {
+    "task_id": "_id",
+    "created_at_ms": "created_at",
+    "expires_at_ms": "expires_at",
+    "due_at_ms": "due_at",
+}
+
+
+def _document_fields(fields: dict[str, Any]) -> dict[str, Any]:
+    return {_RENAMED.get(name, name): _plain(value) for name, value in fields.items()}
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, tuple):
+        return [_plain(v) for v in value]
+    if isinstance(value, Refusal):
+        return {"member_id": value.member_id, "reason": value.reason}
+    return value
+
+
+def task_document(task: Task) -> Document:
+    if isinstance(task.area, Circle):
+        area: dict[str, Any] = {
+            "circle": {"lat": task.area.lat, "lon": task.area.lon, "radius_m": task.area.radius_m}
+        }
+    else:
+        area = {"polygon_geojson": task.area.geojson}
+    return {
+        "_id": task.task_id,
+        "title": task.title,
+        "description": task.description,
+        "kind": task.kind,
+        "priority": task.priority,
+        "location": {"lat": task.location.lat, "lon": task.location.lon},
+        "area": area,
+        "target": {
+            "mode": task.target.mode,
+            "count": task.target.count,
+            "member_ids": list(task.target.member_ids),
+        },
+        "capacity": task.capacity,
+        "skills": list(task.skills),
+        "points": task.points,
+        "status": task.status,
+        "station_id": task.station_id,
+        "candidate_stations": list(task.candidate_stations),
+        "created_by": task.created_by,
+        "created_at": task.created_at_ms,
+        "expires_at": task.expires_at_ms,
+        "report_id": task.report_id,
+        "wave": task.wave,
+        "radius_m": task.radius_m,
+        "widen": task.widen,
+        "scene_radius_m": task.scene_radius_m,
+        "offered": task.offered,
+        "refused": _plain(task.refused),
+        "step": task.step,
+        "due_at": task.due_at_ms,
+    }
+
+
+def task_from(document: Document) -> Task:
+    area = document["area"]
+    if "circle" in area:
+        c = area["circle"]
+        shape: Circle | Polygon = Circle(lat=c["lat"], lon=c["lon"], radius_m=c["radius_m"])
+    else:
+        shape = Polygon(geojson=area["polygon_geojson"])
+    target = document["target"]
+    return Task(
+        task_id=document["_id"],
+        status=document["status"],
+        title=document["title"],
+        description=document["description"],
+        kind=document["kind"],
+        priority=document["priority"],
+        location=Point(**document["location"]),
+        area=shape,
+        target=Target(
+            mode=target["mode"], count=target["count"], member_ids=tuple(target["member_ids"])
+        ),
+        capacity=document["capacity"],
+        skills=tuple(document["skills"]),
+        points=document["points"],
+        station_id=document["station_id"],
+        candidate_stations=_candidate_stations(document),
+        created_by=document["created_by"],
+        created_at_ms=document["created_at"],
+        expires_at_ms=document["expires_at"],
+        report_id=document.get("report_id", ""),
+        wave=document["wave"],
+        radius_m=document["radius_m"],
+        # Tasks from before `widen` existed widened, as all did then.
+        widen=document.get("widen", True),
+        scene_radius_m=document.get("scene_radius_m", SCENE_RADIUS_M),
+        offered=document.get("offered"),
+        refused=tuple(Refusal(**r) for r in document.get("refused", [])),
+        step=document["step"],
+        due_at_ms=document["due_at"],
+        note=document.get("note", ""),
+        media_ids=tuple(document.get("media_ids", [])),
+    )
+
+
+def _candidate_stations(document: Document) -> tuple[str, ...]:
+    """Tasks from before candidate stations were stored are their station's alone."""
+    if "candidate_stations" in document:
+        return tuple(document["candidate_stations"])
+    return (document["station_id"],) if document["station_id"] else ()
+
+
+def offer_from(document: Document) -> Offer:
+    return Offer(
+        member_id=document["member_id"],
+        distance_m=document["distance_m"],
+        wave=document["wave"],
+        offered_at_ms=document["offered_at"],
+        declined_at_ms=document.get("declined_at") or None,
+    )
+
+
+def claim_from(document: Document) -> Claim:
+    return Claim(
+        member_id=document["member_id"],
+        slot=document["slot"],
+        claimed_at_ms=document["claimed_at"],
+        offered_at_ms=document["offered_at"],
+        offer_to_claim_s=document["offer_to_claim_s"],
+        arrived_at_ms=document.get("arrived_at") or None,
+        claim_to_arrival_s=document.get("claim_to_arrival_s"),
+    )
+
+
 class ReportRepository:
-    def __init__(self, store: DocumentStore) -> None:
+    def __init__(self, store: DocumentStore, *, outbox: OutboxFactory) -> None:
         self.reports: Collection = store.collection("reports")
         self.reviews: Collection = store.collection("report_reviews")
+        self.outbox = outbox(self.reports)
 
     def ensure_indexes(self) -> None:
         self.reports.create_index([("station_id", ASCENDING), ("status", ASCENDING)])

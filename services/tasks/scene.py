@@ -3,42 +3,39 @@ claimants (not busy, scene no longer watched) when the task is over."""
 
 from __future__ import annotations
 
-from services.tasks import model
+from services.tasks.model import Task
 from services.tasks.ports import Ports
 from shouwang.clock import from_millis, to_timestamp
 from shouwang.location.v1 import location_pb2
-from shouwang.store import Document
 
 
-def watch(ports: Ports, task: Document) -> None:
+def watch(ports: Ports, task: Task) -> None:
     """(Re)register the scene fence for the task's current claimants."""
-    claimants = [c["member_id"] for c in ports.tasks.claims_of(task)]
+    claimants = [c.member_id for c in ports.tasks.claims_of(task)]
     ports.location.RegisterGeofence(
         location_pb2.RegisterGeofenceRequest(
             fence_id=_fence_id(task),
-            ref=task["_id"],
+            ref=task.task_id,
             area=location_pb2.Area(
                 circle=location_pb2.Circle(
-                    lat=task["location"]["lat"],
-                    lon=task["location"]["lon"],
-                    radius_m=task.get("scene_radius_m", model.SCENE_RADIUS_M),
+                    lat=task.location.lat, lon=task.location.lon, radius_m=task.scene_radius_m
                 )
             ),
             member_ids=claimants,
-            expires_at=to_timestamp(from_millis(task["expires_at"])),
+            expires_at=to_timestamp(from_millis(task.expires_at_ms)),
         )
     )
 
 
-def release(ports: Ports, task: Document) -> None:
+def release(ports: Ports, task: Task) -> None:
     """The task is over for its claimants: not busy any more, scene no longer watched."""
     for claim in ports.tasks.deactivate_claims(task):
-        if not ports.tasks.active_claims_of(claim["member_id"]):
+        if not ports.tasks.is_busy(claim.member_id):
             ports.location.SetBusy(
-                location_pb2.SetBusyRequest(member_id=claim["member_id"], busy=False)
+                location_pb2.SetBusyRequest(member_id=claim.member_id, busy=False)
             )
     ports.location.RemoveGeofence(location_pb2.RemoveGeofenceRequest(fence_id=_fence_id(task)))
 
 
-def _fence_id(task: Document) -> str:
-    return f"task:{task['_id']}"
+def _fence_id(task: Task) -> str:
+    return f"task:{task.task_id}"

@@ -7,24 +7,20 @@ inserts and the wave's event id is derived from the step, so a repeated step off
 
 from __future__ import annotations
 
-import json
 import logging
+from dataclasses import replace
 from typing import Any
 
-from shapely.geometry import shape
-
 from services.tasks import dispatch, model, scene
-from services.tasks.events import SOURCE, TASKS_TOPIC, task_updated
+from services.tasks.dispatch import WavePlan
+from services.tasks.events import task_offered, task_updated
+from services.tasks.model import Circle, Offer, Refusal, Task
 from services.tasks.ports import Ports
-from shouwang import outbox
-from shouwang.clock import from_millis, to_millis, to_timestamp
+from shouwang.clock import to_millis
 from shouwang.events import Event
-from shouwang.geo import haversine_m
 from shouwang.identity.v1 import identity_pb2
 from shouwang.ids import derived_id
 from shouwang.location.v1 import location_pb2
-from shouwang.store import Document
-from shouwang.tasks.v1 import events_pb2
 
 log = logging.getLogger(__name__)
 
@@ -38,10 +34,10 @@ def tick(ports: Ports) -> int:
     ran = 0
     for task_id in ports.wakeups.pop_due(now_ms):
         task = ports.tasks.get(task_id)
-        if task is None or task["due_at"] is None:
+        if task is None or task.due_at_ms is None:
             continue
-        if task["due_at"] > now_ms:  # rescheduled meanwhile (perhaps by another replica)
-            ports.wakeups.remember(task_id, task["due_at"])
+        if task.due_at_ms > now_ms:  # rescheduled meanwhile (perhaps by another replica)
+            ports.wakeups.remember(task_id, task.due_at_ms)
         elif run_due(ports, task):
             ran += 1
     return ran
@@ -57,217 +53,148 @@ def sweep(ports: Ports) -> int:
     return ran
 
 
-def run_due(ports: Ports, task: Document) -> bool:
+def run_due(ports: Ports, task: Task) -> bool:
     attempt = _lease(ports, task)
     if attempt is None:
         return False
     try:
         # A task's first wave on its first attempt can have no offers or claims yet: skip
         # reading them (on FerretDB each read scans the collection).
-        _step(ports, task, untouched=task["wave"] == 0 and attempt == 0)
+        _step(ports, task, untouched=task.wave == 0 and attempt == 0)
     finally:
-        ports.tasks.finish_lease(task["_id"], task["step"], attempt)
+        ports.tasks.finish_lease(task.task_id, task.step, attempt)
     return True
 
 
-def initial_radius(area: dict[str, Any], location: dict[str, float]) -> float:
-    """Search radius of the first wave: the circle's, or reaching the polygon's farthest corner."""
-    if "circle" in area:
-        return float(area["circle"]["radius_m"])
-    minx, miny, maxx, maxy = shape(json.loads(area["polygon_geojson"])).bounds
-    return max(
-        float(haversine_m(location["lat"], location["lon"], lat, lon))
-        for lat in (miny, maxy)
-        for lon in (minx, maxx)
-    )
-
-
-def _lease(ports: Ports, task: Document) -> int | None:
+def _lease(ports: Ports, task: Task) -> int | None:
     now_ms = to_millis(ports.clock.now())
     expires = now_ms + int(ports.lease_s * 1000)
     for attempt in range(MAX_ATTEMPTS):
         if ports.tasks.take_lease(
-            task["_id"], task["step"], attempt, expires_at_ms=expires, holder=ports.replica_id
+            task.task_id, task.step, attempt, expires_at_ms=expires, holder=ports.replica_id
         ):
             return attempt
-        held = ports.tasks.lease(task["_id"], task["step"], attempt)
-        if held is None or held["done"] or held["expires_at"] > now_ms:
+        if not ports.tasks.lease_is_free(task.task_id, task.step, attempt, now_ms=now_ms):
             return None  # done, or someone is on it
     return None
 
 
-def _step(ports: Ports, task: Document, *, untouched: bool) -> None:
-    now = ports.clock.now()
-    now_ms = to_millis(now)
-    if task["status"] in model.FINISHED or task["status"] == model.RESOLVED:
-        _schedule(ports, task, due_at=None)
-        return
-    if now_ms >= task["expires_at"]:
+def _step(ports: Ports, task: Task, *, untouched: bool) -> None:
+    if not model.is_timed(task):
+        _reschedule(ports, task, due_at=None)
+    elif task.expired_at(to_millis(ports.clock.now())):
         _expire(ports, task)
-        return
-    claims = [] if untouched else ports.tasks.claims_of(task)
-    mode = task["target"]["mode"]
-    more_waves = mode == "nearest" and len(claims) < task["capacity"]
-    if task["wave"] == 0 or more_waves:
-        _send_wave(ports, task, claims, [] if untouched else ports.tasks.offers_of(task["_id"]))
     else:
-        _schedule(ports, task, due_at=task["expires_at"])
+        claims = [] if untouched else ports.tasks.claims_of(task)
+        more_waves = task.target.mode == "nearest" and len(claims) < task.capacity
+        if task.wave == 0 or more_waves:
+            offers = [] if untouched else ports.tasks.offers_of(task.task_id)
+            _send_wave(ports, task, any_claims=bool(claims), all_offers=offers)
+        else:
+            _reschedule(ports, task, due_at=task.expires_at_ms)
 
 
-def _send_wave(
-    ports: Ports, task: Document, claims: list[Document], all_offers: list[Document]
-) -> None:
+def _send_wave(ports: Ports, task: Task, *, any_claims: bool, all_offers: list[Offer]) -> None:
     now = ports.clock.now()
-    mode = task["target"]["mode"]
-    wave = task["wave"] + 1
-    offered = {o["member_id"] for o in all_offers}
+    wave = task.wave + 1
+    offered = {o.member_id for o in all_offers}
     # A replica that died after offering this wave left its offers: finish its step with them.
-    resumed = [o for o in all_offers if o["wave"] == wave]
-    refused: list[dict[str, str]] = []
-    radius = task["radius_m"]
-    unfilled = False
-    if resumed:
-        offer_to = []
-    elif mode == "nearest":
-        # Tasks from before `widen` existed widened, as all did then.
-        widen = task.get("widen", True)
-        plan = dispatch.plan_wave(
-            count=task["target"]["count"],
-            radius_m=radius,
-            max_radius_m=dispatch.MAX_SEARCH_RADIUS_M if widen else radius,
+    offers = [o for o in all_offers if o.wave == wave]
+    plan = WavePlan(radius_m=task.radius_m, offer_to=[]) if offers else _plan(ports, task, offered)
+    for member_id, distance in plan.offer_to:
+        offer = ports.tasks.record_offer(
+            task, member_id, distance_m=distance, wave=wave, at_ms=to_millis(now)
+        )
+        if offer is not None:
+            offers.append(offer)
+    unfilled, due_at = dispatch.after_wave(
+        mode=task.target.mode,
+        offered=bool(offers),
+        claimed=any_claims,
+        exhausted=plan.unfilled,
+        now_ms=to_millis(now),
+        timeout_ms=int(ports.timeouts.for_priority(task.priority) * 1000),
+        expires_at_ms=task.expires_at_ms,
+    )
+    events: list[tuple[str, Event]] = []
+    if offers:
+        event_id = derived_id("offered", task.task_id, str(task.step))
+        events.append(
+            task_offered(task, offers, wave=wave, radius_m=plan.radius_m, at=now, event_id=event_id)
+        )
+    changes: dict[str, Any] = {
+        "wave": wave,
+        "radius_m": plan.radius_m,
+        # Lists show this count without reading the offers.
+        "offered": len(offered | {o.member_id for o in offers}),
+    }
+    if plan.refused:
+        changes["refused"] = plan.refused
+    if unfilled:
+        changes["status"] = model.UNFILLED
+        event_id = derived_id("unfilled", task.task_id)
+        after = replace(task, status=model.UNFILLED)
+        events.append(task_updated(after, "unfilled", at=now, participants=[], event_id=event_id))
+    _reschedule(ports, task, due_at=due_at, events=events, **changes)
+    if offers:
+        log.info("wave sent", extra={"task_id": task.task_id, "wave": wave, "offers": len(offers)})
+
+
+def _plan(ports: Ports, task: Task, offered: set[str]) -> WavePlan:
+    """Whom the next wave offers the task to, by its target's mode."""
+    mode = task.target.mode
+    if mode == "nearest":
+        return dispatch.plan_wave(
+            count=task.target.count,
+            radius_m=task.radius_m,
+            max_radius_m=dispatch.MAX_SEARCH_RADIUS_M if task.widen else task.radius_m,
             search=lambda r: _candidates(
                 ports,
                 task,
                 radius_m=r,
                 exclude=offered,
-                inside_area=not widen or r <= task["radius_m"],
+                inside_area=not task.widen or r <= task.radius_m,
             ),
         )
-        offer_to, radius, unfilled = plan.offer_to, plan.radius_m, plan.unfilled
-    elif mode == "area":
-        offer_to = _candidates(
-            ports, task, radius_m=radius, exclude=offered, inside_area=True, everyone=True
+    if mode == "area":
+        everyone = _candidates(
+            ports, task, radius_m=task.radius_m, exclude=offered, inside_area=True, everyone=True
         )
-    else:
-        offer_to, refused = _named(ports, task)
-    offers = list(resumed)
-    for member_id, distance in offer_to:
-        offer = {
-            "_id": f"{task['_id']}:{member_id}",
-            "task_id": task["_id"],
-            "member_id": member_id,
-            "distance_m": round(distance, 1),
-            "wave": wave,
-            "offered_at": to_millis(now),
-            "declined_at": None,
-        }
-        if ports.tasks.add_offer(offer):
-            offers.append(offer)
-    events: list[tuple[str, Event]] = []
-    if offers:
-        events.append(
-            (
-                TASKS_TOPIC,
-                Event(
-                    type="shouwang.task.offered",
-                    source=SOURCE,
-                    subject=task["_id"],
-                    time=now,
-                    id=derived_id("offered", task["_id"], str(task["step"])),
-                    data=events_pb2.TaskOffered(
-                        task_id=task["_id"],
-                        wave=wave,
-                        radius_m=radius,
-                        station_id=task["station_id"],
-                        title=task["title"],
-                        priority=task["priority"],
-                        lat=task["location"]["lat"],
-                        lon=task["location"]["lon"],
-                        expires_at=to_timestamp(from_millis(task["expires_at"])),
-                        offers=[
-                            events_pb2.Offer(
-                                member_id=o["member_id"], distance_m=o["distance_m"], wave=wave
-                            )
-                            for o in offers
-                        ],
-                    ),
-                ),
-            )
-        )
-    # Lists show this count without reading the offers.
-    changes: dict[str, Any] = {
-        "wave": wave,
-        "radius_m": radius,
-        "offered": len(offered | {o["member_id"] for o in offers}),
-    }
-    if refused:
-        changes["refused"] = refused
-    if not offers and not claims and (unfilled or mode != "nearest"):
-        changes["status"] = model.UNFILLED
-        events.append(
-            task_updated(
-                {**task, "status": model.UNFILLED},
-                "unfilled",
-                at=now,
-                participants=[],
-                event_id=derived_id("unfilled", task["_id"]),
-            )
-        )
-        due_at = None
-    elif mode == "nearest" and not unfilled:
-        timeout_ms = int(ports.timeouts.for_priority(task["priority"]) * 1000)
-        due_at = min(to_millis(now) + timeout_ms, task["expires_at"])
-    else:
-        due_at = task["expires_at"]
-    _schedule(ports, task, due_at=due_at, changes=changes, events=events)
-    if offers:
-        log.info("wave sent", extra={"task_id": task["_id"], "wave": wave, "offers": len(offers)})
+        return WavePlan(radius_m=task.radius_m, offer_to=everyone)
+    chosen, refused = _named(ports, task)
+    return WavePlan(radius_m=task.radius_m, offer_to=chosen, refused=refused)
 
 
 def _candidates(
     ports: Ports,
-    task: Document,
+    task: Task,
     *,
     radius_m: float,
     exclude: set[str],
     inside_area: bool,
     everyone: bool = False,
 ) -> list[tuple[str, float]]:
-    location = task["location"]
     request = location_pb2.NearestRequest(
-        lat=location["lat"],
-        lon=location["lon"],
+        lat=task.location.lat,
+        lon=task.location.lon,
         radius_m=radius_m,
-        skills=task["skills"],
-        station_ids=candidate_stations(task),
+        skills=task.skills,
+        station_ids=task.candidate_stations,
         exclude_member_ids=sorted(exclude),
-        k=10_000 if everyone else task["target"]["count"],
+        k=10_000 if everyone else task.target.count,
     )
-    if inside_area:
-        area = task["area"]
-        if "circle" in area:
-            c = area["circle"]
-            request.area.circle.CopyFrom(
-                location_pb2.Circle(lat=c["lat"], lon=c["lon"], radius_m=c["radius_m"])
-            )
-        else:
-            request.area.polygon_geojson = area["polygon_geojson"]
+    if inside_area and isinstance(task.area, Circle):
+        c = task.area
+        request.area.circle.CopyFrom(location_pb2.Circle(lat=c.lat, lon=c.lon, radius_m=c.radius_m))
+    elif inside_area:
+        request.area.polygon_geojson = task.area.geojson
     reply = ports.location.Nearest(request)
     return [(c.member_id, c.distance_m) for c in reply.candidates]
 
 
-def candidate_stations(task: Document) -> list[str]:
-    """The stations whose members may be offered the task; empty: the whole city (an admin's).
-    Tasks from before this was stored are their station's alone."""
-    if "candidate_stations" in task:
-        return list(task["candidate_stations"])
-    return [task["station_id"]] if task["station_id"] else []
-
-
-def _named(ports: Ports, task: Document) -> tuple[list[tuple[str, float]], list[dict[str, str]]]:
+def _named(ports: Ports, task: Task) -> tuple[list[tuple[str, float]], tuple[Refusal, ...]]:
     """``members`` target: offer the named people who are eligible; report why others are not."""
-    named = task["target"]["member_ids"]
-    stations = set(candidate_stations(task))
+    stations = set(task.candidate_stations)
     eligible_nearby = dict(
         _candidates(
             ports,
@@ -279,24 +206,21 @@ def _named(ports: Ports, task: Document) -> tuple[list[tuple[str, float]], list[
         )
     )
     chosen, refused = [], []
-    for member_id in named:
+    for member_id in task.target.member_ids:
         verdict = ports.identity.CheckEligibility(
             identity_pb2.CheckEligibilityRequest(member_id=member_id)
         )
         if not verdict.eligible:
-            refused.append({"member_id": member_id, "reason": verdict.reason or "not eligible"})
+            refused.append(Refusal(member_id, verdict.reason or "not eligible"))
         elif stations and not _member_of(ports, member_id, stations):
-            refused.append({"member_id": member_id, "reason": "not a member of the task's station"})
+            refused.append(Refusal(member_id, "not a member of the task's station"))
         elif member_id not in eligible_nearby:
             refused.append(
-                {
-                    "member_id": member_id,
-                    "reason": "not on duty with a fresh fix, busy, or lacks the skills",
-                }
+                Refusal(member_id, "not on duty with a fresh fix, busy, or lacks the skills")
             )
         else:
             chosen.append((member_id, eligible_nearby[member_id]))
-    return chosen, refused
+    return chosen, tuple(refused)
 
 
 def _member_of(ports: Ports, member_id: str, stations: set[str]) -> bool:
@@ -304,41 +228,29 @@ def _member_of(ports: Ports, member_id: str, stations: set[str]) -> bool:
     return bool(member.station_id) and member.station_id in stations
 
 
-def _expire(ports: Ports, task: Document) -> None:
+def _expire(ports: Ports, task: Task) -> None:
     now = ports.clock.now()
-    event = task_updated(
-        {**task, "status": model.EXPIRED},
+    expired = task_updated(
+        replace(task, status=model.EXPIRED),
         "expired",
         at=now,
-        participants=[o["member_id"] for o in ports.tasks.offers_of(task["_id"])],
-        event_id=derived_id("expired", task["_id"]),
+        participants=ports.tasks.offered_members(task.task_id),
+        event_id=derived_id("expired", task.task_id),
     )
-    _schedule(
-        ports,
-        task,
-        due_at=None,
-        changes={"status": model.EXPIRED, "expired_at": to_millis(now)},
-        events=[event],
+    _reschedule(
+        ports, task, due_at=None, events=[expired], status=model.EXPIRED, expired_at=to_millis(now)
     )
     scene.release(ports, task)
 
 
-def _schedule(
+def _reschedule(
     ports: Ports,
-    task: Document,
+    task: Task,
     *,
     due_at: int | None,
-    changes: dict[str, Any] | None = None,
     events: list[tuple[str, Event]] | None = None,
+    **changes: Any,
 ) -> None:
-    updated = ports.tasks.update(
-        task["_id"],
-        {"step": task["step"]},
-        outbox.with_events(
-            {"$set": {**(changes or {}), "due_at": due_at}, "$inc": {"step": 1}}, events or []
-        ),
-    )
-    if updated is not None:
-        if due_at is not None:
-            ports.wakeups.remember(task["_id"], due_at)
-        ports.outboxes.tasks.flush(updated)
+    updated = ports.tasks.reschedule(task, due_at_ms=due_at, events=events or [], **changes)
+    if updated is not None and due_at is not None:
+        ports.wakeups.remember(task.task_id, due_at)
