@@ -1,5 +1,7 @@
 """Dispatch through the HTTP API on the embedded all-in-one: officer creates a task, the nearest
-eligible members are offered, claims are atomic, arrival, completion and confirmation."""
+eligible members are offered, claims are atomic, arrival, completion and confirmation. What
+happens as time passes (waves, declines, expiry, widening) is specified at the service level, on
+a manual clock: tests/unit/tasks/test_tasks_service.py."""
 
 from __future__ import annotations
 
@@ -19,14 +21,13 @@ from shouwang import allinone
 from tests.support.api import Api, Reply, fix_at, verified_member, wait_for
 
 ADMIN = {"SHOUWANG_ADMIN_PHONE": "13800000000", "SHOUWANG_ADMIN_PASSWORD": "Admin-Password-1"}
-FAST_WAVES = {"WAVE_TIMEOUT_S": "1", "URGENT_WAVE_TIMEOUT_S": "1"}
 _places = itertools.count()
 
 
 @pytest.fixture(scope="module")
 def api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Api]:
-    saved = {k: os.environ.get(k) for k in {**ADMIN, **FAST_WAVES}}
-    os.environ.update({**ADMIN, **FAST_WAVES})
+    saved = {k: os.environ.get(k) for k in ADMIN}
+    os.environ.update(ADMIN)
     running = allinone.start(port=0, data_dir=Path(tmp_path_factory.mktemp("dispatch")))
     try:
         yield Api(running.url)
@@ -145,31 +146,6 @@ def test_claiming_a_cancelled_task_is_gone(api: Api, admin: str, place) -> None:
     created = dispatch(api, admin, place)
     assert api.post(f"/api/v1/tasks/{created['task_id']}/cancel", token=admin).status == 200
     assert api.post(f"/api/v1/tasks/{created['task_id']}/claim", token=member[1]).status == 410
-
-
-def test_wave_timeout_offers_the_next_nearest(api: Api, admin: str, place) -> None:
-    first, second = on_duty(api, admin, place, [100, 200])
-    created = dispatch(api, admin, place)
-    assert [o["member_id"] for o in created["offers"]] == [first[0]]
-    later = wait_for(
-        lambda: (t := task(api, admin, created["task_id"]))["wave"] == 2 and t,
-        timeout_s=10,
-        what="the second wave after the timeout",
-    )
-    assert [(o["member_id"], o["wave"]) for o in later["offers"]] == [(first[0], 1), (second[0], 2)]
-
-
-def test_a_decline_brings_the_next_wave_at_once(api: Api, admin: str, place) -> None:
-    first, second = on_duty(api, admin, place, [100, 200])
-    created = dispatch(api, admin, place, expires_in_s=600)
-    assert api.post(f"/api/v1/tasks/{created['task_id']}/decline", token=first[1]).status == 200
-    later = wait_for(
-        lambda: (t := task(api, admin, created["task_id"]))["wave"] == 2 and t,
-        timeout_s=5,
-        what="the next wave",
-    )
-    assert second[0] in [o["member_id"] for o in later["offers"]]
-    assert api.post(f"/api/v1/tasks/{created['task_id']}/claim", token=first[1]).status == 409
 
 
 def test_nobody_eligible_leaves_the_task_unfilled(api: Api, admin: str, place) -> None:
@@ -326,44 +302,6 @@ def test_points_follow_a_closed_task_and_an_approved_report(api: Api, admin: str
 
 
 # Targets: the area the officer drew ----------------------------------------------------------
-
-
-def strip_north(place: tuple[float, float], south_m: float, north_m: float) -> dict:
-    """A GeoJSON polygon from `south_m` to `north_m` metres north of `place`, 200 m wide."""
-    lat, lon = place
-    south, north = lat + south_m / 111_195, lat + north_m / 111_195
-    west, east = lon - 0.001, lon + 0.001
-    ring = [[west, south], [east, south], [east, north], [west, north], [west, south]]
-    return {"type": "Polygon", "coordinates": [ring]}
-
-
-def test_nearest_never_offers_outside_the_area_drawn_and_ends_unfilled(
-    api: Api, admin: str, place
-) -> None:
-    inside, south, north = on_duty(api, admin, place, [100, -60, 200])
-    created = dispatch(api, admin, place, area=strip_north(place, 50, 160))
-    assert created["widen"] is False
-    assert [o["member_id"] for o in created["offers"]] == [inside[0]]
-    later = wait_for(
-        lambda: (t := task(api, admin, created["task_id"]))["status"] == "unfilled" and t,
-        timeout_s=10,
-        what="the task unfilled once the area has nobody left",
-    )
-    assert [o["member_id"] for o in later["offers"]] == [inside[0]]
-    for outside in (south, north):
-        claim = api.post(f"/api/v1/tasks/{created['task_id']}/claim", token=outside[1])
-        assert claim.status in (409, 410)
-
-
-def test_a_task_that_asks_to_widen_reaches_beyond_its_area(api: Api, admin: str, place) -> None:
-    inside, south = on_duty(api, admin, place, [100, -60])
-    created = dispatch(api, admin, place, area=strip_north(place, 50, 160), widen=True)
-    later = wait_for(
-        lambda: (t := task(api, admin, created["task_id"]))["wave"] == 2 and t,
-        timeout_s=10,
-        what="the second wave beyond the area",
-    )
-    assert [o["member_id"] for o in later["offers"]] == [inside[0], south[0]]
 
 
 def test_without_an_area_the_search_widens_beyond_three_km(api: Api, admin: str, place) -> None:

@@ -1,0 +1,362 @@
+"""The tasks service at work, on a manual clock: waves, widening, declines, expiry, busy
+members, retried and concurrent claims, arrival and release — nothing waits for real time."""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+
+from services.tasks import handlers, model, timers
+from services.tasks.handlers import Caller
+from services.tasks.model import Refusal
+from shouwang.errors import Conflict, Gone, NotFound
+from shouwang.tasks.v1 import tasks_pb2 as pb
+from tests.unit.tasks.conftest import ADMIN, Tasks, circle, member, strip_north
+
+NORMAL_WAVE_S, URGENT_WAVE_S = 30, 15
+
+
+def claim(tasks: Tasks, task, member_id: str):  # type: ignore[no-untyped-def]
+    return handlers.claim_task(tasks.ports, member(member_id), task.task_id)
+
+
+def decline(tasks: Tasks, task, member_id: str):  # type: ignore[no-untyped-def]
+    return handlers.decline_task(tasks.ports, member(member_id), task.task_id)
+
+
+# Waves -----------------------------------------------------------------------------------------
+
+
+def test_the_first_wave_offers_the_nearest_at_once(tasks: Tasks) -> None:
+    far, near, middle, _farthest = tasks.on_duty(900, 100, 500, 1200)
+    created = tasks.dispatch(target=pb.Target(mode="nearest", count=2))
+    assert tasks.offered(created) == [(near, 1), (middle, 1)]
+    assert (created.status, created.wave, created.offered) == (model.DISPATCHING, 1, 2)
+    assert far not in dict(tasks.offered(created))
+
+
+def test_wave_timeout_offers_the_next_nearest(tasks: Tasks) -> None:
+    first, second = tasks.on_duty(100, 200)
+    created = tasks.dispatch()
+    assert tasks.after(NORMAL_WAVE_S - 1) == 0
+    assert tasks.offered(created) == [(first, 1)]
+    assert tasks.after(1) == 1
+    assert tasks.offered(created) == [(first, 1), (second, 2)]
+    assert tasks.get(created).wave == 2
+
+
+def test_an_urgent_task_waits_half_as_long_for_its_next_wave(tasks: Tasks) -> None:
+    first, second = tasks.on_duty(100, 200)
+    created = tasks.dispatch(priority=1)
+    tasks.after(URGENT_WAVE_S)
+    assert tasks.offered(created) == [(first, 1), (second, 2)]
+
+
+def test_a_decline_brings_the_next_wave_at_once(tasks: Tasks) -> None:
+    first, second = tasks.on_duty(100, 200)
+    created = tasks.dispatch(expires_in_s=600)
+    decline(tasks, created, first)
+    assert tasks.after(0) == 1
+    later = tasks.get(created)
+    assert later.wave == 2 and second in dict(tasks.offered(later))
+    with pytest.raises(Conflict, match="declined"):
+        claim(tasks, created, first)
+
+
+def test_one_decline_of_a_wave_of_two_waits_for_the_other(tasks: Tasks) -> None:
+    first, _second, _third = tasks.on_duty(100, 150, 200)
+    created = tasks.dispatch(target=pb.Target(mode="nearest", count=2))
+    decline(tasks, created, first)
+    assert tasks.after(0) == 0 and tasks.get(created).wave == 1
+
+
+def test_declining_twice_or_without_an_offer_is_refused(tasks: Tasks) -> None:
+    (offered,) = tasks.on_duty(100)
+    created = tasks.dispatch()
+    decline(tasks, created, offered)
+    with pytest.raises(Conflict):
+        decline(tasks, created, offered)
+    with pytest.raises(Conflict):
+        decline(tasks, created, "stranger")
+
+
+def test_a_claimant_cannot_decline(tasks: Tasks) -> None:
+    (offered,) = tasks.on_duty(100)
+    created = tasks.dispatch()
+    claim(tasks, created, offered)
+    with pytest.raises(Conflict, match="you claimed this task"):
+        decline(tasks, created, offered)
+
+
+def test_a_claimed_task_with_capacity_left_keeps_sending_waves(tasks: Tasks) -> None:
+    first, second = tasks.on_duty(100, 200)
+    created = tasks.dispatch(capacity=2)
+    claim(tasks, created, first)
+    tasks.after(NORMAL_WAVE_S)
+    assert tasks.offered(created) == [(first, 1), (second, 2)]
+
+
+def test_a_fully_claimed_task_sends_no_more_waves(tasks: Tasks) -> None:
+    first, _second = tasks.on_duty(100, 200)
+    created = tasks.dispatch()
+    claim(tasks, created, first)
+    tasks.after(NORMAL_WAVE_S)
+    assert tasks.offered(created) == [(first, 1)]
+    assert tasks.get(created).due_at_ms == created.expires_at_ms
+
+
+# The area drawn --------------------------------------------------------------------------------
+
+
+def test_nearest_never_offers_outside_the_area_drawn_and_ends_unfilled(tasks: Tasks) -> None:
+    inside, south, north = tasks.on_duty(100, -60, 200)
+    created = tasks.dispatch(area=strip_north(50, 160))
+    assert created.widen is False
+    assert tasks.offered(created) == [(inside, 1)]
+    tasks.after(NORMAL_WAVE_S)
+    later = tasks.get(created)
+    assert later.status == model.UNFILLED and later.due_at_ms is None
+    assert tasks.offered(later) == [(inside, 1)]
+    for outside in (south, north):
+        with pytest.raises((Conflict, Gone)):
+            claim(tasks, created, outside)
+
+
+def test_a_task_that_asks_to_widen_reaches_beyond_its_area(tasks: Tasks) -> None:
+    inside, south = tasks.on_duty(100, -60)
+    created = tasks.dispatch(area=strip_north(50, 160), widen=True)
+    tasks.after(NORMAL_WAVE_S)
+    assert tasks.get(created).wave == 2
+    assert [m for m, _wave in tasks.offered(created)] == [inside, south]
+
+
+def test_a_widening_task_searches_wider_only_once_nobody_is_left_inside(tasks: Tasks) -> None:
+    first, second, beyond = tasks.on_duty(100, 300, 1400)
+    created = tasks.dispatch(area=circle(1000), widen=True)
+    tasks.after(NORMAL_WAVE_S)
+    assert tasks.offered(created) == [(first, 1), (second, 2)]
+    tasks.after(NORMAL_WAVE_S)
+    assert tasks.offered(created)[-1] == (beyond, 3)
+    assert tasks.get(created).radius_m == 1500  # ×1.5 of the circle drawn
+
+
+def test_without_an_area_the_search_widens_beyond_three_km(tasks: Tasks) -> None:
+    (far,) = tasks.on_duty(3500)
+    created = tasks.dispatch()
+    assert created.widen is True
+    assert tasks.offered(created) == [(far, 1)] and created.radius_m == 4500
+
+
+def test_area_offers_everyone_eligible_inside_at_once(tasks: Tasks) -> None:
+    *inside, _outside = tasks.on_duty(10, 300, 900, 1100)
+    created = tasks.dispatch(target=pb.Target(mode="area"), area=circle(1000))
+    assert sorted(m for m, _wave in tasks.offered(created)) == sorted(inside)
+    assert tasks.get(created).due_at_ms == created.expires_at_ms  # no second wave
+
+
+def test_nobody_eligible_leaves_the_task_unfilled(tasks: Tasks) -> None:
+    tasks.on_duty(100)
+    created = tasks.dispatch(skills=["swimming"])
+    assert created.status == model.UNFILLED and tasks.offered(created) == []
+
+
+def test_named_members_are_checked_and_refusals_reported(tasks: Tasks) -> None:
+    (known,) = tasks.on_duty(100)
+    (suspended,) = tasks.on_duty(200)
+    tasks.identity.suspended.add(suspended)
+    named = pb.Target(mode="members", member_ids=[known, "nobody-known", suspended])
+    created = tasks.dispatch(target=named)
+    assert tasks.offered(created) == [(known, 1)]
+    assert created.refused == (
+        Refusal("nobody-known", "no such member"),
+        Refusal(suspended, "suspended"),
+    )
+
+
+def test_a_stations_task_is_offered_to_its_own_members_only(tasks: Tasks) -> None:
+    officer = Caller("officer", frozenset({"officer"}), frozenset({"st-a"}), False, "st-a")
+    (ours,) = tasks.on_duty(300, station_id="st-a")
+    (theirs,) = tasks.on_duty(100, station_id="st-b")
+    (stationless,) = tasks.on_duty(50)
+    created = tasks.dispatch(officer, target=pb.Target(mode="nearest", count=3))
+    assert tasks.offered(created) == [(ours, 1)]
+    for outsider in (theirs, stationless):
+        with pytest.raises(Conflict):
+            claim(tasks, created, outsider)
+
+
+# Expiry ----------------------------------------------------------------------------------------
+
+
+def test_a_task_expires_when_its_time_is_up_and_its_claimants_are_released(
+    tasks: Tasks,
+) -> None:
+    (claimant,) = tasks.on_duty(100)
+    created = tasks.dispatch(expires_in_s=60)
+    claim(tasks, created, claimant)
+    assert tasks.location.members[claimant].busy
+    tasks.after(59)
+    assert tasks.get(created).status == model.CLAIMED
+    tasks.after(1)
+    assert tasks.get(created).status == model.EXPIRED
+    assert not tasks.location.members[claimant].busy
+    assert f"task:{created.task_id}" not in tasks.location.fences
+
+
+def test_claiming_an_expired_task_is_gone(tasks: Tasks) -> None:
+    (offered,) = tasks.on_duty(100)
+    created = tasks.dispatch(expires_in_s=60)
+    tasks.clock.advance(60)  # before the timer noticed
+    with pytest.raises(Gone):
+        claim(tasks, created, offered)
+
+
+def test_completing_an_expired_task_is_gone(tasks: Tasks) -> None:
+    (claimant,) = tasks.on_duty(100)
+    created = tasks.dispatch(expires_in_s=60)
+    claim(tasks, created, claimant)
+    tasks.after(60)
+    with pytest.raises(Gone):
+        handlers.complete_task(
+            tasks.ports, member(claimant), created.task_id, note="late", media_ids=[]
+        )
+
+
+def test_claiming_a_cancelled_task_is_gone(tasks: Tasks) -> None:
+    (offered,) = tasks.on_duty(100)
+    created = tasks.dispatch()
+    handlers.cancel_task(tasks.ports, ADMIN, created.task_id)
+    with pytest.raises(Gone):
+        claim(tasks, created, offered)
+    assert tasks.get(created).due_at_ms is None
+
+
+# Claims ----------------------------------------------------------------------------------------
+
+
+def test_a_retried_claim_returns_the_task_and_takes_no_second_slot(tasks: Tasks) -> None:
+    (claimant,) = tasks.on_duty(100)
+    created = tasks.dispatch(capacity=2)
+    tasks.clock.advance(12)
+    first = claim(tasks, created, claimant)
+    again = claim(tasks, created, claimant)
+    assert first.status == again.status == model.CLAIMED
+    (held,) = tasks.ports.tasks.claims_of(again)
+    assert (held.member_id, held.offer_to_claim_s) == (claimant, 12)
+
+
+def test_exactly_capacity_claims_win_however_many_arrive_at_once(tasks: Tasks) -> None:
+    members = tasks.on_duty(*(20 * i + 10 for i in range(12)))
+    created = tasks.dispatch(target=pb.Target(mode="area"), capacity=3, area=circle(1000))
+
+    def attempt(member_id: str) -> str:
+        try:
+            claim(tasks, created, member_id)
+        except Conflict:
+            return "refused"
+        return "won"
+
+    with ThreadPoolExecutor(max_workers=12) as pool:
+        outcomes = list(pool.map(attempt, members))
+    assert sorted(outcomes) == ["refused"] * 9 + ["won"] * 3
+    assert sorted(tasks.claimants(created)) == sorted(
+        m for m, outcome in zip(members, outcomes, strict=True) if outcome == "won"
+    )
+
+
+def test_a_member_not_offered_cannot_claim(tasks: Tasks) -> None:
+    _near, far = tasks.on_duty(50, 2500)
+    created = tasks.dispatch(area=circle(1000))
+    with pytest.raises(Conflict, match="not offered"):
+        claim(tasks, created, far)
+
+
+def test_busy_members_are_not_offered_another_task(tasks: Tasks) -> None:
+    (claimant,) = tasks.on_duty(100)
+    first = tasks.dispatch()
+    claim(tasks, first, claimant)
+    second = tasks.dispatch()
+    assert second.status == model.UNFILLED and tasks.offered(second) == []
+
+
+def test_a_member_busy_with_another_task_must_finish_it_first(tasks: Tasks) -> None:
+    (claimant,) = tasks.on_duty(100)
+    first = tasks.dispatch()
+    second = tasks.dispatch()  # offered to them too, before they claimed the first
+    claim(tasks, first, claimant)
+    with pytest.raises(Conflict, match="finish your current task"):
+        claim(tasks, second, claimant)
+
+
+# Arrival, completion, release ---------------------------------------------------------------
+
+
+def test_arrival_measures_claim_to_arrival_and_closing_releases_the_member(tasks: Tasks) -> None:
+    (claimant,) = tasks.on_duty(800)
+    created = tasks.dispatch()
+    claim(tasks, created, claimant)
+    assert list(tasks.location.fences[f"task:{created.task_id}"].member_ids) == [claimant]
+    tasks.clock.advance(95)
+    arrived = handlers.arrive(tasks.ports, created.task_id, claimant)  # the scene fence entered
+    assert arrived is not None and arrived.status == model.ON_SCENE
+    (held,) = tasks.ports.tasks.claims_of(arrived)
+    assert held.claim_to_arrival_s == 95
+    done = handlers.complete_task(
+        tasks.ports, member(claimant), created.task_id, note="found him", media_ids=[]
+    )
+    assert (done.status, done.note) == (model.RESOLVED, "found him")
+    closed = handlers.confirm_task(tasks.ports, ADMIN, created.task_id)
+    assert closed.status == model.CLOSED
+    again = tasks.dispatch()
+    assert tasks.offered(again) == [(claimant, 1)]
+
+
+def test_a_second_arrival_changes_nothing(tasks: Tasks) -> None:
+    (claimant,) = tasks.on_duty(100)
+    created = tasks.dispatch()
+    claim(tasks, created, claimant)
+    tasks.clock.advance(30)
+    handlers.arrive(tasks.ports, created.task_id, claimant)
+    tasks.clock.advance(30)
+    handlers.arrive_manually(tasks.ports, member(claimant), created.task_id)
+    (held,) = tasks.ports.tasks.claims_of(created)
+    assert held.claim_to_arrival_s == 30
+
+
+def test_only_a_claimant_completes_and_only_a_resolved_task_is_confirmed(tasks: Tasks) -> None:
+    claimant, other = tasks.on_duty(100, 200)
+    created = tasks.dispatch(target=pb.Target(mode="nearest", count=2))
+    claim(tasks, created, claimant)
+    with pytest.raises(Conflict, match="only a claimant"):
+        handlers.complete_task(tasks.ports, member(other), created.task_id, note="", media_ids=[])
+    with pytest.raises(Conflict, match="cannot become closed"):
+        handlers.confirm_task(tasks.ports, ADMIN, created.task_id)
+
+
+def test_an_officer_of_another_station_does_not_see_the_task(tasks: Tasks) -> None:
+    tasks.on_duty(100)
+    created = tasks.dispatch()
+    stranger = Caller("officer-b", frozenset({"officer"}), frozenset({"st-b"}), False, "st-b")
+    with pytest.raises(NotFound):
+        handlers.cancel_task(tasks.ports, stranger, created.task_id)
+
+
+# Replicas --------------------------------------------------------------------------------------
+
+
+def test_a_step_whose_replica_died_is_run_by_another_once_its_lease_expired(
+    tasks: Tasks,
+) -> None:
+    first, second = tasks.on_duty(100, 200)
+    created = tasks.dispatch()
+    tasks.clock.advance(NORMAL_WAVE_S)
+    due = tasks.get(created)
+    # A replica took the step's lease and died before running it.
+    assert tasks.ports.tasks.take_lease(
+        due.task_id, due.step, 0, expires_at_ms=due.due_at_ms + 10_000, holder="dead"
+    )
+    assert tasks.after(0) == 0 and tasks.get(created).wave == 1
+    tasks.clock.advance(10)
+    assert timers.sweep(tasks.ports) == 1
+    assert tasks.offered(created) == [(first, 1), (second, 2)]
