@@ -36,10 +36,10 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "up":
         if not 0 <= args.port <= 65535:
             parser.error("--port must be between 0 and 65535")
-        from shouwang import allinone
+        import allinone
 
         return allinone.up(port=args.port, data_dir=args.data.resolve(), demo=not args.no_demo)
-    from shouwang.configdocs import render
+    from allinone.configdocs import render
 
     sys.stdout.write(render())
     return 0

@@ -3,7 +3,6 @@
 import sys
 
 from services.tasks import bootstrap
-from services.tasks.model import WaveTimeouts
 from services.tasks.settings import TasksSettings
 from shouwang.identity.v1 import identity_pb2_grpc
 from shouwang.location.v1 import location_pb2_grpc
@@ -19,9 +18,6 @@ def main() -> int:
     identity = identity_pb2_grpc.IdentityServiceStub(
         connect(settings.identity_addr, timeout_s=settings.rpc_timeout_s)
     )
-    timeouts = WaveTimeouts(
-        urgent_s=settings.urgent_wave_timeout_s, normal_s=settings.wave_timeout_s
-    )
     return serve_cluster(
         "tasks",
         settings,
@@ -30,7 +26,7 @@ def main() -> int:
             location=location,
             identity=identity,
             replica_id=settings.replica_name,
-            timeouts=timeouts,
+            timeouts=settings.wave_timeouts,
         ).start(),
     )
 

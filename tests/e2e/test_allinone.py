@@ -114,3 +114,16 @@ def test_administrator_is_seeded_once_across_restarts(tmp_path: Path) -> None:
         ids.append(login.body["member"]["member_id"])
         assert process.terminate() == 0
     assert ids[0] == ids[1]
+
+
+def test_a_bad_setting_stops_start_up_naming_its_variable(tmp_path: Path) -> None:
+    command = [sys.executable, "-m", "shouwang.cli", "up", "--no-demo", "--port", "0"]
+    failed = subprocess.run(
+        [*command, "--data", str(tmp_path / "data")],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, "WAVE_TIMEOUT_S": "half a minute"},
+    )
+    assert failed.returncode == 2
+    assert "WAVE_TIMEOUT_S" in failed.stderr and "Traceback" not in failed.stderr

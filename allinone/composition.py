@@ -1,0 +1,140 @@
+"""``shouwang up``: every service, the gateway and the embedded adapters in one process.
+
+The services talk exactly as in the cluster (gRPC over loopback, events through the bus); only
+the adapters differ, so what runs here is what runs on Kubernetes.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import logging
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from allinone.settings import AllInOneSettings
+from services.gateway import bootstrap as gateway_bootstrap
+from services.gateway.clients import Addresses, Clients
+from services.identity import bootstrap as identity_bootstrap
+from services.identity.settings import IdentityKeys
+from services.location import bootstrap as location_bootstrap
+from services.points import bootstrap as points_bootstrap
+from services.tasks import bootstrap as tasks_bootstrap
+from shouwang.config import load
+from shouwang.http import SMALL_THREAD_STACK_BYTES, WsgiServer
+from shouwang.logging import configure_logging
+from shouwang.metrics import Readiness
+from shouwang.rpc import GrpcServer
+from shouwang.runtime import (
+    Adapters,
+    Service,
+    embedded_adapters,
+    settings_or_exit,
+    wait_for_shutdown_signal,
+)
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class AllInOne:
+    adapters: Adapters
+    services: list[Service]
+    grpc_server: GrpcServer
+    gateway: gateway_bootstrap.Gateway
+    http: WsgiServer
+    readiness: Readiness
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.http.port}/"
+
+    def stop(self) -> None:
+        self.readiness.mark_stopping()
+        self.gateway.close_streams()  # streams hold HTTP threads; end them so stop() is prompt
+        self.http.stop()
+        self.grpc_server.stop(grace_s=5)
+        self.gateway.close()
+        for service in self.services:
+            service.close()
+        self.adapters.close()
+
+
+def start(
+    *,
+    port: int,
+    data_dir: Path,
+    host: str = "127.0.0.1",
+    settings: AllInOneSettings | None = None,
+) -> AllInOne:
+    """Build and start everything (configured by ``settings``, by default read from the
+    environment); returns once the HTTP API is ready."""
+    settings = settings or load(AllInOneSettings)
+    adapters = embedded_adapters(data_dir)
+    readiness = Readiness()
+    readiness.add_check("store", adapters.store.ping)
+    # One gRPC server hosts every service; it is bound first so services can call each other.
+    grpc_server = GrpcServer()
+    local = grpc_server.address
+    clients = Clients.connect(
+        Addresses(identity=local, location=local, points=local, tasks=local), timeout_s=5.0
+    )
+    services: list[Service] = [
+        identity_bootstrap.build(
+            adapters,
+            keys=IdentityKeys.generated_in(data_dir),
+            admin_phone=settings.admin_phone,
+            admin_password=settings.admin_password,
+        ),
+        location_bootstrap.build(adapters),
+        tasks_bootstrap.build(
+            adapters,
+            location=clients.location,
+            identity=clients.identity,
+            timeouts=settings.wave_timeouts,
+        ).start(),
+        points_bootstrap.build(adapters, identity_addr=local),
+    ]
+    grpc_server.add([b for service in services for b in service.bindings])
+    grpc_server.start()
+    gateway = gateway_bootstrap.build(
+        adapters,
+        clients=clients,
+        readiness=readiness,
+        max_body_bytes=settings.max_body_bytes,
+        # One process for a laptop or a test: metrics beside the API, but only on loopback.
+        serve_metrics=_is_loopback(host),
+    )
+    http = WsgiServer(
+        gateway.app,
+        host=host,
+        port=port,
+        threads=settings.http_threads + gateway.max_streams,  # a thread per open push stream
+        max_body_bytes=settings.max_body_bytes,
+        thread_stack_bytes=SMALL_THREAD_STACK_BYTES,
+    )
+    adapters.bus.start()
+    readiness.wait_for_checks()  # e.g. the gateway's token versions, before any token is seen
+    http.start()
+    readiness.mark_serving()
+    return AllInOne(adapters, services, grpc_server, gateway, http, readiness)
+
+
+def _is_loopback(host: str) -> bool:
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return host == "localhost"
+
+
+def up(*, port: int, data_dir: Path, demo: bool) -> int:
+    settings = settings_or_exit(AllInOneSettings)
+    configure_logging("shouwang", settings.log_level)
+    running = start(port=port, data_dir=data_dir, settings=settings)
+    if demo:
+        log.info("the demo simulation is not built yet; serving the API only")
+    print(f"Shouwang is ready at {running.url} (data in {data_dir})", flush=True)
+    wait_for_shutdown_signal()
+    print("Shutting down...", file=sys.stderr, flush=True)
+    running.stop()
+    return 0

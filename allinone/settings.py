@@ -1,0 +1,35 @@
+"""The all-in-one's configuration: the settings of each service that the embedded mode honours,
+each the service's own (same variable, default and meaning) — inherited where the service offers
+them as a group (tasks' waves), otherwise taken from its settings class by ``same_as`` — so no
+default is repeated here."""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from typing import Any
+
+from services.gateway.settings import GatewaySettings
+from services.identity.settings import IdentitySettings
+from services.tasks.settings import WaveSettings
+from shouwang.config import PlatformSettings, setting
+
+
+def same_as(settings: type, name: str) -> Any:
+    """The field ``name`` of a service's ``settings``, declared again for the all-in-one."""
+    spec = next(f for f in dataclasses.fields(settings) if f.name == name)
+    return setting(
+        spec.metadata["env"],
+        spec.default,
+        doc=spec.metadata["doc"],
+        secret=spec.metadata["secret"],
+    )
+
+
+@dataclass(frozen=True, kw_only=True)
+class AllInOneSettings(WaveSettings):
+    log_level: str = same_as(PlatformSettings, "log_level")
+    admin_phone: str = same_as(IdentitySettings, "admin_phone")
+    admin_password: str = same_as(IdentitySettings, "admin_password")
+    max_body_bytes: int = same_as(GatewaySettings, "max_body_bytes")
+    http_threads: int = same_as(GatewaySettings, "http_threads")

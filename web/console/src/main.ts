@@ -1,0 +1,111 @@
+// The console's entry: sign-in, then a shell of screens (live map, task board, report
+// moderation, verification queue) over one store, one API client and one stream.
+import "leaflet/dist/leaflet.css";
+import "@geoman-io/leaflet-geoman-free/dist/leaflet-geoman.css";
+import "./style.css";
+import "./map/leaflet"; // Leaflet global before geoman (see map/leaflet.ts)
+import { h, replaceChildren } from "../../shared/dom";
+import { Api, type Session } from "./api";
+import { lang, t, type MessageKey } from "./i18n";
+import { loginView, mayUseConsole } from "./login/login-view";
+import { MapView } from "./map/map-view";
+import { VerificationQueue } from "./members/verification";
+import { ReportModeration } from "./reports/moderation";
+import { Store } from "./store";
+import { Stream } from "./stream";
+import { TaskBoard } from "./tasks/task-board";
+
+const SCREENS = ["map", "tasks", "reports", "members"] as const;
+type Screen = (typeof SCREENS)[number];
+
+const root = document.getElementById("console")!;
+const api = new Api();
+const store = new Store();
+document.documentElement.lang = lang;
+document.title = t("app.name");
+
+api.onSignedOut = () => store.setSession(null);
+store.on("session", (session) => (session ? openShell(session) : showLogin()));
+
+function showLogin(): void {
+  stream?.stop();
+  stream = null;
+  replaceChildren(root, loginView(api, t, (session) => store.setSession(session)));
+}
+
+let stream: Stream | null = null;
+
+function openShell(session: Session): void {
+  const mapView = new MapView(api, store, t, lang);
+  const board = new TaskBoard(api, t, lang, (taskId) => store.select(taskId));
+  const moderation = new ReportModeration(api, t, lang);
+  const verification = new VerificationQueue(api, t, lang);
+  const views: Record<Screen, { element: HTMLElement; load(): Promise<void> }> = {
+    map: mapView,
+    tasks: board,
+    reports: moderation,
+    members: verification,
+  };
+  const liveness = h("span", { class: "liveness", "data-testid": "liveness" });
+  const showLiveness = (connected: boolean) => {
+    liveness.className = `liveness ${connected ? "on" : "off"}`;
+    liveness.textContent = t(connected ? "nav.live" : "nav.offline");
+  };
+  store.on("connection", showLiveness);
+  showLiveness(false);
+  const links = SCREENS.map((screen) => h("a", { href: `#${screen}`, "data-screen": screen }, t(`nav.${screen}` as MessageKey)));
+  const otherLang = lang === "en" ? "?" : "?lang=en";
+  replaceChildren(
+    root,
+    h(
+      "header",
+      { class: "top" },
+      h("b", { class: "brand" }, t("app.name")),
+      h("nav", {}, ...links),
+      liveness,
+      h("span", { class: "who" }, session.member.name),
+      h("a", { href: `${otherLang}${window.location.hash}`, class: "lang" }, lang === "en" ? "中文" : "English"),
+      h("button", { type: "button", onclick: () => void api.logout() }, t("nav.logout")),
+    ),
+    h("main", { class: "screens" }, ...Object.values(views).map((v) => v.element)),
+  );
+  const show = () => {
+    const screen = (SCREENS as readonly string[]).includes(location.hash.slice(1)) ? (location.hash.slice(1) as Screen) : "map";
+    for (const [name, view] of Object.entries(views)) view.element.hidden = name !== screen;
+    for (const link of links) link.classList.toggle("active", link.dataset.screen === screen);
+    if (screen === "map") mapView.shown();
+    else void views[screen].load().catch(() => {});
+  };
+  window.onhashchange = show;
+  show();
+  void mapView.load().catch(() => {});
+  store.on("selected", (taskId) => {
+    if (taskId && location.hash !== "#map") location.hash = "#map";
+  });
+
+  stream = new Stream(api, {
+    task: (type, data) => {
+      store.noteTaskEvent(data.task_id, { type, memberId: data.member_id ?? "", atMs: Date.now() });
+      api.task(data.task_id).then((task) => store.setTask(task)).catch(() => {});
+    },
+    report: (type) => {
+      // New reports join the queue; decisions are already shown where they were taken.
+      if (type === "shouwang.report.submitted" && location.hash === "#reports") {
+        void moderation.load().catch(() => {});
+      }
+    },
+    position: (position) => store.movedMember(position),
+    connected: (resumed) => {
+      store.setConnected(true);
+      if (!resumed) void mapView.load().catch(() => {});
+    },
+    disconnected: () => store.setConnected(false),
+  });
+  stream.start();
+}
+
+// A reload keeps the tab's session (its refresh token is in sessionStorage).
+void api.resume().then((resumed) => {
+  if (resumed && api.session && mayUseConsole(api.session)) store.setSession(api.session);
+  else showLogin();
+});

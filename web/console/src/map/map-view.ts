@@ -1,0 +1,134 @@
+// The live map: grids, tasks with their areas and on-duty members on a plain background (no
+// tiles, so it works offline), the drawing tools, and a side panel for dispatch and the task
+// selected.
+import { h, replaceChildren } from "../../../shared/dom";
+import type { Lang, Translate } from "../../../shared/i18n";
+import type { Api } from "../api";
+import type { MessageKey } from "../i18n";
+import type { MemberState, Store } from "../store";
+import { dispatchForm } from "../tasks/dispatch-form";
+import { TaskPanel } from "../tasks/task-panel";
+import { gridsLayer, TasksLayer } from "./areas-layer";
+import { type Drawn, enableDrawing } from "./draw";
+import { L } from "./leaflet";
+import { MEMBER_COLOURS, MembersLayer } from "./members-layer";
+
+// Rui'an's centre, where the map opens before it knows the officer's grids or members.
+const DEFAULT_CENTRE: L.LatLngTuple = [27.78, 120.65];
+
+export class MapView {
+  readonly element: HTMLElement;
+  private readonly map: L.Map;
+  private readonly side = h("aside", { class: "side" });
+  private readonly legend = h("div", { class: "legend", "data-testid": "legend" });
+  private readonly taskPanel: TaskPanel;
+  private grids: L.GeoJSON | null = null;
+  private drawn: Drawn | null = null;
+  private fitted = false;
+
+  constructor(
+    private readonly api: Api,
+    private readonly store: Store,
+    private readonly t: Translate<MessageKey>,
+    lang: Lang,
+  ) {
+    const container = h("div", { class: "map", id: "map" });
+    this.element = h("section", { class: "view map-view" }, container, this.side);
+    this.map = L.map(container, { zoomControl: true, attributionControl: false, preferCanvas: false });
+    this.map.setView(DEFAULT_CENTRE, 14);
+    const members = new MembersLayer(store, t);
+    members.onCounts = (counts) => this.drawLegend(counts);
+    const tasks = new TasksLayer(store);
+    tasks.onSelect = (taskId) => store.select(taskId);
+    tasks.layer.addTo(this.map);
+    members.layer.addTo(this.map);
+    const legendControl = new L.Control({ position: "bottomleft" });
+    legendControl.onAdd = () => this.legend;
+    legendControl.addTo(this.map);
+    enableDrawing(this.map, lang, (drawn) => this.startDispatch(drawn));
+    this.taskPanel = new TaskPanel(api, store, t, lang, () => store.select(null));
+    store.on("selected", (taskId) => this.showSide(taskId));
+    store.on("members", () => this.fitOnce());
+    this.showSide(null);
+  }
+
+  /** Leaflet measures its container: call when the view becomes visible. */
+  shown(): void {
+    this.map.invalidateSize();
+  }
+
+  async load(): Promise<void> {
+    const [grids, members, tasks] = await Promise.all([
+      this.api.allGrids(),
+      this.api.liveMembers([-180, -90, 180, 90]),
+      this.api.tasks({ limit: 200 }),
+    ]);
+    this.grids?.remove();
+    this.grids = gridsLayer(grids).addTo(this.map);
+    this.grids.bringToBack();
+    this.store.replaceMembers(members.features);
+    this.store.setTasks(tasks.tasks);
+  }
+
+  private fitOnce(): void {
+    if (this.fitted) return;
+    const points = [...this.store.members.values()].map((m) => L.latLng(m.lat, m.lon));
+    const bounds = this.grids?.getBounds();
+    const target = bounds?.isValid() ? bounds : points.length ? L.latLngBounds(points) : null;
+    if (!target) return;
+    this.fitted = true;
+    this.map.fitBounds(target.pad(0.2), { maxZoom: 16 });
+  }
+
+  private startDispatch(drawn: Drawn): void {
+    this.drawn?.layer.remove();
+    this.drawn = drawn;
+    this.store.select(null);
+    const finish = () => {
+      drawn.layer.remove();
+      if (this.drawn === drawn) this.drawn = null;
+    };
+    replaceChildren(
+      this.side,
+      dispatchForm({
+        api: this.api,
+        store: this.store,
+        t: this.t,
+        drawn,
+        onDispatched: (task) => {
+          finish();
+          this.store.setTask(task);
+          this.store.select(task.task_id);
+        },
+        onAbandoned: () => {
+          finish();
+          this.showSide(null);
+        },
+      }),
+    );
+  }
+
+  private showSide(taskId: string | null): void {
+    if (taskId) {
+      this.taskPanel.show(taskId);
+      replaceChildren(this.side, this.taskPanel.element);
+    } else if (!this.drawn) {
+      replaceChildren(this.side, h("div", { class: "panel hint" }, h("h2", {}, this.t("map.title")), h("p", {}, this.t("map.hint"))));
+    }
+  }
+
+  private drawLegend(counts: Record<MemberState, number>): void {
+    replaceChildren(
+      this.legend,
+      ...(Object.keys(MEMBER_COLOURS) as MemberState[]).map((state) =>
+        h(
+          "span",
+          { class: "legend-item", "data-state": state },
+          h("i", { style: `background:${MEMBER_COLOURS[state]}` }),
+          `${this.t(`member.${state}`)} `,
+          h("b", {}, String(counts[state])),
+        ),
+      ),
+    );
+  }
+}

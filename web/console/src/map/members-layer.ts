@@ -1,0 +1,69 @@
+// On-duty members as coloured dots (free / busy / stale), moved in place as positions arrive.
+import type { Translate } from "../../../shared/i18n";
+import type { MessageKey } from "../i18n";
+import { type MemberOnMap, type MemberState, stateOf, type Store } from "../store";
+import { L } from "./leaflet";
+
+export const MEMBER_COLOURS: Record<MemberState, string> = {
+  free: "#16a34a",
+  busy: "#ea580c",
+  stale: "#9ca3af",
+};
+
+// Staleness is a matter of time passing, so colours are re-derived on a timer (no server call).
+const RECOLOUR_EVERY_MS = 15_000;
+
+export class MembersLayer {
+  readonly layer = L.layerGroup();
+  private readonly markers = new Map<string, L.CircleMarker>();
+  private readonly renderer = L.canvas({ padding: 0.5 });
+  onCounts: (counts: Record<MemberState, number>) => void = () => {};
+
+  constructor(
+    private readonly store: Store,
+    private readonly t: Translate<MessageKey>,
+  ) {
+    store.on("members", (members) => this.redrawAll(members));
+    store.on("member", (member) => {
+      this.draw(member);
+      this.reportCounts();
+    });
+    window.setInterval(() => this.redrawAll(this.store.members), RECOLOUR_EVERY_MS);
+  }
+
+  private redrawAll(members: ReadonlyMap<string, MemberOnMap>): void {
+    for (const [id, marker] of this.markers) {
+      if (!members.has(id)) {
+        marker.remove();
+        this.markers.delete(id);
+      }
+    }
+    for (const member of members.values()) this.draw(member);
+    this.reportCounts();
+  }
+
+  private draw(member: MemberOnMap): void {
+    const state = stateOf(member, Date.now());
+    const style = { color: "#ffffff", weight: 1.5, fillColor: MEMBER_COLOURS[state], fillOpacity: 0.95 };
+    let marker = this.markers.get(member.member_id);
+    if (!marker) {
+      marker = L.circleMarker([member.lat, member.lon], { radius: 7, renderer: this.renderer, ...style });
+      marker.addTo(this.layer);
+      this.markers.set(member.member_id, marker);
+    } else {
+      marker.setLatLng([member.lat, member.lon]);
+      marker.setStyle(style);
+    }
+    marker.bindTooltip(
+      `${member.name || member.member_id} · ${this.t(`member.${state}`)}`,
+      { direction: "top", offset: [0, -6] },
+    );
+  }
+
+  private reportCounts(): void {
+    const counts: Record<MemberState, number> = { free: 0, busy: 0, stale: 0 };
+    const now = Date.now();
+    for (const member of this.store.members.values()) counts[stateOf(member, now)] += 1;
+    this.onCounts(counts);
+  }
+}
