@@ -8,7 +8,7 @@ PORT ?= 8080
 PROTO_FILES := $(shell find proto -name '*.proto')
 
 .PHONY: install install-dev run test unit integration fuzz lint proto proto-check bench \
-	test-servers docs clean
+	test-servers docs clean web web-check
 
 $(PYTHON):
 	$(SYSTEM_PYTHON) -m venv $(VENV)
@@ -51,8 +51,21 @@ docs: install
 test-servers:
 	scripts/build-test-servers
 
-# Every test, including the bounded API fuzzing (tests/fuzz) and those on real Kafka + FerretDB.
-test: install-dev proto-check lint test-servers
+# The dispatcher console is built from pinned npm packages (web/package-lock.json) and committed
+# in web/console/dist like the protobuf code, so `make run` needs only Python; web-check rebuilds
+# it (type-checking with tsc on the way) and fails when the committed copy is stale.
+web: install-dev
+	scripts/build-web
+
+web-check: web
+	@stale=$$(git status --porcelain -- web/console/dist); \
+	  if [ -n "$$stale" ]; then echo "$$stale"; \
+	    echo "web/console/dist is stale: run 'make web' and commit"; exit 1; fi
+
+# Every test, including the bounded API fuzzing (tests/fuzz) and those on real Kafka + FerretDB;
+# the browser tests (tests/web) drive Debian's chromium, which setup-browser installs.
+test: install-dev proto-check web-check lint test-servers
+	scripts/setup-browser
 	$(PYTHON) -m pytest -q
 
 unit: install-dev

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Flask, Response, jsonify
 
+from services.gateway import console
 from services.gateway.access import VERIFIER_EXTENSION
 from services.gateway.context import GatewayContext
 from services.gateway.routes import (
@@ -48,15 +49,7 @@ def create_app(
         operations, title="Shouwang API", version=API_VERSION, server_url=API_PREFIX
     )
 
-    @app.get("/")
-    def index() -> Response:
-        # The dispatch console will be served here; until it exists, say where the API is.
-        return jsonify(
-            name="Shouwang",
-            console="not built yet",
-            api=f"{API_PREFIX}/openapi.json",
-            health="/healthz",
-        )
+    app.register_blueprint(console.blueprint(api_prefix=API_PREFIX))
 
     @app.get(f"{API_PREFIX}/openapi.json")
     def openapi_json() -> Response:
