@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 
 from services.tasks.model import Claim, Offer, Task
+from services.tasks.ports import Ports
 from shouwang.clock import from_millis, to_timestamp
 from shouwang.events import Event
 from shouwang.ids import new_id
@@ -42,6 +44,30 @@ def task_updated(
             priority=task.priority,
             seconds=seconds,
         ),
+    )
+
+
+def told_to_offered(
+    ports: Ports,
+    task: Task,
+    change: str,
+    *,
+    at: datetime,
+    becomes: str = "",
+    member_id: str = "",
+    seconds: float = 0.0,
+    event_id: str | None = None,
+) -> tuple[str, Event]:
+    """``shouwang.task.<change>`` showing the task as it ``becomes`` (by default as it is), told
+    to everyone it was offered to."""
+    return task_updated(
+        replace(task, status=becomes or task.status),
+        change,
+        at=at,
+        participants=ports.tasks.offered_members(task.task_id),
+        member_id=member_id,
+        seconds=seconds,
+        event_id=event_id,
     )
 
 

@@ -8,14 +8,14 @@ slots, so with capacity N exactly N of any number of concurrent claims win, on e
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from prometheus_client import Histogram
 
 from services.tasks import model, scene, timers
-from services.tasks.events import task_closed, task_updated
+from services.tasks.events import task_closed, task_updated, told_to_offered
 from services.tasks.model import Claim, Offer, Task
 from services.tasks.ports import Ports
 from shouwang.clock import to_millis
@@ -118,13 +118,8 @@ def _take_slot(
 ) -> Claim:
     """The reserved member's claim, in a free slot if any is left."""
     waited = (to_millis(now) - offer.offered_at_ms) / 1000
-    claimed = task_updated(
-        replace(task, status=model.CLAIMED),
-        "claimed",
-        at=now,
-        participants=[*ports.tasks.offered_members(task.task_id), member_id],
-        member_id=member_id,
-        seconds=waited,
+    claimed = told_to_offered(
+        ports, task, "claimed", at=now, becomes=model.CLAIMED, member_id=member_id, seconds=waited
     )
     taken = ports.tasks.take_slot(
         task,
@@ -145,13 +140,7 @@ def decline_task(ports: Ports, caller: Caller, task_id: str) -> Task:
     if ports.tasks.claim(task, caller.member_id) is not None:
         raise Conflict(detail="you claimed this task; ask the dispatcher to release you")
     now = ports.clock.now()
-    declined = task_updated(
-        task,
-        "declined",
-        at=now,
-        participants=ports.tasks.offered_members(task_id),
-        member_id=caller.member_id,
-    )
+    declined = told_to_offered(ports, task, "declined", at=now, member_id=caller.member_id)
     if not ports.tasks.decline(task_id, caller.member_id, at_ms=to_millis(now), events=[declined]):
         raise Conflict(detail="this task is not offered to you, or you declined it already")
     if model.wave_answered(task, ports.tasks.offers_of(task_id), ports.tasks.claims_of(task)):
@@ -168,13 +157,8 @@ def arrive(ports: Ports, task_id: str, member_id: str) -> Task | None:
         return task
     now = ports.clock.now()
     seconds = (to_millis(now) - claim.claimed_at_ms) / 1000
-    arrived = task_updated(
-        replace(task, status=model.ON_SCENE),
-        "arrived",
-        at=now,
-        participants=ports.tasks.offered_members(task_id),
-        member_id=member_id,
-        seconds=seconds,
+    arrived = told_to_offered(
+        ports, task, "arrived", at=now, becomes=model.ON_SCENE, member_id=member_id, seconds=seconds
     )
     marked = ports.tasks.mark_arrived(
         task, claim, at_ms=to_millis(now), seconds=seconds, events=[arrived]
@@ -204,11 +188,12 @@ def complete_task(
     if len(note) > model.MAX_NOTE_LENGTH or len(media_ids) > model.MAX_PHOTOS:
         raise InvalidArgument(detail="a note of at most 2000 characters and up to 9 photos")
     _refuse_unless_allowed(task, model.RESOLVED)
-    resolved = task_updated(
-        replace(task, status=model.RESOLVED),
+    resolved = told_to_offered(
+        ports,
+        task,
         "resolved",
         at=ports.clock.now(),
-        participants=ports.tasks.offered_members(task_id),
+        becomes=model.RESOLVED,
         member_id=caller.member_id,
     )
     return _move(
@@ -230,11 +215,8 @@ def confirm_task(ports: Ports, caller: Caller, task_id: str) -> Task:
 def cancel_task(ports: Ports, caller: Caller, task_id: str) -> Task:
     task = _task_for_officer(ports, caller, task_id)
     _refuse_unless_allowed(task, model.CANCELLED)
-    cancelled = task_updated(
-        replace(task, status=model.CANCELLED),
-        "cancelled",
-        at=ports.clock.now(),
-        participants=ports.tasks.offered_members(task_id),
+    cancelled = told_to_offered(
+        ports, task, "cancelled", at=ports.clock.now(), becomes=model.CANCELLED
     )
     moved = _move(ports, task, model.CANCELLED, cancelled, by=caller.member_id, due_at_ms=None)
     scene.release(ports, task)

@@ -13,7 +13,7 @@ from typing import Any
 
 from services.tasks import dispatch, model, scene
 from services.tasks.dispatch import WavePlan
-from services.tasks.events import task_offered, task_updated
+from services.tasks.events import task_offered, task_updated, told_to_offered
 from services.tasks.model import Circle, Offer, Refusal, Task
 from services.tasks.ports import Ports
 from shouwang.clock import to_millis
@@ -230,11 +230,12 @@ def _member_of(ports: Ports, member_id: str, stations: set[str]) -> bool:
 
 def _expire(ports: Ports, task: Task) -> None:
     now = ports.clock.now()
-    expired = task_updated(
-        replace(task, status=model.EXPIRED),
+    expired = told_to_offered(
+        ports,
+        task,
         "expired",
         at=now,
-        participants=ports.tasks.offered_members(task.task_id),
+        becomes=model.EXPIRED,
         event_id=derived_id("expired", task.task_id),
     )
     _reschedule(

@@ -17,6 +17,7 @@ from shouwang.clock import ManualClock
 from shouwang.runtime import embedded_adapters
 from shouwang.tasks.v1 import tasks_pb2 as pb
 from tests.unit.tasks.fakes import FakeIdentity, FakeLocation
+from tests.unit.tasks.requests import task_request
 
 START = datetime(2026, 11, 22, 21, 0, tzinfo=UTC)
 PLACE = (27.8, 120.65)
@@ -56,19 +57,13 @@ class Tasks:
         return made
 
     def dispatch(self, caller: Caller = ADMIN, **fields: object) -> Task:
-        request = pb.CreateTaskRequest(
-            title="Elderly man missing",
-            priority=2,
-            location=pb.Point(lat=PLACE[0], lon=PLACE[1]),
-            target=pb.Target(mode="nearest", count=1),
-        )
-        for name, value in fields.items():
-            if isinstance(value, pb.Target | pb.Area):
-                getattr(request, name).CopyFrom(value)
-            elif isinstance(value, list):
-                getattr(request, name).extend(value)
-            else:
-                setattr(request, name, value)
+        """A task at PLACE: priority 2 for the nearest one, unless ``fields`` say otherwise."""
+        base = {
+            "title": "Elderly man missing",
+            "priority": 2,
+            "target": {"mode": "nearest", "count": 1},
+        }
+        request = task_request(**{**base, "location": {"lat": PLACE[0], "lon": PLACE[1]}, **fields})
         return handlers.create_task(self.ports, caller, request)
 
     def after(self, seconds: float) -> int:

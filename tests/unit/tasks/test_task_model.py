@@ -11,20 +11,18 @@ from services.tasks import dispatch, model
 from services.tasks.model import Claim, Offer, Task
 from shouwang.errors import Conflict, Gone
 from shouwang.tasks.v1 import tasks_pb2 as pb
+from tests.unit.tasks.requests import task_request
 
 NOW_MS = 1_700_000_000_000
 
 
-def request(**changes) -> pb.CreateTaskRequest:
-    made = pb.CreateTaskRequest(
-        title="  Lost child near the market ",
-        priority=2,
-        location=pb.Point(lat=27.8, lon=120.65),
-        target=pb.Target(mode="nearest", count=2),
-    )
-    for name, value in changes.items():
-        setattr(made, name, value)
-    return made
+def request(**changes: object) -> pb.CreateTaskRequest:
+    base = {
+        "title": "  Lost child near the market ",
+        "priority": 2,
+        "target": {"mode": "nearest", "count": 2},
+    }
+    return task_request(**{**base, **changes})
 
 
 def new(made: pb.CreateTaskRequest | None = None, *, city_wide: bool = False) -> Task:

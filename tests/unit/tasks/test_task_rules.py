@@ -8,23 +8,11 @@ import pytest
 
 from services.tasks import dispatch, model
 from shouwang.tasks.v1 import tasks_pb2 as pb
+from tests.unit.tasks.requests import task_request
 
 
-def valid(**changes) -> pb.CreateTaskRequest:
-    request = pb.CreateTaskRequest(
-        title="Lost child near the market",
-        priority=1,
-        location=pb.Point(lat=27.8, lon=120.65),
-        target=pb.Target(mode="nearest", count=3),
-    )
-    for name, value in changes.items():
-        if isinstance(value, dict):
-            getattr(request, name).CopyFrom(type(getattr(request, name))(**value))
-        elif isinstance(value, list):
-            getattr(request, name).extend(value)
-        else:
-            setattr(request, name, value)
-    return request
+def valid(**changes: object) -> pb.CreateTaskRequest:
+    return task_request(**changes)
 
 
 def fields(request: pb.CreateTaskRequest) -> set[str]:
