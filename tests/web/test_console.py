@@ -75,6 +75,10 @@ def _populate(api: Api, url: str) -> Scene:
     )
     assert team.status == 201, team.body
     team_id = team.body["org_id"]
+    other_team = api.post(
+        "/api/v1/orgs", {"name": "二中队", "kind": "team", "parent_id": station_id}, token=admin
+    )
+    assert other_team.status == 201, other_team.body
     officer_id, _, officer = verified_member(api, admin, name="陈警官")
     assigned = api.post(
         f"/api/v1/members/{officer_id}/roles",
@@ -151,6 +155,7 @@ def test_an_officer_dispatches_from_a_drawn_area_and_watches_it_live(
 
     # The members of the officer's station, from GET /live/members; one has gone stale.
     expect_legend(page, free=4, busy=0, stale=1)
+    expect(page.locator(".report-flag")).to_have_count(1)  # the pending report
     page.locator("[data-testid=liveness].on").wait_for()
     # Its next fix reaches the map through /stream: stale turns free, in place.
     stale_id, stale_token = scene.stale
@@ -216,6 +221,12 @@ def test_an_officer_dispatches_from_a_drawn_area_and_watches_it_live(
     card.locator(".done").wait_for()
     reports = scene.api.get("/api/v1/reports?status=approved", token=scene.admin).body["reports"]
     assert [(r["report_id"], r["points"]) for r in reports] == [(scene.report_id, 8)]
+    page.click("a[data-screen=map]")
+    expect(page.locator(".report-flag")).to_have_count(0)  # moderated: off the map
+    page.locator("select[name=team]").select_option(label="二中队")
+    expect_legend(page, free=0, busy=0, stale=0)
+    page.locator("select[name=team]").select_option(label="一中队")
+    expect_legend(page, free=4, busy=1)
 
     assert problems == []
 

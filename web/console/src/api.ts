@@ -24,6 +24,7 @@ export type ReportPage = Schemas["ReportPage"];
 export type ReportStatus = Schemas["ReportStatus"];
 export type MemberPage = Schemas["MemberPage"];
 export type MemberStatus = Schemas["MemberStatus"];
+export type Org = Schemas["OrgView"];
 
 export class ApiError extends Error {
   constructor(
@@ -93,6 +94,17 @@ export class Api {
       cursor = page.next_cursor;
     } while (cursor);
     return grids;
+  }
+
+  async allOrgs(): Promise<Org[]> {
+    const orgs: Org[] = [];
+    let cursor: string | null = null;
+    do {
+      const page: Schemas["OrgPage"] = await this.request("GET", "/orgs", { query: { limit: 200, cursor } });
+      orgs.push(...page.orgs);
+      cursor = page.next_cursor;
+    } while (cursor);
+    return orgs;
   }
 
   tasks(query: { status?: TaskStatus | ""; cursor?: string | null; limit?: number }): Promise<TaskPage> {

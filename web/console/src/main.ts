@@ -89,6 +89,7 @@ function openShell(session: Session): void {
       api.task(data.task_id).then((task) => store.setTask(task)).catch(() => {});
     },
     report: (type) => {
+      void mapView.loadReports().catch(() => {});
       // New reports join the queue; decisions are already shown where they were taken.
       if (type === "shouwang.report.submitted" && location.hash === "#reports") {
         void moderation.load().catch(() => {});

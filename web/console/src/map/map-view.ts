@@ -12,6 +12,7 @@ import { gridsLayer, TasksLayer } from "./areas-layer";
 import { type Drawn, enableDrawing } from "./draw";
 import { L } from "./leaflet";
 import { MEMBER_COLOURS, MembersLayer } from "./members-layer";
+import { ReportsLayer } from "./reports-layer";
 
 // Rui'an's centre, where the map opens before it knows the officer's grids or members.
 const DEFAULT_CENTRE: L.LatLngTuple = [27.78, 120.65];
@@ -22,6 +23,8 @@ export class MapView {
   private readonly side = h("aside", { class: "side" });
   private readonly legend = h("div", { class: "legend", "data-testid": "legend" });
   private readonly taskPanel: TaskPanel;
+  private readonly reports: ReportsLayer;
+  private readonly teams = h("select", { name: "team", class: "team-filter" });
   private grids: L.GeoJSON | null = null;
   private drawn: Drawn | null = null;
   private fitted = false;
@@ -38,6 +41,16 @@ export class MapView {
     this.map.setView(DEFAULT_CENTRE, 14);
     const members = new MembersLayer(store, t);
     members.onCounts = (counts) => this.drawLegend(counts);
+    this.reports = new ReportsLayer(t);
+    this.reports.layer.addTo(this.map);
+    this.teams.addEventListener("change", () => members.showTeam(this.teams.value || null));
+    const teamControl = new L.Control({ position: "topright" });
+    teamControl.onAdd = () => {
+      const box = h("div", { class: "map-box" }, this.teams);
+      L.DomEvent.disableClickPropagation(box);
+      return box;
+    };
+    teamControl.addTo(this.map);
     const tasks = new TasksLayer(store);
     tasks.onSelect = (taskId) => store.select(taskId);
     tasks.layer.addTo(this.map);
@@ -58,16 +71,32 @@ export class MapView {
   }
 
   async load(): Promise<void> {
-    const [grids, members, tasks] = await Promise.all([
+    const [grids, members, tasks, orgs] = await Promise.all([
       this.api.allGrids(),
       this.api.liveMembers([-180, -90, 180, 90]),
       this.api.tasks({ limit: 200 }),
+      this.api.allOrgs(),
     ]);
+    const chosen = this.teams.value;
+    replaceChildren(
+      this.teams,
+      h("option", { value: "" }, this.t("map.all_teams")),
+      ...orgs
+        .filter((org) => org.kind === "team")
+        .map((team) => h("option", { value: team.org_id, selected: team.org_id === chosen }, team.name)),
+    );
+    await this.loadReports();
     this.grids?.remove();
     this.grids = gridsLayer(grids).addTo(this.map);
     this.grids.bringToBack();
     this.store.replaceMembers(members.features);
     this.store.setTasks(tasks.tasks);
+  }
+
+  /** Pending reports, again after the stream told of a new one or a decision. */
+  async loadReports(): Promise<void> {
+    const pending = await this.api.reports({ status: "pending" });
+    this.reports.show(pending.reports);
   }
 
   private fitOnce(): void {

@@ -17,6 +17,7 @@ export class MembersLayer {
   readonly layer = L.layerGroup();
   private readonly markers = new Map<string, L.CircleMarker>();
   private readonly renderer = L.canvas({ padding: 0.5 });
+  private team: string | null = null;
   onCounts: (counts: Record<MemberState, number>) => void = () => {};
 
   constructor(
@@ -31,9 +32,16 @@ export class MembersLayer {
     window.setInterval(() => this.redrawAll(this.store.members), RECOLOUR_EVERY_MS);
   }
 
+  /** Show one team's members only (null: everyone). */
+  showTeam(teamId: string | null): void {
+    this.team = teamId;
+    this.redrawAll(this.store.members);
+  }
+
   private redrawAll(members: ReadonlyMap<string, MemberOnMap>): void {
     for (const [id, marker] of this.markers) {
-      if (!members.has(id)) {
+      const member = members.get(id);
+      if (!member || !this.shows(member)) {
         marker.remove();
         this.markers.delete(id);
       }
@@ -42,7 +50,16 @@ export class MembersLayer {
     this.reportCounts();
   }
 
+  private shows(member: MemberOnMap): boolean {
+    return this.team === null || member.team_id === this.team;
+  }
+
   private draw(member: MemberOnMap): void {
+    if (!this.shows(member)) {
+      this.markers.get(member.member_id)?.remove();
+      this.markers.delete(member.member_id);
+      return;
+    }
     const state = stateOf(member, Date.now());
     const style = { color: "#ffffff", weight: 1.5, fillColor: MEMBER_COLOURS[state], fillOpacity: 0.95 };
     let marker = this.markers.get(member.member_id);
@@ -63,7 +80,9 @@ export class MembersLayer {
   private reportCounts(): void {
     const counts: Record<MemberState, number> = { free: 0, busy: 0, stale: 0 };
     const now = Date.now();
-    for (const member of this.store.members.values()) counts[stateOf(member, now)] += 1;
+    for (const member of this.store.members.values()) {
+      if (this.shows(member)) counts[stateOf(member, now)] += 1;
+    }
     this.onCounts(counts);
   }
 }
