@@ -64,6 +64,11 @@ class Target:
     _member_phone: str = ""
 
 
+# Engine errors that say something about the API under test (it stopped answering); any other
+# engine error is schemathesis failing inside itself (seen once in many runs, not reproduced).
+API_ERRORS = frozenset({"Network Error", "Server Unavailable", "Unresponsive Operation"})
+
+
 @dataclass(frozen=True)
 class FuzzResult:
     caller: str
@@ -72,6 +77,15 @@ class FuzzResult:
     errors: list[dict]
     report: dict
     output: str = ""
+
+    @property
+    def api_errors(self) -> list[dict]:
+        return [error for error in self.errors if error["title"] in API_ERRORS]
+
+    @property
+    def only_tool_errors(self) -> bool:
+        """Nothing found about the API, but schemathesis stopped on an error of its own."""
+        return bool(self.errors) and not self.failures and not self.api_errors
 
     def summary(self) -> str:
         lines = [f"{self.caller}: {self.calls} calls"]

@@ -29,6 +29,10 @@ def test_fuzzing_finds_no_server_error_and_no_reply_outside_the_contract(
     target: Target, caller: str, tmp_path: Path
 ) -> None:
     result = fuzz(target, caller, max_time_s=SECONDS_PER_CALLER, seed=SEED, report_dir=tmp_path)
+    if result.only_tool_errors:
+        # Once more: an error inside schemathesis that recurs is reported like a finding.
+        print(result.summary())
+        result = fuzz(target, caller, max_time_s=SECONDS_PER_CALLER, seed=SEED, report_dir=tmp_path)
     assert result.calls > 0, result.summary()
     assert not result.failures and not result.errors, result.summary()
 
