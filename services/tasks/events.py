@@ -5,13 +5,13 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import datetime
 
-from services.tasks.model import Claim, Offer, Task
+from services.tasks.model import Claim, Offer, Report, Task
 from services.tasks.ports import Ports
 from shouwang.clock import from_millis, to_timestamp
 from shouwang.events import Event
 from shouwang.ids import new_id
 from shouwang.tasks.v1 import events_pb2
-from shouwang.tasks.v1.event_types import TASKS_TOPIC
+from shouwang.tasks.v1.event_types import REPORTS_TOPIC, TASKS_TOPIC
 
 SOURCE = "/shouwang/tasks"
 
@@ -123,5 +123,43 @@ def task_closed(
             closed_at=to_timestamp(at),
             station_id=task.station_id,
             officer_id=officer_id,
+        ),
+    )
+
+
+def report_updated(report: Report, change: str, *, at: datetime) -> tuple[str, Event]:
+    """``shouwang.report.<change>``: submitted or rejected."""
+    return REPORTS_TOPIC, Event(
+        type=f"shouwang.report.{change}",
+        source=SOURCE,
+        subject=report.report_id,
+        time=at,
+        data=events_pb2.ReportUpdated(
+            report_id=report.report_id,
+            member_id=report.member_id,
+            status=report.status,
+            category=report.category,
+            station_id=report.station_id,
+            at=to_timestamp(at),
+            task_id=report.task_id,
+        ),
+    )
+
+
+def report_approved(report: Report, *, at: datetime) -> tuple[str, Event]:
+    """What points are awarded from: the reporter and the points the reviewer gave."""
+    return REPORTS_TOPIC, Event(
+        type="shouwang.report.approved",
+        source=SOURCE,
+        subject=report.report_id,
+        time=at,
+        data=events_pb2.ReportApproved(
+            report_id=report.report_id,
+            member_id=report.member_id,
+            points=report.points,
+            approved_at=to_timestamp(at),
+            officer_id=report.reviewed_by,
+            category=report.category,
+            station_id=report.station_id,
         ),
     )

@@ -7,11 +7,10 @@ from google.protobuf.timestamp_pb2 import Timestamp
 
 from services.tasks import handlers, reports
 from services.tasks.handlers import Caller
-from services.tasks.model import Circle, Claim, Offer, Task
+from services.tasks.model import Circle, Claim, Offer, Report, Task
 from services.tasks.ports import Ports
 from shouwang.clock import from_millis, to_timestamp
 from shouwang.rpc import ServiceBinding
-from shouwang.store import Document
 from shouwang.tasks.v1 import tasks_pb2 as pb
 from shouwang.tasks.v1 import tasks_pb2_grpc
 
@@ -172,21 +171,21 @@ def _timestamp(millis: int) -> Timestamp:
     return to_timestamp(from_millis(millis))
 
 
-def report_message(report: Document) -> pb.Report:
+def report_message(report: Report) -> pb.Report:
     return pb.Report(
-        report_id=report["_id"],
-        status=report["status"],
-        category=report["category"],
-        description=report["description"],
-        location=pb.Point(**report["location"]),
-        media_ids=report["media_ids"],
-        member_id=report["member_id"],
-        station_id=report["station_id"],
-        created_at=to_timestamp(from_millis(report["created_at"])),
-        points=report.get("points", 0),
-        review_note=report.get("review_note", ""),
-        task_id=report.get("task_id", ""),
-        reviewed_by=report.get("reviewed_by", ""),
+        report_id=report.report_id,
+        status=report.status,
+        category=report.category,
+        description=report.description,
+        location=pb.Point(lat=report.location.lat, lon=report.location.lon),
+        media_ids=report.media_ids,
+        member_id=report.member_id,
+        station_id=report.station_id,
+        created_at=_timestamp(report.created_at_ms),
+        points=report.points,
+        review_note=report.review_note,
+        task_id=report.task_id,
+        reviewed_by=report.reviewed_by,
     )
 
 

@@ -11,7 +11,7 @@ from typing import Any
 from shapely.geometry import shape
 from shapely.validation import explain_validity
 
-from shouwang.errors import Conflict, DomainError, FieldError, Gone
+from shouwang.errors import Conflict, DomainError, FieldError, Gone, InvalidArgument
 from shouwang.geo import haversine_m
 
 DISPATCHING, CLAIMED, ON_SCENE, RESOLVED, CLOSED = (
@@ -46,6 +46,9 @@ MAX_POLYGON_VERTICES = 10_000
 # Bounds a gRPC caller meets as an HTTP one does (the gateway's models hold the same or tighter).
 MAX_KIND_LENGTH, MAX_SKILLS = 40, 20
 MAX_NOTE_LENGTH, MAX_PHOTOS = 2000, 9
+REPORT_CATEGORIES = ("crime_clue", "safety_hazard", "traffic", "fire", "dispute", "other")
+PENDING, APPROVED, REJECTED = "pending", "approved", "rejected"
+MAX_REVIEW_POINTS, MAX_REVIEW_NOTE_LENGTH = 200, 4000
 # Arrival is entering the scene: a circle around the incident, not the whole dispatch area
 # (members start inside a 3 km dispatch circle; that is not "on scene"). Each task may set its own.
 SCENE_RADIUS_M = 150.0
@@ -151,6 +154,25 @@ class WaveTimeouts:
 
     def for_priority(self, priority: int) -> float:
         return self.urgent_s if priority == 1 else self.normal_s
+
+
+@dataclass(frozen=True)
+class Report:
+    """A member's tip or hazard report, reviewed once by an officer of their station."""
+
+    report_id: str
+    status: str  # pending, approved or rejected
+    category: str
+    description: str
+    location: Point
+    media_ids: tuple[str, ...]
+    member_id: str
+    station_id: str
+    created_at_ms: int
+    points: int = 0
+    review_note: str = ""
+    task_id: str = ""  # dispatched on approval, if the officer asked
+    reviewed_by: str = ""
 
 
 def validate_task(request: Any) -> list[FieldError]:
@@ -358,3 +380,39 @@ def wave_answered(task: Task, offers: list[Offer], claims: list[Claim]) -> bool:
 def is_timed(task: Task) -> bool:
     """Whether the timer has work left on the task (its waves and its expiry)."""
     return EXPIRED in TRANSITIONS[task.status]
+
+
+def validate_report(request: Any) -> list[FieldError]:
+    """Every problem with a SubmitReportRequest, each naming its field."""
+    errors = []
+    if request.category not in REPORT_CATEGORIES:
+        errors.append(FieldError("category", f"must be one of {', '.join(REPORT_CATEGORIES)}"))
+    if not 1 <= len(request.description.strip()) <= 2000:
+        errors.append(FieldError("description", "must be 1 to 2000 characters"))
+    if not request.HasField("location") or not (
+        -90 <= request.location.lat <= 90 and -180 <= request.location.lon <= 180
+    ):
+        errors.append(FieldError("location", "must be a WGS-84 {lat, lon}"))
+    if len(request.media_ids) > MAX_PHOTOS:
+        errors.append(FieldError("media_ids", "at most 9 photos"))
+    return errors
+
+
+def review_refusal(request: Any) -> InvalidArgument | None:
+    """What is wrong with a ReviewReportRequest's decision, note or points (None: nothing)."""
+    if request.decision not in ("approve", "reject"):
+        return InvalidArgument(
+            detail="decision is approve or reject",
+            errors=[FieldError("decision", "must be approve or reject")],
+        )
+    if len(request.note) > MAX_REVIEW_NOTE_LENGTH:
+        return InvalidArgument(
+            detail="the note is too long",
+            errors=[FieldError("note", f"at most {MAX_REVIEW_NOTE_LENGTH} characters")],
+        )
+    if not 0 <= request.points <= MAX_REVIEW_POINTS:
+        return InvalidArgument(
+            detail="points out of range",
+            errors=[FieldError("points", f"must be 0 to {MAX_REVIEW_POINTS}")],
+        )
+    return None

@@ -24,6 +24,7 @@ from services.tasks.model import (
     Point,
     Polygon,
     Refusal,
+    Report,
     Target,
     Task,
 )
@@ -305,6 +306,69 @@ def _slot_id(task_id: str, slot: int) -> str:
     return f"{task_id}:slot:{slot}"
 
 
+class ReportRepository:
+    def __init__(self, store: DocumentStore, *, outbox: OutboxFactory) -> None:
+        self.reports: Collection = store.collection("reports")
+        self.reviews: Collection = store.collection("report_reviews")
+        self.outbox = outbox(self.reports)
+
+    def ensure_indexes(self) -> None:
+        self.reports.create_index([("station_id", ASCENDING), ("status", ASCENDING)])
+        self.reports.create_index([("member_id", ASCENDING), ("created_at", DESCENDING)])
+
+    def new_report(self, report: Report, events: Events) -> Report:
+        document = {**report_document(report), **stage(events)}
+        self.reports.insert(document)
+        self.outbox.flush(document)
+        return report
+
+    def get(self, report_id: str) -> Report | None:
+        document = self.reports.get(report_id)
+        return None if document is None else report_from(document)
+
+    def page(
+        self,
+        *,
+        station_ids: list[str] | None = None,
+        member_id: str = "",
+        status: str,
+        size: int,
+        cursor: str,
+    ) -> Page:
+        """Reports of these stations (None: every station) or of this member, of this status
+        if any, newest first."""
+        query: dict[str, Any] = {}
+        if station_ids is not None:
+            query["station_id"] = {"$in": station_ids}
+        if member_id:
+            query["member_id"] = member_id
+        if status:
+            query["status"] = status
+        page = read_page(self.reports, query, sort_field="created_at", size=size, cursor=cursor)
+        return Page(items=[report_from(d) for d in page.items], next_cursor=page.next_cursor)
+
+    def claim_review(self, report_id: str, *, officer_id: str, at_ms: int) -> bool:
+        """The one review of a report: a second reviewer (or a retry) gets False."""
+        return _inserted(self.reviews, {"_id": report_id, "officer_id": officer_id, "at": at_ms})
+
+    def record_review(self, report: Report, *, at_ms: int, events: Events) -> Report:
+        """Store the review ``report`` carries (its status, points, note, reviewer, task)."""
+        changes = {
+            "status": report.status,
+            "points": report.points,
+            "review_note": report.review_note,
+            "reviewed_by": report.reviewed_by,
+            "reviewed_at": at_ms,
+            "task_id": report.task_id,
+        }
+        updated = self.reports.find_one_and_update(
+            {"_id": report.report_id}, with_events({"$set": changes}, events)
+        )
+        assert updated is not None  # the review was claimed, and reports are never deleted
+        self.outbox.flush(updated)
+        return report_from(updated)
+
+
 # Documents <-> values --------------------------------------------------------------------------
 # Fields a value names differently from its document (times are epoch milliseconds in both).
 _RENAMED = {
@@ -440,29 +504,34 @@ def claim_from(document: Document) -> Claim:
     )
 
 
-class ReportRepository:
-    def __init__(self, store: DocumentStore, *, outbox: OutboxFactory) -> None:
-        self.reports: Collection = store.collection("reports")
-        self.reviews: Collection = store.collection("report_reviews")
-        self.outbox = outbox(self.reports)
+def report_document(report: Report) -> Document:
+    return {
+        "_id": report.report_id,
+        "status": report.status,
+        "category": report.category,
+        "description": report.description,
+        "location": {"lat": report.location.lat, "lon": report.location.lon},
+        "media_ids": list(report.media_ids),
+        "member_id": report.member_id,
+        "station_id": report.station_id,
+        "created_at": report.created_at_ms,
+        "points": report.points,
+    }
 
-    def ensure_indexes(self) -> None:
-        self.reports.create_index([("station_id", ASCENDING), ("status", ASCENDING)])
-        self.reports.create_index([("member_id", ASCENDING), ("created_at", DESCENDING)])
 
-    def add(self, document: Document) -> None:
-        self.reports.insert(document)
-
-    def get(self, report_id: str) -> Document | None:
-        return self.reports.get(report_id)
-
-    def page(self, query: dict[str, Any], *, size: int, cursor: str) -> Page:
-        """Reports matching ``query``, newest first."""
-        return read_page(self.reports, query, sort_field="created_at", size=size, cursor=cursor)
-
-    def claim_review(self, report_id: str, *, officer_id: str, at_ms: int) -> bool:
-        """The one review of a report: a second reviewer (or a retry) gets False."""
-        return _inserted(self.reviews, {"_id": report_id, "officer_id": officer_id, "at": at_ms})
-
-    def update(self, report_id: str, update: dict[str, Any]) -> Document | None:
-        return self.reports.find_one_and_update({"_id": report_id}, update)
+def report_from(document: Document) -> Report:
+    return Report(
+        report_id=document["_id"],
+        status=document["status"],
+        category=document["category"],
+        description=document["description"],
+        location=Point(**document["location"]),
+        media_ids=tuple(document["media_ids"]),
+        member_id=document["member_id"],
+        station_id=document["station_id"],
+        created_at_ms=document["created_at"],
+        points=document.get("points", 0),
+        review_note=document.get("review_note", ""),
+        task_id=document.get("task_id", ""),
+        reviewed_by=document.get("reviewed_by", ""),
+    )
