@@ -79,6 +79,22 @@ def _populate(api: Api, url: str) -> Scene:
         "/api/v1/orgs", {"name": "二中队", "kind": "team", "parent_id": station_id}, token=admin
     )
     assert other_team.status == 201, other_team.body
+    west, south, east, north = PLACE[1] - 0.01, PLACE[0] - 0.005, PLACE[1] + 0.01, PLACE[0] + 0.01
+    grid = api.post(
+        "/api/v1/grids",
+        {
+            "type": "Feature",
+            "geometry": {
+                "type": "Polygon",
+                "coordinates": [
+                    [[west, south], [east, south], [east, north], [west, north], [west, south]]
+                ],
+            },
+            "properties": {"name": "安阳街道", "level": 1},
+        },
+        token=admin,
+    )
+    assert grid.status == 201, grid.body
     officer_id, _, officer = verified_member(api, admin, name="陈警官")
     assigned = api.post(
         f"/api/v1/members/{officer_id}/roles",
@@ -156,6 +172,11 @@ def test_an_officer_dispatches_from_a_drawn_area_and_watches_it_live(
     # The members of the officer's station, from GET /live/members; one has gone stale.
     expect_legend(page, free=4, busy=0, stale=1)
     expect(page.locator(".report-flag")).to_have_count(1)  # the pending report
+    expect(page.locator(".grid-count")).to_have_text(["5"])  # members on duty in the grid
+    # A reload resumes the session from the tab's refresh token (POST /auth/refresh).
+    page.reload()
+    expect_legend(page, free=4, busy=0, stale=1)
+    assert page.locator("form.login").count() == 0
     page.locator("[data-testid=liveness].on").wait_for()
     # Its next fix reaches the map through /stream: stale turns free, in place.
     stale_id, stale_token = scene.stale

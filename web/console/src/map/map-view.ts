@@ -10,6 +10,7 @@ import { dispatchForm } from "../tasks/dispatch-form";
 import { TaskPanel } from "../tasks/task-panel";
 import { gridsLayer, TasksLayer } from "./areas-layer";
 import { type Drawn, enableDrawing } from "./draw";
+import { GridCounts } from "./grid-counts";
 import { L } from "./leaflet";
 import { MEMBER_COLOURS, MembersLayer } from "./members-layer";
 import { ReportsLayer } from "./reports-layer";
@@ -26,6 +27,7 @@ export class MapView {
   private readonly reports: ReportsLayer;
   private readonly teams = h("select", { name: "team", class: "team-filter" });
   private grids: L.GeoJSON | null = null;
+  private readonly gridCounts: GridCounts;
   private drawn: Drawn | null = null;
   private fitted = false;
 
@@ -41,6 +43,8 @@ export class MapView {
     this.map.setView(DEFAULT_CENTRE, 14);
     const members = new MembersLayer(store, t);
     members.onCounts = (counts) => this.drawLegend(counts);
+    this.gridCounts = new GridCounts(store);
+    this.gridCounts.layer.addTo(this.map);
     this.reports = new ReportsLayer(t);
     this.reports.layer.addTo(this.map);
     this.teams.addEventListener("change", () => members.showTeam(this.teams.value || null));
@@ -89,6 +93,7 @@ export class MapView {
     this.grids?.remove();
     this.grids = gridsLayer(grids).addTo(this.map);
     this.grids.bringToBack();
+    this.gridCounts.setGrids(grids);
     this.store.replaceMembers(members.features);
     this.store.setTasks(tasks.tasks);
   }
