@@ -51,6 +51,12 @@ docs: install
 test-servers:
 	scripts/build-test-servers
 
+# helm, kubeconform, Kubernetes' schemas, checkov, kube-apiserver and etcd for tests/k8s (cached
+# under .cache/k8s/; the first build of kube-apiserver takes minutes).
+.PHONY: k8s-tools
+k8s-tools:
+	scripts/build-k8s-tools
+
 # The dispatcher console is built from pinned npm packages (web/package-lock.json) and committed
 # in web/console/dist like the protobuf code, so `make run` needs only Python; web-check rebuilds
 # it (type-checking with tsc on the way) and fails when the committed copy is stale.
@@ -64,7 +70,7 @@ web-check: web
 
 # Every test, including the bounded API fuzzing (tests/fuzz) and those on real Kafka + FerretDB;
 # the browser tests (tests/web) drive Debian's chromium, which setup-browser installs.
-test: install-dev proto-check web-check lint test-servers
+test: install-dev proto-check web-check lint test-servers k8s-tools
 	scripts/setup-browser
 	$(PYTHON) -m pytest -q
 
