@@ -249,6 +249,10 @@ def test_an_officer_dispatches_from_a_drawn_area_and_watches_it_live(
     page.locator("select[name=team]").select_option(label="一中队")
     expect_legend(page, free=4, busy=1)
 
+    # Signing out ends the session on the server and leaves no token in the tab.
+    page.click("header.top button")
+    page.locator("form.login").wait_for()
+    assert page.evaluate("sessionStorage.length") == 0
     assert problems == []
 
 

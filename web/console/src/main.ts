@@ -24,12 +24,17 @@ const store = new Store();
 document.documentElement.lang = lang;
 document.title = t("app.name");
 
-api.onSignedOut = () => store.setSession(null);
-store.on("session", (session) => (session ? openShell(session) : showLogin()));
+// Signing out (or a refresh the server refused) starts the page afresh: no view, timer or
+// stream of the old session survives it, and the tab holds no token any more.
+api.onSignedOut = () => {
+  stream?.stop();
+  window.location.reload();
+};
+store.on("session", (session) => {
+  if (session) openShell(session);
+});
 
 function showLogin(): void {
-  stream?.stop();
-  stream = null;
   replaceChildren(root, loginView(api, t, (session) => store.setSession(session)));
 }
 
@@ -78,7 +83,9 @@ function openShell(session: Session): void {
   };
   window.onhashchange = show;
   show();
+  // Loaded here, and again when the stream reconnects without being able to resume.
   void mapView.load().catch(() => {});
+  let connectedBefore = false;
   store.on("selected", (taskId) => {
     if (taskId && location.hash !== "#map") location.hash = "#map";
   });
@@ -98,7 +105,8 @@ function openShell(session: Session): void {
     position: (position) => store.movedMember(position),
     connected: (resumed) => {
       store.setConnected(true);
-      if (!resumed) void mapView.load().catch(() => {});
+      if (connectedBefore && !resumed) void mapView.load().catch(() => {});
+      connectedBefore = true;
     },
     disconnected: () => store.setConnected(false),
   });

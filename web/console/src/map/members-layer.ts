@@ -18,6 +18,7 @@ export class MembersLayer {
   private readonly markers = new Map<string, L.CircleMarker>();
   private readonly renderer = L.canvas({ padding: 0.5 });
   private team: string | null = null;
+  private countsQueued = false;
   onCounts: (counts: Record<MemberState, number>) => void = () => {};
 
   constructor(
@@ -27,7 +28,7 @@ export class MembersLayer {
     store.on("members", (members) => this.redrawAll(members));
     store.on("member", (member) => {
       this.draw(member);
-      this.reportCounts();
+      this.queueCounts();
     });
     window.setInterval(() => this.redrawAll(this.store.members), RECOLOUR_EVERY_MS);
   }
@@ -63,18 +64,27 @@ export class MembersLayer {
     const state = stateOf(member, Date.now());
     const style = { color: "#ffffff", weight: 1.5, fillColor: MEMBER_COLOURS[state], fillOpacity: 0.95 };
     let marker = this.markers.get(member.member_id);
+    const label = `${member.name || member.member_id} · ${this.t(`member.${state}`)}`;
     if (!marker) {
       marker = L.circleMarker([member.lat, member.lon], { radius: 7, renderer: this.renderer, ...style });
+      marker.bindTooltip(label, { direction: "top", offset: [0, -6] });
       marker.addTo(this.layer);
       this.markers.set(member.member_id, marker);
     } else {
       marker.setLatLng([member.lat, member.lon]);
       marker.setStyle(style);
+      marker.setTooltipContent(label);
     }
-    marker.bindTooltip(
-      `${member.name || member.member_id} · ${this.t(`member.${state}`)}`,
-      { direction: "top", offset: [0, -6] },
-    );
+  }
+
+  // Positions arrive one by one; the legend is counted once per frame, not once per position.
+  private queueCounts(): void {
+    if (this.countsQueued) return;
+    this.countsQueued = true;
+    requestAnimationFrame(() => {
+      this.countsQueued = false;
+      this.reportCounts();
+    });
   }
 
   private reportCounts(): void {
