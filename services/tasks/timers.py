@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import replace
+from datetime import datetime
 from typing import Any
 
 from services.tasks import dispatch, model, scene
@@ -99,14 +100,9 @@ def _send_wave(ports: Ports, task: Task, *, any_claims: bool, all_offers: list[O
     wave = task.wave + 1
     offered = {o.member_id for o in all_offers}
     # A replica that died after offering this wave left its offers: finish its step with them.
-    offers = [o for o in all_offers if o.wave == wave]
-    plan = WavePlan(radius_m=task.radius_m, offer_to=[]) if offers else _plan(ports, task, offered)
-    for member_id, distance in plan.offer_to:
-        offer = ports.tasks.record_offer(
-            task, member_id, distance_m=distance, wave=wave, at_ms=to_millis(now)
-        )
-        if offer is not None:
-            offers.append(offer)
+    resumed = [o for o in all_offers if o.wave == wave]
+    plan = WavePlan(radius_m=task.radius_m, offer_to=[]) if resumed else _plan(ports, task, offered)
+    offers = resumed + _offer(ports, task, plan, wave=wave, at_ms=to_millis(now))
     unfilled, due_at = dispatch.after_wave(
         mode=task.target.mode,
         offered=bool(offers),
@@ -116,28 +112,45 @@ def _send_wave(ports: Ports, task: Task, *, any_claims: bool, all_offers: list[O
         timeout_ms=int(ports.timeouts.for_priority(task.priority) * 1000),
         expires_at_ms=task.expires_at_ms,
     )
-    events: list[tuple[str, Event]] = []
-    if offers:
-        event_id = derived_id("offered", task.task_id, str(task.step))
-        events.append(
-            task_offered(task, offers, wave=wave, radius_m=plan.radius_m, at=now, event_id=event_id)
-        )
     changes: dict[str, Any] = {
         "wave": wave,
         "radius_m": plan.radius_m,
         # Lists show this count without reading the offers.
         "offered": len(offered | {o.member_id for o in offers}),
+        **({"refused": plan.refused} if plan.refused else {}),
+        **({"status": model.UNFILLED} if unfilled else {}),
     }
-    if plan.refused:
-        changes["refused"] = plan.refused
-    if unfilled:
-        changes["status"] = model.UNFILLED
-        event_id = derived_id("unfilled", task.task_id)
-        after = replace(task, status=model.UNFILLED)
-        events.append(task_updated(after, "unfilled", at=now, participants=[], event_id=event_id))
+    events = _wave_events(task, offers, plan, wave=wave, unfilled=unfilled, at=now)
     _reschedule(ports, task, due_at=due_at, events=events, **changes)
     if offers:
         log.info("wave sent", extra={"task_id": task.task_id, "wave": wave, "offers": len(offers)})
+
+
+def _offer(ports: Ports, task: Task, plan: WavePlan, *, wave: int, at_ms: int) -> list[Offer]:
+    """The plan's offers, less anyone offered the task before."""
+    made = (
+        ports.tasks.record_offer(task, member_id, distance_m=distance, wave=wave, at_ms=at_ms)
+        for member_id, distance in plan.offer_to
+    )
+    return [offer for offer in made if offer is not None]
+
+
+def _wave_events(
+    task: Task, offers: list[Offer], plan: WavePlan, *, wave: int, unfilled: bool, at: datetime
+) -> list[tuple[str, Event]]:
+    """``offered`` (ids derived from the step, so a repeated step announces it once), then
+    ``unfilled`` when nobody is left."""
+    events: list[tuple[str, Event]] = []
+    if offers:
+        event_id = derived_id("offered", task.task_id, str(task.step))
+        events.append(
+            task_offered(task, offers, wave=wave, radius_m=plan.radius_m, at=at, event_id=event_id)
+        )
+    if unfilled:
+        after = replace(task, status=model.UNFILLED)
+        event_id = derived_id("unfilled", task.task_id)
+        events.append(task_updated(after, "unfilled", at=at, participants=[], event_id=event_id))
+    return events
 
 
 def _plan(ports: Ports, task: Task, offered: set[str]) -> WavePlan:
