@@ -8,7 +8,7 @@ PORT ?= 8080
 PROTO_FILES := $(shell find proto -name '*.proto')
 
 .PHONY: install install-dev run test unit integration fuzz lint proto proto-check bench \
-	test-servers docs clean web web-check
+	test-servers contract-tools proto-baseline docs clean web web-check
 
 $(PYTHON):
 	$(SYSTEM_PYTHON) -m venv $(VENV)
@@ -45,8 +45,18 @@ lint: install-dev
 	$(PYTHON) -m ruff check .
 	$(PYTHON) -m ruff format --check .
 
-docs: install
+docs: install-dev
 	$(PYTHON) -m shouwang.cli config-docs > docs/configuration.md
+	$(PYTHON) -m shouwang.asyncapi > docs/asyncapi.yaml
+
+# The event-contract checkers (AsyncAPI parser, buf), installed from npm under .cache/.
+contract-tools:
+	scripts/build-contract-tools
+
+# Accept the event payloads as they are now as the baseline consumers rely on (a deliberate,
+# announced change: `make test` fails on any payload change that would break a consumer).
+proto-baseline: contract-tools
+	.cache/contracts/node_modules/.bin/buf build proto -o proto/events-baseline.binpb
 
 test-servers:
 	scripts/build-test-servers
