@@ -80,7 +80,7 @@ web-check: web
 
 # Every test, including the bounded API fuzzing (tests/fuzz) and those on real Kafka + FerretDB;
 # the browser tests (tests/web) drive Debian's chromium, which setup-browser installs.
-test: install-dev proto-check web-check lint test-servers k8s-tools
+test: install-dev proto-check web-check lint test-servers k8s-tools contract-tools
 	scripts/setup-browser
 	$(PYTHON) -m pytest -q
 
