@@ -10,7 +10,10 @@ export function languageOf(search: string): Lang {
 
 export type Catalogue<K extends string> = Record<K, string>;
 
-export type Translate<K extends string> = (key: K, vars?: Record<string, string | number>) => string;
+export type Translate<K extends string> = (
+  key: K,
+  vars?: Record<string, string | number>,
+) => string;
 
 export function translator<K extends string>(
   catalogues: { "zh-CN": Catalogue<K>; en: Partial<Catalogue<K>> },

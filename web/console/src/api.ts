@@ -100,14 +100,20 @@ export class Api {
     const orgs: Org[] = [];
     let cursor: string | null = null;
     do {
-      const page: Schemas["OrgPage"] = await this.request("GET", "/orgs", { query: { limit: 200, cursor } });
+      const page: Schemas["OrgPage"] = await this.request("GET", "/orgs", {
+        query: { limit: 200, cursor },
+      });
       orgs.push(...page.orgs);
       cursor = page.next_cursor;
     } while (cursor);
     return orgs;
   }
 
-  tasks(query: { status?: TaskStatus | ""; cursor?: string | null; limit?: number }): Promise<TaskPage> {
+  tasks(query: {
+    status?: TaskStatus | "";
+    cursor?: string | null;
+    limit?: number;
+  }): Promise<TaskPage> {
     return this.request("GET", "/tasks", { query: { ...query, status: query.status || null } });
   }
 
@@ -132,7 +138,9 @@ export class Api {
   }
 
   reviewReport(reportId: string, review: Schemas["ReportReview"]): Promise<Report> {
-    return this.request("POST", `/reports/${encodeURIComponent(reportId)}/review`, { body: review });
+    return this.request("POST", `/reports/${encodeURIComponent(reportId)}/review`, {
+      body: review,
+    });
   }
 
   members(query: { status?: MemberStatus; cursor?: string | null }): Promise<MemberPage> {
@@ -140,7 +148,9 @@ export class Api {
   }
 
   verifyMember(memberId: string, verdict: Schemas["Verdict"]): Promise<Member> {
-    return this.request("POST", `/members/${encodeURIComponent(memberId)}/verify`, { body: verdict });
+    return this.request("POST", `/members/${encodeURIComponent(memberId)}/verify`, {
+      body: verdict,
+    });
   }
 
   /** A photo as an object URL (media needs the bearer header, so no plain <img src>). */
@@ -162,7 +172,11 @@ export class Api {
     path: string,
     options: { body?: unknown; query?: Query; anonymous?: boolean; idempotencyKey?: string } = {},
   ): Promise<T> {
-    const response = await this.fetchWithSession(method, path + queryString(options.query), options);
+    const response = await this.fetchWithSession(
+      method,
+      path + queryString(options.query),
+      options,
+    );
     if (!response.ok) throw await problemOf(response);
     return (await response.json()) as T;
   }

@@ -35,7 +35,10 @@ store.on("session", (session) => {
 });
 
 function showLogin(): void {
-  replaceChildren(root, loginView(api, t, (session) => store.setSession(session)));
+  replaceChildren(
+    root,
+    loginView(api, t, (session) => store.setSession(session)),
+  );
 }
 
 let stream: Stream | null = null;
@@ -58,7 +61,9 @@ function openShell(session: Session): void {
   };
   store.on("connection", showLiveness);
   showLiveness(false);
-  const links = SCREENS.map((screen) => h("a", { href: `#${screen}`, "data-screen": screen }, t(`nav.${screen}` as MessageKey)));
+  const links = SCREENS.map((screen) =>
+    h("a", { href: `#${screen}`, "data-screen": screen }, t(`nav.${screen}` as MessageKey)),
+  );
   const otherLang = lang === "en" ? "?" : "?lang=en";
   replaceChildren(
     root,
@@ -69,13 +74,19 @@ function openShell(session: Session): void {
       h("nav", {}, ...links),
       liveness,
       h("span", { class: "who" }, session.member.name),
-      h("a", { href: `${otherLang}${window.location.hash}`, class: "lang" }, lang === "en" ? "中文" : "English"),
+      h(
+        "a",
+        { href: `${otherLang}${window.location.hash}`, class: "lang" },
+        lang === "en" ? "中文" : "English",
+      ),
       h("button", { type: "button", onclick: () => void api.logout() }, t("nav.logout")),
     ),
     h("main", { class: "screens" }, ...Object.values(views).map((v) => v.element)),
   );
   const show = () => {
-    const screen = (SCREENS as readonly string[]).includes(location.hash.slice(1)) ? (location.hash.slice(1) as Screen) : "map";
+    const screen = (SCREENS as readonly string[]).includes(location.hash.slice(1))
+      ? (location.hash.slice(1) as Screen)
+      : "map";
     for (const [name, view] of Object.entries(views)) view.element.hidden = name !== screen;
     for (const link of links) link.classList.toggle("active", link.dataset.screen === screen);
     if (screen === "map") mapView.shown();
@@ -93,7 +104,10 @@ function openShell(session: Session): void {
   stream = new Stream(api, {
     task: (type, data) => {
       store.noteTaskEvent(data.task_id, { type, memberId: data.member_id ?? "", atMs: Date.now() });
-      api.task(data.task_id).then((task) => store.setTask(task)).catch(() => {});
+      api
+        .task(data.task_id)
+        .then((task) => store.setTask(task))
+        .catch(() => {});
     },
     report: (type) => {
       void mapView.loadReports().catch(() => {});

@@ -34,7 +34,12 @@ export function stateOf(member: MemberOnMap, nowMs: number): MemberState {
 }
 
 // Statuses after which a task no longer occupies its claimants or the map.
-export const FINISHED: ReadonlySet<string> = new Set(["closed", "cancelled", "expired", "unfilled"]);
+export const FINISHED: ReadonlySet<string> = new Set([
+  "closed",
+  "cancelled",
+  "expired",
+  "unfilled",
+]);
 
 interface Topics {
   session: Session | null;
@@ -67,7 +72,8 @@ export class Store {
   }
 
   private emit<K extends keyof Topics>(topic: K, value: Topics[K]): void {
-    for (const listener of this.listeners.get(topic) ?? []) (listener as Listener<Topics[K]>)(value);
+    for (const listener of this.listeners.get(topic) ?? [])
+      (listener as Listener<Topics[K]>)(value);
   }
 
   setSession(session: Session | null): void {
@@ -106,7 +112,13 @@ export class Store {
   }
 
   /** A position from the stream: moves a known member, or adds one who came on duty. */
-  movedMember(position: { member_id: string; lat: number; lon: number; team_id: string; at: string }): void {
+  movedMember(position: {
+    member_id: string;
+    lat: number;
+    lon: number;
+    team_id: string;
+    at: string;
+  }): void {
     const known = this.members.get(position.member_id);
     const member: MemberOnMap = {
       ...(known ?? { member_id: position.member_id, name: "", busy: false }),

@@ -10,9 +10,25 @@ export function mayUseConsole(session: Session): boolean {
   return session.member.roles.some((role) => CONSOLE_ROLES.has(role));
 }
 
-export function loginView(api: Api, t: Translate<MessageKey>, onSignedIn: (session: Session) => void): HTMLElement {
-  const phone = h("input", { name: "phone", type: "tel", autocomplete: "username", required: true, maxlength: 32 });
-  const password = h("input", { name: "password", type: "password", autocomplete: "current-password", required: true, maxlength: 128 });
+export function loginView(
+  api: Api,
+  t: Translate<MessageKey>,
+  onSignedIn: (session: Session) => void,
+): HTMLElement {
+  const phone = h("input", {
+    name: "phone",
+    type: "tel",
+    autocomplete: "username",
+    required: true,
+    maxlength: 32,
+  });
+  const password = h("input", {
+    name: "password",
+    type: "password",
+    autocomplete: "current-password",
+    required: true,
+    maxlength: 128,
+  });
   const error = h("p", { class: "error", role: "alert" });
   const submit = h("button", { type: "submit", class: "primary" }, t("login.submit"));
   const form = h(
@@ -42,7 +58,11 @@ export function loginView(api: Api, t: Translate<MessageKey>, onSignedIn: (sessi
       })
       .catch((failure: unknown) => {
         error.textContent =
-          failure instanceof ApiError && failure.status === 401 ? t("login.wrong") : failure instanceof ApiError ? failure.explanation : t("common.failed");
+          failure instanceof ApiError && failure.status === 401
+            ? t("login.wrong")
+            : failure instanceof ApiError
+              ? failure.explanation
+              : t("common.failed");
       })
       .finally(() => (submit.disabled = false));
   });

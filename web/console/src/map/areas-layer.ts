@@ -51,9 +51,13 @@ export class TasksLayer {
     const group = L.featureGroup();
     const area = task.area;
     if (isCircle(area)) {
-      L.circle([area.center.lat, area.center.lon], { radius: area.radius_m, ...style }).addTo(group);
+      L.circle([area.center.lat, area.center.lon], { radius: area.radius_m, ...style }).addTo(
+        group,
+      );
     } else {
-      const rings = area.coordinates.map((ring) => ring.map(([lon, lat]) => [lat, lon] as [number, number]));
+      const rings = area.coordinates.map((ring) =>
+        ring.map(([lon, lat]) => [lat, lon] as [number, number]),
+      );
       L.polygon(rings, style).addTo(group);
     }
     L.circleMarker([task.location.lat, task.location.lon], {

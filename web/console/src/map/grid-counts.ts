@@ -35,7 +35,12 @@ export class GridCounts {
         const bounds = L.latLngBounds(ring.map(([lon, lat]) => [lat, lon] as [number, number]));
         // In the grid's north-west corner, clear of the members around its centre.
         const label = L.marker(bounds.getNorthWest(), {
-          icon: L.divIcon({ className: "grid-count", html: "0", iconSize: [28, 18], iconAnchor: [-4, -4] }),
+          icon: L.divIcon({
+            className: "grid-count",
+            html: "0",
+            iconSize: [28, 18],
+            iconAnchor: [-4, -4],
+          }),
           interactive: false,
           keyboard: false,
         });
@@ -58,7 +63,8 @@ export class GridCounts {
     for (const grid of this.grids) {
       let count = 0;
       for (const member of this.store.members.values()) {
-        if (grid.bounds.contains([member.lat, member.lon]) && insideRing(member, grid.ring)) count += 1;
+        if (grid.bounds.contains([member.lat, member.lon]) && insideRing(member, grid.ring))
+          count += 1;
       }
       const element = grid.label.getElement();
       if (element) {

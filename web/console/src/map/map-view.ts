@@ -39,7 +39,11 @@ export class MapView {
   ) {
     const container = h("div", { class: "map", id: "map" });
     this.element = h("section", { class: "view map-view" }, container, this.side);
-    this.map = L.map(container, { zoomControl: true, attributionControl: false, preferCanvas: false });
+    this.map = L.map(container, {
+      zoomControl: true,
+      attributionControl: false,
+      preferCanvas: false,
+    });
     this.map.setView(DEFAULT_CENTRE, 14);
     const members = new MembersLayer(store, t);
     members.onCounts = (counts) => this.drawLegend(counts);
@@ -87,7 +91,9 @@ export class MapView {
       h("option", { value: "" }, this.t("map.all_teams")),
       ...orgs
         .filter((org) => org.kind === "team")
-        .map((team) => h("option", { value: team.org_id, selected: team.org_id === chosen }, team.name)),
+        .map((team) =>
+          h("option", { value: team.org_id, selected: team.org_id === chosen }, team.name),
+        ),
     );
     await this.loadReports();
     this.grids?.remove();
@@ -147,7 +153,15 @@ export class MapView {
       this.taskPanel.show(taskId);
       replaceChildren(this.side, this.taskPanel.element);
     } else if (!this.drawn) {
-      replaceChildren(this.side, h("div", { class: "panel hint" }, h("h2", {}, this.t("map.title")), h("p", {}, this.t("map.hint"))));
+      replaceChildren(
+        this.side,
+        h(
+          "div",
+          { class: "panel hint" },
+          h("h2", {}, this.t("map.title")),
+          h("p", {}, this.t("map.hint")),
+        ),
+      );
     }
   }
 

@@ -62,11 +62,20 @@ export class MembersLayer {
       return;
     }
     const state = stateOf(member, Date.now());
-    const style = { color: "#ffffff", weight: 1.5, fillColor: MEMBER_COLOURS[state], fillOpacity: 0.95 };
+    const style = {
+      color: "#ffffff",
+      weight: 1.5,
+      fillColor: MEMBER_COLOURS[state],
+      fillOpacity: 0.95,
+    };
     let marker = this.markers.get(member.member_id);
     const label = `${member.name || member.member_id} · ${this.t(`member.${state}`)}`;
     if (!marker) {
-      marker = L.circleMarker([member.lat, member.lon], { radius: 7, renderer: this.renderer, ...style });
+      marker = L.circleMarker([member.lat, member.lon], {
+        radius: 7,
+        renderer: this.renderer,
+        ...style,
+      });
       marker.bindTooltip(label, { direction: "top", offset: [0, -6] });
       marker.addTo(this.layer);
       this.markers.set(member.member_id, marker);

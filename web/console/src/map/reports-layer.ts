@@ -14,7 +14,9 @@ export class ReportsLayer {
     for (const report of reports) {
       const icon = L.divIcon({ className: "report-flag", html: "!", iconSize: [18, 18] });
       L.marker([report.location.lat, report.location.lon], { icon, keyboard: false })
-        .bindTooltip(`${this.t(`category.${report.category}` as MessageKey)} · ${report.description.slice(0, 60)}`)
+        .bindTooltip(
+          `${this.t(`category.${report.category}` as MessageKey)} · ${report.description.slice(0, 60)}`,
+        )
         .addTo(this.layer);
     }
   }

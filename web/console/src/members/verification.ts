@@ -24,7 +24,17 @@ export class VerificationQueue {
       h(
         "table",
         {},
-        h("thead", {}, h("tr", {}, ...["members.name", "members.phone", "members.id_number", "members.registered", ""].map((k) => h("th", {}, k ? t(k as MessageKey) : "")))),
+        h(
+          "thead",
+          {},
+          h(
+            "tr",
+            {},
+            ...["members.name", "members.phone", "members.id_number", "members.registered", ""].map(
+              (k) => h("th", {}, k ? t(k as MessageKey) : ""),
+            ),
+          ),
+        ),
         this.rows,
       ),
       this.more,
@@ -43,7 +53,9 @@ export class VerificationQueue {
     this.cursor = page.next_cursor;
     this.more.hidden = !this.cursor;
     if (!this.rows.childElementCount) {
-      this.rows.appendChild(h("tr", {}, h("td", { colspan: 5, class: "muted" }, this.t("members.none"))));
+      this.rows.appendChild(
+        h("tr", {}, h("td", { colspan: 5, class: "muted" }, this.t("members.none"))),
+      );
     }
   }
 
@@ -54,9 +66,20 @@ export class VerificationQueue {
     const decide = (decision: "approve" | "reject") => () => {
       this.api
         .verifyMember(member.member_id, { decision, reason: reason.value.trim() })
-        .then((decided) => replaceChildren(outcome, h("span", { class: "done" }, t(`members.${decided.status}` as MessageKey))))
+        .then((decided) =>
+          replaceChildren(
+            outcome,
+            h("span", { class: "done" }, t(`members.${decided.status}` as MessageKey)),
+          ),
+        )
         .catch((failure: unknown) => {
-          outcome.appendChild(h("p", { class: "error", role: "alert" }, failure instanceof ApiError ? failure.explanation : t("common.failed")));
+          outcome.appendChild(
+            h(
+              "p",
+              { class: "error", role: "alert" },
+              failure instanceof ApiError ? failure.explanation : t("common.failed"),
+            ),
+          );
         });
     };
     replaceChildren(

@@ -19,7 +19,12 @@ export class ReportModeration {
   ) {
     this.more.textContent = t("common.more");
     this.more.addEventListener("click", () => void this.loadPage());
-    replaceChildren(this.element, h("header", { class: "view-header" }, h("h2", {}, t("nav.reports"))), this.list, this.more);
+    replaceChildren(
+      this.element,
+      h("header", { class: "view-header" }, h("h2", {}, t("nav.reports"))),
+      this.list,
+      this.more,
+    );
   }
 
   async load(): Promise<void> {
@@ -34,7 +39,8 @@ export class ReportModeration {
     for (const report of page.reports) this.list.appendChild(this.card(report));
     this.cursor = page.next_cursor;
     this.more.hidden = !this.cursor;
-    if (!this.list.childElementCount) this.list.appendChild(h("p", { class: "muted" }, this.t("reports.none")));
+    if (!this.list.childElementCount)
+      this.list.appendChild(h("p", { class: "muted" }, this.t("reports.none")));
   }
 
   private card(report: Report): HTMLElement {
@@ -55,18 +61,38 @@ export class ReportModeration {
     const card = h(
       "article",
       { class: "card", "data-report-id": report.report_id },
-      h("header", {}, h("b", {}, t(`category.${report.category}` as MessageKey)), h("span", { class: "muted" }, ` ${formatTime(report.created_at, this.lang)}`)),
+      h(
+        "header",
+        {},
+        h("b", {}, t(`category.${report.category}` as MessageKey)),
+        h("span", { class: "muted" }, ` ${formatTime(report.created_at, this.lang)}`),
+      ),
       h("p", {}, report.description),
       photos,
-      h("div", { class: "row" }, h("label", { class: "field" }, h("span", {}, t("reports.points")), points), h("label", { class: "field grow" }, h("span", {}, t("reports.note")), note)),
+      h(
+        "div",
+        { class: "row" },
+        h("label", { class: "field" }, h("span", {}, t("reports.points")), points),
+        h("label", { class: "field grow" }, h("span", {}, t("reports.note")), note),
+      ),
       error,
     );
     const decide = (decision: "approve" | "reject") => () => {
       this.api
-        .reviewReport(report.report_id, { decision, points: decision === "approve" ? Number(points.value) : 0, note: note.value.trim() })
-        .then((reviewed) => replaceChildren(card, h("p", { class: "done" }, t(`reports.${reviewed.status}` as MessageKey))))
+        .reviewReport(report.report_id, {
+          decision,
+          points: decision === "approve" ? Number(points.value) : 0,
+          note: note.value.trim(),
+        })
+        .then((reviewed) =>
+          replaceChildren(
+            card,
+            h("p", { class: "done" }, t(`reports.${reviewed.status}` as MessageKey)),
+          ),
+        )
         .catch((failure: unknown) => {
-          error.textContent = failure instanceof ApiError ? failure.explanation : t("common.failed");
+          error.textContent =
+            failure instanceof ApiError ? failure.explanation : t("common.failed");
         });
     };
     card.appendChild(

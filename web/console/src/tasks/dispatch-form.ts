@@ -18,7 +18,8 @@ export function dispatchForm(options: {
 }): HTMLElement {
   const { api, store, t, drawn } = options;
   const inside = [...store.members.values()].filter((m) => within(drawn, m));
-  const field = (label: string, input: HTMLElement) => h("label", { class: "field" }, h("span", {}, label), input);
+  const field = (label: string, input: HTMLElement) =>
+    h("label", { class: "field" }, h("span", {}, label), input);
   const title = h("input", { name: "title", required: true, maxlength: 100, autocomplete: "off" });
   const kind = h("input", { name: "kind", maxlength: 40, autocomplete: "off" });
   const description = h("textarea", { name: "description", maxlength: 4000, rows: 2 });
@@ -47,7 +48,12 @@ export function dispatchForm(options: {
   const points = h("input", { name: "points", type: "number", min: 0, max: 10000, value: 10 });
   const expires = h("input", { name: "expires", type: "number", min: 1, max: 1440, value: 30 });
   const error = h("p", { class: "error", role: "alert" });
-  const nearestFields = h("div", { class: "row" }, field(t("dispatch.count"), count), h("label", { class: "check" }, widen, t("dispatch.widen")));
+  const nearestFields = h(
+    "div",
+    { class: "row" },
+    field(t("dispatch.count"), count),
+    h("label", { class: "check" }, widen, t("dispatch.widen")),
+  );
   const namedFields = field(t("dispatch.named_pick"), named);
   const showTargetFields = () => {
     nearestFields.hidden = mode.value !== "nearest";
@@ -63,14 +69,30 @@ export function dispatchForm(options: {
     h("h2", {}, t("dispatch.title")),
     h("p", { class: "muted" }, t("dispatch.inside", { count: inside.length })),
     field(t("dispatch.task_title"), title),
-    h("div", { class: "row" }, field(t("dispatch.priority"), priority), field(t("dispatch.kind"), kind)),
+    h(
+      "div",
+      { class: "row" },
+      field(t("dispatch.priority"), priority),
+      field(t("dispatch.kind"), kind),
+    ),
     field(t("dispatch.description"), description),
     field(t("dispatch.target"), mode),
     nearestFields,
     namedFields,
-    h("div", { class: "row" }, field(t("dispatch.capacity"), capacity), field(t("dispatch.points"), points), field(t("dispatch.expires"), expires)),
+    h(
+      "div",
+      { class: "row" },
+      field(t("dispatch.capacity"), capacity),
+      field(t("dispatch.points"), points),
+      field(t("dispatch.expires"), expires),
+    ),
     error,
-    h("div", { class: "actions" }, submit, h("button", { type: "button", onclick: () => options.onAbandoned() }, t("common.cancel"))),
+    h(
+      "div",
+      { class: "actions" },
+      submit,
+      h("button", { type: "button", onclick: () => options.onAbandoned() }, t("common.cancel")),
+    ),
   );
   form.addEventListener("submit", (event) => {
     event.preventDefault();
@@ -81,7 +103,11 @@ export function dispatchForm(options: {
       priority: Number(priority.value),
       location: drawn.location,
       area: drawn.area,
-      target: targetOf(mode.value, Number(count.value), [...named.selectedOptions].map((o) => o.value)),
+      target: targetOf(
+        mode.value,
+        Number(count.value),
+        [...named.selectedOptions].map((o) => o.value),
+      ),
       capacity: Number(capacity.value),
       points: Number(points.value),
       expires_in_s: Math.round(Number(expires.value) * 60),

@@ -4,7 +4,16 @@ import { formatTime, type Lang, type Translate } from "../../../shared/i18n";
 import type { Api, TaskStatus, TaskSummary } from "../api";
 import type { MessageKey } from "../i18n";
 
-const STATUSES: TaskStatus[] = ["dispatching", "claimed", "on_scene", "resolved", "closed", "cancelled", "expired", "unfilled"];
+const STATUSES: TaskStatus[] = [
+  "dispatching",
+  "claimed",
+  "on_scene",
+  "resolved",
+  "closed",
+  "cancelled",
+  "expired",
+  "unfilled",
+];
 const PAGE_SIZE = 20;
 
 export class TaskBoard {
@@ -30,11 +39,30 @@ export class TaskBoard {
     this.more.addEventListener("click", () => void this.loadPage());
     replaceChildren(
       this.element,
-      h("header", { class: "view-header" }, h("h2", {}, t("nav.tasks")), h("label", {}, `${t("board.status")} `, this.status)),
+      h(
+        "header",
+        { class: "view-header" },
+        h("h2", {}, t("nav.tasks")),
+        h("label", {}, `${t("board.status")} `, this.status),
+      ),
       h(
         "table",
         {},
-        h("thead", {}, h("tr", {}, ...["board.created", "board.title", "board.priority", "board.status", "board.claims"].map((k) => h("th", {}, t(k as MessageKey))))),
+        h(
+          "thead",
+          {},
+          h(
+            "tr",
+            {},
+            ...[
+              "board.created",
+              "board.title",
+              "board.priority",
+              "board.status",
+              "board.claims",
+            ].map((k) => h("th", {}, t(k as MessageKey))),
+          ),
+        ),
         this.rows,
       ),
       this.more,
@@ -48,12 +76,18 @@ export class TaskBoard {
   }
 
   private async loadPage(): Promise<void> {
-    const page = await this.api.tasks({ status: this.status.value as TaskStatus | "", cursor: this.cursor, limit: PAGE_SIZE });
+    const page = await this.api.tasks({
+      status: this.status.value as TaskStatus | "",
+      cursor: this.cursor,
+      limit: PAGE_SIZE,
+    });
     for (const task of page.tasks) this.rows.appendChild(this.row(task));
     this.cursor = page.next_cursor;
     this.more.hidden = !this.cursor;
     if (!this.rows.childElementCount) {
-      this.rows.appendChild(h("tr", {}, h("td", { colspan: 5, class: "muted" }, this.t("common.empty"))));
+      this.rows.appendChild(
+        h("tr", {}, h("td", { colspan: 5, class: "muted" }, this.t("common.empty"))),
+      );
     }
   }
 
@@ -65,7 +99,15 @@ export class TaskBoard {
       h("td", {}, formatTime(task.created_at, this.lang)),
       h("td", {}, h("a", { href: "#map", onclick: () => this.onOpen(task.task_id) }, task.title)),
       h("td", {}, t(`priority.${task.priority}` as MessageKey)),
-      h("td", {}, h("span", { class: `status status-${task.status}` }, t(`status.${task.status}` as MessageKey))),
+      h(
+        "td",
+        {},
+        h(
+          "span",
+          { class: `status status-${task.status}` },
+          t(`status.${task.status}` as MessageKey),
+        ),
+      ),
       h("td", {}, `${task.claim_count} / ${task.capacity}`),
     );
   }

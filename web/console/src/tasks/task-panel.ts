@@ -48,11 +48,24 @@ export class TaskPanel {
     const names = (id: string) => this.store.members.get(id)?.name || id;
     replaceChildren(
       this.element,
-      h("header", {}, h("h2", {}, task.title), h("button", { class: "close", "aria-label": t("common.close"), onclick: () => this.onClose() }, "×")),
+      h(
+        "header",
+        {},
+        h("h2", {}, task.title),
+        h(
+          "button",
+          { class: "close", "aria-label": t("common.close"), onclick: () => this.onClose() },
+          "×",
+        ),
+      ),
       h(
         "p",
         { class: "muted" },
-        h("span", { class: `status status-${task.status}`, "data-status": task.status }, t(`status.${task.status}` as MessageKey)),
+        h(
+          "span",
+          { class: `status status-${task.status}`, "data-status": task.status },
+          t(`status.${task.status}` as MessageKey),
+        ),
         " · ",
         t(`priority.${task.priority}` as MessageKey),
         " · ",
@@ -61,7 +74,17 @@ export class TaskPanel {
         t("task.capacity", { claimed: task.claim_count, capacity: task.capacity }),
       ),
       task.description ? h("p", {}, task.description) : null,
-      h("h3", {}, t("task.offers"), " ", h("span", { class: "count", "data-testid": "offer-count" }, String(task.offers?.length ?? task.offer_count))),
+      h(
+        "h3",
+        {},
+        t("task.offers"),
+        " ",
+        h(
+          "span",
+          { class: "count", "data-testid": "offer-count" },
+          String(task.offers?.length ?? task.offer_count),
+        ),
+      ),
       h(
         "ul",
         { class: "offers" },
@@ -70,12 +93,26 @@ export class TaskPanel {
             "li",
             { class: offer.declined ? "declined" : "", "data-member-id": offer.member_id },
             names(offer.member_id),
-            h("span", { class: "muted" }, ` ${t("task.offer_line", { wave: offer.wave, metres: Math.round(offer.distance_m) })}`),
+            h(
+              "span",
+              { class: "muted" },
+              ` ${t("task.offer_line", { wave: offer.wave, metres: Math.round(offer.distance_m) })}`,
+            ),
             offer.declined ? h("span", { class: "tag" }, t("task.declined")) : null,
           ),
         ),
       ),
-      h("h3", {}, t("task.claims"), " ", h("span", { class: "count", "data-testid": "claim-count" }, String(task.claims?.length ?? task.claim_count))),
+      h(
+        "h3",
+        {},
+        t("task.claims"),
+        " ",
+        h(
+          "span",
+          { class: "count", "data-testid": "claim-count" },
+          String(task.claims?.length ?? task.claim_count),
+        ),
+      ),
       h(
         "ul",
         { class: "claims" },
@@ -84,15 +121,32 @@ export class TaskPanel {
             "li",
             { "data-member-id": claim.member_id },
             names(claim.member_id),
-            h("span", { class: "muted" }, ` ${t("task.claimed_after", { seconds: Math.round(claim.offer_to_claim_s) })}`),
+            h(
+              "span",
+              { class: "muted" },
+              ` ${t("task.claimed_after", { seconds: Math.round(claim.offer_to_claim_s) })}`,
+            ),
             claim.arrived_at
-              ? h("span", { class: "tag arrived" }, t("task.arrived_after", { seconds: Math.round(claim.claim_to_arrival_s ?? 0) }))
+              ? h(
+                  "span",
+                  { class: "tag arrived" },
+                  t("task.arrived_after", { seconds: Math.round(claim.claim_to_arrival_s ?? 0) }),
+                )
               : null,
           ),
         ),
       ),
       (task.refused?.length ?? 0) > 0
-        ? h("details", {}, h("summary", {}, t("task.refused", { count: task.refused!.length })), h("ul", {}, ...task.refused!.map((r) => h("li", {}, `${names(r.member_id)}: ${r.reason}`))))
+        ? h(
+            "details",
+            {},
+            h("summary", {}, t("task.refused", { count: task.refused!.length })),
+            h(
+              "ul",
+              {},
+              ...task.refused!.map((r) => h("li", {}, `${names(r.member_id)}: ${r.reason}`)),
+            ),
+          )
         : null,
       h("h3", {}, t("task.timeline")),
       h(
@@ -127,9 +181,19 @@ export class TaskPanel {
     return h(
       "div",
       { class: "actions" },
-      task.status === "resolved" ? h("button", { class: "primary", onclick: act((id) => this.api.confirmTask(id)) }, t("task.confirm")) : null,
+      task.status === "resolved"
+        ? h(
+            "button",
+            { class: "primary", onclick: act((id) => this.api.confirmTask(id)) },
+            t("task.confirm"),
+          )
+        : null,
       CANCELLABLE.has(task.status) && !FINISHED.has(task.status)
-        ? h("button", { class: "danger", onclick: act((id) => this.api.cancelTask(id)) }, t("task.cancel"))
+        ? h(
+            "button",
+            { class: "danger", onclick: act((id) => this.api.cancelTask(id)) },
+            t("task.cancel"),
+          )
         : null,
     );
   }
