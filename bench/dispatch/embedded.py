@@ -10,7 +10,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from shouwang import allinone
+import allinone
 from shouwang.logging import configure_logging
 from shouwang.runtime import wait_for_shutdown_signal
 

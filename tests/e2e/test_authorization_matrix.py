@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
+import allinone
 from services.gateway.access import Access
-from shouwang import allinone
 from shouwang.typed_routes import Operation
 from tests.support.api import Api, Reply, new_person
 

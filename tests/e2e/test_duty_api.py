@@ -11,7 +11,7 @@ from urllib.parse import quote
 
 import pytest
 
-from shouwang import allinone
+import allinone
 from tests.support.api import Api, fix_at, new_person, verified_member, wait_for
 
 ADMIN_PHONE = "13800000000"

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from shouwang import allinone
+import allinone
 from tests.support.api import Api, Reply, new_person
 
 API = "/api/v1"

@@ -22,13 +22,13 @@ import jwt
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+import allinone
 from services.gateway.token_versions import IDENTITY_TOPIC, VERSION_EVENTS, TokenVersions
 from services.identity import handlers
 from services.identity.model import id_check_char
 from services.identity.ports import Ports
 from services.identity.scope import Actor
 from services.identity.tokens import Claims
-from shouwang import allinone
 from shouwang.bus.embedded import SqliteEventBus
 from shouwang.errors import Conflict, InvalidArgument, Unauthenticated
 from shouwang.events import Event

@@ -22,7 +22,7 @@ from urllib.parse import urlsplit
 import pytest
 from PIL import ExifTags, Image
 
-from shouwang import allinone
+import allinone
 from tests.support.api import Api, Reply, _reply, verified_member
 
 API = "/api/v1"

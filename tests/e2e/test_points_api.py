@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
+import allinone
 from services.points import handlers
 from services.points.bootstrap import PointsService
-from shouwang import allinone
 from shouwang.events import Event
 from shouwang.tasks.v1 import events_pb2 as task_events
 from tests.support.api import Api, Reply, verified_member, wait_for

@@ -21,7 +21,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from shouwang import allinone
+import allinone
 from tests.support.api import Api, fix_at, verified_member, wait_for
 
 API = "/api/v1"

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
+from allinone.configdocs import render
 from services.identity.settings import IdentitySettings
 from shouwang.config import ConfigError, PlatformSettings, load
-from shouwang.configdocs import render
 
 CLUSTER = {"KAFKA_BOOTSTRAP_SERVERS": "127.0.0.1:9092", "MONGODB_URI": "mongodb://127.0.0.1/"}
 
