@@ -249,10 +249,44 @@ def test_an_officer_dispatches_from_a_drawn_area_and_watches_it_live(
     page.locator("select[name=team]").select_option(label="一中队")
     expect_legend(page, free=4, busy=1)
 
+    # The member just approved, suspended from the directory (two clicks: it ends their sessions).
+    page.click("a[data-screen=directory]")
+    row = page.locator(f".directory tr[data-member-id='{scene.pending_id}']")
+    row.wait_for()
+    shots.take("directory")
+    assert row.locator("details.roles-editor").count() == 0  # roles are an administrator's
+    row.locator("button[name=suspend]").click()
+    row.locator("button[name=suspend]").click()
+    row.locator(".done").wait_for()
+    member = scene.api.get(f"/api/v1/members/{scene.pending_id}", token=scene.admin).body
+    assert member["status"] == "suspended"
+
     # Signing out ends the session on the server and leaves no token in the tab.
     page.click("header.top button")
     page.locator("form.login").wait_for()
     assert page.evaluate("sessionStorage.length") == 0
+    assert problems == []
+
+
+def test_an_administrator_makes_a_member_team_leader_from_the_directory(
+    scene: Scene, browser
+) -> None:
+    page = browser.new_page(viewport={"width": 1400, "height": 860})
+    page.set_default_timeout(TIMEOUT_MS)
+    problems: list[str] = []
+    page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
+    page.goto(scene.url + "#directory")
+    page.fill("input[name=phone]", ADMIN["SHOUWANG_ADMIN_PHONE"])
+    page.fill("input[name=password]", ADMIN["SHOUWANG_ADMIN_PASSWORD"])
+    page.click("form.login button[type=submit]")
+    member_id = next(iter(scene.members))
+    row = page.locator(f".directory tr[data-member-id='{member_id}']")
+    row.locator("details.roles-editor summary").click()
+    row.locator("input[name=role][value=team_leader]").check()
+    row.locator("button[name=save-roles]").click()
+    expect(row.locator("td.roles")).to_have_text("队员、队长")
+    member = scene.api.get(f"/api/v1/members/{member_id}", token=scene.admin).body
+    assert member["roles"] == ["member", "team_leader"]
     assert problems == []
 
 

@@ -153,6 +153,16 @@ export class Api {
     });
   }
 
+  suspendMember(memberId: string): Promise<Member> {
+    return this.request("POST", `/members/${encodeURIComponent(memberId)}/suspend`);
+  }
+
+  setRoles(memberId: string, assignment: Schemas["RoleAssignment"]): Promise<Member> {
+    return this.request("POST", `/members/${encodeURIComponent(memberId)}/roles`, {
+      body: assignment,
+    });
+  }
+
   /** A photo as an object URL (media needs the bearer header, so no plain <img src>). */
   async mediaUrl(mediaId: string): Promise<string> {
     const response = await this.fetchWithSession("GET", `/media/${encodeURIComponent(mediaId)}`);

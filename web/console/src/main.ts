@@ -9,13 +9,14 @@ import { Api, type Session } from "./api";
 import { lang, t, type MessageKey } from "./i18n";
 import { loginView, mayUseConsole } from "./login/login-view";
 import { MapView } from "./map/map-view";
+import { MemberDirectory } from "./members/directory";
 import { VerificationQueue } from "./members/verification";
 import { ReportModeration } from "./reports/moderation";
 import { Store } from "./store";
 import { Stream } from "./stream";
 import { TaskBoard } from "./tasks/task-board";
 
-const SCREENS = ["map", "tasks", "reports", "members"] as const;
+const SCREENS = ["map", "tasks", "reports", "members", "directory"] as const;
 type Screen = (typeof SCREENS)[number];
 
 const root = document.getElementById("console")!;
@@ -48,11 +49,13 @@ function openShell(session: Session): void {
   const board = new TaskBoard(api, t, lang, (taskId) => store.select(taskId));
   const moderation = new ReportModeration(api, t, lang);
   const verification = new VerificationQueue(api, t, lang);
+  const directory = new MemberDirectory(api, t, session.member.roles.includes("admin"));
   const views: Record<Screen, { element: HTMLElement; load(): Promise<void> }> = {
     map: mapView,
     tasks: board,
     reports: moderation,
     members: verification,
+    directory,
   };
   const liveness = h("span", { class: "liveness", "data-testid": "liveness" });
   const showLiveness = (connected: boolean) => {
