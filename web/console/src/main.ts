@@ -49,7 +49,12 @@ function openShell(session: Session): void {
   const board = new TaskBoard(api, t, lang, (taskId) => store.select(taskId));
   const moderation = new ReportModeration(api, t, lang);
   const verification = new VerificationQueue(api, t, lang);
-  const directory = new MemberDirectory(api, t, session.member.roles.includes("admin"));
+  const directory = new MemberDirectory(
+    api,
+    t,
+    session.member.roles.includes("admin"),
+    session.member.member_id,
+  );
   const views: Record<Screen, { element: HTMLElement; load(): Promise<void> }> = {
     map: mapView,
     tasks: board,

@@ -20,6 +20,7 @@ export class MemberDirectory {
     private readonly api: Api,
     private readonly t: Translate<MessageKey>,
     private readonly isAdmin: boolean,
+    private readonly selfId: string,
   ) {
     replaceChildren(
       this.status,
@@ -84,7 +85,7 @@ export class MemberDirectory {
           failure instanceof ApiError ? failure.explanation : t("common.failed"),
         ),
       );
-    if (member.status === "verified") {
+    if (member.status === "verified" && member.member_id !== this.selfId) {
       const suspend = h("button", { class: "danger", name: "suspend" }, t("members.suspend"));
       suspend.addEventListener("click", () => {
         // A second click confirms: suspension ends the member's sessions and duty at once.
