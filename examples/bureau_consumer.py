@@ -17,29 +17,7 @@ from google.protobuf.json_format import MessageToDict
 from google.protobuf.message import DecodeError, Message
 from kafka import KafkaConsumer
 
-from shouwang.identity.v1.event_types import IDENTITY_EVENT_TYPES, IDENTITY_TOPIC
-from shouwang.location.v1.event_types import (
-    LOCATION_EVENT_TYPES,
-    LOCATION_TOPIC,
-    PRESENCE_EVENT_TYPES,
-    PRESENCE_TOPIC,
-)
-from shouwang.points.v1.event_types import POINTS_EVENT_TYPES, POINTS_TOPIC
-from shouwang.tasks.v1.event_types import (
-    REPORT_EVENT_TYPES,
-    REPORTS_TOPIC,
-    TASK_EVENT_TYPES,
-    TASKS_TOPIC,
-)
-
-PAYLOADS: dict[str, dict[str, type[Message]]] = {
-    IDENTITY_TOPIC: IDENTITY_EVENT_TYPES,
-    PRESENCE_TOPIC: PRESENCE_EVENT_TYPES,
-    LOCATION_TOPIC: LOCATION_EVENT_TYPES,
-    TASKS_TOPIC: TASK_EVENT_TYPES,
-    REPORTS_TOPIC: REPORT_EVENT_TYPES,
-    POINTS_TOPIC: POINTS_EVENT_TYPES,
-}
+from shouwang.event_catalog import PAYLOADS
 
 
 def main(argv: list[str] | None = None) -> int:

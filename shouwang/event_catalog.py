@@ -1,0 +1,86 @@
+"""Every public event stream: its topic, key, description and the payload each event type carries,
+gathered from the catalogs beside the generated protobuf code. docs/asyncapi.yaml is rendered from
+it, the bridge republishes from it, and consumers decode with it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from google.protobuf.message import Message
+
+from shouwang.identity.v1.event_types import IDENTITY_EVENT_TYPES, IDENTITY_TOPIC
+from shouwang.location.v1.event_types import (
+    LOCATION_EVENT_TYPES,
+    LOCATION_TOPIC,
+    PRESENCE_EVENT_TYPES,
+    PRESENCE_TOPIC,
+)
+from shouwang.points.v1.event_types import POINTS_EVENT_TYPES, POINTS_TOPIC
+from shouwang.tasks.v1.event_types import (
+    REPORT_EVENT_TYPES,
+    REPORTS_TOPIC,
+    TASK_EVENT_TYPES,
+    TASKS_TOPIC,
+)
+
+
+@dataclass(frozen=True)
+class Topic:
+    name: str
+    address: str
+    key: str
+    description: str
+    event_types: dict[str, type[Message]]
+
+
+TOPICS = (
+    Topic(
+        "identity",
+        IDENTITY_TOPIC,
+        "member id",
+        "Members' lifecycle, pseudonymous: member id, team, station, status, roles, token "
+        "version. Never a name, ID number or phone.",
+        IDENTITY_EVENT_TYPES,
+    ),
+    Topic(
+        "presence",
+        PRESENCE_TOPIC,
+        "member id",
+        "Going on and off duty, going offline (no fix for 2 minutes) and coming back.",
+        PRESENCE_EVENT_TYPES,
+    ),
+    Topic(
+        "location",
+        LOCATION_TOPIC,
+        "member id",
+        "Coarse positions, throttled per member (not every fix), and geofence crossings.",
+        LOCATION_EVENT_TYPES,
+    ),
+    Topic(
+        "tasks",
+        TASKS_TOPIC,
+        "task id",
+        "Dispatch: created, offered in waves, claimed, declined, arrived, resolved, closed, "
+        "cancelled, expired, unfilled.",
+        TASK_EVENT_TYPES,
+    ),
+    Topic(
+        "reports",
+        REPORTS_TOPIC,
+        "report id",
+        "Members' tips and hazard reports, and their review.",
+        REPORT_EVENT_TYPES,
+    ),
+    Topic(
+        "points",
+        POINTS_TOPIC,
+        "member id",
+        "Ledger entries that changed a member's points, and redemptions.",
+        POINTS_EVENT_TYPES,
+    ),
+)
+
+
+PAYLOADS: dict[str, dict[str, type[Message]]] = {
+    topic.address: topic.event_types for topic in TOPICS
+}
