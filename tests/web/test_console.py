@@ -220,8 +220,31 @@ def test_an_officer_dispatches_from_a_drawn_area_and_watches_it_live(
     panel.locator(".timeline li").first.wait_for()
     shots.take("map")
 
+    # The member completes it (API); the officer confirms it in the panel and it leaves the map.
+    done = scene.api.post(
+        f"/api/v1/tasks/{task_id}/complete", {"note": "已找到", "media_ids": []}, token=token
+    )
+    assert done.status == 200, done.body
+    panel.locator("button[name=confirm]").click()
+    expect(panel.locator(".status")).to_have_attribute("data-status", "closed")
+    expect_legend(page, free=5, busy=0)
+
+    # A rectangle to everyone inside, cancelled from the panel.
+    page.locator(".leaflet-pm-icon-rectangle").click()
+    box = page.locator("#map").bounding_box()
+    assert box is not None
+    page.mouse.click(box["x"] + 90, box["y"] + 90)
+    page.mouse.click(box["x"] + box["width"] - 90, box["y"] + box["height"] - 90)
+    form.locator("input[name=title]").fill("可疑车辆")
+    form.locator("select[name=target]").select_option("area")
+    form.locator("button[type=submit]").click()
+    expect(panel.locator(".offers li")).to_have_count(5)
+    panel.locator("button[name=cancel]").click()
+    expect(panel.locator(".status")).to_have_attribute("data-status", "cancelled")
+
     page.click("a[data-screen=tasks]")
     page.locator(f".board tr[data-task-id='{task_id}']").wait_for()
+    expect(page.locator(".board tbody tr")).to_have_count(2)
     shots.take("tasks")
 
     page.click("a[data-screen=members]")
@@ -247,7 +270,7 @@ def test_an_officer_dispatches_from_a_drawn_area_and_watches_it_live(
     page.locator("select[name=team]").select_option(label="二中队")
     expect_legend(page, free=0, busy=0, stale=0)
     page.locator("select[name=team]").select_option(label="一中队")
-    expect_legend(page, free=4, busy=1)
+    expect_legend(page, free=5, busy=0)
 
     # The member just approved, suspended from the directory (two clicks: it ends their sessions).
     page.click("a[data-screen=directory]")

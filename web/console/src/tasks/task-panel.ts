@@ -184,14 +184,14 @@ export class TaskPanel {
       task.status === "resolved"
         ? h(
             "button",
-            { class: "primary", onclick: act((id) => this.api.confirmTask(id)) },
+            { class: "primary", name: "confirm", onclick: act((id) => this.api.confirmTask(id)) },
             t("task.confirm"),
           )
         : null,
       CANCELLABLE.has(task.status) && !FINISHED.has(task.status)
         ? h(
             "button",
-            { class: "danger", onclick: act((id) => this.api.cancelTask(id)) },
+            { class: "danger", name: "cancel", onclick: act((id) => this.api.cancelTask(id)) },
             t("task.cancel"),
           )
         : null,
