@@ -42,6 +42,7 @@ class Scene:
     stale: tuple[str, str]  # a member whose only fix is 3 minutes old
     pending_id: str
     report_id: str
+    hazard_id: str  # a second report, to become a task
 
 
 @pytest.fixture(scope="module")
@@ -122,6 +123,16 @@ def _populate(api: Api, url: str) -> Scene:
         token=reporter,
     )
     assert report.status == 201, report.body
+    hazard = api.post(
+        "/api/v1/reports",
+        {
+            "category": "fire",
+            "description": "仓库冒烟",
+            "location": {"lat": PLACE[0] + 0.002, "lon": PLACE[1]},
+        },
+        token=reporter,
+    )
+    assert hazard.status == 201, hazard.body
     return Scene(
         api=api,
         url=url,
@@ -132,6 +143,7 @@ def _populate(api: Api, url: str) -> Scene:
         stale=(stale_id, stale_token),
         pending_id=pending.body["member_id"],
         report_id=report.body["report_id"],
+        hazard_id=hazard.body["report_id"],
     )
 
 
@@ -171,7 +183,7 @@ def test_an_officer_dispatches_from_a_drawn_area_and_watches_it_live(
 
     # The members of the officer's station, from GET /live/members; one has gone stale.
     expect_legend(page, free=4, busy=0, stale=1)
-    expect(page.locator(".report-flag")).to_have_count(1)  # the pending report
+    expect(page.locator(".report-flag")).to_have_count(2)  # the pending reports
     expect(page.locator(".grid-count")).to_have_text(["5"])  # members on duty in the grid
     # A reload resumes the session from the tab's refresh token (POST /auth/refresh).
     page.reload()
@@ -263,9 +275,13 @@ def test_an_officer_dispatches_from_a_drawn_area_and_watches_it_live(
     card.locator("input[name=points]").fill("8")
     card.locator("button.primary").click()
     card.locator(".done").wait_for()
+    # The other report approved and dispatched at once: the map opens on its task.
+    page.locator(f".moderation [data-report-id='{scene.hazard_id}'] button[name=dispatch]").click()
+    expect(panel.locator("h2")).to_contain_text("仓库冒烟")
+    expect(panel.locator(".offers li")).to_have_count(2)
     reports = scene.api.get("/api/v1/reports?status=approved", token=scene.admin).body["reports"]
-    assert [(r["report_id"], r["points"]) for r in reports] == [(scene.report_id, 8)]
-    page.click("a[data-screen=map]")
+    approved = {r["report_id"]: (r["points"], bool(r["task_id"])) for r in reports}
+    assert approved == {scene.report_id: (8, False), scene.hazard_id: (5, True)}
     expect(page.locator(".report-flag")).to_have_count(0)  # moderated: off the map
     page.locator("select[name=team]").select_option(label="二中队")
     expect_legend(page, free=0, busy=0, stale=0)

@@ -47,7 +47,7 @@ let stream: Stream | null = null;
 function openShell(session: Session): void {
   const mapView = new MapView(api, store, t, lang);
   const board = new TaskBoard(api, t, lang, (taskId) => store.select(taskId));
-  const moderation = new ReportModeration(api, t, lang);
+  const moderation = new ReportModeration(api, t, lang, (taskId) => store.select(taskId));
   const verification = new VerificationQueue(api, t, lang);
   const directory = new MemberDirectory(
     api,

@@ -2,7 +2,7 @@
 // rejected with a note.
 import { h, replaceChildren } from "../../../shared/dom";
 import { formatTime, type Lang, type Translate } from "../../../shared/i18n";
-import { type Api, ApiError, type Report } from "../api";
+import { type Api, ApiError, type Report, type TaskDraft } from "../api";
 import type { MessageKey } from "../i18n";
 
 export class ReportModeration {
@@ -16,6 +16,8 @@ export class ReportModeration {
     private readonly api: Api,
     private readonly t: Translate<MessageKey>,
     private readonly lang: Lang,
+    /** Show a task dispatched from a report (on the map). */
+    private readonly onTask: (taskId: string) => void,
   ) {
     this.more.textContent = t("common.more");
     this.more.addEventListener("click", () => void this.loadPage());
@@ -77,32 +79,50 @@ export class ReportModeration {
       ),
       error,
     );
-    const decide = (decision: "approve" | "reject") => () => {
-      this.api
-        .reviewReport(report.report_id, {
-          decision,
-          points: decision === "approve" ? Number(points.value) : 0,
-          note: note.value.trim(),
-        })
-        .then((reviewed) =>
-          replaceChildren(
-            card,
-            h("p", { class: "done" }, t(`reports.${reviewed.status}` as MessageKey)),
-          ),
-        )
-        .catch((failure: unknown) => {
-          error.textContent =
-            failure instanceof ApiError ? failure.explanation : t("common.failed");
-        });
-    };
+    const decide =
+      (decision: "approve" | "reject", dispatch = false) =>
+      () => {
+        this.api
+          .reviewReport(report.report_id, {
+            decision,
+            points: decision === "approve" ? Number(points.value) : 0,
+            note: note.value.trim(),
+            // Approved and dispatched at once: the nearest two around the reported spot.
+            task: dispatch ? this.taskFrom(report) : null,
+          })
+          .then((reviewed) => {
+            replaceChildren(
+              card,
+              h("p", { class: "done" }, t(`reports.${reviewed.status}` as MessageKey)),
+            );
+            if (reviewed.task_id) this.onTask(reviewed.task_id);
+          })
+          .catch((failure: unknown) => {
+            error.textContent =
+              failure instanceof ApiError ? failure.explanation : t("common.failed");
+          });
+      };
     card.appendChild(
       h(
         "div",
         { class: "actions" },
         h("button", { class: "primary", onclick: decide("approve") }, t("reports.approve")),
+        h("button", { name: "dispatch", onclick: decide("approve", true) }, t("reports.to_task")),
         h("button", { class: "danger", onclick: decide("reject") }, t("reports.reject")),
       ),
     );
     return card;
+  }
+
+  private taskFrom(report: Report): TaskDraft {
+    const category = this.t(`category.${report.category}` as MessageKey);
+    return {
+      title: `${category}：${report.description}`.slice(0, 100),
+      description: report.description,
+      kind: report.category,
+      priority: 2,
+      location: { lat: report.location.lat, lon: report.location.lon },
+      target: { mode: "nearest", count: 2 },
+    };
   }
 }
