@@ -71,7 +71,7 @@ k8s-tools:
 # in web/console/dist like the protobuf code, so `make run` needs only Python; web-check rebuilds
 # it (type-checking with tsc on the way) and fails when the committed copy is stale.
 web: install-dev
-	scripts/build-web
+	PYTHON=$(PYTHON) scripts/build-web
 
 web-check: web
 	@stale=$$(git status --porcelain -- web/console/dist); \
