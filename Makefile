@@ -67,6 +67,12 @@ test-servers:
 k8s-tools:
 	scripts/build-k8s-tools
 
+# The one container image (Dockerfile) with buildah, no daemon and no registry: a debootstrap
+# minbase imported locally, chroot isolation; then a smoke run. Not part of `make test`.
+.PHONY: image
+image:
+	k8s/build-image
+
 # The dispatcher console is built from pinned npm packages (web/package-lock.json) and committed
 # in web/console/dist like the protobuf code, so `make run` needs only Python; web-check rebuilds
 # it (type-checking with tsc on the way) and fails when the committed copy is stale.
