@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from allinone.settings import AllInOneSettings
+from services.bridge.settings import BridgeSettings
 from services.gateway.settings import GatewaySettings
 from services.identity.settings import IdentitySettings
 from services.location.settings import LocationSettings
@@ -17,6 +18,7 @@ SECTIONS = (
     ("tasks", TasksSettings, PlatformSettings),
     ("points", PointsSettings, PlatformSettings),
     ("gateway", GatewaySettings, PlatformSettings),
+    ("bridge (bureaus' pseudonymous streams)", BridgeSettings, PlatformSettings),
     ("all-in-one (`shouwang up`)", AllInOneSettings, ()),
 )
 
