@@ -17,12 +17,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import Browser, expect, sync_playwright
 
 from shouwang import allinone
 from tests.support.api import Api, fix_at, new_person, verified_member, wait_for
-
-playwright_api = pytest.importorskip("playwright.sync_api")
-expect = playwright_api.expect
 
 CHROMIUM = "/usr/bin/chromium"  # Debian's build: scripts/setup-browser installs it
 ADMIN = {"SHOUWANG_ADMIN_PHONE": "13800000000", "SHOUWANG_ADMIN_PASSWORD": "Admin-Password-1"}
@@ -154,8 +152,8 @@ def _on_duty_at(api: Api, token: str, north_m: float, *, ago_s: float) -> None:
 
 
 @pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
-    with playwright_api.sync_playwright() as playwright:
+def browser() -> Iterator[Browser]:
+    with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM)
         try:
             yield browser
@@ -164,7 +162,7 @@ def browser() -> Iterator[object]:
 
 
 def test_an_officer_dispatches_from_a_drawn_area_and_watches_it_live(
-    scene: Scene, browser, tmp_path: Path
+    scene: Scene, browser: Browser, tmp_path: Path
 ) -> None:
     page = browser.new_page(viewport={"width": 1400, "height": 860}, locale="zh-CN")
     page.set_default_timeout(TIMEOUT_MS)
@@ -308,7 +306,7 @@ def test_an_officer_dispatches_from_a_drawn_area_and_watches_it_live(
 
 
 def test_an_administrator_makes_a_member_team_leader_from_the_directory(
-    scene: Scene, browser
+    scene: Scene, browser: Browser
 ) -> None:
     page = browser.new_page(viewport={"width": 1400, "height": 860})
     page.set_default_timeout(TIMEOUT_MS)
@@ -329,14 +327,16 @@ def test_an_administrator_makes_a_member_team_leader_from_the_directory(
     assert problems == []
 
 
-def test_the_console_speaks_english_with_lang_en(scene: Scene, browser) -> None:
+def test_the_console_speaks_english_with_lang_en(scene: Scene, browser: Browser) -> None:
     page = browser.new_page()
     page.goto(scene.url + "?lang=en")
     assert page.locator("form.login button[type=submit]").inner_text() == "Sign in"
     assert page.evaluate("document.documentElement.lang") == "en"
 
 
-def test_every_file_the_console_loads_comes_from_the_gateway(scene: Scene, browser) -> None:
+def test_every_file_the_console_loads_comes_from_the_gateway(
+    scene: Scene, browser: Browser
+) -> None:
     page = browser.new_page()
     requested: list[str] = []
     page.on("request", lambda request: requested.append(request.url))
