@@ -62,6 +62,13 @@ class LocalBlobStore:
             return None
         return Blob(data=data, content_type=sidecar["content_type"], metadata=sidecar["metadata"])
 
+    def metadata(self, blob_id: str) -> Mapping[str, str] | None:
+        _, sidecar_path = self._paths(blob_id)
+        try:
+            return json.loads(sidecar_path.read_bytes())["metadata"]
+        except FileNotFoundError:
+            return None
+
     def delete(self, blob_id: str) -> bool:
         data_path, sidecar_path = self._paths(blob_id)
         try:
@@ -116,6 +123,12 @@ class GridFSBlobStore:
         except gridfs.NoFile:
             return None
         return Blob(data=data, content_type=stored["content_type"], metadata=stored["metadata"])
+
+    def metadata(self, blob_id: str) -> Mapping[str, str] | None:
+        check_blob_id(blob_id)
+        for found in self._bucket.find({"_id": blob_id}).limit(1):  # the files entry, no chunks
+            return (found.metadata or {}).get("metadata", {})
+        return None
 
     def delete(self, blob_id: str) -> bool:
         check_blob_id(blob_id)

@@ -31,6 +31,14 @@ def test_stored_blob_reads_back_with_type_and_metadata(blobs: BlobStore) -> None
     assert blobs.get(blob_id) == Blob(PHOTO, "image/jpeg", {"task": "t1"})
 
 
+def test_metadata_reads_without_the_bytes(blobs: BlobStore) -> None:
+    blob_id = blobs.put(PHOTO, content_type="image/jpeg", metadata={"uploader": "m1"})
+    assert blobs.metadata(blob_id) == {"uploader": "m1"}
+    assert blobs.metadata(new_id()) is None
+    blobs.delete(blob_id)
+    assert blobs.metadata(blob_id) is None
+
+
 def test_each_put_gets_a_new_id_in_the_platform_format(blobs: BlobStore) -> None:
     first = blobs.put(b"a", content_type="text/plain", metadata={})
     second = blobs.put(b"a", content_type="text/plain", metadata={})

@@ -244,9 +244,8 @@ def check_own_media(blobs: BlobStore, caller: Caller, media_ids: Sequence[str]) 
 
 
 def _uploaded_by(blobs: BlobStore, media_id: str, member_id: str) -> bool:
-    # The store has no metadata-only read yet: this reads the bytes too (at most 9 photos).
     try:
-        blob = blobs.get(media_id)
+        metadata = blobs.metadata(media_id)
     except ValueError:  # not even the shape of a blob id
         return False
-    return blob is not None and blob.metadata.get("uploader") == member_id
+    return metadata is not None and metadata.get("uploader") == member_id
