@@ -279,7 +279,7 @@ def test_production_values_install_with_strimzi_topics(
     internal = topics["shouwang-location-internal-v1"]["spec"]
     assert internal["topicName"] == "shouwang.location.internal.v1"
     assert internal["partitions"] == 12
-    assert internal["config"]["retention.ms"] == 86_400_000
+    assert internal["config"]["retention.ms"] == 6 * 3_600_000
     for kind, names in expected.items():
         assert set(stored(kube_api, kind, "city", "city")) == names, kind
     assert "Secret" not in expected  # the operator's own Secrets, never the chart's

@@ -501,7 +501,7 @@ def test_strimzi_topics_cover_every_topic_and_its_dead_letters() -> None:
         retention = int(topic["spec"]["config"]["retention.ms"])
         if hours:
             assert retention == hours * 3_600_000
-        assert retention >= 24 * 3_600_000
+        assert retention >= 6 * 3_600_000
     assert of_kind(render("default"), "KafkaTopic") == []
 
 
