@@ -7,6 +7,7 @@ import grpc
 from services.location import handlers, model, queries
 from services.location.ports import Ports
 from shouwang.clock import from_millis, to_millis, to_timestamp
+from shouwang.errors import FieldError, InvalidArgument
 from shouwang.location.v1 import location_pb2 as pb
 from shouwang.location.v1 import location_pb2_grpc
 from shouwang.rpc import ServiceBinding
@@ -119,6 +120,13 @@ class LocationServicer(location_pb2_grpc.LocationServiceServicer):
         return pb.RemoveGeofenceResponse()
 
     def GetTrack(self, request, context: Context):
+        if not 0 <= request.to_ms - request.from_ms <= model.MAX_TRACK_SPAN_MS:
+            # One call reads at most a day of one member's track, whoever asks (the gateway
+            # checks the same bound for HTTP callers).
+            raise InvalidArgument(
+                detail="a track is read a day at most at a time",
+                errors=[FieldError("to", "must be after from, and at most 24 hours after it")],
+            )
         fixes = handlers.track(
             self.ports, request.member_id, from_ms=request.from_ms, to_ms=request.to_ms
         )

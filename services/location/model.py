@@ -138,3 +138,7 @@ def should_publish_update(
     if (fix.ts_ms - last_published.ts_ms) / 1000 >= every_s:
         return True
     return float(haversine_m(last_published.lat, last_published.lon, fix.lat, fix.lon)) >= every_m
+
+
+# The longest span of a track one request may read.
+MAX_TRACK_SPAN_MS = 24 * 3600 * 1000

@@ -10,9 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from services.location import bootstrap, handlers, model
+from services.location import bootstrap, grpc_api, handlers, model
 from services.location.bootstrap import LocationService
 from shouwang.clock import ManualClock, to_millis
+from shouwang.errors import InvalidArgument
 from shouwang.events import Event
 from shouwang.location.v1 import events_pb2
 from shouwang.location.v1 import location_pb2 as pb
@@ -228,3 +229,16 @@ def test_restarted_replica_gives_the_same_answers(tmp_path: Path, clock: ManualC
         assert nearest(second, 27.8, 120.65) == before == ["a", "b", "c"]
     finally:
         second.stop()
+
+
+@pytest.mark.parametrize(
+    ("from_ms", "to_ms"), [(0, 2**62), (10_000, 5_000), (0, 24 * 3600 * 1000 + 1)]
+)
+def test_a_track_is_read_a_day_at_most_whoever_asks(
+    running: Running, from_ms: int, to_ms: int
+) -> None:
+    servicer = grpc_api.LocationServicer(running.ports)
+    request = pb.GetTrackRequest(member_id="m1", from_ms=from_ms, to_ms=to_ms)
+    with pytest.raises(InvalidArgument) as refused:
+        servicer.GetTrack(request, None)
+    assert [error.field for error in refused.value.errors] == ["to"]
