@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, expect, sync_playwright
 
-from shouwang import allinone
+import allinone
 from tests.support.api import Api, fix_at, new_person, verified_member, wait_for
 
 CHROMIUM = "/usr/bin/chromium"  # Debian's build: scripts/setup-browser installs it
