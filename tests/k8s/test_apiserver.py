@@ -33,6 +33,7 @@ PATHS = {
     "NetworkPolicy": "/apis/networking.k8s.io/v1/namespaces/{ns}/networkpolicies",
     "Ingress": "/apis/networking.k8s.io/v1/namespaces/{ns}/ingresses",
     "KafkaTopic": "/apis/kafka.strimzi.io/v1beta2/namespaces/{ns}/kafkatopics",
+    "ServiceMonitor": "/apis/monitoring.coreos.com/v1/namespaces/{ns}/servicemonitors",
 }
 
 
@@ -190,70 +191,103 @@ def test_upgrade_keeps_identity_keys_and_uninstall_keeps_the_secret(
     assert identity_keys(kube_api) == before
 
 
-# A KafkaTopic CRD, so that the production values (Strimzi topics) install: the fields this chart
-# writes, transcribed from Strimzi's CRD like tests/k8s/schemas/kafkatopic-kafka-v1beta2.json.
-KAFKA_TOPIC_CRD = {
-    "apiVersion": "apiextensions.k8s.io/v1",
-    "kind": "CustomResourceDefinition",
-    "metadata": {"name": "kafkatopics.kafka.strimzi.io"},
-    "spec": {
-        "group": "kafka.strimzi.io",
-        "names": {
-            "kind": "KafkaTopic",
-            "listKind": "KafkaTopicList",
-            "plural": "kafkatopics",
-            "singular": "kafkatopic",
-            "shortNames": ["kt"],
-        },
-        "scope": "Namespaced",
-        "versions": [
-            {
-                "name": "v1beta2",
-                "served": True,
-                "storage": True,
-                "schema": {
-                    "openAPIV3Schema": {
-                        "type": "object",
-                        "properties": {
-                            "spec": {
-                                "type": "object",
-                                "properties": {
-                                    "topicName": {"type": "string"},
-                                    "partitions": {"type": "integer", "minimum": 1},
-                                    "replicas": {"type": "integer", "minimum": 1, "maximum": 32767},
-                                    "config": {
-                                        "type": "object",
-                                        "x-kubernetes-preserve-unknown-fields": True,
-                                    },
+# CRDs of Strimzi's KafkaTopic and the Prometheus Operator's ServiceMonitor, so that the
+# production values install: the fields this chart writes, transcribed from their CRDs like
+# tests/k8s/schemas/.
+def custom_resource(group: str, kind: str, version: str, spec: dict[str, Any]) -> dict[str, Any]:
+    plural = kind.lower() + "s"
+    return {
+        "apiVersion": "apiextensions.k8s.io/v1",
+        "kind": "CustomResourceDefinition",
+        "metadata": {"name": f"{plural}.{group}"},
+        "spec": {
+            "group": group,
+            "names": {
+                "kind": kind,
+                "listKind": f"{kind}List",
+                "plural": plural,
+                "singular": kind.lower(),
+            },
+            "scope": "Namespaced",
+            "versions": [
+                {
+                    "name": version,
+                    "served": True,
+                    "storage": True,
+                    "schema": {
+                        "openAPIV3Schema": {
+                            "type": "object",
+                            "properties": {
+                                "spec": {"type": "object", "properties": spec},
+                                "status": {
+                                    "type": "object",
+                                    "x-kubernetes-preserve-unknown-fields": True,
                                 },
                             },
-                            "status": {
-                                "type": "object",
-                                "x-kubernetes-preserve-unknown-fields": True,
-                            },
-                        },
-                    }
+                        }
+                    },
+                }
+            ],
+        },
+    }
+
+
+LABELS = {"type": "object", "additionalProperties": {"type": "string"}}
+CRDS = [
+    custom_resource(
+        "kafka.strimzi.io",
+        "KafkaTopic",
+        "v1beta2",
+        {
+            "topicName": {"type": "string"},
+            "partitions": {"type": "integer", "minimum": 1},
+            "replicas": {"type": "integer", "minimum": 1, "maximum": 32767},
+            "config": {"type": "object", "x-kubernetes-preserve-unknown-fields": True},
+        },
+    ),
+    custom_resource(
+        "monitoring.coreos.com",
+        "ServiceMonitor",
+        "v1",
+        {
+            "selector": {"type": "object", "properties": {"matchLabels": LABELS}},
+            "namespaceSelector": {
+                "type": "object",
+                "properties": {"matchNames": {"type": "array", "items": {"type": "string"}}},
+            },
+            "endpoints": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "properties": {
+                        "port": {"type": "string"},
+                        "path": {"type": "string"},
+                        "interval": {"type": "string"},
+                    },
                 },
-            }
-        ],
-    },
-}
+            },
+        },
+    ),
+]
 
 
-def test_production_values_install_with_strimzi_topics(
+def test_production_values_install_with_strimzi_topics_and_a_service_monitor(
     kube_api: KubeAPIServer, helm_env: dict[str, str]
 ) -> None:
-    status, reply = kube_api.request(
-        "POST", "/apis/apiextensions.k8s.io/v1/customresourcedefinitions", KAFKA_TOPIC_CRD
-    )
-    assert status == 201, reply
+    crds = "/apis/apiextensions.k8s.io/v1/customresourcedefinitions"
+    for crd in CRDS:
+        status, reply = kube_api.request("POST", crds, crd)
+        assert status == 201, reply
 
     def established() -> bool:
-        crd = kube_api.get(
-            "/apis/apiextensions.k8s.io/v1/customresourcedefinitions/kafkatopics.kafka.strimzi.io"
-        )
-        conditions = crd.get("status", {}).get("conditions", [])
-        return any(c["type"] == "Established" and c["status"] == "True" for c in conditions)
+        for crd in CRDS:
+            conditions = kube_api.get(f"{crds}/{crd['metadata']['name']}").get("status", {})
+            if not any(
+                c["type"] == "Established" and c["status"] == "True"
+                for c in conditions.get("conditions", [])
+            ):
+                return False
+        return True
 
     wait_for(established)
     status, reply = kube_api.request(
@@ -283,6 +317,8 @@ def test_production_values_install_with_strimzi_topics(
     for kind, names in expected.items():
         assert set(stored(kube_api, kind, "city", "city")) == names, kind
     assert "Secret" not in expected  # the operator's own Secrets, never the chart's
+    (monitor,) = stored(kube_api, "ServiceMonitor", "city", "city").values()
+    assert monitor["spec"]["endpoints"] == [{"port": "ops", "path": "/metrics", "interval": "30s"}]
     gateway = kube_api.get("/apis/apps/v1/namespaces/city/deployments/city-shouwang-gateway")
     assert gateway["spec"]["replicas"] == 4
 

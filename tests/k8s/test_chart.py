@@ -520,3 +520,20 @@ def test_points_rules_reach_the_points_service_as_a_file() -> None:
     item = volume["configMap"]["items"][0]
     assert path == f"{mounts['points-rules']}/{item['path']}"
     assert volume["configMap"]["name"] == config_map["metadata"]["name"]
+
+
+def test_the_service_monitor_scrapes_every_component() -> None:
+    objects = render("production")
+    (monitor,) = of_kind(objects, "ServiceMonitor")
+    assert monitor["metadata"]["labels"]["release"] == "kube-prometheus-stack"
+    (endpoint,) = monitor["spec"]["endpoints"]
+    assert endpoint["path"] == "/metrics"
+    selected = [
+        s
+        for s in of_kind(objects, "Service")
+        if labels_match(monitor["spec"]["selector"]["matchLabels"], s["metadata"]["labels"])
+    ]
+    assert sorted(component_of(s) for s in selected) == sorted(COMPONENTS)
+    for service in selected:
+        assert endpoint["port"] in {p["name"] for p in service["spec"]["ports"]}
+    assert of_kind(render("default"), "ServiceMonitor") == []

@@ -4,6 +4,7 @@ rendering: `helm template` of k8s/shouwang with a named set of values."""
 from __future__ import annotations
 
 import functools
+import os
 import subprocess
 from pathlib import Path
 from typing import Any
@@ -55,6 +56,14 @@ def build_tools(*components: str) -> None:
 def helm(
     *args: str, check: bool = True, env: dict[str, str] | None = None
 ) -> subprocess.CompletedProcess[str]:
+    if env is None:  # helm's caches and config under .cache/k8s/, not in the user's home
+        home = CACHE / "helm-home"
+        env = dict(os.environ)
+        env.update(
+            HELM_CACHE_HOME=str(home / "cache"),
+            HELM_CONFIG_HOME=str(home / "config"),
+            HELM_DATA_HOME=str(home / "data"),
+        )
     result = subprocess.run(
         [str(HELM), *args], capture_output=True, text=True, check=False, env=env, timeout=120
     )
