@@ -8,6 +8,12 @@ from dataclasses import dataclass
 
 from google.protobuf.message import Message
 
+from shouwang.comms.v1.event_types import (
+    BULLETIN_EVENT_TYPES,
+    BULLETINS_TOPIC,
+    QUIZ_EVENT_TYPES,
+    QUIZZES_TOPIC,
+)
 from shouwang.identity.v1.event_types import IDENTITY_EVENT_TYPES, IDENTITY_TOPIC
 from shouwang.location.v1.event_types import (
     LOCATION_EVENT_TYPES,
@@ -77,6 +83,22 @@ TOPICS = (
         "member id",
         "Ledger entries that changed a member's points, and redemptions.",
         POINTS_EVENT_TYPES,
+    ),
+    Topic(
+        "bulletins",
+        BULLETINS_TOPIC,
+        "bulletin id",
+        "Bulletins published (alerts, news, wanted notices, case notices, knowledge), one event "
+        "per batch of up to 2,000 recipients' member ids: who the gateways push it to.",
+        BULLETIN_EVENT_TYPES,
+    ),
+    Topic(
+        "quizzes",
+        QUIZZES_TOPIC,
+        "quiz id",
+        "A member's one answer to a quiz with its score; points credit it once (its id is "
+        "derived from the quiz and the member).",
+        QUIZ_EVENT_TYPES,
     ),
 )
 

@@ -39,6 +39,7 @@ CONSUMER_GROUPS = {
     handlers.TASKS_TOPIC: "points-tasks",
     handlers.REPORTS_TOPIC: "points-reports",
     handlers.PRESENCE_TOPIC: "points-presence",
+    handlers.QUIZZES_TOPIC: "points-quizzes",
 }
 
 
@@ -148,6 +149,7 @@ def _subscribe(adapters: Adapters, ports: Ports, groups: dict[str, str]) -> None
         (handlers.TASKS_TOPIC, handlers.on_task_closed, handlers.TASK_EVENTS),
         (handlers.REPORTS_TOPIC, handlers.on_report_approved, handlers.REPORT_EVENTS),
         (handlers.PRESENCE_TOPIC, handlers.on_duty_ended, handlers.PRESENCE_EVENTS),
+        (handlers.QUIZZES_TOPIC, handlers.on_quiz_answered, handlers.QUIZ_EVENTS),
     ]
     for topic, handler, payload_types in subscriptions:
         adapters.bus.subscribe(

@@ -12,6 +12,7 @@ from google.protobuf.timestamp_pb2 import Timestamp
 from services.points import model
 from services.points.ledger import entry_id_for
 from services.points.ports import Ports
+from shouwang.comms.v1 import events_pb2 as comms_events
 from shouwang.errors import FieldError, Forbidden, InvalidArgument
 from shouwang.events import Event
 from shouwang.identity.v1 import events_pb2 as identity_events
@@ -36,6 +37,8 @@ REPORTS_TOPIC = "shouwang.reports.v1"
 REPORT_EVENTS = {"shouwang.report.approved": task_events.ReportApproved}
 PRESENCE_TOPIC = "shouwang.presence.v1"
 PRESENCE_EVENTS = {"shouwang.member.duty_ended": presence_events.DutyEnded}
+QUIZZES_TOPIC = "shouwang.quizzes.v1"
+QUIZ_EVENTS = {"shouwang.quiz.answered": comms_events.QuizAnswered}
 
 
 # Members: accounts and their place on the boards ------------------------------------------------
@@ -98,6 +101,19 @@ def on_duty_ended(ports: Ports, event: Event) -> None:
         ports.ledger.credit(
             draft, entry_id=entry_id_for(event, draft), at=_when(duty.ended_at, event)
         )
+
+
+def on_quiz_answered(ports: Ports, event: Event) -> None:
+    """A quiz answered with at least one correct answer earns the quiz rule's points, once per
+    quiz and member (the ledger's operation key), within the daily cap; replays change nothing."""
+    answered: comms_events.QuizAnswered = event.data  # type: ignore[assignment]
+    record_quiz_answer(
+        ports,
+        member_id=answered.member_id,
+        quiz_id=answered.quiz_id,
+        correct=answered.correct > 0,
+        answered_at=_when(answered.answered_at, event),
+    )
 
 
 # Commands -----------------------------------------------------------------------------------------

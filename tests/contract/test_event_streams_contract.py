@@ -74,6 +74,8 @@ def test_every_topic_of_the_contract_is_described() -> None:
         "shouwang.tasks.v1",
         "shouwang.reports.v1",
         "shouwang.points.v1",
+        "shouwang.bulletins.v1",
+        "shouwang.quizzes.v1",
     }
     assert {topic.address for topic in asyncapi.TOPICS} == contract_topics
 

@@ -1,0 +1,1 @@
+"""Comms: bulletins and quizzes (#15)."""

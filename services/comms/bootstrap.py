@@ -1,0 +1,57 @@
+"""Composition root of the comms service: adapters and clients in, a service out. ``build``
+wires it without starting anything; ``start`` starts its outboxes' recovery."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import partial
+
+from services.comms import grpc_api
+from services.comms.ports import Ports
+from services.comms.repository import BulletinRepository, QuizRepository
+from shouwang.identity.v1 import identity_pb2_grpc
+from shouwang.location.v1 import location_pb2_grpc
+from shouwang.outbox import Outbox
+from shouwang.rpc import ServiceBinding
+from shouwang.runtime import Adapters
+
+
+@dataclass
+class CommsService:
+    ports: Ports
+    bindings: list[ServiceBinding]
+
+    def outboxes(self) -> tuple[Outbox, ...]:
+        return (self.ports.bulletins.outbox, self.ports.quizzes.outbox)
+
+    def start(self) -> CommsService:
+        """Publish what a previous run left staged, then keep recovering."""
+        for box in self.outboxes():
+            box.recover()
+            box.start_recovery()
+        return self
+
+    def close(self) -> None:
+        for box in self.outboxes():
+            box.stop()
+
+
+def build(
+    adapters: Adapters,
+    *,
+    location: location_pb2_grpc.LocationServiceStub,
+    identity: identity_pb2_grpc.IdentityServiceStub,
+) -> CommsService:
+    outbox = partial(Outbox, adapters.bus, clock=adapters.clock)
+    bulletins = BulletinRepository(adapters.store, outbox=outbox)
+    quizzes = QuizRepository(adapters.store, outbox=outbox)
+    bulletins.ensure_indexes()
+    quizzes.ensure_indexes()
+    ports = Ports(
+        bulletins=bulletins,
+        quizzes=quizzes,
+        location=location,
+        identity=identity,
+        clock=adapters.clock,
+    )
+    return CommsService(ports=ports, bindings=[grpc_api.binding(ports)])

@@ -1,0 +1,144 @@
+"""Comms' gRPC servicer: protobuf in, use cases, protobuf out (errors are mapped by
+``shouwang.rpc`` from the domain errors the use cases raise)."""
+
+from __future__ import annotations
+
+import grpc
+from google.protobuf.timestamp_pb2 import Timestamp
+
+from services.comms import handlers
+from services.comms.handlers import BulletinItem, Caller
+from services.comms.model import Circle, Polygon, Quiz
+from services.comms.ports import Ports
+from shouwang.clock import from_millis, to_timestamp
+from shouwang.comms.v1 import comms_pb2 as pb
+from shouwang.comms.v1 import comms_pb2_grpc
+from shouwang.rpc import ServiceBinding
+
+Context = grpc.ServicerContext
+
+
+class CommsServicer(comms_pb2_grpc.CommsServiceServicer):
+    def __init__(self, ports: Ports) -> None:
+        self.ports = ports
+
+    def PublishBulletin(self, request, context: Context):
+        bulletin = handlers.publish_bulletin(self.ports, _caller(request.caller), request)
+        return bulletin_message(BulletinItem(bulletin), officer=True)
+
+    def ListBulletins(self, request, context: Context):
+        caller = _caller(request.caller)
+        items, next_cursor = handlers.list_bulletins(
+            self.ports, caller, kind=request.kind, size=request.page_size, cursor=request.page_token
+        )
+        return pb.BulletinList(
+            bulletins=[bulletin_message(i, officer=caller.is_officer) for i in items],
+            next_page_token=next_cursor,
+        )
+
+    def ReadBulletin(self, request, context: Context):
+        caller = _caller(request.caller)
+        item = handlers.read_bulletin(self.ports, caller, request.bulletin_id)
+        return bulletin_message(item, officer=False)
+
+    def CreateQuiz(self, request, context: Context):
+        return quiz_message(handlers.create_quiz(self.ports, _caller(request.caller), request))
+
+    def ListQuizzes(self, request, context: Context):
+        caller = _caller(request.caller)
+        items, next_cursor = handlers.list_quizzes(
+            self.ports,
+            caller,
+            open_only=request.open_only,
+            size=request.page_size,
+            cursor=request.page_token,
+        )
+        return pb.QuizList(
+            quizzes=[quiz_message(q, with_answers=caller.is_officer, answered=a) for q, a in items],
+            next_page_token=next_cursor,
+        )
+
+    def AnswerQuiz(self, request, context: Context):
+        result = handlers.answer_quiz(
+            self.ports, _caller(request.caller), request.quiz_id, list(request.answers)
+        )
+        return pb.QuizResult(
+            quiz_id=request.quiz_id,
+            correct=result.correct,
+            total=result.total,
+            points=result.points,
+        )
+
+
+def bulletin_message(item: BulletinItem, *, officer: bool) -> pb.Bulletin:
+    b = item.bulletin
+    message = pb.Bulletin(
+        bulletin_id=b.bulletin_id,
+        kind=b.kind,
+        title=b.title,
+        body=b.body,
+        media_ids=b.media_ids,
+        published_at=_timestamp(b.published_at_ms),
+        station_id=b.station_id,
+        read=item.read,
+    )
+    if b.expires_at_ms:
+        message.expires_at.CopyFrom(_timestamp(b.expires_at_ms))
+    if officer:
+        message.published_by = b.published_by
+        message.recipient_count = b.recipient_count
+        message.read_count = b.read_count
+        audience = message.audience
+        audience.grid_ids[:] = b.audience.grid_ids
+        audience.org_ids[:] = b.audience.org_ids
+        audience.everyone = b.audience.everyone
+        if isinstance(b.audience.area, Circle):
+            c = b.audience.area
+            audience.area.circle.CopyFrom(
+                pb.Circle(center=pb.Point(lat=c.lat, lon=c.lon), radius_m=c.radius_m)
+            )
+        elif isinstance(b.audience.area, Polygon):
+            audience.area.polygon_geojson = b.audience.area.geojson
+    return message
+
+
+def quiz_message(quiz: Quiz, *, with_answers: bool = True, answered: bool = False) -> pb.Quiz:
+    message = pb.Quiz(
+        quiz_id=quiz.quiz_id,
+        title=quiz.title,
+        questions=[
+            pb.Question(text=q.text, choices=q.choices, answer=q.answer if with_answers else None)
+            for q in quiz.questions
+        ],
+        opens_at=_timestamp(quiz.opens_at_ms),
+        points_per_correct=quiz.points_per_correct,
+        station_id=quiz.station_id,
+        created_by=quiz.created_by,
+        answered=answered,
+    )
+    if quiz.closes_at_ms:
+        message.closes_at.CopyFrom(_timestamp(quiz.closes_at_ms))
+    return message
+
+
+def _timestamp(millis: int) -> Timestamp:
+    return to_timestamp(from_millis(millis))
+
+
+def _caller(caller: pb.Caller) -> Caller:
+    return Caller(
+        member_id=caller.member_id,
+        roles=frozenset(caller.roles),
+        scope_org_ids=frozenset(caller.scope_org_ids),
+        city_wide=caller.city_wide,
+        station_id=caller.station_id,
+        org_id=caller.org_id,
+    )
+
+
+def binding(ports: Ports) -> ServiceBinding:
+    return ServiceBinding(
+        add=comms_pb2_grpc.add_CommsServiceServicer_to_server,
+        servicer=CommsServicer(ports),
+        full_name=pb.DESCRIPTOR.services_by_name["CommsService"].full_name,
+    )

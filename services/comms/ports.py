@@ -1,0 +1,19 @@
+"""What comms' commands and consumers are given."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from services.comms.repository import BulletinRepository, QuizRepository
+from shouwang.clock import Clock
+from shouwang.identity.v1 import identity_pb2_grpc
+from shouwang.location.v1 import location_pb2_grpc
+
+
+@dataclass(frozen=True)
+class Ports:
+    bulletins: BulletinRepository
+    quizzes: QuizRepository
+    location: location_pb2_grpc.LocationServiceStub
+    identity: identity_pb2_grpc.IdentityServiceStub
+    clock: Clock

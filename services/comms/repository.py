@@ -1,0 +1,273 @@
+"""Every document comms stores and every update it makes: bulletins with their recipients and
+read receipts, quizzes with their answers. Events are staged in the written document and
+published by its outbox (``shouwang.outbox``): storing and publishing are one act here."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from services.comms.model import Audience, Bulletin, Circle, Polygon, Question, Quiz, Score
+from shouwang.events import Event
+from shouwang.outbox import Outbox, stage
+from shouwang.store import ASCENDING, DESCENDING, Collection, Document, DocumentStore, DuplicateKey
+from shouwang.store.paging import Page, read_page
+
+Events = Sequence[tuple[str, Event]]
+OutboxFactory = Callable[[Collection], Outbox]
+RECIPIENT_BATCH = 500
+
+
+class BulletinRepository:
+    def __init__(self, store: DocumentStore, *, outbox: OutboxFactory) -> None:
+        self.bulletins: Collection = store.collection("comms_bulletins")
+        self.recipients: Collection = store.collection("comms_bulletin_recipients")
+        self.outbox = outbox(self.bulletins)
+
+    def ensure_indexes(self) -> None:
+        self.bulletins.create_index([("station_id", ASCENDING), ("published_at", DESCENDING)])
+        self.recipients.create_index([("member_id", ASCENDING), ("published_at", DESCENDING)])
+        self.recipients.create_index([("bulletin_id", ASCENDING)])
+
+    def publish(self, bulletin: Bulletin, recipient_ids: Sequence[str], events: Events) -> Bulletin:
+        """Store the recipients, then the bulletin with its events, and publish them. A crash in
+        between leaves recipients of a bulletin that does not exist: never listed (the list
+        reads bulletins by id) and never pushed."""
+        rows = [
+            {
+                "_id": recipient_key(bulletin.bulletin_id, member_id),
+                "bulletin_id": bulletin.bulletin_id,
+                "member_id": member_id,
+                "kind": bulletin.kind,
+                "published_at": bulletin.published_at_ms,
+                "expires_at": bulletin.expires_at_ms,
+                "read_at": 0,
+            }
+            for member_id in recipient_ids
+        ]
+        for start in range(0, len(rows), RECIPIENT_BATCH):
+            self.recipients.insert_many(rows[start : start + RECIPIENT_BATCH])
+        document = {
+            **bulletin_document(bulletin),
+            "recipient_count": len(rows),
+            **stage(events),
+        }
+        self.bulletins.insert(document)
+        self.outbox.flush(document)
+        return bulletin_from(document)
+
+    def get(self, bulletin_id: str) -> Bulletin | None:
+        document = self.bulletins.get(bulletin_id)
+        return None if document is None else bulletin_from(document)
+
+    def recipient(self, bulletin_id: str, member_id: str) -> Document | None:
+        return self.recipients.get(recipient_key(bulletin_id, member_id))
+
+    def mark_read(self, bulletin_id: str, member_id: str, *, at_ms: int) -> bool:
+        """The member's receipt, once: True when this call recorded it (and counted it)."""
+        marked = self.recipients.find_one_and_update(
+            {"_id": recipient_key(bulletin_id, member_id), "read_at": 0},
+            {"$set": {"read_at": at_ms}},
+        )
+        if marked is None:
+            return False
+        self.bulletins.find_one_and_update({"_id": bulletin_id}, {"$inc": {"read_count": 1}})
+        return True
+
+    def page_for_member(
+        self, member_id: str, *, kind: str, now_ms: int, size: int, cursor: str
+    ) -> tuple[list[tuple[Bulletin, bool]], str]:
+        """The member's bulletins, newest first, unexpired, each with whether they read it."""
+        query: dict[str, Any] = {
+            "member_id": member_id,
+            "$or": [{"expires_at": 0}, {"expires_at": {"$gt": now_ms}}],
+        }
+        if kind:
+            query["kind"] = kind
+        page = read_page(
+            self.recipients, query, sort_field="published_at", size=size, cursor=cursor
+        )
+        found = {
+            d["_id"]: bulletin_from(d)
+            for d in self.bulletins.find({"_id": {"$in": [r["bulletin_id"] for r in page.items]}})
+        }
+        items = [
+            (found[r["bulletin_id"]], bool(r["read_at"]))
+            for r in page.items
+            if r["bulletin_id"] in found
+        ]
+        return items, page.next_cursor
+
+    def page_for_scope(
+        self, station_ids: Sequence[str] | None, *, kind: str, size: int, cursor: str
+    ) -> Page:
+        """Bulletins of these stations (None: every one), newest first, expired ones too."""
+        query: dict[str, Any] = {}
+        if station_ids is not None:
+            query["station_id"] = {"$in": list(station_ids)}
+        if kind:
+            query["kind"] = kind
+        page = read_page(self.bulletins, query, sort_field="published_at", size=size, cursor=cursor)
+        return Page(items=[bulletin_from(d) for d in page.items], next_cursor=page.next_cursor)
+
+
+class QuizRepository:
+    def __init__(self, store: DocumentStore, *, outbox: OutboxFactory) -> None:
+        self.quizzes: Collection = store.collection("comms_quizzes")
+        self.answers: Collection = store.collection("comms_quiz_answers")
+        self.outbox = outbox(self.answers)
+
+    def ensure_indexes(self) -> None:
+        self.quizzes.create_index([("created_at", DESCENDING)])
+        self.answers.create_index([("member_id", ASCENDING)])
+
+    def new_quiz(self, quiz: Quiz) -> Quiz:
+        self.quizzes.insert(quiz_document(quiz))
+        return quiz
+
+    def get(self, quiz_id: str) -> Quiz | None:
+        document = self.quizzes.get(quiz_id)
+        return None if document is None else quiz_from(document)
+
+    def page(self, *, open_at_ms: int | None, size: int, cursor: str) -> Page:
+        query: dict[str, Any] = {}
+        if open_at_ms is not None:
+            query = {
+                "opens_at": {"$lte": open_at_ms},
+                "$or": [{"closes_at": 0}, {"closes_at": {"$gt": open_at_ms}}],
+            }
+        page = read_page(self.quizzes, query, sort_field="created_at", size=size, cursor=cursor)
+        return Page(items=[quiz_from(d) for d in page.items], next_cursor=page.next_cursor)
+
+    def answered(self, quiz_ids: Sequence[str], member_id: str) -> set[str]:
+        keys = [answer_key(q, member_id) for q in quiz_ids]
+        return {d["quiz_id"] for d in self.answers.find({"_id": {"$in": keys}})}
+
+    def record_answer(
+        self,
+        quiz: Quiz,
+        member_id: str,
+        answers: list[int],
+        result: Score,
+        *,
+        at_ms: int,
+        events: Events,
+    ) -> bool:
+        """The member's one answer with its event; False when they had answered already."""
+        document = {
+            "_id": answer_key(quiz.quiz_id, member_id),
+            "quiz_id": quiz.quiz_id,
+            "member_id": member_id,
+            "answers": list(answers),
+            "correct": result.correct,
+            "total": result.total,
+            "points": result.points,
+            "answered_at": at_ms,
+            **stage(events),
+        }
+        try:
+            self.answers.insert(document)
+        except DuplicateKey:
+            return False
+        self.outbox.flush(document)
+        return True
+
+
+def recipient_key(bulletin_id: str, member_id: str) -> str:
+    return f"{bulletin_id}:{member_id}"
+
+
+def answer_key(quiz_id: str, member_id: str) -> str:
+    return f"{quiz_id}:{member_id}"
+
+
+# Documents <-> values --------------------------------------------------------------------------
+
+
+def bulletin_document(b: Bulletin) -> Document:
+    area: Document | None = None
+    if isinstance(b.audience.area, Circle):
+        a = b.audience.area
+        area = {"circle": {"lat": a.lat, "lon": a.lon, "radius_m": a.radius_m}}
+    elif isinstance(b.audience.area, Polygon):
+        area = {"polygon": b.audience.area.geojson}
+    return {
+        "_id": b.bulletin_id,
+        "kind": b.kind,
+        "title": b.title,
+        "body": b.body,
+        "media_ids": list(b.media_ids),
+        "audience": {
+            "area": area,
+            "grid_ids": list(b.audience.grid_ids),
+            "org_ids": list(b.audience.org_ids),
+            "everyone": b.audience.everyone,
+        },
+        "published_at": b.published_at_ms,
+        "expires_at": b.expires_at_ms,
+        "station_id": b.station_id,
+        "published_by": b.published_by,
+        "recipient_count": b.recipient_count,
+        "read_count": b.read_count,
+    }
+
+
+def bulletin_from(d: Document) -> Bulletin:
+    raw = d["audience"]
+    area: Circle | Polygon | None = None
+    if raw.get("area") and "circle" in raw["area"]:
+        area = Circle(**raw["area"]["circle"])
+    elif raw.get("area"):
+        area = Polygon(geojson=raw["area"]["polygon"])
+    return Bulletin(
+        bulletin_id=d["_id"],
+        kind=d["kind"],
+        title=d["title"],
+        body=d["body"],
+        media_ids=tuple(d["media_ids"]),
+        audience=Audience(
+            area=area,
+            grid_ids=tuple(raw["grid_ids"]),
+            org_ids=tuple(raw["org_ids"]),
+            everyone=raw["everyone"],
+        ),
+        published_at_ms=d["published_at"],
+        expires_at_ms=d["expires_at"],
+        station_id=d["station_id"],
+        published_by=d["published_by"],
+        recipient_count=d.get("recipient_count", 0),
+        read_count=d.get("read_count", 0),
+    )
+
+
+def quiz_document(q: Quiz) -> Document:
+    return {
+        "_id": q.quiz_id,
+        "title": q.title,
+        "questions": [
+            {"text": x.text, "choices": list(x.choices), "answer": x.answer} for x in q.questions
+        ],
+        "opens_at": q.opens_at_ms,
+        "closes_at": q.closes_at_ms,
+        "points_per_correct": q.points_per_correct,
+        "station_id": q.station_id,
+        "created_by": q.created_by,
+        "created_at": q.created_at_ms,
+    }
+
+
+def quiz_from(d: Document) -> Quiz:
+    return Quiz(
+        quiz_id=d["_id"],
+        title=d["title"],
+        questions=tuple(
+            Question(text=x["text"], choices=tuple(x["choices"]), answer=x["answer"])
+            for x in d["questions"]
+        ),
+        opens_at_ms=d["opens_at"],
+        closes_at_ms=d["closes_at"],
+        points_per_correct=d["points_per_correct"],
+        station_id=d["station_id"],
+        created_by=d["created_by"],
+        created_at_ms=d["created_at"],
+    )

@@ -1,0 +1,228 @@
+import datetime
+
+from google.protobuf import timestamp_pb2 as _timestamp_pb2
+from google.protobuf.internal import containers as _containers
+from google.protobuf import descriptor as _descriptor
+from google.protobuf import message as _message
+from collections.abc import Iterable as _Iterable, Mapping as _Mapping
+from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
+
+DESCRIPTOR: _descriptor.FileDescriptor
+
+class Caller(_message.Message):
+    __slots__ = ("member_id", "roles", "scope_org_ids", "city_wide", "station_id", "org_id")
+    MEMBER_ID_FIELD_NUMBER: _ClassVar[int]
+    ROLES_FIELD_NUMBER: _ClassVar[int]
+    SCOPE_ORG_IDS_FIELD_NUMBER: _ClassVar[int]
+    CITY_WIDE_FIELD_NUMBER: _ClassVar[int]
+    STATION_ID_FIELD_NUMBER: _ClassVar[int]
+    ORG_ID_FIELD_NUMBER: _ClassVar[int]
+    member_id: str
+    roles: _containers.RepeatedScalarFieldContainer[str]
+    scope_org_ids: _containers.RepeatedScalarFieldContainer[str]
+    city_wide: bool
+    station_id: str
+    org_id: str
+    def __init__(self, member_id: _Optional[str] = ..., roles: _Optional[_Iterable[str]] = ..., scope_org_ids: _Optional[_Iterable[str]] = ..., city_wide: _Optional[bool] = ..., station_id: _Optional[str] = ..., org_id: _Optional[str] = ...) -> None: ...
+
+class Point(_message.Message):
+    __slots__ = ("lat", "lon")
+    LAT_FIELD_NUMBER: _ClassVar[int]
+    LON_FIELD_NUMBER: _ClassVar[int]
+    lat: float
+    lon: float
+    def __init__(self, lat: _Optional[float] = ..., lon: _Optional[float] = ...) -> None: ...
+
+class Circle(_message.Message):
+    __slots__ = ("center", "radius_m")
+    CENTER_FIELD_NUMBER: _ClassVar[int]
+    RADIUS_M_FIELD_NUMBER: _ClassVar[int]
+    center: Point
+    radius_m: float
+    def __init__(self, center: _Optional[_Union[Point, _Mapping]] = ..., radius_m: _Optional[float] = ...) -> None: ...
+
+class Area(_message.Message):
+    __slots__ = ("polygon_geojson", "circle")
+    POLYGON_GEOJSON_FIELD_NUMBER: _ClassVar[int]
+    CIRCLE_FIELD_NUMBER: _ClassVar[int]
+    polygon_geojson: str
+    circle: Circle
+    def __init__(self, polygon_geojson: _Optional[str] = ..., circle: _Optional[_Union[Circle, _Mapping]] = ...) -> None: ...
+
+class Audience(_message.Message):
+    __slots__ = ("area", "grid_ids", "org_ids", "everyone")
+    AREA_FIELD_NUMBER: _ClassVar[int]
+    GRID_IDS_FIELD_NUMBER: _ClassVar[int]
+    ORG_IDS_FIELD_NUMBER: _ClassVar[int]
+    EVERYONE_FIELD_NUMBER: _ClassVar[int]
+    area: Area
+    grid_ids: _containers.RepeatedScalarFieldContainer[str]
+    org_ids: _containers.RepeatedScalarFieldContainer[str]
+    everyone: bool
+    def __init__(self, area: _Optional[_Union[Area, _Mapping]] = ..., grid_ids: _Optional[_Iterable[str]] = ..., org_ids: _Optional[_Iterable[str]] = ..., everyone: _Optional[bool] = ...) -> None: ...
+
+class PublishBulletinRequest(_message.Message):
+    __slots__ = ("caller", "kind", "title", "body", "media_ids", "audience", "expires_at")
+    CALLER_FIELD_NUMBER: _ClassVar[int]
+    KIND_FIELD_NUMBER: _ClassVar[int]
+    TITLE_FIELD_NUMBER: _ClassVar[int]
+    BODY_FIELD_NUMBER: _ClassVar[int]
+    MEDIA_IDS_FIELD_NUMBER: _ClassVar[int]
+    AUDIENCE_FIELD_NUMBER: _ClassVar[int]
+    EXPIRES_AT_FIELD_NUMBER: _ClassVar[int]
+    caller: Caller
+    kind: str
+    title: str
+    body: str
+    media_ids: _containers.RepeatedScalarFieldContainer[str]
+    audience: Audience
+    expires_at: _timestamp_pb2.Timestamp
+    def __init__(self, caller: _Optional[_Union[Caller, _Mapping]] = ..., kind: _Optional[str] = ..., title: _Optional[str] = ..., body: _Optional[str] = ..., media_ids: _Optional[_Iterable[str]] = ..., audience: _Optional[_Union[Audience, _Mapping]] = ..., expires_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class Bulletin(_message.Message):
+    __slots__ = ("bulletin_id", "kind", "title", "body", "media_ids", "audience", "published_at", "expires_at", "station_id", "published_by", "recipient_count", "read_count", "read")
+    BULLETIN_ID_FIELD_NUMBER: _ClassVar[int]
+    KIND_FIELD_NUMBER: _ClassVar[int]
+    TITLE_FIELD_NUMBER: _ClassVar[int]
+    BODY_FIELD_NUMBER: _ClassVar[int]
+    MEDIA_IDS_FIELD_NUMBER: _ClassVar[int]
+    AUDIENCE_FIELD_NUMBER: _ClassVar[int]
+    PUBLISHED_AT_FIELD_NUMBER: _ClassVar[int]
+    EXPIRES_AT_FIELD_NUMBER: _ClassVar[int]
+    STATION_ID_FIELD_NUMBER: _ClassVar[int]
+    PUBLISHED_BY_FIELD_NUMBER: _ClassVar[int]
+    RECIPIENT_COUNT_FIELD_NUMBER: _ClassVar[int]
+    READ_COUNT_FIELD_NUMBER: _ClassVar[int]
+    READ_FIELD_NUMBER: _ClassVar[int]
+    bulletin_id: str
+    kind: str
+    title: str
+    body: str
+    media_ids: _containers.RepeatedScalarFieldContainer[str]
+    audience: Audience
+    published_at: _timestamp_pb2.Timestamp
+    expires_at: _timestamp_pb2.Timestamp
+    station_id: str
+    published_by: str
+    recipient_count: int
+    read_count: int
+    read: bool
+    def __init__(self, bulletin_id: _Optional[str] = ..., kind: _Optional[str] = ..., title: _Optional[str] = ..., body: _Optional[str] = ..., media_ids: _Optional[_Iterable[str]] = ..., audience: _Optional[_Union[Audience, _Mapping]] = ..., published_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., expires_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., station_id: _Optional[str] = ..., published_by: _Optional[str] = ..., recipient_count: _Optional[int] = ..., read_count: _Optional[int] = ..., read: _Optional[bool] = ...) -> None: ...
+
+class ListBulletinsRequest(_message.Message):
+    __slots__ = ("caller", "kind", "page_size", "page_token")
+    CALLER_FIELD_NUMBER: _ClassVar[int]
+    KIND_FIELD_NUMBER: _ClassVar[int]
+    PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
+    PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    caller: Caller
+    kind: str
+    page_size: int
+    page_token: str
+    def __init__(self, caller: _Optional[_Union[Caller, _Mapping]] = ..., kind: _Optional[str] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ...) -> None: ...
+
+class BulletinList(_message.Message):
+    __slots__ = ("bulletins", "next_page_token")
+    BULLETINS_FIELD_NUMBER: _ClassVar[int]
+    NEXT_PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    bulletins: _containers.RepeatedCompositeFieldContainer[Bulletin]
+    next_page_token: str
+    def __init__(self, bulletins: _Optional[_Iterable[_Union[Bulletin, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...
+
+class ReadBulletinRequest(_message.Message):
+    __slots__ = ("caller", "bulletin_id")
+    CALLER_FIELD_NUMBER: _ClassVar[int]
+    BULLETIN_ID_FIELD_NUMBER: _ClassVar[int]
+    caller: Caller
+    bulletin_id: str
+    def __init__(self, caller: _Optional[_Union[Caller, _Mapping]] = ..., bulletin_id: _Optional[str] = ...) -> None: ...
+
+class Question(_message.Message):
+    __slots__ = ("text", "choices", "answer")
+    TEXT_FIELD_NUMBER: _ClassVar[int]
+    CHOICES_FIELD_NUMBER: _ClassVar[int]
+    ANSWER_FIELD_NUMBER: _ClassVar[int]
+    text: str
+    choices: _containers.RepeatedScalarFieldContainer[str]
+    answer: int
+    def __init__(self, text: _Optional[str] = ..., choices: _Optional[_Iterable[str]] = ..., answer: _Optional[int] = ...) -> None: ...
+
+class CreateQuizRequest(_message.Message):
+    __slots__ = ("caller", "title", "questions", "opens_at", "closes_at", "points_per_correct")
+    CALLER_FIELD_NUMBER: _ClassVar[int]
+    TITLE_FIELD_NUMBER: _ClassVar[int]
+    QUESTIONS_FIELD_NUMBER: _ClassVar[int]
+    OPENS_AT_FIELD_NUMBER: _ClassVar[int]
+    CLOSES_AT_FIELD_NUMBER: _ClassVar[int]
+    POINTS_PER_CORRECT_FIELD_NUMBER: _ClassVar[int]
+    caller: Caller
+    title: str
+    questions: _containers.RepeatedCompositeFieldContainer[Question]
+    opens_at: _timestamp_pb2.Timestamp
+    closes_at: _timestamp_pb2.Timestamp
+    points_per_correct: int
+    def __init__(self, caller: _Optional[_Union[Caller, _Mapping]] = ..., title: _Optional[str] = ..., questions: _Optional[_Iterable[_Union[Question, _Mapping]]] = ..., opens_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., closes_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., points_per_correct: _Optional[int] = ...) -> None: ...
+
+class Quiz(_message.Message):
+    __slots__ = ("quiz_id", "title", "questions", "opens_at", "closes_at", "points_per_correct", "station_id", "created_by", "answered")
+    QUIZ_ID_FIELD_NUMBER: _ClassVar[int]
+    TITLE_FIELD_NUMBER: _ClassVar[int]
+    QUESTIONS_FIELD_NUMBER: _ClassVar[int]
+    OPENS_AT_FIELD_NUMBER: _ClassVar[int]
+    CLOSES_AT_FIELD_NUMBER: _ClassVar[int]
+    POINTS_PER_CORRECT_FIELD_NUMBER: _ClassVar[int]
+    STATION_ID_FIELD_NUMBER: _ClassVar[int]
+    CREATED_BY_FIELD_NUMBER: _ClassVar[int]
+    ANSWERED_FIELD_NUMBER: _ClassVar[int]
+    quiz_id: str
+    title: str
+    questions: _containers.RepeatedCompositeFieldContainer[Question]
+    opens_at: _timestamp_pb2.Timestamp
+    closes_at: _timestamp_pb2.Timestamp
+    points_per_correct: int
+    station_id: str
+    created_by: str
+    answered: bool
+    def __init__(self, quiz_id: _Optional[str] = ..., title: _Optional[str] = ..., questions: _Optional[_Iterable[_Union[Question, _Mapping]]] = ..., opens_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., closes_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., points_per_correct: _Optional[int] = ..., station_id: _Optional[str] = ..., created_by: _Optional[str] = ..., answered: _Optional[bool] = ...) -> None: ...
+
+class ListQuizzesRequest(_message.Message):
+    __slots__ = ("caller", "open_only", "page_size", "page_token")
+    CALLER_FIELD_NUMBER: _ClassVar[int]
+    OPEN_ONLY_FIELD_NUMBER: _ClassVar[int]
+    PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
+    PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    caller: Caller
+    open_only: bool
+    page_size: int
+    page_token: str
+    def __init__(self, caller: _Optional[_Union[Caller, _Mapping]] = ..., open_only: _Optional[bool] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ...) -> None: ...
+
+class QuizList(_message.Message):
+    __slots__ = ("quizzes", "next_page_token")
+    QUIZZES_FIELD_NUMBER: _ClassVar[int]
+    NEXT_PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    quizzes: _containers.RepeatedCompositeFieldContainer[Quiz]
+    next_page_token: str
+    def __init__(self, quizzes: _Optional[_Iterable[_Union[Quiz, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...
+
+class AnswerQuizRequest(_message.Message):
+    __slots__ = ("caller", "quiz_id", "answers")
+    CALLER_FIELD_NUMBER: _ClassVar[int]
+    QUIZ_ID_FIELD_NUMBER: _ClassVar[int]
+    ANSWERS_FIELD_NUMBER: _ClassVar[int]
+    caller: Caller
+    quiz_id: str
+    answers: _containers.RepeatedScalarFieldContainer[int]
+    def __init__(self, caller: _Optional[_Union[Caller, _Mapping]] = ..., quiz_id: _Optional[str] = ..., answers: _Optional[_Iterable[int]] = ...) -> None: ...
+
+class QuizResult(_message.Message):
+    __slots__ = ("quiz_id", "correct", "total", "points")
+    QUIZ_ID_FIELD_NUMBER: _ClassVar[int]
+    CORRECT_FIELD_NUMBER: _ClassVar[int]
+    TOTAL_FIELD_NUMBER: _ClassVar[int]
+    POINTS_FIELD_NUMBER: _ClassVar[int]
+    quiz_id: str
+    correct: int
+    total: int
+    points: int
+    def __init__(self, quiz_id: _Optional[str] = ..., correct: _Optional[int] = ..., total: _Optional[int] = ..., points: _Optional[int] = ...) -> None: ...

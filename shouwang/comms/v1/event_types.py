@@ -1,0 +1,18 @@
+"""Which payload each event type on ``shouwang.bulletins.v1`` and ``shouwang.quizzes.v1`` carries
+(CONTRACT.md); written by hand beside the generated code, for any consumer of those topics."""
+
+from __future__ import annotations
+
+from google.protobuf.message import Message
+
+from shouwang.comms.v1 import events_pb2
+
+BULLETINS_TOPIC = "shouwang.bulletins.v1"
+QUIZZES_TOPIC = "shouwang.quizzes.v1"
+
+BULLETIN_EVENT_TYPES: dict[str, type[Message]] = {
+    "shouwang.bulletin.published": events_pb2.BulletinPublished,
+}
+QUIZ_EVENT_TYPES: dict[str, type[Message]] = {
+    "shouwang.quiz.answered": events_pb2.QuizAnswered,
+}
