@@ -1,0 +1,289 @@
+"""Shapes of the rotation-training endpoints (CONTRACT.md "Rotation training, rosters and patrol
+logs"): cohorts, roll calls, leave and the class report."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, date, datetime
+from typing import Annotated, Literal
+
+from google.protobuf.timestamp_pb2 import Timestamp
+from pydantic import AwareDatetime, Field, StringConstraints
+
+from services.gateway.models.common import (
+    Area,
+    Id,
+    IdList,
+    Name,
+    Point,
+    PointReply,
+    Polygon,
+    ShortText,
+)
+from services.gateway.models.tasks import CircleReply, PolygonReply
+from shouwang.training.v1 import training_pb2 as pb
+from shouwang.typed_routes import ApiModel, ReplyModel
+
+Moment = Annotated[
+    AwareDatetime,
+    Field(ge=datetime(2000, 1, 1, tzinfo=UTC), le=datetime(2100, 1, 1, tzinfo=UTC)),
+]
+Day = Annotated[date, Field(ge=date(2000, 1, 1), le=date(2100, 1, 1))]
+Radius = Annotated[float, Field(ge=10, le=5000, allow_inf_nan=False)]
+
+
+def _stamp(moment: datetime) -> Timestamp:
+    stamp = Timestamp()
+    stamp.FromDatetime(moment.astimezone(UTC))
+    return stamp
+
+
+class SiteDraft(ApiModel):
+    """Where the class trains: a point and the radius within which a trainee is at the site."""
+
+    name: Name
+    location: Point
+    radius_m: Radius
+
+
+class SessionDraft(ApiModel):
+    starts_at: Moment
+    ends_at: Moment
+    kind: Literal["training", "patrol"]
+    topic: ShortText = ""
+    area: Area | None = Field(
+        default=None, description="a patrol's district; without it the session is at the site"
+    )
+
+
+class CohortDraft(ApiModel):
+    """A class (期) as an officer sets it up."""
+
+    name: Name
+    site: SiteDraft
+    starts_on: Day
+    ends_on: Day
+    instructor_ids: Annotated[list[Id], Field(min_length=1, max_length=20)]
+    sessions: Annotated[list[SessionDraft], Field(min_length=1, max_length=200)]
+
+    def to_proto(self, caller: pb.Caller) -> pb.CreateCohortRequest:
+        request = pb.CreateCohortRequest(
+            caller=caller,
+            name=self.name,
+            site=pb.Site(
+                name=self.site.name,
+                location=pb.Point(lat=self.site.location.lat, lon=self.site.location.lon),
+                radius_m=self.site.radius_m,
+            ),
+            starts_on=self.starts_on.isoformat(),
+            ends_on=self.ends_on.isoformat(),
+            instructor_ids=self.instructor_ids,
+        )
+        for s in self.sessions:
+            session = pb.Session(
+                starts_at=_stamp(s.starts_at),
+                ends_at=_stamp(s.ends_at),
+                kind=s.kind,
+                topic=s.topic,
+                has_area=s.area is not None,
+            )
+            if isinstance(s.area, Polygon):
+                session.area.polygon_geojson = s.area.model_dump_json()
+            elif s.area is not None:
+                center = pb.Point(lat=s.area.center.lat, lon=s.area.center.lon)
+                session.area.circle.CopyFrom(pb.Circle(center=center, radius_m=s.area.radius_m))
+            request.sessions.append(session)
+        return request
+
+
+class SiteReply(ReplyModel):
+    name: str
+    location: PointReply
+    radius_m: float
+
+
+class SessionView(ReplyModel):
+    session_id: str
+    starts_at: str
+    ends_at: str
+    kind: str
+    topic: str
+    area: PolygonReply | CircleReply | None
+
+
+class CohortView(ReplyModel):
+    cohort_id: str
+    name: str
+    site: SiteReply
+    starts_on: str
+    ends_on: str
+    instructor_ids: list[str]
+    trainee_ids: list[str]
+    sessions: list[SessionView]
+    station_id: str
+    created_at: str
+
+    @classmethod
+    def from_proto(cls, cohort: pb.Cohort) -> CohortView:
+        return cls(
+            cohort_id=cohort.cohort_id,
+            name=cohort.name,
+            site=SiteReply(
+                name=cohort.site.name,
+                location=PointReply(lat=cohort.site.location.lat, lon=cohort.site.location.lon),
+                radius_m=cohort.site.radius_m,
+            ),
+            starts_on=cohort.starts_on,
+            ends_on=cohort.ends_on,
+            instructor_ids=list(cohort.instructor_ids),
+            trainee_ids=list(cohort.trainee_ids),
+            sessions=[
+                SessionView(
+                    session_id=s.session_id,
+                    starts_at=s.starts_at.ToJsonString(),
+                    ends_at=s.ends_at.ToJsonString(),
+                    kind=s.kind,
+                    topic=s.topic,
+                    area=_area(s.area) if s.has_area else None,
+                )
+                for s in cohort.sessions
+            ],
+            station_id=cohort.station_id,
+            created_at=cohort.created_at.ToJsonString(),
+        )
+
+
+class Enrolment(ApiModel):
+    member_ids: Annotated[IdList, Field(min_length=1)]
+
+
+class RollcallDraft(ApiModel):
+    session_id: Id
+    minutes: Annotated[int, Field(ge=1, le=180)] = 30
+
+
+class RollcallView(ReplyModel):
+    rollcall_id: str
+    session_id: str
+    closes_at: str
+
+    @classmethod
+    def from_proto(cls, rollcall: pb.Rollcall) -> RollcallView:
+        return cls(
+            rollcall_id=rollcall.rollcall_id,
+            session_id=rollcall.session_id,
+            closes_at=rollcall.closes_at.ToJsonString(),
+        )
+
+
+class CheckinView(ReplyModel):
+    status: Literal["present", "late"]
+    at: str
+    distance_m: float = Field(description="how far outside the place the fix was (0 inside)")
+
+
+class LeaveDraft(ApiModel):
+    """A trainee's leave request (请假)."""
+
+    model_config = {**ApiModel.model_config, "populate_by_name": True}
+
+    from_: Moment = Field(alias="from")
+    to: Moment
+    reason: Annotated[str, StringConstraints(max_length=500)] = ""
+
+    def to_proto(self, caller: pb.Caller, cohort_id: str) -> pb.RequestLeaveRequest:
+        request = pb.RequestLeaveRequest(
+            caller=caller, cohort_id=cohort_id, to=_stamp(self.to), reason=self.reason
+        )
+        getattr(request, "from").CopyFrom(_stamp(self.from_))
+        return request
+
+
+class LeaveDecision(ApiModel):
+    approve: bool
+    note: Annotated[str, StringConstraints(max_length=500)] = ""
+
+
+class LeaveView(ReplyModel):
+    model_config = {**ReplyModel.model_config, "populate_by_name": True}
+
+    leave_id: str
+    cohort_id: str
+    member_id: str
+    from_: str = Field(alias="from")
+    to: str
+    reason: str
+    status: Literal["pending", "approved", "rejected"]
+    note: str
+
+    @classmethod
+    def from_proto(cls, leave: pb.Leave) -> LeaveView:
+        return cls(
+            leave_id=leave.leave_id,
+            cohort_id=leave.cohort_id,
+            member_id=leave.member_id,
+            from_=getattr(leave, "from").ToJsonString(),
+            to=leave.to.ToJsonString(),
+            reason=leave.reason,
+            status=leave.status,  # type: ignore[arg-type]
+            note=leave.note,
+        )
+
+
+AttendanceStatus = Literal["present", "late", "excused", "absent", "not_called"]
+
+
+class SessionAttendance(ReplyModel):
+    session_id: str
+    status: AttendanceStatus
+
+
+class TraineeReport(ReplyModel):
+    member_id: str
+    sessions: list[SessionAttendance]
+    attended: int
+    excused: int
+    missed: int
+    patrol_hours: float
+    completed: bool
+
+
+class CohortReport(ReplyModel):
+    """Attendance per trainee and session, patrol hours and completion."""
+
+    cohort_id: str
+    name: str
+    sessions_called: int
+    completed_count: int
+    trainees: list[TraineeReport]
+
+    @classmethod
+    def from_proto(cls, report: pb.Report) -> CohortReport:
+        return cls(
+            cohort_id=report.cohort_id,
+            name=report.name,
+            sessions_called=report.sessions_called,
+            completed_count=report.completed_count,
+            trainees=[
+                TraineeReport(
+                    member_id=t.member_id,
+                    sessions=[
+                        SessionAttendance(session_id=s.session_id, status=s.status)  # type: ignore[arg-type]
+                        for s in t.sessions
+                    ],
+                    attended=t.attended,
+                    excused=t.excused,
+                    missed=t.missed,
+                    patrol_hours=t.patrol_hours,
+                    completed=t.completed,
+                )
+                for t in report.trainees
+            ],
+        )
+
+
+def _area(area: pb.Area) -> PolygonReply | CircleReply:
+    if area.HasField("circle"):
+        center = PointReply(lat=area.circle.center.lat, lon=area.circle.center.lon)
+        return CircleReply(center=center, radius_m=area.circle.radius_m)
+    return PolygonReply.model_validate(json.loads(area.polygon_geojson))

@@ -1,0 +1,145 @@
+"""Rotation-training endpoints (CONTRACT.md "Rotation training, rosters and patrol logs"):
+cohorts, roll calls and check-ins, leave, the class report."""
+
+from __future__ import annotations
+
+from services.gateway.access import Access
+from services.gateway.auth import Caller
+from services.gateway.context import GatewayContext
+from services.gateway.models.training import (
+    CheckinView,
+    CohortDraft,
+    CohortReport,
+    CohortView,
+    Enrolment,
+    LeaveDecision,
+    LeaveDraft,
+    LeaveView,
+    RollcallDraft,
+    RollcallView,
+)
+from shouwang.identity.v1 import identity_pb2
+from shouwang.training.v1 import training_pb2 as pb
+from shouwang.typed_routes import TypedRoutes
+
+
+def routes(context: GatewayContext) -> TypedRoutes:
+    api = TypedRoutes("training", tag="training", idempotency=context.idempotent)
+    training = context.clients.training
+
+    def scoped(caller: Caller) -> pb.Caller:
+        """The caller with their scope and station, as the training service needs them."""
+        identity = context.clients.identity
+        message = pb.Caller(member_id=caller.member_id, roles=sorted(caller.roles))
+        if caller.is_officer:
+            scope = identity.ResolveScope(identity_pb2.ResolveScopeRequest(actor=caller.actor))
+            message.city_wide, message.scope_org_ids[:] = scope.city_wide, scope.org_ids
+            member = identity.GetMember(identity_pb2.GetMemberRequest(member_id=caller.member_id))
+            message.station_id = member.station_id
+        return message
+
+    @api.post(
+        "/cohorts",
+        summary="Set up a class (期) of rotation training: site, dates, instructors, sessions",
+        access=Access.OFFICER,
+        body=CohortDraft,
+        reply=CohortView,
+        status=201,
+        idempotent=True,
+    )
+    def create_cohort(caller: Caller, body: CohortDraft) -> CohortView:
+        return CohortView.from_proto(training.CreateCohort(body.to_proto(scoped(caller))))
+
+    @api.get(
+        "/cohorts/{cohort_id}",
+        summary="A class with its sessions, instructors and trainees",
+        access=Access.MEMBER,
+        reply=CohortView,
+    )
+    def get_cohort(caller: Caller, cohort_id: str) -> CohortView:
+        return CohortView.from_proto(
+            training.GetCohort(pb.CohortRequest(caller=scoped(caller), cohort_id=cohort_id))
+        )
+
+    @api.post(
+        "/cohorts/{cohort_id}/trainees",
+        summary="Enrol verified members as trainees",
+        access=Access.OFFICER,
+        body=Enrolment,
+        reply=CohortView,
+    )
+    def enrol(caller: Caller, cohort_id: str, body: Enrolment) -> CohortView:
+        request = pb.EnrolTraineesRequest(
+            caller=scoped(caller), cohort_id=cohort_id, member_ids=body.member_ids
+        )
+        return CohortView.from_proto(training.EnrolTrainees(request))
+
+    @api.post(
+        "/cohorts/{cohort_id}/rollcalls",
+        summary="Open a roll call (晚点名) for a session; the trainees get it on /stream",
+        access=Access.VERIFIED,
+        body=RollcallDraft,
+        reply=RollcallView,
+        status=201,
+    )
+    def open_rollcall(caller: Caller, cohort_id: str, body: RollcallDraft) -> RollcallView:
+        request = pb.OpenRollcallRequest(
+            caller=scoped(caller),
+            cohort_id=cohort_id,
+            session_id=body.session_id,
+            minutes=body.minutes,
+        )
+        return RollcallView.from_proto(training.OpenRollcall(request))
+
+    @api.post(
+        "/rollcalls/{rollcall_id}/checkin",
+        summary="Answer a roll call: present only with a fresh fix inside the session's place",
+        access=Access.VERIFIED,
+        reply=CheckinView,
+        errors=(410,),
+    )
+    def check_in(caller: Caller, rollcall_id: str) -> CheckinView:
+        result = training.CheckIn(pb.CheckInRequest(caller=scoped(caller), rollcall_id=rollcall_id))
+        return CheckinView(
+            status=result.status,  # type: ignore[arg-type]
+            at=result.at.ToJsonString(),
+            distance_m=result.distance_m,
+        )
+
+    @api.post(
+        "/cohorts/{cohort_id}/leave",
+        summary="Ask for leave (请假) from the class",
+        access=Access.VERIFIED,
+        body=LeaveDraft,
+        reply=LeaveView,
+        status=201,
+    )
+    def request_leave(caller: Caller, cohort_id: str, body: LeaveDraft) -> LeaveView:
+        return LeaveView.from_proto(training.RequestLeave(body.to_proto(scoped(caller), cohort_id)))
+
+    @api.post(
+        "/leave/{leave_id}/decide",
+        summary="An instructor approves or refuses a leave request",
+        access=Access.VERIFIED,
+        body=LeaveDecision,
+        reply=LeaveView,
+        errors=(409,),
+    )
+    def decide_leave(caller: Caller, leave_id: str, body: LeaveDecision) -> LeaveView:
+        request = pb.DecideLeaveRequest(
+            caller=scoped(caller), leave_id=leave_id, approve=body.approve, note=body.note
+        )
+        return LeaveView.from_proto(training.DecideLeave(request))
+
+    @api.get(
+        "/cohorts/{cohort_id}/report",
+        summary="Attendance per trainee and session, patrol hours and completion",
+        access=Access.VERIFIED,
+        reply=CohortReport,
+    )
+    def report(caller: Caller, cohort_id: str) -> CohortReport:
+        return CohortReport.from_proto(
+            training.CohortReport(pb.CohortRequest(caller=scoped(caller), cohort_id=cohort_id))
+        )
+
+    return api

@@ -1,0 +1,1 @@
+"""Training: rotation-training cohorts, roll calls, leave and the class report."""

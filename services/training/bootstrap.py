@@ -1,0 +1,50 @@
+"""Composition root of the training service: adapters and clients in, a service out. ``build``
+wires it without starting anything; ``start`` starts outbox recovery."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import partial
+
+from services.training import grpc_api
+from services.training.ports import Ports
+from services.training.repository import CohortRepository
+from shouwang.identity.v1 import identity_pb2_grpc
+from shouwang.location.v1 import location_pb2_grpc
+from shouwang.outbox import Outbox
+from shouwang.rpc import ServiceBinding
+from shouwang.runtime import Adapters
+
+
+@dataclass
+class TrainingService:
+    ports: Ports
+    bindings: list[ServiceBinding]
+
+    def outboxes(self) -> tuple[Outbox, ...]:
+        return self.ports.cohorts.outboxes()
+
+    def start(self) -> TrainingService:
+        """Publish what a previous run left staged, then keep recovering."""
+        for box in self.outboxes():
+            box.recover()
+            box.start_recovery()
+        return self
+
+    def close(self) -> None:
+        for box in self.outboxes():
+            box.stop()
+
+
+def build(
+    adapters: Adapters,
+    *,
+    location: location_pb2_grpc.LocationServiceStub,
+    identity: identity_pb2_grpc.IdentityServiceStub,
+) -> TrainingService:
+    cohorts = CohortRepository(
+        adapters.store, outbox=partial(Outbox, adapters.bus, clock=adapters.clock)
+    )
+    cohorts.ensure_indexes()
+    ports = Ports(cohorts=cohorts, location=location, identity=identity, clock=adapters.clock)
+    return TrainingService(ports=ports, bindings=[grpc_api.binding(ports)])

@@ -1,0 +1,92 @@
+"""Building training's events (topic shouwang.training.v1, keyed by cohort id). Member ids only:
+no names, no leave reasons, no notes."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from google.protobuf.message import Message
+
+from services.training.model import Checkin, Cohort, Leave, Rollcall
+from shouwang.clock import from_millis, to_timestamp
+from shouwang.events import Event
+from shouwang.training.v1 import events_pb2
+from shouwang.training.v1.event_types import TRAINING_TOPIC
+
+SOURCE = "/shouwang/training"
+
+
+def _event(kind: str, cohort_id: str, data: Message, at: datetime) -> tuple[str, Event]:
+    return TRAINING_TOPIC, Event(
+        type=f"shouwang.{kind}", source=SOURCE, subject=cohort_id, time=at, data=data
+    )
+
+
+def cohort_created(cohort: Cohort, *, at: datetime) -> tuple[str, Event]:
+    first = min(s.starts_at_ms for s in cohort.sessions)
+    return _event(
+        "cohort.created",
+        cohort.cohort_id,
+        events_pb2.CohortCreated(
+            cohort_id=cohort.cohort_id,
+            station_id=cohort.station_id,
+            session_count=len(cohort.sessions),
+            starts_at=to_timestamp(from_millis(first)),
+            at=to_timestamp(at),
+        ),
+        at,
+    )
+
+
+def rollcall_opened(cohort: Cohort, rollcall: Rollcall, *, at: datetime) -> tuple[str, Event]:
+    return _event(
+        "rollcall.opened",
+        cohort.cohort_id,
+        events_pb2.RollcallOpened(
+            rollcall_id=rollcall.rollcall_id,
+            cohort_id=cohort.cohort_id,
+            session_id=rollcall.session_id,
+            station_id=cohort.station_id,
+            trainee_ids=sorted(cohort.trainee_ids),
+            closes_at=to_timestamp(from_millis(rollcall.closes_at_ms)),
+            at=to_timestamp(at),
+        ),
+        at,
+    )
+
+
+def trainee_checked_in(
+    cohort: Cohort, rollcall: Rollcall, checkin: Checkin, *, at: datetime
+) -> tuple[str, Event]:
+    return _event(
+        "trainee.checked_in",
+        cohort.cohort_id,
+        events_pb2.TraineeCheckedIn(
+            rollcall_id=rollcall.rollcall_id,
+            cohort_id=cohort.cohort_id,
+            session_id=rollcall.session_id,
+            station_id=cohort.station_id,
+            member_id=checkin.member_id,
+            status=checkin.status,
+            at=to_timestamp(at),
+        ),
+        at,
+    )
+
+
+def leave_decided(
+    cohort: Cohort, leave: Leave, *, approved: bool, at: datetime
+) -> tuple[str, Event]:
+    return _event(
+        "leave.decided",
+        cohort.cohort_id,
+        events_pb2.LeaveDecided(
+            leave_id=leave.leave_id,
+            cohort_id=cohort.cohort_id,
+            station_id=cohort.station_id,
+            member_id=leave.member_id,
+            approved=approved,
+            at=to_timestamp(at),
+        ),
+        at,
+    )

@@ -1,0 +1,181 @@
+"""Training's gRPC servicer: protobuf in, use cases, protobuf out. Domain errors raised by the use
+cases become status codes in ``shouwang.rpc``'s interceptor (``shouwang.errors`` maps each one)."""
+
+from __future__ import annotations
+
+import grpc
+from google.protobuf.timestamp_pb2 import Timestamp
+
+from services.training import handlers
+from services.training.handlers import Caller
+from services.training.model import Circle, Cohort, Leave, Polygon, Rollcall
+from services.training.ports import Ports
+from shouwang.clock import from_millis, to_timestamp
+from shouwang.rpc import ServiceBinding
+from shouwang.training.v1 import training_pb2 as pb
+from shouwang.training.v1 import training_pb2_grpc
+
+Context = grpc.ServicerContext
+
+
+class TrainingServicer(training_pb2_grpc.TrainingServiceServicer):
+    def __init__(self, ports: Ports) -> None:
+        self.ports = ports
+
+    def CreateCohort(self, request, context: Context):
+        return cohort_message(handlers.create_cohort(self.ports, _caller(request.caller), request))
+
+    def GetCohort(self, request, context: Context):
+        return cohort_message(
+            handlers.visible_cohort(self.ports, _caller(request.caller), request.cohort_id)
+        )
+
+    def EnrolTrainees(self, request, context: Context):
+        return cohort_message(
+            handlers.enrol(
+                self.ports, _caller(request.caller), request.cohort_id, list(request.member_ids)
+            )
+        )
+
+    def OpenRollcall(self, request, context: Context):
+        return rollcall_message(
+            handlers.open_rollcall(
+                self.ports,
+                _caller(request.caller),
+                request.cohort_id,
+                request.session_id,
+                request.minutes,
+            )
+        )
+
+    def CheckIn(self, request, context: Context):
+        checkin = handlers.check_in(self.ports, _caller(request.caller), request.rollcall_id)
+        return pb.CheckInResult(
+            rollcall_id=checkin.rollcall_id,
+            status=checkin.status,
+            at=_timestamp(checkin.at_ms),
+            distance_m=checkin.distance_m,
+        )
+
+    def RequestLeave(self, request, context: Context):
+        return leave_message(
+            handlers.request_leave(self.ports, _caller(request.caller), request.cohort_id, request)
+        )
+
+    def DecideLeave(self, request, context: Context):
+        return leave_message(
+            handlers.decide_leave(
+                self.ports,
+                _caller(request.caller),
+                request.leave_id,
+                approve=request.approve,
+                note=request.note,
+            )
+        )
+
+    def CohortReport(self, request, context: Context):
+        cohort, rows = handlers.report(self.ports, _caller(request.caller), request.cohort_id)
+        return pb.Report(
+            cohort_id=cohort.cohort_id,
+            name=cohort.name,
+            sessions_called=len(self.ports.cohorts.called_sessions(cohort.cohort_id)),
+            completed_count=sum(row.completed for row in rows),
+            trainees=[
+                pb.TraineeReport(
+                    member_id=row.member_id,
+                    sessions=[
+                        pb.SessionAttendance(session_id=session_id, status=status)
+                        for session_id, status in row.sessions
+                    ],
+                    attended=row.attended,
+                    excused=row.excused,
+                    missed=row.missed,
+                    patrol_hours=row.patrol_hours,
+                    completed=row.completed,
+                )
+                for row in rows
+            ],
+        )
+
+
+def cohort_message(cohort: Cohort) -> pb.Cohort:
+    message = pb.Cohort(
+        cohort_id=cohort.cohort_id,
+        name=cohort.name,
+        site=pb.Site(
+            name=cohort.site.name,
+            location=pb.Point(lat=cohort.site.location.lat, lon=cohort.site.location.lon),
+            radius_m=cohort.site.radius_m,
+        ),
+        starts_on=cohort.starts_on,
+        ends_on=cohort.ends_on,
+        instructor_ids=cohort.instructor_ids,
+        trainee_ids=cohort.trainee_ids,
+        station_id=cohort.station_id,
+        created_by=cohort.created_by,
+        created_at=_timestamp(cohort.created_at_ms),
+    )
+    for s in cohort.sessions:
+        session = pb.Session(
+            session_id=s.session_id,
+            starts_at=_timestamp(s.starts_at_ms),
+            ends_at=_timestamp(s.ends_at_ms),
+            kind=s.kind,
+            topic=s.topic,
+            has_area=s.area is not None,
+        )
+        if isinstance(s.area, Circle):
+            session.area.circle.CopyFrom(
+                pb.Circle(center=pb.Point(lat=s.area.lat, lon=s.area.lon), radius_m=s.area.radius_m)
+            )
+        elif isinstance(s.area, Polygon):
+            session.area.polygon_geojson = s.area.geojson
+        message.sessions.append(session)
+    return message
+
+
+def rollcall_message(rollcall: Rollcall) -> pb.Rollcall:
+    return pb.Rollcall(
+        rollcall_id=rollcall.rollcall_id,
+        cohort_id=rollcall.cohort_id,
+        session_id=rollcall.session_id,
+        opened_at=_timestamp(rollcall.opened_at_ms),
+        closes_at=_timestamp(rollcall.closes_at_ms),
+    )
+
+
+def leave_message(leave: Leave) -> pb.Leave:
+    message = pb.Leave(
+        leave_id=leave.leave_id,
+        cohort_id=leave.cohort_id,
+        member_id=leave.member_id,
+        to=_timestamp(leave.to_ms),
+        reason=leave.reason,
+        status=leave.status,
+        note=leave.note,
+        decided_by=leave.decided_by,
+    )
+    getattr(message, "from").CopyFrom(_timestamp(leave.from_ms))
+    return message
+
+
+def _timestamp(millis: int) -> Timestamp:
+    return to_timestamp(from_millis(millis))
+
+
+def _caller(caller: pb.Caller) -> Caller:
+    return Caller(
+        member_id=caller.member_id,
+        roles=frozenset(caller.roles),
+        scope_org_ids=frozenset(caller.scope_org_ids),
+        city_wide=caller.city_wide,
+        station_id=caller.station_id,
+    )
+
+
+def binding(ports: Ports) -> ServiceBinding:
+    return ServiceBinding(
+        add=training_pb2_grpc.add_TrainingServiceServicer_to_server,
+        servicer=TrainingServicer(ports),
+        full_name=pb.DESCRIPTOR.services_by_name["TrainingService"].full_name,
+    )

@@ -1,0 +1,263 @@
+"""Training's documents: the only place that knows their collections' layout, turning documents
+into the model's values and every change into a store write.
+
+A check-in is a unique-key insert (``rollcall:member``), the one write atomic across replicas on
+every store, so a trainee is counted once per roll call however often the app retries. A leave's
+decision is a conditional update on its pending status. Writes that carry events stage them in
+the document they write and publish them right after (``shouwang.outbox``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from services.training.model import (
+    PENDING,
+    Checkin,
+    Circle,
+    Cohort,
+    Leave,
+    Point,
+    Polygon,
+    Rollcall,
+    Session,
+    Site,
+)
+from shouwang.events import Event
+from shouwang.outbox import Outbox, stage, with_events
+from shouwang.store import ASCENDING, Collection, Document, DocumentStore, DuplicateKey
+
+Events = Sequence[tuple[str, Event]]
+OutboxFactory = Callable[[Collection], Outbox]
+
+
+class CohortRepository:
+    def __init__(self, store: DocumentStore, *, outbox: OutboxFactory) -> None:
+        self.cohorts: Collection = store.collection("training_cohorts")
+        self.rollcalls: Collection = store.collection("training_rollcalls")
+        self.checkins: Collection = store.collection("training_checkins")
+        self.leaves: Collection = store.collection("training_leaves")
+        self._cohorts_out, self._rollcalls_out, self._checkins_out, self._leaves_out = (
+            outbox(c) for c in (self.cohorts, self.rollcalls, self.checkins, self.leaves)
+        )
+
+    def outboxes(self) -> tuple[Outbox, ...]:
+        return (self._cohorts_out, self._rollcalls_out, self._checkins_out, self._leaves_out)
+
+    def ensure_indexes(self) -> None:
+        self.rollcalls.create_index([("cohort_id", ASCENDING)])
+        self.checkins.create_index([("cohort_id", ASCENDING)])
+        self.leaves.create_index([("cohort_id", ASCENDING), ("member_id", ASCENDING)])
+
+    # Cohorts ------------------------------------------------------------------------------
+    def new_cohort(self, cohort: Cohort, events: Events) -> Cohort:
+        document = {**cohort_document(cohort), **stage(events)}
+        self.cohorts.insert(document)
+        self._cohorts_out.flush(document)
+        return cohort
+
+    def get(self, cohort_id: str) -> Cohort | None:
+        document = self.cohorts.get(cohort_id)
+        return None if document is None else cohort_from(document)
+
+    def enrol(self, cohort_id: str, member_ids: Sequence[str]) -> Cohort | None:
+        document = self.cohorts.find_one_and_update(
+            {"_id": cohort_id}, {"$addToSet": {"trainee_ids": {"$each": list(member_ids)}}}
+        )
+        return None if document is None else cohort_from(document)
+
+    # Roll calls ---------------------------------------------------------------------------
+    def new_rollcall(self, rollcall: Rollcall, events: Events) -> Rollcall:
+        document = {
+            "_id": rollcall.rollcall_id,
+            "cohort_id": rollcall.cohort_id,
+            "session_id": rollcall.session_id,
+            "opened_by": rollcall.opened_by,
+            "opened_at": rollcall.opened_at_ms,
+            "closes_at": rollcall.closes_at_ms,
+            **stage(events),
+        }
+        self.rollcalls.insert(document)
+        self._rollcalls_out.flush(document)
+        return rollcall
+
+    def rollcall(self, rollcall_id: str) -> Rollcall | None:
+        d = self.rollcalls.get(rollcall_id)
+        if d is None:
+            return None
+        return Rollcall(
+            d["_id"],
+            d["cohort_id"],
+            d["session_id"],
+            d["opened_by"],
+            d["opened_at"],
+            d["closes_at"],
+        )
+
+    def called_sessions(self, cohort_id: str) -> set[str]:
+        return {d["session_id"] for d in self.rollcalls.find({"cohort_id": cohort_id})}
+
+    def check_in(self, rollcall: Rollcall, checkin: Checkin, events: Events) -> bool:
+        """Record the trainee at the roll call; False when they already checked in."""
+        document = {
+            "_id": f"{rollcall.rollcall_id}:{checkin.member_id}",
+            "rollcall_id": rollcall.rollcall_id,
+            "cohort_id": rollcall.cohort_id,
+            "session_id": rollcall.session_id,
+            "member_id": checkin.member_id,
+            "status": checkin.status,
+            "at": checkin.at_ms,
+            "distance_m": checkin.distance_m,
+            **stage(events),
+        }
+        try:
+            self.checkins.insert(document)
+        except DuplicateKey:
+            return False
+        self._checkins_out.flush(document)
+        return True
+
+    def checkin_of(self, rollcall_id: str, member_id: str) -> Checkin | None:
+        d = self.checkins.get(f"{rollcall_id}:{member_id}")
+        if d is None:
+            return None
+        return Checkin(d["rollcall_id"], d["member_id"], d["status"], d["at"], d["distance_m"])
+
+    def checkins_of(self, cohort_id: str) -> list[tuple[str, str, str]]:
+        """(member_id, session_id, status) of every check-in of the cohort."""
+        return [
+            (d["member_id"], d["session_id"], d["status"])
+            for d in self.checkins.find({"cohort_id": cohort_id})
+        ]
+
+    # Leave --------------------------------------------------------------------------------
+    def new_leave(self, leave: Leave) -> Leave:
+        self.leaves.insert(leave_document(leave))
+        return leave
+
+    def leave(self, leave_id: str) -> Leave | None:
+        d = self.leaves.get(leave_id)
+        return None if d is None else leave_from(d)
+
+    def leaves_of(self, cohort_id: str) -> list[Leave]:
+        return [leave_from(d) for d in self.leaves.find({"cohort_id": cohort_id})]
+
+    def decide(
+        self, leave: Leave, *, status: str, note: str, by: str, at_ms: int, events: Events
+    ) -> Leave | None:
+        """The pending leave decided; None when someone decided it meanwhile."""
+        update = {"$set": {"status": status, "note": note, "decided_by": by, "decided_at": at_ms}}
+        document = self.leaves.find_one_and_update(
+            {"_id": leave.leave_id, "status": PENDING}, with_events(update, events)
+        )
+        if document is None:
+            return None
+        self._leaves_out.flush(document)
+        return leave_from(document)
+
+
+# Documents ------------------------------------------------------------------------------------
+
+
+def _area_document(area: Circle | Polygon | None) -> dict[str, Any] | None:
+    if isinstance(area, Circle):
+        return {"circle": {"lat": area.lat, "lon": area.lon, "radius_m": area.radius_m}}
+    if isinstance(area, Polygon):
+        return {"polygon": area.geojson}
+    return None
+
+
+def _area_from(document: dict[str, Any] | None) -> Circle | Polygon | None:
+    if not document:
+        return None
+    if "circle" in document:
+        c = document["circle"]
+        return Circle(c["lat"], c["lon"], c["radius_m"])
+    return Polygon(document["polygon"])
+
+
+def cohort_document(cohort: Cohort) -> Document:
+    return {
+        "_id": cohort.cohort_id,
+        "name": cohort.name,
+        "site": {
+            "name": cohort.site.name,
+            "lat": cohort.site.location.lat,
+            "lon": cohort.site.location.lon,
+            "radius_m": cohort.site.radius_m,
+        },
+        "starts_on": cohort.starts_on,
+        "ends_on": cohort.ends_on,
+        "instructor_ids": list(cohort.instructor_ids),
+        "sessions": [
+            {
+                "session_id": s.session_id,
+                "starts_at": s.starts_at_ms,
+                "ends_at": s.ends_at_ms,
+                "kind": s.kind,
+                "topic": s.topic,
+                "area": _area_document(s.area),
+            }
+            for s in cohort.sessions
+        ],
+        "trainee_ids": list(cohort.trainee_ids),
+        "station_id": cohort.station_id,
+        "created_by": cohort.created_by,
+        "created_at": cohort.created_at_ms,
+    }
+
+
+def cohort_from(d: Document) -> Cohort:
+    site = d["site"]
+    return Cohort(
+        cohort_id=d["_id"],
+        name=d["name"],
+        site=Site(site["name"], Point(site["lat"], site["lon"]), site["radius_m"]),
+        starts_on=d["starts_on"],
+        ends_on=d["ends_on"],
+        instructor_ids=tuple(d["instructor_ids"]),
+        sessions=tuple(
+            Session(
+                s["session_id"],
+                s["starts_at"],
+                s["ends_at"],
+                s["kind"],
+                s.get("topic", ""),
+                _area_from(s.get("area")),
+            )
+            for s in d["sessions"]
+        ),
+        trainee_ids=tuple(d.get("trainee_ids", ())),
+        station_id=d.get("station_id", ""),
+        created_by=d.get("created_by", ""),
+        created_at_ms=d.get("created_at", 0),
+    )
+
+
+def leave_document(leave: Leave) -> Document:
+    return {
+        "_id": leave.leave_id,
+        "cohort_id": leave.cohort_id,
+        "member_id": leave.member_id,
+        "from": leave.from_ms,
+        "to": leave.to_ms,
+        "reason": leave.reason,
+        "status": leave.status,
+        "note": leave.note,
+        "decided_by": leave.decided_by,
+    }
+
+
+def leave_from(d: Document) -> Leave:
+    return Leave(
+        d["_id"],
+        d["cohort_id"],
+        d["member_id"],
+        d["from"],
+        d["to"],
+        d.get("reason", ""),
+        d["status"],
+        d.get("note", ""),
+        d.get("decided_by", ""),
+    )

@@ -1,0 +1,13 @@
+"""Training's configuration."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from shouwang.config import PlatformSettings, setting
+
+
+@dataclass(frozen=True, kw_only=True)
+class TrainingSettings(PlatformSettings):
+    identity_addr: str = setting("IDENTITY_ADDR", doc="host:port of the identity gRPC service.")
+    location_addr: str = setting("LOCATION_ADDR", doc="host:port of the location gRPC service.")

@@ -1,0 +1,76 @@
+import datetime
+
+from google.protobuf import timestamp_pb2 as _timestamp_pb2
+from google.protobuf.internal import containers as _containers
+from google.protobuf import descriptor as _descriptor
+from google.protobuf import message as _message
+from collections.abc import Iterable as _Iterable, Mapping as _Mapping
+from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
+
+DESCRIPTOR: _descriptor.FileDescriptor
+
+class CohortCreated(_message.Message):
+    __slots__ = ("cohort_id", "station_id", "session_count", "starts_at", "at")
+    COHORT_ID_FIELD_NUMBER: _ClassVar[int]
+    STATION_ID_FIELD_NUMBER: _ClassVar[int]
+    SESSION_COUNT_FIELD_NUMBER: _ClassVar[int]
+    STARTS_AT_FIELD_NUMBER: _ClassVar[int]
+    AT_FIELD_NUMBER: _ClassVar[int]
+    cohort_id: str
+    station_id: str
+    session_count: int
+    starts_at: _timestamp_pb2.Timestamp
+    at: _timestamp_pb2.Timestamp
+    def __init__(self, cohort_id: _Optional[str] = ..., station_id: _Optional[str] = ..., session_count: _Optional[int] = ..., starts_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class RollcallOpened(_message.Message):
+    __slots__ = ("rollcall_id", "cohort_id", "session_id", "station_id", "trainee_ids", "closes_at", "at")
+    ROLLCALL_ID_FIELD_NUMBER: _ClassVar[int]
+    COHORT_ID_FIELD_NUMBER: _ClassVar[int]
+    SESSION_ID_FIELD_NUMBER: _ClassVar[int]
+    STATION_ID_FIELD_NUMBER: _ClassVar[int]
+    TRAINEE_IDS_FIELD_NUMBER: _ClassVar[int]
+    CLOSES_AT_FIELD_NUMBER: _ClassVar[int]
+    AT_FIELD_NUMBER: _ClassVar[int]
+    rollcall_id: str
+    cohort_id: str
+    session_id: str
+    station_id: str
+    trainee_ids: _containers.RepeatedScalarFieldContainer[str]
+    closes_at: _timestamp_pb2.Timestamp
+    at: _timestamp_pb2.Timestamp
+    def __init__(self, rollcall_id: _Optional[str] = ..., cohort_id: _Optional[str] = ..., session_id: _Optional[str] = ..., station_id: _Optional[str] = ..., trainee_ids: _Optional[_Iterable[str]] = ..., closes_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class TraineeCheckedIn(_message.Message):
+    __slots__ = ("rollcall_id", "cohort_id", "session_id", "station_id", "member_id", "status", "at")
+    ROLLCALL_ID_FIELD_NUMBER: _ClassVar[int]
+    COHORT_ID_FIELD_NUMBER: _ClassVar[int]
+    SESSION_ID_FIELD_NUMBER: _ClassVar[int]
+    STATION_ID_FIELD_NUMBER: _ClassVar[int]
+    MEMBER_ID_FIELD_NUMBER: _ClassVar[int]
+    STATUS_FIELD_NUMBER: _ClassVar[int]
+    AT_FIELD_NUMBER: _ClassVar[int]
+    rollcall_id: str
+    cohort_id: str
+    session_id: str
+    station_id: str
+    member_id: str
+    status: str
+    at: _timestamp_pb2.Timestamp
+    def __init__(self, rollcall_id: _Optional[str] = ..., cohort_id: _Optional[str] = ..., session_id: _Optional[str] = ..., station_id: _Optional[str] = ..., member_id: _Optional[str] = ..., status: _Optional[str] = ..., at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class LeaveDecided(_message.Message):
+    __slots__ = ("leave_id", "cohort_id", "station_id", "member_id", "approved", "at")
+    LEAVE_ID_FIELD_NUMBER: _ClassVar[int]
+    COHORT_ID_FIELD_NUMBER: _ClassVar[int]
+    STATION_ID_FIELD_NUMBER: _ClassVar[int]
+    MEMBER_ID_FIELD_NUMBER: _ClassVar[int]
+    APPROVED_FIELD_NUMBER: _ClassVar[int]
+    AT_FIELD_NUMBER: _ClassVar[int]
+    leave_id: str
+    cohort_id: str
+    station_id: str
+    member_id: str
+    approved: bool
+    at: _timestamp_pb2.Timestamp
+    def __init__(self, leave_id: _Optional[str] = ..., cohort_id: _Optional[str] = ..., station_id: _Optional[str] = ..., member_id: _Optional[str] = ..., approved: _Optional[bool] = ..., at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...

@@ -1,0 +1,270 @@
+import datetime
+
+from google.protobuf import timestamp_pb2 as _timestamp_pb2
+from google.protobuf.internal import containers as _containers
+from google.protobuf import descriptor as _descriptor
+from google.protobuf import message as _message
+from collections.abc import Iterable as _Iterable, Mapping as _Mapping
+from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
+
+DESCRIPTOR: _descriptor.FileDescriptor
+
+class Caller(_message.Message):
+    __slots__ = ("member_id", "roles", "scope_org_ids", "city_wide", "station_id")
+    MEMBER_ID_FIELD_NUMBER: _ClassVar[int]
+    ROLES_FIELD_NUMBER: _ClassVar[int]
+    SCOPE_ORG_IDS_FIELD_NUMBER: _ClassVar[int]
+    CITY_WIDE_FIELD_NUMBER: _ClassVar[int]
+    STATION_ID_FIELD_NUMBER: _ClassVar[int]
+    member_id: str
+    roles: _containers.RepeatedScalarFieldContainer[str]
+    scope_org_ids: _containers.RepeatedScalarFieldContainer[str]
+    city_wide: bool
+    station_id: str
+    def __init__(self, member_id: _Optional[str] = ..., roles: _Optional[_Iterable[str]] = ..., scope_org_ids: _Optional[_Iterable[str]] = ..., city_wide: _Optional[bool] = ..., station_id: _Optional[str] = ...) -> None: ...
+
+class Point(_message.Message):
+    __slots__ = ("lat", "lon")
+    LAT_FIELD_NUMBER: _ClassVar[int]
+    LON_FIELD_NUMBER: _ClassVar[int]
+    lat: float
+    lon: float
+    def __init__(self, lat: _Optional[float] = ..., lon: _Optional[float] = ...) -> None: ...
+
+class Circle(_message.Message):
+    __slots__ = ("center", "radius_m")
+    CENTER_FIELD_NUMBER: _ClassVar[int]
+    RADIUS_M_FIELD_NUMBER: _ClassVar[int]
+    center: Point
+    radius_m: float
+    def __init__(self, center: _Optional[_Union[Point, _Mapping]] = ..., radius_m: _Optional[float] = ...) -> None: ...
+
+class Area(_message.Message):
+    __slots__ = ("circle", "polygon_geojson")
+    CIRCLE_FIELD_NUMBER: _ClassVar[int]
+    POLYGON_GEOJSON_FIELD_NUMBER: _ClassVar[int]
+    circle: Circle
+    polygon_geojson: str
+    def __init__(self, circle: _Optional[_Union[Circle, _Mapping]] = ..., polygon_geojson: _Optional[str] = ...) -> None: ...
+
+class Site(_message.Message):
+    __slots__ = ("name", "location", "radius_m")
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    LOCATION_FIELD_NUMBER: _ClassVar[int]
+    RADIUS_M_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    location: Point
+    radius_m: float
+    def __init__(self, name: _Optional[str] = ..., location: _Optional[_Union[Point, _Mapping]] = ..., radius_m: _Optional[float] = ...) -> None: ...
+
+class Session(_message.Message):
+    __slots__ = ("session_id", "starts_at", "ends_at", "kind", "topic", "area", "has_area")
+    SESSION_ID_FIELD_NUMBER: _ClassVar[int]
+    STARTS_AT_FIELD_NUMBER: _ClassVar[int]
+    ENDS_AT_FIELD_NUMBER: _ClassVar[int]
+    KIND_FIELD_NUMBER: _ClassVar[int]
+    TOPIC_FIELD_NUMBER: _ClassVar[int]
+    AREA_FIELD_NUMBER: _ClassVar[int]
+    HAS_AREA_FIELD_NUMBER: _ClassVar[int]
+    session_id: str
+    starts_at: _timestamp_pb2.Timestamp
+    ends_at: _timestamp_pb2.Timestamp
+    kind: str
+    topic: str
+    area: Area
+    has_area: bool
+    def __init__(self, session_id: _Optional[str] = ..., starts_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., ends_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., kind: _Optional[str] = ..., topic: _Optional[str] = ..., area: _Optional[_Union[Area, _Mapping]] = ..., has_area: _Optional[bool] = ...) -> None: ...
+
+class CreateCohortRequest(_message.Message):
+    __slots__ = ("caller", "name", "site", "starts_on", "ends_on", "instructor_ids", "sessions")
+    CALLER_FIELD_NUMBER: _ClassVar[int]
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    SITE_FIELD_NUMBER: _ClassVar[int]
+    STARTS_ON_FIELD_NUMBER: _ClassVar[int]
+    ENDS_ON_FIELD_NUMBER: _ClassVar[int]
+    INSTRUCTOR_IDS_FIELD_NUMBER: _ClassVar[int]
+    SESSIONS_FIELD_NUMBER: _ClassVar[int]
+    caller: Caller
+    name: str
+    site: Site
+    starts_on: str
+    ends_on: str
+    instructor_ids: _containers.RepeatedScalarFieldContainer[str]
+    sessions: _containers.RepeatedCompositeFieldContainer[Session]
+    def __init__(self, caller: _Optional[_Union[Caller, _Mapping]] = ..., name: _Optional[str] = ..., site: _Optional[_Union[Site, _Mapping]] = ..., starts_on: _Optional[str] = ..., ends_on: _Optional[str] = ..., instructor_ids: _Optional[_Iterable[str]] = ..., sessions: _Optional[_Iterable[_Union[Session, _Mapping]]] = ...) -> None: ...
+
+class CohortRequest(_message.Message):
+    __slots__ = ("caller", "cohort_id")
+    CALLER_FIELD_NUMBER: _ClassVar[int]
+    COHORT_ID_FIELD_NUMBER: _ClassVar[int]
+    caller: Caller
+    cohort_id: str
+    def __init__(self, caller: _Optional[_Union[Caller, _Mapping]] = ..., cohort_id: _Optional[str] = ...) -> None: ...
+
+class EnrolTraineesRequest(_message.Message):
+    __slots__ = ("caller", "cohort_id", "member_ids")
+    CALLER_FIELD_NUMBER: _ClassVar[int]
+    COHORT_ID_FIELD_NUMBER: _ClassVar[int]
+    MEMBER_IDS_FIELD_NUMBER: _ClassVar[int]
+    caller: Caller
+    cohort_id: str
+    member_ids: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, caller: _Optional[_Union[Caller, _Mapping]] = ..., cohort_id: _Optional[str] = ..., member_ids: _Optional[_Iterable[str]] = ...) -> None: ...
+
+class Cohort(_message.Message):
+    __slots__ = ("cohort_id", "name", "site", "starts_on", "ends_on", "instructor_ids", "sessions", "trainee_ids", "station_id", "created_by", "created_at")
+    COHORT_ID_FIELD_NUMBER: _ClassVar[int]
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    SITE_FIELD_NUMBER: _ClassVar[int]
+    STARTS_ON_FIELD_NUMBER: _ClassVar[int]
+    ENDS_ON_FIELD_NUMBER: _ClassVar[int]
+    INSTRUCTOR_IDS_FIELD_NUMBER: _ClassVar[int]
+    SESSIONS_FIELD_NUMBER: _ClassVar[int]
+    TRAINEE_IDS_FIELD_NUMBER: _ClassVar[int]
+    STATION_ID_FIELD_NUMBER: _ClassVar[int]
+    CREATED_BY_FIELD_NUMBER: _ClassVar[int]
+    CREATED_AT_FIELD_NUMBER: _ClassVar[int]
+    cohort_id: str
+    name: str
+    site: Site
+    starts_on: str
+    ends_on: str
+    instructor_ids: _containers.RepeatedScalarFieldContainer[str]
+    sessions: _containers.RepeatedCompositeFieldContainer[Session]
+    trainee_ids: _containers.RepeatedScalarFieldContainer[str]
+    station_id: str
+    created_by: str
+    created_at: _timestamp_pb2.Timestamp
+    def __init__(self, cohort_id: _Optional[str] = ..., name: _Optional[str] = ..., site: _Optional[_Union[Site, _Mapping]] = ..., starts_on: _Optional[str] = ..., ends_on: _Optional[str] = ..., instructor_ids: _Optional[_Iterable[str]] = ..., sessions: _Optional[_Iterable[_Union[Session, _Mapping]]] = ..., trainee_ids: _Optional[_Iterable[str]] = ..., station_id: _Optional[str] = ..., created_by: _Optional[str] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class OpenRollcallRequest(_message.Message):
+    __slots__ = ("caller", "cohort_id", "session_id", "minutes")
+    CALLER_FIELD_NUMBER: _ClassVar[int]
+    COHORT_ID_FIELD_NUMBER: _ClassVar[int]
+    SESSION_ID_FIELD_NUMBER: _ClassVar[int]
+    MINUTES_FIELD_NUMBER: _ClassVar[int]
+    caller: Caller
+    cohort_id: str
+    session_id: str
+    minutes: int
+    def __init__(self, caller: _Optional[_Union[Caller, _Mapping]] = ..., cohort_id: _Optional[str] = ..., session_id: _Optional[str] = ..., minutes: _Optional[int] = ...) -> None: ...
+
+class Rollcall(_message.Message):
+    __slots__ = ("rollcall_id", "cohort_id", "session_id", "opened_at", "closes_at")
+    ROLLCALL_ID_FIELD_NUMBER: _ClassVar[int]
+    COHORT_ID_FIELD_NUMBER: _ClassVar[int]
+    SESSION_ID_FIELD_NUMBER: _ClassVar[int]
+    OPENED_AT_FIELD_NUMBER: _ClassVar[int]
+    CLOSES_AT_FIELD_NUMBER: _ClassVar[int]
+    rollcall_id: str
+    cohort_id: str
+    session_id: str
+    opened_at: _timestamp_pb2.Timestamp
+    closes_at: _timestamp_pb2.Timestamp
+    def __init__(self, rollcall_id: _Optional[str] = ..., cohort_id: _Optional[str] = ..., session_id: _Optional[str] = ..., opened_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., closes_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class CheckInRequest(_message.Message):
+    __slots__ = ("caller", "rollcall_id")
+    CALLER_FIELD_NUMBER: _ClassVar[int]
+    ROLLCALL_ID_FIELD_NUMBER: _ClassVar[int]
+    caller: Caller
+    rollcall_id: str
+    def __init__(self, caller: _Optional[_Union[Caller, _Mapping]] = ..., rollcall_id: _Optional[str] = ...) -> None: ...
+
+class CheckInResult(_message.Message):
+    __slots__ = ("rollcall_id", "status", "at", "distance_m")
+    ROLLCALL_ID_FIELD_NUMBER: _ClassVar[int]
+    STATUS_FIELD_NUMBER: _ClassVar[int]
+    AT_FIELD_NUMBER: _ClassVar[int]
+    DISTANCE_M_FIELD_NUMBER: _ClassVar[int]
+    rollcall_id: str
+    status: str
+    at: _timestamp_pb2.Timestamp
+    distance_m: float
+    def __init__(self, rollcall_id: _Optional[str] = ..., status: _Optional[str] = ..., at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., distance_m: _Optional[float] = ...) -> None: ...
+
+class RequestLeaveRequest(_message.Message):
+    __slots__ = ("caller", "cohort_id", "to", "reason")
+    CALLER_FIELD_NUMBER: _ClassVar[int]
+    COHORT_ID_FIELD_NUMBER: _ClassVar[int]
+    FROM_FIELD_NUMBER: _ClassVar[int]
+    TO_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    caller: Caller
+    cohort_id: str
+    to: _timestamp_pb2.Timestamp
+    reason: str
+    def __init__(self, caller: _Optional[_Union[Caller, _Mapping]] = ..., cohort_id: _Optional[str] = ..., to: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., reason: _Optional[str] = ..., **kwargs) -> None: ...
+
+class DecideLeaveRequest(_message.Message):
+    __slots__ = ("caller", "leave_id", "approve", "note")
+    CALLER_FIELD_NUMBER: _ClassVar[int]
+    LEAVE_ID_FIELD_NUMBER: _ClassVar[int]
+    APPROVE_FIELD_NUMBER: _ClassVar[int]
+    NOTE_FIELD_NUMBER: _ClassVar[int]
+    caller: Caller
+    leave_id: str
+    approve: bool
+    note: str
+    def __init__(self, caller: _Optional[_Union[Caller, _Mapping]] = ..., leave_id: _Optional[str] = ..., approve: _Optional[bool] = ..., note: _Optional[str] = ...) -> None: ...
+
+class Leave(_message.Message):
+    __slots__ = ("leave_id", "cohort_id", "member_id", "to", "reason", "status", "note", "decided_by")
+    LEAVE_ID_FIELD_NUMBER: _ClassVar[int]
+    COHORT_ID_FIELD_NUMBER: _ClassVar[int]
+    MEMBER_ID_FIELD_NUMBER: _ClassVar[int]
+    FROM_FIELD_NUMBER: _ClassVar[int]
+    TO_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    STATUS_FIELD_NUMBER: _ClassVar[int]
+    NOTE_FIELD_NUMBER: _ClassVar[int]
+    DECIDED_BY_FIELD_NUMBER: _ClassVar[int]
+    leave_id: str
+    cohort_id: str
+    member_id: str
+    to: _timestamp_pb2.Timestamp
+    reason: str
+    status: str
+    note: str
+    decided_by: str
+    def __init__(self, leave_id: _Optional[str] = ..., cohort_id: _Optional[str] = ..., member_id: _Optional[str] = ..., to: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., reason: _Optional[str] = ..., status: _Optional[str] = ..., note: _Optional[str] = ..., decided_by: _Optional[str] = ..., **kwargs) -> None: ...
+
+class SessionAttendance(_message.Message):
+    __slots__ = ("session_id", "status")
+    SESSION_ID_FIELD_NUMBER: _ClassVar[int]
+    STATUS_FIELD_NUMBER: _ClassVar[int]
+    session_id: str
+    status: str
+    def __init__(self, session_id: _Optional[str] = ..., status: _Optional[str] = ...) -> None: ...
+
+class TraineeReport(_message.Message):
+    __slots__ = ("member_id", "sessions", "attended", "excused", "missed", "patrol_hours", "completed")
+    MEMBER_ID_FIELD_NUMBER: _ClassVar[int]
+    SESSIONS_FIELD_NUMBER: _ClassVar[int]
+    ATTENDED_FIELD_NUMBER: _ClassVar[int]
+    EXCUSED_FIELD_NUMBER: _ClassVar[int]
+    MISSED_FIELD_NUMBER: _ClassVar[int]
+    PATROL_HOURS_FIELD_NUMBER: _ClassVar[int]
+    COMPLETED_FIELD_NUMBER: _ClassVar[int]
+    member_id: str
+    sessions: _containers.RepeatedCompositeFieldContainer[SessionAttendance]
+    attended: int
+    excused: int
+    missed: int
+    patrol_hours: float
+    completed: bool
+    def __init__(self, member_id: _Optional[str] = ..., sessions: _Optional[_Iterable[_Union[SessionAttendance, _Mapping]]] = ..., attended: _Optional[int] = ..., excused: _Optional[int] = ..., missed: _Optional[int] = ..., patrol_hours: _Optional[float] = ..., completed: _Optional[bool] = ...) -> None: ...
+
+class Report(_message.Message):
+    __slots__ = ("cohort_id", "name", "trainees", "sessions_called", "completed_count")
+    COHORT_ID_FIELD_NUMBER: _ClassVar[int]
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    TRAINEES_FIELD_NUMBER: _ClassVar[int]
+    SESSIONS_CALLED_FIELD_NUMBER: _ClassVar[int]
+    COMPLETED_COUNT_FIELD_NUMBER: _ClassVar[int]
+    cohort_id: str
+    name: str
+    trainees: _containers.RepeatedCompositeFieldContainer[TraineeReport]
+    sessions_called: int
+    completed_count: int
+    def __init__(self, cohort_id: _Optional[str] = ..., name: _Optional[str] = ..., trainees: _Optional[_Iterable[_Union[TraineeReport, _Mapping]]] = ..., sessions_called: _Optional[int] = ..., completed_count: _Optional[int] = ...) -> None: ...

@@ -1,0 +1,44 @@
+"""In-process fakes of the two services training calls: location (a member's recent fixes, as
+GetTrack answers) and identity (who is verified, as GetMembers answers)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from shouwang.identity.v1 import identity_pb2
+from shouwang.location.v1 import events_pb2 as location_events
+from shouwang.location.v1 import location_pb2
+
+
+@dataclass
+class FakeLocation:
+    fixes: dict[str, list[location_events.Fix]] = field(default_factory=dict)
+
+    def fix(self, member_id: str, lat: float, lon: float, *, ts_ms: int, accuracy_m: float = 5):
+        self.fixes.setdefault(member_id, []).append(
+            location_events.Fix(lat=lat, lon=lon, ts_ms=ts_ms, accuracy_m=accuracy_m)
+        )
+
+    def GetTrack(self, request: location_pb2.GetTrackRequest) -> location_pb2.Track:  # noqa: N802
+        return location_pb2.Track(
+            member_id=request.member_id,
+            fixes=[
+                f
+                for f in self.fixes.get(request.member_id, [])
+                if request.from_ms <= f.ts_ms <= request.to_ms
+            ],
+        )
+
+
+@dataclass
+class FakeIdentity:
+    statuses: dict[str, str] = field(default_factory=dict)
+
+    def GetMembers(self, request: identity_pb2.GetMembersRequest) -> identity_pb2.MemberList:  # noqa: N802
+        return identity_pb2.MemberList(
+            members=[
+                identity_pb2.Member(member_id=m, status=self.statuses[m])
+                for m in request.member_ids
+                if m in self.statuses
+            ]
+        )
