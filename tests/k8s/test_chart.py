@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 import subprocess
 import tomllib
 from pathlib import Path
@@ -13,13 +14,16 @@ from typing import Any
 
 import pytest
 
+from services.gateway.app import create_app
 from services.gateway.settings import GatewaySettings
 from services.identity.settings import IdentitySettings
 from services.location.settings import LocationSettings
 from services.points.ruleset import parse_rules
 from services.points.settings import PointsSettings
+from services.tasks.handlers import RESPONSE_BUCKETS
 from services.tasks.settings import TasksSettings
 from shouwang import config
+from shouwang.metrics import Readiness
 from tests.k8s import tools
 from tests.k8s.tools import (
     COMPONENTS,
@@ -507,7 +511,7 @@ def test_strimzi_topics_cover_every_topic_and_its_dead_letters() -> None:
 
 def test_points_rules_reach_the_points_service_as_a_file() -> None:
     objects = render("production")
-    (config_map,) = of_kind(objects, "ConfigMap")
+    config_map = by_name(objects, "ConfigMap")["sw-shouwang-points-rules"]
     rules = parse_rules(tomllib.loads(config_map["data"]["rules.toml"]), source="configmap")
     assert rules is not None
     points = by_name(objects, "Deployment")["sw-shouwang-points"]
@@ -537,3 +541,66 @@ def test_the_service_monitor_scrapes_every_component() -> None:
     for service in selected:
         assert endpoint["port"] in {p["name"] for p in service["spec"]["ports"]}
     assert of_kind(render("default"), "ServiceMonitor") == []
+
+
+# Metrics a dashboard may use that the services do not export, with where they come from.
+EXTERNAL_METRICS = {"kafka_consumergroup_lag": "Strimzi's Kafka Exporter"}
+
+
+def exported_metric_names() -> set[str]:
+    """Every sample name the services' Prometheus registry exposes (after importing them all)."""
+    import importlib
+    import pkgutil
+
+    from prometheus_client import REGISTRY
+
+    import services
+
+    for module in pkgutil.walk_packages(services.__path__, "services."):
+        if not module.name.endswith("__main__"):
+            importlib.import_module(module.name)
+    for module in ("shouwang.bus.metrics", "shouwang.http", "shouwang.rpc"):
+        importlib.import_module(module)
+    names: set[str] = set()
+    for metric in REGISTRY.collect():
+        names.add(metric.name)
+        suffixes = {"counter": ["_total"], "histogram": ["_bucket", "_count", "_sum"]}
+        names.update(metric.name + suffix for suffix in suffixes.get(metric.type, []))
+    return names
+
+
+def test_the_dashboard_asks_only_for_metrics_that_exist() -> None:
+    objects = render("default")
+    dashboard = json.loads(
+        by_name(objects, "ConfigMap")["sw-shouwang-dashboard"]["data"]["shouwang.json"]
+    )
+    exprs = [t["expr"] for panel in dashboard["panels"] for t in panel["targets"]]
+    titles = {panel["title"] for panel in dashboard["panels"]}
+    assert {"Dispatch latency", "1-3-5 shares", "Consumer lag", "HTTP 5xx/s"} <= titles
+    exported = exported_metric_names()
+    for expr in exprs:
+        for name in re.findall(r"\b((?:shouwang|kafka)_[a-z_]+)\b", expr):
+            assert name in exported or name in EXTERNAL_METRICS, f"{name} in {expr}"
+    # The fix-report panel counts a route the gateway serves, with the method it serves it by.
+    app = create_app(
+        _Nothing(),  # type: ignore[arg-type]
+        readiness=Readiness(),
+        max_body_bytes=1024,
+        serve_metrics=False,
+    )
+    served = {(m, rule.rule) for rule in app.url_map.iter_rules() for m in rule.methods or ()}
+    for method, route in re.findall(r'method="([A-Z]+)", route="([^"]+)"', " ".join(exprs)):
+        assert (method, route) in served
+    # The 1-3-5 shares read histogram buckets that exist.
+    for le in re.findall(r'le="([^"]+)"', " ".join(exprs)):
+        assert float(le) in {float(b) for b in RESPONSE_BUCKETS}
+
+
+class _Nothing:
+    """The gateway's routes are only registered, never called: the context can be empty."""
+
+    def __getattr__(self, name: str) -> object:
+        return self
+
+    def __call__(self, *args: object, **kwargs: object) -> object:
+        return self
