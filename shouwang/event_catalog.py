@@ -28,6 +28,7 @@ from shouwang.tasks.v1.event_types import (
     TASK_EVENT_TYPES,
     TASKS_TOPIC,
 )
+from shouwang.training.v1.event_types import TRAINING_EVENT_TYPES, TRAINING_TOPIC
 
 
 @dataclass(frozen=True)
@@ -99,6 +100,15 @@ TOPICS = (
         "A member's one answer to a quiz with its score; points credit it once (its id is "
         "derived from the quiz and the member).",
         QUIZ_EVENT_TYPES,
+    ),
+    Topic(
+        "training",
+        TRAINING_TOPIC,
+        "cohort id",
+        "Rotation training: a class created, a roll call opened (with its trainees' member ids, "
+        "who the gateways push it to), a trainee checked in, a leave request decided. Never a "
+        "name, a leave reason or a note.",
+        TRAINING_EVENT_TYPES,
     ),
 )
 
