@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from allinone.settings import AllInOneSettings
+from services.comms import bootstrap as comms_bootstrap
 from services.gateway import bootstrap as gateway_bootstrap
 from services.gateway.clients import Addresses, Clients
 from services.identity import bootstrap as identity_bootstrap
@@ -77,7 +78,8 @@ def start(
     grpc_server = GrpcServer()
     local = grpc_server.address
     clients = Clients.connect(
-        Addresses(identity=local, location=local, points=local, tasks=local), timeout_s=5.0
+        Addresses(identity=local, location=local, points=local, tasks=local, comms=local),
+        timeout_s=5.0,
     )
     services: list[Service] = [
         identity_bootstrap.build(
@@ -94,6 +96,9 @@ def start(
             timeouts=settings.wave_timeouts,
         ).start(),
         points_bootstrap.build(adapters, identity_addr=local),
+        comms_bootstrap.build(
+            adapters, location=clients.location, identity=clients.identity
+        ).start(),
     ]
     grpc_server.add([b for service in services for b in service.bindings])
     grpc_server.start()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from allinone.settings import AllInOneSettings
 from services.bridge.settings import BridgeSettings
+from services.comms.settings import CommsSettings
 from services.gateway.settings import GatewaySettings
 from services.identity.settings import IdentitySettings
 from services.location.settings import LocationSettings
@@ -17,6 +18,7 @@ SECTIONS = (
     ("location", LocationSettings, PlatformSettings),
     ("tasks", TasksSettings, PlatformSettings),
     ("points", PointsSettings, PlatformSettings),
+    ("comms", CommsSettings, PlatformSettings),
     ("gateway", GatewaySettings, PlatformSettings),
     ("bridge (bureaus' pseudonymous streams)", BridgeSettings, PlatformSettings),
     ("all-in-one (`shouwang up`)", AllInOneSettings, ()),

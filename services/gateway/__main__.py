@@ -23,6 +23,7 @@ def main() -> int:
         location=settings.location_addr,
         points=settings.points_addr,
         tasks=settings.tasks_addr,
+        comms=settings.comms_addr,
     )
     clients = Clients.connect(addresses, timeout_s=settings.rpc_timeout_s)
     gateway = bootstrap.build(

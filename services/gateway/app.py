@@ -8,6 +8,7 @@ from services.gateway import console
 from services.gateway.access import VERIFIER_EXTENSION
 from services.gateway.context import GatewayContext
 from services.gateway.routes import (
+    comms,
     directory,
     duty,
     identity,
@@ -23,7 +24,7 @@ from shouwang.typed_routes import Operation, TypedRoutes, openapi_document
 
 API_PREFIX = "/api/v1"
 API_VERSION = "1.0.0"
-ROUTE_MODULES = (identity, members, directory, duty, tasks, points, media, stream)
+ROUTE_MODULES = (identity, members, directory, duty, tasks, comms, points, media, stream)
 
 
 def create_app(

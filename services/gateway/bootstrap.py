@@ -13,6 +13,7 @@ from services.gateway.clients import Clients
 from services.gateway.context import GatewayContext
 from services.gateway.stream import POSITION_EVENT, StreamHub, StreamTickets
 from services.gateway.token_versions import TokenVersions
+from shouwang.comms.v1.event_types import BULLETIN_EVENT_TYPES, BULLETINS_TOPIC
 from shouwang.http import IdempotencyKeys
 from shouwang.ids import new_id
 from shouwang.location.v1 import events_pb2 as location_events
@@ -77,7 +78,12 @@ def build(
     tickets.ensure_indexes()
     hub = StreamHub(clock=adapters.clock, max_streams=max_streams, tickets=tickets)
     push_group = f"gateway-push-{new_id()}"
-    for topic, types in ((TASKS_TOPIC, TASK_EVENT_TYPES), (REPORTS_TOPIC, REPORT_EVENT_TYPES)):
+    pushed = (
+        (TASKS_TOPIC, TASK_EVENT_TYPES),
+        (REPORTS_TOPIC, REPORT_EVENT_TYPES),
+        (BULLETINS_TOPIC, BULLETIN_EVENT_TYPES),
+    )
+    for topic, types in pushed:
         adapters.bus.subscribe(topic, group=push_group, handler=hub.on_event, payload_types=types)
     # Members' positions for officers' live maps; the other location events stay out.
     adapters.bus.subscribe(

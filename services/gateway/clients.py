@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 import grpc
 
+from shouwang.comms.v1 import comms_pb2_grpc
 from shouwang.identity.v1 import identity_pb2_grpc
 from shouwang.location.v1 import location_pb2_grpc
 from shouwang.points.v1 import points_pb2_grpc
@@ -19,6 +20,7 @@ class Addresses:
     location: str
     points: str
     tasks: str
+    comms: str = ""  # unset: the bulletin and quiz endpoints answer 503
 
 
 @dataclass
@@ -28,6 +30,7 @@ class Clients:
     points: points_pb2_grpc.PointsServiceStub
     tasks: tasks_pb2_grpc.TasksServiceStub
     channels: list[grpc.Channel]
+    comms: comms_pb2_grpc.CommsServiceStub | None = None
 
     @classmethod
     def connect(cls, addresses: Addresses, *, timeout_s: float) -> Clients:
@@ -35,12 +38,17 @@ class Clients:
             name: connect(getattr(addresses, name), timeout_s=timeout_s)
             for name in ("identity", "location", "points", "tasks")
         }
+        comms = None
+        if addresses.comms:
+            channels["comms"] = connect(addresses.comms, timeout_s=timeout_s)
+            comms = comms_pb2_grpc.CommsServiceStub(channels["comms"])
         return cls(
             identity=identity_pb2_grpc.IdentityServiceStub(channels["identity"]),
             location=location_pb2_grpc.LocationServiceStub(channels["location"]),
             points=points_pb2_grpc.PointsServiceStub(channels["points"]),
             tasks=tasks_pb2_grpc.TasksServiceStub(channels["tasks"]),
             channels=list(channels.values()),
+            comms=comms,
         )
 
     def close(self) -> None:

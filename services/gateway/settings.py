@@ -14,6 +14,11 @@ class GatewaySettings(PlatformSettings):
     location_addr: str = setting("LOCATION_ADDR", doc="host:port of the location gRPC service.")
     points_addr: str = setting("POINTS_ADDR", doc="host:port of the points gRPC service.")
     tasks_addr: str = setting("TASKS_ADDR", doc="host:port of the tasks gRPC service.")
+    comms_addr: str = setting(
+        "COMMS_ADDR",
+        "",
+        doc="host:port of the comms gRPC service (unset: its endpoints answer 503).",
+    )
     max_body_bytes: int = setting(
         "MAX_BODY_BYTES", 11 * 1024 * 1024, doc="Largest request body accepted (413 beyond)."
     )

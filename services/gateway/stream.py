@@ -30,6 +30,7 @@ from google.protobuf import json_format
 
 from services.gateway.auth import Caller
 from shouwang.clock import Clock, to_millis
+from shouwang.comms.v1 import events_pb2 as comms_events
 from shouwang.errors import RateLimited
 from shouwang.events import Event
 from shouwang.location.v1 import events_pb2 as location_events
@@ -96,6 +97,8 @@ def audience_of(event: Event, report_stations: dict[str, str]) -> Audience:
         return Audience(frozenset({data.member_id}), data.station_id)
     if isinstance(data, events_pb2.ReportApproved):
         return Audience(frozenset({data.member_id}), report_stations.get(data.report_id, ""))
+    if isinstance(data, comms_events.BulletinPublished):
+        return Audience(frozenset(data.recipient_ids), data.station_id)
     return Audience(frozenset(), "")  # unknown payloads reach admins (city-wide) only
 
 
@@ -258,6 +261,7 @@ class StreamHub:
         if (self.clock.now() - event.time).total_seconds() > self._buffer_seconds:
             return
         data = json_format.MessageToDict(event.data, preserving_proto_field_name=True)
+        data.pop("recipient_ids", None)  # each recipient learns it was addressed, not who else
         frame = sse_frame(event_type=event.type, event_id=event.id, data=data)
         with self._lock:
             audience = audience_of(event, self._report_stations)
