@@ -21,6 +21,7 @@ from services.identity.settings import IdentityKeys
 from services.location import bootstrap as location_bootstrap
 from services.points import bootstrap as points_bootstrap
 from services.tasks import bootstrap as tasks_bootstrap
+from services.training import bootstrap as training_bootstrap
 from shouwang.config import load
 from shouwang.http import SMALL_THREAD_STACK_BYTES, WsgiServer
 from shouwang.logging import configure_logging
@@ -78,7 +79,14 @@ def start(
     grpc_server = GrpcServer()
     local = grpc_server.address
     clients = Clients.connect(
-        Addresses(identity=local, location=local, points=local, tasks=local, comms=local),
+        Addresses(
+            identity=local,
+            location=local,
+            points=local,
+            tasks=local,
+            training=local,
+            comms=local,
+        ),
         timeout_s=5.0,
     )
     services: list[Service] = [
@@ -96,6 +104,9 @@ def start(
             timeouts=settings.wave_timeouts,
         ).start(),
         points_bootstrap.build(adapters, identity_addr=local),
+        training_bootstrap.build(
+            adapters, location=clients.location, identity=clients.identity
+        ).start(),
         comms_bootstrap.build(
             adapters, location=clients.location, identity=clients.identity
         ).start(),

@@ -17,6 +17,7 @@ from services.gateway.routes import (
     points,
     stream,
     tasks,
+    training,
 )
 from shouwang.http import install_platform, ops_blueprint
 from shouwang.metrics import Readiness
@@ -24,7 +25,18 @@ from shouwang.typed_routes import Operation, TypedRoutes, openapi_document
 
 API_PREFIX = "/api/v1"
 API_VERSION = "1.0.0"
-ROUTE_MODULES = (identity, members, directory, duty, tasks, comms, points, media, stream)
+ROUTE_MODULES = (
+    identity,
+    members,
+    directory,
+    duty,
+    tasks,
+    training,
+    comms,
+    points,
+    media,
+    stream,
+)
 
 
 def create_app(

@@ -12,6 +12,7 @@ from shouwang.location.v1 import location_pb2_grpc
 from shouwang.points.v1 import points_pb2_grpc
 from shouwang.rpc import connect
 from shouwang.tasks.v1 import tasks_pb2_grpc
+from shouwang.training.v1 import training_pb2_grpc
 
 
 @dataclass(frozen=True)
@@ -21,6 +22,7 @@ class Addresses:
     points: str
     tasks: str
     comms: str = ""  # unset: the bulletin and quiz endpoints answer 503
+    training: str = ""  # unset: the training endpoints answer 503
 
 
 @dataclass
@@ -31,6 +33,7 @@ class Clients:
     tasks: tasks_pb2_grpc.TasksServiceStub
     channels: list[grpc.Channel]
     comms: comms_pb2_grpc.CommsServiceStub | None = None
+    training: training_pb2_grpc.TrainingServiceStub | None = None
 
     @classmethod
     def connect(cls, addresses: Addresses, *, timeout_s: float) -> Clients:
@@ -42,6 +45,10 @@ class Clients:
         if addresses.comms:
             channels["comms"] = connect(addresses.comms, timeout_s=timeout_s)
             comms = comms_pb2_grpc.CommsServiceStub(channels["comms"])
+        training = None
+        if addresses.training:
+            channels["training"] = connect(addresses.training, timeout_s=timeout_s)
+            training = training_pb2_grpc.TrainingServiceStub(channels["training"])
         return cls(
             identity=identity_pb2_grpc.IdentityServiceStub(channels["identity"]),
             location=location_pb2_grpc.LocationServiceStub(channels["location"]),
@@ -49,6 +56,7 @@ class Clients:
             tasks=tasks_pb2_grpc.TasksServiceStub(channels["tasks"]),
             channels=list(channels.values()),
             comms=comms,
+            training=training,
         )
 
     def close(self) -> None:

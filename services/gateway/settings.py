@@ -14,6 +14,11 @@ class GatewaySettings(PlatformSettings):
     location_addr: str = setting("LOCATION_ADDR", doc="host:port of the location gRPC service.")
     points_addr: str = setting("POINTS_ADDR", doc="host:port of the points gRPC service.")
     tasks_addr: str = setting("TASKS_ADDR", doc="host:port of the tasks gRPC service.")
+    training_addr: str = setting(
+        "TRAINING_ADDR",
+        "",
+        doc="host:port of the training gRPC service (unset: its endpoints answer 503).",
+    )
     comms_addr: str = setting(
         "COMMS_ADDR",
         "",

@@ -8,7 +8,7 @@ from functools import partial
 
 from services.training import grpc_api
 from services.training.ports import Ports
-from services.training.repository import CohortRepository
+from services.training.repository import CohortRepository, RosterRepository
 from shouwang.identity.v1 import identity_pb2_grpc
 from shouwang.location.v1 import location_pb2_grpc
 from shouwang.outbox import Outbox
@@ -45,6 +45,14 @@ def build(
     cohorts = CohortRepository(
         adapters.store, outbox=partial(Outbox, adapters.bus, clock=adapters.clock)
     )
+    rosters = RosterRepository(adapters.store)
     cohorts.ensure_indexes()
-    ports = Ports(cohorts=cohorts, location=location, identity=identity, clock=adapters.clock)
+    rosters.ensure_indexes()
+    ports = Ports(
+        cohorts=cohorts,
+        rosters=rosters,
+        location=location,
+        identity=identity,
+        clock=adapters.clock,
+    )
     return TrainingService(ports=ports, bindings=[grpc_api.binding(ports)])

@@ -6,9 +6,9 @@ from __future__ import annotations
 import grpc
 from google.protobuf.timestamp_pb2 import Timestamp
 
-from services.training import handlers
+from services.training import handlers, rosters
 from services.training.handlers import Caller
-from services.training.model import Circle, Cohort, Leave, Polygon, Rollcall
+from services.training.model import Circle, Cohort, Leave, Polygon, Rollcall, Shift
 from services.training.ports import Ports
 from shouwang.clock import from_millis, to_timestamp
 from shouwang.rpc import ServiceBinding
@@ -97,6 +97,65 @@ class TrainingServicer(training_pb2_grpc.TrainingServiceServicer):
             ],
         )
 
+    def CreateRoster(self, request, context: Context):
+        roster, unfilled = rosters.create_roster(self.ports, _caller(request.caller), request)
+        message = pb.Roster(
+            roster_id=roster["_id"],
+            name=roster["name"],
+            org_ids=roster["org_ids"],
+            area=request.area,
+            shifts=request.shifts,
+            per_org_per_month=roster["per_org_per_month"],
+            starts_on=roster["starts_on"],
+            months=roster["months"],
+            generated=[shift_message(s) for s in roster["shifts"]],
+            unfilled=[
+                pb.Unfilled(org_id=org_id, starts_at=_timestamp(start))
+                for org_id, start in unfilled
+            ],
+            station_id=roster["station_id"],
+        )
+        return message
+
+    def ListShifts(self, request, context: Context):
+        page = rosters.list_shifts(
+            self.ports,
+            _caller(request.caller),
+            member_id=request.member_id,
+            from_ms=request.from_ms,
+            to_ms=request.to_ms,
+            size=request.page_size,
+            cursor=request.page_token,
+        )
+        return pb.ShiftList(
+            shifts=[shift_message(s) for s in page.items], next_page_token=page.next_cursor
+        )
+
+    def OfferSwap(self, request, context: Context):
+        return shift_message(
+            rosters.offer_swap(
+                self.ports, _caller(request.caller), request.shift_id, request.with_member_id
+            )
+        )
+
+    def AcceptSwap(self, request, context: Context):
+        return shift_message(
+            rosters.accept_swap(self.ports, _caller(request.caller), request.shift_id)
+        )
+
+
+def shift_message(shift: Shift) -> pb.Shift:
+    return pb.Shift(
+        shift_id=shift.shift_id,
+        roster_id=shift.roster_id,
+        org_id=shift.org_id,
+        member_id=shift.member_id,
+        starts_at=_timestamp(shift.starts_at_ms),
+        ends_at=_timestamp(shift.ends_at_ms),
+        swap_with=shift.swap_with,
+        station_id=shift.station_id,
+    )
+
 
 def cohort_message(cohort: Cohort) -> pb.Cohort:
     message = pb.Cohort(
@@ -170,6 +229,7 @@ def _caller(caller: pb.Caller) -> Caller:
         scope_org_ids=frozenset(caller.scope_org_ids),
         city_wide=caller.city_wide,
         station_id=caller.station_id,
+        org_id=caller.org_id,
     )
 
 

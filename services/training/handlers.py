@@ -24,6 +24,7 @@ class Caller:
     scope_org_ids: frozenset[str]
     city_wide: bool
     station_id: str
+    org_id: str = ""
 
     @property
     def is_officer(self) -> bool:
@@ -47,7 +48,7 @@ def create_cohort(ports: Ports, caller: Caller, request: Any) -> Cohort:
             ends_at_ms=to_millis(s.ends_at.ToDatetime(tzinfo=UTC)),
             kind=s.kind,
             topic=s.topic,
-            area=_area(s.area) if s.has_area else None,
+            area=area_from_proto(s.area) if s.has_area else None,
         )
         for s in request.sessions
     )
@@ -251,7 +252,7 @@ def _cohort(ports: Ports, cohort_id: str) -> Cohort:
     return cohort
 
 
-def _area(area: Any) -> model.Area:
+def area_from_proto(area: Any) -> model.Area:
     if area.WhichOneof("shape") == "circle":
         c = area.circle
         return model.Circle(c.center.lat, c.center.lon, c.radius_m)

@@ -7,12 +7,14 @@ from __future__ import annotations
 import json
 import math
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 import shapely
 from shapely.geometry import Point as ShapelyPoint
 from shapely.geometry import shape
 
+from shouwang.clock import to_millis
 from shouwang.errors import Conflict, FieldError, Forbidden, Gone, InvalidArgument
 from shouwang.geo import haversine_m
 
@@ -358,3 +360,148 @@ def attendance(
 def better(current: str | None, new: str) -> str:
     """A trainee's status at a session over several roll calls: present beats late."""
     return PRESENT if PRESENT in (current, new) else new
+
+
+# Rosters --------------------------------------------------------------------------------------
+# A roster over member units (orgs: shops, hotels, companies) and an area, with weekly patrol
+# windows, and "N persons per unit per month" (Tangxia: each of 91 units sends one a month).
+
+LOCAL_TZ = ZoneInfo("Asia/Shanghai")  # windows are wall-clock times where the patrol happens
+MAX_ROSTER_MONTHS, MAX_ROSTER_ORGS, MAX_PER_ORG_PER_MONTH = 12, 200, 10
+SHIFT_SWAP_PENDING = "pending"
+
+
+@dataclass(frozen=True)
+class Window:
+    """Patrol days (ISO weekdays, 1 = Monday) and hours; ``end`` at or before ``start`` runs over
+    midnight."""
+
+    weekdays: tuple[int, ...]
+    start: time
+    end: time
+
+    def slots(self, first: date, last: date) -> list[tuple[int, int]]:
+        """(start_ms, end_ms) of every window starting on a day from ``first`` to ``last``."""
+        found = []
+        day = first
+        while day <= last:
+            if day.isoweekday() in self.weekdays:
+                begins = datetime.combine(day, self.start, LOCAL_TZ)
+                ends = datetime.combine(day, self.end, LOCAL_TZ)
+                if ends <= begins:
+                    ends += timedelta(days=1)
+                found.append((to_millis(begins), to_millis(ends)))
+            day += timedelta(days=1)
+        return found
+
+
+@dataclass(frozen=True)
+class Shift:
+    shift_id: str
+    roster_id: str
+    org_id: str
+    member_id: str
+    starts_at_ms: int
+    ends_at_ms: int
+    station_id: str = ""
+    swap_with: str = ""  # a member asked to take it over, until they accept
+
+    def overlaps(self, starts_at_ms: int, ends_at_ms: int) -> bool:
+        return self.starts_at_ms < ends_at_ms and starts_at_ms < self.ends_at_ms
+
+
+@dataclass(frozen=True)
+class Assignment:
+    org_id: str
+    member_id: str
+    starts_at_ms: int
+    ends_at_ms: int
+
+
+Busy = dict[str, list[tuple[int, int]]]
+
+
+def months_of(first: date, months: int) -> list[tuple[date, date]]:
+    """The first and last day of each of ``months`` calendar months from ``first``'s month on."""
+    spans = []
+    year, month = first.year, first.month
+    for _ in range(months):
+        start = date(year, month, 1)
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+        spans.append((start, date(year, month, 1) - timedelta(days=1)))
+    return spans
+
+
+def generate_shifts(
+    members: dict[str, list[str]],
+    window: Window,
+    *,
+    first: date,
+    months: int,
+    per_org_per_month: int,
+    busy: Busy | None = None,
+    done: dict[str, int] | None = None,
+) -> tuple[list[Assignment], list[tuple[str, int]]]:
+    """Shifts for each org's members, month by month: each month every org sends
+    ``per_org_per_month`` persons, spread evenly over the month's patrol windows. The person is
+    the org's member with the fewest shifts so far (``done`` counts earlier ones), ties broken by
+    the org's rotation order, who is free then: not ``busy`` (approved leave, classes, other
+    shifts) and not already given an overlapping shift. Returns the assignments and the
+    (org_id, start_ms) of windows no member of the org was free for."""
+    busy_of = {m: list(spans) for m, spans in (busy or {}).items()}
+    counts = dict(done or {})
+    assigned: list[Assignment] = []
+    unfilled: list[tuple[str, int]] = []
+    orgs = sorted(members)
+    rotation = {org: sorted(dict.fromkeys(members[org])) for org in orgs}
+    demand = len(orgs) * per_org_per_month
+    for month_first, month_last in months_of(first, months):
+        slots = window.slots(max(first, month_first), month_last)
+        if not slots:
+            continue
+        for k, org in enumerate(orgs):
+            for j in range(per_org_per_month):
+                starts, ends = slots[(k * per_org_per_month + j) * len(slots) // demand]
+                free = [
+                    m
+                    for m in rotation[org]
+                    if not any(s < ends and starts < e for s, e in busy_of.get(m, ()))
+                ]
+                if not free:
+                    unfilled.append((org, starts))
+                    continue
+                chosen = min(free, key=lambda m: (counts.get(m, 0), rotation[org].index(m)))
+                counts[chosen] = counts.get(chosen, 0) + 1
+                busy_of.setdefault(chosen, []).append((starts, ends))
+                assigned.append(Assignment(org, chosen, starts, ends))
+    return assigned, unfilled
+
+
+def validate_roster(
+    name: str, org_ids: list[str], window: Window, per_org_per_month: int, months: int
+) -> None:
+    errors = []
+    if not name.strip() or len(name) > MAX_NAME_LENGTH:
+        errors.append(FieldError("name", f"1 to {MAX_NAME_LENGTH} characters"))
+    if not org_ids or len(org_ids) > MAX_ROSTER_ORGS:
+        errors.append(FieldError("org_ids", f"1 to {MAX_ROSTER_ORGS} units"))
+    if not window.weekdays or not set(window.weekdays) <= set(range(1, 8)):
+        errors.append(FieldError("shifts.weekdays", "ISO weekdays, 1 (Monday) to 7"))
+    if window.start == window.end:
+        errors.append(FieldError("shifts.to", "differs from shifts.from"))
+    if not 1 <= per_org_per_month <= MAX_PER_ORG_PER_MONTH:
+        errors.append(FieldError("per_org_per_month", f"1 to {MAX_PER_ORG_PER_MONTH}"))
+    if not 1 <= months <= MAX_ROSTER_MONTHS:
+        errors.append(FieldError("months", f"1 to {MAX_ROSTER_MONTHS}"))
+    if errors:
+        raise InvalidArgument(detail="the roster is not valid", errors=errors)
+
+
+def swap_refusal(shift: Shift, caller_id: str, with_member_id: str) -> None:
+    if shift.member_id != caller_id:
+        raise Forbidden(detail="only the member on the shift may offer it")
+    if with_member_id == caller_id:
+        raise InvalidArgument(
+            detail="a swap is with another member",
+            errors=[FieldError("with_member_id", "another member")],
+        )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from services.training.repository import CohortRepository
+from services.training.repository import CohortRepository, RosterRepository
 from shouwang.clock import Clock
 from shouwang.identity.v1 import identity_pb2_grpc
 from shouwang.location.v1 import location_pb2_grpc
@@ -13,6 +13,7 @@ from shouwang.location.v1 import location_pb2_grpc
 @dataclass(frozen=True)
 class Ports:
     cohorts: CohortRepository
+    rosters: RosterRepository
     location: location_pb2_grpc.LocationServiceStub
     identity: identity_pb2_grpc.IdentityServiceStub
     clock: Clock

@@ -22,11 +22,13 @@ from services.training.model import (
     Polygon,
     Rollcall,
     Session,
+    Shift,
     Site,
 )
 from shouwang.events import Event
 from shouwang.outbox import Outbox, stage, with_events
 from shouwang.store import ASCENDING, Collection, Document, DocumentStore, DuplicateKey
+from shouwang.store.paging import Page, read_page
 
 Events = Sequence[tuple[str, Event]]
 OutboxFactory = Callable[[Collection], Outbox]
@@ -130,6 +132,15 @@ class CohortRepository:
             (d["member_id"], d["session_id"], d["status"])
             for d in self.checkins.find({"cohort_id": cohort_id})
         ]
+
+    def cohorts_of(self, member_ids: Sequence[str]) -> list[Cohort]:
+        """The cohorts any of these members is a trainee of."""
+        found = self.cohorts.find({"trainee_ids": {"$in": list(member_ids)}})
+        return [cohort_from(d) for d in found]
+
+    def approved_leave_of(self, member_ids: Sequence[str]) -> list[Leave]:
+        found = self.leaves.find({"member_id": {"$in": list(member_ids)}, "status": "approved"})
+        return [leave_from(d) for d in found]
 
     # Leave --------------------------------------------------------------------------------
     def new_leave(self, leave: Leave) -> Leave:
@@ -261,3 +272,116 @@ def leave_from(d: Document) -> Leave:
         d.get("note", ""),
         d.get("decided_by", ""),
     )
+
+
+class RosterRepository:
+    """Rosters and their shifts. A shift is one document; a swap is a conditional update on the
+    shift's member and pending partner, so two acceptances cannot both win."""
+
+    def __init__(self, store: DocumentStore) -> None:
+        self.rosters: Collection = store.collection("training_rosters")
+        self.shifts: Collection = store.collection("training_shifts")
+
+    def ensure_indexes(self) -> None:
+        self.shifts.create_index([("member_id", ASCENDING), ("starts_at", ASCENDING)])
+        self.shifts.create_index([("station_id", ASCENDING), ("starts_at", ASCENDING)])
+
+    def new_roster(self, document: Document, shifts: Sequence[Shift]) -> None:
+        if shifts:
+            self.shifts.insert_many([shift_document(s) for s in shifts])
+        self.rosters.insert(document)
+
+    def shift(self, shift_id: str) -> Shift | None:
+        d = self.shifts.get(shift_id)
+        return None if d is None else shift_from(d)
+
+    def shifts_of(self, member_ids: Sequence[str], *, from_ms: int = 0) -> list[Shift]:
+        found = self.shifts.find(
+            {"member_id": {"$in": list(member_ids)}, "ends_at": {"$gt": from_ms}}
+        )
+        return [shift_from(d) for d in found]
+
+    def counts(self, member_ids: Sequence[str]) -> dict[str, int]:
+        counted: dict[str, int] = {}
+        for d in self.shifts.find({"member_id": {"$in": list(member_ids)}}):
+            counted[d["member_id"]] = counted.get(d["member_id"], 0) + 1
+        return counted
+
+    def page(
+        self,
+        *,
+        member_id: str,
+        station_ids: list[str] | None,
+        from_ms: int,
+        to_ms: int,
+        size: int,
+        cursor: str,
+    ) -> Page:
+        """Shifts overlapping [from, to) in start order; of one member and/or these stations."""
+        query: dict[str, Any] = {}
+        if member_id:
+            query["member_id"] = member_id
+        if station_ids is not None:
+            query["station_id"] = {"$in": station_ids}
+        if from_ms:
+            query["ends_at"] = {"$gt": from_ms}
+        if to_ms:
+            query["starts_at"] = {"$lt": to_ms}
+        page = read_page(
+            self.shifts,
+            query,
+            sort_field="starts_at",
+            direction=ASCENDING,
+            size=size,
+            cursor=cursor,
+        )
+        return Page(items=[shift_from(d) for d in page.items], next_cursor=page.next_cursor)
+
+    def offer_swap(self, shift: Shift, with_member_id: str) -> Shift | None:
+        d = self.shifts.find_one_and_update(
+            {"_id": shift.shift_id, "member_id": shift.member_id},
+            {"$set": {"swap_with": with_member_id}},
+        )
+        return None if d is None else shift_from(d)
+
+    def accept_swap(self, shift: Shift, member_id: str) -> Shift | None:
+        """The shift is ``member_id``'s now, unless it changed hands or offers meanwhile."""
+        d = self.shifts.find_one_and_update(
+            {"_id": shift.shift_id, "member_id": shift.member_id, "swap_with": member_id},
+            {"$set": {"member_id": member_id, "swap_with": ""}},
+        )
+        return None if d is None else shift_from(d)
+
+
+def shift_document(shift: Shift) -> Document:
+    return {
+        "_id": shift.shift_id,
+        "roster_id": shift.roster_id,
+        "org_id": shift.org_id,
+        "member_id": shift.member_id,
+        "starts_at": shift.starts_at_ms,
+        "ends_at": shift.ends_at_ms,
+        "station_id": shift.station_id,
+        "swap_with": shift.swap_with,
+    }
+
+
+def shift_from(d: Document) -> Shift:
+    return Shift(
+        d["_id"],
+        d["roster_id"],
+        d["org_id"],
+        d["member_id"],
+        d["starts_at"],
+        d["ends_at"],
+        d.get("station_id", ""),
+        d.get("swap_with", ""),
+    )
+
+
+def area_document(area: Circle | Polygon | None) -> dict[str, Any] | None:
+    return _area_document(area)
+
+
+def area_from(document: dict[str, Any] | None) -> Circle | Polygon | None:
+    return _area_from(document)

@@ -15,6 +15,8 @@ from services.gateway.models.common import (
     Id,
     IdList,
     Name,
+    Page,
+    PageQuery,
     Point,
     PointReply,
     Polygon,
@@ -287,3 +289,135 @@ def _area(area: pb.Area) -> PolygonReply | CircleReply:
         center = PointReply(lat=area.circle.center.lat, lon=area.circle.center.lon)
         return CircleReply(center=center, radius_m=area.circle.radius_m)
     return PolygonReply.model_validate(json.loads(area.polygon_geojson))
+
+
+# Rosters --------------------------------------------------------------------------------------
+
+HourMinute = Annotated[str, StringConstraints(pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$")]
+
+
+class ShiftWindowDraft(ApiModel):
+    """Weekly patrol windows: ISO weekdays (1 = Monday) and wall-clock hours in Asia/Shanghai;
+    ``to`` at or before ``from`` runs over midnight (00:00-04:00 is the summer pattern)."""
+
+    model_config = {**ApiModel.model_config, "populate_by_name": True}
+
+    weekdays: Annotated[list[Annotated[int, Field(ge=1, le=7)]], Field(min_length=1, max_length=7)]
+    from_: HourMinute = Field(alias="from")
+    to: HourMinute
+
+
+class RosterDraft(ApiModel):
+    """A duty roster over member units (orgs) and an area."""
+
+    name: Name
+    org_ids: Annotated[list[Id], Field(min_length=1, max_length=200)]
+    area: Area
+    shifts: ShiftWindowDraft
+    per_org_per_month: Annotated[int, Field(ge=1, le=10)] = 1
+    starts_on: Day | None = Field(default=None, description="default: today")
+    months: Annotated[int, Field(ge=1, le=12)] = 1
+
+    def to_proto(self, caller: pb.Caller) -> pb.CreateRosterRequest:
+        request = pb.CreateRosterRequest(
+            caller=caller,
+            name=self.name,
+            org_ids=self.org_ids,
+            shifts=pb.ShiftWindow(weekdays=self.shifts.weekdays, to=self.shifts.to),
+            per_org_per_month=self.per_org_per_month,
+            starts_on=self.starts_on.isoformat() if self.starts_on else "",
+            months=self.months,
+        )
+        setattr(request.shifts, "from", self.shifts.from_)
+        if isinstance(self.area, Polygon):
+            request.area.polygon_geojson = self.area.model_dump_json()
+        else:
+            center = pb.Point(lat=self.area.center.lat, lon=self.area.center.lon)
+            request.area.circle.CopyFrom(pb.Circle(center=center, radius_m=self.area.radius_m))
+        return request
+
+
+class ShiftView(ReplyModel):
+    shift_id: str
+    roster_id: str
+    org_id: str
+    member_id: str
+    starts_at: str
+    ends_at: str
+    swap_with: str | None = Field(description="the member asked to take it over, until accepted")
+
+    @classmethod
+    def from_proto(cls, shift: pb.Shift) -> ShiftView:
+        return cls(
+            shift_id=shift.shift_id,
+            roster_id=shift.roster_id,
+            org_id=shift.org_id,
+            member_id=shift.member_id,
+            starts_at=shift.starts_at.ToJsonString(),
+            ends_at=shift.ends_at.ToJsonString(),
+            swap_with=shift.swap_with or None,
+        )
+
+
+class UnfilledView(ReplyModel):
+    org_id: str
+    starts_at: str
+
+
+class WindowReply(ReplyModel):
+    model_config = {**ReplyModel.model_config, "populate_by_name": True}
+
+    weekdays: list[int]
+    from_: str = Field(alias="from")
+    to: str
+
+
+class RosterView(ReplyModel):
+    roster_id: str
+    name: str
+    org_ids: list[str]
+    area: PolygonReply | CircleReply
+    shifts: WindowReply
+    per_org_per_month: int
+    starts_on: str
+    months: int
+    generated: list[ShiftView]
+    unfilled: list[UnfilledView] = Field(description="windows a unit had nobody free for")
+
+    @classmethod
+    def from_proto(cls, roster: pb.Roster) -> RosterView:
+        return cls(
+            roster_id=roster.roster_id,
+            name=roster.name,
+            org_ids=list(roster.org_ids),
+            area=_area(roster.area),
+            shifts=WindowReply(
+                weekdays=list(roster.shifts.weekdays),
+                from_=getattr(roster.shifts, "from"),
+                to=roster.shifts.to,
+            ),
+            per_org_per_month=roster.per_org_per_month,
+            starts_on=roster.starts_on,
+            months=roster.months,
+            generated=[ShiftView.from_proto(s) for s in roster.generated],
+            unfilled=[
+                UnfilledView(org_id=u.org_id, starts_at=u.starts_at.ToJsonString())
+                for u in roster.unfilled
+            ],
+        )
+
+
+class ShiftQuery(PageQuery):
+    model_config = {**PageQuery.model_config, "populate_by_name": True}
+
+    member_id: Id | None = Field(default=None, description="officers: one member's; members: own")
+    from_: Moment | None = Field(default=None, alias="from")
+    to: Moment | None = None
+
+
+class ShiftPage(Page):
+    shifts: list[ShiftView]
+
+
+class SwapOffer(ApiModel):
+    with_member_id: Id

@@ -3,9 +3,12 @@ cohorts, roll calls and check-ins, leave, the class report."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from services.gateway.access import Access
 from services.gateway.auth import Caller
 from services.gateway.context import GatewayContext
+from services.gateway.models.common import millis
 from services.gateway.models.training import (
     CheckinView,
     CohortDraft,
@@ -17,7 +20,14 @@ from services.gateway.models.training import (
     LeaveView,
     RollcallDraft,
     RollcallView,
+    RosterDraft,
+    RosterView,
+    ShiftPage,
+    ShiftQuery,
+    ShiftView,
+    SwapOffer,
 )
+from shouwang.errors import Unavailable
 from shouwang.identity.v1 import identity_pb2
 from shouwang.training.v1 import training_pb2 as pb
 from shouwang.typed_routes import TypedRoutes
@@ -25,12 +35,24 @@ from shouwang.typed_routes import TypedRoutes
 
 def routes(context: GatewayContext) -> TypedRoutes:
     api = TypedRoutes("training", tag="training", idempotency=context.idempotent)
-    training = context.clients.training
+
+    class _Training:
+        """The training stub, or a 503 when the gateway was given no TRAINING_ADDR."""
+
+        def __getattr__(self, rpc: str) -> Any:
+            stub = context.clients.training
+            if stub is None:
+                raise Unavailable(detail="the training service is not configured")
+            return getattr(stub, rpc)
+
+    training = _Training()
 
     def scoped(caller: Caller) -> pb.Caller:
         """The caller with their scope and station, as the training service needs them."""
         identity = context.clients.identity
-        message = pb.Caller(member_id=caller.member_id, roles=sorted(caller.roles))
+        message = pb.Caller(
+            member_id=caller.member_id, roles=sorted(caller.roles), org_id=caller.actor.org_id
+        )
         if caller.is_officer:
             scope = identity.ResolveScope(identity_pb2.ResolveScopeRequest(actor=caller.actor))
             message.city_wide, message.scope_org_ids[:] = scope.city_wide, scope.org_ids
@@ -141,5 +163,65 @@ def routes(context: GatewayContext) -> TypedRoutes:
         return CohortReport.from_proto(
             training.CohortReport(pb.CohortRequest(caller=scoped(caller), cohort_id=cohort_id))
         )
+
+    @api.post(
+        "/rosters",
+        summary="A duty roster over member units and an area; its shifts generated fairly",
+        access=Access.OFFICER,
+        body=RosterDraft,
+        reply=RosterView,
+        status=201,
+        idempotent=True,
+    )
+    def create_roster(caller: Caller, body: RosterDraft) -> RosterView:
+        return RosterView.from_proto(training.CreateRoster(body.to_proto(scoped(caller))))
+
+    @api.get(
+        "/shifts",
+        summary="Shifts in start order: a member's own, an officer's scope",
+        access=Access.MEMBER,
+        query=ShiftQuery,
+        reply=ShiftPage,
+    )
+    def list_shifts(caller: Caller, query: ShiftQuery) -> ShiftPage:
+        reply = training.ListShifts(
+            pb.ListShiftsRequest(
+                caller=scoped(caller),
+                member_id=query.member_id or "",
+                from_ms=millis(query.from_) if query.from_ else 0,
+                to_ms=millis(query.to) if query.to else 0,
+                page_size=query.limit,
+                page_token=query.cursor or "",
+            )
+        )
+        return ShiftPage(
+            shifts=[ShiftView.from_proto(s) for s in reply.shifts],
+            next_cursor=reply.next_page_token or None,
+        )
+
+    @api.post(
+        "/shifts/{shift_id}/swap",
+        summary="Ask another member to take the caller's shift over",
+        access=Access.VERIFIED,
+        body=SwapOffer,
+        reply=ShiftView,
+        errors=(409,),
+    )
+    def offer_swap(caller: Caller, shift_id: str, body: SwapOffer) -> ShiftView:
+        request = pb.SwapRequest(
+            caller=scoped(caller), shift_id=shift_id, with_member_id=body.with_member_id
+        )
+        return ShiftView.from_proto(training.OfferSwap(request))
+
+    @api.post(
+        "/shifts/{shift_id}/swap/accept",
+        summary="Take over a shift offered to the caller (refused when busy then)",
+        access=Access.VERIFIED,
+        reply=ShiftView,
+        errors=(409,),
+    )
+    def accept_swap(caller: Caller, shift_id: str) -> ShiftView:
+        request = pb.SwapRequest(caller=scoped(caller), shift_id=shift_id)
+        return ShiftView.from_proto(training.AcceptSwap(request))
 
     return api

@@ -10,18 +10,20 @@ from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
 DESCRIPTOR: _descriptor.FileDescriptor
 
 class Caller(_message.Message):
-    __slots__ = ("member_id", "roles", "scope_org_ids", "city_wide", "station_id")
+    __slots__ = ("member_id", "roles", "scope_org_ids", "city_wide", "station_id", "org_id")
     MEMBER_ID_FIELD_NUMBER: _ClassVar[int]
     ROLES_FIELD_NUMBER: _ClassVar[int]
     SCOPE_ORG_IDS_FIELD_NUMBER: _ClassVar[int]
     CITY_WIDE_FIELD_NUMBER: _ClassVar[int]
     STATION_ID_FIELD_NUMBER: _ClassVar[int]
+    ORG_ID_FIELD_NUMBER: _ClassVar[int]
     member_id: str
     roles: _containers.RepeatedScalarFieldContainer[str]
     scope_org_ids: _containers.RepeatedScalarFieldContainer[str]
     city_wide: bool
     station_id: str
-    def __init__(self, member_id: _Optional[str] = ..., roles: _Optional[_Iterable[str]] = ..., scope_org_ids: _Optional[_Iterable[str]] = ..., city_wide: _Optional[bool] = ..., station_id: _Optional[str] = ...) -> None: ...
+    org_id: str
+    def __init__(self, member_id: _Optional[str] = ..., roles: _Optional[_Iterable[str]] = ..., scope_org_ids: _Optional[_Iterable[str]] = ..., city_wide: _Optional[bool] = ..., station_id: _Optional[str] = ..., org_id: _Optional[str] = ...) -> None: ...
 
 class Point(_message.Message):
     __slots__ = ("lat", "lon")
@@ -268,3 +270,120 @@ class Report(_message.Message):
     sessions_called: int
     completed_count: int
     def __init__(self, cohort_id: _Optional[str] = ..., name: _Optional[str] = ..., trainees: _Optional[_Iterable[_Union[TraineeReport, _Mapping]]] = ..., sessions_called: _Optional[int] = ..., completed_count: _Optional[int] = ...) -> None: ...
+
+class ShiftWindow(_message.Message):
+    __slots__ = ("weekdays", "to")
+    WEEKDAYS_FIELD_NUMBER: _ClassVar[int]
+    FROM_FIELD_NUMBER: _ClassVar[int]
+    TO_FIELD_NUMBER: _ClassVar[int]
+    weekdays: _containers.RepeatedScalarFieldContainer[int]
+    to: str
+    def __init__(self, weekdays: _Optional[_Iterable[int]] = ..., to: _Optional[str] = ..., **kwargs) -> None: ...
+
+class CreateRosterRequest(_message.Message):
+    __slots__ = ("caller", "name", "org_ids", "area", "shifts", "per_org_per_month", "starts_on", "months")
+    CALLER_FIELD_NUMBER: _ClassVar[int]
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    ORG_IDS_FIELD_NUMBER: _ClassVar[int]
+    AREA_FIELD_NUMBER: _ClassVar[int]
+    SHIFTS_FIELD_NUMBER: _ClassVar[int]
+    PER_ORG_PER_MONTH_FIELD_NUMBER: _ClassVar[int]
+    STARTS_ON_FIELD_NUMBER: _ClassVar[int]
+    MONTHS_FIELD_NUMBER: _ClassVar[int]
+    caller: Caller
+    name: str
+    org_ids: _containers.RepeatedScalarFieldContainer[str]
+    area: Area
+    shifts: ShiftWindow
+    per_org_per_month: int
+    starts_on: str
+    months: int
+    def __init__(self, caller: _Optional[_Union[Caller, _Mapping]] = ..., name: _Optional[str] = ..., org_ids: _Optional[_Iterable[str]] = ..., area: _Optional[_Union[Area, _Mapping]] = ..., shifts: _Optional[_Union[ShiftWindow, _Mapping]] = ..., per_org_per_month: _Optional[int] = ..., starts_on: _Optional[str] = ..., months: _Optional[int] = ...) -> None: ...
+
+class Shift(_message.Message):
+    __slots__ = ("shift_id", "roster_id", "org_id", "member_id", "starts_at", "ends_at", "swap_with", "station_id")
+    SHIFT_ID_FIELD_NUMBER: _ClassVar[int]
+    ROSTER_ID_FIELD_NUMBER: _ClassVar[int]
+    ORG_ID_FIELD_NUMBER: _ClassVar[int]
+    MEMBER_ID_FIELD_NUMBER: _ClassVar[int]
+    STARTS_AT_FIELD_NUMBER: _ClassVar[int]
+    ENDS_AT_FIELD_NUMBER: _ClassVar[int]
+    SWAP_WITH_FIELD_NUMBER: _ClassVar[int]
+    STATION_ID_FIELD_NUMBER: _ClassVar[int]
+    shift_id: str
+    roster_id: str
+    org_id: str
+    member_id: str
+    starts_at: _timestamp_pb2.Timestamp
+    ends_at: _timestamp_pb2.Timestamp
+    swap_with: str
+    station_id: str
+    def __init__(self, shift_id: _Optional[str] = ..., roster_id: _Optional[str] = ..., org_id: _Optional[str] = ..., member_id: _Optional[str] = ..., starts_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., ends_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., swap_with: _Optional[str] = ..., station_id: _Optional[str] = ...) -> None: ...
+
+class Unfilled(_message.Message):
+    __slots__ = ("org_id", "starts_at")
+    ORG_ID_FIELD_NUMBER: _ClassVar[int]
+    STARTS_AT_FIELD_NUMBER: _ClassVar[int]
+    org_id: str
+    starts_at: _timestamp_pb2.Timestamp
+    def __init__(self, org_id: _Optional[str] = ..., starts_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class Roster(_message.Message):
+    __slots__ = ("roster_id", "name", "org_ids", "area", "shifts", "per_org_per_month", "starts_on", "months", "generated", "unfilled", "station_id")
+    ROSTER_ID_FIELD_NUMBER: _ClassVar[int]
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    ORG_IDS_FIELD_NUMBER: _ClassVar[int]
+    AREA_FIELD_NUMBER: _ClassVar[int]
+    SHIFTS_FIELD_NUMBER: _ClassVar[int]
+    PER_ORG_PER_MONTH_FIELD_NUMBER: _ClassVar[int]
+    STARTS_ON_FIELD_NUMBER: _ClassVar[int]
+    MONTHS_FIELD_NUMBER: _ClassVar[int]
+    GENERATED_FIELD_NUMBER: _ClassVar[int]
+    UNFILLED_FIELD_NUMBER: _ClassVar[int]
+    STATION_ID_FIELD_NUMBER: _ClassVar[int]
+    roster_id: str
+    name: str
+    org_ids: _containers.RepeatedScalarFieldContainer[str]
+    area: Area
+    shifts: ShiftWindow
+    per_org_per_month: int
+    starts_on: str
+    months: int
+    generated: _containers.RepeatedCompositeFieldContainer[Shift]
+    unfilled: _containers.RepeatedCompositeFieldContainer[Unfilled]
+    station_id: str
+    def __init__(self, roster_id: _Optional[str] = ..., name: _Optional[str] = ..., org_ids: _Optional[_Iterable[str]] = ..., area: _Optional[_Union[Area, _Mapping]] = ..., shifts: _Optional[_Union[ShiftWindow, _Mapping]] = ..., per_org_per_month: _Optional[int] = ..., starts_on: _Optional[str] = ..., months: _Optional[int] = ..., generated: _Optional[_Iterable[_Union[Shift, _Mapping]]] = ..., unfilled: _Optional[_Iterable[_Union[Unfilled, _Mapping]]] = ..., station_id: _Optional[str] = ...) -> None: ...
+
+class ListShiftsRequest(_message.Message):
+    __slots__ = ("caller", "member_id", "from_ms", "to_ms", "page_size", "page_token")
+    CALLER_FIELD_NUMBER: _ClassVar[int]
+    MEMBER_ID_FIELD_NUMBER: _ClassVar[int]
+    FROM_MS_FIELD_NUMBER: _ClassVar[int]
+    TO_MS_FIELD_NUMBER: _ClassVar[int]
+    PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
+    PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    caller: Caller
+    member_id: str
+    from_ms: int
+    to_ms: int
+    page_size: int
+    page_token: str
+    def __init__(self, caller: _Optional[_Union[Caller, _Mapping]] = ..., member_id: _Optional[str] = ..., from_ms: _Optional[int] = ..., to_ms: _Optional[int] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ...) -> None: ...
+
+class ShiftList(_message.Message):
+    __slots__ = ("shifts", "next_page_token")
+    SHIFTS_FIELD_NUMBER: _ClassVar[int]
+    NEXT_PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    shifts: _containers.RepeatedCompositeFieldContainer[Shift]
+    next_page_token: str
+    def __init__(self, shifts: _Optional[_Iterable[_Union[Shift, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...
+
+class SwapRequest(_message.Message):
+    __slots__ = ("caller", "shift_id", "with_member_id")
+    CALLER_FIELD_NUMBER: _ClassVar[int]
+    SHIFT_ID_FIELD_NUMBER: _ClassVar[int]
+    WITH_MEMBER_ID_FIELD_NUMBER: _ClassVar[int]
+    caller: Caller
+    shift_id: str
+    with_member_id: str
+    def __init__(self, caller: _Optional[_Union[Caller, _Mapping]] = ..., shift_id: _Optional[str] = ..., with_member_id: _Optional[str] = ...) -> None: ...

@@ -74,6 +74,26 @@ class TrainingServiceStub:
                 request_serializer=shouwang_dot_training_dot_v1_dot_training__pb2.CohortRequest.SerializeToString,
                 response_deserializer=shouwang_dot_training_dot_v1_dot_training__pb2.Report.FromString,
                 _registered_method=True)
+        self.CreateRoster = channel.unary_unary(
+                '/shouwang.training.v1.TrainingService/CreateRoster',
+                request_serializer=shouwang_dot_training_dot_v1_dot_training__pb2.CreateRosterRequest.SerializeToString,
+                response_deserializer=shouwang_dot_training_dot_v1_dot_training__pb2.Roster.FromString,
+                _registered_method=True)
+        self.ListShifts = channel.unary_unary(
+                '/shouwang.training.v1.TrainingService/ListShifts',
+                request_serializer=shouwang_dot_training_dot_v1_dot_training__pb2.ListShiftsRequest.SerializeToString,
+                response_deserializer=shouwang_dot_training_dot_v1_dot_training__pb2.ShiftList.FromString,
+                _registered_method=True)
+        self.OfferSwap = channel.unary_unary(
+                '/shouwang.training.v1.TrainingService/OfferSwap',
+                request_serializer=shouwang_dot_training_dot_v1_dot_training__pb2.SwapRequest.SerializeToString,
+                response_deserializer=shouwang_dot_training_dot_v1_dot_training__pb2.Shift.FromString,
+                _registered_method=True)
+        self.AcceptSwap = channel.unary_unary(
+                '/shouwang.training.v1.TrainingService/AcceptSwap',
+                request_serializer=shouwang_dot_training_dot_v1_dot_training__pb2.SwapRequest.SerializeToString,
+                response_deserializer=shouwang_dot_training_dot_v1_dot_training__pb2.Shift.FromString,
+                _registered_method=True)
 
 
 class TrainingServiceServicer:
@@ -127,6 +147,30 @@ class TrainingServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def CreateRoster(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListShifts(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def OfferSwap(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def AcceptSwap(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_TrainingServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -169,6 +213,26 @@ def add_TrainingServiceServicer_to_server(servicer, server):
                     servicer.CohortReport,
                     request_deserializer=shouwang_dot_training_dot_v1_dot_training__pb2.CohortRequest.FromString,
                     response_serializer=shouwang_dot_training_dot_v1_dot_training__pb2.Report.SerializeToString,
+            ),
+            'CreateRoster': grpc.unary_unary_rpc_method_handler(
+                    servicer.CreateRoster,
+                    request_deserializer=shouwang_dot_training_dot_v1_dot_training__pb2.CreateRosterRequest.FromString,
+                    response_serializer=shouwang_dot_training_dot_v1_dot_training__pb2.Roster.SerializeToString,
+            ),
+            'ListShifts': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListShifts,
+                    request_deserializer=shouwang_dot_training_dot_v1_dot_training__pb2.ListShiftsRequest.FromString,
+                    response_serializer=shouwang_dot_training_dot_v1_dot_training__pb2.ShiftList.SerializeToString,
+            ),
+            'OfferSwap': grpc.unary_unary_rpc_method_handler(
+                    servicer.OfferSwap,
+                    request_deserializer=shouwang_dot_training_dot_v1_dot_training__pb2.SwapRequest.FromString,
+                    response_serializer=shouwang_dot_training_dot_v1_dot_training__pb2.Shift.SerializeToString,
+            ),
+            'AcceptSwap': grpc.unary_unary_rpc_method_handler(
+                    servicer.AcceptSwap,
+                    request_deserializer=shouwang_dot_training_dot_v1_dot_training__pb2.SwapRequest.FromString,
+                    response_serializer=shouwang_dot_training_dot_v1_dot_training__pb2.Shift.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -387,6 +451,114 @@ class TrainingService:
             '/shouwang.training.v1.TrainingService/CohortReport',
             shouwang_dot_training_dot_v1_dot_training__pb2.CohortRequest.SerializeToString,
             shouwang_dot_training_dot_v1_dot_training__pb2.Report.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CreateRoster(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/shouwang.training.v1.TrainingService/CreateRoster',
+            shouwang_dot_training_dot_v1_dot_training__pb2.CreateRosterRequest.SerializeToString,
+            shouwang_dot_training_dot_v1_dot_training__pb2.Roster.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListShifts(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/shouwang.training.v1.TrainingService/ListShifts',
+            shouwang_dot_training_dot_v1_dot_training__pb2.ListShiftsRequest.SerializeToString,
+            shouwang_dot_training_dot_v1_dot_training__pb2.ShiftList.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def OfferSwap(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/shouwang.training.v1.TrainingService/OfferSwap',
+            shouwang_dot_training_dot_v1_dot_training__pb2.SwapRequest.SerializeToString,
+            shouwang_dot_training_dot_v1_dot_training__pb2.Shift.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def AcceptSwap(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/shouwang.training.v1.TrainingService/AcceptSwap',
+            shouwang_dot_training_dot_v1_dot_training__pb2.SwapRequest.SerializeToString,
+            shouwang_dot_training_dot_v1_dot_training__pb2.Shift.FromString,
             options,
             channel_credentials,
             insecure,

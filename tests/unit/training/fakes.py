@@ -33,6 +33,7 @@ class FakeLocation:
 @dataclass
 class FakeIdentity:
     statuses: dict[str, str] = field(default_factory=dict)
+    teams: dict[str, list[str]] = field(default_factory=dict)
 
     def GetMembers(self, request: identity_pb2.GetMembersRequest) -> identity_pb2.MemberList:  # noqa: N802
         return identity_pb2.MemberList(
@@ -41,4 +42,19 @@ class FakeIdentity:
                 for m in request.member_ids
                 if m in self.statuses
             ]
+        )
+
+    def ListMembers(self, request: identity_pb2.ListMembersRequest) -> identity_pb2.MemberList:  # noqa: N802
+        """One page of a team's members of the status asked (the fake pages by 2)."""
+        matching = [
+            m
+            for m in self.teams.get(request.team_id, [])
+            if not request.status or self.statuses.get(m) == request.status
+        ]
+        start = int(request.page_token or 0)
+        page = matching[start : start + 2]
+        more = start + 2 < len(matching)
+        return identity_pb2.MemberList(
+            members=[identity_pb2.Member(member_id=m, status=self.statuses[m]) for m in page],
+            next_page_token=str(start + 2) if more else "",
         )

@@ -1,0 +1,202 @@
+"""Roster use cases: generate a roster's shifts fairly from its units' members, read shifts, and
+swap a shift between two members with the other's acceptance."""
+
+from __future__ import annotations
+
+from datetime import date, time
+from typing import Any
+
+from services.training import model
+from services.training.handlers import Caller, area_from_proto
+from services.training.model import Shift, Window
+from services.training.ports import Ports
+from services.training.repository import area_document
+from shouwang.errors import Conflict, FieldError, Forbidden, InvalidArgument, NotFound
+from shouwang.identity.v1 import identity_pb2
+from shouwang.ids import new_id
+from shouwang.store.paging import Page
+
+MAX_MEMBERS_PER_ORG = 2000
+
+
+def create_roster(ports: Ports, caller: Caller, request: Any) -> tuple[dict[str, Any], list]:
+    """``request`` is a CreateRosterRequest; returns the stored roster and its unfilled windows."""
+    if not caller.is_officer:
+        raise Forbidden(detail="only officers may make a roster")
+    window = Window(
+        tuple(request.shifts.weekdays),
+        _hhmm(getattr(request.shifts, "from"), "shifts.from"),
+        _hhmm(request.shifts.to, "shifts.to"),
+    )
+    org_ids = list(dict.fromkeys(request.org_ids))
+    months = request.months or 1
+    model.validate_roster(request.name, org_ids, window, request.per_org_per_month, months)
+    area = _roster_area(request.area)
+    first = _day(request.starts_on) if request.starts_on else ports.clock.now().date()
+    members = {org: _verified_members(ports, caller, org) for org in org_ids}
+    everyone = sorted({m for people in members.values() for m in people})
+    slots = window.slots(first, model.months_of(first, months)[-1][1])
+    start_ms = slots[0][0] if slots else 0
+    assignments, unfilled = model.generate_shifts(
+        members,
+        window,
+        first=first,
+        months=months,
+        per_org_per_month=request.per_org_per_month,
+        busy=_busy(ports, everyone, from_ms=start_ms),
+        done=ports.rosters.counts(everyone),
+    )
+    roster_id = new_id()
+    shifts = [
+        Shift(new_id(), roster_id, a.org_id, a.member_id, a.starts_at_ms, a.ends_at_ms,
+              caller.station_id)
+        for a in assignments
+    ]  # fmt: skip
+    document = {
+        "_id": roster_id,
+        "name": request.name,
+        "org_ids": org_ids,
+        "area": area_document(area),
+        "weekdays": list(window.weekdays),
+        "from": getattr(request.shifts, "from"),
+        "to": request.shifts.to,
+        "per_org_per_month": request.per_org_per_month,
+        "starts_on": first.isoformat(),
+        "months": months,
+        "station_id": caller.station_id,
+        "created_by": caller.member_id,
+    }
+    ports.rosters.new_roster(document, shifts)
+    return {**document, "shifts": shifts}, unfilled
+
+
+def _roster_area(message: Any) -> model.Area:
+    if message.WhichOneof("shape") is None:
+        raise InvalidArgument(
+            detail="a roster patrols an area", errors=[FieldError("area", "required")]
+        )
+    area = area_from_proto(message)
+    if isinstance(area, model.Polygon) and (problem := model.polygon_problem(area.geojson)):
+        raise InvalidArgument(detail="the area is not valid", errors=[FieldError("area", problem)])
+    return area
+
+
+def _verified_members(ports: Ports, caller: Caller, org_id: str) -> list[str]:
+    actor = identity_pb2.Actor(
+        member_id=caller.member_id, roles=sorted(caller.roles), org_id=caller.org_id
+    )
+    found: list[str] = []
+    token = ""
+    while len(found) < MAX_MEMBERS_PER_ORG:
+        page = ports.identity.ListMembers(
+            identity_pb2.ListMembersRequest(
+                actor=actor, status="verified", team_id=org_id, page_size=200, page_token=token
+            )
+        )
+        found += [m.member_id for m in page.members]
+        token = page.next_page_token
+        if not token:
+            break
+    return found
+
+
+def _busy(ports: Ports, member_ids: list[str], *, from_ms: int) -> model.Busy:
+    """When each member is not free: approved leave, their classes' sessions, shifts they hold."""
+    busy: model.Busy = {}
+    for leave in ports.cohorts.approved_leave_of(member_ids):
+        busy.setdefault(leave.member_id, []).append((leave.from_ms, leave.to_ms))
+    wanted = set(member_ids)
+    for cohort in ports.cohorts.cohorts_of(member_ids):
+        for member_id in wanted.intersection(cohort.trainee_ids):
+            busy.setdefault(member_id, []).extend(
+                (s.starts_at_ms, s.ends_at_ms) for s in cohort.sessions
+            )
+    for shift in ports.rosters.shifts_of(member_ids, from_ms=from_ms):
+        busy.setdefault(shift.member_id, []).append((shift.starts_at_ms, shift.ends_at_ms))
+    return busy
+
+
+def list_shifts(
+    ports: Ports,
+    caller: Caller,
+    *,
+    member_id: str,
+    from_ms: int,
+    to_ms: int,
+    size: int,
+    cursor: str,
+) -> Page:
+    if not caller.is_officer:
+        if member_id and member_id != caller.member_id:
+            raise Forbidden(detail="members read their own shifts")
+        return ports.rosters.page(
+            member_id=caller.member_id,
+            station_ids=None,
+            from_ms=from_ms,
+            to_ms=to_ms,
+            size=size,
+            cursor=cursor,
+        )
+    stations = None if caller.city_wide else sorted(caller.scope_org_ids)
+    return ports.rosters.page(
+        member_id=member_id,
+        station_ids=stations,
+        from_ms=from_ms,
+        to_ms=to_ms,
+        size=size,
+        cursor=cursor,
+    )
+
+
+def offer_swap(ports: Ports, caller: Caller, shift_id: str, with_member_id: str) -> Shift:
+    shift = _own_or_offered(ports, caller, shift_id)
+    model.swap_refusal(shift, caller.member_id, with_member_id)
+    found = ports.identity.GetMembers(identity_pb2.GetMembersRequest(member_ids=[with_member_id]))
+    if not any(m.status == "verified" for m in found.members):
+        raise InvalidArgument(
+            detail="a swap is with a verified member",
+            errors=[FieldError("with_member_id", "not a verified member")],
+        )
+    offered = ports.rosters.offer_swap(shift, with_member_id)
+    if offered is None:
+        raise Conflict(detail="the shift changed hands meanwhile")
+    return offered
+
+
+def accept_swap(ports: Ports, caller: Caller, shift_id: str) -> Shift:
+    shift = _own_or_offered(ports, caller, shift_id)
+    if shift.swap_with != caller.member_id:
+        raise Conflict(detail="the shift is not offered to the caller")
+    held = _busy(ports, [caller.member_id], from_ms=shift.starts_at_ms).get(caller.member_id, [])
+    if any(s < shift.ends_at_ms and shift.starts_at_ms < e for s, e in held):
+        raise Conflict(detail="the caller is busy then (another shift, a class or leave)")
+    taken = ports.rosters.accept_swap(shift, caller.member_id)
+    if taken is None:
+        raise Conflict(detail="the shift changed hands meanwhile")
+    return taken
+
+
+def _own_or_offered(ports: Ports, caller: Caller, shift_id: str) -> Shift:
+    shift = ports.rosters.shift(shift_id)
+    if shift is None or caller.member_id not in (shift.member_id, shift.swap_with):
+        raise NotFound(detail="no such shift")
+    return shift
+
+
+def _hhmm(text: str, field: str) -> time:
+    try:
+        hours, minutes = text.split(":")
+        return time(int(hours), int(minutes))
+    except ValueError:
+        raise InvalidArgument(
+            detail="a time of day is HH:MM", errors=[FieldError(field, "HH:MM")]
+        ) from None
+
+
+def _day(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise InvalidArgument(
+            detail="a date is YYYY-MM-DD", errors=[FieldError("starts_on", "YYYY-MM-DD")]
+        ) from None

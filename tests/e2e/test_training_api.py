@@ -1,0 +1,266 @@
+"""CONTRACT.md "Rotation training": a class's week through the HTTP API of an embedded all-in-one —
+an officer sets up the class, enrols trainees, the instructor calls the roll for each session
+(pushed on the trainees' /stream), trainees check in from their live fixes (refused with the
+distance when away), one takes approved leave, and the class report counts it all."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+
+import allinone
+from tests.e2e.test_stream import (
+    ADMIN_PASSWORD,
+    ADMIN_PHONE,
+    API,
+    HEARTBEAT_S,
+    Member,
+    Shouwang,
+)
+from tests.support.api import Reply, fix_at, new_person, verified_member, wait_for
+
+SITE = (27.78, 120.66)
+PATROL = (SITE[0] + 1000 / 111_195, SITE[1])  # a district 1 km north of the base
+NORTH_800 = (SITE[0] + 800 / 111_195, SITE[1])
+MONDAY = datetime(2026, 7, 6, tzinfo=UTC)
+
+
+@pytest.fixture(scope="module")
+def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Shouwang]:
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv("SHOUWANG_ADMIN_PHONE", ADMIN_PHONE)
+        env.setenv("SHOUWANG_ADMIN_PASSWORD", ADMIN_PASSWORD)
+        running = allinone.start(port=0, data_dir=tmp_path_factory.mktemp("training"))
+    running.gateway.hub.heartbeat_s = HEARTBEAT_S
+    shouwang = Shouwang(running)
+    try:
+        yield shouwang
+    finally:
+        for client in shouwang.clients:
+            client.close()
+        running.stop()
+
+
+def at(when: datetime) -> str:
+    return when.isoformat().replace("+00:00", "Z")
+
+
+def week() -> list[dict[str, Any]]:
+    sessions = []
+    for day in range(5):
+        base = MONDAY + timedelta(days=day)
+        sessions.append(
+            {
+                "starts_at": at(base + timedelta(hours=1)),
+                "ends_at": at(base + timedelta(hours=4)),
+                "kind": "training",
+                "topic": ["队列", "急救", "法律", "消防", "警务技能"][day],
+            }
+        )
+        sessions.append(
+            {
+                "starts_at": at(base + timedelta(hours=12)),
+                "ends_at": at(base + timedelta(hours=15)),
+                "kind": "patrol",
+                "area": {"center": {"lat": PATROL[0], "lon": PATROL[1]}, "radius_m": 300},
+            }
+        )
+    return sessions
+
+
+def on_duty(app: Shouwang) -> Member:
+    member = app.member()
+    assert app.api.post(f"{API}/duty/start", token=member.token).status == 200
+    return member
+
+
+def be_at(app: Shouwang, member: Member, place: tuple[float, float], *, ago_s: float = 0) -> None:
+    fixes = {"fixes": [fix_at(*place, ago_s=ago_s)]}
+    reply = app.api.post(f"{API}/location", fixes, token=member.token)
+    assert reply.status == 202 and reply.body["accepted"] == 1, reply.body
+
+
+def check_in(app: Shouwang, member: Member, rollcall_id: str, *, present: bool = True) -> Reply:
+    """A check-in once the member's latest fix has reached their track (fixes are kept
+    asynchronously): a refusal records nothing, so one that may be about an older fix is retried."""
+
+    def answered() -> Reply | None:
+        reply = app.api.post(f"{API}/rollcalls/{rollcall_id}/checkin", token=member.token)
+        if "no position" in str(reply.body.get("detail", "")):
+            return None
+        return reply if (reply.status == 200) == present else None
+
+    return wait_for(answered, what="the check-in's answer", timeout_s=10)
+
+
+def test_a_class_week_from_creation_to_the_report(app: Shouwang) -> None:
+    officer, instructor = app.officer(app.station), app.member()
+    keen, away, lost = on_duty(app), on_duty(app), on_duty(app)
+    draft = {
+        "name": "瑞安第12期轮值轮训",
+        "site": {"name": "轮训基地", "location": {"lat": SITE[0], "lon": SITE[1]}, "radius_m": 200},
+        "starts_on": "2026-07-06",
+        "ends_on": "2026-07-10",
+        "instructor_ids": [instructor.member_id],
+        "sessions": week(),
+    }
+    assert app.api.post(f"{API}/cohorts", draft, token=instructor.token).status == 403
+    created = app.api.post(f"{API}/cohorts", draft, token=officer.token)
+    assert created.status == 201, created.body
+    cohort = created.body
+    sessions = [s["session_id"] for s in cohort["sessions"]]
+    assert len(set(sessions)) == 10 and cohort["sessions"][1]["area"]["radius_m"] == 300
+
+    _, pending_token = app.api.register_and_login(new_person())
+    pending = app.api.get(f"{API}/me", token=pending_token).body["member_id"]
+    refused = app.api.post(
+        f"{API}/cohorts/{cohort['cohort_id']}/trainees",
+        {"member_ids": [keen.member_id, pending]},
+        token=officer.token,
+    )
+    assert refused.status == 422 and refused.body["errors"][0]["field"] == "member_ids[1]"
+    trainees = [keen.member_id, away.member_id, lost.member_id]
+    enrolled = app.api.post(
+        f"{API}/cohorts/{cohort['cohort_id']}/trainees",
+        {"member_ids": trainees},
+        token=officer.token,
+    )
+    assert enrolled.status == 200 and sorted(enrolled.body["trainee_ids"]) == sorted(trainees)
+
+    # Away asks for Tuesday off and the instructor approves.
+    leave = app.api.post(
+        f"{API}/cohorts/{cohort['cohort_id']}/leave",
+        {
+            "from": at(MONDAY + timedelta(days=1)),
+            "to": at(MONDAY + timedelta(days=2)),
+            "reason": "家中有事",
+        },
+        token=away.token,
+    )
+    assert leave.status == 201 and leave.body["status"] == "pending", leave.body
+    decided = app.api.post(
+        f"{API}/leave/{leave.body['leave_id']}/decide",
+        {"approve": True, "note": "准假"},
+        token=instructor.token,
+    )
+    assert decided.status == 200 and decided.body["status"] == "approved"
+    again = app.api.post(
+        f"{API}/leave/{leave.body['leave_id']}/decide", {"approve": False}, token=instructor.token
+    )
+    assert again.status == 409
+
+    stream = app.open_stream(keen)
+
+    def call_roll(index: int) -> str:
+        opened = app.api.post(
+            f"{API}/cohorts/{cohort['cohort_id']}/rollcalls",
+            {"session_id": sessions[index]},
+            token=instructor.token,
+        )
+        assert opened.status == 201, opened.body
+        rollcall_id = opened.body["rollcall_id"]
+        stream.wait_for_event(
+            "shouwang.rollcall.opened", lambda e: e.data["rollcall_id"] == rollcall_id
+        )
+        return rollcall_id
+
+    # The days' training at the base (fixes dated back so that the evening's move to the
+    # district 1 km away is a plausible speed for the location service).
+    be_at(app, keen, SITE, ago_s=60)
+    be_at(app, away, SITE, ago_s=60)
+    be_at(app, lost, NORTH_800, ago_s=90)  # lost starts the week in the wrong place
+    for index in (0, 2, 4, 6, 8):
+        rollcall_id = call_roll(index)
+        assert check_in(app, keen, rollcall_id).body["status"] == "present"
+        if index != 2:  # away is on leave on Tuesday
+            assert check_in(app, away, rollcall_id).status == 200
+        if index == 0:  # refused with the distance from the base's edge
+            wrong = check_in(app, lost, rollcall_id, present=False)
+            assert wrong.status == 422, wrong.body
+            assert 590 <= int(wrong.body["errors"][0]["message"]) <= 610
+            be_at(app, lost, SITE, ago_s=45)
+        elif index > 2:  # lost misses Tuesday morning too
+            assert check_in(app, lost, rollcall_id).status == 200
+    # The nights' patrols in the district.
+    for member in (keen, away, lost):
+        be_at(app, member, PATROL)
+    for index in (1, 3, 5, 7, 9):
+        rollcall_id = call_roll(index)
+        assert check_in(app, keen, rollcall_id).body["status"] == "present"
+        if index != 3:
+            assert check_in(app, away, rollcall_id).status == 200
+        if index != 1:  # and Monday night's patrol
+            assert check_in(app, lost, rollcall_id).status == 200
+
+    outsider = app.member()
+    assert (
+        app.api.get(f"{API}/cohorts/{cohort['cohort_id']}/report", token=outsider.token).status
+        == 404
+    )
+    report = app.api.get(f"{API}/cohorts/{cohort['cohort_id']}/report", token=officer.token)
+    assert report.status == 200, report.body
+    rows = {row["member_id"]: row for row in report.body["trainees"]}
+    assert report.body["sessions_called"] == 10
+    assert (rows[keen.member_id]["attended"], rows[keen.member_id]["patrol_hours"]) == (10, 15.0)
+    assert (rows[away.member_id]["excused"], rows[away.member_id]["missed"]) == (2, 0)
+    assert rows[away.member_id]["completed"]
+    assert rows[lost.member_id]["missed"] == 3 and not rows[lost.member_id]["completed"]
+    assert report.body["completed_count"] == 2
+
+
+def test_a_roster_month_with_a_swap(app: Shouwang) -> None:
+    officer = app.officer(app.station)
+    shop, hotel = app.org("team", app.station), app.org("team", app.station)
+    shopkeepers = [
+        Member(*verified_member(app.api, app.admin.token, team_id=shop)[:2]) for _ in range(3)
+    ]
+    clerk = Member(*verified_member(app.api, app.admin.token, team_id=hotel)[:2])
+    draft = {
+        "name": "塘下商铺企业联防",
+        "org_ids": [shop, hotel],
+        "area": {"center": {"lat": SITE[0], "lon": SITE[1]}, "radius_m": 800},
+        "shifts": {"weekdays": [5, 6], "from": "19:00", "to": "23:00"},
+        "per_org_per_month": 2,
+        "starts_on": "2026-09-01",
+    }
+    assert app.api.post(f"{API}/rosters", draft, token=clerk.token).status == 403
+    created = app.api.post(f"{API}/rosters", draft, token=officer.token)
+    assert created.status == 201, created.body
+    generated = created.body["generated"]
+    assert created.body["unfilled"] == []
+    assert len(generated) == 4
+    by_org = {org: [s for s in generated if s["org_id"] == org] for org in (shop, hotel)}
+    assert len(by_org[shop]) == 2 and len({s["member_id"] for s in by_org[shop]}) == 2
+    assert [s["member_id"] for s in by_org[hotel]] == [clerk.member_id] * 2
+
+    own = app.api.get(f"{API}/shifts?limit=1", token=clerk.token)
+    assert own.status == 200 and len(own.body["shifts"]) == 1 and own.body["next_cursor"]
+    rest = app.api.get(f"{API}/shifts?cursor={own.body['next_cursor']}", token=clerk.token)
+    assert len(rest.body["shifts"]) == 1 and rest.body["next_cursor"] is None
+    other = app.api.get(f"{API}/shifts?member_id={clerk.member_id}", token=shopkeepers[0].token)
+    assert other.status == 403
+    scoped = app.api.get(
+        f"{API}/shifts?from=2026-09-01T00:00:00Z&to=2026-10-01T00:00:00Z", token=officer.token
+    )
+    assert len(scoped.body["shifts"]) == 4
+
+    # The first shopkeeper's shift goes to the third, who had none this month.
+    given = next(s for s in by_org[shop] if s["member_id"] == shopkeepers[0].member_id)
+    offered = app.api.post(
+        f"{API}/shifts/{given['shift_id']}/swap",
+        {"with_member_id": shopkeepers[2].member_id},
+        token=shopkeepers[0].token,
+    )
+    assert offered.status == 200 and offered.body["swap_with"] == shopkeepers[2].member_id
+    not_asked = app.api.post(f"{API}/shifts/{given['shift_id']}/swap/accept", token=clerk.token)
+    assert not_asked.status == 404
+    taken = app.api.post(
+        f"{API}/shifts/{given['shift_id']}/swap/accept", token=shopkeepers[2].token
+    )
+    assert taken.status == 200 and taken.body["member_id"] == shopkeepers[2].member_id
+    mine = app.api.get(f"{API}/shifts", token=shopkeepers[2].token).body["shifts"]
+    assert [s["shift_id"] for s in mine] == [given["shift_id"]]
+    assert app.api.get(f"{API}/shifts", token=shopkeepers[0].token).body["shifts"] == []
