@@ -11,6 +11,8 @@ from google.protobuf.message import Message
 from shouwang.comms.v1.event_types import (
     BULLETIN_EVENT_TYPES,
     BULLETINS_TOPIC,
+    GROUP_EVENT_TYPES,
+    GROUPS_TOPIC,
     QUIZ_EVENT_TYPES,
     QUIZZES_TOPIC,
 )
@@ -100,6 +102,15 @@ TOPICS = (
         "A member's one answer to a quiz with its score; points credit it once (its id is "
         "derived from the quiz and the member).",
         QUIZ_EVENT_TYPES,
+    ),
+    Topic(
+        "groups",
+        GROUPS_TOPIC,
+        "group id",
+        "Temporary groups: created (with their members), messages as metadata only (sender, "
+        "recipients, whether it had text, how many photos, whether a pin; never the text, media "
+        "ids or position), map drawings added and deleted.",
+        GROUP_EVENT_TYPES,
     ),
     Topic(
         "training",

@@ -8,7 +8,7 @@ from functools import partial
 
 from services.comms import grpc_api
 from services.comms.ports import Ports
-from services.comms.repository import BulletinRepository, QuizRepository
+from services.comms.repository import BulletinRepository, GroupRepository, QuizRepository
 from shouwang.identity.v1 import identity_pb2_grpc
 from shouwang.location.v1 import location_pb2_grpc
 from shouwang.outbox import Outbox
@@ -22,7 +22,11 @@ class CommsService:
     bindings: list[ServiceBinding]
 
     def outboxes(self) -> tuple[Outbox, ...]:
-        return (self.ports.bulletins.outbox, self.ports.quizzes.outbox)
+        return (
+            self.ports.bulletins.outbox,
+            self.ports.quizzes.outbox,
+            *self.ports.groups.outboxes(),
+        )
 
     def start(self) -> CommsService:
         """Publish what a previous run left staged, then keep recovering."""
@@ -45,11 +49,13 @@ def build(
     outbox = partial(Outbox, adapters.bus, clock=adapters.clock)
     bulletins = BulletinRepository(adapters.store, outbox=outbox)
     quizzes = QuizRepository(adapters.store, outbox=outbox)
-    bulletins.ensure_indexes()
-    quizzes.ensure_indexes()
+    groups = GroupRepository(adapters.store, outbox=outbox)
+    for repository in (bulletins, quizzes, groups):
+        repository.ensure_indexes()
     ports = Ports(
         bulletins=bulletins,
         quizzes=quizzes,
+        groups=groups,
         location=location,
         identity=identity,
         clock=adapters.clock,

@@ -1,14 +1,15 @@
-"""Building comms' events (topics shouwang.bulletins.v1 and shouwang.quizzes.v1)."""
+"""Building comms' events (topics shouwang.bulletins.v1, shouwang.quizzes.v1 and
+shouwang.groups.v1)."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
 
-from services.comms.model import Bulletin, Score
+from services.comms.model import Bulletin, Drawing, Group, Message, Score
 from shouwang.clock import from_millis, to_timestamp
 from shouwang.comms.v1 import events_pb2
-from shouwang.comms.v1.event_types import BULLETINS_TOPIC, QUIZZES_TOPIC
+from shouwang.comms.v1.event_types import BULLETINS_TOPIC, GROUPS_TOPIC, QUIZZES_TOPIC
 from shouwang.events import Event
 from shouwang.ids import new_id
 
@@ -74,5 +75,65 @@ def quiz_answered(
             points=result.points,
             answered_at=to_timestamp(at),
             station_id=station_id,
+        ),
+    )
+
+
+def group_created(group: Group) -> tuple[str, Event]:
+    at = from_millis(group.created_at_ms)
+    data = events_pb2.GroupCreated(
+        group_id=group.group_id,
+        station_id=group.station_id,
+        created_by=group.created_by,
+        member_ids=group.member_ids,
+        task_id=group.task_id,
+        created_at=to_timestamp(at),
+    )
+    if group.expires_at_ms:
+        data.expires_at.CopyFrom(to_timestamp(from_millis(group.expires_at_ms)))
+    return GROUPS_TOPIC, Event(
+        type="shouwang.group.created", source=SOURCE, subject=group.group_id, time=at, data=data
+    )
+
+
+def group_message(message: Message) -> tuple[str, Event]:
+    """``shouwang.group.message``: who sent what kind of message to whom, never its content."""
+    at = from_millis(message.sent_at_ms)
+    return GROUPS_TOPIC, Event(
+        type="shouwang.group.message",
+        source=SOURCE,
+        subject=message.group_id,
+        time=at,
+        id=f"group-message:{message.message_id}",
+        data=events_pb2.GroupMessageSent(
+            group_id=message.group_id,
+            message_id=message.message_id,
+            sender_id=message.sender_id,
+            station_id=message.station_id,
+            recipient_ids=message.recipient_ids,
+            has_text=bool(message.text),
+            media_count=len(message.media_ids),
+            has_location=message.location is not None,
+            sent_at=to_timestamp(at),
+        ),
+    )
+
+
+def group_drawing(
+    group: Group, drawing: Drawing, change: str, *, at: datetime
+) -> tuple[str, Event]:
+    return GROUPS_TOPIC, Event(
+        type="shouwang.group.drawing",
+        source=SOURCE,
+        subject=group.group_id,
+        time=at,
+        data=events_pb2.GroupDrawing(
+            group_id=group.group_id,
+            drawing_id=drawing.drawing_id,
+            station_id=group.station_id,
+            change=change,
+            feature_geojson="" if change == "deleted" else drawing.feature_geojson,
+            recipient_ids=group.everyone,
+            at=to_timestamp(at),
         ),
     )

@@ -6,11 +6,11 @@ from __future__ import annotations
 import grpc
 from google.protobuf.timestamp_pb2 import Timestamp
 
-from services.comms import handlers
+from services.comms import groups, handlers
 from services.comms.handlers import BulletinItem, Caller
-from services.comms.model import Circle, Polygon, Quiz
+from services.comms.model import Circle, Drawing, Group, Message, Polygon, Quiz
 from services.comms.ports import Ports
-from shouwang.clock import from_millis, to_timestamp
+from shouwang.clock import from_millis, to_millis, to_timestamp
 from shouwang.comms.v1 import comms_pb2 as pb
 from shouwang.comms.v1 import comms_pb2_grpc
 from shouwang.rpc import ServiceBinding
@@ -68,6 +68,110 @@ class CommsServicer(comms_pb2_grpc.CommsServiceServicer):
             total=result.total,
             points=result.points,
         )
+
+    def CreateGroup(self, request, context: Context):
+        return group_view(groups.create_group(self.ports, _caller(request.caller), request))
+
+    def ListGroups(self, request, context: Context):
+        page = groups.list_groups(
+            self.ports, _caller(request.caller), size=request.page_size, cursor=request.page_token
+        )
+        return pb.GroupList(
+            groups=[group_view(g, now_ms=self._now_ms()) for g in page.items],
+            next_page_token=page.next_cursor,
+        )
+
+    def ChangeMembers(self, request, context: Context):
+        group = groups.change_members(
+            self.ports,
+            _caller(request.caller),
+            request.group_id,
+            add=list(request.add_member_ids),
+            remove=list(request.remove_member_ids),
+        )
+        return group_view(group, now_ms=self._now_ms())
+
+    def PostMessage(self, request, context: Context):
+        return message_view(groups.post_message(self.ports, _caller(request.caller), request))
+
+    def ListMessages(self, request, context: Context):
+        page = groups.list_messages(
+            self.ports,
+            _caller(request.caller),
+            request.group_id,
+            size=request.page_size,
+            cursor=request.page_token,
+        )
+        return pb.GroupMessageList(
+            messages=[message_view(m) for m in page.items], next_page_token=page.next_cursor
+        )
+
+    def GetMessage(self, request, context: Context):
+        message = groups.get_message(self.ports, request.group_id, request.message_id)
+        return message_view(message, with_recipients=True)
+
+    def AddDrawing(self, request, context: Context):
+        drawing = groups.add_drawing(
+            self.ports, _caller(request.caller), request.group_id, request.feature_geojson
+        )
+        return drawing_view(drawing)
+
+    def DeleteDrawing(self, request, context: Context):
+        drawing = groups.delete_drawing(
+            self.ports, _caller(request.caller), request.group_id, request.drawing_id
+        )
+        return drawing_view(drawing)
+
+    def ListDrawings(self, request, context: Context):
+        found = groups.list_drawings(self.ports, _caller(request.caller), request.group_id)
+        return pb.DrawingList(drawings=[drawing_view(d) for d in found])
+
+    def _now_ms(self) -> int:
+        return to_millis(self.ports.clock.now())
+
+
+def group_view(group: Group, *, now_ms: int = 0) -> pb.Group:
+    message = pb.Group(
+        group_id=group.group_id,
+        name=group.name,
+        member_ids=group.member_ids,
+        task_id=group.task_id,
+        created_at=_timestamp(group.created_at_ms),
+        station_id=group.station_id,
+        created_by=group.created_by,
+        ended=group.ended(now_ms) if now_ms else False,
+    )
+    if group.expires_at_ms:
+        message.expires_at.CopyFrom(_timestamp(group.expires_at_ms))
+    return message
+
+
+def message_view(message: Message, *, with_recipients: bool = False) -> pb.GroupMessage:
+    view = pb.GroupMessage(
+        message_id=message.message_id,
+        group_id=message.group_id,
+        sender_id=message.sender_id,
+        text=message.text,
+        media_ids=message.media_ids,
+        sent_at=_timestamp(message.sent_at_ms),
+        station_id=message.station_id,
+    )
+    if message.location is not None:
+        view.location.CopyFrom(pb.Point(lat=message.location.lat, lon=message.location.lon))
+    if with_recipients:
+        view.recipient_ids[:] = message.recipient_ids
+    return view
+
+
+def drawing_view(drawing: Drawing) -> pb.Drawing:
+    return pb.Drawing(
+        drawing_id=drawing.drawing_id,
+        group_id=drawing.group_id,
+        feature_geojson=drawing.feature_geojson,
+        created_by=drawing.created_by,
+        created_at=_timestamp(drawing.created_at_ms),
+        deleted=drawing.deleted,
+    )
 
 
 def bulletin_message(item: BulletinItem, *, officer: bool) -> pb.Bulletin:

@@ -279,3 +279,152 @@ def score(quiz: Quiz, answers: list[int]) -> Score:
     return Score(
         correct=correct, total=len(quiz.questions), points=correct * quiz.points_per_correct
     )
+
+
+# Groups ----------------------------------------------------------------------------------------
+
+MAX_GROUP_NAME = 60
+MAX_GROUP_MEMBERS = 500
+MAX_MESSAGE_TEXT = 2000
+MAX_LABEL = 60
+GROUP_CREATORS = frozenset({"officer", "admin", "team_leader"})
+DRAWN_GEOMETRIES = ("Point", "LineString", "Polygon")
+MAX_DRAWING_VERTICES = 1000
+
+
+@dataclass(frozen=True)
+class Group:
+    group_id: str
+    name: str
+    member_ids: tuple[str, ...]
+    task_id: str
+    created_at_ms: int
+    expires_at_ms: int  # 0: never
+    station_id: str
+    created_by: str
+
+    def ended(self, now_ms: int) -> bool:
+        return bool(self.expires_at_ms) and now_ms >= self.expires_at_ms
+
+    @property
+    def everyone(self) -> tuple[str, ...]:
+        """Who receives its messages: its members and its creator."""
+        return tuple(dict.fromkeys((self.created_by, *self.member_ids)))
+
+
+@dataclass(frozen=True)
+class Location:
+    lat: float
+    lon: float
+
+
+@dataclass(frozen=True)
+class Message:
+    message_id: str
+    group_id: str
+    sender_id: str
+    text: str
+    media_ids: tuple[str, ...]
+    location: Location | None
+    sent_at_ms: int
+    recipient_ids: tuple[str, ...]
+    station_id: str
+
+
+@dataclass(frozen=True)
+class Drawing:
+    drawing_id: str
+    group_id: str
+    feature_geojson: str
+    created_by: str
+    created_at_ms: int
+    deleted: bool = False
+
+
+def validate_group(request: Any, *, now_ms: int) -> list[FieldError]:
+    errors = []
+    if not request.name.strip() or len(request.name) > MAX_GROUP_NAME:
+        errors.append(FieldError("name", f"is required, at most {MAX_GROUP_NAME} characters"))
+    if len(request.member_ids) > MAX_GROUP_MEMBERS:
+        errors.append(FieldError("member_ids", f"at most {MAX_GROUP_MEMBERS}"))
+    if request.HasField("expires_at") and request.expires_at.ToMilliseconds() <= now_ms:
+        errors.append(FieldError("expires_at", "must be in the future"))
+    return errors
+
+
+def new_group(
+    request: Any, *, group_id: str, station_id: str, created_by: str, now_ms: int
+) -> Group:
+    return Group(
+        group_id=group_id,
+        name=request.name.strip(),
+        member_ids=tuple(dict.fromkeys(m for m in request.member_ids if m != created_by)),
+        task_id=request.task_id,
+        created_at_ms=now_ms,
+        expires_at_ms=request.expires_at.ToMilliseconds() if request.HasField("expires_at") else 0,
+        station_id=station_id,
+        created_by=created_by,
+    )
+
+
+def validate_message(request: Any) -> list[FieldError]:
+    errors = []
+    has_location = request.HasField("location")
+    if not (request.text.strip() or request.media_ids or has_location):
+        errors.append(FieldError("text", "a message needs text, media or a location"))
+    if len(request.text) > MAX_MESSAGE_TEXT:
+        errors.append(FieldError("text", f"at most {MAX_MESSAGE_TEXT} characters"))
+    if len(request.media_ids) > MAX_MEDIA:
+        errors.append(FieldError("media_ids", f"at most {MAX_MEDIA}"))
+    if has_location and not (
+        -90 <= request.location.lat <= 90 and -180 <= request.location.lon <= 180
+    ):
+        errors.append(FieldError("location", "must be a WGS-84 {lat, lon}"))
+    return errors
+
+
+def drawing_errors(feature_geojson: str) -> list[FieldError]:
+    """A GeoJSON Feature with a valid Point, LineString or Polygon geometry and properties
+    {label?, color?} only."""
+    invalid = [FieldError("feature", "must be a GeoJSON Feature (Point, LineString, Polygon)")]
+    try:
+        feature = json.loads(feature_geojson)
+    except ValueError:
+        return invalid
+    if not isinstance(feature, dict) or feature.get("type") != "Feature":
+        return invalid
+    geometry = feature.get("geometry")
+    if not isinstance(geometry, dict) or geometry.get("type") not in DRAWN_GEOMETRIES:
+        return invalid
+    try:
+        drawn = shape(geometry)
+    except (ValueError, KeyError, TypeError, AttributeError, IndexError):
+        return invalid
+    if drawn.is_empty or len(getattr(drawn, "exterior", drawn).coords) > MAX_DRAWING_VERTICES:
+        return [FieldError("feature.geometry", f"1 to {MAX_DRAWING_VERTICES} positions")]
+    minx, miny, maxx, maxy = drawn.bounds
+    if not (-180 <= minx <= maxx <= 180 and -90 <= miny <= maxy <= 90):
+        return [FieldError("feature.geometry", "coordinates must be WGS-84 [lon, lat]")]
+    if not drawn.is_valid:
+        return [FieldError("feature.geometry", f"invalid: {explain_validity(drawn)}")]
+    properties = feature.get("properties") or {}
+    if not isinstance(properties, dict) or set(properties) - {"label", "color"}:
+        return [FieldError("feature.properties", "only label and color")]
+    for name in ("label", "color"):
+        value = properties.get(name)
+        if value is not None and (not isinstance(value, str) or len(value) > MAX_LABEL):
+            return [FieldError(f"feature.properties.{name}", f"text, at most {MAX_LABEL}")]
+    return []
+
+
+def canonical_feature(feature_geojson: str) -> str:
+    feature = json.loads(feature_geojson)
+    return json.dumps(
+        {
+            "type": "Feature",
+            "geometry": feature["geometry"],
+            "properties": feature.get("properties") or {},
+        },
+        ensure_ascii=False,
+        separators=(",", ":"),
+    )

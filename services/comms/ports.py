@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from services.comms.repository import BulletinRepository, QuizRepository
+from services.comms.repository import BulletinRepository, GroupRepository, QuizRepository
 from shouwang.clock import Clock
 from shouwang.identity.v1 import identity_pb2_grpc
 from shouwang.location.v1 import location_pb2_grpc
@@ -14,6 +14,7 @@ from shouwang.location.v1 import location_pb2_grpc
 class Ports:
     bulletins: BulletinRepository
     quizzes: QuizRepository
+    groups: GroupRepository
     location: location_pb2_grpc.LocationServiceStub
     identity: identity_pb2_grpc.IdentityServiceStub
     clock: Clock

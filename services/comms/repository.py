@@ -7,9 +7,21 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from services.comms.model import Audience, Bulletin, Circle, Polygon, Question, Quiz, Score
+from services.comms.model import (
+    Audience,
+    Bulletin,
+    Circle,
+    Drawing,
+    Group,
+    Location,
+    Message,
+    Polygon,
+    Question,
+    Quiz,
+    Score,
+)
 from shouwang.events import Event
-from shouwang.outbox import Outbox, stage
+from shouwang.outbox import Outbox, stage, with_events
 from shouwang.store import ASCENDING, DESCENDING, Collection, Document, DocumentStore, DuplicateKey
 from shouwang.store.paging import Page, read_page
 
@@ -173,6 +185,105 @@ class QuizRepository:
         return True
 
 
+class GroupRepository:
+    def __init__(self, store: DocumentStore, *, outbox: OutboxFactory) -> None:
+        self.groups: Collection = store.collection("comms_groups")
+        self.messages: Collection = store.collection("comms_group_messages")
+        self.drawings: Collection = store.collection("comms_group_drawings")
+        self.group_out, self.message_out, self.drawing_out = (
+            outbox(c) for c in (self.groups, self.messages, self.drawings)
+        )
+
+    def outboxes(self) -> tuple[Outbox, ...]:
+        return (self.group_out, self.message_out, self.drawing_out)
+
+    def ensure_indexes(self) -> None:
+        self.groups.create_index([("member_ids", ASCENDING), ("created_at", DESCENDING)])
+        self.groups.create_index([("station_id", ASCENDING), ("created_at", DESCENDING)])
+        self.messages.create_index([("group_id", ASCENDING), ("sent_at", DESCENDING)])
+        self.drawings.create_index([("group_id", ASCENDING)])
+
+    def new_group(self, group: Group, events: Events) -> Group:
+        document = {**group_document(group), **stage(events)}
+        self.groups.insert(document)
+        self.group_out.flush(document)
+        return group
+
+    def get(self, group_id: str) -> Group | None:
+        document = self.groups.get(group_id)
+        return None if document is None else group_from(document)
+
+    def change_members(self, group_id: str, *, add: Sequence[str], remove: Sequence[str]) -> Group:
+        """Add and remove members; the next message goes to the group as it is then."""
+        if add:
+            self.groups.find_one_and_update(
+                {"_id": group_id}, {"$addToSet": {"member_ids": {"$each": list(add)}}}
+            )
+        for member_id in remove:
+            self.groups.find_one_and_update({"_id": group_id}, {"$pull": {"member_ids": member_id}})
+        group = self.get(group_id)
+        assert group is not None
+        return group
+
+    def page_of(
+        self, member_id: str, station_ids: Sequence[str] | None, *, size: int, cursor: str
+    ) -> Page:
+        """Groups the member is in or created, plus (officers) those of these stations (None:
+        every one), newest first."""
+        mine: list[dict[str, Any]] = [{"member_ids": member_id}, {"created_by": member_id}]
+        if station_ids is None:
+            query: dict[str, Any] = {}
+        else:
+            query = (
+                {"$or": [*mine, {"station_id": {"$in": list(station_ids)}}]}
+                if station_ids
+                else {"$or": mine}
+            )
+        page = read_page(self.groups, query, sort_field="created_at", size=size, cursor=cursor)
+        return Page(items=[group_from(d) for d in page.items], next_cursor=page.next_cursor)
+
+    def new_message(self, message: Message, events: Events) -> Message:
+        document = {**message_document(message), **stage(events)}
+        self.messages.insert(document)
+        self.message_out.flush(document)
+        return message
+
+    def message(self, group_id: str, message_id: str) -> Message | None:
+        document = self.messages.get(message_id)
+        if document is None or document["group_id"] != group_id:
+            return None
+        return message_from(document)
+
+    def page_messages(self, group_id: str, *, size: int, cursor: str) -> Page:
+        page = read_page(
+            self.messages, {"group_id": group_id}, sort_field="sent_at", size=size, cursor=cursor
+        )
+        return Page(items=[message_from(d) for d in page.items], next_cursor=page.next_cursor)
+
+    def new_drawing(self, drawing: Drawing, events: Events) -> Drawing:
+        document = {**drawing_document(drawing), **stage(events)}
+        self.drawings.insert(document)
+        self.drawing_out.flush(document)
+        return drawing
+
+    def delete_drawing(self, group_id: str, drawing_id: str, events: Events) -> Drawing | None:
+        """Mark it deleted with its event; None when there is no such live drawing."""
+        updated = self.drawings.find_one_and_update(
+            {"_id": drawing_id, "group_id": group_id, "deleted": False},
+            with_events({"$set": {"deleted": True}}, events),
+        )
+        if updated is None:
+            return None
+        self.drawing_out.flush(updated)
+        return drawing_from(updated)
+
+    def drawings_of(self, group_id: str) -> list[Drawing]:
+        found = self.drawings.find(
+            {"group_id": group_id, "deleted": False}, sort=[("created_at", ASCENDING)]
+        )
+        return [drawing_from(d) for d in found]
+
+
 def recipient_key(bulletin_id: str, member_id: str) -> str:
     return f"{bulletin_id}:{member_id}"
 
@@ -270,4 +381,80 @@ def quiz_from(d: Document) -> Quiz:
         station_id=d["station_id"],
         created_by=d["created_by"],
         created_at_ms=d["created_at"],
+    )
+
+
+def group_document(g: Group) -> Document:
+    return {
+        "_id": g.group_id,
+        "name": g.name,
+        "member_ids": list(g.member_ids),
+        "task_id": g.task_id,
+        "created_at": g.created_at_ms,
+        "expires_at": g.expires_at_ms,
+        "station_id": g.station_id,
+        "created_by": g.created_by,
+    }
+
+
+def group_from(d: Document) -> Group:
+    return Group(
+        group_id=d["_id"],
+        name=d["name"],
+        member_ids=tuple(d["member_ids"]),
+        task_id=d["task_id"],
+        created_at_ms=d["created_at"],
+        expires_at_ms=d["expires_at"],
+        station_id=d["station_id"],
+        created_by=d["created_by"],
+    )
+
+
+def message_document(m: Message) -> Document:
+    return {
+        "_id": m.message_id,
+        "group_id": m.group_id,
+        "sender_id": m.sender_id,
+        "text": m.text,
+        "media_ids": list(m.media_ids),
+        "location": None if m.location is None else {"lat": m.location.lat, "lon": m.location.lon},
+        "sent_at": m.sent_at_ms,
+        "recipient_ids": list(m.recipient_ids),
+        "station_id": m.station_id,
+    }
+
+
+def message_from(d: Document) -> Message:
+    return Message(
+        message_id=d["_id"],
+        group_id=d["group_id"],
+        sender_id=d["sender_id"],
+        text=d["text"],
+        media_ids=tuple(d["media_ids"]),
+        location=None if d["location"] is None else Location(**d["location"]),
+        sent_at_ms=d["sent_at"],
+        recipient_ids=tuple(d["recipient_ids"]),
+        station_id=d["station_id"],
+    )
+
+
+def drawing_document(x: Drawing) -> Document:
+    return {
+        "_id": x.drawing_id,
+        "group_id": x.group_id,
+        "feature": x.feature_geojson,
+        "created_by": x.created_by,
+        "created_at": x.created_at_ms,
+        "deleted": x.deleted,
+    }
+
+
+def drawing_from(d: Document) -> Drawing:
+    return Drawing(
+        drawing_id=d["_id"],
+        group_id=d["group_id"],
+        feature_geojson=d["feature"],
+        created_by=d["created_by"],
+        created_at_ms=d["created_at"],
+        deleted=d["deleted"],
     )

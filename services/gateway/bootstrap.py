@@ -11,9 +11,15 @@ from services.gateway.app import create_app
 from services.gateway.auth import TokenVerifier
 from services.gateway.clients import Clients
 from services.gateway.context import GatewayContext
+from services.gateway.routes.comms import group_pusher
 from services.gateway.stream import POSITION_EVENT, StreamHub, StreamTickets
 from services.gateway.token_versions import TokenVersions
-from shouwang.comms.v1.event_types import BULLETIN_EVENT_TYPES, BULLETINS_TOPIC
+from shouwang.comms.v1.event_types import (
+    BULLETIN_EVENT_TYPES,
+    BULLETINS_TOPIC,
+    GROUP_EVENT_TYPES,
+    GROUPS_TOPIC,
+)
 from shouwang.http import IdempotencyKeys
 from shouwang.ids import new_id
 from shouwang.location.v1 import events_pb2 as location_events
@@ -25,7 +31,6 @@ from shouwang.tasks.v1.event_types import (
     TASK_EVENT_TYPES,
     TASKS_TOPIC,
 )
-from shouwang.training.v1.event_types import TRAINING_EVENT_TYPES, TRAINING_TOPIC
 
 IDEMPOTENCY_KEYS = "gateway_idempotency_keys"
 STREAM_TICKETS = "gateway_stream_tickets"
@@ -82,11 +87,17 @@ def build(
     pushed = (
         (TASKS_TOPIC, TASK_EVENT_TYPES),
         (REPORTS_TOPIC, REPORT_EVENT_TYPES),
-        (TRAINING_TOPIC, TRAINING_EVENT_TYPES),
         (BULLETINS_TOPIC, BULLETIN_EVENT_TYPES),
     )
     for topic, types in pushed:
         adapters.bus.subscribe(topic, group=push_group, handler=hub.on_event, payload_types=types)
+    # Group messages travel without their content: the pusher reads it from comms.
+    adapters.bus.subscribe(
+        GROUPS_TOPIC,
+        group=push_group,
+        handler=group_pusher(clients, adapters.clock, hub.on_event),
+        payload_types=GROUP_EVENT_TYPES,
+    )
     # Members' positions for officers' live maps; the other location events stay out.
     adapters.bus.subscribe(
         LOCATION_TOPIC,

@@ -76,6 +76,7 @@ def test_every_topic_of_the_contract_is_described() -> None:
         "shouwang.points.v1",
         "shouwang.bulletins.v1",
         "shouwang.quizzes.v1",
+        "shouwang.groups.v1",
         "shouwang.training.v1",
     }
     assert {topic.address for topic in asyncapi.TOPICS} == contract_topics

@@ -155,3 +155,105 @@ def test_a_quiz_answered_twice_scores_and_credits_once(app: Shouwang):
         f"{API}/quizzes/{quiz_id}/answers", {"answers": [9, 0]}, token=app.member().token
     )
     assert late.status == 422
+
+
+def test_a_group_talks_live_and_membership_changes_take_effect_at_once(app: Shouwang):
+    officer = app.officer(app.station)
+    a, b, c = app.member(), app.member(), app.member()
+    created = app.api.post(
+        f"{API}/groups",
+        {"name": "夜市巡逻", "member_ids": [a.member_id, b.member_id]},
+        token=officer.token,
+    )
+    assert created.status == 201, created.body
+    group_id = created.body["group_id"]
+    assert app.api.post(f"{API}/groups", {"name": "x"}, token=a.token).status == 403
+    streams = {m.member_id: app.open_stream(m) for m in (a, b, c)}
+
+    def said(text: str, by: Member = a, **extra: Any) -> dict[str, Any]:
+        reply = app.api.post(
+            f"{API}/groups/{group_id}/messages", {"text": text, **extra}, token=by.token
+        )
+        assert reply.status == 201, reply.body
+        return reply.body
+
+    first = said("穿红衣服的人往北走了", location={"lat": 30.5, "lon": 120.1})
+    pushed = streams[b.member_id].wait_for_event(
+        "shouwang.group.message", lambda e: e.data["message_id"] == first["message_id"]
+    )
+    assert pushed.data["text"] == "穿红衣服的人往北走了" and "recipient_ids" not in pushed.data
+    assert pushed.data["location"] == {"lat": 30.5, "lon": 120.1}
+
+    changed = app.api.post(
+        f"{API}/groups/{group_id}/members",
+        {"add": [c.member_id], "remove": [b.member_id]},
+        token=officer.token,
+    )
+    assert changed.status == 200, changed.body
+    second = said("收到")
+    streams[c.member_id].wait_for_event(
+        "shouwang.group.message", lambda e: e.data["message_id"] == second["message_id"]
+    )
+    streams[b.member_id].drain()
+    assert [
+        e.data["message_id"] for e in streams[b.member_id].of_type("shouwang.group.message")
+    ] == [first["message_id"]]
+    assert app.api.get(f"{API}/groups/{group_id}/messages", token=b.token).status == 404
+    assert [g["group_id"] for g in app.api.get(f"{API}/groups", token=c.token).body["groups"]] == [
+        group_id
+    ]
+
+    history = app.api.get(f"{API}/groups/{group_id}/messages?limit=1", token=c.token)
+    assert history.status == 200, history.body
+    assert [m["message_id"] for m in history.body["messages"]] == [second["message_id"]]
+    older = app.api.get(
+        f"{API}/groups/{group_id}/messages?limit=1&cursor={history.body['next_cursor']}",
+        token=c.token,
+    )
+    assert [m["message_id"] for m in older.body["messages"]] == [first["message_id"]]
+
+
+def test_officers_draw_on_a_groups_map_live(app: Shouwang):
+    officer, member = app.officer(app.station), app.member()
+    group_id = app.api.post(
+        f"{API}/groups", {"name": "围堵", "member_ids": [member.member_id]}, token=officer.token
+    ).body["group_id"]
+    stream = app.open_stream(member)
+    area = square(30.5, 120.1, 100)
+    drawn = app.api.post(
+        f"{API}/groups/{group_id}/drawings",
+        {
+            "type": "Feature",
+            "geometry": area,
+            "properties": {"label": "封控区", "color": "#ff0000"},
+        },
+        token=officer.token,
+    )
+    assert drawn.status == 201, drawn.body
+    drawing_id = drawn.body["drawing_id"]
+    added = stream.wait_for_event(
+        "shouwang.group.drawing",
+        lambda e: e.data["drawing_id"] == drawing_id and e.data["change"] == "added",
+    )
+    assert "封控区" in added.data["feature_geojson"]
+    listed = app.api.get(f"{API}/groups/{group_id}/drawings", token=member.token).body
+    assert [d["feature"]["properties"]["label"] for d in listed["drawings"]] == ["封控区"]
+    assert (
+        app.api.post(
+            f"{API}/groups/{group_id}/drawings",
+            {"type": "Feature", "geometry": area},
+            token=member.token,
+        ).status
+        == 403
+    )
+    deleted = app.api.call(
+        "DELETE", f"{API}/groups/{group_id}/drawings/{drawing_id}", token=officer.token
+    )
+    assert deleted.status == 200 and deleted.body["deleted"] is True, deleted.body
+    stream.wait_for_event(
+        "shouwang.group.drawing",
+        lambda e: e.data["drawing_id"] == drawing_id and e.data["change"] == "deleted",
+    )
+    assert app.api.get(f"{API}/groups/{group_id}/drawings", token=member.token).body == {
+        "drawings": []
+    }

@@ -1,6 +1,7 @@
-"""Shapes of bulletins and quizzes (CONTRACT.md "Bulletins, knowledge and quizzes"): drafts,
-audiences, views for members (with ``read``) and officers (with counts), quizzes without their
-answer keys for members, and answers with their score."""
+"""Shapes of bulletins, quizzes and groups (CONTRACT.md "Bulletins, knowledge and quizzes" and
+"Groups, chat, intercom and map drawings"): drafts, audiences, views for members (with ``read``)
+and officers (with counts), quizzes without their answer keys for members, answers with their
+score, groups, their messages and their map drawings."""
 
 from __future__ import annotations
 
@@ -14,10 +15,15 @@ from pydantic import AwareDatetime, Field, StringConstraints
 
 from services.gateway.models.common import (
     Circle,
+    Id,
     IdList,
+    Latitude,
+    Longitude,
     MediaIds,
     Page,
     PageQuery,
+    Point,
+    PointReply,
     Polygon,
     timestamp_json,
 )
@@ -246,3 +252,159 @@ class QuizResult(ReplyModel):
     correct: int
     total: int
     points: int = Field(description="what the quiz awards; the points rules' daily cap applies")
+
+
+# Groups ----------------------------------------------------------------------------------------
+
+GroupName = Annotated[str, StringConstraints(min_length=1, max_length=60)]
+MessageText = Annotated[str, StringConstraints(max_length=2000)]
+Label = Annotated[str, StringConstraints(max_length=60)]
+Color = Annotated[str, StringConstraints(pattern=r"^#[0-9A-Fa-f]{6}$")]
+GroupMembers = Annotated[list[Id], Field(max_length=500)]
+
+
+class GroupDraft(ApiModel):
+    name: GroupName
+    member_ids: GroupMembers = []
+    task_id: Id | None = None
+    expires_at: Moment | None = None
+
+    def to_proto(self, caller: pb.Caller) -> pb.CreateGroupRequest:
+        request = pb.CreateGroupRequest(
+            caller=caller, name=self.name, member_ids=self.member_ids, task_id=self.task_id or ""
+        )
+        if self.expires_at is not None:
+            request.expires_at.CopyFrom(_stamp(self.expires_at))
+        return request
+
+
+class MembershipChange(ApiModel):
+    add: GroupMembers = []
+    remove: GroupMembers = []
+
+
+class GroupView(ReplyModel):
+    group_id: str
+    name: str
+    member_ids: list[str]
+    task_id: str | None
+    created_at: str
+    expires_at: str | None
+    station_id: str
+    created_by: str
+    ended: bool
+
+    @classmethod
+    def from_proto(cls, g: pb.Group) -> GroupView:
+        return cls(
+            group_id=g.group_id,
+            name=g.name,
+            member_ids=list(g.member_ids),
+            task_id=g.task_id or None,
+            created_at=g.created_at.ToJsonString(),
+            expires_at=timestamp_json(g.expires_at, present=g.HasField("expires_at")),
+            station_id=g.station_id,
+            created_by=g.created_by,
+            ended=g.ended,
+        )
+
+
+class GroupPage(Page):
+    """The caller's groups (officers: also their scope's), newest first."""
+
+    groups: list[GroupView]
+
+
+class MessageDraft(ApiModel):
+    text: MessageText = ""
+    media_ids: MediaIds = []
+    location: Point | None = None
+
+    def to_proto(self, caller: pb.Caller, group_id: str) -> pb.PostMessageRequest:
+        request = pb.PostMessageRequest(
+            caller=caller, group_id=group_id, text=self.text, media_ids=self.media_ids
+        )
+        if self.location is not None:
+            request.location.CopyFrom(pb.Point(lat=self.location.lat, lon=self.location.lon))
+        return request
+
+
+class MessageView(ReplyModel):
+    message_id: str
+    group_id: str
+    sender_id: str
+    text: str
+    media_ids: list[str]
+    location: PointReply | None
+    sent_at: str
+
+    @classmethod
+    def from_proto(cls, m: pb.GroupMessage) -> MessageView:
+        location = None
+        if m.HasField("location"):
+            location = PointReply(lat=m.location.lat, lon=m.location.lon)
+        return cls(
+            message_id=m.message_id,
+            group_id=m.group_id,
+            sender_id=m.sender_id,
+            text=m.text,
+            media_ids=list(m.media_ids),
+            location=location,
+            sent_at=m.sent_at.ToJsonString(),
+        )
+
+
+class MessagePage(Page):
+    """A group's messages, newest first."""
+
+    messages: list[MessageView]
+
+
+Position = tuple[Longitude, Latitude]
+
+
+class PointGeometry(ApiModel):
+    type: Literal["Point"]
+    coordinates: Position
+
+
+class LineGeometry(ApiModel):
+    type: Literal["LineString"]
+    coordinates: Annotated[list[Position], Field(min_length=2, max_length=1000)]
+
+
+class DrawingProperties(ApiModel):
+    label: Label | None = None
+    color: Color | None = None
+
+
+class DrawingDraft(ApiModel):
+    """A GeoJSON Feature: a line (arrows are lines), an area or a labelled point."""
+
+    type: Literal["Feature"]
+    geometry: PointGeometry | LineGeometry | Polygon
+    properties: DrawingProperties = DrawingProperties()
+
+
+class DrawingView(ReplyModel):
+    drawing_id: str
+    group_id: str
+    feature: dict
+    created_by: str
+    created_at: str
+    deleted: bool
+
+    @classmethod
+    def from_proto(cls, d: pb.Drawing) -> DrawingView:
+        return cls(
+            drawing_id=d.drawing_id,
+            group_id=d.group_id,
+            feature=json.loads(d.feature_geojson) if d.feature_geojson else {},
+            created_by=d.created_by,
+            created_at=d.created_at.ToJsonString(),
+            deleted=d.deleted,
+        )
+
+
+class DrawingList(ReplyModel):
+    drawings: list[DrawingView]

@@ -1,17 +1,36 @@
-"""Bulletin and quiz endpoints (CONTRACT.md "Bulletins, knowledge and quizzes")."""
+"""Bulletin, quiz and group endpoints (CONTRACT.md "Bulletins, knowledge and quizzes" and
+"Groups, chat, intercom and map drawings"), and ``group_pusher``, which turns a group event
+(metadata only on Kafka) into what the members' streams show."""
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
+
+import grpc
 
 from services.gateway.access import Access
 from services.gateway.auth import Caller
+from services.gateway.clients import Clients
 from services.gateway.context import GatewayContext
+from services.gateway.models.common import PageQuery
 from services.gateway.models.comms import (
     BulletinDraft,
     BulletinListQuery,
     BulletinPage,
     BulletinView,
+    DrawingDraft,
+    DrawingList,
+    DrawingView,
+    GroupDraft,
+    GroupPage,
+    GroupView,
+    MembershipChange,
+    MessageDraft,
+    MessagePage,
+    MessageView,
     QuizAnswers,
     QuizDraft,
     QuizListQuery,
@@ -20,10 +39,15 @@ from services.gateway.models.comms import (
     QuizView,
 )
 from services.gateway.routes.tasks import check_own_media
+from shouwang.clock import Clock
 from shouwang.comms.v1 import comms_pb2 as pb
-from shouwang.errors import Unavailable
+from shouwang.comms.v1 import events_pb2 as comms_events
+from shouwang.errors import DomainError, Unavailable
+from shouwang.events import Event
 from shouwang.identity.v1 import identity_pb2
 from shouwang.typed_routes import TypedRoutes
+
+log = logging.getLogger(__name__)
 
 
 def routes(context: GatewayContext) -> TypedRoutes:
@@ -156,4 +180,163 @@ def routes(context: GatewayContext) -> TypedRoutes:
             points=result.points,
         )
 
+    @api.post(
+        "/groups",
+        summary="Create a temporary group of members (officers and team leaders)",
+        access=Access.VERIFIED,
+        body=GroupDraft,
+        reply=GroupView,
+        status=201,
+        idempotent=True,
+    )
+    def create_group(caller: Caller, body: GroupDraft) -> GroupView:
+        return GroupView.from_proto(comms.CreateGroup(body.to_proto(scoped(caller))))
+
+    @api.get(
+        "/groups",
+        summary="The caller's groups (officers: also their scope's), newest first",
+        access=Access.MEMBER,
+        query=PageQuery,
+        reply=GroupPage,
+    )
+    def list_groups(caller: Caller, query: PageQuery) -> GroupPage:
+        reply = comms.ListGroups(
+            pb.ListGroupsRequest(
+                caller=scoped(caller), page_size=query.limit, page_token=query.cursor or ""
+            )
+        )
+        return GroupPage(
+            groups=[GroupView.from_proto(g) for g in reply.groups],
+            next_cursor=reply.next_page_token or None,
+        )
+
+    @api.post(
+        "/groups/{group_id}/members",
+        summary="Add and remove members; the next message goes to the group as it is then",
+        access=Access.VERIFIED,
+        body=MembershipChange,
+        reply=GroupView,
+        errors=(410,),
+    )
+    def change_members(caller: Caller, group_id: str, body: MembershipChange) -> GroupView:
+        group = comms.ChangeMembers(
+            pb.ChangeMembersRequest(
+                caller=scoped(caller),
+                group_id=group_id,
+                add_member_ids=body.add,
+                remove_member_ids=body.remove,
+            )
+        )
+        return GroupView.from_proto(group)
+
+    @api.post(
+        "/groups/{group_id}/messages",
+        summary="Post text, the caller's own photos or a location pin to a group",
+        access=Access.VERIFIED,
+        body=MessageDraft,
+        reply=MessageView,
+        status=201,
+        idempotent=True,
+        errors=(410,),
+    )
+    def post_message(caller: Caller, group_id: str, body: MessageDraft) -> MessageView:
+        check_own_media(context.blobs, caller, body.media_ids)
+        return MessageView.from_proto(comms.PostMessage(body.to_proto(scoped(caller), group_id)))
+
+    @api.get(
+        "/groups/{group_id}/messages",
+        summary="A group's history, newest first",
+        access=Access.MEMBER,
+        query=PageQuery,
+        reply=MessagePage,
+    )
+    def list_messages(caller: Caller, group_id: str, query: PageQuery) -> MessagePage:
+        reply = comms.ListMessages(
+            pb.ListMessagesRequest(
+                caller=scoped(caller),
+                group_id=group_id,
+                page_size=query.limit,
+                page_token=query.cursor or "",
+            )
+        )
+        return MessagePage(
+            messages=[MessageView.from_proto(m) for m in reply.messages],
+            next_cursor=reply.next_page_token or None,
+        )
+
+    @api.post(
+        "/groups/{group_id}/drawings",
+        summary="Draw a line, area or labelled point on a group's map; pushed live",
+        access=Access.OFFICER,
+        body=DrawingDraft,
+        reply=DrawingView,
+        status=201,
+        idempotent=True,
+        errors=(410,),
+    )
+    def add_drawing(caller: Caller, group_id: str, body: DrawingDraft) -> DrawingView:
+        drawing = comms.AddDrawing(
+            pb.AddDrawingRequest(
+                caller=scoped(caller),
+                group_id=group_id,
+                feature_geojson=body.model_dump_json(exclude_none=True),
+            )
+        )
+        return DrawingView.from_proto(drawing)
+
+    @api.get(
+        "/groups/{group_id}/drawings",
+        summary="The drawings on a group's map",
+        access=Access.MEMBER,
+        reply=DrawingList,
+    )
+    def list_drawings(caller: Caller, group_id: str) -> DrawingList:
+        reply = comms.ListDrawings(pb.ListDrawingsRequest(caller=scoped(caller), group_id=group_id))
+        return DrawingList(drawings=[DrawingView.from_proto(d) for d in reply.drawings])
+
+    @api.delete(
+        "/groups/{group_id}/drawings/{drawing_id}",
+        summary="Delete a drawing from a group's map; pushed live",
+        access=Access.OFFICER,
+        reply=DrawingView,
+    )
+    def delete_drawing(caller: Caller, group_id: str, drawing_id: str) -> DrawingView:
+        drawing = comms.DeleteDrawing(
+            pb.DeleteDrawingRequest(caller=scoped(caller), group_id=group_id, drawing_id=drawing_id)
+        )
+        return DrawingView.from_proto(drawing)
+
     return api
+
+
+# Push -----------------------------------------------------------------------------------------
+# Older events are of no use to a stream (the hub's resume window is 10 minutes): they are not
+# fetched, so a new consumer group reading the topic from its start costs no calls.
+PUSH_MAX_AGE_S = 600.0
+
+
+def group_pusher(
+    clients: Clients, clock: Clock, push: Callable[[Event], None]
+) -> Callable[[Event], None]:
+    """A bus handler for the groups topic: a message's event carries no content, so its content
+    is read from comms and pushed in its place (with its recipients, which the hub leaves out of
+    the frame); drawings and new groups are pushed as they are."""
+
+    def on_group_event(event: Event) -> None:
+        if (clock.now() - event.time).total_seconds() > PUSH_MAX_AGE_S:
+            return
+        data = event.data
+        if isinstance(data, comms_events.GroupMessageSent):
+            if clients.comms is None:
+                return
+            try:
+                message = clients.comms.GetMessage(
+                    pb.GetMessageRequest(group_id=data.group_id, message_id=data.message_id)
+                )
+            except (DomainError, grpc.RpcError):
+                log.warning("group message not pushed", extra={"message_id": data.message_id})
+                return
+            event = replace(event, data=message)
+        push(event)
+
+    return on_group_event

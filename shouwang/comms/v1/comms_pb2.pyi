@@ -226,3 +226,183 @@ class QuizResult(_message.Message):
     total: int
     points: int
     def __init__(self, quiz_id: _Optional[str] = ..., correct: _Optional[int] = ..., total: _Optional[int] = ..., points: _Optional[int] = ...) -> None: ...
+
+class CreateGroupRequest(_message.Message):
+    __slots__ = ("caller", "name", "member_ids", "task_id", "expires_at")
+    CALLER_FIELD_NUMBER: _ClassVar[int]
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    MEMBER_IDS_FIELD_NUMBER: _ClassVar[int]
+    TASK_ID_FIELD_NUMBER: _ClassVar[int]
+    EXPIRES_AT_FIELD_NUMBER: _ClassVar[int]
+    caller: Caller
+    name: str
+    member_ids: _containers.RepeatedScalarFieldContainer[str]
+    task_id: str
+    expires_at: _timestamp_pb2.Timestamp
+    def __init__(self, caller: _Optional[_Union[Caller, _Mapping]] = ..., name: _Optional[str] = ..., member_ids: _Optional[_Iterable[str]] = ..., task_id: _Optional[str] = ..., expires_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class Group(_message.Message):
+    __slots__ = ("group_id", "name", "member_ids", "task_id", "created_at", "expires_at", "station_id", "created_by", "ended")
+    GROUP_ID_FIELD_NUMBER: _ClassVar[int]
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    MEMBER_IDS_FIELD_NUMBER: _ClassVar[int]
+    TASK_ID_FIELD_NUMBER: _ClassVar[int]
+    CREATED_AT_FIELD_NUMBER: _ClassVar[int]
+    EXPIRES_AT_FIELD_NUMBER: _ClassVar[int]
+    STATION_ID_FIELD_NUMBER: _ClassVar[int]
+    CREATED_BY_FIELD_NUMBER: _ClassVar[int]
+    ENDED_FIELD_NUMBER: _ClassVar[int]
+    group_id: str
+    name: str
+    member_ids: _containers.RepeatedScalarFieldContainer[str]
+    task_id: str
+    created_at: _timestamp_pb2.Timestamp
+    expires_at: _timestamp_pb2.Timestamp
+    station_id: str
+    created_by: str
+    ended: bool
+    def __init__(self, group_id: _Optional[str] = ..., name: _Optional[str] = ..., member_ids: _Optional[_Iterable[str]] = ..., task_id: _Optional[str] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., expires_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., station_id: _Optional[str] = ..., created_by: _Optional[str] = ..., ended: _Optional[bool] = ...) -> None: ...
+
+class ListGroupsRequest(_message.Message):
+    __slots__ = ("caller", "page_size", "page_token")
+    CALLER_FIELD_NUMBER: _ClassVar[int]
+    PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
+    PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    caller: Caller
+    page_size: int
+    page_token: str
+    def __init__(self, caller: _Optional[_Union[Caller, _Mapping]] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ...) -> None: ...
+
+class GroupList(_message.Message):
+    __slots__ = ("groups", "next_page_token")
+    GROUPS_FIELD_NUMBER: _ClassVar[int]
+    NEXT_PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    groups: _containers.RepeatedCompositeFieldContainer[Group]
+    next_page_token: str
+    def __init__(self, groups: _Optional[_Iterable[_Union[Group, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...
+
+class ChangeMembersRequest(_message.Message):
+    __slots__ = ("caller", "group_id", "add_member_ids", "remove_member_ids")
+    CALLER_FIELD_NUMBER: _ClassVar[int]
+    GROUP_ID_FIELD_NUMBER: _ClassVar[int]
+    ADD_MEMBER_IDS_FIELD_NUMBER: _ClassVar[int]
+    REMOVE_MEMBER_IDS_FIELD_NUMBER: _ClassVar[int]
+    caller: Caller
+    group_id: str
+    add_member_ids: _containers.RepeatedScalarFieldContainer[str]
+    remove_member_ids: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, caller: _Optional[_Union[Caller, _Mapping]] = ..., group_id: _Optional[str] = ..., add_member_ids: _Optional[_Iterable[str]] = ..., remove_member_ids: _Optional[_Iterable[str]] = ...) -> None: ...
+
+class PostMessageRequest(_message.Message):
+    __slots__ = ("caller", "group_id", "text", "media_ids", "location")
+    CALLER_FIELD_NUMBER: _ClassVar[int]
+    GROUP_ID_FIELD_NUMBER: _ClassVar[int]
+    TEXT_FIELD_NUMBER: _ClassVar[int]
+    MEDIA_IDS_FIELD_NUMBER: _ClassVar[int]
+    LOCATION_FIELD_NUMBER: _ClassVar[int]
+    caller: Caller
+    group_id: str
+    text: str
+    media_ids: _containers.RepeatedScalarFieldContainer[str]
+    location: Point
+    def __init__(self, caller: _Optional[_Union[Caller, _Mapping]] = ..., group_id: _Optional[str] = ..., text: _Optional[str] = ..., media_ids: _Optional[_Iterable[str]] = ..., location: _Optional[_Union[Point, _Mapping]] = ...) -> None: ...
+
+class GroupMessage(_message.Message):
+    __slots__ = ("message_id", "group_id", "sender_id", "text", "media_ids", "location", "sent_at", "recipient_ids", "station_id")
+    MESSAGE_ID_FIELD_NUMBER: _ClassVar[int]
+    GROUP_ID_FIELD_NUMBER: _ClassVar[int]
+    SENDER_ID_FIELD_NUMBER: _ClassVar[int]
+    TEXT_FIELD_NUMBER: _ClassVar[int]
+    MEDIA_IDS_FIELD_NUMBER: _ClassVar[int]
+    LOCATION_FIELD_NUMBER: _ClassVar[int]
+    SENT_AT_FIELD_NUMBER: _ClassVar[int]
+    RECIPIENT_IDS_FIELD_NUMBER: _ClassVar[int]
+    STATION_ID_FIELD_NUMBER: _ClassVar[int]
+    message_id: str
+    group_id: str
+    sender_id: str
+    text: str
+    media_ids: _containers.RepeatedScalarFieldContainer[str]
+    location: Point
+    sent_at: _timestamp_pb2.Timestamp
+    recipient_ids: _containers.RepeatedScalarFieldContainer[str]
+    station_id: str
+    def __init__(self, message_id: _Optional[str] = ..., group_id: _Optional[str] = ..., sender_id: _Optional[str] = ..., text: _Optional[str] = ..., media_ids: _Optional[_Iterable[str]] = ..., location: _Optional[_Union[Point, _Mapping]] = ..., sent_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., recipient_ids: _Optional[_Iterable[str]] = ..., station_id: _Optional[str] = ...) -> None: ...
+
+class ListMessagesRequest(_message.Message):
+    __slots__ = ("caller", "group_id", "page_size", "page_token")
+    CALLER_FIELD_NUMBER: _ClassVar[int]
+    GROUP_ID_FIELD_NUMBER: _ClassVar[int]
+    PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
+    PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    caller: Caller
+    group_id: str
+    page_size: int
+    page_token: str
+    def __init__(self, caller: _Optional[_Union[Caller, _Mapping]] = ..., group_id: _Optional[str] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ...) -> None: ...
+
+class GroupMessageList(_message.Message):
+    __slots__ = ("messages", "next_page_token")
+    MESSAGES_FIELD_NUMBER: _ClassVar[int]
+    NEXT_PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    messages: _containers.RepeatedCompositeFieldContainer[GroupMessage]
+    next_page_token: str
+    def __init__(self, messages: _Optional[_Iterable[_Union[GroupMessage, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...
+
+class GetMessageRequest(_message.Message):
+    __slots__ = ("group_id", "message_id")
+    GROUP_ID_FIELD_NUMBER: _ClassVar[int]
+    MESSAGE_ID_FIELD_NUMBER: _ClassVar[int]
+    group_id: str
+    message_id: str
+    def __init__(self, group_id: _Optional[str] = ..., message_id: _Optional[str] = ...) -> None: ...
+
+class AddDrawingRequest(_message.Message):
+    __slots__ = ("caller", "group_id", "feature_geojson")
+    CALLER_FIELD_NUMBER: _ClassVar[int]
+    GROUP_ID_FIELD_NUMBER: _ClassVar[int]
+    FEATURE_GEOJSON_FIELD_NUMBER: _ClassVar[int]
+    caller: Caller
+    group_id: str
+    feature_geojson: str
+    def __init__(self, caller: _Optional[_Union[Caller, _Mapping]] = ..., group_id: _Optional[str] = ..., feature_geojson: _Optional[str] = ...) -> None: ...
+
+class Drawing(_message.Message):
+    __slots__ = ("drawing_id", "group_id", "feature_geojson", "created_by", "created_at", "deleted")
+    DRAWING_ID_FIELD_NUMBER: _ClassVar[int]
+    GROUP_ID_FIELD_NUMBER: _ClassVar[int]
+    FEATURE_GEOJSON_FIELD_NUMBER: _ClassVar[int]
+    CREATED_BY_FIELD_NUMBER: _ClassVar[int]
+    CREATED_AT_FIELD_NUMBER: _ClassVar[int]
+    DELETED_FIELD_NUMBER: _ClassVar[int]
+    drawing_id: str
+    group_id: str
+    feature_geojson: str
+    created_by: str
+    created_at: _timestamp_pb2.Timestamp
+    deleted: bool
+    def __init__(self, drawing_id: _Optional[str] = ..., group_id: _Optional[str] = ..., feature_geojson: _Optional[str] = ..., created_by: _Optional[str] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., deleted: _Optional[bool] = ...) -> None: ...
+
+class DeleteDrawingRequest(_message.Message):
+    __slots__ = ("caller", "group_id", "drawing_id")
+    CALLER_FIELD_NUMBER: _ClassVar[int]
+    GROUP_ID_FIELD_NUMBER: _ClassVar[int]
+    DRAWING_ID_FIELD_NUMBER: _ClassVar[int]
+    caller: Caller
+    group_id: str
+    drawing_id: str
+    def __init__(self, caller: _Optional[_Union[Caller, _Mapping]] = ..., group_id: _Optional[str] = ..., drawing_id: _Optional[str] = ...) -> None: ...
+
+class ListDrawingsRequest(_message.Message):
+    __slots__ = ("caller", "group_id")
+    CALLER_FIELD_NUMBER: _ClassVar[int]
+    GROUP_ID_FIELD_NUMBER: _ClassVar[int]
+    caller: Caller
+    group_id: str
+    def __init__(self, caller: _Optional[_Union[Caller, _Mapping]] = ..., group_id: _Optional[str] = ...) -> None: ...
+
+class DrawingList(_message.Message):
+    __slots__ = ("drawings",)
+    DRAWINGS_FIELD_NUMBER: _ClassVar[int]
+    drawings: _containers.RepeatedCompositeFieldContainer[Drawing]
+    def __init__(self, drawings: _Optional[_Iterable[_Union[Drawing, _Mapping]]] = ...) -> None: ...

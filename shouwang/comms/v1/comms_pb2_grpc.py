@@ -64,6 +64,51 @@ class CommsServiceStub:
                 request_serializer=shouwang_dot_comms_dot_v1_dot_comms__pb2.AnswerQuizRequest.SerializeToString,
                 response_deserializer=shouwang_dot_comms_dot_v1_dot_comms__pb2.QuizResult.FromString,
                 _registered_method=True)
+        self.CreateGroup = channel.unary_unary(
+                '/shouwang.comms.v1.CommsService/CreateGroup',
+                request_serializer=shouwang_dot_comms_dot_v1_dot_comms__pb2.CreateGroupRequest.SerializeToString,
+                response_deserializer=shouwang_dot_comms_dot_v1_dot_comms__pb2.Group.FromString,
+                _registered_method=True)
+        self.ListGroups = channel.unary_unary(
+                '/shouwang.comms.v1.CommsService/ListGroups',
+                request_serializer=shouwang_dot_comms_dot_v1_dot_comms__pb2.ListGroupsRequest.SerializeToString,
+                response_deserializer=shouwang_dot_comms_dot_v1_dot_comms__pb2.GroupList.FromString,
+                _registered_method=True)
+        self.ChangeMembers = channel.unary_unary(
+                '/shouwang.comms.v1.CommsService/ChangeMembers',
+                request_serializer=shouwang_dot_comms_dot_v1_dot_comms__pb2.ChangeMembersRequest.SerializeToString,
+                response_deserializer=shouwang_dot_comms_dot_v1_dot_comms__pb2.Group.FromString,
+                _registered_method=True)
+        self.PostMessage = channel.unary_unary(
+                '/shouwang.comms.v1.CommsService/PostMessage',
+                request_serializer=shouwang_dot_comms_dot_v1_dot_comms__pb2.PostMessageRequest.SerializeToString,
+                response_deserializer=shouwang_dot_comms_dot_v1_dot_comms__pb2.GroupMessage.FromString,
+                _registered_method=True)
+        self.ListMessages = channel.unary_unary(
+                '/shouwang.comms.v1.CommsService/ListMessages',
+                request_serializer=shouwang_dot_comms_dot_v1_dot_comms__pb2.ListMessagesRequest.SerializeToString,
+                response_deserializer=shouwang_dot_comms_dot_v1_dot_comms__pb2.GroupMessageList.FromString,
+                _registered_method=True)
+        self.GetMessage = channel.unary_unary(
+                '/shouwang.comms.v1.CommsService/GetMessage',
+                request_serializer=shouwang_dot_comms_dot_v1_dot_comms__pb2.GetMessageRequest.SerializeToString,
+                response_deserializer=shouwang_dot_comms_dot_v1_dot_comms__pb2.GroupMessage.FromString,
+                _registered_method=True)
+        self.AddDrawing = channel.unary_unary(
+                '/shouwang.comms.v1.CommsService/AddDrawing',
+                request_serializer=shouwang_dot_comms_dot_v1_dot_comms__pb2.AddDrawingRequest.SerializeToString,
+                response_deserializer=shouwang_dot_comms_dot_v1_dot_comms__pb2.Drawing.FromString,
+                _registered_method=True)
+        self.DeleteDrawing = channel.unary_unary(
+                '/shouwang.comms.v1.CommsService/DeleteDrawing',
+                request_serializer=shouwang_dot_comms_dot_v1_dot_comms__pb2.DeleteDrawingRequest.SerializeToString,
+                response_deserializer=shouwang_dot_comms_dot_v1_dot_comms__pb2.Drawing.FromString,
+                _registered_method=True)
+        self.ListDrawings = channel.unary_unary(
+                '/shouwang.comms.v1.CommsService/ListDrawings',
+                request_serializer=shouwang_dot_comms_dot_v1_dot_comms__pb2.ListDrawingsRequest.SerializeToString,
+                response_deserializer=shouwang_dot_comms_dot_v1_dot_comms__pb2.DrawingList.FromString,
+                _registered_method=True)
 
 
 class CommsServiceServicer:
@@ -105,6 +150,61 @@ class CommsServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def CreateGroup(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListGroups(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ChangeMembers(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def PostMessage(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListMessages(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetMessage(self, request, context):
+        """One message by id, for the gateways that push it (its event carries no content).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def AddDrawing(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def DeleteDrawing(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListDrawings(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_CommsServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -137,6 +237,51 @@ def add_CommsServiceServicer_to_server(servicer, server):
                     servicer.AnswerQuiz,
                     request_deserializer=shouwang_dot_comms_dot_v1_dot_comms__pb2.AnswerQuizRequest.FromString,
                     response_serializer=shouwang_dot_comms_dot_v1_dot_comms__pb2.QuizResult.SerializeToString,
+            ),
+            'CreateGroup': grpc.unary_unary_rpc_method_handler(
+                    servicer.CreateGroup,
+                    request_deserializer=shouwang_dot_comms_dot_v1_dot_comms__pb2.CreateGroupRequest.FromString,
+                    response_serializer=shouwang_dot_comms_dot_v1_dot_comms__pb2.Group.SerializeToString,
+            ),
+            'ListGroups': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListGroups,
+                    request_deserializer=shouwang_dot_comms_dot_v1_dot_comms__pb2.ListGroupsRequest.FromString,
+                    response_serializer=shouwang_dot_comms_dot_v1_dot_comms__pb2.GroupList.SerializeToString,
+            ),
+            'ChangeMembers': grpc.unary_unary_rpc_method_handler(
+                    servicer.ChangeMembers,
+                    request_deserializer=shouwang_dot_comms_dot_v1_dot_comms__pb2.ChangeMembersRequest.FromString,
+                    response_serializer=shouwang_dot_comms_dot_v1_dot_comms__pb2.Group.SerializeToString,
+            ),
+            'PostMessage': grpc.unary_unary_rpc_method_handler(
+                    servicer.PostMessage,
+                    request_deserializer=shouwang_dot_comms_dot_v1_dot_comms__pb2.PostMessageRequest.FromString,
+                    response_serializer=shouwang_dot_comms_dot_v1_dot_comms__pb2.GroupMessage.SerializeToString,
+            ),
+            'ListMessages': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListMessages,
+                    request_deserializer=shouwang_dot_comms_dot_v1_dot_comms__pb2.ListMessagesRequest.FromString,
+                    response_serializer=shouwang_dot_comms_dot_v1_dot_comms__pb2.GroupMessageList.SerializeToString,
+            ),
+            'GetMessage': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetMessage,
+                    request_deserializer=shouwang_dot_comms_dot_v1_dot_comms__pb2.GetMessageRequest.FromString,
+                    response_serializer=shouwang_dot_comms_dot_v1_dot_comms__pb2.GroupMessage.SerializeToString,
+            ),
+            'AddDrawing': grpc.unary_unary_rpc_method_handler(
+                    servicer.AddDrawing,
+                    request_deserializer=shouwang_dot_comms_dot_v1_dot_comms__pb2.AddDrawingRequest.FromString,
+                    response_serializer=shouwang_dot_comms_dot_v1_dot_comms__pb2.Drawing.SerializeToString,
+            ),
+            'DeleteDrawing': grpc.unary_unary_rpc_method_handler(
+                    servicer.DeleteDrawing,
+                    request_deserializer=shouwang_dot_comms_dot_v1_dot_comms__pb2.DeleteDrawingRequest.FromString,
+                    response_serializer=shouwang_dot_comms_dot_v1_dot_comms__pb2.Drawing.SerializeToString,
+            ),
+            'ListDrawings': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListDrawings,
+                    request_deserializer=shouwang_dot_comms_dot_v1_dot_comms__pb2.ListDrawingsRequest.FromString,
+                    response_serializer=shouwang_dot_comms_dot_v1_dot_comms__pb2.DrawingList.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -301,6 +446,249 @@ class CommsService:
             '/shouwang.comms.v1.CommsService/AnswerQuiz',
             shouwang_dot_comms_dot_v1_dot_comms__pb2.AnswerQuizRequest.SerializeToString,
             shouwang_dot_comms_dot_v1_dot_comms__pb2.QuizResult.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CreateGroup(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/shouwang.comms.v1.CommsService/CreateGroup',
+            shouwang_dot_comms_dot_v1_dot_comms__pb2.CreateGroupRequest.SerializeToString,
+            shouwang_dot_comms_dot_v1_dot_comms__pb2.Group.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListGroups(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/shouwang.comms.v1.CommsService/ListGroups',
+            shouwang_dot_comms_dot_v1_dot_comms__pb2.ListGroupsRequest.SerializeToString,
+            shouwang_dot_comms_dot_v1_dot_comms__pb2.GroupList.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ChangeMembers(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/shouwang.comms.v1.CommsService/ChangeMembers',
+            shouwang_dot_comms_dot_v1_dot_comms__pb2.ChangeMembersRequest.SerializeToString,
+            shouwang_dot_comms_dot_v1_dot_comms__pb2.Group.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def PostMessage(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/shouwang.comms.v1.CommsService/PostMessage',
+            shouwang_dot_comms_dot_v1_dot_comms__pb2.PostMessageRequest.SerializeToString,
+            shouwang_dot_comms_dot_v1_dot_comms__pb2.GroupMessage.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListMessages(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/shouwang.comms.v1.CommsService/ListMessages',
+            shouwang_dot_comms_dot_v1_dot_comms__pb2.ListMessagesRequest.SerializeToString,
+            shouwang_dot_comms_dot_v1_dot_comms__pb2.GroupMessageList.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetMessage(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/shouwang.comms.v1.CommsService/GetMessage',
+            shouwang_dot_comms_dot_v1_dot_comms__pb2.GetMessageRequest.SerializeToString,
+            shouwang_dot_comms_dot_v1_dot_comms__pb2.GroupMessage.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def AddDrawing(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/shouwang.comms.v1.CommsService/AddDrawing',
+            shouwang_dot_comms_dot_v1_dot_comms__pb2.AddDrawingRequest.SerializeToString,
+            shouwang_dot_comms_dot_v1_dot_comms__pb2.Drawing.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def DeleteDrawing(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/shouwang.comms.v1.CommsService/DeleteDrawing',
+            shouwang_dot_comms_dot_v1_dot_comms__pb2.DeleteDrawingRequest.SerializeToString,
+            shouwang_dot_comms_dot_v1_dot_comms__pb2.Drawing.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListDrawings(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/shouwang.comms.v1.CommsService/ListDrawings',
+            shouwang_dot_comms_dot_v1_dot_comms__pb2.ListDrawingsRequest.SerializeToString,
+            shouwang_dot_comms_dot_v1_dot_comms__pb2.DrawingList.FromString,
             options,
             channel_credentials,
             insecure,

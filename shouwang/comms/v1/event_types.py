@@ -1,5 +1,6 @@
-"""Which payload each event type on ``shouwang.bulletins.v1`` and ``shouwang.quizzes.v1`` carries
-(CONTRACT.md); written by hand beside the generated code, for any consumer of those topics."""
+"""Which payload each event type on ``shouwang.bulletins.v1``, ``shouwang.quizzes.v1`` and
+``shouwang.groups.v1`` carries (CONTRACT.md); written by hand beside the generated code, for any
+consumer of those topics."""
 
 from __future__ import annotations
 
@@ -9,10 +10,16 @@ from shouwang.comms.v1 import events_pb2
 
 BULLETINS_TOPIC = "shouwang.bulletins.v1"
 QUIZZES_TOPIC = "shouwang.quizzes.v1"
+GROUPS_TOPIC = "shouwang.groups.v1"
 
 BULLETIN_EVENT_TYPES: dict[str, type[Message]] = {
     "shouwang.bulletin.published": events_pb2.BulletinPublished,
 }
 QUIZ_EVENT_TYPES: dict[str, type[Message]] = {
     "shouwang.quiz.answered": events_pb2.QuizAnswered,
+}
+GROUP_EVENT_TYPES: dict[str, type[Message]] = {
+    "shouwang.group.created": events_pb2.GroupCreated,
+    "shouwang.group.message": events_pb2.GroupMessageSent,
+    "shouwang.group.drawing": events_pb2.GroupDrawing,
 }

@@ -46,3 +46,61 @@ class QuizAnswered(_message.Message):
     answered_at: _timestamp_pb2.Timestamp
     station_id: str
     def __init__(self, quiz_id: _Optional[str] = ..., member_id: _Optional[str] = ..., correct: _Optional[int] = ..., total: _Optional[int] = ..., points: _Optional[int] = ..., answered_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., station_id: _Optional[str] = ...) -> None: ...
+
+class GroupCreated(_message.Message):
+    __slots__ = ("group_id", "station_id", "created_by", "member_ids", "task_id", "created_at", "expires_at")
+    GROUP_ID_FIELD_NUMBER: _ClassVar[int]
+    STATION_ID_FIELD_NUMBER: _ClassVar[int]
+    CREATED_BY_FIELD_NUMBER: _ClassVar[int]
+    MEMBER_IDS_FIELD_NUMBER: _ClassVar[int]
+    TASK_ID_FIELD_NUMBER: _ClassVar[int]
+    CREATED_AT_FIELD_NUMBER: _ClassVar[int]
+    EXPIRES_AT_FIELD_NUMBER: _ClassVar[int]
+    group_id: str
+    station_id: str
+    created_by: str
+    member_ids: _containers.RepeatedScalarFieldContainer[str]
+    task_id: str
+    created_at: _timestamp_pb2.Timestamp
+    expires_at: _timestamp_pb2.Timestamp
+    def __init__(self, group_id: _Optional[str] = ..., station_id: _Optional[str] = ..., created_by: _Optional[str] = ..., member_ids: _Optional[_Iterable[str]] = ..., task_id: _Optional[str] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., expires_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class GroupMessageSent(_message.Message):
+    __slots__ = ("group_id", "message_id", "sender_id", "station_id", "recipient_ids", "has_text", "media_count", "has_location", "sent_at")
+    GROUP_ID_FIELD_NUMBER: _ClassVar[int]
+    MESSAGE_ID_FIELD_NUMBER: _ClassVar[int]
+    SENDER_ID_FIELD_NUMBER: _ClassVar[int]
+    STATION_ID_FIELD_NUMBER: _ClassVar[int]
+    RECIPIENT_IDS_FIELD_NUMBER: _ClassVar[int]
+    HAS_TEXT_FIELD_NUMBER: _ClassVar[int]
+    MEDIA_COUNT_FIELD_NUMBER: _ClassVar[int]
+    HAS_LOCATION_FIELD_NUMBER: _ClassVar[int]
+    SENT_AT_FIELD_NUMBER: _ClassVar[int]
+    group_id: str
+    message_id: str
+    sender_id: str
+    station_id: str
+    recipient_ids: _containers.RepeatedScalarFieldContainer[str]
+    has_text: bool
+    media_count: int
+    has_location: bool
+    sent_at: _timestamp_pb2.Timestamp
+    def __init__(self, group_id: _Optional[str] = ..., message_id: _Optional[str] = ..., sender_id: _Optional[str] = ..., station_id: _Optional[str] = ..., recipient_ids: _Optional[_Iterable[str]] = ..., has_text: _Optional[bool] = ..., media_count: _Optional[int] = ..., has_location: _Optional[bool] = ..., sent_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class GroupDrawing(_message.Message):
+    __slots__ = ("group_id", "drawing_id", "station_id", "change", "feature_geojson", "recipient_ids", "at")
+    GROUP_ID_FIELD_NUMBER: _ClassVar[int]
+    DRAWING_ID_FIELD_NUMBER: _ClassVar[int]
+    STATION_ID_FIELD_NUMBER: _ClassVar[int]
+    CHANGE_FIELD_NUMBER: _ClassVar[int]
+    FEATURE_GEOJSON_FIELD_NUMBER: _ClassVar[int]
+    RECIPIENT_IDS_FIELD_NUMBER: _ClassVar[int]
+    AT_FIELD_NUMBER: _ClassVar[int]
+    group_id: str
+    drawing_id: str
+    station_id: str
+    change: str
+    feature_geojson: str
+    recipient_ids: _containers.RepeatedScalarFieldContainer[str]
+    at: _timestamp_pb2.Timestamp
+    def __init__(self, group_id: _Optional[str] = ..., drawing_id: _Optional[str] = ..., station_id: _Optional[str] = ..., change: _Optional[str] = ..., feature_geojson: _Optional[str] = ..., recipient_ids: _Optional[_Iterable[str]] = ..., at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...

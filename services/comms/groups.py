@@ -1,0 +1,152 @@
+"""Groups (临时组群) as use cases: officers and team leaders create them; their members post text,
+photos and location pins, read the history newest first; membership changes take effect with the
+next message; officers draw on the group's map layer. A group past its expiry is read-only and
+stays readable to its members and the officers of its station."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from services.comms import model
+from services.comms.events import group_created, group_drawing, group_message
+from services.comms.handlers import Caller
+from services.comms.model import Drawing, Group, Location, Message
+from services.comms.ports import Ports
+from shouwang.clock import to_millis
+from shouwang.errors import FieldError, Forbidden, Gone, InvalidArgument, NotFound
+from shouwang.ids import new_id
+from shouwang.store.paging import Page
+
+
+def create_group(ports: Ports, caller: Caller, request: Any) -> Group:
+    if not caller.roles & model.GROUP_CREATORS:
+        raise Forbidden(detail="only officers and team leaders create groups")
+    now_ms = to_millis(ports.clock.now())
+    errors = model.validate_group(request, now_ms=now_ms)
+    if errors:
+        raise InvalidArgument(detail="the group has invalid fields", errors=errors)
+    group = model.new_group(
+        request,
+        group_id=new_id(),
+        station_id=caller.station_id,
+        created_by=caller.member_id,
+        now_ms=now_ms,
+    )
+    return ports.groups.new_group(group, [group_created(group)])
+
+
+def list_groups(ports: Ports, caller: Caller, *, size: int, cursor: str) -> Page:
+    """The caller's groups; officers also their stations' (administrators: every group)."""
+    stations: list[str] | None = []
+    if caller.is_officer:
+        stations = None if caller.city_wide else sorted(caller.scope_org_ids | {caller.station_id})
+    return ports.groups.page_of(caller.member_id, stations, size=size, cursor=cursor)
+
+
+def _readable(ports: Ports, caller: Caller, group_id: str) -> Group:
+    group = ports.groups.get(group_id)
+    if group is None or not (caller.member_id in group.everyone or caller.covers(group.station_id)):
+        raise NotFound(detail="no such group of yours")
+    return group
+
+
+def _open(ports: Ports, group: Group) -> None:
+    if group.ended(to_millis(ports.clock.now())):
+        raise Gone(detail="the group has ended")
+
+
+def _manages(caller: Caller, group: Group) -> bool:
+    return caller.member_id == group.created_by or caller.covers(group.station_id)
+
+
+def change_members(
+    ports: Ports, caller: Caller, group_id: str, *, add: list[str], remove: list[str]
+) -> Group:
+    group = _readable(ports, caller, group_id)
+    if not _manages(caller, group):
+        raise Forbidden(detail="only the group's creator and officers of its station change it")
+    _open(ports, group)
+    if len(group.member_ids) + len(add) > model.MAX_GROUP_MEMBERS:
+        raise InvalidArgument(
+            detail="too many members",
+            errors=[FieldError("add_member_ids", f"a group holds {model.MAX_GROUP_MEMBERS}")],
+        )
+    return ports.groups.change_members(
+        group_id, add=[m for m in add if m != group.created_by], remove=remove
+    )
+
+
+def post_message(ports: Ports, caller: Caller, request: Any) -> Message:
+    group = _readable(ports, caller, request.group_id)
+    if caller.member_id not in group.everyone and not caller.is_officer:
+        raise NotFound(detail="no such group of yours")
+    _open(ports, group)
+    errors = model.validate_message(request)
+    if errors:
+        raise InvalidArgument(detail="the message has invalid fields", errors=errors)
+    location = None
+    if request.HasField("location"):
+        location = Location(lat=request.location.lat, lon=request.location.lon)
+    message = Message(
+        message_id=new_id(),
+        group_id=group.group_id,
+        sender_id=caller.member_id,
+        text=request.text,
+        media_ids=tuple(dict.fromkeys(request.media_ids)),
+        location=location,
+        sent_at_ms=to_millis(ports.clock.now()),
+        recipient_ids=group.everyone,
+        station_id=group.station_id,
+    )
+    return ports.groups.new_message(message, [group_message(message)])
+
+
+def list_messages(ports: Ports, caller: Caller, group_id: str, *, size: int, cursor: str) -> Page:
+    _readable(ports, caller, group_id)
+    return ports.groups.page_messages(group_id, size=size, cursor=cursor)
+
+
+def get_message(ports: Ports, group_id: str, message_id: str) -> Message:
+    """For the gateways' push (a service-to-service read)."""
+    message = ports.groups.message(group_id, message_id)
+    if message is None:
+        raise NotFound(detail="no such message")
+    return message
+
+
+def add_drawing(ports: Ports, caller: Caller, group_id: str, feature_geojson: str) -> Drawing:
+    group = _readable(ports, caller, group_id)
+    if not (caller.is_officer and _manages(caller, group)):
+        raise Forbidden(detail="only officers of the group's station draw on its map")
+    _open(ports, group)
+    errors = model.drawing_errors(feature_geojson)
+    if errors:
+        raise InvalidArgument(detail="the drawing is not a feature we draw", errors=errors)
+    now = ports.clock.now()
+    drawing = Drawing(
+        drawing_id=new_id(),
+        group_id=group_id,
+        feature_geojson=model.canonical_feature(feature_geojson),
+        created_by=caller.member_id,
+        created_at_ms=to_millis(now),
+    )
+    return ports.groups.new_drawing(drawing, [group_drawing(group, drawing, "added", at=now)])
+
+
+def delete_drawing(ports: Ports, caller: Caller, group_id: str, drawing_id: str) -> Drawing:
+    group = _readable(ports, caller, group_id)
+    if not (caller.is_officer and _manages(caller, group)):
+        raise Forbidden(detail="only officers of the group's station draw on its map")
+    now = ports.clock.now()
+    placeholder = Drawing(drawing_id, group_id, "", caller.member_id, to_millis(now))
+    deleted = ports.groups.delete_drawing(
+        group_id, drawing_id, [group_drawing(group, placeholder, "deleted", at=now)]
+    )
+    if deleted is None:
+        raise NotFound(detail="no such drawing on this group's map")
+    return deleted
+
+
+def list_drawings(ports: Ports, caller: Caller, group_id: str) -> list[Drawing]:
+    _readable(ports, caller, group_id)
+    return ports.groups.drawings_of(group_id)
