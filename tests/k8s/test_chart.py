@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 
+from services.comms.settings import CommsSettings
 from services.gateway.app import create_app
 from services.gateway.settings import GatewaySettings
 from services.identity.settings import IdentitySettings
@@ -22,6 +23,7 @@ from services.points.ruleset import parse_rules
 from services.points.settings import PointsSettings
 from services.tasks.handlers import RESPONSE_BUCKETS
 from services.tasks.settings import TasksSettings
+from services.training.settings import TrainingSettings
 from shouwang import config
 from shouwang.metrics import Readiness
 from tests.k8s import tools
@@ -38,6 +40,8 @@ from tests.k8s.tools import (
 pytestmark = pytest.mark.usefixtures("chart_tools")
 
 SETTINGS = {
+    "comms": CommsSettings,
+    "training": TrainingSettings,
     "gateway": GatewaySettings,
     "identity": IdentitySettings,
     "location": LocationSettings,
@@ -347,12 +351,9 @@ def test_autoscaled_components_and_budgets() -> None:
 def test_a_component_can_switch_off_what_default_switches_on() -> None:
     objects = render("minimal")
     assert of_kind(objects, "HorizontalPodAutoscaler") == []
-    assert sorted(component_of(b) for b in of_kind(objects, "PodDisruptionBudget")) == [
-        "gateway",
-        "identity",
-        "location",
-        "tasks",
-    ]
+    assert sorted(component_of(b) for b in of_kind(objects, "PodDisruptionBudget")) == sorted(
+        set(COMPONENTS) - {"points"}
+    )
     assert {d["spec"]["replicas"] for d in of_kind(objects, "Deployment")} == {1}
     assert of_kind(objects, "NetworkPolicy") == [] and of_kind(objects, "Ingress") == []
 
@@ -473,22 +474,21 @@ def test_the_ingress_keeps_push_streams_open() -> None:
 
 
 def code_topics() -> set[str]:
-    """Every topic a service publishes or consumes, read from the services' own constants."""
-    from services.identity import handlers as identity
-    from services.location import handlers as location_handlers
-    from services.location import live_view, track_keeper
-    from services.points import ledger
-    from shouwang.tasks.v1 import event_types
+    """Every topic of the event catalog (the *_TOPIC constants of shouwang/<domain>/v1/
+    event_types.py) and location's internal fix topic."""
+    import importlib
 
-    return {
-        identity.TOPIC,
-        location_handlers.PRESENCE_TOPIC,
-        live_view.INTERNAL_TOPIC,
-        track_keeper.LOCATION_TOPIC,
-        event_types.TASKS_TOPIC,
-        event_types.REPORTS_TOPIC,
-        ledger.POINTS_TOPIC,
-    }
+    from services.location import live_view
+
+    topics = {live_view.INTERNAL_TOPIC}
+    for catalog in sorted((tools.REPO_ROOT / "shouwang").glob("*/v1/event_types.py")):
+        module = importlib.import_module(f"shouwang.{catalog.parent.parent.name}.v1.event_types")
+        topics.update(
+            value
+            for name, value in vars(module).items()
+            if name.endswith("_TOPIC") and isinstance(value, str)
+        )
+    return topics
 
 
 def test_strimzi_topics_cover_every_topic_and_its_dead_letters() -> None:
@@ -496,7 +496,10 @@ def test_strimzi_topics_cover_every_topic_and_its_dead_letters() -> None:
 
     topics = {t["spec"]["topicName"]: t for t in of_kind(render("production"), "KafkaTopic")}
     wanted = code_topics()
-    assert set(topics) == wanted | {dead_letter_topic(t) for t in wanted}
+    assert len(wanted) >= 10
+    # Every topic of the catalog, and its dead letters (the chart may know a topic early).
+    assert set(topics) >= wanted | {dead_letter_topic(t) for t in wanted}
+    assert all(name.endswith(".dlq") or dead_letter_topic(name) in topics for name in topics)
     for name, topic in topics.items():
         assert topic["metadata"]["namespace"] == "streaming"
         assert topic["metadata"]["labels"]["strimzi.io/cluster"] == "city"
@@ -548,18 +551,18 @@ EXTERNAL_METRICS = {"kafka_consumergroup_lag": "Strimzi's Kafka Exporter"}
 
 
 def exported_metric_names() -> set[str]:
-    """Every sample name the services' Prometheus registry exposes (after importing them all)."""
+    """Every sample name the Prometheus registry exposes once the modules that define the
+    platform's metrics (RPC, HTTP, bus, dispatch) are imported."""
     import importlib
-    import pkgutil
 
     from prometheus_client import REGISTRY
 
-    import services
-
-    for module in pkgutil.walk_packages(services.__path__, "services."):
-        if not module.name.endswith("__main__"):
-            importlib.import_module(module.name)
-    for module in ("shouwang.bus.metrics", "shouwang.http", "shouwang.rpc"):
+    for module in (
+        "shouwang.bus.metrics",
+        "shouwang.http",
+        "shouwang.rpc",
+        "services.tasks.handlers",
+    ):
         importlib.import_module(module)
     names: set[str] = set()
     for metric in REGISTRY.collect():
@@ -604,3 +607,16 @@ class _Nothing:
 
     def __call__(self, *args: object, **kwargs: object) -> object:
         return self
+
+
+# Cluster-mode entry points the chart does not deploy yet, and why.
+NOT_DEPLOYED = {
+    "bridge": "needs each bureau's policy file and the pseudonym key: not in the chart yet",
+}
+
+
+def test_every_service_with_a_cluster_entry_point_is_a_component() -> None:
+    entry_points = {
+        path.parent.name for path in (tools.REPO_ROOT / "services").glob("*/__main__.py")
+    }
+    assert entry_points - set(NOT_DEPLOYED) == set(COMPONENTS)

@@ -25,8 +25,8 @@ OWN_SCHEMAS = Path(__file__).parent / "schemas"
 VALUES = Path(__file__).parent / "values"
 # The Kubernetes version the chart is rendered for: that of the kube-apiserver tools/k8s builds.
 KUBE_VERSION = "1.31.14"
-COMPONENTS = ("gateway", "identity", "location", "points", "tasks")
-GRPC_COMPONENTS = ("identity", "location", "points", "tasks")
+COMPONENTS = ("comms", "gateway", "identity", "location", "points", "tasks", "training")
+GRPC_COMPONENTS = ("comms", "identity", "location", "points", "tasks", "training")
 
 # Named value sets: extra `helm template` arguments over the chart's own values.yaml.
 VALUE_SETS: dict[str, list[str]] = {
