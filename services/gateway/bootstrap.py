@@ -31,6 +31,7 @@ from shouwang.tasks.v1.event_types import (
     TASK_EVENT_TYPES,
     TASKS_TOPIC,
 )
+from shouwang.training.v1.event_types import TRAINING_EVENT_TYPES, TRAINING_TOPIC
 
 IDEMPOTENCY_KEYS = "gateway_idempotency_keys"
 STREAM_TICKETS = "gateway_stream_tickets"
@@ -87,6 +88,7 @@ def build(
     pushed = (
         (TASKS_TOPIC, TASK_EVENT_TYPES),
         (REPORTS_TOPIC, REPORT_EVENT_TYPES),
+        (TRAINING_TOPIC, TRAINING_EVENT_TYPES),
         (BULLETINS_TOPIC, BULLETIN_EVENT_TYPES),
     )
     for topic, types in pushed:

@@ -37,6 +37,7 @@ from shouwang.events import Event
 from shouwang.location.v1 import events_pb2 as location_events
 from shouwang.store import Collection
 from shouwang.tasks.v1 import events_pb2
+from shouwang.training.v1 import events_pb2 as training_events
 
 HEARTBEAT = b": ping\n\n"
 RESET_EVENT = "stream.reset"
@@ -98,6 +99,10 @@ def audience_of(event: Event, report_stations: dict[str, str]) -> Audience:
         return Audience(frozenset({data.member_id}), data.station_id)
     if isinstance(data, events_pb2.ReportApproved):
         return Audience(frozenset({data.member_id}), report_stations.get(data.report_id, ""))
+    if isinstance(data, training_events.RollcallOpened):
+        return Audience(frozenset(data.trainee_ids), data.station_id)
+    if isinstance(data, training_events.TraineeCheckedIn | training_events.LeaveDecided):
+        return Audience(frozenset({data.member_id}), data.station_id)
     if isinstance(data, comms_events.BulletinPublished | comms_events.GroupDrawing):
         return Audience(frozenset(data.recipient_ids), data.station_id)
     if isinstance(data, comms_pb2.GroupMessage):  # a group message's content, read from comms
