@@ -117,8 +117,8 @@ TOPICS = (
         TRAINING_TOPIC,
         "cohort id",
         "Rotation training: a class created, a roll call opened (with its trainees' member ids, "
-        "who the gateways push it to), a trainee checked in, a leave request decided. Never a "
-        "name, a leave reason or a note.",
+        "who the gateways push it to), a trainee checked in, a leave request decided, a patrol "
+        "log filed (its counts). Never a name, a leave reason, a note or a photo.",
         TRAINING_EVENT_TYPES,
     ),
 )

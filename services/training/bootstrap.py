@@ -8,7 +8,11 @@ from functools import partial
 
 from services.training import grpc_api
 from services.training.ports import Ports
-from services.training.repository import CohortRepository, RosterRepository
+from services.training.repository import (
+    CohortRepository,
+    PatrolLogRepository,
+    RosterRepository,
+)
 from shouwang.identity.v1 import identity_pb2_grpc
 from shouwang.location.v1 import location_pb2_grpc
 from shouwang.outbox import Outbox
@@ -22,7 +26,7 @@ class TrainingService:
     bindings: list[ServiceBinding]
 
     def outboxes(self) -> tuple[Outbox, ...]:
-        return self.ports.cohorts.outboxes()
+        return (*self.ports.cohorts.outboxes(), *self.ports.patrol_logs.outboxes())
 
     def start(self) -> TrainingService:
         """Publish what a previous run left staged, then keep recovering."""
@@ -42,15 +46,16 @@ def build(
     location: location_pb2_grpc.LocationServiceStub,
     identity: identity_pb2_grpc.IdentityServiceStub,
 ) -> TrainingService:
-    cohorts = CohortRepository(
-        adapters.store, outbox=partial(Outbox, adapters.bus, clock=adapters.clock)
-    )
+    outbox = partial(Outbox, adapters.bus, clock=adapters.clock)
+    cohorts = CohortRepository(adapters.store, outbox=outbox)
     rosters = RosterRepository(adapters.store)
-    cohorts.ensure_indexes()
-    rosters.ensure_indexes()
+    patrol_logs = PatrolLogRepository(adapters.store, outbox=outbox)
+    for repository in (cohorts, rosters, patrol_logs):
+        repository.ensure_indexes()
     ports = Ports(
         cohorts=cohorts,
         rosters=rosters,
+        patrol_logs=patrol_logs,
         location=location,
         identity=identity,
         clock=adapters.clock,

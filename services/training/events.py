@@ -7,7 +7,7 @@ from datetime import datetime
 
 from google.protobuf.message import Message
 
-from services.training.model import Checkin, Cohort, Leave, Rollcall
+from services.training.model import COUNT_FIELDS, Checkin, Cohort, Leave, PatrolLog, Rollcall
 from shouwang.clock import from_millis, to_timestamp
 from shouwang.events import Event
 from shouwang.training.v1 import events_pb2
@@ -87,6 +87,25 @@ def leave_decided(
             member_id=leave.member_id,
             approved=approved,
             at=to_timestamp(at),
+        ),
+        at,
+    )
+
+
+def patrol_log_filed(log: PatrolLog, *, at: datetime) -> tuple[str, Event]:
+    """Keyed by the cohort when the log belongs to one, else by the log itself."""
+    return _event(
+        "patrol_log.filed",
+        log.cohort_id or log.log_id,
+        events_pb2.PatrolLogFiled(
+            log_id=log.log_id,
+            member_id=log.member_id,
+            org_id=log.org_id,
+            station_id=log.station_id,
+            shift_id=log.shift_id,
+            cohort_id=log.cohort_id,
+            at=to_timestamp(at),
+            **{name: log.counts.get(name, 0) for name in COUNT_FIELDS},
         ),
         at,
     )

@@ -6,9 +6,18 @@ from __future__ import annotations
 import grpc
 from google.protobuf.timestamp_pb2 import Timestamp
 
-from services.training import handlers, rosters
+from services.training import handlers, patrol_logs, rosters
 from services.training.handlers import Caller
-from services.training.model import Circle, Cohort, Leave, Polygon, Rollcall, Shift
+from services.training.model import (
+    COUNT_FIELDS,
+    Circle,
+    Cohort,
+    Leave,
+    PatrolLog,
+    Polygon,
+    Rollcall,
+    Shift,
+)
 from services.training.ports import Ports
 from shouwang.clock import from_millis, to_timestamp
 from shouwang.rpc import ServiceBinding
@@ -75,11 +84,15 @@ class TrainingServicer(training_pb2_grpc.TrainingServiceServicer):
 
     def CohortReport(self, request, context: Context):
         cohort, rows = handlers.report(self.ports, _caller(request.caller), request.cohort_id)
+        cohort_logs = self.ports.patrol_logs.of_cohort(cohort.cohort_id)
         return pb.Report(
             cohort_id=cohort.cohort_id,
             name=cohort.name,
             sessions_called=len(self.ports.cohorts.called_sessions(cohort.cohort_id)),
             completed_count=sum(row.completed for row in rows),
+            outcomes=counts_message(
+                {name: sum(log.counts.get(name, 0) for log in cohort_logs) for name in COUNT_FIELDS}
+            ),
             trainees=[
                 pb.TraineeReport(
                     member_id=row.member_id,
@@ -142,6 +155,53 @@ class TrainingServicer(training_pb2_grpc.TrainingServiceServicer):
         return shift_message(
             rosters.accept_swap(self.ports, _caller(request.caller), request.shift_id)
         )
+
+    def FilePatrolLog(self, request, context: Context):
+        return patrol_log_message(
+            patrol_logs.file_log(self.ports, _caller(request.caller), request)
+        )
+
+    def OutcomeStats(self, request, context: Context):
+        rows, total, logs = patrol_logs.outcome_stats(
+            self.ports,
+            _caller(request.caller),
+            from_ms=request.from_ms,
+            to_ms=request.to_ms,
+            org_id=request.org_id,
+            period=request.period,
+        )
+        return pb.OutcomeStatsReply(
+            rows=[
+                pb.OutcomeRow(
+                    org_id=org_id,
+                    period=start.isoformat(),
+                    counts=counts_message(counts),
+                    logs=n,
+                )
+                for (org_id, start), (counts, n) in rows.items()
+            ],
+            total=counts_message(total),
+            logs=logs,
+        )
+
+
+def counts_message(counts: dict[str, int]) -> pb.PatrolCounts:
+    return pb.PatrolCounts(**{name: counts.get(name, 0) for name in COUNT_FIELDS})
+
+
+def patrol_log_message(log: PatrolLog) -> pb.PatrolLog:
+    return pb.PatrolLog(
+        log_id=log.log_id,
+        member_id=log.member_id,
+        shift_id=log.shift_id,
+        cohort_id=log.cohort_id,
+        counts=counts_message(log.counts),
+        note=log.note,
+        media_ids=log.media_ids,
+        filed_at=_timestamp(log.filed_at_ms),
+        org_id=log.org_id,
+        station_id=log.station_id,
+    )
 
 
 def shift_message(shift: Shift) -> pb.Shift:

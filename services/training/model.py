@@ -505,3 +505,78 @@ def swap_refusal(shift: Shift, caller_id: str, with_member_id: str) -> None:
             detail="a swap is with another member",
             errors=[FieldError("with_member_id", "another member")],
         )
+
+
+# Patrol logs ----------------------------------------------------------------------------------
+
+COUNT_FIELDS = (
+    "people_checked",
+    "vehicles_checked",
+    "rooms_inspected",
+    "migrants_registered",
+    "hazards_found",
+    "offenders_caught",
+)
+MAX_COUNT = 100_000  # a night's patrol, not a year's
+MAX_NOTE_LENGTH, MAX_PHOTOS = 2000, 9
+PERIODS = ("day", "week", "month")
+
+
+@dataclass(frozen=True)
+class PatrolLog:
+    log_id: str
+    member_id: str
+    org_id: str
+    station_id: str
+    shift_id: str
+    cohort_id: str
+    counts: dict[str, int]
+    note: str
+    media_ids: tuple[str, ...]
+    filed_at_ms: int
+
+
+def validate_patrol_log(log: PatrolLog) -> None:
+    errors = [
+        FieldError(f"counts.{name}", f"0 to {MAX_COUNT}")
+        for name in COUNT_FIELDS
+        if not 0 <= log.counts.get(name, 0) <= MAX_COUNT
+    ]
+    if not log.shift_id and not log.cohort_id:
+        errors.append(FieldError("shift_id", "a shift or a cohort the patrol was part of"))
+    if len(log.note) > MAX_NOTE_LENGTH:
+        errors.append(FieldError("note", f"at most {MAX_NOTE_LENGTH} characters"))
+    if len(log.media_ids) > MAX_PHOTOS:
+        errors.append(FieldError("media_ids", f"at most {MAX_PHOTOS}"))
+    if errors:
+        raise InvalidArgument(detail="the patrol log is not valid", errors=errors)
+
+
+def period_start(filed_at_ms: int, period: str) -> date:
+    """The first day of the period (Asia/Shanghai) a log filed at ``filed_at_ms`` counts in."""
+    day = datetime.fromtimestamp(filed_at_ms / 1000, LOCAL_TZ).date()
+    if period == "day":
+        return day
+    if period == "week":
+        return day - timedelta(days=day.weekday())
+    return day.replace(day=1)
+
+
+def sum_outcomes(
+    logs: list[PatrolLog], *, period: str
+) -> tuple[dict[tuple[str, date], tuple[dict[str, int], int]], dict[str, int]]:
+    """Counts summed by (org, period start) with the number of logs, and the grand total."""
+    if period not in PERIODS:
+        raise InvalidArgument(
+            detail="no such period", errors=[FieldError("period", "day, week or month")]
+        )
+    rows: dict[tuple[str, date], tuple[dict[str, int], int]] = {}
+    total = dict.fromkeys(COUNT_FIELDS, 0)
+    for log in logs:
+        key = (log.org_id, period_start(log.filed_at_ms, period))
+        counts, n = rows.get(key, (dict.fromkeys(COUNT_FIELDS, 0), 0))
+        for name in COUNT_FIELDS:
+            counts[name] += log.counts.get(name, 0)
+            total[name] += log.counts.get(name, 0)
+        rows[key] = (counts, n + 1)
+    return dict(sorted(rows.items())), total

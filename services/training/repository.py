@@ -18,6 +18,7 @@ from services.training.model import (
     Circle,
     Cohort,
     Leave,
+    PatrolLog,
     Point,
     Polygon,
     Rollcall,
@@ -385,3 +386,65 @@ def area_document(area: Circle | Polygon | None) -> dict[str, Any] | None:
 
 def area_from(document: dict[str, Any] | None) -> Circle | Polygon | None:
     return _area_from(document)
+
+
+class PatrolLogRepository:
+    def __init__(self, store: DocumentStore, *, outbox: OutboxFactory) -> None:
+        self.logs: Collection = store.collection("training_patrol_logs")
+        self._out = outbox(self.logs)
+
+    def outboxes(self) -> tuple[Outbox, ...]:
+        return (self._out,)
+
+    def ensure_indexes(self) -> None:
+        self.logs.create_index([("station_id", ASCENDING), ("filed_at", ASCENDING)])
+        self.logs.create_index([("cohort_id", ASCENDING)])
+
+    def new_log(self, log: PatrolLog, events: Events) -> PatrolLog:
+        document = {**patrol_log_document(log), **stage(events)}
+        self.logs.insert(document)
+        self._out.flush(document)
+        return log
+
+    def of_cohort(self, cohort_id: str) -> list[PatrolLog]:
+        return [patrol_log_from(d) for d in self.logs.find({"cohort_id": cohort_id})]
+
+    def between(
+        self, *, from_ms: int, to_ms: int, station_ids: list[str] | None, org_id: str
+    ) -> list[PatrolLog]:
+        query: dict[str, Any] = {"filed_at": {"$gte": from_ms, "$lt": to_ms}}
+        if station_ids is not None:
+            query["station_id"] = {"$in": station_ids}
+        if org_id:
+            query["$or"] = [{"org_id": org_id}, {"station_id": org_id}]
+        return [patrol_log_from(d) for d in self.logs.find(query)]
+
+
+def patrol_log_document(log: PatrolLog) -> Document:
+    return {
+        "_id": log.log_id,
+        "member_id": log.member_id,
+        "org_id": log.org_id,
+        "station_id": log.station_id,
+        "shift_id": log.shift_id,
+        "cohort_id": log.cohort_id,
+        "counts": dict(log.counts),
+        "note": log.note,
+        "media_ids": list(log.media_ids),
+        "filed_at": log.filed_at_ms,
+    }
+
+
+def patrol_log_from(d: Document) -> PatrolLog:
+    return PatrolLog(
+        d["_id"],
+        d["member_id"],
+        d.get("org_id", ""),
+        d.get("station_id", ""),
+        d.get("shift_id", ""),
+        d.get("cohort_id", ""),
+        dict(d.get("counts", {})),
+        d.get("note", ""),
+        tuple(d.get("media_ids", ())),
+        d["filed_at"],
+    )

@@ -195,6 +195,17 @@ def test_a_class_week_from_creation_to_the_report(app: Shouwang) -> None:
         if index != 1:  # and Monday night's patrol
             assert check_in(app, lost, rollcall_id).status == 200
 
+    filed = app.api.post(
+        f"{API}/patrol-logs",
+        {
+            "cohort_id": cohort["cohort_id"],
+            "counts": {"people_checked": 40, "rooms_inspected": 12, "hazards_found": 2},
+            "note": "夜巡发现两处消防隐患",
+        },
+        token=keen.token,
+    )
+    assert filed.status == 201, filed.body
+
     outsider = app.member()
     assert (
         app.api.get(f"{API}/cohorts/{cohort['cohort_id']}/report", token=outsider.token).status
@@ -209,6 +220,8 @@ def test_a_class_week_from_creation_to_the_report(app: Shouwang) -> None:
     assert rows[away.member_id]["completed"]
     assert rows[lost.member_id]["missed"] == 3 and not rows[lost.member_id]["completed"]
     assert report.body["completed_count"] == 2
+    outcomes = report.body["outcomes"]
+    assert (outcomes["people_checked"], outcomes["hazards_found"]) == (40, 2)
 
 
 def test_a_roster_month_with_a_swap(app: Shouwang) -> None:
@@ -264,3 +277,24 @@ def test_a_roster_month_with_a_swap(app: Shouwang) -> None:
     mine = app.api.get(f"{API}/shifts", token=shopkeepers[2].token).body["shifts"]
     assert [s["shift_id"] for s in mine] == [given["shift_id"]]
     assert app.api.get(f"{API}/shifts", token=shopkeepers[0].token).body["shifts"] == []
+
+    # The clerk, on duty for the hotel, files the night's counts; the officer reads the month.
+    assert app.api.post(f"{API}/duty/start", token=clerk.token).status == 200
+    night = by_org[hotel][0]
+    counts = {"people_checked": 15, "vehicles_checked": 4, "migrants_registered": 6}
+    refused = app.api.post(
+        f"{API}/patrol-logs", {"shift_id": given["shift_id"], "counts": counts}, token=clerk.token
+    )
+    assert refused.status == 404  # not the clerk's shift
+    for _ in range(2):
+        filed = app.api.post(
+            f"{API}/patrol-logs",
+            {"shift_id": night["shift_id"], "counts": counts},
+            token=clerk.token,
+        )
+        assert filed.status == 201, filed.body
+    stats = app.api.get(f"{API}/stats/outcomes?org_id={hotel}", token=officer.token)
+    assert stats.status == 200, stats.body
+    assert stats.body["logs"] == 2 and stats.body["total"]["migrants_registered"] == 12
+    assert [row["org_id"] for row in stats.body["rows"]] == [hotel]
+    assert app.api.get(f"{API}/stats/outcomes", token=clerk.token).status == 403

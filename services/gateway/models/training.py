@@ -14,6 +14,7 @@ from services.gateway.models.common import (
     Area,
     Id,
     IdList,
+    MediaIds,
     Name,
     Page,
     PageQuery,
@@ -24,7 +25,7 @@ from services.gateway.models.common import (
 )
 from services.gateway.models.tasks import CircleReply, PolygonReply
 from shouwang.training.v1 import training_pb2 as pb
-from shouwang.typed_routes import ApiModel, ReplyModel
+from shouwang.typed_routes import ApiModel, QueryModel, ReplyModel
 
 Moment = Annotated[
     AwareDatetime,
@@ -258,6 +259,7 @@ class CohortReport(ReplyModel):
     sessions_called: int
     completed_count: int
     trainees: list[TraineeReport]
+    outcomes: CountsReply = Field(description="the sums of the class's patrol logs")
 
     @classmethod
     def from_proto(cls, report: pb.Report) -> CohortReport:
@@ -266,6 +268,7 @@ class CohortReport(ReplyModel):
             name=report.name,
             sessions_called=report.sessions_called,
             completed_count=report.completed_count,
+            outcomes=CountsReply.from_proto(report.outcomes),
             trainees=[
                 TraineeReport(
                     member_id=t.member_id,
@@ -421,3 +424,121 @@ class ShiftPage(Page):
 
 class SwapOffer(ApiModel):
     with_member_id: Id
+
+
+# Patrol logs ----------------------------------------------------------------------------------
+
+PatrolCount = Annotated[int, Field(ge=0, le=100_000)]
+
+
+class PatrolCounts(ApiModel):
+    """What a patrol found (each 0 when left out)."""
+
+    people_checked: PatrolCount = 0
+    vehicles_checked: PatrolCount = 0
+    rooms_inspected: PatrolCount = 0
+    migrants_registered: PatrolCount = 0
+    hazards_found: PatrolCount = 0
+    offenders_caught: PatrolCount = 0
+
+    def to_proto(self) -> pb.PatrolCounts:
+        return pb.PatrolCounts(**self.model_dump())
+
+
+class CountsReply(ReplyModel):
+    people_checked: int
+    vehicles_checked: int
+    rooms_inspected: int
+    migrants_registered: int
+    hazards_found: int
+    offenders_caught: int
+
+    @classmethod
+    def from_proto(cls, counts: pb.PatrolCounts) -> CountsReply:
+        return cls(**{name: getattr(counts, name) for name in cls.model_fields})
+
+
+class PatrolLogDraft(ApiModel):
+    """A patrol's log, filed on duty, linked to the member's shift or class."""
+
+    shift_id: Id | None = None
+    cohort_id: Id | None = None
+    counts: PatrolCounts
+    note: Annotated[str, StringConstraints(max_length=2000)] = ""
+    media_ids: MediaIds = []
+
+    def to_proto(self, caller: pb.Caller) -> pb.FilePatrolLogRequest:
+        return pb.FilePatrolLogRequest(
+            caller=caller,
+            shift_id=self.shift_id or "",
+            cohort_id=self.cohort_id or "",
+            counts=self.counts.to_proto(),
+            note=self.note,
+            media_ids=self.media_ids,
+        )
+
+
+class PatrolLogView(ReplyModel):
+    log_id: str
+    member_id: str
+    shift_id: str | None
+    cohort_id: str | None
+    org_id: str
+    counts: CountsReply
+    note: str
+    media_ids: list[str]
+    filed_at: str
+
+    @classmethod
+    def from_proto(cls, log: pb.PatrolLog) -> PatrolLogView:
+        return cls(
+            log_id=log.log_id,
+            member_id=log.member_id,
+            shift_id=log.shift_id or None,
+            cohort_id=log.cohort_id or None,
+            org_id=log.org_id,
+            counts=CountsReply.from_proto(log.counts),
+            note=log.note,
+            media_ids=list(log.media_ids),
+            filed_at=log.filed_at.ToJsonString(),
+        )
+
+
+class OutcomeQuery(QueryModel):
+    model_config = {**QueryModel.model_config, "populate_by_name": True}
+
+    from_: Moment | None = Field(default=None, alias="from", description="default: a year ago")
+    to: Moment | None = Field(default=None, description="default: now")
+    org_id: Id | None = Field(default=None, description="a unit (team) or a station")
+    period: Literal["day", "week", "month"] = "month"
+
+
+class OutcomeRow(ReplyModel):
+    org_id: str
+    period: str = Field(description="the period's first day (Asia/Shanghai)")
+    logs: int
+    counts: CountsReply
+
+
+class OutcomeStats(ReplyModel):
+    """Patrol outcomes summed by unit and period: the programmes' headline tables."""
+
+    rows: list[OutcomeRow]
+    total: CountsReply
+    logs: int
+
+    @classmethod
+    def from_proto(cls, reply: pb.OutcomeStatsReply) -> OutcomeStats:
+        return cls(
+            rows=[
+                OutcomeRow(
+                    org_id=r.org_id,
+                    period=r.period,
+                    logs=r.logs,
+                    counts=CountsReply.from_proto(r.counts),
+                )
+                for r in reply.rows
+            ],
+            total=CountsReply.from_proto(reply.total),
+            logs=reply.logs,
+        )

@@ -18,6 +18,10 @@ from services.gateway.models.training import (
     LeaveDecision,
     LeaveDraft,
     LeaveView,
+    OutcomeQuery,
+    OutcomeStats,
+    PatrolLogDraft,
+    PatrolLogView,
     RollcallDraft,
     RollcallView,
     RosterDraft,
@@ -27,6 +31,7 @@ from services.gateway.models.training import (
     ShiftView,
     SwapOffer,
 )
+from services.gateway.routes.tasks import check_own_media
 from shouwang.errors import Unavailable
 from shouwang.identity.v1 import identity_pb2
 from shouwang.training.v1 import training_pb2 as pb
@@ -223,5 +228,37 @@ def routes(context: GatewayContext) -> TypedRoutes:
     def accept_swap(caller: Caller, shift_id: str) -> ShiftView:
         request = pb.SwapRequest(caller=scoped(caller), shift_id=shift_id)
         return ShiftView.from_proto(training.AcceptSwap(request))
+
+    @api.post(
+        "/patrol-logs",
+        summary="File what a patrol found (on duty), linked to the caller's shift or class",
+        access=Access.VERIFIED,
+        body=PatrolLogDraft,
+        reply=PatrolLogView,
+        status=201,
+        idempotent=True,
+    )
+    def file_patrol_log(caller: Caller, body: PatrolLogDraft) -> PatrolLogView:
+        check_own_media(context.blobs, caller, body.media_ids)
+        return PatrolLogView.from_proto(training.FilePatrolLog(body.to_proto(scoped(caller))))
+
+    @api.get(
+        "/stats/outcomes",
+        summary="Patrol outcomes summed by unit and period, within the officer's scope",
+        access=Access.OFFICER,
+        query=OutcomeQuery,
+        reply=OutcomeStats,
+    )
+    def outcomes(caller: Caller, query: OutcomeQuery) -> OutcomeStats:
+        reply = training.OutcomeStats(
+            pb.OutcomeStatsRequest(
+                caller=scoped(caller),
+                from_ms=millis(query.from_) if query.from_ else 0,
+                to_ms=millis(query.to) if query.to else 0,
+                org_id=query.org_id or "",
+                period=query.period,
+            )
+        )
+        return OutcomeStats.from_proto(reply)
 
     return api

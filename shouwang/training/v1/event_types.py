@@ -14,4 +14,5 @@ TRAINING_EVENT_TYPES: dict[str, type[Message]] = {
     "shouwang.rollcall.opened": events_pb2.RollcallOpened,
     "shouwang.trainee.checked_in": events_pb2.TraineeCheckedIn,
     "shouwang.leave.decided": events_pb2.LeaveDecided,
+    "shouwang.patrol_log.filed": events_pb2.PatrolLogFiled,
 }

@@ -74,3 +74,33 @@ class LeaveDecided(_message.Message):
     approved: bool
     at: _timestamp_pb2.Timestamp
     def __init__(self, leave_id: _Optional[str] = ..., cohort_id: _Optional[str] = ..., station_id: _Optional[str] = ..., member_id: _Optional[str] = ..., approved: _Optional[bool] = ..., at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class PatrolLogFiled(_message.Message):
+    __slots__ = ("log_id", "member_id", "org_id", "station_id", "shift_id", "cohort_id", "people_checked", "vehicles_checked", "rooms_inspected", "migrants_registered", "hazards_found", "offenders_caught", "at")
+    LOG_ID_FIELD_NUMBER: _ClassVar[int]
+    MEMBER_ID_FIELD_NUMBER: _ClassVar[int]
+    ORG_ID_FIELD_NUMBER: _ClassVar[int]
+    STATION_ID_FIELD_NUMBER: _ClassVar[int]
+    SHIFT_ID_FIELD_NUMBER: _ClassVar[int]
+    COHORT_ID_FIELD_NUMBER: _ClassVar[int]
+    PEOPLE_CHECKED_FIELD_NUMBER: _ClassVar[int]
+    VEHICLES_CHECKED_FIELD_NUMBER: _ClassVar[int]
+    ROOMS_INSPECTED_FIELD_NUMBER: _ClassVar[int]
+    MIGRANTS_REGISTERED_FIELD_NUMBER: _ClassVar[int]
+    HAZARDS_FOUND_FIELD_NUMBER: _ClassVar[int]
+    OFFENDERS_CAUGHT_FIELD_NUMBER: _ClassVar[int]
+    AT_FIELD_NUMBER: _ClassVar[int]
+    log_id: str
+    member_id: str
+    org_id: str
+    station_id: str
+    shift_id: str
+    cohort_id: str
+    people_checked: int
+    vehicles_checked: int
+    rooms_inspected: int
+    migrants_registered: int
+    hazards_found: int
+    offenders_caught: int
+    at: _timestamp_pb2.Timestamp
+    def __init__(self, log_id: _Optional[str] = ..., member_id: _Optional[str] = ..., org_id: _Optional[str] = ..., station_id: _Optional[str] = ..., shift_id: _Optional[str] = ..., cohort_id: _Optional[str] = ..., people_checked: _Optional[int] = ..., vehicles_checked: _Optional[int] = ..., rooms_inspected: _Optional[int] = ..., migrants_registered: _Optional[int] = ..., hazards_found: _Optional[int] = ..., offenders_caught: _Optional[int] = ..., at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...

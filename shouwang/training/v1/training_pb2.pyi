@@ -258,18 +258,20 @@ class TraineeReport(_message.Message):
     def __init__(self, member_id: _Optional[str] = ..., sessions: _Optional[_Iterable[_Union[SessionAttendance, _Mapping]]] = ..., attended: _Optional[int] = ..., excused: _Optional[int] = ..., missed: _Optional[int] = ..., patrol_hours: _Optional[float] = ..., completed: _Optional[bool] = ...) -> None: ...
 
 class Report(_message.Message):
-    __slots__ = ("cohort_id", "name", "trainees", "sessions_called", "completed_count")
+    __slots__ = ("cohort_id", "name", "trainees", "sessions_called", "completed_count", "outcomes")
     COHORT_ID_FIELD_NUMBER: _ClassVar[int]
     NAME_FIELD_NUMBER: _ClassVar[int]
     TRAINEES_FIELD_NUMBER: _ClassVar[int]
     SESSIONS_CALLED_FIELD_NUMBER: _ClassVar[int]
     COMPLETED_COUNT_FIELD_NUMBER: _ClassVar[int]
+    OUTCOMES_FIELD_NUMBER: _ClassVar[int]
     cohort_id: str
     name: str
     trainees: _containers.RepeatedCompositeFieldContainer[TraineeReport]
     sessions_called: int
     completed_count: int
-    def __init__(self, cohort_id: _Optional[str] = ..., name: _Optional[str] = ..., trainees: _Optional[_Iterable[_Union[TraineeReport, _Mapping]]] = ..., sessions_called: _Optional[int] = ..., completed_count: _Optional[int] = ...) -> None: ...
+    outcomes: PatrolCounts
+    def __init__(self, cohort_id: _Optional[str] = ..., name: _Optional[str] = ..., trainees: _Optional[_Iterable[_Union[TraineeReport, _Mapping]]] = ..., sessions_called: _Optional[int] = ..., completed_count: _Optional[int] = ..., outcomes: _Optional[_Union[PatrolCounts, _Mapping]] = ...) -> None: ...
 
 class ShiftWindow(_message.Message):
     __slots__ = ("weekdays", "to")
@@ -387,3 +389,95 @@ class SwapRequest(_message.Message):
     shift_id: str
     with_member_id: str
     def __init__(self, caller: _Optional[_Union[Caller, _Mapping]] = ..., shift_id: _Optional[str] = ..., with_member_id: _Optional[str] = ...) -> None: ...
+
+class PatrolCounts(_message.Message):
+    __slots__ = ("people_checked", "vehicles_checked", "rooms_inspected", "migrants_registered", "hazards_found", "offenders_caught")
+    PEOPLE_CHECKED_FIELD_NUMBER: _ClassVar[int]
+    VEHICLES_CHECKED_FIELD_NUMBER: _ClassVar[int]
+    ROOMS_INSPECTED_FIELD_NUMBER: _ClassVar[int]
+    MIGRANTS_REGISTERED_FIELD_NUMBER: _ClassVar[int]
+    HAZARDS_FOUND_FIELD_NUMBER: _ClassVar[int]
+    OFFENDERS_CAUGHT_FIELD_NUMBER: _ClassVar[int]
+    people_checked: int
+    vehicles_checked: int
+    rooms_inspected: int
+    migrants_registered: int
+    hazards_found: int
+    offenders_caught: int
+    def __init__(self, people_checked: _Optional[int] = ..., vehicles_checked: _Optional[int] = ..., rooms_inspected: _Optional[int] = ..., migrants_registered: _Optional[int] = ..., hazards_found: _Optional[int] = ..., offenders_caught: _Optional[int] = ...) -> None: ...
+
+class FilePatrolLogRequest(_message.Message):
+    __slots__ = ("caller", "shift_id", "cohort_id", "counts", "note", "media_ids")
+    CALLER_FIELD_NUMBER: _ClassVar[int]
+    SHIFT_ID_FIELD_NUMBER: _ClassVar[int]
+    COHORT_ID_FIELD_NUMBER: _ClassVar[int]
+    COUNTS_FIELD_NUMBER: _ClassVar[int]
+    NOTE_FIELD_NUMBER: _ClassVar[int]
+    MEDIA_IDS_FIELD_NUMBER: _ClassVar[int]
+    caller: Caller
+    shift_id: str
+    cohort_id: str
+    counts: PatrolCounts
+    note: str
+    media_ids: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, caller: _Optional[_Union[Caller, _Mapping]] = ..., shift_id: _Optional[str] = ..., cohort_id: _Optional[str] = ..., counts: _Optional[_Union[PatrolCounts, _Mapping]] = ..., note: _Optional[str] = ..., media_ids: _Optional[_Iterable[str]] = ...) -> None: ...
+
+class PatrolLog(_message.Message):
+    __slots__ = ("log_id", "member_id", "shift_id", "cohort_id", "counts", "note", "media_ids", "filed_at", "org_id", "station_id")
+    LOG_ID_FIELD_NUMBER: _ClassVar[int]
+    MEMBER_ID_FIELD_NUMBER: _ClassVar[int]
+    SHIFT_ID_FIELD_NUMBER: _ClassVar[int]
+    COHORT_ID_FIELD_NUMBER: _ClassVar[int]
+    COUNTS_FIELD_NUMBER: _ClassVar[int]
+    NOTE_FIELD_NUMBER: _ClassVar[int]
+    MEDIA_IDS_FIELD_NUMBER: _ClassVar[int]
+    FILED_AT_FIELD_NUMBER: _ClassVar[int]
+    ORG_ID_FIELD_NUMBER: _ClassVar[int]
+    STATION_ID_FIELD_NUMBER: _ClassVar[int]
+    log_id: str
+    member_id: str
+    shift_id: str
+    cohort_id: str
+    counts: PatrolCounts
+    note: str
+    media_ids: _containers.RepeatedScalarFieldContainer[str]
+    filed_at: _timestamp_pb2.Timestamp
+    org_id: str
+    station_id: str
+    def __init__(self, log_id: _Optional[str] = ..., member_id: _Optional[str] = ..., shift_id: _Optional[str] = ..., cohort_id: _Optional[str] = ..., counts: _Optional[_Union[PatrolCounts, _Mapping]] = ..., note: _Optional[str] = ..., media_ids: _Optional[_Iterable[str]] = ..., filed_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., org_id: _Optional[str] = ..., station_id: _Optional[str] = ...) -> None: ...
+
+class OutcomeStatsRequest(_message.Message):
+    __slots__ = ("caller", "from_ms", "to_ms", "org_id", "period")
+    CALLER_FIELD_NUMBER: _ClassVar[int]
+    FROM_MS_FIELD_NUMBER: _ClassVar[int]
+    TO_MS_FIELD_NUMBER: _ClassVar[int]
+    ORG_ID_FIELD_NUMBER: _ClassVar[int]
+    PERIOD_FIELD_NUMBER: _ClassVar[int]
+    caller: Caller
+    from_ms: int
+    to_ms: int
+    org_id: str
+    period: str
+    def __init__(self, caller: _Optional[_Union[Caller, _Mapping]] = ..., from_ms: _Optional[int] = ..., to_ms: _Optional[int] = ..., org_id: _Optional[str] = ..., period: _Optional[str] = ...) -> None: ...
+
+class OutcomeRow(_message.Message):
+    __slots__ = ("org_id", "period", "counts", "logs")
+    ORG_ID_FIELD_NUMBER: _ClassVar[int]
+    PERIOD_FIELD_NUMBER: _ClassVar[int]
+    COUNTS_FIELD_NUMBER: _ClassVar[int]
+    LOGS_FIELD_NUMBER: _ClassVar[int]
+    org_id: str
+    period: str
+    counts: PatrolCounts
+    logs: int
+    def __init__(self, org_id: _Optional[str] = ..., period: _Optional[str] = ..., counts: _Optional[_Union[PatrolCounts, _Mapping]] = ..., logs: _Optional[int] = ...) -> None: ...
+
+class OutcomeStatsReply(_message.Message):
+    __slots__ = ("rows", "total", "logs")
+    ROWS_FIELD_NUMBER: _ClassVar[int]
+    TOTAL_FIELD_NUMBER: _ClassVar[int]
+    LOGS_FIELD_NUMBER: _ClassVar[int]
+    rows: _containers.RepeatedCompositeFieldContainer[OutcomeRow]
+    total: PatrolCounts
+    logs: int
+    def __init__(self, rows: _Optional[_Iterable[_Union[OutcomeRow, _Mapping]]] = ..., total: _Optional[_Union[PatrolCounts, _Mapping]] = ..., logs: _Optional[int] = ...) -> None: ...

@@ -94,6 +94,16 @@ class TrainingServiceStub:
                 request_serializer=shouwang_dot_training_dot_v1_dot_training__pb2.SwapRequest.SerializeToString,
                 response_deserializer=shouwang_dot_training_dot_v1_dot_training__pb2.Shift.FromString,
                 _registered_method=True)
+        self.FilePatrolLog = channel.unary_unary(
+                '/shouwang.training.v1.TrainingService/FilePatrolLog',
+                request_serializer=shouwang_dot_training_dot_v1_dot_training__pb2.FilePatrolLogRequest.SerializeToString,
+                response_deserializer=shouwang_dot_training_dot_v1_dot_training__pb2.PatrolLog.FromString,
+                _registered_method=True)
+        self.OutcomeStats = channel.unary_unary(
+                '/shouwang.training.v1.TrainingService/OutcomeStats',
+                request_serializer=shouwang_dot_training_dot_v1_dot_training__pb2.OutcomeStatsRequest.SerializeToString,
+                response_deserializer=shouwang_dot_training_dot_v1_dot_training__pb2.OutcomeStatsReply.FromString,
+                _registered_method=True)
 
 
 class TrainingServiceServicer:
@@ -171,6 +181,18 @@ class TrainingServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def FilePatrolLog(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def OutcomeStats(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_TrainingServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -233,6 +255,16 @@ def add_TrainingServiceServicer_to_server(servicer, server):
                     servicer.AcceptSwap,
                     request_deserializer=shouwang_dot_training_dot_v1_dot_training__pb2.SwapRequest.FromString,
                     response_serializer=shouwang_dot_training_dot_v1_dot_training__pb2.Shift.SerializeToString,
+            ),
+            'FilePatrolLog': grpc.unary_unary_rpc_method_handler(
+                    servicer.FilePatrolLog,
+                    request_deserializer=shouwang_dot_training_dot_v1_dot_training__pb2.FilePatrolLogRequest.FromString,
+                    response_serializer=shouwang_dot_training_dot_v1_dot_training__pb2.PatrolLog.SerializeToString,
+            ),
+            'OutcomeStats': grpc.unary_unary_rpc_method_handler(
+                    servicer.OutcomeStats,
+                    request_deserializer=shouwang_dot_training_dot_v1_dot_training__pb2.OutcomeStatsRequest.FromString,
+                    response_serializer=shouwang_dot_training_dot_v1_dot_training__pb2.OutcomeStatsReply.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -559,6 +591,60 @@ class TrainingService:
             '/shouwang.training.v1.TrainingService/AcceptSwap',
             shouwang_dot_training_dot_v1_dot_training__pb2.SwapRequest.SerializeToString,
             shouwang_dot_training_dot_v1_dot_training__pb2.Shift.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def FilePatrolLog(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/shouwang.training.v1.TrainingService/FilePatrolLog',
+            shouwang_dot_training_dot_v1_dot_training__pb2.FilePatrolLogRequest.SerializeToString,
+            shouwang_dot_training_dot_v1_dot_training__pb2.PatrolLog.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def OutcomeStats(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/shouwang.training.v1.TrainingService/OutcomeStats',
+            shouwang_dot_training_dot_v1_dot_training__pb2.OutcomeStatsRequest.SerializeToString,
+            shouwang_dot_training_dot_v1_dot_training__pb2.OutcomeStatsReply.FromString,
             options,
             channel_credentials,
             insecure,

@@ -13,6 +13,12 @@ from shouwang.location.v1 import location_pb2
 @dataclass
 class FakeLocation:
     fixes: dict[str, list[location_events.Fix]] = field(default_factory=dict)
+    on_duty: set[str] = field(default_factory=set)
+
+    def GetDutyState(self, request: location_pb2.GetDutyStateRequest) -> location_pb2.DutyState:  # noqa: N802
+        return location_pb2.DutyState(
+            member_id=request.member_id, on_duty=request.member_id in self.on_duty
+        )
 
     def fix(self, member_id: str, lat: float, lon: float, *, ts_ms: int, accuracy_m: float = 5):
         self.fixes.setdefault(member_id, []).append(
@@ -34,6 +40,16 @@ class FakeLocation:
 class FakeIdentity:
     statuses: dict[str, str] = field(default_factory=dict)
     teams: dict[str, list[str]] = field(default_factory=dict)
+    stations: dict[str, str] = field(default_factory=dict)  # team -> station
+
+    def GetMember(self, request: identity_pb2.GetMemberRequest) -> identity_pb2.Member:  # noqa: N802
+        team = next((t for t, people in self.teams.items() if request.member_id in people), "")
+        return identity_pb2.Member(
+            member_id=request.member_id,
+            status=self.statuses.get(request.member_id, ""),
+            team_id=team,
+            station_id=self.stations.get(team, ""),
+        )
 
     def GetMembers(self, request: identity_pb2.GetMembersRequest) -> identity_pb2.MemberList:  # noqa: N802
         return identity_pb2.MemberList(
