@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import partial
 
+from services.comms import groups as group_cases
 from services.comms import grpc_api
 from services.comms.ports import Ports
 from services.comms.repository import BulletinRepository, GroupRepository, QuizRepository
@@ -14,6 +15,14 @@ from shouwang.location.v1 import location_pb2_grpc
 from shouwang.outbox import Outbox
 from shouwang.rpc import ServiceBinding
 from shouwang.runtime import Adapters
+from shouwang.tasks.v1.event_types import TASK_EVENT_TYPES, TASKS_TOPIC
+
+# A task's claims and its end (closed, cancelled, expired, unfilled) shape its group.
+TASK_GROUP_EVENTS = {
+    name: payload
+    for name, payload in TASK_EVENT_TYPES.items()
+    if name.rsplit(".", 1)[-1] in ("claimed", *group_cases.TASK_ENDINGS)
+}
 
 
 @dataclass
@@ -59,5 +68,11 @@ def build(
         location=location,
         identity=identity,
         clock=adapters.clock,
+    )
+    adapters.bus.subscribe(
+        TASKS_TOPIC,
+        group="comms-task-groups",
+        handler=partial(group_cases.on_task_event, ports),
+        payload_types=TASK_GROUP_EVENTS,
     )
     return CommsService(ports=ports, bindings=[grpc_api.binding(ports)])

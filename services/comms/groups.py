@@ -5,6 +5,7 @@ stays readable to its members and the officers of its station."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from services.comms import model
@@ -14,8 +15,10 @@ from services.comms.model import Drawing, Group, Location, Message
 from services.comms.ports import Ports
 from shouwang.clock import to_millis
 from shouwang.errors import FieldError, Forbidden, Gone, InvalidArgument, NotFound
+from shouwang.events import Event
 from shouwang.ids import new_id
 from shouwang.store.paging import Page
+from shouwang.tasks.v1 import events_pb2 as task_events
 
 
 def create_group(ports: Ports, caller: Caller, request: Any) -> Group:
@@ -150,3 +153,32 @@ def delete_drawing(ports: Ports, caller: Caller, group_id: str, drawing_id: str)
 def list_drawings(ports: Ports, caller: Caller, group_id: str) -> list[Drawing]:
     _readable(ports, caller, group_id)
     return ports.groups.drawings_of(group_id)
+
+
+# A task's group ------------------------------------------------------------------------------
+TASK_ENDINGS = ("closed", "cancelled", "expired", "unfilled")
+
+
+def on_task_event(ports: Ports, event: Event) -> None:
+    """A claim puts the claimant in the task's group (made on the first claim, named after the
+    task, of its station, where its officers read and draw); the task's end ends the group."""
+    data = event.data
+    change = event.type.rsplit(".", 1)[-1]
+    if isinstance(data, task_events.TaskUpdated) and change == "claimed" and data.member_id:
+        group = Group(
+            group_id=model.task_group_id(data.task_id),
+            name=(data.title or "task")[: model.MAX_GROUP_NAME],
+            member_ids=(),
+            task_id=data.task_id,
+            created_at_ms=to_millis(event.time),
+            expires_at_ms=0,
+            station_id=data.station_id,
+            created_by="",
+        )
+        joined = replace(group, member_ids=(data.member_id,))
+        ports.groups.join_task_group(group, data.member_id, [group_created(joined)])
+    elif change in TASK_ENDINGS:
+        ports.groups.end(
+            model.task_group_id(data.task_id),  # type: ignore[attr-defined]
+            at_ms=to_millis(event.time),
+        )

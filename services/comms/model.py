@@ -309,7 +309,7 @@ class Group:
     @property
     def everyone(self) -> tuple[str, ...]:
         """Who receives its messages: its members and its creator."""
-        return tuple(dict.fromkeys((self.created_by, *self.member_ids)))
+        return tuple(m for m in dict.fromkeys((self.created_by, *self.member_ids)) if m)
 
 
 @dataclass(frozen=True)
@@ -428,3 +428,8 @@ def canonical_feature(feature_geojson: str) -> str:
         ensure_ascii=False,
         separators=(",", ":"),
     )
+
+
+def task_group_id(task_id: str) -> str:
+    """A task's group has an id derived from the task: every claim lands in the same one."""
+    return f"task-{task_id}"

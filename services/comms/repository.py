@@ -21,7 +21,7 @@ from services.comms.model import (
     Score,
 )
 from shouwang.events import Event
-from shouwang.outbox import Outbox, stage, with_events
+from shouwang.outbox import Outbox, stage, stage_update, with_events
 from shouwang.store import ASCENDING, DESCENDING, Collection, Document, DocumentStore, DuplicateKey
 from shouwang.store.paging import Page, read_page
 
@@ -212,6 +212,32 @@ class GroupRepository:
     def get(self, group_id: str) -> Group | None:
         document = self.groups.get(group_id)
         return None if document is None else group_from(document)
+
+    def join_task_group(self, group: Group, member_id: str, events: Events) -> Group:
+        """Add a claimant to their task's group, creating it (with ``events``) on the first
+        claim; concurrent claims on other replicas land in the same document."""
+        fields = {k: v for k, v in group_document(group).items() if k not in ("_id", "member_ids")}
+        before = self.groups.find_one_and_update(
+            {"_id": group.group_id},
+            {"$setOnInsert": fields, "$addToSet": {"member_ids": {"$each": [member_id]}}},
+            upsert=True,
+            return_new=False,
+        )
+        if before is None:  # this call created it: tell its members
+            staged = self.groups.find_one_and_update({"_id": group.group_id}, stage_update(events))
+            assert staged is not None
+            self.group_out.flush(staged)
+        found = self.get(group.group_id)
+        assert found is not None
+        return found
+
+    def end(self, group_id: str, *, at_ms: int) -> bool:
+        """End a group now (unless it ended earlier); False when there is no such group."""
+        ended = self.groups.find_one_and_update(
+            {"_id": group_id, "$or": [{"expires_at": 0}, {"expires_at": {"$gt": at_ms}}]},
+            {"$set": {"expires_at": at_ms}},
+        )
+        return ended is not None
 
     def change_members(self, group_id: str, *, add: Sequence[str], remove: Sequence[str]) -> Group:
         """Add and remove members; the next message goes to the group as it is then."""

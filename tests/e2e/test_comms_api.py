@@ -257,3 +257,22 @@ def test_officers_draw_on_a_groups_map_live(app: Shouwang):
     assert app.api.get(f"{API}/groups/{group_id}/drawings", token=member.token).body == {
         "drawings": []
     }
+
+
+def test_a_claimed_tasks_group_gathers_its_claimant(app: Shouwang):
+    lat, lon = next_spot()
+    member = app.on_duty_at(lat, lon)
+    task = app.dispatch(app.officer(app.station), lat, lon)
+    claimed = app.api.post(f"{API}/tasks/{task['task_id']}/claim", token=member.token)
+    assert claimed.status == 200, claimed.body
+
+    def task_group() -> dict[str, Any] | None:
+        found = app.api.get(f"{API}/groups", token=member.token).body["groups"]
+        return next((g for g in found if g["task_id"] == task["task_id"]), None)
+
+    group = wait_for(task_group, what="the task's group")
+    assert group["member_ids"] == [member.member_id] and group["ended"] is False
+    posted = app.api.post(
+        f"{API}/groups/{group['group_id']}/messages", {"text": "on my way"}, token=member.token
+    )
+    assert posted.status == 201, posted.body

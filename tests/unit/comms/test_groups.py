@@ -14,6 +14,8 @@ from services.comms.handlers import Caller
 from shouwang.clock import to_timestamp
 from shouwang.comms.v1 import comms_pb2 as pb
 from shouwang.errors import Forbidden, Gone, InvalidArgument, NotFound
+from shouwang.events import Event
+from shouwang.tasks.v1 import events_pb2 as task_events
 from tests.unit.comms.conftest import OFFICER, Comms, member
 
 LEADER = Caller("leader-1", frozenset({"member", "team_leader"}), frozenset(), False, "st-1")
@@ -183,3 +185,50 @@ def test_only_officers_of_the_station_draw_and_only_what_we_draw(comms: Comms):
         with pytest.raises(InvalidArgument):
             groups.add_drawing(comms.ports, OFFICER, group_id, text)
     assert comms.bus.of_type("shouwang.group.drawing") == []
+
+
+def task_event(comms: Comms, change: str, task_id: str = "t1", member_id: str = "") -> Event:
+    if change == "closed":
+        data = task_events.TaskClosed(task_id=task_id, station_id="st-1")
+    else:
+        data = task_events.TaskUpdated(
+            task_id=task_id, status=change, station_id="st-1", member_id=member_id, title="走失老人"
+        )
+    return Event(
+        type=f"shouwang.task.{change}",
+        source="/shouwang/tasks",
+        subject=task_id,
+        time=comms.clock.now(),
+        data=data,
+    )
+
+
+def test_a_tasks_claimants_share_its_group_which_ends_with_the_task(comms: Comms):
+    for member_id in ("a", "b", "a"):  # a redelivered claim changes nothing
+        groups.on_task_event(comms.ports, task_event(comms, "claimed", member_id=member_id))
+    group = comms.ports.groups.get("task-t1")
+    assert group is not None
+    assert (group.name, group.task_id, group.station_id, set(group.member_ids)) == (
+        "走失老人",
+        "t1",
+        "st-1",
+        {"a", "b"},
+    )
+    assert len(comms.bus.of_type("shouwang.group.created")) == 1
+    say(comms, member("b"), "task-t1", "到了")
+    assert set(message_events(comms)[-1].recipient_ids) == {"a", "b"}
+    assert [
+        g.group_id for g in groups.list_groups(comms.ports, OFFICER, size=5, cursor="").items
+    ] == ["task-t1"]
+
+    comms.clock.advance(60)
+    groups.on_task_event(comms.ports, task_event(comms, "closed"))
+    comms.clock.advance(1)
+    with pytest.raises(Gone):
+        say(comms, member("a"), "task-t1", "still there?")
+    assert [
+        m.text
+        for m in groups.list_messages(comms.ports, OFFICER, "task-t1", size=5, cursor="").items
+    ] == ["到了"]
+    groups.on_task_event(comms.ports, task_event(comms, "cancelled", task_id="never-claimed"))
+    assert comms.ports.groups.get("task-never-claimed") is None
