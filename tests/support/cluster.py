@@ -17,7 +17,7 @@ from shouwang.rpc import wait_until_serving
 from tests.support.api import Api, wait_for
 from tests.support.servers import die_with_parent, free_port
 
-GRPC_SERVICES = ("identity", "location", "tasks", "points", "comms")
+GRPC_SERVICES = ("identity", "location", "tasks", "points", "comms", "training")
 ADMIN_PHONE, ADMIN_PASSWORD = "13800000000", "Admin-Password-1"
 
 
