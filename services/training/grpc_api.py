@@ -140,9 +140,15 @@ class TrainingServicer(training_pb2_grpc.TrainingServiceServicer):
             size=request.page_size,
             cursor=request.page_token,
         )
-        return pb.ShiftList(
-            shifts=[shift_message(s) for s in page.items], next_page_token=page.next_cursor
-        )
+        areas: dict = {}
+        shifts = []
+        for shift in page.items:
+            message = shift_message(shift)
+            minutes = rosters.minutes_present(self.ports, shift, areas)
+            if minutes is not None:
+                message.started, message.minutes_present = True, minutes
+            shifts.append(message)
+        return pb.ShiftList(shifts=shifts, next_page_token=page.next_cursor)
 
     def OfferSwap(self, request, context: Context):
         return shift_message(

@@ -580,3 +580,31 @@ def sum_outcomes(
             total[name] += log.counts.get(name, 0)
         rows[key] = (counts, n + 1)
     return dict(sorted(rows.items())), total
+
+
+# Attendance of a shift ------------------------------------------------------------------------
+
+# A fix inside the area counts the time until the next fix, but never more than this: a phone
+# that stopped reporting is not presumed to be still on patrol.
+MAX_FIX_GAP_S = 300
+
+
+def minutes_present(
+    fixes: list[tuple[float, float, int]],
+    area: Area,
+    *,
+    starts_at_ms: int,
+    ends_at_ms: int,
+    max_gap_s: int = MAX_FIX_GAP_S,
+) -> int:
+    """Whole minutes of [starts_at, ends_at) the member was inside ``area``, from their fixes
+    (lat, lon, ts_ms): each fix inside counts until the next fix or ``max_gap_s``, whichever comes
+    first; a fix outside counts nothing. Nobody ticks a box."""
+    ordered = sorted((f for f in fixes if starts_at_ms <= f[2] < ends_at_ms), key=lambda f: f[2])
+    present_ms = 0
+    for i, (lat, lon, ts) in enumerate(ordered):
+        if distance_outside_m(area, lat, lon) > 0:
+            continue
+        until = ordered[i + 1][2] if i + 1 < len(ordered) else ends_at_ms
+        present_ms += min(until, ts + max_gap_s * 1000, ends_at_ms) - ts
+    return present_ms // 60_000

@@ -292,6 +292,10 @@ class RosterRepository:
             self.shifts.insert_many([shift_document(s) for s in shifts])
         self.rosters.insert(document)
 
+    def area_of(self, roster_id: str) -> Circle | Polygon | None:
+        d = self.rosters.get(roster_id)
+        return None if d is None else _area_from(d.get("area"))
+
     def shift(self, shift_id: str) -> Shift | None:
         d = self.shifts.get(shift_id)
         return None if d is None else shift_from(d)

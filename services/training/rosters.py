@@ -11,9 +11,11 @@ from services.training.handlers import Caller, area_from_proto
 from services.training.model import Shift, Window
 from services.training.ports import Ports
 from services.training.repository import area_document
+from shouwang.clock import to_millis
 from shouwang.errors import Conflict, FieldError, Forbidden, InvalidArgument, NotFound
 from shouwang.identity.v1 import identity_pb2
 from shouwang.ids import new_id
+from shouwang.location.v1 import location_pb2
 from shouwang.store.paging import Page
 
 MAX_MEMBERS_PER_ORG = 2000
@@ -200,3 +202,26 @@ def _day(text: str) -> date:
         raise InvalidArgument(
             detail="a date is YYYY-MM-DD", errors=[FieldError("starts_on", "YYYY-MM-DD")]
         ) from None
+
+
+def minutes_present(ports: Ports, shift: Shift, areas: dict[str, model.Area | None]) -> int | None:
+    """The shift's attendance so far from the member's fixes (None before it starts); ``areas``
+    caches the rosters' areas over a page."""
+    now_ms = to_millis(ports.clock.now())
+    if shift.starts_at_ms > now_ms:
+        return None
+    if shift.roster_id not in areas:
+        areas[shift.roster_id] = ports.rosters.area_of(shift.roster_id)
+    area = areas[shift.roster_id]
+    if area is None:
+        return 0
+    until = min(shift.ends_at_ms, now_ms)
+    track = ports.location.GetTrack(
+        location_pb2.GetTrackRequest(
+            member_id=shift.member_id, from_ms=shift.starts_at_ms, to_ms=until
+        )
+    )
+    fixes = [
+        (f.lat, f.lon, f.ts_ms) for f in track.fixes if not (f.implausible_speed or f.inaccurate)
+    ]
+    return model.minutes_present(fixes, area, starts_at_ms=shift.starts_at_ms, ends_at_ms=until)

@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -26,6 +27,7 @@ SITE = (27.78, 120.66)
 PATROL = (SITE[0] + 1000 / 111_195, SITE[1])  # a district 1 km north of the base
 NORTH_800 = (SITE[0] + 800 / 111_195, SITE[1])
 MONDAY = datetime(2026, 7, 6, tzinfo=UTC)
+LOCAL_TZ = ZoneInfo("Asia/Shanghai")  # where the roster windows are wall-clock times
 
 
 @pytest.fixture(scope="module")
@@ -298,3 +300,40 @@ def test_a_roster_month_with_a_swap(app: Shouwang) -> None:
     assert stats.body["logs"] == 2 and stats.body["total"]["migrants_registered"] == 12
     assert [row["org_id"] for row in stats.body["rows"]] == [hotel]
     assert app.api.get(f"{API}/stats/outcomes", token=clerk.token).status == 403
+
+
+def test_a_shift_under_way_counts_the_minutes_the_members_fixes_put_them_inside(
+    app: Shouwang,
+) -> None:
+    officer = app.officer(app.station)
+    unit = app.org("team", app.station)
+    keeper = Member(*verified_member(app.api, app.admin.token, team_id=unit)[:2])
+    local = datetime.now(LOCAL_TZ)
+    started, ends = local - timedelta(minutes=30), local + timedelta(minutes=90)
+    if started.date() != local.date() or ends.date() != local.date():
+        pytest.skip("the window would cross midnight in Asia/Shanghai")  # a few minutes a day
+    draft = {
+        "name": "午间巡逻",
+        "org_ids": [unit],
+        "area": {"center": {"lat": PATROL[0], "lon": PATROL[1]}, "radius_m": 300},
+        "shifts": {
+            "weekdays": [local.isoweekday()],
+            "from": started.strftime("%H:%M"),
+            "to": ends.strftime("%H:%M"),
+        },
+        "starts_on": local.date().isoformat(),
+    }
+    created = app.api.post(f"{API}/rosters", draft, token=officer.token)
+    assert created.status == 201, created.body
+    assert [s["member_id"] for s in created.body["generated"]] == [keeper.member_id]
+    assert app.api.post(f"{API}/duty/start", token=keeper.token).status == 200
+    fixes = [fix_at(*PATROL, ago_s=ago) for ago in (600, 420, 240, 60)]
+    assert app.api.post(f"{API}/location", {"fixes": fixes}, token=keeper.token).status == 202
+
+    def attended() -> int | None:
+        shifts = app.api.get(f"{API}/shifts", token=keeper.token).body["shifts"]
+        minutes = shifts[0]["minutes_present"]
+        return minutes if minutes and minutes >= 9 else None
+
+    # 3 minutes after each of the first three fixes, and the last one's minute up to now
+    assert wait_for(attended, what="the fixes in the track") in (9, 10)

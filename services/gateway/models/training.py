@@ -348,6 +348,11 @@ class ShiftView(ReplyModel):
     starts_at: str
     ends_at: str
     swap_with: str | None = Field(description="the member asked to take it over, until accepted")
+    minutes_present: int | None = Field(
+        default=None,
+        description="once started: minutes the member's fixes put them inside the area "
+        "(each fix counts until the next, 5 minutes at most); null before the shift",
+    )
 
     @classmethod
     def from_proto(cls, shift: pb.Shift) -> ShiftView:
@@ -359,6 +364,7 @@ class ShiftView(ReplyModel):
             starts_at=shift.starts_at.ToJsonString(),
             ends_at=shift.ends_at.ToJsonString(),
             swap_with=shift.swap_with or None,
+            minutes_present=shift.minutes_present if shift.started else None,
         )
 
 

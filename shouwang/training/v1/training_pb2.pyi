@@ -303,7 +303,7 @@ class CreateRosterRequest(_message.Message):
     def __init__(self, caller: _Optional[_Union[Caller, _Mapping]] = ..., name: _Optional[str] = ..., org_ids: _Optional[_Iterable[str]] = ..., area: _Optional[_Union[Area, _Mapping]] = ..., shifts: _Optional[_Union[ShiftWindow, _Mapping]] = ..., per_org_per_month: _Optional[int] = ..., starts_on: _Optional[str] = ..., months: _Optional[int] = ...) -> None: ...
 
 class Shift(_message.Message):
-    __slots__ = ("shift_id", "roster_id", "org_id", "member_id", "starts_at", "ends_at", "swap_with", "station_id")
+    __slots__ = ("shift_id", "roster_id", "org_id", "member_id", "starts_at", "ends_at", "swap_with", "station_id", "started", "minutes_present")
     SHIFT_ID_FIELD_NUMBER: _ClassVar[int]
     ROSTER_ID_FIELD_NUMBER: _ClassVar[int]
     ORG_ID_FIELD_NUMBER: _ClassVar[int]
@@ -312,6 +312,8 @@ class Shift(_message.Message):
     ENDS_AT_FIELD_NUMBER: _ClassVar[int]
     SWAP_WITH_FIELD_NUMBER: _ClassVar[int]
     STATION_ID_FIELD_NUMBER: _ClassVar[int]
+    STARTED_FIELD_NUMBER: _ClassVar[int]
+    MINUTES_PRESENT_FIELD_NUMBER: _ClassVar[int]
     shift_id: str
     roster_id: str
     org_id: str
@@ -320,7 +322,9 @@ class Shift(_message.Message):
     ends_at: _timestamp_pb2.Timestamp
     swap_with: str
     station_id: str
-    def __init__(self, shift_id: _Optional[str] = ..., roster_id: _Optional[str] = ..., org_id: _Optional[str] = ..., member_id: _Optional[str] = ..., starts_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., ends_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., swap_with: _Optional[str] = ..., station_id: _Optional[str] = ...) -> None: ...
+    started: bool
+    minutes_present: int
+    def __init__(self, shift_id: _Optional[str] = ..., roster_id: _Optional[str] = ..., org_id: _Optional[str] = ..., member_id: _Optional[str] = ..., starts_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., ends_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., swap_with: _Optional[str] = ..., station_id: _Optional[str] = ..., started: _Optional[bool] = ..., minutes_present: _Optional[int] = ...) -> None: ...
 
 class Unfilled(_message.Message):
     __slots__ = ("org_id", "starts_at")

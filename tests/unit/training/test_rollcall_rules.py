@@ -172,3 +172,28 @@ def test_validation_names_each_bad_field() -> None:
         "sessions[0].kind",
         "sessions[0].ends_at",
     }
+
+
+def test_minutes_present_count_fixes_inside_until_the_next_one() -> None:
+    start = OPENED
+    inside, outside = (LAT, LON), (LAT + 1000 * M, LON)
+    minute = 60_000
+    fixes = [
+        (*inside, start),  # 0-2 inside
+        (*inside, start + 2 * minute),  # 2-4 inside
+        (*outside, start + 4 * minute),  # 4-6 away: not counted
+        (*inside, start + 6 * minute),  # 6-11: a 20-minute gap counts 5 minutes
+        (*inside, start + 26 * minute),  # 26-30 inside, to the end of the shift
+        (*inside, start + 40 * minute),  # after the shift: not counted
+    ]
+    minutes = model.minutes_present(fixes, SITE, starts_at_ms=start, ends_at_ms=start + 30 * minute)
+    assert minutes == 2 + 2 + 5 + 4
+
+
+def test_no_fixes_no_minutes_and_a_polygon_works_too() -> None:
+    assert model.minutes_present([], SITE, starts_at_ms=0, ends_at_ms=3_600_000) == 0
+    fixes = [(LAT, LON, OPENED), (LAT, LON, OPENED + 60_000)]
+    assert (
+        model.minutes_present(fixes, square(100), starts_at_ms=OPENED, ends_at_ms=OPENED + 120_000)
+        == 2
+    )

@@ -161,3 +161,26 @@ def test_a_swap_into_a_busy_time_is_refused(training: Training) -> None:
     with pytest.raises(Conflict):
         rosters.accept_swap(training.ports, member(b), mine.shift_id)
     assert training.ports.rosters.shift(mine.shift_id).member_id == a
+
+
+def test_a_shifts_attendance_is_read_from_the_members_fixes(training: Training) -> None:
+    (keeper,) = training.verified(1)
+    training.identity.teams = {"shop": [keeper]}
+    roster, _ = rosters.create_roster(training.ports, OFFICER, roster_request(["shop"], months=1))
+    shift = roster["shifts"][0]
+    areas: dict = {}
+    assert rosters.minutes_present(training.ports, shift, areas) is None  # not started yet
+
+    minute = 60_000
+    for k in range(0, 60, 2):  # an hour inside the area, a fix every 2 minutes
+        ts = shift.starts_at_ms + 30 * minute + k * minute
+        training.location.fix(keeper, SITE[0], SITE[1], ts_ms=ts)
+    training.location.fix(keeper, SITE[0] + 0.05, SITE[1], ts_ms=shift.starts_at_ms + 95 * minute)
+    training.at(datetime.fromtimestamp(shift.ends_at_ms / 1000 + 3600, UTC))
+
+    # 29 fixes two minutes apart, and the last inside one counts 5 minutes (the next is away)
+    assert rosters.minutes_present(training.ports, shift, areas) == 29 * 2 + 5
+    listed = rosters.list_shifts(
+        training.ports, member(keeper), member_id="", from_ms=0, to_ms=0, size=1, cursor=""
+    )
+    assert listed.items == [shift]
