@@ -118,7 +118,8 @@ TOPICS = (
         "cohort id",
         "Rotation training: a class created, a roll call opened (with its trainees' member ids, "
         "who the gateways push it to), a trainee checked in, a leave request decided, a patrol "
-        "log filed (its counts). Never a name, a leave reason, a note or a photo.",
+        "log filed (its counts), a roster shift ended with the minutes its member was inside "
+        "the area. Never a name, a leave reason, a note or a photo.",
         TRAINING_EVENT_TYPES,
     ),
 )

@@ -3,10 +3,10 @@ wires it without starting anything; ``start`` starts outbox recovery."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import partial
 
-from services.training import grpc_api
+from services.training import grpc_api, rosters
 from services.training.ports import Ports
 from services.training.repository import (
     CohortRepository,
@@ -18,24 +18,39 @@ from shouwang.location.v1 import location_pb2_grpc
 from shouwang.outbox import Outbox
 from shouwang.rpc import ServiceBinding
 from shouwang.runtime import Adapters
+from shouwang.scheduler import Periodic
+
+SETTLE_EVERY_S = 60.0  # ended shifts get their attendance and event within a minute
 
 
 @dataclass
 class TrainingService:
     ports: Ports
     bindings: list[ServiceBinding]
+    jobs: list[Periodic] = field(default_factory=list)
 
     def outboxes(self) -> tuple[Outbox, ...]:
-        return (*self.ports.cohorts.outboxes(), *self.ports.patrol_logs.outboxes())
+        return (
+            *self.ports.cohorts.outboxes(),
+            *self.ports.rosters.outboxes(),
+            *self.ports.patrol_logs.outboxes(),
+        )
 
     def start(self) -> TrainingService:
-        """Publish what a previous run left staged, then keep recovering."""
+        """Publish what a previous run left staged, keep recovering, and settle ended shifts."""
         for box in self.outboxes():
             box.recover()
             box.start_recovery()
+        self.jobs = [
+            Periodic("shift-attendance", SETTLE_EVERY_S, lambda: rosters.settle_ended(self.ports))
+        ]
+        for job in self.jobs:
+            job.start()
         return self
 
     def close(self) -> None:
+        for job in self.jobs:
+            job.stop()
         for box in self.outboxes():
             box.stop()
 
@@ -48,13 +63,13 @@ def build(
 ) -> TrainingService:
     outbox = partial(Outbox, adapters.bus, clock=adapters.clock)
     cohorts = CohortRepository(adapters.store, outbox=outbox)
-    rosters = RosterRepository(adapters.store)
+    roster_repository = RosterRepository(adapters.store, outbox=outbox)
     patrol_logs = PatrolLogRepository(adapters.store, outbox=outbox)
-    for repository in (cohorts, rosters, patrol_logs):
+    for repository in (cohorts, roster_repository, patrol_logs):
         repository.ensure_indexes()
     ports = Ports(
         cohorts=cohorts,
-        rosters=rosters,
+        rosters=roster_repository,
         patrol_logs=patrol_logs,
         location=location,
         identity=identity,

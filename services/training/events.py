@@ -7,7 +7,7 @@ from datetime import datetime
 
 from google.protobuf.message import Message
 
-from services.training.model import COUNT_FIELDS, Checkin, Cohort, Leave, PatrolLog, Rollcall
+from services.training.model import COUNT_FIELDS, Checkin, Cohort, Leave, PatrolLog, Rollcall, Shift
 from shouwang.clock import from_millis, to_timestamp
 from shouwang.events import Event
 from shouwang.training.v1 import events_pb2
@@ -106,6 +106,26 @@ def patrol_log_filed(log: PatrolLog, *, at: datetime) -> tuple[str, Event]:
             cohort_id=log.cohort_id,
             at=to_timestamp(at),
             **{name: log.counts.get(name, 0) for name in COUNT_FIELDS},
+        ),
+        at,
+    )
+
+
+def shift_attended(shift: Shift, minutes: int, *, at: datetime) -> tuple[str, Event]:
+    """Keyed by the shift's roster."""
+    return _event(
+        "shift.attended",
+        shift.roster_id,
+        events_pb2.ShiftAttended(
+            shift_id=shift.shift_id,
+            roster_id=shift.roster_id,
+            org_id=shift.org_id,
+            station_id=shift.station_id,
+            member_id=shift.member_id,
+            minutes_present=minutes,
+            minutes_scheduled=(shift.ends_at_ms - shift.starts_at_ms) // 60_000,
+            starts_at=to_timestamp(from_millis(shift.starts_at_ms)),
+            at=to_timestamp(at),
         ),
         at,
     )

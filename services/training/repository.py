@@ -279,11 +279,16 @@ class RosterRepository:
     """Rosters and their shifts. A shift is one document; a swap is a conditional update on the
     shift's member and pending partner, so two acceptances cannot both win."""
 
-    def __init__(self, store: DocumentStore) -> None:
+    def __init__(self, store: DocumentStore, *, outbox: OutboxFactory) -> None:
         self.rosters: Collection = store.collection("training_rosters")
         self.shifts: Collection = store.collection("training_shifts")
+        self._shifts_out = outbox(self.shifts)
+
+    def outboxes(self) -> tuple[Outbox, ...]:
+        return (self._shifts_out,)
 
     def ensure_indexes(self) -> None:
+        self.shifts.create_index([("settled", ASCENDING), ("ends_at", ASCENDING)])
         self.shifts.create_index([("member_id", ASCENDING), ("starts_at", ASCENDING)])
         self.shifts.create_index([("station_id", ASCENDING), ("starts_at", ASCENDING)])
 
@@ -342,6 +347,30 @@ class RosterRepository:
         )
         return Page(items=[shift_from(d) for d in page.items], next_cursor=page.next_cursor)
 
+    def ended_unsettled(self, *, now_ms: int, limit: int = 100) -> list[Shift]:
+        found = self.shifts.find(
+            {"settled": False, "ends_at": {"$lte": now_ms}},
+            sort=[("ends_at", ASCENDING)],
+            limit=limit,
+        )
+        return [shift_from(d) for d in found]
+
+    def settle(self, shift: Shift, *, minutes: int, events: Events) -> bool:
+        """Record the ended shift's attendance once, with its event; False when another replica
+        settled it first."""
+        document = self.shifts.find_one_and_update(
+            {"_id": shift.shift_id, "settled": False},
+            with_events({"$set": {"settled": True, "minutes_present": minutes}}, events),
+        )
+        if document is None:
+            return False
+        self._shifts_out.flush(document)
+        return True
+
+    def settled_minutes(self, shift_id: str) -> int | None:
+        d = self.shifts.get(shift_id)
+        return d.get("minutes_present") if d and d.get("settled") else None
+
     def offer_swap(self, shift: Shift, with_member_id: str) -> Shift | None:
         d = self.shifts.find_one_and_update(
             {"_id": shift.shift_id, "member_id": shift.member_id},
@@ -368,6 +397,7 @@ def shift_document(shift: Shift) -> Document:
         "ends_at": shift.ends_at_ms,
         "station_id": shift.station_id,
         "swap_with": shift.swap_with,
+        "settled": False,
     }
 
 

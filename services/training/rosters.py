@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date, time
 from typing import Any
 
-from services.training import model
+from services.training import events, model
 from services.training.handlers import Caller, area_from_proto
 from services.training.model import Shift, Window
 from services.training.ports import Ports
@@ -204,12 +204,29 @@ def _day(text: str) -> date:
         ) from None
 
 
+def settle_ended(ports: Ports) -> int:
+    """Give every ended shift its attendance and ``shouwang.shift.attended``, once; how many."""
+    settled = 0
+    areas: dict[str, model.Area | None] = {}
+    now = ports.clock.now()
+    for shift in ports.rosters.ended_unsettled(now_ms=to_millis(now)):
+        minutes = minutes_present(ports, shift, areas) or 0
+        if ports.rosters.settle(
+            shift, minutes=minutes, events=[events.shift_attended(shift, minutes, at=now)]
+        ):
+            settled += 1
+    return settled
+
+
 def minutes_present(ports: Ports, shift: Shift, areas: dict[str, model.Area | None]) -> int | None:
     """The shift's attendance so far from the member's fixes (None before it starts); ``areas``
     caches the rosters' areas over a page."""
     now_ms = to_millis(ports.clock.now())
     if shift.starts_at_ms > now_ms:
         return None
+    settled = ports.rosters.settled_minutes(shift.shift_id)
+    if settled is not None:
+        return settled
     if shift.roster_id not in areas:
         areas[shift.roster_id] = ports.rosters.area_of(shift.roster_id)
     area = areas[shift.roster_id]

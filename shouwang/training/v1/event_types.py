@@ -15,4 +15,5 @@ TRAINING_EVENT_TYPES: dict[str, type[Message]] = {
     "shouwang.trainee.checked_in": events_pb2.TraineeCheckedIn,
     "shouwang.leave.decided": events_pb2.LeaveDecided,
     "shouwang.patrol_log.filed": events_pb2.PatrolLogFiled,
+    "shouwang.shift.attended": events_pb2.ShiftAttended,
 }

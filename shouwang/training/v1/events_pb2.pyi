@@ -104,3 +104,25 @@ class PatrolLogFiled(_message.Message):
     offenders_caught: int
     at: _timestamp_pb2.Timestamp
     def __init__(self, log_id: _Optional[str] = ..., member_id: _Optional[str] = ..., org_id: _Optional[str] = ..., station_id: _Optional[str] = ..., shift_id: _Optional[str] = ..., cohort_id: _Optional[str] = ..., people_checked: _Optional[int] = ..., vehicles_checked: _Optional[int] = ..., rooms_inspected: _Optional[int] = ..., migrants_registered: _Optional[int] = ..., hazards_found: _Optional[int] = ..., offenders_caught: _Optional[int] = ..., at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class ShiftAttended(_message.Message):
+    __slots__ = ("shift_id", "roster_id", "org_id", "station_id", "member_id", "minutes_present", "minutes_scheduled", "starts_at", "at")
+    SHIFT_ID_FIELD_NUMBER: _ClassVar[int]
+    ROSTER_ID_FIELD_NUMBER: _ClassVar[int]
+    ORG_ID_FIELD_NUMBER: _ClassVar[int]
+    STATION_ID_FIELD_NUMBER: _ClassVar[int]
+    MEMBER_ID_FIELD_NUMBER: _ClassVar[int]
+    MINUTES_PRESENT_FIELD_NUMBER: _ClassVar[int]
+    MINUTES_SCHEDULED_FIELD_NUMBER: _ClassVar[int]
+    STARTS_AT_FIELD_NUMBER: _ClassVar[int]
+    AT_FIELD_NUMBER: _ClassVar[int]
+    shift_id: str
+    roster_id: str
+    org_id: str
+    station_id: str
+    member_id: str
+    minutes_present: int
+    minutes_scheduled: int
+    starts_at: _timestamp_pb2.Timestamp
+    at: _timestamp_pb2.Timestamp
+    def __init__(self, shift_id: _Optional[str] = ..., roster_id: _Optional[str] = ..., org_id: _Optional[str] = ..., station_id: _Optional[str] = ..., member_id: _Optional[str] = ..., minutes_present: _Optional[int] = ..., minutes_scheduled: _Optional[int] = ..., starts_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...

@@ -184,3 +184,24 @@ def test_a_shifts_attendance_is_read_from_the_members_fixes(training: Training) 
         training.ports, member(keeper), member_id="", from_ms=0, to_ms=0, size=1, cursor=""
     )
     assert listed.items == [shift]
+
+
+def test_an_ended_shift_is_settled_once_with_its_event(training: Training) -> None:
+    (keeper,) = training.verified(1)
+    training.identity.teams = {"shop": [keeper]}
+    roster, _ = rosters.create_roster(training.ports, OFFICER, roster_request(["shop"], months=1))
+    shift = roster["shifts"][0]
+    training.location.fix(keeper, SITE[0], SITE[1], ts_ms=shift.starts_at_ms + 60_000)
+    training.at(datetime.fromtimestamp(shift.starts_at_ms / 1000 + 600, UTC))
+    assert rosters.settle_ended(training.ports) == 0  # under way: nothing to settle
+
+    training.at(datetime.fromtimestamp(shift.ends_at_ms / 1000, UTC))
+    assert rosters.settle_ended(training.ports) == 1
+    assert rosters.settle_ended(training.ports) == 0
+    attended = training.bus.of_type("shouwang.shift.attended")
+    assert [
+        (e.data.member_id, e.data.minutes_present, e.data.minutes_scheduled) for e in attended
+    ] == [(keeper, 5, 240)]
+    # Later fixes do not change a settled shift.
+    training.location.fix(keeper, SITE[0], SITE[1], ts_ms=shift.starts_at_ms + 120 * 60_000)
+    assert rosters.minutes_present(training.ports, shift, {}) == 5
