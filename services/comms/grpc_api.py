@@ -41,6 +41,16 @@ class CommsServicer(comms_pb2_grpc.CommsServiceServicer):
         item = handlers.read_bulletin(self.ports, caller, request.bulletin_id)
         return bulletin_message(item, officer=False)
 
+    def GetKnowledge(self, request, context: Context):
+        article = handlers.knowledge(self.ports, request.bulletin_id)
+        return pb.Bulletin(
+            bulletin_id=article.bulletin_id,
+            kind=article.kind,
+            title=article.title,
+            body=article.body,
+            published_at=_timestamp(article.published_at_ms),
+        )
+
     def CreateQuiz(self, request, context: Context):
         return quiz_message(handlers.create_quiz(self.ports, _caller(request.caller), request))
 

@@ -105,6 +105,18 @@ def read_bulletin(ports: Ports, caller: Caller, bulletin_id: str) -> BulletinIte
     return BulletinItem(bulletin, read=True)
 
 
+def knowledge(ports: Ports, bulletin_id: str) -> Bulletin:
+    """A knowledge article anyone may read (its share page); nothing else is public."""
+    bulletin = ports.bulletins.get(bulletin_id)
+    if (
+        bulletin is None
+        or bulletin.kind != "knowledge"
+        or bulletin.expired(to_millis(ports.clock.now()))
+    ):
+        raise NotFound(detail="no such knowledge article")
+    return bulletin
+
+
 # Quizzes ---------------------------------------------------------------------------------------
 
 

@@ -4,6 +4,7 @@ points service."""
 
 from __future__ import annotations
 
+import urllib.request
 from collections.abc import Iterator
 from typing import Any
 
@@ -276,3 +277,32 @@ def test_a_claimed_tasks_group_gathers_its_claimant(app: Shouwang):
         f"{API}/groups/{group['group_id']}/messages", {"text": "on my way"}, token=member.token
     )
     assert posted.status == 201, posted.body
+
+
+def test_a_knowledge_article_has_a_share_page_anyone_can_open(app: Shouwang):
+    officer = app.officer(app.station)
+    body = "夜间出行<script>alert(1)</script>注意安全。" + "防范电信诈骗。" * 60
+    article = app.api.post(
+        f"{API}/bulletins",
+        {
+            "kind": "knowledge",
+            "title": "防诈骗 & 安全",
+            "body": body,
+            "audience": {"everyone": True},
+        },
+        token=officer.token,
+    ).body
+    page = urllib.request.urlopen(f"{app.running.url}{API}/knowledge/{article['bulletin_id']}")
+    html = page.read().decode()
+    assert page.headers["Content-Type"].startswith("text/html")
+    assert "default-src 'none'" in page.headers["Content-Security-Policy"]
+    assert "<title>防诈骗 &amp; 安全</title>" in html and "<script>" not in html
+    assert "&lt;script&gt;" in html and len(html) < 2000
+    assert officer.member_id not in html
+    alert = app.api.post(
+        f"{API}/bulletins",
+        {"kind": "alert", "title": "t", "body": "b", "audience": {"everyone": True}},
+        token=officer.token,
+    ).body
+    assert app.api.get(f"{API}/knowledge/{alert['bulletin_id']}").status == 404
+    assert app.api.get(f"{API}/knowledge/nothing-here").status == 404

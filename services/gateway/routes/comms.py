@@ -10,6 +10,8 @@ from dataclasses import replace
 from typing import Any
 
 import grpc
+from flask import Response
+from markupsafe import escape
 
 from services.gateway.access import Access
 from services.gateway.auth import Caller
@@ -45,7 +47,7 @@ from shouwang.comms.v1 import events_pb2 as comms_events
 from shouwang.errors import DomainError, Unavailable
 from shouwang.events import Event
 from shouwang.identity.v1 import identity_pb2
-from shouwang.typed_routes import TypedRoutes
+from shouwang.typed_routes import RawReply, TypedRoutes
 
 log = logging.getLogger(__name__)
 
@@ -127,6 +129,16 @@ def routes(context: GatewayContext) -> TypedRoutes:
             pb.ReadBulletinRequest(caller=scoped(caller), bulletin_id=bulletin_id)
         )
         return BulletinView.from_proto(bulletin, officer=False)
+
+    @api.get(
+        "/knowledge/{bulletin_id}",
+        summary="A knowledge article's share page: its title and summary, no sign-in needed",
+        access=Access.ANYONE,
+        reply=RawReply(("text/html",), "a small HTML page"),
+    )
+    def share_knowledge(caller: None, bulletin_id: str) -> Response:
+        article = comms.GetKnowledge(pb.GetKnowledgeRequest(bulletin_id=bulletin_id))
+        return share_page(article.title, article.body)
 
     @api.post(
         "/quizzes",
@@ -307,6 +319,34 @@ def routes(context: GatewayContext) -> TypedRoutes:
         return DrawingView.from_proto(drawing)
 
     return api
+
+
+SUMMARY_CHARS = 280
+PAGE_STYLE = "font-family:sans-serif;max-width:40em;margin:2em auto;padding:0 1em"
+SHARE_PAGE_POLICY = "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'"
+
+
+def share_page(title: str, body: str) -> Response:
+    """The article's title and the start of its text, escaped, with no script, nothing loaded
+    from anywhere and nothing about who published it."""
+    summary = " ".join(body.split())
+    if len(summary) > SUMMARY_CHARS:
+        summary = summary[: SUMMARY_CHARS - 1] + "…"
+    page = (
+        '<!doctype html><html lang="zh-CN"><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width,initial-scale=1">'
+        f"<title>{escape(title)}</title>"
+        f'<meta property="og:title" content="{escape(title)}">'
+        f'<meta property="og:description" content="{escape(summary)}">'
+        f'</head><body style="{PAGE_STYLE}">'
+        f"<h1>{escape(title)}</h1><p>{escape(summary)}</p><p><small>守望</small></p>"
+        "</body></html>"
+    )
+    response = Response(page, content_type="text/html; charset=utf-8")
+    response.headers["Content-Security-Policy"] = SHARE_PAGE_POLICY
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Cache-Control"] = "public, max-age=300"
+    return response
 
 
 # Push -----------------------------------------------------------------------------------------

@@ -137,6 +137,12 @@ class ReadBulletinRequest(_message.Message):
     bulletin_id: str
     def __init__(self, caller: _Optional[_Union[Caller, _Mapping]] = ..., bulletin_id: _Optional[str] = ...) -> None: ...
 
+class GetKnowledgeRequest(_message.Message):
+    __slots__ = ("bulletin_id",)
+    BULLETIN_ID_FIELD_NUMBER: _ClassVar[int]
+    bulletin_id: str
+    def __init__(self, bulletin_id: _Optional[str] = ...) -> None: ...
+
 class Question(_message.Message):
     __slots__ = ("text", "choices", "answer")
     TEXT_FIELD_NUMBER: _ClassVar[int]

@@ -49,6 +49,11 @@ class CommsServiceStub:
                 request_serializer=shouwang_dot_comms_dot_v1_dot_comms__pb2.ReadBulletinRequest.SerializeToString,
                 response_deserializer=shouwang_dot_comms_dot_v1_dot_comms__pb2.Bulletin.FromString,
                 _registered_method=True)
+        self.GetKnowledge = channel.unary_unary(
+                '/shouwang.comms.v1.CommsService/GetKnowledge',
+                request_serializer=shouwang_dot_comms_dot_v1_dot_comms__pb2.GetKnowledgeRequest.SerializeToString,
+                response_deserializer=shouwang_dot_comms_dot_v1_dot_comms__pb2.Bulletin.FromString,
+                _registered_method=True)
         self.CreateQuiz = channel.unary_unary(
                 '/shouwang.comms.v1.CommsService/CreateQuiz',
                 request_serializer=shouwang_dot_comms_dot_v1_dot_comms__pb2.CreateQuizRequest.SerializeToString,
@@ -128,6 +133,13 @@ class CommsServiceServicer:
 
     def ReadBulletin(self, request, context):
         """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetKnowledge(self, request, context):
+        """A knowledge article for its public share page: title and body only, no caller needed.
+        """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
@@ -221,6 +233,11 @@ def add_CommsServiceServicer_to_server(servicer, server):
             'ReadBulletin': grpc.unary_unary_rpc_method_handler(
                     servicer.ReadBulletin,
                     request_deserializer=shouwang_dot_comms_dot_v1_dot_comms__pb2.ReadBulletinRequest.FromString,
+                    response_serializer=shouwang_dot_comms_dot_v1_dot_comms__pb2.Bulletin.SerializeToString,
+            ),
+            'GetKnowledge': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetKnowledge,
+                    request_deserializer=shouwang_dot_comms_dot_v1_dot_comms__pb2.GetKnowledgeRequest.FromString,
                     response_serializer=shouwang_dot_comms_dot_v1_dot_comms__pb2.Bulletin.SerializeToString,
             ),
             'CreateQuiz': grpc.unary_unary_rpc_method_handler(
@@ -364,6 +381,33 @@ class CommsService:
             target,
             '/shouwang.comms.v1.CommsService/ReadBulletin',
             shouwang_dot_comms_dot_v1_dot_comms__pb2.ReadBulletinRequest.SerializeToString,
+            shouwang_dot_comms_dot_v1_dot_comms__pb2.Bulletin.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetKnowledge(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/shouwang.comms.v1.CommsService/GetKnowledge',
+            shouwang_dot_comms_dot_v1_dot_comms__pb2.GetKnowledgeRequest.SerializeToString,
             shouwang_dot_comms_dot_v1_dot_comms__pb2.Bulletin.FromString,
             options,
             channel_credentials,
