@@ -82,6 +82,23 @@ class TrainingServicer(training_pb2_grpc.TrainingServiceServicer):
             )
         )
 
+    def GetCertificate(self, request, context: Context):
+        cohort, row, called = handlers.certificate(
+            self.ports, _caller(request.caller), request.cohort_id, request.member_id
+        )
+        return pb.Certificate(
+            cohort_id=cohort.cohort_id,
+            cohort_name=cohort.name,
+            site_name=cohort.site.name,
+            starts_on=cohort.starts_on,
+            ends_on=cohort.ends_on,
+            member_id=row.member_id,
+            attended=row.attended,
+            sessions_called=called,
+            patrol_hours=row.patrol_hours,
+            issued_at=to_timestamp(self.ports.clock.now()),
+        )
+
     def CohortReport(self, request, context: Context):
         cohort, rows = handlers.report(self.ports, _caller(request.caller), request.cohort_id)
         cohort_logs = self.ports.patrol_logs.of_cohort(cohort.cohort_id)

@@ -233,15 +233,19 @@ def report(
     cohort = _cohort(ports, cohort_id)
     if not (caller.covers(cohort.station_id) or caller.member_id in cohort.instructor_ids):
         raise NotFound(detail="no such cohort")
+    return cohort, _attendance(ports, cohort)
+
+
+def _attendance(ports: Ports, cohort: Cohort) -> list[model.TraineeAttendance]:
     best: dict[tuple[str, str], str] = {}
-    for member_id, session_id, status in ports.cohorts.checkins_of(cohort_id):
+    for member_id, session_id, status in ports.cohorts.checkins_of(cohort.cohort_id):
         key = (member_id, session_id)
         best[key] = model.better(best.get(key), status)
-    return cohort, model.attendance(
+    return model.attendance(
         cohort,
-        called=ports.cohorts.called_sessions(cohort_id),
+        called=ports.cohorts.called_sessions(cohort.cohort_id),
         checkins=best,
-        leaves=ports.cohorts.leaves_of(cohort_id),
+        leaves=ports.cohorts.leaves_of(cohort.cohort_id),
     )
 
 
@@ -257,3 +261,20 @@ def area_from_proto(area: Any) -> model.Area:
         c = area.circle
         return model.Circle(c.center.lat, c.center.lon, c.radius_m)
     return model.Polygon(area.polygon_geojson)
+
+
+def certificate(
+    ports: Ports, caller: Caller, cohort_id: str, member_id: str
+) -> tuple[Cohort, model.TraineeAttendance, int]:
+    """A completed trainee's row of the report, for their certificate: the trainee's own, or any
+    trainee's for the cohort's instructors and officers of its station. Refused (409) until the
+    trainee has completed the class."""
+    cohort = visible_cohort(ports, caller, cohort_id)
+    member_id = member_id or caller.member_id
+    staff = caller.covers(cohort.station_id) or caller.member_id in cohort.instructor_ids
+    if member_id not in cohort.trainee_ids or (member_id != caller.member_id and not staff):
+        raise NotFound(detail="no such trainee in this cohort")
+    row = next(r for r in _attendance(ports, cohort) if r.member_id == member_id)
+    if not row.completed:
+        raise Conflict(detail="the trainee has not completed the class")
+    return cohort, row, len(ports.cohorts.called_sessions(cohort_id))

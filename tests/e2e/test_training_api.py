@@ -225,6 +225,17 @@ def test_a_class_week_from_creation_to_the_report(app: Shouwang) -> None:
     outcomes = report.body["outcomes"]
     assert (outcomes["people_checked"], outcomes["hazards_found"]) == (40, 2)
 
+    certificates = f"{API}/cohorts/{cohort['cohort_id']}/certificate"
+    own = app.api.get(certificates, token=keen.token)
+    assert own.status == 200 and own.headers["Content-Type"].startswith("text/html")
+    page = own.body.decode()
+    assert "结业证书" in page and 'class="attended">10 / 10<' in page and "15 小时" in page
+    for_away = app.api.get(f"{certificates}?member_id={away.member_id}", token=instructor.token)
+    assert for_away.status == 200 and 'class="attended">8 / 10<' in for_away.body.decode()
+    assert app.api.get(certificates, token=lost.token).status == 409  # not completed
+    peeking = app.api.get(f"{certificates}?member_id={keen.member_id}", token=away.token)
+    assert peeking.status == 404
+
 
 def test_a_roster_month_with_a_swap(app: Shouwang) -> None:
     officer = app.officer(app.station)

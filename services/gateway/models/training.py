@@ -3,6 +3,7 @@ logs"): cohorts, roll calls, leave and the class report."""
 
 from __future__ import annotations
 
+import html
 import json
 from datetime import UTC, date, datetime
 from typing import Annotated, Literal
@@ -548,3 +549,31 @@ class OutcomeStats(ReplyModel):
             total=CountsReply.from_proto(reply.total),
             logs=reply.logs,
         )
+
+
+class CertificateQuery(QueryModel):
+    member_id: Id | None = Field(default=None, description="instructors and officers: whose")
+
+
+def certificate_html(certificate: pb.Certificate, *, name: str) -> str:
+    """A printable completion certificate (结业证书) as a self-contained HTML page."""
+    e = html.escape
+    issued = certificate.issued_at.ToDatetime().date().isoformat()
+    return f"""<!doctype html>
+<html lang="zh-CN"><head><meta charset="utf-8">
+<title>结业证书 · {e(certificate.cohort_name)}</title>
+<style>body{{font-family:serif;max-width:40em;margin:4em auto;text-align:center}}
+h1{{letter-spacing:.5em}}table{{margin:2em auto;border-collapse:collapse}}
+td{{padding:.3em 1em;border-bottom:1px solid #999;text-align:left}}</style></head>
+<body><h1>结业证书</h1>
+<p class="holder"><strong>{e(name)}</strong> 同志</p>
+<p>参加 <strong>{e(certificate.cohort_name)}</strong>（{e(certificate.site_name)}，
+{e(certificate.starts_on)} 至 {e(certificate.ends_on)}）轮值轮训，考勤合格，准予结业。</p>
+<table>
+<tr><td>出勤</td>
+<td class="attended">{certificate.attended} / {certificate.sessions_called}</td></tr>
+<tr><td>巡逻时长</td><td class="patrol-hours">{certificate.patrol_hours:g} 小时</td></tr>
+<tr><td>证书编号</td><td>{e(certificate.cohort_id)}-{e(certificate.member_id)}</td></tr>
+</table>
+<p>发证日期 {issued}</p></body></html>
+"""

@@ -5,11 +5,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask import Response
+
 from services.gateway.access import Access
 from services.gateway.auth import Caller
 from services.gateway.context import GatewayContext
 from services.gateway.models.common import millis
 from services.gateway.models.training import (
+    CertificateQuery,
     CheckinView,
     CohortDraft,
     CohortReport,
@@ -30,12 +33,13 @@ from services.gateway.models.training import (
     ShiftQuery,
     ShiftView,
     SwapOffer,
+    certificate_html,
 )
 from services.gateway.routes.tasks import check_own_media
 from shouwang.errors import Unavailable
 from shouwang.identity.v1 import identity_pb2
 from shouwang.training.v1 import training_pb2 as pb
-from shouwang.typed_routes import TypedRoutes
+from shouwang.typed_routes import RawReply, TypedRoutes
 
 
 def routes(context: GatewayContext) -> TypedRoutes:
@@ -168,6 +172,30 @@ def routes(context: GatewayContext) -> TypedRoutes:
         return CohortReport.from_proto(
             training.CohortReport(pb.CohortRequest(caller=scoped(caller), cohort_id=cohort_id))
         )
+
+    @api.get(
+        "/cohorts/{cohort_id}/certificate",
+        summary="A completed trainee's printable certificate (结业证书), as HTML",
+        access=Access.VERIFIED,
+        query=CertificateQuery,
+        reply=RawReply(("text/html",), "a self-contained page to print"),
+        errors=(409,),
+    )
+    def certificate(caller: Caller, cohort_id: str, query: CertificateQuery) -> Response:
+        issued = training.GetCertificate(
+            pb.CertificateRequest(
+                caller=scoped(caller), cohort_id=cohort_id, member_id=query.member_id or ""
+            )
+        )
+        member = context.clients.identity.GetMember(
+            identity_pb2.GetMemberRequest(member_id=issued.member_id)
+        )
+        response = Response(certificate_html(issued, name=member.name), mimetype="text/html")
+        response.headers["Content-Security-Policy"] = (
+            "default-src 'none'; style-src 'unsafe-inline'"
+        )
+        response.headers["Cache-Control"] = "private, no-store"
+        return response
 
     @api.post(
         "/rosters",

@@ -485,3 +485,37 @@ class OutcomeStatsReply(_message.Message):
     total: PatrolCounts
     logs: int
     def __init__(self, rows: _Optional[_Iterable[_Union[OutcomeRow, _Mapping]]] = ..., total: _Optional[_Union[PatrolCounts, _Mapping]] = ..., logs: _Optional[int] = ...) -> None: ...
+
+class CertificateRequest(_message.Message):
+    __slots__ = ("caller", "cohort_id", "member_id")
+    CALLER_FIELD_NUMBER: _ClassVar[int]
+    COHORT_ID_FIELD_NUMBER: _ClassVar[int]
+    MEMBER_ID_FIELD_NUMBER: _ClassVar[int]
+    caller: Caller
+    cohort_id: str
+    member_id: str
+    def __init__(self, caller: _Optional[_Union[Caller, _Mapping]] = ..., cohort_id: _Optional[str] = ..., member_id: _Optional[str] = ...) -> None: ...
+
+class Certificate(_message.Message):
+    __slots__ = ("cohort_id", "cohort_name", "site_name", "starts_on", "ends_on", "member_id", "attended", "sessions_called", "patrol_hours", "issued_at")
+    COHORT_ID_FIELD_NUMBER: _ClassVar[int]
+    COHORT_NAME_FIELD_NUMBER: _ClassVar[int]
+    SITE_NAME_FIELD_NUMBER: _ClassVar[int]
+    STARTS_ON_FIELD_NUMBER: _ClassVar[int]
+    ENDS_ON_FIELD_NUMBER: _ClassVar[int]
+    MEMBER_ID_FIELD_NUMBER: _ClassVar[int]
+    ATTENDED_FIELD_NUMBER: _ClassVar[int]
+    SESSIONS_CALLED_FIELD_NUMBER: _ClassVar[int]
+    PATROL_HOURS_FIELD_NUMBER: _ClassVar[int]
+    ISSUED_AT_FIELD_NUMBER: _ClassVar[int]
+    cohort_id: str
+    cohort_name: str
+    site_name: str
+    starts_on: str
+    ends_on: str
+    member_id: str
+    attended: int
+    sessions_called: int
+    patrol_hours: float
+    issued_at: _timestamp_pb2.Timestamp
+    def __init__(self, cohort_id: _Optional[str] = ..., cohort_name: _Optional[str] = ..., site_name: _Optional[str] = ..., starts_on: _Optional[str] = ..., ends_on: _Optional[str] = ..., member_id: _Optional[str] = ..., attended: _Optional[int] = ..., sessions_called: _Optional[int] = ..., patrol_hours: _Optional[float] = ..., issued_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...

@@ -74,6 +74,11 @@ class TrainingServiceStub:
                 request_serializer=shouwang_dot_training_dot_v1_dot_training__pb2.CohortRequest.SerializeToString,
                 response_deserializer=shouwang_dot_training_dot_v1_dot_training__pb2.Report.FromString,
                 _registered_method=True)
+        self.GetCertificate = channel.unary_unary(
+                '/shouwang.training.v1.TrainingService/GetCertificate',
+                request_serializer=shouwang_dot_training_dot_v1_dot_training__pb2.CertificateRequest.SerializeToString,
+                response_deserializer=shouwang_dot_training_dot_v1_dot_training__pb2.Certificate.FromString,
+                _registered_method=True)
         self.CreateRoster = channel.unary_unary(
                 '/shouwang.training.v1.TrainingService/CreateRoster',
                 request_serializer=shouwang_dot_training_dot_v1_dot_training__pb2.CreateRosterRequest.SerializeToString,
@@ -157,6 +162,12 @@ class TrainingServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def GetCertificate(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def CreateRoster(self, request, context):
         """Missing associated documentation comment in .proto file."""
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
@@ -235,6 +246,11 @@ def add_TrainingServiceServicer_to_server(servicer, server):
                     servicer.CohortReport,
                     request_deserializer=shouwang_dot_training_dot_v1_dot_training__pb2.CohortRequest.FromString,
                     response_serializer=shouwang_dot_training_dot_v1_dot_training__pb2.Report.SerializeToString,
+            ),
+            'GetCertificate': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetCertificate,
+                    request_deserializer=shouwang_dot_training_dot_v1_dot_training__pb2.CertificateRequest.FromString,
+                    response_serializer=shouwang_dot_training_dot_v1_dot_training__pb2.Certificate.SerializeToString,
             ),
             'CreateRoster': grpc.unary_unary_rpc_method_handler(
                     servicer.CreateRoster,
@@ -483,6 +499,33 @@ class TrainingService:
             '/shouwang.training.v1.TrainingService/CohortReport',
             shouwang_dot_training_dot_v1_dot_training__pb2.CohortRequest.SerializeToString,
             shouwang_dot_training_dot_v1_dot_training__pb2.Report.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetCertificate(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/shouwang.training.v1.TrainingService/GetCertificate',
+            shouwang_dot_training_dot_v1_dot_training__pb2.CertificateRequest.SerializeToString,
+            shouwang_dot_training_dot_v1_dot_training__pb2.Certificate.FromString,
             options,
             channel_credentials,
             insecure,

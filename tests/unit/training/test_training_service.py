@@ -118,3 +118,24 @@ def test_a_closed_roll_call_refuses_check_ins(training: Training) -> None:
     training.fix(trainee, 0)
     with pytest.raises(Gone):
         handlers.check_in(training.ports, member(trainee), call.rollcall_id)
+
+
+def test_a_certificate_is_for_a_completed_trainee_and_whom_they_may_show(
+    training: Training,
+) -> None:
+    instructor, done, missing = training.verified(3)
+    cohort = training.cohort(instructor, [done, missing])
+    call = handlers.open_rollcall(
+        training.ports, member(instructor), cohort.cohort_id, cohort.sessions[0].session_id, 0
+    )
+    training.fix(done, 0)
+    handlers.check_in(training.ports, member(done), call.rollcall_id)
+
+    _, row, called = handlers.certificate(training.ports, member(done), cohort.cohort_id, "")
+    assert (row.member_id, row.attended, called) == (done, 1, 1)
+    _, row, _ = handlers.certificate(training.ports, member(instructor), cohort.cohort_id, done)
+    assert row.member_id == done
+    with pytest.raises(Conflict):
+        handlers.certificate(training.ports, member(missing), cohort.cohort_id, "")
+    with pytest.raises(NotFound):  # a classmate's is not theirs to read
+        handlers.certificate(training.ports, member(missing), cohort.cohort_id, done)
