@@ -3,11 +3,11 @@ wires it without starting anything; ``start`` starts its outboxes' recovery."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import partial
 
 from services.comms import groups as group_cases
-from services.comms import grpc_api
+from services.comms import grpc_api, handlers
 from services.comms.ports import Ports
 from services.comms.repository import BulletinRepository, GroupRepository, QuizRepository
 from shouwang.identity.v1 import identity_pb2_grpc
@@ -15,6 +15,7 @@ from shouwang.location.v1 import location_pb2_grpc
 from shouwang.outbox import Outbox
 from shouwang.rpc import ServiceBinding
 from shouwang.runtime import Adapters
+from shouwang.scheduler import Periodic
 from shouwang.tasks.v1.event_types import TASK_EVENT_TYPES, TASKS_TOPIC
 
 # A task's claims and its end (closed, cancelled, expired, unfilled) shape its group.
@@ -25,10 +26,14 @@ TASK_GROUP_EVENTS = {
 }
 
 
+EXPIRY_SWEEP_S = 30.0  # how late a bulletin's expiry may be told
+
+
 @dataclass
 class CommsService:
     ports: Ports
     bindings: list[ServiceBinding]
+    jobs: list[Periodic] = field(default_factory=list)
 
     def outboxes(self) -> tuple[Outbox, ...]:
         return (
@@ -38,13 +43,20 @@ class CommsService:
         )
 
     def start(self) -> CommsService:
-        """Publish what a previous run left staged, then keep recovering."""
+        """Publish what a previous run left staged, then keep recovering; tell expiries."""
         for box in self.outboxes():
             box.recover()
             box.start_recovery()
+        self.jobs = [
+            Periodic(
+                "bulletin-expiry", EXPIRY_SWEEP_S, lambda: handlers.tell_expiries(self.ports)
+            ).start()
+        ]
         return self
 
     def close(self) -> None:
+        for job in self.jobs:
+            job.stop()
         for box in self.outboxes():
             box.stop()
 

@@ -137,3 +137,21 @@ def group_drawing(
             at=to_timestamp(at),
         ),
     )
+
+
+def bulletin_expired(bulletin: Bulletin) -> tuple[str, Event]:
+    """``shouwang.bulletin.expired``; its id derives from the bulletin (one expiry each)."""
+    at = from_millis(bulletin.expires_at_ms)
+    return BULLETINS_TOPIC, Event(
+        type="shouwang.bulletin.expired",
+        source=SOURCE,
+        subject=bulletin.bulletin_id,
+        time=at,
+        id=f"bulletin-expired:{bulletin.bulletin_id}",
+        data=events_pb2.BulletinExpired(
+            bulletin_id=bulletin.bulletin_id,
+            kind=bulletin.kind,
+            station_id=bulletin.station_id,
+            expired_at=to_timestamp(at),
+        ),
+    )

@@ -7,7 +7,7 @@ import logging
 from dataclasses import dataclass
 
 from services.comms import audience, model
-from services.comms.events import bulletin_published, quiz_answered
+from services.comms.events import bulletin_expired, bulletin_published, quiz_answered
 from services.comms.model import Bulletin, Quiz, Score
 from services.comms.ports import Ports
 from shouwang.clock import to_millis
@@ -103,6 +103,14 @@ def read_bulletin(ports: Ports, caller: Caller, bulletin_id: str) -> BulletinIte
         raise Gone(detail="the bulletin has expired")
     ports.bulletins.mark_read(bulletin_id, caller.member_id, at_ms=to_millis(ports.clock.now()))
     return BulletinItem(bulletin, read=True)
+
+
+def tell_expiries(ports: Ports) -> int:
+    """Publish ``shouwang.bulletin.expired`` for bulletins past their expiry; how many."""
+    told = 0
+    for bulletin in ports.bulletins.due_to_expire(to_millis(ports.clock.now())):
+        told += ports.bulletins.mark_expired(bulletin.bulletin_id, [bulletin_expired(bulletin)])
+    return told
 
 
 def knowledge(ports: Ports, bulletin_id: str) -> Bulletin:

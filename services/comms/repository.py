@@ -38,6 +38,7 @@ class BulletinRepository:
 
     def ensure_indexes(self) -> None:
         self.bulletins.create_index([("station_id", ASCENDING), ("published_at", DESCENDING)])
+        self.bulletins.create_index([("expires_at", ASCENDING)])
         self.recipients.create_index([("member_id", ASCENDING), ("published_at", DESCENDING)])
         self.recipients.create_index([("bulletin_id", ASCENDING)])
 
@@ -71,6 +72,26 @@ class BulletinRepository:
     def get(self, bulletin_id: str) -> Bulletin | None:
         document = self.bulletins.get(bulletin_id)
         return None if document is None else bulletin_from(document)
+
+    def due_to_expire(self, now_ms: int, *, limit: int = 100) -> list[Bulletin]:
+        """Bulletins past their expiry whose expiry was not told yet, oldest first."""
+        found = self.bulletins.find(
+            {"expires_at": {"$gt": 0, "$lte": now_ms}, "expiry_told": {"$ne": True}},
+            sort=[("expires_at", ASCENDING)],
+            limit=limit,
+        )
+        return [bulletin_from(d) for d in found]
+
+    def mark_expired(self, bulletin_id: str, events: Events) -> bool:
+        """Tell a bulletin's expiry once (whichever replica gets there first)."""
+        updated = self.bulletins.find_one_and_update(
+            {"_id": bulletin_id, "expiry_told": {"$ne": True}},
+            with_events({"$set": {"expiry_told": True}}, events),
+        )
+        if updated is None:
+            return False
+        self.outbox.flush(updated)
+        return True
 
     def recipient(self, bulletin_id: str, member_id: str) -> Document | None:
         return self.recipients.get(recipient_key(bulletin_id, member_id))

@@ -14,6 +14,7 @@ GROUPS_TOPIC = "shouwang.groups.v1"
 
 BULLETIN_EVENT_TYPES: dict[str, type[Message]] = {
     "shouwang.bulletin.published": events_pb2.BulletinPublished,
+    "shouwang.bulletin.expired": events_pb2.BulletinExpired,
 }
 QUIZ_EVENT_TYPES: dict[str, type[Message]] = {
     "shouwang.quiz.answered": events_pb2.QuizAnswered,

@@ -25,7 +25,7 @@ _sym_db = _symbol_database.Default()
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1eshouwang/comms/v1/events.proto\x12\x11shouwang.comms.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"\xe1\x01\n\x11\x42ulletinPublished\x12\x13\n\x0b\x62ulletin_id\x18\x01 \x01(\t\x12\x0c\n\x04kind\x18\x02 \x01(\t\x12\r\n\x05title\x18\x03 \x01(\t\x12\x12\n\nstation_id\x18\x04 \x01(\t\x12\x15\n\rrecipient_ids\x18\x05 \x03(\t\x12\x30\n\x0cpublished_at\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12.\n\nexpires_at\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\r\n\x05\x62\x61tch\x18\x08 \x01(\x05\"\xa7\x01\n\x0cQuizAnswered\x12\x0f\n\x07quiz_id\x18\x01 \x01(\t\x12\x11\n\tmember_id\x18\x02 \x01(\t\x12\x0f\n\x07\x63orrect\x18\x03 \x01(\x05\x12\r\n\x05total\x18\x04 \x01(\x05\x12\x0e\n\x06points\x18\x05 \x01(\x05\x12/\n\x0b\x61nswered_at\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x12\n\nstation_id\x18\x07 \x01(\t\"\xcd\x01\n\x0cGroupCreated\x12\x10\n\x08group_id\x18\x01 \x01(\t\x12\x12\n\nstation_id\x18\x02 \x01(\t\x12\x12\n\ncreated_by\x18\x03 \x01(\t\x12\x12\n\nmember_ids\x18\x04 \x03(\t\x12\x0f\n\x07task_id\x18\x05 \x01(\t\x12.\n\ncreated_at\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12.\n\nexpires_at\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"\xe0\x01\n\x10GroupMessageSent\x12\x10\n\x08group_id\x18\x01 \x01(\t\x12\x12\n\nmessage_id\x18\x02 \x01(\t\x12\x11\n\tsender_id\x18\x03 \x01(\t\x12\x12\n\nstation_id\x18\x04 \x01(\t\x12\x15\n\rrecipient_ids\x18\x05 \x03(\t\x12\x10\n\x08has_text\x18\x06 \x01(\x08\x12\x13\n\x0bmedia_count\x18\x07 \x01(\x05\x12\x14\n\x0chas_location\x18\x08 \x01(\x08\x12+\n\x07sent_at\x18\t \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"\xb0\x01\n\x0cGroupDrawing\x12\x10\n\x08group_id\x18\x01 \x01(\t\x12\x12\n\ndrawing_id\x18\x02 \x01(\t\x12\x12\n\nstation_id\x18\x03 \x01(\t\x12\x0e\n\x06\x63hange\x18\x04 \x01(\t\x12\x17\n\x0f\x66\x65\x61ture_geojson\x18\x05 \x01(\t\x12\x15\n\rrecipient_ids\x18\x06 \x03(\t\x12&\n\x02\x61t\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.Timestampb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1eshouwang/comms/v1/events.proto\x12\x11shouwang.comms.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"\xe1\x01\n\x11\x42ulletinPublished\x12\x13\n\x0b\x62ulletin_id\x18\x01 \x01(\t\x12\x0c\n\x04kind\x18\x02 \x01(\t\x12\r\n\x05title\x18\x03 \x01(\t\x12\x12\n\nstation_id\x18\x04 \x01(\t\x12\x15\n\rrecipient_ids\x18\x05 \x03(\t\x12\x30\n\x0cpublished_at\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12.\n\nexpires_at\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\r\n\x05\x62\x61tch\x18\x08 \x01(\x05\"x\n\x0f\x42ulletinExpired\x12\x13\n\x0b\x62ulletin_id\x18\x01 \x01(\t\x12\x0c\n\x04kind\x18\x02 \x01(\t\x12\x12\n\nstation_id\x18\x03 \x01(\t\x12.\n\nexpired_at\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"\xa7\x01\n\x0cQuizAnswered\x12\x0f\n\x07quiz_id\x18\x01 \x01(\t\x12\x11\n\tmember_id\x18\x02 \x01(\t\x12\x0f\n\x07\x63orrect\x18\x03 \x01(\x05\x12\r\n\x05total\x18\x04 \x01(\x05\x12\x0e\n\x06points\x18\x05 \x01(\x05\x12/\n\x0b\x61nswered_at\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x12\n\nstation_id\x18\x07 \x01(\t\"\xcd\x01\n\x0cGroupCreated\x12\x10\n\x08group_id\x18\x01 \x01(\t\x12\x12\n\nstation_id\x18\x02 \x01(\t\x12\x12\n\ncreated_by\x18\x03 \x01(\t\x12\x12\n\nmember_ids\x18\x04 \x03(\t\x12\x0f\n\x07task_id\x18\x05 \x01(\t\x12.\n\ncreated_at\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12.\n\nexpires_at\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"\xe0\x01\n\x10GroupMessageSent\x12\x10\n\x08group_id\x18\x01 \x01(\t\x12\x12\n\nmessage_id\x18\x02 \x01(\t\x12\x11\n\tsender_id\x18\x03 \x01(\t\x12\x12\n\nstation_id\x18\x04 \x01(\t\x12\x15\n\rrecipient_ids\x18\x05 \x03(\t\x12\x10\n\x08has_text\x18\x06 \x01(\x08\x12\x13\n\x0bmedia_count\x18\x07 \x01(\x05\x12\x14\n\x0chas_location\x18\x08 \x01(\x08\x12+\n\x07sent_at\x18\t \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"\xb0\x01\n\x0cGroupDrawing\x12\x10\n\x08group_id\x18\x01 \x01(\t\x12\x12\n\ndrawing_id\x18\x02 \x01(\t\x12\x12\n\nstation_id\x18\x03 \x01(\t\x12\x0e\n\x06\x63hange\x18\x04 \x01(\t\x12\x17\n\x0f\x66\x65\x61ture_geojson\x18\x05 \x01(\t\x12\x15\n\rrecipient_ids\x18\x06 \x03(\t\x12&\n\x02\x61t\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.Timestampb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -34,12 +34,14 @@ if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
   _globals['_BULLETINPUBLISHED']._serialized_start=87
   _globals['_BULLETINPUBLISHED']._serialized_end=312
-  _globals['_QUIZANSWERED']._serialized_start=315
-  _globals['_QUIZANSWERED']._serialized_end=482
-  _globals['_GROUPCREATED']._serialized_start=485
-  _globals['_GROUPCREATED']._serialized_end=690
-  _globals['_GROUPMESSAGESENT']._serialized_start=693
-  _globals['_GROUPMESSAGESENT']._serialized_end=917
-  _globals['_GROUPDRAWING']._serialized_start=920
-  _globals['_GROUPDRAWING']._serialized_end=1096
+  _globals['_BULLETINEXPIRED']._serialized_start=314
+  _globals['_BULLETINEXPIRED']._serialized_end=434
+  _globals['_QUIZANSWERED']._serialized_start=437
+  _globals['_QUIZANSWERED']._serialized_end=604
+  _globals['_GROUPCREATED']._serialized_start=607
+  _globals['_GROUPCREATED']._serialized_end=812
+  _globals['_GROUPMESSAGESENT']._serialized_start=815
+  _globals['_GROUPMESSAGESENT']._serialized_end=1039
+  _globals['_GROUPDRAWING']._serialized_start=1042
+  _globals['_GROUPDRAWING']._serialized_end=1218
 # @@protoc_insertion_point(module_scope)

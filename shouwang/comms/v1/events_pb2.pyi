@@ -29,6 +29,18 @@ class BulletinPublished(_message.Message):
     batch: int
     def __init__(self, bulletin_id: _Optional[str] = ..., kind: _Optional[str] = ..., title: _Optional[str] = ..., station_id: _Optional[str] = ..., recipient_ids: _Optional[_Iterable[str]] = ..., published_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., expires_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., batch: _Optional[int] = ...) -> None: ...
 
+class BulletinExpired(_message.Message):
+    __slots__ = ("bulletin_id", "kind", "station_id", "expired_at")
+    BULLETIN_ID_FIELD_NUMBER: _ClassVar[int]
+    KIND_FIELD_NUMBER: _ClassVar[int]
+    STATION_ID_FIELD_NUMBER: _ClassVar[int]
+    EXPIRED_AT_FIELD_NUMBER: _ClassVar[int]
+    bulletin_id: str
+    kind: str
+    station_id: str
+    expired_at: _timestamp_pb2.Timestamp
+    def __init__(self, bulletin_id: _Optional[str] = ..., kind: _Optional[str] = ..., station_id: _Optional[str] = ..., expired_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
 class QuizAnswered(_message.Message):
     __slots__ = ("quiz_id", "member_id", "correct", "total", "points", "answered_at", "station_id")
     QUIZ_ID_FIELD_NUMBER: _ClassVar[int]
