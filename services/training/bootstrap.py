@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from functools import partial
 
-from services.training import grpc_api, rosters
+from services.training import grpc_api, handlers, rosters
 from services.training.ports import Ports
 from services.training.repository import (
     CohortRepository,
@@ -20,7 +20,7 @@ from shouwang.rpc import ServiceBinding
 from shouwang.runtime import Adapters
 from shouwang.scheduler import Periodic
 
-SETTLE_EVERY_S = 60.0  # ended shifts get their attendance and event within a minute
+SETTLE_EVERY_S = 60.0  # ended shifts and classes get their events within a minute
 
 
 @dataclass
@@ -42,7 +42,12 @@ class TrainingService:
             box.recover()
             box.start_recovery()
         self.jobs = [
-            Periodic("shift-attendance", SETTLE_EVERY_S, lambda: rosters.settle_ended(self.ports))
+            Periodic("shift-attendance", SETTLE_EVERY_S, lambda: rosters.settle_ended(self.ports)),
+            Periodic(
+                "cohort-completion",
+                SETTLE_EVERY_S,
+                lambda: handlers.settle_ended_cohorts(self.ports),
+            ),
         ]
         for job in self.jobs:
             job.start()

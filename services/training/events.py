@@ -7,7 +7,16 @@ from datetime import datetime
 
 from google.protobuf.message import Message
 
-from services.training.model import COUNT_FIELDS, Checkin, Cohort, Leave, PatrolLog, Rollcall, Shift
+from services.training.model import (
+    COUNT_FIELDS,
+    Checkin,
+    Cohort,
+    Leave,
+    PatrolLog,
+    Rollcall,
+    Shift,
+    TraineeAttendance,
+)
 from shouwang.clock import from_millis, to_timestamp
 from shouwang.events import Event
 from shouwang.training.v1 import events_pb2
@@ -125,6 +134,28 @@ def shift_attended(shift: Shift, minutes: int, *, at: datetime) -> tuple[str, Ev
             minutes_present=minutes,
             minutes_scheduled=(shift.ends_at_ms - shift.starts_at_ms) // 60_000,
             starts_at=to_timestamp(from_millis(shift.starts_at_ms)),
+            at=to_timestamp(at),
+        ),
+        at,
+    )
+
+
+def cohort_completed(
+    cohort: Cohort, completed: list[TraineeAttendance], *, at: datetime
+) -> tuple[str, Event]:
+    return _event(
+        "cohort.completed",
+        cohort.cohort_id,
+        events_pb2.CohortCompleted(
+            cohort_id=cohort.cohort_id,
+            station_id=cohort.station_id,
+            trainee_count=len(cohort.trainee_ids),
+            completed=[
+                events_pb2.CompletedTrainee(
+                    member_id=row.member_id, attended=row.attended, patrol_hours=row.patrol_hours
+                )
+                for row in completed
+            ],
             at=to_timestamp(at),
         ),
         at,

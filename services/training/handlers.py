@@ -278,3 +278,15 @@ def certificate(
     if not row.completed:
         raise Conflict(detail="the trainee has not completed the class")
     return cohort, row, len(ports.cohorts.called_sessions(cohort_id))
+
+
+def settle_ended_cohorts(ports: Ports) -> int:
+    """Each class whose last session has ended: ``shouwang.cohort.completed`` once, with who
+    completed it; how many were settled."""
+    now = ports.clock.now()
+    settled = 0
+    for cohort in ports.cohorts.ended_unsettled(now_ms=to_millis(now)):
+        rows = _attendance(ports, cohort)
+        event = events.cohort_completed(cohort, [r for r in rows if r.completed], at=now)
+        settled += ports.cohorts.settle(cohort, [event])
+    return settled

@@ -49,6 +49,7 @@ class CohortRepository:
         return (self._cohorts_out, self._rollcalls_out, self._checkins_out, self._leaves_out)
 
     def ensure_indexes(self) -> None:
+        self.cohorts.create_index([("settled", ASCENDING), ("ends_at", ASCENDING)])
         self.rollcalls.create_index([("cohort_id", ASCENDING)])
         self.checkins.create_index([("cohort_id", ASCENDING)])
         self.leaves.create_index([("cohort_id", ASCENDING), ("member_id", ASCENDING)])
@@ -134,6 +135,25 @@ class CohortRepository:
             for d in self.checkins.find({"cohort_id": cohort_id})
         ]
 
+    def ended_unsettled(self, *, now_ms: int, limit: int = 20) -> list[Cohort]:
+        found = self.cohorts.find(
+            {"settled": False, "ends_at": {"$lte": now_ms}},
+            sort=[("ends_at", ASCENDING)],
+            limit=limit,
+        )
+        return [cohort_from(d) for d in found]
+
+    def settle(self, cohort: Cohort, events: Events) -> bool:
+        """Mark the ended class settled with its event; False when another replica did."""
+        document = self.cohorts.find_one_and_update(
+            {"_id": cohort.cohort_id, "settled": False},
+            with_events({"$set": {"settled": True}}, events),
+        )
+        if document is None:
+            return False
+        self._cohorts_out.flush(document)
+        return True
+
     def cohorts_of(self, member_ids: Sequence[str]) -> list[Cohort]:
         """The cohorts any of these members is a trainee of."""
         found = self.cohorts.find({"trainee_ids": {"$in": list(member_ids)}})
@@ -217,6 +237,9 @@ def cohort_document(cohort: Cohort) -> Document:
         "station_id": cohort.station_id,
         "created_by": cohort.created_by,
         "created_at": cohort.created_at_ms,
+        # When the last session ends the class is settled once (``shouwang.cohort.completed``).
+        "ends_at": max((s.ends_at_ms for s in cohort.sessions), default=0),
+        "settled": False,
     }
 
 

@@ -126,3 +126,27 @@ class ShiftAttended(_message.Message):
     starts_at: _timestamp_pb2.Timestamp
     at: _timestamp_pb2.Timestamp
     def __init__(self, shift_id: _Optional[str] = ..., roster_id: _Optional[str] = ..., org_id: _Optional[str] = ..., station_id: _Optional[str] = ..., member_id: _Optional[str] = ..., minutes_present: _Optional[int] = ..., minutes_scheduled: _Optional[int] = ..., starts_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class CohortCompleted(_message.Message):
+    __slots__ = ("cohort_id", "station_id", "trainee_count", "completed", "at")
+    COHORT_ID_FIELD_NUMBER: _ClassVar[int]
+    STATION_ID_FIELD_NUMBER: _ClassVar[int]
+    TRAINEE_COUNT_FIELD_NUMBER: _ClassVar[int]
+    COMPLETED_FIELD_NUMBER: _ClassVar[int]
+    AT_FIELD_NUMBER: _ClassVar[int]
+    cohort_id: str
+    station_id: str
+    trainee_count: int
+    completed: _containers.RepeatedCompositeFieldContainer[CompletedTrainee]
+    at: _timestamp_pb2.Timestamp
+    def __init__(self, cohort_id: _Optional[str] = ..., station_id: _Optional[str] = ..., trainee_count: _Optional[int] = ..., completed: _Optional[_Iterable[_Union[CompletedTrainee, _Mapping]]] = ..., at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class CompletedTrainee(_message.Message):
+    __slots__ = ("member_id", "attended", "patrol_hours")
+    MEMBER_ID_FIELD_NUMBER: _ClassVar[int]
+    ATTENDED_FIELD_NUMBER: _ClassVar[int]
+    PATROL_HOURS_FIELD_NUMBER: _ClassVar[int]
+    member_id: str
+    attended: int
+    patrol_hours: float
+    def __init__(self, member_id: _Optional[str] = ..., attended: _Optional[int] = ..., patrol_hours: _Optional[float] = ...) -> None: ...

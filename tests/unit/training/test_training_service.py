@@ -139,3 +139,21 @@ def test_a_certificate_is_for_a_completed_trainee_and_whom_they_may_show(
         handlers.certificate(training.ports, member(missing), cohort.cohort_id, "")
     with pytest.raises(NotFound):  # a classmate's is not theirs to read
         handlers.certificate(training.ports, member(missing), cohort.cohort_id, done)
+
+
+def test_a_class_is_settled_once_when_its_last_session_ends(training: Training) -> None:
+    instructor, done, missing = training.verified(3)
+    cohort = training.cohort(instructor, [done, missing])
+    call = handlers.open_rollcall(
+        training.ports, member(instructor), cohort.cohort_id, cohort.sessions[0].session_id, 0
+    )
+    training.fix(done, 0)
+    handlers.check_in(training.ports, member(done), call.rollcall_id)
+    assert handlers.settle_ended_cohorts(training.ports) == 0  # the week is under way
+
+    training.at(MONDAY + timedelta(days=5))
+    assert handlers.settle_ended_cohorts(training.ports) == 1
+    assert handlers.settle_ended_cohorts(training.ports) == 0
+    (completed,) = training.bus.of_type("shouwang.cohort.completed")
+    assert completed.data.trainee_count == 2
+    assert [(c.member_id, c.attended) for c in completed.data.completed] == [(done, 1)]
