@@ -101,7 +101,13 @@ def audience_of(event: Event, report_stations: dict[str, str]) -> Audience:
         return Audience(frozenset({data.member_id}), report_stations.get(data.report_id, ""))
     if isinstance(data, training_events.RollcallOpened):
         return Audience(frozenset(data.trainee_ids), data.station_id)
-    if isinstance(data, training_events.TraineeCheckedIn | training_events.LeaveDecided):
+    if isinstance(
+        data,
+        training_events.TraineeCheckedIn
+        | training_events.LeaveDecided
+        | training_events.ShiftReminder
+        | training_events.ShiftAttended,
+    ):
         return Audience(frozenset({data.member_id}), data.station_id)
     if isinstance(data, comms_events.BulletinPublished | comms_events.GroupDrawing):
         return Audience(frozenset(data.recipient_ids), data.station_id)

@@ -20,7 +20,7 @@ from shouwang.rpc import ServiceBinding
 from shouwang.runtime import Adapters
 from shouwang.scheduler import Periodic
 
-SETTLE_EVERY_S = 60.0  # ended shifts and classes get their events within a minute
+SETTLE_EVERY_S = 60.0  # reminders, ended shifts and classes: their events within a minute
 
 
 @dataclass
@@ -43,6 +43,7 @@ class TrainingService:
             box.start_recovery()
         self.jobs = [
             Periodic("shift-attendance", SETTLE_EVERY_S, lambda: rosters.settle_ended(self.ports)),
+            Periodic("shift-reminders", SETTLE_EVERY_S, lambda: rosters.send_reminders(self.ports)),
             Periodic(
                 "cohort-completion",
                 SETTLE_EVERY_S,

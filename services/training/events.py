@@ -160,3 +160,20 @@ def cohort_completed(
         ),
         at,
     )
+
+
+def shift_reminder(shift: Shift, *, at: datetime) -> tuple[str, Event]:
+    return _event(
+        "shift.reminder",
+        shift.roster_id,
+        events_pb2.ShiftReminder(
+            shift_id=shift.shift_id,
+            roster_id=shift.roster_id,
+            station_id=shift.station_id,
+            member_id=shift.member_id,
+            starts_at=to_timestamp(from_millis(shift.starts_at_ms)),
+            ends_at=to_timestamp(from_millis(shift.ends_at_ms)),
+            at=to_timestamp(at),
+        ),
+        at,
+    )

@@ -312,6 +312,7 @@ class RosterRepository:
 
     def ensure_indexes(self) -> None:
         self.shifts.create_index([("settled", ASCENDING), ("ends_at", ASCENDING)])
+        self.shifts.create_index([("reminded", ASCENDING), ("starts_at", ASCENDING)])
         self.shifts.create_index([("member_id", ASCENDING), ("starts_at", ASCENDING)])
         self.shifts.create_index([("station_id", ASCENDING), ("starts_at", ASCENDING)])
 
@@ -390,6 +391,25 @@ class RosterRepository:
         self._shifts_out.flush(document)
         return True
 
+    def due_reminders(self, *, until_ms: int, now_ms: int, limit: int = 100) -> list[Shift]:
+        """Shifts starting between now and ``until_ms`` whose member was not reminded yet."""
+        found = self.shifts.find(
+            {"reminded": False, "starts_at": {"$lte": until_ms, "$gt": now_ms}},
+            sort=[("starts_at", ASCENDING)],
+            limit=limit,
+        )
+        return [shift_from(d) for d in found]
+
+    def remind(self, shift: Shift, events: Events) -> bool:
+        document = self.shifts.find_one_and_update(
+            {"_id": shift.shift_id, "reminded": False},
+            with_events({"$set": {"reminded": True}}, events),
+        )
+        if document is None:
+            return False
+        self._shifts_out.flush(document)
+        return True
+
     def settled_minutes(self, shift_id: str) -> int | None:
         d = self.shifts.get(shift_id)
         return d.get("minutes_present") if d and d.get("settled") else None
@@ -421,6 +441,7 @@ def shift_document(shift: Shift) -> Document:
         "station_id": shift.station_id,
         "swap_with": shift.swap_with,
         "settled": False,
+        "reminded": False,
     }
 
 

@@ -204,6 +204,19 @@ def _day(text: str) -> date:
         ) from None
 
 
+REMIND_BEFORE_MS = 60 * 60_000
+
+
+def send_reminders(ports: Ports) -> int:
+    """``shouwang.shift.reminder`` once for each shift starting within the hour; how many."""
+    now = ports.clock.now()
+    now_ms = to_millis(now)
+    sent = 0
+    for shift in ports.rosters.due_reminders(until_ms=now_ms + REMIND_BEFORE_MS, now_ms=now_ms):
+        sent += ports.rosters.remind(shift, [events.shift_reminder(shift, at=now)])
+    return sent
+
+
 def settle_ended(ports: Ports) -> int:
     """Give every ended shift its attendance and ``shouwang.shift.attended``, once; how many."""
     settled = 0

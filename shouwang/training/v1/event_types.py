@@ -17,4 +17,5 @@ TRAINING_EVENT_TYPES: dict[str, type[Message]] = {
     "shouwang.leave.decided": events_pb2.LeaveDecided,
     "shouwang.patrol_log.filed": events_pb2.PatrolLogFiled,
     "shouwang.shift.attended": events_pb2.ShiftAttended,
+    "shouwang.shift.reminder": events_pb2.ShiftReminder,
 }

@@ -150,3 +150,21 @@ class CompletedTrainee(_message.Message):
     attended: int
     patrol_hours: float
     def __init__(self, member_id: _Optional[str] = ..., attended: _Optional[int] = ..., patrol_hours: _Optional[float] = ...) -> None: ...
+
+class ShiftReminder(_message.Message):
+    __slots__ = ("shift_id", "roster_id", "station_id", "member_id", "starts_at", "ends_at", "at")
+    SHIFT_ID_FIELD_NUMBER: _ClassVar[int]
+    ROSTER_ID_FIELD_NUMBER: _ClassVar[int]
+    STATION_ID_FIELD_NUMBER: _ClassVar[int]
+    MEMBER_ID_FIELD_NUMBER: _ClassVar[int]
+    STARTS_AT_FIELD_NUMBER: _ClassVar[int]
+    ENDS_AT_FIELD_NUMBER: _ClassVar[int]
+    AT_FIELD_NUMBER: _ClassVar[int]
+    shift_id: str
+    roster_id: str
+    station_id: str
+    member_id: str
+    starts_at: _timestamp_pb2.Timestamp
+    ends_at: _timestamp_pb2.Timestamp
+    at: _timestamp_pb2.Timestamp
+    def __init__(self, shift_id: _Optional[str] = ..., roster_id: _Optional[str] = ..., station_id: _Optional[str] = ..., member_id: _Optional[str] = ..., starts_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., ends_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...

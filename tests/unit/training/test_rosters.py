@@ -205,3 +205,21 @@ def test_an_ended_shift_is_settled_once_with_its_event(training: Training) -> No
     # Later fixes do not change a settled shift.
     training.location.fix(keeper, SITE[0], SITE[1], ts_ms=shift.starts_at_ms + 120 * 60_000)
     assert rosters.minutes_present(training.ports, shift, {}) == 5
+
+
+def test_the_member_is_reminded_once_within_the_hour_before_their_shift(
+    training: Training,
+) -> None:
+    (keeper,) = training.verified(1)
+    training.identity.teams = {"shop": [keeper]}
+    roster, _ = rosters.create_roster(training.ports, OFFICER, roster_request(["shop"], months=1))
+    shift = roster["shifts"][0]
+    starts = datetime.fromtimestamp(shift.starts_at_ms / 1000, UTC)
+
+    training.at(starts - timedelta(minutes=61))
+    assert rosters.send_reminders(training.ports) == 0
+    training.at(starts - timedelta(minutes=59))
+    assert rosters.send_reminders(training.ports) == 1
+    assert rosters.send_reminders(training.ports) == 0
+    (reminder,) = training.bus.of_type("shouwang.shift.reminder")
+    assert (reminder.data.member_id, reminder.data.shift_id) == (keeper, shift.shift_id)
