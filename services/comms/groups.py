@@ -16,6 +16,7 @@ from services.comms.ports import Ports
 from shouwang.clock import to_millis
 from shouwang.errors import FieldError, Forbidden, Gone, InvalidArgument, NotFound
 from shouwang.events import Event
+from shouwang.identity.v1 import identity_pb2
 from shouwang.ids import new_id
 from shouwang.store.paging import Page
 from shouwang.tasks.v1 import events_pb2 as task_events
@@ -28,6 +29,7 @@ def create_group(ports: Ports, caller: Caller, request: Any) -> Group:
     errors = model.validate_group(request, now_ms=now_ms)
     if errors:
         raise InvalidArgument(detail="the group has invalid fields", errors=errors)
+    _require_members(ports, list(request.member_ids), "member_ids")
     group = model.new_group(
         request,
         group_id=new_id(),
@@ -36,6 +38,22 @@ def create_group(ports: Ports, caller: Caller, request: Any) -> Group:
         now_ms=now_ms,
     )
     return ports.groups.new_group(group, [group_created(group)])
+
+
+def _require_members(ports: Ports, member_ids: list[str], field: str) -> None:
+    """Only verified members join a group (a made-up or suspended id is a 422 naming it)."""
+    wanted = list(dict.fromkeys(member_ids))
+    if not wanted:
+        return
+    found = ports.identity.GetMembers(identity_pb2.GetMembersRequest(member_ids=wanted))
+    verified = {m.member_id for m in found.members if m.status == "verified"}
+    errors = [
+        FieldError(f"{field}[{i}]", "no verified member has this id")
+        for i, member_id in enumerate(member_ids)
+        if member_id not in verified
+    ]
+    if errors:
+        raise InvalidArgument(detail="groups hold verified members only", errors=errors)
 
 
 def list_groups(ports: Ports, caller: Caller, *, size: int, cursor: str) -> Page:
@@ -74,6 +92,7 @@ def change_members(
             detail="too many members",
             errors=[FieldError("add_member_ids", f"a group holds {model.MAX_GROUP_MEMBERS}")],
         )
+    _require_members(ports, add, "add_member_ids")
     return ports.groups.change_members(
         group_id, add=[m for m in add if m != group.created_by], remove=remove
     )

@@ -83,6 +83,12 @@ class FakeIdentity:
             next_page_token=token,
         )
 
+    def GetMembers(self, request: identity_pb2.GetMembersRequest) -> identity_pb2.MemberList:  # noqa: N802
+        found = [self.members[m] for m in request.member_ids if m in self.members]
+        return identity_pb2.MemberList(
+            members=[identity_pb2.Member(member_id=m.member_id, status=m.status) for m in found]
+        )
+
     def ListGrids(self, request: identity_pb2.ListGridsRequest) -> identity_pb2.GridList:  # noqa: N802
         assert request.actor.roles
         matching = [

@@ -17,9 +17,17 @@ from shouwang.errors import Forbidden, Gone, InvalidArgument, NotFound
 from shouwang.events import Event
 from shouwang.tasks.v1 import events_pb2 as task_events
 from tests.unit.comms.conftest import OFFICER, Comms, member
+from tests.unit.comms.fakes import Resident
 
 LEADER = Caller("leader-1", frozenset({"member", "team_leader"}), frozenset(), False, "st-1")
 ELSEWHERE = Caller("officer-9", frozenset({"officer"}), frozenset({"st-9"}), False, "st-9")
+
+
+@pytest.fixture(autouse=True)
+def residents(comms: Comms) -> None:
+    comms.identity.members.update(
+        {m: Resident(m) for m in "abcd"} | {"s": Resident("s", status="suspended")}
+    )
 
 
 def make_group(comms: Comms, caller: Caller = LEADER, **fields: object) -> str:
@@ -51,6 +59,11 @@ def test_officers_and_team_leaders_create_groups_members_do_not(comms: Comms):
     make_group(comms, OFFICER)
     with pytest.raises(Forbidden):
         make_group(comms, member("a"))
+    with pytest.raises(InvalidArgument) as refused:
+        groups.create_group(
+            comms.ports, LEADER, pb.CreateGroupRequest(name="x", member_ids=["a", "ghost", "s"])
+        )
+    assert [e.field for e in refused.value.errors] == ["member_ids[1]", "member_ids[2]"]
     created = comms.bus.of_type("shouwang.group.created")
     assert [list(e.data.member_ids) for e in created] == [["a", "b"], ["a", "b"]]  # type: ignore[attr-defined]
 
@@ -86,6 +99,8 @@ def test_membership_changes_take_effect_with_the_next_message(comms: Comms):
         groups.list_messages(comms.ports, member("b"), group_id, size=10, cursor="")
     with pytest.raises(Forbidden):
         groups.change_members(comms.ports, member("a"), group_id, add=["d"], remove=[])
+    with pytest.raises(InvalidArgument):
+        groups.change_members(comms.ports, LEADER, group_id, add=["ghost"], remove=[])
     listed = groups.list_groups(comms.ports, member("c"), size=10, cursor="").items
     assert [g.group_id for g in listed] == [group_id]
     assert groups.list_groups(comms.ports, member("b"), size=10, cursor="").items == []
