@@ -454,6 +454,7 @@ def generate_shifts(
     unfilled: list[tuple[str, int]] = []
     orgs = sorted(members)
     rotation = {org: sorted(dict.fromkeys(members[org])) for org in orgs}
+    place = {org: {m: i for i, m in enumerate(people)} for org, people in rotation.items()}
     demand = len(orgs) * per_org_per_month
     for month_first, month_last in months_of(first, months):
         slots = window.slots(max(first, month_first), month_last)
@@ -470,7 +471,8 @@ def generate_shifts(
                 if not free:
                     unfilled.append((org, starts))
                     continue
-                chosen = min(free, key=lambda m: (counts.get(m, 0), rotation[org].index(m)))
+                turn = place[org]
+                chosen = min(free, key=lambda m: (counts.get(m, 0), turn[m]))
                 counts[chosen] = counts.get(chosen, 0) + 1
                 busy_of.setdefault(chosen, []).append((starts, ends))
                 assigned.append(Assignment(org, chosen, starts, ends))
