@@ -24,6 +24,7 @@ def main() -> int:
         points=settings.points_addr,
         tasks=settings.tasks_addr,
         comms=settings.comms_addr,
+        training=settings.training_addr,
     )
     clients = Clients.connect(addresses, timeout_s=settings.rpc_timeout_s)
     gateway = bootstrap.build(
