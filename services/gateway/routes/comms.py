@@ -7,6 +7,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import replace
+from functools import partial
 from typing import Any
 
 import grpc
@@ -41,12 +42,12 @@ from services.gateway.models.comms import (
     QuizView,
 )
 from services.gateway.routes.tasks import check_own_media
+from services.gateway.scope import caller_message
 from shouwang.clock import Clock
 from shouwang.comms.v1 import comms_pb2 as pb
 from shouwang.comms.v1 import events_pb2 as comms_events
 from shouwang.errors import DomainError, Unavailable
 from shouwang.events import Event
-from shouwang.identity.v1 import identity_pb2
 from shouwang.typed_routes import RawReply, TypedRoutes
 
 log = logging.getLogger(__name__)
@@ -66,18 +67,7 @@ def routes(context: GatewayContext) -> TypedRoutes:
 
     comms = _Comms()
 
-    def scoped(caller: Caller) -> pb.Caller:
-        """The caller with their scope and station, as the comms service needs them."""
-        identity = context.clients.identity
-        message = pb.Caller(
-            member_id=caller.member_id, roles=sorted(caller.roles), org_id=caller.org_id
-        )
-        if caller.is_officer:
-            scope = identity.ResolveScope(identity_pb2.ResolveScopeRequest(actor=caller.actor))
-            message.city_wide, message.scope_org_ids[:] = scope.city_wide, scope.org_ids
-        member = identity.GetMember(identity_pb2.GetMemberRequest(member_id=caller.member_id))
-        message.station_id = member.station_id
-        return message
+    scoped = partial(caller_message, context.clients.identity, pb.Caller)
 
     @api.post(
         "/bulletins",

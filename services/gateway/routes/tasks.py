@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from functools import partial
 
 from services.gateway.access import Access
 from services.gateway.auth import Caller
@@ -20,8 +21,8 @@ from services.gateway.models.tasks import (
     TaskSummary,
     TaskView,
 )
+from services.gateway.scope import caller_message
 from shouwang.errors import FieldError, InvalidArgument
-from shouwang.identity.v1 import identity_pb2
 from shouwang.store import BlobStore
 from shouwang.tasks.v1 import tasks_pb2 as pb
 from shouwang.typed_routes import TypedRoutes
@@ -31,16 +32,7 @@ def routes(context: GatewayContext) -> TypedRoutes:
     api = TypedRoutes("tasks", tag="tasks", idempotency=context.idempotent)
     tasks = context.clients.tasks
 
-    def scoped(caller: Caller) -> pb.Caller:
-        """The caller with their scope and station, as the tasks service needs them."""
-        identity = context.clients.identity
-        message = pb.Caller(member_id=caller.member_id, roles=sorted(caller.roles))
-        if caller.is_officer:
-            scope = identity.ResolveScope(identity_pb2.ResolveScopeRequest(actor=caller.actor))
-            message.city_wide, message.scope_org_ids[:] = scope.city_wide, scope.org_ids
-        member = identity.GetMember(identity_pb2.GetMemberRequest(member_id=caller.member_id))
-        message.station_id = member.station_id
-        return message
+    scoped = partial(caller_message, context.clients.identity, pb.Caller)
 
     @api.post(
         "/tasks",

@@ -3,6 +3,7 @@ cohorts, roll calls and check-ins, leave, the class report."""
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from flask import Response
@@ -36,6 +37,7 @@ from services.gateway.models.training import (
     certificate_html,
 )
 from services.gateway.routes.tasks import check_own_media
+from services.gateway.scope import caller_message
 from shouwang.errors import Unavailable
 from shouwang.identity.v1 import identity_pb2
 from shouwang.training.v1 import training_pb2 as pb
@@ -56,18 +58,7 @@ def routes(context: GatewayContext) -> TypedRoutes:
 
     training = _Training()
 
-    def scoped(caller: Caller) -> pb.Caller:
-        """The caller with their scope and station, as the training service needs them."""
-        identity = context.clients.identity
-        message = pb.Caller(
-            member_id=caller.member_id, roles=sorted(caller.roles), org_id=caller.actor.org_id
-        )
-        if caller.is_officer:
-            scope = identity.ResolveScope(identity_pb2.ResolveScopeRequest(actor=caller.actor))
-            message.city_wide, message.scope_org_ids[:] = scope.city_wide, scope.org_ids
-            member = identity.GetMember(identity_pb2.GetMemberRequest(member_id=caller.member_id))
-            message.station_id = member.station_id
-        return message
+    scoped = partial(caller_message, context.clients.identity, pb.Caller)
 
     @api.post(
         "/cohorts",
