@@ -7,13 +7,14 @@ import grpc
 from google.protobuf.timestamp_pb2 import Timestamp
 
 from services.comms import groups, handlers
-from services.comms.handlers import BulletinItem, Caller
+from services.comms.handlers import BulletinItem
 from services.comms.model import Circle, Drawing, Group, Message, Polygon, Quiz
 from services.comms.ports import Ports
 from shouwang.clock import from_millis, to_millis, to_timestamp
 from shouwang.comms.v1 import comms_pb2 as pb
 from shouwang.comms.v1 import comms_pb2_grpc
 from shouwang.rpc import ServiceBinding
+from shouwang.scope import Caller
 
 Context = grpc.ServicerContext
 
@@ -23,11 +24,13 @@ class CommsServicer(comms_pb2_grpc.CommsServiceServicer):
         self.ports = ports
 
     def PublishBulletin(self, request, context: Context):
-        bulletin = handlers.publish_bulletin(self.ports, _caller(request.caller), request)
+        bulletin = handlers.publish_bulletin(
+            self.ports, Caller.from_message(request.caller), request
+        )
         return bulletin_message(BulletinItem(bulletin), officer=True)
 
     def ListBulletins(self, request, context: Context):
-        caller = _caller(request.caller)
+        caller = Caller.from_message(request.caller)
         items, next_cursor = handlers.list_bulletins(
             self.ports, caller, kind=request.kind, size=request.page_size, cursor=request.page_token
         )
@@ -37,7 +40,7 @@ class CommsServicer(comms_pb2_grpc.CommsServiceServicer):
         )
 
     def ReadBulletin(self, request, context: Context):
-        caller = _caller(request.caller)
+        caller = Caller.from_message(request.caller)
         item = handlers.read_bulletin(self.ports, caller, request.bulletin_id)
         return bulletin_message(item, officer=False)
 
@@ -52,10 +55,12 @@ class CommsServicer(comms_pb2_grpc.CommsServiceServicer):
         )
 
     def CreateQuiz(self, request, context: Context):
-        return quiz_message(handlers.create_quiz(self.ports, _caller(request.caller), request))
+        return quiz_message(
+            handlers.create_quiz(self.ports, Caller.from_message(request.caller), request)
+        )
 
     def ListQuizzes(self, request, context: Context):
-        caller = _caller(request.caller)
+        caller = Caller.from_message(request.caller)
         items, next_cursor = handlers.list_quizzes(
             self.ports,
             caller,
@@ -70,7 +75,7 @@ class CommsServicer(comms_pb2_grpc.CommsServiceServicer):
 
     def AnswerQuiz(self, request, context: Context):
         result = handlers.answer_quiz(
-            self.ports, _caller(request.caller), request.quiz_id, list(request.answers)
+            self.ports, Caller.from_message(request.caller), request.quiz_id, list(request.answers)
         )
         return pb.QuizResult(
             quiz_id=request.quiz_id,
@@ -80,11 +85,16 @@ class CommsServicer(comms_pb2_grpc.CommsServiceServicer):
         )
 
     def CreateGroup(self, request, context: Context):
-        return group_view(groups.create_group(self.ports, _caller(request.caller), request))
+        return group_view(
+            groups.create_group(self.ports, Caller.from_message(request.caller), request)
+        )
 
     def ListGroups(self, request, context: Context):
         page = groups.list_groups(
-            self.ports, _caller(request.caller), size=request.page_size, cursor=request.page_token
+            self.ports,
+            Caller.from_message(request.caller),
+            size=request.page_size,
+            cursor=request.page_token,
         )
         return pb.GroupList(
             groups=[group_view(g, now_ms=self._now_ms()) for g in page.items],
@@ -94,7 +104,7 @@ class CommsServicer(comms_pb2_grpc.CommsServiceServicer):
     def ChangeMembers(self, request, context: Context):
         group = groups.change_members(
             self.ports,
-            _caller(request.caller),
+            Caller.from_message(request.caller),
             request.group_id,
             add=list(request.add_member_ids),
             remove=list(request.remove_member_ids),
@@ -102,12 +112,14 @@ class CommsServicer(comms_pb2_grpc.CommsServiceServicer):
         return group_view(group, now_ms=self._now_ms())
 
     def PostMessage(self, request, context: Context):
-        return message_view(groups.post_message(self.ports, _caller(request.caller), request))
+        return message_view(
+            groups.post_message(self.ports, Caller.from_message(request.caller), request)
+        )
 
     def ListMessages(self, request, context: Context):
         page = groups.list_messages(
             self.ports,
-            _caller(request.caller),
+            Caller.from_message(request.caller),
             request.group_id,
             size=request.page_size,
             cursor=request.page_token,
@@ -122,18 +134,23 @@ class CommsServicer(comms_pb2_grpc.CommsServiceServicer):
 
     def AddDrawing(self, request, context: Context):
         drawing = groups.add_drawing(
-            self.ports, _caller(request.caller), request.group_id, request.feature_geojson
+            self.ports,
+            Caller.from_message(request.caller),
+            request.group_id,
+            request.feature_geojson,
         )
         return drawing_view(drawing)
 
     def DeleteDrawing(self, request, context: Context):
         drawing = groups.delete_drawing(
-            self.ports, _caller(request.caller), request.group_id, request.drawing_id
+            self.ports, Caller.from_message(request.caller), request.group_id, request.drawing_id
         )
         return drawing_view(drawing)
 
     def ListDrawings(self, request, context: Context):
-        found = groups.list_drawings(self.ports, _caller(request.caller), request.group_id)
+        found = groups.list_drawings(
+            self.ports, Caller.from_message(request.caller), request.group_id
+        )
         return pb.DrawingList(drawings=[drawing_view(d) for d in found])
 
     def _now_ms(self) -> int:
@@ -237,17 +254,6 @@ def quiz_message(quiz: Quiz, *, with_answers: bool = True, answered: bool = Fals
 
 def _timestamp(millis: int) -> Timestamp:
     return to_timestamp(from_millis(millis))
-
-
-def _caller(caller: pb.Caller) -> Caller:
-    return Caller(
-        member_id=caller.member_id,
-        roles=frozenset(caller.roles),
-        scope_org_ids=frozenset(caller.scope_org_ids),
-        city_wide=caller.city_wide,
-        station_id=caller.station_id,
-        org_id=caller.org_id,
-    )
 
 
 def binding(ports: Ports) -> ServiceBinding:

@@ -12,34 +12,11 @@ from services.comms.model import Bulletin, Quiz, Score
 from services.comms.ports import Ports
 from shouwang.clock import to_millis
 from shouwang.errors import Conflict, Forbidden, Gone, InvalidArgument, NotFound
-from shouwang.identity.v1 import identity_pb2
 from shouwang.ids import new_id
+from shouwang.scope import Caller
 from shouwang.store.paging import Page
 
 log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class Caller:
-    member_id: str
-    roles: frozenset[str]
-    scope_org_ids: frozenset[str]
-    city_wide: bool
-    station_id: str
-    org_id: str = ""
-
-    @property
-    def is_officer(self) -> bool:
-        return bool(self.roles & {"officer", "admin"})
-
-    def covers(self, station_id: str) -> bool:
-        return self.is_officer and (self.city_wide or station_id in self.scope_org_ids)
-
-    @property
-    def actor(self) -> identity_pb2.Actor:
-        return identity_pb2.Actor(
-            member_id=self.member_id, roles=sorted(self.roles), org_id=self.org_id
-        )
 
 
 # Bulletins -------------------------------------------------------------------------------------

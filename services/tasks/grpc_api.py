@@ -6,11 +6,11 @@ import grpc
 from google.protobuf.timestamp_pb2 import Timestamp
 
 from services.tasks import handlers, reports
-from services.tasks.handlers import Caller
 from services.tasks.model import Circle, Claim, Offer, Report, Task
 from services.tasks.ports import Ports
 from shouwang.clock import from_millis, to_timestamp
 from shouwang.rpc import ServiceBinding
+from shouwang.scope import Caller
 from shouwang.tasks.v1 import tasks_pb2 as pb
 from shouwang.tasks.v1 import tasks_pb2_grpc
 
@@ -22,17 +22,19 @@ class TasksServicer(tasks_pb2_grpc.TasksServiceServicer):
         self.ports = ports
 
     def CreateTask(self, request, context: Context):
-        return self._view(handlers.create_task(self.ports, _caller(request.caller), request))
+        return self._view(
+            handlers.create_task(self.ports, Caller.from_message(request.caller), request)
+        )
 
     def GetTask(self, request, context: Context):
         return self._view(
-            handlers.visible_task(self.ports, _caller(request.caller), request.task_id)
+            handlers.visible_task(self.ports, Caller.from_message(request.caller), request.task_id)
         )
 
     def ListTasks(self, request, context: Context):
         page = handlers.list_tasks(
             self.ports,
-            _caller(request.caller),
+            Caller.from_message(request.caller),
             status=request.status,
             size=request.page_size,
             cursor=request.page_token,
@@ -43,23 +45,27 @@ class TasksServicer(tasks_pb2_grpc.TasksServiceServicer):
         )
 
     def ClaimTask(self, request, context: Context):
-        return self._view(handlers.claim_task(self.ports, _caller(request.caller), request.task_id))
+        return self._view(
+            handlers.claim_task(self.ports, Caller.from_message(request.caller), request.task_id)
+        )
 
     def DeclineTask(self, request, context: Context):
         return self._view(
-            handlers.decline_task(self.ports, _caller(request.caller), request.task_id)
+            handlers.decline_task(self.ports, Caller.from_message(request.caller), request.task_id)
         )
 
     def ArriveTask(self, request, context: Context):
         return self._view(
-            handlers.arrive_manually(self.ports, _caller(request.caller), request.task_id)
+            handlers.arrive_manually(
+                self.ports, Caller.from_message(request.caller), request.task_id
+            )
         )
 
     def CompleteTask(self, request, context: Context):
         return self._view(
             handlers.complete_task(
                 self.ports,
-                _caller(request.caller),
+                Caller.from_message(request.caller),
                 request.task_id,
                 note=request.note,
                 media_ids=list(request.media_ids),
@@ -68,21 +74,23 @@ class TasksServicer(tasks_pb2_grpc.TasksServiceServicer):
 
     def ConfirmTask(self, request, context: Context):
         return self._view(
-            handlers.confirm_task(self.ports, _caller(request.caller), request.task_id)
+            handlers.confirm_task(self.ports, Caller.from_message(request.caller), request.task_id)
         )
 
     def CancelTask(self, request, context: Context):
         return self._view(
-            handlers.cancel_task(self.ports, _caller(request.caller), request.task_id)
+            handlers.cancel_task(self.ports, Caller.from_message(request.caller), request.task_id)
         )
 
     def SubmitReport(self, request, context: Context):
-        return report_message(reports.submit_report(self.ports, _caller(request.caller), request))
+        return report_message(
+            reports.submit_report(self.ports, Caller.from_message(request.caller), request)
+        )
 
     def ListReports(self, request, context: Context):
         page = reports.list_reports(
             self.ports,
-            _caller(request.caller),
+            Caller.from_message(request.caller),
             status=request.status,
             size=request.page_size,
             cursor=request.page_token,
@@ -92,7 +100,9 @@ class TasksServicer(tasks_pb2_grpc.TasksServiceServicer):
         )
 
     def ReviewReport(self, request, context: Context):
-        return report_message(reports.review_report(self.ports, _caller(request.caller), request))
+        return report_message(
+            reports.review_report(self.ports, Caller.from_message(request.caller), request)
+        )
 
     def _view(self, task: Task, *, with_people: bool = True) -> pb.Task:
         message = pb.Task(
@@ -186,16 +196,6 @@ def report_message(report: Report) -> pb.Report:
         review_note=report.review_note,
         task_id=report.task_id,
         reviewed_by=report.reviewed_by,
-    )
-
-
-def _caller(caller: pb.Caller) -> Caller:
-    return Caller(
-        member_id=caller.member_id,
-        roles=frozenset(caller.roles),
-        scope_org_ids=frozenset(caller.scope_org_ids),
-        city_wide=caller.city_wide,
-        station_id=caller.station_id,
     )
 
 

@@ -8,7 +8,6 @@ slots, so with capacity N exactly N of any number of concurrent claims win, on e
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -23,6 +22,7 @@ from shouwang.errors import Conflict, DomainError, Forbidden, InvalidArgument, N
 from shouwang.events import Event
 from shouwang.ids import new_id
 from shouwang.location.v1 import location_pb2
+from shouwang.scope import Caller
 from shouwang.store.paging import Page
 
 log = logging.getLogger(__name__)
@@ -38,22 +38,6 @@ CLAIM_TO_ARRIVAL = Histogram(
     "Seconds from a claim to arrival on scene (the 1-3-5 minutes).",
     buckets=RESPONSE_BUCKETS,
 )
-
-
-@dataclass(frozen=True)
-class Caller:
-    member_id: str
-    roles: frozenset[str]
-    scope_org_ids: frozenset[str]
-    city_wide: bool
-    station_id: str
-
-    @property
-    def is_officer(self) -> bool:
-        return bool(self.roles & {"officer", "admin"})
-
-    def covers(self, station_id: str) -> bool:
-        return self.is_officer and (self.city_wide or station_id in self.scope_org_ids)
 
 
 def create_task(ports: Ports, caller: Caller, request: Any) -> Task:

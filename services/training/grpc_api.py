@@ -7,7 +7,6 @@ import grpc
 from google.protobuf.timestamp_pb2 import Timestamp
 
 from services.training import handlers, patrol_logs, rosters
-from services.training.handlers import Caller
 from services.training.model import (
     COUNT_FIELDS,
     Circle,
@@ -21,6 +20,7 @@ from services.training.model import (
 from services.training.ports import Ports
 from shouwang.clock import from_millis, to_timestamp
 from shouwang.rpc import ServiceBinding
+from shouwang.scope import Caller
 from shouwang.training.v1 import training_pb2 as pb
 from shouwang.training.v1 import training_pb2_grpc
 
@@ -32,17 +32,24 @@ class TrainingServicer(training_pb2_grpc.TrainingServiceServicer):
         self.ports = ports
 
     def CreateCohort(self, request, context: Context):
-        return cohort_message(handlers.create_cohort(self.ports, _caller(request.caller), request))
+        return cohort_message(
+            handlers.create_cohort(self.ports, Caller.from_message(request.caller), request)
+        )
 
     def GetCohort(self, request, context: Context):
         return cohort_message(
-            handlers.visible_cohort(self.ports, _caller(request.caller), request.cohort_id)
+            handlers.visible_cohort(
+                self.ports, Caller.from_message(request.caller), request.cohort_id
+            )
         )
 
     def EnrolTrainees(self, request, context: Context):
         return cohort_message(
             handlers.enrol(
-                self.ports, _caller(request.caller), request.cohort_id, list(request.member_ids)
+                self.ports,
+                Caller.from_message(request.caller),
+                request.cohort_id,
+                list(request.member_ids),
             )
         )
 
@@ -50,7 +57,7 @@ class TrainingServicer(training_pb2_grpc.TrainingServiceServicer):
         return rollcall_message(
             handlers.open_rollcall(
                 self.ports,
-                _caller(request.caller),
+                Caller.from_message(request.caller),
                 request.cohort_id,
                 request.session_id,
                 request.minutes,
@@ -58,7 +65,9 @@ class TrainingServicer(training_pb2_grpc.TrainingServiceServicer):
         )
 
     def CheckIn(self, request, context: Context):
-        checkin = handlers.check_in(self.ports, _caller(request.caller), request.rollcall_id)
+        checkin = handlers.check_in(
+            self.ports, Caller.from_message(request.caller), request.rollcall_id
+        )
         return pb.CheckInResult(
             rollcall_id=checkin.rollcall_id,
             status=checkin.status,
@@ -68,14 +77,16 @@ class TrainingServicer(training_pb2_grpc.TrainingServiceServicer):
 
     def RequestLeave(self, request, context: Context):
         return leave_message(
-            handlers.request_leave(self.ports, _caller(request.caller), request.cohort_id, request)
+            handlers.request_leave(
+                self.ports, Caller.from_message(request.caller), request.cohort_id, request
+            )
         )
 
     def DecideLeave(self, request, context: Context):
         return leave_message(
             handlers.decide_leave(
                 self.ports,
-                _caller(request.caller),
+                Caller.from_message(request.caller),
                 request.leave_id,
                 approve=request.approve,
                 note=request.note,
@@ -84,7 +95,7 @@ class TrainingServicer(training_pb2_grpc.TrainingServiceServicer):
 
     def GetCertificate(self, request, context: Context):
         cohort, row, called = handlers.certificate(
-            self.ports, _caller(request.caller), request.cohort_id, request.member_id
+            self.ports, Caller.from_message(request.caller), request.cohort_id, request.member_id
         )
         return pb.Certificate(
             cohort_id=cohort.cohort_id,
@@ -100,7 +111,9 @@ class TrainingServicer(training_pb2_grpc.TrainingServiceServicer):
         )
 
     def CohortReport(self, request, context: Context):
-        cohort, rows = handlers.report(self.ports, _caller(request.caller), request.cohort_id)
+        cohort, rows = handlers.report(
+            self.ports, Caller.from_message(request.caller), request.cohort_id
+        )
         cohort_logs = self.ports.patrol_logs.of_cohort(cohort.cohort_id)
         return pb.Report(
             cohort_id=cohort.cohort_id,
@@ -128,7 +141,9 @@ class TrainingServicer(training_pb2_grpc.TrainingServiceServicer):
         )
 
     def CreateRoster(self, request, context: Context):
-        roster, unfilled = rosters.create_roster(self.ports, _caller(request.caller), request)
+        roster, unfilled = rosters.create_roster(
+            self.ports, Caller.from_message(request.caller), request
+        )
         message = pb.Roster(
             roster_id=roster["_id"],
             name=roster["name"],
@@ -150,7 +165,7 @@ class TrainingServicer(training_pb2_grpc.TrainingServiceServicer):
     def ListShifts(self, request, context: Context):
         page = rosters.list_shifts(
             self.ports,
-            _caller(request.caller),
+            Caller.from_message(request.caller),
             member_id=request.member_id,
             from_ms=request.from_ms,
             to_ms=request.to_ms,
@@ -170,24 +185,27 @@ class TrainingServicer(training_pb2_grpc.TrainingServiceServicer):
     def OfferSwap(self, request, context: Context):
         return shift_message(
             rosters.offer_swap(
-                self.ports, _caller(request.caller), request.shift_id, request.with_member_id
+                self.ports,
+                Caller.from_message(request.caller),
+                request.shift_id,
+                request.with_member_id,
             )
         )
 
     def AcceptSwap(self, request, context: Context):
         return shift_message(
-            rosters.accept_swap(self.ports, _caller(request.caller), request.shift_id)
+            rosters.accept_swap(self.ports, Caller.from_message(request.caller), request.shift_id)
         )
 
     def FilePatrolLog(self, request, context: Context):
         return patrol_log_message(
-            patrol_logs.file_log(self.ports, _caller(request.caller), request)
+            patrol_logs.file_log(self.ports, Caller.from_message(request.caller), request)
         )
 
     def OutcomeStats(self, request, context: Context):
         rows, total, logs = patrol_logs.outcome_stats(
             self.ports,
-            _caller(request.caller),
+            Caller.from_message(request.caller),
             from_ms=request.from_ms,
             to_ms=request.to_ms,
             org_id=request.org_id,
@@ -303,17 +321,6 @@ def leave_message(leave: Leave) -> pb.Leave:
 
 def _timestamp(millis: int) -> Timestamp:
     return to_timestamp(from_millis(millis))
-
-
-def _caller(caller: pb.Caller) -> Caller:
-    return Caller(
-        member_id=caller.member_id,
-        roles=frozenset(caller.roles),
-        scope_org_ids=frozenset(caller.scope_org_ids),
-        city_wide=caller.city_wide,
-        station_id=caller.station_id,
-        org_id=caller.org_id,
-    )
 
 
 def binding(ports: Ports) -> ServiceBinding:

@@ -3,7 +3,6 @@ fix, request and decide leave, and the class report."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import UTC
 from typing import Any
 
@@ -15,24 +14,7 @@ from shouwang.errors import Conflict, FieldError, Forbidden, InvalidArgument, No
 from shouwang.identity.v1 import identity_pb2
 from shouwang.ids import new_id
 from shouwang.location.v1 import location_pb2
-
-
-@dataclass(frozen=True)
-class Caller:
-    member_id: str
-    roles: frozenset[str]
-    scope_org_ids: frozenset[str]
-    city_wide: bool
-    station_id: str
-    org_id: str = ""
-
-    @property
-    def is_officer(self) -> bool:
-        return bool(self.roles & {"officer", "admin"})
-
-    def covers(self, station_id: str) -> bool:
-        return self.is_officer and (self.city_wide or station_id in self.scope_org_ids)
-
+from shouwang.scope import Caller
 
 # Cohorts --------------------------------------------------------------------------------------
 
