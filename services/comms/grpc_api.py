@@ -8,6 +8,7 @@ from google.protobuf.timestamp_pb2 import Timestamp
 
 from services.comms import groups, handlers
 from services.comms.handlers import BulletinItem
+from services.comms.media import may_see_media
 from services.comms.model import Circle, Drawing, Group, Message, Polygon, Quiz
 from services.comms.ports import Ports
 from shouwang.clock import from_millis, to_millis, to_timestamp
@@ -131,6 +132,10 @@ class CommsServicer(comms_pb2_grpc.CommsServiceServicer):
     def GetMessage(self, request, context: Context):
         message = groups.get_message(self.ports, request.group_id, request.message_id)
         return message_view(message, with_recipients=True)
+
+    def MaySeeMedia(self, request, context: Context):
+        caller = Caller.from_message(request.caller)
+        return pb.MaySeeMediaReply(allowed=may_see_media(self.ports, caller, request.media_id))
 
     def AddDrawing(self, request, context: Context):
         drawing = groups.add_drawing(

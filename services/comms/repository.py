@@ -39,6 +39,7 @@ class BulletinRepository:
     def ensure_indexes(self) -> None:
         self.bulletins.create_index([("station_id", ASCENDING), ("published_at", DESCENDING)])
         self.bulletins.create_index([("expires_at", ASCENDING)])
+        self.bulletins.create_index([("media_ids", ASCENDING)])
         self.recipients.create_index([("member_id", ASCENDING), ("published_at", DESCENDING)])
         self.recipients.create_index([("bulletin_id", ASCENDING)])
 
@@ -92,6 +93,9 @@ class BulletinRepository:
             return False
         self.outbox.flush(updated)
         return True
+
+    def with_media(self, media_id: str, *, limit: int = 20) -> list[Bulletin]:
+        return [bulletin_from(d) for d in self.bulletins.find({"media_ids": media_id}, limit=limit)]
 
     def recipient(self, bulletin_id: str, member_id: str) -> Document | None:
         return self.recipients.get(recipient_key(bulletin_id, member_id))
@@ -222,6 +226,7 @@ class GroupRepository:
         self.groups.create_index([("member_ids", ASCENDING), ("created_at", DESCENDING)])
         self.groups.create_index([("station_id", ASCENDING), ("created_at", DESCENDING)])
         self.messages.create_index([("group_id", ASCENDING), ("sent_at", DESCENDING)])
+        self.messages.create_index([("media_ids", ASCENDING)])
         self.drawings.create_index([("group_id", ASCENDING)])
 
     def new_group(self, group: Group, events: Events) -> Group:
@@ -300,6 +305,9 @@ class GroupRepository:
         if document is None or document["group_id"] != group_id:
             return None
         return message_from(document)
+
+    def messages_with_media(self, media_id: str, *, limit: int = 20) -> list[Message]:
+        return [message_from(d) for d in self.messages.find({"media_ids": media_id}, limit=limit)]
 
     def page_messages(self, group_id: str, *, size: int, cursor: str) -> Page:
         page = read_page(

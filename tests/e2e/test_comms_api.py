@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 import allinone
+from tests.e2e.test_dispatch_api import upload_photo
 from tests.e2e.test_stream import HEARTBEAT_S, Member, Shouwang, next_spot
 from tests.support.api import verified_member, wait_for
 
@@ -306,3 +307,39 @@ def test_a_knowledge_article_has_a_share_page_anyone_can_open(app: Shouwang):
     ).body
     assert app.api.get(f"{API}/knowledge/{alert['bulletin_id']}").status == 404
     assert app.api.get(f"{API}/knowledge/nothing-here").status == 404
+
+
+def test_a_group_photo_opens_for_the_messages_recipients_only(app: Shouwang):
+    officer = app.officer(app.station)
+    a, b, outsider = app.member(), app.member(), app.member()
+    created = app.api.post(
+        f"{API}/groups",
+        {"name": "现场照片", "member_ids": [a.member_id, b.member_id]},
+        token=officer.token,
+    )
+    group_id = created.body["group_id"]
+    photo = upload_photo(app.api, a.token)
+    posted = app.api.post(
+        f"{API}/groups/{group_id}/messages", {"media_ids": [photo]}, token=a.token
+    )
+    assert posted.status == 201, posted.body
+    assert app.api.get(f"{API}/media/{photo}", token=b.token).status == 200
+    assert app.api.get(f"{API}/media/{photo}", token=outsider.token).status == 404
+
+
+def test_a_bulletin_photo_opens_for_its_recipients_only(app: Shouwang):
+    officer = app.officer(app.station)
+    reached = app.member()
+    other_team = app.org("team", app.org("station"))
+    _, elsewhere_token, _ = verified_member(app.api, app.admin.token, team_id=other_team)
+    photo = upload_photo(app.api, officer.token)
+    draft = {
+        "kind": "wanted",
+        "title": "协查",
+        "body": "见图",
+        "media_ids": [photo],
+        "audience": {"org_ids": [app.station]},
+    }
+    assert app.api.post(f"{API}/bulletins", draft, token=officer.token).status == 201
+    assert app.api.get(f"{API}/media/{photo}", token=reached.token).status == 200
+    assert app.api.get(f"{API}/media/{photo}", token=elsewhere_token).status == 404

@@ -1,9 +1,11 @@
-"""Media endpoints (CONTRACT.md "Reports, media, points, push"): upload a photo, read it back
-as its uploader or an officer whose scope covers the uploader's station."""
+"""Media endpoints (CONTRACT.md "Reports, media, points, push"): upload a photo, read it back as
+its uploader, an officer whose scope covers the uploader's station, or a recipient of the group
+message or bulletin it came with."""
 
 from __future__ import annotations
 
 import io
+from collections.abc import Mapping
 
 from flask import Response, request
 
@@ -12,6 +14,8 @@ from services.gateway.auth import Caller
 from services.gateway.context import GatewayContext
 from services.gateway.media import accepted_photo, read_file_field
 from services.gateway.models.media import PHOTO_TYPES, UPLOAD_FORM, MediaStored
+from services.gateway.scope import caller_message
+from shouwang.comms.v1 import comms_pb2
 from shouwang.errors import NotFound
 from shouwang.identity.v1 import identity_pb2
 from shouwang.store.blobs import check_blob_id
@@ -65,20 +69,33 @@ def routes(context: GatewayContext) -> TypedRoutes:
             check_blob_id(media_id)
         except ValueError:
             raise NotFound(detail="no such media") from None
-        blob = context.blobs.get(media_id)
-        if blob is None or not may_see(caller, blob.metadata):
+        metadata = context.blobs.metadata(media_id)
+        blob = (
+            context.blobs.get(media_id)
+            if metadata and may_see(caller, media_id, metadata)
+            else None
+        )
+        if blob is None:
             raise NotFound(detail="no such media")
         response = Response(blob.data, content_type=blob.content_type)
         response.headers["Cache-Control"] = "private, max-age=86400"
         response.headers["X-Content-Type-Options"] = "nosniff"
         return response
 
-    def may_see(caller: Caller, metadata: dict[str, str]) -> bool:
+    def may_see(caller: Caller, media_id: str, metadata: Mapping[str, str]) -> bool:
+        """Its uploader, officers of the uploader's station, and whoever comms says received it
+        (a group message's recipients, a bulletin's)."""
         if metadata.get("uploader") == caller.member_id:
             return True
-        if not caller.is_officer:
+        if caller.is_officer:
+            scope = identity.ResolveScope(identity_pb2.ResolveScopeRequest(actor=caller.actor))
+            if scope.city_wide or metadata.get("station_id", "") in scope.org_ids:
+                return True
+        comms = context.clients.comms
+        if comms is None:
             return False
-        scope = identity.ResolveScope(identity_pb2.ResolveScopeRequest(actor=caller.actor))
-        return scope.city_wide or metadata.get("station_id", "") in scope.org_ids
+        asking = caller_message(identity, comms_pb2.Caller, caller)
+        reply = comms.MaySeeMedia(comms_pb2.MaySeeMediaRequest(caller=asking, media_id=media_id))
+        return reply.allowed
 
     return api

@@ -363,6 +363,20 @@ class GetMessageRequest(_message.Message):
     message_id: str
     def __init__(self, group_id: _Optional[str] = ..., message_id: _Optional[str] = ...) -> None: ...
 
+class MaySeeMediaRequest(_message.Message):
+    __slots__ = ("caller", "media_id")
+    CALLER_FIELD_NUMBER: _ClassVar[int]
+    MEDIA_ID_FIELD_NUMBER: _ClassVar[int]
+    caller: Caller
+    media_id: str
+    def __init__(self, caller: _Optional[_Union[Caller, _Mapping]] = ..., media_id: _Optional[str] = ...) -> None: ...
+
+class MaySeeMediaReply(_message.Message):
+    __slots__ = ("allowed",)
+    ALLOWED_FIELD_NUMBER: _ClassVar[int]
+    allowed: bool
+    def __init__(self, allowed: _Optional[bool] = ...) -> None: ...
+
 class AddDrawingRequest(_message.Message):
     __slots__ = ("caller", "group_id", "feature_geojson")
     CALLER_FIELD_NUMBER: _ClassVar[int]

@@ -99,6 +99,11 @@ class CommsServiceStub:
                 request_serializer=shouwang_dot_comms_dot_v1_dot_comms__pb2.GetMessageRequest.SerializeToString,
                 response_deserializer=shouwang_dot_comms_dot_v1_dot_comms__pb2.GroupMessage.FromString,
                 _registered_method=True)
+        self.MaySeeMedia = channel.unary_unary(
+                '/shouwang.comms.v1.CommsService/MaySeeMedia',
+                request_serializer=shouwang_dot_comms_dot_v1_dot_comms__pb2.MaySeeMediaRequest.SerializeToString,
+                response_deserializer=shouwang_dot_comms_dot_v1_dot_comms__pb2.MaySeeMediaReply.FromString,
+                _registered_method=True)
         self.AddDrawing = channel.unary_unary(
                 '/shouwang.comms.v1.CommsService/AddDrawing',
                 request_serializer=shouwang_dot_comms_dot_v1_dot_comms__pb2.AddDrawingRequest.SerializeToString,
@@ -199,6 +204,14 @@ class CommsServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def MaySeeMedia(self, request, context):
+        """Whether the caller may see a photo attached to a group message or a bulletin (the gateway
+        asks when the caller is neither its uploader nor an officer of its station).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def AddDrawing(self, request, context):
         """Missing associated documentation comment in .proto file."""
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
@@ -284,6 +297,11 @@ def add_CommsServiceServicer_to_server(servicer, server):
                     servicer.GetMessage,
                     request_deserializer=shouwang_dot_comms_dot_v1_dot_comms__pb2.GetMessageRequest.FromString,
                     response_serializer=shouwang_dot_comms_dot_v1_dot_comms__pb2.GroupMessage.SerializeToString,
+            ),
+            'MaySeeMedia': grpc.unary_unary_rpc_method_handler(
+                    servicer.MaySeeMedia,
+                    request_deserializer=shouwang_dot_comms_dot_v1_dot_comms__pb2.MaySeeMediaRequest.FromString,
+                    response_serializer=shouwang_dot_comms_dot_v1_dot_comms__pb2.MaySeeMediaReply.SerializeToString,
             ),
             'AddDrawing': grpc.unary_unary_rpc_method_handler(
                     servicer.AddDrawing,
@@ -652,6 +670,33 @@ class CommsService:
             '/shouwang.comms.v1.CommsService/GetMessage',
             shouwang_dot_comms_dot_v1_dot_comms__pb2.GetMessageRequest.SerializeToString,
             shouwang_dot_comms_dot_v1_dot_comms__pb2.GroupMessage.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def MaySeeMedia(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/shouwang.comms.v1.CommsService/MaySeeMedia',
+            shouwang_dot_comms_dot_v1_dot_comms__pb2.MaySeeMediaRequest.SerializeToString,
+            shouwang_dot_comms_dot_v1_dot_comms__pb2.MaySeeMediaReply.FromString,
             options,
             channel_credentials,
             insecure,
