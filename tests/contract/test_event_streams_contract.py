@@ -108,3 +108,9 @@ def test_a_retyped_event_field_is_caught_as_breaking(tmp_path: Path) -> None:
     )
     assert checked.returncode != 0
     assert "task_id" in checked.stdout + checked.stderr
+
+
+def test_buf_checks_every_events_proto_and_leaves_every_rpc_proto_out() -> None:
+    ignored = set(yaml.safe_load((ROOT / "proto" / "buf.yaml").read_text())["breaking"]["ignore"])
+    protos = {str(p.relative_to(ROOT / "proto")) for p in (ROOT / "proto").rglob("*.proto")}
+    assert ignored == {p for p in protos if not p.endswith("/events.proto")}
