@@ -106,6 +106,7 @@ def build(
         group=push_group,
         handler=hub.on_position,
         payload_types={POSITION_EVENT: location_events.LocationUpdated},
+        from_latest=True,  # old positions are dropped anyway: do not read days of them
     )
     readiness.add_check(
         "token_versions",

@@ -53,11 +53,15 @@ class EventBus(Protocol):
         group: str,
         handler: Handler,
         payload_types: Mapping[str, type[Message]],
+        from_latest: bool = False,
     ) -> None:
         """Deliver the topic's events to ``handler`` as consumer group ``group`` once started.
 
         ``payload_types`` maps each CloudEvent type the consumer understands to its protobuf
         message; a type outside it is skipped (committed) so producers may add new types.
+        A group with nothing committed starts at the topic's beginning, or, ``from_latest``, at
+        its end: for state that only matters live (positions pushed to screens), where reading
+        days of retention on every start would be wasted work.
         """
         ...
 

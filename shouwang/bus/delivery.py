@@ -37,6 +37,7 @@ class Subscription:
     group: str
     handler: Handler
     payload_types: Mapping[str, type[Message]]
+    from_latest: bool = False
 
 
 class Outcome(enum.Enum):

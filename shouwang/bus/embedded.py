@@ -98,12 +98,15 @@ class SqliteEventBus:
         group: str,
         handler: Handler,
         payload_types: Mapping[str, type[Message]],
+        from_latest: bool = False,
     ) -> None:
         if self._threads:
             raise RuntimeError("subscribe before start()")
         if any(s.topic == topic and s.group == group for s in self._subscriptions):
             raise ValueError(f"group {group!r} already consumes {topic!r} on this bus")
-        self._subscriptions.append(Subscription(topic, group, handler, dict(payload_types)))
+        self._subscriptions.append(
+            Subscription(topic, group, handler, dict(payload_types), from_latest)
+        )
 
     def start(self) -> None:
         self._threads += start_consumers(self._subscriptions, self._consume)
@@ -193,7 +196,14 @@ def _committed(connection: sqlite3.Connection, subscription: Subscription) -> in
         "SELECT last_seq FROM group_offsets WHERE group_id = ? AND topic = ?",
         (subscription.group, subscription.topic),
     ).fetchone()
-    return row[0] if row else 0
+    if row:
+        return row[0]
+    if not subscription.from_latest:
+        return 0
+    (end,) = connection.execute(
+        "SELECT COALESCE(MAX(seq), 0) FROM messages WHERE topic = ?", (subscription.topic,)
+    ).fetchone()
+    return end
 
 
 def _commit(connection: sqlite3.Connection, subscription: Subscription, seq: int) -> None:

@@ -111,10 +111,13 @@ class KafkaEventBus:
         group: str,
         handler: Handler,
         payload_types: Mapping[str, type[Message]],
+        from_latest: bool = False,
     ) -> None:
         if self._threads:
             raise RuntimeError("subscribe before start()")
-        self._subscriptions.append(Subscription(topic, group, handler, dict(payload_types)))
+        self._subscriptions.append(
+            Subscription(topic, group, handler, dict(payload_types), from_latest)
+        )
 
     def start(self) -> None:
         self._ensure_topics(s.topic for s in self._subscriptions)
@@ -177,7 +180,10 @@ class KafkaEventBus:
             bootstrap_servers=self._bootstrap_servers,
             client_id=f"{self._client_id}-{subscription.group}",
             group_id=subscription.group,
-            **_CONSUMER_CONFIG,
+            **{
+                **_CONSUMER_CONFIG,
+                "auto_offset_reset": "latest" if subscription.from_latest else "earliest",
+            },
         )
         offsets = _PendingOffsets(consumer)
         try:

@@ -335,6 +335,31 @@ def test_unknown_event_types_are_skipped(adapter: BusUnderTest, topic: str) -> N
     assert adapter.dead_letters(topic) == []
 
 
+def test_a_group_from_the_latest_skips_what_came_before_and_gets_what_follows(
+    adapter: BusUnderTest, topic: str
+) -> None:
+    publisher = adapter.new_bus()
+    before = [noted("member-1", f"old {n}") for n in range(5)]
+    publisher.publish(topic, before)
+    received = Received()
+    bus = adapter.new_bus()
+    bus.subscribe(
+        topic, group=group(), handler=received, payload_types=PAYLOAD_TYPES, from_latest=True
+    )
+    bus.start()
+    # The consumer starts at the end once it has joined: probe until it shows it has.
+    deadline = time.monotonic() + DEADLINE_S
+    while not received.ids():
+        assert time.monotonic() < deadline, "the consumer never joined"
+        publisher.publish(topic, [noted("member-1", "probe")])
+        time.sleep(0.2)
+    after = [noted("member-1", f"new {n}") for n in range(5)]
+    publisher.publish(topic, after)
+
+    received.wait_for_ids([e.id for e in after])
+    assert not {e.id for e in before} & set(received.ids())
+
+
 def test_new_consumer_of_a_group_resumes_after_the_last_committed_event(
     adapter: BusUnderTest, topic: str
 ) -> None:
