@@ -437,7 +437,8 @@ def _operation_object(
         operation["security"] = [{"bearer": []}]
     else:
         operation["security"] = []
-    if op.path_params:
+    if op.path_params or _names_other_resources(op.body) or _names_other_resources(op.query):
+        # A path id, or an id in the body or query, may name nothing the caller can see.
         statuses.add(404)
     if op.body is not None:
         statuses |= {413, 415}
@@ -447,6 +448,10 @@ def _operation_object(
             "content": {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}},
         }
     return operation
+
+
+def _names_other_resources(model: type[BaseModel] | None) -> bool:
+    return model is not None and any(name.endswith(("_id", "_ids")) for name in model.model_fields)
 
 
 def _success(op: Operation, refs: dict[tuple[Any, str], dict[str, Any]]) -> dict[str, Any]:

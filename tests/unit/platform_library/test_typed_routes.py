@@ -10,7 +10,7 @@ from pydantic import Field
 
 from shouwang.errors import FieldError
 from shouwang.http import install_platform
-from shouwang.typed_routes import ApiModel, QueryModel, ReplyModel, TypedRoutes
+from shouwang.typed_routes import ApiModel, QueryModel, ReplyModel, TypedRoutes, openapi_document
 
 
 class Open:
@@ -145,3 +145,17 @@ def test_a_204_has_no_body_and_no_content_type(app: Flask) -> None:
     response = app.test_client().delete("/orders/o1")
     assert response.status_code == 204
     assert response.data == b"" and "Content-Type" not in response.headers
+
+
+def test_an_operation_naming_another_resource_in_its_body_documents_404() -> None:
+    class Claim(ApiModel):
+        task_id: str
+
+    api = TypedRoutes("claims", tag="claims")
+
+    @api.post("/claims", summary="claim", access=Open(), body=Claim, status=204)
+    def claim(caller: None, body: Claim) -> None:
+        return None
+
+    document = openapi_document(api.operations, title="t", version="1", server_url="/")
+    assert "404" in document["paths"]["/claims"]["post"]["responses"]
