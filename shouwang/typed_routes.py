@@ -244,13 +244,19 @@ def parse_query(model: type[BaseModel]) -> BaseModel:
     """The query string as ``model``; a parameter given twice keeps its first value unless the
     model declares a list."""
     values: dict[str, Any] = {}
-    list_fields = {name for name, info in model.model_fields.items() if _is_list(info.annotation)}
+    list_fields = _list_fields(model)
     for name in request.args:
         values[name] = request.args.getlist(name) if name in list_fields else request.args[name]
     try:
         return model.model_validate(values)
     except ValidationError as error:
         raise validation_problem(error, what="query") from None
+
+
+@functools.cache
+def _list_fields(model: type[BaseModel]) -> frozenset[str]:
+    """The fields a query model declares as lists (read once per model, not per request)."""
+    return frozenset(name for name, info in model.model_fields.items() if _is_list(info.annotation))
 
 
 def _is_list(annotation: Any) -> bool:

@@ -11,18 +11,11 @@ from pydantic import AfterValidator, Field, StringConstraints
 
 from shouwang.typed_routes import PATH_ID_PATTERN, ApiModel, QueryModel, ReplyModel
 
-# protobuf's int32 range: nothing outside it reaches a service.
-INT32_MAX = 2**31 - 1
-Int32 = Annotated[int, Field(ge=-(2**31), le=INT32_MAX)]
-Count = Annotated[int, Field(ge=0, le=INT32_MAX)]
-
 Id = Annotated[str, StringConstraints(pattern=PATH_ID_PATTERN)]
 OptionalId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_-]{0,64}$")]
 Name = Annotated[str, StringConstraints(min_length=1, max_length=100)]
 ShortText = Annotated[str, StringConstraints(max_length=200)]
 LongText = Annotated[str, StringConstraints(max_length=4000)]
-Skill = Annotated[str, StringConstraints(min_length=1, max_length=40)]
-Skills = Annotated[list[Skill], Field(max_length=20)]
 IdList = Annotated[list[Id], Field(max_length=200)]
 MediaIds = Annotated[list[Id], Field(max_length=9)]
 
