@@ -325,3 +325,92 @@ class BusyChange(_message.Message):
     member_id: str
     busy: bool
     def __init__(self, member_id: _Optional[str] = ..., busy: _Optional[bool] = ...) -> None: ...
+
+class CoverageGrid(_message.Message):
+    __slots__ = ("grid_id", "level", "geometry_json")
+    GRID_ID_FIELD_NUMBER: _ClassVar[int]
+    LEVEL_FIELD_NUMBER: _ClassVar[int]
+    GEOMETRY_JSON_FIELD_NUMBER: _ClassVar[int]
+    grid_id: str
+    level: int
+    geometry_json: str
+    def __init__(self, grid_id: _Optional[str] = ..., level: _Optional[int] = ..., geometry_json: _Optional[str] = ...) -> None: ...
+
+class CoverageRequest(_message.Message):
+    __slots__ = ("grids", "station_ids", "mode", "minutes", "max_cells")
+    GRIDS_FIELD_NUMBER: _ClassVar[int]
+    STATION_IDS_FIELD_NUMBER: _ClassVar[int]
+    MODE_FIELD_NUMBER: _ClassVar[int]
+    MINUTES_FIELD_NUMBER: _ClassVar[int]
+    MAX_CELLS_FIELD_NUMBER: _ClassVar[int]
+    grids: _containers.RepeatedCompositeFieldContainer[CoverageGrid]
+    station_ids: _containers.RepeatedScalarFieldContainer[str]
+    mode: str
+    minutes: int
+    max_cells: int
+    def __init__(self, grids: _Optional[_Iterable[_Union[CoverageGrid, _Mapping]]] = ..., station_ids: _Optional[_Iterable[str]] = ..., mode: _Optional[str] = ..., minutes: _Optional[int] = ..., max_cells: _Optional[int] = ...) -> None: ...
+
+class CoverageCell(_message.Message):
+    __slots__ = ("south", "west", "north", "east", "reach_s", "grid_id")
+    SOUTH_FIELD_NUMBER: _ClassVar[int]
+    WEST_FIELD_NUMBER: _ClassVar[int]
+    NORTH_FIELD_NUMBER: _ClassVar[int]
+    EAST_FIELD_NUMBER: _ClassVar[int]
+    REACH_S_FIELD_NUMBER: _ClassVar[int]
+    GRID_ID_FIELD_NUMBER: _ClassVar[int]
+    south: float
+    west: float
+    north: float
+    east: float
+    reach_s: float
+    grid_id: str
+    def __init__(self, south: _Optional[float] = ..., west: _Optional[float] = ..., north: _Optional[float] = ..., east: _Optional[float] = ..., reach_s: _Optional[float] = ..., grid_id: _Optional[str] = ...) -> None: ...
+
+class CoverageReply(_message.Message):
+    __slots__ = ("cells", "cell_m", "search_limit_s", "covered_share", "free_members")
+    class CoveredShareEntry(_message.Message):
+        __slots__ = ("key", "value")
+        KEY_FIELD_NUMBER: _ClassVar[int]
+        VALUE_FIELD_NUMBER: _ClassVar[int]
+        key: str
+        value: float
+        def __init__(self, key: _Optional[str] = ..., value: _Optional[float] = ...) -> None: ...
+    CELLS_FIELD_NUMBER: _ClassVar[int]
+    CELL_M_FIELD_NUMBER: _ClassVar[int]
+    SEARCH_LIMIT_S_FIELD_NUMBER: _ClassVar[int]
+    COVERED_SHARE_FIELD_NUMBER: _ClassVar[int]
+    FREE_MEMBERS_FIELD_NUMBER: _ClassVar[int]
+    cells: _containers.RepeatedCompositeFieldContainer[CoverageCell]
+    cell_m: float
+    search_limit_s: float
+    covered_share: _containers.ScalarMap[str, float]
+    free_members: int
+    def __init__(self, cells: _Optional[_Iterable[_Union[CoverageCell, _Mapping]]] = ..., cell_m: _Optional[float] = ..., search_limit_s: _Optional[float] = ..., covered_share: _Optional[_Mapping[str, float]] = ..., free_members: _Optional[int] = ...) -> None: ...
+
+class DutyActivityRequest(_message.Message):
+    __slots__ = ("from_ms", "to_ms", "bucket_ms", "station_ids")
+    FROM_MS_FIELD_NUMBER: _ClassVar[int]
+    TO_MS_FIELD_NUMBER: _ClassVar[int]
+    BUCKET_MS_FIELD_NUMBER: _ClassVar[int]
+    STATION_IDS_FIELD_NUMBER: _ClassVar[int]
+    from_ms: int
+    to_ms: int
+    bucket_ms: int
+    station_ids: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, from_ms: _Optional[int] = ..., to_ms: _Optional[int] = ..., bucket_ms: _Optional[int] = ..., station_ids: _Optional[_Iterable[str]] = ...) -> None: ...
+
+class DutyBucket(_message.Message):
+    __slots__ = ("start_ms", "members_on_duty", "patrol_hours")
+    START_MS_FIELD_NUMBER: _ClassVar[int]
+    MEMBERS_ON_DUTY_FIELD_NUMBER: _ClassVar[int]
+    PATROL_HOURS_FIELD_NUMBER: _ClassVar[int]
+    start_ms: int
+    members_on_duty: int
+    patrol_hours: float
+    def __init__(self, start_ms: _Optional[int] = ..., members_on_duty: _Optional[int] = ..., patrol_hours: _Optional[float] = ...) -> None: ...
+
+class DutyActivityReply(_message.Message):
+    __slots__ = ("buckets",)
+    BUCKETS_FIELD_NUMBER: _ClassVar[int]
+    buckets: _containers.RepeatedCompositeFieldContainer[DutyBucket]
+    def __init__(self, buckets: _Optional[_Iterable[_Union[DutyBucket, _Mapping]]] = ...) -> None: ...

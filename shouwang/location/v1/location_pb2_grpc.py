@@ -99,6 +99,16 @@ class LocationServiceStub:
                 request_serializer=shouwang_dot_location_dot_v1_dot_location__pb2.GetTrackRequest.SerializeToString,
                 response_deserializer=shouwang_dot_location_dot_v1_dot_location__pb2.Track.FromString,
                 _registered_method=True)
+        self.Coverage = channel.unary_unary(
+                '/shouwang.location.v1.LocationService/Coverage',
+                request_serializer=shouwang_dot_location_dot_v1_dot_location__pb2.CoverageRequest.SerializeToString,
+                response_deserializer=shouwang_dot_location_dot_v1_dot_location__pb2.CoverageReply.FromString,
+                _registered_method=True)
+        self.DutyActivity = channel.unary_unary(
+                '/shouwang.location.v1.LocationService/DutyActivity',
+                request_serializer=shouwang_dot_location_dot_v1_dot_location__pb2.DutyActivityRequest.SerializeToString,
+                response_deserializer=shouwang_dot_location_dot_v1_dot_location__pb2.DutyActivityReply.FromString,
+                _registered_method=True)
 
 
 class LocationServiceServicer:
@@ -186,6 +196,20 @@ class LocationServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def Coverage(self, request, context):
+        """How fast the nearest free on-duty member could reach each cell of an area (1-3-5 minutes).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def DutyActivity(self, request, context):
+        """Members on duty and patrol hours per time bucket, from the duty sessions.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_LocationServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -253,6 +277,16 @@ def add_LocationServiceServicer_to_server(servicer, server):
                     servicer.GetTrack,
                     request_deserializer=shouwang_dot_location_dot_v1_dot_location__pb2.GetTrackRequest.FromString,
                     response_serializer=shouwang_dot_location_dot_v1_dot_location__pb2.Track.SerializeToString,
+            ),
+            'Coverage': grpc.unary_unary_rpc_method_handler(
+                    servicer.Coverage,
+                    request_deserializer=shouwang_dot_location_dot_v1_dot_location__pb2.CoverageRequest.FromString,
+                    response_serializer=shouwang_dot_location_dot_v1_dot_location__pb2.CoverageReply.SerializeToString,
+            ),
+            'DutyActivity': grpc.unary_unary_rpc_method_handler(
+                    servicer.DutyActivity,
+                    request_deserializer=shouwang_dot_location_dot_v1_dot_location__pb2.DutyActivityRequest.FromString,
+                    response_serializer=shouwang_dot_location_dot_v1_dot_location__pb2.DutyActivityReply.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -606,6 +640,60 @@ class LocationService:
             '/shouwang.location.v1.LocationService/GetTrack',
             shouwang_dot_location_dot_v1_dot_location__pb2.GetTrackRequest.SerializeToString,
             shouwang_dot_location_dot_v1_dot_location__pb2.Track.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def Coverage(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/shouwang.location.v1.LocationService/Coverage',
+            shouwang_dot_location_dot_v1_dot_location__pb2.CoverageRequest.SerializeToString,
+            shouwang_dot_location_dot_v1_dot_location__pb2.CoverageReply.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def DutyActivity(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/shouwang.location.v1.LocationService/DutyActivity',
+            shouwang_dot_location_dot_v1_dot_location__pb2.DutyActivityRequest.SerializeToString,
+            shouwang_dot_location_dot_v1_dot_location__pb2.DutyActivityReply.FromString,
             options,
             channel_credentials,
             insecure,

@@ -316,3 +316,102 @@ class ReviewReportRequest(_message.Message):
     note: str
     task: CreateTaskRequest
     def __init__(self, caller: _Optional[_Union[Caller, _Mapping]] = ..., report_id: _Optional[str] = ..., decision: _Optional[str] = ..., points: _Optional[int] = ..., note: _Optional[str] = ..., task: _Optional[_Union[CreateTaskRequest, _Mapping]] = ...) -> None: ...
+
+class StatsRequest(_message.Message):
+    __slots__ = ("caller", "from_ms", "to_ms", "station_id")
+    CALLER_FIELD_NUMBER: _ClassVar[int]
+    FROM_MS_FIELD_NUMBER: _ClassVar[int]
+    TO_MS_FIELD_NUMBER: _ClassVar[int]
+    STATION_ID_FIELD_NUMBER: _ClassVar[int]
+    caller: Caller
+    from_ms: int
+    to_ms: int
+    station_id: str
+    def __init__(self, caller: _Optional[_Union[Caller, _Mapping]] = ..., from_ms: _Optional[int] = ..., to_ms: _Optional[int] = ..., station_id: _Optional[str] = ...) -> None: ...
+
+class HistogramBin(_message.Message):
+    __slots__ = ("upper_s", "count")
+    UPPER_S_FIELD_NUMBER: _ClassVar[int]
+    COUNT_FIELD_NUMBER: _ClassVar[int]
+    upper_s: float
+    count: int
+    def __init__(self, upper_s: _Optional[float] = ..., count: _Optional[int] = ...) -> None: ...
+
+class Distribution(_message.Message):
+    __slots__ = ("count", "p50_s", "p90_s", "mean_s", "max_s", "histogram")
+    COUNT_FIELD_NUMBER: _ClassVar[int]
+    P50_S_FIELD_NUMBER: _ClassVar[int]
+    P90_S_FIELD_NUMBER: _ClassVar[int]
+    MEAN_S_FIELD_NUMBER: _ClassVar[int]
+    MAX_S_FIELD_NUMBER: _ClassVar[int]
+    HISTOGRAM_FIELD_NUMBER: _ClassVar[int]
+    count: int
+    p50_s: float
+    p90_s: float
+    mean_s: float
+    max_s: float
+    histogram: _containers.RepeatedCompositeFieldContainer[HistogramBin]
+    def __init__(self, count: _Optional[int] = ..., p50_s: _Optional[float] = ..., p90_s: _Optional[float] = ..., mean_s: _Optional[float] = ..., max_s: _Optional[float] = ..., histogram: _Optional[_Iterable[_Union[HistogramBin, _Mapping]]] = ...) -> None: ...
+
+class OnSceneShare(_message.Message):
+    __slots__ = ("minutes", "tasks", "share")
+    MINUTES_FIELD_NUMBER: _ClassVar[int]
+    TASKS_FIELD_NUMBER: _ClassVar[int]
+    SHARE_FIELD_NUMBER: _ClassVar[int]
+    minutes: int
+    tasks: int
+    share: float
+    def __init__(self, minutes: _Optional[int] = ..., tasks: _Optional[int] = ..., share: _Optional[float] = ...) -> None: ...
+
+class ResponseStatsReply(_message.Message):
+    __slots__ = ("offer_to_claim", "claim_to_arrival", "dispatch_to_arrival", "tasks", "measured", "on_scene_within")
+    OFFER_TO_CLAIM_FIELD_NUMBER: _ClassVar[int]
+    CLAIM_TO_ARRIVAL_FIELD_NUMBER: _ClassVar[int]
+    DISPATCH_TO_ARRIVAL_FIELD_NUMBER: _ClassVar[int]
+    TASKS_FIELD_NUMBER: _ClassVar[int]
+    MEASURED_FIELD_NUMBER: _ClassVar[int]
+    ON_SCENE_WITHIN_FIELD_NUMBER: _ClassVar[int]
+    offer_to_claim: Distribution
+    claim_to_arrival: Distribution
+    dispatch_to_arrival: Distribution
+    tasks: int
+    measured: int
+    on_scene_within: _containers.RepeatedCompositeFieldContainer[OnSceneShare]
+    def __init__(self, offer_to_claim: _Optional[_Union[Distribution, _Mapping]] = ..., claim_to_arrival: _Optional[_Union[Distribution, _Mapping]] = ..., dispatch_to_arrival: _Optional[_Union[Distribution, _Mapping]] = ..., tasks: _Optional[int] = ..., measured: _Optional[int] = ..., on_scene_within: _Optional[_Iterable[_Union[OnSceneShare, _Mapping]]] = ...) -> None: ...
+
+class ActivityRequest(_message.Message):
+    __slots__ = ("caller", "from_ms", "to_ms", "bucket_ms", "station_id")
+    CALLER_FIELD_NUMBER: _ClassVar[int]
+    FROM_MS_FIELD_NUMBER: _ClassVar[int]
+    TO_MS_FIELD_NUMBER: _ClassVar[int]
+    BUCKET_MS_FIELD_NUMBER: _ClassVar[int]
+    STATION_ID_FIELD_NUMBER: _ClassVar[int]
+    caller: Caller
+    from_ms: int
+    to_ms: int
+    bucket_ms: int
+    station_id: str
+    def __init__(self, caller: _Optional[_Union[Caller, _Mapping]] = ..., from_ms: _Optional[int] = ..., to_ms: _Optional[int] = ..., bucket_ms: _Optional[int] = ..., station_id: _Optional[str] = ...) -> None: ...
+
+class CountsBucket(_message.Message):
+    __slots__ = ("start_ms", "counts")
+    class CountsEntry(_message.Message):
+        __slots__ = ("key", "value")
+        KEY_FIELD_NUMBER: _ClassVar[int]
+        VALUE_FIELD_NUMBER: _ClassVar[int]
+        key: str
+        value: int
+        def __init__(self, key: _Optional[str] = ..., value: _Optional[int] = ...) -> None: ...
+    START_MS_FIELD_NUMBER: _ClassVar[int]
+    COUNTS_FIELD_NUMBER: _ClassVar[int]
+    start_ms: int
+    counts: _containers.ScalarMap[str, int]
+    def __init__(self, start_ms: _Optional[int] = ..., counts: _Optional[_Mapping[str, int]] = ...) -> None: ...
+
+class TaskActivityReply(_message.Message):
+    __slots__ = ("tasks_by_status", "reports_by_category")
+    TASKS_BY_STATUS_FIELD_NUMBER: _ClassVar[int]
+    REPORTS_BY_CATEGORY_FIELD_NUMBER: _ClassVar[int]
+    tasks_by_status: _containers.RepeatedCompositeFieldContainer[CountsBucket]
+    reports_by_category: _containers.RepeatedCompositeFieldContainer[CountsBucket]
+    def __init__(self, tasks_by_status: _Optional[_Iterable[_Union[CountsBucket, _Mapping]]] = ..., reports_by_category: _Optional[_Iterable[_Union[CountsBucket, _Mapping]]] = ...) -> None: ...

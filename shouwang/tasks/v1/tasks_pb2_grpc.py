@@ -94,6 +94,16 @@ class TasksServiceStub:
                 request_serializer=shouwang_dot_tasks_dot_v1_dot_tasks__pb2.ReviewReportRequest.SerializeToString,
                 response_deserializer=shouwang_dot_tasks_dot_v1_dot_tasks__pb2.Report.FromString,
                 _registered_method=True)
+        self.ResponseStats = channel.unary_unary(
+                '/shouwang.tasks.v1.TasksService/ResponseStats',
+                request_serializer=shouwang_dot_tasks_dot_v1_dot_tasks__pb2.StatsRequest.SerializeToString,
+                response_deserializer=shouwang_dot_tasks_dot_v1_dot_tasks__pb2.ResponseStatsReply.FromString,
+                _registered_method=True)
+        self.TaskActivity = channel.unary_unary(
+                '/shouwang.tasks.v1.TasksService/TaskActivity',
+                request_serializer=shouwang_dot_tasks_dot_v1_dot_tasks__pb2.ActivityRequest.SerializeToString,
+                response_deserializer=shouwang_dot_tasks_dot_v1_dot_tasks__pb2.TaskActivityReply.FromString,
+                _registered_method=True)
 
 
 class TasksServiceServicer:
@@ -171,6 +181,21 @@ class TasksServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ResponseStats(self, request, context):
+        """Statistics of an officer's scope: response times and the share of tasks with someone on
+        scene within 1, 3 and 5 minutes of dispatch.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def TaskActivity(self, request, context):
+        """Tasks by status and reports by category, per time bucket.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_TasksServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -233,6 +258,16 @@ def add_TasksServiceServicer_to_server(servicer, server):
                     servicer.ReviewReport,
                     request_deserializer=shouwang_dot_tasks_dot_v1_dot_tasks__pb2.ReviewReportRequest.FromString,
                     response_serializer=shouwang_dot_tasks_dot_v1_dot_tasks__pb2.Report.SerializeToString,
+            ),
+            'ResponseStats': grpc.unary_unary_rpc_method_handler(
+                    servicer.ResponseStats,
+                    request_deserializer=shouwang_dot_tasks_dot_v1_dot_tasks__pb2.StatsRequest.FromString,
+                    response_serializer=shouwang_dot_tasks_dot_v1_dot_tasks__pb2.ResponseStatsReply.SerializeToString,
+            ),
+            'TaskActivity': grpc.unary_unary_rpc_method_handler(
+                    servicer.TaskActivity,
+                    request_deserializer=shouwang_dot_tasks_dot_v1_dot_tasks__pb2.ActivityRequest.FromString,
+                    response_serializer=shouwang_dot_tasks_dot_v1_dot_tasks__pb2.TaskActivityReply.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -559,6 +594,60 @@ class TasksService:
             '/shouwang.tasks.v1.TasksService/ReviewReport',
             shouwang_dot_tasks_dot_v1_dot_tasks__pb2.ReviewReportRequest.SerializeToString,
             shouwang_dot_tasks_dot_v1_dot_tasks__pb2.Report.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ResponseStats(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/shouwang.tasks.v1.TasksService/ResponseStats',
+            shouwang_dot_tasks_dot_v1_dot_tasks__pb2.StatsRequest.SerializeToString,
+            shouwang_dot_tasks_dot_v1_dot_tasks__pb2.ResponseStatsReply.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def TaskActivity(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/shouwang.tasks.v1.TasksService/TaskActivity',
+            shouwang_dot_tasks_dot_v1_dot_tasks__pb2.ActivityRequest.SerializeToString,
+            shouwang_dot_tasks_dot_v1_dot_tasks__pb2.TaskActivityReply.FromString,
             options,
             channel_credentials,
             insecure,
