@@ -40,6 +40,7 @@ CONSUMER_GROUPS = {
     handlers.REPORTS_TOPIC: "points-reports",
     handlers.PRESENCE_TOPIC: "points-presence",
     handlers.QUIZZES_TOPIC: "points-quizzes",
+    handlers.TRAINING_TOPIC: "points-training",
 }
 
 
@@ -150,6 +151,7 @@ def _subscribe(adapters: Adapters, ports: Ports, groups: dict[str, str]) -> None
         (handlers.REPORTS_TOPIC, handlers.on_report_approved, handlers.REPORT_EVENTS),
         (handlers.PRESENCE_TOPIC, handlers.on_duty_ended, handlers.PRESENCE_EVENTS),
         (handlers.QUIZZES_TOPIC, handlers.on_quiz_answered, handlers.QUIZ_EVENTS),
+        (handlers.TRAINING_TOPIC, handlers.on_training_event, handlers.TRAINING_EVENTS),
     ]
     for topic, handler, payload_types in subscriptions:
         adapters.bus.subscribe(

@@ -20,6 +20,7 @@ from shouwang.location.v1 import events_pb2 as presence_events
 from shouwang.points.v1.limits import MAX_REASON
 from shouwang.store import Document
 from shouwang.tasks.v1 import events_pb2 as task_events
+from shouwang.training.v1 import events_pb2 as training_events
 
 log = logging.getLogger(__name__)
 
@@ -39,6 +40,12 @@ PRESENCE_TOPIC = "shouwang.presence.v1"
 PRESENCE_EVENTS = {"shouwang.member.duty_ended": presence_events.DutyEnded}
 QUIZZES_TOPIC = "shouwang.quizzes.v1"
 QUIZ_EVENTS = {"shouwang.quiz.answered": comms_events.QuizAnswered}
+TRAINING_TOPIC = "shouwang.training.v1"
+TRAINING_EVENTS = {
+    "shouwang.trainee.checked_in": training_events.TraineeCheckedIn,
+    "shouwang.shift.attended": training_events.ShiftAttended,
+    "shouwang.cohort.completed": training_events.CohortCompleted,
+}
 
 
 # Members: accounts and their place on the boards ------------------------------------------------
@@ -114,6 +121,42 @@ def on_quiz_answered(ports: Ports, event: Event) -> None:
         correct=answered.correct > 0,
         answered_at=_when(answered.answered_at, event),
     )
+
+
+def on_training_event(ports: Ports, event: Event) -> None:
+    """Roll calls answered, roster shifts attended and classes completed earn the [training]
+    rules' points; each award's natural key (roll call + member, shift, class + member) makes a
+    replay or a second announcement of the same fact earn nothing."""
+    for draft, at in _training_drafts(ports, event):
+        ports.ledger.credit(draft, entry_id=entry_id_for(event, draft), at=at)
+
+
+def _training_drafts(ports: Ports, event: Event) -> list[tuple[model.Draft, datetime]]:
+    data = event.data
+    if isinstance(data, training_events.TraineeCheckedIn):
+        draft = model.rollcall_draft(
+            ports.rules, rollcall_id=data.rollcall_id, member_id=data.member_id, status=data.status
+        )
+        return [(draft, _when(data.at, event))] if draft else []
+    if isinstance(data, training_events.ShiftAttended):
+        draft = model.shift_draft(
+            ports.rules,
+            shift_id=data.shift_id,
+            member_id=data.member_id,
+            minutes_present=data.minutes_present,
+            minutes_scheduled=data.minutes_scheduled,
+        )
+        return [(draft, _when(data.at, event))] if draft else []
+    if isinstance(data, training_events.CohortCompleted):
+        at = _when(data.at, event)
+        drafts = (
+            model.cohort_completed_draft(
+                ports.rules, cohort_id=data.cohort_id, member_id=trainee.member_id
+            )
+            for trainee in data.completed
+        )
+        return [(draft, at) for draft in drafts if draft]
+    return []
 
 
 # Commands -----------------------------------------------------------------------------------------

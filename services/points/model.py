@@ -19,6 +19,10 @@ QUIZ_CORRECT = "quiz_correct"
 PATROL_TIME = "patrol_time"
 PENALTY = "penalty"
 REDEMPTION = "redemption"
+ROLLCALL_PRESENT = "rollcall_present"
+ROLLCALL_LATE = "rollcall_late"
+SHIFT_ATTENDED = "shift_attended"
+COHORT_COMPLETED = "cohort_completed"
 
 PERIODS = limits.PERIODS
 SCOPES = limits.SCOPES
@@ -114,6 +118,38 @@ def patrol_time_draft(
         return None
     started = int(started_at.timestamp() * 1000)
     return Draft(member_id, worth, PATROL_TIME, f"duty:{started}", f"duty:{member_id}:{started}")
+
+
+def rollcall_draft(rules: Rules, *, rollcall_id: str, member_id: str, status: str) -> Draft | None:
+    """A roll call answered: present or late (after the grace period), once per roll call."""
+    late = status == "late"
+    worth = rules.training.rollcall_late if late else rules.training.rollcall_present
+    if worth <= 0 or status not in ("present", "late"):
+        return None
+    reason = ROLLCALL_LATE if late else ROLLCALL_PRESENT
+    return Draft(member_id, worth, reason, rollcall_id, f"rollcall:{rollcall_id}:{member_id}")
+
+
+def shift_draft(
+    rules: Rules, *, shift_id: str, member_id: str, minutes_present: int, minutes_scheduled: int
+) -> Draft | None:
+    """A roster shift attended: present inside its area for at least the rules' share of its
+    scheduled minutes earns the flat ``shift_attended`` plus points per full hour present."""
+    training = rules.training
+    scheduled = max(minutes_scheduled, 1)
+    if minutes_present * 100 < training.shift_min_present_percent * scheduled:
+        return None
+    worth = training.shift_attended + (minutes_present // 60) * training.shift_points_per_hour
+    if worth <= 0:
+        return None
+    return Draft(member_id, worth, SHIFT_ATTENDED, shift_id, f"shift:{shift_id}")
+
+
+def cohort_completed_draft(rules: Rules, *, cohort_id: str, member_id: str) -> Draft | None:
+    worth = rules.training.cohort_completed
+    if worth <= 0:
+        return None
+    return Draft(member_id, worth, COHORT_COMPLETED, cohort_id, f"cohort:{cohort_id}:{member_id}")
 
 
 def period_keys(at: datetime, offset: timezone) -> dict[str, str]:

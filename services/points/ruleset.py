@@ -18,7 +18,7 @@ from typing import Any
 from shouwang.config import ConfigError
 from shouwang.points.v1.limits import MAX_PENALTY_POINTS
 
-DEFAULT_RULES_FILE = Path(__file__).parent / "rules" / "v1.toml"
+DEFAULT_RULES_FILE = Path(__file__).parent / "rules" / "v2.toml"
 PRIORITIES = ("1", "2", "3")
 _VERSION = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,31}")
 _OFFSET = re.compile(r"([+-])(\d{2}):(\d{2})")
@@ -61,6 +61,22 @@ class PenaltyRules:
 
 
 @dataclass(frozen=True)
+class TrainingRules:
+    """Rotation training and duty rosters (from v2): roll calls, shifts, completed classes."""
+
+    rollcall_present: int
+    rollcall_late: int
+    shift_attended: int
+    shift_min_present_percent: int
+    shift_points_per_hour: int
+    cohort_completed: int
+
+
+# A rules file without [training] (v1) awards nothing for training events.
+NO_TRAINING = TrainingRules(0, 0, 0, 100, 0, 0)
+
+
+@dataclass(frozen=True)
 class Rules:
     version: str
     utc_offset: timezone
@@ -69,6 +85,7 @@ class Rules:
     quiz_correct: QuizRules
     patrol_time: PatrolTimeRules
     penalty: PenaltyRules
+    training: TrainingRules = NO_TRAINING
 
 
 def load_rules(path: Path = DEFAULT_RULES_FILE) -> Rules:
@@ -105,10 +122,17 @@ class _Checker:
             "patrol_time": self._patrol_time,
             "penalty": self._penalty,
         }
-        self._unknown(raw, "", {"version", "utc_offset", *sections})
+        # Sections a later version added: optional, so older files stay valid.
+        optional: dict[str, Callable[[Mapping[str, Any], str], Any]] = {
+            "training": self._training,
+        }
+        self._unknown(raw, "", {"version", "utc_offset", *sections, *optional})
         version = self._version(raw.get("version"))
         offset = self._offset(raw.get("utc_offset"))
         parsed = {name: self._section(raw, name, parse) for name, parse in sections.items()}
+        parsed |= {
+            name: self._section(raw, name, parse) for name, parse in optional.items() if name in raw
+        }
         if self.problems:
             return None
         return Rules(version=version, utc_offset=offset, **parsed)
@@ -169,6 +193,24 @@ class _Checker:
             min_fix_interval_s=self._int(table, name, "min_fix_interval_s", minimum=1),
             max_hours_per_duty=self._int(table, name, "max_hours_per_duty", minimum=1),
         )
+
+    def _training(self, table: Mapping[str, Any], name: str) -> TrainingRules:
+        keys = (
+            "rollcall_present",
+            "rollcall_late",
+            "shift_attended",
+            "shift_points_per_hour",
+            "cohort_completed",
+        )
+        self._unknown(table, name, {*keys, "shift_min_present_percent"})
+        values = {key: self._int(table, name, key, minimum=0) for key in keys}
+        percent = self._int(table, name, "shift_min_present_percent", minimum=1, maximum=100)
+        if values["rollcall_late"] > values["rollcall_present"]:
+            self.problems.append(
+                f"{name}.rollcall_late ({values['rollcall_late']}) must be at most "
+                f"{name}.rollcall_present ({values['rollcall_present']})"
+            )
+        return TrainingRules(shift_min_present_percent=percent, **values)
 
     def _penalty(self, table: Mapping[str, Any], name: str) -> PenaltyRules:
         self._unknown(table, name, {"max_points"})

@@ -28,7 +28,7 @@ def refusal(raw: dict[str, Any]) -> str:
 
 def test_bundled_rules_are_valid() -> None:
     rules = load_rules()
-    assert rules.version == "v1"
+    assert rules.version == "v2"
     assert dict(rules.task_closed.default_points_by_priority) == {1: 30, 2: 20, 3: 10}
 
 
