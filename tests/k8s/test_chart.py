@@ -13,7 +13,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
+from services.bridge.policy import parse_policy
+from services.bridge.settings import BridgeSettings
 from services.comms.settings import CommsSettings
 from services.gateway.app import create_app
 from services.gateway.settings import GatewaySettings
@@ -33,6 +36,7 @@ from tests.k8s.tools import (
     VALUE_SETS,
     by_name,
     component_of,
+    components,
     of_kind,
     render,
 )
@@ -40,6 +44,7 @@ from tests.k8s.tools import (
 pytestmark = pytest.mark.usefixtures("chart_tools")
 
 SETTINGS = {
+    "bridge": BridgeSettings,
     "comms": CommsSettings,
     "training": TrainingSettings,
     "gateway": GatewaySettings,
@@ -190,7 +195,7 @@ def test_the_values_schema_refuses_a_mistyped_value(override: str, complaint: st
 @pytest.mark.parametrize("value_set", ALL_SETS)
 def test_one_deployment_per_component_running_its_service(value_set: str) -> None:
     deployments = of_kind(render(value_set), "Deployment")
-    assert sorted(component_of(d) for d in deployments) == sorted(COMPONENTS)
+    assert sorted(component_of(d) for d in deployments) == sorted(components(value_set))
     for deployment in deployments:
         (container,) = containers(deployment)
         assert container["command"] == ["python", "-m", f"services.{component_of(deployment)}"]
@@ -264,8 +269,10 @@ def test_every_process_would_accept_its_environment(value_set: str) -> None:
         name: {k: base64.b64decode(v).decode() for k, v in s["data"].items()}
         for name, s in by_name(objects, "Secret").items()
     }
-    # A Secret the operator brings holds what `shouwang keygen` writes and the MongoDB URI.
+    # A Secret the operator brings holds what `shouwang keygen` writes, the MongoDB URI or the
+    # bridge's pseudonym key.
     own = {
+        "BRIDGE_PSEUDONYM_KEY": base64.b64encode(bytes(32)).decode(),
         "IDENTITY_PII_KEY": "x",
         "IDENTITY_BLIND_INDEX_KEY": "x",
         "IDENTITY_SIGNING_KEY": "x",
@@ -540,7 +547,7 @@ def test_the_service_monitor_scrapes_every_component() -> None:
         for s in of_kind(objects, "Service")
         if labels_match(monitor["spec"]["selector"]["matchLabels"], s["metadata"]["labels"])
     ]
-    assert sorted(component_of(s) for s in selected) == sorted(COMPONENTS)
+    assert sorted(component_of(s) for s in selected) == sorted(components("production"))
     for service in selected:
         assert endpoint["port"] in {p["name"] for p in service["spec"]["ports"]}
     assert of_kind(render("default"), "ServiceMonitor") == []
@@ -609,14 +616,60 @@ class _Nothing:
         return self
 
 
-# Cluster-mode entry points the chart does not deploy yet, and why.
-NOT_DEPLOYED = {
-    "bridge": "needs each bureau's policy file and the pseudonym key: not in the chart yet",
-}
-
-
 def test_every_service_with_a_cluster_entry_point_is_a_component() -> None:
     entry_points = {
         path.parent.name for path in (tools.REPO_ROOT / "services").glob("*/__main__.py")
     }
-    assert entry_points - set(NOT_DEPLOYED) == set(COMPONENTS)
+    assert entry_points == set(COMPONENTS) | {
+        name for names in tools.OPTIONAL_COMPONENTS.values() for name in names
+    }
+
+
+# --- the bridge -----------------------------------------------------------------------------
+
+
+def test_the_bridge_runs_with_its_policy_file_and_its_own_key() -> None:
+    objects = render("production")
+    config_map = by_name(objects, "ConfigMap")["sw-shouwang-bridge-policy"]
+    bridge = by_name(objects, "Deployment")["sw-shouwang-bridge"]
+    (container,) = containers(bridge)
+    path = Path(env_of(container)["BRIDGE_POLICY_FILE"])
+    (mount,) = [m for m in container["volumeMounts"] if m["name"] == "bridge-policy"]
+    (volume,) = [
+        v for v in bridge["spec"]["template"]["spec"]["volumes"] if v["name"] == "bridge-policy"
+    ]
+    (item,) = volume["configMap"]["items"]
+    assert volume["configMap"]["name"] == config_map["metadata"]["name"]
+    assert path == Path(mount["mountPath"]) / item["path"]
+    # What the pod would read is a policy the bridge accepts at start.
+    policy = parse_policy(tomllib.loads(config_map["data"][item["key"]]), source="configmap")
+    assert {bureau.name for bureau in policy} == {"traffic-police", "civil-affairs"}
+    names = [s["secretRef"]["name"] for s in container["envFrom"]]
+    assert "shouwang-bridge-key" in names  # the operator's Secret (values/production.yaml)
+
+
+def test_the_bridge_key_is_generated_for_the_bridge_alone() -> None:
+    policy = tools.REPO_ROOT / "examples" / "bureau-policy.toml"
+    result = tools.helm(
+        *tools.template_args("default"),
+        "--set",
+        "components.bridge.enabled=true",
+        "--set-file",
+        f"bridge.policy={policy}",
+    )
+    objects = [o for o in yaml.safe_load_all(result.stdout) if o]
+    secret = by_name(objects, "Secret")["sw-shouwang-bridge"]
+    key = base64.b64decode(base64.b64decode(secret["data"]["BRIDGE_PSEUDONYM_KEY"]))
+    assert len(key) == 32
+    for deployment in of_kind(objects, "Deployment"):
+        names = [s["secretRef"]["name"] for s in containers(deployment)[0]["envFrom"]]
+        assert ("sw-shouwang-bridge" in names) == (component_of(deployment) == "bridge")
+
+
+def test_the_bridge_is_off_by_default_and_refused_without_a_policy() -> None:
+    assert "bridge" not in {component_of(d) for d in of_kind(render("default"), "Deployment")}
+    result = tools.helm(
+        *tools.template_args("default"), "--set", "components.bridge.enabled=true", check=False
+    )
+    assert result.returncode != 0
+    assert "bridge.policy" in result.stderr

@@ -27,6 +27,9 @@ VALUES = Path(__file__).parent / "values"
 KUBE_VERSION = "1.31.14"
 COMPONENTS = ("comms", "gateway", "identity", "location", "points", "tasks", "training")
 GRPC_COMPONENTS = ("comms", "identity", "location", "points", "tasks", "training")
+# Deployed only where a value set switches them on: the production values run the bridge with
+# the example bureaus' policy.
+OPTIONAL_COMPONENTS: dict[str, tuple[str, ...]] = {"production": ("bridge",)}
 
 # Named value sets: extra `helm template` arguments over the chart's own values.yaml.
 VALUE_SETS: dict[str, list[str]] = {
@@ -36,9 +39,16 @@ VALUE_SETS: dict[str, list[str]] = {
         str(VALUES / "production.yaml"),
         "--set-file",
         f"pointsRules={REPO_ROOT / 'services' / 'points' / 'rules' / 'v1.toml'}",
+        "--set-file",
+        f"bridge.policy={REPO_ROOT / 'examples' / 'bureau-policy.toml'}",
     ],
     "minimal": ["-f", str(VALUES / "minimal.yaml")],
 }
+
+
+def components(value_set: str) -> tuple[str, ...]:
+    """The components a value set deploys."""
+    return tuple(sorted(COMPONENTS + OPTIONAL_COMPONENTS.get(value_set, ())))
 
 
 def build_tools(*components: str) -> None:

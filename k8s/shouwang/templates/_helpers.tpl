@@ -109,3 +109,13 @@ Returns YAML: (dict "base" .Values.default "over" $component) | fromYaml
 {{- end -}}
 {{- toJson $names -}}
 {{- end -}}
+
+{{- define "shouwang.bridgeSecretName" -}}
+{{- .Values.bridge.existingSecret | default (printf "%s-bridge" (include "shouwang.fullname" .)) -}}
+{{- end -}}
+
+{{/* Whether the bridge is deployed: components.bridge.enabled (default: off). */}}
+{{- define "shouwang.bridgeEnabled" -}}
+{{- $c := include "shouwang.component" (list . "bridge") | fromYaml -}}
+{{- if $c.enabled }}true{{ end -}}
+{{- end -}}
