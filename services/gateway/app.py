@@ -15,6 +15,7 @@ from services.gateway.routes import (
     media,
     members,
     points,
+    stats,
     stream,
     tasks,
     training,
@@ -34,6 +35,7 @@ ROUTE_MODULES = (
     training,
     comms,
     points,
+    stats,
     media,
     stream,
 )

@@ -4,10 +4,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from services.location import grpc_api, handlers
+from services.location import duty_history, grpc_api, handlers
 from services.location.live_view import FIXES_ACCEPTED, INTERNAL_EVENTS, INTERNAL_TOPIC, LiveView
 from services.location.ports import Ports
-from services.location.repository import DutyRepository, GeofenceRepository, TrackRepository
+from services.location.repository import (
+    DutyRepository,
+    DutySessionRepository,
+    GeofenceRepository,
+    TrackRepository,
+)
 from services.location.track_keeper import TrackKeeper
 from shouwang.identity.v1 import events_pb2 as identity_events
 from shouwang.outbox import Outbox
@@ -38,7 +43,8 @@ def build(
 ) -> LocationService:
     store = adapters.store
     duty, tracks, fences = DutyRepository(store), TrackRepository(store), GeofenceRepository(store)
-    for repository in (duty, tracks, fences):
+    sessions = DutySessionRepository(store)
+    for repository in (duty, tracks, fences, sessions):
         repository.ensure_indexes()
     ports = Ports(
         duty=duty,
@@ -49,6 +55,7 @@ def build(
         view=LiveView(),
         clock=adapters.clock,
         track_retention_days=track_retention_days,
+        sessions=sessions,
     )
     ports.outbox.recover()
     ports.outbox.start_recovery()
@@ -73,6 +80,13 @@ def build(
         group="location-suspensions",
         handler=lambda event: handlers.end_duty_of_suspended(ports, event),
         payload_types={"shouwang.member.suspended": identity_events.MemberStatusChanged},
+    )
+    # Finished periods on duty, kept for statistics: once per period, by whichever replica.
+    adapters.bus.subscribe(
+        handlers.PRESENCE_TOPIC,
+        group="location-duty-sessions",
+        handler=lambda event: duty_history.record_session(ports, event),
+        payload_types=duty_history.PRESENCE_EVENTS,
     )
     jobs = [
         Periodic("presence-sweep", SWEEP_EVERY_S, lambda: handlers.sweep_offline(ports)).start(),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import grpc
 
-from services.location import handlers, model, queries
+from services.location import coverage, duty_history, handlers, model, queries
 from services.location.ports import Ports
 from shouwang.clock import from_millis, to_millis, to_timestamp
 from shouwang.errors import FieldError, InvalidArgument
@@ -131,6 +131,53 @@ class LocationServicer(location_pb2_grpc.LocationServiceServicer):
             self.ports, request.member_id, from_ms=request.from_ms, to_ms=request.to_ms
         )
         return pb.Track(member_id=request.member_id, fixes=fixes)
+
+    def Coverage(self, request, context: Context):
+        grids = coverage.grid_areas((g.grid_id, g.level, g.geometry_json) for g in request.grids)
+        found = coverage.of_live_view(
+            self.ports.view,
+            grids,
+            station_ids=request.station_ids,
+            mode=request.mode,
+            minutes=request.minutes,
+            now_s=self._now_s(),
+            max_cells=min(request.max_cells or coverage.MAX_CELLS, coverage.MAX_CELLS),
+        )
+        return pb.CoverageReply(
+            cells=[
+                pb.CoverageCell(
+                    south=c.south,
+                    west=c.west,
+                    north=c.north,
+                    east=c.east,
+                    reach_s=c.reach_s,
+                    grid_id=c.grid_id,
+                )
+                for c in found.cells
+            ],
+            cell_m=found.cell_m,
+            search_limit_s=found.search_limit_s,
+            covered_share=found.covered_share,
+        )
+
+    def DutyActivity(self, request, context: Context):
+        buckets = duty_history.activity(
+            self.ports,
+            station_ids=request.station_ids,
+            from_ms=request.from_ms,
+            to_ms=request.to_ms,
+            bucket_ms=request.bucket_ms,
+        )
+        return pb.DutyActivityReply(
+            buckets=[
+                pb.DutyBucket(
+                    start_ms=b.start_ms,
+                    members_on_duty=b.members_on_duty,
+                    patrol_hours=b.patrol_hours,
+                )
+                for b in buckets
+            ]
+        )
 
     def _now_s(self) -> float:
         return self.ports.clock.now().timestamp()

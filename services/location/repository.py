@@ -8,6 +8,7 @@ tagged with its time window) so a batch is one ``insert_many``; ``geofences`` th
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 
 from shouwang.events import Event
@@ -74,6 +75,32 @@ class DutyRepository:
             {"_id": member_id, "online": True, "last_seen": last_seen_ms},
             {"$set": {"online": False}},
         )
+
+
+class DutySessionRepository:
+    """``location_duty_sessions``: one document per finished period on duty (``member:started``),
+    kept for statistics."""
+
+    def __init__(self, store: DocumentStore) -> None:
+        self.sessions: Collection = store.collection("location_duty_sessions")
+
+    def ensure_indexes(self) -> None:
+        self.sessions.create_index([("ended_at", ASCENDING)])
+        self.sessions.create_index([("station_id", ASCENDING), ("ended_at", ASCENDING)])
+
+    def record(self, document: Document) -> None:
+        """Store a session; a redelivered event finds it stored already."""
+        with contextlib.suppress(DuplicateKey):
+            self.sessions.insert(document)
+
+    def overlapping(
+        self, *, station_ids: list[str] | None, from_ms: int, to_ms: int
+    ) -> list[Document]:
+        """Sessions of these stations' members (None: everyone) overlapping [from_ms, to_ms)."""
+        query: dict[str, Any] = {"ended_at": {"$gt": from_ms}, "started_at": {"$lt": to_ms}}
+        if station_ids is not None:
+            query["station_id"] = {"$in": station_ids}
+        return self.sessions.find(query)
 
 
 class TrackRepository:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import grpc
 from google.protobuf.timestamp_pb2 import Timestamp
 
-from services.tasks import handlers, reports
+from services.tasks import handlers, reports, stats
 from services.tasks.model import Circle, Claim, Offer, Report, Task
 from services.tasks.ports import Ports
 from shouwang.clock import from_millis, to_timestamp
@@ -104,6 +104,40 @@ class TasksServicer(tasks_pb2_grpc.TasksServiceServicer):
             reports.review_report(self.ports, Caller.from_message(request.caller), request)
         )
 
+    def ResponseStats(self, request, context: Context):
+        found = stats.response(
+            self.ports,
+            Caller.from_message(request.caller),
+            from_ms=request.from_ms,
+            to_ms=request.to_ms,
+            station_id=request.station_id,
+        )
+        return pb.ResponseStatsReply(
+            tasks=found.tasks,
+            measured=found.measured,
+            on_scene_within=[
+                pb.OnSceneShare(minutes=s.minutes, tasks=s.tasks, share=s.share or 0.0)
+                for s in found.on_scene_within
+            ],
+            offer_to_claim=_distribution(found.offer_to_claim),
+            claim_to_arrival=_distribution(found.claim_to_arrival),
+            dispatch_to_arrival=_distribution(found.dispatch_to_arrival),
+        )
+
+    def TaskActivity(self, request, context: Context):
+        tasks, reports_ = stats.activity(
+            self.ports,
+            Caller.from_message(request.caller),
+            from_ms=request.from_ms,
+            to_ms=request.to_ms,
+            bucket_ms=request.bucket_ms,
+            station_id=request.station_id,
+        )
+        return pb.TaskActivityReply(
+            tasks_by_status=[pb.CountsBucket(start_ms=s, counts=c) for s, c in tasks],
+            reports_by_category=[pb.CountsBucket(start_ms=s, counts=c) for s, c in reports_],
+        )
+
     def _view(self, task: Task, *, with_people: bool = True) -> pb.Task:
         message = pb.Task(
             task_id=task.task_id,
@@ -175,6 +209,17 @@ def _claim_view(claim: Claim) -> pb.ClaimView:
         view.arrived_at.CopyFrom(_timestamp(claim.arrived_at_ms))
         view.claim_to_arrival_s = claim.claim_to_arrival_s or 0.0
     return view
+
+
+def _distribution(found: stats.Distribution) -> pb.Distribution:
+    return pb.Distribution(
+        count=found.count,
+        p50_s=found.p50_s,
+        p90_s=found.p90_s,
+        mean_s=found.mean_s,
+        max_s=found.max_s,
+        histogram=[pb.HistogramBin(upper_s=u or 0.0, count=n) for u, n in found.histogram],
+    )
 
 
 def _timestamp(millis: int) -> Timestamp:

@@ -139,6 +139,16 @@ class TaskRepository:
         page = read_page(self.tasks, query, sort_field="created_at", size=size, cursor=cursor)
         return Page(items=[task_from(d) for d in page.items], next_cursor=page.next_cursor)
 
+    def created_between(
+        self, *, station_ids: list[str] | None, from_ms: int, to_ms: int
+    ) -> list[Task]:
+        """Tasks of these stations (None: every station) created in [from_ms, to_ms), for
+        statistics (the caller bounds the range)."""
+        query: dict[str, Any] = {"created_at": {"$gte": from_ms, "$lt": to_ms}}
+        if station_ids is not None:
+            query["station_id"] = {"$in": station_ids}
+        return [task_from(d) for d in self.tasks.find(query, sort=[("created_at", ASCENDING)])]
+
     def offered_to(self, member_id: str, *, status: str, size: int, cursor: str) -> Page:
         """The tasks offered to a member, paged by their offers (newest offer first), each task
         read by id; with a status asked a page may hold fewer than ``size`` tasks and still have
@@ -346,6 +356,16 @@ class ReportRepository:
             query["status"] = status
         page = read_page(self.reports, query, sort_field="created_at", size=size, cursor=cursor)
         return Page(items=[report_from(d) for d in page.items], next_cursor=page.next_cursor)
+
+    def created_between(
+        self, *, station_ids: list[str] | None, from_ms: int, to_ms: int
+    ) -> list[Report]:
+        """Reports of these stations (None: every station) submitted in [from_ms, to_ms)."""
+        query: dict[str, Any] = {"created_at": {"$gte": from_ms, "$lt": to_ms}}
+        if station_ids is not None:
+            query["station_id"] = {"$in": station_ids}
+        found = self.reports.find(query, sort=[("created_at", ASCENDING)])
+        return [report_from(d) for d in found]
 
     def claim_review(self, report_id: str, *, officer_id: str, at_ms: int) -> bool:
         """The one review of a report: a second reviewer (or a retry) gets False."""
