@@ -8,12 +8,15 @@ from __future__ import annotations
 
 import ipaddress
 import logging
+import secrets
 import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+from allinone.demo import start_demo, with_demo_admin
 from allinone.settings import AllInOneSettings
 from services.comms import bootstrap as comms_bootstrap
+from services.comms.sms import FileSmsProvider
 from services.gateway import bootstrap as gateway_bootstrap
 from services.gateway.clients import Addresses, Clients
 from services.identity import bootstrap as identity_bootstrap
@@ -36,6 +39,8 @@ from shouwang.runtime import (
 )
 
 log = logging.getLogger(__name__)
+
+SMS_FILE = "sms.jsonl"  # in the data dir: the texts the embedded mode "sends"
 
 
 @dataclass
@@ -89,12 +94,16 @@ def start(
         ),
         timeout_s=5.0,
     )
+    # Comms signs its phone lookups (for SMS) with a key only this process knows; texts go to
+    # a file in the data dir (the embedded SMS provider).
+    phone_lookup_key = secrets.token_bytes(32)
     services: list[Service] = [
         identity_bootstrap.build(
             adapters,
             keys=IdentityKeys.generated_in(data_dir),
             admin_phone=settings.admin_phone,
             admin_password=settings.admin_password,
+            phone_lookup_key=phone_lookup_key,
         ),
         location_bootstrap.build(adapters),
         tasks_bootstrap.build(
@@ -105,10 +114,15 @@ def start(
         ).start(),
         points_bootstrap.build(adapters, identity_addr=local),
         training_bootstrap.build(
-            adapters, location=clients.location, identity=clients.identity
+            adapters, location=clients.location, identity=clients.identity, tasks=clients.tasks
         ).start(),
         comms_bootstrap.build(
-            adapters, location=clients.location, identity=clients.identity
+            adapters,
+            location=clients.location,
+            identity=clients.identity,
+            training=clients.training,
+            sms_provider=FileSmsProvider(data_dir / SMS_FILE),
+            phone_lookup_key=phone_lookup_key,
         ).start(),
     ]
     grpc_server.add([b for service in services for b in service.bindings])
@@ -146,11 +160,20 @@ def _is_loopback(host: str) -> bool:
 def up(*, port: int, data_dir: Path, demo: bool) -> int:
     settings = settings_or_exit(AllInOneSettings)
     configure_logging("shouwang", settings.log_level)
-    running = start(port=port, data_dir=data_dir, settings=settings)
     if demo:
-        log.info("the demo simulation is not built yet; serving the API only")
+        settings = with_demo_admin(settings, data_dir)
+    running = start(port=port, data_dir=data_dir, settings=settings)
     print(f"Shouwang is ready at {running.url} (data in {data_dir})", flush=True)
+    simulation = start_demo(running.url, settings) if demo else None
+    if simulation is not None:
+        print(
+            f"Demo: a simulated patrol night; sign in to the console as {simulation.officer_login}"
+            " (--no-demo for none)",
+            flush=True,
+        )
     wait_for_shutdown_signal()
     print("Shutting down...", file=sys.stderr, flush=True)
+    if simulation is not None:
+        simulation.stop()
     running.stop()
     return 0

@@ -8,6 +8,7 @@ from shouwang.identity.v1.identity_pb2_grpc import IdentityServiceStub
 from shouwang.location.v1.location_pb2_grpc import LocationServiceStub
 from shouwang.rpc import connect
 from shouwang.runtime import serve_cluster, settings_or_exit
+from shouwang.tasks.v1.tasks_pb2_grpc import TasksServiceStub
 
 
 def main() -> int:
@@ -18,10 +19,17 @@ def main() -> int:
     identity = IdentityServiceStub(
         connect(settings.identity_addr, timeout_s=settings.rpc_timeout_s)
     )
+    tasks = (
+        TasksServiceStub(connect(settings.tasks_addr, timeout_s=settings.rpc_timeout_s))
+        if settings.tasks_addr
+        else None
+    )
     return serve_cluster(
         "training",
         settings,
-        lambda adapters: bootstrap.build(adapters, location=location, identity=identity).start(),
+        lambda adapters: bootstrap.build(
+            adapters, location=location, identity=identity, tasks=tasks
+        ).start(),
     )
 
 

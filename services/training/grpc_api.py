@@ -6,7 +6,7 @@ from __future__ import annotations
 import grpc
 from google.protobuf.timestamp_pb2 import Timestamp
 
-from services.training import handlers, patrol_logs, rosters
+from services.training import handlers, hotspots, patrol_logs, patrol_windows, rosters
 from services.training.model import (
     COUNT_FIELDS,
     Circle,
@@ -18,6 +18,7 @@ from services.training.model import (
     Shift,
 )
 from services.training.ports import Ports
+from services.training.repository import area_from
 from shouwang.clock import from_millis, to_timestamp
 from shouwang.rpc import ServiceBinding
 from shouwang.scope import Caller
@@ -144,23 +145,82 @@ class TrainingServicer(training_pb2_grpc.TrainingServiceServicer):
         roster, unfilled = rosters.create_roster(
             self.ports, Caller.from_message(request.caller), request
         )
-        message = pb.Roster(
-            roster_id=roster["_id"],
-            name=roster["name"],
-            org_ids=roster["org_ids"],
-            area=request.area,
-            shifts=request.shifts,
-            per_org_per_month=roster["per_org_per_month"],
-            starts_on=roster["starts_on"],
-            months=roster["months"],
-            generated=[shift_message(s) for s in roster["shifts"]],
-            unfilled=[
-                pb.Unfilled(org_id=org_id, starts_at=_timestamp(start))
-                for org_id, start in unfilled
-            ],
-            station_id=roster["station_id"],
+        message = roster_message(roster)
+        message.generated.extend(shift_message(s) for s in roster["shifts"])
+        message.unfilled.extend(
+            pb.Unfilled(org_id=org_id, starts_at=_timestamp(start)) for org_id, start in unfilled
         )
         return message
+
+    def ListRosters(self, request, context: Context):
+        page = rosters.list_rosters(
+            self.ports,
+            Caller.from_message(request.caller),
+            size=request.page_size,
+            cursor=request.page_token,
+        )
+        return pb.RosterList(
+            rosters=[roster_message(d) for d in page.items], next_page_token=page.next_cursor
+        )
+
+    def ListCohorts(self, request, context: Context):
+        page = handlers.list_cohorts(
+            self.ports,
+            Caller.from_message(request.caller),
+            size=request.page_size,
+            cursor=request.page_token,
+        )
+        return pb.CohortList(
+            cohorts=[cohort_message(c) for c in page.items], next_page_token=page.next_cursor
+        )
+
+    def Hotspots(self, request, context: Context):
+        report = patrol_windows.hotspot_report(
+            caller=Caller.from_message(request.caller),
+            tasks=self.ports.tasks,
+            presence=self.ports.presence,
+            grids=self.ports.grids,
+            clock=self.ports.clock,
+            from_ms=request.from_ms,
+            to_ms=request.to_ms,
+        )
+        score = hotspots.scores(report.table)
+        used = sorted({grid for grid, _ in report.table})
+        reply = pb.HotspotsReply(
+            cells=[
+                pb.HotspotCell(
+                    grid_id=grid,
+                    hour=hour,
+                    incidents=cell.incidents,
+                    presence_minutes=cell.presence_minutes,
+                    score=round(score[(grid, hour)], 4),
+                )
+                for (grid, hour), cell in report.table.items()
+            ],
+            grids=[
+                pb.HotspotGrid(grid_id=g, name=report.grids[g].name, level=report.grids[g].level)
+                for g in used
+            ],
+            windows=[
+                pb.HotspotWindow(
+                    recommendation_id=w.recommendation_id,
+                    grid_id=w.grid_id,
+                    to=w.end,
+                    hours=w.hours,
+                    incidents=w.incidents,
+                    presence_minutes=w.presence_minutes,
+                    score=w.score,
+                    **{"from": w.start},
+                )
+                for w in report.windows
+            ],
+            incidents=sum(c.incidents for c in report.table.values()),
+            presence_minutes=sum(c.presence_minutes for c in report.table.values()),
+            incidents_outside_grids=report.incidents_outside,
+            to=_timestamp(report.to_ms),
+        )
+        getattr(reply, "from").CopyFrom(_timestamp(report.from_ms))
+        return reply
 
     def ListShifts(self, request, context: Context):
         page = rosters.list_shifts(
@@ -224,6 +284,30 @@ class TrainingServicer(training_pb2_grpc.TrainingServiceServicer):
             total=counts_message(total),
             logs=logs,
         )
+
+
+def roster_message(roster: dict) -> pb.Roster:
+    """A stored roster without its shifts."""
+    message = pb.Roster(
+        roster_id=roster["_id"],
+        name=roster["name"],
+        org_ids=roster["org_ids"],
+        shifts=pb.ShiftWindow(weekdays=roster["weekdays"], to=roster["to"]),
+        per_org_per_month=roster["per_org_per_month"],
+        starts_on=roster["starts_on"],
+        months=roster["months"],
+        station_id=roster["station_id"],
+        grid_id=roster.get("grid_id", ""),
+        shift_count=roster.get("shift_count", 0),
+    )
+    setattr(message.shifts, "from", roster["from"])
+    area = area_from(roster.get("area"))
+    if isinstance(area, Circle):
+        center = pb.Point(lat=area.lat, lon=area.lon)
+        message.area.circle.CopyFrom(pb.Circle(center=center, radius_m=area.radius_m))
+    elif isinstance(area, Polygon):
+        message.area.polygon_geojson = area.geojson
+    return message
 
 
 def counts_message(counts: dict[str, int]) -> pb.PatrolCounts:

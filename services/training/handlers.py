@@ -15,6 +15,7 @@ from shouwang.identity.v1 import identity_pb2
 from shouwang.ids import new_id
 from shouwang.location.v1 import location_pb2
 from shouwang.scope import Caller
+from shouwang.store.paging import Page
 
 # Cohorts --------------------------------------------------------------------------------------
 
@@ -62,6 +63,14 @@ def visible_cohort(ports: Ports, caller: Caller, cohort_id: str) -> Cohort:
     ):
         raise NotFound(detail="no such cohort")
     return cohort
+
+
+def list_cohorts(ports: Ports, caller: Caller, *, size: int, cursor: str) -> Page:
+    """Classes of the officer's scope, newest first."""
+    if not caller.is_officer:
+        raise Forbidden(detail="only officers list classes")
+    stations = None if caller.city_wide else sorted(caller.scope_org_ids)
+    return ports.cohorts.page(station_ids=stations, size=size, cursor=cursor)
 
 
 def enrol(ports: Ports, caller: Caller, cohort_id: str, member_ids: list[str]) -> Cohort:

@@ -50,6 +50,7 @@ class CohortRepository:
 
     def ensure_indexes(self) -> None:
         self.cohorts.create_index([("settled", ASCENDING), ("ends_at", ASCENDING)])
+        self.cohorts.create_index([("station_id", ASCENDING), ("created_at", ASCENDING)])
         self.rollcalls.create_index([("cohort_id", ASCENDING)])
         self.checkins.create_index([("cohort_id", ASCENDING)])
         self.leaves.create_index([("cohort_id", ASCENDING), ("member_id", ASCENDING)])
@@ -64,6 +65,12 @@ class CohortRepository:
     def get(self, cohort_id: str) -> Cohort | None:
         document = self.cohorts.get(cohort_id)
         return None if document is None else cohort_from(document)
+
+    def page(self, *, station_ids: list[str] | None, size: int, cursor: str) -> Page:
+        """Cohorts of these stations (None: every one), newest first."""
+        query = {} if station_ids is None else {"station_id": {"$in": station_ids}}
+        page = read_page(self.cohorts, query, sort_field="created_at", size=size, cursor=cursor)
+        return Page(items=[cohort_from(d) for d in page.items], next_cursor=page.next_cursor)
 
     def enrol(self, cohort_id: str, member_ids: Sequence[str]) -> Cohort | None:
         document = self.cohorts.find_one_and_update(
@@ -315,6 +322,12 @@ class RosterRepository:
         self.shifts.create_index([("reminded", ASCENDING), ("starts_at", ASCENDING)])
         self.shifts.create_index([("member_id", ASCENDING), ("starts_at", ASCENDING)])
         self.shifts.create_index([("station_id", ASCENDING), ("starts_at", ASCENDING)])
+        self.rosters.create_index([("station_id", ASCENDING), ("created_at", ASCENDING)])
+
+    def roster_page(self, *, station_ids: list[str] | None, size: int, cursor: str) -> Page:
+        """Roster documents of these stations (None: every one), newest first."""
+        query = {} if station_ids is None else {"station_id": {"$in": station_ids}}
+        return read_page(self.rosters, query, sort_field="created_at", size=size, cursor=cursor)
 
     def new_roster(self, document: Document, shifts: Sequence[Shift]) -> None:
         if shifts:
@@ -526,3 +539,53 @@ def patrol_log_from(d: Document) -> PatrolLog:
         tuple(d.get("media_ids", ())),
         d["filed_at"],
     )
+
+
+class PresenceRepository:
+    """Patrol presence per grid, local day and hour, counted as location updates arrive.
+
+    ``training_presence_marks`` holds, per member and local day, the minutes already counted
+    (``$addToSet``; the document before the update says which minutes are new), and
+    ``training_presence`` the per grid and day counters those new minutes are added to. A
+    replayed update finds its minute marked and adds nothing. Marks older than a few days are
+    deleted: only a replay reaching further back than that could count a minute twice.
+    """
+
+    def __init__(self, store: DocumentStore) -> None:
+        self.counters: Collection = store.collection("training_presence")
+        self.marks: Collection = store.collection("training_presence_marks")
+
+    def ensure_indexes(self) -> None:
+        self.counters.create_index([("day", ASCENDING)])
+        self.marks.create_index([("day", ASCENDING)])
+
+    def mark(self, member_id: str, day: str, minutes: dict[int, str]) -> dict[int, str]:
+        """Mark ``minutes`` (minute of the day -> grid) present for the member; returns those
+        that were not marked before."""
+        before = self.marks.find_one_and_update(
+            {"_id": f"{member_id}|{day}", "day": day},
+            {"$addToSet": {"minutes": {"$each": sorted(minutes)}}},
+            upsert=True,
+            return_new=False,
+        )
+        known = set(before.get("minutes", ())) if before else set()
+        return {m: g for m, g in minutes.items() if m not in known}
+
+    def add(self, day: str, grid_id: str, minutes_by_hour: dict[int, int]) -> None:
+        self.counters.find_one_and_update(
+            {"_id": f"{grid_id}|{day}", "day": day, "grid_id": grid_id},
+            {"$inc": {f"hours.h{hour}": n for hour, n in minutes_by_hour.items()}},
+            upsert=True,
+        )
+
+    def between(self, days: list[str]) -> list[tuple[str, str, int, int]]:
+        """(grid_id, day, hour, minutes) of every counter of these days."""
+        found = self.counters.find({"day": {"$gte": days[0], "$lte": days[-1]}})
+        return [
+            (d["grid_id"], d["day"], int(hour.removeprefix("h")), int(n))
+            for d in found
+            for hour, n in d.get("hours", {}).items()
+        ]
+
+    def forget_marks_before(self, day: str) -> int:
+        return self.marks.delete_many({"day": {"$lt": day}})

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date, time
 from typing import Any
 
-from services.training import events, model
+from services.training import events, model, patrol_windows
 from services.training.handlers import Caller, area_from_proto
 from services.training.model import Shift, Window
 from services.training.ports import Ports
@@ -25,15 +25,32 @@ def create_roster(ports: Ports, caller: Caller, request: Any) -> tuple[dict[str,
     """``request`` is a CreateRosterRequest; returns the stored roster and its unfilled windows."""
     if not caller.is_officer:
         raise Forbidden(detail="only officers may make a roster")
-    window = Window(
-        tuple(request.shifts.weekdays),
-        _hhmm(getattr(request.shifts, "from"), "shifts.from"),
-        _hhmm(request.shifts.to, "shifts.to"),
-    )
+    hotspot = None
+    if request.HasField("from_hotspots"):
+        hotspot = patrol_windows.window_for_roster(
+            caller=caller,
+            recommendation_id=request.from_hotspots.recommendation_id,
+            grid_id=request.from_hotspots.grid_id,
+            tasks=ports.tasks,
+            presence=ports.presence,
+            grids=ports.grids,
+            clock=ports.clock,
+        )
+        weekdays = tuple(request.from_hotspots.weekdays) or tuple(range(1, 8))
+        window = Window(weekdays, _hhmm(hotspot.start, "shifts"), _hhmm(hotspot.end, "shifts"))
+    else:
+        window = Window(
+            tuple(request.shifts.weekdays),
+            _hhmm(getattr(request.shifts, "from"), "shifts.from"),
+            _hhmm(request.shifts.to, "shifts.to"),
+        )
     org_ids = list(dict.fromkeys(request.org_ids))
     months = request.months or 1
     model.validate_roster(request.name, org_ids, window, request.per_org_per_month, months)
-    area = _roster_area(request.area)
+    if hotspot is not None and request.area.WhichOneof("shape") is None:
+        area: model.Area = model.Polygon(hotspot.grid.geometry_json)  # the grid is the area
+    else:
+        area = _roster_area(request.area)
     first = _day(request.starts_on) if request.starts_on else ports.clock.now().date()
     members = {org: _verified_members(ports, caller, org) for org in org_ids}
     everyone = sorted({m for people in members.values() for m in people})
@@ -60,13 +77,16 @@ def create_roster(ports: Ports, caller: Caller, request: Any) -> tuple[dict[str,
         "org_ids": org_ids,
         "area": area_document(area),
         "weekdays": list(window.weekdays),
-        "from": getattr(request.shifts, "from"),
-        "to": request.shifts.to,
+        "from": window.start.strftime("%H:%M"),
+        "to": window.end.strftime("%H:%M"),
         "per_org_per_month": request.per_org_per_month,
         "starts_on": first.isoformat(),
         "months": months,
         "station_id": caller.station_id,
         "created_by": caller.member_id,
+        "created_at": to_millis(ports.clock.now()),
+        "grid_id": hotspot.grid.grid_id if hotspot else "",
+        "shift_count": len(shifts),
     }
     ports.rosters.new_roster(document, shifts)
     return {**document, "shifts": shifts}, unfilled
@@ -116,6 +136,14 @@ def _busy(ports: Ports, member_ids: list[str], *, from_ms: int) -> model.Busy:
     for shift in ports.rosters.shifts_of(member_ids, from_ms=from_ms):
         busy.setdefault(shift.member_id, []).append((shift.starts_at_ms, shift.ends_at_ms))
     return busy
+
+
+def list_rosters(ports: Ports, caller: Caller, *, size: int, cursor: str) -> Page:
+    """Roster documents of the officer's scope, newest first."""
+    if not caller.is_officer:
+        raise Forbidden(detail="only officers list rosters")
+    stations = None if caller.city_wide else sorted(caller.scope_org_ids)
+    return ports.rosters.roster_page(station_ids=stations, size=size, cursor=cursor)
 
 
 def list_shifts(

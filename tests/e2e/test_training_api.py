@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 import allinone
+from services.training.bootstrap import TrainingService
 from tests.e2e.test_stream import (
     ADMIN_PASSWORD,
     ADMIN_PHONE,
@@ -348,3 +349,128 @@ def test_a_shift_under_way_counts_the_minutes_the_members_fixes_put_them_inside(
 
     # 3 minutes after each of the first three fixes, and the last one's minute up to now
     assert wait_for(attended, what="the fixes in the track") in (9, 10)
+
+
+HOT = (27.90, 120.80)  # where the incidents are, far from the class's base
+QUIET = (27.95, 120.85)  # where the patrols walk
+
+
+def square(center: tuple[float, float], half: float = 0.005) -> dict[str, Any]:
+    lat, lon = center
+    ring = [
+        [lon - half, lat - half],
+        [lon + half, lat - half],
+        [lon + half, lat + half],
+        [lon - half, lat + half],
+        [lon - half, lat - half],
+    ]
+    return {"type": "Polygon", "coordinates": [ring]}
+
+
+def grid(app: Shouwang, center: tuple[float, float], name: str) -> str:
+    feature = {
+        "type": "Feature",
+        "geometry": square(center),
+        "properties": {"name": name, "level": 1},
+    }
+    reply = app.api.post(f"{API}/grids", feature, token=app.admin.token)
+    assert reply.status == 201, reply.body
+    return reply.body["properties"]["grid_id"]
+
+
+def test_hotspots_recommend_the_hour_with_incidents_and_no_patrol_and_a_roster_takes_it(
+    app: Shouwang,
+) -> None:
+    officer = app.officer(app.station)
+    hot, quiet = grid(app, HOT, "夜市网格"), grid(app, QUIET, "公园网格")
+    training = next(s for s in app.running.services if isinstance(s, TrainingService))
+    training.ports.grids.refresh()  # grids are re-read every 5 minutes otherwise
+    walker = on_duty(app)
+    fixes = [fix_at(*QUIET, ago_s=ago) for ago in (150, 90, 30)]
+    assert app.api.post(f"{API}/location", {"fixes": fixes}, token=walker.token).status == 202
+    created_at = []
+    for title in ("夜市斗殴", "摊位纠纷"):
+        body = {
+            "title": title,
+            "priority": 2,
+            "location": {"lat": HOT[0], "lon": HOT[1]},
+            "target": {"mode": "area"},
+        }
+        reply = app.api.post(f"{API}/tasks", body, token=officer.token)
+        assert reply.status == 201, reply.body
+        created_at.append(datetime.fromisoformat(reply.body["created_at"].replace("Z", "+00:00")))
+
+    def counted() -> dict[str, Any] | None:
+        reply = app.api.get(f"{API}/stats/hotspots", token=officer.token)
+        assert reply.status == 200, reply.body
+        quiet_minutes = sum(
+            c["presence_minutes"] for c in reply.body["cells"] if c["grid_id"] == quiet
+        )
+        return reply.body if quiet_minutes >= 2 else None
+
+    hotspots = wait_for(counted, what="the walker's minutes in the quiet grid")
+    incidents = {
+        (c["grid_id"], c["hour"]): c["incidents"] for c in hotspots["cells"] if c["incidents"]
+    }
+    hours = {t.astimezone(LOCAL_TZ).hour for t in created_at}
+    assert sum(n for (g, _), n in incidents.items() if g == hot) == 2
+    assert {h for g, h in incidents if g == hot} == hours
+    assert {g["grid_id"]: g["name"] for g in hotspots["grids"]}[hot] == "夜市网格"
+    best = hotspots["windows"][0]
+    assert best["grid_id"] == hot and best["incidents"] >= 1 and best["presence_minutes"] == 0
+    assert best["from"] == f"{min(best['hours']):02d}:00" or 23 in best["hours"]
+    assert all(w["grid_id"] != quiet for w in hotspots["windows"])
+
+    # Refusals: a member, and a range over 92 days (the field is named).
+    assert app.api.get(f"{API}/stats/hotspots", token=walker.token).status == 403
+    far = "from=2026-01-01T00:00:00Z&to=2026-06-01T00:00:00Z"
+    refused = app.api.get(f"{API}/stats/hotspots?{far}", token=officer.token)
+    assert refused.status == 422 and refused.body["errors"][0]["field"] == "from", refused.body
+
+    # A roster takes the recommendation: its hours, and the grid as its area.
+    unit = app.org("team", app.station)
+    guard = Member(*verified_member(app.api, app.admin.token, team_id=unit)[:2])
+    draft = {
+        "name": "夜市巡逻",
+        "org_ids": [unit],
+        "shifts": {"from_hotspots": {"recommendation_id": best["recommendation_id"]}},
+    }
+    created = app.api.post(f"{API}/rosters", draft, token=officer.token)
+    assert created.status == 201, created.body
+    roster = created.body
+    assert (roster["shifts"]["from"], roster["shifts"]["to"]) == (best["from"], best["to"])
+    assert roster["shifts"]["weekdays"] == [1, 2, 3, 4, 5, 6, 7]
+    assert roster["grid_id"] == hot and roster["area"]["type"] == "Polygon"
+    assert roster["generated"] and {s["member_id"] for s in roster["generated"]} == {
+        guard.member_id
+    }
+    listed = app.api.get(f"{API}/rosters", token=officer.token).body["rosters"]
+    mine = next(r for r in listed if r["roster_id"] == roster["roster_id"])
+    assert mine["shift_count"] == len(roster["generated"]) and mine["generated"] == []
+    # A grid with patrols and no incidents has no window to give.
+    by_grid = {**draft, "shifts": {"from_hotspots": {"grid_id": quiet}}}
+    refused = app.api.post(f"{API}/rosters", by_grid, token=officer.token)
+    assert refused.status == 422, refused.body
+
+
+def test_officers_list_their_stations_classes_newest_first(app: Shouwang) -> None:
+    officer, instructor = app.officer(app.station), app.member()
+    names = []
+    for n in (1, 2, 3):
+        draft = {
+            "name": f"列表第{n}期",
+            "site": {"name": "基地", "location": {"lat": SITE[0], "lon": SITE[1]}, "radius_m": 200},
+            "starts_on": "2026-08-03",
+            "ends_on": "2026-08-07",
+            "instructor_ids": [instructor.member_id],
+            "sessions": week(),
+        }
+        assert app.api.post(f"{API}/cohorts", draft, token=officer.token).status == 201
+        names.append(draft["name"])
+    listed = app.api.get(f"{API}/cohorts?limit=2", token=officer.token)
+    assert listed.status == 200, listed.body
+    assert [c["name"] for c in listed.body["cohorts"]] == names[:0:-1]
+    cursor = listed.body["next_cursor"]
+    rest = app.api.get(f"{API}/cohorts?limit=2&cursor={cursor}", token=officer.token).body
+    assert rest["cohorts"][0]["name"] == names[0]
+    assert app.api.get(f"{API}/cohorts", token=instructor.token).status == 403

@@ -9,7 +9,7 @@ from datetime import UTC, date, datetime
 from typing import Annotated, Literal
 
 from google.protobuf.timestamp_pb2 import Timestamp
-from pydantic import AwareDatetime, Field, StringConstraints
+from pydantic import AwareDatetime, Field, StringConstraints, model_validator
 
 from services.gateway.models.common import (
     Area,
@@ -311,13 +311,39 @@ class ShiftWindowDraft(ApiModel):
     to: HourMinute
 
 
+RecommendationId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_-]{1,200}$")]
+
+
+class FromHotspotsDraft(ApiModel):
+    """A window taken from the hotspots: a recommendation's id, or a grid (its best window over
+    the last 28 days). The grid is the roster's area unless the roster names one."""
+
+    recommendation_id: RecommendationId | None = None
+    grid_id: Id | None = None
+    weekdays: Annotated[
+        list[Annotated[int, Field(ge=1, le=7)]], Field(max_length=7, description="default: all")
+    ] = []
+
+    @model_validator(mode="after")
+    def _one_source(self) -> FromHotspotsDraft:
+        if not (self.recommendation_id or self.grid_id):
+            raise ValueError("name a recommendation_id or a grid_id")
+        return self
+
+
+class HotspotShiftsDraft(ApiModel):
+    from_hotspots: FromHotspotsDraft
+
+
 class RosterDraft(ApiModel):
     """A duty roster over member units (orgs) and an area."""
 
     name: Name
     org_ids: Annotated[list[Id], Field(min_length=1, max_length=200)]
-    area: Area
-    shifts: ShiftWindowDraft
+    area: Area | None = Field(
+        default=None, description="required unless the window comes from a hotspot grid"
+    )
+    shifts: ShiftWindowDraft | HotspotShiftsDraft
     per_org_per_month: Annotated[int, Field(ge=1, le=10)] = 1
     starts_on: Day | None = Field(default=None, description="default: today")
     months: Annotated[int, Field(ge=1, le=12)] = 1
@@ -327,15 +353,27 @@ class RosterDraft(ApiModel):
             caller=caller,
             name=self.name,
             org_ids=self.org_ids,
-            shifts=pb.ShiftWindow(weekdays=self.shifts.weekdays, to=self.shifts.to),
             per_org_per_month=self.per_org_per_month,
             starts_on=self.starts_on.isoformat() if self.starts_on else "",
             months=self.months,
         )
-        setattr(request.shifts, "from", self.shifts.from_)
+        if isinstance(self.shifts, HotspotShiftsDraft):
+            source = self.shifts.from_hotspots
+            request.from_hotspots.CopyFrom(
+                pb.FromHotspots(
+                    recommendation_id=source.recommendation_id or "",
+                    grid_id=source.grid_id or "",
+                    weekdays=source.weekdays,
+                )
+            )
+        else:
+            request.shifts.CopyFrom(
+                pb.ShiftWindow(weekdays=self.shifts.weekdays, to=self.shifts.to)
+            )
+            setattr(request.shifts, "from", self.shifts.from_)
         if isinstance(self.area, Polygon):
             request.area.polygon_geojson = self.area.model_dump_json()
-        else:
+        elif self.area is not None:
             center = pb.Point(lat=self.area.center.lat, lon=self.area.center.lon)
             request.area.circle.CopyFrom(pb.Circle(center=center, radius_m=self.area.radius_m))
         return request
@@ -393,6 +431,8 @@ class RosterView(ReplyModel):
     months: int
     generated: list[ShiftView]
     unfilled: list[UnfilledView] = Field(description="windows a unit had nobody free for")
+    grid_id: str | None = Field(description="the hotspot grid its window came from, if any")
+    shift_count: int
 
     @classmethod
     def from_proto(cls, roster: pb.Roster) -> RosterView:
@@ -414,7 +454,17 @@ class RosterView(ReplyModel):
                 UnfilledView(org_id=u.org_id, starts_at=u.starts_at.ToJsonString())
                 for u in roster.unfilled
             ],
+            grid_id=roster.grid_id or None,
+            shift_count=roster.shift_count,
         )
+
+
+class RosterPage(Page):
+    rosters: list[RosterView] = Field(description="without their shifts (see GET /shifts)")
+
+
+class CohortPage(Page):
+    cohorts: list[CohortView]
 
 
 class ShiftQuery(PageQuery):
@@ -577,3 +627,97 @@ td{{padding:.3em 1em;border-bottom:1px solid #999;text-align:left}}</style></hea
 </table>
 <p>发证日期 {issued}</p></body></html>
 """
+
+
+# Hotspots -------------------------------------------------------------------------------------
+
+
+class HotspotQuery(QueryModel):
+    model_config = {**QueryModel.model_config, "populate_by_name": True}
+
+    from_: Moment | None = Field(
+        default=None, alias="from", description="default: 28 days before `to`; at most 92 days"
+    )
+    to: Moment | None = Field(default=None, description="default: now")
+
+
+class HotspotCell(ReplyModel):
+    grid_id: str
+    hour: int = Field(description="hour of day, Asia/Shanghai")
+    incidents: int = Field(description="tasks created and approved reports (not made tasks)")
+    presence_minutes: int = Field(description="minutes members on duty were inside the grid")
+    score: float = Field(
+        description="the hour's share of all incidents minus its share of presence"
+    )
+
+
+class HotspotGrid(ReplyModel):
+    grid_id: str
+    name: str
+    level: int
+
+
+class HotspotWindow(ReplyModel):
+    model_config = {**ReplyModel.model_config, "populate_by_name": True}
+
+    recommendation_id: str = Field(
+        description="POST /rosters with shifts: {from_hotspots: {recommendation_id}} takes it"
+    )
+    grid_id: str
+    from_: str = Field(alias="from", description="HH:00, Asia/Shanghai")
+    to: str = Field(description="HH:00; at or before `from`: over midnight")
+    hours: list[int]
+    incidents: int
+    presence_minutes: int
+    score: float
+
+
+class Hotspots(ReplyModel):
+    """Incidents against patrol presence per grid and hour of day, and the recommended patrol
+    windows: hours where a grid's share of incidents exceeds its share of presence, neighbouring
+    hours merged, best first (docs/training.md)."""
+
+    model_config = {**ReplyModel.model_config, "populate_by_name": True}
+
+    from_: str = Field(alias="from")
+    to: str
+    grids: list[HotspotGrid]
+    cells: list[HotspotCell] = Field(description="only cells with incidents or presence")
+    windows: list[HotspotWindow]
+    incidents: int
+    presence_minutes: int
+    incidents_outside_grids: int
+
+    @classmethod
+    def from_proto(cls, reply: pb.HotspotsReply) -> Hotspots:
+        return cls(
+            from_=getattr(reply, "from").ToJsonString(),
+            to=reply.to.ToJsonString(),
+            grids=[HotspotGrid(grid_id=g.grid_id, name=g.name, level=g.level) for g in reply.grids],
+            cells=[
+                HotspotCell(
+                    grid_id=c.grid_id,
+                    hour=c.hour,
+                    incidents=c.incidents,
+                    presence_minutes=c.presence_minutes,
+                    score=c.score,
+                )
+                for c in reply.cells
+            ],
+            windows=[
+                HotspotWindow(
+                    recommendation_id=w.recommendation_id,
+                    grid_id=w.grid_id,
+                    from_=getattr(w, "from"),
+                    to=w.to,
+                    hours=list(w.hours),
+                    incidents=w.incidents,
+                    presence_minutes=w.presence_minutes,
+                    score=w.score,
+                )
+                for w in reply.windows
+            ],
+            incidents=reply.incidents,
+            presence_minutes=reply.presence_minutes,
+            incidents_outside_grids=reply.incidents_outside_grids,
+        )

@@ -11,14 +11,17 @@ from flask import Response
 from services.gateway.access import Access
 from services.gateway.auth import Caller
 from services.gateway.context import GatewayContext
-from services.gateway.models.common import millis
+from services.gateway.models.common import PageQuery, millis
 from services.gateway.models.training import (
     CertificateQuery,
     CheckinView,
     CohortDraft,
+    CohortPage,
     CohortReport,
     CohortView,
     Enrolment,
+    HotspotQuery,
+    Hotspots,
     LeaveDecision,
     LeaveDraft,
     LeaveView,
@@ -29,6 +32,7 @@ from services.gateway.models.training import (
     RollcallDraft,
     RollcallView,
     RosterDraft,
+    RosterPage,
     RosterView,
     ShiftPage,
     ShiftQuery,
@@ -71,6 +75,24 @@ def routes(context: GatewayContext) -> TypedRoutes:
     )
     def create_cohort(caller: Caller, body: CohortDraft) -> CohortView:
         return CohortView.from_proto(training.CreateCohort(body.to_proto(scoped(caller))))
+
+    @api.get(
+        "/cohorts",
+        summary="The classes of the officer's scope, newest first",
+        access=Access.OFFICER,
+        query=PageQuery,
+        reply=CohortPage,
+    )
+    def list_cohorts(caller: Caller, query: PageQuery) -> CohortPage:
+        reply = training.ListCohorts(
+            pb.ListRequest(
+                caller=scoped(caller), page_size=query.limit, page_token=query.cursor or ""
+            )
+        )
+        return CohortPage(
+            cohorts=[CohortView.from_proto(c) for c in reply.cohorts],
+            next_cursor=reply.next_page_token or None,
+        )
 
     @api.get(
         "/cohorts/{cohort_id}",
@@ -201,6 +223,24 @@ def routes(context: GatewayContext) -> TypedRoutes:
         return RosterView.from_proto(training.CreateRoster(body.to_proto(scoped(caller))))
 
     @api.get(
+        "/rosters",
+        summary="The rosters of the officer's scope, newest first, without their shifts",
+        access=Access.OFFICER,
+        query=PageQuery,
+        reply=RosterPage,
+    )
+    def list_rosters(caller: Caller, query: PageQuery) -> RosterPage:
+        reply = training.ListRosters(
+            pb.ListRequest(
+                caller=scoped(caller), page_size=query.limit, page_token=query.cursor or ""
+            )
+        )
+        return RosterPage(
+            rosters=[RosterView.from_proto(r) for r in reply.rosters],
+            next_cursor=reply.next_page_token or None,
+        )
+
+    @api.get(
         "/shifts",
         summary="Shifts in start order: a member's own, an officer's scope",
         access=Access.MEMBER,
@@ -279,5 +319,22 @@ def routes(context: GatewayContext) -> TypedRoutes:
             )
         )
         return OutcomeStats.from_proto(reply)
+
+    @api.get(
+        "/stats/hotspots",
+        summary="Incidents against patrol presence per grid and hour, with recommended windows",
+        access=Access.OFFICER,
+        query=HotspotQuery,
+        reply=Hotspots,
+    )
+    def hotspots(caller: Caller, query: HotspotQuery) -> Hotspots:
+        reply = training.Hotspots(
+            pb.HotspotsRequest(
+                caller=scoped(caller),
+                from_ms=millis(query.from_) if query.from_ else 0,
+                to_ms=millis(query.to) if query.to else 0,
+            )
+        )
+        return Hotspots.from_proto(reply)
 
     return api

@@ -283,7 +283,7 @@ class ShiftWindow(_message.Message):
     def __init__(self, weekdays: _Optional[_Iterable[int]] = ..., to: _Optional[str] = ..., **kwargs) -> None: ...
 
 class CreateRosterRequest(_message.Message):
-    __slots__ = ("caller", "name", "org_ids", "area", "shifts", "per_org_per_month", "starts_on", "months")
+    __slots__ = ("caller", "name", "org_ids", "area", "shifts", "per_org_per_month", "starts_on", "months", "from_hotspots")
     CALLER_FIELD_NUMBER: _ClassVar[int]
     NAME_FIELD_NUMBER: _ClassVar[int]
     ORG_IDS_FIELD_NUMBER: _ClassVar[int]
@@ -292,6 +292,7 @@ class CreateRosterRequest(_message.Message):
     PER_ORG_PER_MONTH_FIELD_NUMBER: _ClassVar[int]
     STARTS_ON_FIELD_NUMBER: _ClassVar[int]
     MONTHS_FIELD_NUMBER: _ClassVar[int]
+    FROM_HOTSPOTS_FIELD_NUMBER: _ClassVar[int]
     caller: Caller
     name: str
     org_ids: _containers.RepeatedScalarFieldContainer[str]
@@ -300,7 +301,18 @@ class CreateRosterRequest(_message.Message):
     per_org_per_month: int
     starts_on: str
     months: int
-    def __init__(self, caller: _Optional[_Union[Caller, _Mapping]] = ..., name: _Optional[str] = ..., org_ids: _Optional[_Iterable[str]] = ..., area: _Optional[_Union[Area, _Mapping]] = ..., shifts: _Optional[_Union[ShiftWindow, _Mapping]] = ..., per_org_per_month: _Optional[int] = ..., starts_on: _Optional[str] = ..., months: _Optional[int] = ...) -> None: ...
+    from_hotspots: FromHotspots
+    def __init__(self, caller: _Optional[_Union[Caller, _Mapping]] = ..., name: _Optional[str] = ..., org_ids: _Optional[_Iterable[str]] = ..., area: _Optional[_Union[Area, _Mapping]] = ..., shifts: _Optional[_Union[ShiftWindow, _Mapping]] = ..., per_org_per_month: _Optional[int] = ..., starts_on: _Optional[str] = ..., months: _Optional[int] = ..., from_hotspots: _Optional[_Union[FromHotspots, _Mapping]] = ...) -> None: ...
+
+class FromHotspots(_message.Message):
+    __slots__ = ("recommendation_id", "grid_id", "weekdays")
+    RECOMMENDATION_ID_FIELD_NUMBER: _ClassVar[int]
+    GRID_ID_FIELD_NUMBER: _ClassVar[int]
+    WEEKDAYS_FIELD_NUMBER: _ClassVar[int]
+    recommendation_id: str
+    grid_id: str
+    weekdays: _containers.RepeatedScalarFieldContainer[int]
+    def __init__(self, recommendation_id: _Optional[str] = ..., grid_id: _Optional[str] = ..., weekdays: _Optional[_Iterable[int]] = ...) -> None: ...
 
 class Shift(_message.Message):
     __slots__ = ("shift_id", "roster_id", "org_id", "member_id", "starts_at", "ends_at", "swap_with", "station_id", "started", "minutes_present")
@@ -335,7 +347,7 @@ class Unfilled(_message.Message):
     def __init__(self, org_id: _Optional[str] = ..., starts_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
 class Roster(_message.Message):
-    __slots__ = ("roster_id", "name", "org_ids", "area", "shifts", "per_org_per_month", "starts_on", "months", "generated", "unfilled", "station_id")
+    __slots__ = ("roster_id", "name", "org_ids", "area", "shifts", "per_org_per_month", "starts_on", "months", "generated", "unfilled", "station_id", "grid_id", "shift_count")
     ROSTER_ID_FIELD_NUMBER: _ClassVar[int]
     NAME_FIELD_NUMBER: _ClassVar[int]
     ORG_IDS_FIELD_NUMBER: _ClassVar[int]
@@ -347,6 +359,8 @@ class Roster(_message.Message):
     GENERATED_FIELD_NUMBER: _ClassVar[int]
     UNFILLED_FIELD_NUMBER: _ClassVar[int]
     STATION_ID_FIELD_NUMBER: _ClassVar[int]
+    GRID_ID_FIELD_NUMBER: _ClassVar[int]
+    SHIFT_COUNT_FIELD_NUMBER: _ClassVar[int]
     roster_id: str
     name: str
     org_ids: _containers.RepeatedScalarFieldContainer[str]
@@ -358,7 +372,107 @@ class Roster(_message.Message):
     generated: _containers.RepeatedCompositeFieldContainer[Shift]
     unfilled: _containers.RepeatedCompositeFieldContainer[Unfilled]
     station_id: str
-    def __init__(self, roster_id: _Optional[str] = ..., name: _Optional[str] = ..., org_ids: _Optional[_Iterable[str]] = ..., area: _Optional[_Union[Area, _Mapping]] = ..., shifts: _Optional[_Union[ShiftWindow, _Mapping]] = ..., per_org_per_month: _Optional[int] = ..., starts_on: _Optional[str] = ..., months: _Optional[int] = ..., generated: _Optional[_Iterable[_Union[Shift, _Mapping]]] = ..., unfilled: _Optional[_Iterable[_Union[Unfilled, _Mapping]]] = ..., station_id: _Optional[str] = ...) -> None: ...
+    grid_id: str
+    shift_count: int
+    def __init__(self, roster_id: _Optional[str] = ..., name: _Optional[str] = ..., org_ids: _Optional[_Iterable[str]] = ..., area: _Optional[_Union[Area, _Mapping]] = ..., shifts: _Optional[_Union[ShiftWindow, _Mapping]] = ..., per_org_per_month: _Optional[int] = ..., starts_on: _Optional[str] = ..., months: _Optional[int] = ..., generated: _Optional[_Iterable[_Union[Shift, _Mapping]]] = ..., unfilled: _Optional[_Iterable[_Union[Unfilled, _Mapping]]] = ..., station_id: _Optional[str] = ..., grid_id: _Optional[str] = ..., shift_count: _Optional[int] = ...) -> None: ...
+
+class ListRequest(_message.Message):
+    __slots__ = ("caller", "page_size", "page_token")
+    CALLER_FIELD_NUMBER: _ClassVar[int]
+    PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
+    PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    caller: Caller
+    page_size: int
+    page_token: str
+    def __init__(self, caller: _Optional[_Union[Caller, _Mapping]] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ...) -> None: ...
+
+class CohortList(_message.Message):
+    __slots__ = ("cohorts", "next_page_token")
+    COHORTS_FIELD_NUMBER: _ClassVar[int]
+    NEXT_PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    cohorts: _containers.RepeatedCompositeFieldContainer[Cohort]
+    next_page_token: str
+    def __init__(self, cohorts: _Optional[_Iterable[_Union[Cohort, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...
+
+class RosterList(_message.Message):
+    __slots__ = ("rosters", "next_page_token")
+    ROSTERS_FIELD_NUMBER: _ClassVar[int]
+    NEXT_PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    rosters: _containers.RepeatedCompositeFieldContainer[Roster]
+    next_page_token: str
+    def __init__(self, rosters: _Optional[_Iterable[_Union[Roster, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...
+
+class HotspotsRequest(_message.Message):
+    __slots__ = ("caller", "from_ms", "to_ms")
+    CALLER_FIELD_NUMBER: _ClassVar[int]
+    FROM_MS_FIELD_NUMBER: _ClassVar[int]
+    TO_MS_FIELD_NUMBER: _ClassVar[int]
+    caller: Caller
+    from_ms: int
+    to_ms: int
+    def __init__(self, caller: _Optional[_Union[Caller, _Mapping]] = ..., from_ms: _Optional[int] = ..., to_ms: _Optional[int] = ...) -> None: ...
+
+class HotspotCell(_message.Message):
+    __slots__ = ("grid_id", "hour", "incidents", "presence_minutes", "score")
+    GRID_ID_FIELD_NUMBER: _ClassVar[int]
+    HOUR_FIELD_NUMBER: _ClassVar[int]
+    INCIDENTS_FIELD_NUMBER: _ClassVar[int]
+    PRESENCE_MINUTES_FIELD_NUMBER: _ClassVar[int]
+    SCORE_FIELD_NUMBER: _ClassVar[int]
+    grid_id: str
+    hour: int
+    incidents: int
+    presence_minutes: int
+    score: float
+    def __init__(self, grid_id: _Optional[str] = ..., hour: _Optional[int] = ..., incidents: _Optional[int] = ..., presence_minutes: _Optional[int] = ..., score: _Optional[float] = ...) -> None: ...
+
+class HotspotGrid(_message.Message):
+    __slots__ = ("grid_id", "name", "level")
+    GRID_ID_FIELD_NUMBER: _ClassVar[int]
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    LEVEL_FIELD_NUMBER: _ClassVar[int]
+    grid_id: str
+    name: str
+    level: int
+    def __init__(self, grid_id: _Optional[str] = ..., name: _Optional[str] = ..., level: _Optional[int] = ...) -> None: ...
+
+class HotspotWindow(_message.Message):
+    __slots__ = ("recommendation_id", "grid_id", "to", "hours", "incidents", "presence_minutes", "score")
+    RECOMMENDATION_ID_FIELD_NUMBER: _ClassVar[int]
+    GRID_ID_FIELD_NUMBER: _ClassVar[int]
+    FROM_FIELD_NUMBER: _ClassVar[int]
+    TO_FIELD_NUMBER: _ClassVar[int]
+    HOURS_FIELD_NUMBER: _ClassVar[int]
+    INCIDENTS_FIELD_NUMBER: _ClassVar[int]
+    PRESENCE_MINUTES_FIELD_NUMBER: _ClassVar[int]
+    SCORE_FIELD_NUMBER: _ClassVar[int]
+    recommendation_id: str
+    grid_id: str
+    to: str
+    hours: _containers.RepeatedScalarFieldContainer[int]
+    incidents: int
+    presence_minutes: int
+    score: float
+    def __init__(self, recommendation_id: _Optional[str] = ..., grid_id: _Optional[str] = ..., to: _Optional[str] = ..., hours: _Optional[_Iterable[int]] = ..., incidents: _Optional[int] = ..., presence_minutes: _Optional[int] = ..., score: _Optional[float] = ..., **kwargs) -> None: ...
+
+class HotspotsReply(_message.Message):
+    __slots__ = ("to", "cells", "grids", "windows", "incidents", "presence_minutes", "incidents_outside_grids")
+    FROM_FIELD_NUMBER: _ClassVar[int]
+    TO_FIELD_NUMBER: _ClassVar[int]
+    CELLS_FIELD_NUMBER: _ClassVar[int]
+    GRIDS_FIELD_NUMBER: _ClassVar[int]
+    WINDOWS_FIELD_NUMBER: _ClassVar[int]
+    INCIDENTS_FIELD_NUMBER: _ClassVar[int]
+    PRESENCE_MINUTES_FIELD_NUMBER: _ClassVar[int]
+    INCIDENTS_OUTSIDE_GRIDS_FIELD_NUMBER: _ClassVar[int]
+    to: _timestamp_pb2.Timestamp
+    cells: _containers.RepeatedCompositeFieldContainer[HotspotCell]
+    grids: _containers.RepeatedCompositeFieldContainer[HotspotGrid]
+    windows: _containers.RepeatedCompositeFieldContainer[HotspotWindow]
+    incidents: int
+    presence_minutes: int
+    incidents_outside_grids: int
+    def __init__(self, to: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., cells: _Optional[_Iterable[_Union[HotspotCell, _Mapping]]] = ..., grids: _Optional[_Iterable[_Union[HotspotGrid, _Mapping]]] = ..., windows: _Optional[_Iterable[_Union[HotspotWindow, _Mapping]]] = ..., incidents: _Optional[int] = ..., presence_minutes: _Optional[int] = ..., incidents_outside_grids: _Optional[int] = ..., **kwargs) -> None: ...
 
 class ListShiftsRequest(_message.Message):
     __slots__ = ("caller", "member_id", "from_ms", "to_ms", "page_size", "page_token")

@@ -109,6 +109,21 @@ class TrainingServiceStub:
                 request_serializer=shouwang_dot_training_dot_v1_dot_training__pb2.OutcomeStatsRequest.SerializeToString,
                 response_deserializer=shouwang_dot_training_dot_v1_dot_training__pb2.OutcomeStatsReply.FromString,
                 _registered_method=True)
+        self.Hotspots = channel.unary_unary(
+                '/shouwang.training.v1.TrainingService/Hotspots',
+                request_serializer=shouwang_dot_training_dot_v1_dot_training__pb2.HotspotsRequest.SerializeToString,
+                response_deserializer=shouwang_dot_training_dot_v1_dot_training__pb2.HotspotsReply.FromString,
+                _registered_method=True)
+        self.ListCohorts = channel.unary_unary(
+                '/shouwang.training.v1.TrainingService/ListCohorts',
+                request_serializer=shouwang_dot_training_dot_v1_dot_training__pb2.ListRequest.SerializeToString,
+                response_deserializer=shouwang_dot_training_dot_v1_dot_training__pb2.CohortList.FromString,
+                _registered_method=True)
+        self.ListRosters = channel.unary_unary(
+                '/shouwang.training.v1.TrainingService/ListRosters',
+                request_serializer=shouwang_dot_training_dot_v1_dot_training__pb2.ListRequest.SerializeToString,
+                response_deserializer=shouwang_dot_training_dot_v1_dot_training__pb2.RosterList.FromString,
+                _registered_method=True)
 
 
 class TrainingServiceServicer:
@@ -204,6 +219,24 @@ class TrainingServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def Hotspots(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListCohorts(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListRosters(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_TrainingServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -281,6 +314,21 @@ def add_TrainingServiceServicer_to_server(servicer, server):
                     servicer.OutcomeStats,
                     request_deserializer=shouwang_dot_training_dot_v1_dot_training__pb2.OutcomeStatsRequest.FromString,
                     response_serializer=shouwang_dot_training_dot_v1_dot_training__pb2.OutcomeStatsReply.SerializeToString,
+            ),
+            'Hotspots': grpc.unary_unary_rpc_method_handler(
+                    servicer.Hotspots,
+                    request_deserializer=shouwang_dot_training_dot_v1_dot_training__pb2.HotspotsRequest.FromString,
+                    response_serializer=shouwang_dot_training_dot_v1_dot_training__pb2.HotspotsReply.SerializeToString,
+            ),
+            'ListCohorts': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListCohorts,
+                    request_deserializer=shouwang_dot_training_dot_v1_dot_training__pb2.ListRequest.FromString,
+                    response_serializer=shouwang_dot_training_dot_v1_dot_training__pb2.CohortList.SerializeToString,
+            ),
+            'ListRosters': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListRosters,
+                    request_deserializer=shouwang_dot_training_dot_v1_dot_training__pb2.ListRequest.FromString,
+                    response_serializer=shouwang_dot_training_dot_v1_dot_training__pb2.RosterList.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -688,6 +736,87 @@ class TrainingService:
             '/shouwang.training.v1.TrainingService/OutcomeStats',
             shouwang_dot_training_dot_v1_dot_training__pb2.OutcomeStatsRequest.SerializeToString,
             shouwang_dot_training_dot_v1_dot_training__pb2.OutcomeStatsReply.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def Hotspots(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/shouwang.training.v1.TrainingService/Hotspots',
+            shouwang_dot_training_dot_v1_dot_training__pb2.HotspotsRequest.SerializeToString,
+            shouwang_dot_training_dot_v1_dot_training__pb2.HotspotsReply.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListCohorts(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/shouwang.training.v1.TrainingService/ListCohorts',
+            shouwang_dot_training_dot_v1_dot_training__pb2.ListRequest.SerializeToString,
+            shouwang_dot_training_dot_v1_dot_training__pb2.CohortList.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListRosters(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/shouwang.training.v1.TrainingService/ListRosters',
+            shouwang_dot_training_dot_v1_dot_training__pb2.ListRequest.SerializeToString,
+            shouwang_dot_training_dot_v1_dot_training__pb2.RosterList.FromString,
             options,
             channel_credentials,
             insecure,

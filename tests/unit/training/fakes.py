@@ -1,5 +1,6 @@
-"""In-process fakes of the two services training calls: location (a member's recent fixes, as
-GetTrack answers) and identity (who is verified, as GetMembers answers)."""
+"""In-process fakes of the services training calls: location (a member's recent fixes, as
+GetTrack answers), identity (who is verified, as GetMembers answers; the city's grids) and tasks
+(the lists the hotspots read incidents from)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from dataclasses import dataclass, field
 from shouwang.identity.v1 import identity_pb2
 from shouwang.location.v1 import events_pb2 as location_events
 from shouwang.location.v1 import location_pb2
+from shouwang.tasks.v1 import tasks_pb2
 
 
 @dataclass
@@ -74,3 +76,40 @@ class FakeIdentity:
             members=[identity_pb2.Member(member_id=m, status=self.statuses[m]) for m in page],
             next_page_token=str(start + 2) if more else "",
         )
+
+    grids: list[identity_pb2.Grid] = field(default_factory=list)
+
+    def ListGrids(self, request: identity_pb2.ListGridsRequest) -> identity_pb2.GridList:  # noqa: N802
+        """Every grid, one page at a time (the fake pages by 1), for officers only."""
+        assert "officer" in request.actor.roles
+        start = int(request.page_token or 0)
+        more = start + 1 < len(self.grids)
+        return identity_pb2.GridList(
+            grids=self.grids[start : start + 1], next_page_token=str(start + 1) if more else ""
+        )
+
+
+@dataclass
+class FakeTasks:
+    """The scope's tasks and reports, newest first, paged by 2 like the real lists."""
+
+    tasks: list[tasks_pb2.Task] = field(default_factory=list)
+    reports: list[tasks_pb2.Report] = field(default_factory=list)
+    asked: list[str] = field(default_factory=list)
+
+    def ListTasks(self, request: tasks_pb2.ListTasksRequest) -> tasks_pb2.TaskList:  # noqa: N802
+        self.asked.append("tasks")
+        page, token = self._page(self.tasks, request.page_token)
+        return tasks_pb2.TaskList(tasks=page, next_page_token=token)
+
+    def ListReports(self, request: tasks_pb2.ListReportsRequest) -> tasks_pb2.ReportList:  # noqa: N802
+        assert request.status == "approved"
+        self.asked.append("reports")
+        page, token = self._page(self.reports, request.page_token)
+        return tasks_pb2.ReportList(reports=page, next_page_token=token)
+
+    @staticmethod
+    def _page(items: list, token: str) -> tuple[list, str]:  # type: ignore[type-arg]
+        newest_first = sorted(items, key=lambda i: -i.created_at.ToMilliseconds())
+        start = int(token or 0)
+        return newest_first[start : start + 2], str(start + 2) if start + 2 < len(items) else ""
