@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import threading
 from pathlib import Path
 
 
@@ -19,6 +20,24 @@ def main(argv: list[str] | None = None) -> int:
         help="where the embedded store keeps its files (default ./.shouwang)",
     )
     up.add_argument("--no-demo", action="store_true", help="start no simulated members")
+    simulation = commands.add_parser(
+        "simulate",
+        help="drive a simulated patrol night through a running server's HTTP API",
+        description="Members register, go on duty, patrol the streets, take offers, report "
+        "tips; an officer (demo-officer) dispatches and reviews. The server's administrator "
+        "(SHOUWANG_ADMIN_PHONE and SHOUWANG_ADMIN_PASSWORD, as given to the server) sets up "
+        "the stations, teams and grids and verifies the members.",
+    )
+    simulation.add_argument(
+        "--url",
+        default="http://127.0.0.1:8080/",
+        help="the server (default http://127.0.0.1:8080/)",
+    )
+    simulation.add_argument("--members", type=int, default=300, help="how many (default 300)")
+    simulation.add_argument("--seed", type=int, default=1, help="the same seed, the same night")
+    simulation.add_argument(
+        "--speed", type=float, default=1.0, help="simulated seconds per second (default 1.0)"
+    )
     commands.add_parser("config-docs", help="print docs/configuration.md")
     keygen = commands.add_parser(
         "keygen", help="write the secret keys cluster mode needs, as an env file (mode 0600)"
@@ -33,6 +52,11 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "keygen":
         return write_keys(args.output)
 
+    if args.command == "simulate":
+        if args.members < 1 or not args.speed > 0:
+            parser.error("--members must be at least 1 and --speed positive")
+        return simulate(url=args.url, members=args.members, seed=args.seed, speed=args.speed)
+
     if args.command == "up":
         if not 0 <= args.port <= 65535:
             parser.error("--port must be between 0 and 65535")
@@ -42,6 +66,50 @@ def main(argv: list[str] | None = None) -> int:
     from allinone.configdocs import render
 
     sys.stdout.write(render())
+    return 0
+
+
+def simulate(*, url: str, members: int, seed: int, speed: float) -> int:
+    """Run the simulation until SIGINT or SIGTERM; the members go off duty before it ends."""
+    import os
+    import signal
+
+    from shouwang.logging import configure_logging
+    from simulator import SetupFailed, Simulation, SimulationSettings
+
+    phone = os.environ.get("SHOUWANG_ADMIN_PHONE", "")
+    password = os.environ.get("SHOUWANG_ADMIN_PASSWORD", "")
+    if not (phone and password):
+        print(
+            "shouwang simulate: set SHOUWANG_ADMIN_PHONE and SHOUWANG_ADMIN_PASSWORD to the "
+            "server's administrator",
+            file=sys.stderr,
+        )
+        return 2
+    configure_logging("simulator", os.environ.get("LOG_LEVEL", "WARNING"))
+    settings = SimulationSettings(
+        url=url,
+        admin_phone=phone,
+        admin_password=password,
+        members=members,
+        seed=seed,
+        speed=speed,
+    )
+    simulation = Simulation(settings)
+    print(f"Officer {simulation.officer_login}", flush=True)
+    stopping = threading.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: stopping.set())
+    simulation.start()
+    while not stopping.wait(0.5):  # until a signal, or a setup that failed
+        if simulation.failed is not None:
+            break
+    print("Stopping the simulation...", file=sys.stderr, flush=True)
+    simulation.stop(end_duty=simulation.failed is None)
+    try:
+        simulation.wait_ready(0)
+    except SetupFailed:
+        return 1
     return 0
 
 

@@ -1,0 +1,856 @@
+"""A patrol night driven through the public HTTP API and ``/stream``, as the apps would drive it.
+
+One engine thread owns every simulated member's state (position, route, what they are doing)
+and a timetable of what happens next; the HTTP calls run on a small pool of workers whose
+answers come back to the engine through its inbox, and one reader thread holds every member's
+push stream. So the threads and connections are bounded whatever the number of members.
+
+Time: the plan's delays and speeds are in simulated seconds, divided by ``speed`` on the wall
+clock. Fixes carry wall-clock times (the server refuses others), so a member's speed in
+wall-clock terms is capped below the location service's plausibility limit.
+"""
+
+from __future__ import annotations
+
+import heapq
+import itertools
+import logging
+import queue
+import sys
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any, TextIO
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
+
+from simulator.client import Http, Reply, Session
+from simulator.photo import multipart, photo
+from simulator.plan import RUIAN, Decision, Member, Plan, credentials, make_plan
+from simulator.stream import StreamReader
+from simulator.streets import LatLon, Walker, offset
+
+log = logging.getLogger(__name__)
+
+OFFICER_LABEL = "demo-officer"
+LOCAL_TZ = ZoneInfo("Asia/Shanghai")
+# Wall-clock metres per second a member may appear to move: the location service flags fixes
+# implying more than 300 km/h, so a fast-forwarded rider is slowed down to stay well below.
+MAX_WALL_SPEED_MPS = 50.0
+TASK_TITLES = ("可疑人员徘徊", "邻里纠纷", "电动车乱停放", "老人走失", "消防通道堵塞", "醉酒人员")
+TIP_CATEGORIES = ("safety_hazard", "crime_clue", "traffic", "fire", "dispute", "other")
+TIP_TEXTS = {
+    "safety_hazard": "井盖缺失,有坠落危险",
+    "crime_clue": "有人深夜撬电动车锁",
+    "traffic": "路口红绿灯故障",
+    "fire": "楼道堆放杂物,有火灾隐患",
+    "dispute": "商户与顾客发生争执",
+    "other": "路灯不亮",
+}
+
+
+@dataclass(frozen=True, kw_only=True)
+class SimulationSettings:
+    url: str
+    admin_phone: str
+    admin_password: str
+    members: int = 300
+    seed: int = 1
+    speed: float = 1.0
+    workers: int = 6  # HTTP workers, and so connections
+    fix_every_s: float = 5.0  # wall-clock seconds between a member's fixes
+    post_every_s: float = 15.0  # wall-clock seconds between a member's batches of fixes
+    tip_every_s: float = 120.0  # simulated seconds between tips, on average (city-wide)
+    dispatch_every_s: float = 240.0  # simulated seconds between the officer's tasks
+    review_every_s: float = 60.0  # simulated seconds between the officer's rounds
+    rollcall_every_s: float = 3600.0
+    patrol_log_every_s: float = 1800.0  # simulated, per trainee or rostered member
+    progress: TextIO | None = field(default=sys.stderr, repr=False)
+
+    def __post_init__(self) -> None:
+        if self.speed <= 0:
+            raise ValueError("speed must be positive")
+        if self.members < 1:
+            raise ValueError("members must be at least 1")
+
+
+class SetupFailed(RuntimeError):
+    """The night could not be set up (no administrator, a refusal the simulator cannot mend)."""
+
+
+@dataclass
+class Patroller:
+    """A simulated member and what they are doing now."""
+
+    member: Member
+    session: Session
+    walker: Walker
+    decisions: Any  # Iterator[Decision]
+    rng: Any  # random.Random for routes, pauses, counts
+    state: str = "patrol"  # patrol, travelling, on_scene
+    task_id: str = ""
+    paused_until: float = 0.0
+    fixes: list[dict[str, Any]] = field(default_factory=list)
+    next_fix_at: float = 0.0
+    next_post_at: float = 0.0
+    posting: bool = False
+    on_duty: bool = False
+    offers: dict[str, LatLon] = field(default_factory=dict)
+    shift_id: str = ""
+
+    @property
+    def key(self) -> str:
+        return str(self.member.index)
+
+
+class Simulation:
+    """``start()`` sets up the night in the background and runs it until ``stop()``."""
+
+    def __init__(self, settings: SimulationSettings) -> None:
+        self.settings = settings
+        self.plan: Plan = make_plan(settings.seed, members=settings.members)
+        self.http = Http(settings.url)
+        parts = urlsplit(settings.url)
+        self.officer_password = credentials(settings.admin_password, settings.seed, "officer")
+        self.counts: Counter[str] = Counter()
+        self.ready = threading.Event()
+        self.failed: BaseException | None = None
+        self._stop = threading.Event()
+        self._inbox: queue.SimpleQueue[Callable[[], None]] = queue.SimpleQueue()
+        self._timers: list[tuple[float, int, Callable[[], None]]] = []
+        self._sequence = itertools.count()
+        self._pool = ThreadPoolExecutor(settings.workers, thread_name_prefix="sim-http")
+        self._reader = StreamReader(
+            parts.hostname or "127.0.0.1",
+            parts.port or 80,
+            on_event=lambda owner, kind, data: self._inbox.put(
+                lambda: self._on_event(owner, kind, data)
+            ),
+            on_closed=lambda owner: self._inbox.put(lambda: self._on_stream_closed(owner)),
+        )
+        self._thread = threading.Thread(target=self._run, name="sim-engine", daemon=True)
+        self.patrollers: dict[str, Patroller] = {}
+        self.admin = Session(
+            self.http, phone=settings.admin_phone, password=settings.admin_password
+        )
+        self.officer = Session(
+            self.http, phone=self.plan.officer.phone, password=self.officer_password
+        )
+        self.org_ids: dict[str, str] = {}
+        self.cohort: dict[str, Any] = {}
+        self._rollcalls_opened = 0
+        self._city = self.plan.rng("city")
+
+    # Lifecycle ----------------------------------------------------------------------------------
+
+    @property
+    def officer_login(self) -> str:
+        return (
+            f"{OFFICER_LABEL} ({self.plan.officer.name}): phone {self.plan.officer.phone}, "
+            f"password {self.officer_password}"
+        )
+
+    def start(self) -> Simulation:
+        self._thread.start()
+        return self
+
+    def stop(self, *, end_duty: bool = False) -> None:
+        """Stop the night; with ``end_duty`` every member goes off duty first."""
+        self._stop.set()
+        self._thread.join(timeout=30)
+        self._reader.stop()
+        if end_duty:
+            calls = [
+                self._pool.submit(p.session.post, "/duty/end")
+                for p in self.patrollers.values()
+                if p.on_duty
+            ]
+            for call in calls:
+                try:
+                    call.result(timeout=30)
+                except Exception:  # the server may be gone already
+                    break
+        self._pool.shutdown(wait=True, cancel_futures=True)
+
+    def wait_ready(self, timeout_s: float) -> bool:
+        """True once every member is on duty and the night runs; raises if setup failed."""
+        ended = self.ready.wait(timeout_s)
+        if self.failed is not None:
+            raise SetupFailed(str(self.failed)) from self.failed
+        return ended
+
+    def _run(self) -> None:
+        try:
+            self._set_up()
+        except BaseException as error:
+            self.failed = error
+            log.error("the simulation could not be set up: %s", error)
+            self._say(f"simulation: setup failed: {error}")
+            self.ready.set()
+            return
+        self.ready.set()
+        self._say(
+            f"simulation: {len(self.patrollers)} members on duty "
+            f"(seed {self.settings.seed}, speed {self.settings.speed:g})"
+        )
+        try:
+            self._loop()
+        except Exception:
+            log.exception("the simulation stopped on an error")
+
+    def _say(self, line: str, *, end: str = "\n") -> None:
+        if self.settings.progress is not None:
+            print(line, end=end, file=self.settings.progress, flush=True)
+
+    # Setup --------------------------------------------------------------------------------------
+
+    def _set_up(self) -> None:
+        if self.admin.login().status != 200:
+            raise SetupFailed(
+                "the administrator could not log in (SHOUWANG_ADMIN_PHONE / "
+                "SHOUWANG_ADMIN_PASSWORD must be the server's seeded administrator)"
+            )
+        self._say("simulation: stations, teams and grids")
+        self._set_up_orgs()
+        self._set_up_grids()
+        self._set_up_officer()
+        self.patrollers = {}
+        futures = [self._pool.submit(self._enrol, member) for member in self.plan.members]
+        for done, future in enumerate(futures, start=1):
+            if self._stop.is_set():
+                raise SetupFailed("stopped during setup")
+            patroller = future.result()
+            if patroller is not None:
+                self.patrollers[patroller.key] = patroller
+            self._say(
+                f"\rsimulation: {done}/{len(futures)} members registered, verified, on duty",
+                end="" if done < len(futures) else "\n",
+            )
+        if not self.patrollers:
+            raise SetupFailed("no member could go on duty")
+        self._set_up_training()
+        self._set_up_roster()
+        now = time.monotonic()
+        for patroller in self.patrollers.values():
+            self._reader.open(patroller.key, patroller.session.access_token)
+            stagger = patroller.member.index % 5
+            patroller.next_fix_at = now + stagger * self.settings.fix_every_s / 5
+            patroller.next_post_at = now + stagger * self.settings.post_every_s / 5
+        self._reader.start()
+
+    def _pages(self, session: Session, path: str, items: str) -> list[dict[str, Any]]:
+        found, cursor = [], ""
+        while True:
+            separator = "&" if "?" in path else "?"
+            reply = session.get(f"{path}{separator}limit=200{cursor}")
+            if reply.status != 200:
+                raise SetupFailed(f"GET {path}: {reply.status} {reply.body}")
+            found += reply.body[items]
+            if not reply.body.get("next_cursor"):
+                return found
+            cursor = f"&cursor={reply.body['next_cursor']}"
+
+    def _created(self, reply: Reply, what: str) -> dict[str, Any]:
+        if reply.status not in (200, 201):
+            raise SetupFailed(f"{what}: {reply.status} {reply.body}")
+        return reply.body  # type: ignore[no-any-return]
+
+    def _set_up_orgs(self) -> None:
+        """The stations and teams, created unless a previous night left them."""
+        existing = {
+            (org["kind"], org["name"], org["parent_id"] or ""): org["org_id"]
+            for org in self._pages(self.admin, "/orgs", "orgs")
+        }
+
+        def org(kind: str, name: str, parent: str) -> str:
+            known = existing.get((kind, name, parent))
+            if known:
+                return known
+            body = {"name": name, "kind": kind, **({"parent_id": parent} if parent else {})}
+            return self._created(self.admin.post("/orgs", body), f"org {name}")["org_id"]  # type: ignore[no-any-return]
+
+        for number, station in enumerate(self.plan.stations):
+            self.org_ids[f"s{number}"] = org("station", station.name, "")
+        for team in self.plan.teams:
+            self.org_ids[team.key] = org("team", team.name, self.org_ids[f"s{team.station}"])
+
+    def _set_up_grids(self) -> None:
+        """A district grid per station and a community grid per team (members' homes fall in
+        them, so the console counts members by grid)."""
+        existing = {
+            grid["properties"]["name"]: grid["properties"]["grid_id"]
+            for grid in self._pages(self.admin, "/grids", "features")
+        }
+
+        def grid(name: str, ring: list[LatLon], level: int, parent: str) -> str:
+            if name in existing:
+                return existing[name]
+            feature = {
+                "type": "Feature",
+                "geometry": {"type": "Polygon", "coordinates": [[list(p) for p in ring]]},
+                "properties": {"name": name, "level": level, "parent_id": parent},
+            }
+            reply = self.admin.post("/grids", feature)
+            created = self._created(reply, f"grid {name}")
+            return created["properties"]["grid_id"]  # type: ignore[no-any-return]
+
+        rows = range(self.plan.streets.rows)
+        for number, station in enumerate(self.plan.stations):
+            district = grid(station.grid_name, self.plan.rectangle(station.columns, rows), 1, "")
+            for team in self.plan.teams:
+                if team.station == number:
+                    ring = self.plan.rectangle(team.columns, team.rows)
+                    grid(f"{team.name}责任区", ring, 2, district)
+
+    def _set_up_officer(self) -> None:
+        """``demo-officer``: a verified member made officer and administrator, so the console
+        signed in as them sees the whole city the night runs in."""
+        person = self.plan.officer
+        registered = self.http.call(
+            "POST",
+            "/auth/register",
+            {
+                "name": person.name,
+                "id_number": person.id_number,
+                "phone": person.phone,
+                "password": self.officer_password,
+                "consent": {"version": "2026-11", "accepted": True},
+            },
+        )
+        if registered.status not in (201, 409):
+            raise SetupFailed(f"the demo officer's registration: {registered.status}")
+        if self.officer.login().status != 200:
+            raise SetupFailed(
+                "the demo officer cannot log in: the phone belongs to an account made with "
+                "another administrator password or seed"
+            )
+        member_id = self.officer.member_id
+        if self.officer.member["status"] == "pending":
+            self._created(
+                self.admin.post(f"/members/{member_id}/verify", {"decision": "approve"}),
+                "verifying the demo officer",
+            )
+        if not {"officer", "admin"} <= set(self.officer.member["roles"]):
+            self._created(
+                self.admin.post(
+                    f"/members/{member_id}/roles", {"roles": ["member", "officer", "admin"]}
+                ),
+                "making the demo officer",
+            )
+        self.officer.login()
+
+    def _enrol(self, member: Member) -> Patroller | None:
+        """Register (or find) the member, have the administrator verify them, log in and go
+        on duty at home with a first fix. None when the member cannot take part."""
+        if self._stop.is_set():
+            return None
+        home = self.plan.streets.nodes[member.home]
+        password = credentials(self.settings.admin_password, self.settings.seed, member.index)
+        registered = self.http.call(
+            "POST",
+            "/auth/register",
+            {
+                "name": member.name,
+                "id_number": member.id_number,
+                "phone": member.phone,
+                "password": password,
+                "team_id": self.org_ids[self.plan.teams[member.team].key],
+                "home": {"lat": home[0], "lon": home[1]},
+                "skills": ["first_aid"] if member.index % 7 == 0 else [],
+                "consent": {"version": "2026-11", "accepted": True},
+            },
+        )
+        session = Session(self.http, phone=member.phone, password=password)
+        if registered.status not in (201, 409) or session.login().status != 200:
+            log.warning("member %d cannot take part (%s)", member.index, registered.status)
+            return None
+        if session.member["status"] == "pending":
+            verified = self.admin.post(
+                f"/members/{session.member_id}/verify", {"decision": "approve"}
+            )
+            if verified.status != 200:
+                return None
+        elif session.member["status"] != "verified":
+            return None
+        # The verification ended the first token; the session renews itself on the 401.
+        if session.post("/duty/start").status not in (200, 409):
+            return None
+        patroller = Patroller(
+            member=member,
+            session=session,
+            walker=Walker(home),
+            decisions=self.plan.decisions(member),
+            rng=self.plan.rng("member", member.index, "walk"),
+            on_duty=True,
+        )
+        first = session.post("/location", {"fixes": [self._fix(patroller, 0.0)]})
+        if first.status != 202:
+            return None
+        return patroller
+
+    def _set_up_training(self) -> None:
+        """A class (期) of the trainees: a week of day training at the base and night patrols
+        across the city; roll calls are opened as the night goes on."""
+        trainees = [p for p in self.patrollers.values() if p.member.trainee]
+        if not trainees:
+            return
+        today = datetime.now(LOCAL_TZ).date()
+        sessions = []
+        for day in range(7):
+            start = datetime.combine(today + timedelta(days=day), datetime.min.time(), LOCAL_TZ)
+            sessions.append(self._session(start, 9, 12, "training", topic="警务技能"))
+            sessions.append(self._session(start, 19, 23, "patrol"))
+        centre = {"lat": RUIAN[0], "lon": RUIAN[1]}
+        cohort = self.officer.post(
+            "/cohorts",
+            {
+                "name": f"瑞安轮值轮训 {today:%Y%m%d} 期",
+                "site": {"name": "轮训基地", "location": centre, "radius_m": 300},
+                "starts_on": today.isoformat(),
+                "ends_on": (today + timedelta(days=6)).isoformat(),
+                "instructor_ids": [self.officer.member_id],
+                "sessions": sessions,
+            },
+        )
+        self.cohort = self._created(cohort, "the class")
+        self._created(
+            self.officer.post(
+                f"/cohorts/{self.cohort['cohort_id']}/trainees",
+                {"member_ids": [p.session.member_id for p in trainees]},
+            ),
+            "enrolling the trainees",
+        )
+
+    @staticmethod
+    def _session(day: datetime, start: int, end: int, kind: str, **extra: Any) -> dict[str, Any]:
+        def stamp(hour: int) -> str:
+            return (day + timedelta(hours=hour)).astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+        session = {"starts_at": stamp(start), "ends_at": stamp(end), "kind": kind, **extra}
+        if kind == "patrol":
+            # The whole town: trainees patrol with their own teams.
+            session["area"] = {"center": {"lat": RUIAN[0], "lon": RUIAN[1]}, "radius_m": 3000}
+        return session
+
+    def _set_up_roster(self) -> None:
+        """The shop-and-company teams' duty roster (each unit sends members in rotation); the
+        members on it tonight file their patrol logs against their shift."""
+        teams = [t for t in self.plan.teams if t.roster]
+        members_of = {self.org_ids[t.key] for t in teams}
+        if not any(self._org_of(p) in members_of for p in self.patrollers.values()):
+            return
+        today = datetime.now(LOCAL_TZ).date()
+        roster = self.officer.post(
+            "/rosters",
+            {
+                "name": f"玉海商铺企业联防 {today:%Y%m}",
+                "org_ids": sorted(members_of),
+                "area": {"center": {"lat": RUIAN[0], "lon": RUIAN[1]}, "radius_m": 3000},
+                "shifts": {"weekdays": [1, 2, 3, 4, 5, 6, 7], "from": "19:00", "to": "23:00"},
+                "per_org_per_month": 10,
+                "starts_on": today.isoformat(),
+            },
+        )
+        if roster.status != 201:  # e.g. last night's roster already holds these windows
+            log.warning("the roster was not created: %s %s", roster.status, roster.body)
+            return
+        by_member = {p.session.member_id: p for p in self.patrollers.values()}
+        for shift in sorted(roster.body["generated"], key=lambda s: s["starts_at"]):
+            patroller = by_member.get(shift["member_id"])
+            if patroller is not None and not patroller.shift_id:
+                patroller.shift_id = shift["shift_id"]
+        self.counts["shifts"] = len(roster.body["generated"])
+
+    def _org_of(self, patroller: Patroller) -> str:
+        return self.org_ids[self.plan.teams[patroller.member.team].key]
+
+    # The engine ---------------------------------------------------------------------------------
+
+    def _loop(self) -> None:
+        sim = self.settings
+        self._every(1.0, self._move_everyone, wall=True)
+        self._after(self._exponential(sim.dispatch_every_s) / 2, self._dispatch)
+        self._after(self._exponential(sim.tip_every_s), self._tip)
+        self._every(sim.review_every_s, self._review_round)
+        if self.cohort:
+            self._after(5.0, self._open_rollcall)
+        for patroller in self.patrollers.values():
+            if patroller.shift_id or patroller.member.trainee:
+                first = patroller.rng.uniform(0.2, 1.0) * sim.patrol_log_every_s
+                self._after(first, lambda p=patroller: self._file_patrol_log(p))
+        while not self._stop.is_set():
+            now = time.monotonic()
+            while self._timers and self._timers[0][0] <= now:
+                _, _, action = heapq.heappop(self._timers)
+                action()
+            wait = min(0.25, max(0.0, self._timers[0][0] - now)) if self._timers else 0.25
+            try:
+                self._inbox.get(timeout=wait)()
+                while True:
+                    self._inbox.get_nowait()()
+            except queue.Empty:
+                pass
+
+    def _after(self, sim_s: float, action: Callable[[], None], *, wall: bool = False) -> None:
+        """Run ``action`` on the engine thread after ``sim_s`` simulated (or wall) seconds."""
+        delay = sim_s if wall else sim_s / self.settings.speed
+        heapq.heappush(self._timers, (time.monotonic() + delay, next(self._sequence), action))
+
+    def _every(self, sim_s: float, action: Callable[[], None], *, wall: bool = False) -> None:
+        def again() -> None:
+            action()
+            self._after(sim_s, again, wall=wall)
+
+        self._after(sim_s, again, wall=wall)
+
+    def _call(
+        self,
+        work: Callable[[], Any],
+        then: Callable[[Any], None] | None = None,
+        *,
+        failed: Callable[[], None] | None = None,
+    ) -> None:
+        """Run ``work`` (HTTP) on a worker, then ``then(result)`` back on the engine thread
+        (``failed()`` instead when the call raised)."""
+
+        def job() -> None:
+            if self._stop.is_set():
+                return
+            try:
+                result = work()
+            except Exception as error:  # a connection refused, a server gone away
+                log.warning("simulated call failed: %s", error)
+                self._inbox.put(lambda: self.counts.update(["call_errors"]))
+                if failed is not None:
+                    self._inbox.put(failed)
+                return
+            if then is not None:
+                self._inbox.put(lambda: then(result))
+
+        self._pool.submit(job)
+
+    def _count(self, reply: Reply, status: int, what: str) -> None:
+        self.counts[what if reply.status == status else f"{what}_refused"] += 1
+
+    def _exponential(self, mean_s: float) -> float:
+        return self._city.expovariate(1.0 / mean_s)
+
+    # Movement and fixes -------------------------------------------------------------------------
+
+    def _move_everyone(self) -> None:
+        now = time.monotonic()
+        for patroller in self.patrollers.values():
+            if not patroller.on_duty:
+                continue
+            self._move(patroller, now)
+            if now >= patroller.next_fix_at:
+                patroller.next_fix_at = now + self.settings.fix_every_s
+                patroller.fixes.append(self._fix(patroller, self._wall_speed(patroller)))
+            if now >= patroller.next_post_at and not patroller.posting:
+                patroller.next_post_at = now + self.settings.post_every_s
+                self._post_fixes(patroller)
+
+    def _wall_speed(self, patroller: Patroller) -> float:
+        if not patroller.walker.moving or patroller.paused_until > time.monotonic():
+            return 0.0
+        return min(patroller.member.speed_mps * self.settings.speed, MAX_WALL_SPEED_MPS)
+
+    def _move(self, patroller: Patroller, now: float) -> None:
+        if patroller.state == "on_scene" or patroller.paused_until > now:
+            return
+        patroller.walker.advance(self._wall_speed(patroller) * 1.0)
+        if patroller.walker.moving:
+            return
+        if patroller.state == "travelling":
+            self._arrive(patroller)
+        elif patroller.state == "patrol":
+            self._next_leg(patroller)
+
+    def _next_leg(self, patroller: Patroller) -> None:
+        """On to another corner of the team's patch (now and then the station's), sometimes
+        after a pause to talk to a shopkeeper."""
+        rng, plan = patroller.rng, self.plan
+        team = plan.teams[patroller.member.team]
+        nodes = plan.team_nodes(team) if rng.random() < 0.8 else plan.station_nodes(team.station)
+        here = plan.streets.nearest_node(patroller.walker.position)
+        route = plan.streets.route(here, rng.choice(nodes))
+        patroller.walker.follow([plan.streets.nodes[n] for n in route])
+        if rng.random() < 0.3:
+            patroller.paused_until = time.monotonic() + rng.uniform(30, 180) / self.settings.speed
+
+    def _fix(self, patroller: Patroller, speed_mps: float) -> dict[str, Any]:
+        lat, lon = patroller.walker.position
+        # GPS noise of a few metres, not part of the plan (the position is).
+        jitter = patroller.rng.gauss
+        lat, lon = offset((lat, lon), north_m=jitter(0, 3), east_m=jitter(0, 3))
+        return {
+            "lat": round(lat, 7),
+            "lon": round(lon, 7),
+            "ts": datetime.now(UTC).isoformat().replace("+00:00", "Z"),
+            "accuracy_m": round(patroller.rng.uniform(4, 15), 1),
+            "speed_mps": round(speed_mps, 2),
+            "heading_deg": round(patroller.walker.heading_to_next(), 1),
+        }
+
+    def _post_fixes(self, patroller: Patroller) -> None:
+        if not patroller.fixes:
+            return
+        batch, patroller.fixes = patroller.fixes, []
+        patroller.posting = True
+
+        def posted(reply: Reply) -> None:
+            patroller.posting = False
+            if reply.status == 202:
+                self.counts["fixes"] += reply.body["accepted"]
+                self.counts["fixes_rejected"] += len(reply.body["rejected"])
+            elif reply.status == 403:  # off duty (the server restarted, or an officer acted)
+                self._call(lambda: patroller.session.post("/duty/start"))
+
+        def lost() -> None:
+            patroller.posting = False
+
+        self._call(
+            lambda: patroller.session.post("/location", {"fixes": batch}), posted, failed=lost
+        )
+
+    # Offers, claims and the scene ---------------------------------------------------------------
+
+    def _on_event(self, owner: str, kind: str, data: dict[str, Any]) -> None:
+        patroller = self.patrollers.get(owner)
+        if patroller is None:
+            return
+        if kind == "shouwang.task.offered":
+            mine = any(o.get("member_id") == patroller.session.member_id for o in data["offers"])
+            if mine:
+                self._on_offer(patroller, data)
+        elif kind == "shouwang.rollcall.opened":
+            self._on_rollcall(patroller, data)
+
+    def _on_offer(self, patroller: Patroller, offer: dict[str, Any]) -> None:
+        self.counts["offers"] += 1
+        task_id = offer["task_id"]
+        patroller.offers[task_id] = (offer["lat"], offer["lon"])
+        decision: Decision = next(patroller.decisions)
+        if decision.answer == "ignore" or patroller.state != "patrol":
+            return
+        if decision.answer == "decline":
+            self._after(
+                decision.delay_s,
+                lambda: self._call(lambda: patroller.session.post(f"/tasks/{task_id}/decline")),
+            )
+            self.counts["declines"] += 1
+            return
+        self._after(decision.delay_s, lambda: self._claim(patroller, task_id))
+
+    def _claim(self, patroller: Patroller, task_id: str) -> None:
+        if patroller.state != "patrol":
+            return
+
+        def answered(reply: Reply) -> None:
+            if reply.status != 200 or patroller.state != "patrol":
+                self.counts["claims_refused"] += 1
+                return
+            self.counts["claims"] += 1
+            patroller.state, patroller.task_id = "travelling", task_id
+            patroller.paused_until = 0.0
+            scene = patroller.offers.pop(task_id)
+            streets = self.plan.streets
+            here = streets.nearest_node(patroller.walker.position)
+            route = streets.route(here, streets.nearest_node(scene))
+            patroller.walker.follow([*(streets.nodes[n] for n in route), scene])
+
+        self._call(lambda: patroller.session.post(f"/tasks/{task_id}/claim"), answered)
+
+    def _arrive(self, patroller: Patroller) -> None:
+        """At the scene: the fixes tell the server (the arrival is detected from them); the
+        member also taps "arrived" a little later in case the fixes were not enough, then
+        stays a few minutes and completes with a photo."""
+        patroller.state = "on_scene"
+        task_id = patroller.task_id
+        patroller.fixes.append(self._fix(patroller, 0.0))
+        self._post_fixes(patroller)
+        self.counts["arrivals"] += 1
+        self._after(
+            max(5.0, 30.0 / self.settings.speed),
+            lambda: self._call(lambda: patroller.session.post(f"/tasks/{task_id}/arrive")),
+            wall=True,
+        )
+        self._after(patroller.rng.uniform(120, 300), lambda: self._complete(patroller, task_id))
+
+    def _complete(self, patroller: Patroller, task_id: str) -> None:
+        picture = photo(self.plan.rng("photo", "task", task_id))
+
+        def work() -> Reply:
+            media = self._upload(patroller.session, picture)
+            return patroller.session.post(
+                f"/tasks/{task_id}/complete",
+                {"note": "已到场处置完毕,现场拍照留存", "media_ids": [media] if media else []},
+            )
+
+        def done(reply: Reply) -> None:
+            self.counts["completed" if reply.status == 200 else "completions_refused"] += 1
+            patroller.state, patroller.task_id = "patrol", ""
+
+        self._call(work, done)
+
+    @staticmethod
+    def _upload(session: Session, picture: bytes) -> str:
+        body, content_type = multipart(picture)
+        reply = session.call("POST", "/media", raw=body, content_type=content_type)
+        return reply.body["media_id"] if reply.status == 201 else ""
+
+    # The city: tips and the officer -------------------------------------------------------------
+
+    def _patrolling(self) -> list[Patroller]:
+        return [p for p in self.patrollers.values() if p.on_duty and p.state == "patrol"]
+
+    def _tip(self) -> None:
+        self._after(self._exponential(self.settings.tip_every_s), self._tip)
+        candidates = self._patrolling()
+        if not candidates:
+            return
+        patroller = self._city.choice(candidates)
+        category = self._city.choice(TIP_CATEGORIES)
+        lat, lon = patroller.walker.position
+        picture = photo(self.plan.rng("photo", "tip", self.counts["tips_sent"]))
+        self.counts["tips_sent"] += 1
+
+        def work() -> Reply:
+            media = self._upload(patroller.session, picture)
+            report = {
+                "category": category,
+                "description": TIP_TEXTS[category],
+                "location": {"lat": lat, "lon": lon},
+                "media_ids": [media] if media else [],
+            }
+            return patroller.session.post("/reports", report)
+
+        self._call(
+            work, lambda r: self.counts.update(["tips" if r.status == 201 else "tips_refused"])
+        )
+
+    def _dispatch(self) -> None:
+        """The demo officer sends the nearest members to a spot somewhere in town."""
+        self._after(self._exponential(self.settings.dispatch_every_s), self._dispatch)
+        rng = self._city
+        node = self.plan.streets.nodes[rng.randrange(len(self.plan.streets.nodes))]
+        lat, lon = offset(node, north_m=rng.uniform(-60, 60), east_m=rng.uniform(-60, 60))
+        task = {
+            "title": rng.choice(TASK_TITLES),
+            "priority": rng.choice((1, 2, 2, 3)),
+            "location": {"lat": lat, "lon": lon},
+            "area": {"center": {"lat": lat, "lon": lon}, "radius_m": 1200},
+            "target": {"mode": "nearest", "count": 3},
+            "capacity": 1 if rng.random() < 0.8 else 2,
+            "expires_in_s": 1800,
+            "points": 10,
+        }
+        self._call(
+            lambda: self.officer.post("/tasks", task),
+            lambda r: self.counts.update(["tasks" if r.status == 201 else "tasks_refused"]),
+        )
+
+    def _review_round(self) -> None:
+        """The officer confirms resolved tasks and decides on pending tips."""
+        decide = self.plan.rng("reviews", self.counts["review_rounds"])
+        self.counts["review_rounds"] += 1
+
+        def work() -> Counter[str]:
+            done: Counter[str] = Counter()
+            resolved = self.officer.get("/tasks?status=resolved&limit=50")
+            for task in resolved.body.get("tasks", []) if resolved.status == 200 else []:
+                confirmed = self.officer.post(f"/tasks/{task['task_id']}/confirm")
+                done["confirmed" if confirmed.status == 200 else "confirm_refused"] += 1
+            pending = self.officer.get("/reports?status=pending&limit=50")
+            for report in pending.body.get("reports", []) if pending.status == 200 else []:
+                approve = decide.random() < 0.75
+                review = {"decision": "approve", "points": 5, "note": "线索属实"}
+                if not approve:
+                    review = {"decision": "reject", "note": "信息不足"}
+                reviewed = self.officer.post(f"/reports/{report['report_id']}/review", review)
+                done["approved" if approve else "rejected"] += reviewed.status == 200
+            return done
+
+        self._call(work, self.counts.update)
+
+    # Training: roll calls and patrol logs -------------------------------------------------------
+
+    def _open_rollcall(self) -> None:
+        """The instructor calls the roll for the class's next patrol session, hourly."""
+        patrols = [s for s in self.cohort["sessions"] if s["kind"] == "patrol"]
+        if self._rollcalls_opened >= len(patrols):
+            return
+        session = patrols[self._rollcalls_opened]
+        self._rollcalls_opened += 1
+        self._after(self.settings.rollcall_every_s, self._open_rollcall)
+        self._call(
+            lambda: self.officer.post(
+                f"/cohorts/{self.cohort['cohort_id']}/rollcalls",
+                {"session_id": session["session_id"], "minutes": 30},
+            ),
+            lambda r: self.counts.update(["rollcalls" if r.status == 201 else "rollcalls_refused"]),
+        )
+
+    def _on_rollcall(self, patroller: Patroller, rollcall: dict[str, Any]) -> None:
+        rollcall_id = rollcall["rollcall_id"]
+        delay = patroller.rng.uniform(20, 240)
+        self._after(delay, lambda: self._check_in(patroller, rollcall_id, tries=5))
+
+    def _check_in(self, patroller: Patroller, rollcall_id: str, *, tries: int) -> None:
+        def answered(reply: Reply) -> None:
+            if reply.status == 200:
+                self.counts["checkins"] += 1
+            elif "no position" in str(reply.body) and tries > 1:
+                # The member's latest fixes have not reached their track yet.
+                self._after(
+                    3.0, lambda: self._check_in(patroller, rollcall_id, tries=tries - 1), wall=True
+                )
+            else:
+                self.counts["checkins_refused"] += 1
+
+        self._call(lambda: patroller.session.post(f"/rollcalls/{rollcall_id}/checkin"), answered)
+
+    def _file_patrol_log(self, patroller: Patroller) -> None:
+        self._after(self.settings.patrol_log_every_s, lambda: self._file_patrol_log(patroller))
+        rng = patroller.rng
+        counts = {
+            "people_checked": rng.randint(0, 12),
+            "vehicles_checked": rng.randint(0, 6),
+            "rooms_inspected": rng.randint(0, 4),
+            "migrants_registered": rng.randint(0, 3),
+            "hazards_found": int(rng.random() < 0.2),
+            "offenders_caught": int(rng.random() < 0.03),
+        }
+        log_entry: dict[str, Any] = {"counts": counts, "note": "夜间巡逻情况"}
+        if patroller.shift_id:
+            log_entry["shift_id"] = patroller.shift_id
+        else:
+            log_entry["cohort_id"] = self.cohort.get("cohort_id", "")
+        if not log_entry.get("shift_id") and not log_entry.get("cohort_id"):
+            return
+        self._call(
+            lambda: patroller.session.post("/patrol-logs", log_entry),
+            lambda r: self.counts.update(
+                ["patrol_logs" if r.status == 201 else "patrol_logs_refused"]
+            ),
+        )
+
+    # Streams ------------------------------------------------------------------------------------
+
+    def _on_stream_closed(self, owner: str) -> None:
+        """A stream ends when its token expires (or the server restarts): renew and reopen."""
+        patroller = self.patrollers.get(owner)
+        if patroller is None or self._stop.is_set():
+            return
+        self.counts["stream_reopens"] += 1
+
+        def reopen() -> None:
+            session = patroller.session
+            session.renew(session.access_token)
+            self._reader.open(owner, session.access_token)
+
+        self._after(3.0, lambda: self._call(reopen), wall=True)
