@@ -10,6 +10,7 @@ from services.comms import groups as group_cases
 from services.comms import grpc_api, handlers
 from services.comms.ports import Ports
 from services.comms.repository import BulletinRepository, GroupRepository, QuizRepository
+from services.comms.sms import IdentityPhoneBook, SmsProvider, SmsService
 from shouwang.identity.v1 import identity_pb2_grpc
 from shouwang.location.v1 import location_pb2_grpc
 from shouwang.outbox import Outbox
@@ -17,6 +18,7 @@ from shouwang.rpc import ServiceBinding
 from shouwang.runtime import Adapters
 from shouwang.scheduler import Periodic
 from shouwang.tasks.v1.event_types import TASK_EVENT_TYPES, TASKS_TOPIC
+from shouwang.training.v1 import training_pb2_grpc
 
 # A task's claims and its end (closed, cancelled, expired, unfilled) shape its group.
 TASK_GROUP_EVENTS = {
@@ -27,6 +29,7 @@ TASK_GROUP_EVENTS = {
 
 
 EXPIRY_SWEEP_S = 30.0  # how late a bulletin's expiry may be told
+SMS_SWEEP_S = 1.0  # how late a bulletin's texts may start (the queue holds only unsent ones)
 
 
 @dataclass
@@ -52,6 +55,12 @@ class CommsService:
                 "bulletin-expiry", EXPIRY_SWEEP_S, lambda: handlers.tell_expiries(self.ports)
             ).start()
         ]
+        if self.ports.sms is not None:
+            self.jobs.append(
+                Periodic(
+                    "bulletin-sms", SMS_SWEEP_S, lambda: handlers.send_bulletin_texts(self.ports)
+                ).start()
+            )
         return self
 
     def close(self) -> None:
@@ -66,13 +75,28 @@ def build(
     *,
     location: location_pb2_grpc.LocationServiceStub,
     identity: identity_pb2_grpc.IdentityServiceStub,
+    training: training_pb2_grpc.TrainingServiceStub | None = None,
+    sms_provider: SmsProvider | None = None,
+    phone_lookup_key: bytes = b"",
+    sms_per_hour: int = 3,
 ) -> CommsService:
+    """SMS is on with a provider and the key identity checks comms' phone lookups with."""
     outbox = partial(Outbox, adapters.bus, clock=adapters.clock)
     bulletins = BulletinRepository(adapters.store, outbox=outbox)
     quizzes = QuizRepository(adapters.store, outbox=outbox)
     groups = GroupRepository(adapters.store, outbox=outbox)
     for repository in (bulletins, quizzes, groups):
         repository.ensure_indexes()
+    sms = None
+    if sms_provider is not None and phone_lookup_key:
+        sms = SmsService(
+            adapters.store,
+            sms_provider,
+            IdentityPhoneBook(identity, phone_lookup_key),
+            adapters.clock,
+            per_hour=sms_per_hour,
+        )
+        sms.ensure_indexes()
     ports = Ports(
         bulletins=bulletins,
         quizzes=quizzes,
@@ -80,6 +104,8 @@ def build(
         location=location,
         identity=identity,
         clock=adapters.clock,
+        sms=sms,
+        training=training,
     )
     adapters.bus.subscribe(
         TASKS_TOPIC,

@@ -115,6 +115,8 @@ def group_message(message: Message) -> tuple[str, Event]:
             media_count=len(message.media_ids),
             has_location=message.location is not None,
             sent_at=to_timestamp(at),
+            has_voice=bool(message.voice_media_id),
+            voice_duration_ms=message.voice_duration_ms,
         ),
     )
 

@@ -14,12 +14,13 @@ from services.comms.handlers import Caller
 from services.comms.model import Drawing, Group, Location, Message
 from services.comms.ports import Ports
 from shouwang.clock import to_millis
-from shouwang.errors import FieldError, Forbidden, Gone, InvalidArgument, NotFound
+from shouwang.errors import FieldError, Forbidden, Gone, InvalidArgument, NotFound, Unavailable
 from shouwang.events import Event
 from shouwang.identity.v1 import identity_pb2
 from shouwang.ids import new_id
 from shouwang.store.paging import Page
 from shouwang.tasks.v1 import events_pb2 as task_events
+from shouwang.training.v1 import training_pb2
 
 
 def create_group(ports: Ports, caller: Caller, request: Any) -> Group:
@@ -30,14 +31,51 @@ def create_group(ports: Ports, caller: Caller, request: Any) -> Group:
     if errors:
         raise InvalidArgument(detail="the group has invalid fields", errors=errors)
     _require_members(ports, list(request.member_ids), "member_ids")
+    in_cohort = _cohort_members(ports, caller, request.cohort_id) if request.cohort_id else ()
     group = model.new_group(
         request,
         group_id=new_id(),
         station_id=caller.station_id,
         created_by=caller.member_id,
         now_ms=now_ms,
+        cohort_member_ids=in_cohort,
     )
+    if len(group.member_ids) > model.MAX_GROUP_MEMBERS:
+        raise InvalidArgument(
+            detail="too many members",
+            errors=[FieldError("cohort_id", f"a group holds {model.MAX_GROUP_MEMBERS}")],
+        )
     return ports.groups.new_group(group, [group_created(group)])
+
+
+def _cohort_members(ports: Ports, caller: Caller, cohort_id: str) -> tuple[str, ...]:
+    """A cohort's trainees and instructors, asked of training on the caller's behalf (a cohort
+    the caller may not see is a 404 there, a 422 here), verified members only."""
+    if ports.training is None:
+        raise Unavailable(detail="the training service is not configured")
+    asking = training_pb2.Caller(
+        member_id=caller.member_id,
+        roles=sorted(caller.roles),
+        scope_org_ids=sorted(caller.scope_org_ids),
+        city_wide=caller.city_wide,
+        station_id=caller.station_id,
+        org_id=caller.org_id,
+    )
+    try:
+        cohort = ports.training.GetCohort(
+            training_pb2.CohortRequest(caller=asking, cohort_id=cohort_id)
+        )
+    except NotFound:
+        raise InvalidArgument(
+            detail="no such cohort of yours",
+            errors=[FieldError("cohort_id", "no cohort you may see has this id")],
+        ) from None
+    wanted = list(dict.fromkeys((*cohort.trainee_ids, *cohort.instructor_ids)))
+    if not wanted:
+        return ()
+    found = ports.identity.GetMembers(identity_pb2.GetMembersRequest(member_ids=wanted))
+    verified = {m.member_id for m in found.members if m.status == "verified"}
+    return tuple(m for m in wanted if m in verified)
 
 
 def _require_members(ports: Ports, member_ids: list[str], field: str) -> None:
@@ -119,6 +157,8 @@ def post_message(ports: Ports, caller: Caller, request: Any) -> Message:
         sent_at_ms=to_millis(ports.clock.now()),
         recipient_ids=group.everyone,
         station_id=group.station_id,
+        voice_media_id=request.voice_media_id,
+        voice_duration_ms=request.voice_duration_ms if request.voice_media_id else 0,
     )
     return ports.groups.new_message(message, [group_message(message)])
 

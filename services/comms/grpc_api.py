@@ -172,6 +172,7 @@ def group_view(group: Group, *, now_ms: int = 0) -> pb.Group:
         station_id=group.station_id,
         created_by=group.created_by,
         ended=group.ended(now_ms) if now_ms else False,
+        cohort_id=group.cohort_id,
     )
     if group.expires_at_ms:
         message.expires_at.CopyFrom(_timestamp(group.expires_at_ms))
@@ -187,6 +188,8 @@ def message_view(message: Message, *, with_recipients: bool = False) -> pb.Group
         media_ids=message.media_ids,
         sent_at=_timestamp(message.sent_at_ms),
         station_id=message.station_id,
+        voice_media_id=message.voice_media_id,
+        voice_duration_ms=message.voice_duration_ms,
     )
     if message.location is not None:
         view.location.CopyFrom(pb.Point(lat=message.location.lat, lon=message.location.lon))
@@ -224,6 +227,7 @@ def bulletin_message(item: BulletinItem, *, officer: bool) -> pb.Bulletin:
         message.published_by = b.published_by
         message.recipient_count = b.recipient_count
         message.read_count = b.read_count
+        message.sms = b.sms
         audience = message.audience
         audience.grid_ids[:] = b.audience.grid_ids
         audience.org_ids[:] = b.audience.org_ids

@@ -10,8 +10,17 @@ from services.comms import audience, model
 from services.comms.events import bulletin_expired, bulletin_published, quiz_answered
 from services.comms.model import Bulletin, Quiz, Score
 from services.comms.ports import Ports
+from services.comms.sms import KIND_LABELS
 from shouwang.clock import to_millis
-from shouwang.errors import Conflict, Forbidden, Gone, InvalidArgument, NotFound
+from shouwang.errors import (
+    Conflict,
+    DomainError,
+    FieldError,
+    Forbidden,
+    Gone,
+    InvalidArgument,
+    NotFound,
+)
 from shouwang.ids import new_id
 from shouwang.scope import Caller
 from shouwang.store.paging import Page
@@ -27,6 +36,8 @@ def publish_bulletin(ports: Ports, caller: Caller, request: object) -> Bulletin:
         raise Forbidden(detail="only officers publish bulletins")
     now_ms = to_millis(ports.clock.now())
     errors = model.validate_bulletin(request, now_ms=now_ms)
+    if request.sms and ports.sms is None:
+        errors.append(FieldError("sms", "SMS is not configured on this deployment"))
     if errors:
         raise InvalidArgument(detail="the bulletin has invalid fields", errors=errors)
     bulletin = model.new_bulletin(
@@ -80,6 +91,45 @@ def read_bulletin(ports: Ports, caller: Caller, bulletin_id: str) -> BulletinIte
         raise Gone(detail="the bulletin has expired")
     ports.bulletins.mark_read(bulletin_id, caller.member_id, at_ms=to_millis(ports.clock.now()))
     return BulletinItem(bulletin, read=True)
+
+
+SMS_BATCH = 500
+SMS_LEASE_MS = 120_000
+
+
+def send_bulletin_texts(ports: Ports) -> int:
+    """Text the recipients of bulletins published with ``sms``, after publishing (a job, so a
+    bulletin to a city is not held up by its texts): 500 recipients a batch through the SMS
+    port, which skips opted-out members, those over the hourly limit and whoever was already
+    handled for that bulletin. How many bulletins were sent."""
+    if ports.sms is None:
+        return 0
+    sent = 0
+    now_ms = to_millis(ports.clock.now())
+    for bulletin_id in ports.bulletins.sms_due(now_ms):
+        if not ports.bulletins.lease_sms(bulletin_id, now_ms=now_ms, lease_ms=SMS_LEASE_MS):
+            continue
+        bulletin = ports.bulletins.get(bulletin_id)
+        if bulletin is not None and not bulletin.expired(to_millis(ports.clock.now())):
+            label = KIND_LABELS.get(bulletin.kind, "")
+            after = ""
+            try:
+                while batch := ports.bulletins.recipient_ids(
+                    bulletin_id, after=after, limit=SMS_BATCH
+                ):
+                    ports.sms.send(
+                        batch, "bulletin", reference=bulletin_id, label=label, title=bulletin.title
+                    )
+                    after = batch[-1]
+            except DomainError as error:  # identity refused or is away: again after the lease
+                log.warning(
+                    "bulletin texts postponed",
+                    extra={"bulletin_id": bulletin_id, "error": type(error).__name__},
+                )
+                continue
+            sent += 1
+        ports.bulletins.sms_done(bulletin_id)
+    return sent
 
 
 def tell_expiries(ports: Ports) -> int:

@@ -63,6 +63,7 @@ class Bulletin:
     published_by: str
     recipient_count: int = 0
     read_count: int = 0
+    sms: bool = False
 
     def expired(self, now_ms: int) -> bool:
         return bool(self.expires_at_ms) and now_ms >= self.expires_at_ms
@@ -213,6 +214,7 @@ def new_bulletin(
         expires_at_ms=request.expires_at.ToMilliseconds() if request.HasField("expires_at") else 0,
         station_id=station_id,
         published_by=published_by,
+        sms=request.sms,
     )
 
 
@@ -302,6 +304,7 @@ class Group:
     expires_at_ms: int  # 0: never
     station_id: str
     created_by: str
+    cohort_id: str = ""
 
     def ended(self, now_ms: int) -> bool:
         return bool(self.expires_at_ms) and now_ms >= self.expires_at_ms
@@ -329,6 +332,8 @@ class Message:
     sent_at_ms: int
     recipient_ids: tuple[str, ...]
     station_id: str
+    voice_media_id: str = ""
+    voice_duration_ms: int = 0
 
 
 @dataclass(frozen=True)
@@ -353,25 +358,39 @@ def validate_group(request: Any, *, now_ms: int) -> list[FieldError]:
 
 
 def new_group(
-    request: Any, *, group_id: str, station_id: str, created_by: str, now_ms: int
+    request: Any,
+    *,
+    group_id: str,
+    station_id: str,
+    created_by: str,
+    now_ms: int,
+    cohort_member_ids: tuple[str, ...] = (),
 ) -> Group:
+    """``cohort_member_ids``: a cohort group's trainees and instructors, as training told."""
+    members = (*request.member_ids, *cohort_member_ids)
     return Group(
         group_id=group_id,
         name=request.name.strip(),
-        member_ids=tuple(dict.fromkeys(m for m in request.member_ids if m != created_by)),
+        member_ids=tuple(dict.fromkeys(m for m in members if m != created_by)),
         task_id=request.task_id,
         created_at_ms=now_ms,
         expires_at_ms=request.expires_at.ToMilliseconds() if request.HasField("expires_at") else 0,
         station_id=station_id,
         created_by=created_by,
+        cohort_id=request.cohort_id,
     )
+
+
+MAX_VOICE_MS = 60_000
 
 
 def validate_message(request: Any) -> list[FieldError]:
     errors = []
     has_location = request.HasField("location")
-    if not (request.text.strip() or request.media_ids or has_location):
-        errors.append(FieldError("text", "a message needs text, media or a location"))
+    if not (request.text.strip() or request.media_ids or has_location or request.voice_media_id):
+        errors.append(FieldError("text", "a message needs text, media, a location or a voice clip"))
+    if request.voice_media_id and not 0 < request.voice_duration_ms <= MAX_VOICE_MS:
+        errors.append(FieldError("voice_media_id", "a voice clip lasts up to 60 s"))
     if len(request.text) > MAX_MESSAGE_TEXT:
         errors.append(FieldError("text", f"at most {MAX_MESSAGE_TEXT} characters"))
     if len(request.media_ids) > MAX_MEDIA:

@@ -34,6 +34,8 @@ class BulletinRepository:
     def __init__(self, store: DocumentStore, *, outbox: OutboxFactory) -> None:
         self.bulletins: Collection = store.collection("comms_bulletins")
         self.recipients: Collection = store.collection("comms_bulletin_recipients")
+        # Bulletins whose SMS is still to send: a small collection, removed from when sent.
+        self.sms_queue: Collection = store.collection("comms_sms_queue")
         self.outbox = outbox(self.bulletins)
 
     def ensure_indexes(self) -> None:
@@ -66,9 +68,38 @@ class BulletinRepository:
             "recipient_count": len(rows),
             **stage(events),
         }
+        if bulletin.sms:  # before the bulletin: a crash in between texts nobody
+            self.sms_queue.insert({"_id": bulletin.bulletin_id, "lease_until": 0})
         self.bulletins.insert(document)
         self.outbox.flush(document)
         return bulletin_from(document)
+
+    def sms_due(self, now_ms: int, *, limit: int = 10) -> list[str]:
+        """Bulletins whose SMS is to send and nobody is sending now."""
+        found = self.sms_queue.find({"lease_until": {"$lt": now_ms}}, limit=limit)
+        return [d["_id"] for d in found]
+
+    def lease_sms(self, bulletin_id: str, *, now_ms: int, lease_ms: int) -> bool:
+        """Take the sending of a bulletin's SMS for ``lease_ms`` (a replica that dies while
+        sending leaves it to another after that; the delivery log keeps anyone from being
+        texted twice for one bulletin)."""
+        taken = self.sms_queue.find_one_and_update(
+            {"_id": bulletin_id, "lease_until": {"$lt": now_ms}},
+            {"$set": {"lease_until": now_ms + lease_ms}},
+        )
+        return taken is not None
+
+    def sms_done(self, bulletin_id: str) -> None:
+        self.sms_queue.delete(bulletin_id)
+
+    def recipient_ids(self, bulletin_id: str, *, after: str, limit: int) -> list[str]:
+        """A page of a bulletin's recipients, in member id order after ``after``."""
+        found = self.recipients.find(
+            {"bulletin_id": bulletin_id, "member_id": {"$gt": after}},
+            sort=[("member_id", ASCENDING)],
+            limit=limit,
+        )
+        return [d["member_id"] for d in found]
 
     def get(self, bulletin_id: str) -> Bulletin | None:
         document = self.bulletins.get(bulletin_id)
@@ -227,6 +258,7 @@ class GroupRepository:
         self.groups.create_index([("station_id", ASCENDING), ("created_at", DESCENDING)])
         self.messages.create_index([("group_id", ASCENDING), ("sent_at", DESCENDING)])
         self.messages.create_index([("media_ids", ASCENDING)])
+        self.messages.create_index([("voice_media_id", ASCENDING)])
         self.drawings.create_index([("group_id", ASCENDING)])
 
     def new_group(self, group: Group, events: Events) -> Group:
@@ -307,7 +339,9 @@ class GroupRepository:
         return message_from(document)
 
     def messages_with_media(self, media_id: str, *, limit: int = 20) -> list[Message]:
-        return [message_from(d) for d in self.messages.find({"media_ids": media_id}, limit=limit)]
+        """Messages carrying this photo or this voice clip."""
+        query = {"$or": [{"media_ids": media_id}, {"voice_media_id": media_id}]}
+        return [message_from(d) for d in self.messages.find(query, limit=limit)]
 
     def page_messages(self, group_id: str, *, size: int, cursor: str) -> Page:
         page = read_page(
@@ -375,6 +409,7 @@ def bulletin_document(b: Bulletin) -> Document:
         "published_by": b.published_by,
         "recipient_count": b.recipient_count,
         "read_count": b.read_count,
+        "sms": b.sms,
     }
 
 
@@ -403,6 +438,7 @@ def bulletin_from(d: Document) -> Bulletin:
         published_by=d["published_by"],
         recipient_count=d.get("recipient_count", 0),
         read_count=d.get("read_count", 0),
+        sms=d.get("sms", False),
     )
 
 
@@ -449,6 +485,7 @@ def group_document(g: Group) -> Document:
         "expires_at": g.expires_at_ms,
         "station_id": g.station_id,
         "created_by": g.created_by,
+        "cohort_id": g.cohort_id,
     }
 
 
@@ -462,6 +499,7 @@ def group_from(d: Document) -> Group:
         expires_at_ms=d["expires_at"],
         station_id=d["station_id"],
         created_by=d["created_by"],
+        cohort_id=d.get("cohort_id", ""),
     )
 
 
@@ -476,6 +514,8 @@ def message_document(m: Message) -> Document:
         "sent_at": m.sent_at_ms,
         "recipient_ids": list(m.recipient_ids),
         "station_id": m.station_id,
+        "voice_media_id": m.voice_media_id,
+        "voice_duration_ms": m.voice_duration_ms,
     }
 
 
@@ -490,6 +530,8 @@ def message_from(d: Document) -> Message:
         sent_at_ms=d["sent_at"],
         recipient_ids=tuple(d["recipient_ids"]),
         station_id=d["station_id"],
+        voice_media_id=d.get("voice_media_id", ""),
+        voice_duration_ms=d.get("voice_duration_ms", 0),
     )
 
 

@@ -2,16 +2,16 @@
 log, over a provider adapter — ``HttpSmsProvider`` (a configurable endpoint, each request signed
 with HMAC-SHA256) or ``FileSmsProvider`` (JSON lines in a file, for the embedded mode and tests).
 
-Phone numbers are never in comms' collections, events or logs: a ``PhoneBook`` (identity's, at
-send time) gives them for the one send, the delivery log keeps the member id and the outcome.
-A member has one number, so the rate limit per number is kept per member.
-
-Not wired yet (see the closing note of #15): identity offers no service-to-service phone lookup,
-so ``sms: true`` on bulletins waits for it.
+Phone numbers are never in comms' collections, events or logs: a ``PhoneBook`` (identity's
+``LookupPhones``, at send time, ``IdentityPhoneBook``) gives them for the one send, the delivery
+log keeps the member id and the outcome. A member has one number, so the rate limit per number is
+kept per member. The log holds one entry per reference and member, so a send retried after a
+crash (or by a second replica) skips whoever was already handled.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import hmac
 import json
@@ -25,8 +25,10 @@ from pathlib import Path
 from typing import Protocol
 
 from shouwang.clock import Clock, to_millis
+from shouwang.identity.v1 import identity_pb2
 from shouwang.ids import new_id
-from shouwang.store import ASCENDING, Collection, DocumentStore
+from shouwang.service_auth import phone_lookup_content, signed_metadata
+from shouwang.store import ASCENDING, Collection, DocumentStore, DuplicateKey
 
 # One segment of a GSM/UCS-2 text message holds 70 Chinese characters.
 MAX_TEXT = 70
@@ -53,9 +55,38 @@ class SmsProvider(Protocol):
 
 
 class PhoneBook(Protocol):
-    def phones(self, member_ids: Sequence[str]) -> Mapping[str, str]:
+    def phones(self, member_ids: Sequence[str], *, reference: str) -> Mapping[str, str]:
         """The numbers of these members that have one (identity resolves them at send time)."""
         ...
+
+
+class IdentityPhoneBook:
+    """Identity's ``LookupPhones``, signed with the key comms and identity share
+    (``shouwang/service_auth.py``), 1000 members a call. The numbers live in the reply only."""
+
+    BATCH = 1000
+
+    def __init__(self, identity: object, key: bytes) -> None:
+        self.identity, self.key = identity, key
+
+    def phones(self, member_ids: Sequence[str], *, reference: str) -> Mapping[str, str]:
+        found: dict[str, str] = {}
+        for start in range(0, len(member_ids), self.BATCH):
+            batch = list(member_ids[start : start + self.BATCH])
+            metadata = signed_metadata(
+                self.key,
+                service="comms",
+                method="LookupPhones",
+                content=phone_lookup_content(batch, "sms", reference),
+            )
+            reply = self.identity.LookupPhones(  # type: ignore[attr-defined]
+                identity_pb2.LookupPhonesRequest(
+                    member_ids=batch, purpose="sms", reference=reference
+                ),
+                metadata=metadata,
+            )
+            found |= {p.member_id: p.phone for p in reply.phones}
+        return found
 
 
 def render(template: str, **params: str) -> str:
@@ -174,13 +205,25 @@ class SmsService:
     def send(
         self, member_ids: Sequence[str], template: str, *, reference: str, **params: str
     ) -> list[Delivery]:
+        """Text each member once per ``reference`` (members logged under it already are left
+        as they were: a retried send does not text them again)."""
         text = render(template, **params)
         now = self.clock.now()
-        wanted = [m for m in dict.fromkeys(member_ids) if self.optouts.get(m) is None]
-        outcomes = {m: "opted_out" for m in member_ids if m not in wanted}
+        done = {
+            d["member_id"]: d["status"]
+            for d in self.log.find({"_id": {"$in": [log_key(reference, m) for m in member_ids]}})
+        }
+        fresh = [m for m in dict.fromkeys(member_ids) if m not in done]
+        wanted = [m for m in fresh if self.optouts.get(m) is None]
+        outcomes = {m: "opted_out" for m in fresh if m not in wanted}
         allowed = [m for m in wanted if self._take_slot(m, now)]
         outcomes |= {m: "rate_limited" for m in wanted if m not in allowed}
-        phones = self.phone_book.phones(allowed) if allowed else {}
+        try:
+            phones = self.phone_book.phones(allowed, reference=reference) if allowed else {}
+        except Exception:
+            for member_id in allowed:  # nobody was texted: their slots are theirs again
+                self._give_back_slot(member_id, now)
+            raise
         for member_id in allowed:
             phone = phones.get(member_id)
             if not phone:
@@ -196,6 +239,7 @@ class SmsService:
         for member_id, status in outcomes.items():
             if status != "sent":
                 self._log(member_id, template, reference, status, now, "")
+        outcomes |= done
         return [Delivery(m, outcomes[m]) for m in dict.fromkeys(member_ids)]
 
     def deliveries(self, reference: str) -> list[Delivery]:
@@ -212,17 +256,41 @@ class SmsService:
         )
         return counted is not None and counted["count"] <= self.per_hour
 
+    def _give_back_slot(self, member_id: str, now: datetime) -> None:
+        hour = to_millis(now) // 3_600_000
+        self.counts.find_one_and_update({"_id": f"{member_id}:{hour}"}, {"$inc": {"count": -1}})
+
     def _log(
         self, member_id: str, template: str, reference: str, status: str, at: datetime, pid: str
     ) -> None:
-        self.log.insert(
-            {
-                "_id": new_id(),
-                "member_id": member_id,
-                "template": template,
-                "reference": reference,
-                "status": status,
-                "provider_id": pid,
-                "at": to_millis(at),
-            }
+        document = {
+            "_id": log_key(reference, member_id),
+            "member_id": member_id,
+            "template": template,
+            "reference": reference,
+            "status": status,
+            "provider_id": pid,
+            "at": to_millis(at),
+        }
+        with contextlib.suppress(DuplicateKey):  # another replica handled this member here
+            self.log.insert(document)
+
+
+def log_key(reference: str, member_id: str) -> str:
+    return f"{reference}:{member_id}"
+
+
+def provider_from(settings: object) -> SmsProvider | None:
+    """The provider ``SMS_PROVIDER`` names (``http``, ``file``), or None when it is unset."""
+    kind = getattr(settings, "sms_provider", "")
+    if kind == "file":
+        return FileSmsProvider(Path(settings.sms_file))  # type: ignore[attr-defined]
+    if kind == "http":
+        return HttpSmsProvider(
+            endpoint=settings.sms_http_endpoint,  # type: ignore[attr-defined]
+            key_id=settings.sms_http_key_id,  # type: ignore[attr-defined]
+            secret=settings.sms_http_secret.encode(),  # type: ignore[attr-defined]
         )
+    if kind:
+        raise ValueError(f"SMS_PROVIDER must be http, file or unset, not {kind!r}")
+    return None

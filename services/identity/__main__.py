@@ -1,5 +1,6 @@
 """Cluster mode: ``python -m services.identity`` against Kafka and MongoDB."""
 
+import base64
 import sys
 
 from services.identity import bootstrap
@@ -17,6 +18,7 @@ def main() -> int:
             keys=settings.keys,
             admin_phone=settings.admin_phone,
             admin_password=settings.admin_password,
+            phone_lookup_key=base64.b64decode(settings.phone_lookup_key),
         ),
     )
 

@@ -33,8 +33,14 @@ class IdentityService:
 
 
 def build(
-    adapters: Adapters, *, keys: IdentityKeys, admin_phone: str = "", admin_password: str = ""
+    adapters: Adapters,
+    *,
+    keys: IdentityKeys,
+    admin_phone: str = "",
+    admin_password: str = "",
+    phone_lookup_key: bytes = b"",
 ) -> IdentityService:
+    """``phone_lookup_key``: the key comms signs its phone lookups with (none: refused)."""
     store = adapters.store
     members, orgs, grids = MemberRepository(store), OrgRepository(store), GridRepository(store)
     sessions, audit = SessionRepository(store), AuditRepository(store)
@@ -60,4 +66,6 @@ def build(
     ports.outbox.start_recovery()
     if admin_phone and admin_password:
         handlers.seed_admin(ports, phone=admin_phone, password=admin_password)
-    return IdentityService(ports=ports, bindings=[grpc_api.binding(ports)])
+    return IdentityService(
+        ports=ports, bindings=[grpc_api.binding(ports, phone_lookup_key=phone_lookup_key)]
+    )

@@ -6,22 +6,24 @@ from datetime import UTC
 
 import grpc
 
-from services.identity import account, audit, directory, grids, handlers, sessions
+from services.identity import account, audit, directory, grids, handlers, phones, sessions
 from services.identity.ports import Ports
 from services.identity.scope import Actor
 from shouwang.clock import from_millis, to_millis, to_timestamp
-from shouwang.errors import NotFound
+from shouwang.errors import Forbidden, NotFound
 from shouwang.identity.v1 import identity_pb2 as pb
 from shouwang.identity.v1 import identity_pb2_grpc
 from shouwang.rpc import ServiceBinding
+from shouwang.service_auth import phone_lookup_content, verified_service
 from shouwang.store import Document
 
 Context = grpc.ServicerContext
 
 
 class IdentityServicer(identity_pb2_grpc.IdentityServiceServicer):
-    def __init__(self, ports: Ports) -> None:
+    def __init__(self, ports: Ports, *, phone_lookup_key: bytes = b"") -> None:
         self.ports = ports
+        self.phone_lookup_key = phone_lookup_key
 
     # Members -------------------------------------------------------------------------------
     def RegisterMember(self, request, context: Context):
@@ -273,6 +275,25 @@ class IdentityServicer(identity_pb2_grpc.IdentityServiceServicer):
         )
         return audit_message(record)
 
+    # Service to service --------------------------------------------------------------------
+    def LookupPhones(self, request, context: Context):
+        member_ids, purpose, reference = (
+            list(request.member_ids),
+            request.purpose,
+            request.reference,
+        )
+        service = verified_service(
+            self.phone_lookup_key,
+            context.invocation_metadata(),
+            method="LookupPhones",
+            content=phone_lookup_content(member_ids, purpose, reference),
+            allowed=("comms",),
+        )
+        if service is None:
+            raise Forbidden(detail="only the comms service looks phones up")
+        found = phones.lookup(self.ports, service, member_ids, purpose=purpose, reference=reference)
+        return pb.PhoneList(phones=[pb.MemberPhone(member_id=m, phone=p) for m, p in found.items()])
+
 
 def _actor(actor: pb.Actor) -> Actor:
     return Actor(member_id=actor.member_id, roles=frozenset(actor.roles), org_id=actor.org_id)
@@ -322,9 +343,9 @@ def grid_message(grid: Document) -> pb.Grid:
     )
 
 
-def binding(ports: Ports) -> ServiceBinding:
+def binding(ports: Ports, *, phone_lookup_key: bytes = b"") -> ServiceBinding:
     return ServiceBinding(
         add=identity_pb2_grpc.add_IdentityServiceServicer_to_server,
-        servicer=IdentityServicer(ports),
+        servicer=IdentityServicer(ports, phone_lookup_key=phone_lookup_key),
         full_name=pb.DESCRIPTOR.services_by_name["IdentityService"].full_name,
     )

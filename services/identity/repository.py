@@ -195,6 +195,9 @@ class AuditRepository:
     def add(self, document: Document) -> None:
         self.records.insert(document)
 
+    def add_many(self, documents: list[Document]) -> None:
+        self.records.insert_many(documents)
+
     def page(self, query: dict[str, Any], *, size: int, cursor: str) -> Page:
         """Newest first."""
         return read_page(self.records, query, sort_field="at", size=size, cursor=cursor)

@@ -58,6 +58,13 @@ class IdentitySettings(PlatformSettings, IdentityKeys):
     admin_password: str = setting(
         "SHOUWANG_ADMIN_PASSWORD", "", doc="Password of the seeded administrator.", secret=True
     )
+    phone_lookup_key: str = setting(
+        "PHONE_LOOKUP_KEY",
+        "",
+        doc="Base64 key shared with comms, which signs its phone lookups for SMS with it "
+        "(unset: lookups are refused and bulletins go without SMS).",
+        secret=True,
+    )
 
     @property
     def keys(self) -> IdentityKeys:

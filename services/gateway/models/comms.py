@@ -82,6 +82,11 @@ class BulletinDraft(ApiModel):
     media_ids: MediaIds = []
     audience: AudienceDraft
     expires_at: Moment | None = None
+    sms: bool = Field(
+        False,
+        description="also text the recipients with a phone (a one-message template; opted-out "
+        "members and those over the hourly limit are skipped)",
+    )
 
     def to_proto(self, caller: pb.Caller) -> pb.PublishBulletinRequest:
         request = pb.PublishBulletinRequest(
@@ -91,6 +96,7 @@ class BulletinDraft(ApiModel):
             body=self.body,
             media_ids=self.media_ids,
             audience=self.audience.to_proto(),
+            sms=self.sms,
         )
         if self.expires_at is not None:
             request.expires_at.CopyFrom(_stamp(self.expires_at))
@@ -124,6 +130,7 @@ class BulletinView(ReplyModel):
     audience: AudienceView | None = None
     recipient_count: int | None = None
     read_count: int | None = None
+    sms: bool | None = Field(None, description="officers: whether it was also sent by SMS")
 
     @classmethod
     def from_proto(cls, b: pb.Bulletin, *, officer: bool) -> BulletinView:
@@ -156,6 +163,7 @@ class BulletinView(ReplyModel):
                 everyone=b.audience.everyone,
             )
             view.recipient_count, view.read_count = b.recipient_count, b.read_count
+            view.sms = b.sms
         return view
 
 
@@ -267,11 +275,18 @@ class GroupDraft(ApiModel):
     name: GroupName
     member_ids: GroupMembers = []
     task_id: Id | None = None
+    cohort_id: Id | None = Field(
+        None, description="a training cohort: its trainees and instructors join the group"
+    )
     expires_at: Moment | None = None
 
     def to_proto(self, caller: pb.Caller) -> pb.CreateGroupRequest:
         request = pb.CreateGroupRequest(
-            caller=caller, name=self.name, member_ids=self.member_ids, task_id=self.task_id or ""
+            caller=caller,
+            name=self.name,
+            member_ids=self.member_ids,
+            task_id=self.task_id or "",
+            cohort_id=self.cohort_id or "",
         )
         if self.expires_at is not None:
             request.expires_at.CopyFrom(_stamp(self.expires_at))
@@ -293,6 +308,7 @@ class GroupView(ReplyModel):
     station_id: str
     created_by: str
     ended: bool
+    cohort_id: str | None = None
 
     @classmethod
     def from_proto(cls, g: pb.Group) -> GroupView:
@@ -306,6 +322,7 @@ class GroupView(ReplyModel):
             station_id=g.station_id,
             created_by=g.created_by,
             ended=g.ended,
+            cohort_id=g.cohort_id or None,
         )
 
 
@@ -319,10 +336,20 @@ class MessageDraft(ApiModel):
     text: MessageText = ""
     media_ids: MediaIds = []
     location: Point | None = None
+    voice_media_id: Id | None = Field(
+        None, description="a push-to-talk clip: the caller's own voice upload (POST /media)"
+    )
 
-    def to_proto(self, caller: pb.Caller, group_id: str) -> pb.PostMessageRequest:
+    def to_proto(
+        self, caller: pb.Caller, group_id: str, *, voice_duration_ms: int = 0
+    ) -> pb.PostMessageRequest:
         request = pb.PostMessageRequest(
-            caller=caller, group_id=group_id, text=self.text, media_ids=self.media_ids
+            caller=caller,
+            group_id=group_id,
+            text=self.text,
+            media_ids=self.media_ids,
+            voice_media_id=self.voice_media_id or "",
+            voice_duration_ms=voice_duration_ms,
         )
         if self.location is not None:
             request.location.CopyFrom(pb.Point(lat=self.location.lat, lon=self.location.lon))
@@ -337,6 +364,8 @@ class MessageView(ReplyModel):
     media_ids: list[str]
     location: PointReply | None
     sent_at: str
+    voice_media_id: str | None = None
+    voice_duration_ms: int | None = None
 
     @classmethod
     def from_proto(cls, m: pb.GroupMessage) -> MessageView:
@@ -351,6 +380,8 @@ class MessageView(ReplyModel):
             media_ids=list(m.media_ids),
             location=location,
             sent_at=m.sent_at.ToJsonString(),
+            voice_media_id=m.voice_media_id or None,
+            voice_duration_ms=m.voice_duration_ms if m.voice_media_id else None,
         )
 
 

@@ -46,8 +46,9 @@ from services.gateway.scope import caller_message
 from shouwang.clock import Clock
 from shouwang.comms.v1 import comms_pb2 as pb
 from shouwang.comms.v1 import events_pb2 as comms_events
-from shouwang.errors import DomainError, Unavailable
+from shouwang.errors import DomainError, FieldError, InvalidArgument, Unavailable
 from shouwang.events import Event
+from shouwang.store import BlobStore
 from shouwang.typed_routes import RawReply, TypedRoutes
 
 log = logging.getLogger(__name__)
@@ -233,7 +234,8 @@ def routes(context: GatewayContext) -> TypedRoutes:
 
     @api.post(
         "/groups/{group_id}/messages",
-        summary="Post text, the caller's own photos or a location pin to a group",
+        summary="Post text, the caller's own photos, a location pin or a push-to-talk clip to a "
+        "group",
         access=Access.VERIFIED,
         body=MessageDraft,
         reply=MessageView,
@@ -243,7 +245,11 @@ def routes(context: GatewayContext) -> TypedRoutes:
     )
     def post_message(caller: Caller, group_id: str, body: MessageDraft) -> MessageView:
         check_own_media(context.blobs, caller, body.media_ids)
-        return MessageView.from_proto(comms.PostMessage(body.to_proto(scoped(caller), group_id)))
+        duration_ms = (
+            own_voice_clip(context.blobs, caller, body.voice_media_id) if body.voice_media_id else 0
+        )
+        request = body.to_proto(scoped(caller), group_id, voice_duration_ms=duration_ms)
+        return MessageView.from_proto(comms.PostMessage(request))
 
     @api.get(
         "/groups/{group_id}/messages",
@@ -309,6 +315,24 @@ def routes(context: GatewayContext) -> TypedRoutes:
         return DrawingView.from_proto(drawing)
 
     return api
+
+
+def own_voice_clip(blobs: BlobStore, caller: Caller, media_id: str) -> int:
+    """A voice clip the caller uploaded: its length in milliseconds, as measured at upload."""
+    try:
+        metadata = blobs.metadata(media_id)
+    except ValueError:  # not even the shape of a blob id
+        metadata = None
+    if (
+        metadata is None
+        or metadata.get("uploader") != caller.member_id
+        or metadata.get("kind") != "voice"
+    ):
+        raise InvalidArgument(
+            detail="voice_media_id must name a voice clip you uploaded",
+            errors=[FieldError("voice_media_id", "no voice clip you uploaded has this id")],
+        )
+    return int(metadata.get("duration_ms", "0"))
 
 
 SUMMARY_CHARS = 280

@@ -1,6 +1,6 @@
-"""Media endpoints (CONTRACT.md "Reports, media, points, push"): upload a photo, read it back as
-its uploader, an officer whose scope covers the uploader's station, or a recipient of the group
-message or bulletin it came with."""
+"""Media endpoints (CONTRACT.md "Reports, media, points, push"): upload a photo or a
+push-to-talk voice clip, read it back as its uploader, an officer whose scope covers the
+uploader's station, or a recipient of the group message or bulletin it came with."""
 
 from __future__ import annotations
 
@@ -12,8 +12,8 @@ from flask import Response, request
 from services.gateway.access import Access
 from services.gateway.auth import Caller
 from services.gateway.context import GatewayContext
-from services.gateway.media import accepted_photo, read_file_field
-from services.gateway.models.media import PHOTO_TYPES, UPLOAD_FORM, MediaStored
+from services.gateway.media import accepted_photo, accepted_voice, is_voice, read_file_field
+from services.gateway.models.media import MEDIA_TYPES, UPLOAD_FORM, MediaStored
 from services.gateway.scope import caller_message
 from shouwang.comms.v1 import comms_pb2
 from shouwang.errors import NotFound
@@ -28,8 +28,10 @@ def routes(context: GatewayContext) -> TypedRoutes:
 
     @api.post(
         "/media",
-        summary="Upload a photo",
-        description="GPS tags are removed unless an officer uploads it (evidence as taken).",
+        summary="Upload a photo or a voice clip",
+        description="Photos: JPEG, PNG or WebP up to 10 MiB; GPS tags are removed unless an "
+        "officer uploads it (evidence as taken). Voice clips (push-to-talk): Opus in WebM or "
+        "Ogg, up to 60 s and 1 MiB, judged and measured from their bytes.",
         access=Access.MEMBER,
         multipart=UPLOAD_FORM,
         reply=MediaStored,
@@ -46,23 +48,31 @@ def routes(context: GatewayContext) -> TypedRoutes:
             else request.stream.read
         )
         data = read_file_field(source, request.headers.get("Content-Type", ""))
-        photo = accepted_photo(data, keep_location=caller.is_officer)
         member = identity.GetMember(identity_pb2.GetMemberRequest(member_id=caller.member_id))
-        media_id = context.blobs.put(
-            photo.data,
-            content_type=photo.content_type,
-            metadata={"uploader": caller.member_id, "station_id": member.station_id},
+        metadata = {"uploader": caller.member_id, "station_id": member.station_id}
+        duration_ms = None
+        if is_voice(data):
+            voice = accepted_voice(data)
+            content, content_type, duration_ms = voice.data, voice.content_type, voice.duration_ms
+            metadata |= {"kind": "voice", "duration_ms": str(duration_ms)}
+        else:
+            photo = accepted_photo(data, keep_location=caller.is_officer)
+            content, content_type = photo.data, photo.content_type
+        media_id = context.blobs.put(content, content_type=content_type, metadata=metadata)
+        stored = MediaStored(
+            media_id=media_id,
+            content_type=content_type,  # type: ignore[arg-type]
+            duration_ms=duration_ms,
         )
-        stored = MediaStored(media_id=media_id, content_type=photo.content_type)  # type: ignore[arg-type]
         response = json_reply(stored, status=201)
         response.headers["Location"] = f"{request.path}/{media_id}"
         return response
 
     @api.get(
         "/media/{media_id}",
-        summary="A photo's bytes",
+        summary="A photo's or a voice clip's bytes",
         access=Access.MEMBER,
-        reply=RawReply(PHOTO_TYPES, "the photo as stored"),
+        reply=RawReply(MEDIA_TYPES, "the photo or clip as stored"),
     )
     def get_media(caller: Caller, media_id: str) -> Response:
         try:

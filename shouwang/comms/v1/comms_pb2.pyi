@@ -62,7 +62,7 @@ class Audience(_message.Message):
     def __init__(self, area: _Optional[_Union[Area, _Mapping]] = ..., grid_ids: _Optional[_Iterable[str]] = ..., org_ids: _Optional[_Iterable[str]] = ..., everyone: _Optional[bool] = ...) -> None: ...
 
 class PublishBulletinRequest(_message.Message):
-    __slots__ = ("caller", "kind", "title", "body", "media_ids", "audience", "expires_at")
+    __slots__ = ("caller", "kind", "title", "body", "media_ids", "audience", "expires_at", "sms")
     CALLER_FIELD_NUMBER: _ClassVar[int]
     KIND_FIELD_NUMBER: _ClassVar[int]
     TITLE_FIELD_NUMBER: _ClassVar[int]
@@ -70,6 +70,7 @@ class PublishBulletinRequest(_message.Message):
     MEDIA_IDS_FIELD_NUMBER: _ClassVar[int]
     AUDIENCE_FIELD_NUMBER: _ClassVar[int]
     EXPIRES_AT_FIELD_NUMBER: _ClassVar[int]
+    SMS_FIELD_NUMBER: _ClassVar[int]
     caller: Caller
     kind: str
     title: str
@@ -77,10 +78,11 @@ class PublishBulletinRequest(_message.Message):
     media_ids: _containers.RepeatedScalarFieldContainer[str]
     audience: Audience
     expires_at: _timestamp_pb2.Timestamp
-    def __init__(self, caller: _Optional[_Union[Caller, _Mapping]] = ..., kind: _Optional[str] = ..., title: _Optional[str] = ..., body: _Optional[str] = ..., media_ids: _Optional[_Iterable[str]] = ..., audience: _Optional[_Union[Audience, _Mapping]] = ..., expires_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    sms: bool
+    def __init__(self, caller: _Optional[_Union[Caller, _Mapping]] = ..., kind: _Optional[str] = ..., title: _Optional[str] = ..., body: _Optional[str] = ..., media_ids: _Optional[_Iterable[str]] = ..., audience: _Optional[_Union[Audience, _Mapping]] = ..., expires_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., sms: _Optional[bool] = ...) -> None: ...
 
 class Bulletin(_message.Message):
-    __slots__ = ("bulletin_id", "kind", "title", "body", "media_ids", "audience", "published_at", "expires_at", "station_id", "published_by", "recipient_count", "read_count", "read")
+    __slots__ = ("bulletin_id", "kind", "title", "body", "media_ids", "audience", "published_at", "expires_at", "station_id", "published_by", "recipient_count", "read_count", "read", "sms")
     BULLETIN_ID_FIELD_NUMBER: _ClassVar[int]
     KIND_FIELD_NUMBER: _ClassVar[int]
     TITLE_FIELD_NUMBER: _ClassVar[int]
@@ -94,6 +96,7 @@ class Bulletin(_message.Message):
     RECIPIENT_COUNT_FIELD_NUMBER: _ClassVar[int]
     READ_COUNT_FIELD_NUMBER: _ClassVar[int]
     READ_FIELD_NUMBER: _ClassVar[int]
+    SMS_FIELD_NUMBER: _ClassVar[int]
     bulletin_id: str
     kind: str
     title: str
@@ -107,7 +110,8 @@ class Bulletin(_message.Message):
     recipient_count: int
     read_count: int
     read: bool
-    def __init__(self, bulletin_id: _Optional[str] = ..., kind: _Optional[str] = ..., title: _Optional[str] = ..., body: _Optional[str] = ..., media_ids: _Optional[_Iterable[str]] = ..., audience: _Optional[_Union[Audience, _Mapping]] = ..., published_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., expires_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., station_id: _Optional[str] = ..., published_by: _Optional[str] = ..., recipient_count: _Optional[int] = ..., read_count: _Optional[int] = ..., read: _Optional[bool] = ...) -> None: ...
+    sms: bool
+    def __init__(self, bulletin_id: _Optional[str] = ..., kind: _Optional[str] = ..., title: _Optional[str] = ..., body: _Optional[str] = ..., media_ids: _Optional[_Iterable[str]] = ..., audience: _Optional[_Union[Audience, _Mapping]] = ..., published_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., expires_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., station_id: _Optional[str] = ..., published_by: _Optional[str] = ..., recipient_count: _Optional[int] = ..., read_count: _Optional[int] = ..., read: _Optional[bool] = ..., sms: _Optional[bool] = ...) -> None: ...
 
 class ListBulletinsRequest(_message.Message):
     __slots__ = ("caller", "kind", "page_size", "page_token")
@@ -234,21 +238,23 @@ class QuizResult(_message.Message):
     def __init__(self, quiz_id: _Optional[str] = ..., correct: _Optional[int] = ..., total: _Optional[int] = ..., points: _Optional[int] = ...) -> None: ...
 
 class CreateGroupRequest(_message.Message):
-    __slots__ = ("caller", "name", "member_ids", "task_id", "expires_at")
+    __slots__ = ("caller", "name", "member_ids", "task_id", "expires_at", "cohort_id")
     CALLER_FIELD_NUMBER: _ClassVar[int]
     NAME_FIELD_NUMBER: _ClassVar[int]
     MEMBER_IDS_FIELD_NUMBER: _ClassVar[int]
     TASK_ID_FIELD_NUMBER: _ClassVar[int]
     EXPIRES_AT_FIELD_NUMBER: _ClassVar[int]
+    COHORT_ID_FIELD_NUMBER: _ClassVar[int]
     caller: Caller
     name: str
     member_ids: _containers.RepeatedScalarFieldContainer[str]
     task_id: str
     expires_at: _timestamp_pb2.Timestamp
-    def __init__(self, caller: _Optional[_Union[Caller, _Mapping]] = ..., name: _Optional[str] = ..., member_ids: _Optional[_Iterable[str]] = ..., task_id: _Optional[str] = ..., expires_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    cohort_id: str
+    def __init__(self, caller: _Optional[_Union[Caller, _Mapping]] = ..., name: _Optional[str] = ..., member_ids: _Optional[_Iterable[str]] = ..., task_id: _Optional[str] = ..., expires_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., cohort_id: _Optional[str] = ...) -> None: ...
 
 class Group(_message.Message):
-    __slots__ = ("group_id", "name", "member_ids", "task_id", "created_at", "expires_at", "station_id", "created_by", "ended")
+    __slots__ = ("group_id", "name", "member_ids", "task_id", "created_at", "expires_at", "station_id", "created_by", "ended", "cohort_id")
     GROUP_ID_FIELD_NUMBER: _ClassVar[int]
     NAME_FIELD_NUMBER: _ClassVar[int]
     MEMBER_IDS_FIELD_NUMBER: _ClassVar[int]
@@ -258,6 +264,7 @@ class Group(_message.Message):
     STATION_ID_FIELD_NUMBER: _ClassVar[int]
     CREATED_BY_FIELD_NUMBER: _ClassVar[int]
     ENDED_FIELD_NUMBER: _ClassVar[int]
+    COHORT_ID_FIELD_NUMBER: _ClassVar[int]
     group_id: str
     name: str
     member_ids: _containers.RepeatedScalarFieldContainer[str]
@@ -267,7 +274,8 @@ class Group(_message.Message):
     station_id: str
     created_by: str
     ended: bool
-    def __init__(self, group_id: _Optional[str] = ..., name: _Optional[str] = ..., member_ids: _Optional[_Iterable[str]] = ..., task_id: _Optional[str] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., expires_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., station_id: _Optional[str] = ..., created_by: _Optional[str] = ..., ended: _Optional[bool] = ...) -> None: ...
+    cohort_id: str
+    def __init__(self, group_id: _Optional[str] = ..., name: _Optional[str] = ..., member_ids: _Optional[_Iterable[str]] = ..., task_id: _Optional[str] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., expires_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., station_id: _Optional[str] = ..., created_by: _Optional[str] = ..., ended: _Optional[bool] = ..., cohort_id: _Optional[str] = ...) -> None: ...
 
 class ListGroupsRequest(_message.Message):
     __slots__ = ("caller", "page_size", "page_token")
@@ -300,21 +308,25 @@ class ChangeMembersRequest(_message.Message):
     def __init__(self, caller: _Optional[_Union[Caller, _Mapping]] = ..., group_id: _Optional[str] = ..., add_member_ids: _Optional[_Iterable[str]] = ..., remove_member_ids: _Optional[_Iterable[str]] = ...) -> None: ...
 
 class PostMessageRequest(_message.Message):
-    __slots__ = ("caller", "group_id", "text", "media_ids", "location")
+    __slots__ = ("caller", "group_id", "text", "media_ids", "location", "voice_media_id", "voice_duration_ms")
     CALLER_FIELD_NUMBER: _ClassVar[int]
     GROUP_ID_FIELD_NUMBER: _ClassVar[int]
     TEXT_FIELD_NUMBER: _ClassVar[int]
     MEDIA_IDS_FIELD_NUMBER: _ClassVar[int]
     LOCATION_FIELD_NUMBER: _ClassVar[int]
+    VOICE_MEDIA_ID_FIELD_NUMBER: _ClassVar[int]
+    VOICE_DURATION_MS_FIELD_NUMBER: _ClassVar[int]
     caller: Caller
     group_id: str
     text: str
     media_ids: _containers.RepeatedScalarFieldContainer[str]
     location: Point
-    def __init__(self, caller: _Optional[_Union[Caller, _Mapping]] = ..., group_id: _Optional[str] = ..., text: _Optional[str] = ..., media_ids: _Optional[_Iterable[str]] = ..., location: _Optional[_Union[Point, _Mapping]] = ...) -> None: ...
+    voice_media_id: str
+    voice_duration_ms: int
+    def __init__(self, caller: _Optional[_Union[Caller, _Mapping]] = ..., group_id: _Optional[str] = ..., text: _Optional[str] = ..., media_ids: _Optional[_Iterable[str]] = ..., location: _Optional[_Union[Point, _Mapping]] = ..., voice_media_id: _Optional[str] = ..., voice_duration_ms: _Optional[int] = ...) -> None: ...
 
 class GroupMessage(_message.Message):
-    __slots__ = ("message_id", "group_id", "sender_id", "text", "media_ids", "location", "sent_at", "recipient_ids", "station_id")
+    __slots__ = ("message_id", "group_id", "sender_id", "text", "media_ids", "location", "sent_at", "recipient_ids", "station_id", "voice_media_id", "voice_duration_ms")
     MESSAGE_ID_FIELD_NUMBER: _ClassVar[int]
     GROUP_ID_FIELD_NUMBER: _ClassVar[int]
     SENDER_ID_FIELD_NUMBER: _ClassVar[int]
@@ -324,6 +336,8 @@ class GroupMessage(_message.Message):
     SENT_AT_FIELD_NUMBER: _ClassVar[int]
     RECIPIENT_IDS_FIELD_NUMBER: _ClassVar[int]
     STATION_ID_FIELD_NUMBER: _ClassVar[int]
+    VOICE_MEDIA_ID_FIELD_NUMBER: _ClassVar[int]
+    VOICE_DURATION_MS_FIELD_NUMBER: _ClassVar[int]
     message_id: str
     group_id: str
     sender_id: str
@@ -333,7 +347,9 @@ class GroupMessage(_message.Message):
     sent_at: _timestamp_pb2.Timestamp
     recipient_ids: _containers.RepeatedScalarFieldContainer[str]
     station_id: str
-    def __init__(self, message_id: _Optional[str] = ..., group_id: _Optional[str] = ..., sender_id: _Optional[str] = ..., text: _Optional[str] = ..., media_ids: _Optional[_Iterable[str]] = ..., location: _Optional[_Union[Point, _Mapping]] = ..., sent_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., recipient_ids: _Optional[_Iterable[str]] = ..., station_id: _Optional[str] = ...) -> None: ...
+    voice_media_id: str
+    voice_duration_ms: int
+    def __init__(self, message_id: _Optional[str] = ..., group_id: _Optional[str] = ..., sender_id: _Optional[str] = ..., text: _Optional[str] = ..., media_ids: _Optional[_Iterable[str]] = ..., location: _Optional[_Union[Point, _Mapping]] = ..., sent_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., recipient_ids: _Optional[_Iterable[str]] = ..., station_id: _Optional[str] = ..., voice_media_id: _Optional[str] = ..., voice_duration_ms: _Optional[int] = ...) -> None: ...
 
 class ListMessagesRequest(_message.Message):
     __slots__ = ("caller", "group_id", "page_size", "page_token")

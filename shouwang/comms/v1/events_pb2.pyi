@@ -78,7 +78,7 @@ class GroupCreated(_message.Message):
     def __init__(self, group_id: _Optional[str] = ..., station_id: _Optional[str] = ..., created_by: _Optional[str] = ..., member_ids: _Optional[_Iterable[str]] = ..., task_id: _Optional[str] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., expires_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
 class GroupMessageSent(_message.Message):
-    __slots__ = ("group_id", "message_id", "sender_id", "station_id", "recipient_ids", "has_text", "media_count", "has_location", "sent_at")
+    __slots__ = ("group_id", "message_id", "sender_id", "station_id", "recipient_ids", "has_text", "media_count", "has_location", "sent_at", "has_voice", "voice_duration_ms")
     GROUP_ID_FIELD_NUMBER: _ClassVar[int]
     MESSAGE_ID_FIELD_NUMBER: _ClassVar[int]
     SENDER_ID_FIELD_NUMBER: _ClassVar[int]
@@ -88,6 +88,8 @@ class GroupMessageSent(_message.Message):
     MEDIA_COUNT_FIELD_NUMBER: _ClassVar[int]
     HAS_LOCATION_FIELD_NUMBER: _ClassVar[int]
     SENT_AT_FIELD_NUMBER: _ClassVar[int]
+    HAS_VOICE_FIELD_NUMBER: _ClassVar[int]
+    VOICE_DURATION_MS_FIELD_NUMBER: _ClassVar[int]
     group_id: str
     message_id: str
     sender_id: str
@@ -97,7 +99,9 @@ class GroupMessageSent(_message.Message):
     media_count: int
     has_location: bool
     sent_at: _timestamp_pb2.Timestamp
-    def __init__(self, group_id: _Optional[str] = ..., message_id: _Optional[str] = ..., sender_id: _Optional[str] = ..., station_id: _Optional[str] = ..., recipient_ids: _Optional[_Iterable[str]] = ..., has_text: _Optional[bool] = ..., media_count: _Optional[int] = ..., has_location: _Optional[bool] = ..., sent_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    has_voice: bool
+    voice_duration_ms: int
+    def __init__(self, group_id: _Optional[str] = ..., message_id: _Optional[str] = ..., sender_id: _Optional[str] = ..., station_id: _Optional[str] = ..., recipient_ids: _Optional[_Iterable[str]] = ..., has_text: _Optional[bool] = ..., media_count: _Optional[int] = ..., has_location: _Optional[bool] = ..., sent_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., has_voice: _Optional[bool] = ..., voice_duration_ms: _Optional[int] = ...) -> None: ...
 
 class GroupDrawing(_message.Message):
     __slots__ = ("group_id", "drawing_id", "station_id", "change", "feature_geojson", "recipient_ids", "at")

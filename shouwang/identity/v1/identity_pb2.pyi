@@ -536,3 +536,27 @@ class TokenVersionList(_message.Message):
     VERSIONS_FIELD_NUMBER: _ClassVar[int]
     versions: _containers.RepeatedCompositeFieldContainer[MemberTokenVersion]
     def __init__(self, versions: _Optional[_Iterable[_Union[MemberTokenVersion, _Mapping]]] = ...) -> None: ...
+
+class LookupPhonesRequest(_message.Message):
+    __slots__ = ("member_ids", "purpose", "reference")
+    MEMBER_IDS_FIELD_NUMBER: _ClassVar[int]
+    PURPOSE_FIELD_NUMBER: _ClassVar[int]
+    REFERENCE_FIELD_NUMBER: _ClassVar[int]
+    member_ids: _containers.RepeatedScalarFieldContainer[str]
+    purpose: str
+    reference: str
+    def __init__(self, member_ids: _Optional[_Iterable[str]] = ..., purpose: _Optional[str] = ..., reference: _Optional[str] = ...) -> None: ...
+
+class MemberPhone(_message.Message):
+    __slots__ = ("member_id", "phone")
+    MEMBER_ID_FIELD_NUMBER: _ClassVar[int]
+    PHONE_FIELD_NUMBER: _ClassVar[int]
+    member_id: str
+    phone: str
+    def __init__(self, member_id: _Optional[str] = ..., phone: _Optional[str] = ...) -> None: ...
+
+class PhoneList(_message.Message):
+    __slots__ = ("phones",)
+    PHONES_FIELD_NUMBER: _ClassVar[int]
+    phones: _containers.RepeatedCompositeFieldContainer[MemberPhone]
+    def __init__(self, phones: _Optional[_Iterable[_Union[MemberPhone, _Mapping]]] = ...) -> None: ...

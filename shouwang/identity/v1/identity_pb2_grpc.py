@@ -164,6 +164,11 @@ class IdentityServiceStub:
                 request_serializer=shouwang_dot_identity_dot_v1_dot_identity__pb2.RecordAccessRequest.SerializeToString,
                 response_deserializer=shouwang_dot_identity_dot_v1_dot_identity__pb2.AuditRecord.FromString,
                 _registered_method=True)
+        self.LookupPhones = channel.unary_unary(
+                '/shouwang.identity.v1.IdentityService/LookupPhones',
+                request_serializer=shouwang_dot_identity_dot_v1_dot_identity__pb2.LookupPhonesRequest.SerializeToString,
+                response_deserializer=shouwang_dot_identity_dot_v1_dot_identity__pb2.PhoneList.FromString,
+                _registered_method=True)
 
 
 class IdentityServiceServicer:
@@ -339,6 +344,15 @@ class IdentityServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def LookupPhones(self, request, context):
+        """Service to service: the phone numbers of verified members, for the one SMS send they are
+        looked up for. Only comms may call it (its requests carry an HMAC with the key identity
+        and comms share, shouwang/service_auth.py); each number read leaves an audit record.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_IdentityServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -471,6 +485,11 @@ def add_IdentityServiceServicer_to_server(servicer, server):
                     servicer.RecordAccess,
                     request_deserializer=shouwang_dot_identity_dot_v1_dot_identity__pb2.RecordAccessRequest.FromString,
                     response_serializer=shouwang_dot_identity_dot_v1_dot_identity__pb2.AuditRecord.SerializeToString,
+            ),
+            'LookupPhones': grpc.unary_unary_rpc_method_handler(
+                    servicer.LookupPhones,
+                    request_deserializer=shouwang_dot_identity_dot_v1_dot_identity__pb2.LookupPhonesRequest.FromString,
+                    response_serializer=shouwang_dot_identity_dot_v1_dot_identity__pb2.PhoneList.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -1175,6 +1194,33 @@ class IdentityService:
             '/shouwang.identity.v1.IdentityService/RecordAccess',
             shouwang_dot_identity_dot_v1_dot_identity__pb2.RecordAccessRequest.SerializeToString,
             shouwang_dot_identity_dot_v1_dot_identity__pb2.AuditRecord.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def LookupPhones(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/shouwang.identity.v1.IdentityService/LookupPhones',
+            shouwang_dot_identity_dot_v1_dot_identity__pb2.LookupPhonesRequest.SerializeToString,
+            shouwang_dot_identity_dot_v1_dot_identity__pb2.PhoneList.FromString,
             options,
             channel_credentials,
             insecure,

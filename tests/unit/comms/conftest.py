@@ -30,7 +30,7 @@ def member(member_id: str, station_id: str = "st-1") -> Caller:
 
 
 class Comms:
-    def __init__(self, data: Path) -> None:
+    def __init__(self, data: Path, **build: object) -> None:
         self.clock = ManualClock(START)
         self.location, self.identity = FakeLocation(), FakeIdentity()
         self.adapters = embedded_adapters(data)
@@ -38,7 +38,10 @@ class Comms:
         self.bus = RecordingBus(self.adapters.bus)
         self.adapters.bus = self.bus  # type: ignore[assignment]
         self.service = bootstrap.build(
-            self.adapters, location=self.location, identity=self.identity
+            self.adapters,
+            location=self.location,
+            identity=self.identity,  # type: ignore[arg-type]
+            **build,  # type: ignore[arg-type]
         )
         self.ports = self.service.ports
 

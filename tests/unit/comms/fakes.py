@@ -9,10 +9,13 @@ from dataclasses import dataclass, field
 
 from shapely.geometry import Point, shape
 
+from shouwang.errors import Forbidden, NotFound
 from shouwang.events import Event
 from shouwang.geo import haversine_m
 from shouwang.identity.v1 import identity_pb2
 from shouwang.location.v1 import location_pb2
+from shouwang.service_auth import phone_lookup_content, verified_service
+from shouwang.training.v1 import training_pb2
 
 PAGE = 2  # small, so every caller has to follow next_page_token
 
@@ -57,6 +60,25 @@ class FakeIdentity:
     orgs: list[identity_pb2.Org] = field(default_factory=list)
     # Officers keep to their station's members, as identity's ListMembers does.
     calls: list[str] = field(default_factory=list)
+    # LookupPhones: the numbers, and the key comms must sign with (as identity checks it).
+    phones: dict[str, str] = field(default_factory=dict)
+    lookup_key: bytes = b""
+    lookups: list[list[str]] = field(default_factory=list)
+
+    def LookupPhones(self, request, metadata=None) -> identity_pb2.PhoneList:  # noqa: N802
+        content = phone_lookup_content(list(request.member_ids), request.purpose, request.reference)
+        if not verified_service(
+            self.lookup_key, metadata, method="LookupPhones", content=content, allowed=("comms",)
+        ):
+            raise Forbidden(detail="only the comms service looks phones up")
+        self.lookups.append(list(request.member_ids))
+        return identity_pb2.PhoneList(
+            phones=[
+                identity_pb2.MemberPhone(member_id=m, phone=self.phones[m])
+                for m in request.member_ids
+                if m in self.phones and self.members.get(m, Resident(m)).status == "verified"
+            ]
+        )
 
     def ListMembers(self, request: identity_pb2.ListMembersRequest) -> identity_pb2.MemberList:  # noqa: N802
         assert "officer" in request.actor.roles or "admin" in request.actor.roles
@@ -100,6 +122,25 @@ class FakeIdentity:
     def ListOrgs(self, request: identity_pb2.ListOrgsRequest) -> identity_pb2.OrgList:  # noqa: N802
         items, token = _page(self.orgs, request.page_token)
         return identity_pb2.OrgList(orgs=items, next_page_token=token)
+
+
+@dataclass
+class FakeTraining:
+    """Training's GetCohort: a cohort's trainees and instructors, to callers who may see it
+    (officers of its station, its instructors and trainees), as training answers."""
+
+    cohorts: dict[str, training_pb2.Cohort] = field(default_factory=dict)
+
+    def GetCohort(self, request: training_pb2.CohortRequest) -> training_pb2.Cohort:  # noqa: N802
+        cohort = self.cohorts.get(request.cohort_id)
+        caller = request.caller
+        officer = bool({"officer", "admin"} & set(caller.roles))
+        if cohort is None or not (
+            (officer and (caller.city_wide or cohort.station_id in caller.scope_org_ids))
+            or caller.member_id in (*cohort.instructor_ids, *cohort.trainee_ids)
+        ):
+            raise NotFound(detail="no such cohort")
+        return cohort
 
 
 class RecordingBus:

@@ -27,7 +27,7 @@ PHONES = {"a": "13900000001", "b": "13900000002", "c": "13900000003"}
 
 
 class Book:
-    def phones(self, member_ids):  # type: ignore[no-untyped-def]
+    def phones(self, member_ids, *, reference):  # type: ignore[no-untyped-def]
         return {m: PHONES[m] for m in member_ids if m in PHONES}
 
 
