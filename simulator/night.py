@@ -23,24 +23,23 @@ from collections import Counter
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
 from typing import Any, TextIO
 from urllib.parse import urlsplit
-from zoneinfo import ZoneInfo
 
 from simulator.client import Http, Reply, Session
+from simulator.patroller import Patroller
 from simulator.photo import multipart, photo
-from simulator.plan import RUIAN, Decision, Member, Plan, credentials, make_plan
+from simulator.plan import Decision, Member, Plan, credentials, make_plan
 from simulator.stream import StreamReader
-from simulator.streets import LatLon, Walker, offset
+from simulator.streets import offset
+from simulator.town import SetupFailed, Town
 
 log = logging.getLogger(__name__)
 
 OFFICER_LABEL = "demo-officer"
-LOCAL_TZ = ZoneInfo("Asia/Shanghai")
 # Wall-clock metres per second a member may appear to move: the location service flags fixes
 # implying more than 300 km/h, so a fast-forwarded rider is slowed down to stay well below.
-MAX_WALL_SPEED_MPS = 50.0
+MAX_WALL_SPEED_MPS = 70.0
 TASK_TITLES = ("可疑人员徘徊", "邻里纠纷", "电动车乱停放", "老人走失", "消防通道堵塞", "醉酒人员")
 TIP_CATEGORIES = ("safety_hazard", "crime_clue", "traffic", "fire", "dispute", "other")
 TIP_TEXTS = {
@@ -69,6 +68,7 @@ class SimulationSettings:
     review_every_s: float = 60.0  # simulated seconds between the officer's rounds
     rollcall_every_s: float = 3600.0
     patrol_log_every_s: float = 1800.0  # simulated, per trainee or rostered member
+    summary_every_s: float = 60.0  # wall-clock seconds between progress lines
     progress: TextIO | None = field(default=sys.stderr, repr=False)
 
     def __post_init__(self) -> None:
@@ -76,35 +76,6 @@ class SimulationSettings:
             raise ValueError("speed must be positive")
         if self.members < 1:
             raise ValueError("members must be at least 1")
-
-
-class SetupFailed(RuntimeError):
-    """The night could not be set up (no administrator, a refusal the simulator cannot mend)."""
-
-
-@dataclass
-class Patroller:
-    """A simulated member and what they are doing now."""
-
-    member: Member
-    session: Session
-    walker: Walker
-    decisions: Any  # Iterator[Decision]
-    rng: Any  # random.Random for routes, pauses, counts
-    state: str = "patrol"  # patrol, travelling, on_scene
-    task_id: str = ""
-    paused_until: float = 0.0
-    fixes: list[dict[str, Any]] = field(default_factory=list)
-    next_fix_at: float = 0.0
-    next_post_at: float = 0.0
-    posting: bool = False
-    on_duty: bool = False
-    offers: dict[str, LatLon] = field(default_factory=dict)
-    shift_id: str = ""
-
-    @property
-    def key(self) -> str:
-        return str(self.member.index)
 
 
 class Simulation:
@@ -140,7 +111,6 @@ class Simulation:
         self.officer = Session(
             self.http, phone=self.plan.officer.phone, password=self.officer_password
         )
-        self.org_ids: dict[str, str] = {}
         self.cohort: dict[str, Any] = {}
         self._rollcalls_opened = 0
         self._city = self.plan.rng("city")
@@ -206,20 +176,21 @@ class Simulation:
         if self.settings.progress is not None:
             print(line, end=end, file=self.settings.progress, flush=True)
 
-    # Setup --------------------------------------------------------------------------------------
+    # Setup ------------------------------------------------------------------------------------
 
     def _set_up(self) -> None:
-        if self.admin.login().status != 200:
-            raise SetupFailed(
-                "the administrator could not log in (SHOUWANG_ADMIN_PHONE / "
-                "SHOUWANG_ADMIN_PASSWORD must be the server's seeded administrator)"
-            )
+        town = Town(
+            self.http,
+            self.plan,
+            admin=self.admin,
+            officer=self.officer,
+            secret=self.settings.admin_password,
+        )
+        town.log_in_administrator()
         self._say("simulation: stations, teams and grids")
-        self._set_up_orgs()
-        self._set_up_grids()
-        self._set_up_officer()
-        self.patrollers = {}
-        futures = [self._pool.submit(self._enrol, member) for member in self.plan.members]
+        town.set_up_orgs_and_grids()
+        town.set_up_officer()
+        futures = [self._pool.submit(self._enrol, town, member) for member in self.plan.members]
         for done, future in enumerate(futures, start=1):
             if self._stop.is_set():
                 raise SetupFailed("stopped during setup")
@@ -232,8 +203,8 @@ class Simulation:
             )
         if not self.patrollers:
             raise SetupFailed("no member could go on duty")
-        self._set_up_training()
-        self._set_up_roster()
+        self.cohort = town.set_up_class(list(self.patrollers.values()))
+        self.counts["shifts"] = town.set_up_roster(list(self.patrollers.values()))
         now = time.monotonic()
         for patroller in self.patrollers.values():
             self._reader.open(patroller.key, patroller.session.access_token)
@@ -242,231 +213,8 @@ class Simulation:
             patroller.next_post_at = now + stagger * self.settings.post_every_s / 5
         self._reader.start()
 
-    def _pages(self, session: Session, path: str, items: str) -> list[dict[str, Any]]:
-        found, cursor = [], ""
-        while True:
-            separator = "&" if "?" in path else "?"
-            reply = session.get(f"{path}{separator}limit=200{cursor}")
-            if reply.status != 200:
-                raise SetupFailed(f"GET {path}: {reply.status} {reply.body}")
-            found += reply.body[items]
-            if not reply.body.get("next_cursor"):
-                return found
-            cursor = f"&cursor={reply.body['next_cursor']}"
-
-    def _created(self, reply: Reply, what: str) -> dict[str, Any]:
-        if reply.status not in (200, 201):
-            raise SetupFailed(f"{what}: {reply.status} {reply.body}")
-        return reply.body  # type: ignore[no-any-return]
-
-    def _set_up_orgs(self) -> None:
-        """The stations and teams, created unless a previous night left them."""
-        existing = {
-            (org["kind"], org["name"], org["parent_id"] or ""): org["org_id"]
-            for org in self._pages(self.admin, "/orgs", "orgs")
-        }
-
-        def org(kind: str, name: str, parent: str) -> str:
-            known = existing.get((kind, name, parent))
-            if known:
-                return known
-            body = {"name": name, "kind": kind, **({"parent_id": parent} if parent else {})}
-            return self._created(self.admin.post("/orgs", body), f"org {name}")["org_id"]  # type: ignore[no-any-return]
-
-        for number, station in enumerate(self.plan.stations):
-            self.org_ids[f"s{number}"] = org("station", station.name, "")
-        for team in self.plan.teams:
-            self.org_ids[team.key] = org("team", team.name, self.org_ids[f"s{team.station}"])
-
-    def _set_up_grids(self) -> None:
-        """A district grid per station and a community grid per team (members' homes fall in
-        them, so the console counts members by grid)."""
-        existing = {
-            grid["properties"]["name"]: grid["properties"]["grid_id"]
-            for grid in self._pages(self.admin, "/grids", "features")
-        }
-
-        def grid(name: str, ring: list[LatLon], level: int, parent: str) -> str:
-            if name in existing:
-                return existing[name]
-            feature = {
-                "type": "Feature",
-                "geometry": {"type": "Polygon", "coordinates": [[list(p) for p in ring]]},
-                "properties": {"name": name, "level": level, "parent_id": parent},
-            }
-            reply = self.admin.post("/grids", feature)
-            created = self._created(reply, f"grid {name}")
-            return created["properties"]["grid_id"]  # type: ignore[no-any-return]
-
-        rows = range(self.plan.streets.rows)
-        for number, station in enumerate(self.plan.stations):
-            district = grid(station.grid_name, self.plan.rectangle(station.columns, rows), 1, "")
-            for team in self.plan.teams:
-                if team.station == number:
-                    ring = self.plan.rectangle(team.columns, team.rows)
-                    grid(f"{team.name}责任区", ring, 2, district)
-
-    def _set_up_officer(self) -> None:
-        """``demo-officer``: a verified member made officer and administrator, so the console
-        signed in as them sees the whole city the night runs in."""
-        person = self.plan.officer
-        registered = self.http.call(
-            "POST",
-            "/auth/register",
-            {
-                "name": person.name,
-                "id_number": person.id_number,
-                "phone": person.phone,
-                "password": self.officer_password,
-                "consent": {"version": "2026-11", "accepted": True},
-            },
-        )
-        if registered.status not in (201, 409):
-            raise SetupFailed(f"the demo officer's registration: {registered.status}")
-        if self.officer.login().status != 200:
-            raise SetupFailed(
-                "the demo officer cannot log in: the phone belongs to an account made with "
-                "another administrator password or seed"
-            )
-        member_id = self.officer.member_id
-        if self.officer.member["status"] == "pending":
-            self._created(
-                self.admin.post(f"/members/{member_id}/verify", {"decision": "approve"}),
-                "verifying the demo officer",
-            )
-        if not {"officer", "admin"} <= set(self.officer.member["roles"]):
-            self._created(
-                self.admin.post(
-                    f"/members/{member_id}/roles", {"roles": ["member", "officer", "admin"]}
-                ),
-                "making the demo officer",
-            )
-        self.officer.login()
-
-    def _enrol(self, member: Member) -> Patroller | None:
-        """Register (or find) the member, have the administrator verify them, log in and go
-        on duty at home with a first fix. None when the member cannot take part."""
-        if self._stop.is_set():
-            return None
-        home = self.plan.streets.nodes[member.home]
-        password = credentials(self.settings.admin_password, self.settings.seed, member.index)
-        registered = self.http.call(
-            "POST",
-            "/auth/register",
-            {
-                "name": member.name,
-                "id_number": member.id_number,
-                "phone": member.phone,
-                "password": password,
-                "team_id": self.org_ids[self.plan.teams[member.team].key],
-                "home": {"lat": home[0], "lon": home[1]},
-                "skills": ["first_aid"] if member.index % 7 == 0 else [],
-                "consent": {"version": "2026-11", "accepted": True},
-            },
-        )
-        session = Session(self.http, phone=member.phone, password=password)
-        if registered.status not in (201, 409) or session.login().status != 200:
-            log.warning("member %d cannot take part (%s)", member.index, registered.status)
-            return None
-        if session.member["status"] == "pending":
-            verified = self.admin.post(
-                f"/members/{session.member_id}/verify", {"decision": "approve"}
-            )
-            if verified.status != 200:
-                return None
-        elif session.member["status"] != "verified":
-            return None
-        # The verification ended the first token; the session renews itself on the 401.
-        if session.post("/duty/start").status not in (200, 409):
-            return None
-        patroller = Patroller(
-            member=member,
-            session=session,
-            walker=Walker(home),
-            decisions=self.plan.decisions(member),
-            rng=self.plan.rng("member", member.index, "walk"),
-            on_duty=True,
-        )
-        first = session.post("/location", {"fixes": [self._fix(patroller, 0.0)]})
-        if first.status != 202:
-            return None
-        return patroller
-
-    def _set_up_training(self) -> None:
-        """A class (期) of the trainees: a week of day training at the base and night patrols
-        across the city; roll calls are opened as the night goes on."""
-        trainees = [p for p in self.patrollers.values() if p.member.trainee]
-        if not trainees:
-            return
-        today = datetime.now(LOCAL_TZ).date()
-        sessions = []
-        for day in range(7):
-            start = datetime.combine(today + timedelta(days=day), datetime.min.time(), LOCAL_TZ)
-            sessions.append(self._session(start, 9, 12, "training", topic="警务技能"))
-            sessions.append(self._session(start, 19, 23, "patrol"))
-        centre = {"lat": RUIAN[0], "lon": RUIAN[1]}
-        cohort = self.officer.post(
-            "/cohorts",
-            {
-                "name": f"瑞安轮值轮训 {today:%Y%m%d} 期",
-                "site": {"name": "轮训基地", "location": centre, "radius_m": 300},
-                "starts_on": today.isoformat(),
-                "ends_on": (today + timedelta(days=6)).isoformat(),
-                "instructor_ids": [self.officer.member_id],
-                "sessions": sessions,
-            },
-        )
-        self.cohort = self._created(cohort, "the class")
-        self._created(
-            self.officer.post(
-                f"/cohorts/{self.cohort['cohort_id']}/trainees",
-                {"member_ids": [p.session.member_id for p in trainees]},
-            ),
-            "enrolling the trainees",
-        )
-
-    @staticmethod
-    def _session(day: datetime, start: int, end: int, kind: str, **extra: Any) -> dict[str, Any]:
-        def stamp(hour: int) -> str:
-            return (day + timedelta(hours=hour)).astimezone(UTC).isoformat().replace("+00:00", "Z")
-
-        session = {"starts_at": stamp(start), "ends_at": stamp(end), "kind": kind, **extra}
-        if kind == "patrol":
-            # The whole town: trainees patrol with their own teams.
-            session["area"] = {"center": {"lat": RUIAN[0], "lon": RUIAN[1]}, "radius_m": 3000}
-        return session
-
-    def _set_up_roster(self) -> None:
-        """The shop-and-company teams' duty roster (each unit sends members in rotation); the
-        members on it tonight file their patrol logs against their shift."""
-        teams = [t for t in self.plan.teams if t.roster]
-        members_of = {self.org_ids[t.key] for t in teams}
-        if not any(self._org_of(p) in members_of for p in self.patrollers.values()):
-            return
-        today = datetime.now(LOCAL_TZ).date()
-        roster = self.officer.post(
-            "/rosters",
-            {
-                "name": f"玉海商铺企业联防 {today:%Y%m}",
-                "org_ids": sorted(members_of),
-                "area": {"center": {"lat": RUIAN[0], "lon": RUIAN[1]}, "radius_m": 3000},
-                "shifts": {"weekdays": [1, 2, 3, 4, 5, 6, 7], "from": "19:00", "to": "23:00"},
-                "per_org_per_month": 10,
-                "starts_on": today.isoformat(),
-            },
-        )
-        if roster.status != 201:  # e.g. last night's roster already holds these windows
-            log.warning("the roster was not created: %s %s", roster.status, roster.body)
-            return
-        by_member = {p.session.member_id: p for p in self.patrollers.values()}
-        for shift in sorted(roster.body["generated"], key=lambda s: s["starts_at"]):
-            patroller = by_member.get(shift["member_id"])
-            if patroller is not None and not patroller.shift_id:
-                patroller.shift_id = shift["shift_id"]
-        self.counts["shifts"] = len(roster.body["generated"])
-
-    def _org_of(self, patroller: Patroller) -> str:
-        return self.org_ids[self.plan.teams[patroller.member.team].key]
+    def _enrol(self, town: Town, member: Member) -> Patroller | None:
+        return None if self._stop.is_set() else town.enrol(member)
 
     # The engine ---------------------------------------------------------------------------------
 
@@ -476,6 +224,7 @@ class Simulation:
         self._after(self._exponential(sim.dispatch_every_s) / 2, self._dispatch)
         self._after(self._exponential(sim.tip_every_s), self._tip)
         self._every(sim.review_every_s, self._review_round)
+        self._every(sim.summary_every_s, self._summarise, wall=True)
         if self.cohort:
             self._after(5.0, self._open_rollcall)
         for patroller in self.patrollers.values():
@@ -533,6 +282,15 @@ class Simulation:
 
         self._pool.submit(job)
 
+    def _summarise(self) -> None:
+        counts = self.counts
+        self._say(
+            f"simulation: {counts['fixes']} fixes, {counts['tasks']} tasks, {counts['offers']} "
+            f"offers, {counts['claims']} claims, {counts['completed']} completed, "
+            f"{counts['tips']} tips, {counts['checkins']} roll-call check-ins, "
+            f"{counts['patrol_logs']} patrol logs"
+        )
+
     def _count(self, reply: Reply, status: int, what: str) -> None:
         self.counts[what if reply.status == status else f"{what}_refused"] += 1
 
@@ -549,7 +307,7 @@ class Simulation:
             self._move(patroller, now)
             if now >= patroller.next_fix_at:
                 patroller.next_fix_at = now + self.settings.fix_every_s
-                patroller.fixes.append(self._fix(patroller, self._wall_speed(patroller)))
+                patroller.fixes.append(patroller.fix(self._wall_speed(patroller)))
             if now >= patroller.next_post_at and not patroller.posting:
                 patroller.next_post_at = now + self.settings.post_every_s
                 self._post_fixes(patroller)
@@ -581,20 +339,6 @@ class Simulation:
         patroller.walker.follow([plan.streets.nodes[n] for n in route])
         if rng.random() < 0.3:
             patroller.paused_until = time.monotonic() + rng.uniform(30, 180) / self.settings.speed
-
-    def _fix(self, patroller: Patroller, speed_mps: float) -> dict[str, Any]:
-        lat, lon = patroller.walker.position
-        # GPS noise of a few metres, not part of the plan (the position is).
-        jitter = patroller.rng.gauss
-        lat, lon = offset((lat, lon), north_m=jitter(0, 3), east_m=jitter(0, 3))
-        return {
-            "lat": round(lat, 7),
-            "lon": round(lon, 7),
-            "ts": datetime.now(UTC).isoformat().replace("+00:00", "Z"),
-            "accuracy_m": round(patroller.rng.uniform(4, 15), 1),
-            "speed_mps": round(speed_mps, 2),
-            "heading_deg": round(patroller.walker.heading_to_next(), 1),
-        }
 
     def _post_fixes(self, patroller: Patroller) -> None:
         if not patroller.fixes:
@@ -671,7 +415,7 @@ class Simulation:
         stays a few minutes and completes with a photo."""
         patroller.state = "on_scene"
         task_id = patroller.task_id
-        patroller.fixes.append(self._fix(patroller, 0.0))
+        patroller.fixes.append(patroller.fix(0.0))
         self._post_fixes(patroller)
         self.counts["arrivals"] += 1
         self._after(

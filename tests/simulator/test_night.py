@@ -36,7 +36,7 @@ def night(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Simulation
             admin_password=ADMIN[1],
             members=MEMBERS,
             seed=4,
-            speed=30.0,
+            speed=40.0,
             # A busy night, so that half a minute holds every kind of event.
             tip_every_s=20.0,
             dispatch_every_s=40.0,
@@ -59,13 +59,14 @@ def night(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Simulation
 
 
 def test_members_on_duty_appear_on_the_officers_live_map(night: Any) -> None:
-    _, api, officer = night
+    simulation, api, officer = night
     live = api.get(f"{API}/live/members?bbox=120.6,27.74,120.7,27.82", token=officer)
     assert live.status == 200, live.body
     online = [f for f in live.body["features"] if f["properties"]["status"] == "online"]
     assert len(online) == MEMBERS
     lat, lon = (sum(f["geometry"]["coordinates"][i] for f in online) / MEMBERS for i in (1, 0))
     assert abs(lat - 27.78) < 0.02 and abs(lon - 120.65) < 0.02  # around Rui'an
+    assert simulation.counts["fixes"] > 0 and simulation.counts["fixes_rejected"] == 0
 
 
 def test_the_officers_tasks_are_claimed_and_completed_with_a_photo(night: Any) -> None:
