@@ -1,25 +1,29 @@
 """The live view of on-duty members (last position and dispatch state) and its spatial queries.
 
-Layout, chosen by measurement (`python -m bench.location`, 100k members, 2 cores):
+Layout, chosen by measurement (`python -m bench.location`, 100k and 1M members, 2 cores):
 - Struct-of-arrays: one numpy array per field, a member is a slot (id -> slot dict, free list for
-  removed slots). A batch of fixes is a handful of vectorised numpy operations, no object per fix:
-  ~600k fixes/s at batch 100.
-- Spatial access is a fixed lat/lon cell grid kept as a sorted array of cell keys (key = row *
-  columns + column, so one latitude row of a box is one contiguous key range: a box query is two
-  `searchsorted` calls per row). Re-sorting on every batch would cost O(n log n) per write, so a
-  member whose cell changed (or a new or removed slot) is marked stale: queries skip stale entries
-  of the sorted array and scan the short stale list directly, and the sorted array is rebuilt once
-  the stale list outgrows 1/16 of the members. Writes stay O(batch); reads stay O(cells hit).
+  removed slots). A batch of fixes is a handful of vectorised numpy operations, no object per fix.
+- Spatial access is `cell_runs`: Morton keys of the positions (0.6 m cells) in sorted runs, so
+  every cell of every coarser level is one contiguous key range. Writes append an entry for a
+  member whose key changed to a small buffer, merged into a sorted delta, merged linearly into
+  the main run; nothing is ever re-sorted whole. Reads searchsorted the ranges of the cells
+  they cover.
+- K-NN adapts the cell size to the density around the query point: it probes the 3×3 cells
+  around it, one level finer or coarser at a time, until they hold a few times k members (a
+  few metres in a crowd, kilometres in the suburbs), ranks those, and stops when the k-th
+  nearest eligible member lies within the distance that provably holds nobody outside the
+  block. Otherwise the k-th eligible distance found (or a guess grown by density) is a radius
+  whose covering cells are searched once more. The level found is the next query's start.
 - Exact answers always come from the arrays themselves: great-circle metres for circles and
-  nearest, `shapely.contains_xy` on the prefiltered candidates for polygons.
-Measured against it: haversine over every member costs ~7 ms per K-NN query, a numpy bbox mask
-over every member ~0.5 ms, the grid ~0.2 ms (p50). Cells of 0.0025°, 0.005° and 0.01° gave K-NN
-p50 within 30% of each other; 0.0025° halved ingest (more cell changes, more rebuilds), 0.01°
-was slowest on queries, so 0.005°. H3 was not tried: it needs a C call per fix to index and a
-polygon cover per query, and the plain grid already beats Tile38's R-tree on every query.
+  nearest (ranked on the haversine term, metres only for the answer), `shapely.contains_xy` on
+  the prefiltered candidates for polygons.
+Measured before (a fixed 0.005° grid as one sorted array plus a stale list scanned by every
+read, re-sorted whole past 1/16 stale): K=10 p50 150 µs / p99 4.2 ms at 100k, its first ring
+holding thousands of members in hotspots and its stale list hundreds more; see bench/location.
 Concurrency: one writer (the fix consumer) and many readers (gRPC threads). Every public method
 holds one lock; queries are sub-millisecond and their work is numpy under the GIL, so a
-readers-writer lock would buy nothing. A sorted-array rebuild (a few ms at 100k) runs under it too.
+readers-writer lock would buy nothing. The largest merge (delta into main, O(members)) takes a
+few ms at 1M members and happens once per ~sqrt(members * 1024) moves.
 """
 
 from __future__ import annotations
@@ -35,6 +39,8 @@ import numpy.typing as npt
 import shapely
 from shapely.geometry.base import BaseGeometry
 
+from services.location import cell_runs
+from services.location.cell_runs import BITS, CellRuns
 from shouwang.geo import EARTH_RADIUS_M, circle_bounds, split_lon_interval
 
 # Status flags (uint8 bit set). A flagged member stays visible on the map but is not dispatched.
@@ -44,19 +50,27 @@ DISPATCH_EXCLUDED_FLAGS = FLAG_SUSPECT_FIX | FLAG_NOT_DISPATCHABLE
 
 MAX_SKILLS = 64  # one uint64 bitmask per member
 
-# 0.005° is ~550 m of latitude (~480 m of longitude at 30°N): measured best for K=10 in a city
-# with hotspots, see the module docstring.
+# Kept for callers that pass it: the first K-NN probe starts at the level of this cell size.
 DEFAULT_CELL_DEG = 0.005
-# The first K-NN ring; it grows by _KNN_GROWTH until k eligible members lie inside it.
-_KNN_FIRST_RADIUS_M = 600.0
-_KNN_GROWTH = 3.0
-# Rebuild the sorted cell array once this share of the members is stale (and at least _MIN_STALE).
-_STALE_SHARE = 1 / 16
-_MIN_STALE = 512
+# K-NN probes look for a 3x3 block of cells holding between these multiples of k members: fewer
+# and the k-th nearest is rarely inside the block, more and ranking them costs more than a probe.
+_KNN_BLOCK_MIN = 8
+_KNN_BLOCK_MAX = 32
+# Searched radius growth when a block or circle holds fewer than k eligible members.
+_KNN_GROWTH = 2.0
+# Box queries (circles, polygons, bboxes) cover their box with cells this many to a side.
+_BOX_CELLS = 12
+# The delta run is merged into the main run once it holds this many entries (and more: see
+# cell_runs); the newest entries wait unsorted in a buffer of _BUFFER.
+_MIN_STALE = 4096
+_BUFFER = 1024
 
 _NO_CODE = -1
-_FREE_CELL = -1
+_FREE_KEY = -1
+_BUSY = 0x100  # in _state, above the 8 flag bits
 _RADIANS = math.pi / 180.0
+_M_PER_DEG = EARTH_RADIUS_M * _RADIANS
+_HALF_CIRCUMFERENCE_M = math.pi * EARTH_RADIUS_M
 
 
 class LivePosition(NamedTuple):
@@ -100,14 +114,12 @@ class LiveIndex:
         ("_lon", np.float64, 0.0),
         ("_coslat", np.float64, 1.0),
         ("_seen", np.float64, -math.inf),
-        ("_busy", np.bool_, False),
+        ("_state", np.uint16, 0),  # flags (low 8 bits) | _BUSY
         ("_skills", np.uint64, 0),
         ("_team", np.int32, _NO_CODE),
         ("_grid", np.int32, _NO_CODE),
-        ("_flags", np.uint8, 0),
-        ("_cell", np.int64, _FREE_CELL),
-        ("_stale", np.bool_, False),
-        ("_stale_slots", np.int64, 0),
+        ("_key", np.int64, _FREE_KEY),
+        ("_gen", np.uint32, 0),  # never reset: a slot's entries in the runs are live at this one
     )
 
     def __init__(
@@ -116,20 +128,19 @@ class LiveIndex:
         cell_deg: float = DEFAULT_CELL_DEG,
         capacity: int = 1024,
         rebuild_min_stale: int = _MIN_STALE,
+        buffer_size: int = _BUFFER,
     ) -> None:
-        self._cell_deg = cell_deg
-        self._rebuild_min_stale = rebuild_min_stale
-        self._rows = math.ceil(180.0 / cell_deg) + 1
-        self._cols = math.ceil(360.0 / cell_deg) + 1
+        """cell_deg: where the first K-NN probe starts (later ones start where the last ended);
+        rebuild_min_stale: entries the delta run holds at least before it is merged into the main
+        run; buffer_size: unsorted newest entries before they are merged into the delta."""
         self._lock = threading.Lock()
         self._slot_of: dict[str, int] = {}
         self._id_of: list[str | None] = []
         self._free: list[int] = []
         self._size = 0  # slots ever handed out (high-water mark)
         self._capacity = 0
-        self._stale_count = 0
-        self._sorted_cells = np.empty(0, dtype=np.int64)
-        self._sorted_slots = np.empty(0, dtype=np.int64)
+        self._runs = CellRuns(buffer_size=buffer_size, min_delta=rebuild_min_stale)
+        self._knn_level = cell_runs.level_for(cell_deg, 1)
         self._skill_bit: dict[str, int] = {}
         self._teams = _Codes()
         self._grids = _Codes()
@@ -168,7 +179,7 @@ class LiveIndex:
         with self._lock:
             slots = self._slots_for(ids)
             applied = t >= self._seen[slots]
-            if len(set(ids)) != n:
+            if n > 1 and len(set(ids)) != n:
                 applied &= _newest_per_slot(slots, t)
             if not applied.all():
                 keep = np.flatnonzero(applied)
@@ -178,7 +189,6 @@ class LiveIndex:
             self._place(slots, lat, lon)
             self._seen[slots] = t
             self._set_optional(slots, keep, busy, skills, teams, grids, flags)
-            self._rebuild_if_stale()
         return applied
 
     def remove(self, member_id: str) -> bool:
@@ -188,12 +198,11 @@ class LiveIndex:
             if slot is None:
                 return False
             self._id_of[slot] = None
-            self._mark_stale(np.array([slot], dtype=np.int64))
+            self._gen[slot] += np.uint32(1)  # its entry in the runs is dead from now on
             for name, _dtype, default in self._FIELDS:
-                if name not in ("_stale", "_stale_slots"):
+                if name != "_gen":
                     getattr(self, name)[slot] = default
             self._free.append(slot)
-            self._rebuild_if_stale()
             return True
 
     def set_busy(self, member_id: str, busy: bool) -> bool:
@@ -202,16 +211,16 @@ class LiveIndex:
             slot = self._slot_of.get(member_id)
             if slot is None:
                 return False
-            self._busy[slot] = busy
+            self._state[slot] = (int(self._state[slot]) & ~_BUSY) | (_BUSY if busy else 0)
             return True
 
     def set_flags(self, member_id: str, flags: int) -> bool:
-        """Replace a member's status flags (FLAG_*). False if they are not indexed."""
+        """Replace a member's status flags (FLAG_*, 8 bits). False if they are not indexed."""
         with self._lock:
             slot = self._slot_of.get(member_id)
             if slot is None:
                 return False
-            self._flags[slot] = flags
+            self._state[slot] = (int(self._state[slot]) & _BUSY) | (flags & 0xFF)
             return True
 
     def set_profile(
@@ -269,36 +278,40 @@ class LiveIndex:
         if k <= 0 or radius_m < 0:
             return []
         with self._lock:
+            if not self._slot_of:
+                return []
             mask = self._skill_mask(required_skills, register=False)
             if mask is None:
                 return []  # a skill nobody has ever had
-            radius = min(radius_m, _KNN_FIRST_RADIUS_M)
+            test = (now - max_age_s, mask, (exclude_flags & 0xFF) | (_BUSY if exclude_busy else 0))
+            coslat = math.cos(lat * _RADIANS)
+            qx, qy = cell_runs.quantise(lat, lon)
+
+            # The 3x3 cells around the point at the level where they hold a few times k members.
+            level, bounds, located = self._knn_block(qx, qy, k)
+            slots = self._eligible(self._runs.gather(bounds, located, self._gen), *test)
+            a = self._haversine_a(slots, lat, lon, coslat)
+            clear_m = _block_clearance_m(lat, lon, qx, qy, level, coslat)
+            if clear_m >= radius_m or np.count_nonzero(a <= _a_of(clear_m)) >= k:
+                return self._ranked(slots, a, k, radius_m)  # nobody nearer is outside the block
+
+            # A circle that holds the k-th nearest: the k-th found, else a density guess.
+            if len(a) >= k:
+                radius = _metres_of(float(np.partition(a, k - 1)[k - 1])) * (1 + 1e-9) + 1e-3
+            else:
+                block_m = 1.5 * cell_runs.cell_deg(level) * _M_PER_DEG
+                radius = block_m * max(_KNN_GROWTH, 1.5 * math.sqrt(k / max(len(a), 1)))
             while True:
-                slots = self._candidates_in_circle(lat, lon, radius)
-                ok = self._seen[slots] >= now - max_age_s
-                if mask:
-                    ok &= (self._skills[slots] & np.uint64(mask)) == np.uint64(mask)
-                if exclude_busy:
-                    ok &= ~self._busy[slots]
-                if exclude_flags:
-                    ok &= (self._flags[slots] & np.uint8(exclude_flags)) == 0
-                slots = slots[ok]
-                dist = self._distances(slots, lat, lon)
-                inside = dist <= radius
-                # Everything within `radius` is among the candidates, so k inside is the answer.
-                if radius >= radius_m or np.count_nonzero(inside) >= k:
-                    break
-                radius = min(radius_m, radius * _KNN_GROWTH)
-            slots, dist = slots[inside], dist[inside]
-            if len(dist) > k:
-                best = np.argpartition(dist, k - 1)[:k]
-                slots, dist = slots[best], dist[best]
-            order = np.argsort(dist, kind="stable")
-            id_of = self._id_of
-            return [
-                (id_of[s], d)
-                for s, d in zip(slots[order].tolist(), dist[order].tolist(), strict=True)
-            ]
+                radius = min(radius, radius_m)
+                min_lat, max_lat, lon_ranges = circle_bounds(lat, lon, radius)
+                bounds = cell_runs.cover_box(min_lat, max_lat, lon_ranges, cells=_BOX_CELLS)
+                located = self._runs.locate(bounds)
+                slots = self._eligible(self._runs.gather(bounds, located, self._gen), *test)
+                a = self._haversine_a(slots, lat, lon, coslat)
+                inside = np.count_nonzero(a <= _a_of(radius))
+                if radius >= radius_m or radius >= _HALF_CIRCUMFERENCE_M or inside >= k:
+                    return self._ranked(slots, a, k, radius_m)
+                radius *= max(_KNN_GROWTH, 1.2 * math.sqrt(k / max(inside, 1)))
 
     def within_circle(self, lat: float, lon: float, radius_m: float) -> list[str]:
         """Every indexed member within radius_m great-circle metres of the point."""
@@ -336,7 +349,7 @@ class LiveIndex:
             raise UnknownField(f"cannot count by {field!r}: expected 'team' or 'grid'")
         with self._lock:
             codes = (self._team if field == "team" else self._grid)[: self._size]
-            codes = codes[self._cell[: self._size] != _FREE_CELL]
+            codes = codes[self._key[: self._size] != _FREE_KEY]
             names = (self._teams if field == "team" else self._grids).names
             counts = np.bincount(codes + 1, minlength=len(names) + 1)
             result: dict[str | None, int] = {
@@ -347,10 +360,10 @@ class LiveIndex:
             return result
 
     def memory_bytes(self) -> int:
-        """Bytes held: the arrays (at capacity), the sorted cell array and the id maps."""
+        """Bytes held: the arrays (at capacity), the runs and the id maps."""
         with self._lock:
             arrays = sum(getattr(self, name).nbytes for name, _d, _v in self._FIELDS)
-            arrays += self._sorted_cells.nbytes + self._sorted_slots.nbytes
+            arrays += self._runs.nbytes
             ids = sum(sys.getsizeof(i) for i in self._slot_of)
             slot_ints = len(self._slot_of) * 28  # slots >= 256 are separate int objects
             maps = sys.getsizeof(self._slot_of) + sys.getsizeof(self._id_of)
@@ -396,11 +409,18 @@ class LiveIndex:
         lat: npt.NDArray[np.float64],
         lon: npt.NDArray[np.float64],
     ) -> None:
-        cells = self._cell_keys(lat, lon)
-        moved = cells != self._cell[slots]
-        if moved.any():
-            self._mark_stale(slots[moved])
-            self._cell[slots] = cells
+        keys = cell_runs.keys(lat, lon)
+        moved = keys != self._key[slots]
+        n_moved = int(np.count_nonzero(moved))
+        if n_moved:
+            if n_moved < len(slots):
+                slots_moved, keys = slots[moved], keys[moved]
+            else:
+                slots_moved = slots
+            self._key[slots_moved] = keys
+            gens = self._gen[slots_moved] + np.uint32(1)
+            self._gen[slots_moved] = gens
+            self._runs.add(keys, slots_moved, gens, self._gen, len(self._slot_of))
         self._lat[slots] = lat
         self._lon[slots] = lon
         self._coslat[slots] = np.cos(lat * _RADIANS)
@@ -421,10 +441,13 @@ class LiveIndex:
 
         if busy is not None:
             column = np.asarray(busy, dtype=np.bool_)
-            self._busy[slots] = column if keep is None else column[keep]
+            column = column if keep is None else column[keep]
+            state = self._state[slots] & np.uint16(0xFF)
+            self._state[slots] = state | np.where(column, np.uint16(_BUSY), np.uint16(0))
         if flags is not None:
-            column = np.asarray(flags, dtype=np.uint8)
-            self._flags[slots] = column if keep is None else column[keep]
+            column = np.asarray(flags, dtype=np.uint8).astype(np.uint16)
+            column = column if keep is None else column[keep]
+            self._state[slots] = (self._state[slots] & np.uint16(_BUSY)) | column
         if skills is not None:
             masks = [self._skill_mask(s, register=True) for s in pick(skills)]  # type: ignore[arg-type]
             self._skills[slots] = np.array(masks, dtype=np.uint64)
@@ -433,32 +456,70 @@ class LiveIndex:
         if grids is not None:
             self._grid[slots] = [self._grids.code(g) for g in pick(grids)]  # type: ignore[arg-type]
 
-    def _cell_keys(
-        self, lat: npt.NDArray[np.float64], lon: npt.NDArray[np.float64]
+    def _knn_block(
+        self, qx: int, qy: int, k: int
+    ) -> tuple[int, npt.NDArray[np.int64], tuple[np.ndarray, np.ndarray]]:
+        """(level, bounds, located) of the 3x3 cells around the point at the finest level where
+        they hold at least _KNN_BLOCK_MIN * k entries (stopping early under _KNN_BLOCK_MAX * k)."""
+        low, high = _KNN_BLOCK_MIN * k, _KNN_BLOCK_MAX * k
+        runs = self._runs
+
+        def probe(level: int) -> tuple[npt.NDArray[np.int64], tuple[np.ndarray, np.ndarray], int]:
+            shift = BITS - level
+            cx, cy = qx >> shift, qy >> shift
+            bounds = cell_runs.cover_cells(level, cx - 1, cx + 1, cy - 1, cy + 1)
+            located = runs.locate(bounds)
+            return bounds, located, runs.count(located)
+
+        level = 0 if len(runs) <= low else self._knn_level
+        bounds, located, count = probe(level)
+        if count >= low:
+            while count > high and level < BITS:
+                finer = probe(level + 1)
+                if finer[2] < low:
+                    break
+                level += 1
+                bounds, located, count = finer
+        else:
+            while count < low and level > 0:
+                level -= 1
+                bounds, located, count = probe(level)
+        self._knn_level = level
+        return level, bounds, located
+
+    def _eligible(
+        self, slots: npt.NDArray[np.int64], seen_after: float, skills: int, excluded: int
     ) -> npt.NDArray[np.int64]:
-        rows = ((lat + 90.0) / self._cell_deg).astype(np.int64)
-        cols = ((lon + 180.0) / self._cell_deg).astype(np.int64)
-        return rows * self._cols + cols
+        ok = self._seen[slots] >= seen_after
+        if excluded:
+            ok &= (self._state[slots] & np.uint16(excluded)) == 0
+        if skills:
+            ok &= (self._skills[slots] & np.uint64(skills)) == np.uint64(skills)
+        return slots[ok]
 
-    def _mark_stale(self, slots: npt.NDArray[np.int64]) -> None:
-        fresh = np.unique(slots[~self._stale[slots]])
-        if len(fresh):
-            self._stale[fresh] = True
-            self._stale_slots[self._stale_count : self._stale_count + len(fresh)] = fresh
-            self._stale_count += len(fresh)
+    def _haversine_a(
+        self, slots: npt.NDArray[np.int64], lat: float, lon: float, coslat: float
+    ) -> npt.NDArray[np.float64]:
+        """The haversine term sin²(d/2R): monotonic in the distance d, cheaper than metres."""
+        s_lat = np.sin((self._lat[slots] - lat) * (_RADIANS / 2))
+        s_lon = np.sin((self._lon[slots] - lon) * (_RADIANS / 2))
+        return s_lat * s_lat + (coslat * self._coslat[slots]) * (s_lon * s_lon)
 
-    def _rebuild_if_stale(self) -> None:
-        if self._stale_count > max(self._rebuild_min_stale, len(self._slot_of) * _STALE_SHARE):
-            self._rebuild()
-
-    def _rebuild(self) -> None:
-        cells = self._cell[: self._size]
-        order = np.argsort(cells)
-        first_live = int(np.searchsorted(cells[order], 0))
-        self._sorted_slots = order[first_live:].astype(np.int64)
-        self._sorted_cells = cells[self._sorted_slots]
-        self._stale[: self._size] = False
-        self._stale_count = 0
+    def _ranked(
+        self, slots: npt.NDArray[np.int64], a: npt.NDArray[np.float64], k: int, radius_m: float
+    ) -> list[tuple[str, float]]:
+        """The k smallest of a as (member_id, metres), nearest first, those within radius_m."""
+        if len(a) > k:
+            best = np.argpartition(a, k - 1)[:k]
+            slots, a = slots[best], a[best]
+        order = np.argsort(a, kind="stable")
+        metres = (2.0 * EARTH_RADIUS_M) * np.arcsin(np.sqrt(np.minimum(a[order], 1.0)))
+        n = int(np.searchsorted(metres, radius_m, side="right"))
+        id_of = self._id_of
+        return [
+            (id_of[s], d)  # type: ignore[misc]
+            for s, d in zip(slots[order[:n]].tolist(), metres[:n].tolist(), strict=True)
+        ]
 
     def _candidates_in_circle(
         self, lat: float, lon: float, radius_m: float
@@ -473,11 +534,8 @@ class LiveIndex:
         min_lat, max_lat = max(min_lat, -90.0), min(max_lat, 90.0)
         if min_lat > max_lat:
             return np.empty(0, dtype=np.int64)
-        parts = [self._sorted_in_box(min_lat, max_lat, lon_ranges)]
-        if self._stale_count:
-            stale = self._stale_slots[: self._stale_count]
-            parts.append(stale[self._cell[stale] != _FREE_CELL])
-        slots = np.concatenate(parts) if len(parts) > 1 else parts[0]
+        bounds = cell_runs.cover_box(min_lat, max_lat, lon_ranges, cells=_BOX_CELLS)
+        slots = self._runs.gather(bounds, self._runs.locate(bounds), self._gen)
         lat, lon = self._lat[slots], self._lon[slots]
         inside = (lat >= min_lat) & (lat <= max_lat)
         in_lon = np.zeros(len(slots), dtype=np.bool_)
@@ -485,34 +543,10 @@ class LiveIndex:
             in_lon |= (lon >= west) & (lon <= east)
         return slots[inside & in_lon]
 
-    def _sorted_in_box(
-        self, min_lat: float, max_lat: float, lon_ranges: list[tuple[float, float]]
-    ) -> npt.NDArray[np.int64]:
-        """Non-stale slots of the sorted array in the cells covering the box (a superset)."""
-        if not len(self._sorted_cells):
-            return np.empty(0, dtype=np.int64)
-        d = self._cell_deg
-        rows = np.arange(int((min_lat + 90.0) / d), int((max_lat + 90.0) / d) + 1, dtype=np.int64)
-        bases = rows * self._cols
-        lows, highs = [], []
-        for west, east in lon_ranges:
-            lows.append(bases + int((west + 180.0) / d))
-            highs.append(bases + int((east + 180.0) / d) + 1)
-        starts = np.searchsorted(self._sorted_cells, np.concatenate(lows))
-        ends = np.searchsorted(self._sorted_cells, np.concatenate(highs))
-        slots = self._sorted_slots[_ranges(starts, ends)]
-        return slots[~self._stale[slots]]
-
     def _distances(
         self, slots: npt.NDArray[np.int64], lat: float, lon: float
     ) -> npt.NDArray[np.float64]:
-        # Haversine with each member's cos(lat) cached at write time.
-        half_dlat = (self._lat[slots] - lat) * (_RADIANS / 2)
-        half_dlon = (self._lon[slots] - lon) * (_RADIANS / 2)
-        a = (
-            np.sin(half_dlat) ** 2
-            + (math.cos(lat * _RADIANS) * self._coslat[slots]) * np.sin(half_dlon) ** 2
-        )
+        a = self._haversine_a(slots, lat, lon, math.cos(lat * _RADIANS))
         return (2.0 * EARTH_RADIUS_M) * np.arcsin(np.sqrt(np.minimum(a, 1.0)))
 
     def _skill_mask(self, names: Iterable[str], *, register: bool) -> int | None:
@@ -538,8 +572,45 @@ class LiveIndex:
             float(self._lat[slot]),
             float(self._lon[slot]),
             float(self._seen[slot]),
-            bool(self._busy[slot]),
+            bool(self._state[slot] & _BUSY),
         )
+
+
+def _a_of(metres: float) -> float:
+    """The haversine term of a distance (1.0 and more: the whole sphere)."""
+    if metres >= _HALF_CIRCUMFERENCE_M:
+        return math.inf
+    return math.sin(metres / (2.0 * EARTH_RADIUS_M)) ** 2
+
+
+def _metres_of(a: float) -> float:
+    return 2.0 * EARTH_RADIUS_M * math.asin(math.sqrt(min(max(a, 0.0), 1.0)))
+
+
+def _block_clearance_m(
+    lat: float, lon: float, qx: int, qy: int, level: int, coslat: float
+) -> float:
+    """A lower bound of the distance from the point to anything outside the 3x3 cells around it.
+
+    Leaving the block means crossing one of its parallels (at least the latitude difference) or
+    one of its meridians (at least asin(cos φ · sin Δλ) ≥ cos φ · sin Δλ, or reaching a pole when
+    Δλ ≥ 90°); the side at a pole, or all longitudes, cannot be crossed.
+    """
+    shift = BITS - level
+    cx, cy = qx >> shift, qy >> shift
+    side = cell_runs.cell_deg(level)
+    clear = math.inf
+    if cy - 1 > 0:
+        clear = min(clear, (lat - ((cy - 1) * side - 90.0)) * _RADIANS)
+    north = (cy + 2) * side - 90.0
+    if north < 90.0:
+        clear = min(clear, (north - lat) * _RADIANS)
+    if (1 << level) > 3:
+        dlon = min(lon - ((cx - 1) * side - 180.0), (cx + 2) * side - 180.0 - lon)
+        clear = min(clear, coslat * math.sin(min(dlon, 90.0) * _RADIANS))
+    if clear == math.inf:
+        return math.inf
+    return max(0.0, clear * EARTH_RADIUS_M * (1 - 1e-9) - 1e-3)
 
 
 def _column(values: npt.ArrayLike, n: int, dtype: npt.DTypeLike, name: str) -> np.ndarray:
@@ -559,15 +630,3 @@ def _newest_per_slot(slots: npt.NDArray[np.int64], ts: npt.NDArray[np.float64]) 
     chosen = np.zeros(len(slots), dtype=np.bool_)
     chosen[order[last_of_group]] = True
     return chosen
-
-
-def _ranges(starts: npt.NDArray[np.intp], ends: npt.NDArray[np.intp]) -> npt.NDArray[np.intp]:
-    """Concatenation of arange(s, e) for each pair, without a Python loop."""
-    lengths = ends - starts
-    total = int(lengths.sum())
-    if total == 0:
-        return np.empty(0, dtype=np.intp)
-    nonempty = lengths > 0
-    starts, lengths = starts[nonempty], lengths[nonempty]
-    offsets = np.cumsum(lengths) - lengths
-    return np.repeat(starts - offsets, lengths) + np.arange(total)
