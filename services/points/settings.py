@@ -12,7 +12,7 @@ class PointsSettings(PlatformSettings):
     rules_file: str = setting(
         "POINTS_RULES_FILE",
         "",
-        doc="Points rules (TOML, see docs/points-rules.md); empty = the bundled rules/v1.toml.",
+        doc="Points rules (TOML, see docs/points-rules.md); empty = the bundled rules/v2.toml.",
     )
     identity_addr: str = setting(
         "IDENTITY_ADDR",
