@@ -66,7 +66,8 @@ def test_members_on_duty_appear_on_the_officers_live_map(night: Any) -> None:
     assert len(online) == MEMBERS
     lat, lon = (sum(f["geometry"]["coordinates"][i] for f in online) / MEMBERS for i in (1, 0))
     assert abs(lat - 27.78) < 0.02 and abs(lon - 120.65) < 0.02  # around Rui'an
-    assert simulation.counts["fixes"] > 0 and simulation.counts["fixes_rejected"] == 0
+    wait_for(lambda: simulation.counts["fixes"] > 0, timeout_s=20, what="a batch of fixes")
+    assert simulation.counts["fixes_rejected"] == 0
 
 
 def test_the_officers_tasks_are_claimed_and_completed_with_a_photo(night: Any) -> None:
