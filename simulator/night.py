@@ -176,6 +176,15 @@ class Simulation:
         if self.settings.progress is not None:
             print(line, end=end, file=self.settings.progress, flush=True)
 
+    def _progress(self, done: int, total: int) -> None:
+        """One line rewritten in place on a terminal; a line per tenth in a log file."""
+        line = f"simulation: {done}/{total} members registered, verified, on duty"
+        terminal = self.settings.progress is not None and self.settings.progress.isatty()
+        if terminal:
+            self._say("\r" + line, end="" if done < total else "\n")
+        elif done == total or done % max(1, total // 10) == 0:
+            self._say(line)
+
     # Setup ------------------------------------------------------------------------------------
 
     def _set_up(self) -> None:
@@ -197,10 +206,7 @@ class Simulation:
             patroller = future.result()
             if patroller is not None:
                 self.patrollers[patroller.key] = patroller
-            self._say(
-                f"\rsimulation: {done}/{len(futures)} members registered, verified, on duty",
-                end="" if done < len(futures) else "\n",
-            )
+            self._progress(done, len(futures))
         if not self.patrollers:
             raise SetupFailed("no member could go on duty")
         self.cohort = town.set_up_class(list(self.patrollers.values()))

@@ -5,7 +5,10 @@ arrive, the class answers its roll call and members file patrol logs — all thr
 from __future__ import annotations
 
 import os
+import signal
 import stat
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -126,3 +129,32 @@ def test_the_demo_seeds_its_own_administrator_once_unless_one_is_configured(
     configured = AllInOneSettings(admin_phone=ADMIN[0], admin_password=ADMIN[1])
     assert with_demo_admin(configured, tmp_path / "elsewhere") == configured
     assert not (tmp_path / "elsewhere").exists()
+
+
+def test_shouwang_simulate_runs_until_sigint_and_takes_its_members_off_duty(night: Any) -> None:
+    simulation, api, officer = night
+    command = [sys.executable, "-m", "shouwang.cli", "simulate", "--url", simulation.settings.url]
+    process = subprocess.Popen(
+        [*command, "--members", "3", "--seed", "9", "--speed", "20"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={
+            **os.environ,
+            "SHOUWANG_ADMIN_PHONE": ADMIN[0],
+            "SHOUWANG_ADMIN_PASSWORD": ADMIN[1],
+        },
+    )
+    try:
+        assert "demo-officer" in process.stdout.readline()  # type: ignore[union-attr]
+
+        def on_duty() -> int:
+            return api.get(f"{API}/live/summary", token=officer).body["on_duty"]
+
+        wait_for(lambda: on_duty() == MEMBERS + 3, timeout_s=60, what="3 more on duty")
+        process.send_signal(signal.SIGINT)
+        assert process.wait(timeout=30) == 0, process.stderr.read()  # type: ignore[union-attr]
+    finally:
+        if process.poll() is None:
+            process.kill()
+    assert on_duty() == MEMBERS
