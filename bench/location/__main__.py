@@ -1,7 +1,10 @@
 """`python -m bench.location`: our live index vs Redis GEO vs Tile38 on one synthetic city.
 
 Every system gets the same fixes in the same order and the same queries; every answer is checked
-against brute force. Prints a table per city size and writes bench/results/location.json.
+against brute force. Queries go to the systems in turn (ours, then each server, the order
+reversed every query), so a shared machine's load falls on all of them alike. Prints a table per
+city size (100k and 1M members by default), the K-NN ratios against Tile38 and the #13 target,
+and writes bench/results/location.json.
 """
 
 from __future__ import annotations
@@ -42,16 +45,26 @@ class Plan:
 PLANS = {
     10_000: Plan(10_000, 10_000, 11, 2_000, 1_000, 40, 40),
     100_000: Plan(100_000, 20_000, 2, 2_000, 400, 40, 20),
+    1_000_000: Plan(1_000_000, 10_000, 1, 2_000, 400, 10, 10),
 }
+DEFAULT_SIZES = (100_000, 1_000_000)
 QUICK = {10_000: Plan(10_000, 2_000, 3, 300, 200, 10, 10)}
+# Issue #13: our K=10 nearest at least this many times faster than Tile38's, at p50 and p99.
+KNN_TARGET_VS_TILE38 = 1.5
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.location", description=__doc__)
     parser.add_argument("--quick", action="store_true", help="10k members, few queries (smoke)")
     parser.add_argument("--out", type=Path, default=RESULTS)
+    parser.add_argument(
+        "--sizes",
+        type=lambda v: [int(x) for x in v.split(",")],
+        default=list(DEFAULT_SIZES),
+        help=f"members per city, comma-separated, of {', '.join(map(str, PLANS))}",
+    )
     args = parser.parse_args(argv)
-    plans = QUICK if args.quick else PLANS
+    plans = QUICK if args.quick else {size: PLANS[size] for size in args.sizes}
 
     started = time.perf_counter()
     report: dict[str, Any] = {"machine": _machine(), "skipped": {}, "sizes": {}}
@@ -74,6 +87,9 @@ def main(argv: list[str] | None = None) -> int:
             results = run_size(plan, factories)
             report["sizes"][str(members)] = {"plan": asdict(plan), "results": results}
             print(render_table(members, results))
+    report["knn_vs_tile38"] = knn_vs_tile38(report["sizes"])
+    for line in render_targets(report["knn_vs_tile38"]):
+        print(line)
     report["elapsed_s"] = round(time.perf_counter() - started, 1)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(report, indent=2) + "\n")
@@ -93,33 +109,30 @@ def run_size(plan: Plan, factories: dict[str, Callable[[], System]]) -> dict[str
 
     systems: dict[str, System] = {"ours": Ours(now=city.now)}
     systems.update({name: make() for name, make in factories.items()})
-    results: dict[str, dict[str, Any]] = {}
+    results: dict[str, dict[str, Any]] = {name: {} for name in systems}
     for name, system in systems.items():
-        print(f"   {name}", file=sys.stderr)
-        server = name != "ours"
-        results[name] = measure(
-            system,
-            city,
-            truth,
-            initial,
-            stream,
-            plan,
-            points[: plan.knn_queries_servers] if server else points,
-            {a: p[: plan.polygons_servers] if server else p for a, p in polygons.items()},
-        )
+        print(f"   {name}: ingest", file=sys.stderr)
+        results[name].update(ingest(system, city, initial, stream, plan))
+    # Queries go to every system in turn, one after the other (in an order that alternates), so
+    # that the load of a shared machine falls on all of them alike; servers answer fewer.
+    print("   queries", file=sys.stderr)
+    limits = {
+        name: plan.knn_queries if name == "ours" else plan.knn_queries_servers for name in systems
+    }
+    for name, out in knn(systems, truth, points, limits).items():
+        results[name].update(out)
+    limits = {name: plan.polygons if name == "ours" else plan.polygons_servers for name in systems}
+    for name, out in polygon_queries(systems, truth, polygons, limits).items():
+        results[name].update(out)
+    for name, system in systems.items():
+        print(f"   {name}: rebuild", file=sys.stderr)
+        results[name].update(rebuild(system, city, truth, points, plan))
         system.reset()
     return results
 
 
-def measure(
-    system: System,
-    city: City,
-    truth: Truth,
-    initial: FixBatch,
-    stream: FixBatch,
-    plan: Plan,
-    points: np.ndarray,
-    polygons: dict[float, list[Any]],
+def ingest(
+    system: System, city: City, initial: FixBatch, stream: FixBatch, plan: Plan
 ) -> dict[str, Any]:
     ids = city.ids
     out: dict[str, Any] = {}
@@ -135,38 +148,77 @@ def measure(
         system.write(ids, rest, batch=100)
     out["ingest_batch100_fixes_per_s"] = len(rest) / elapsed()
     out["memory_bytes_per_member"] = (system.memory_bytes() - memory_before) / plan.members
+    return out
 
-    latencies, answers = _timed(
-        lambda p: system.nearest(p[0], p[1], k=KNN_K, radius_m=KNN_RADIUS_M), points.tolist()
-    )
-    out["knn_p50_us"], out["knn_p99_us"] = _percentiles(latencies, 1e6)
-    out["knn_qps"] = len(latencies) / float(np.sum(latencies))
-    wrong = sum(
-        truth.knn_is_wrong(answer, truth.knn_distances(*point), k=KNN_K, radius_m=KNN_RADIUS_M)
-        for point, answer in zip(points.tolist(), answers, strict=True)
-    )
-    out["knn_queries"], out["knn_wrong"] = len(points), wrong
 
-    wrong_polygons = edge = queries = 0
+def knn(
+    systems: dict[str, System], truth: Truth, points: np.ndarray, limits: dict[str, int]
+) -> dict[str, dict[str, Any]]:
+    calls = {
+        name: (lambda p, s=system: s.nearest(p[0], p[1], k=KNN_K, radius_m=KNN_RADIUS_M))
+        for name, system in systems.items()
+    }
+    latencies, answers = _interleaved(calls, points.tolist(), limits)
+    out: dict[str, dict[str, Any]] = {}
+    for name in systems:
+        lat = latencies[name]
+        p50, p99 = _percentiles(lat, 1e6)
+        wrong = sum(
+            truth.knn_is_wrong(answer, truth.knn_distances(*point), k=KNN_K, radius_m=KNN_RADIUS_M)
+            for point, answer in zip(points.tolist(), answers[name], strict=False)
+        )
+        out[name] = {
+            "knn_p50_us": p50,
+            "knn_p99_us": p99,
+            "knn_qps": len(lat) / float(np.sum(lat)),
+            "knn_queries": len(lat),
+            "knn_wrong": wrong,
+        }
+    return out
+
+
+def polygon_queries(
+    systems: dict[str, System],
+    truth: Truth,
+    polygons: dict[float, list[Any]],
+    limits: dict[str, int],
+) -> dict[str, dict[str, Any]]:
+    out: dict[str, dict[str, Any]] = {name: {} for name in systems}
+    wrong = dict.fromkeys(systems, 0)
+    edge = dict.fromkeys(systems, 0)
+    queries = dict.fromkeys(systems, 0)
+    calls = {name: system.within_polygon for name, system in systems.items()}
     for area, shapes in polygons.items():
-        latencies, answers = _timed(system.within_polygon, shapes)
-        p50, p99 = _percentiles(latencies, 1e3)
-        out[f"polygon_{area:g}km2_p50_ms"], out[f"polygon_{area:g}km2_p99_ms"] = p50, p99
-        out[f"polygon_{area:g}km2_mean_members"] = float(np.mean([len(a) for a in answers]))
-        for shape, answer in zip(shapes, answers, strict=True):
-            bad, near_edge = truth.polygon_differences(shape, answer, truth.polygon_members(shape))
-            wrong_polygons += bad > 0
-            edge += near_edge
-            queries += 1
-    out["polygon_queries"], out["polygon_wrong"] = queries, wrong_polygons
-    out["polygon_edge_differences"] = edge
+        latencies, answers = _interleaved(calls, shapes, limits)
+        truths = [truth.polygon_members(shape) for shape in shapes]
+        for name in systems:
+            p50, p99 = _percentiles(latencies[name], 1e3)
+            out[name][f"polygon_{area:g}km2_p50_ms"] = p50
+            out[name][f"polygon_{area:g}km2_p99_ms"] = p99
+            out[name][f"polygon_{area:g}km2_mean_members"] = float(
+                np.mean([len(a) for a in answers[name]])
+            )
+            for shape, answer, members in zip(shapes, answers[name], truths, strict=False):
+                bad, near_edge = truth.polygon_differences(shape, answer, members)
+                wrong[name] += bad > 0
+                edge[name] += near_edge
+                queries[name] += 1
+    for name in systems:
+        out[name]["polygon_queries"], out[name]["polygon_wrong"] = queries[name], wrong[name]
+        out[name]["polygon_edge_differences"] = edge[name]
+    return out
 
+
+def rebuild(
+    system: System, city: City, truth: Truth, points: np.ndarray, plan: Plan
+) -> dict[str, Any]:
+    out: dict[str, Any] = {}
     system.reset()
     latest = FixBatch(
         np.arange(plan.members), truth.lats, truth.lons, np.full(plan.members, city.now)
     )
     with _timer() as elapsed:
-        system.write(ids, latest, batch=REBUILD_BATCH)
+        system.write(city.ids, latest, batch=REBUILD_BATCH)
     out["rebuild_ms"] = elapsed() * 1e3
     recheck = points[:50].tolist()
     out["knn_wrong_after_rebuild"] = sum(
@@ -236,14 +288,54 @@ def render_table(members: int, results: dict[str, dict[str, Any]]) -> str:
     return "\n".join(rendered)
 
 
-def _timed(call: Callable[[Any], Any], items: list[Any]) -> tuple[np.ndarray, list[Any]]:
-    latencies = np.empty(len(items))
-    answers = []
+def knn_vs_tile38(sizes: dict[str, Any]) -> dict[str, Any]:
+    """Per city size: how many times faster ours answers K=10 than Tile38, at p50 and p99."""
+    out: dict[str, Any] = {}
+    for members, size in sizes.items():
+        results = size["results"]
+        if "tile38" not in results:
+            continue
+        ours, theirs = results["ours"], results["tile38"]
+        p50 = theirs["knn_p50_us"] / ours["knn_p50_us"]
+        p99 = theirs["knn_p99_us"] / ours["knn_p99_us"]
+        out[members] = {
+            "p50_times_faster": round(p50, 2),
+            "p99_times_faster": round(p99, 2),
+            "target": KNN_TARGET_VS_TILE38,
+            "met": p50 >= KNN_TARGET_VS_TILE38 and p99 >= KNN_TARGET_VS_TILE38,
+        }
+    return out
+
+
+def render_targets(ratios: dict[str, Any]) -> list[str]:
+    lines = []
+    for members, r in ratios.items():
+        lines.append(
+            f"K=10 nearest at {int(members):,} members, ours vs Tile38: "
+            f"p50 {r['p50_times_faster']:.2f}× and p99 {r['p99_times_faster']:.2f}× faster "
+            f"(target ≥ {r['target']}× at both: {'met' if r['met'] else 'NOT met'})"
+        )
+    return lines
+
+
+def _interleaved(
+    calls: dict[str, Callable[[Any], Any]], items: list[Any], limits: dict[str, int]
+) -> tuple[dict[str, np.ndarray], dict[str, list[Any]]]:
+    """Each item to each system (up to its limit) in turn, the order reversed every item;
+    returns the latencies (s) and answers per system."""
+    names = list(calls)
+    latencies = {name: np.empty(min(limits[name], len(items))) for name in names}
+    answers: dict[str, list[Any]] = {name: [] for name in names}
     clock = time.perf_counter
     for i, item in enumerate(items):
-        start = clock()
-        answers.append(call(item))
-        latencies[i] = clock() - start
+        for name in names if i % 2 == 0 else reversed(names):
+            if i >= limits[name]:
+                continue
+            call = calls[name]
+            start = clock()
+            answer = call(item)
+            latencies[name][i] = clock() - start
+            answers[name].append(answer)
     return latencies, answers
 
 
