@@ -25,6 +25,14 @@ export type ReportStatus = Schemas["ReportStatus"];
 export type MemberPage = Schemas["MemberPage"];
 export type MemberStatus = Schemas["MemberStatus"];
 export type Org = Schemas["OrgView"];
+export type ResponseStats = Schemas["ResponseStats"];
+export type Activity = Schemas["Activity"];
+export type CoverageMap = Schemas["CoverageMap"];
+export interface StatsRange {
+  from: string;
+  to: string;
+  org_id?: string | null;
+}
 
 export class ApiError extends Error {
   constructor(
@@ -161,6 +169,18 @@ export class Api {
     return this.request("POST", `/members/${encodeURIComponent(memberId)}/roles`, {
       body: assignment,
     });
+  }
+
+  responseStats(range: StatsRange): Promise<ResponseStats> {
+    return this.request("GET", "/stats/response", { query: { ...range } });
+  }
+
+  activity(range: StatsRange & { bucket: "hour" | "day" }): Promise<Activity> {
+    return this.request("GET", "/stats/activity", { query: { ...range } });
+  }
+
+  coverage(minutes: 1 | 3 | 5, mode: "walk" | "ebike"): Promise<CoverageMap> {
+    return this.request("GET", "/live/coverage", { query: { minutes, mode } });
   }
 
   /** A photo as an object URL (media needs the bearer header, so no plain <img src>). */

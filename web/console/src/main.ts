@@ -12,11 +12,12 @@ import { MapView } from "./map/map-view";
 import { MemberDirectory } from "./members/directory";
 import { VerificationQueue } from "./members/verification";
 import { ReportModeration } from "./reports/moderation";
+import { StatsView } from "./stats/stats-view";
 import { Store } from "./store";
 import { Stream } from "./stream";
 import { TaskBoard } from "./tasks/task-board";
 
-const SCREENS = ["map", "tasks", "reports", "members", "directory"] as const;
+const SCREENS = ["map", "tasks", "reports", "members", "directory", "stats"] as const;
 type Screen = (typeof SCREENS)[number];
 
 const root = document.getElementById("console")!;
@@ -61,6 +62,7 @@ function openShell(session: Session): void {
     reports: moderation,
     members: verification,
     directory,
+    stats: new StatsView(api, t, lang),
   };
   const liveness = h("span", { class: "liveness", "data-testid": "liveness" });
   const showLiveness = (connected: boolean) => {

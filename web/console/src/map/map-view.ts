@@ -9,6 +9,7 @@ import type { MemberState, Store } from "../store";
 import { dispatchForm } from "../tasks/dispatch-form";
 import { TaskPanel } from "../tasks/task-panel";
 import { gridsLayer, TasksLayer } from "./areas-layer";
+import { CoverageLayer } from "./coverage-layer";
 import { type Drawn, enableDrawing } from "./draw";
 import { GridCounts } from "./grid-counts";
 import { L } from "./leaflet";
@@ -63,6 +64,7 @@ export class MapView {
     tasks.onSelect = (taskId) => store.select(taskId);
     tasks.layer.addTo(this.map);
     members.layer.addTo(this.map);
+    new CoverageLayer(api, store).addTo(this.map);
     const legendControl = new L.Control({ position: "bottomleft" });
     legendControl.onAdd = () => this.legend;
     legendControl.addTo(this.map);
