@@ -58,12 +58,14 @@ def run_due(ports: Ports, task: Task) -> bool:
     attempt = _lease(ports, task)
     if attempt is None:
         return False
-    try:
-        # A task's first wave on its first attempt can have no offers or claims yet: skip
-        # reading them (on FerretDB each read scans the collection).
-        _step(ports, task, untouched=task.wave == 0 and attempt == 0)
-    finally:
-        ports.tasks.finish_lease(task.task_id, task.step, attempt)
+    # A task's first wave on its first attempt can have no offers or claims yet: skip reading
+    # them (on FerretDB each read scans the collection).
+    _step(ports, task, untouched=task.wave == 0 and attempt == 0)
+    # Only a step that ran to its end finishes its lease. One that raised (location, the store
+    # or the broker away) leaves it to expire, and a sweep runs the step again as the next
+    # attempt; finishing it anyway left the task waiting for a step nobody would run (seen in
+    # tests/faults: tasks "dispatching" forever after a broker outage).
+    ports.tasks.finish_lease(task.task_id, task.step, attempt)
     return True
 
 

@@ -10,6 +10,7 @@ import pytest
 from services.tasks import handlers, model, timers
 from services.tasks.handlers import Caller
 from services.tasks.model import Refusal
+from shouwang.clock import to_millis
 from shouwang.errors import Conflict, Gone, NotFound
 from shouwang.tasks.v1 import tasks_pb2 as pb
 from tests.unit.tasks.conftest import ADMIN, Tasks, circle, member, strip_north
@@ -360,3 +361,24 @@ def test_a_step_whose_replica_died_is_run_by_another_once_its_lease_expired(
     tasks.clock.advance(10)
     assert timers.sweep(tasks.ports) == 1
     assert tasks.offered(created) == [(first, 1), (second, 2)]
+
+
+def test_a_step_that_failed_is_run_again_once_its_lease_expired(
+    tasks: Tasks, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (nearest,) = tasks.on_duty(100)
+
+    def location_away(request: object) -> None:
+        raise ConnectionError("location is restarting")
+
+    monkeypatch.setattr(tasks.location, "Nearest", location_away)
+    with pytest.raises(ConnectionError):
+        tasks.dispatch()  # the first wave, run in the request, fails
+    monkeypatch.undo()
+    lease_ms = int(tasks.ports.lease_s * 1000)
+    (stranded,) = tasks.ports.tasks.due(now_ms=to_millis(tasks.clock.now()) + lease_ms)
+    assert stranded.wave == 0
+    assert timers.sweep(tasks.ports) == 0  # its lease has not expired yet
+    tasks.clock.advance(tasks.ports.lease_s)
+    assert timers.sweep(tasks.ports) == 1
+    assert tasks.offered(stranded) == [(nearest, 1)]
