@@ -16,9 +16,12 @@ import logging
 import os
 import secrets
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from allinone.settings import AllInOneSettings
-from simulator import Simulation, SimulationSettings
+
+if TYPE_CHECKING:
+    from simulator import Simulation
 
 log = logging.getLogger(__name__)
 
@@ -54,6 +57,9 @@ def start_demo(
 ) -> Simulation:
     """Start the night against the running gateway at ``url`` (setup goes on in the
     background, with a progress line on standard error)."""
+    # Imported here: an image or install without the simulator still runs --no-demo.
+    from simulator import Simulation, SimulationSettings
+
     return Simulation(
         SimulationSettings(
             url=url,

@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 import allinone
-from allinone.demo import DEMO_ADMIN_FILE, with_demo_admin
+from allinone.demo import DEMO_ADMIN_FILE, DEMO_SEED, start_demo, with_demo_admin
 from allinone.settings import AllInOneSettings
 from simulator import Simulation, SimulationSettings
 from tests.support.api import Api, wait_for
@@ -85,6 +85,7 @@ def test_the_officers_tasks_are_claimed_and_completed_with_a_photo(night: Any) -
     finished = wait_for(done, timeout_s=60, interval_s=0.5, what="a task completed")
     task = api.get(f"{API}/tasks/{finished[0]['task_id']}", token=officer).body
     assert task["claims"] and task["offers"]
+    assert task["claims"][0]["arrived_at"] is not None  # on scene, then resolved
     assert simulation.counts["claims"] >= 1 and simulation.counts["completed"] >= 1
 
 
@@ -118,6 +119,18 @@ def test_the_class_answers_its_roll_call_and_members_file_patrol_logs(night: Any
     assert shifts, "the roster's shifts"
 
 
+def test_the_demo_of_shouwang_up_runs_its_night_and_names_its_officer(night: Any) -> None:
+    simulation, _, _ = night
+    settings = AllInOneSettings(admin_phone=ADMIN[0], admin_password=ADMIN[1])
+    demo = start_demo(simulation.settings.url, settings, members=2)
+    try:
+        assert demo.wait_ready(60)
+        assert "demo-officer" in demo.officer_login
+        assert demo.settings.seed == DEMO_SEED and len(demo.patrollers) == 2
+    finally:
+        demo.stop(end_duty=True)
+
+
 def test_the_demo_seeds_its_own_administrator_once_unless_one_is_configured(
     tmp_path: Path,
 ) -> None:
@@ -133,6 +146,11 @@ def test_the_demo_seeds_its_own_administrator_once_unless_one_is_configured(
 
 def test_shouwang_simulate_runs_until_sigint_and_takes_its_members_off_duty(night: Any) -> None:
     simulation, api, officer = night
+
+    def on_duty() -> int:
+        return api.get(f"{API}/live/summary", token=officer).body["on_duty"]
+
+    before = on_duty()
     command = [sys.executable, "-m", "shouwang.cli", "simulate", "--url", simulation.settings.url]
     process = subprocess.Popen(
         [*command, "--members", "3", "--seed", "9", "--speed", "20"],
@@ -145,16 +163,13 @@ def test_shouwang_simulate_runs_until_sigint_and_takes_its_members_off_duty(nigh
             "SHOUWANG_ADMIN_PASSWORD": ADMIN[1],
         },
     )
+
     try:
         assert "demo-officer" in process.stdout.readline()  # type: ignore[union-attr]
-
-        def on_duty() -> int:
-            return api.get(f"{API}/live/summary", token=officer).body["on_duty"]
-
-        wait_for(lambda: on_duty() == MEMBERS + 3, timeout_s=60, what="3 more on duty")
+        wait_for(lambda: on_duty() == before + 3, timeout_s=60, what="3 more on duty")
         process.send_signal(signal.SIGINT)
         assert process.wait(timeout=30) == 0, process.stderr.read()  # type: ignore[union-attr]
     finally:
         if process.poll() is None:
             process.kill()
-    assert on_duty() == MEMBERS
+    assert on_duty() == before
