@@ -113,7 +113,8 @@ class Simulation:
         )
         self.cohort: dict[str, Any] = {}
         self._rollcalls_opened = 0
-        self._city = self.plan.rng("city")
+        # The town's own events, each an independent stream so one does not shift the other.
+        self._tips, self._dispatches = self.plan.rng("tips"), self.plan.rng("dispatches")
 
     # Lifecycle ----------------------------------------------------------------------------------
 
@@ -227,8 +228,8 @@ class Simulation:
     def _loop(self) -> None:
         sim = self.settings
         self._every(1.0, self._move_everyone, wall=True)
-        self._after(self._exponential(sim.dispatch_every_s) / 2, self._dispatch)
-        self._after(self._exponential(sim.tip_every_s), self._tip)
+        self._after(self._dispatches.expovariate(2 / sim.dispatch_every_s), self._dispatch)
+        self._after(self._tips.expovariate(1 / sim.tip_every_s), self._tip)
         self._every(sim.review_every_s, self._review_round)
         self._every(sim.summary_every_s, self._summarise, wall=True)
         if self.cohort:
@@ -299,9 +300,6 @@ class Simulation:
 
     def _count(self, reply: Reply, status: int, what: str) -> None:
         self.counts[what if reply.status == status else f"{what}_refused"] += 1
-
-    def _exponential(self, mean_s: float) -> float:
-        return self._city.expovariate(1.0 / mean_s)
 
     # Movement and fixes -------------------------------------------------------------------------
 
@@ -459,12 +457,14 @@ class Simulation:
         return [p for p in self.patrollers.values() if p.on_duty and p.state == "patrol"]
 
     def _tip(self) -> None:
-        self._after(self._exponential(self.settings.tip_every_s), self._tip)
+        rng = self._tips
+        self._after(rng.expovariate(1 / self.settings.tip_every_s), self._tip)
+        reporter, category = rng.choice(list(self.patrollers.values())), rng.choice(TIP_CATEGORIES)
         candidates = self._patrolling()
         if not candidates:
             return
-        patroller = self._city.choice(candidates)
-        category = self._city.choice(TIP_CATEGORIES)
+        # Whoever the plan picked, or (when they are busy on a task) the next on patrol.
+        patroller = reporter if reporter in candidates else candidates[0]
         lat, lon = patroller.walker.position
         picture = photo(self.plan.rng("photo", "tip", self.counts["tips_sent"]))
         self.counts["tips_sent"] += 1
@@ -485,8 +485,8 @@ class Simulation:
 
     def _dispatch(self) -> None:
         """The demo officer sends the nearest members to a spot somewhere in town."""
-        self._after(self._exponential(self.settings.dispatch_every_s), self._dispatch)
-        rng = self._city
+        rng = self._dispatches
+        self._after(rng.expovariate(1 / self.settings.dispatch_every_s), self._dispatch)
         node = self.plan.streets.nodes[rng.randrange(len(self.plan.streets.nodes))]
         lat, lon = offset(node, north_m=rng.uniform(-60, 60), east_m=rng.uniform(-60, 60))
         task = {

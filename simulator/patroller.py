@@ -14,7 +14,7 @@ from simulator.plan import Decision, Member
 from simulator.streets import LatLon, Walker, offset
 
 
-@dataclass
+@dataclass(eq=False)  # one per member: compared by identity
 class Patroller:
     member: Member
     session: Session

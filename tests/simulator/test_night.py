@@ -119,6 +119,22 @@ def test_the_class_answers_its_roll_call_and_members_file_patrol_logs(night: Any
     assert shifts, "the roster's shifts"
 
 
+def test_the_hotspot_statistics_count_the_nights_incidents_and_presence_in_its_grids(
+    night: Any,
+) -> None:
+    _, api, officer = night
+    town_grids = {
+        g["properties"]["grid_id"] for g in api.get(f"{API}/grids", token=officer).body["features"]
+    }
+
+    def hotspots() -> dict[str, Any] | None:
+        reply = api.get(f"{API}/stats/hotspots", token=officer).body
+        return reply if reply["incidents"] and reply["presence_minutes"] else None
+
+    found = wait_for(hotspots, timeout_s=30, interval_s=0.5, what="incidents and presence")
+    assert {cell["grid_id"] for cell in found["cells"]} <= town_grids
+
+
 def test_the_demo_of_shouwang_up_runs_its_night_and_names_its_officer(night: Any) -> None:
     simulation, _, _ = night
     settings = AllInOneSettings(admin_phone=ADMIN[0], admin_password=ADMIN[1])
