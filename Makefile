@@ -109,6 +109,8 @@ bench: install-dev
 	$(PYTHON) -m bench.location
 	$(PYTHON) -m bench.identity
 	$(PYTHON) -m bench.dispatch
+	scripts/setup-browser
+	$(PYTHON) -m bench.console_fps
 
 clean:
 	rm -rf .cache .shouwang $(VENV)

@@ -1,6 +1,7 @@
 // The city's grids (three levels, finer ones lighter) and the tasks in view with their areas.
 import type { Grid } from "../api";
 import { FINISHED, type Store, type TaskOnMap } from "../store";
+import { Display } from "./datum";
 import { L } from "./leaflet";
 
 type TaskArea = TaskOnMap["area"];
@@ -18,10 +19,12 @@ const GRID_STYLES: Record<number, L.PathOptions> = {
 
 const PRIORITY_COLOURS: Record<number, string> = { 1: "#dc2626", 2: "#d97706", 3: "#0891b2" };
 
-export function gridsLayer(grids: Grid[]): L.GeoJSON {
+export function gridsLayer(grids: Grid[], display: Display = new Display()): L.GeoJSON {
   return L.geoJSON(
     { type: "FeatureCollection", features: grids } as unknown as GeoJSON.FeatureCollection,
     {
+      // Drawn in the tiles' datum (shifted on a GCJ-02 tile layer); the API's are WGS-84.
+      coordsToLatLng: ([lon, lat]) => L.latLng(display.shown(lat!, lon!)),
       style: (feature) => GRID_STYLES[Number(feature?.properties?.level)] ?? GRID_STYLES[3]!,
       onEachFeature: (feature, layer) => {
         layer.bindTooltip(String(feature.properties?.name ?? ""), { sticky: true });
@@ -33,13 +36,20 @@ export function gridsLayer(grids: Grid[]): L.GeoJSON {
 export class TasksLayer {
   readonly layer = L.layerGroup();
   private readonly shapes = new Map<string, L.Layer>();
+  private display = new Display();
   onSelect: (taskId: string) => void = () => {};
 
-  constructor(store: Store) {
+  constructor(private readonly store: Store) {
     store.on("tasks", (tasks) => {
       for (const task of tasks.values()) this.draw(task);
     });
     store.on("task", (task) => this.draw(task));
+  }
+
+  /** The datum the map is drawn in: every task is drawn again, shifted if need be. */
+  setDisplay(display: Display): void {
+    this.display = display;
+    for (const task of this.store.tasks.values()) this.draw(task);
   }
 
   private draw(task: TaskOnMap): void {
@@ -51,16 +61,13 @@ export class TasksLayer {
     const group = L.featureGroup();
     const area = task.area;
     if (isCircle(area)) {
-      L.circle([area.center.lat, area.center.lon], { radius: area.radius_m, ...style }).addTo(
-        group,
-      );
+      const centre = this.display.shown(area.center.lat, area.center.lon);
+      L.circle(centre, { radius: area.radius_m, ...style }).addTo(group);
     } else {
-      const rings = area.coordinates.map((ring) =>
-        ring.map(([lon, lat]) => [lat, lon] as [number, number]),
-      );
+      const rings = area.coordinates.map((ring) => this.display.shownRing(ring));
       L.polygon(rings, style).addTo(group);
     }
-    L.circleMarker([task.location.lat, task.location.lon], {
+    L.circleMarker(this.display.shown(task.location.lat, task.location.lon), {
       radius: 6,
       color: colour,
       fillColor: "#ffffff",

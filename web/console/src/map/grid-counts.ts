@@ -3,6 +3,7 @@
 // without any call to the server; recounts are batched (at most one every RECOUNT_MS).
 import type { Grid } from "../api";
 import type { Store } from "../store";
+import { Display } from "./datum";
 import { insideRing, type Ring } from "./geometry";
 import { L } from "./leaflet";
 
@@ -25,7 +26,8 @@ export class GridCounts {
     store.on("member", () => this.schedule());
   }
 
-  setGrids(grids: Grid[]): void {
+  /** Grids counted in WGS-84 like the members; labels placed in the map's datum. */
+  setGrids(grids: Grid[], display: Display = new Display()): void {
     this.layer.clearLayers();
     const finest = Math.max(0, ...grids.map((g) => g.properties.level));
     this.grids = grids
@@ -34,7 +36,8 @@ export class GridCounts {
         const ring = (g.geometry.coordinates[0] ?? []) as Ring;
         const bounds = L.latLngBounds(ring.map(([lon, lat]) => [lat, lon] as [number, number]));
         // In the grid's north-west corner, clear of the members around its centre.
-        const label = L.marker(bounds.getNorthWest(), {
+        const corner = bounds.getNorthWest();
+        const label = L.marker(display.shown(corner.lat, corner.lng), {
           icon: L.divIcon({
             className: "grid-count",
             html: "0",

@@ -1,6 +1,7 @@
 // The live map: grids, tasks with their areas and on-duty members on a plain background (no
-// tiles, so it works offline), the drawing tools, and a side panel for dispatch and the task
-// selected.
+// tiles, so it works offline) or on the tile layer the deployment configures (/config.json: a
+// URL template and its datum; a GCJ-02 layer shifts every overlay on display, see datum.ts),
+// the drawing tools, and a side panel for dispatch and the task selected.
 import { h, replaceChildren } from "../../../shared/dom";
 import type { Lang, Translate } from "../../../shared/i18n";
 import type { Api } from "../api";
@@ -9,7 +10,7 @@ import type { MemberState, Store } from "../store";
 import { dispatchForm } from "../tasks/dispatch-form";
 import { TaskPanel } from "../tasks/task-panel";
 import { gridsLayer, TasksLayer } from "./areas-layer";
-import { CoverageLayer } from "./coverage-layer";
+import { Display, parseDatum } from "./datum";
 import { type Drawn, enableDrawing } from "./draw";
 import { GridCounts } from "./grid-counts";
 import { L } from "./leaflet";
@@ -18,6 +19,17 @@ import { ReportsLayer } from "./reports-layer";
 
 // Rui'an's centre, where the map opens before it knows the officer's grids or members.
 const DEFAULT_CENTRE: L.LatLngTuple = [27.78, 120.65];
+
+/** The map's part of the console's /config.json, which the gateway serves from its settings. */
+interface MapConfig {
+  tiles: {
+    url: string;
+    crs: string;
+    subdomains?: string;
+    attribution?: string;
+    max_zoom?: number;
+  } | null;
+}
 
 export class MapView {
   readonly element: HTMLElement;
@@ -31,6 +43,11 @@ export class MapView {
   private readonly gridCounts: GridCounts;
   private drawn: Drawn | null = null;
   private fitted = false;
+  private readonly members: MembersLayer;
+  private readonly tasks: TasksLayer;
+  private configured: Promise<void> | null = null;
+  /** The datum overlays are drawn in: WGS-84 unless a GCJ-02 tile layer is configured. */
+  display = new Display();
 
   constructor(
     private readonly api: Api,
@@ -46,7 +63,14 @@ export class MapView {
       preferCanvas: false,
     });
     this.map.setView(DEFAULT_CENTRE, 14);
+    // Where the map looks, in its own datum (tests place points on the screen with it).
+    this.map.on("moveend", () => {
+      const centre = this.map.getCenter();
+      container.dataset.center = `${centre.lat},${centre.lng}`;
+      container.dataset.zoom = String(this.map.getZoom());
+    });
     const members = new MembersLayer(store, t);
+    this.members = members;
     members.onCounts = (counts) => this.drawLegend(counts);
     this.gridCounts = new GridCounts(store);
     this.gridCounts.layer.addTo(this.map);
@@ -61,14 +85,19 @@ export class MapView {
     };
     teamControl.addTo(this.map);
     const tasks = new TasksLayer(store);
+    this.tasks = tasks;
     tasks.onSelect = (taskId) => store.select(taskId);
     tasks.layer.addTo(this.map);
     members.layer.addTo(this.map);
-    new CoverageLayer(api, store).addTo(this.map);
     const legendControl = new L.Control({ position: "bottomleft" });
     legendControl.onAdd = () => this.legend;
     legendControl.addTo(this.map);
-    enableDrawing(this.map, lang, (drawn) => this.startDispatch(drawn));
+    enableDrawing(
+      this.map,
+      lang,
+      (drawn) => this.startDispatch(drawn),
+      () => this.display,
+    );
     this.taskPanel = new TaskPanel(api, store, t, lang, () => store.select(null));
     store.on("selected", (taskId) => this.showSide(taskId));
     store.on("members", () => this.fitOnce());
@@ -81,7 +110,9 @@ export class MapView {
   }
 
   async load(): Promise<void> {
-    const [grids, members, tasks, orgs] = await Promise.all([
+    this.configured ??= this.configure().catch(() => {}); // offline when unreadable
+    const [, grids, members, tasks, orgs] = await Promise.all([
+      this.configured,
       this.api.allGrids(),
       this.api.liveMembers([-180, -90, 180, 90]),
       this.api.tasks({ limit: 200 }),
@@ -99,9 +130,9 @@ export class MapView {
     );
     await this.loadReports();
     this.grids?.remove();
-    this.grids = gridsLayer(grids).addTo(this.map);
+    this.grids = gridsLayer(grids, this.display).addTo(this.map);
     this.grids.bringToBack();
-    this.gridCounts.setGrids(grids);
+    this.gridCounts.setGrids(grids, this.display);
     this.store.replaceMembers(members.features);
     this.store.setTasks(tasks.tasks);
   }
@@ -112,9 +143,34 @@ export class MapView {
     this.reports.show(pending.reports);
   }
 
+  /** The tile layer, if the deployment configured one, and the datum overlays are drawn in. */
+  private async configure(): Promise<void> {
+    const response = await fetch("config.json", { headers: { Accept: "application/json" } });
+    if (!response.ok) return;
+    const config = (await response.json()) as { map?: MapConfig };
+    const tiles = config.map?.tiles;
+    if (!tiles?.url) return;
+    const layer = L.tileLayer(tiles.url, {
+      subdomains: tiles.subdomains || "abc",
+      maxZoom: tiles.max_zoom ?? 18,
+      attribution: tiles.attribution ?? "",
+      crossOrigin: false,
+    });
+    layer.addTo(this.map);
+    layer.bringToBack();
+    if (tiles.attribution) L.control.attribution({ prefix: false }).addTo(this.map);
+    this.display = new Display(parseDatum(tiles.crs));
+    this.map.getContainer().dataset.datum = this.display.datum;
+    this.members.setDisplay(this.display);
+    this.tasks.setDisplay(this.display);
+    this.reports.setDisplay(this.display);
+  }
+
   private fitOnce(): void {
     if (this.fitted) return;
-    const points = [...this.store.members.values()].map((m) => L.latLng(m.lat, m.lon));
+    const points = [...this.store.members.values()].map((m) =>
+      L.latLng(this.display.shown(m.lat, m.lon)),
+    );
     const bounds = this.grids?.getBounds();
     const target = bounds?.isValid() ? bounds : points.length ? L.latLngBounds(points) : null;
     if (!target) return;
