@@ -105,11 +105,12 @@ def simulate(*, url: str, members: int, seed: int, speed: float) -> int:
         if simulation.failed is not None:
             break
     print("Stopping the simulation...", file=sys.stderr, flush=True)
-    simulation.stop(end_duty=simulation.failed is None)
+    signalled = stopping.is_set()
+    simulation.stop(end_duty=True)
     try:
         simulation.wait_ready(0)
     except SetupFailed:
-        return 1
+        return 0 if signalled else 1  # stopped during setup, or setup failed by itself
     return 0
 
 

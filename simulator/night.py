@@ -105,6 +105,8 @@ class Simulation:
         )
         self._thread = threading.Thread(target=self._run, name="sim-engine", daemon=True)
         self.patrollers: dict[str, Patroller] = {}
+        self._enrolled: list[Patroller] = []  # on duty so far, from the setup's workers
+        self._enrolled_lock = threading.Lock()
         self.admin = Session(
             self.http, phone=settings.admin_phone, password=settings.admin_password
         )
@@ -135,11 +137,9 @@ class Simulation:
         self._thread.join(timeout=30)
         self._reader.stop()
         if end_duty:
-            calls = [
-                self._pool.submit(p.session.post, "/duty/end")
-                for p in self.patrollers.values()
-                if p.on_duty
-            ]
+            with self._enrolled_lock:  # everyone who went on duty, setup finished or not
+                enrolled = list(self._enrolled)
+            calls = [self._pool.submit(p.session.post, "/duty/end") for p in enrolled]
             for call in calls:
                 try:
                     call.result(timeout=30)
@@ -221,7 +221,11 @@ class Simulation:
         self._reader.start()
 
     def _enrol(self, town: Town, member: Member) -> Patroller | None:
-        return None if self._stop.is_set() else town.enrol(member)
+        patroller = None if self._stop.is_set() else town.enrol(member)
+        if patroller is not None:
+            with self._enrolled_lock:
+                self._enrolled.append(patroller)
+        return patroller
 
     # The engine ---------------------------------------------------------------------------------
 

@@ -85,7 +85,8 @@ class StreamReader:
 
     def stop(self) -> None:
         self._stop.set()
-        self._thread.join(timeout=5)
+        if self._thread.is_alive():
+            self._thread.join(timeout=5)
         for owner in list(self._streams):
             self.close_stream(owner)
         self._selector.close()

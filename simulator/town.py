@@ -7,6 +7,7 @@ accounts by phone) instead of failing on duplicates."""
 from __future__ import annotations
 
 import logging
+import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -37,8 +38,18 @@ class Town:
         self.secret = secret  # the administrator's password: simulated passwords derive from it
         self.org_ids: dict[str, str] = {}
 
-    def log_in_administrator(self) -> None:
-        if self.admin.login().status != 200:
+    def log_in_administrator(self, *, wait_s: float = 60.0) -> None:
+        """Log the administrator in, waiting up to ``wait_s`` for a server still starting."""
+        deadline = time.monotonic() + wait_s
+        while True:
+            try:
+                reply = self.admin.login()
+                break
+            except OSError as error:
+                if time.monotonic() > deadline:
+                    raise SetupFailed(f"the server does not answer: {error}") from error
+                time.sleep(1.0)
+        if reply.status != 200:
             raise SetupFailed(
                 "the administrator could not log in (SHOUWANG_ADMIN_PHONE / "
                 "SHOUWANG_ADMIN_PASSWORD must be the server's seeded administrator)"

@@ -188,4 +188,5 @@ def test_shouwang_simulate_runs_until_sigint_and_takes_its_members_off_duty(nigh
     finally:
         if process.poll() is None:
             process.kill()
-    assert on_duty() == before
+    # Off duty at once; the live view learns it from the bus a moment later.
+    wait_for(lambda: on_duty() == before, timeout_s=10, what="the 3 off duty")
