@@ -109,6 +109,7 @@ bench: install-dev
 	$(PYTHON) -m bench.location
 	$(PYTHON) -m bench.identity
 	$(PYTHON) -m bench.dispatch
+	$(PYTHON) -m bench.intercom
 	scripts/setup-browser
 	$(PYTHON) -m bench.console_fps
 

@@ -6,6 +6,7 @@ import "./style.css";
 import "./map/leaflet"; // Leaflet global before geoman (see map/leaflet.ts)
 import { h, replaceChildren } from "../../shared/dom";
 import { Api, type Session } from "./api";
+import { CommsView } from "./comms/comms-view";
 import { lang, t, type MessageKey } from "./i18n";
 import { loginView, mayUseConsole } from "./login/login-view";
 import { MapView } from "./map/map-view";
@@ -17,7 +18,7 @@ import { Store } from "./store";
 import { Stream } from "./stream";
 import { TaskBoard } from "./tasks/task-board";
 
-const SCREENS = ["map", "tasks", "reports", "members", "directory", "stats"] as const;
+const SCREENS = ["map", "tasks", "reports", "members", "directory", "stats", "comms"] as const;
 type Screen = (typeof SCREENS)[number];
 
 const root = document.getElementById("console")!;
@@ -63,6 +64,7 @@ function openShell(session: Session): void {
     members: verification,
     directory,
     stats: new StatsView(api, t, lang),
+    comms: new CommsView(api, lang),
   };
   const liveness = h("span", { class: "liveness", "data-testid": "liveness" });
   const showLiveness = (connected: boolean) => {
