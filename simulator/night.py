@@ -299,7 +299,8 @@ class Simulation:
             f"simulation: {counts['fixes']} fixes, {counts['tasks']} tasks, {counts['offers']} "
             f"offers, {counts['claims']} claims, {counts['completed']} completed, "
             f"{counts['tips']} tips, {counts['checkins']} roll-call check-ins, "
-            f"{counts['patrol_logs']} patrol logs"
+            f"{counts['patrol_logs']} patrol logs; {counts['fixes_rejected']} fixes refused, "
+            f"{counts['call_errors']} calls failed"
         )
 
     def _count(self, reply: Reply, status: int, what: str) -> None:
@@ -385,7 +386,6 @@ class Simulation:
     def _on_offer(self, patroller: Patroller, offer: dict[str, Any]) -> None:
         self.counts["offers"] += 1
         task_id = offer["task_id"]
-        patroller.offers[task_id] = (offer["lat"], offer["lon"])
         decision: Decision = next(patroller.decisions)
         if decision.answer == "ignore" or patroller.state != "patrol":
             return
@@ -396,10 +396,12 @@ class Simulation:
             )
             self.counts["declines"] += 1
             return
+        patroller.offers[task_id] = (offer["lat"], offer["lon"])
         self._after(decision.delay_s, lambda: self._claim(patroller, task_id))
 
     def _claim(self, patroller: Patroller, task_id: str) -> None:
-        if patroller.state != "patrol":
+        scene = patroller.offers.pop(task_id, None)
+        if patroller.state != "patrol" or scene is None:
             return
 
         def answered(reply: Reply) -> None:
@@ -409,7 +411,6 @@ class Simulation:
             self.counts["claims"] += 1
             patroller.state, patroller.task_id = "travelling", task_id
             patroller.paused_until = 0.0
-            scene = patroller.offers.pop(task_id)
             streets = self.plan.streets
             here = streets.nearest_node(patroller.walker.position)
             route = streets.route(here, streets.nearest_node(scene))
@@ -443,11 +444,14 @@ class Simulation:
                 {"note": "已到场处置完毕,现场拍照留存", "media_ids": [media] if media else []},
             )
 
-        def done(reply: Reply) -> None:
-            self.counts["completed" if reply.status == 200 else "completions_refused"] += 1
+        def back_on_patrol() -> None:
             patroller.state, patroller.task_id = "patrol", ""
 
-        self._call(work, done)
+        def done(reply: Reply) -> None:
+            self.counts["completed" if reply.status == 200 else "completions_refused"] += 1
+            back_on_patrol()
+
+        self._call(work, done, failed=back_on_patrol)
 
     @staticmethod
     def _upload(session: Session, picture: bytes) -> str:
