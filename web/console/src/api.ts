@@ -195,6 +195,15 @@ export class Api {
     return reply.ticket;
   }
 
+  /** Any call of the API, for a screen's own typed client (training/training-api.ts). */
+  call<T>(
+    method: string,
+    path: string,
+    options: { body?: unknown; query?: Query; idempotencyKey?: string } = {},
+  ): Promise<T> {
+    return this.request<T>(method, path, options);
+  }
+
   // Transport -------------------------------------------------------------------------------
 
   private async request<T>(

@@ -17,8 +17,19 @@ import { StatsView } from "./stats/stats-view";
 import { Store } from "./store";
 import { Stream } from "./stream";
 import { TaskBoard } from "./tasks/task-board";
+import { TrainingApi } from "./training/training-api";
+import { TrainingView } from "./training/training-view";
 
-const SCREENS = ["map", "tasks", "reports", "members", "directory", "stats", "comms"] as const;
+const SCREENS = [
+  "map",
+  "tasks",
+  "reports",
+  "members",
+  "directory",
+  "stats",
+  "comms",
+  "training",
+] as const;
 type Screen = (typeof SCREENS)[number];
 
 const root = document.getElementById("console")!;
@@ -64,6 +75,10 @@ function openShell(session: Session): void {
     members: verification,
     directory,
     stats: new StatsView(api, t, lang),
+    training: new TrainingView(
+      new TrainingApi((method, path, options) => api.call(method, path, options)),
+      lang,
+    ),
     comms: new CommsView(api, lang),
   };
   const liveness = h("span", { class: "liveness", "data-testid": "liveness" });
