@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from flask import Blueprint, Response, jsonify, send_from_directory
+from flask import Blueprint, Response, jsonify, redirect, request, send_from_directory
 
 from shouwang.config import ConfigError, load, setting
 
@@ -131,4 +131,55 @@ def blueprint(*, dist: Path = DIST, api_prefix: str, tiles: MapTiles | None = No
     def asset(name: str) -> Response:
         return served(send_from_directory(dist / "assets", name))
 
+    console.register_blueprint(patroller_app())
     return console
+
+
+APP_DIST = Path(__file__).resolve().parents[2] / "web" / "app" / "dist"
+# The patroller app's policy: the console's, plus its service worker and manifest, and voice clips
+# played from blob: URLs. It shows no tiles: its small maps are drawn on a plain background.
+APP_CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; img-src 'self' data: blob:; style-src 'self' 'unsafe-inline'; "
+    "connect-src 'self'; media-src 'self' blob:; worker-src 'self'; manifest-src 'self'; "
+    "object-src 'none'; base-uri 'none'; frame-ancestors 'none'"
+)
+_APP_TYPES = {".webmanifest": "application/manifest+json", ".js": "text/javascript"}
+
+
+def patroller_app(*, dist: Path = APP_DIST) -> Blueprint:
+    """The patroller PWA (``web/app/dist``) at ``/app/``: its page, bundle, service worker,
+    manifest and icons; the service worker's scope is ``/app/``, where it is served from."""
+    app = Blueprint("patroller_app", __name__, url_prefix="/app")
+
+    def served(response: Response, name: str) -> Response:
+        # Names are not content-hashed: revalidated (ETag) on every load; the service worker
+        # caches the shell itself, versioned by its build.
+        mimetype = _APP_TYPES.get(Path(name).suffix)
+        if mimetype:
+            response.mimetype = mimetype
+        response.headers["Cache-Control"] = "no-cache"
+        response.headers["Content-Security-Policy"] = APP_CONTENT_SECURITY_POLICY
+        response.headers["X-Content-Type-Options"] = "nosniff"
+        return response
+
+    @app.get("", strict_slashes=False)
+    def without_slash() -> Response:
+        # The page's relative URLs (and the service worker's scope) need the trailing slash.
+        query = request.query_string.decode()
+        return redirect("/app/" + (f"?{query}" if query else ""), code=308)
+
+    @app.get("/")
+    def index() -> Response:
+        if not (dist / "index.html").is_file():
+            return jsonify(app="not built: run scripts/build-web")
+        return served(send_from_directory(dist, "index.html"), "index.html")
+
+    @app.get("/<name>")
+    def top_level_file(name: str) -> Response:
+        return served(send_from_directory(dist, name), name)
+
+    @app.get("/assets/<path:name>")
+    def asset(name: str) -> Response:
+        return served(send_from_directory(dist / "assets", name), name)
+
+    return app

@@ -1,0 +1,242 @@
+// News: bulletins addressed to the member (alerts, news, wanted notices, case notices, safety
+// knowledge; opening one sends its read receipt), open quizzes to answer once, and the member's
+// groups with their messages.
+import { h, replaceChildren } from "../../../shared/dom";
+import { formatTime } from "../../../shared/i18n";
+import { ApiError, type Bulletin, type Group, type Quiz } from "../api";
+import type { AppContext, Screen } from "../context";
+
+const TABS = ["bulletins", "quizzes", "groups"] as const;
+type Tab = (typeof TABS)[number];
+
+export class NewsView implements Screen {
+  readonly element: HTMLElement;
+  private tab: Tab = "bulletins";
+  private tabs = h("div", { class: "segment tabs" });
+  private body = h("div", { class: "news-body" });
+  private problem = h("p", { class: "field-error" });
+  private openGroup: Group | null = null;
+
+  constructor(private readonly ctx: AppContext) {
+    this.element = h("section", { class: "screen news" }, this.tabs, this.problem, this.body);
+    this.drawTabs();
+  }
+
+  shown(): void {
+    void this.load();
+  }
+
+  /** A group message arrived on /stream: redraw the conversation if it is open. */
+  messageArrived(groupId: string): void {
+    if (this.tab === "groups" && this.openGroup?.group_id === groupId && !this.element.hidden) {
+      void this.showGroup(this.openGroup);
+    }
+  }
+
+  private drawTabs(): void {
+    replaceChildren(
+      this.tabs,
+      ...TABS.map((tab) =>
+        h(
+          "button",
+          {
+            type: "button",
+            class: tab === this.tab ? "active" : "",
+            "data-tab": tab,
+            onclick: () => {
+              this.tab = tab;
+              this.openGroup = null;
+              this.drawTabs();
+              void this.load();
+            },
+          },
+          this.ctx.t(`news.${tab}`),
+        ),
+      ),
+    );
+  }
+
+  private async load(): Promise<void> {
+    this.problem.textContent = "";
+    try {
+      if (this.tab === "bulletins") await this.showBulletins();
+      else if (this.tab === "quizzes") await this.showQuizzes();
+      else if (this.openGroup) await this.showGroup(this.openGroup);
+      else await this.showGroups();
+    } catch (error) {
+      this.problem.textContent =
+        error instanceof ApiError ? error.message : this.ctx.t("error.offline");
+    }
+  }
+
+  private async showBulletins(): Promise<void> {
+    const { t, lang } = this.ctx;
+    const page = await this.ctx.api.bulletins();
+    const row = (bulletin: Bulletin) => {
+      const body = h("p", { class: "bulletin-body", hidden: true }, bulletin.body);
+      const item = h(
+        "li",
+        { class: `bulletin ${bulletin.read ? "read" : "unread"} kind-${bulletin.kind}` },
+        h("span", { class: `badge ${bulletin.kind}` }, t(`bulletin.${bulletin.kind}`)),
+        h("b", {}, ` ${bulletin.title}`),
+        h("small", {}, formatTime(bulletin.published_at, lang)),
+        body,
+      );
+      item.onclick = () => {
+        body.hidden = !body.hidden;
+        if (!bulletin.read) {
+          bulletin.read = true;
+          item.classList.replace("unread", "read");
+          void this.ctx.api.readBulletin(bulletin.bulletin_id).catch(() => {});
+        }
+      };
+      return item;
+    };
+    replaceChildren(
+      this.body,
+      page.bulletins.length
+        ? h("ul", { class: "list" }, ...page.bulletins.map(row))
+        : h("p", { class: "muted" }, t("news.none")),
+    );
+  }
+
+  private async showQuizzes(): Promise<void> {
+    const page = await this.ctx.api.quizzes();
+    replaceChildren(
+      this.body,
+      page.quizzes.length
+        ? h("div", {}, ...page.quizzes.map((quiz) => this.quizForm(quiz)))
+        : h("p", { class: "muted" }, this.ctx.t("news.none")),
+    );
+  }
+
+  private quizForm(quiz: Quiz): HTMLElement {
+    const { t } = this.ctx;
+    const outcome = h("p", { class: "done" });
+    const form = h(
+      "form",
+      { class: "quiz", "data-quiz": quiz.quiz_id },
+      h("h3", {}, quiz.title),
+      ...quiz.questions.map((question, q) =>
+        h(
+          "fieldset",
+          {},
+          h("legend", {}, `${q + 1}. ${question.text}`),
+          ...question.choices.map((choice, c) =>
+            h(
+              "label",
+              { class: "choice" },
+              h("input", { type: "radio", name: `q${q}`, value: c, required: true }),
+              h("span", {}, choice),
+            ),
+          ),
+        ),
+      ),
+      quiz.answered
+        ? h("p", { class: "muted" }, t("quiz.answered"))
+        : h("button", { type: "submit", class: "primary" }, t("quiz.submit")),
+      outcome,
+    );
+    const key = crypto.randomUUID();
+    form.onsubmit = async (event) => {
+      event.preventDefault();
+      const data = new FormData(form);
+      const answers = quiz.questions.map((_, q) => Number(data.get(`q${q}`)));
+      try {
+        const result = await this.ctx.api.answerQuiz(quiz.quiz_id, answers, key);
+        outcome.textContent = t("quiz.result", {
+          correct: result.correct,
+          total: result.total,
+          points: result.points,
+        });
+        form.querySelector("button")?.remove();
+      } catch (error) {
+        outcome.textContent = error instanceof ApiError ? error.message : t("error.offline");
+      }
+    };
+    return form;
+  }
+
+  private async showGroups(): Promise<void> {
+    const page = await this.ctx.api.groups();
+    replaceChildren(
+      this.body,
+      page.groups.length
+        ? h(
+            "ul",
+            { class: "list" },
+            ...page.groups.map((group) =>
+              h(
+                "li",
+                {
+                  class: "group",
+                  onclick: () => {
+                    this.openGroup = group;
+                    void this.load();
+                  },
+                },
+                h("b", {}, group.name),
+                h("small", {}, this.ctx.t("group.members", { count: group.member_ids.length })),
+              ),
+            ),
+          )
+        : h("p", { class: "muted" }, this.ctx.t("news.none")),
+    );
+  }
+
+  private async showGroup(group: Group): Promise<void> {
+    const { t, lang, api, store } = this.ctx;
+    const page = await api.messages(group.group_id);
+    const me = store.profile?.member_id;
+    const text = h("input", { name: "text", autocomplete: "off", placeholder: t("group.say") });
+    const form = h(
+      "form",
+      { class: "say" },
+      text,
+      h("button", { type: "submit", class: "primary" }, t("group.send")),
+    );
+    form.onsubmit = async (event) => {
+      event.preventDefault();
+      if (!text.value.trim()) return;
+      try {
+        await api.sendMessage(group.group_id, { text: text.value.trim() }, crypto.randomUUID());
+        text.value = "";
+        await this.showGroup(group);
+      } catch (error) {
+        this.problem.textContent = error instanceof ApiError ? error.message : t("error.offline");
+      }
+    };
+    replaceChildren(
+      this.body,
+      h(
+        "button",
+        {
+          type: "button",
+          class: "ghost",
+          onclick: () => {
+            this.openGroup = null;
+            void this.load();
+          },
+        },
+        `‹ ${t("group.back")}`,
+      ),
+      h("h3", {}, group.name),
+      h(
+        "ul",
+        { class: "messages" },
+        ...[...page.messages]
+          .reverse()
+          .map((message) =>
+            h(
+              "li",
+              { class: message.sender_id === me ? "mine" : "" },
+              message.text,
+              h("small", {}, formatTime(message.sent_at, lang)),
+            ),
+          ),
+      ),
+      form,
+      h("p", { class: "muted" }, t("group.voice_missing")),
+    );
+  }
+}
