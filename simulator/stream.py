@@ -136,8 +136,9 @@ class StreamReader:
                 if line_end < 0:
                     break
                 size = int(bytes(stream.raw[:line_end]).split(b";")[0] or b"0", 16)
-                if size == 0:
-                    return False  # the server ended the stream
+                if size == 0:  # the server ended the stream: what came before still counts
+                    self._dispatch(stream)
+                    return False
                 if len(stream.raw) < line_end + 2 + size + 2:
                     break
                 start = line_end + 2

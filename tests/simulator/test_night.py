@@ -135,6 +135,16 @@ def test_the_hotspot_statistics_count_the_nights_incidents_and_presence_in_its_g
     assert {cell["grid_id"] for cell in found["cells"]} <= town_grids
 
 
+def test_a_members_session_renews_itself_when_its_access_token_is_refused(night: Any) -> None:
+    simulation, _, _ = night
+    session = next(iter(simulation.patrollers.values())).session
+    expired = session.access_token
+    session.access_token = expired[:-4] + "AAAA"  # a signature that does not verify
+    me = session.get("/me")
+    assert me.status == 200 and me.body["member_id"] == session.member_id
+    assert session.access_token not in (expired, expired[:-4] + "AAAA")
+
+
 def test_the_demo_of_shouwang_up_runs_its_night_and_names_its_officer(night: Any) -> None:
     simulation, _, _ = night
     settings = AllInOneSettings(admin_phone=ADMIN[0], admin_password=ADMIN[1])
