@@ -22,7 +22,7 @@ from services.gateway.app import create_app
 from services.gateway.settings import GatewaySettings
 from services.identity.settings import IdentitySettings
 from services.location.settings import LocationSettings
-from services.points.ruleset import parse_rules
+from services.points.ruleset import load_rules, parse_rules
 from services.points.settings import PointsSettings
 from services.tasks.handlers import RESPONSE_BUCKETS
 from services.tasks.settings import TasksSettings
@@ -523,7 +523,7 @@ def test_points_rules_reach_the_points_service_as_a_file() -> None:
     objects = render("production")
     config_map = by_name(objects, "ConfigMap")["sw-shouwang-points-rules"]
     rules = parse_rules(tomllib.loads(config_map["data"]["rules.toml"]), source="configmap")
-    assert rules is not None
+    assert rules.version == load_rules().version == "v2"  # what the image bundles, too
     points = by_name(objects, "Deployment")["sw-shouwang-points"]
     (container,) = containers(points)
     path = env_of(container)["POINTS_RULES_FILE"]

@@ -38,7 +38,7 @@ VALUE_SETS: dict[str, list[str]] = {
         "-f",
         str(VALUES / "production.yaml"),
         "--set-file",
-        f"pointsRules={REPO_ROOT / 'services' / 'points' / 'rules' / 'v1.toml'}",
+        f"pointsRules={REPO_ROOT / 'services' / 'points' / 'rules' / 'v2.toml'}",
         "--set-file",
         f"bridge.policy={REPO_ROOT / 'examples' / 'bureau-policy.toml'}",
     ],
