@@ -91,6 +91,9 @@ def build(
     jobs = [
         Periodic("presence-sweep", SWEEP_EVERY_S, lambda: handlers.sweep_offline(ports)).start(),
         Periodic("track-retention", PURGE_EVERY_S, lambda: handlers.purge_tracks(ports)).start(),
+        Periodic(
+            "duty-session-retention", PURGE_EVERY_S, lambda: duty_history.purge_sessions(ports)
+        ).start(),
     ]
     return LocationService(
         ports=ports, keeper=keeper, jobs=jobs, bindings=[grpc_api.binding(ports)]

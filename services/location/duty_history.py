@@ -21,6 +21,8 @@ PRESENCE_EVENTS = {DUTY_ENDED: events_pb2.DutyEnded}
 HOUR_MS = 3600 * 1000
 MAX_RANGE_MS = 366 * 24 * HOUR_MS
 MAX_BUCKETS = 800
+# Sessions are kept as long as the statistics look back (a year), and a little more.
+RETENTION_MS = 400 * 24 * HOUR_MS
 
 
 @dataclass(frozen=True)
@@ -69,6 +71,13 @@ def record_session(ports: Ports, event: Event) -> None:
             "fix_gaps": ended.fix_gaps,
         }
     )
+
+
+def purge_sessions(ports: Ports) -> int:
+    """Forget the sessions that ended beyond the retention period."""
+    if ports.sessions is None:
+        return 0
+    return ports.sessions.delete_ended_before(to_millis(ports.clock.now()) - RETENTION_MS)
 
 
 def per_bucket(

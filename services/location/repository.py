@@ -102,6 +102,9 @@ class DutySessionRepository:
             query["station_id"] = {"$in": station_ids}
         return self.sessions.find(query)
 
+    def delete_ended_before(self, cutoff_ms: int) -> int:
+        return self.sessions.delete_many({"ended_at": {"$lt": cutoff_ms}})
+
 
 class TrackRepository:
     def __init__(self, store: DocumentStore) -> None:

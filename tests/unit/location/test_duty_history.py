@@ -100,3 +100,19 @@ def test_ranges_and_buckets_are_bounded(running: Running) -> None:
         duty_history.activity(
             running.ports, station_ids=[], from_ms=T0, to_ms=T0 + 900 * HOUR_MS, bucket_ms=HOUR_MS
         )
+
+
+def test_sessions_are_forgotten_after_the_retention_period(
+    running: Running, clock: ManualClock
+) -> None:
+    ports = running.ports
+    handlers.start_duty(ports, pb.DutyRequest(member_id="m1", team_id="t1", station_id="s1"))
+    clock.advance(3600)
+    handlers.end_duty(ports, "m1")
+    everything = {"station_ids": None, "from_ms": 0, "to_ms": T0 + 400 * 24 * HOUR_MS}
+    wait_for(lambda: ports.sessions.overlapping(**everything), what="m1's session kept")
+    clock.advance(399 * 24 * 3600)
+    assert duty_history.purge_sessions(ports) == 0
+    clock.advance(2 * 24 * 3600)
+    assert duty_history.purge_sessions(ports) == 1
+    assert ports.sessions.overlapping(**everything) == []
