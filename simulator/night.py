@@ -23,6 +23,7 @@ from collections import Counter
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any, TextIO
 from urllib.parse import urlsplit
 
@@ -556,19 +557,19 @@ class Simulation:
     def _on_rollcall(self, patroller: Patroller, rollcall: dict[str, Any]) -> None:
         rollcall_id = rollcall["rollcall_id"]
         delay = patroller.rng.uniform(20, 240)
-        self._after(delay, lambda: self._check_in(patroller, rollcall_id, tries=5))
+        self._after(delay, lambda: self._check_in(patroller, rollcall_id, tries=10))
 
     def _check_in(self, patroller: Patroller, rollcall_id: str, *, tries: int) -> None:
         def answered(reply: Reply) -> None:
             if reply.status == 200:
                 self.counts["checkins"] += 1
             elif "no position" in str(reply.body) and tries > 1:
-                # The member's latest fixes have not reached their track yet.
-                self._after(
-                    3.0, lambda: self._check_in(patroller, rollcall_id, tries=tries - 1), wall=True
-                )
+                # The member's latest fixes have not reached their track yet (slow under load).
+                retry = partial(self._check_in, patroller, rollcall_id, tries=tries - 1)
+                self._after(5.0, retry, wall=True)
             else:
                 self.counts["checkins_refused"] += 1
+                log.info("check-in refused: %s %s", reply.status, reply.body)
 
         self._call(lambda: patroller.session.post(f"/rollcalls/{rollcall_id}/checkin"), answered)
 
