@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import grpc
+
 from services.training import hotspots
 from services.training.hotspots import Grid, GridIndex, Recommendation, Table
 from services.training.model import LOCAL_TZ
@@ -29,6 +31,7 @@ LOCATION_TOPIC = "shouwang.location.v1"
 LOCATION_EVENTS = {"shouwang.location.updated": location_events.LocationUpdated}
 CONSUMER_GROUP = "training-presence"
 GRIDS_FRESH_S = 300.0  # a grid drawn now counts presence within five minutes
+GRIDS_RETRY_S = 60.0
 KEEP_MARKS_DAYS = 3
 # Grids are the city's map, the same for every officer; the service reads them as one.
 SERVICE_ACTOR = identity_pb2.Actor(member_id="service:training", roles=["officer"])
@@ -44,10 +47,16 @@ class Grids:
         self._lock = threading.Lock()
 
     def index(self) -> GridIndex:
+        """The grids, re-read when older than ``GRIDS_FRESH_S``; while identity cannot be reached
+        the grids read before serve (a location update is not refused for it)."""
         with self._lock:
             if time.monotonic() - self._read_at >= GRIDS_FRESH_S:
-                self._index = GridIndex(self._read_all())
-                self._read_at = time.monotonic()
+                try:
+                    self._index = GridIndex(self._read_all())
+                    self._read_at = time.monotonic()
+                except grpc.RpcError:
+                    log.warning("grids could not be read from identity; trying again in a minute")
+                    self._read_at = time.monotonic() - GRIDS_FRESH_S + GRIDS_RETRY_S
             return self._index
 
     def refresh(self) -> None:

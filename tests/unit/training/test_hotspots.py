@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime, timedelta
 
+import grpc
 import pytest
 
 from services.training import hotspots, patrol_windows
@@ -226,3 +227,16 @@ def test_the_report_sets_the_scopes_incidents_against_presence(city: Training) -
     }
     assert result.incidents_outside == 1
     assert [(w.grid_id, w.start, w.end) for w in result.windows] == [("block", "02:00", "04:00")]
+
+
+class IdentityAway:
+    def ListGrids(self, request):  # type: ignore[no-untyped-def]  # noqa: N802
+        raise grpc.RpcError("identity is down")
+
+
+def test_grids_read_before_serve_while_identity_cannot_be_reached(city: Training) -> None:
+    grids = patrol_windows.Grids(city.identity)
+    assert grids.index().grid_at(27.80, 120.70) == "block"
+    grids._identity = IdentityAway()  # type: ignore[assignment]
+    grids.refresh()
+    assert grids.index().grid_at(27.80, 120.70) == "block"
