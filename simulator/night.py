@@ -128,6 +128,16 @@ class Simulation:
             f"password {self.officer_password}"
         )
 
+    @property
+    def officer_hint(self) -> dict[str, str]:
+        """What a console's login page may show while this night runs on its server."""
+        return {
+            "officer": OFFICER_LABEL,
+            "name": self.plan.officer.name,
+            "phone": self.plan.officer.phone,
+            "password": self.officer_password,
+        }
+
     def start(self) -> Simulation:
         self._thread.start()
         return self

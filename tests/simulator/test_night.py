@@ -152,6 +152,9 @@ def test_the_demo_of_shouwang_up_runs_its_night_and_names_its_officer(night: Any
     try:
         assert demo.wait_ready(60)
         assert "demo-officer" in demo.officer_login
+        hint = demo.officer_hint
+        login = {"phone": hint["phone"], "password": hint["password"]}
+        assert Api(simulation.settings.url).post(f"{API}/auth/login", login).status == 200
         assert demo.settings.seed == DEMO_SEED and len(demo.patrollers) == 2
     finally:
         demo.stop(end_duty=True)
