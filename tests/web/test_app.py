@@ -284,7 +284,35 @@ def test_a_volunteer_registers_goes_on_duty_and_resolves_an_offered_task(
     expect(page.locator("[data-testid=history] li").first).to_contain_text("完成任务")
     phone.screenshot("points")
 
-    for screen in ("tips", "news", "me"):
+    # News: a bulletin to everyone, and a group to talk in.
+    bulletin = api.post(
+        "/api/v1/bulletins",
+        {
+            "kind": "alert",
+            "title": "暴雨预警",
+            "body": "今晚有暴雨，巡逻注意安全",
+            "audience": {"everyone": True},
+        },
+        token=scene.admin,
+    )
+    assert bulletin.status == 201, bulletin.body
+    group = api.post(
+        "/api/v1/groups", {"name": "一中队夜巡", "member_ids": [member_id]}, token=scene.admin
+    )
+    assert group.status == 201, group.body
+    page.click("a[data-screen=news]")
+    expect(page.locator(".bulletin.unread")).to_contain_text("暴雨预警")
+    phone.screenshot("news")
+    page.click("button[data-tab=groups]")
+    page.locator(".group", has_text="一中队夜巡").click()
+    page.fill("form.say input[name=text]", "已到岗")
+    page.click("form.say button[type=submit]")
+    expect(page.locator(".messages li.mine")).to_contain_text("已到岗")
+    group_id = group.body["group_id"]
+    said = api.get(f"/api/v1/groups/{group_id}/messages", token=scene.admin).body["messages"]
+    assert [m["text"] for m in said] == ["已到岗"]
+
+    for screen in ("tips", "me"):
         page.click(f"a[data-screen={screen}]")
         page.wait_for_timeout(300)
         phone.screenshot(screen)

@@ -66,9 +66,9 @@ export class Api extends Transport {
     return this.request("POST", "/location", { body: { fixes }, idempotencyKey: key });
   }
 
-  /** One photo as multipart with a boundary fixed by its key: a retry sends the same bytes,
-   * which the Idempotency-Key requires. */
-  uploadPhoto(photo: Blob, name: string, key: string): Promise<Schemas["MediaStored"]> {
+  /** A photo or a voice clip as multipart with a boundary fixed by its key: a retry sends the
+   * same bytes, which the Idempotency-Key requires. */
+  uploadMedia(photo: Blob, name: string, key: string): Promise<Schemas["MediaStored"]> {
     const boundary = `----shouwang-${key}`;
     const safeName = name.replace(/["\r\n]/g, "_") || "photo";
     const head =
@@ -175,11 +175,11 @@ export class Api extends Transport {
     });
   }
 
-  /** A photo as an object URL (media needs the bearer header, so no plain <img src>). */
-  async mediaUrl(mediaId: string): Promise<string> {
+  /** A photo's or a clip's bytes (media needs the bearer header, so no plain <img src>). */
+  async media(mediaId: string): Promise<Blob> {
     const response = await this.fetchWithSession("GET", `/media/${path(mediaId)}`);
     if (!response.ok) throw new Error(`media ${response.status}`);
-    return URL.createObjectURL(await response.blob());
+    return response.blob();
   }
 
   async streamTicket(): Promise<string> {

@@ -6,7 +6,7 @@ import "leaflet/dist/leaflet.css";
 import "./style.css";
 import { h, replaceChildren } from "../../shared/dom";
 import { EventStream } from "../../shared/event-stream";
-import { Api, Unreachable, type Profile } from "./api";
+import { Api, Unreachable, type Message, type Profile } from "./api";
 import { loginView, pendingView, registerView } from "./account/entry";
 import { ProfileView } from "./account/profile-view";
 import type { AppContext, Screen } from "./context";
@@ -269,7 +269,7 @@ function onEvent(
       tone: "info",
     });
   } else if (type === GROUP_MESSAGE) {
-    news.messageArrived(String(data.group_id ?? ""));
+    news.messageArrived(data as Partial<Message>);
   }
 }
 

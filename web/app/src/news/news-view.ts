@@ -1,9 +1,11 @@
 // News: bulletins addressed to the member (alerts, news, wanted notices, case notices, safety
 // knowledge; opening one sends its read receipt), open quizzes to answer once, and the member's
-// groups with their messages.
+// groups with their messages and push-to-talk (web/shared/intercom.ts: hold to record, release
+// to send; clips heard in order as they arrive on /stream, and again by a tap).
 import { h, replaceChildren } from "../../../shared/dom";
 import { formatTime } from "../../../shared/i18n";
-import { ApiError, type Bulletin, type Group, type Quiz } from "../api";
+import { Intercom, recordingType, type TalkState } from "../../../shared/intercom";
+import { ApiError, type Bulletin, type Group, type Message, type Quiz } from "../api";
 import type { AppContext, Screen } from "../context";
 
 const TABS = ["bulletins", "quizzes", "groups"] as const;
@@ -16,6 +18,7 @@ export class NewsView implements Screen {
   private body = h("div", { class: "news-body" });
   private problem = h("p", { class: "field-error" });
   private openGroup: Group | null = null;
+  private intercom: { groupId: string; talk: Intercom } | null = null;
 
   constructor(private readonly ctx: AppContext) {
     this.element = h("section", { class: "screen news" }, this.tabs, this.problem, this.body);
@@ -26,11 +29,54 @@ export class NewsView implements Screen {
     void this.load();
   }
 
-  /** A group message arrived on /stream: redraw the conversation if it is open. */
-  messageArrived(groupId: string): void {
-    if (this.tab === "groups" && this.openGroup?.group_id === groupId && !this.element.hidden) {
-      void this.showGroup(this.openGroup);
+  /** A group message arrived on /stream: redraw the conversation if it is open, and play a
+   * clip from someone else in the group whose conversation is open. */
+  messageArrived(message: Partial<Message>): void {
+    const open = this.openGroup;
+    if (this.tab !== "groups" || !open || open.group_id !== message.group_id) return;
+    if (this.element.hidden) return;
+    const me = this.ctx.store.profile?.member_id;
+    if (message.voice_media_id && message.message_id && message.sender_id !== me) {
+      this.talkIn(open).hear({ messageId: message.message_id, mediaId: message.voice_media_id });
     }
+    void this.showGroup(open);
+  }
+
+  /** The intercom of the open group (one at a time: it holds the microphone). */
+  private talkIn(group: Group): Intercom {
+    if (this.intercom?.groupId === group.group_id) return this.intercom.talk;
+    this.intercom?.talk.close();
+    const { api, t } = this.ctx;
+    const talk = new Intercom(
+      {
+        send: async (clip) => {
+          const stored = await api.uploadMedia(clip, "voice", crypto.randomUUID());
+          await api.sendMessage(
+            group.group_id,
+            { voice_media_id: stored.media_id },
+            crypto.randomUUID(),
+          );
+        },
+        fetchClip: (mediaId) => api.media(mediaId),
+      },
+      {
+        onState: (state: TalkState) => {
+          const button = this.element.querySelector<HTMLElement>(".talk");
+          if (!button) return;
+          button.classList.toggle("recording", state === "recording");
+          button.textContent = t(state === "recording" ? "group.talking" : "group.talk");
+          if (state === "error") this.problem.textContent = t("group.talk_failed");
+        },
+      },
+    );
+    this.intercom = { groupId: group.group_id, talk };
+    return talk;
+  }
+
+  private leaveGroup(): void {
+    this.openGroup = null;
+    this.intercom?.talk.close();
+    this.intercom = null;
   }
 
   private drawTabs(): void {
@@ -45,7 +91,7 @@ export class NewsView implements Screen {
             "data-tab": tab,
             onclick: () => {
               this.tab = tab;
-              this.openGroup = null;
+              this.leaveGroup();
               this.drawTabs();
               void this.load();
             },
@@ -214,7 +260,7 @@ export class NewsView implements Screen {
           type: "button",
           class: "ghost",
           onclick: () => {
-            this.openGroup = null;
+            this.leaveGroup();
             void this.load();
           },
         },
@@ -230,13 +276,38 @@ export class NewsView implements Screen {
             h(
               "li",
               { class: message.sender_id === me ? "mine" : "" },
-              message.text,
+              message.voice_media_id ? this.clipButton(group, message) : message.text,
               h("small", {}, formatTime(message.sent_at, lang)),
             ),
           ),
       ),
       form,
-      h("p", { class: "muted" }, t("group.voice_missing")),
+      recordingType()
+        ? this.talkButton(group)
+        : h("p", { class: "muted" }, t("group.talk_unsupported")),
+    );
+  }
+
+  private talkButton(group: Group): HTMLElement {
+    const button = h("button", { type: "button", class: "talk huge" }, this.ctx.t("group.talk"));
+    this.talkIn(group).holdToTalk(button);
+    return button;
+  }
+
+  private clipButton(group: Group, message: Message): HTMLElement {
+    const seconds = ((message.voice_duration_ms ?? 0) / 1000).toFixed(1);
+    return h(
+      "button",
+      {
+        type: "button",
+        class: "small clip",
+        onclick: () =>
+          this.talkIn(group).hear({
+            messageId: `${message.message_id}:${Date.now()}`, // heard again on every tap
+            mediaId: message.voice_media_id!,
+          }),
+      },
+      `▶ ${this.ctx.t("group.clip", { seconds })}`,
     );
   }
 }

@@ -263,7 +263,7 @@ export class Outbox {
       case "fixes":
         return this.api.sendFixes(item.fixes, item.key);
       case "photo":
-        return this.api.uploadPhoto(item.blob, item.name, item.key);
+        return this.api.uploadMedia(item.blob, item.name, item.key);
       case "report":
         return this.api.fileReport(
           { ...item.draft, media_ids: await this.mediaIds(item.media_refs) },
