@@ -118,6 +118,8 @@ export class CoverageLayer {
   /** A change on the map: refresh once the changes have settled for a moment. */
   private schedule(): void {
     if (!this.on || this.timer !== undefined) return;
+    // Another screen is shown: the next change after the map is back refreshes it.
+    if (this.map && this.map.getContainer().offsetParent === null) return;
     this.timer = window.setTimeout(() => {
       this.timer = undefined;
       void this.refresh();

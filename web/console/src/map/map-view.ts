@@ -10,6 +10,7 @@ import type { MemberState, Store } from "../store";
 import { dispatchForm } from "../tasks/dispatch-form";
 import { TaskPanel } from "../tasks/task-panel";
 import { gridsLayer, TasksLayer } from "./areas-layer";
+import { CoverageLayer } from "./coverage-layer";
 import { Display, parseDatum } from "./datum";
 import { type Drawn, enableDrawing } from "./draw";
 import { GridCounts } from "./grid-counts";
@@ -89,6 +90,7 @@ export class MapView {
     tasks.onSelect = (taskId) => store.select(taskId);
     tasks.layer.addTo(this.map);
     members.layer.addTo(this.map);
+    new CoverageLayer(api, store, (lat, lon) => this.display.shown(lat, lon)).addTo(this.map);
     const legendControl = new L.Control({ position: "bottomleft" });
     legendControl.onAdd = () => this.legend;
     legendControl.addTo(this.map);
