@@ -257,14 +257,22 @@ class Simulation:
             now = time.monotonic()
             while self._timers and self._timers[0][0] <= now:
                 _, _, action = heapq.heappop(self._timers)
-                action()
+                self._perform(action)
             wait = min(0.25, max(0.0, self._timers[0][0] - now)) if self._timers else 0.25
             try:
-                self._inbox.get(timeout=wait)()
-                while True:
-                    self._inbox.get_nowait()()
+                self._perform(self._inbox.get(timeout=wait))
+                for _ in range(1000):  # then the timers again, however busy the inbox
+                    self._perform(self._inbox.get_nowait())
             except queue.Empty:
                 pass
+
+    def _perform(self, action: Callable[[], None]) -> None:
+        """One step of the night; a step that fails is logged, and the night goes on."""
+        try:
+            action()
+        except Exception:
+            log.exception("a simulated step failed")
+            self.counts["steps_failed"] += 1
 
     def _after(self, sim_s: float, action: Callable[[], None], *, wall: bool = False) -> None:
         """Run ``action`` on the engine thread after ``sim_s`` simulated (or wall) seconds."""
@@ -273,8 +281,8 @@ class Simulation:
 
     def _every(self, sim_s: float, action: Callable[[], None], *, wall: bool = False) -> None:
         def again() -> None:
+            self._after(sim_s, again, wall=wall)  # first: a failing action still recurs
             action()
-            self._after(sim_s, again, wall=wall)
 
         self._after(sim_s, again, wall=wall)
 
