@@ -1,9 +1,13 @@
 """Comms in cluster mode: every service its own process, real Kafka, real FerretDB. A bulletin
 drawn around a member on duty reaches their stream through shouwang.bulletins.v1 and the gateway
 (and not the stream of a member just outside); a quiz answer credits points once through
-shouwang.quizzes.v1."""
+shouwang.quizzes.v1; a bulletin with sms is texted to its audience through identity's signed
+phone lookup (PHONE_LOOKUP_KEY in both processes) and the file provider."""
 
 from __future__ import annotations
+
+import json
+from pathlib import Path
 
 from tests.e2e.test_stream import SseClient
 from tests.support.api import fix_at, verified_member, wait_for
@@ -100,3 +104,35 @@ def test_a_quiz_answer_credits_points_once_on_real_kafka(cluster: Cluster) -> No
     entries = api.get(f"{API}/points/me", token=token).body["entries"]
     assert [e["ref"] for e in entries].count(quiz.body["quiz_id"]) == 1
     assert after - before == entries[0]["delta"]
+
+
+def test_a_bulletin_with_sms_is_texted_across_processes(cluster: Cluster) -> None:
+    api, admin = cluster.api, cluster.admin_token()
+    station = api.post(f"{API}/orgs", {"name": "SMS station", "kind": "station"}, token=admin)
+    team = api.post(
+        f"{API}/orgs",
+        {"name": "SMS team", "kind": "team", "parent_id": station.body["org_id"]},
+        token=admin,
+    )
+    assert team.status == 201, team.body
+    people = [verified_member(api, admin, team_id=team.body["org_id"]) for _ in range(2)]
+    draft = {
+        "kind": "case_notice",
+        "title": "Bicycle thefts",
+        "body": "Lock your bicycles.",
+        "audience": {"org_ids": [team.body["org_id"]]},
+        "sms": True,
+    }
+    reply = api.post(f"{API}/bulletins", draft, token=admin)
+    assert reply.status == 201 and reply.body["sms"] is True, reply.body
+    outbox = Path(cluster["comms"].env["SMS_FILE"])
+
+    def texts() -> list[dict]:
+        if not outbox.exists():
+            return []
+        lines = outbox.read_text(encoding="utf-8").splitlines()
+        mine = [json.loads(line) for line in lines]
+        return [t for t in mine if t["reference"] == reply.body["bulletin_id"]]
+
+    sent = wait_for(lambda: len(texts()) == 2 and texts(), timeout_s=30, what="two texts")
+    assert sorted(t["to"] for t in sent) == sorted("+86" + p["phone"] for _, _, p in people)

@@ -118,6 +118,10 @@ def start_cluster(*, kafka: str, mongodb_uri: str, database: str, log_dir: Path)
         "RPC_TIMEOUT_S": "15",
         "SHOUWANG_ADMIN_PHONE": ADMIN_PHONE,
         "SHOUWANG_ADMIN_PASSWORD": ADMIN_PASSWORD,
+        # Identity answers comms' phone lookups signed with this key; comms texts into a file.
+        "PHONE_LOOKUP_KEY": _key(),
+        "SMS_PROVIDER": "file",
+        "SMS_FILE": str(log_dir / "sms.jsonl"),
     }
     grpc_ports = {name: free_port() for name in GRPC_SERVICES}
     common.update(
