@@ -51,7 +51,6 @@ def test_a_held_clip_reaches_the_other_console_and_plays_in_order(
         assert len(released) == 1 and len(heard["playing"]) == 1 and not heard["failed"]
         latency_ms = heard["playing"][0] - released[0]
         print(f"push-to-talk release -> playback start: {latency_ms} ms")
-        assert heard["ended"][0] >= heard["playing"][0] + 900  # the clip played to its end
 
         # Two clips in a row: heard one after the other, in the order they were sent.
         talk(speaker, 600)
@@ -72,9 +71,58 @@ def test_a_held_clip_reaches_the_other_console_and_plays_in_order(
                 {"phone": scene.listener.phone, "password": scene.listener.password},
             ).body["access_token"],
         ).body["messages"]
-        assert len([m for m in history if m.get("voice_media_id")]) == 3
-        assert all(400 <= m["voice_duration_ms"] <= 2500 for m in history)
+        durations = [m["voice_duration_ms"] for m in reversed(history) if m.get("voice_media_id")]
+        assert len(durations) == 3 and all(300 <= d <= 2500 for d in durations), durations
+        # Each clip played to its end: no sooner than its length (measured by the server from
+        # the clip's bytes) after it started (a lower bound only: a loaded machine is slower).
+        for started, ended, duration in zip(
+            heard["playing"], heard["ended"], durations, strict=True
+        ):
+            assert ended - started >= duration - 100, (started, ended, duration)
         assert problems == []
     finally:
         speaker_context.close()
         listener_context.close()
+
+
+def test_drawings_appear_and_go_live_and_a_bulletin_is_composed_with_read_counts(
+    scene: Scene, browser: Browser
+) -> None:
+    context, page = open_group(browser, scene, scene.listener)
+    try:
+        token = scene.api.post(
+            "/api/v1/auth/login",
+            {"phone": scene.speaker.phone, "password": scene.speaker.password},
+        ).body["access_token"]
+        line = {
+            "type": "Feature",
+            "geometry": {"type": "LineString", "coordinates": [[120.65, 27.78], [120.66, 27.79]]},
+            "properties": {"label": "封控线", "color": "#2563eb"},
+        }
+        drawn = scene.api.post(f"/api/v1/groups/{scene.group_id}/drawings", line, token=token)
+        assert drawn.status == 201, drawn.body
+        shape = page.locator(
+            f"[data-testid=comms-map] [data-drawing-id='{drawn.body['drawing_id']}']"
+        )
+        expect(shape).to_have_count(1)  # pushed live on /stream
+        expect(page.locator("[data-testid=comms-map]")).to_contain_text("封控线")
+        deleted = scene.api.call(
+            "DELETE",
+            f"/api/v1/groups/{scene.group_id}/drawings/{drawn.body['drawing_id']}",
+            token=token,
+        )
+        assert deleted.status == 200, deleted.body
+        expect(shape).to_have_count(0)
+
+        page.locator("[data-tab=bulletins]").click()
+        form = page.locator("form.bulletin-form")
+        form.locator("select[name=kind]").select_option("news")
+        form.locator("input[name=title]").fill("夜间巡逻安排")
+        form.locator("textarea[name=body]").fill("今晚 20:00 集合。")
+        form.locator("input[name=everyone]").check()
+        form.locator("button[type=submit]").click()
+        row = page.locator("[data-testid=bulletins] li", has_text="夜间巡逻安排")
+        expect(row).to_have_count(1)
+        expect(row).to_contain_text("0/")  # read receipts: none yet, of every verified member
+    finally:
+        context.close()
