@@ -240,6 +240,9 @@ def test_a_volunteer_registers_goes_on_duty_and_resolves_an_offered_task(
     expect(offer.locator("[data-testid=offer-distance]")).to_contain_text("25")
     expect(offer.locator("[data-testid=offer-left]")).to_contain_text("s")
     phone.screenshot("offer")
+    # A reload (the phone closed the app) finds the open offer again.
+    page.reload()
+    expect(offer.locator(".offer-title")).to_have_text("老人走失，身穿灰色外套")
     offer.locator("[data-testid=claim]").click()
     expect(offer).to_be_hidden()
     status = page.locator("[data-testid=task-status]")
@@ -318,6 +321,9 @@ def test_a_volunteer_registers_goes_on_duty_and_resolves_an_offered_task(
         phone.screenshot(screen)
     expect(page.locator("[data-testid=phone-masked]")).to_contain_text("*")
     assert person["phone"] not in page.content() and person["id_number"] not in page.content()
+    # In English, with the session kept.
+    page.goto(f"{scene.url}/app/?lang=en")
+    expect(page.locator("a[data-screen=points]")).to_have_text("Points")
     assert phone.problems == []
 
 

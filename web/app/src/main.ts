@@ -15,7 +15,7 @@ import { DutyView } from "./duty/duty-view";
 import { lang, t, type MessageKey } from "./i18n";
 import { NewsView } from "./news/news-view";
 import { armAlerts } from "./offers/alert";
-import { OfferCard, offerFrom, type OfferedEvent } from "./offers/offer-card";
+import { OfferCard, offerFrom, pendingOffers, type OfferedEvent } from "./offers/offer-card";
 import { TaskPanel } from "./offers/task-panel";
 import { BATCH_FIXES, Outbox, type Item } from "./outbox/outbox";
 import { PointsView } from "./points/points-view";
@@ -212,6 +212,9 @@ async function openShell(): Promise<void> {
   await outbox.startFor(profile.member_id);
   if (profile.on_duty) duty.resume();
   void panel.restore().catch(() => {});
+  void pendingOffers(api, profile.member_id)
+    .then((offers) => offers.forEach((offer) => store.addOffer(offer)))
+    .catch(() => {});
 
   const stream = new EventStream(
     () => api.streamTicket(),

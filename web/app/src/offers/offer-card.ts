@@ -2,7 +2,7 @@
 // small map, the time left in its wave, and two large buttons. Offers arrive on /stream
 // (shouwang.task.offered naming this member); several wait in line, the newest last.
 import { h, replaceChildren } from "../../../shared/dom";
-import { ApiError } from "../api";
+import { ApiError, type Api } from "../api";
 import type { AppContext } from "../context";
 import { SmallMap } from "../map/small-map";
 import type { Offer } from "../store";
@@ -23,11 +23,16 @@ export interface OfferedEvent {
   offers?: { member_id: string; distance_m?: number }[];
 }
 
-/** The offer an event makes to this member, if it names them. */
-export function offerFrom(event: OfferedEvent, memberId: string): Offer | null {
+/** The offer an event makes to this member, if it names them; `offeredMs` when it was made
+ * (now, for an event just pushed). */
+export function offerFrom(
+  event: OfferedEvent,
+  memberId: string,
+  offeredMs = Date.now(),
+): Offer | null {
   const mine = event.offers?.find((o) => o.member_id === memberId);
   if (!mine) return null;
-  const now = Date.now();
+  const now = offeredMs;
   const expires = Date.parse(event.expires_at ?? "") || now + 3600_000;
   const priority = event.priority ?? 2;
   return {
@@ -40,6 +45,21 @@ export function offerFrom(event: OfferedEvent, memberId: string): Offer | null {
     wave_ends_ms: Math.min(expires, now + (priority === 1 ? URGENT_WAVE_S : WAVE_S) * 1000),
     expires_at_ms: expires,
   };
+}
+
+/** Offers still open when the app starts (it was closed or reloaded when they came). */
+export async function pendingOffers(api: Api, memberId: string): Promise<Offer[]> {
+  const page = await api.myTasks();
+  const offers: Offer[] = [];
+  for (const summary of page.tasks.filter((task) => task.status === "dispatching")) {
+    const task = await api.task(summary.task_id);
+    const mine = task.offers.find((o) => o.member_id === memberId && !o.declined);
+    if (!mine || task.claims.some((c) => c.member_id === memberId)) continue;
+    const event = { ...task, lat: task.location.lat, lon: task.location.lon, offers: [mine] };
+    const offer = offerFrom(event, memberId, Date.parse(mine.offered_at) || Date.now());
+    if (offer && offer.expires_at_ms > Date.now()) offers.push(offer);
+  }
+  return offers;
 }
 
 export class OfferCard {
