@@ -73,16 +73,17 @@ k8s-tools:
 image:
 	k8s/build-image
 
-# The dispatcher console is built from pinned npm packages (web/package-lock.json) and committed
-# in web/console/dist like the protobuf code, so `make run` needs only Python; web-check rebuilds
-# it (type-checking with tsc on the way) and fails when the committed copy is stale.
+# The dispatcher console and the patroller app are built from pinned npm packages
+# (web/package-lock.json) and committed in web/console/dist and web/app/dist like the protobuf
+# code, so `make run` needs only Python; web-check rebuilds both (type-checking with tsc on the
+# way) and fails when either committed copy is stale.
 web: install-dev
 	PYTHON=$(PYTHON) scripts/build-web
 
 web-check: web
-	@stale=$$(git status --porcelain -- web/console/dist); \
+	@stale=$$(git status --porcelain -- web/console/dist web/app/dist); \
 	  if [ -n "$$stale" ]; then echo "$$stale"; \
-	    echo "web/console/dist is stale: run 'make web' and commit"; exit 1; fi
+	    echo "web/console/dist or web/app/dist is stale: run 'make web' and commit"; exit 1; fi
 
 # Every test, including the bounded API fuzzing (tests/fuzz) and those on real Kafka + FerretDB;
 # the browser tests (tests/web) drive Debian's chromium, which setup-browser installs.
