@@ -140,7 +140,7 @@ def talk(page: Page, hold_ms: int) -> None:
     page.wait_for_timeout(hold_ms)
     page.mouse.up()
     page.locator("[data-testid=talk-state][data-state=idle]").wait_for(
-        state="attached", timeout=10_000
+        state="attached", timeout=30_000
     )
 
 
@@ -148,7 +148,7 @@ def timings(page: Page) -> dict[str, list[int]]:
     return page.evaluate("window.__ptt")
 
 
-def wait_played(page: Page, count: int, *, timeout_s: float = 20.0) -> dict[str, list[int]]:
+def wait_played(page: Page, count: int, *, timeout_s: float = 30.0) -> dict[str, list[int]]:
     """Wait until ``count`` clips have ended on this page."""
 
     def played() -> dict[str, list[int]] | None:
