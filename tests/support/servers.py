@@ -141,6 +141,19 @@ class _ServerProcess:
             process.kill()
             process.wait()
 
+    def kill(self) -> None:
+        """SIGKILL, like a node losing power: no shutdown, whatever was not on disk is lost.
+        ``restart`` brings the server back on the same ports and data."""
+        process, self._process = self._process, None
+        if process is not None and process.poll() is None:
+            process.kill()
+            process.wait()
+
+    def restart(self) -> None:
+        """Start the server again on the same ports and data directory, after ``kill`` or
+        ``stop``; returns once it answers."""
+        raise NotImplementedError
+
 
 class KafkaBroker(_ServerProcess):
     """A single-node Kafka broker in KRaft combined mode (broker and controller in one JVM)."""
@@ -165,6 +178,15 @@ class KafkaBroker(_ServerProcess):
             self.controller_port = free_port()
         config = self._write_config()
         self._format_storage(config)
+        self._launch(config)
+        self.startup_seconds = time.monotonic() - started
+
+    def restart(self) -> None:
+        # The storage is formatted already: the broker recovers its logs, offsets and group
+        # state from it, as after a power cut.
+        self._launch(self.data_dir / "server.properties")
+
+    def _launch(self, config: Path) -> None:
         self._spawn(
             [
                 *self._java(),
@@ -175,7 +197,6 @@ class KafkaBroker(_ServerProcess):
             ]
         )
         self._wait_until(self._answers_metadata)
-        self.startup_seconds = time.monotonic() - started
 
     def stop(self) -> None:
         super().stop()
@@ -311,6 +332,13 @@ class FerretDB(_ServerProcess):
         started = time.monotonic()
         self.cold = build_artefacts("ferretdb")
         self.port = free_port()
+        self._launch()
+        self.startup_seconds = time.monotonic() - started
+
+    def restart(self) -> None:
+        self._launch()
+
+    def _launch(self) -> None:
         sqlite_dir = self.data_dir / "sqlite"
         sqlite_dir.mkdir(parents=True, exist_ok=True)
         self._spawn(
@@ -322,7 +350,6 @@ class FerretDB(_ServerProcess):
             ]
         )
         self._wait_until(self._answers_ping)
-        self.startup_seconds = time.monotonic() - started
 
     def _answers_ping(self) -> bool:
         if not _port_open(self.port):
