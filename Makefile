@@ -101,6 +101,14 @@ integration: install-dev test-servers
 fuzz: install-dev
 	$(PYTHON) -m tests.fuzz.long_run
 
+# The fault suite at length (tests/faults): the broker, FerretDB, every service and the bridge
+# SIGKILLed under load FAULTS_ROUNDS times each (`make test` does it once); counts and recovery
+# times are printed and written to bench/results/faults-chaos-*.json.
+FAULTS_ROUNDS ?= 3
+.PHONY: chaos
+chaos: install-dev test-servers
+	FAULTS_ROUNDS=$(FAULTS_ROUNDS) $(PYTHON) -m pytest -q -p no:cacheprovider -m faults tests/faults
+
 # The location benchmark compares with Debian's redis-server and with Tile38 (built with Go when
 # the module proxy serves it; skipped, with the reason printed, when it does not).
 bench: install-dev

@@ -172,6 +172,7 @@ export class MembersLayer {
   private lastDrawMs = 0;
   private tooltip: L.Tooltip | null = null;
   private hovered: string | null = null;
+  private counted = "";
   onCounts: (counts: Record<MemberState, number>) => void = () => {};
 
   constructor(
@@ -308,7 +309,9 @@ export class MembersLayer {
     element.dataset.clusters = String(clusters.length);
     element.dataset.singles = String(singles.length);
     element.dataset.largest = String(Math.max(0, ...clusters.map((c) => c.members.length)));
-    this.onCounts(counts);
+    const said = `${counts.free} ${counts.busy} ${counts.stale}`;
+    if (said !== this.counted) this.onCounts(counts); // the legend is rebuilt only on a change
+    this.counted = said;
   }
 
   private drawSingles(
