@@ -5,21 +5,29 @@ from __future__ import annotations
 from allinone.settings import AllInOneSettings
 from services.bridge.settings import BridgeSettings
 from services.comms.settings import CommsSettings
+from services.gateway.console import MapTiles
 from services.gateway.settings import GatewaySettings
 from services.identity.settings import IdentitySettings
 from services.location.settings import LocationSettings
 from services.points.settings import PointsSettings
 from services.tasks.settings import TasksSettings
+from services.training.settings import TrainingSettings
 from shouwang.config import PlatformSettings, documentation_rows
 
 SECTIONS = (
-    ("Every service (identity, location, tasks, points, gateway)", PlatformSettings, ()),
+    (
+        "Every service (identity, location, tasks, points, comms, training, gateway, bridge)",
+        PlatformSettings,
+        (),
+    ),
     ("identity", IdentitySettings, PlatformSettings),
     ("location", LocationSettings, PlatformSettings),
     ("tasks", TasksSettings, PlatformSettings),
     ("points", PointsSettings, PlatformSettings),
     ("comms", CommsSettings, PlatformSettings),
+    ("training", TrainingSettings, PlatformSettings),
     ("gateway", GatewaySettings, PlatformSettings),
+    ("the console's map (gateway)", MapTiles, ()),
     ("bridge (bureaus' pseudonymous streams)", BridgeSettings, PlatformSettings),
     ("all-in-one (`shouwang up`)", AllInOneSettings, ()),
 )
