@@ -106,6 +106,11 @@ def test_drawings_appear_and_go_live_and_a_bulletin_is_composed_with_read_counts
         )
         expect(shape).to_have_count(1)  # pushed live on /stream
         expect(page.locator("[data-testid=comms-map]")).to_contain_text("封控线")
+        # The live map shows the open group's drawings too.
+        page.goto(scene.url + "#map")
+        on_live_map = page.locator(f"#map [data-drawing-id='{drawn.body['drawing_id']}']")
+        expect(on_live_map).to_have_count(1)
+        page.goto(scene.url + "#comms")
         deleted = scene.api.call(
             "DELETE",
             f"/api/v1/groups/{scene.group_id}/drawings/{drawn.body['drawing_id']}",

@@ -59,6 +59,8 @@ let stream: Stream | null = null;
 
 function openShell(session: Session): void {
   const mapView = new MapView(api, store, t, lang);
+  const comms = new CommsView(api, lang);
+  mapView.overlay(comms.liveDrawings.layer); // the group open in the comms screen, drawn live
   const board = new TaskBoard(api, t, lang, (taskId) => store.select(taskId));
   const moderation = new ReportModeration(api, t, lang, (taskId) => store.select(taskId));
   const verification = new VerificationQueue(api, t, lang);
@@ -79,7 +81,7 @@ function openShell(session: Session): void {
       new TrainingApi((method, path, options) => api.call(method, path, options)),
       lang,
     ),
-    comms: new CommsView(api, lang),
+    comms,
   };
   const liveness = h("span", { class: "liveness", "data-testid": "liveness" });
   const showLiveness = (connected: boolean) => {

@@ -6,7 +6,7 @@ import { h, replaceChildren } from "../../../shared/dom";
 import { formatTime, type Lang } from "../../../shared/i18n";
 import { Intercom, recordingType, type TalkState } from "../../../shared/intercom";
 import { ApiError, type Api } from "../api";
-import { DrawingsLayer } from "../map/drawings-layer";
+import { DrawingsLayer, type DrawnFeature } from "../map/drawings-layer";
 import "../map/geoman";
 import { L } from "../map/leaflet";
 import { CommsApi, type Bulletin, type BulletinDraft, type Group, type Message } from "./comms-api";
@@ -30,6 +30,8 @@ export class CommsView {
   private readonly mapBox = h("div", { class: "comms-map", "data-testid": "comms-map" });
   private map: L.Map | null = null;
   private readonly drawings = new DrawingsLayer();
+  /** The open group's drawings again, for the live map (main.ts puts it there). */
+  readonly liveDrawings = new DrawingsLayer();
   private tab: Tab = "groups";
   private groups: Group[] = [];
   private group: Group | null = null;
@@ -165,7 +167,7 @@ export class CommsView {
         geometry,
         properties: label ? { label } : {},
       } as never);
-      this.drawings.add(drawing);
+      this.drawing("add", drawing);
     } catch (error) {
       this.fail(error);
     }
@@ -191,7 +193,7 @@ export class CommsView {
     for (const button of this.element.querySelectorAll<HTMLButtonElement>("[data-tab]")) {
       button.classList.toggle("active", button.dataset.tab === tab);
     }
-    this.drawings.set([]);
+    this.setDrawings([]);
     this.areaLayer?.remove();
     this.area = null;
     try {
@@ -303,7 +305,7 @@ export class CommsView {
       this.comms.drawings(groupId),
     ]);
     if (this.group?.group_id !== groupId) return;
-    this.drawings.set(drawings);
+    this.setDrawings(drawings);
     this.messages.replaceChildren();
     this.shownMessages.clear();
     for (const message of messages.reverse()) this.addMessage(message);
@@ -553,9 +555,9 @@ export class CommsView {
       }
     } else if (type === "shouwang.group.drawing" && data.group_id === this.group?.group_id) {
       const drawingId = String(data.drawing_id);
-      if (data.change === "deleted") this.drawings.remove(drawingId);
+      if (data.change === "deleted") this.drawing("remove", { drawing_id: drawingId, feature: {} });
       else
-        this.drawings.add({
+        this.drawing("add", {
           drawing_id: drawingId,
           feature: JSON.parse(String(data.feature_geojson ?? "{}")),
         });
@@ -575,6 +577,18 @@ export class CommsView {
           ),
         )
         .catch(() => {});
+    }
+  }
+
+  private setDrawings(drawings: DrawnFeature[]): void {
+    this.drawings.set(drawings);
+    this.liveDrawings.set(drawings);
+  }
+
+  private drawing(change: "add" | "remove", drawing: DrawnFeature): void {
+    for (const layer of [this.drawings, this.liveDrawings]) {
+      if (change === "add") layer.add(drawing);
+      else layer.remove(drawing.drawing_id);
     }
   }
 

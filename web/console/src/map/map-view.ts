@@ -106,6 +106,11 @@ export class MapView {
     this.showSide(null);
   }
 
+  /** Another screen's layer on the live map too (the open group's drawings, drawings-layer.ts). */
+  overlay(layer: L.Layer): void {
+    layer.addTo(this.map);
+  }
+
   /** Leaflet measures its container: call when the view becomes visible. */
   shown(): void {
     this.map.invalidateSize();
