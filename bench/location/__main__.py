@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import gc
 import json
 import os
 import platform
@@ -322,20 +323,27 @@ def _interleaved(
     calls: dict[str, Callable[[Any], Any]], items: list[Any], limits: dict[str, int]
 ) -> tuple[dict[str, np.ndarray], dict[str, list[Any]]]:
     """Each item to each system (up to its limit) in turn, the order reversed every item;
-    returns the latencies (s) and answers per system."""
+    returns the latencies (s) and answers per system. The collector is off while they run, as
+    in `timeit`: the benchmark's own answers would otherwise set it off, on one system's clock
+    or another's."""
     names = list(calls)
     latencies = {name: np.empty(min(limits[name], len(items))) for name in names}
     answers: dict[str, list[Any]] = {name: [] for name in names}
     clock = time.perf_counter
-    for i, item in enumerate(items):
-        for name in names if i % 2 == 0 else reversed(names):
-            if i >= limits[name]:
-                continue
-            call = calls[name]
-            start = clock()
-            answer = call(item)
-            latencies[name][i] = clock() - start
-            answers[name].append(answer)
+    gc.collect()
+    gc.disable()
+    try:
+        for i, item in enumerate(items):
+            for name in names if i % 2 == 0 else reversed(names):
+                if i >= limits[name]:
+                    continue
+                call = calls[name]
+                start = clock()
+                answer = call(item)
+                latencies[name][i] = clock() - start
+                answers[name].append(answer)
+    finally:
+        gc.enable()
     return latencies, answers
 
 

@@ -86,6 +86,9 @@ class _ServerSystem:
             protocol=2,
             decode_responses=True,
             driver_info=None,
+            # Loading, GC or a 1M-member WITHIN on a busy 2-core machine takes longer than the
+            # client's default wait.
+            socket_timeout=600,
         )
         self.client.execute_command("PING")
 

@@ -30,6 +30,7 @@ _SIDE = 1 << BITS
 _SCALE = _SIDE / 360.0
 _MAX_X = _SIDE - 1
 _SMALL = 16
+_LOCAL_SEARCH = 4096  # runs at least this long are searched in two steps (see _search)
 
 IntArray = npt.NDArray[np.int64]
 FloatArray = npt.NDArray[np.float64]
@@ -152,16 +153,17 @@ def _union(parts: list[IntArray]) -> IntArray:
     return np.array(bounds, dtype=np.int64)
 
 
+Run = tuple[IntArray, IntArray, npt.NDArray[np.uint32]]  # keys, slots, generations
+
+
 class CellRuns:
     """The three runs of entries; see the module docstring. Not thread-safe (the index locks)."""
 
     def __init__(self, *, buffer_size: int = 1024, min_delta: int = 4096) -> None:
         self._buffer_size = max(buffer_size, 1)
         self._min_delta = min_delta
-        empty_k = np.empty(0, dtype=np.int64)
-        empty_g = np.empty(0, dtype=np.uint32)
-        self._main = (empty_k, empty_k, empty_g)
-        self._delta = (empty_k, empty_k, empty_g)
+        self._main: Run = _empty_run()
+        self._delta: Run = _empty_run()
         self._bk = np.empty(self._buffer_size, dtype=np.int64)
         self._bs = np.empty(self._buffer_size, dtype=np.int64)
         self._bg = np.empty(self._buffer_size, dtype=np.uint32)
@@ -208,49 +210,46 @@ class CellRuns:
             self._bn = 0
             self._flush(batch, slot_gen, live)
 
-    def _flush(
-        self,
-        batch: tuple[IntArray, IntArray, npt.NDArray[np.uint32]],
-        slot_gen: npt.NDArray[np.uint32],
-        live: int,
-    ) -> None:
+    def _flush(self, batch: Run, slot_gen: npt.NDArray[np.uint32], live: int) -> None:
         # Dead entries stay in the delta (reads skip them) until it is merged into the main run:
         # a flush costs O(delta), a merge O(members), so the delta grows to ~sqrt(members *
         # buffer) before it is merged, which minimises their sum per entry.
-        batch = _alive(batch, slot_gen)
-        order = np.argsort(batch[0], kind="stable")
-        batch = (batch[0][order], batch[1][order], batch[2][order])
-        delta = _merge(self._delta, batch)
+        keys_, slots, gens = _alive(batch, slot_gen)
+        order = np.argsort(keys_, kind="stable")
+        delta = _merge(self._delta, (keys_[order], slots[order], gens[order]))
         if len(delta[0]) > max(self._min_delta, math.isqrt(live * self._buffer_size)):
             self._main = _merge(_alive(self._main, slot_gen), _alive(delta, slot_gen))
-            empty_k = np.empty(0, dtype=np.int64)
-            self._delta = (empty_k, empty_k, np.empty(0, dtype=np.uint32))
+            self._delta = _empty_run()
         else:
             self._delta = delta
 
-    def locate(self, bounds: IntArray) -> tuple[IntArray, IntArray]:
+    def locate(self, bounds: IntArray) -> tuple[list[int], list[int]]:
         """Positions of the bounds in the main and delta runs (for count and gather)."""
-        return self._main[0].searchsorted(bounds), self._delta[0].searchsorted(bounds)
+        return _search(self._main[0], bounds), _search(self._delta[0], bounds)
 
     @staticmethod
-    def count(located: tuple[IntArray, IntArray]) -> int:
+    def count(located: tuple[list[int], list[int]]) -> int:
         """Entries of the sorted runs in the ranges (dead ones included: an estimate)."""
-        main, delta = located
-        return int(main[1::2].sum() - main[::2].sum() + delta[1::2].sum() - delta[::2].sum())
+        total = 0
+        for pos in located:
+            for i in range(0, len(pos), 2):
+                total += pos[i + 1] - pos[i]
+        return total
 
     def gather(
         self,
         bounds: IntArray,
-        located: tuple[IntArray, IntArray],
+        located: tuple[list[int], list[int]],
         slot_gen: npt.NDArray[np.uint32],
     ) -> IntArray:
         """Slots of the live entries whose keys lie in the ranges (each live slot once)."""
         slots_parts, gens_parts = [], []
         for (_keys, slots, gens), pos in zip((self._main, self._delta), located, strict=True):
-            idx = _ranges(pos[::2], pos[1::2])
-            if len(idx):
-                slots_parts.append(slots[idx])
-                gens_parts.append(gens[idx])
+            for i in range(0, len(pos), 2):
+                start, end = pos[i], pos[i + 1]
+                if end > start:
+                    slots_parts.append(slots[start:end])
+                    gens_parts.append(gens[start:end])
         bn = self._bn
         if bn:
             hit = np.flatnonzero(np.searchsorted(bounds, self._bk[:bn], side="right") & 1)
@@ -266,9 +265,11 @@ class CellRuns:
         return slots[gens == slot_gen[slots]]
 
 
-def _alive(
-    run: tuple[IntArray, IntArray, npt.NDArray[np.uint32]], slot_gen: npt.NDArray[np.uint32]
-) -> tuple[IntArray, IntArray, npt.NDArray[np.uint32]]:
+def _empty_run() -> Run:
+    return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64), np.empty(0, dtype=np.uint32)
+
+
+def _alive(run: Run, slot_gen: npt.NDArray[np.uint32]) -> Run:
     keys_, slots, gens = run
     keep = gens == slot_gen[slots]
     if keep.all():
@@ -276,10 +277,7 @@ def _alive(
     return keys_[keep], slots[keep], gens[keep]
 
 
-def _merge(
-    a: tuple[IntArray, IntArray, npt.NDArray[np.uint32]],
-    b: tuple[IntArray, IntArray, npt.NDArray[np.uint32]],
-) -> tuple[IntArray, IntArray, npt.NDArray[np.uint32]]:
+def _merge(a: Run, b: Run) -> Run:
     """Two key-sorted runs as one, in linear time."""
     if not len(a[0]):
         return b
@@ -297,13 +295,13 @@ def _merge(
     return merged[0], merged[1], merged[2]
 
 
-def _ranges(starts: IntArray, ends: IntArray) -> IntArray:
-    """Concatenation of arange(s, e) for each pair, without a Python loop."""
-    lengths = ends - starts
-    total = int(lengths.sum())
-    if total == 0:
-        return np.empty(0, dtype=np.int64)
-    nonempty = lengths > 0
-    starts, lengths = starts[nonempty], lengths[nonempty]
-    offsets = np.cumsum(lengths) - lengths
-    return np.repeat(starts - offsets, lengths) + np.arange(total)
+def _search(keys: IntArray, bounds: IntArray) -> list[int]:
+    """keys.searchsorted(bounds) as a list. Bounds close together (a K-NN block) are found in
+    two steps: the first and last in the whole run, the rest in the slice between them, so most
+    of the binary search stays within a few cache lines instead of missing on every step."""
+    if len(keys) < _LOCAL_SEARCH or len(bounds) <= 2:
+        return keys.searchsorted(bounds).tolist()
+    first, last = keys.searchsorted(bounds[:: len(bounds) - 1]).tolist()
+    if last - first > len(keys) // 8:
+        return keys.searchsorted(bounds).tolist()
+    return (keys[first:last].searchsorted(bounds) + first).tolist()

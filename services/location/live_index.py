@@ -58,8 +58,14 @@ _KNN_BLOCK_MIN = 8
 _KNN_BLOCK_MAX = 32
 # Searched radius growth when a block or circle holds fewer than k eligible members.
 _KNN_GROWTH = 2.0
-# Box queries (circles, polygons, bboxes) cover their box with cells this many to a side.
+# Box queries (circles, polygons, bboxes) cover their box with cells this many to a side; a
+# K-NN's circle with fewer (each cell is two binary searches per run).
 _BOX_CELLS = 12
+_KNN_CIRCLE_CELLS = 4
+# The level where the last K-NN's block ended is remembered per cell of this level (~1.2 km), as
+# the next K-NN's first probe there: density changes across a city, less within a cell of it.
+_HINT_LEVEL = 15
+_MAX_HINTS = 1 << 16
 # The delta run is merged into the main run once it holds this many entries (and more: see
 # cell_runs); the newest entries wait unsorted in a buffer of _BUFFER.
 _MIN_STALE = 4096
@@ -71,6 +77,7 @@ _BUSY = 0x100  # in _state, above the 8 flag bits
 _RADIANS = math.pi / 180.0
 _M_PER_DEG = EARTH_RADIUS_M * _RADIANS
 _HALF_CIRCUMFERENCE_M = math.pi * EARTH_RADIUS_M
+_DIAMETER_M = 2.0 * EARTH_RADIUS_M
 
 
 class LivePosition(NamedTuple):
@@ -141,6 +148,7 @@ class LiveIndex:
         self._capacity = 0
         self._runs = CellRuns(buffer_size=buffer_size, min_delta=rebuild_min_stale)
         self._knn_level = cell_runs.level_for(cell_deg, 1)
+        self._knn_hints: dict[int, int] = {}
         self._skill_bit: dict[str, int] = {}
         self._teams = _Codes()
         self._grids = _Codes()
@@ -186,8 +194,7 @@ class LiveIndex:
                 slots, lat, lon, t = slots[keep], lat[keep], lon[keep], t[keep]
             else:
                 keep = None
-            self._place(slots, lat, lon)
-            self._seen[slots] = t
+            self._place(slots, lat, lon, t)
             self._set_optional(slots, keep, busy, skills, teams, grids, flags)
         return applied
 
@@ -304,7 +311,7 @@ class LiveIndex:
             while True:
                 radius = min(radius, radius_m)
                 min_lat, max_lat, lon_ranges = circle_bounds(lat, lon, radius)
-                bounds = cell_runs.cover_box(min_lat, max_lat, lon_ranges, cells=_BOX_CELLS)
+                bounds = cell_runs.cover_box(min_lat, max_lat, lon_ranges, cells=_KNN_CIRCLE_CELLS)
                 located = self._runs.locate(bounds)
                 slots = self._eligible(self._runs.gather(bounds, located, self._gen), *test)
                 a = self._haversine_a(slots, lat, lon, coslat)
@@ -408,11 +415,14 @@ class LiveIndex:
         slots: npt.NDArray[np.int64],
         lat: npt.NDArray[np.float64],
         lon: npt.NDArray[np.float64],
+        t: npt.NDArray[np.float64],
     ) -> None:
         keys = cell_runs.keys(lat, lon)
         moved = keys != self._key[slots]
         n_moved = int(np.count_nonzero(moved))
         if n_moved:
+            # A new entry of the slot's next generation for each member whose key changed: the
+            # previous one is dead from now on.
             if n_moved < len(slots):
                 slots_moved, keys = slots[moved], keys[moved]
             else:
@@ -424,6 +434,7 @@ class LiveIndex:
         self._lat[slots] = lat
         self._lon[slots] = lon
         self._coslat[slots] = np.cos(lat * _RADIANS)
+        self._seen[slots] = t
 
     def _set_optional(
         self,
@@ -458,20 +469,23 @@ class LiveIndex:
 
     def _knn_block(
         self, qx: int, qy: int, k: int
-    ) -> tuple[int, npt.NDArray[np.int64], tuple[np.ndarray, np.ndarray]]:
+    ) -> tuple[int, npt.NDArray[np.int64], tuple[list[int], list[int]]]:
         """(level, bounds, located) of the 3x3 cells around the point at the finest level where
         they hold at least _KNN_BLOCK_MIN * k entries (stopping early under _KNN_BLOCK_MAX * k)."""
         low, high = _KNN_BLOCK_MIN * k, _KNN_BLOCK_MAX * k
         runs = self._runs
 
-        def probe(level: int) -> tuple[npt.NDArray[np.int64], tuple[np.ndarray, np.ndarray], int]:
+        def probe(level: int) -> tuple[npt.NDArray[np.int64], tuple[list[int], list[int]], int]:
             shift = BITS - level
             cx, cy = qx >> shift, qy >> shift
             bounds = cell_runs.cover_cells(level, cx - 1, cx + 1, cy - 1, cy + 1)
             located = runs.locate(bounds)
             return bounds, located, runs.count(located)
 
-        level = 0 if len(runs) <= low else self._knn_level
+        hint_shift = BITS - _HINT_LEVEL
+        hint_key = ((qx >> hint_shift) << 32) | (qy >> hint_shift)
+        hints = self._knn_hints
+        level = 0 if len(runs) <= low else hints.get(hint_key, self._knn_level)
         bounds, located, count = probe(level)
         if count >= low:
             while count > high and level < BITS:
@@ -484,7 +498,9 @@ class LiveIndex:
             while count < low and level > 0:
                 level -= 1
                 bounds, located, count = probe(level)
-        self._knn_level = level
+        if len(hints) >= _MAX_HINTS:
+            hints.clear()
+        hints[hint_key] = self._knn_level = level
         return level, bounds, located
 
     def _eligible(
@@ -513,13 +529,14 @@ class LiveIndex:
             best = np.argpartition(a, k - 1)[:k]
             slots, a = slots[best], a[best]
         order = np.argsort(a, kind="stable")
-        metres = (2.0 * EARTH_RADIUS_M) * np.arcsin(np.sqrt(np.minimum(a[order], 1.0)))
-        n = int(np.searchsorted(metres, radius_m, side="right"))
         id_of = self._id_of
-        return [
-            (id_of[s], d)  # type: ignore[misc]
-            for s, d in zip(slots[order[:n]].tolist(), metres[:n].tolist(), strict=True)
-        ]
+        ranked = []
+        for s, h in zip(slots[order].tolist(), a[order].tolist(), strict=True):
+            metres = _DIAMETER_M * math.asin(math.sqrt(min(h, 1.0)))
+            if metres > radius_m:
+                break
+            ranked.append((id_of[s], metres))
+        return ranked  # type: ignore[return-value]
 
     def _candidates_in_circle(
         self, lat: float, lon: float, radius_m: float
@@ -547,7 +564,7 @@ class LiveIndex:
         self, slots: npt.NDArray[np.int64], lat: float, lon: float
     ) -> npt.NDArray[np.float64]:
         a = self._haversine_a(slots, lat, lon, math.cos(lat * _RADIANS))
-        return (2.0 * EARTH_RADIUS_M) * np.arcsin(np.sqrt(np.minimum(a, 1.0)))
+        return _DIAMETER_M * np.arcsin(np.sqrt(np.minimum(a, 1.0)))
 
     def _skill_mask(self, names: Iterable[str], *, register: bool) -> int | None:
         mask = 0
