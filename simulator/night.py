@@ -21,7 +21,7 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from functools import partial
 from typing import Any, TextIO
@@ -211,14 +211,7 @@ class Simulation:
         self._say("simulation: stations, teams and grids")
         town.set_up_orgs_and_grids()
         town.set_up_officer()
-        futures = [self._pool.submit(self._enrol, town, member) for member in self.plan.members]
-        for done, future in enumerate(futures, start=1):
-            if self._stop.is_set():
-                raise SetupFailed("stopped during setup")
-            patroller = future.result()
-            if patroller is not None:
-                self.patrollers[patroller.key] = patroller
-            self._progress(done, len(futures))
+        self._enrol_everyone(town)
         if not self.patrollers:
             raise SetupFailed("no member could go on duty")
         self.cohort = town.set_up_class(list(self.patrollers.values()))
@@ -230,6 +223,36 @@ class Simulation:
             patroller.next_fix_at = now + stagger * self.settings.fix_every_s / 5
             patroller.next_post_at = now + stagger * self.settings.post_every_s / 5
         self._reader.start()
+
+    def _enrol_everyone(self, town: Town) -> None:
+        """Enrol the members a few at a time (the workers stay free for other calls), and keep
+        those already on duty fresh while the rest register: a long setup must not leave
+        the first ones stale (offline after 2 minutes without a fix)."""
+        waiting = iter(self.plan.members)
+        enrolling: set[Future[Patroller | None]] = set()
+        done, refreshed_at = 0, time.monotonic()
+        while True:
+            while len(enrolling) < 2 * self.settings.workers:
+                member = next(waiting, None)
+                if member is None:
+                    break
+                enrolling.add(self._pool.submit(self._enrol, town, member))
+            if not enrolling:
+                return
+            if self._stop.is_set():
+                raise SetupFailed("stopped during setup")
+            finished, enrolling = wait(enrolling, timeout=1.0, return_when=FIRST_COMPLETED)
+            for future in finished:
+                done += 1
+                patroller = future.result()
+                if patroller is not None:
+                    self.patrollers[patroller.key] = patroller
+                self._progress(done, len(self.plan.members))
+            if time.monotonic() - refreshed_at > 30:
+                refreshed_at = time.monotonic()
+                for patroller in list(self.patrollers.values()):
+                    fix = {"fixes": [patroller.fix(0.0)]}
+                    self._pool.submit(patroller.session.post, "/location", fix)
 
     def _enrol(self, town: Town, member: Member) -> Patroller | None:
         patroller = None if self._stop.is_set() else town.enrol(member)

@@ -63,11 +63,16 @@ def night(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Simulation
 
 def test_members_on_duty_appear_on_the_officers_live_map(night: Any) -> None:
     simulation, api, officer = night
-    live = api.get(f"{API}/live/members?bbox=120.6,27.74,120.7,27.82", token=officer)
-    assert live.status == 200, live.body
-    online = [f for f in live.body["features"] if f["properties"]["status"] == "online"]
-    assert len(online) == MEMBERS
-    lat, lon = (sum(f["geometry"]["coordinates"][i] for f in online) / MEMBERS for i in (1, 0))
+
+    def online() -> list[dict[str, Any]]:
+        live = api.get(f"{API}/live/members?bbox=120.6,27.74,120.7,27.82", token=officer)
+        assert live.status == 200, live.body
+        return [f for f in live.body["features"] if f["properties"]["status"] == "online"]
+
+    # Everyone, within a batch of fixes (a slow setup may have left the first ones stale).
+    wait_for(lambda: len(online()) == MEMBERS, timeout_s=20, interval_s=1, what="all online")
+    features = online()
+    lat, lon = (sum(f["geometry"]["coordinates"][i] for f in features) / MEMBERS for i in (1, 0))
     assert abs(lat - 27.78) < 0.02 and abs(lon - 120.65) < 0.02  # around Rui'an
     wait_for(lambda: simulation.counts["fixes"] > 0, timeout_s=20, what="a batch of fixes")
     assert simulation.counts["fixes_rejected"] == 0
