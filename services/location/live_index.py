@@ -19,7 +19,10 @@ Layout, chosen by measurement (`python -m bench.location`, 100k and 1M members, 
   the prefiltered candidates for polygons.
 Measured before (a fixed 0.005° grid as one sorted array plus a stale list scanned by every
 read, re-sorted whole past 1/16 stale): K=10 p50 150 µs / p99 4.2 ms at 100k, its first ring
-holding thousands of members in hotspots and its stale list hundreds more; see bench/location.
+holding thousands of members in hotspots and its stale list hundreds more. Tried and dropped:
+entries carrying each fix (position, time) beside the key, for contiguous reads: numpy's
+structured-array views made K-NN ~30% slower and batch ingest ~2x slower in CPU time, at 100k
+and 1M. Block sizes of 2-12 k: 4-8 k is flat, smaller needs the circle search more often.
 Concurrency: one writer (the fix consumer) and many readers (gRPC threads). Every public method
 holds one lock; queries are sub-millisecond and their work is numpy under the GIL, so a
 readers-writer lock would buy nothing. The largest merge (delta into main, O(members)) takes a
