@@ -13,6 +13,7 @@ UPDATE_DOCS_SCREENSHOTS=1 (so an ordinary run leaves the checkout clean).
 from __future__ import annotations
 
 import io
+import json
 import os
 import shutil
 from collections.abc import Iterator
@@ -73,7 +74,8 @@ def scene(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Scene]:
             token=admin,
         )
         assert team.status == 201, team.body
-        yield Scene(api=api, url=running.url, admin=admin, team_id=team.body["org_id"])
+        url = running.url.rstrip("/")
+        yield Scene(api=api, url=url, admin=admin, team_id=team.body["org_id"])
     finally:
         running.stop()
         for key, value in saved.items():
@@ -208,6 +210,8 @@ def test_a_volunteer_registers_goes_on_duty_and_resolves_an_offered_task(
     member_token = api.post(
         "/api/v1/auth/login", {"phone": person["phone"], "password": person["password"]}
     ).body["access_token"]
+    consent = api.get("/api/v1/me/export", token=member_token).body["consent"]
+    assert consent["version"] == "2026-11" and consent["accepted_at"]
     phone.screenshot("duty")
     phone.go_on_duty()
 
@@ -391,6 +395,37 @@ def test_what_is_made_offline_goes_out_once_when_the_network_returns(
     assert len(track) == 31, track  # the first fix online, the 30 offline, none twice
     # The browser reports the two replies it lost; nothing else went wrong.
     assert [p for p in phone.problems if "ERR_CONNECTION_RESET" not in p] == []
+
+
+def test_a_member_changes_the_password_exports_the_data_and_deletes_the_account(
+    scene: Scene, phone: Phone
+) -> None:
+    page, api = phone.page, scene.api
+    member_id, _, person = verified_member(api, scene.admin, team_id=scene.team_id)
+    phone.sign_in(person["phone"], person["password"])
+    page.click("a[data-screen=me]")
+    expect(page.locator("[data-testid=id-masked]")).to_contain_text("*")
+
+    page.fill("form.password input[name=current]", person["password"])
+    page.fill("form.password input[name=new]", "Night-Watch-2027")
+    page.click("form.password button[type=submit]")
+    expect(page.locator("form.password .field-error")).to_have_text(
+        "密码已修改，其他设备已退出登录"
+    )
+    login = {"phone": person["phone"], "password": "Night-Watch-2027"}
+    assert api.post("/api/v1/auth/login", login).status == 200
+
+    # The export is a download of everything held, unmasked (it is the member's own).
+    with page.expect_download() as download:
+        page.click("text=导出我的个人信息")
+    exported = json.loads(Path(download.value.path()).read_text())
+    assert exported["member_id"] == member_id and exported["phone"].endswith(person["phone"])
+
+    page.click("text=注销账号")
+    page.click("text=确认注销")
+    page.locator("form.login").wait_for()
+    assert api.post("/api/v1/auth/login", login).status == 401
+    assert phone.problems == []
 
 
 def _task_in(api: Api, admin: str, task_id: str, status: str) -> dict[str, Any] | None:

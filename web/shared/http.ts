@@ -177,6 +177,11 @@ export class Transport {
     return "renewed";
   }
 
+  /** A fresh pair the server handed out (a password change ends every older token). */
+  adopt(session: Session): void {
+    this.keep(session);
+  }
+
   private keep(session: Session): void {
     this.access = session.access_token;
     this.storage.setItem(this.refreshKey, session.refresh_token);

@@ -1,7 +1,7 @@
 // The app's one client of the public HTTP API, typed by the shapes generated from the OpenAPI
 // document. The session (web/shared/http.ts) keeps its refresh token in localStorage: a phone app
 // stays signed in across restarts, and resumes once the network answers.
-import { Transport } from "../../shared/http";
+import { Transport, type Session } from "../../shared/http";
 import type { Schemas } from "../../shared/schema";
 
 export { ApiError, Unreachable, type Session } from "../../shared/http";
@@ -42,8 +42,9 @@ export class Api extends Transport {
     return this.request("GET", "/me");
   }
 
-  changePassword(change: Schemas["PasswordChange"]): Promise<void> {
-    return this.request("POST", "/me/password", { body: change });
+  /** Every other session ends; this one goes on with the fresh pair the server answers. */
+  async changePassword(change: Schemas["PasswordChange"]): Promise<void> {
+    this.adopt(await this.request<Session>("POST", "/me/password", { body: change }));
   }
 
   exportData(): Promise<MemberExport> {

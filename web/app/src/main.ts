@@ -66,7 +66,8 @@ const ctx: AppContext = { api, store, outbox, duty, t, lang };
 
 api.onSignedOut = () => {
   localStorage.removeItem(PROFILE_KEY);
-  window.location.replace(window.location.pathname + window.location.search);
+  // Start afresh on the first screen: no view, timer or stream of the old session survives.
+  window.location.replace(window.location.href.split("#")[0]!);
 };
 
 function whenSent(item: Item, reply: unknown): void {
