@@ -327,7 +327,12 @@ def test_existing_secrets_are_used_and_not_rendered() -> None:
         name: [s["secretRef"]["name"] for s in containers(d)[0]["envFrom"]]
         for name, d in deployments.items()
     }
-    assert refs["sw-shouwang-identity"] == ["shouwang-mongodb-credentials", "shouwang-identity"]
+    assert refs["sw-shouwang-identity"] == [
+        "shouwang-mongodb-credentials",
+        "shouwang-identity",
+        "shouwang-sms",
+    ]
+    assert refs["sw-shouwang-comms"] == ["shouwang-mongodb-credentials", "shouwang-sms"]
     assert refs["sw-shouwang-tasks"] == ["shouwang-mongodb-credentials"]
 
 
@@ -335,6 +340,17 @@ def test_only_identity_sees_identity_keys() -> None:
     for deployment in of_kind(render("default"), "Deployment"):
         names = [s["secretRef"]["name"] for s in containers(deployment)[0]["envFrom"]]
         assert ("sw-shouwang-identity" in names) == (component_of(deployment) == "identity")
+
+
+def test_only_identity_and_comms_share_the_phone_lookup_key() -> None:
+    objects = render("default")
+    secret = by_name(objects, "Secret")["sw-shouwang-sms"]
+    assert len(base64.b64decode(base64.b64decode(secret["data"]["PHONE_LOOKUP_KEY"]))) == 32
+    for deployment in of_kind(objects, "Deployment"):
+        names = [s["secretRef"]["name"] for s in containers(deployment)[0]["envFrom"]]
+        assert ("sw-shouwang-sms" in names) == (component_of(deployment) in {"identity", "comms"})
+        if component_of(deployment) == "comms":
+            assert "TRAINING_ADDR" in env_of(containers(deployment)[0])
 
 
 def test_autoscaled_components_and_budgets() -> None:

@@ -119,3 +119,7 @@ Returns YAML: (dict "base" .Values.default "over" $component) | fromYaml
 {{- $c := include "shouwang.component" (list . "bridge") | fromYaml -}}
 {{- if $c.enabled }}true{{ end -}}
 {{- end -}}
+
+{{- define "shouwang.smsSecretName" -}}
+{{- .Values.sms.existingSecret | default (printf "%s-sms" (include "shouwang.fullname" .)) -}}
+{{- end -}}
