@@ -104,7 +104,15 @@ class Phone:
     """A phone's browser context: the app open at /app/, its position set by the test, and every
     console error and uncaught exception collected."""
 
-    def __init__(self, playwright: Playwright, browser: Browser, url: str, shots: Path) -> None:
+    def __init__(
+        self,
+        playwright: Playwright,
+        browser: Browser,
+        url: str,
+        shots: Path,
+        *,
+        fake_clock: bool = False,
+    ) -> None:
         self.context: BrowserContext = browser.new_context(
             **playwright.devices[PHONE],
             locale="zh-CN",
@@ -119,6 +127,8 @@ class Phone:
         )
         self.page.on("pageerror", lambda error: self.problems.append(str(error)))
         self.shots = shots
+        if fake_clock:
+            self.page.clock.install()
         self.page.goto(f"{url}/app/")
 
     def move_to(self, lat: float, lon: float) -> None:
@@ -426,6 +436,31 @@ def test_a_member_changes_the_password_exports_the_data_and_deletes_the_account(
     page.locator("form.login").wait_for()
     assert api.post("/api/v1/auth/login", login).status == 401
     assert phone.problems == []
+
+
+def test_a_duty_that_could_not_send_for_two_minutes_ends_itself_and_says_so(
+    scene: Scene, playwright: Playwright, browser: Browser, tmp_path: Path
+) -> None:
+    api = scene.api
+    _, token, person = verified_member(api, scene.admin, team_id=scene.team_id)
+    phone = Phone(playwright, browser, scene.url, tmp_path, fake_clock=True)
+    try:
+        page = phone.page
+        phone.sign_in(person["phone"], person["password"])
+        phone.go_on_duty()
+        phone.context.set_offline(True)
+        phone.move_to(PLACE[0] + 20 * METRE, PLACE[1])
+        expect(page.locator("[data-testid=waiting] [data-kind=fixes]")).to_have_text("定位 1")
+        page.clock.fast_forward("02:05")  # the fix is now older than location's 2 minutes
+        expect(page.locator("[data-testid=duty-state]")).to_have_text("未上岗")
+        expect(page.locator("[data-testid=notice]")).to_contain_text("已自动下岗")
+        # Back online, the fix and then the end of the duty reach the server.
+        phone.context.set_offline(False)
+        expect(page.locator("[data-testid=waiting]")).to_be_hidden()
+        wait_for(lambda: not api.get("/api/v1/me", token=token).body["on_duty"], what="off duty")
+        assert phone.problems == []
+    finally:
+        phone.close()
 
 
 def _task_in(api: Api, admin: str, task_id: str, status: str) -> dict[str, Any] | None:
