@@ -200,6 +200,11 @@ def test_push_to_talk_clips_are_measured_announced_live_and_kept(app: App):
             f"{API}/groups/{group_id}/messages", {"voice_media_id": wrong}, token=leader.token
         )
         assert refused.status == 422 and refused.body["errors"][0]["field"] == "voice_media_id"
+    # A clip is not a photo: evidence and pictures name photos only.
+    refused = app.api.post(
+        f"{API}/groups/{group_id}/messages", {"media_ids": [stored["media_id"]]}, token=leader.token
+    )
+    assert refused.status == 422 and refused.body["errors"][0]["field"] == "media_ids[0]"
 
 
 def test_a_cohort_group_holds_its_trainees_and_instructors(app: App):

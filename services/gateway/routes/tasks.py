@@ -236,8 +236,13 @@ def check_own_media(blobs: BlobStore, caller: Caller, media_ids: Sequence[str]) 
 
 
 def _uploaded_by(blobs: BlobStore, media_id: str, member_id: str) -> bool:
+    """A photo the member uploaded (a voice clip is no evidence: it goes in voice_media_id)."""
     try:
         metadata = blobs.metadata(media_id)
     except ValueError:  # not even the shape of a blob id
         return False
-    return metadata is not None and metadata.get("uploader") == member_id
+    return (
+        metadata is not None
+        and metadata.get("uploader") == member_id
+        and metadata.get("kind") != "voice"
+    )
