@@ -24,12 +24,15 @@ RUN --mount=type=secret,id=pip-ca \
 
 FROM ${BASE}
 COPY --from=build /opt/shouwang /opt/shouwang
-# The code as the repository lays it out: the gateway serves web/console/dist next to services/.
+# The code as the repository lays it out: the gateway serves web/console/dist and web/app/dist
+# next to services/; simulator/ is the demo `shouwang up` runs unless --no-demo.
 # (The packages pyproject.toml lists under [tool.setuptools.packages.find].)
 COPY shouwang /app/shouwang
 COPY services /app/services
 COPY allinone /app/allinone
+COPY simulator /app/simulator
 COPY web/console/dist /app/web/console/dist
+COPY web/app/dist /app/web/app/dist
 # Bytecode compiled now: the root filesystem is read-only at run time.
 RUN python3 -m compileall -q /app \
  && groupadd --system --gid 10001 shouwang \
