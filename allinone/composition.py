@@ -19,6 +19,7 @@ from services.comms import bootstrap as comms_bootstrap
 from services.comms.sms import FileSmsProvider
 from services.gateway import bootstrap as gateway_bootstrap
 from services.gateway.clients import Addresses, Clients
+from services.gateway.console import DEMO_HINT
 from services.identity import bootstrap as identity_bootstrap
 from services.identity.settings import IdentityKeys
 from services.location import bootstrap as location_bootstrap
@@ -166,6 +167,7 @@ def up(*, port: int, data_dir: Path, demo: bool) -> int:
     print(f"Shouwang is ready at {running.url} (data in {data_dir})", flush=True)
     simulation = start_demo(running.url, settings) if demo else None
     if simulation is not None:
+        running.gateway.app.extensions[DEMO_HINT] = lambda: simulation.officer_hint
         print(
             f"Demo: a simulated patrol night; sign in to the console as {simulation.officer_login}"
             " (--no-demo for none)",

@@ -3,14 +3,27 @@ committed), served at ``/`` so the embedded mode needs nothing but Python."""
 
 from __future__ import annotations
 
+import ipaddress
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from flask import Blueprint, Response, jsonify, redirect, request, send_from_directory
+from flask import (
+    Blueprint,
+    Response,
+    current_app,
+    jsonify,
+    redirect,
+    request,
+    send_from_directory,
+)
 
 from shouwang.config import ConfigError, load, setting
+
+# Where the all-in-one's demo puts a function giving its officer's sign-in (app.extensions), for
+# the console's login page; nothing else sets it.
+DEMO_HINT = "shouwang.demo_hint"
 
 DIST = Path(__file__).resolve().parents[2] / "web" / "console" / "dist"
 # Everything the console loads comes from here; styles may be inline (Leaflet positions its
@@ -119,7 +132,7 @@ def blueprint(*, dist: Path = DIST, api_prefix: str, tiles: MapTiles | None = No
     # The console is static: what the deployment configures for it is read from here.
     @console.get("/config.json")
     def config() -> Response:
-        return served(jsonify(tiles.public()))
+        return served(jsonify(tiles.public() | {"demo": _demo_hint()}))
 
     # Only the build's top-level files and its assets folder: a path under /api/v1 never reaches
     # here, so an API route called with the wrong method still answers 405, not 404.
@@ -183,3 +196,19 @@ def patroller_app(*, dist: Path = APP_DIST) -> Blueprint:
         return served(send_from_directory(dist / "assets", name), name)
 
     return app
+
+
+def _demo_hint() -> dict[str, str] | None:
+    """The demo officer's sign-in while a simulated night runs — told to the machine itself only
+    (the terminal that started it printed the same)."""
+    hint = current_app.extensions.get(DEMO_HINT)
+    if hint is None or not _from_loopback(request.remote_addr):
+        return None
+    return hint()
+
+
+def _from_loopback(address: str | None) -> bool:
+    try:
+        return address is not None and ipaddress.ip_address(address).is_loopback
+    except ValueError:
+        return False

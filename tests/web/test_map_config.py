@@ -25,7 +25,7 @@ def test_by_default_the_map_is_offline_and_the_policy_allows_only_the_gateway() 
     reply = client_with(tiles).get("/config.json")
 
     assert reply.status_code == 200
-    assert reply.json == {"map": {"tiles": None}}
+    assert reply.json == {"map": {"tiles": None}, "demo": None}
     assert reply.headers["Content-Security-Policy"] == console.CONTENT_SECURITY_POLICY
 
 
@@ -43,6 +43,7 @@ def test_a_gcj02_tile_layer_is_described_and_its_hosts_alone_are_allowed_images(
     reply = client.get("/config.json")
 
     assert reply.json == {
+        "demo": None,
         "map": {
             "tiles": {
                 "url": AMAP,
@@ -51,7 +52,7 @@ def test_a_gcj02_tile_layer_is_described_and_its_hosts_alone_are_allowed_images(
                 "attribution": "© AutoNavi",
                 "max_zoom": 18,
             }
-        }
+        },
     }
     policy = dict(
         part.strip().split(" ", 1) for part in reply.headers["Content-Security-Policy"].split(";")
@@ -84,3 +85,19 @@ def test_a_template_without_subdomains_allows_its_one_host() -> None:
 def test_a_bad_tile_setting_stops_the_start(environ: dict[str, str], message: str) -> None:
     with pytest.raises(ConfigError, match=message.replace("(", r"\(").replace(")", r"\)")):
         load(console.MapTiles, environ)
+
+
+def test_the_demo_officer_is_told_to_this_machine_only() -> None:
+    app = Flask(__name__)
+    app.register_blueprint(
+        console.blueprint(api_prefix="/api/v1", tiles=load(console.MapTiles, {}))
+    )
+    hint = {"officer": "demo-officer", "name": "演示民警", "phone": "13700000001", "password": "p"}
+    app.extensions[console.DEMO_HINT] = lambda: hint
+    client = app.test_client()
+
+    local = client.get("/config.json", environ_base={"REMOTE_ADDR": "127.0.0.1"})
+    remote = client.get("/config.json", environ_base={"REMOTE_ADDR": "192.0.2.7"})
+
+    assert local.json["demo"] == hint
+    assert remote.json["demo"] is None

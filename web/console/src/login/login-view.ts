@@ -6,6 +6,14 @@ import type { MessageKey } from "../i18n";
 
 const CONSOLE_ROLES = new Set(["officer", "admin"]);
 
+/** The demo officer's sign-in, in /config.json while `shouwang up` runs its simulated night. */
+interface DemoHint {
+  officer: string;
+  name: string;
+  phone: string;
+  password: string;
+}
+
 export function mayUseConsole(session: Session): boolean {
   return session.member.roles.some((role) => CONSOLE_ROLES.has(role));
 }
@@ -30,6 +38,7 @@ export function loginView(
     maxlength: 128,
   });
   const error = h("p", { class: "error", role: "alert" });
+  const demo = h("p", { class: "demo-hint muted small", hidden: true });
   const submit = h("button", { type: "submit", class: "primary" }, t("login.submit"));
   const form = h(
     "form",
@@ -41,7 +50,22 @@ export function loginView(
     error,
     submit,
     h("p", { class: "muted small" }, t("login.hint")),
+    demo,
   );
+  void demoHint().then((hint) => {
+    if (!hint) return;
+    const use = h("button", { type: "button", class: "link" }, t("login.demo_use"));
+    use.addEventListener("click", () => {
+      phone.value = hint.phone;
+      password.value = hint.password;
+      submit.focus();
+    });
+    demo.replaceChildren(
+      `${t("login.demo")} ${hint.officer} (${hint.name}): ${hint.phone} / ${hint.password} `,
+      use,
+    );
+    demo.hidden = false;
+  });
   form.addEventListener("submit", (event) => {
     event.preventDefault();
     submit.disabled = true;
@@ -68,4 +92,15 @@ export function loginView(
   });
   queueMicrotask(() => phone.focus());
   return h("main", { class: "login-page" }, form);
+}
+
+async function demoHint(): Promise<DemoHint | null> {
+  try {
+    const response = await fetch("config.json", { headers: { Accept: "application/json" } });
+    if (!response.ok) return null;
+    const config = (await response.json()) as { demo?: DemoHint | null };
+    return config.demo ?? null;
+  } catch {
+    return null; // no hint is no loss: the terminal printed the same
+  }
 }
