@@ -37,6 +37,9 @@ STEP_RETRY_S = 0.25
 # How long a dispatch cycle keeps retrying a step (arrive, complete, confirm) through an outage
 # before it gives the task up; longer than any outage the suite causes.
 STEP_DEADLINE_S = 120.0
+# A first attempt may hold its Idempotency-Key for the broker's 30 s publish timeout; one whose
+# process was SIGKILLed holds it for good (reported), so patience is bounded.
+IN_PROGRESS_PATIENCE_S = 60.0
 
 
 @dataclass
@@ -298,13 +301,19 @@ class LoadDriver:
         self, kind: str, method: str, path: str, body: Any = None, **kw: Any
     ) -> Reply | None:
         """Retry through 5xx and network failures (an outage) until a definite answer, or None
-        when the step's deadline passed. A 4xx is definite: the caller decides what it means."""
-        deadline = time.monotonic() + STEP_DEADLINE_S
+        when the step's deadline passed. A 4xx is definite (the caller decides what it means),
+        except a create's 409 while the first attempt under its Idempotency-Key is still running
+        (stuck behind the outage after this client gave up on it): that one is asked again for
+        a while, so the create's outcome is learnt."""
+        started = time.monotonic()
         while True:
             reply = self._request(kind, method, path, body, **kw)
-            if reply.status and reply.status < 500 and reply.status != 429:
+            in_progress = reply.status == 409 and "still in progress" in str(reply.body)
+            if in_progress and time.monotonic() - started < IN_PROGRESS_PATIENCE_S:
+                pass
+            elif reply.status and reply.status < 500 and reply.status != 429:
                 return reply
-            if time.monotonic() > deadline:
+            if time.monotonic() - started > STEP_DEADLINE_S:
                 return None
             time.sleep(STEP_RETRY_S)  # pacing between retries, not a wait for a condition
 
