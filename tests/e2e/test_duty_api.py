@@ -167,6 +167,32 @@ def test_a_members_track_is_read_with_a_reason_and_not_cached(
     assert [f["lat"] for f in track.body["fixes"]] == [pytest.approx(lat)]
 
 
+def test_a_batch_sent_again_after_a_lost_reply_is_kept_once(
+    api: Api, admin: str, member: tuple[str, str]
+) -> None:
+    """The app resends a batch unchanged when its reply was lost; the track's buckets take ids
+    derived from the fixes, so the second copy adds nothing."""
+    lat, lon = place()
+    batch = {"fixes": [fix_at(lat, lon, ago_s=20), fix_at(lat + 0.0001, lon, ago_s=10)]}
+    first = api.post("/api/v1/location", batch, token=member[1])
+    again = api.post("/api/v1/location", batch, token=member[1])
+    assert (first.status, again.status) == (202, 202)
+    # A later batch (without a key) shows the track has caught up with everything sent before it.
+    api.post("/api/v1/location", {"fixes": [fix_at(lat + 0.0002, lon)]}, token=member[1])
+    now = datetime.now(UTC)
+    span = f"from={quote((now - timedelta(hours=1)).isoformat())}&to={quote(now.isoformat())}"
+    path = f"/api/v1/members/{member[0]}/track?{span}&reason=incident+review"
+    track = wait_for(
+        lambda: len((reply := api.get(path, token=admin)).body.get("fixes", [])) >= 3 and reply,
+        what="the three fixes in the track",
+    )
+    assert [f["lat"] for f in track.body["fixes"]] == [
+        pytest.approx(lat),
+        pytest.approx(lat + 0.0001),
+        pytest.approx(lat + 0.0002),
+    ]
+
+
 def test_a_track_longer_than_a_day_or_without_a_reason_is_refused(
     api: Api, admin: str, member: tuple[str, str]
 ) -> None:
