@@ -109,8 +109,8 @@ FAULTS_ROUNDS ?= 3
 chaos: install-dev test-servers
 	FAULTS_ROUNDS=$(FAULTS_ROUNDS) $(PYTHON) -m pytest -q -p no:cacheprovider -m faults tests/faults
 
-# The location benchmark compares with Debian's redis-server and with Tile38 (built with Go when
-# the module proxy serves it; skipped, with the reason printed, when it does not).
+# The location benchmark compares with Debian's redis-server and with Tile38 (built with Go from
+# the module proxy, or from the source snapshot in ../shared/peers when the proxy refuses it).
 bench: install-dev
 	$(PIP) install -e '.[dev,bench]'
 	@command -v redis-server >/dev/null || (apt-get update -qq && apt-get install -y -qq redis-server)
