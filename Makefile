@@ -87,9 +87,11 @@ web-check: web
 
 # Every test, including the bounded API fuzzing (tests/fuzz) and those on real Kafka + FerretDB;
 # the browser tests (tests/web) drive Debian's chromium, which setup-browser installs.
+# The fault suite (tests/faults) is left to `make chaos`: it takes 6–8 minutes here and is not
+# yet proven on a loaded machine (README, "What is missing").
 test: install-dev proto-check web-check lint test-servers k8s-tools contract-tools
 	scripts/setup-browser
-	$(PYTHON) -m pytest -q
+	$(PYTHON) -m pytest -q -m "not faults"
 
 unit: install-dev
 	$(PYTHON) -m pytest -q -m "not integration"
@@ -102,7 +104,7 @@ fuzz: install-dev
 	$(PYTHON) -m tests.fuzz.long_run
 
 # The fault suite at length (tests/faults): the broker, FerretDB, every service and the bridge
-# SIGKILLed under load FAULTS_ROUNDS times each (`make test` does it once); counts and recovery
+# SIGKILLed under load FAULTS_ROUNDS times each (not in `make test` yet); counts and recovery
 # times are printed and written to bench/results/faults-chaos-*.json.
 FAULTS_ROUNDS ?= 3
 .PHONY: chaos
