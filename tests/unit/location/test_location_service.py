@@ -224,7 +224,7 @@ def test_restarted_replica_gives_the_same_answers(tmp_path: Path, clock: ManualC
     )
     # The live view follows the fixes through the bus, apart from the saved positions.
     before = wait_for(
-        lambda: (found := nearest(first, 27.8, 120.65)) if len(found) == 3 else None,
+        lambda: found if len(found := nearest(first, 27.8, 120.65)) == 3 else None,
         what="the three members in the live view",
     )
     first.stop()
