@@ -154,8 +154,12 @@ class IdempotencyKeys:
 
     The first request claims the key with a unique insert, so two concurrent retries cannot both
     create; a retry that arrives while the first is still running gets 409. Reusing a key for a
-    different request body is a client bug and gets 422.
+    different request body is a client bug and gets 422. A key still "running" after
+    ``ABANDONED_AFTER_S`` belongs to a gateway that died mid-request: one retry takes it over.
     """
+
+    # Longer than any request runs (RPC deadlines, a publish's 30 s timeout).
+    ABANDONED_AFTER_S = 120
 
     def __init__(self, collection: Collection, clock: Clock) -> None:
         self.collection = collection
@@ -180,7 +184,8 @@ class IdempotencyKeys:
                 }
             )
         except DuplicateKey:
-            return self._replay(slot_id, fingerprint)
+            if not self._take_over_abandoned(slot_id, fingerprint):
+                return self._replay(slot_id, fingerprint)
         try:
             response = view()
         except Exception:
@@ -201,6 +206,18 @@ class IdempotencyKeys:
             },
         )
         return response
+
+    def _take_over_abandoned(self, slot_id: str, fingerprint: str) -> bool:
+        now = to_millis(self.clock.now())
+        taken = self.collection.find_one_and_update(
+            {
+                "_id": slot_id,
+                "state": "running",
+                "created_at": {"$lt": now - self.ABANDONED_AFTER_S * 1000},
+            },
+            {"$set": {"fingerprint": fingerprint, "created_at": now}},
+        )
+        return taken is not None
 
     def _replay(self, slot_id: str, fingerprint: str) -> Response:
         first = self.collection.get(slot_id)

@@ -24,13 +24,16 @@ def app(tmp_path: Path) -> Flask:
     readiness = Readiness()
     app.register_blueprint(ops_blueprint(readiness, metrics=True))
     store = SqliteDocumentStore(tmp_path / "docs.sqlite3")
-    keys = IdempotencyKeys(store.collection("keys"), ManualClock())
+    clock = ManualClock()
+    keys = IdempotencyKeys(store.collection("keys"), clock)
     created: list[dict] = []
 
     @app.post("/things")
     def create() -> object:
         def view() -> object:
             body = request.get_json()
+            if body.get("name") == "killed":
+                raise ProcessKilled  # the process dies here: nothing after this line runs
             created.append(body)
             response = jsonify(id=len(created), **body)
             response.status_code = 201
@@ -52,7 +55,12 @@ def app(tmp_path: Path) -> Flask:
 
     app.config["created"] = created
     app.config["readiness"] = readiness
+    app.config["clock"] = clock
     return app
+
+
+class ProcessKilled(BaseException):
+    """Stands for a SIGKILL mid-request: no handler of ordinary exceptions sees it."""
 
 
 def app_key() -> str:
@@ -141,6 +149,23 @@ def test_failed_request_releases_its_idempotency_key(app: Flask) -> None:
         client.post("/things", json={"name": "a"}, headers={"Idempotency-Key": "k1"}).status_code
         == 201
     )
+
+
+def test_a_key_left_running_by_a_dead_gateway_is_taken_over_by_a_later_retry(
+    app: Flask,
+) -> None:
+    client = app.test_client()
+    killed = {"name": "killed"}
+    with pytest.raises(ProcessKilled):
+        client.post("/things", json=killed, headers={"Idempotency-Key": "k1"})
+    # Meanwhile the first request might still be running: a retry waits.
+    assert client.post("/things", json=killed, headers={"Idempotency-Key": "k1"}).status_code == 409
+    app.config["clock"].advance(IdempotencyKeys.ABANDONED_AFTER_S + 1)
+    retried = client.post("/things", json={"name": "a"}, headers={"Idempotency-Key": "k1"})
+    assert retried.status_code == 201
+    again = client.post("/things", json={"name": "a"}, headers={"Idempotency-Key": "k1"})
+    assert again.headers["Idempotent-Replayed"] == "true"
+    assert len(app.config["created"]) == 1
 
 
 def test_readyz_reports_failing_checks_with_503(app: Flask) -> None:
