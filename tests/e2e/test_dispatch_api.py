@@ -8,7 +8,6 @@ from __future__ import annotations
 import io
 import itertools
 import json
-import os
 import urllib.request
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -17,35 +16,21 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-import allinone
 from tests.support.api import Api, Reply, fix_at, verified_member, wait_for
+from tests.support.embedded import admin_token, embedded_with_admin
 
-ADMIN = {"SHOUWANG_ADMIN_PHONE": "13800000000", "SHOUWANG_ADMIN_PASSWORD": "Admin-Password-1"}
 _places = itertools.count()
 
 
 @pytest.fixture(scope="module")
 def api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Api]:
-    saved = {k: os.environ.get(k) for k in ADMIN}
-    os.environ.update(ADMIN)
-    running = allinone.start(port=0, data_dir=Path(tmp_path_factory.mktemp("dispatch")))
-    try:
+    with embedded_with_admin(Path(tmp_path_factory.mktemp("dispatch"))) as running:
         yield Api(running.url)
-    finally:
-        running.stop()
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
 
 
 @pytest.fixture(scope="module")
 def admin(api: Api) -> str:
-    return api.post(
-        "/api/v1/auth/login",
-        {"phone": ADMIN["SHOUWANG_ADMIN_PHONE"], "password": ADMIN["SHOUWANG_ADMIN_PASSWORD"]},
-    ).body["access_token"]
+    return admin_token(api)
 
 
 @pytest.fixture

@@ -7,7 +7,6 @@ and tests/unit/location/test_coverage.py."""
 from __future__ import annotations
 
 import itertools
-import os
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -15,36 +14,22 @@ from urllib.parse import urlencode
 
 import pytest
 
-import allinone
 from tests.support.api import Api, fix_at, verified_member
+from tests.support.embedded import admin_token, embedded_with_admin
 
-ADMIN = {"SHOUWANG_ADMIN_PHONE": "13800000000", "SHOUWANG_ADMIN_PASSWORD": "Admin-Password-1"}
 PLACE = (27.78, 120.65)  # Rui'an
 _names = itertools.count()
 
 
 @pytest.fixture(scope="module")
 def api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Api]:
-    saved = {k: os.environ.get(k) for k in ADMIN}
-    os.environ.update(ADMIN)
-    running = allinone.start(port=0, data_dir=Path(tmp_path_factory.mktemp("stats")))
-    try:
+    with embedded_with_admin(Path(tmp_path_factory.mktemp("stats"))) as running:
         yield Api(running.url)
-    finally:
-        running.stop()
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
 
 
 @pytest.fixture(scope="module")
 def admin(api: Api) -> str:
-    return api.post(
-        "/api/v1/auth/login",
-        {"phone": ADMIN["SHOUWANG_ADMIN_PHONE"], "password": ADMIN["SHOUWANG_ADMIN_PASSWORD"]},
-    ).body["access_token"]
+    return admin_token(api)
 
 
 def org(api: Api, admin: str, kind: str, parent_id: str = "") -> str:

@@ -18,7 +18,6 @@ import yaml
 from services.bridge.policy import parse_policy
 from services.bridge.settings import BridgeSettings
 from services.comms.settings import CommsSettings
-from services.gateway.app import create_app
 from services.gateway.settings import GatewaySettings
 from services.identity.settings import IdentitySettings
 from services.location.settings import LocationSettings
@@ -28,7 +27,6 @@ from services.tasks.handlers import RESPONSE_BUCKETS
 from services.tasks.settings import TasksSettings
 from services.training.settings import TrainingSettings
 from shouwang import config
-from shouwang.metrics import Readiness
 from tests.k8s import tools
 from tests.k8s.tools import (
     COMPONENTS,
@@ -40,6 +38,7 @@ from tests.k8s.tools import (
     of_kind,
     render,
 )
+from tests.support.declared_gateway import declared_gateway
 
 pytestmark = pytest.mark.usefixtures("chart_tools")
 
@@ -608,28 +607,13 @@ def test_the_dashboard_asks_only_for_metrics_that_exist() -> None:
         for name in re.findall(r"\b((?:shouwang|kafka)_[a-z_]+)\b", expr):
             assert name in exported or name in EXTERNAL_METRICS, f"{name} in {expr}"
     # The fix-report panel counts a route the gateway serves, with the method it serves it by.
-    app = create_app(
-        _Nothing(),  # type: ignore[arg-type]
-        readiness=Readiness(),
-        max_body_bytes=1024,
-        serve_metrics=False,
-    )
+    app = declared_gateway()
     served = {(m, rule.rule) for rule in app.url_map.iter_rules() for m in rule.methods or ()}
     for method, route in re.findall(r'method="([A-Z]+)", route="([^"]+)"', " ".join(exprs)):
         assert (method, route) in served
     # The 1-3-5 shares read histogram buckets that exist.
     for le in re.findall(r'le="([^"]+)"', " ".join(exprs)):
         assert float(le) in {float(b) for b in RESPONSE_BUCKETS}
-
-
-class _Nothing:
-    """The gateway's routes are only registered, never called: the context can be empty."""
-
-    def __getattr__(self, name: str) -> object:
-        return self
-
-    def __call__(self, *args: object, **kwargs: object) -> object:
-        return self
 
 
 def test_every_service_with_a_cluster_entry_point_is_a_component() -> None:

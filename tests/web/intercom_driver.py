@@ -17,12 +17,11 @@ from pathlib import Path
 
 from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
 
-import allinone
 from tests.support.api import Api, verified_member, wait_for
+from tests.support.embedded import admin_token, embedded_with_admin
 
 CHROMIUM = "/usr/bin/chromium"  # Debian's build: scripts/setup-browser installs it
 FAKE_MEDIA = ["--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream"]
-ADMIN = {"SHOUWANG_ADMIN_PHONE": "13800000000", "SHOUWANG_ADMIN_PASSWORD": "Admin-Password-1"}
 
 TIMING_SCRIPT = """
 window.__ptt = {released: [], playing: [], ended: [], failed: []};
@@ -57,25 +56,12 @@ class Scene:
 
 @contextmanager
 def running_scene(data_dir: Path) -> Iterator[Scene]:
-    saved = {k: os.environ.get(k) for k in ADMIN}
-    os.environ.update(ADMIN)
-    running = allinone.start(port=0, data_dir=data_dir)
-    try:
+    with embedded_with_admin(data_dir) as running:
         yield _populate(Api(running.url), running.url)
-    finally:
-        running.stop()
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
 
 
 def _populate(api: Api, url: str) -> Scene:
-    admin = api.post(
-        "/api/v1/auth/login",
-        {"phone": ADMIN["SHOUWANG_ADMIN_PHONE"], "password": ADMIN["SHOUWANG_ADMIN_PASSWORD"]},
-    ).body["access_token"]
+    admin = admin_token(api)
     station = api.post("/api/v1/orgs", {"name": "塘下派出所", "kind": "station"}, token=admin)
     assert station.status == 201, station.body
     officers = []

@@ -34,11 +34,10 @@ from playwright.sync_api import (
     sync_playwright,
 )
 
-import allinone
 from tests.support.api import Api, new_person, verified_member, wait_for
+from tests.support.embedded import admin_token, embedded_with_admin
 
 CHROMIUM = "/usr/bin/chromium"  # Debian's build: scripts/setup-browser installs it
-ADMIN = {"SHOUWANG_ADMIN_PHONE": "13800000000", "SHOUWANG_ADMIN_PASSWORD": "Admin-Password-1"}
 PLACE = (27.78, 120.65)  # Rui'an
 METRE = 1 / 111_195  # of latitude
 DOCS = Path(__file__).resolve().parents[2] / "docs"
@@ -58,15 +57,9 @@ class Scene:
 def scene(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Scene]:
     if not os.access(CHROMIUM, os.X_OK):
         pytest.fail(f"{CHROMIUM} is missing: run scripts/setup-browser (make test does)")
-    saved = {k: os.environ.get(k) for k in ADMIN}
-    os.environ.update(ADMIN)
-    running = allinone.start(port=0, data_dir=Path(tmp_path_factory.mktemp("app")))
-    try:
+    with embedded_with_admin(Path(tmp_path_factory.mktemp("app"))) as running:
         api = Api(running.url)
-        admin = api.post(
-            "/api/v1/auth/login",
-            {"phone": ADMIN["SHOUWANG_ADMIN_PHONE"], "password": ADMIN["SHOUWANG_ADMIN_PASSWORD"]},
-        ).body["access_token"]
+        admin = admin_token(api)
         station = api.post("/api/v1/orgs", {"name": "安阳派出所", "kind": "station"}, token=admin)
         team = api.post(
             "/api/v1/orgs",
@@ -76,13 +69,6 @@ def scene(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Scene]:
         assert team.status == 201, team.body
         url = running.url.rstrip("/")
         yield Scene(api=api, url=url, admin=admin, team_id=team.body["org_id"])
-    finally:
-        running.stop()
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
 
 
 @pytest.fixture(scope="module")

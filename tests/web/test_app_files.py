@@ -11,28 +11,13 @@ import pytest
 from flask import Flask
 
 from services.gateway import console
-from services.gateway.app import API_PREFIX, create_app
-from shouwang.metrics import Readiness
-
-
-class _Nothing:
-    """Routes are only registered, never called, so the context can be empty."""
-
-    def __getattr__(self, name: str) -> object:
-        return self
-
-    def __call__(self, *args: object, **kwargs: object) -> object:
-        return self
+from services.gateway.app import API_PREFIX
+from tests.support.declared_gateway import declared_gateway
 
 
 @pytest.fixture(scope="module")
 def client() -> Any:
-    app = create_app(
-        _Nothing(),  # type: ignore[arg-type]
-        readiness=Readiness(),
-        max_body_bytes=1024,
-        serve_metrics=False,
-    )
+    app = declared_gateway()
     return app.test_client()
 
 

@@ -19,11 +19,10 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, expect, sync_playwright
 
-import allinone
 from tests.support.api import Api, fix_at, new_person, verified_member, wait_for
+from tests.support.embedded import ADMIN, admin_token, embedded_with_admin
 
 CHROMIUM = "/usr/bin/chromium"  # Debian's build: scripts/setup-browser installs it
-ADMIN = {"SHOUWANG_ADMIN_PHONE": "13800000000", "SHOUWANG_ADMIN_PASSWORD": "Admin-Password-1"}
 PLACE = (27.78, 120.65)  # Rui'an
 DOCS = Path(__file__).resolve().parents[2] / "docs"
 TIMEOUT_MS = 15_000
@@ -47,25 +46,12 @@ class Scene:
 def scene(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Scene]:
     if not os.access(CHROMIUM, os.X_OK):
         pytest.fail(f"{CHROMIUM} is missing: run scripts/setup-browser (make test does)")
-    saved = {k: os.environ.get(k) for k in ADMIN}
-    os.environ.update(ADMIN)
-    running = allinone.start(port=0, data_dir=Path(tmp_path_factory.mktemp("console")))
-    try:
+    with embedded_with_admin(Path(tmp_path_factory.mktemp("console"))) as running:
         yield _populate(Api(running.url), running.url)
-    finally:
-        running.stop()
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
 
 
 def _populate(api: Api, url: str) -> Scene:
-    admin = api.post(
-        "/api/v1/auth/login",
-        {"phone": ADMIN["SHOUWANG_ADMIN_PHONE"], "password": ADMIN["SHOUWANG_ADMIN_PASSWORD"]},
-    ).body["access_token"]
+    admin = admin_token(api)
     station = api.post("/api/v1/orgs", {"name": "安阳派出所", "kind": "station"}, token=admin)
     assert station.status == 201, station.body
     station_id = station.body["org_id"]

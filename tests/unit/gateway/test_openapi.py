@@ -9,28 +9,13 @@ from typing import Any
 import pytest
 from openapi_spec_validator import validate
 
-from services.gateway.app import API_PREFIX, create_app
-from shouwang.metrics import Readiness
-
-
-class _Nothing:
-    """Routes are only registered, never called, so the context can be empty."""
-
-    def __getattr__(self, name: str) -> object:
-        return self
-
-    def __call__(self, *args: object, **kwargs: object) -> object:
-        return self
+from services.gateway.app import API_PREFIX
+from tests.support.declared_gateway import declared_gateway
 
 
 @pytest.fixture(scope="module")
 def app() -> Any:
-    return create_app(
-        _Nothing(),  # type: ignore[arg-type]
-        readiness=Readiness(),
-        max_body_bytes=1024,
-        serve_metrics=False,
-    )
+    return declared_gateway()
 
 
 @pytest.fixture(scope="module")
