@@ -158,6 +158,8 @@ def page(scene: Scene, browser: Browser) -> Iterator[Page]:
     page.click("form.login button[type=submit]")
     expect(page.locator(".legend-item[data-state=free] b")).to_have_text(str(DENSE + 1))
     expect(page.locator("#map")).to_have_attribute("data-datum", "gcj02")
+    # The view the tests place points by is the one the map fitted to everyone at the start.
+    expect(page.locator("#map")).to_have_attribute("data-fitted", "true")
     yield page
     page.close()
     assert problems == []

@@ -182,6 +182,8 @@ export class MapView {
     const target = bounds?.isValid() ? bounds : points.length ? L.latLngBounds(points) : null;
     if (!target) return;
     this.fitted = true;
+    // Tests place points from the map's view: they wait for this first fit to have ended.
+    this.map.once("moveend", () => (this.map.getContainer().dataset.fitted = "true"));
     this.map.fitBounds(target.pad(0.2), { maxZoom: 16 });
   }
 
