@@ -6,7 +6,6 @@ the adapters differ, so what runs here is what runs on Kubernetes.
 
 from __future__ import annotations
 
-import ipaddress
 import logging
 import secrets
 import sys
@@ -27,7 +26,7 @@ from services.points import bootstrap as points_bootstrap
 from services.tasks import bootstrap as tasks_bootstrap
 from services.training import bootstrap as training_bootstrap
 from shouwang.config import load
-from shouwang.http import SMALL_THREAD_STACK_BYTES, WsgiServer
+from shouwang.http import SMALL_THREAD_STACK_BYTES, WsgiServer, is_loopback
 from shouwang.logging import configure_logging
 from shouwang.metrics import Readiness
 from shouwang.rpc import GrpcServer
@@ -134,7 +133,7 @@ def start(
         readiness=readiness,
         max_body_bytes=settings.max_body_bytes,
         # One process for a laptop or a test: metrics beside the API, but only on loopback.
-        serve_metrics=_is_loopback(host),
+        serve_metrics=is_loopback(host),
     )
     http = WsgiServer(
         gateway.app,
@@ -149,13 +148,6 @@ def start(
     http.start()
     readiness.mark_serving()
     return AllInOne(adapters, services, grpc_server, gateway, http, readiness)
-
-
-def _is_loopback(host: str) -> bool:
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return host == "localhost"
 
 
 def up(*, port: int, data_dir: Path, demo: bool) -> int:

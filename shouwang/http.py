@@ -4,6 +4,7 @@ ids, size limits, JSON body parsing, ``Idempotency-Key`` replay and the ops endp
 from __future__ import annotations
 
 import hashlib
+import ipaddress
 import json
 import logging
 import threading
@@ -37,6 +38,16 @@ HTTP_SECONDS = Histogram(
     ["method", "route"],
     buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5),
 )
+
+
+def is_loopback(host: str | None) -> bool:
+    """An address (or "localhost") of this machine only."""
+    if host == "localhost":
+        return True
+    try:
+        return host is not None and ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 def problem(

@@ -3,7 +3,6 @@ committed), served at ``/`` so the embedded mode needs nothing but Python."""
 
 from __future__ import annotations
 
-import ipaddress
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -20,6 +19,7 @@ from flask import (
 )
 
 from shouwang.config import ConfigError, load, setting
+from shouwang.http import is_loopback
 
 # Where the all-in-one's demo puts a function giving its officer's sign-in (app.extensions), for
 # the console's login page; nothing else sets it.
@@ -202,13 +202,6 @@ def _demo_hint() -> dict[str, str] | None:
     """The demo officer's sign-in while a simulated night runs — told to the machine itself only
     (the terminal that started it printed the same)."""
     hint = current_app.extensions.get(DEMO_HINT)
-    if hint is None or not _from_loopback(request.remote_addr):
+    if hint is None or not is_loopback(request.remote_addr):
         return None
     return hint()
-
-
-def _from_loopback(address: str | None) -> bool:
-    try:
-        return address is not None and ipaddress.ip_address(address).is_loopback
-    except ValueError:
-        return False
