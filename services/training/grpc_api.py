@@ -3,10 +3,13 @@ cases become status codes in ``shouwang.rpc``'s interceptor (``shouwang.errors``
 
 from __future__ import annotations
 
+import dataclasses
+
 import grpc
 from google.protobuf.timestamp_pb2 import Timestamp
 
 from services.training import handlers, hotspots, patrol_logs, patrol_windows, rosters
+from services.training.hours import HoursRow
 from services.training.model import (
     COUNT_FIELDS,
     Circle,
@@ -242,6 +245,22 @@ class TrainingServicer(training_pb2_grpc.TrainingServiceServicer):
             shifts.append(message)
         return pb.ShiftList(shifts=shifts, next_page_token=page.next_cursor)
 
+    def RosterHours(self, request, context: Context):
+        report = rosters.roster_hours(
+            self.ports,
+            Caller.from_message(request.caller),
+            from_ms=request.from_ms,
+            to_ms=request.to_ms,
+            roster_id=request.roster_id,
+            org_id=request.org_id,
+            member_id=request.member_id,
+        )
+        return pb.RosterHoursReply(
+            units=[hours_message(row) for row in report.units],
+            members=[hours_message(row) for row in report.members],
+            total=hours_message(report.total),
+        )
+
     def OfferSwap(self, request, context: Context):
         return shift_message(
             rosters.offer_swap(
@@ -308,6 +327,10 @@ def roster_message(roster: dict) -> pb.Roster:
     elif isinstance(area, Polygon):
         message.area.polygon_geojson = area.geojson
     return message
+
+
+def hours_message(row: HoursRow) -> pb.HoursRow:
+    return pb.HoursRow(**dataclasses.asdict(row))
 
 
 def counts_message(counts: dict[str, int]) -> pb.PatrolCounts:

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from services.training.hours import ShiftHours
 from services.training.model import (
     PENDING,
     Checkin,
@@ -383,6 +384,33 @@ class RosterRepository:
             cursor=cursor,
         )
         return Page(items=[shift_from(d) for d in page.items], next_cursor=page.next_cursor)
+
+    def shift_hours(
+        self,
+        *,
+        from_ms: int,
+        to_ms: int,
+        station_ids: list[str] | None,
+        roster_id: str,
+        org_id: str,
+        member_id: str,
+        limit: int,
+    ) -> list[ShiftHours]:
+        """Shifts starting in [from, to) as the hours report reads them, at most ``limit``."""
+        query: dict[str, Any] = {"starts_at": {"$gte": from_ms, "$lt": to_ms}}
+        if station_ids is not None:
+            query["station_id"] = {"$in": station_ids}
+        narrowed = {"roster_id": roster_id, "org_id": org_id, "member_id": member_id}
+        query.update({field: value for field, value in narrowed.items() if value})
+        return [
+            ShiftHours(
+                d["org_id"],
+                d["member_id"],
+                (d["ends_at"] - d["starts_at"]) // 60_000,
+                d.get("minutes_present") if d.get("settled") else None,
+            )
+            for d in self.shifts.find(query, limit=limit)
+        ]
 
     def ended_unsettled(self, *, now_ms: int, limit: int = 100) -> list[Shift]:
         found = self.shifts.find(

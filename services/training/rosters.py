@@ -3,10 +3,10 @@ swap a shift between two members with the other's acceptance."""
 
 from __future__ import annotations
 
-from datetime import date, time
+from datetime import date, datetime, time
 from typing import Any
 
-from services.training import events, model, patrol_windows
+from services.training import events, hours, model, patrol_windows
 from services.training.handlers import Caller, area_from_proto
 from services.training.model import Shift, Window
 from services.training.ports import Ports
@@ -176,6 +176,61 @@ def list_shifts(
         size=size,
         cursor=cursor,
     )
+
+
+MAX_REPORT_SHIFTS = 100_000
+
+
+def roster_hours(
+    ports: Ports,
+    caller: Caller,
+    *,
+    from_ms: int,
+    to_ms: int,
+    roster_id: str,
+    org_id: str,
+    member_id: str,
+) -> hours.HoursReport:
+    """Duty hours per unit and member over shifts starting in [from, to): a member's own, an
+    officer's scope. Without a range, the current month so far and what is scheduled in it."""
+    if not caller.is_officer:
+        if member_id and member_id != caller.member_id:
+            raise Forbidden(detail="members read their own hours")
+        member_id = caller.member_id
+    if not from_ms or not to_ms:
+        first = ports.clock.now().astimezone(model.LOCAL_TZ).date().replace(day=1)
+        month = model.months_of(first, 1)[0]
+        from_ms = from_ms or _day_start_ms(month[0])
+        to_ms = to_ms or _day_start_ms(month[1]) + 24 * 3_600_000
+    if not 0 < to_ms - from_ms <= hours.MAX_HOURS_SPAN_MS:
+        raise InvalidArgument(
+            detail="an hours report covers at most a year",
+            errors=[FieldError("to", "after from, within 366 days")],
+        )
+    shifts = ports.rosters.shift_hours(
+        from_ms=from_ms,
+        to_ms=to_ms,
+        station_ids=sorted(caller.scope_org_ids) if _scoped(caller) else None,
+        roster_id=roster_id,
+        org_id=org_id,
+        member_id=member_id,
+        limit=MAX_REPORT_SHIFTS + 1,
+    )
+    if len(shifts) > MAX_REPORT_SHIFTS:
+        raise InvalidArgument(
+            detail=f"more than {MAX_REPORT_SHIFTS} shifts: narrow the range, roster or unit",
+            errors=[FieldError("from", "too wide for one report")],
+        )
+    return hours.sum_hours(shifts)
+
+
+def _scoped(caller: Caller) -> bool:
+    """Officers read their stations' shifts; members (own only) and administrators need no scope."""
+    return caller.is_officer and not caller.city_wide
+
+
+def _day_start_ms(day: date) -> int:
+    return to_millis(datetime.combine(day, time(), model.LOCAL_TZ))
 
 
 def offer_swap(ports: Ports, caller: Caller, shift_id: str, with_member_id: str) -> Shift:

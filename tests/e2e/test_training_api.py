@@ -292,6 +292,28 @@ def test_a_roster_month_with_a_swap(app: Shouwang) -> None:
     assert [s["shift_id"] for s in mine] == [given["shift_id"]]
     assert app.api.get(f"{API}/shifts", token=shopkeepers[0].token).body["shifts"] == []
 
+    # The month's hours per unit and member follow the swap.
+    september = "from=2026-09-01T00:00:00%2B08:00&to=2026-10-01T00:00:00%2B08:00"
+    hours = app.api.get(f"{API}/stats/roster-hours?{september}", token=officer.token)
+    assert hours.status == 200, hours.body
+    assert {u["org_id"]: (u["shifts"], u["scheduled_minutes"]) for u in hours.body["units"]} == {
+        shop: (2, 480),
+        hotel: (2, 480),
+    }
+    held = {(m["org_id"], m["member_id"]): m["shifts"] for m in hours.body["members"]}
+    assert held[(shop, shopkeepers[2].member_id)] == 1
+    assert (shop, shopkeepers[0].member_id) not in held
+    assert hours.body["total"]["present_minutes"] == 0  # nobody was there
+    own = app.api.get(f"{API}/stats/roster-hours?{september}", token=clerk.token)
+    assert [m["member_id"] for m in own.body["members"]] == [clerk.member_id]
+    peeking = f"{API}/stats/roster-hours?member_id={shopkeepers[2].member_id}"
+    assert app.api.get(peeking, token=clerk.token).status == 403
+    too_long = app.api.get(
+        f"{API}/stats/roster-hours?from=2025-01-01T00:00:00Z&to=2026-09-01T00:00:00Z",
+        token=officer.token,
+    )
+    assert too_long.status == 422 and too_long.body["errors"][0]["field"] == "to"
+
     # The clerk, on duty for the hotel, files the night's counts; the officer reads the month.
     assert app.api.post(f"{API}/duty/start", token=clerk.token).status == 200
     night = by_org[hotel][0]

@@ -1,7 +1,7 @@
 """The console's training screen in Debian's Chromium against the all-in-one: a class with its
-attendance report and certificate link, a roster with its shifts, the outcomes table and the
-hotspot heat table, whose recommended window becomes a roster at the press of a button — with
-real data made through the API and no console error.
+attendance report and certificate link, rosters with their shifts, the month's duty hours per
+unit and member, the outcomes table and the hotspot heat table, whose recommended window becomes
+a roster at the press of a button — with real data made through the API and no console error.
 
 docs/console-training.png is written when missing or with UPDATE_DOCS_SCREENSHOTS=1."""
 
@@ -12,6 +12,7 @@ import shutil
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from playwright.sync_api import Browser, expect, sync_playwright
@@ -25,6 +26,7 @@ ADMIN = {"SHOUWANG_ADMIN_PHONE": "13800000000", "SHOUWANG_ADMIN_PASSWORD": "Admi
 HOT, QUIET = (27.90, 120.80), (27.95, 120.85)
 DOCS = Path(__file__).resolve().parents[2] / "docs"
 TIMEOUT_MS = 15_000
+LOCAL_TZ = ZoneInfo("Asia/Shanghai")  # where roster months begin
 
 
 def square(center: tuple[float, float], half: float = 0.005) -> dict:
@@ -97,6 +99,13 @@ def _populate(running: allinone.AllInOne) -> tuple[dict, list[str]]:
     )  # fmt: skip
     log = {"cohort_id": cohort["cohort_id"], "counts": {"people_checked": 12, "hazards_found": 2}}
     assert api.post("/api/v1/patrol-logs", log, token=trainee_token).status == 201
+    # The mall's roster this month: one shift for the unit, on the first evening.
+    first = datetime.now(LOCAL_TZ).date().replace(day=1).isoformat()
+    roster = {"name": "万达商场联防", "org_ids": [team], "starts_on": first,
+              "area": {"center": {"lat": QUIET[0], "lon": QUIET[1]}, "radius_m": 500},
+              "shifts": {"weekdays": [1, 2, 3, 4, 5, 6, 7], "from": "19:00", "to": "23:00"},
+              "per_org_per_month": 1}  # fmt: skip
+    assert api.post("/api/v1/rosters", roster, token=officer).status == 201
     # Incidents in the night-market grid; the trainee's minutes are in the park's.
     for title in ("夜市斗殴", "摊位纠纷"):
         body = {"title": title, "priority": 2, "location": {"lat": HOT[0], "lon": HOT[1]},
@@ -151,13 +160,21 @@ def test_the_training_screen_shows_classes_rosters_outcomes_and_hotspots(
     total = screen.locator("[data-testid=outcomes] tr", has_text="合计")
     expect(total.locator("td").nth(3)).to_have_text("12")
 
+    # This month's hours: the mall's one 4-hour shift, held by one of its two guards.
+    hours = screen.locator("[data-testid=roster-hours]")
+    unit = hours.locator("table").first.locator("tr", has_text="万达商场")
+    expect(unit.locator("td").nth(1)).to_have_text("1")
+    expect(unit.locator("td").nth(4)).to_have_text("4.0")
+    expect(hours.locator("table").nth(1).locator("tbody tr")).to_have_count(1)
+
     # Hotspots: the night-market grid's hour is recommended; a press makes a roster of it.
     heat = screen.locator("[data-testid=heat]")
     expect(heat.locator("tr", has_text="夜市网格").locator("td.recommended")).not_to_have_count(0)
     expect(heat.locator("tr", has_text="公园网格")).to_be_visible()
     screen.locator("[data-testid=hotspots] button[data-recommendation]").first.click()
     expect(screen.locator(".notice")).to_contain_text("已生成值班表")
-    expect(screen.locator("[data-testid=rosters] details.roster")).to_have_count(1)
+    rosters = screen.locator("[data-testid=rosters] details.roster")
+    expect(rosters).to_have_count(2)  # the mall's, and this one
     screen.locator("[data-testid=rosters] summary").first.click()
     expect(screen.locator("[data-testid=rosters] tbody tr")).not_to_have_count(0)
 

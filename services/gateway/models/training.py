@@ -479,6 +479,60 @@ class ShiftPage(Page):
     shifts: list[ShiftView]
 
 
+class HoursQuery(QueryModel):
+    model_config = {**QueryModel.model_config, "populate_by_name": True}
+
+    from_: Moment | None = Field(
+        default=None, alias="from", description="shifts starting from; default: this month's first"
+    )
+    to: Moment | None = Field(
+        default=None, description="shifts starting before; default: next month's first"
+    )
+    roster_id: Id | None = None
+    org_id: Id | None = Field(default=None, description="one unit")
+    member_id: Id | None = Field(default=None, description="officers: one member's; members: own")
+
+
+class HoursRowView(ReplyModel):
+    org_id: str = Field(description="the unit; empty in the total")
+    member_id: str = Field(description="empty in unit rows and the total")
+    shifts: int
+    settled: int = Field(description="ended shifts whose attendance is settled")
+    missed: int = Field(description="settled shifts with no minute present")
+    scheduled_minutes: int
+    present_minutes: int = Field(description="inside the roster's area, settled shifts only")
+    settled_scheduled_minutes: int = Field(description="the base of the attendance share")
+
+    @classmethod
+    def from_proto(cls, row: pb.HoursRow) -> HoursRowView:
+        return cls(
+            org_id=row.org_id,
+            member_id=row.member_id,
+            shifts=row.shifts,
+            settled=row.settled,
+            missed=row.missed,
+            scheduled_minutes=row.scheduled_minutes,
+            present_minutes=row.present_minutes,
+            settled_scheduled_minutes=row.settled_scheduled_minutes,
+        )
+
+
+class RosterHours(ReplyModel):
+    """Duty hours per unit and member: scheduled, present and missed."""
+
+    units: list[HoursRowView]
+    members: list[HoursRowView]
+    total: HoursRowView
+
+    @classmethod
+    def from_proto(cls, reply: pb.RosterHoursReply) -> RosterHours:
+        return cls(
+            units=[HoursRowView.from_proto(r) for r in reply.units],
+            members=[HoursRowView.from_proto(r) for r in reply.members],
+            total=HoursRowView.from_proto(reply.total),
+        )
+
+
 class SwapOffer(ApiModel):
     with_member_id: Id
 

@@ -22,6 +22,7 @@ from services.gateway.models.training import (
     Enrolment,
     HotspotQuery,
     Hotspots,
+    HoursQuery,
     LeaveDecision,
     LeaveDraft,
     LeaveView,
@@ -32,6 +33,7 @@ from services.gateway.models.training import (
     RollcallDraft,
     RollcallView,
     RosterDraft,
+    RosterHours,
     RosterPage,
     RosterView,
     ShiftPage,
@@ -262,6 +264,26 @@ def routes(context: GatewayContext) -> TypedRoutes:
             shifts=[ShiftView.from_proto(s) for s in reply.shifts],
             next_cursor=reply.next_page_token or None,
         )
+
+    @api.get(
+        "/stats/roster-hours",
+        summary="Duty hours per unit and member over roster shifts: scheduled, present, missed",
+        access=Access.MEMBER,
+        query=HoursQuery,
+        reply=RosterHours,
+    )
+    def roster_hours(caller: Caller, query: HoursQuery) -> RosterHours:
+        reply = training.RosterHours(
+            pb.RosterHoursRequest(
+                caller=scoped(caller),
+                from_ms=millis(query.from_) if query.from_ else 0,
+                to_ms=millis(query.to) if query.to else 0,
+                roster_id=query.roster_id or "",
+                org_id=query.org_id or "",
+                member_id=query.member_id or "",
+            )
+        )
+        return RosterHours.from_proto(reply)
 
     @api.post(
         "/shifts/{shift_id}/swap",

@@ -564,6 +564,52 @@ class PatrolLog(_message.Message):
     station_id: str
     def __init__(self, log_id: _Optional[str] = ..., member_id: _Optional[str] = ..., shift_id: _Optional[str] = ..., cohort_id: _Optional[str] = ..., counts: _Optional[_Union[PatrolCounts, _Mapping]] = ..., note: _Optional[str] = ..., media_ids: _Optional[_Iterable[str]] = ..., filed_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., org_id: _Optional[str] = ..., station_id: _Optional[str] = ...) -> None: ...
 
+class RosterHoursRequest(_message.Message):
+    __slots__ = ("caller", "from_ms", "to_ms", "roster_id", "org_id", "member_id")
+    CALLER_FIELD_NUMBER: _ClassVar[int]
+    FROM_MS_FIELD_NUMBER: _ClassVar[int]
+    TO_MS_FIELD_NUMBER: _ClassVar[int]
+    ROSTER_ID_FIELD_NUMBER: _ClassVar[int]
+    ORG_ID_FIELD_NUMBER: _ClassVar[int]
+    MEMBER_ID_FIELD_NUMBER: _ClassVar[int]
+    caller: Caller
+    from_ms: int
+    to_ms: int
+    roster_id: str
+    org_id: str
+    member_id: str
+    def __init__(self, caller: _Optional[_Union[Caller, _Mapping]] = ..., from_ms: _Optional[int] = ..., to_ms: _Optional[int] = ..., roster_id: _Optional[str] = ..., org_id: _Optional[str] = ..., member_id: _Optional[str] = ...) -> None: ...
+
+class HoursRow(_message.Message):
+    __slots__ = ("org_id", "member_id", "shifts", "settled", "missed", "scheduled_minutes", "present_minutes", "settled_scheduled_minutes")
+    ORG_ID_FIELD_NUMBER: _ClassVar[int]
+    MEMBER_ID_FIELD_NUMBER: _ClassVar[int]
+    SHIFTS_FIELD_NUMBER: _ClassVar[int]
+    SETTLED_FIELD_NUMBER: _ClassVar[int]
+    MISSED_FIELD_NUMBER: _ClassVar[int]
+    SCHEDULED_MINUTES_FIELD_NUMBER: _ClassVar[int]
+    PRESENT_MINUTES_FIELD_NUMBER: _ClassVar[int]
+    SETTLED_SCHEDULED_MINUTES_FIELD_NUMBER: _ClassVar[int]
+    org_id: str
+    member_id: str
+    shifts: int
+    settled: int
+    missed: int
+    scheduled_minutes: int
+    present_minutes: int
+    settled_scheduled_minutes: int
+    def __init__(self, org_id: _Optional[str] = ..., member_id: _Optional[str] = ..., shifts: _Optional[int] = ..., settled: _Optional[int] = ..., missed: _Optional[int] = ..., scheduled_minutes: _Optional[int] = ..., present_minutes: _Optional[int] = ..., settled_scheduled_minutes: _Optional[int] = ...) -> None: ...
+
+class RosterHoursReply(_message.Message):
+    __slots__ = ("units", "members", "total")
+    UNITS_FIELD_NUMBER: _ClassVar[int]
+    MEMBERS_FIELD_NUMBER: _ClassVar[int]
+    TOTAL_FIELD_NUMBER: _ClassVar[int]
+    units: _containers.RepeatedCompositeFieldContainer[HoursRow]
+    members: _containers.RepeatedCompositeFieldContainer[HoursRow]
+    total: HoursRow
+    def __init__(self, units: _Optional[_Iterable[_Union[HoursRow, _Mapping]]] = ..., members: _Optional[_Iterable[_Union[HoursRow, _Mapping]]] = ..., total: _Optional[_Union[HoursRow, _Mapping]] = ...) -> None: ...
+
 class OutcomeStatsRequest(_message.Message):
     __slots__ = ("caller", "from_ms", "to_ms", "org_id", "period")
     CALLER_FIELD_NUMBER: _ClassVar[int]

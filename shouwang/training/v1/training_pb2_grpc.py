@@ -89,6 +89,11 @@ class TrainingServiceStub:
                 request_serializer=shouwang_dot_training_dot_v1_dot_training__pb2.ListShiftsRequest.SerializeToString,
                 response_deserializer=shouwang_dot_training_dot_v1_dot_training__pb2.ShiftList.FromString,
                 _registered_method=True)
+        self.RosterHours = channel.unary_unary(
+                '/shouwang.training.v1.TrainingService/RosterHours',
+                request_serializer=shouwang_dot_training_dot_v1_dot_training__pb2.RosterHoursRequest.SerializeToString,
+                response_deserializer=shouwang_dot_training_dot_v1_dot_training__pb2.RosterHoursReply.FromString,
+                _registered_method=True)
         self.OfferSwap = channel.unary_unary(
                 '/shouwang.training.v1.TrainingService/OfferSwap',
                 request_serializer=shouwang_dot_training_dot_v1_dot_training__pb2.SwapRequest.SerializeToString,
@@ -195,6 +200,12 @@ class TrainingServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def RosterHours(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def OfferSwap(self, request, context):
         """Missing associated documentation comment in .proto file."""
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
@@ -294,6 +305,11 @@ def add_TrainingServiceServicer_to_server(servicer, server):
                     servicer.ListShifts,
                     request_deserializer=shouwang_dot_training_dot_v1_dot_training__pb2.ListShiftsRequest.FromString,
                     response_serializer=shouwang_dot_training_dot_v1_dot_training__pb2.ShiftList.SerializeToString,
+            ),
+            'RosterHours': grpc.unary_unary_rpc_method_handler(
+                    servicer.RosterHours,
+                    request_deserializer=shouwang_dot_training_dot_v1_dot_training__pb2.RosterHoursRequest.FromString,
+                    response_serializer=shouwang_dot_training_dot_v1_dot_training__pb2.RosterHoursReply.SerializeToString,
             ),
             'OfferSwap': grpc.unary_unary_rpc_method_handler(
                     servicer.OfferSwap,
@@ -628,6 +644,33 @@ class TrainingService:
             '/shouwang.training.v1.TrainingService/ListShifts',
             shouwang_dot_training_dot_v1_dot_training__pb2.ListShiftsRequest.SerializeToString,
             shouwang_dot_training_dot_v1_dot_training__pb2.ShiftList.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RosterHours(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/shouwang.training.v1.TrainingService/RosterHours',
+            shouwang_dot_training_dot_v1_dot_training__pb2.RosterHoursRequest.SerializeToString,
+            shouwang_dot_training_dot_v1_dot_training__pb2.RosterHoursReply.FromString,
             options,
             channel_credentials,
             insecure,

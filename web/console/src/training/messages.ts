@@ -50,6 +50,13 @@ const zh = {
   "training.pick_units": "排班单位",
   "training.roster_made": "已生成值班表“{name}”，共 {count} 个班次",
   "training.roster_name": "{grid} {from}-{to} 巡逻",
+  "training.hours": "本月值守时长",
+  "training.hours_units": "按单位",
+  "training.hours_members": "按成员",
+  "training.settled": "已结算",
+  "training.scheduled_h": "排班（小时）",
+  "training.present_h": "在岗（小时）",
+  "training.attendance": "到岗率",
 } as const;
 
 export type TrainingKey = keyof typeof zh;
@@ -102,6 +109,13 @@ const en: Partial<Catalogue<TrainingKey>> = {
   "training.pick_units": "Units",
   "training.roster_made": "Roster “{name}” made with {count} shifts",
   "training.roster_name": "{grid} {from}-{to} patrol",
+  "training.hours": "Duty hours this month",
+  "training.hours_units": "By unit",
+  "training.hours_members": "By member",
+  "training.settled": "Settled",
+  "training.scheduled_h": "Scheduled (h)",
+  "training.present_h": "Present (h)",
+  "training.attendance": "Attendance",
 };
 
 export const tt: Translate<TrainingKey> = translator<TrainingKey>({ "zh-CN": zh, en }, lang);

@@ -8,6 +8,7 @@ export type RosterPage = Schemas["RosterPage"];
 export type Roster = Schemas["RosterView"];
 export type ShiftPage = Schemas["ShiftPage"];
 export type OutcomeStats = Schemas["OutcomeStats"];
+export type RosterHours = Schemas["RosterHours"];
 export type Hotspots = Schemas["Hotspots"];
 export type Org = Schemas["OrgView"];
 
@@ -35,6 +36,11 @@ export class TrainingApi {
 
   shifts(): Promise<ShiftPage> {
     return this.call("GET", "/shifts", { query: { limit: 200 } });
+  }
+
+  /** This month's duty hours per unit and member (the server's default range). */
+  hours(): Promise<RosterHours> {
+    return this.call("GET", "/stats/roster-hours");
   }
 
   outcomes(period: string): Promise<OutcomeStats> {

@@ -1,12 +1,13 @@
 // The rotation-training screen: classes with their attendance report and certificates, duty
-// rosters and shifts with the minutes present, patrol outcomes by unit and period, and the
+// rosters and shifts with the minutes present, this month's duty hours per unit and member,
+// patrol outcomes by unit and period, and the
 // hotspot table (grid x hour of day) with the recommended patrol windows, each of which can
 // become a roster.
 import { h, replaceChildren } from "../../../shared/dom";
 import { formatTime, type Lang } from "../../../shared/i18n";
 import { API_PREFIX, ApiError } from "../api";
 import { tt, type TrainingKey } from "./messages";
-import type { Cohort, Hotspots, OutcomeStats, TrainingApi } from "./training-api";
+import type { Cohort, Hotspots, OutcomeStats, RosterHours, TrainingApi } from "./training-api";
 import "./training.css";
 
 const COUNTS = [
@@ -34,6 +35,7 @@ export class TrainingView {
   private readonly cohorts = h("div", { "data-testid": "cohorts" });
   private readonly report = h("div", { "data-testid": "cohort-report" });
   private readonly rosters = h("div", { "data-testid": "rosters" });
+  private readonly hours = h("div", { "data-testid": "roster-hours" });
   private readonly outcomes = h("div", { "data-testid": "outcomes" });
   private readonly hotspots = h("div", { "data-testid": "hotspots" });
   private readonly notice = h("p", { class: "notice", role: "status" });
@@ -60,6 +62,8 @@ export class TrainingView {
       this.report,
       h("h3", {}, tt("training.rosters")),
       this.rosters,
+      h("h3", {}, tt("training.hours")),
+      this.hours,
       h("h3", {}, tt("training.outcomes"), " ", this.period),
       this.outcomes,
       h("h3", {}, tt("training.hotspots")),
@@ -74,6 +78,7 @@ export class TrainingView {
     await Promise.all([
       this.loadCohorts(),
       this.loadRosters(),
+      this.loadHours(),
       this.loadOutcomes(),
       this.loadHotspots(),
     ]).catch((error: unknown) => this.fail(error));
@@ -214,6 +219,52 @@ export class TrainingView {
     );
   }
 
+  private async loadHours(): Promise<void> {
+    const report: RosterHours = await this.api.hours();
+    type Row = RosterHours["total"];
+    const hoursOf = (minutes: number) => (minutes / 60).toFixed(1);
+    const share = (row: Row) =>
+      row.settled_scheduled_minutes
+        ? `${Math.round((100 * row.present_minutes) / row.settled_scheduled_minutes)}%`
+        : "–";
+    const figures = (row: Row) => [
+      row.shifts,
+      row.settled,
+      row.missed,
+      hoursOf(row.scheduled_minutes),
+      hoursOf(row.present_minutes),
+      share(row),
+    ];
+    const head = [
+      tt("training.shifts"),
+      tt("training.settled"),
+      tt("training.missed"),
+      tt("training.scheduled_h"),
+      tt("training.present_h"),
+      tt("training.attendance"),
+    ];
+    replaceChildren(
+      this.hours,
+      h("h4", {}, tt("training.hours_units")),
+      table(
+        [tt("training.org"), ...head],
+        [
+          ...report.units.map((row) => [this.name(row.org_id), ...figures(row)]),
+          [tt("training.total"), ...figures(report.total)],
+        ],
+      ),
+      h("h4", {}, tt("training.hours_members")),
+      table(
+        [tt("training.shift_member"), tt("training.org"), ...head],
+        report.members.map((row) => [
+          this.name(row.member_id),
+          this.name(row.org_id),
+          ...figures(row),
+        ]),
+      ),
+    );
+  }
+
   private async loadOutcomes(): Promise<void> {
     const stats: OutcomeStats = await this.api.outcomes(this.period.value);
     const label = (key: (typeof COUNTS)[number]) => tt(`training.${key}` as TrainingKey);
@@ -334,6 +385,6 @@ export class TrainingView {
       name: roster.name,
       count: roster.generated.length,
     });
-    await this.loadRosters();
+    await Promise.all([this.loadRosters(), this.loadHours()]);
   }
 }
