@@ -1,14 +1,18 @@
 """Training in cluster mode: every service its own process, real Kafka, real FerretDB. An
 instructor's roll call reaches a trainee's /stream through shouwang.training.v1 and the gateway;
 check-ins are decided from the fixes the location process keeps (present inside the site, refused
-with the distance 1 km away), and the class report reads the result back from FerretDB.
+with the distance 1 km away), and the class report reads the result back from FerretDB. A roster
+shift under way gets its minutes present from the fixes the member posts through the gateway.
 
-The gateway's cluster entry point does not pass TRAINING_ADDR yet, so the training calls go to
-the training process over gRPC, as the gateway would make them."""
+The roll-call test calls the training process over gRPC, as the gateway would; the shift test goes
+through the gateway's HTTP API."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
 
 from shouwang.clock import to_timestamp
 from shouwang.errors import InvalidArgument
@@ -22,6 +26,7 @@ from tests.support.cluster import Cluster
 API = "/api/v1"
 SITE = (31.2, 121.5)
 METRES_PER_DEGREE = 111_195
+LOCAL_TZ = ZoneInfo("Asia/Shanghai")  # where roster windows are wall-clock times
 
 
 def test_a_roll_call_on_real_kafka_and_ferretdb(cluster: Cluster) -> None:
@@ -100,3 +105,47 @@ def test_a_roll_call_on_real_kafka_and_ferretdb(cluster: Cluster) -> None:
     report = training.CohortReport(pb.CohortRequest(caller=officer, cohort_id=cohort.cohort_id))
     statuses = {t.member_id: t.sessions[0].status for t in report.trainees}
     assert statuses == {trainees[0][0]: "present", trainees[1][0]: "absent"}
+
+
+def test_a_shifts_attendance_on_real_kafka_and_ferretdb(cluster: Cluster) -> None:
+    api, admin = cluster.api, cluster.admin_token()
+    station = api.post(f"{API}/orgs", {"name": "塘下派出所", "kind": "station"}, token=admin)
+    unit = api.post(
+        f"{API}/orgs",
+        {"name": "万达商场", "kind": "team", "parent_id": station.body["org_id"]},
+        token=admin,
+    ).body["org_id"]
+    keeper_id, keeper, _ = verified_member(api, admin, team_id=unit)
+    local = datetime.now(LOCAL_TZ)
+    started, ends = local - timedelta(minutes=30), local + timedelta(minutes=90)
+    if started.date() != local.date() or ends.date() != local.date():
+        pytest.skip("the window would cross midnight in Asia/Shanghai")  # a few minutes a day
+    draft = {
+        "name": "商场联防",
+        "org_ids": [unit],
+        "area": {"center": {"lat": SITE[0], "lon": SITE[1]}, "radius_m": 300},
+        "shifts": {
+            "weekdays": [local.isoweekday()],
+            "from": started.strftime("%H:%M"),
+            "to": ends.strftime("%H:%M"),
+        },
+        "starts_on": local.date().isoformat(),
+    }
+    created = api.post(f"{API}/rosters", draft, token=admin)
+    assert created.status == 201, created.body
+    assert [s["member_id"] for s in created.body["generated"]] == [keeper_id]
+    assert api.post(f"{API}/duty/start", token=keeper).status == 200
+    fixes = [fix_at(*SITE, ago_s=ago, accuracy_m=5) for ago in (600, 420, 240, 60)]
+    assert api.post(f"{API}/location", {"fixes": fixes}, token=keeper).status == 202
+
+    def attended() -> int | None:
+        minutes = api.get(f"{API}/shifts", token=keeper).body["shifts"][0]["minutes_present"]
+        return minutes if minutes and minutes >= 9 else None
+
+    # 3 minutes after each of the first three fixes, and the last one's minute up to now
+    assert wait_for(attended, timeout_s=30, what="the fixes in the track") in (9, 10)
+    hours = api.get(f"{API}/stats/roster-hours?org_id={unit}", token=admin)
+    assert hours.status == 200, hours.body
+    assert [
+        (m["member_id"], m["shifts"], m["scheduled_minutes"]) for m in hours.body["members"]
+    ] == [(keeper_id, 1, 120)]
