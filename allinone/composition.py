@@ -123,6 +123,7 @@ def start(
             training=clients.training,
             sms_provider=FileSmsProvider(data_dir / SMS_FILE),
             phone_lookup_key=phone_lookup_key,
+            live_calls=settings,
         ).start(),
     ]
     grpc_server.add([b for service in services for b in service.bindings])

@@ -9,6 +9,7 @@ import dataclasses
 from dataclasses import dataclass
 from typing import Any
 
+from services.comms.live_call_settings import LiveCallSettings
 from services.gateway.settings import GatewaySettings
 from services.identity.settings import IdentitySettings
 from services.tasks.settings import WaveSettings
@@ -27,7 +28,7 @@ def same_as(settings: type, name: str) -> Any:
 
 
 @dataclass(frozen=True, kw_only=True)
-class AllInOneSettings(WaveSettings):
+class AllInOneSettings(WaveSettings, LiveCallSettings):
     log_level: str = same_as(PlatformSettings, "log_level")
     admin_phone: str = same_as(IdentitySettings, "admin_phone")
     admin_password: str = same_as(IdentitySettings, "admin_password")

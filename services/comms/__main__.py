@@ -39,6 +39,7 @@ def main() -> int:
             sms_provider=provider_from(settings),
             phone_lookup_key=base64.b64decode(settings.phone_lookup_key),
             sms_per_hour=settings.sms_per_hour,
+            live_calls=settings,
         ).start(),
     )
 

@@ -8,10 +8,15 @@ from functools import partial
 
 from services.comms import groups as group_cases
 from services.comms import grpc_api, handlers
+from services.comms import live_calls as live_call_cases
+from services.comms.live_call_repository import LiveCallRepository
+from services.comms.live_call_settings import LiveCallSettings
+from services.comms.live_calls import LiveCallPorts
 from services.comms.ports import Ports
 from services.comms.repository import BulletinRepository, GroupRepository, QuizRepository
 from services.comms.sms import IdentityPhoneBook, SmsProvider, SmsService
 from shouwang.identity.v1 import identity_pb2_grpc
+from shouwang.identity.v1.event_types import IDENTITY_EVENT_TYPES, IDENTITY_TOPIC
 from shouwang.location.v1 import location_pb2_grpc
 from shouwang.outbox import Outbox
 from shouwang.rpc import ServiceBinding
@@ -30,12 +35,14 @@ TASK_GROUP_EVENTS = {
 
 EXPIRY_SWEEP_S = 30.0  # how late a bulletin's expiry may be told
 SMS_SWEEP_S = 1.0  # how late a bulletin's texts may start (the queue holds only unsent ones)
+LIVE_CALL_SWEEP_S = 2.0  # how late an unanswered or over-long live call may be ended
 
 
 @dataclass
 class CommsService:
     ports: Ports
     bindings: list[ServiceBinding]
+    live_calls: LiveCallPorts
     jobs: list[Periodic] = field(default_factory=list)
 
     def outboxes(self) -> tuple[Outbox, ...]:
@@ -43,6 +50,7 @@ class CommsService:
             self.ports.bulletins.outbox,
             self.ports.quizzes.outbox,
             *self.ports.groups.outboxes(),
+            self.live_calls.calls.outbox,
         )
 
     def start(self) -> CommsService:
@@ -53,7 +61,12 @@ class CommsService:
         self.jobs = [
             Periodic(
                 "bulletin-expiry", EXPIRY_SWEEP_S, lambda: handlers.tell_expiries(self.ports)
-            ).start()
+            ).start(),
+            Periodic(
+                "live-call-sweep",
+                LIVE_CALL_SWEEP_S,
+                lambda: live_call_cases.end_overdue_calls(self.live_calls),
+            ).start(),
         ]
         if self.ports.sms is not None:
             self.jobs.append(
@@ -79,6 +92,7 @@ def build(
     sms_provider: SmsProvider | None = None,
     phone_lookup_key: bytes = b"",
     sms_per_hour: int = 3,
+    live_calls: LiveCallSettings = LiveCallSettings(),  # noqa: B008 - frozen, safe as a default
 ) -> CommsService:
     """SMS is on with a provider and the key identity checks comms' phone lookups with."""
     outbox = partial(Outbox, adapters.bus, clock=adapters.clock)
@@ -113,4 +127,32 @@ def build(
         handler=partial(group_cases.on_task_event, ports),
         payload_types=TASK_GROUP_EVENTS,
     )
-    return CommsService(ports=ports, bindings=[grpc_api.binding(ports)])
+    calls = LiveCallRepository(adapters.store, outbox=outbox)
+    calls.ensure_indexes()
+    live = LiveCallPorts(
+        calls=calls,
+        bus=adapters.bus,
+        clock=adapters.clock,
+        identity=identity,
+        location=location,
+        limits=live_calls.live_call_limits,
+        ice_servers=live_calls.ice_servers,
+    )
+    # Calls about a task end with it; a suspended member's calls are cut off.
+    adapters.bus.subscribe(
+        TASKS_TOPIC,
+        group="comms-live-calls",
+        handler=partial(live_call_cases.on_task_event, live),
+        payload_types=TASK_GROUP_EVENTS,
+    )
+    adapters.bus.subscribe(
+        IDENTITY_TOPIC,
+        group="comms-live-calls",
+        handler=partial(live_call_cases.on_member_event, live),
+        payload_types={
+            name: payload
+            for name, payload in IDENTITY_EVENT_TYPES.items()
+            if name.endswith((".suspended", ".erased"))
+        },
+    )
+    return CommsService(ports=ports, bindings=[grpc_api.binding(ports, live)], live_calls=live)

@@ -8,6 +8,8 @@ from google.protobuf.timestamp_pb2 import Timestamp
 
 from services.comms import groups, handlers
 from services.comms.handlers import BulletinItem
+from services.comms.live_call_rpc import LiveCallRpcs
+from services.comms.live_calls import LiveCallPorts
 from services.comms.media import may_see_media
 from services.comms.model import Circle, Drawing, Group, Message, Polygon, Quiz
 from services.comms.ports import Ports
@@ -20,9 +22,10 @@ from shouwang.scope import Caller
 Context = grpc.ServicerContext
 
 
-class CommsServicer(comms_pb2_grpc.CommsServiceServicer):
-    def __init__(self, ports: Ports) -> None:
+class CommsServicer(LiveCallRpcs):
+    def __init__(self, ports: Ports, live_calls: LiveCallPorts | None = None) -> None:
         self.ports = ports
+        self.live_calls = live_calls
 
     def PublishBulletin(self, request, context: Context):
         bulletin = handlers.publish_bulletin(
@@ -265,9 +268,9 @@ def _timestamp(millis: int) -> Timestamp:
     return to_timestamp(from_millis(millis))
 
 
-def binding(ports: Ports) -> ServiceBinding:
+def binding(ports: Ports, live_calls: LiveCallPorts | None = None) -> ServiceBinding:
     return ServiceBinding(
         add=comms_pb2_grpc.add_CommsServiceServicer_to_server,
-        servicer=CommsServicer(ports),
+        servicer=CommsServicer(ports, live_calls),
         full_name=pb.DESCRIPTOR.services_by_name["CommsService"].full_name,
     )

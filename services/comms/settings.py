@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from services.comms.live_call_settings import LiveCallSettings
 from shouwang.config import PlatformSettings, setting
 
 
 @dataclass(frozen=True, kw_only=True)
-class CommsSettings(PlatformSettings):
+class CommsSettings(LiveCallSettings, PlatformSettings):
     identity_addr: str = setting("IDENTITY_ADDR", doc="host:port of the identity gRPC service.")
     location_addr: str = setting("LOCATION_ADDR", doc="host:port of the location gRPC service.")
     training_addr: str = setting(

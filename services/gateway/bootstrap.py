@@ -19,6 +19,8 @@ from shouwang.comms.v1.event_types import (
     BULLETINS_TOPIC,
     GROUP_EVENT_TYPES,
     GROUPS_TOPIC,
+    LIVE_CALL_EVENT_TYPES,
+    LIVE_CALLS_TOPIC,
 )
 from shouwang.http import IdempotencyKeys
 from shouwang.ids import new_id
@@ -99,6 +101,14 @@ def build(
         group=push_group,
         handler=group_pusher(clients, adapters.clock, hub.on_event),
         payload_types=GROUP_EVENT_TYPES,
+    )
+    # Live calls' changes and signals, to the call's two parties only (stale ones are useless).
+    adapters.bus.subscribe(
+        LIVE_CALLS_TOPIC,
+        group=push_group,
+        handler=hub.on_event,
+        payload_types=LIVE_CALL_EVENT_TYPES,
+        from_latest=True,
     )
     # Members' positions for officers' live maps; the other location events stay out.
     adapters.bus.subscribe(

@@ -64,14 +64,18 @@ class Viewer:
 
 @dataclass(frozen=True)
 class Audience:
-    """Who may see an event: the members it concerns and the officers of its station."""
+    """Who may see an event: the members it concerns and the officers of its station; for a
+    ``private`` event (a live call's), its members alone."""
 
     member_ids: frozenset[str]
     station_id: str
+    private: bool = False
 
     def includes(self, viewer: Viewer) -> bool:
         if viewer.member_id in self.member_ids:
             return True
+        if self.private:
+            return False
         return viewer.officer and (viewer.city_wide or self.station_id in viewer.station_ids)
 
 
@@ -115,6 +119,8 @@ def audience_of(event: Event, report_stations: dict[str, str]) -> Audience:
         return Audience(frozenset(data.recipient_ids), data.station_id)
     if isinstance(data, comms_events.GroupCreated):
         return Audience(frozenset({data.created_by, *data.member_ids}), data.station_id)
+    if isinstance(data, comms_pb2.LiveCallChanged | comms_pb2.LiveCallSignal):
+        return Audience(frozenset(data.recipient_ids), "", private=True)
     return Audience(frozenset(), "")  # unknown payloads reach admins (city-wide) only
 
 
@@ -202,10 +208,11 @@ class _Recipients:
         return sorted(self.by_member.get(member_id, ()), key=lambda s: s.opened)
 
     def of(self, audience: Audience) -> set[Subscription]:
-        found = set(self.city_wide)
+        found: set[Subscription] = set() if audience.private else set(self.city_wide)
         for member_id in audience.member_ids:
             found |= self.by_member.get(member_id, set())
-        found |= self.by_station.get(audience.station_id, set())
+        if not audience.private:
+            found |= self.by_station.get(audience.station_id, set())
         return found
 
 

@@ -1,5 +1,6 @@
 import datetime
 
+from google.protobuf import struct_pb2 as _struct_pb2
 from google.protobuf import timestamp_pb2 as _timestamp_pb2
 from google.protobuf.internal import containers as _containers
 from google.protobuf import descriptor as _descriptor
@@ -442,3 +443,145 @@ class DrawingList(_message.Message):
     DRAWINGS_FIELD_NUMBER: _ClassVar[int]
     drawings: _containers.RepeatedCompositeFieldContainer[Drawing]
     def __init__(self, drawings: _Optional[_Iterable[_Union[Drawing, _Mapping]]] = ...) -> None: ...
+
+class StartLiveCallRequest(_message.Message):
+    __slots__ = ("caller", "member_id", "task_id")
+    CALLER_FIELD_NUMBER: _ClassVar[int]
+    MEMBER_ID_FIELD_NUMBER: _ClassVar[int]
+    TASK_ID_FIELD_NUMBER: _ClassVar[int]
+    caller: Caller
+    member_id: str
+    task_id: str
+    def __init__(self, caller: _Optional[_Union[Caller, _Mapping]] = ..., member_id: _Optional[str] = ..., task_id: _Optional[str] = ...) -> None: ...
+
+class LiveCallRequest(_message.Message):
+    __slots__ = ("caller", "call_id")
+    CALLER_FIELD_NUMBER: _ClassVar[int]
+    CALL_ID_FIELD_NUMBER: _ClassVar[int]
+    caller: Caller
+    call_id: str
+    def __init__(self, caller: _Optional[_Union[Caller, _Mapping]] = ..., call_id: _Optional[str] = ...) -> None: ...
+
+class SignalLiveCallRequest(_message.Message):
+    __slots__ = ("caller", "call_id", "kind", "payload")
+    CALLER_FIELD_NUMBER: _ClassVar[int]
+    CALL_ID_FIELD_NUMBER: _ClassVar[int]
+    KIND_FIELD_NUMBER: _ClassVar[int]
+    PAYLOAD_FIELD_NUMBER: _ClassVar[int]
+    caller: Caller
+    call_id: str
+    kind: str
+    payload: _struct_pb2.Struct
+    def __init__(self, caller: _Optional[_Union[Caller, _Mapping]] = ..., call_id: _Optional[str] = ..., kind: _Optional[str] = ..., payload: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ...) -> None: ...
+
+class SignalLiveCallReply(_message.Message):
+    __slots__ = ("call_id", "to_member_id")
+    CALL_ID_FIELD_NUMBER: _ClassVar[int]
+    TO_MEMBER_ID_FIELD_NUMBER: _ClassVar[int]
+    call_id: str
+    to_member_id: str
+    def __init__(self, call_id: _Optional[str] = ..., to_member_id: _Optional[str] = ...) -> None: ...
+
+class IceServer(_message.Message):
+    __slots__ = ("urls", "username", "credential")
+    URLS_FIELD_NUMBER: _ClassVar[int]
+    USERNAME_FIELD_NUMBER: _ClassVar[int]
+    CREDENTIAL_FIELD_NUMBER: _ClassVar[int]
+    urls: _containers.RepeatedScalarFieldContainer[str]
+    username: str
+    credential: str
+    def __init__(self, urls: _Optional[_Iterable[str]] = ..., username: _Optional[str] = ..., credential: _Optional[str] = ...) -> None: ...
+
+class LiveCall(_message.Message):
+    __slots__ = ("call_id", "officer_id", "member_id", "station_id", "task_id", "status", "created_at", "accepted_at", "ended_at", "ended_by", "end_reason", "connected_s", "ice_servers", "deadline")
+    CALL_ID_FIELD_NUMBER: _ClassVar[int]
+    OFFICER_ID_FIELD_NUMBER: _ClassVar[int]
+    MEMBER_ID_FIELD_NUMBER: _ClassVar[int]
+    STATION_ID_FIELD_NUMBER: _ClassVar[int]
+    TASK_ID_FIELD_NUMBER: _ClassVar[int]
+    STATUS_FIELD_NUMBER: _ClassVar[int]
+    CREATED_AT_FIELD_NUMBER: _ClassVar[int]
+    ACCEPTED_AT_FIELD_NUMBER: _ClassVar[int]
+    ENDED_AT_FIELD_NUMBER: _ClassVar[int]
+    ENDED_BY_FIELD_NUMBER: _ClassVar[int]
+    END_REASON_FIELD_NUMBER: _ClassVar[int]
+    CONNECTED_S_FIELD_NUMBER: _ClassVar[int]
+    ICE_SERVERS_FIELD_NUMBER: _ClassVar[int]
+    DEADLINE_FIELD_NUMBER: _ClassVar[int]
+    call_id: str
+    officer_id: str
+    member_id: str
+    station_id: str
+    task_id: str
+    status: str
+    created_at: _timestamp_pb2.Timestamp
+    accepted_at: _timestamp_pb2.Timestamp
+    ended_at: _timestamp_pb2.Timestamp
+    ended_by: str
+    end_reason: str
+    connected_s: float
+    ice_servers: _containers.RepeatedCompositeFieldContainer[IceServer]
+    deadline: _timestamp_pb2.Timestamp
+    def __init__(self, call_id: _Optional[str] = ..., officer_id: _Optional[str] = ..., member_id: _Optional[str] = ..., station_id: _Optional[str] = ..., task_id: _Optional[str] = ..., status: _Optional[str] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., accepted_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., ended_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., ended_by: _Optional[str] = ..., end_reason: _Optional[str] = ..., connected_s: _Optional[float] = ..., ice_servers: _Optional[_Iterable[_Union[IceServer, _Mapping]]] = ..., deadline: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class ListLiveCallsRequest(_message.Message):
+    __slots__ = ("caller", "member_id", "page_size", "page_token")
+    CALLER_FIELD_NUMBER: _ClassVar[int]
+    MEMBER_ID_FIELD_NUMBER: _ClassVar[int]
+    PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
+    PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    caller: Caller
+    member_id: str
+    page_size: int
+    page_token: str
+    def __init__(self, caller: _Optional[_Union[Caller, _Mapping]] = ..., member_id: _Optional[str] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ...) -> None: ...
+
+class LiveCallList(_message.Message):
+    __slots__ = ("calls", "next_page_token")
+    CALLS_FIELD_NUMBER: _ClassVar[int]
+    NEXT_PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    calls: _containers.RepeatedCompositeFieldContainer[LiveCall]
+    next_page_token: str
+    def __init__(self, calls: _Optional[_Iterable[_Union[LiveCall, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...
+
+class LiveCallChanged(_message.Message):
+    __slots__ = ("call_id", "status", "officer_id", "member_id", "task_id", "station_id", "ended_by", "end_reason", "at", "connected_s", "recipient_ids")
+    CALL_ID_FIELD_NUMBER: _ClassVar[int]
+    STATUS_FIELD_NUMBER: _ClassVar[int]
+    OFFICER_ID_FIELD_NUMBER: _ClassVar[int]
+    MEMBER_ID_FIELD_NUMBER: _ClassVar[int]
+    TASK_ID_FIELD_NUMBER: _ClassVar[int]
+    STATION_ID_FIELD_NUMBER: _ClassVar[int]
+    ENDED_BY_FIELD_NUMBER: _ClassVar[int]
+    END_REASON_FIELD_NUMBER: _ClassVar[int]
+    AT_FIELD_NUMBER: _ClassVar[int]
+    CONNECTED_S_FIELD_NUMBER: _ClassVar[int]
+    RECIPIENT_IDS_FIELD_NUMBER: _ClassVar[int]
+    call_id: str
+    status: str
+    officer_id: str
+    member_id: str
+    task_id: str
+    station_id: str
+    ended_by: str
+    end_reason: str
+    at: _timestamp_pb2.Timestamp
+    connected_s: float
+    recipient_ids: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, call_id: _Optional[str] = ..., status: _Optional[str] = ..., officer_id: _Optional[str] = ..., member_id: _Optional[str] = ..., task_id: _Optional[str] = ..., station_id: _Optional[str] = ..., ended_by: _Optional[str] = ..., end_reason: _Optional[str] = ..., at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., connected_s: _Optional[float] = ..., recipient_ids: _Optional[_Iterable[str]] = ...) -> None: ...
+
+class LiveCallSignal(_message.Message):
+    __slots__ = ("call_id", "from_member_id", "kind", "payload", "recipient_ids", "at")
+    CALL_ID_FIELD_NUMBER: _ClassVar[int]
+    FROM_MEMBER_ID_FIELD_NUMBER: _ClassVar[int]
+    KIND_FIELD_NUMBER: _ClassVar[int]
+    PAYLOAD_FIELD_NUMBER: _ClassVar[int]
+    RECIPIENT_IDS_FIELD_NUMBER: _ClassVar[int]
+    AT_FIELD_NUMBER: _ClassVar[int]
+    call_id: str
+    from_member_id: str
+    kind: str
+    payload: _struct_pb2.Struct
+    recipient_ids: _containers.RepeatedScalarFieldContainer[str]
+    at: _timestamp_pb2.Timestamp
+    def __init__(self, call_id: _Optional[str] = ..., from_member_id: _Optional[str] = ..., kind: _Optional[str] = ..., payload: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., recipient_ids: _Optional[_Iterable[str]] = ..., at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...

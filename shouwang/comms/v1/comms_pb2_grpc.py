@@ -119,6 +119,41 @@ class CommsServiceStub:
                 request_serializer=shouwang_dot_comms_dot_v1_dot_comms__pb2.ListDrawingsRequest.SerializeToString,
                 response_deserializer=shouwang_dot_comms_dot_v1_dot_comms__pb2.DrawingList.FromString,
                 _registered_method=True)
+        self.StartLiveCall = channel.unary_unary(
+                '/shouwang.comms.v1.CommsService/StartLiveCall',
+                request_serializer=shouwang_dot_comms_dot_v1_dot_comms__pb2.StartLiveCallRequest.SerializeToString,
+                response_deserializer=shouwang_dot_comms_dot_v1_dot_comms__pb2.LiveCall.FromString,
+                _registered_method=True)
+        self.AcceptLiveCall = channel.unary_unary(
+                '/shouwang.comms.v1.CommsService/AcceptLiveCall',
+                request_serializer=shouwang_dot_comms_dot_v1_dot_comms__pb2.LiveCallRequest.SerializeToString,
+                response_deserializer=shouwang_dot_comms_dot_v1_dot_comms__pb2.LiveCall.FromString,
+                _registered_method=True)
+        self.DeclineLiveCall = channel.unary_unary(
+                '/shouwang.comms.v1.CommsService/DeclineLiveCall',
+                request_serializer=shouwang_dot_comms_dot_v1_dot_comms__pb2.LiveCallRequest.SerializeToString,
+                response_deserializer=shouwang_dot_comms_dot_v1_dot_comms__pb2.LiveCall.FromString,
+                _registered_method=True)
+        self.EndLiveCall = channel.unary_unary(
+                '/shouwang.comms.v1.CommsService/EndLiveCall',
+                request_serializer=shouwang_dot_comms_dot_v1_dot_comms__pb2.LiveCallRequest.SerializeToString,
+                response_deserializer=shouwang_dot_comms_dot_v1_dot_comms__pb2.LiveCall.FromString,
+                _registered_method=True)
+        self.GetLiveCall = channel.unary_unary(
+                '/shouwang.comms.v1.CommsService/GetLiveCall',
+                request_serializer=shouwang_dot_comms_dot_v1_dot_comms__pb2.LiveCallRequest.SerializeToString,
+                response_deserializer=shouwang_dot_comms_dot_v1_dot_comms__pb2.LiveCall.FromString,
+                _registered_method=True)
+        self.SignalLiveCall = channel.unary_unary(
+                '/shouwang.comms.v1.CommsService/SignalLiveCall',
+                request_serializer=shouwang_dot_comms_dot_v1_dot_comms__pb2.SignalLiveCallRequest.SerializeToString,
+                response_deserializer=shouwang_dot_comms_dot_v1_dot_comms__pb2.SignalLiveCallReply.FromString,
+                _registered_method=True)
+        self.ListLiveCalls = channel.unary_unary(
+                '/shouwang.comms.v1.CommsService/ListLiveCalls',
+                request_serializer=shouwang_dot_comms_dot_v1_dot_comms__pb2.ListLiveCallsRequest.SerializeToString,
+                response_deserializer=shouwang_dot_comms_dot_v1_dot_comms__pb2.LiveCallList.FromString,
+                _registered_method=True)
 
 
 class CommsServiceServicer:
@@ -230,6 +265,50 @@ class CommsServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def StartLiveCall(self, request, context):
+        """Live video and voice (docs/live-calls.md): comms keeps each call's record (its audit) and
+        relays the WebRTC signals; the media go peer to peer and are never recorded.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def AcceptLiveCall(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def DeclineLiveCall(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def EndLiveCall(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetLiveCall(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def SignalLiveCall(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListLiveCalls(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_CommsServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -317,6 +396,41 @@ def add_CommsServiceServicer_to_server(servicer, server):
                     servicer.ListDrawings,
                     request_deserializer=shouwang_dot_comms_dot_v1_dot_comms__pb2.ListDrawingsRequest.FromString,
                     response_serializer=shouwang_dot_comms_dot_v1_dot_comms__pb2.DrawingList.SerializeToString,
+            ),
+            'StartLiveCall': grpc.unary_unary_rpc_method_handler(
+                    servicer.StartLiveCall,
+                    request_deserializer=shouwang_dot_comms_dot_v1_dot_comms__pb2.StartLiveCallRequest.FromString,
+                    response_serializer=shouwang_dot_comms_dot_v1_dot_comms__pb2.LiveCall.SerializeToString,
+            ),
+            'AcceptLiveCall': grpc.unary_unary_rpc_method_handler(
+                    servicer.AcceptLiveCall,
+                    request_deserializer=shouwang_dot_comms_dot_v1_dot_comms__pb2.LiveCallRequest.FromString,
+                    response_serializer=shouwang_dot_comms_dot_v1_dot_comms__pb2.LiveCall.SerializeToString,
+            ),
+            'DeclineLiveCall': grpc.unary_unary_rpc_method_handler(
+                    servicer.DeclineLiveCall,
+                    request_deserializer=shouwang_dot_comms_dot_v1_dot_comms__pb2.LiveCallRequest.FromString,
+                    response_serializer=shouwang_dot_comms_dot_v1_dot_comms__pb2.LiveCall.SerializeToString,
+            ),
+            'EndLiveCall': grpc.unary_unary_rpc_method_handler(
+                    servicer.EndLiveCall,
+                    request_deserializer=shouwang_dot_comms_dot_v1_dot_comms__pb2.LiveCallRequest.FromString,
+                    response_serializer=shouwang_dot_comms_dot_v1_dot_comms__pb2.LiveCall.SerializeToString,
+            ),
+            'GetLiveCall': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetLiveCall,
+                    request_deserializer=shouwang_dot_comms_dot_v1_dot_comms__pb2.LiveCallRequest.FromString,
+                    response_serializer=shouwang_dot_comms_dot_v1_dot_comms__pb2.LiveCall.SerializeToString,
+            ),
+            'SignalLiveCall': grpc.unary_unary_rpc_method_handler(
+                    servicer.SignalLiveCall,
+                    request_deserializer=shouwang_dot_comms_dot_v1_dot_comms__pb2.SignalLiveCallRequest.FromString,
+                    response_serializer=shouwang_dot_comms_dot_v1_dot_comms__pb2.SignalLiveCallReply.SerializeToString,
+            ),
+            'ListLiveCalls': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListLiveCalls,
+                    request_deserializer=shouwang_dot_comms_dot_v1_dot_comms__pb2.ListLiveCallsRequest.FromString,
+                    response_serializer=shouwang_dot_comms_dot_v1_dot_comms__pb2.LiveCallList.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -778,6 +892,195 @@ class CommsService:
             '/shouwang.comms.v1.CommsService/ListDrawings',
             shouwang_dot_comms_dot_v1_dot_comms__pb2.ListDrawingsRequest.SerializeToString,
             shouwang_dot_comms_dot_v1_dot_comms__pb2.DrawingList.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def StartLiveCall(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/shouwang.comms.v1.CommsService/StartLiveCall',
+            shouwang_dot_comms_dot_v1_dot_comms__pb2.StartLiveCallRequest.SerializeToString,
+            shouwang_dot_comms_dot_v1_dot_comms__pb2.LiveCall.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def AcceptLiveCall(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/shouwang.comms.v1.CommsService/AcceptLiveCall',
+            shouwang_dot_comms_dot_v1_dot_comms__pb2.LiveCallRequest.SerializeToString,
+            shouwang_dot_comms_dot_v1_dot_comms__pb2.LiveCall.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def DeclineLiveCall(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/shouwang.comms.v1.CommsService/DeclineLiveCall',
+            shouwang_dot_comms_dot_v1_dot_comms__pb2.LiveCallRequest.SerializeToString,
+            shouwang_dot_comms_dot_v1_dot_comms__pb2.LiveCall.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def EndLiveCall(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/shouwang.comms.v1.CommsService/EndLiveCall',
+            shouwang_dot_comms_dot_v1_dot_comms__pb2.LiveCallRequest.SerializeToString,
+            shouwang_dot_comms_dot_v1_dot_comms__pb2.LiveCall.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetLiveCall(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/shouwang.comms.v1.CommsService/GetLiveCall',
+            shouwang_dot_comms_dot_v1_dot_comms__pb2.LiveCallRequest.SerializeToString,
+            shouwang_dot_comms_dot_v1_dot_comms__pb2.LiveCall.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SignalLiveCall(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/shouwang.comms.v1.CommsService/SignalLiveCall',
+            shouwang_dot_comms_dot_v1_dot_comms__pb2.SignalLiveCallRequest.SerializeToString,
+            shouwang_dot_comms_dot_v1_dot_comms__pb2.SignalLiveCallReply.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListLiveCalls(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/shouwang.comms.v1.CommsService/ListLiveCalls',
+            shouwang_dot_comms_dot_v1_dot_comms__pb2.ListLiveCallsRequest.SerializeToString,
+            shouwang_dot_comms_dot_v1_dot_comms__pb2.LiveCallList.FromString,
             options,
             channel_credentials,
             insecure,
