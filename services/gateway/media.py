@@ -1,15 +1,21 @@
-"""Evidence photos: reading an upload without holding more than the limit, accepting only real
-JPEG, PNG and WebP images, and stripping their GPS position unless an officer took them."""
+"""Media uploads judged by their bytes: reading an upload without holding more than its kind's
+limit; real JPEG, PNG and WebP photos (their GPS position stripped unless an officer took them),
+Opus voice clips, MP4 and WebM video clips; serving byte ranges and playback tickets."""
 
 from __future__ import annotations
 
+import base64
+import functools
+import hashlib
+import hmac
 import io
+import secrets
 import struct
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from PIL import ExifTags, Image, UnidentifiedImageError
-from werkzeug.http import parse_options_header
+from werkzeug.http import parse_options_header, parse_range_header
 from werkzeug.sansio.multipart import Data, Epilogue, Field, File, MultipartDecoder, NeedData
 
 from shouwang.errors import DomainError, Malformed
@@ -36,18 +42,31 @@ class TooLarge(DomainError):
 
 
 @dataclass(frozen=True)
+class SizeLimit:
+    """The most an upload of one kind may weigh, named for the refusal."""
+
+    what: str
+    max_bytes: int
+
+
+@dataclass(frozen=True)
 class Photo:
     data: bytes
     content_type: str
 
 
 def read_file_field(
-    read: Callable[[int], bytes], content_type: str, *, limit: int = MAX_MEDIA_BYTES
+    read: Callable[[int], bytes],
+    content_type: str,
+    *,
+    limit: int = MAX_MEDIA_BYTES,
+    limit_for: Callable[[bytes], SizeLimit] | None = None,
 ) -> bytes:
     """The bytes of the multipart field ``file``, read ``CHUNK_BYTES`` at a time.
 
     Reading stops as soon as the field passes ``limit`` (413) or ends, so neither a huge upload
-    nor the rest of the body is ever read.
+    nor the rest of the body is ever read. With ``limit_for``, the field's first bytes choose a
+    tighter limit (a photo's, a voice clip's...) as soon as they have arrived, or refuse it.
     """
     mimetype, options = parse_options_header(content_type)
     boundary = options.get("boundary", "")
@@ -56,6 +75,7 @@ def read_file_field(
     decoder = MultipartDecoder(boundary.encode("latin-1"), max_parts=100)
     collected: bytearray | None = None  # set while inside the file field
     ended = False
+    kind: SizeLimit | None = None
     while True:
         try:
             event = decoder.next_event()
@@ -71,8 +91,18 @@ def read_file_field(
             collected = bytearray() if event.name == FILE_FIELD else None
         elif isinstance(event, Data) and collected is not None:
             collected += event.data
+            if (
+                limit_for
+                and kind is None
+                and (len(collected) >= SNIFF_BYTES or not event.more_data)
+            ):
+                kind = limit_for(bytes(collected[:SNIFF_BYTES]))
+                limit = min(limit, kind.max_bytes)
             if len(collected) > limit:
-                raise TooLarge(detail=f"a photo may be at most {limit} bytes")
+                what = kind.what if kind else "a photo"
+                raise TooLarge(
+                    detail=f"{what} may be at most {limit} bytes ({limit / 2**20:g} MiB)"
+                )
             if not event.more_data:
                 return bytes(collected)
         elif isinstance(event, Epilogue):
@@ -282,7 +312,8 @@ def _uint(data: bytes, at: int, size: int) -> int:
     return int.from_bytes(data[at : at + size], "big") if size else 0
 
 
-def _webm_opus_ms(data: bytes) -> int:
+def _webm_segment(data: bytes) -> tuple[int, int]:
+    """Where the segment's children start and end, after a WebM EBML header."""
     element_id, body, size = _element(data, 0)
     header = dict((i, (b, s)) for i, b, s in _children(data, body, body + size))
     doc_type = header.get(0x4282)
@@ -291,14 +322,22 @@ def _webm_opus_ms(data: bytes) -> int:
     element_id, at, size = _element(data, body + size)
     if element_id != _SEGMENT:
         raise _BadClip("no segment")
-    end = len(data) if size == _UNKNOWN else at + size
+    return at, len(data) if size == _UNKNOWN else at + size
+
+
+def _webm_opus_ms(data: bytes) -> int:
+    at, end = _webm_segment(data)
     scale_ns, track, last_end_us = 1_000_000, None, 0
     while at < end:
         element_id, body, size = _element(data, at)
         if element_id not in _SEGMENT_CHILDREN:
             raise _BadClip(f"an unexpected element {element_id:#x} in the segment")
         if element_id == _CLUSTER:
-            at, cluster_end_us = _cluster(data, body, size, end, track, scale_ns)
+            if track is None:
+                raise _BadClip("a cluster before the tracks")
+            at, cluster_end_us = _cluster(
+                data, body, size, end, functools.partial(_block_end_us, data, track, scale_ns)
+            )
             last_end_us = max(last_end_us, cluster_end_us)
             continue
         if size == _UNKNOWN:
@@ -335,12 +374,14 @@ def _span(element: tuple[int, int]) -> tuple[int, int]:
 
 
 def _cluster(
-    data: bytes, body: int, size: int, segment_end: int, track: int | None, scale_ns: int
+    data: bytes,
+    body: int,
+    size: int,
+    segment_end: int,
+    block_end_us: Callable[[tuple[int, int], int], int],
 ) -> tuple[int, int]:
     """Parse a cluster (of unknown size: up to the next segment-level element); (where it
-    ends, the end of its last packet in microseconds)."""
-    if track is None:
-        raise _BadClip("a cluster before the tracks")
+    ends, the latest ``block_end_us(block, cluster timecode)`` of its blocks)."""
     end = segment_end if size == _UNKNOWN else body + size
     at, timecode, last_end_us = body, None, 0
     while at < end:
@@ -360,7 +401,7 @@ def _cluster(
                 if len(blocks) != 1:
                     raise _BadClip("a block group without one block")
                 block = blocks[0]
-            last_end_us = max(last_end_us, _block_end_us(data, block, track, timecode, scale_ns))
+            last_end_us = max(last_end_us, block_end_us(block, timecode))
         elif element_id not in (0xEC, 0xBF, 0xA7, 0xAB):  # void, CRC, position, prev size
             raise _BadClip(f"an unexpected element {element_id:#x} in a cluster")
         at = child + child_size
@@ -370,7 +411,7 @@ def _cluster(
 
 
 def _block_end_us(
-    data: bytes, block: tuple[int, int], track: int, timecode: int, scale_ns: int
+    data: bytes, track: int, scale_ns: int, block: tuple[int, int], timecode: int
 ) -> int:
     start, size = block
     number, at = _vint(data, start, keep_marker=False)
@@ -455,3 +496,351 @@ def _ogg_opus_ms(data: bytes) -> int:
         raise _BadClip("no OpusTags")
     pre_skip = struct.unpack("<H", packets[0][10:12])[0]
     return max(granule - pre_skip, 0) * 1000 // 48_000
+
+
+# Video clips (bulletins) ----------------------------------------------------------------------
+# 20 MiB holds a minute of what a phone's browser records: Chromium's MediaRecorder writes video at
+# 2.5 Mbit/s and Opus at 128 kbit/s unless told otherwise, 19.7 MB for 60 s. A phone camera's own
+# files are larger (1080p at ~17 Mbit/s is 127 MB a minute): they are shared shortened or
+# re-encoded, as chat apps do. The container is parsed whole from its bytes, whatever the name
+# or declared type says; the codecs are the ones browsers play in <video>.
+MAX_VIDEO_BYTES = 20 * 1024 * 1024
+VIDEO_TYPES = ("video/mp4", "video/webm")
+# The largest upload of any kind, and room for the multipart framing around it: a request
+# announcing more is refused on its Content-Length before a byte of its body is read.
+MAX_UPLOAD_BYTES = MAX_VIDEO_BYTES
+MULTIPART_ALLOWANCE = 64 * 1024
+# Leading bytes enough to tell every accepted container: "....ftyp" and "RIFF....WEBP" need 12.
+SNIFF_BYTES = 12
+_WEBM_VIDEO_CODECS = {b"V_VP8", b"V_VP9", b"V_AV1"}
+_WEBM_AUDIO_CODECS = {b"A_OPUS", b"A_VORBIS"}
+_MP4_BRANDS = {b"iso%d" % n for n in range(2, 10)} | {
+    b"isom", b"mp41", b"mp42", b"avc1", b"av01", b"dash", b"cmfc", b"M4V ", b"MSNV", b"mp71"
+}  # fmt: skip
+_MP4_VIDEO_CODECS = {b"avc1", b"avc3", b"hvc1", b"hev1", b"av01", b"vp08", b"vp09", b"mp4v"}
+PHOTO_LIMIT = SizeLimit("a photo", MAX_MEDIA_BYTES)
+VOICE_LIMIT = SizeLimit("a voice clip", MAX_VOICE_BYTES)
+VIDEO_LIMIT = SizeLimit("a video clip", MAX_VIDEO_BYTES)
+ACCEPTED = (
+    "JPEG, PNG or WebP photos, Opus voice clips in WebM or Ogg, and video clips in MP4 "
+    "(H.264, H.265, AV1, VP9) or WebM (VP8, VP9, AV1)"
+)
+
+
+@dataclass(frozen=True)
+class Video:
+    data: bytes
+    content_type: str
+    duration_ms: int | None
+
+
+@dataclass(frozen=True)
+class Stored:
+    """An accepted upload as it is kept: its bytes, type, kind and length when it has one."""
+
+    data: bytes
+    content_type: str
+    kind: str  # photo | voice | video
+    duration_ms: int | None = None
+
+
+def _is_mp4(head: bytes) -> bool:
+    return head[4:8] == b"ftyp"
+
+
+def size_limit(head: bytes) -> SizeLimit:
+    """The limit of the kind an upload's first bytes announce; 415 when they announce none
+    accepted (a WebM may hold voice or video, which only its tracks tell: the larger limit)."""
+    if sniffed_type(head):
+        return PHOTO_LIMIT
+    if head.startswith(_OGG):
+        return VOICE_LIMIT
+    if head.startswith(_EBML) or _is_mp4(head):
+        return VIDEO_LIMIT
+    raise UnsupportedMediaType(detail=f"the file is none of the accepted kinds: {ACCEPTED}")
+
+
+def accepted_media(data: bytes, *, keep_location: bool) -> Stored:
+    """Any accepted upload, judged by its bytes: a photo, a voice clip or a video clip."""
+    if (data.startswith(_EBML) and _webm_has_video(data)) or _is_mp4(data):
+        video = accepted_video(data)
+        return Stored(video.data, video.content_type, "video", video.duration_ms)
+    if is_voice(data):
+        voice = accepted_voice(data)
+        return Stored(voice.data, voice.content_type, "voice", voice.duration_ms)
+    if sniffed_type(data) is None:
+        raise UnsupportedMediaType(detail=f"the file is none of the accepted kinds: {ACCEPTED}")
+    photo = accepted_photo(data, keep_location=keep_location)
+    return Stored(photo.data, photo.content_type, "photo")
+
+
+def accepted_video(data: bytes) -> Video:
+    """The clip as uploaded: 413 beyond 20 MiB, 415 unless it is an MP4 or WebM that parses to
+    its end with a video track of a codec browsers play; its length from the container."""
+    if len(data) > MAX_VIDEO_BYTES:
+        raise TooLarge(
+            detail=f"a video clip may be at most {MAX_VIDEO_BYTES} bytes (20 MiB); "
+            f"this one has {len(data)}"
+        )
+    try:
+        if data.startswith(_EBML):
+            content_type, duration_ms = "video/webm", _webm_video_ms(data)
+        elif _is_mp4(data):
+            content_type, duration_ms = "video/mp4", _mp4_video_ms(data)
+        else:
+            raise _BadClip("not MP4 or WebM")
+    except (_BadClip, IndexError, ValueError, struct.error) as error:
+        raise UnsupportedMediaType(
+            detail=f"a video clip must be an MP4 or WebM file ({error or 'truncated'})"
+        ) from None
+    return Video(data, content_type, duration_ms)
+
+
+def _webm_has_video(data: bytes) -> bool:
+    """Whether a WebM declares a video track (then it is judged as video, else as voice)."""
+    try:
+        at, end = _webm_segment(data)
+        while at < end:
+            element_id, body, size = _element(data, at)
+            if element_id == _TRACKS and size != _UNKNOWN:
+                return any(kind == 1 for kind, _ in _webm_tracks(data, body, size).values())
+            if size == _UNKNOWN or element_id == _CLUSTER:
+                return False
+            at = body + size
+    except (_BadClip, IndexError, ValueError):
+        return False
+    return False
+
+
+def _webm_tracks(data: bytes, body: int, size: int) -> dict[int, tuple[int, bytes]]:
+    """Track number -> (track type: 1 video, 2 audio; codec id)."""
+    tracks = {}
+    for entry_id, entry_at, entry_size in _children(data, body, body + size):
+        if entry_id != 0xAE:
+            continue
+        fields = {i: (b, s) for i, b, s in _children(data, entry_at, entry_at + entry_size)}
+        if 0xD7 not in fields or 0x83 not in fields or 0x86 not in fields:
+            raise _BadClip("a track without its number, type or codec")
+        codec_at, codec_size = fields[0x86]
+        tracks[_uint(data, *fields[0xD7])] = (
+            _uint(data, *fields[0x83]),
+            data[codec_at : codec_at + codec_size].rstrip(b"\0"),
+        )
+    return tracks
+
+
+def _webm_video_ms(data: bytes) -> int | None:
+    """Every element parsed to the end of the file (clusters of unknown size as MediaRecorder
+    writes them); the tracks' codecs checked; every block of a declared track; the length from
+    the segment's Duration, or else the last block's time."""
+    at, end = _webm_segment(data)
+    scale_ns, duration, tracks = 1_000_000, None, None
+    last_us, video_frames = 0, 0
+
+    def block_time_us(block: tuple[int, int], timecode: int) -> int:
+        nonlocal video_frames
+        number, after = _vint(data, block[0], keep_marker=False)
+        if tracks is None or number not in tracks:
+            raise _BadClip("a block of an undeclared track")
+        if tracks[number][0] == 1:
+            video_frames += 1
+        relative = struct.unpack(">h", data[after : after + 2])[0]
+        return (timecode + relative) * scale_ns // 1000
+
+    while at < end:
+        element_id, body, size = _element(data, at)
+        if element_id not in _SEGMENT_CHILDREN:
+            raise _BadClip(f"an unexpected element {element_id:#x} in the segment")
+        if element_id == _CLUSTER:
+            if tracks is None:
+                raise _BadClip("a cluster before the tracks")
+            at, cluster_last_us = _cluster(data, body, size, end, block_time_us)
+            last_us = max(last_us, cluster_last_us)
+            continue
+        if size == _UNKNOWN:
+            raise _BadClip("an element of unknown size where none is allowed")
+        if element_id == _INFO:
+            for child, child_at, child_size in _children(data, body, body + size):
+                if child == 0x2AD7B1:
+                    scale_ns = _uint(data, child_at, child_size)
+                elif child == 0x4489 and child_size in (4, 8):
+                    float_format = ">f" if child_size == 4 else ">d"
+                    duration = struct.unpack_from(float_format, data, child_at)[0]
+        elif element_id == _TRACKS:
+            tracks = _webm_tracks(data, body, size)
+            _check_webm_codecs(tracks)
+        at = body + size
+    if tracks is None:
+        raise _BadClip("no tracks")
+    if not video_frames:
+        raise _BadClip("no video frames")
+    if duration is not None and duration > 0:
+        return int(duration * scale_ns / 1_000_000)
+    return last_us // 1000
+
+
+def _check_webm_codecs(tracks: dict[int, tuple[int, bytes]]) -> None:
+    videos = [codec for kind, codec in tracks.values() if kind == 1]
+    if not videos:
+        raise _BadClip("no video track")
+    for kind, codec in tracks.values():
+        allowed = _WEBM_VIDEO_CODECS if kind == 1 else _WEBM_AUDIO_CODECS if kind == 2 else None
+        if allowed is None:
+            raise _BadClip(f"a track of type {kind}: only video and audio are taken")
+        if codec not in allowed:
+            name = codec.decode("ascii", "replace")
+            raise _BadClip(
+                f"the codec {name} is not taken (video VP8, VP9, AV1; audio Opus, Vorbis)"
+            )
+
+
+# MP4 (ISO base media file format) -------------------------------------------------------------
+def _boxes(data: bytes, start: int, end: int, *, top: bool = False) -> list[tuple[bytes, int, int]]:
+    """The boxes from ``start`` to ``end`` as (type, body start, body end), which must tile the
+    span exactly; a size of 0 (to the end of the file) only for the file's last box."""
+    found, at = [], start
+    while at < end:
+        if at + 8 > end:
+            raise _BadClip("a box header runs past its parent")
+        size, kind = struct.unpack(">I4s", data[at : at + 8])
+        header = 8
+        if size == 1:
+            size, header = struct.unpack(">Q", data[at + 8 : at + 16])[0], 16
+        elif size == 0 and top:
+            size = end - at
+        if not all(32 <= byte < 127 for byte in kind):
+            raise _BadClip("a box of an unreadable type")
+        if size < header or at + size > end:
+            raise _BadClip(f"the box {kind.decode()} runs past the end of its parent")
+        found.append((kind, at + header, at + size))
+        at += size
+    return found
+
+
+def _child(data: bytes, parent: tuple[bytes, int, int], kind: bytes) -> tuple[bytes, int, int]:
+    for box in _boxes(data, parent[1], parent[2]):
+        if box[0] == kind:
+            return box
+    raise _BadClip(f"no {kind.decode()} in {parent[0].decode()}")
+
+
+def _mp4_video_ms(data: bytes) -> int | None:
+    """Top-level boxes tiling the file; an MP4 brand (QuickTime's is not one); one moov with a
+    movie header and a video track of a codec browsers play; media data present."""
+    top = _boxes(data, 0, len(data), top=True)
+    ftyp = top[0]
+    if ftyp[0] != b"ftyp" or ftyp[2] - ftyp[1] < 8:
+        raise _BadClip("the file does not begin with its type box")
+    major = data[ftyp[1] : ftyp[1] + 4]
+    brands = {major} | {data[i : i + 4] for i in range(ftyp[1] + 8, ftyp[2] - 3, 4)}
+    if major == b"qt  " or not brands & _MP4_BRANDS:
+        raise _BadClip(f"the brand {major.decode('ascii', 'replace')!r} is not MP4")
+    moovs = [box for box in top if box[0] == b"moov"]
+    if len(moovs) != 1:
+        raise _BadClip("an MP4 has exactly one movie box")
+    if not any(box[0] == b"mdat" for box in top):
+        raise _BadClip("no media data")
+    moov = moovs[0]
+    codecs = [
+        _track_codec(data, trak) for trak in _boxes(data, moov[1], moov[2]) if trak[0] == b"trak"
+    ]
+    videos = [codec for handler, codec in codecs if handler == b"vide"]
+    if not videos:
+        raise _BadClip("no video track")
+    for codec in videos:
+        if codec not in _MP4_VIDEO_CODECS:
+            raise _BadClip(f"the video codec {codec.decode('ascii', 'replace')} is not taken")
+    return _mp4_duration_ms(data, moov)
+
+
+def _track_codec(data: bytes, trak: tuple[bytes, int, int]) -> tuple[bytes, bytes]:
+    """(handler type, the first sample entry's format) of a track."""
+    mdia = _child(data, trak, b"mdia")
+    hdlr = _child(data, mdia, b"hdlr")
+    stsd = _child(data, _child(data, _child(data, mdia, b"minf"), b"stbl"), b"stsd")
+    if stsd[2] - stsd[1] < 16 or hdlr[2] - hdlr[1] < 12:
+        raise _BadClip("a truncated track description")
+    return data[hdlr[1] + 8 : hdlr[1] + 12], data[stsd[1] + 12 : stsd[1] + 16]
+
+
+def _mp4_duration_ms(data: bytes, moov: tuple[bytes, int, int]) -> int | None:
+    """The movie header's duration, or a fragmented file's (movie extends header); None when
+    neither states one."""
+    mvhd = _child(data, moov, b"mvhd")
+    version = data[mvhd[1]]
+    if version == 1:
+        timescale, duration = struct.unpack(">IQ", data[mvhd[1] + 20 : mvhd[1] + 32])
+    else:
+        timescale, duration = struct.unpack(">II", data[mvhd[1] + 12 : mvhd[1] + 20])
+    if not timescale:
+        raise _BadClip("a movie header without a timescale")
+    if not duration:
+        for box in _boxes(data, moov[1], moov[2]):
+            if box[0] == b"mvex":
+                for mehd in _boxes(data, box[1], box[2]):
+                    if mehd[0] == b"mehd":
+                        wide = data[mehd[1]] == 1
+                        duration = struct.unpack_from(">Q" if wide else ">I", data, mehd[1] + 4)[0]
+    return duration * 1000 // timescale if duration else None
+
+
+# Serving ------------------------------------------------------------------------------------
+class RangeNotSatisfiable(Exception):
+    """No byte of the asked range lies inside the media."""
+
+
+def byte_range(
+    header: str | None, size: int, *, if_range: str | None, etag: str
+) -> tuple[int, int] | None:
+    """The one range ``Range: bytes=...`` asks of ``size`` bytes, as (start, end exclusive);
+    None to send everything (no header, one that does not parse, several ranges — RFC 9110
+    lets a server ignore Range —, or an ``If-Range`` naming another version)."""
+    if not header or (if_range is not None and if_range.strip() != f'"{etag}"'):
+        return None
+    parsed = parse_range_header(header)
+    if parsed is None or parsed.units != "bytes" or len(parsed.ranges) != 1:
+        return None
+    found = parsed.range_for_length(size)
+    if found is None:
+        raise RangeNotSatisfiable
+    return found
+
+
+# Playback tickets: a <video> element fetches its source itself, range by range, and cannot send
+# an Authorization header; a ticket in the URL lets it, for one media and a few minutes. Each
+# blob carries its own random key (``url_key`` in its metadata, written at upload), so any
+# replica checks a ticket without a shared secret or a store of tickets, and a ticket leaked in
+# a log opens that one media only, until it expires.
+TICKET_SECONDS = 15 * 60
+
+
+def new_url_key() -> str:
+    return secrets.token_urlsafe(32)
+
+
+def playback_ticket(
+    *, url_key: str, media_id: str, member_id: str, token_version: int, expires_at: int
+) -> str:
+    """``<member>.<token version>.<expiry>.<signature>`` for ``GET /media/{id}/content``."""
+    claim = f"{member_id}.{token_version}.{expires_at}"
+    return f"{claim}.{_signature(url_key, media_id, claim)}"
+
+
+def ticket_holder(
+    ticket: str, *, url_key: str, media_id: str, now: float
+) -> tuple[str, int] | None:
+    """(member id, token version) of a valid, unexpired ticket for this media; None otherwise."""
+    claim, _, signature = ticket.rpartition(".")
+    parts = claim.split(".")
+    if len(parts) != 3 or not parts[1].isdigit() or not parts[2].isdigit():
+        return None
+    if not hmac.compare_digest(signature, _signature(url_key, media_id, claim)):
+        return None
+    if int(parts[2]) < now:
+        return None
+    return parts[0], int(parts[1])
+
+
+def _signature(url_key: str, media_id: str, claim: str) -> str:
+    digest = hmac.new(url_key.encode(), f"{media_id}.{claim}".encode(), hashlib.sha256).digest()
+    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()

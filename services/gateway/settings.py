@@ -25,7 +25,11 @@ class GatewaySettings(PlatformSettings):
         doc="host:port of the comms gRPC service (unset: its endpoints answer 503).",
     )
     max_body_bytes: int = setting(
-        "MAX_BODY_BYTES", 11 * 1024 * 1024, doc="Largest request body accepted (413 beyond)."
+        "MAX_BODY_BYTES",
+        # The largest upload, a 20 MiB video clip, and 64 KiB for its multipart framing: the
+        # HTTP server refuses a larger Content-Length before reading any of the body.
+        20 * 1024 * 1024 + 64 * 1024,
+        doc="Largest request body accepted (413 beyond): a 20 MiB video clip and its framing.",
     )
     http_threads: int = setting(
         "HTTP_THREADS", 32, doc="Worker threads of the HTTP server for ordinary requests."

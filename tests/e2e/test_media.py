@@ -23,6 +23,7 @@ import pytest
 from PIL import ExifTags, Image
 
 import allinone
+from services.gateway.media import MAX_UPLOAD_BYTES, MULTIPART_ALLOWANCE
 from tests.support.api import Api, Reply, _reply, verified_member
 
 API = "/api/v1"
@@ -225,10 +226,10 @@ def test_a_huge_upload_is_refused_before_its_body_is_sent(app: Shouwang, member:
 def test_a_body_over_the_servers_limit_is_refused_as_a_problem(
     app: Shouwang, member: Account
 ) -> None:
-    """Past the 11 MiB server limit (waitress's own check, as the body arrives), not just the
-    10 MiB photo limit. The server answers and closes while the client is still sending, so the
-    answer is read while sending, as a browser does."""
-    body = b"--b\r\n" + b"\0" * (11 * 1024 * 1024 + 1)
+    """Past the server's limit (20 MiB for a video clip and 64 KiB of framing; waitress's own
+    check, as the body arrives), not just the 10 MiB photo limit. The server answers and closes
+    while the client is still sending, so the answer is read while sending, as a browser does."""
+    body = b"--b\r\n" + b"\0" * (MAX_UPLOAD_BYTES + MULTIPART_ALLOWANCE + 1)
     head = (
         f"POST {API}/media HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {member.token}\r\n"
         f"Content-Type: multipart/form-data; boundary=b\r\nContent-Length: {len(body)}\r\n\r\n"

@@ -73,6 +73,8 @@ def routes(context: GatewayContext) -> TypedRoutes:
     @api.post(
         "/bulletins",
         summary="Publish a bulletin to an area, grids, orgs or everyone; pushed on their streams",
+        description="media_ids: the officer's own photos and video clips (POST /media); its "
+        "recipients may read them, a video also through a playback ticket.",
         access=Access.OFFICER,
         body=BulletinDraft,
         reply=BulletinView,
@@ -80,7 +82,7 @@ def routes(context: GatewayContext) -> TypedRoutes:
         idempotent=True,
     )
     def publish_bulletin(caller: Caller, body: BulletinDraft) -> BulletinView:
-        check_own_media(context.blobs, caller, body.media_ids)
+        check_own_media(context.blobs, caller, body.media_ids, videos=True)
         bulletin = comms.PublishBulletin(body.to_proto(scoped(caller)))
         return BulletinView.from_proto(bulletin, officer=True)
 

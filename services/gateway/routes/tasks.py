@@ -223,20 +223,28 @@ def routes(context: GatewayContext) -> TypedRoutes:
     return api
 
 
-def check_own_media(blobs: BlobStore, caller: Caller, media_ids: Sequence[str]) -> None:
+def check_own_media(
+    blobs: BlobStore, caller: Caller, media_ids: Sequence[str], *, videos: bool = False
+) -> None:
     """Evidence must be the caller's own uploads: points are paid for reports and completions,
-    so another member's photo or a made-up id must not earn them (a 422 names each bad one)."""
+    so another member's photo or a made-up id must not earn them (a 422 names each bad one).
+    ``videos``: video clips are taken too (a bulletin's media)."""
+    what = "photo or video clip" if videos else "photo"
+    kinds = (None, "video") if videos else (None,)  # a photo's metadata has no "kind"
     errors = [
-        FieldError(f"media_ids[{i}]", "no photo you uploaded has this id")
+        FieldError(f"media_ids[{i}]", f"no {what} you uploaded has this id")
         for i, media_id in enumerate(media_ids)
-        if not _uploaded_by(blobs, media_id, caller.member_id)
+        if not _uploaded_by(blobs, media_id, caller.member_id, kinds)
     ]
     if errors:
-        raise InvalidArgument(detail="media_ids must name photos you uploaded", errors=errors)
+        raise InvalidArgument(detail=f"media_ids must name {what}s you uploaded", errors=errors)
 
 
-def _uploaded_by(blobs: BlobStore, media_id: str, member_id: str) -> bool:
-    """A photo the member uploaded (a voice clip is no evidence: it goes in voice_media_id)."""
+def _uploaded_by(
+    blobs: BlobStore, media_id: str, member_id: str, kinds: tuple[str | None, ...]
+) -> bool:
+    """An upload of the member's of one of ``kinds`` (a voice clip is no evidence: it goes in
+    voice_media_id; a video clip is a bulletin's)."""
     try:
         metadata = blobs.metadata(media_id)
     except ValueError:  # not even the shape of a blob id
@@ -244,5 +252,5 @@ def _uploaded_by(blobs: BlobStore, media_id: str, member_id: str) -> bool:
     return (
         metadata is not None
         and metadata.get("uploader") == member_id
-        and metadata.get("kind") != "voice"
+        and metadata.get("kind") in kinds
     )
