@@ -24,6 +24,8 @@ export type Quiz = Schemas["QuizView"];
 export type QuizResult = Schemas["QuizResult"];
 export type Group = Schemas["GroupView"];
 export type Message = Schemas["MessageView"];
+export type Drawing = Schemas["DrawingView"];
+export type PlaybackTicket = Schemas["PlaybackTicket"];
 export type MemberExport = Schemas["MemberExport"];
 
 const REFRESH_KEY = "shouwang.app.refresh";
@@ -174,6 +176,20 @@ export class Api extends Transport {
       body: draft,
       idempotencyKey: key,
     });
+  }
+
+  /** The drawings on a group's map (deleted ones left out by the server). */
+  async drawings(groupId: string): Promise<Drawing[]> {
+    const list = await this.request<Schemas["DrawingList"]>(
+      "GET",
+      `/groups/${path(groupId)}/drawings`,
+    );
+    return list.drawings;
+  }
+
+  /** A URL a <video> or <img> element loads by itself (byte ranges included), for a while. */
+  mediaTicket(mediaId: string): Promise<PlaybackTicket> {
+    return this.request("POST", `/media/${path(mediaId)}/tickets`);
   }
 
   /** A photo's or a clip's bytes (media needs the bearer header, so no plain <img src>). */

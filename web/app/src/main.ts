@@ -5,14 +5,17 @@
 import "leaflet/dist/leaflet.css";
 import "./style.css";
 import { h, replaceChildren } from "../../shared/dom";
+import type { DrawingEvent } from "../../shared/drawings-layer";
 import { EventStream } from "../../shared/event-stream";
 import { Api, Unreachable, type Message, type Profile } from "./api";
 import { loginView, pendingView, registerView } from "./account/entry";
 import { ProfileView } from "./account/profile-view";
 import type { AppContext, Screen } from "./context";
 import { Duty } from "./duty/duty";
+import { DRAWING_EVENT, GroupDrawings } from "./groups/group-drawings";
 import { DutyView } from "./duty/duty-view";
 import { lang, t, type MessageKey } from "./i18n";
+import { GroupMap } from "./map/group-map";
 import { NewsView } from "./news/news-view";
 import { armAlerts } from "./offers/alert";
 import { OfferCard, offerFrom, pendingOffers, type OfferedEvent } from "./offers/offer-card";
@@ -38,6 +41,8 @@ const OFFERED = "shouwang.task.offered";
 const REPORT_UPDATES = ["shouwang.report.approved", "shouwang.report.rejected"];
 const BULLETIN = "shouwang.bulletin.published";
 const GROUP_MESSAGE = "shouwang.group.message";
+// A drawing on a group's map; a new group may come with drawings already made.
+const GROUP_MAPS = [DRAWING_EVENT, "shouwang.group.created"];
 // The member's own record, masked as the API gives it, so the shell opens without a network.
 const PROFILE_KEY = "shouwang.app.profile";
 
@@ -126,8 +131,9 @@ async function openShell(): Promise<void> {
   duty.onFix = (fix) => panel.checkArrival(fix);
   duty.onLapsed = () => store.notify({ text: t("duty.lapsed"), tone: "warn" });
   const news = new NewsView(ctx);
+  const drawings = new GroupDrawings(api);
   const views: Record<ScreenName, Screen> = {
-    duty: new DutyView(ctx, panel),
+    duty: new DutyView(ctx, panel, new GroupMap(ctx, drawings)),
     tips: new TipForm(ctx),
     points: new PointsView(ctx),
     news,
@@ -219,10 +225,15 @@ async function openShell(): Promise<void> {
 
   const stream = new EventStream(
     () => api.streamTicket(),
-    [OFFERED, ...TASK_UPDATES, ...REPORT_UPDATES, BULLETIN, GROUP_MESSAGE],
+    [OFFERED, ...TASK_UPDATES, ...REPORT_UPDATES, BULLETIN, GROUP_MESSAGE, ...GROUP_MAPS],
     {
-      event: (type, data) => onEvent(type, data as Record<string, unknown>, panel, news),
-      connected: () => store.setConnected(true),
+      event: (type, data) =>
+        onEvent(type, data as Record<string, unknown>, { panel, news, drawings }),
+      connected: (resumed) => {
+        store.setConnected(true);
+        // The groups' drawings, again after a gap the stream could not resume across.
+        if (!resumed) void drawings.load().catch(() => {});
+      },
       disconnected: () => store.setConnected(false),
     },
   );
@@ -233,8 +244,7 @@ async function openShell(): Promise<void> {
 function onEvent(
   type: string,
   data: Record<string, unknown>,
-  panel: TaskPanel,
-  news: NewsView,
+  { panel, news, drawings }: { panel: TaskPanel; news: NewsView; drawings: GroupDrawings },
 ): void {
   const me = store.profile?.member_id ?? "";
   if (type === OFFERED) {
@@ -274,6 +284,10 @@ function onEvent(
     });
   } else if (type === GROUP_MESSAGE) {
     news.messageArrived(data as Partial<Message>);
+  } else if (type === DRAWING_EVENT) {
+    drawings.pushed(data as DrawingEvent);
+  } else if (GROUP_MAPS.includes(type)) {
+    void drawings.load().catch(() => {});
   }
 }
 

@@ -3,6 +3,7 @@
 import { h, replaceChildren } from "../../../shared/dom";
 import { ApiError } from "../api";
 import type { AppContext, Screen } from "../context";
+import type { GroupMap } from "../map/group-map";
 import type { TaskPanel } from "../offers/task-panel";
 import type { Waiting } from "../outbox/outbox";
 
@@ -22,6 +23,7 @@ export class DutyView implements Screen {
   constructor(
     private readonly ctx: AppContext,
     taskPanel: TaskPanel,
+    private readonly groupMap: GroupMap,
   ) {
     this.element = h(
       "section",
@@ -37,6 +39,7 @@ export class DutyView implements Screen {
       ),
       this.waiting,
       taskPanel.element,
+      groupMap.element,
     );
     this.switch.onclick = () => void this.toggle();
     ctx.store.on("duty", () => this.drawDuty());
@@ -50,6 +53,7 @@ export class DutyView implements Screen {
 
   shown(): void {
     this.drawTimes();
+    this.groupMap.shown();
   }
 
   private async toggle(): Promise<void> {

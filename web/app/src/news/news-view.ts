@@ -1,12 +1,21 @@
 // News: bulletins addressed to the member (alerts, news, wanted notices, case notices, safety
-// knowledge; opening one sends its read receipt), open quizzes to answer once, and the member's
-// groups with their messages and push-to-talk (web/shared/intercom.ts: hold to record, release
-// to send; clips heard in order as they arrive on /stream, and again by a tap).
+// knowledge; opening one sends its read receipt and shows its photos and video clips), open
+// quizzes to answer once, and the member's groups with their messages and push-to-talk
+// (web/shared/intercom.ts: hold to record, release to send; clips heard in order as they arrive
+// on /stream, and again by a tap).
 import { h, replaceChildren } from "../../../shared/dom";
 import { formatTime } from "../../../shared/i18n";
 import { Intercom, recordingType, type TalkState } from "../../../shared/intercom";
-import { ApiError, type Bulletin, type Group, type Message, type Quiz } from "../api";
+import {
+  ApiError,
+  type Bulletin,
+  type Group,
+  type Message,
+  type PlaybackTicket,
+  type Quiz,
+} from "../api";
 import type { AppContext, Screen } from "../context";
+import "./news.css";
 
 const TABS = ["bulletins", "quizzes", "groups"] as const;
 type Tab = (typeof TABS)[number];
@@ -119,7 +128,13 @@ export class NewsView implements Screen {
     const { t, lang } = this.ctx;
     const page = await this.ctx.api.bulletins();
     const row = (bulletin: Bulletin) => {
-      const body = h("p", { class: "bulletin-body", hidden: true }, bulletin.body);
+      const media = h("div", { class: "bulletin-media" });
+      const body = h(
+        "div",
+        { class: "bulletin-body", hidden: true },
+        h("p", {}, bulletin.body),
+        media,
+      );
       const item = h(
         "li",
         { class: `bulletin ${bulletin.read ? "read" : "unread"} kind-${bulletin.kind}` },
@@ -128,8 +143,10 @@ export class NewsView implements Screen {
         h("small", {}, formatTime(bulletin.published_at, lang)),
         body,
       );
-      item.onclick = () => {
+      item.onclick = (event) => {
+        if ((event.target as HTMLElement).closest(".bulletin-media")) return; // the player's
         body.hidden = !body.hidden;
+        if (!body.hidden && !media.childElementCount) this.showMedia(bulletin, media);
         if (!bulletin.read) {
           bulletin.read = true;
           item.classList.replace("unread", "read");
@@ -144,6 +161,21 @@ export class NewsView implements Screen {
         ? h("ul", { class: "list" }, ...page.bulletins.map(row))
         : h("p", { class: "muted" }, t("news.none")),
     );
+  }
+
+  /** A bulletin's photos and video clips, each loaded by the element itself from a playback
+   * ticket's URL: a <video> fetches byte ranges as it plays and seeks, which a bearer header
+   * (that elements cannot send) would not allow. */
+  private showMedia(bulletin: Bulletin, box: HTMLElement): void {
+    const { api, t } = this.ctx;
+    for (const mediaId of bulletin.media_ids) {
+      const slot = h("div", { class: "media-slot", "data-media-id": mediaId });
+      box.append(slot);
+      void api
+        .mediaTicket(mediaId)
+        .then((ticket) => slot.append(mediaElement(ticket, () => api.mediaTicket(mediaId), t)))
+        .catch(() => slot.append(h("p", { class: "muted" }, t("bulletin.media_failed"))));
+    }
   }
 
   private async showQuizzes(): Promise<void> {
@@ -310,4 +342,38 @@ export class NewsView implements Screen {
       `▶ ${this.ctx.t("group.clip", { seconds })}`,
     );
   }
+}
+
+/** A <video controls playsinline> for a clip (its metadata only until played: a phone on a
+ * metered network fetches the rest as it plays), an <img> for a photo. A ticket expires: when
+ * the video fails to load a range, it is given a fresh URL once and resumes where it was. */
+function mediaElement(
+  ticket: PlaybackTicket,
+  renew: () => Promise<PlaybackTicket>,
+  t: AppContext["t"],
+): HTMLElement {
+  if (!ticket.content_type.startsWith("video/")) {
+    return h("img", { class: "bulletin-photo", src: ticket.url, alt: "" });
+  }
+  const video = h("video", {
+    class: "bulletin-video",
+    controls: true,
+    playsinline: true,
+    preload: "metadata",
+    src: ticket.url,
+    "aria-label": t("bulletin.video"),
+  });
+  let renewed = false;
+  video.addEventListener("error", () => {
+    if (renewed) return;
+    renewed = true;
+    const at = video.currentTime;
+    void renew()
+      .then((fresh) => {
+        video.src = fresh.url;
+        video.currentTime = at;
+      })
+      .catch(() => {});
+  });
+  return video;
 }

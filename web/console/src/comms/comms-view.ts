@@ -3,10 +3,10 @@
 // (画图作战), drawn here and shown live; bulletins with read receipts, composed with their
 // audience area drawn on the same map, optionally also sent by SMS.
 import { h, replaceChildren } from "../../../shared/dom";
+import { DrawingsLayer, drawingChange, type DrawnFeature } from "../../../shared/drawings-layer";
 import { formatTime, type Lang } from "../../../shared/i18n";
 import { Intercom, recordingType, type TalkState } from "../../../shared/intercom";
 import { ApiError, type Api } from "../api";
-import { DrawingsLayer, type DrawnFeature } from "../map/drawings-layer";
 import "../map/geoman";
 import { L } from "../map/leaflet";
 import { CommsApi, type Bulletin, type BulletinDraft, type Group, type Message } from "./comms-api";
@@ -489,6 +489,12 @@ export class CommsView {
     const body = h("textarea", { name: "body", required: true, maxlength: 20000, rows: 4 });
     const everyone = h("input", { type: "checkbox", name: "everyone" });
     const sms = h("input", { type: "checkbox", name: "sms" });
+    // A photo or a video clip; the gateway judges it by its bytes (docs/comms.md "Video clips").
+    const attachment = h("input", {
+      type: "file",
+      name: "attachment",
+      accept: "image/jpeg,image/png,image/webp,video/mp4,video/webm",
+    });
     const notice = h("p", { class: "notice", role: "status" });
     replaceChildren(
       this.panel,
@@ -506,8 +512,12 @@ export class CommsView {
               audience: { area: this.area, everyone: everyone.checked },
               sms: sms.checked,
             };
-            void this.comms
-              .publish(draft)
+            const file = attachment.files?.[0];
+            if (file) notice.textContent = ct("comms.uploading");
+            void (file ? this.comms.upload(file, file.name) : Promise.resolve(null))
+              .then((stored) =>
+                this.comms.publish({ ...draft, media_ids: stored ? [stored.media_id] : [] }),
+              )
               .then(async (bulletin) => {
                 await this.showBulletins();
                 this.panel.querySelector(".notice")!.textContent = ct("comms.published", {
@@ -523,6 +533,7 @@ export class CommsView {
         h("p", { class: "hint area-note" }, ct("comms.area_hint")),
         h("label", { class: "check" }, everyone, ct("comms.everyone")),
         h("label", { class: "check" }, sms, ct("comms.sms")),
+        h("label", {}, ct("comms.attach"), attachment),
         h("button", { type: "submit" }, ct("comms.publish")),
       ),
       notice,
@@ -554,13 +565,10 @@ export class CommsView {
         });
       }
     } else if (type === "shouwang.group.drawing" && data.group_id === this.group?.group_id) {
-      const drawingId = String(data.drawing_id);
-      if (data.change === "deleted") this.drawing("remove", { drawing_id: drawingId, feature: {} });
-      else
-        this.drawing("add", {
-          drawing_id: drawingId,
-          feature: JSON.parse(String(data.feature_geojson ?? "{}")),
-        });
+      const change = drawingChange(data);
+      if (change && "deleted" in change)
+        this.drawing("remove", { drawing_id: change.deleted, feature: {} });
+      else if (change) this.drawing("add", change.added);
     } else if (type === "shouwang.group.created" && this.tab === "groups") {
       void this.showGroups().catch(() => {});
     } else if (type === "shouwang.bulletin.published" && this.tab === "bulletins") {

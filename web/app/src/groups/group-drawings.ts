@@ -1,0 +1,58 @@
+// The drawings of every group the member is in (画图作战), kept current: loaded when the app
+// opens (and again when the stream reconnects, in case some were missed), then changed by each
+// shouwang.group.drawing /stream pushes — added, replaced or deleted. Maps listen and redraw.
+import type { DrawnFeature, DrawingEvent } from "../../../shared/drawings-layer";
+import { drawingChange } from "../../../shared/drawings-layer";
+import type { Api } from "../api";
+
+export const DRAWING_EVENT = "shouwang.group.drawing";
+
+type Listener = (drawings: DrawnFeature[], change: DrawnFeature | null) => void;
+
+export class GroupDrawings {
+  private readonly drawings = new Map<string, DrawnFeature>();
+  private readonly listeners: Listener[] = [];
+
+  constructor(private readonly api: Api) {}
+
+  get all(): DrawnFeature[] {
+    return [...this.drawings.values()];
+  }
+
+  /** Hear every change (the full list, and what changed: null when all were reloaded). */
+  listen(listener: Listener): void {
+    this.listeners.push(listener);
+    listener(this.all, null);
+  }
+
+  /** Everything drawn on the maps of the member's groups, as the server has it now. */
+  async load(): Promise<void> {
+    const page = await this.api.groups();
+    const lists = await Promise.all(
+      page.groups.map((group) => this.api.drawings(group.group_id).catch(() => [])),
+    );
+    this.drawings.clear();
+    for (const drawing of lists.flat()) {
+      if (!drawing.deleted) this.drawings.set(drawing.drawing_id, drawing);
+    }
+    this.tell(null);
+  }
+
+  /** A pushed shouwang.group.drawing. */
+  pushed(event: DrawingEvent): void {
+    const change = drawingChange(event);
+    if (!change) return;
+    if ("deleted" in change) {
+      const gone = this.drawings.get(change.deleted);
+      if (!this.drawings.delete(change.deleted)) return;
+      this.tell({ ...(gone as DrawnFeature), deleted: true });
+    } else {
+      this.drawings.set(change.added.drawing_id, change.added);
+      this.tell(change.added);
+    }
+  }
+
+  private tell(change: DrawnFeature | null): void {
+    for (const listener of this.listeners) listener(this.all, change);
+  }
+}
