@@ -7,6 +7,7 @@ import "./style.css";
 import { h, replaceChildren } from "../../shared/dom";
 import type { DrawingEvent } from "../../shared/drawings-layer";
 import { EventStream } from "../../shared/event-stream";
+import { LIVE_CALL_EVENTS, type LiveCallEvent } from "../../shared/live-call";
 import { Api, Unreachable, type Message, type Profile } from "./api";
 import { loginView, pendingView, registerView } from "./account/entry";
 import { ProfileView } from "./account/profile-view";
@@ -15,6 +16,7 @@ import { Duty } from "./duty/duty";
 import { DRAWING_EVENT, GroupDrawings } from "./groups/group-drawings";
 import { DutyView } from "./duty/duty-view";
 import { lang, t, type MessageKey } from "./i18n";
+import { LiveCallSheet } from "./live/live-call-sheet";
 import { GroupMap } from "./map/group-map";
 import { NewsView } from "./news/news-view";
 import { armAlerts } from "./offers/alert";
@@ -131,6 +133,7 @@ async function openShell(): Promise<void> {
   duty.onFix = (fix) => panel.checkArrival(fix);
   duty.onLapsed = () => store.notify({ text: t("duty.lapsed"), tone: "warn" });
   const news = new NewsView(ctx);
+  const liveCall = new LiveCallSheet(ctx);
   const drawings = new GroupDrawings(api);
   const views: Record<ScreenName, Screen> = {
     duty: new DutyView(ctx, panel, new GroupMap(ctx, drawings)),
@@ -203,6 +206,7 @@ async function openShell(): Promise<void> {
     h("main", { class: "screens" }, ...Object.values(views).map((view) => view.element)),
     h("nav", { class: "tabs-bar" }, ...links),
     offers.element,
+    liveCall.element,
   );
   const show = () => {
     const wanted = location.hash.slice(1);
@@ -225,10 +229,20 @@ async function openShell(): Promise<void> {
 
   const stream = new EventStream(
     () => api.streamTicket(),
-    [OFFERED, ...TASK_UPDATES, ...REPORT_UPDATES, BULLETIN, GROUP_MESSAGE, ...GROUP_MAPS],
+    [
+      OFFERED,
+      ...TASK_UPDATES,
+      ...REPORT_UPDATES,
+      BULLETIN,
+      GROUP_MESSAGE,
+      ...GROUP_MAPS,
+      ...LIVE_CALL_EVENTS,
+    ],
     {
       event: (type, data) =>
-        onEvent(type, data as Record<string, unknown>, { panel, news, drawings }),
+        type.startsWith("shouwang.live_call.")
+          ? liveCall.deliver(type, data as LiveCallEvent)
+          : onEvent(type, data as Record<string, unknown>, { panel, news, drawings }),
       connected: (resumed) => {
         store.setConnected(true);
         // The groups' drawings, again after a gap the stream could not resume across.

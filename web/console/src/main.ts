@@ -8,6 +8,7 @@ import { h, replaceChildren } from "../../shared/dom";
 import { Api, type Session } from "./api";
 import { CommsView } from "./comms/comms-view";
 import { lang, t, type MessageKey } from "./i18n";
+import { LiveCallPanel } from "./live/live-call-panel";
 import { loginView, mayUseConsole } from "./login/login-view";
 import { MapView } from "./map/map-view";
 import { MemberDirectory } from "./members/directory";
@@ -59,6 +60,8 @@ let stream: Stream | null = null;
 
 function openShell(session: Session): void {
   const mapView = new MapView(api, store, t, lang);
+  // Watching a member live opens a column beside the map (live/).
+  mapView.element.append(new LiveCallPanel(api, store, () => mapView.shown()).element);
   const comms = new CommsView(api, lang);
   mapView.overlay(comms.liveDrawings.layer); // the group open in the comms screen, drawn live
   const board = new TaskBoard(api, t, lang, (taskId) => store.select(taskId));

@@ -160,6 +160,9 @@ function mergeNeighbours(cells: Map<number, Placed[]>): Placed[][] {
   return groups;
 }
 
+/** Dispatched (bubbling) on the map's container when a member's dot is clicked. */
+export const MEMBER_CLICKED = "shouwang:member-clicked";
+
 export class MembersLayer {
   private readonly canvas = new MembersCanvas();
   readonly layer: L.Layer = this.canvas;
@@ -372,6 +375,15 @@ export class MembersLayer {
     if (!map) return;
     map.on("click", (event: L.LeafletMouseEvent) => {
       if (map.pm?.globalDrawModeEnabled()) return; // a vertex of a drawing, not a zoom
+      const single = this.singleAt(map, event.containerPoint);
+      if (single) {
+        // Whoever acts on a member listens (the live call's "watch live", live/).
+        const detail = { memberId: single.member.member_id };
+        map
+          .getContainer()
+          .dispatchEvent(new CustomEvent(MEMBER_CLICKED, { bubbles: true, detail }));
+        return;
+      }
       const cluster = this.clusterAt(map, event.containerPoint);
       if (!cluster) return;
       const bounds = L.latLngBounds(cluster.members.map((entry) => entry.at));
@@ -407,19 +419,22 @@ export class MembersLayer {
     );
   }
 
-  private hover(map: L.Map, point: L.Point | null): void {
+  private singleAt(map: L.Map, point: L.Point): Placed | null {
+    const p = this.toCanvas(map, point).add(this.canvas.origin);
+    let best = (DOT_RADIUS + 2) ** 2;
     let found: Placed | null = null;
-    if (point) {
-      const p = this.toCanvas(map, point).add(this.canvas.origin);
-      let best = (DOT_RADIUS + 2) ** 2;
-      for (const entry of this.canvas.singles) {
-        const d = (entry.x - p.x) ** 2 + (entry.y - p.y) ** 2;
-        if (d <= best) {
-          best = d;
-          found = entry;
-        }
+    for (const entry of this.canvas.singles) {
+      const d = (entry.x - p.x) ** 2 + (entry.y - p.y) ** 2;
+      if (d <= best) {
+        best = d;
+        found = entry;
       }
     }
+    return found;
+  }
+
+  private hover(map: L.Map, point: L.Point | null): void {
+    const found = point ? this.singleAt(map, point) : null;
     const cluster = point && !found ? this.clusterAt(map, point) : null;
     map.getContainer().classList.toggle("over-member", Boolean(found || cluster));
     if (!found) {

@@ -4,6 +4,7 @@ import { h, replaceChildren } from "../../../shared/dom";
 import { formatTime, type Lang, type Translate } from "../../../shared/i18n";
 import { type Api, ApiError, type Task } from "../api";
 import type { MessageKey } from "../i18n";
+import { lt } from "../live/messages";
 import { FINISHED, type Store, type TaskOnMap } from "../store";
 
 const CANCELLABLE = new Set(["dispatching", "claimed", "on_scene"]);
@@ -133,6 +134,19 @@ export class TaskPanel {
                   t("task.arrived_after", { seconds: Math.round(claim.claim_to_arrival_s ?? 0) }),
                 )
               : null,
+            FINISHED.has(task.status)
+              ? null
+              : h(
+                  "button",
+                  {
+                    type: "button",
+                    class: "watch-live",
+                    "data-watch-live": "", // live/live-call-panel.ts answers it
+                    "data-member-id": claim.member_id,
+                    "data-task-id": task.task_id,
+                  },
+                  lt("live.watch"),
+                ),
           ),
         ),
       ),
