@@ -1,0 +1,120 @@
+"""The server under test: ``shouwang up --no-demo`` in its own process on a free loopback port,
+with a seeded administrator, as a newcomer runs it; and its Prometheus counters."""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+ADMIN_PHONE = "13800000000"
+ADMIN_PASSWORD = "Admin-Password-1"
+_READY = re.compile(r"ready at (http://\S+?)/? ")
+_SAMPLE = re.compile(r"^(\w+)\{([^}]*)\} (\S+)$")
+_LABEL = re.compile(r'(\w+)="([^"]*)"')
+
+
+@dataclass
+class Server:
+    url: str
+    process: subprocess.Popen[str]
+
+    @property
+    def pid(self) -> int:
+        return self.process.pid
+
+    def cpu_s(self) -> float:
+        """User + system CPU seconds the server process used so far (all its threads)."""
+        fields = Path(f"/proc/{self.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+    def counters(self) -> dict[tuple[str, frozenset[tuple[str, str]]], float]:
+        """Every labelled sample of /metrics (served beside the API on loopback)."""
+        with urllib.request.urlopen(self.url + "/metrics", timeout=10) as response:
+            text = response.read().decode()
+        samples = {}
+        for line in text.splitlines():
+            match = _SAMPLE.match(line)
+            if match:
+                labels = frozenset(_LABEL.findall(match.group(2)))
+                samples[(match.group(1), labels)] = float(match.group(3))
+        return samples
+
+
+def published(counters: dict, topic: str) -> float:
+    return sum(
+        value
+        for (name, labels), value in counters.items()
+        if name == "shouwang_events_published_total" and ("topic", topic) in labels
+    )
+
+
+def handled(counters: dict, topic: str, group: str) -> float:
+    return sum(
+        value
+        for (name, labels), value in counters.items()
+        if name == "shouwang_events_handled_total"
+        and ("topic", topic) in labels
+        and ("group", group) in labels
+    )
+
+
+def start(data_dir: Path, *, tree: Path | None = None, env: dict[str, str] | None = None) -> Server:
+    """``shouwang up`` on port 0 (the kernel picks a free one); returns once it printed its URL.
+    ``tree``: run the code of another checkout (e.g. ``git archive`` of an earlier commit), for
+    before/after runs back to back on the same machine."""
+    environment = {
+        **os.environ,
+        "SHOUWANG_ADMIN_PHONE": ADMIN_PHONE,
+        "SHOUWANG_ADMIN_PASSWORD": ADMIN_PASSWORD,
+        **({"PYTHONPATH": str(tree)} if tree else {}),
+        **(env or {}),
+    }
+    command = [sys.executable, "-m", "shouwang.cli", "up", "--no-demo", "--port", "0"]
+    process = subprocess.Popen(
+        [*command, "--data", str(data_dir)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+        env=environment,
+        cwd=tree,
+    )
+    assert process.stdout is not None
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        line = process.stdout.readline()
+        if not line:
+            break
+        match = _READY.search(line)
+        if match:
+            return Server(match.group(1).rstrip("/"), process)
+    process.kill()
+    raise RuntimeError(f"shouwang up did not print its URL (exit {process.wait()})")
+
+
+def stop(server: Server, *, timeout_s: float = 60) -> int:
+    """SIGTERM, as ``shouwang up`` expects; its exit code."""
+    if server.process.poll() is None:
+        server.process.send_signal(signal.SIGTERM)
+    try:
+        return server.process.wait(timeout=timeout_s)
+    except subprocess.TimeoutExpired:
+        server.process.kill()
+        return server.process.wait()
+
+
+@contextmanager
+def running(data_dir: Path, *, tree: Path | None = None) -> Iterator[Server]:
+    server = start(data_dir, tree=tree)
+    try:
+        yield server
+    finally:
+        stop(server)
