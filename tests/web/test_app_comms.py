@@ -145,7 +145,8 @@ def test_a_video_attached_in_the_console_plays_in_the_apps_news_view(
         form.locator("input[name=everyone]").check()
         form.locator("input[name=attachment]").set_input_files(VIDEO / "clip.webm")
         form.locator("button[type=submit]").click()
-        expect(officer.locator("[data-testid=bulletins] li", has_text="协查视频")).to_have_count(1)
+        row = officer.locator("[data-testid=bulletins] li", has_text="协查视频")
+        expect(row.locator(".attachments")).to_have_text("附件 1")
     finally:
         console.close()
     listed = scene.api.get("/api/v1/bulletins", token=scene.officer).body["bulletins"]
@@ -153,7 +154,9 @@ def test_a_video_attached_in_the_console_plays_in_the_apps_news_view(
     page = phone.page
     sign_in(page, scene.url, person)
     page.goto(f"{scene.url}/app/#news")
-    page.locator(".bulletin", has_text="协查视频").click()
+    row = page.locator(".bulletin", has_text="协查视频")
+    expect(row.locator(".attachments")).to_have_text("附件 1")
+    row.click()
 
     video = page.locator(f"[data-media-id='{video_id}'] video.bulletin-video")
     expect(video).to_have_attribute("controls", "")

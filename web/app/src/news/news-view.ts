@@ -140,6 +140,13 @@ export class NewsView implements Screen {
         { class: `bulletin ${bulletin.read ? "read" : "unread"} kind-${bulletin.kind}` },
         h("span", { class: `badge ${bulletin.kind}` }, t(`bulletin.${bulletin.kind}`)),
         h("b", {}, ` ${bulletin.title}`),
+        bulletin.media_ids.length
+          ? h(
+              "small",
+              { class: "attachments" },
+              t("bulletin.attachments", { count: bulletin.media_ids.length }),
+            )
+          : null,
         h("small", {}, formatTime(bulletin.published_at, lang)),
         body,
       );

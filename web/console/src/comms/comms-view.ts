@@ -476,6 +476,13 @@ export class CommsView {
         ct("comms.reads", { read: b.read_count ?? 0, total: b.recipient_count ?? 0 }),
       ),
       b.sms ? h("span", { class: "sms" }, "SMS") : null,
+      b.media_ids.length
+        ? h(
+            "span",
+            { class: "attachments" },
+            ct("comms.attachments", { count: b.media_ids.length }),
+          )
+        : null,
     );
   }
 
