@@ -121,6 +121,7 @@ bench: install-dev
 	$(PYTHON) -m bench.identity
 	$(PYTHON) -m bench.dispatch
 	$(PYTHON) -m bench.intercom
+	$(PYTHON) -m bench.live_call
 	scripts/setup-browser
 	$(PYTHON) -m bench.console_fps
 

@@ -18,10 +18,12 @@ from typing import Any
 
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
-from tests.support.api import Api, verified_member
+from tests.support.api import Api, verified_member, wait_for
 from tests.support.embedded import admin_token, embedded_with_admin
 
-PLACE = (27.7792, 120.6566)  # Rui'an, by the Feiyun river
+# Rui'an, by the Feiyun river; on the 3-decimal grid of the positions officers' maps are sent,
+# so the member's dot stays where the map first drew it.
+PLACE = (27.779, 120.657)
 TIMEOUT_MS = 30_000
 
 
@@ -161,13 +163,18 @@ def release(scene: Scene, task_id: str | None) -> None:
     scene.api.post("/api/v1/duty/end", token=scene.member.token(scene.api))
 
 
-def watch_claimant(console: Page, scene: Scene, task_id: str) -> None:
-    """Open the task from the board and press "watch live" beside its claimant."""
+def watch_claimant(console: Page, scene: Scene, task_id: str) -> str:
+    """Open the task from the board and press "watch live" beside its claimant; the new call's
+    id."""
+    before = call_id_of(console) if console.locator("[data-testid=live-call]").count() else ""
     console.goto(scene.url + "/#tasks")
     console.locator(f".board tr[data-task-id='{task_id}'] a").click()
     claimant = console.locator(f".task-panel .claims li[data-member-id='{scene.member.member_id}']")
     claimant.locator("[data-watch-live]").click()
-    console.locator("[data-testid=live-call][data-call-id]").wait_for()
+    return wait_for(
+        lambda: (call_id_of(console) or before) != before and call_id_of(console),
+        what="the new call in the console",
+    )
 
 
 def accept(app: Page) -> None:

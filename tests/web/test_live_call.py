@@ -3,9 +3,9 @@ browser contexts on the all-in-one at http://127.0.0.1:PORT: the officer presses
 beside the claimant of a task, the member's app rings and the member accepts; the officer's
 <video> plays the member's rear camera (its currentTime advances, getStats counts inbound video
 bytes and decoded frames) while the member's dot keeps moving, the member hears the officer
-(inbound audio bytes); the officer ends it and the audit holds the call. A declined call never
-connects; an officer of another station is refused. Time to first frame is printed here and
-measured over several calls by bench/live_call.py."""
+(inbound audio bytes); the officer ends it and the audit holds the call. A call opened from the
+member's dot on the map and declined never connects; an officer of another station is refused.
+Time to first frame is printed here and measured over several calls by bench/live_call.py."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, expect
 
-from tests.support.api import fix_at, wait_for
+from tests.support.api import wait_for
 from tests.web.intercom_driver import chromium
 from tests.web.live_call_driver import (
     PLACE,
@@ -35,6 +35,7 @@ from tests.web.live_call_driver import (
     wait_until_connected,
     watch_claimant,
 )
+from tests.web.test_console_map import Screen
 
 QUALITY = "[data-testid=live-quality]"
 
@@ -93,17 +94,15 @@ def test_the_officer_sees_and_talks_to_the_member_live_and_the_call_is_audited(
         expect(app.locator("[data-testid=live-strip]")).to_be_visible()
         expect(app.locator("[data-testid=task-status]")).to_be_visible()
 
-        # The member walks on (the phone's position, and a fix sent at once rather than with the
-        # app's next batch): the position beside the video follows the map's.
+        # The member walks on: the phone's fixes go out in the app's next batch, and the map's
+        # positions are throttled (location: every 10 s or 50 m; the push: every 5 s a member)
+        # and coarse (3 decimals, ~100 m). The position beside the video follows the map's.
         moved = (PLACE[0] + 0.002, PLACE[1])
         app_context.set_geolocation({"latitude": moved[0], "longitude": moved[1], "accuracy": 5})
-        member_token = scene.member.token(scene.api)
-        sent = scene.api.post("/api/v1/location", {"fixes": [fix_at(*moved)]}, token=member_token)
-        assert sent.status == 202, sent.body
-        # Officers' maps get coarse positions (3 decimals, ~100 m): near enough is the new one.
         wait_for(
             lambda: abs(number(console, ".live-position", "data-lat") - moved[0]) < 6e-4,
             what="the member's new position beside the video",
+            timeout_s=45,
         )
 
         call_id = call_id_of(console)
@@ -121,7 +120,7 @@ def test_the_officer_sees_and_talks_to_the_member_live_and_the_call_is_audited(
         release(scene, task_id)
 
 
-def test_a_declined_call_never_connects_and_another_stations_officer_is_refused(
+def test_a_call_from_the_map_declined_never_connects_and_another_station_is_refused(
     scene: Scene, browser: Browser
 ) -> None:
     problems: list[str] = []
@@ -136,8 +135,10 @@ def test_a_declined_call_never_connects_and_another_stations_officer_is_refused(
         )
         assert refused.status == 403, refused.body
 
-        task_id = claimed_task(scene, app)
-        watch_claimant(console, scene, task_id)
+        # This time from the map: the member's dot, then "watch live" on their card.
+        expect(console.locator("#map")).to_have_attribute("data-fitted", "true")
+        console.mouse.click(*Screen(console).point(*PLACE))
+        console.locator("[data-testid=live-call] [data-testid=watch-live]").click()
         app.locator("[data-testid=live-decline]").click()
         panel = console.locator("[data-testid=live-call]")
         expect(panel).to_have_attribute("data-state", "ended")

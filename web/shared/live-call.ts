@@ -232,16 +232,18 @@ export class LiveCall {
       await this.pc?.addIceCandidate(candidate).catch(() => {});
   }
 
-  /** Signals go out one after another, so the other side meets the offer before its candidates. */
+  /** Signals go out one after another, so the other side meets the offer before its candidates.
+   * One that fails is dropped: a late candidate of a call the other side just ended is refused
+   * (409), and the call's end arrives on the stream anyway. */
   private signal(kind: SignalKind, payload: unknown): void {
     const body = { kind, payload };
     this.outgoing = this.outgoing
-      .catch(() => {})
       .then(() =>
         this.state === "ended"
           ? null
           : this.transport.send("POST", callPath(this.callId, "signal"), body),
-      );
+      )
+      .catch(() => {});
   }
 
   private setState(state: CallState, reason?: string): void {
