@@ -160,6 +160,14 @@ class UnsupportedMediaType(DomainError):
     title = "Unsupported Media Type"
 
 
+def idempotency_slot(caller: str, key: str) -> str:
+    """The identity of a creating request: its caller, method, path and ``Idempotency-Key``. Also
+    handed to a domain service as the request's retry id, so a retry after a reply that failed
+    (the key's slot is then freed) still finds what the first attempt created."""
+    slot = hashlib.sha256(f"{caller}\x00{request.method}\x00{request.path}\x00{key}".encode())
+    return slot.hexdigest()
+
+
 class IdempotencyKeys:
     """Replays the first response to a retried creating POST with the same ``Idempotency-Key``.
 
@@ -182,8 +190,7 @@ class IdempotencyKeys:
     def run(self, *, caller: str, key: str, view: Callable[[], Response]) -> Response:
         if not 1 <= len(key) <= 200:
             raise Malformed(detail="Idempotency-Key must be 1 to 200 characters")
-        slot = hashlib.sha256(f"{caller}\x00{request.method}\x00{request.path}\x00{key}".encode())
-        slot_id = slot.hexdigest()
+        slot_id = idempotency_slot(caller, key)
         fingerprint = hashlib.sha256(request.get_data(cache=True)).hexdigest()
         try:
             self.collection.insert(

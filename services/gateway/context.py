@@ -11,7 +11,7 @@ from flask import Response, request
 from services.gateway.auth import Caller, TokenVerifier
 from services.gateway.clients import Clients
 from services.gateway.stream import StreamHub
-from shouwang.http import IdempotencyKeys
+from shouwang.http import IdempotencyKeys, idempotency_slot
 from shouwang.store import BlobStore
 
 
@@ -29,5 +29,13 @@ class GatewayContext:
         key = request.headers.get("Idempotency-Key")
         if key is None:
             return respond()
-        owner = caller.member_id if caller else "anonymous"
-        return self.idempotency.run(caller=owner, key=key, view=respond)
+        return self.idempotency.run(caller=_owner(caller), key=key, view=respond)
+
+    def retry_id(self, caller: Caller | None) -> str:
+        """The request's retry id for a domain service ("" without an ``Idempotency-Key``)."""
+        key = request.headers.get("Idempotency-Key")
+        return "" if key is None else idempotency_slot(_owner(caller), key)
+
+
+def _owner(caller: Caller | None) -> str:
+    return caller.member_id if caller else "anonymous"

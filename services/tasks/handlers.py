@@ -20,9 +20,10 @@ from services.tasks.ports import Ports
 from shouwang.clock import to_millis
 from shouwang.errors import Conflict, DomainError, Forbidden, InvalidArgument, NotFound
 from shouwang.events import Event
-from shouwang.ids import new_id
+from shouwang.ids import derived_id, new_id
 from shouwang.location.v1 import location_pb2
 from shouwang.scope import Caller
+from shouwang.store import DuplicateKey
 from shouwang.store.paging import Page
 
 log = logging.getLogger(__name__)
@@ -46,10 +47,16 @@ def create_task(ports: Ports, caller: Caller, request: Any) -> Task:
     errors = model.validate_task(request)
     if errors:
         raise InvalidArgument(detail="the task has invalid fields", errors=errors)
+    if request.request_id:
+        task_id = derived_id("task", caller.member_id, request.request_id)
+        if (retried := ports.tasks.get(task_id)) is not None:
+            return retried  # the first attempt created it; its reply was lost or failed
+    else:
+        task_id = new_id()
     now = ports.clock.now()
     task = model.new_task(
         request,
-        task_id=new_id(),
+        task_id=task_id,
         station_id=caller.station_id,
         city_wide=caller.city_wide,
         created_by=caller.member_id,
@@ -58,7 +65,10 @@ def create_task(ports: Ports, caller: Caller, request: Any) -> Task:
         # one dies before it has, once a lease would have expired.
         first_due_ms=to_millis(now) + int(ports.lease_s * 1000),
     )
-    ports.tasks.new_task(task, [task_updated(task, "created", at=now, participants=[])])
+    try:
+        ports.tasks.new_task(task, [task_updated(task, "created", at=now, participants=[])])
+    except DuplicateKey:  # the same retry on another replica, a moment earlier
+        return _existing_task(ports, task_id)
     ports.wakeups.remember(task.task_id, task.due_at_ms or 0)
     # "Within a second": the first wave goes out now, and its write publishes the staged
     # `created` first, then `offered` (one store write fewer before the offer than publishing

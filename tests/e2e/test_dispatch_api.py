@@ -16,6 +16,8 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
+from allinone.composition import AllInOne
+from shouwang.errors import Unavailable
 from tests.support.api import Api, Reply, fix_at, verified_member, wait_for
 from tests.support.embedded import admin_token, embedded_with_admin
 
@@ -23,9 +25,14 @@ _places = itertools.count()
 
 
 @pytest.fixture(scope="module")
-def api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Api]:
-    with embedded_with_admin(Path(tmp_path_factory.mktemp("dispatch"))) as running:
-        yield Api(running.url)
+def running(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AllInOne]:
+    with embedded_with_admin(Path(tmp_path_factory.mktemp("dispatch"))) as started:
+        yield started
+
+
+@pytest.fixture(scope="module")
+def api(running: AllInOne) -> Api:
+    return Api(running.url)
 
 
 @pytest.fixture(scope="module")
@@ -519,3 +526,32 @@ def test_a_completion_with_another_members_photo_is_refused(api: Api, admin: str
     mine = upload_photo(api, member[1])
     done = api.post(path, {"note": "done", "media_ids": [mine]}, token=member[1])
     assert done.status == 200 and done.body["media_ids"] == [mine]
+
+
+def test_a_retry_after_a_5xx_gets_the_task_the_first_attempt_created(
+    running: AllInOne, api: Api, admin: str, place, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    on_duty(api, admin, place, [100])
+    tasks = running.gateway.clients.tasks
+    create = tasks.CreateTask
+
+    def created_then_lost(request, **options):  # type: ignore[no-untyped-def]
+        create(request, **options)
+        raise Unavailable(detail="the reply was lost on the way back")
+
+    monkeypatch.setattr(tasks, "CreateTask", created_then_lost)
+    title = f"Retried dispatch {place[0]}"
+    body = {"title": title, "priority": 2, "location": {"lat": place[0], "lon": place[1]},
+            "target": {"mode": "nearest", "count": 1}}  # fmt: skip
+    key = {"Idempotency-Key": f"retry-{place[0]}"}
+    assert api.post("/api/v1/tasks", body, token=admin, headers=key).status == 503
+    monkeypatch.undo()
+
+    retried = api.post("/api/v1/tasks", body, token=admin, headers=key)
+    assert retried.status == 201, retried.body
+    replayed = api.post("/api/v1/tasks", body, token=admin, headers=key)
+    assert replayed.body["task_id"] == retried.body["task_id"]
+    listed = api.get("/api/v1/tasks?limit=100", token=admin).body["tasks"]
+    assert [t["task_id"] for t in listed if t["title"] == title] == [retried.body["task_id"]]
+    without_key = api.post("/api/v1/tasks", body, token=admin)
+    assert without_key.body["task_id"] != retried.body["task_id"]  # a new dispatch, as asked

@@ -44,7 +44,9 @@ def routes(context: GatewayContext) -> TypedRoutes:
         idempotent=True,
     )
     def create_task(caller: Caller, body: TaskDraft) -> TaskView:
-        return TaskView.from_proto(tasks.CreateTask(body.to_proto(scoped(caller))))
+        request = body.to_proto(scoped(caller))
+        request.request_id = context.retry_id(caller)
+        return TaskView.from_proto(tasks.CreateTask(request))
 
     @api.get(
         "/tasks",

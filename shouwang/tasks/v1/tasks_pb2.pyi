@@ -58,7 +58,7 @@ class Target(_message.Message):
     def __init__(self, mode: _Optional[str] = ..., count: _Optional[int] = ..., member_ids: _Optional[_Iterable[str]] = ...) -> None: ...
 
 class CreateTaskRequest(_message.Message):
-    __slots__ = ("caller", "title", "description", "kind", "priority", "location", "area", "target", "capacity", "skills", "expires_in_s", "points", "has_points", "report_id", "widen", "scene_radius_m")
+    __slots__ = ("caller", "title", "description", "kind", "priority", "location", "area", "target", "capacity", "skills", "expires_in_s", "points", "has_points", "report_id", "widen", "scene_radius_m", "request_id")
     CALLER_FIELD_NUMBER: _ClassVar[int]
     TITLE_FIELD_NUMBER: _ClassVar[int]
     DESCRIPTION_FIELD_NUMBER: _ClassVar[int]
@@ -75,6 +75,7 @@ class CreateTaskRequest(_message.Message):
     REPORT_ID_FIELD_NUMBER: _ClassVar[int]
     WIDEN_FIELD_NUMBER: _ClassVar[int]
     SCENE_RADIUS_M_FIELD_NUMBER: _ClassVar[int]
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
     caller: Caller
     title: str
     description: str
@@ -91,7 +92,8 @@ class CreateTaskRequest(_message.Message):
     report_id: str
     widen: bool
     scene_radius_m: float
-    def __init__(self, caller: _Optional[_Union[Caller, _Mapping]] = ..., title: _Optional[str] = ..., description: _Optional[str] = ..., kind: _Optional[str] = ..., priority: _Optional[int] = ..., location: _Optional[_Union[Point, _Mapping]] = ..., area: _Optional[_Union[Area, _Mapping]] = ..., target: _Optional[_Union[Target, _Mapping]] = ..., capacity: _Optional[int] = ..., skills: _Optional[_Iterable[str]] = ..., expires_in_s: _Optional[int] = ..., points: _Optional[int] = ..., has_points: _Optional[bool] = ..., report_id: _Optional[str] = ..., widen: _Optional[bool] = ..., scene_radius_m: _Optional[float] = ...) -> None: ...
+    request_id: str
+    def __init__(self, caller: _Optional[_Union[Caller, _Mapping]] = ..., title: _Optional[str] = ..., description: _Optional[str] = ..., kind: _Optional[str] = ..., priority: _Optional[int] = ..., location: _Optional[_Union[Point, _Mapping]] = ..., area: _Optional[_Union[Area, _Mapping]] = ..., target: _Optional[_Union[Target, _Mapping]] = ..., capacity: _Optional[int] = ..., skills: _Optional[_Iterable[str]] = ..., expires_in_s: _Optional[int] = ..., points: _Optional[int] = ..., has_points: _Optional[bool] = ..., report_id: _Optional[str] = ..., widen: _Optional[bool] = ..., scene_radius_m: _Optional[float] = ..., request_id: _Optional[str] = ...) -> None: ...
 
 class OfferView(_message.Message):
     __slots__ = ("member_id", "distance_m", "wave", "offered_at", "declined")

@@ -382,3 +382,38 @@ def test_a_step_that_failed_is_run_again_once_its_lease_expired(
     tasks.clock.advance(tasks.ports.lease_s)
     assert timers.sweep(tasks.ports) == 1
     assert tasks.offered(stranded) == [(nearest, 1)]
+
+
+# Retries ---------------------------------------------------------------------------------------
+
+
+def test_a_retry_after_a_failed_first_attempt_returns_the_task_it_created(
+    tasks: Tasks, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (nearest,) = tasks.on_duty(100)
+
+    def location_away(request: object) -> None:
+        raise ConnectionError("location is restarting")
+
+    monkeypatch.setattr(tasks.location, "Nearest", location_away)
+    with pytest.raises(ConnectionError):
+        tasks.dispatch(request_id="slot-1")  # stored, then failed: the client saw a 5xx
+    monkeypatch.undo()
+    retried = tasks.dispatch(request_id="slot-1")
+    again = tasks.dispatch(request_id="slot-1")
+    assert retried.task_id == again.task_id
+    lease_ms = int(tasks.ports.lease_s * 1000)
+    everything = tasks.ports.tasks.due(now_ms=to_millis(tasks.clock.now()) + lease_ms)
+    assert [t.task_id for t in everything] == [retried.task_id]  # one task, not two
+    tasks.clock.advance(tasks.ports.lease_s)
+    assert timers.sweep(tasks.ports) == 1
+    assert tasks.offered(retried) == [(nearest, 1)]  # its first wave, once
+
+
+def test_retry_ids_are_the_callers_own_and_optional(tasks: Tasks) -> None:
+    tasks.on_duty(100, 200, 300)
+    mine = tasks.dispatch(request_id="slot-1")
+    assert tasks.dispatch(request_id="slot-1").task_id == mine.task_id
+    other = Caller("admin2", frozenset({"admin"}), frozenset(), city_wide=True, station_id="")
+    assert tasks.dispatch(other, request_id="slot-1").task_id != mine.task_id
+    assert tasks.dispatch().task_id != tasks.dispatch().task_id
