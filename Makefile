@@ -118,6 +118,7 @@ bench: install-dev
 	@command -v redis-server >/dev/null || (apt-get update -qq && apt-get install -y -qq redis-server)
 	-scripts/build-tile38
 	$(PYTHON) -m bench.location
+	$(PYTHON) -m bench.ingest
 	$(PYTHON) -m bench.identity
 	$(PYTHON) -m bench.dispatch
 	$(PYTHON) -m bench.intercom

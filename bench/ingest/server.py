@@ -31,10 +31,11 @@ class Server:
     def pid(self) -> int:
         return self.process.pid
 
-    def cpu_s(self) -> float:
-        """User + system CPU seconds the server process used so far (all its threads)."""
+    def cpu_s(self) -> tuple[float, float]:
+        """User and system CPU seconds the server process used so far (all its threads)."""
         fields = Path(f"/proc/{self.pid}/stat").read_text().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        tick = os.sysconf("SC_CLK_TCK")
+        return int(fields[11]) / tick, int(fields[12]) / tick
 
     def counters(self) -> dict[tuple[str, frozenset[tuple[str, str]]], float]:
         """Every labelled sample of /metrics (served beside the API on loopback)."""
