@@ -3,16 +3,18 @@ tested against FerretDB 1.x (no transactions, TTL or geospatial indexes are used
 
 from __future__ import annotations
 
+import functools
 import re
 import threading
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from typing import Any
 
 from pymongo import MongoClient, ReturnDocument
 from pymongo.collection import Collection as PymongoCollection
-from pymongo.errors import BulkWriteError, DuplicateKeyError, OperationFailure
+from pymongo.errors import BulkWriteError, ConnectionFailure, DuplicateKeyError, OperationFailure
 
+from shouwang.errors import Unavailable
 from shouwang.ids import new_id
 from shouwang.store import (
     Document,
@@ -78,6 +80,28 @@ class MongoDocumentStore:
             return self._is_ferretdb
 
 
+def _unavailable_while_unreachable(cls: type) -> type:
+    """Every public method of ``cls`` turns a lost or refused connection (pymongo's
+    ConnectionFailure: AutoReconnect, NetworkTimeout, ServerSelectionTimeoutError) into
+    ``Unavailable``, so callers answer 503 (retry later) rather than 500 while the store is down."""
+
+    def guarded(method: Callable[..., Any]) -> Callable[..., Any]:
+        @functools.wraps(method)
+        def call(*args: Any, **kwargs: Any) -> Any:
+            try:
+                return method(*args, **kwargs)
+            except ConnectionFailure as error:
+                raise Unavailable(detail="the document store cannot be reached") from error
+
+        return call
+
+    for name, member in list(vars(cls).items()):
+        if callable(member) and not name.startswith("_"):
+            setattr(cls, name, guarded(member))
+    return cls
+
+
+@_unavailable_while_unreachable
 class MongoCollection:
     def __init__(
         self, collection: PymongoCollection[dict[str, Any]], store: MongoDocumentStore
