@@ -102,6 +102,7 @@ export class LiveCall {
   private readonly remote = new MediaStream();
   private pendingCandidates: RTCIceCandidateInit[] = [];
   private outgoing: Promise<unknown> = Promise.resolve();
+  private accepting = false;
   private statsTimer: number | undefined;
   private previous: { at: number; bytes: number; expected: number; lost: number } | null = null;
 
@@ -130,6 +131,7 @@ export class LiveCall {
 
   /** Member: accept, open the rear camera and microphone, and make the offer. */
   async accept(media: Promise<MediaStream> = rearCameraAndMicrophone()): Promise<void> {
+    this.accepting = true;
     // The camera opens while the server records the accept: whichever is slower sets the pace.
     const [view, stream] = await Promise.all([
       this.transport.send<LiveCallView>("POST", callPath(this.callId, "accept")),
@@ -164,8 +166,11 @@ export class LiveCall {
   /** An event of /stream; those of other calls are ignored. */
   deliver(type: string, data: LiveCallEvent): void {
     if (data.call_id !== this.callId || this.state === "ended") return;
-    if (type === ACCEPTED && this.state === "ringing") this.setState("connecting");
-    else if (type === DECLINED) this.close("declined");
+    if (type === ACCEPTED && this.state === "ringing") {
+      // The member's other device (another tab) took it: this one stops ringing.
+      if (this.role === "member" && !this.accepting) this.close("answered_elsewhere");
+      else this.setState("connecting");
+    } else if (type === DECLINED) this.close("declined");
     else if (type === ENDED) this.close(data.end_reason || "ended");
     else if (type === SIGNAL && data.kind && data.payload)
       void this.receive(data.kind, data.payload);

@@ -168,7 +168,8 @@ export class LiveCallSheet {
       this.voice.srcObject = null;
       this.element.hidden = true;
       replaceChildren(this.element);
-      if (reason !== "declined") this.ctx.store.notify({ text: lt("live.ended"), tone: "info" });
+      if (reason !== "declined" && reason !== "answered_elsewhere")
+        this.ctx.store.notify({ text: lt("live.ended"), tone: "info" });
     }
   }
 
