@@ -1,6 +1,9 @@
 """Live calls <-> documents: ``comms_live_calls`` holds each call (its audit record, with its
 changes' events in the outbox) and ``comms_live_call_lines`` one document per member in a live
-call, whose unique ``_id`` is what makes "one live call per member" hold across replicas."""
+call, whose unique ``_id`` is what makes "one live call per member" hold across replicas. The
+lines are also the live calls' index: the sweep and the task and suspension consumers read them
+(a handful) and then each call by ``_id``, never the ever-growing audit (FerretDB 1.x scans a
+collection for any filter but ``_id``)."""
 
 from __future__ import annotations
 
@@ -17,7 +20,6 @@ from shouwang.store.paging import Page, read_page
 
 Events = Sequence[tuple[str, Event]]
 OutboxFactory = Callable[[Collection], Outbox]
-LIVE = [Status.RINGING.value, Status.CONNECTED.value]
 
 
 class LiveCallRepository:
@@ -31,7 +33,8 @@ class LiveCallRepository:
         self.calls.create_index([("member_id", ASCENDING), ("created_at", DESCENDING)])
         self.calls.create_index([("officer_id", ASCENDING), ("created_at", DESCENDING)])
         self.calls.create_index([("status", ASCENDING)])
-        self.calls.create_index([("task_id", ASCENDING)])
+        self.lines.create_index([("officer_id", ASCENDING)])
+        self.lines.create_index([("task_id", ASCENDING)])
 
     def start(self, call: LiveCall, events: Events) -> LiveCall:
         """Take the member's line and save the ringing call; 409 while the member is in one."""
@@ -42,7 +45,12 @@ class LiveCallRepository:
         return call
 
     def _take_line(self, call: LiveCall) -> None:
-        line = {"_id": call.member_id, "call_id": call.call_id}
+        line = {
+            "_id": call.member_id,
+            "call_id": call.call_id,
+            "officer_id": call.officer_id,
+            "task_id": call.task_id,
+        }
         for _ in range(2):
             try:
                 self.lines.insert(line)
@@ -81,9 +89,11 @@ class LiveCallRepository:
         return None if document is None else _call(document)
 
     def live_calls(self, query: dict[str, Any] | None = None) -> list[LiveCall]:
-        """Calls ringing or connected (the sweep's and the consumers' work list)."""
-        found = self.calls.find({"status": {"$in": LIVE}, **(query or {})})
-        return [_call(d) for d in found]
+        """Calls ringing or connected (the sweep's and the consumers' work list), by their
+        lines; ``query`` on ``member_id``, ``officer_id`` or ``task_id``."""
+        wanted = {("_id" if k == "member_id" else k): v for k, v in (query or {}).items()}
+        calls = (self.get(line["call_id"]) for line in self.lines.find(wanted))
+        return [c for c in calls if c is not None and c.live]
 
     def page(
         self,
