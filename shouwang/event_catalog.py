@@ -116,10 +116,11 @@ TOPICS = (
         "training",
         TRAINING_TOPIC,
         "cohort id",
-        "Rotation training: a class created, a roll call opened (with its trainees' member ids, "
-        "who the gateways push it to), a trainee checked in, a leave request decided, a patrol "
-        "log filed (its counts), a roster shift ended with the minutes its member was inside "
-        "the area. Never a name, a leave reason, a note or a photo.",
+        "Rotation training: a class created, trainees enrolled in it (their member ids), a roll "
+        "call opened (with its trainees' member ids, who the gateways push it to), a trainee "
+        "checked in, a leave request decided, a patrol log filed (its counts), a roster shift "
+        "ended with the minutes its member was inside the area. Never a name, a leave reason, "
+        "a note or a photo.",
         TRAINING_EVENT_TYPES,
     ),
 )

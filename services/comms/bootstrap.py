@@ -24,6 +24,7 @@ from shouwang.runtime import Adapters
 from shouwang.scheduler import Periodic
 from shouwang.tasks.v1.event_types import TASK_EVENT_TYPES, TASKS_TOPIC
 from shouwang.training.v1 import training_pb2_grpc
+from shouwang.training.v1.event_types import TRAINING_EVENT_TYPES, TRAINING_TOPIC
 
 # A task's claims and its end (closed, cancelled, expired, unfilled) shape its group.
 TASK_GROUP_EVENTS = {
@@ -31,6 +32,8 @@ TASK_GROUP_EVENTS = {
     for name, payload in TASK_EVENT_TYPES.items()
     if name.rsplit(".", 1)[-1] in ("claimed", *group_cases.TASK_ENDINGS)
 }
+# Trainees enrolled after a cohort's group was made join it.
+COHORT_ENROLLED = "shouwang.cohort.enrolled"
 
 
 EXPIRY_SWEEP_S = 30.0  # how late a bulletin's expiry may be told
@@ -126,6 +129,12 @@ def build(
         group="comms-task-groups",
         handler=partial(group_cases.on_task_event, ports),
         payload_types=TASK_GROUP_EVENTS,
+    )
+    adapters.bus.subscribe(
+        TRAINING_TOPIC,
+        group="comms-cohort-groups",
+        handler=partial(group_cases.on_training_event, ports),
+        payload_types={COHORT_ENROLLED: TRAINING_EVENT_TYPES[COHORT_ENROLLED]},
     )
     calls = LiveCallRepository(adapters.store, outbox=outbox)
     calls.ensure_indexes()

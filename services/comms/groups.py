@@ -5,6 +5,7 @@ stays readable to its members and the officers of its station."""
 
 from __future__ import annotations
 
+import logging
 from dataclasses import replace
 from typing import Any
 
@@ -20,7 +21,10 @@ from shouwang.identity.v1 import identity_pb2
 from shouwang.ids import new_id
 from shouwang.store.paging import Page
 from shouwang.tasks.v1 import events_pb2 as task_events
+from shouwang.training.v1 import events_pb2 as training_events
 from shouwang.training.v1 import training_pb2
+
+log = logging.getLogger(__name__)
 
 
 def create_group(ports: Ports, caller: Caller, request: Any) -> Group:
@@ -71,20 +75,22 @@ def _cohort_members(ports: Ports, caller: Caller, cohort_id: str) -> tuple[str, 
             errors=[FieldError("cohort_id", "no cohort you may see has this id")],
         ) from None
     wanted = list(dict.fromkeys((*cohort.trainee_ids, *cohort.instructor_ids)))
-    if not wanted:
-        return ()
-    found = ports.identity.GetMembers(identity_pb2.GetMembersRequest(member_ids=wanted))
-    verified = {m.member_id for m in found.members if m.status == "verified"}
+    verified = _verified(ports, wanted)
     return tuple(m for m in wanted if m in verified)
+
+
+def _verified(ports: Ports, member_ids: list[str]) -> set[str]:
+    """Which of these members identity knows as verified."""
+    wanted = list(dict.fromkeys(member_ids))
+    if not wanted:
+        return set()
+    found = ports.identity.GetMembers(identity_pb2.GetMembersRequest(member_ids=wanted))
+    return {m.member_id for m in found.members if m.status == "verified"}
 
 
 def _require_members(ports: Ports, member_ids: list[str], field: str) -> None:
     """Only verified members join a group (a made-up or suspended id is a 422 naming it)."""
-    wanted = list(dict.fromkeys(member_ids))
-    if not wanted:
-        return
-    found = ports.identity.GetMembers(identity_pb2.GetMembersRequest(member_ids=wanted))
-    verified = {m.member_id for m in found.members if m.status == "verified"}
+    verified = _verified(ports, member_ids)
     errors = [
         FieldError(f"{field}[{i}]", "no verified member has this id")
         for i, member_id in enumerate(member_ids)
@@ -241,3 +247,32 @@ def on_task_event(ports: Ports, event: Event) -> None:
             model.task_group_id(data.task_id),  # type: ignore[attr-defined]
             at_ms=to_millis(event.time),
         )
+
+
+# A cohort's groups -----------------------------------------------------------------------------
+
+
+def on_training_event(ports: Ports, event: Event) -> None:
+    """Trainees enrolled in a cohort join each of its open groups, as if its officer had added
+    them: verified members only, up to the group's size. Each group takes an enrolment once (by
+    its event id), so a replay adds nobody, not even a trainee an officer has removed since."""
+    data = event.data
+    if not isinstance(data, training_events.CohortEnrolled) or not data.member_ids:
+        return
+    now_ms = to_millis(ports.clock.now())
+    open_groups = [g for g in ports.groups.of_cohort(data.cohort_id) if not g.ended(now_ms)]
+    if not open_groups:
+        return
+    verified = _verified(ports, list(data.member_ids))
+    enrolled = [m for m in dict.fromkeys(data.member_ids) if m in verified]
+    for group in open_groups:
+        joining = [m for m in enrolled if m not in group.everyone]
+        room = max(0, model.MAX_GROUP_MEMBERS - len(group.member_ids))
+        if len(joining) > room:
+            log.warning(
+                "cohort group full: enrolled trainees left out",
+                extra={"group_id": group.group_id, "left_out": len(joining) - room},
+            )
+            joining = joining[:room]
+        if joining:
+            ports.groups.take_enrolment(group.group_id, event.id, joining)

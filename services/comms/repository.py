@@ -256,6 +256,7 @@ class GroupRepository:
     def ensure_indexes(self) -> None:
         self.groups.create_index([("member_ids", ASCENDING), ("created_at", DESCENDING)])
         self.groups.create_index([("station_id", ASCENDING), ("created_at", DESCENDING)])
+        self.groups.create_index([("cohort_id", ASCENDING)])
         self.messages.create_index([("group_id", ASCENDING), ("sent_at", DESCENDING)])
         self.messages.create_index([("media_ids", ASCENDING)])
         self.messages.create_index([("voice_media_id", ASCENDING)])
@@ -270,6 +271,24 @@ class GroupRepository:
     def get(self, group_id: str) -> Group | None:
         document = self.groups.get(group_id)
         return None if document is None else group_from(document)
+
+    def of_cohort(self, cohort_id: str) -> list[Group]:
+        """The groups made for this cohort, ended ones included."""
+        return [group_from(d) for d in self.groups.find({"cohort_id": cohort_id})]
+
+    def take_enrolment(self, group_id: str, enrolment_id: str, add: Sequence[str]) -> bool:
+        """Add a cohort's newly enrolled trainees unless this group took that enrolment (an
+        event id) before; False when it had."""
+        taken = self.groups.find_one_and_update(
+            {"_id": group_id, "enrolments": {"$ne": enrolment_id}},
+            {
+                "$addToSet": {
+                    "member_ids": {"$each": list(add)},
+                    "enrolments": {"$each": [enrolment_id]},
+                }
+            },
+        )
+        return taken is not None
 
     def join_task_group(self, group: Group, member_id: str, events: Events) -> Group:
         """Add a claimant to their task's group, creating it (with ``events``) on the first

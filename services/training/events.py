@@ -3,6 +3,7 @@ no names, no leave reasons, no notes."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
 from google.protobuf.message import Message
@@ -41,6 +42,23 @@ def cohort_created(cohort: Cohort, *, at: datetime) -> tuple[str, Event]:
             station_id=cohort.station_id,
             session_count=len(cohort.sessions),
             starts_at=to_timestamp(from_millis(first)),
+            at=to_timestamp(at),
+        ),
+        at,
+    )
+
+
+def cohort_enrolled(
+    cohort: Cohort, member_ids: Sequence[str], *, at: datetime
+) -> tuple[str, Event]:
+    """The trainees newly enrolled, so the cohort's groups can take them in."""
+    return _event(
+        "cohort.enrolled",
+        cohort.cohort_id,
+        events_pb2.CohortEnrolled(
+            cohort_id=cohort.cohort_id,
+            station_id=cohort.station_id,
+            member_ids=list(member_ids),
             at=to_timestamp(at),
         ),
         at,

@@ -84,7 +84,11 @@ def enrol(ports: Ports, caller: Caller, cohort_id: str, member_ids: list[str]) -
             errors=[FieldError("member_ids", f"1 to {model.MAX_TRAINEES} trainees in a cohort")],
         )
     _verified(ports, wanted, "member_ids")
-    enrolled = ports.cohorts.enrol(cohort_id, wanted)
+    # Told only who is new (an enrolment repeated, or retried, tells nobody again); the cohort's
+    # groups in comms take them in.
+    new = [m for m in wanted if m not in cohort.trainee_ids]
+    told = [events.cohort_enrolled(cohort, new, at=ports.clock.now())] if new else []
+    enrolled = ports.cohorts.enrol(cohort_id, wanted, told)
     if enrolled is None:
         raise NotFound(detail="no such cohort")
     return enrolled

@@ -73,11 +73,16 @@ class CohortRepository:
         page = read_page(self.cohorts, query, sort_field="created_at", size=size, cursor=cursor)
         return Page(items=[cohort_from(d) for d in page.items], next_cursor=page.next_cursor)
 
-    def enrol(self, cohort_id: str, member_ids: Sequence[str]) -> Cohort | None:
+    def enrol(self, cohort_id: str, member_ids: Sequence[str], events: Events) -> Cohort | None:
+        """Add trainees, staging ``events`` in the same write."""
+        update = {"$addToSet": {"trainee_ids": {"$each": list(member_ids)}}}
         document = self.cohorts.find_one_and_update(
-            {"_id": cohort_id}, {"$addToSet": {"trainee_ids": {"$each": list(member_ids)}}}
+            {"_id": cohort_id}, with_events(update, events) if events else update
         )
-        return None if document is None else cohort_from(document)
+        if document is None:
+            return None
+        self._cohorts_out.flush(document)
+        return cohort_from(document)
 
     # Roll calls ---------------------------------------------------------------------------
     def new_rollcall(self, rollcall: Rollcall, events: Events) -> Rollcall:

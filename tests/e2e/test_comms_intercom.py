@@ -244,3 +244,52 @@ def test_a_cohort_group_holds_its_trainees_and_instructors(app: App):
         f"{API}/groups", {"name": "x", "cohort_id": cohort_id}, token=other_station.token
     )
     assert refused.status == 422 and refused.body["errors"][0]["field"] == "cohort_id"
+
+
+def test_a_cohort_group_takes_in_trainees_enrolled_after_it_was_made(app: App):
+    officer, instructor, first, later = (app.officer(app.station), *(app.member() for _ in "abc"))
+    draft = {
+        "name": "群组第2期",
+        "site": {"name": "基地", "location": {"lat": SITE[0], "lon": SITE[1]}, "radius_m": 200},
+        "starts_on": "2026-09-14",
+        "ends_on": "2026-09-18",
+        "instructor_ids": [instructor.member_id],
+        "sessions": week(),
+    }
+    cohort_id = app.api.post(f"{API}/cohorts", draft, token=officer.token).body["cohort_id"]
+
+    def enrol(member_id: str) -> None:
+        reply = app.api.post(
+            f"{API}/cohorts/{cohort_id}/trainees", {"member_ids": [member_id]}, token=officer.token
+        )
+        assert reply.status == 200, reply.body
+
+    enrol(first.member_id)
+    group = app.api.post(
+        f"{API}/groups", {"name": "群组第2期", "cohort_id": cohort_id}, token=officer.token
+    )
+    assert group.status == 201, group.body
+    group_id = group.body["group_id"]
+    stream = app.open_stream(later)
+
+    enrol(later.member_id)
+
+    def their_groups() -> list[str]:
+        return [
+            g["group_id"] for g in app.api.get(f"{API}/groups", token=later.token).body["groups"]
+        ]
+
+    assert wait_for(their_groups, what="the group in the new trainee's list") == [group_id]
+    said = app.api.post(
+        f"{API}/groups/{group_id}/messages", {"text": "明早七点集合"}, token=first.token
+    )
+    assert said.status == 201, said.body
+    pushed = stream.wait_for_event(
+        "shouwang.group.message", lambda e: e.data["message_id"] == said.body["message_id"]
+    )
+    assert pushed.data["text"] == "明早七点集合"
+    members = app.api.get(f"{API}/groups", token=officer.token).body["groups"]
+    mine = next(g for g in members if g["group_id"] == group_id)
+    assert sorted(mine["member_ids"]) == sorted(
+        [instructor.member_id, first.member_id, later.member_id]
+    )

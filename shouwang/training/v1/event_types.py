@@ -11,6 +11,7 @@ TRAINING_TOPIC = "shouwang.training.v1"
 
 TRAINING_EVENT_TYPES: dict[str, type[Message]] = {
     "shouwang.cohort.created": events_pb2.CohortCreated,
+    "shouwang.cohort.enrolled": events_pb2.CohortEnrolled,
     "shouwang.cohort.completed": events_pb2.CohortCompleted,
     "shouwang.rollcall.opened": events_pb2.RollcallOpened,
     "shouwang.trainee.checked_in": events_pb2.TraineeCheckedIn,

@@ -25,7 +25,7 @@ _sym_db = _symbol_database.Default()
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n!shouwang/training/v1/events.proto\x12\x14shouwang.training.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"\xa4\x01\n\rCohortCreated\x12\x11\n\tcohort_id\x18\x01 \x01(\t\x12\x12\n\nstation_id\x18\x02 \x01(\t\x12\x15\n\rsession_count\x18\x03 \x01(\x05\x12-\n\tstarts_at\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12&\n\x02\x61t\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"\xcc\x01\n\x0eRollcallOpened\x12\x13\n\x0brollcall_id\x18\x01 \x01(\t\x12\x11\n\tcohort_id\x18\x02 \x01(\t\x12\x12\n\nsession_id\x18\x03 \x01(\t\x12\x12\n\nstation_id\x18\x04 \x01(\t\x12\x13\n\x0btrainee_ids\x18\x05 \x03(\t\x12-\n\tcloses_at\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12&\n\x02\x61t\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"\xad\x01\n\x10TraineeCheckedIn\x12\x13\n\x0brollcall_id\x18\x01 \x01(\t\x12\x11\n\tcohort_id\x18\x02 \x01(\t\x12\x12\n\nsession_id\x18\x03 \x01(\t\x12\x12\n\nstation_id\x18\x04 \x01(\t\x12\x11\n\tmember_id\x18\x05 \x01(\t\x12\x0e\n\x06status\x18\x06 \x01(\t\x12&\n\x02\x61t\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"\x94\x01\n\x0cLeaveDecided\x12\x10\n\x08leave_id\x18\x01 \x01(\t\x12\x11\n\tcohort_id\x18\x02 \x01(\t\x12\x12\n\nstation_id\x18\x03 \x01(\t\x12\x11\n\tmember_id\x18\x04 \x01(\t\x12\x10\n\x08\x61pproved\x18\x05 \x01(\x08\x12&\n\x02\x61t\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"\xbd\x02\n\x0ePatrolLogFiled\x12\x0e\n\x06log_id\x18\x01 \x01(\t\x12\x11\n\tmember_id\x18\x02 \x01(\t\x12\x0e\n\x06org_id\x18\x03 \x01(\t\x12\x12\n\nstation_id\x18\x04 \x01(\t\x12\x10\n\x08shift_id\x18\x05 \x01(\t\x12\x11\n\tcohort_id\x18\x06 \x01(\t\x12\x16\n\x0epeople_checked\x18\x07 \x01(\x05\x12\x18\n\x10vehicles_checked\x18\x08 \x01(\x05\x12\x17\n\x0frooms_inspected\x18\t \x01(\x05\x12\x1b\n\x13migrants_registered\x18\n \x01(\x05\x12\x15\n\rhazards_found\x18\x0b \x01(\x05\x12\x18\n\x10offenders_caught\x18\x0c \x01(\x05\x12&\n\x02\x61t\x18\r \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"\xf6\x01\n\rShiftAttended\x12\x10\n\x08shift_id\x18\x01 \x01(\t\x12\x11\n\troster_id\x18\x02 \x01(\t\x12\x0e\n\x06org_id\x18\x03 \x01(\t\x12\x12\n\nstation_id\x18\x04 \x01(\t\x12\x11\n\tmember_id\x18\x05 \x01(\t\x12\x17\n\x0fminutes_present\x18\x06 \x01(\x05\x12\x19\n\x11minutes_scheduled\x18\x07 \x01(\x05\x12-\n\tstarts_at\x18\x08 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12&\n\x02\x61t\x18\t \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"\xb2\x01\n\x0f\x43ohortCompleted\x12\x11\n\tcohort_id\x18\x01 \x01(\t\x12\x12\n\nstation_id\x18\x02 \x01(\t\x12\x15\n\rtrainee_count\x18\x03 \x01(\x05\x12\x39\n\tcompleted\x18\x04 \x03(\x0b\x32&.shouwang.training.v1.CompletedTrainee\x12&\n\x02\x61t\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"M\n\x10\x43ompletedTrainee\x12\x11\n\tmember_id\x18\x01 \x01(\t\x12\x10\n\x08\x61ttended\x18\x02 \x01(\x05\x12\x14\n\x0cpatrol_hours\x18\x03 \x01(\x01\"\xdf\x01\n\rShiftReminder\x12\x10\n\x08shift_id\x18\x01 \x01(\t\x12\x11\n\troster_id\x18\x02 \x01(\t\x12\x12\n\nstation_id\x18\x03 \x01(\t\x12\x11\n\tmember_id\x18\x04 \x01(\t\x12-\n\tstarts_at\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12+\n\x07\x65nds_at\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12&\n\x02\x61t\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.Timestampb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n!shouwang/training/v1/events.proto\x12\x14shouwang.training.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"\xa4\x01\n\rCohortCreated\x12\x11\n\tcohort_id\x18\x01 \x01(\t\x12\x12\n\nstation_id\x18\x02 \x01(\t\x12\x15\n\rsession_count\x18\x03 \x01(\x05\x12-\n\tstarts_at\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12&\n\x02\x61t\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"s\n\x0e\x43ohortEnrolled\x12\x11\n\tcohort_id\x18\x01 \x01(\t\x12\x12\n\nstation_id\x18\x02 \x01(\t\x12\x12\n\nmember_ids\x18\x03 \x03(\t\x12&\n\x02\x61t\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"\xcc\x01\n\x0eRollcallOpened\x12\x13\n\x0brollcall_id\x18\x01 \x01(\t\x12\x11\n\tcohort_id\x18\x02 \x01(\t\x12\x12\n\nsession_id\x18\x03 \x01(\t\x12\x12\n\nstation_id\x18\x04 \x01(\t\x12\x13\n\x0btrainee_ids\x18\x05 \x03(\t\x12-\n\tcloses_at\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12&\n\x02\x61t\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"\xad\x01\n\x10TraineeCheckedIn\x12\x13\n\x0brollcall_id\x18\x01 \x01(\t\x12\x11\n\tcohort_id\x18\x02 \x01(\t\x12\x12\n\nsession_id\x18\x03 \x01(\t\x12\x12\n\nstation_id\x18\x04 \x01(\t\x12\x11\n\tmember_id\x18\x05 \x01(\t\x12\x0e\n\x06status\x18\x06 \x01(\t\x12&\n\x02\x61t\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"\x94\x01\n\x0cLeaveDecided\x12\x10\n\x08leave_id\x18\x01 \x01(\t\x12\x11\n\tcohort_id\x18\x02 \x01(\t\x12\x12\n\nstation_id\x18\x03 \x01(\t\x12\x11\n\tmember_id\x18\x04 \x01(\t\x12\x10\n\x08\x61pproved\x18\x05 \x01(\x08\x12&\n\x02\x61t\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"\xbd\x02\n\x0ePatrolLogFiled\x12\x0e\n\x06log_id\x18\x01 \x01(\t\x12\x11\n\tmember_id\x18\x02 \x01(\t\x12\x0e\n\x06org_id\x18\x03 \x01(\t\x12\x12\n\nstation_id\x18\x04 \x01(\t\x12\x10\n\x08shift_id\x18\x05 \x01(\t\x12\x11\n\tcohort_id\x18\x06 \x01(\t\x12\x16\n\x0epeople_checked\x18\x07 \x01(\x05\x12\x18\n\x10vehicles_checked\x18\x08 \x01(\x05\x12\x17\n\x0frooms_inspected\x18\t \x01(\x05\x12\x1b\n\x13migrants_registered\x18\n \x01(\x05\x12\x15\n\rhazards_found\x18\x0b \x01(\x05\x12\x18\n\x10offenders_caught\x18\x0c \x01(\x05\x12&\n\x02\x61t\x18\r \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"\xf6\x01\n\rShiftAttended\x12\x10\n\x08shift_id\x18\x01 \x01(\t\x12\x11\n\troster_id\x18\x02 \x01(\t\x12\x0e\n\x06org_id\x18\x03 \x01(\t\x12\x12\n\nstation_id\x18\x04 \x01(\t\x12\x11\n\tmember_id\x18\x05 \x01(\t\x12\x17\n\x0fminutes_present\x18\x06 \x01(\x05\x12\x19\n\x11minutes_scheduled\x18\x07 \x01(\x05\x12-\n\tstarts_at\x18\x08 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12&\n\x02\x61t\x18\t \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"\xb2\x01\n\x0f\x43ohortCompleted\x12\x11\n\tcohort_id\x18\x01 \x01(\t\x12\x12\n\nstation_id\x18\x02 \x01(\t\x12\x15\n\rtrainee_count\x18\x03 \x01(\x05\x12\x39\n\tcompleted\x18\x04 \x03(\x0b\x32&.shouwang.training.v1.CompletedTrainee\x12&\n\x02\x61t\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"M\n\x10\x43ompletedTrainee\x12\x11\n\tmember_id\x18\x01 \x01(\t\x12\x10\n\x08\x61ttended\x18\x02 \x01(\x05\x12\x14\n\x0cpatrol_hours\x18\x03 \x01(\x01\"\xdf\x01\n\rShiftReminder\x12\x10\n\x08shift_id\x18\x01 \x01(\t\x12\x11\n\troster_id\x18\x02 \x01(\t\x12\x12\n\nstation_id\x18\x03 \x01(\t\x12\x11\n\tmember_id\x18\x04 \x01(\t\x12-\n\tstarts_at\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12+\n\x07\x65nds_at\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12&\n\x02\x61t\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.Timestampb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -34,20 +34,22 @@ if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
   _globals['_COHORTCREATED']._serialized_start=93
   _globals['_COHORTCREATED']._serialized_end=257
-  _globals['_ROLLCALLOPENED']._serialized_start=260
-  _globals['_ROLLCALLOPENED']._serialized_end=464
-  _globals['_TRAINEECHECKEDIN']._serialized_start=467
-  _globals['_TRAINEECHECKEDIN']._serialized_end=640
-  _globals['_LEAVEDECIDED']._serialized_start=643
-  _globals['_LEAVEDECIDED']._serialized_end=791
-  _globals['_PATROLLOGFILED']._serialized_start=794
-  _globals['_PATROLLOGFILED']._serialized_end=1111
-  _globals['_SHIFTATTENDED']._serialized_start=1114
-  _globals['_SHIFTATTENDED']._serialized_end=1360
-  _globals['_COHORTCOMPLETED']._serialized_start=1363
-  _globals['_COHORTCOMPLETED']._serialized_end=1541
-  _globals['_COMPLETEDTRAINEE']._serialized_start=1543
-  _globals['_COMPLETEDTRAINEE']._serialized_end=1620
-  _globals['_SHIFTREMINDER']._serialized_start=1623
-  _globals['_SHIFTREMINDER']._serialized_end=1846
+  _globals['_COHORTENROLLED']._serialized_start=259
+  _globals['_COHORTENROLLED']._serialized_end=374
+  _globals['_ROLLCALLOPENED']._serialized_start=377
+  _globals['_ROLLCALLOPENED']._serialized_end=581
+  _globals['_TRAINEECHECKEDIN']._serialized_start=584
+  _globals['_TRAINEECHECKEDIN']._serialized_end=757
+  _globals['_LEAVEDECIDED']._serialized_start=760
+  _globals['_LEAVEDECIDED']._serialized_end=908
+  _globals['_PATROLLOGFILED']._serialized_start=911
+  _globals['_PATROLLOGFILED']._serialized_end=1228
+  _globals['_SHIFTATTENDED']._serialized_start=1231
+  _globals['_SHIFTATTENDED']._serialized_end=1477
+  _globals['_COHORTCOMPLETED']._serialized_start=1480
+  _globals['_COHORTCOMPLETED']._serialized_end=1658
+  _globals['_COMPLETEDTRAINEE']._serialized_start=1660
+  _globals['_COMPLETEDTRAINEE']._serialized_end=1737
+  _globals['_SHIFTREMINDER']._serialized_start=1740
+  _globals['_SHIFTREMINDER']._serialized_end=1963
 # @@protoc_insertion_point(module_scope)

@@ -23,6 +23,18 @@ class CohortCreated(_message.Message):
     at: _timestamp_pb2.Timestamp
     def __init__(self, cohort_id: _Optional[str] = ..., station_id: _Optional[str] = ..., session_count: _Optional[int] = ..., starts_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
+class CohortEnrolled(_message.Message):
+    __slots__ = ("cohort_id", "station_id", "member_ids", "at")
+    COHORT_ID_FIELD_NUMBER: _ClassVar[int]
+    STATION_ID_FIELD_NUMBER: _ClassVar[int]
+    MEMBER_IDS_FIELD_NUMBER: _ClassVar[int]
+    AT_FIELD_NUMBER: _ClassVar[int]
+    cohort_id: str
+    station_id: str
+    member_ids: _containers.RepeatedScalarFieldContainer[str]
+    at: _timestamp_pb2.Timestamp
+    def __init__(self, cohort_id: _Optional[str] = ..., station_id: _Optional[str] = ..., member_ids: _Optional[_Iterable[str]] = ..., at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
 class RollcallOpened(_message.Message):
     __slots__ = ("rollcall_id", "cohort_id", "session_id", "station_id", "trainee_ids", "closes_at", "at")
     ROLLCALL_ID_FIELD_NUMBER: _ClassVar[int]
