@@ -7,7 +7,10 @@ Guarantees every adapter gives (checked by ``tests/contract/test_bus_contract.py
   returned, so a handler that raised or a process that died sees the event again;
 - a handler that keeps failing is retried a bounded number of times, then the message goes to the
   dead-letter topic ``<topic>.dlq`` and the group moves on; a message that cannot be parsed goes
-  there at once.
+  there at once;
+- a subscription may also give a batch handler, called with runs of consecutive events of the
+  topic (in order) where there are several to deliver; it must be equivalent to calling the
+  per-event handler on each in turn, which is what happens to the run when it raises.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from google.protobuf.message import Message
 from shouwang.events import Event
 
 Handler = Callable[[Event], None]
+BatchHandler = Callable[[list[Event]], None]
 
 DLQ_SUFFIX = ".dlq"
 
@@ -54,6 +58,7 @@ class EventBus(Protocol):
         handler: Handler,
         payload_types: Mapping[str, type[Message]],
         from_latest: bool = False,
+        batch_handler: BatchHandler | None = None,
     ) -> None:
         """Deliver the topic's events to ``handler`` as consumer group ``group`` once started.
 
@@ -61,7 +66,8 @@ class EventBus(Protocol):
         message; a type outside it is skipped (committed) so producers may add new types.
         A group with nothing committed starts at the topic's beginning, or, ``from_latest``, at
         its end: for state that only matters live (positions pushed to screens), where reading
-        days of retention on every start would be wasted work.
+        days of retention on every start would be wasted work. ``batch_handler``, when given,
+        takes runs of events instead (one store write for many, where that matters).
         """
         ...
 

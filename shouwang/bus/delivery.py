@@ -11,14 +11,14 @@ import enum
 import logging
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 from google.protobuf.message import Message
 
-from shouwang.bus import Handler, RetryPolicy
+from shouwang.bus import BatchHandler, Handler, RetryPolicy
 from shouwang.bus.metrics import events_handled, handler_seconds
-from shouwang.events import PoisonMessage, UnknownEventType, WireMessage, decode
+from shouwang.events import Event, PoisonMessage, UnknownEventType, WireMessage, decode
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +38,7 @@ class Subscription:
     handler: Handler
     payload_types: Mapping[str, type[Message]]
     from_latest: bool = False
+    batch_handler: BatchHandler | None = None
 
 
 class Outcome(enum.Enum):
@@ -129,6 +130,64 @@ def deliver(
             events_handled.labels(topic, group, outcome.value).inc()
             return outcome
     raise AssertionError("RetryPolicy.max_attempts must be at least 1")
+
+
+def deliver_run(
+    messages: Sequence[WireMessage],
+    subscription: Subscription,
+    *,
+    retry: RetryPolicy,
+    stopping: threading.Event,
+    dead_letter: Callable[[WireMessage], None],
+) -> int:
+    """Hand consecutive messages to the subscription; returns how many are finished (the caller
+    commits that many), fewer than all only when the bus is closing.
+
+    With a batch handler the decodable events go to it in one call; if it raises, they are
+    handed to the per-event handler one by one instead (retries, dead letters), which the batch
+    handler's contract makes equivalent.
+    """
+    if subscription.batch_handler is None:
+        for done, message in enumerate(messages):
+            outcome = deliver(
+                message, subscription, retry=retry, stopping=stopping, dead_letter=dead_letter
+            )
+            if outcome is Outcome.INTERRUPTED:
+                return done
+        return len(messages)
+    topic, group = subscription.topic, subscription.group
+    events: list[Event] = []
+    decodable: list[tuple[int, WireMessage]] = []  # (place in the run, message)
+    for place, message in enumerate(messages):
+        try:
+            events.append(decode(message, subscription.payload_types))
+            decodable.append((place, message))
+        except (UnknownEventType, PoisonMessage):
+            # deliver() skips or dead-letters it, exactly as without a batch handler
+            deliver(message, subscription, retry=retry, stopping=stopping, dead_letter=dead_letter)
+    if not events:
+        return len(messages)
+    started = time.perf_counter()
+    try:
+        subscription.batch_handler(events)
+    except Exception as error:
+        log.warning(
+            "batch handler for %s in group %s failed on %d events, handling them one by one: %r",
+            topic,
+            group,
+            len(events),
+            error,
+        )
+        for place, message in decodable:
+            outcome = deliver(
+                message, subscription, retry=retry, stopping=stopping, dead_letter=dead_letter
+            )
+            if outcome is Outcome.INTERRUPTED:
+                return place  # the caller commits the messages before this one
+        return len(messages)
+    handler_seconds.labels(topic, group).observe(time.perf_counter() - started)
+    events_handled.labels(topic, group, Outcome.OK.value).inc(len(events))
+    return len(messages)
 
 
 def start_consumers(

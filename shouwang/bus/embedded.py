@@ -6,6 +6,13 @@ process that dies before committing sees the message again on restart, as with K
 
 Unlike Kafka there are no partitions: one thread per subscription reads a topic in ``seq`` order,
 so a (group, topic) pair must have one consumer at a time (one process in embedded mode).
+
+Durability: WAL with ``synchronous=FULL`` for appends, so a message is on disk (fsynced) when
+``publish`` returns — it survives a process kill and a power cut. Appends of concurrent
+publishers are group-committed: whoever finds no commit running writes everything queued so far
+in one transaction (one fsync for all), and each publisher returns once the transaction holding
+its messages committed. A consumer commits its offset after each run of messages it handled
+(``synchronous=NORMAL``: a power cut may lose the last offset commits, which means redelivery).
 """
 
 from __future__ import annotations
@@ -17,11 +24,12 @@ import sqlite3
 import threading
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 from google.protobuf.message import Message
 
-from shouwang.bus import Handler, RetryPolicy, dead_letter_topic
-from shouwang.bus.delivery import Outcome, Subscription, deliver, start_consumers
+from shouwang.bus import BatchHandler, Handler, RetryPolicy, dead_letter_topic
+from shouwang.bus.delivery import Subscription, deliver_run, start_consumers
 from shouwang.bus.metrics import events_published
 from shouwang.events import Event, WireMessage, encode
 
@@ -45,6 +53,7 @@ CREATE TABLE IF NOT EXISTS group_offsets (
 """
 
 _BATCH = 100
+_COMMIT_EVERY = 10  # messages handled one by one between offset commits
 _BUSY_TIMEOUT_MS = 10_000
 _ERROR_BACKOFF_S = 1.0
 
@@ -65,13 +74,13 @@ class SqliteEventBus:
         self._subscriptions: list[Subscription] = []
         self._threads: list[threading.Thread] = []
         self._stopping = threading.Event()
-        # Bumped on every publish in this process so consumers wake at once; writers in other
-        # processes are noticed by polling every poll_interval_s.
-        self._published = threading.Condition()
-        self._generation = 0
-        self._write_lock = threading.Lock()
+        # One signal per consumed topic, bumped on every publish to it in this process so its
+        # consumers wake at once (and only they); writers in other processes are noticed by
+        # polling every poll_interval_s.
+        self._signals: dict[str, _TopicSignal] = {}
         self._writer = self._connect(synchronous="FULL")
         self._writer.executescript(_SCHEMA)
+        self._appends = _GroupCommit(self._append_rows)
         self._closed = False
 
     def publish(self, topic: str, events: Sequence[Event]) -> None:
@@ -79,17 +88,22 @@ class SqliteEventBus:
 
     def publish_wire(self, topic: str, messages: Sequence[WireMessage]) -> None:
         """Append already-encoded messages (dead letters, replays); durable when this returns."""
+        if not messages:
+            return
         rows = [(topic, m.key, _headers_to_json(m.headers), m.value) for m in messages]
+        self._appends.append(rows)  # all or none of them, in one transaction
+        events_published.labels(topic).inc(len(rows))
+        signal = self._signals.get(topic)
+        if signal is not None:
+            signal.bump()
+
+    def _append_rows(self, rows: list[tuple[str, bytes, str, bytes]]) -> None:
         # SQLite runs one write transaction at a time, even across processes, so a reader never
         # sees a seq before every smaller seq is committed: reading in seq order misses nothing.
-        with self._write_lock, self._writer:  # one transaction: all or none of the batch
+        with self._writer:
             self._writer.executemany(
                 "INSERT INTO messages (topic, key, headers, value) VALUES (?, ?, ?, ?)", rows
             )
-        events_published.labels(topic).inc(len(rows))
-        with self._published:
-            self._generation += 1
-            self._published.notify_all()
 
     def subscribe(
         self,
@@ -99,14 +113,16 @@ class SqliteEventBus:
         handler: Handler,
         payload_types: Mapping[str, type[Message]],
         from_latest: bool = False,
+        batch_handler: BatchHandler | None = None,
     ) -> None:
         if self._threads:
             raise RuntimeError("subscribe before start()")
         if any(s.topic == topic and s.group == group for s in self._subscriptions):
             raise ValueError(f"group {group!r} already consumes {topic!r} on this bus")
         self._subscriptions.append(
-            Subscription(topic, group, handler, dict(payload_types), from_latest)
+            Subscription(topic, group, handler, dict(payload_types), from_latest, batch_handler)
         )
+        self._signals.setdefault(topic, _TopicSignal())
 
     def start(self) -> None:
         self._threads += start_consumers(self._subscriptions, self._consume)
@@ -116,12 +132,11 @@ class SqliteEventBus:
             return
         self._closed = True
         self._stopping.set()
-        with self._published:
-            self._published.notify_all()
+        for signal in self._signals.values():
+            signal.bump()
         for thread in self._threads:
             thread.join()
-        with self._write_lock:
-            self._writer.close()
+        self._appends.close(self._writer.close)
 
     def _connect(self, *, synchronous: str) -> sqlite3.Connection:
         connection = sqlite3.connect(
@@ -153,42 +168,113 @@ class SqliteEventBus:
         self, connection: sqlite3.Connection, subscription: Subscription
     ) -> None:
         last_seq = _committed(connection, subscription)
+        signal = self._signals[subscription.topic]
+        dead_letter = self._dead_letter_to(subscription.topic)
         while not self._stopping.is_set():
-            with self._published:
-                generation = self._generation
+            generation = signal.generation
             rows = connection.execute(
                 "SELECT seq, key, headers, value FROM messages"
                 " WHERE topic = ? AND seq > ? ORDER BY seq LIMIT ?",
                 (subscription.topic, last_seq, _BATCH),
             ).fetchall()
             if not rows:
-                self._wait_for_publish(after=generation)
+                signal.wait(after=generation, timeout=self._poll_interval_s)
                 continue
-            for seq, key, headers, value in rows:
-                message = WireMessage(key=key, headers=_headers_from_json(headers), value=value)
-                outcome = deliver(
-                    message,
+            messages = [
+                WireMessage(key=key, headers=_headers_from_json(headers), value=value)
+                for _, key, headers, value in rows
+            ]
+            # Small runs keep redelivery after a crash small while the handler is slow per
+            # message; a batch handler takes the whole run at once.
+            step = len(messages) if subscription.batch_handler else _COMMIT_EVERY
+            for start in range(0, len(messages), step):
+                done = deliver_run(
+                    messages[start : start + step],
                     subscription,
                     retry=self._retry,
                     stopping=self._stopping,
-                    dead_letter=self._dead_letter_to(subscription.topic),
+                    dead_letter=dead_letter,
                 )
-                if outcome is Outcome.INTERRUPTED:
+                if done:
+                    last_seq = rows[start + done - 1][0]
+                    _commit(connection, subscription, last_seq)
+                if start + done < min(start + step, len(messages)) or self._stopping.is_set():
                     return
-                _commit(connection, subscription, seq)
-                last_seq = seq
-                if self._stopping.is_set():
-                    return
-
-    def _wait_for_publish(self, *, after: int) -> None:
-        with self._published:
-            self._published.wait_for(
-                lambda: self._generation != after or self._stopping.is_set(),
-                timeout=self._poll_interval_s,
-            )
 
     def _dead_letter_to(self, topic: str) -> Callable[[WireMessage], None]:
         return lambda message: self.publish_wire(dead_letter_topic(topic), [message])
+
+
+class _TopicSignal:
+    """Wakes a topic's consumers when this process appends to it."""
+
+    def __init__(self) -> None:
+        self._condition = threading.Condition()
+        self.generation = 0
+
+    def bump(self) -> None:
+        with self._condition:
+            self.generation += 1
+            self._condition.notify_all()
+
+    def wait(self, *, after: int, timeout: float) -> None:
+        with self._condition:
+            self._condition.wait_for(lambda: self.generation != after, timeout=timeout)
+
+
+class _GroupCommit:
+    """Writes the rows of concurrent appends in one transaction: the first caller to find no
+    write running writes everything queued (its own rows and those of callers that arrived
+    meanwhile) and wakes them; the others wait until a write took their rows. A failed write
+    fails every append it held (none of their rows were written)."""
+
+    def __init__(self, write: Callable[[list[Any]], None]) -> None:
+        self._write = write
+        self._condition = threading.Condition()
+        self._queued: list[_Append] = []
+        self._writing = False
+
+    def append(self, rows: list[Any]) -> None:
+        mine = _Append(rows)
+        with self._condition:
+            self._queued.append(mine)
+            while self._writing and not mine.done:
+                self._condition.wait()
+            if mine.done:
+                return mine.result()
+            self._writing = True
+            batch, self._queued = self._queued, []
+        error: BaseException | None = None
+        try:
+            self._write([row for append in batch for row in append.rows])
+        except BaseException as failure:
+            error = failure
+        with self._condition:
+            for append in batch:
+                append.done, append.error = True, error
+            self._writing = False
+            self._condition.notify_all()
+        return mine.result()
+
+    def close(self, then: Callable[[], None]) -> None:
+        """Run ``then`` once no write is running (appends after it fail on a closed database)."""
+        with self._condition:
+            while self._writing:
+                self._condition.wait()
+            then()
+
+
+class _Append:
+    __slots__ = ("done", "error", "rows")
+
+    def __init__(self, rows: list[Any]) -> None:
+        self.rows = rows
+        self.done = False
+        self.error: BaseException | None = None
+
+    def result(self) -> None:
+        if self.error is not None:
+            raise self.error
 
 
 def _committed(connection: sqlite3.Connection, subscription: Subscription) -> int:

@@ -20,8 +20,8 @@ from google.protobuf.message import Message
 from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer, OffsetAndMetadata, TopicPartition
 from kafka.errors import KafkaError, TopicAlreadyExistsError
 
-from shouwang.bus import DLQ_SUFFIX, Handler, RetryPolicy, dead_letter_topic
-from shouwang.bus.delivery import Outcome, Subscription, deliver, start_consumers
+from shouwang.bus import DLQ_SUFFIX, BatchHandler, Handler, RetryPolicy, dead_letter_topic
+from shouwang.bus.delivery import Subscription, deliver_run, start_consumers
 from shouwang.bus.metrics import events_published
 from shouwang.events import Event, WireMessage, encode
 
@@ -112,11 +112,12 @@ class KafkaEventBus:
         handler: Handler,
         payload_types: Mapping[str, type[Message]],
         from_latest: bool = False,
+        batch_handler: BatchHandler | None = None,
     ) -> None:
         if self._threads:
             raise RuntimeError("subscribe before start()")
         self._subscriptions.append(
-            Subscription(topic, group, handler, dict(payload_types), from_latest)
+            Subscription(topic, group, handler, dict(payload_types), from_latest, batch_handler)
         )
 
     def start(self) -> None:
@@ -217,24 +218,28 @@ class KafkaEventBus:
     ) -> bool:
         """Handle one partition's records in order; False when the consumer should stop."""
         dead_letter = self._dead_letter_to(subscription.topic)
-        for record in records:
-            message = WireMessage(
-                key=record.key or b"", headers=dict(record.headers or ()), value=record.value
-            )
+        # A batch handler takes the partition's records at once; a per-event one a record at a
+        # time, so that commits stay due every _COMMIT_INTERVAL_S however slow it is.
+        step = len(records) if subscription.batch_handler else 1
+        for start in range(0, len(records), step):
+            run = records[start : start + step]
+            messages = [
+                WireMessage(key=r.key or b"", headers=dict(r.headers or ()), value=r.value)
+                for r in run
+            ]
             # A dead letter that cannot be written raises out of here: the consumer is rebuilt and
             # starts again from this record, which was not committed.
-            outcome = deliver(
-                message,
+            done = deliver_run(
+                messages,
                 subscription,
                 retry=self._retry,
                 stopping=self._stopping,
                 dead_letter=dead_letter,
             )
-            if outcome is Outcome.INTERRUPTED:
-                return False
-            offsets.handled(partition, record.offset)
-            offsets.commit_if_due()
-            if self._stopping.is_set():
+            if done:
+                offsets.handled(partition, run[done - 1].offset)
+                offsets.commit_if_due()
+            if done < len(run) or self._stopping.is_set():
                 return False
         return True
 
