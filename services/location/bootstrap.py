@@ -67,6 +67,7 @@ def build(
         group=f"location-live-{replica_id}",
         handler=ports.view.apply,
         payload_types=INTERNAL_EVENTS,
+        batch_handler=ports.view.apply_many,
     )
     # Tracks, presence and public events once per batch: one group shared by all replicas.
     adapters.bus.subscribe(
@@ -74,6 +75,7 @@ def build(
         group="location-tracks",
         handler=keeper.on_batch,
         payload_types={FIXES_ACCEPTED: INTERNAL_EVENTS[FIXES_ACCEPTED]},
+        batch_handler=keeper.on_batches,
     )
     adapters.bus.subscribe(
         IDENTITY_TOPIC,

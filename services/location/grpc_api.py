@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import grpc
+import numpy as np
 
 from services.location import coverage, duty_history, handlers, model, queries
 from services.location.ports import Ports
 from shouwang.clock import from_millis, to_millis, to_timestamp
 from shouwang.errors import FieldError, InvalidArgument
+from shouwang.location.v1 import events_pb2, location_pb2_grpc
 from shouwang.location.v1 import location_pb2 as pb
-from shouwang.location.v1 import location_pb2_grpc
 from shouwang.rpc import ServiceBinding
 from shouwang.store import Document
 
@@ -48,18 +49,22 @@ class LocationServicer(location_pb2_grpc.LocationServiceServicer):
             summary.rejected += len(checked.rejected)
         return summary
 
-    def _report(self, request: pb.ReportFixesRequest) -> model.Validated:
-        fixes = [
-            model.RawFix(
-                lat=f.lat,
-                lon=f.lon,
-                ts_ms=f.ts_ms,
-                accuracy_m=f.accuracy_m if f.has_accuracy else None,
-                speed_mps=f.speed_mps,
-                heading_deg=f.heading_deg,
-            )
-            for f in request.fixes
-        ]
+    def _report(self, request: pb.ReportFixesRequest) -> model.CheckedBatch:
+        fixes: list[model.RawFix] | model.FixColumns
+        if request.columns.ts_ms:
+            fixes = _columns(request.columns)
+        else:
+            fixes = [
+                model.RawFix(
+                    lat=f.lat,
+                    lon=f.lon,
+                    ts_ms=f.ts_ms,
+                    accuracy_m=f.accuracy_m if f.has_accuracy else None,
+                    speed_mps=f.speed_mps,
+                    heading_deg=f.heading_deg,
+                )
+                for f in request.fixes
+            ]
         return handlers.report_fixes(
             self.ports, request.member_id, crs=request.crs or "wgs84", fixes=fixes
         )
@@ -181,6 +186,32 @@ class LocationServicer(location_pb2_grpc.LocationServiceServicer):
 
     def _now_s(self) -> float:
         return self.ports.clock.now().timestamp()
+
+
+def _columns(columns: events_pb2.FixColumns) -> model.FixColumns:
+    n = len(columns.ts_ms)
+    if not all(
+        len(values) == n
+        for values in (
+            columns.lat,
+            columns.lon,
+            columns.accuracy_m,
+            columns.speed_mps,
+            columns.heading_deg,
+        )
+    ):
+        raise InvalidArgument(
+            detail="fix columns of different lengths",
+            errors=[FieldError("columns", "every column must hold one value per fix")],
+        )
+    return model.FixColumns(
+        np.array(columns.lat, dtype=np.float64),
+        np.array(columns.lon, dtype=np.float64),
+        np.array(columns.ts_ms, dtype=np.int64),
+        np.array(columns.accuracy_m, dtype=np.float64),
+        np.array(columns.speed_mps, dtype=np.float64),
+        np.array(columns.heading_deg, dtype=np.float64),
+    )
 
 
 def _duty_state(document: Document) -> pb.DutyState:

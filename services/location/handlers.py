@@ -12,6 +12,9 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 
+import numpy as np
+import numpy.typing as npt
+
 from services.location import model
 from services.location.live_view import (
     BUSY_CHANGED,
@@ -21,6 +24,7 @@ from services.location.live_view import (
     Placement,
 )
 from services.location.ports import Ports
+from services.location.repository import bucket_fixes
 from shouwang.clock import from_millis, to_millis, to_timestamp
 from shouwang.errors import FieldError, Forbidden, InvalidArgument
 from shouwang.events import Event
@@ -132,10 +136,14 @@ def end_duty_of_suspended(ports: Ports, event: Event) -> None:
 
 
 def report_fixes(
-    ports: Ports, member_id: str, *, crs: str, fixes: Sequence[model.RawFix]
-) -> model.Validated:
-    """Validate a batch and hand the accepted fixes to every replica; only on-duty members are
-    tracked (PIPL: location only while on shift)."""
+    ports: Ports,
+    member_id: str,
+    *,
+    crs: str,
+    fixes: Sequence[model.RawFix] | model.FixColumns,
+) -> model.CheckedBatch:
+    """Validate a batch and hand the accepted fixes to every replica as one event; only on-duty
+    members are tracked (PIPL: location only while on shift)."""
     if not 1 <= len(fixes) <= model.MAX_FIXES_PER_BATCH:
         raise InvalidArgument(
             detail="send 1 to 500 fixes per call",
@@ -152,40 +160,32 @@ def report_fixes(
     previous = (
         model.LastFix(current.lat, current.lon, int(current.last_seen * 1000)) if current else None
     )
-    checked = model.validate_fixes(
-        fixes, crs=crs, previous=previous, now_ms=to_millis(ports.clock.now())
-    )
-    if checked.accepted:
+    columns = fixes if isinstance(fixes, model.FixColumns) else model.FixColumns.of(fixes)
+    now = ports.clock.now()
+    checked = model.check_batch(columns, crs=crs, previous=previous, now_ms=to_millis(now))
+    if len(checked.accepted):
         batch = events_pb2.FixBatch(
-            member_id=member_id,
-            fixes=[
-                events_pb2.Fix(
-                    lat=f.lat,
-                    lon=f.lon,
-                    accuracy_m=f.accuracy_m,
-                    ts_ms=f.ts_ms,
-                    speed_mps=f.speed_mps,
-                    heading_deg=f.heading_deg,
-                    implausible_speed=f.implausible_speed,
-                    inaccurate=f.inaccurate,
-                    out_of_order=f.out_of_order,
-                )
-                for f in checked.accepted
-            ],
+            member_id=member_id, columns=fix_columns_message(checked.accepted, checked.flags)
         )
         ports.bus.publish(
             INTERNAL_TOPIC,
-            [
-                Event(
-                    type=FIXES_ACCEPTED,
-                    source=SOURCE,
-                    subject=member_id,
-                    time=ports.clock.now(),
-                    data=batch,
-                )
-            ],
+            [Event(type=FIXES_ACCEPTED, source=SOURCE, subject=member_id, time=now, data=batch)],
         )
     return checked
+
+
+def fix_columns_message(
+    columns: model.FixColumns, flags: npt.NDArray[np.uint8] | None = None
+) -> events_pb2.FixColumns:
+    return events_pb2.FixColumns(
+        lat=columns.lat.tolist(),
+        lon=columns.lon.tolist(),
+        ts_ms=columns.ts_ms.tolist(),
+        accuracy_m=columns.accuracy_m.tolist(),
+        speed_mps=columns.speed_mps.tolist(),
+        heading_deg=columns.heading_deg.tolist(),
+        flags=[] if flags is None else flags.tolist(),
+    )
 
 
 def set_busy(ports: Ports, member_id: str, busy: bool) -> None:
@@ -254,10 +254,10 @@ def purge_tracks(ports: Ports) -> int:
 
 def track(ports: Ports, member_id: str, *, from_ms: int, to_ms: int) -> list[events_pb2.Fix]:
     fixes = [
-        events_pb2.Fix(**fix)
+        fix
         for bucket in ports.tracks.between(member_id, from_ms=from_ms, to_ms=to_ms)
-        for fix in bucket["fixes"]
-        if from_ms <= fix["ts_ms"] <= to_ms
+        for fix in bucket_fixes(bucket)
+        if from_ms <= fix.ts_ms <= to_ms
     ]
     return sorted(fixes, key=lambda f: f.ts_ms)
 
@@ -265,10 +265,10 @@ def track(ports: Ports, member_id: str, *, from_ms: int, to_ms: int) -> list[eve
 def _fix_gaps(ports: Ports, member_id: str, started_ms: int, ended_ms: int) -> int:
     """5-minute windows of the duty period without a single fix."""
     covered = {
-        (fix["ts_ms"] - started_ms) // GAP_WINDOW_MS
+        (fix.ts_ms - started_ms) // GAP_WINDOW_MS
         for bucket in ports.tracks.between(member_id, from_ms=started_ms, to_ms=ended_ms)
-        for fix in bucket["fixes"]
-        if started_ms <= fix["ts_ms"] <= ended_ms
+        for fix in bucket_fixes(bucket)
+        if started_ms <= fix.ts_ms <= ended_ms
     }
     windows = max(0, (ended_ms - started_ms) // GAP_WINDOW_MS)
     return int(sum(1 for window in range(windows) if window not in covered))

@@ -7,7 +7,9 @@ import threading
 from dataclasses import dataclass
 
 import numpy as np
+import numpy.typing as npt
 
+from services.location import model
 from services.location.live_index import FLAG_SUSPECT_FIX, LiveIndex
 from shouwang.events import Event
 from shouwang.location.v1 import events_pb2, location_pb2
@@ -21,6 +23,42 @@ INTERNAL_EVENTS = {
     DUTY_CHANGED: location_pb2.DutyChange,
     BUSY_CHANGED: location_pb2.BusyChange,
 }
+
+
+def batch_columns(
+    batch: events_pb2.FixBatch,
+) -> tuple[model.FixColumns, npt.NDArray[np.uint8]]:
+    """A fix batch's fixes and flags as numpy columns, whichever way it was written."""
+    if batch.columns.ts_ms:
+        c = batch.columns
+        columns = model.FixColumns(
+            np.array(c.lat, dtype=np.float64),
+            np.array(c.lon, dtype=np.float64),
+            np.array(c.ts_ms, dtype=np.int64),
+            np.array(c.accuracy_m, dtype=np.float64),
+            np.array(c.speed_mps, dtype=np.float64),
+            np.array(c.heading_deg, dtype=np.float64),
+        )
+        return columns, np.array(c.flags, dtype=np.uint8)
+    fixes = batch.fixes
+    columns = model.FixColumns(
+        np.array([f.lat for f in fixes], dtype=np.float64),
+        np.array([f.lon for f in fixes], dtype=np.float64),
+        np.array([f.ts_ms for f in fixes], dtype=np.int64),
+        np.array([f.accuracy_m for f in fixes], dtype=np.float64),
+        np.array([f.speed_mps for f in fixes], dtype=np.float64),
+        np.array([f.heading_deg for f in fixes], dtype=np.float64),
+    )
+    flags = np.array(
+        [
+            (model.FLAG_IMPLAUSIBLE_SPEED if f.implausible_speed else 0)
+            | (model.FLAG_INACCURATE if f.inaccurate else 0)
+            | (model.FLAG_OUT_OF_ORDER if f.out_of_order else 0)
+            for f in fixes
+        ],
+        dtype=np.uint8,
+    )
+    return columns, flags
 
 
 @dataclass(frozen=True)
@@ -90,32 +128,93 @@ class LiveView:
 
     def apply(self, event: Event) -> None:
         """Handler of the internal topic, run by every replica in its own consumer group."""
-        if event.type == DUTY_CHANGED:
-            change: location_pb2.DutyChange = event.data  # type: ignore[assignment]
-            if change.on_duty:
-                self.go_on_duty(
-                    change.member_id,
-                    Placement(
-                        change.team_id, change.station_id, change.grid_id, tuple(change.skills)
-                    ),
-                )
-            else:
-                self.go_off_duty(change.member_id)
-        elif event.type == BUSY_CHANGED:
-            busy: location_pb2.BusyChange = event.data  # type: ignore[assignment]
-            self.set_busy(busy.member_id, busy.busy)
-        elif event.type == FIXES_ACCEPTED:
-            batch: events_pb2.FixBatch = event.data  # type: ignore[assignment]
-            usable = [
-                f
-                for f in batch.fixes
-                if not (f.inaccurate or f.out_of_order or f.implausible_speed)
-            ]
-            suspect = bool(batch.fixes) and batch.fixes[-1].implausible_speed
-            if usable:
-                newest = max(usable, key=lambda f: f.ts_ms)
+        self.apply_many([event])
+
+    def apply_many(self, events: list[Event]) -> None:
+        """A run of the internal topic's events in order: the moves of consecutive fix batches
+        go to the index in one call."""
+        moves = _Moves()
+        for event in events:
+            if event.type == FIXES_ACCEPTED:
+                moves.add(event.data)  # type: ignore[arg-type]
+                continue
+            self._place_all(moves)  # duty and busy changes apply after the moves before them
+            moves = _Moves()
+            if event.type == DUTY_CHANGED:
+                change: location_pb2.DutyChange = event.data  # type: ignore[assignment]
+                if change.on_duty:
+                    self.go_on_duty(
+                        change.member_id,
+                        Placement(
+                            change.team_id, change.station_id, change.grid_id, tuple(change.skills)
+                        ),
+                    )
+                else:
+                    self.go_off_duty(change.member_id)
+            elif event.type == BUSY_CHANGED:
+                busy: location_pb2.BusyChange = event.data  # type: ignore[assignment]
+                self.set_busy(busy.member_id, busy.busy)
+        self._place_all(moves)
+
+    def _place_all(self, moves: _Moves) -> None:
+        for member_id in moves.suspects_only:
+            if self.on_duty(member_id):  # moved impossibly fast: off dispatch for now
+                self.index.set_flags(member_id, FLAG_SUSPECT_FIX)
+        with self._lock:
+            on_duty = [i for i, m in enumerate(moves.member_ids) if m in self._placements]
+        if not on_duty:
+            return
+        known = [i for i in on_duty if moves.member_ids[i] in self.index]
+        for i in on_duty:
+            if moves.member_ids[i] not in self.index:  # first fix since going on duty
                 self.place(
-                    batch.member_id, newest.lat, newest.lon, newest.ts_ms / 1000, suspect=suspect
+                    moves.member_ids[i],
+                    moves.lats[i],
+                    moves.lons[i],
+                    moves.ts_s[i],
+                    suspect=moves.suspect[i],
                 )
-            elif suspect:  # the member moved impossibly fast: keep them off dispatch for now
-                self.index.set_flags(batch.member_id, FLAG_SUSPECT_FIX)
+        if known:
+            self.index.upsert(
+                [moves.member_ids[i] for i in known],
+                [moves.lats[i] for i in known],
+                [moves.lons[i] for i in known],
+                [moves.ts_s[i] for i in known],
+                flags=np.array(
+                    [FLAG_SUSPECT_FIX if moves.suspect[i] else 0 for i in known], dtype=np.uint8
+                ),
+            )
+
+
+class _Moves:
+    """Each batch's newest usable fix, as columns for one ``LiveIndex.upsert``."""
+
+    def __init__(self) -> None:
+        self.member_ids: list[str] = []
+        self.lats: list[float] = []
+        self.lons: list[float] = []
+        self.ts_s: list[float] = []
+        self.suspect: list[bool] = []
+        self.suspects_only: list[str] = []
+
+    def add(self, batch: events_pb2.FixBatch) -> None:
+        fixes, flags = batch_columns(batch)
+        if not len(fixes):
+            return
+        # The batch's last fix (in the order sent) decides whether the member looks suspect.
+        suspect = bool(flags[-1] & model.FLAG_IMPLAUSIBLE_SPEED)
+        usable = np.flatnonzero(flags == 0)
+        if not len(usable):
+            if suspect and batch.member_id in self.member_ids:  # flags the move before it
+                self.suspect[
+                    len(self.member_ids) - 1 - self.member_ids[::-1].index(batch.member_id)
+                ] = True
+            elif suspect:
+                self.suspects_only.append(batch.member_id)
+            return
+        newest = usable[int(np.argmax(fixes.ts_ms[usable]))]
+        self.member_ids.append(batch.member_id)
+        self.lats.append(float(fixes.lat[newest]))
+        self.lons.append(float(fixes.lon[newest]))
+        self.ts_s.append(int(fixes.ts_ms[newest]) / 1000)
+        self.suspect.append(suspect)

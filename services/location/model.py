@@ -13,8 +13,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
+import numpy.typing as npt
 
-from shouwang.geo import CRS_NAMES, haversine_m, to_wgs84
+from shouwang.geo import CRS_NAMES, EARTH_RADIUS_M, haversine_m, to_wgs84
 
 MAX_FUTURE_MS = 2 * 60 * 1000
 MAX_AGE_MS = 24 * 3600 * 1000
@@ -69,60 +70,204 @@ class Validated:
     rejected: list[tuple[int, str]] = field(default_factory=list)
 
 
+# Bits of a fix's flags (FixColumns.flags): kept in the track, not used for the live position.
+FLAG_IMPLAUSIBLE_SPEED = 1
+FLAG_INACCURATE = 2
+FLAG_OUT_OF_ORDER = 4
+
+
+@dataclass(frozen=True)
+class FixColumns:
+    """A batch as numpy columns, one entry per fix (NaN accuracy: not reported)."""
+
+    lat: npt.NDArray[np.float64]
+    lon: npt.NDArray[np.float64]
+    ts_ms: npt.NDArray[np.int64]
+    accuracy_m: npt.NDArray[np.float64]
+    speed_mps: npt.NDArray[np.float64]
+    heading_deg: npt.NDArray[np.float64]
+
+    @classmethod
+    def of(cls, raw: Sequence[RawFix]) -> FixColumns:
+        return cls(
+            lat=np.array([f.lat for f in raw], dtype=np.float64),
+            lon=np.array([f.lon for f in raw], dtype=np.float64),
+            ts_ms=np.array([f.ts_ms for f in raw], dtype=np.int64),
+            accuracy_m=np.array(
+                [math.nan if f.accuracy_m is None else f.accuracy_m for f in raw], dtype=np.float64
+            ),
+            speed_mps=np.array([f.speed_mps for f in raw], dtype=np.float64),
+            heading_deg=np.array([f.heading_deg for f in raw], dtype=np.float64),
+        )
+
+    def __len__(self) -> int:
+        return len(self.ts_ms)
+
+    def take(self, index: npt.NDArray[np.intp]) -> FixColumns:
+        return FixColumns(
+            self.lat[index],
+            self.lon[index],
+            self.ts_ms[index],
+            self.accuracy_m[index],
+            self.speed_mps[index],
+            self.heading_deg[index],
+        )
+
+
+@dataclass(frozen=True)
+class CheckedBatch:
+    """The accepted fixes of a batch (WGS-84, in the request's order) with their flags, and the
+    refused ones by index with a reason."""
+
+    accepted: FixColumns
+    flags: npt.NDArray[np.uint8]
+    rejected: list[tuple[int, str]]
+
+    def fixes(self) -> list[Fix]:
+        """One ``Fix`` per accepted fix (for tests and small callers; ingestion stays columnar)."""
+        a = self.accepted
+        return [
+            Fix(
+                lat=float(a.lat[i]),
+                lon=float(a.lon[i]),
+                ts_ms=int(a.ts_ms[i]),
+                accuracy_m=float(a.accuracy_m[i]),
+                speed_mps=float(a.speed_mps[i]),
+                heading_deg=float(a.heading_deg[i]),
+                implausible_speed=bool(self.flags[i] & FLAG_IMPLAUSIBLE_SPEED),
+                inaccurate=bool(self.flags[i] & FLAG_INACCURATE),
+                out_of_order=bool(self.flags[i] & FLAG_OUT_OF_ORDER),
+            )
+            for i in range(len(a))
+        ]
+
+
 def validate_fixes(
     raw: Sequence[RawFix], *, crs: str, previous: LastFix | None, now_ms: int
 ) -> Validated:
     """Check a batch in order; ``previous`` is the member's last usable fix."""
+    checked = check_batch(FixColumns.of(raw), crs=crs, previous=previous, now_ms=now_ms)
+    return Validated(accepted=checked.fixes(), rejected=checked.rejected)
+
+
+_REFUSALS = (
+    "lat and lon must be numbers",
+    "lat must be between -90 and 90",
+    "lon must be between -180 and 180",
+    "ts is more than 2 minutes in the future",
+    "ts is more than 24 hours old",
+    "accuracy_m must be a non-negative number",
+)
+
+
+def check_batch(
+    batch: FixColumns, *, crs: str, previous: LastFix | None, now_ms: int
+) -> CheckedBatch:
+    """``validate_fixes`` over columns: numpy over the whole batch, with a fix-by-fix pass only
+    when the batch holds a fix flagged too fast or out of order (rare: each such fix changes
+    which fix the next ones are measured from)."""
     if crs not in CRS_NAMES:
         raise ValueError(f"crs must be one of {sorted(CRS_NAMES)}")
-    result = Validated()
-    if not raw:
-        return result
-    lats, lons = to_wgs84(np.array([f.lat for f in raw]), np.array([f.lon for f in raw]), crs)
+    refused = _refusals(batch, now_ms)
+    rejected = [(int(i), _REFUSALS[refused[i] - 1]) for i in np.flatnonzero(refused)]
+    kept = np.flatnonzero(refused == 0)
+    accepted = batch.take(kept) if len(rejected) else batch
+    if len(accepted) == 0:
+        return CheckedBatch(accepted, np.zeros(0, dtype=np.uint8), rejected)
+    lats, lons = to_wgs84(accepted.lat, accepted.lon, crs)
+    accuracy = np.nan_to_num(accepted.accuracy_m, nan=0.0)
+    accepted = FixColumns(
+        np.atleast_1d(lats),
+        np.atleast_1d(lons),
+        accepted.ts_ms,
+        accuracy,
+        accepted.speed_mps,
+        accepted.heading_deg,
+    )
+    inaccurate = accuracy > MAX_ACCURACY_M
+    flags = _movement_flags(accepted, inaccurate, previous)
+    if flags is None:
+        flags = _movement_flags_in_order(accepted, inaccurate, previous)
+    flags |= np.where(inaccurate, FLAG_INACCURATE, 0).astype(np.uint8)
+    return CheckedBatch(accepted, flags, rejected)
+
+
+def _refusals(batch: FixColumns, now_ms: int) -> npt.NDArray[np.int8]:
+    """Per fix, 0 or 1 + the index of the first reason in _REFUSALS that applies."""
+    with np.errstate(invalid="ignore"):
+        conditions = [
+            ~(np.isfinite(batch.lat) & np.isfinite(batch.lon)),
+            ~((batch.lat >= -90) & (batch.lat <= 90)),
+            ~((batch.lon >= -180) & (batch.lon <= 180)),
+            batch.ts_ms > now_ms + MAX_FUTURE_MS,
+            batch.ts_ms < now_ms - MAX_AGE_MS,
+            ~np.isnan(batch.accuracy_m)
+            & ~(np.isfinite(batch.accuracy_m) & (batch.accuracy_m >= 0)),
+        ]
+    return np.select(conditions, np.arange(1, len(conditions) + 1, dtype=np.int8), 0).astype(
+        np.int8
+    )
+
+
+def _movement_flags(
+    fixes: FixColumns, inaccurate: npt.NDArray[np.bool_], previous: LastFix | None
+) -> npt.NDArray[np.uint8] | None:
+    """Flags if every accurate fix turns out usable (then each fix is measured from the accurate
+    fix before it, or ``previous``); None when one does not, and the order matters."""
+    usable = np.flatnonzero(~inaccurate)
+    # For each fix, the last usable fix before it (-1: none in the batch).
+    if len(usable):
+        before = np.searchsorted(usable, np.arange(len(fixes)), side="left") - 1
+        anchor = np.where(before >= 0, usable[np.maximum(before, 0)], -1)
+    else:
+        anchor = np.full(len(fixes), -1)
+    lat0 = np.where(anchor >= 0, fixes.lat[np.maximum(anchor, 0)], np.nan)
+    lon0 = np.where(anchor >= 0, fixes.lon[np.maximum(anchor, 0)], np.nan)
+    ts0 = np.where(anchor >= 0, fixes.ts_ms[np.maximum(anchor, 0)], 0)
+    has_last = anchor >= 0
+    if previous is not None:
+        first = anchor < 0
+        lat0[first], lon0[first], ts0[first] = previous.lat, previous.lon, previous.ts_ms
+        has_last |= first
+    out_of_order = has_last & (fixes.ts_ms <= ts0)
+    moving = has_last & ~out_of_order
+    seconds = np.where(moving, (fixes.ts_ms - ts0) / 1000, 1.0)
+    with np.errstate(invalid="ignore"):
+        metres = np.where(moving, haversine_m(lat0, lon0, fixes.lat, fixes.lon), 0.0)
+    implausible = moving & (metres / seconds > MAX_SPEED_MPS)
+    if np.any((out_of_order | implausible) & ~inaccurate):
+        return None
+    flags = np.where(out_of_order, FLAG_OUT_OF_ORDER, 0) | np.where(
+        implausible, FLAG_IMPLAUSIBLE_SPEED, 0
+    )
+    return flags.astype(np.uint8)
+
+
+def _movement_flags_in_order(
+    fixes: FixColumns, inaccurate: npt.NDArray[np.bool_], previous: LastFix | None
+) -> npt.NDArray[np.uint8]:
+    flags = np.zeros(len(fixes), dtype=np.uint8)
     last = previous
-    for index, fix in enumerate(raw):
-        reason = _refusal(fix, now_ms)
-        if reason:
-            result.rejected.append((index, reason))
-            continue
-        lat, lon = float(np.atleast_1d(lats)[index]), float(np.atleast_1d(lons)[index])
-        accuracy = fix.accuracy_m if fix.accuracy_m is not None else 0.0
-        out_of_order = last is not None and fix.ts_ms <= last.ts_ms
-        implausible = False
-        if last is not None and not out_of_order:
-            seconds = (fix.ts_ms - last.ts_ms) / 1000
-            implausible = float(haversine_m(last.lat, last.lon, lat, lon)) / seconds > MAX_SPEED_MPS
-        checked = Fix(
-            lat=lat,
-            lon=lon,
-            ts_ms=fix.ts_ms,
-            accuracy_m=accuracy,
-            speed_mps=fix.speed_mps,
-            heading_deg=fix.heading_deg,
-            implausible_speed=implausible,
-            inaccurate=accuracy > MAX_ACCURACY_M,
-            out_of_order=out_of_order,
-        )
-        result.accepted.append(checked)
-        if checked.usable:
-            last = LastFix(lat, lon, fix.ts_ms)
-    return result
+    for i in range(len(fixes)):
+        lat, lon, ts_ms = float(fixes.lat[i]), float(fixes.lon[i]), int(fixes.ts_ms[i])
+        if last is not None and ts_ms <= last.ts_ms:
+            flags[i] = FLAG_OUT_OF_ORDER
+        elif last is not None:
+            seconds = (ts_ms - last.ts_ms) / 1000
+            if great_circle_m(last.lat, last.lon, lat, lon) / seconds > MAX_SPEED_MPS:
+                flags[i] = FLAG_IMPLAUSIBLE_SPEED
+        if flags[i] == 0 and not inaccurate[i]:
+            last = LastFix(lat, lon, ts_ms)
+    return flags
 
 
-def _refusal(fix: RawFix, now_ms: int) -> str:
-    if not all(math.isfinite(v) for v in (fix.lat, fix.lon)):
-        return "lat and lon must be numbers"
-    if not -90 <= fix.lat <= 90:
-        return "lat must be between -90 and 90"
-    if not -180 <= fix.lon <= 180:
-        return "lon must be between -180 and 180"
-    if fix.ts_ms > now_ms + MAX_FUTURE_MS:
-        return "ts is more than 2 minutes in the future"
-    if fix.ts_ms < now_ms - MAX_AGE_MS:
-        return "ts is more than 24 hours old"
-    if fix.accuracy_m is not None and (not math.isfinite(fix.accuracy_m) or fix.accuracy_m < 0):
-        return "accuracy_m must be a non-negative number"
-    return ""
+def great_circle_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    """``haversine_m`` for one pair of plain floats, without numpy's per-call cost."""
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    half_dlat = (p2 - p1) * 0.5
+    half_dlon = math.radians(lon2 - lon1) * 0.5
+    a = math.sin(half_dlat) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(half_dlon) ** 2
+    return 2.0 * EARTH_RADIUS_M * math.asin(math.sqrt(min(1.0, max(0.0, a))))
 
 
 def should_publish_update(
@@ -137,7 +282,40 @@ def should_publish_update(
         return True
     if (fix.ts_ms - last_published.ts_ms) / 1000 >= every_s:
         return True
-    return float(haversine_m(last_published.lat, last_published.lon, fix.lat, fix.lon)) >= every_m
+    return great_circle_m(last_published.lat, last_published.lon, fix.lat, fix.lon) >= every_m
+
+
+def updates_to_publish(
+    last_published: LastFix | None,
+    lat: npt.NDArray[np.float64],
+    lon: npt.NDArray[np.float64],
+    ts_ms: npt.NDArray[np.int64],
+    *,
+    every_s: float = UPDATE_EVERY_S,
+    every_m: float = UPDATE_EVERY_M,
+) -> list[int]:
+    """``should_publish_update`` over a member's usable fixes in time order: the indexes that
+    become ``location.updated``, each measured from the one published before it. One numpy pass
+    per update published (a few per batch), not one call per fix."""
+    chosen: list[int] = []
+    start = 0
+    last = last_published
+    while start < len(ts_ms):
+        if last is None:
+            due = np.array([0])
+        else:
+            rest_lat, rest_lon, rest_ts = lat[start:], lon[start:], ts_ms[start:]
+            due = np.flatnonzero(
+                ((rest_ts - last.ts_ms) / 1000 >= every_s)
+                | (haversine_m(last.lat, last.lon, rest_lat, rest_lon) >= every_m)
+            )
+        if len(due) == 0:
+            break
+        index = start + int(due[0])
+        chosen.append(index)
+        last = LastFix(float(lat[index]), float(lon[index]), int(ts_ms[index]))
+        start = index + 1
+    return chosen
 
 
 # The longest span of a track one request may read.

@@ -2,16 +2,27 @@
 
 ``duty`` holds one document per member who ever went on duty: duty state, placement (team,
 station, grid, skills), busy, and the latest usable position — the snapshot a restarting replica
-rebuilds its live view from. ``tracks`` holds fixes in buckets (one document per member per batch,
-tagged with its time window) so a batch is one ``insert_many``; ``geofences`` the active fences.
+rebuilds its live view from. ``tracks`` holds fixes in buckets (one document per member per batch
+and time window, so a batch is one ``insert_many``); a bucket's fixes are one packed string (the
+base64 of a ``FixColumns`` message), not a list of sub-documents: storing and encoding 50
+sub-documents of 9 fields cost more than the rest of a batch's ingestion together (issue #19),
+and nothing queries inside a bucket. Buckets written before hold ``fixes`` as sub-documents and
+read the same. ``geofences`` holds the active fences.
 """
 
 from __future__ import annotations
 
+import base64
 import contextlib
 from typing import Any
 
+import numpy as np
+import numpy.typing as npt
+
+from services.location import model
 from shouwang.events import Event
+from shouwang.ids import derived_id
+from shouwang.location.v1 import events_pb2
 from shouwang.outbox import with_events
 from shouwang.store import ASCENDING, Collection, Document, DocumentStore, DuplicateKey
 
@@ -135,6 +146,73 @@ class TrackRepository:
 
     def delete_before(self, cutoff_ms: int) -> int:
         return self.tracks.delete_many({"window": {"$lt": cutoff_ms - TRACK_WINDOW_MS}})
+
+
+def track_buckets(
+    member_id: str, fixes: model.FixColumns, flags: npt.NDArray[np.uint8]
+) -> list[Document]:
+    """A batch's fixes (in time order) as one bucket per time window they fall in; ids derive
+    from the fixes, so a redelivered batch makes the same buckets."""
+    order = np.argsort(fixes.ts_ms, kind="stable")
+    fixes, flags = fixes.take(order), flags[order]
+    windows = fixes.ts_ms - fixes.ts_ms % TRACK_WINDOW_MS
+    starts = np.flatnonzero(np.r_[True, windows[1:] != windows[:-1]])
+    ends = np.r_[starts[1:], len(windows)]
+    buckets = []
+    for start, end in zip(starts.tolist(), ends.tolist(), strict=True):
+        part = np.arange(start, end)
+        columns = fixes.take(part)
+        first_ts, window = int(columns.ts_ms[0]), int(windows[start])
+        packed = events_pb2.FixColumns(
+            lat=columns.lat.tolist(),
+            lon=columns.lon.tolist(),
+            ts_ms=columns.ts_ms.tolist(),
+            accuracy_m=columns.accuracy_m.tolist(),
+            speed_mps=columns.speed_mps.tolist(),
+            heading_deg=columns.heading_deg.tolist(),
+            flags=flags[part].tolist(),
+        ).SerializeToString()
+        buckets.append(
+            {
+                "_id": derived_id("track", member_id, str(window), str(first_ts), str(end - start)),
+                "member_id": member_id,
+                "window": window,
+                "first_ts": first_ts,
+                "count": end - start,
+                "packed": base64.b64encode(packed).decode(),
+            }
+        )
+    return buckets
+
+
+def bucket_fixes(bucket: Document) -> list[events_pb2.Fix]:
+    """The fixes of a bucket, packed or (written before) as sub-documents."""
+    if "packed" not in bucket:
+        return [events_pb2.Fix(**fix) for fix in bucket["fixes"]]
+    columns = events_pb2.FixColumns.FromString(base64.b64decode(bucket["packed"]))
+    return [
+        events_pb2.Fix(
+            lat=lat,
+            lon=lon,
+            ts_ms=ts_ms,
+            accuracy_m=accuracy_m,
+            speed_mps=speed_mps,
+            heading_deg=heading_deg,
+            implausible_speed=bool(flags & model.FLAG_IMPLAUSIBLE_SPEED),
+            inaccurate=bool(flags & model.FLAG_INACCURATE),
+            out_of_order=bool(flags & model.FLAG_OUT_OF_ORDER),
+        )
+        for lat, lon, ts_ms, accuracy_m, speed_mps, heading_deg, flags in zip(
+            columns.lat,
+            columns.lon,
+            columns.ts_ms,
+            columns.accuracy_m,
+            columns.speed_mps,
+            columns.heading_deg,
+            columns.flags,
+            strict=True,
+        )
+    ]
 
 
 class GeofenceRepository:

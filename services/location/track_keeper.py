@@ -12,13 +12,15 @@ import logging
 import threading
 from collections import defaultdict
 
+import numpy as np
 import shapely
 from shapely.geometry import Point, shape
 
 from services.location import model
 from services.location.geofences import Fence
+from services.location.live_view import batch_columns
 from services.location.ports import Ports
-from services.location.repository import TRACK_WINDOW_MS
+from services.location.repository import track_buckets
 from shouwang.clock import from_millis, to_millis, to_timestamp
 from shouwang.events import Event
 from shouwang.ids import derived_id
@@ -42,28 +44,48 @@ class TrackKeeper:
         self._lock = threading.Lock()
 
     def on_batch(self, event: Event) -> None:
-        batch: events_pb2.FixBatch = event.data  # type: ignore[assignment]
-        member_id = batch.member_id
-        fixes = sorted(batch.fixes, key=lambda f: f.ts_ms)
-        if not fixes:
-            return
-        self.ports.tracks.add_buckets(_buckets(member_id, fixes))
-        usable = [f for f in fixes if not (f.inaccurate or f.out_of_order or f.implausible_speed)]
-        if not usable:
-            return
-        newest = usable[-1]
+        self.on_batches([event])
+
+    def on_batches(self, events: list[Event]) -> None:
+        """A run of consecutive batches: their buckets in one store write, one position write
+        per member, the derived events in one publish per topic."""
+        buckets: list[Document] = []
+        usable_by_member: dict[str, list[model.FixColumns]] = defaultdict(list)
+        for event in events:
+            batch: events_pb2.FixBatch = event.data  # type: ignore[assignment]
+            fixes, flags = batch_columns(batch)
+            if not len(fixes):
+                continue
+            buckets += track_buckets(batch.member_id, fixes, flags)
+            usable = np.flatnonzero(flags == 0)
+            if len(usable):
+                usable_by_member[batch.member_id].append(fixes.take(usable))
+        if buckets:
+            self.ports.tracks.add_buckets(buckets)
+        derived: list[tuple[str, Event]] = []
+        for member_id, parts in usable_by_member.items():
+            derived += self._derive(member_id, _in_time_order(parts))
+        for topic in dict.fromkeys(topic for topic, _ in derived):
+            self.ports.bus.publish(topic, [e for t, e in derived if t == topic])
+
+    def _derive(self, member_id: str, usable: model.FixColumns) -> list[tuple[str, Event]]:
+        newest = len(usable) - 1
         before = self.ports.duty.record_position(
-            member_id, lat=newest.lat, lon=newest.lon, ts_ms=newest.ts_ms
+            member_id,
+            lat=float(usable.lat[newest]),
+            lon=float(usable.lon[newest]),
+            ts_ms=int(usable.ts_ms[newest]),
         )
         if before is None or not before.get("on_duty"):
-            return  # the batch raced the end of duty: nothing is derived off duty
+            return []  # the batch raced the end of duty: nothing is derived off duty
         derived: list[tuple[str, Event]] = []
         if not before.get("online"):
-            derived.append((PRESENCE_TOPIC, self._came_online(member_id, newest.ts_ms)))
+            derived.append(
+                (PRESENCE_TOPIC, self._came_online(member_id, int(usable.ts_ms[newest])))
+            )
         derived += self._location_updates(member_id, before, usable)
         derived += self._crossings(member_id, usable)
-        for topic in {topic for topic, _ in derived}:
-            self.ports.bus.publish(topic, [e for t, e in derived if t == topic])
+        return derived
 
     def refresh_fences(self, *, force: bool = False) -> None:
         now = self.ports.clock.monotonic()
@@ -92,17 +114,15 @@ class TrackKeeper:
         )
 
     def _location_updates(
-        self, member_id: str, duty: Document | None, usable: list[events_pb2.Fix]
+        self, member_id: str, duty: Document, usable: model.FixColumns
     ) -> list[tuple[str, Event]]:
+        chosen = model.updates_to_publish(
+            self._published.get(member_id), usable.lat, usable.lon, usable.ts_ms
+        )
         updates = []
-        for fix in usable:
-            last = self._published.get(member_id)
-            candidate = model.Fix(
-                lat=fix.lat, lon=fix.lon, ts_ms=fix.ts_ms, accuracy_m=fix.accuracy_m
-            )
-            if not model.should_publish_update(last, candidate):
-                continue
-            self._published[member_id] = model.LastFix(fix.lat, fix.lon, fix.ts_ms)
+        for i in chosen:
+            lat, lon, ts_ms = float(usable.lat[i]), float(usable.lon[i]), int(usable.ts_ms[i])
+            self._published[member_id] = model.LastFix(lat, lon, ts_ms)
             updates.append(
                 (
                     LOCATION_TOPIC,
@@ -110,29 +130,31 @@ class TrackKeeper:
                         type="shouwang.location.updated",
                         source=SOURCE,
                         subject=member_id,
-                        time=from_millis(fix.ts_ms),
-                        id=derived_id("updated", member_id, str(fix.ts_ms)),
+                        time=from_millis(ts_ms),
+                        id=derived_id("updated", member_id, str(ts_ms)),
                         data=events_pb2.LocationUpdated(
                             member_id=member_id,
-                            lat=round(fix.lat, 3),
-                            lon=round(fix.lon, 3),
-                            grid_id=(duty or {}).get("grid_id", ""),
-                            team_id=(duty or {}).get("team_id", ""),
-                            at=to_timestamp(from_millis(fix.ts_ms)),
+                            lat=round(lat, 3),
+                            lon=round(lon, 3),
+                            grid_id=duty.get("grid_id", ""),
+                            team_id=duty.get("team_id", ""),
+                            at=to_timestamp(from_millis(ts_ms)),
                         ),
                     ),
                 )
             )
         return updates
 
-    def _crossings(self, member_id: str, usable: list[events_pb2.Fix]) -> list[tuple[str, Event]]:
+    def _crossings(self, member_id: str, usable: model.FixColumns) -> list[tuple[str, Event]]:
         self.refresh_fences()
         crossings = []
         with self._lock:
             fences = [f for f in self._fences.values() if f.watches(member_id)]
         for fence in fences:
-            for fix in usable:
-                change = fence.observe(member_id, fix.lat, fix.lon, fix.ts_ms)
+            for lat, lon, ts_ms in zip(
+                usable.lat.tolist(), usable.lon.tolist(), usable.ts_ms.tolist(), strict=True
+            ):
+                change = fence.observe(member_id, lat, lon, ts_ms)
                 if change is None:
                     continue
                 crossings.append(
@@ -142,13 +164,13 @@ class TrackKeeper:
                             type=f"shouwang.geofence.{change}",
                             source=SOURCE,
                             subject=member_id,
-                            time=from_millis(fix.ts_ms),
-                            id=derived_id(change, fence.fence_id, member_id, str(fix.ts_ms)),
+                            time=from_millis(ts_ms),
+                            id=derived_id(change, fence.fence_id, member_id, str(ts_ms)),
                             data=events_pb2.GeofenceCrossed(
                                 fence_id=fence.fence_id,
                                 member_id=member_id,
                                 ref=fence.ref,
-                                at=to_timestamp(from_millis(fix.ts_ms)),
+                                at=to_timestamp(from_millis(ts_ms)),
                             ),
                         ),
                     )
@@ -156,35 +178,16 @@ class TrackKeeper:
         return crossings
 
 
-def _buckets(member_id: str, fixes: list[events_pb2.Fix]) -> list[Document]:
-    by_window: dict[int, list[events_pb2.Fix]] = defaultdict(list)
-    for fix in fixes:
-        by_window[fix.ts_ms - fix.ts_ms % TRACK_WINDOW_MS].append(fix)
-    return [
-        {
-            "_id": derived_id(
-                "track", member_id, str(window), str(group[0].ts_ms), str(len(group))
-            ),
-            "member_id": member_id,
-            "window": window,
-            "first_ts": group[0].ts_ms,
-            "fixes": [
-                {
-                    "lat": f.lat,
-                    "lon": f.lon,
-                    "accuracy_m": f.accuracy_m,
-                    "ts_ms": f.ts_ms,
-                    "speed_mps": f.speed_mps,
-                    "heading_deg": f.heading_deg,
-                    "implausible_speed": f.implausible_speed,
-                    "inaccurate": f.inaccurate,
-                    "out_of_order": f.out_of_order,
-                }
-                for f in group
-            ],
-        }
-        for window, group in by_window.items()
-    ]
+def _in_time_order(parts: list[model.FixColumns]) -> model.FixColumns:
+    if len(parts) == 1 and np.all(np.diff(parts[0].ts_ms) >= 0):
+        return parts[0]
+    joined = model.FixColumns(
+        *(np.concatenate([getattr(p, name) for p in parts]) for name in _COLUMNS)
+    )
+    return joined.take(np.argsort(joined.ts_ms, kind="stable"))
+
+
+_COLUMNS = ("lat", "lon", "ts_ms", "accuracy_m", "speed_mps", "heading_deg")
 
 
 def _fence(document: Document) -> Fence:

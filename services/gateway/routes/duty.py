@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 from flask import Response
 
 from services.gateway.access import Access
@@ -21,6 +23,7 @@ from services.gateway.models.duty import (
     TrackQuery,
 )
 from shouwang.identity.v1 import identity_pb2
+from shouwang.location.v1 import events_pb2
 from shouwang.location.v1 import location_pb2 as pb
 from shouwang.typed_routes import TypedRoutes, json_reply
 
@@ -62,11 +65,20 @@ def routes(context: GatewayContext) -> TypedRoutes:
         status=202,
     )
     def report_location(caller: Caller, body: LocationReport) -> LocationReceipt:
+        # Columns, not a message per fix: a batch of 50 crosses gRPC as six packed arrays.
+        fixes = body.fixes
         reply = location.ReportFixes(
             pb.ReportFixesRequest(
                 member_id=caller.member_id,
                 crs=body.crs.value,
-                fixes=[fix.to_proto() for fix in body.fixes],
+                columns=events_pb2.FixColumns(
+                    lat=[f.lat for f in fixes],
+                    lon=[f.lon for f in fixes],
+                    ts_ms=[millis(f.ts) for f in fixes],
+                    accuracy_m=[math.nan if f.accuracy_m is None else f.accuracy_m for f in fixes],
+                    speed_mps=[f.speed_mps for f in fixes],
+                    heading_deg=[f.heading_deg for f in fixes],
+                ),
             )
         )
         return LocationReceipt(

@@ -72,12 +72,32 @@ class GeofenceCrossed(_message.Message):
     def __init__(self, fence_id: _Optional[str] = ..., member_id: _Optional[str] = ..., ref: _Optional[str] = ..., at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
 class FixBatch(_message.Message):
-    __slots__ = ("member_id", "fixes")
+    __slots__ = ("member_id", "fixes", "columns")
     MEMBER_ID_FIELD_NUMBER: _ClassVar[int]
     FIXES_FIELD_NUMBER: _ClassVar[int]
+    COLUMNS_FIELD_NUMBER: _ClassVar[int]
     member_id: str
     fixes: _containers.RepeatedCompositeFieldContainer[Fix]
-    def __init__(self, member_id: _Optional[str] = ..., fixes: _Optional[_Iterable[_Union[Fix, _Mapping]]] = ...) -> None: ...
+    columns: FixColumns
+    def __init__(self, member_id: _Optional[str] = ..., fixes: _Optional[_Iterable[_Union[Fix, _Mapping]]] = ..., columns: _Optional[_Union[FixColumns, _Mapping]] = ...) -> None: ...
+
+class FixColumns(_message.Message):
+    __slots__ = ("lat", "lon", "ts_ms", "accuracy_m", "speed_mps", "heading_deg", "flags")
+    LAT_FIELD_NUMBER: _ClassVar[int]
+    LON_FIELD_NUMBER: _ClassVar[int]
+    TS_MS_FIELD_NUMBER: _ClassVar[int]
+    ACCURACY_M_FIELD_NUMBER: _ClassVar[int]
+    SPEED_MPS_FIELD_NUMBER: _ClassVar[int]
+    HEADING_DEG_FIELD_NUMBER: _ClassVar[int]
+    FLAGS_FIELD_NUMBER: _ClassVar[int]
+    lat: _containers.RepeatedScalarFieldContainer[float]
+    lon: _containers.RepeatedScalarFieldContainer[float]
+    ts_ms: _containers.RepeatedScalarFieldContainer[int]
+    accuracy_m: _containers.RepeatedScalarFieldContainer[float]
+    speed_mps: _containers.RepeatedScalarFieldContainer[float]
+    heading_deg: _containers.RepeatedScalarFieldContainer[float]
+    flags: _containers.RepeatedScalarFieldContainer[int]
+    def __init__(self, lat: _Optional[_Iterable[float]] = ..., lon: _Optional[_Iterable[float]] = ..., ts_ms: _Optional[_Iterable[int]] = ..., accuracy_m: _Optional[_Iterable[float]] = ..., speed_mps: _Optional[_Iterable[float]] = ..., heading_deg: _Optional[_Iterable[float]] = ..., flags: _Optional[_Iterable[int]] = ...) -> None: ...
 
 class Fix(_message.Message):
     __slots__ = ("lat", "lon", "accuracy_m", "ts_ms", "speed_mps", "heading_deg", "implausible_speed", "inaccurate", "out_of_order")

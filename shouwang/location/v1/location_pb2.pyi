@@ -63,14 +63,16 @@ class RawFix(_message.Message):
     def __init__(self, lat: _Optional[float] = ..., lon: _Optional[float] = ..., accuracy_m: _Optional[float] = ..., has_accuracy: _Optional[bool] = ..., ts_ms: _Optional[int] = ..., speed_mps: _Optional[float] = ..., heading_deg: _Optional[float] = ...) -> None: ...
 
 class ReportFixesRequest(_message.Message):
-    __slots__ = ("member_id", "crs", "fixes")
+    __slots__ = ("member_id", "crs", "fixes", "columns")
     MEMBER_ID_FIELD_NUMBER: _ClassVar[int]
     CRS_FIELD_NUMBER: _ClassVar[int]
     FIXES_FIELD_NUMBER: _ClassVar[int]
+    COLUMNS_FIELD_NUMBER: _ClassVar[int]
     member_id: str
     crs: str
     fixes: _containers.RepeatedCompositeFieldContainer[RawFix]
-    def __init__(self, member_id: _Optional[str] = ..., crs: _Optional[str] = ..., fixes: _Optional[_Iterable[_Union[RawFix, _Mapping]]] = ...) -> None: ...
+    columns: _events_pb2.FixColumns
+    def __init__(self, member_id: _Optional[str] = ..., crs: _Optional[str] = ..., fixes: _Optional[_Iterable[_Union[RawFix, _Mapping]]] = ..., columns: _Optional[_Union[_events_pb2.FixColumns, _Mapping]] = ...) -> None: ...
 
 class RejectedFix(_message.Message):
     __slots__ = ("index", "reason")

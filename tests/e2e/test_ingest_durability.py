@@ -1,0 +1,166 @@
+"""Acknowledged means durable (issue #19): members post batches of fixes to ``shouwang up``, the
+process is SIGKILLed right after a 202, and once it runs again on the same data dir every fix
+ever acknowledged is in the members' tracks."""
+
+from __future__ import annotations
+
+import http.client
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from urllib.parse import urlencode
+
+from tests.support.api import Api, verified_member, wait_for
+
+ADMIN = {"SHOUWANG_ADMIN_PHONE": "13800000000", "SHOUWANG_ADMIN_PASSWORD": "Admin-Password-1"}
+MEMBERS = 4
+BATCH = 50
+UP = [sys.executable, "-m", "shouwang.cli", "up", "--no-demo", "--port", "0"]
+KILL_AFTER_ACKS = 60  # acknowledged batches, across the members, before the SIGKILL
+
+
+class Server:
+    """``shouwang up`` on a port the kernel picks."""
+
+    def __init__(self, data_dir: Path) -> None:
+        self.proc = subprocess.Popen(
+            [*UP, "--data", str(data_dir)],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            text=True,
+            env={**os.environ, **ADMIN},
+        )
+        ready = self.proc.stdout.readline()  # type: ignore[union-attr]
+        assert "ready at" in ready, ready
+        self.url = ready.split("ready at ", 1)[1].split()[0].rstrip("/")
+        self.api = Api(self.url)
+
+    def admin_token(self) -> str:
+        login = self.api.post(
+            "/api/v1/auth/login",
+            {"phone": ADMIN["SHOUWANG_ADMIN_PHONE"], "password": ADMIN["SHOUWANG_ADMIN_PASSWORD"]},
+        )
+        return login.body["access_token"]
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+
+
+def batch_of_fixes(after_ms: int, now_ms: int) -> tuple[list[int], bytes]:
+    step = max(1, (now_ms - after_ms) // BATCH)
+    stamps = [now_ms - (BATCH - 1 - i) * step for i in range(BATCH)]
+    fixes = [
+        {
+            "lat": 30.2741 + (ts % 100_000) * 1e-8,
+            "lon": 120.1551,
+            "ts": datetime.fromtimestamp(ts / 1000, UTC).isoformat(timespec="milliseconds"),
+            "accuracy_m": 8.0,
+        }
+        for ts in stamps
+    ]
+    return stamps, json.dumps({"fixes": fixes}).encode()
+
+
+class Poster(threading.Thread):
+    """Posts batches for one member until told to stop (or the server is gone); remembers the
+    fixes of every batch answered 202."""
+
+    def __init__(self, url: str, token: str, acknowledged: list[int], on_ack: threading.Semaphore):
+        super().__init__(daemon=True)
+        self.url, self.token = url, token
+        self.acknowledged = acknowledged
+        self.on_ack = on_ack
+        self.refused: str | None = None
+
+    def run(self) -> None:
+        host, port = self.url.removeprefix("http://").split(":")
+        connection = http.client.HTTPConnection(host, int(port), timeout=10)
+        last_ms = int(datetime.now(UTC).timestamp() * 1000) - 60_000
+        while True:
+            now_ms = max(last_ms + BATCH, int(datetime.now(UTC).timestamp() * 1000))
+            stamps, body = batch_of_fixes(last_ms, now_ms)
+            headers = {"Content-Type": "application/json", "Authorization": f"Bearer {self.token}"}
+            try:
+                connection.request("POST", "/api/v1/location", body, headers)
+                response = connection.getresponse()
+                reply = response.read()
+            except (OSError, http.client.HTTPException):
+                return  # killed: a request without a reply was not acknowledged
+            if response.status != 202 or json.loads(reply)["accepted"] != BATCH:
+                self.refused = f"{response.status} {reply[:200]!r}"
+                return
+            self.acknowledged.extend(stamps)
+            last_ms = now_ms
+            self.on_ack.release()
+
+
+def track_stamps(api: Api, admin: str, member_id: str) -> set[int]:
+    now = datetime.now(UTC)
+    window = {
+        "from": (now - timedelta(hours=1)).isoformat(),
+        "to": (now + timedelta(minutes=5)).isoformat(),
+        "reason": "durability test",
+    }
+    reply = api.get(f"/api/v1/members/{member_id}/track?{urlencode(window)}", token=admin)
+    assert reply.status == 200, reply.body
+    return {
+        int(datetime.fromisoformat(fix["ts"].replace("Z", "+00:00")).timestamp() * 1000)
+        for fix in reply.body["fixes"]
+    }
+
+
+def test_every_fix_acknowledged_before_a_sigkill_is_in_the_track_after_restart(
+    tmp_path: Path,
+) -> None:
+    data_dir = tmp_path / "data"
+    server = Server(data_dir)
+    try:
+        admin = server.admin_token()
+        members = []
+        for _ in range(MEMBERS):
+            member_id, token, _ = verified_member(server.api, admin)
+            assert server.api.post("/api/v1/duty/start", token=token).status == 200
+            members.append((member_id, token))
+        acknowledged: dict[str, list[int]] = {member_id: [] for member_id, _ in members}
+        acks = threading.Semaphore(0)
+        posters = [
+            Poster(server.url, token, acknowledged[member_id], acks) for member_id, token in members
+        ]
+        for poster in posters:
+            poster.start()
+        for _ in range(KILL_AFTER_ACKS):
+            assert acks.acquire(timeout=60), "the server stopped acknowledging batches"
+        server.proc.send_signal(signal.SIGKILL)  # right after a 202, with others in flight
+        server.proc.wait(timeout=30)
+        for poster in posters:
+            poster.join(timeout=30)
+        assert [p.refused for p in posters] == [None] * MEMBERS
+    finally:
+        server.stop()
+
+    restarted = Server(data_dir)
+    try:
+        admin = restarted.admin_token()
+        for member_id, stamps in acknowledged.items():
+            expected = set(stamps)
+            assert len(expected) == len(stamps)  # every fix its own timestamp
+            wait_for(
+                lambda m=member_id, e=expected: e <= track_stamps(restarted.api, admin, m),
+                timeout_s=60,
+                interval_s=0.2,
+                what=f"the {len(expected)} acknowledged fixes in the track",
+            )
+        assert sum(len(s) for s in acknowledged.values()) >= KILL_AFTER_ACKS * BATCH
+    finally:
+        restarted.stop()
