@@ -103,7 +103,7 @@ class FixColumns:
     def __len__(self) -> int:
         return len(self.ts_ms)
 
-    def take(self, index: npt.NDArray[np.intp]) -> FixColumns:
+    def take(self, index: npt.NDArray[np.intp] | slice) -> FixColumns:
         return FixColumns(
             self.lat[index],
             self.lon[index],
@@ -195,6 +195,18 @@ def check_batch(
 def _refusals(batch: FixColumns, now_ms: int) -> npt.NDArray[np.int8]:
     """Per fix, 0 or 1 + the index of the first reason in _REFUSALS that applies."""
     with np.errstate(invalid="ignore"):
+        # One pass for the usual batch, where every fix is fine (NaN fails every comparison).
+        fine = (
+            (np.abs(batch.lat) <= 90)
+            & (np.abs(batch.lon) <= 180)
+            & (batch.ts_ms <= now_ms + MAX_FUTURE_MS)
+            & (batch.ts_ms >= now_ms - MAX_AGE_MS)
+            & ~(batch.accuracy_m < 0)
+            & (batch.accuracy_m != math.inf)
+        )
+    if fine.all():
+        return np.zeros(len(batch), dtype=np.int8)
+    with np.errstate(invalid="ignore"):
         conditions = [
             ~(np.isfinite(batch.lat) & np.isfinite(batch.lon)),
             ~((batch.lat >= -90) & (batch.lat <= 90)),
@@ -214,31 +226,30 @@ def _movement_flags(
 ) -> npt.NDArray[np.uint8] | None:
     """Flags if every accurate fix turns out usable (then each fix is measured from the accurate
     fix before it, or ``previous``); None when one does not, and the order matters."""
-    usable = np.flatnonzero(~inaccurate)
-    # For each fix, the last usable fix before it (-1: none in the batch).
-    if len(usable):
-        before = np.searchsorted(usable, np.arange(len(fixes)), side="left") - 1
-        anchor = np.where(before >= 0, usable[np.maximum(before, 0)], -1)
+    n = len(fixes)
+    if inaccurate.any():
+        usable = np.flatnonzero(~inaccurate)
+        # For each fix, the last usable fix before it (-1: none in the batch).
+        anchor = np.searchsorted(usable, np.arange(n), side="left") - 1
+        anchor = np.where(anchor >= 0, usable[np.maximum(anchor, 0)] if len(usable) else -1, -1)
     else:
-        anchor = np.full(len(fixes), -1)
-    lat0 = np.where(anchor >= 0, fixes.lat[np.maximum(anchor, 0)], np.nan)
-    lon0 = np.where(anchor >= 0, fixes.lon[np.maximum(anchor, 0)], np.nan)
-    ts0 = np.where(anchor >= 0, fixes.ts_ms[np.maximum(anchor, 0)], 0)
+        anchor = np.arange(-1, n - 1)  # the usual batch: each fix from the one before it
     has_last = anchor >= 0
+    source = np.maximum(anchor, 0)
+    lat0, lon0, ts0 = fixes.lat[source], fixes.lon[source], fixes.ts_ms[source]
     if previous is not None:
-        first = anchor < 0
+        first = ~has_last
         lat0[first], lon0[first], ts0[first] = previous.lat, previous.lon, previous.ts_ms
-        has_last |= first
+        has_last[:] = True
     out_of_order = has_last & (fixes.ts_ms <= ts0)
     moving = has_last & ~out_of_order
-    seconds = np.where(moving, (fixes.ts_ms - ts0) / 1000, 1.0)
-    with np.errstate(invalid="ignore"):
-        metres = np.where(moving, haversine_m(lat0, lon0, fixes.lat, fixes.lon), 0.0)
+    seconds = np.where(moving, fixes.ts_ms - ts0, 1) / 1000
+    metres = haversine_m(lat0, lon0, fixes.lat, fixes.lon)
     implausible = moving & (metres / seconds > MAX_SPEED_MPS)
-    if np.any((out_of_order | implausible) & ~inaccurate):
+    if ((out_of_order | implausible) & ~inaccurate).any():
         return None
-    flags = np.where(out_of_order, FLAG_OUT_OF_ORDER, 0) | np.where(
-        implausible, FLAG_IMPLAUSIBLE_SPEED, 0
+    flags = out_of_order * np.uint8(FLAG_OUT_OF_ORDER) | implausible * np.uint8(
+        FLAG_IMPLAUSIBLE_SPEED
     )
     return flags.astype(np.uint8)
 

@@ -153,14 +153,18 @@ def track_buckets(
 ) -> list[Document]:
     """A batch's fixes (in time order) as one bucket per time window they fall in; ids derive
     from the fixes, so a redelivered batch makes the same buckets."""
-    order = np.argsort(fixes.ts_ms, kind="stable")
-    fixes, flags = fixes.take(order), flags[order]
+    if (np.diff(fixes.ts_ms) < 0).any():
+        order = np.argsort(fixes.ts_ms, kind="stable")
+        fixes, flags = fixes.take(order), flags[order]
     windows = fixes.ts_ms - fixes.ts_ms % TRACK_WINDOW_MS
-    starts = np.flatnonzero(np.r_[True, windows[1:] != windows[:-1]])
-    ends = np.r_[starts[1:], len(windows)]
+    if windows[0] == windows[-1]:  # the usual batch: one window
+        starts, ends = [0], [len(windows)]
+    else:
+        cuts = np.flatnonzero(windows[1:] != windows[:-1]) + 1
+        starts, ends = [0, *cuts.tolist()], [*cuts.tolist(), len(windows)]
     buckets = []
-    for start, end in zip(starts.tolist(), ends.tolist(), strict=True):
-        part = np.arange(start, end)
+    for start, end in zip(starts, ends, strict=True):
+        part = slice(start, end)
         columns = fixes.take(part)
         first_ts, window = int(columns.ts_ms[0]), int(windows[start])
         packed = events_pb2.FixColumns(
