@@ -10,6 +10,7 @@ its first frame (``data-first-frame-at``, from requestVideoFrameCallback)."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -25,6 +26,7 @@ from tests.support.embedded import admin_token, embedded_with_admin
 # so the member's dot stays where the map first drew it.
 PLACE = (27.779, 120.657)
 TIMEOUT_MS = 30_000
+DOCS = Path(__file__).resolve().parents[2] / "docs"
 
 
 @dataclass
@@ -218,3 +220,11 @@ def audit(scene: Scene) -> list[dict[str, Any]]:
     )
     assert page.status == 200, page.body
     return page.body["calls"]
+
+
+def screenshot(page: Page, name: str) -> None:
+    """docs/<name>.png, written when missing or with UPDATE_DOCS_SCREENSHOTS=1 (an ordinary run
+    leaves the checkout clean)."""
+    path = DOCS / f"{name}.png"
+    if os.environ.get("UPDATE_DOCS_SCREENSHOTS") == "1" or not path.exists():
+        page.screenshot(path=path)

@@ -32,6 +32,7 @@ from tests.web.live_call_driver import (
     open_console,
     release,
     running_scene,
+    screenshot,
     wait_until_connected,
     watch_claimant,
 )
@@ -93,6 +94,8 @@ def test_the_officer_sees_and_talks_to_the_member_live_and_the_call_is_audited(
         # The member's task stays in view under the in-call strip.
         expect(app.locator("[data-testid=live-strip]")).to_be_visible()
         expect(app.locator("[data-testid=task-status]")).to_be_visible()
+        screenshot(console, "console-live-call")
+        screenshot(app, "app-live-call")
 
         # The member walks on: the phone's fixes go out in the app's next batch, and the map's
         # positions are throttled (location: every 10 s or 50 m; the push: every 5 s a member)

@@ -265,13 +265,14 @@ export class LiveCall {
     const now = performance.now();
     const bytes = this.role === "officer" ? quality.videoBytesReceived : quality.videoBytesSent;
     const { expected, lost } = packetCounts(report, this.role);
+    // Rates need two readings: the first one only says that media flow.
     if (this.previous) {
       const seconds = Math.max(0.001, (now - this.previous.at) / 1000);
       quality.videoKbps = Math.round(((bytes - this.previous.bytes) * 8) / 1000 / seconds);
       const more = expected - this.previous.expected;
       quality.loss = more > 0 ? Math.min(1, Math.max(0, (lost - this.previous.lost) / more)) : 0;
+      quality.level = levelOf(quality, this.state);
     }
-    quality.level = levelOf(quality, this.state);
     this.previous = { at: now, bytes, expected, lost };
     this.handlers.quality?.(quality);
   }
