@@ -27,7 +27,10 @@ from shouwang.events import Event, WireMessage, encode
 
 log = logging.getLogger(__name__)
 
-# Consumer tuning. A 100 ms fetch wait keeps latency low without busy polling; a 6 s session
+# Consumer tuning. The broker answers a fetch as soon as one record arrives (fetch_min_bytes 1),
+# so the fetch wait bounds only how often an idle consumer asks again: 500 ms rather than 100 ms
+# took an idle cluster's eight processes from 41 % to 17 % of a core, and delivery was no slower
+# (publish → handler p50 25 ms against 36 ms, on a loaded machine); a 6 s session
 # (the broker's default group.min.session.timeout.ms) with 1 s heartbeats lets a group notice a
 # crashed member quickly (heartbeats run on kafka-python's IO thread, so slow handlers do not
 # miss them); 100 records per poll bounds the redelivery after a crash and the time between
@@ -35,7 +38,7 @@ log = logging.getLogger(__name__)
 _CONSUMER_CONFIG = {
     "enable_auto_commit": False,
     "auto_offset_reset": "earliest",
-    "fetch_max_wait_ms": 100,
+    "fetch_max_wait_ms": 500,
     "session_timeout_ms": 6_000,
     "heartbeat_interval_ms": 1_000,
     "max_poll_records": 100,
@@ -46,7 +49,7 @@ _CONSUMER_CONFIG = {
     # that seconds, not the default five minutes.
     "metadata_max_age_ms": 3_000,
 }
-_POLL_TIMEOUT_MS = 100
+_POLL_TIMEOUT_MS = 500  # also how long close() may wait for a consumer thread
 _COMMIT_INTERVAL_S = 1.0
 _PUBLISH_TIMEOUT_S = 30.0
 _ERROR_BACKOFF_S = 1.0
