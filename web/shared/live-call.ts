@@ -103,6 +103,7 @@ export class LiveCall {
   private pendingCandidates: RTCIceCandidateInit[] = [];
   private outgoing: Promise<unknown> = Promise.resolve();
   private accepting = false;
+  private ending = false;
   private statsTimer: number | undefined;
   private previous: { at: number; bytes: number; expected: number; lost: number } | null = null;
 
@@ -155,6 +156,7 @@ export class LiveCall {
 
   /** Either party: end the call, then let go of the camera and microphone. */
   async hangUp(): Promise<void> {
+    this.ending = true; // no candidate goes out after the end it would race
     try {
       if (this.state !== "ended")
         this.view = await this.transport.send<LiveCallView>("POST", callPath(this.callId, "end"));
@@ -244,7 +246,7 @@ export class LiveCall {
     const body = { kind, payload };
     this.outgoing = this.outgoing
       .then(() =>
-        this.state === "ended"
+        this.state === "ended" || this.ending
           ? null
           : this.transport.send("POST", callPath(this.callId, "signal"), body),
       )
