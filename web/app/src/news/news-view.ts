@@ -28,6 +28,10 @@ export class NewsView implements Screen {
   private problem = h("p", { class: "field-error" });
   private openGroup: Group | null = null;
   private intercom: { groupId: string; talk: Intercom } | null = null;
+  // The open group's conversation, drawn once: a message arriving refreshes only its list, so
+  // the talk button stays under a finger holding it and a draft being typed stays put.
+  private conversation: { groupId: string; messages: HTMLElement } | null = null;
+  private listing = 0; // the latest history asked for (an older answer arriving late is dropped)
 
   constructor(private readonly ctx: AppContext) {
     this.element = h("section", { class: "screen news" }, this.tabs, this.problem, this.body);
@@ -84,6 +88,7 @@ export class NewsView implements Screen {
 
   private leaveGroup(): void {
     this.openGroup = null;
+    this.conversation = null;
     this.intercom?.talk.close();
     this.intercom = null;
   }
@@ -269,10 +274,35 @@ export class NewsView implements Screen {
     );
   }
 
+  /** The group's history, oldest first, in its conversation (drawn the first time). */
   private async showGroup(group: Group): Promise<void> {
-    const { t, lang, api, store } = this.ctx;
+    const { lang, api, store } = this.ctx;
+    const asked = ++this.listing;
     const page = await api.messages(group.group_id);
+    if (asked !== this.listing || this.openGroup?.group_id !== group.group_id) return;
     const me = store.profile?.member_id;
+    let conversation = this.conversation;
+    if (conversation?.groupId !== group.group_id || !this.body.contains(conversation.messages)) {
+      conversation = this.drawConversation(group);
+    }
+    replaceChildren(
+      conversation.messages,
+      ...[...page.messages]
+        .reverse()
+        .map((message) =>
+          h(
+            "li",
+            { class: message.sender_id === me ? "mine" : "" },
+            message.voice_media_id ? this.clipButton(group, message) : message.text,
+            h("small", {}, formatTime(message.sent_at, lang)),
+          ),
+        ),
+    );
+  }
+
+  private drawConversation(group: Group): { groupId: string; messages: HTMLElement } {
+    const { t, api } = this.ctx;
+    const messages = h("ul", { class: "messages" });
     const text = h("input", { name: "text", autocomplete: "off", placeholder: t("group.say") });
     const form = h(
       "form",
@@ -306,25 +336,14 @@ export class NewsView implements Screen {
         `‹ ${t("group.back")}`,
       ),
       h("h3", {}, group.name),
-      h(
-        "ul",
-        { class: "messages" },
-        ...[...page.messages]
-          .reverse()
-          .map((message) =>
-            h(
-              "li",
-              { class: message.sender_id === me ? "mine" : "" },
-              message.voice_media_id ? this.clipButton(group, message) : message.text,
-              h("small", {}, formatTime(message.sent_at, lang)),
-            ),
-          ),
-      ),
+      messages,
       form,
       recordingType()
         ? this.talkButton(group)
         : h("p", { class: "muted" }, t("group.talk_unsupported")),
     );
+    this.conversation = { groupId: group.group_id, messages };
+    return this.conversation;
   }
 
   private talkButton(group: Group): HTMLElement {
