@@ -4,15 +4,17 @@ validation, the throttle of location updates, and the track buckets a batch is s
 from __future__ import annotations
 
 import math
+from datetime import UTC, datetime
 
 import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from services.location import model
-from services.location.live_view import batch_columns
+from services.location.live_view import DUTY_CHANGED, FIXES_ACCEPTED, LiveView, batch_columns
 from services.location.repository import TRACK_WINDOW_MS, bucket_fixes, track_buckets
-from shouwang.location.v1 import events_pb2
+from shouwang.events import Event
+from shouwang.location.v1 import events_pb2, location_pb2
 
 NOW = 1_764_500_000_000
 WENZHOU = (27.9938, 120.6994)
@@ -181,3 +183,62 @@ def test_batches_written_before_as_one_message_per_fix_read_the_same() -> None:
     assert flags.tolist() == [model.FLAG_OUT_OF_ORDER, 0]
     legacy_bucket = {"fixes": [{"lat": 27.9, "lon": 120.6, "ts_ms": NOW, "inaccurate": True}]}
     assert [(f.ts_ms, f.inaccurate) for f in bucket_fixes(legacy_bucket)] == [(NOW, True)]
+
+
+def fix_batch_event(member_id: str, *fixes: tuple[float, int, int]) -> Event:
+    """A FixBatch event of (lat, ts_ms, flags) fixes, as location publishes it."""
+    batch = events_pb2.FixBatch(
+        member_id=member_id,
+        columns=events_pb2.FixColumns(
+            lat=[lat for lat, _, _ in fixes],
+            lon=[WENZHOU[1]] * len(fixes),
+            ts_ms=[ts for _, ts, _ in fixes],
+            accuracy_m=[5.0] * len(fixes),
+            speed_mps=[0.0] * len(fixes),
+            heading_deg=[0.0] * len(fixes),
+            flags=[flags for _, _, flags in fixes],
+        ),
+    )
+    return Event(FIXES_ACCEPTED, "/tests", member_id, batch, datetime.now(UTC))
+
+
+def duty_event(member_id: str, *, on_duty: bool) -> Event:
+    change = location_pb2.DutyChange(member_id=member_id, on_duty=on_duty, team_id="t1")
+    return Event(DUTY_CHANGED, "/tests", member_id, change, datetime.now(UTC))
+
+
+def test_a_run_of_events_leaves_the_live_view_as_one_by_one_would() -> None:
+    run = [
+        duty_event("m1", on_duty=True),
+        duty_event("m2", on_duty=True),
+        fix_batch_event("m1", (27.90, NOW, 0), (27.91, NOW + 1_000, 0)),
+        fix_batch_event("m2", (27.80, NOW, 0)),
+        # m2 then moves impossibly fast: still shown where last believed, but suspect
+        fix_batch_event("m2", (29.0, NOW + 1_000, model.FLAG_IMPLAUSIBLE_SPEED)),
+        fix_batch_event("m1", (27.92, NOW + 2_000, 0)),
+        duty_event("m1", on_duty=False),
+        fix_batch_event("m1", (27.95, NOW + 3_000, 0)),  # raced the end of duty: not shown
+        duty_event("m3", on_duty=True),
+        fix_batch_event("m3", (27.70, NOW, 0), (27.71, NOW + 500, model.FLAG_INACCURATE)),
+    ]
+    one_by_one, in_runs = LiveView(), LiveView()
+
+    for event in run:
+        one_by_one.apply(event)
+    in_runs.apply_many(run)
+
+    for view in (one_by_one, in_runs):
+        assert view.index.get("m1") is None
+        assert view.index.get("m2").lat == 27.80
+        assert view.index.get("m3").lat == 27.70
+    assert in_runs.index.get("m2") == one_by_one.index.get("m2")
+    assert not dispatchable(one_by_one, "m2") and not dispatchable(in_runs, "m2")
+    assert dispatchable(one_by_one, "m3") and dispatchable(in_runs, "m3")
+
+
+def dispatchable(view: LiveView, member_id: str) -> bool:
+    """Offered a task where they stand (a suspect fix keeps them out)."""
+    here = view.index.get(member_id)
+    assert here is not None
+    found = view.index.nearest(here.lat, here.lon, k=3, radius_m=50, now=NOW / 1000 + 10)
+    return member_id in [m for m, _ in found]
