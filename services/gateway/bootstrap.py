@@ -102,13 +102,14 @@ def build(
         handler=group_pusher(clients, adapters.clock, hub.on_event),
         payload_types=GROUP_EVENT_TYPES,
     )
-    # Live calls' changes and signals, to the call's two parties only (stale ones are useless).
+    # Live calls' changes and signals, to the call's two parties only. Read from the start like
+    # the task events (a group joining "at the end" skips what is published while it joins, a
+    # call's ringing included); the hub drops what is older than its resume window.
     adapters.bus.subscribe(
         LIVE_CALLS_TOPIC,
         group=push_group,
         handler=hub.on_event,
         payload_types=LIVE_CALL_EVENT_TYPES,
-        from_latest=True,
     )
     # Members' positions for officers' live maps; the other location events stay out.
     adapters.bus.subscribe(
