@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 import pytest
 
 import allinone
-from services.gateway.media import MAX_UPLOAD_BYTES, MULTIPART_ALLOWANCE
+from services.gateway.media.kinds import MAX_UPLOAD_BYTES, MULTIPART_ALLOWANCE
 from tests.e2e.test_stream import Member, Shouwang
 from tests.support.api import Reply, _reply, verified_member
 

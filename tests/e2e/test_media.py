@@ -23,7 +23,7 @@ import pytest
 from PIL import ExifTags, Image
 
 import allinone
-from services.gateway.media import MAX_UPLOAD_BYTES, MULTIPART_ALLOWANCE
+from services.gateway.media.kinds import MAX_UPLOAD_BYTES, MULTIPART_ALLOWANCE
 from tests.support.api import Api, Reply, _reply, verified_member
 
 API = "/api/v1"

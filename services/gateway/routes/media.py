@@ -15,20 +15,21 @@ from flask import Response, request
 from services.gateway.access import Access
 from services.gateway.auth import Caller
 from services.gateway.context import GatewayContext
-from services.gateway.media import (
+from services.gateway.media.kinds import (
     MAX_UPLOAD_BYTES,
     MULTIPART_ALLOWANCE,
+    accepted_media,
+    size_limit,
+)
+from services.gateway.media.playback import (
     TICKET_SECONDS,
     RangeNotSatisfiable,
-    TooLarge,
-    accepted_media,
     byte_range,
     new_url_key,
     playback_ticket,
-    read_file_field,
-    size_limit,
     ticket_holder,
 )
+from services.gateway.media.upload import TooLarge, read_file_field
 from services.gateway.models.media import (
     MEDIA_TYPES,
     UPLOAD_FORM,

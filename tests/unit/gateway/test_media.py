@@ -7,14 +7,9 @@ import io
 import pytest
 from PIL import ExifTags, Image
 
-from services.gateway import media
-from services.gateway.media import (
-    CHUNK_BYTES,
-    TooLarge,
-    accepted_photo,
-    read_file_field,
-    sniffed_type,
-)
+from services.gateway.media import photos
+from services.gateway.media.photos import accepted_photo, sniffed_type
+from services.gateway.media.upload import CHUNK_BYTES, TooLarge, read_file_field
 from shouwang.errors import Malformed
 from shouwang.http import UnsupportedMediaType
 
@@ -103,7 +98,7 @@ def test_types_are_sniffed_from_the_leading_bytes(head: bytes, expected: str | N
 
 def test_a_decompression_bomb_is_refused_before_decoding(monkeypatch: pytest.MonkeyPatch) -> None:
     photo = jpeg(gps=False)
-    monkeypatch.setattr(media, "MAX_DECODED_PIXELS", 32 * 32 - 1)
+    monkeypatch.setattr(photos, "MAX_DECODED_PIXELS", 32 * 32 - 1)
     monkeypatch.setattr(Image.Image, "load", refuse_to_decode)
 
     with pytest.raises(TooLarge):
@@ -129,7 +124,7 @@ def test_an_animation_is_bounded_by_its_pixels_over_all_frames(
     monkeypatch: pytest.MonkeyPatch, image_format: str
 ) -> None:
     """Each frame is within the bound; all thirty together are not."""
-    monkeypatch.setattr(media, "MAX_DECODED_PIXELS", 64 * 64 * 10)
+    monkeypatch.setattr(photos, "MAX_DECODED_PIXELS", 64 * 64 * 10)
     bomb = animation(image_format, frames=30, size=(64, 64))
 
     with pytest.raises(TooLarge, match="30 frame"):
@@ -137,7 +132,7 @@ def test_an_animation_is_bounded_by_its_pixels_over_all_frames(
 
 
 def test_an_animation_of_too_many_frames_is_refused() -> None:
-    bomb = animation("PNG", frames=media.MAX_FRAMES + 1, size=(2, 2))
+    bomb = animation("PNG", frames=photos.MAX_FRAMES + 1, size=(2, 2))
 
     with pytest.raises(TooLarge, match="frames"):
         accepted_photo(bomb, keep_location=False)

@@ -10,23 +10,17 @@ from pathlib import Path
 
 import pytest
 
-from services.gateway.media import (
-    CHUNK_BYTES,
-    MAX_MEDIA_BYTES,
-    MAX_UPLOAD_BYTES,
-    MAX_VIDEO_BYTES,
-    MAX_VOICE_BYTES,
+from services.gateway.media.kinds import MAX_UPLOAD_BYTES, accepted_media, size_limit
+from services.gateway.media.playback import (
     RangeNotSatisfiable,
-    TooLarge,
-    accepted_media,
-    accepted_video,
     byte_range,
     new_url_key,
     playback_ticket,
-    read_file_field,
-    size_limit,
     ticket_holder,
 )
+from services.gateway.media.upload import CHUNK_BYTES, MAX_MEDIA_BYTES, TooLarge, read_file_field
+from services.gateway.media.video import MAX_VIDEO_BYTES, accepted_video
+from services.gateway.media.voice import MAX_VOICE_BYTES
 from shouwang.http import UnsupportedMediaType
 
 SUPPORT = Path(__file__).resolve().parents[2] / "support"

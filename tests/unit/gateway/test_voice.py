@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from services.gateway.media import (
+from services.gateway.media.upload import TooLarge
+from services.gateway.media.voice import (
     MAX_VOICE_BYTES,
-    TooLarge,
     accepted_voice,
     is_voice,
     opus_packet_us,
