@@ -17,7 +17,7 @@ MEDIA_TYPES: tuple[str, ...] = (*PHOTO_TYPES, "audio/webm", "audio/ogg", "video/
 MediaKind = Literal["photo", "voice", "video"]
 
 # The multipart body, documented for clients and fuzzers; read by hand as it streams in
-# (services/gateway/media.py), so a huge upload is refused without being held.
+# (services/gateway/media/upload.py), so a huge upload is refused without being held.
 UPLOAD_FORM: dict[str, Any] = {
     "type": "object",
     "required": ["file"],
