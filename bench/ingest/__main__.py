@@ -13,6 +13,7 @@ run under py-spy (a flame graph of the server).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import platform
 import random
@@ -30,6 +31,7 @@ from urllib.parse import urlencode
 import numpy as np
 
 from bench.dispatch.population import spot_in_square
+from bench.ingest import cluster
 from bench.ingest import server as srv
 from bench.ingest.load import Member, Tally, run_load
 from tests.support.api import Api, verified_member, wait_for
@@ -37,8 +39,7 @@ from tests.support.api import Api, verified_member, wait_for
 RESULTS = Path(__file__).resolve().parents[1] / "results" / "ingest.json"
 INTERNAL_TOPIC = "shouwang.location.internal.v1"
 LOCATION_TOPIC = "shouwang.location.v1"
-TRACKS_GROUP = "location-tracks"
-LIVE_GROUP = "location-live-embedded"
+TRACKS_GROUP = "location-tracks"  # and each replica's live view's group, location-live-<id>
 TRACK_SAMPLE = 12
 TARGET_FIXES_PER_S = 25_000  # issue #19
 
@@ -60,36 +61,48 @@ def main(argv: list[str] | None = None) -> int:
         type=Path,
         help="run the server from this source tree (e.g. `git archive` of an earlier commit)",
     )
+    parser.add_argument(
+        "--cluster",
+        action="store_true",
+        help="every service its own process on Kafka + FerretDB (one gateway, one location)",
+    )
     parser.add_argument("--out", type=Path, default=RESULTS)
     args = parser.parse_args(argv)
+    if args.cluster and args.out == RESULTS:
+        args.out = RESULTS.with_name("ingest-cluster.json")
 
     report: dict[str, Any] = {
         "benchmark": "ingest",
         "label": args.label,
         "at": datetime.now(UTC).isoformat(timespec="seconds"),
         "machine": platform.platform(),
-        "plan": {k: getattr(args, k) for k in ("members", "clients", "batch", "seconds", "warmup")},
+        "plan": {
+            k: getattr(args, k)
+            for k in ("members", "clients", "batch", "seconds", "warmup", "cluster")
+        },
         "runs": [],
     }
-    with tempfile.TemporaryDirectory(prefix="bench-ingest-") as data_dir:
-        server = srv.start(Path(data_dir), tree=args.server_tree)
-        try:
-            api = Api(server.url)
-            print(f"-- {args.members} members on duty", file=sys.stderr)
-            members = enlist(api, args.members)
-            since: dict[str, int] = {}
-            kept: dict[str, int] = {}
-            for run in range(1, args.runs + 1):
-                print(f"-- run {run}", file=sys.stderr)
-                result = measure(server, members, args, since, kept)
-                report["runs"].append(result)
-                print(render_row(f"run {run}", result), file=sys.stderr)
-            if args.profile:
-                print(f"-- profiled run -> {args.profile}", file=sys.stderr)
-                report["profiled_run"] = measure(server, members, args, since, kept, args.profile)
-            report["tracks_checked"] = check_tracks(api, members, kept)
-        finally:
-            report["server_exit"] = srv.stop(server)
+    with contextlib.ExitStack() as stack:
+        if args.cluster:
+            server: Any = stack.enter_context(cluster.running())
+        else:
+            data_dir = stack.enter_context(tempfile.TemporaryDirectory(prefix="bench-ingest-"))
+            server = srv.start(Path(data_dir), tree=args.server_tree)
+            stack.callback(lambda: report.update(server_exit=srv.stop(server)))
+        api = Api(server.url)
+        print(f"-- {args.members} members on duty", file=sys.stderr)
+        members = enlist(api, args.members)
+        since: dict[str, int] = {}
+        kept: dict[str, int] = {}
+        for run in range(1, args.runs + 1):
+            print(f"-- run {run}", file=sys.stderr)
+            result = measure(server, members, args, since, kept)
+            report["runs"].append(result)
+            print(render_row(f"run {run}", result), file=sys.stderr)
+        if args.profile:
+            print(f"-- profiled run -> {args.profile}", file=sys.stderr)
+            report["profiled_run"] = measure(server, members, args, since, kept, args.profile)
+        report["tracks_checked"] = check_tracks(api, members, kept)
     best = max(report["runs"], key=lambda r: r["accepted_fixes_per_s"])
     report["best"] = best
     print(render_table(report))
@@ -118,7 +131,7 @@ def enlist(api: Api, count: int) -> list[Member]:
 
 
 def measure(
-    server: srv.Server,
+    server: Any,
     members: list[Member],
     args: argparse.Namespace,
     since: dict[str, int],
@@ -142,9 +155,9 @@ def measure(
 
     def drained() -> bool:
         counters = server.counters()
-        return all(
-            srv.handled(counters, INTERNAL_TOPIC, group) >= published
-            for group in (TRACKS_GROUP, LIVE_GROUP)
+        groups = srv.groups(counters, INTERNAL_TOPIC)
+        return TRACKS_GROUP in groups and all(
+            srv.handled(counters, INTERNAL_TOPIC, group) >= published for group in groups
         )
 
     wait_for(drained, timeout_s=600, interval_s=0.2, what="location's consumers to catch up")
@@ -253,8 +266,9 @@ def render_row(name: str, result: dict[str, Any]) -> str:
 
 def render_table(report: dict[str, Any]) -> str:
     plan = report["plan"]
+    mode = "cluster (one gateway, one location replica)" if plan["cluster"] else "embedded"
     lines = [
-        f"ingest through the gateway, embedded: {plan['members']} members, {plan['clients']} "
+        f"ingest through the gateway, {mode}: {plan['members']} members, {plan['clients']} "
         f"clients, batches of {plan['batch']}, {plan['seconds']:g} s per run",
         "| run | " + " | ".join(title for title, _, _ in COLUMNS) + " |",
         "|---|" + "---:|" * len(COLUMNS),

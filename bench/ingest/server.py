@@ -33,21 +33,28 @@ class Server:
 
     def cpu_s(self) -> tuple[float, float]:
         """User and system CPU seconds the server process used so far (all its threads)."""
-        fields = Path(f"/proc/{self.pid}/stat").read_text().rsplit(")", 1)[1].split()
-        tick = os.sysconf("SC_CLK_TCK")
-        return int(fields[11]) / tick, int(fields[12]) / tick
+        return process_cpu_s(self.pid)
 
     def counters(self) -> dict[tuple[str, frozenset[tuple[str, str]]], float]:
         """Every labelled sample of /metrics (served beside the API on loopback)."""
         with urllib.request.urlopen(self.url + "/metrics", timeout=10) as response:
-            text = response.read().decode()
-        samples = {}
-        for line in text.splitlines():
-            match = _SAMPLE.match(line)
-            if match:
-                labels = frozenset(_LABEL.findall(match.group(2)))
-                samples[(match.group(1), labels)] = float(match.group(3))
-        return samples
+            return parse_counters(response.read().decode())
+
+
+def process_cpu_s(pid: int) -> tuple[float, float]:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    tick = os.sysconf("SC_CLK_TCK")
+    return int(fields[11]) / tick, int(fields[12]) / tick
+
+
+def parse_counters(text: str) -> dict[tuple[str, frozenset[tuple[str, str]]], float]:
+    samples = {}
+    for line in text.splitlines():
+        match = _SAMPLE.match(line)
+        if match:
+            labels = frozenset(_LABEL.findall(match.group(2)))
+            samples[(match.group(1), labels)] = float(match.group(3))
+    return samples
 
 
 def published(counters: dict, topic: str) -> float:
@@ -66,6 +73,15 @@ def handled(counters: dict, topic: str, group: str) -> float:
         and ("topic", topic) in labels
         and ("group", group) in labels
     )
+
+
+def groups(counters: dict, topic: str) -> set[str]:
+    """The consumer groups that handled something of ``topic``."""
+    return {
+        dict(labels)["group"]
+        for (name, labels) in counters
+        if name == "shouwang_events_handled_total" and ("topic", topic) in labels
+    }
 
 
 def start(data_dir: Path, *, tree: Path | None = None, env: dict[str, str] | None = None) -> Server:
