@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from kafka import KafkaConsumer, TopicPartition
 from pymongo.database import Database
 
+from services.location.repository import bucket_fixes
 from shouwang.ids import derived_id
 from tests.faults.load import Acknowledged, StreamReader
 
@@ -47,9 +48,9 @@ def fixes_lost(db: Database, acked: Acknowledged) -> tuple[int, list[str]]:
     lost, examples = 0, []
     for member_id, stamps in acked.fixes.items():
         stored = {
-            fix["ts_ms"]
-            for bucket in db["location_tracks"].find({"member_id": member_id}, {"fixes": 1})
-            for fix in bucket["fixes"]
+            fix.ts_ms
+            for bucket in db["location_tracks"].find({"member_id": member_id})
+            for fix in bucket_fixes(bucket)  # packed columns, or sub-documents written before
         }
         missing = stamps - stored
         lost += len(missing)
