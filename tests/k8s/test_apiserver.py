@@ -309,7 +309,7 @@ def test_production_values_install_with_strimzi_topics_and_a_service_monitor(
     expected = rendered_names("production", "city", "city")
     topics = stored(kube_api, "KafkaTopic", "streaming", "city")
     assert set(topics) == expected.pop("KafkaTopic")
-    assert len(topics) == 2 * 11
+    assert len(topics) == 2 * 12  # each topic and its dead letters
     internal = topics["shouwang-location-internal-v1"]["spec"]
     assert internal["topicName"] == "shouwang.location.internal.v1"
     assert internal["partitions"] == 12
