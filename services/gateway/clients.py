@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import grpc
 
 from shouwang.comms.v1 import comms_pb2_grpc
+from shouwang.errors import Unavailable
 from shouwang.identity.v1 import identity_pb2_grpc
 from shouwang.location.v1 import location_pb2_grpc
 from shouwang.points.v1 import points_pb2_grpc
@@ -62,3 +64,18 @@ class Clients:
     def close(self) -> None:
         for channel in self.channels:
             channel.close()
+
+
+class OptionalService:
+    """The stub of a service the gateway may be deployed without (comms, training): its calls
+    answer 503 while the gateway was given no address for it. The stub is looked up per call."""
+
+    def __init__(self, clients: Clients, name: str) -> None:
+        self._clients = clients
+        self._name = name
+
+    def __getattr__(self, rpc: str) -> Any:
+        stub = getattr(self._clients, self._name)
+        if stub is None:
+            raise Unavailable(detail=f"the {self._name} service is not configured")
+        return getattr(stub, rpc)

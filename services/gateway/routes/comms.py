@@ -8,7 +8,6 @@ import logging
 from collections.abc import Callable
 from dataclasses import replace
 from functools import partial
-from typing import Any
 
 import grpc
 from flask import Response
@@ -16,7 +15,7 @@ from markupsafe import escape
 
 from services.gateway.access import Access
 from services.gateway.auth import Caller
-from services.gateway.clients import Clients
+from services.gateway.clients import Clients, OptionalService
 from services.gateway.context import GatewayContext
 from services.gateway.models.common import PageQuery
 from services.gateway.models.comms import (
@@ -46,7 +45,7 @@ from services.gateway.scope import caller_message
 from shouwang.clock import Clock
 from shouwang.comms.v1 import comms_pb2 as pb
 from shouwang.comms.v1 import events_pb2 as comms_events
-from shouwang.errors import DomainError, FieldError, InvalidArgument, Unavailable
+from shouwang.errors import DomainError, FieldError, InvalidArgument
 from shouwang.events import Event
 from shouwang.store import BlobStore
 from shouwang.typed_routes import RawReply, TypedRoutes
@@ -57,16 +56,7 @@ log = logging.getLogger(__name__)
 def routes(context: GatewayContext) -> TypedRoutes:
     api = TypedRoutes("comms", tag="comms", idempotency=context.idempotent)
 
-    class _Comms:
-        """The comms stub, or a 503 when the gateway was given no COMMS_ADDR."""
-
-        def __getattr__(self, rpc: str) -> Any:
-            stub = context.clients.comms
-            if stub is None:
-                raise Unavailable(detail="the comms service is not configured")
-            return getattr(stub, rpc)
-
-    comms = _Comms()
+    comms = OptionalService(context.clients, "comms")
 
     scoped = partial(caller_message, context.clients.identity, pb.Caller)
 

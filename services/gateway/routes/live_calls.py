@@ -5,10 +5,10 @@ streams only; the media go browser to browser (docs/live-calls.md)."""
 from __future__ import annotations
 
 from functools import partial
-from typing import Any
 
 from services.gateway.access import Access
 from services.gateway.auth import Caller
+from services.gateway.clients import OptionalService
 from services.gateway.context import GatewayContext
 from services.gateway.models.live_calls import (
     LiveCallDraft,
@@ -20,7 +20,7 @@ from services.gateway.models.live_calls import (
 )
 from services.gateway.scope import caller_message
 from shouwang.comms.v1 import comms_pb2 as pb
-from shouwang.errors import Conflict, FieldError, InvalidArgument, Unavailable
+from shouwang.errors import Conflict, FieldError, InvalidArgument
 from shouwang.tasks.v1 import tasks_pb2
 from shouwang.typed_routes import TypedRoutes
 
@@ -31,16 +31,7 @@ TASK_IN_HAND = ("claimed", "on_scene", "resolved")
 def routes(context: GatewayContext) -> TypedRoutes:
     api = TypedRoutes("live_calls", tag="live calls", idempotency=context.idempotent)
 
-    class _Comms:
-        """The comms stub, or a 503 when the gateway was given no COMMS_ADDR."""
-
-        def __getattr__(self, rpc: str) -> Any:
-            stub = context.clients.comms
-            if stub is None:
-                raise Unavailable(detail="the comms service is not configured")
-            return getattr(stub, rpc)
-
-    comms = _Comms()
+    comms = OptionalService(context.clients, "comms")
     scoped = partial(caller_message, context.clients.identity, pb.Caller)
 
     def check_task(caller: Caller, task_id: str, member_id: str) -> None:

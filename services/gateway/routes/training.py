@@ -4,12 +4,12 @@ cohorts, roll calls and check-ins, leave, the class report."""
 from __future__ import annotations
 
 from functools import partial
-from typing import Any
 
 from flask import Response
 
 from services.gateway.access import Access
 from services.gateway.auth import Caller
+from services.gateway.clients import OptionalService
 from services.gateway.context import GatewayContext
 from services.gateway.models.common import PageQuery, millis
 from services.gateway.models.training import (
@@ -44,7 +44,6 @@ from services.gateway.models.training import (
 )
 from services.gateway.routes.tasks import check_own_media
 from services.gateway.scope import caller_message
-from shouwang.errors import Unavailable
 from shouwang.identity.v1 import identity_pb2
 from shouwang.training.v1 import training_pb2 as pb
 from shouwang.typed_routes import RawReply, TypedRoutes
@@ -53,16 +52,7 @@ from shouwang.typed_routes import RawReply, TypedRoutes
 def routes(context: GatewayContext) -> TypedRoutes:
     api = TypedRoutes("training", tag="training", idempotency=context.idempotent)
 
-    class _Training:
-        """The training stub, or a 503 when the gateway was given no TRAINING_ADDR."""
-
-        def __getattr__(self, rpc: str) -> Any:
-            stub = context.clients.training
-            if stub is None:
-                raise Unavailable(detail="the training service is not configured")
-            return getattr(stub, rpc)
-
-    training = _Training()
+    training = OptionalService(context.clients, "training")
 
     scoped = partial(caller_message, context.clients.identity, pb.Caller)
 
