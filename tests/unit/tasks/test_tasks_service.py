@@ -346,6 +346,11 @@ def test_an_officer_of_another_station_does_not_see_the_task(tasks: Tasks) -> No
 # Replicas --------------------------------------------------------------------------------------
 
 
+def location_away(request: object) -> None:
+    """Location's Nearest while location restarts: the first wave, run in the request, fails."""
+    raise ConnectionError("location is restarting")
+
+
 def test_a_step_whose_replica_died_is_run_by_another_once_its_lease_expired(
     tasks: Tasks,
 ) -> None:
@@ -368,9 +373,6 @@ def test_a_step_that_failed_is_run_again_once_its_lease_expired(
 ) -> None:
     (nearest,) = tasks.on_duty(100)
 
-    def location_away(request: object) -> None:
-        raise ConnectionError("location is restarting")
-
     monkeypatch.setattr(tasks.location, "Nearest", location_away)
     with pytest.raises(ConnectionError):
         tasks.dispatch()  # the first wave, run in the request, fails
@@ -391,9 +393,6 @@ def test_a_retry_after_a_failed_first_attempt_returns_the_task_it_created(
     tasks: Tasks, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     (nearest,) = tasks.on_duty(100)
-
-    def location_away(request: object) -> None:
-        raise ConnectionError("location is restarting")
 
     monkeypatch.setattr(tasks.location, "Nearest", location_away)
     with pytest.raises(ConnectionError):
