@@ -13,21 +13,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from kafka import KafkaAdminClient
-from kafka.admin import NewTopic
-
-from tests.support.cluster import ADMIN_PASSWORD, ADMIN_PHONE, start_cluster
-from tests.support.servers import FerretDB, KafkaBroker, die_with_parent, unique_name
-
-TOPICS = (
-    "shouwang.identity.v1",
-    "shouwang.location.internal.v1",
-    "shouwang.location.v1",
-    "shouwang.points.v1",
-    "shouwang.presence.v1",
-    "shouwang.reports.v1",
-    "shouwang.tasks.v1",
-)
+from bench.cluster import running_cluster
+from tests.support.cluster import ADMIN_PASSWORD, ADMIN_PHONE
+from tests.support.servers import die_with_parent
 
 
 @dataclass(frozen=True)
@@ -72,44 +60,13 @@ def embedded() -> Iterator[Deployment]:
 
 @contextlib.contextmanager
 def cluster() -> Iterator[Deployment]:
-    with contextlib.ExitStack() as stack:
-        tmp = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="bench-dispatch-")))
-        servers = []
-        for server in (KafkaBroker(_mkdir(tmp / "kafka")), FerretDB(_mkdir(tmp / "ferretdb"))):
-            stack.callback(server.stop)
-            server.start()
-            servers.append(server)
-        kafka, ferretdb = servers
-        _create_topics(kafka.bootstrap_servers)
-        running = start_cluster(
-            kafka=kafka.bootstrap_servers,
-            mongodb_uri=ferretdb.uri,
-            database=unique_name("bench"),
-            log_dir=_mkdir(tmp / "logs"),
-        )
-        stack.callback(running.stop)
+    with running_cluster("bench-dispatch-") as running:
         yield Deployment(
             "cluster",
             running.api.base_url + "/",
             f"127.0.0.1:{running['location'].grpc_port}",
             tuple(running.log_files()),
         )
-
-
-def _create_topics(bootstrap_servers: str) -> None:
-    """Create the topics before any consumer joins, as a deployment would. A gateway whose group
-    is assigned while a topic it subscribes to has no partition metadata yet gets no partitions
-    until its next metadata refresh (5 min), and pushes nothing meanwhile."""
-    admin = KafkaAdminClient(bootstrap_servers=bootstrap_servers)
-    try:
-        admin.create_topics([NewTopic(t, num_partitions=3, replication_factor=1) for t in TOPICS])
-    finally:
-        admin.close()
-
-
-def _mkdir(path: Path) -> Path:
-    path.mkdir(parents=True, exist_ok=True)
-    return path
 
 
 def _tail(path: Path, lines: int = 30) -> str:

@@ -5,16 +5,13 @@ Counters come from location's ops port; CPU is the sum over the gateway and loca
 from __future__ import annotations
 
 import contextlib
-import tempfile
 import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
 
-from bench.dispatch.systems import _create_topics, _mkdir
+from bench.cluster import running_cluster
 from bench.ingest.server import parse_counters, process_cpu_s
-from tests.support.cluster import Cluster, start_cluster
-from tests.support.servers import FerretDB, KafkaBroker, unique_name
+from tests.support.cluster import Cluster
 
 MEASURED = ("gateway", "location")
 
@@ -40,20 +37,5 @@ class ClusterServer:
 
 @contextlib.contextmanager
 def running() -> Iterator[ClusterServer]:
-    with contextlib.ExitStack() as stack:
-        tmp = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="bench-ingest-")))
-        servers = []
-        for server in (KafkaBroker(_mkdir(tmp / "kafka")), FerretDB(_mkdir(tmp / "ferretdb"))):
-            stack.callback(server.stop)
-            server.start()
-            servers.append(server)
-        kafka, ferretdb = servers
-        _create_topics(kafka.bootstrap_servers)
-        cluster = start_cluster(
-            kafka=kafka.bootstrap_servers,
-            mongodb_uri=ferretdb.uri,
-            database=unique_name("bench"),
-            log_dir=_mkdir(tmp / "logs"),
-        )
-        stack.callback(cluster.stop)
+    with running_cluster("bench-ingest-") as cluster:
         yield ClusterServer(cluster.api.base_url, cluster)

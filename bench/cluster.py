@@ -1,0 +1,62 @@
+"""The cluster mode for benchmarks: a Kafka broker and FerretDB of their own, the topics created
+first, then every service its own process (tests/support/cluster.py) — stopped on exit."""
+
+from __future__ import annotations
+
+import contextlib
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+from kafka import KafkaAdminClient
+from kafka.admin import NewTopic
+
+from tests.support.cluster import Cluster, start_cluster
+from tests.support.servers import FerretDB, KafkaBroker, unique_name
+
+TOPICS = (
+    "shouwang.identity.v1",
+    "shouwang.location.internal.v1",
+    "shouwang.location.v1",
+    "shouwang.points.v1",
+    "shouwang.presence.v1",
+    "shouwang.reports.v1",
+    "shouwang.tasks.v1",
+)
+
+
+@contextlib.contextmanager
+def running_cluster(prefix: str) -> Iterator[Cluster]:
+    with contextlib.ExitStack() as stack:
+        tmp = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix=prefix)))
+        servers = []
+        for server in (KafkaBroker(mkdir(tmp / "kafka")), FerretDB(mkdir(tmp / "ferretdb"))):
+            stack.callback(server.stop)
+            server.start()
+            servers.append(server)
+        kafka, ferretdb = servers
+        _create_topics(kafka.bootstrap_servers)
+        cluster = start_cluster(
+            kafka=kafka.bootstrap_servers,
+            mongodb_uri=ferretdb.uri,
+            database=unique_name("bench"),
+            log_dir=mkdir(tmp / "logs"),
+        )
+        stack.callback(cluster.stop)
+        yield cluster
+
+
+def _create_topics(bootstrap_servers: str) -> None:
+    """Create the topics before any consumer joins, as a deployment would. A gateway whose group
+    is assigned while a topic it subscribes to has no partition metadata yet gets no partitions
+    until its next metadata refresh (5 min), and pushes nothing meanwhile."""
+    admin = KafkaAdminClient(bootstrap_servers=bootstrap_servers)
+    try:
+        admin.create_topics([NewTopic(t, num_partitions=3, replication_factor=1) for t in TOPICS])
+    finally:
+        admin.close()
+
+
+def mkdir(path: Path) -> Path:
+    path.mkdir(parents=True, exist_ok=True)
+    return path
