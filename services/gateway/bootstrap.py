@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
 
 from flask import Flask
 
@@ -14,6 +15,7 @@ from services.gateway.context import GatewayContext
 from services.gateway.routes.comms import group_pusher
 from services.gateway.stream import POSITION_EVENT, StreamHub, StreamTickets
 from services.gateway.token_versions import TokenVersions
+from shouwang.bus import EventBus
 from shouwang.comms.v1.event_types import (
     BULLETIN_EVENT_TYPES,
     BULLETINS_TOPIC,
@@ -119,6 +121,7 @@ def build(
         payload_types={POSITION_EVENT: location_events.LocationUpdated},
         from_latest=True,  # old positions are dropped anyway: do not read days of them
     )
+    readiness.add_check("push_caught_up", partial(_require_caught_up, adapters.bus, push_group))
     readiness.add_check(
         "token_versions",
         lambda: versions.ensure_loaded(clients.identity, now=adapters.clock.now()),
@@ -134,3 +137,15 @@ def build(
         context, readiness=readiness, max_body_bytes=max_body_bytes, serve_metrics=serve_metrics
     )
     return Gateway(app=app, clients=clients, hub=hub)
+
+
+class CatchingUp(Exception):
+    """The push consumers are still reading what their topics held when the gateway started."""
+
+
+def _require_caught_up(bus: EventBus, group: str) -> None:
+    # A new push group reads the topics from their start (the resume window is rebuilt from
+    # them). Until it is through, a stream that reconnects would get a reset and then, live,
+    # events it already had (offers twice); so the gateway serves only once it is through.
+    if not bus.caught_up(group):
+        raise CatchingUp(group)

@@ -75,6 +75,12 @@ class EventBus(Protocol):
         """Start consuming for every subscription."""
         ...
 
+    def caught_up(self, group: str) -> bool:
+        """Whether every subscription of ``group`` has handled what its topic held when it
+        started (at once for one that starts at the end): a reader that serves what it consumed
+        (the gateway's push streams) is ready only then. It stays true once it is."""
+        ...
+
     def close(self) -> None:
         """Stop consuming (finishing the event in hand), commit, flush; idempotent."""
         ...

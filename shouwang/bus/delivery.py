@@ -12,7 +12,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from google.protobuf.message import Message
 
@@ -39,6 +39,14 @@ class Subscription:
     payload_types: Mapping[str, type[Message]]
     from_latest: bool = False
     batch_handler: BatchHandler | None = None
+    # Set once the consumer has handled what the topic held when it began (a latch).
+    caught_up: threading.Event = field(default_factory=threading.Event, compare=False)
+
+
+def group_caught_up(subscriptions: Sequence[Subscription], group: str) -> bool:
+    """Whether every subscription of ``group`` has caught up (False for a group with none)."""
+    mine = [s for s in subscriptions if s.group == group]
+    return bool(mine) and all(s.caught_up.is_set() for s in mine)
 
 
 class Outcome(enum.Enum):

@@ -29,7 +29,7 @@ from typing import Any
 from google.protobuf.message import Message
 
 from shouwang.bus import BatchHandler, Handler, RetryPolicy, dead_letter_topic
-from shouwang.bus.delivery import Subscription, deliver_run, start_consumers
+from shouwang.bus.delivery import Subscription, deliver_run, group_caught_up, start_consumers
 from shouwang.bus.metrics import events_published
 from shouwang.events import Event, WireMessage, encode
 
@@ -127,6 +127,9 @@ class SqliteEventBus:
     def start(self) -> None:
         self._threads += start_consumers(self._subscriptions, self._consume)
 
+    def caught_up(self, group: str) -> bool:
+        return group_caught_up(self._subscriptions, group)
+
     def close(self) -> None:
         if self._closed:
             return
@@ -178,6 +181,7 @@ class SqliteEventBus:
                 (subscription.topic, last_seq, _BATCH),
             ).fetchall()
             if not rows:
+                subscription.caught_up.set()
                 signal.wait(after=generation, timeout=self._poll_interval_s)
                 continue
             messages = [

@@ -21,7 +21,7 @@ from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer, OffsetAndMetad
 from kafka.errors import KafkaError, TopicAlreadyExistsError
 
 from shouwang.bus import DLQ_SUFFIX, BatchHandler, Handler, RetryPolicy, dead_letter_topic
-from shouwang.bus.delivery import Subscription, deliver_run, start_consumers
+from shouwang.bus.delivery import Subscription, deliver_run, group_caught_up, start_consumers
 from shouwang.bus.metrics import events_published
 from shouwang.events import Event, WireMessage, encode
 
@@ -127,6 +127,9 @@ class KafkaEventBus:
         self._ensure_topics(s.topic for s in self._subscriptions)
         self._threads += start_consumers(self._subscriptions, self._consume)
 
+    def caught_up(self, group: str) -> bool:
+        return group_caught_up(self._subscriptions, group)
+
     def close(self) -> None:
         if self._closed:
             return
@@ -199,6 +202,8 @@ class KafkaEventBus:
                     if not self._handle_partition(offsets, subscription, partition, records):
                         break
                 offsets.commit()
+                if not subscription.caught_up.is_set() and _at_end(consumer):
+                    subscription.caught_up.set()
         finally:
             offsets.commit()
             consumer.close(autocommit=False)
@@ -248,6 +253,18 @@ class KafkaEventBus:
 
     def _dead_letter_to(self, topic: str) -> Callable[[WireMessage], None]:
         return lambda message: self.publish_wire(dead_letter_topic(topic), [message])
+
+
+def _at_end(consumer: KafkaConsumer) -> bool:
+    """Whether the consumer has partitions and has read each up to its current end."""
+    assigned = list(consumer.assignment())
+    if not assigned:
+        return False
+    try:
+        ends = consumer.end_offsets(assigned)
+        return all(consumer.position(partition) >= ends[partition] for partition in assigned)
+    except KafkaError:  # the broker is away: ask again after the next poll
+        return False
 
 
 class _PendingOffsets:

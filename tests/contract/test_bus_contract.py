@@ -360,6 +360,39 @@ def test_a_group_from_the_latest_skips_what_came_before_and_gets_what_follows(
     assert not {e.id for e in before} & set(received.ids())
 
 
+def test_a_group_is_caught_up_only_once_it_has_handled_what_the_topic_held(
+    adapter: BusUnderTest, topic: str
+) -> None:
+    held = [noted(f"member-{n % 3}", str(n)) for n in range(60)]
+    adapter.new_bus().publish(topic, held)
+    handled_when_caught_up: list[int] = []
+    received = Received()
+    bus = adapter.new_bus()
+    name = group()
+
+    def slow(event: Event) -> None:
+        time.sleep(0.01)  # 60 events: 0.6 s at least, so "caught up" can be seen too early
+        received(event)
+
+    bus.subscribe(topic, group=name, handler=slow, payload_types=PAYLOAD_TYPES)
+    latest = group()
+    bus.subscribe(topic, group=latest, handler=Received(), payload_types=PAYLOAD_TYPES,
+                  from_latest=True)  # fmt: skip
+    assert not bus.caught_up(name) and not bus.caught_up("no-such-group")
+    bus.start()
+    deadline = time.monotonic() + DEADLINE_S
+    while not bus.caught_up(name):
+        assert time.monotonic() < deadline, "never caught up"
+        time.sleep(0.01)
+    handled_when_caught_up.append(len(received.ids()))
+    assert handled_when_caught_up == [len(held)]
+    while not bus.caught_up(latest):  # from the end: as soon as it has joined
+        assert time.monotonic() < deadline, "the group from the latest never caught up"
+        time.sleep(0.01)
+    adapter.new_bus().publish(topic, [noted("member-1", "later")])
+    assert bus.caught_up(name)  # a latch: new events do not take it back
+
+
 def test_new_consumer_of_a_group_resumes_after_the_last_committed_event(
     adapter: BusUnderTest, topic: str
 ) -> None:

@@ -34,15 +34,7 @@ TASK_WORK = ("task", "claim", "arrive", "complete", "close", "read", "cancel", "
 MET_BY = {"ferretdb": TASK_WORK, "tasks": TASK_WORK}
 # Non-zero counts that are explained and reported, not yet fixed (the fix is outside this
 # suite's files): shown in the table, left out of the assertion. Remove an entry once fixed.
-EXPLAINED = {
-    ("gateway", "offers_twice"): (
-        "a restarted gateway's push consumer is a new group reading the tasks topic from its "
-        "start; a stream that reconnects before it caught up gets stream.reset (its "
-        "Last-Event-ID is not in the empty resume buffer) and then, live, the offers of the "
-        "last 10 minutes it already had. Fix: the gateway reports ready only once its push "
-        "consumers have caught up (services/gateway, with the bus)."
-    ),
-}
+EXPLAINED: dict[tuple[str, str], str] = {}
 _FERRETDB_LOSS = (
     "seen once in six runs: after FerretDB's SIGKILL its SQLite store lacked writes it had "
     "acknowledged before (9 reports of the run left, members kept); 3,000 plain inserts "
