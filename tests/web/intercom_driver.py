@@ -18,9 +18,9 @@ from pathlib import Path
 from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
 
 from tests.support.api import Api, verified_member, wait_for
+from tests.support.browser import CHROMIUM
 from tests.support.embedded import admin_token, embedded_with_admin
 
-CHROMIUM = "/usr/bin/chromium"  # Debian's build: scripts/setup-browser installs it
 FAKE_MEDIA = ["--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream"]
 
 TIMING_SCRIPT = """

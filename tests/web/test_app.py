@@ -35,9 +35,9 @@ from playwright.sync_api import (
 )
 
 from tests.support.api import Api, new_person, verified_member, wait_for
+from tests.support.browser import CHROMIUM, require_chromium
 from tests.support.embedded import admin_token, embedded_with_admin
 
-CHROMIUM = "/usr/bin/chromium"  # Debian's build: scripts/setup-browser installs it
 PLACE = (27.78, 120.65)  # Rui'an
 METRE = 1 / 111_195  # of latitude
 DOCS = Path(__file__).resolve().parents[2] / "docs"
@@ -55,8 +55,7 @@ class Scene:
 
 @pytest.fixture(scope="module")
 def scene(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Scene]:
-    if not os.access(CHROMIUM, os.X_OK):
-        pytest.fail(f"{CHROMIUM} is missing: run scripts/setup-browser (make test does)")
+    require_chromium()
     with embedded_with_admin(Path(tmp_path_factory.mktemp("app"))) as running:
         api = Api(running.url)
         admin = admin_token(api)

@@ -8,7 +8,6 @@ console error throughout."""
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,9 +17,9 @@ import pytest
 from playwright.sync_api import Browser, Page, Playwright, expect, sync_playwright
 
 from tests.support.api import Api, verified_member
+from tests.support.browser import CHROMIUM, require_chromium
 from tests.support.embedded import admin_token, embedded_with_admin
 
-CHROMIUM = "/usr/bin/chromium"  # Debian's build: scripts/setup-browser installs it
 VIDEO = Path(__file__).resolve().parents[1] / "support" / "video"
 TIMEOUT_MS = 15_000
 PLACE = (27.78, 120.65)
@@ -38,8 +37,7 @@ class Scene:
 
 @pytest.fixture(scope="module")
 def scene(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Scene]:
-    if not os.access(CHROMIUM, os.X_OK):
-        pytest.fail(f"{CHROMIUM} is missing: run scripts/setup-browser (make test does)")
+    require_chromium()
     with embedded_with_admin(Path(tmp_path_factory.mktemp("app-comms"))) as running:
         api = Api(running.url)
         admin = admin_token(api)

@@ -21,7 +21,8 @@ from playwright.sync_api import Browser, CDPSession, Page, Playwright, expect, s
 
 from tests.support.api import Api, verified_member, wait_for
 from tests.support.embedded import admin_token, embedded_with_admin
-from tests.web.intercom_driver import CHROMIUM, FAKE_MEDIA
+from tests.support.browser import CHROMIUM
+from tests.web.intercom_driver import FAKE_MEDIA
 
 TIMEOUT_MS = 15_000
 PLACE = (27.78, 120.65)

@@ -20,9 +20,9 @@ import pytest
 from playwright.sync_api import Browser, expect, sync_playwright
 
 from tests.support.api import Api, fix_at, new_person, verified_member, wait_for
+from tests.support.browser import CHROMIUM, require_chromium
 from tests.support.embedded import ADMIN, admin_token, embedded_with_admin
 
-CHROMIUM = "/usr/bin/chromium"  # Debian's build: scripts/setup-browser installs it
 PLACE = (27.78, 120.65)  # Rui'an
 DOCS = Path(__file__).resolve().parents[2] / "docs"
 TIMEOUT_MS = 15_000
@@ -44,8 +44,7 @@ class Scene:
 
 @pytest.fixture(scope="module")
 def scene(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Scene]:
-    if not os.access(CHROMIUM, os.X_OK):
-        pytest.fail(f"{CHROMIUM} is missing: run scripts/setup-browser (make test does)")
+    require_chromium()
     with embedded_with_admin(Path(tmp_path_factory.mktemp("console"))) as running:
         yield _populate(Api(running.url), running.url)
 

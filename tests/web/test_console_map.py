@@ -25,8 +25,8 @@ from playwright.sync_api import Browser, Page, expect, sync_playwright
 import allinone
 from shouwang import geo
 from tests.support.api import Api, fix_at, verified_member, wait_for
+from tests.support.browser import CHROMIUM, require_chromium
 
-CHROMIUM = "/usr/bin/chromium"
 ADMIN = {"SHOUWANG_ADMIN_PHONE": "13800000000", "SHOUWANG_ADMIN_PASSWORD": "Admin-Password-1"}
 PLACE = (27.78, 120.65)  # Rui'an
 DENSE = 12  # members within a few tens of metres of PLACE
@@ -92,8 +92,7 @@ class Scene:
 
 @pytest.fixture(scope="module")
 def scene(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Scene]:
-    if not os.access(CHROMIUM, os.X_OK):
-        pytest.fail(f"{CHROMIUM} is missing: run scripts/setup-browser (make test does)")
+    require_chromium()
     tiles = TileServer()
     environ = ADMIN | {"SHOUWANG_MAP_TILES_URL": tiles.template, "SHOUWANG_MAP_TILES_CRS": "gcj02"}
     saved = {k: os.environ.get(k) for k in environ}

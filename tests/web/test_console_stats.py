@@ -22,9 +22,9 @@ import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 from tests.support.api import Api, fix_at, verified_member
+from tests.support.browser import CHROMIUM, require_chromium
 from tests.support.embedded import admin_token, embedded_with_admin
 
-CHROMIUM = "/usr/bin/chromium"  # Debian's build: scripts/setup-browser installs it
 PLACE = (27.78, 120.65)  # Rui'an
 MOVE_AFTER_S = 20  # the roamer's 1.3 km move, at a speed location believes
 DOCS = Path(__file__).resolve().parents[2] / "docs"
@@ -44,8 +44,7 @@ class Scene:
 
 @pytest.fixture(scope="module")
 def scene(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Scene]:
-    if not os.access(CHROMIUM, os.X_OK):
-        pytest.fail(f"{CHROMIUM} is missing: run scripts/setup-browser (make test does)")
+    require_chromium()
     with embedded_with_admin(Path(tmp_path_factory.mktemp("console-stats"))) as running:
         yield _populate(Api(running.url), running.url)
 

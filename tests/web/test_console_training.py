@@ -20,8 +20,8 @@ from playwright.sync_api import Browser, expect, sync_playwright
 import allinone
 from services.training.bootstrap import TrainingService
 from tests.support.api import Api, fix_at, verified_member, wait_for
+from tests.support.browser import CHROMIUM, require_chromium
 
-CHROMIUM = "/usr/bin/chromium"
 ADMIN = {"SHOUWANG_ADMIN_PHONE": "13800000000", "SHOUWANG_ADMIN_PASSWORD": "Admin-Password-1"}
 HOT, QUIET = (27.90, 120.80), (27.95, 120.85)
 DOCS = Path(__file__).resolve().parents[2] / "docs"
@@ -38,8 +38,7 @@ def square(center: tuple[float, float], half: float = 0.005) -> dict:
 
 @pytest.fixture(scope="module")
 def console(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, dict, list[str]]]:
-    if not os.access(CHROMIUM, os.X_OK):
-        pytest.fail(f"{CHROMIUM} is missing: run scripts/setup-browser (make test does)")
+    require_chromium()
     with pytest.MonkeyPatch.context() as env:
         for key, value in ADMIN.items():
             env.setenv(key, value)
