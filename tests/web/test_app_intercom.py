@@ -20,8 +20,8 @@ import pytest
 from playwright.sync_api import Browser, CDPSession, Page, Playwright, expect, sync_playwright
 
 from tests.support.api import Api, verified_member, wait_for
-from tests.support.embedded import admin_token, embedded_with_admin
 from tests.support.browser import CHROMIUM
+from tests.support.embedded import admin_token, embedded_with_admin
 from tests.web.intercom_driver import FAKE_MEDIA
 
 TIMEOUT_MS = 15_000
