@@ -193,6 +193,7 @@ class KafkaEventBus:
             },
         )
         offsets = _PendingOffsets(consumer)
+        catching_up = _CatchUp(consumer, subscription)
         try:
             self._await_partition_metadata(consumer, subscription.topic)
             consumer.subscribe([subscription.topic])
@@ -202,8 +203,7 @@ class KafkaEventBus:
                     if not self._handle_partition(offsets, subscription, partition, records):
                         break
                 offsets.commit()
-                if not subscription.caught_up.is_set() and _at_end(consumer):
-                    subscription.caught_up.set()
+                catching_up.check()
         finally:
             offsets.commit()
             consumer.close(autocommit=False)
@@ -255,16 +255,29 @@ class KafkaEventBus:
         return lambda message: self.publish_wire(dead_letter_topic(topic), [message])
 
 
-def _at_end(consumer: KafkaConsumer) -> bool:
-    """Whether the consumer has partitions and has read each up to its current end."""
-    assigned = list(consumer.assignment())
-    if not assigned:
-        return False
-    try:
-        ends = consumer.end_offsets(assigned)
-        return all(consumer.position(partition) >= ends[partition] for partition in assigned)
-    except KafkaError:  # the broker is away: ask again after the next poll
-        return False
+class _CatchUp:
+    """Sets the subscription's ``caught_up`` once the consumer has read each partition it was
+    first given up to the end that partition had then. The ends are asked once (a consumer
+    that never catches up, under steady traffic, costs no request per poll)."""
+
+    def __init__(self, consumer: KafkaConsumer, subscription: Subscription) -> None:
+        self._consumer = consumer
+        self._caught_up = subscription.caught_up
+        self._ends: dict[TopicPartition, int] = {}
+
+    def check(self) -> None:
+        if self._caught_up.is_set():
+            return
+        try:
+            if not self._ends:
+                assigned = list(self._consumer.assignment())
+                if not assigned:
+                    return
+                self._ends = self._consumer.end_offsets(assigned)
+            if all(self._consumer.position(p) >= end for p, end in self._ends.items()):
+                self._caught_up.set()
+        except KafkaError:  # the broker is away, or a partition moved: ask again after a poll
+            return
 
 
 class _PendingOffsets:
