@@ -210,6 +210,7 @@ def measure_size(
         "offers_missed": dispatch.missed,
         "offered_to_someone_else": dispatch.wrong_member,
         "claim_ms": _summary(race.claim_ms),
+        "claim_winner_ms": _summary(race.winner_ms),
         "claim_races": race.races,
         "claim_contenders": race.contenders,
         "claim_races_with_exactly_3_winners": race.exactly_capacity_won,
@@ -226,12 +227,14 @@ def render_table(results: list[dict[str, Any]]) -> str:
         "dispatch→offer p50 / p99 (ms)",
         "POST /tasks p50 / p99 (ms)",
         "claim race p50 / p99 (ms)",
+        "winners told p50 / p99 (ms)",
         f"exactly {RACE_CAPACITY} won",
         "p99 target",
     ]
     rows = [header]
     for r in results:
         offer, post, claim = r["dispatch_to_offer_ms"], r["post_ms"], r["claim_ms"]
+        winners = r["claim_winner_ms"]
         target = f"≤ {r['target_p99_ms']:.0f} ms: {'met' if r['target_met'] else 'NOT met'}"
         misses = r["offers_missed"] + r["offered_to_someone_else"]
         rows.append(
@@ -242,6 +245,7 @@ def render_table(results: list[dict[str, Any]]) -> str:
                 + (f" ({misses} missed)" if misses else ""),
                 f"{post['p50']:.1f} / {post['p99']:.1f}",
                 f"{claim['p50']:.1f} / {claim['p99']:.1f}",
+                f"{winners['p50']:.1f} / {winners['p99']:.1f}",
                 f"{r['claim_races_with_exactly_3_winners']}/{r['claim_races']} races",
                 target,
             ]

@@ -120,7 +120,8 @@ def measure_dispatch(
 
 @dataclass
 class RaceSamples:
-    claim_ms: list[float] = field(default_factory=list)
+    claim_ms: list[float] = field(default_factory=list)  # every contender's claim
+    winner_ms: list[float] = field(default_factory=list)  # the claims answered 200
     races: int = 0
     contenders: int = 0
     exactly_capacity_won: int = 0  # races in which exactly RACE_CAPACITY claims got 200
@@ -150,6 +151,8 @@ def measure_claim_race(
             for status, elapsed_ms in results:
                 samples.statuses[status] = samples.statuses.get(status, 0) + 1
                 samples.claim_ms.append(elapsed_ms)
+                if status == 200:
+                    samples.winner_ms.append(elapsed_ms)
             _cancel(officer, task_id)  # frees the winners for the next race
     finally:
         for client in clients:
