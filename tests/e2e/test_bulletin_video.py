@@ -18,7 +18,7 @@ import pytest
 import allinone
 from services.gateway.media.kinds import MAX_UPLOAD_BYTES, MULTIPART_ALLOWANCE
 from tests.e2e.test_stream import Member, Shouwang
-from tests.support.api import Reply, _reply, verified_member
+from tests.support.api import Reply, _reply, read_http_answer, verified_member
 
 API = "/api/v1"
 ADMIN_PHONE = "13800000000"
@@ -170,7 +170,7 @@ def test_an_upload_announcing_more_than_a_video_may_weigh_is_refused_unread(
     ).encode()
     with socket.create_connection((parts.hostname, parts.port), timeout=10) as sock:
         sock.sendall(head)
-        answer = sock.recv(65536)
+        answer = read_http_answer(sock)
 
     status_line, _, rest = answer.partition(b"\r\n")
     assert status_line.startswith(b"HTTP/1.1 413"), answer[:300]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import random
+import socket
 import time
 import urllib.error
 import urllib.request
@@ -127,3 +128,29 @@ def verified_member(
 def fix_at(lat: float, lon: float, *, ago_s: float = 0, **extra: Any) -> dict[str, Any]:
     moment = datetime.now(UTC) - timedelta(seconds=ago_s)
     return {"lat": lat, "lon": lon, "ts": moment.isoformat().replace("+00:00", "Z"), **extra}
+
+
+def read_http_answer(sock: socket.socket) -> bytes:
+    """A whole HTTP/1.1 answer read off a raw socket: the head, then as many body bytes as its
+    Content-Length says (or until the server closes). One recv() may return only part of it."""
+    received = b""
+    while b"\r\n\r\n" not in received:
+        chunk = sock.recv(65536)
+        if not chunk:
+            return received
+        received += chunk
+    head, _, body = received.partition(b"\r\n\r\n")
+    length = next(
+        (
+            int(line.split(b":", 1)[1])
+            for line in head.split(b"\r\n")[1:]
+            if line.lower().startswith(b"content-length:")
+        ),
+        None,
+    )
+    while length is None or len(body) < length:
+        chunk = sock.recv(65536)
+        if not chunk:
+            break
+        body += chunk
+    return head + b"\r\n\r\n" + body
