@@ -119,6 +119,7 @@ bench: install-dev
 	-scripts/build-tile38
 	$(PYTHON) -m bench.location
 	$(PYTHON) -m bench.ingest
+	$(PYTHON) -m bench.capacity
 	$(PYTHON) -m bench.identity
 	$(PYTHON) -m bench.dispatch
 	$(PYTHON) -m bench.intercom
