@@ -344,6 +344,33 @@ class LiveIndex:
             inside = shapely.contains_xy(polygon, self._lon[slots], self._lat[slots])
             return self._ids(slots[inside])
 
+    def in_circle(
+        self, member_ids: Sequence[str], lat: float, lon: float, radius_m: float
+    ) -> list[bool]:
+        """Whether each member is within radius_m great-circle metres of the point, as
+        ``within_circle`` counts it (a member not indexed: False)."""
+        with self._lock:
+            slots = self._known_slots(member_ids)
+            inside = np.zeros(len(slots), dtype=np.bool_)
+            known = slots >= 0
+            inside[known] = self._distances(slots[known], lat, lon) <= radius_m
+            return inside.tolist()  # type: ignore[no-any-return]
+
+    def in_polygon(self, member_ids: Sequence[str], polygon: BaseGeometry) -> list[bool]:
+        """Whether each member is strictly inside the (multi)polygon, as ``within_polygon``
+        counts it (a member not indexed: False)."""
+        if polygon.is_empty:
+            return [False] * len(member_ids)
+        shapely.prepare(polygon)
+        with self._lock:
+            slots = self._known_slots(member_ids)
+            inside = np.zeros(len(slots), dtype=np.bool_)
+            known = slots >= 0
+            inside[known] = shapely.contains_xy(
+                polygon, self._lon[slots[known]], self._lat[slots[known]]
+            )
+            return inside.tolist()  # type: ignore[no-any-return]
+
     def bbox(
         self, min_lon: float, min_lat: float, max_lon: float, max_lat: float
     ) -> list[LivePosition]:
@@ -391,6 +418,11 @@ class LiveIndex:
                     if slots[n] == -1:
                         slots[n] = self._allocate(member_id)
         return np.array(slots, dtype=np.int64)
+
+    def _known_slots(self, ids: Sequence[str]) -> npt.NDArray[np.int64]:
+        """The slots of ``ids``, -1 for those not indexed (nothing allocated)."""
+        slot_of = self._slot_of
+        return np.array([slot_of.get(i, -1) for i in ids], dtype=np.int64)
 
     def _allocate(self, member_id: str) -> int:
         if self._free:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
 
 from shapely.geometry import shape
 from shapely.geometry.base import BaseGeometry
@@ -28,12 +28,13 @@ def nearest(
     excluded = set(request.exclude_member_ids)
     stations = set(request.station_ids)
     max_age = request.max_age_s or model.OFFLINE_AFTER_S
-    inside = _members_in(view, request.area) if request.HasField("area") else None
-    # Without an area the index's K-NN answers directly; with one, every eligible member within
-    # the radius is ranked and the area filters them (areas are a few km, so that set is small).
-    # Members of other stations are skipped after ranking: the K-NN asks for more until it has
-    # k of the stations' own or the index has nobody more within the radius.
-    wanted = request.k + len(excluded) if inside is None else len(view.index)
+    inside = _area_test(view, request.area) if request.HasField("area") else None
+    # The index's K-NN ranks eligible members nearest first; the area (a few km, checked on the
+    # ranked candidates only), the exclusions and the stations filter them after ranking. When
+    # fewer than k are left, the K-NN asks for more until it has k or nobody more is within the
+    # radius. (Asking for everyone within the radius whenever an area was given, and listing
+    # the area's members first, cost ~3 ms a query at 10,000 on duty against 0.06 ms.)
+    wanted = request.k + len(excluded)
     while True:
         ranked = view.index.nearest(
             request.lat,
@@ -44,15 +45,15 @@ def nearest(
             max_age_s=max_age,
             required_skills=list(request.skills),
         )
-        chosen = [
+        kept = [
             (member, distance)
             for member, distance in ranked
-            if member not in excluded
-            and (inside is None or member in inside)
-            and _in_stations(view, member, stations)
+            if member not in excluded and _in_stations(view, member, stations)
         ]
-        if len(chosen) >= request.k or len(ranked) < wanted or wanted >= len(view.index):
-            return chosen[: request.k]
+        if inside is not None and kept:
+            kept = [c for c, ok in zip(kept, inside([m for m, _ in kept]), strict=True) if ok]
+        if len(kept) >= request.k or len(ranked) < wanted or wanted >= len(view.index):
+            return kept[: request.k]
         wanted *= 4
 
 
@@ -120,6 +121,16 @@ def area_geometry(area: location_pb2.Area) -> dict:  # type: ignore[type-arg]
         detail="an area is a polygon or a circle",
         errors=[FieldError("area", "give polygon_geojson or circle")],
     )
+
+
+def _area_test(view: LiveView, area: location_pb2.Area) -> Callable[[Sequence[str]], list[bool]]:
+    """Whether given members are inside the area, counted as ``_members_in`` counts them."""
+    if area.HasField("circle"):
+        c = area.circle
+        _check_circle(c)
+        return lambda members: view.index.in_circle(members, c.lat, c.lon, c.radius_m)
+    polygon = _polygon(area.polygon_geojson)
+    return lambda members: view.index.in_polygon(members, polygon)
 
 
 def _members_in(view: LiveView, area: location_pb2.Area) -> set[str]:
