@@ -95,7 +95,12 @@ def routes(context: GatewayContext) -> TypedRoutes:
         errors=(409, 410),
     )
     def claim_task(caller: Caller, task_id: str) -> TaskView:
-        return act(tasks.ClaimTask, caller, task_id)
+        # Who claims is all a claim is decided on (the offer, the slots, the member's other
+        # claims): no scope or station to ask identity for, one gRPC hop fewer in a race.
+        claimant = pb.Caller(member_id=caller.member_id, roles=sorted(caller.roles))
+        return TaskView.from_proto(
+            tasks.ClaimTask(pb.TaskActionRequest(caller=claimant, task_id=task_id))
+        )
 
     @api.post(
         "/tasks/{task_id}/decline",
