@@ -48,6 +48,7 @@ class TasksService:
     def close(self) -> None:
         for job in self.jobs:
             job.stop()
+        self.ports.deferred.close()
         for box in self.outboxes():
             box.stop()
 

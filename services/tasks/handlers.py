@@ -3,11 +3,15 @@
 Claims are decided by unique inserts (see ``repository``): a member first reserves
 ``task:member`` (one claim each), then takes the first free of the task's ``capacity`` numbered
 slots, so with capacity N exactly N of any number of concurrent claims win, on every replica.
+A replica lets no more of its claims of a task try than it believes slots are free
+(``claim_gate``), so the others are refused without a write once the slots are taken, and a
+winner is answered before location is told they are busy (``deferred``).
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -21,7 +25,6 @@ from shouwang.clock import to_millis
 from shouwang.errors import Conflict, DomainError, Forbidden, InvalidArgument, NotFound
 from shouwang.events import Event
 from shouwang.ids import derived_id, new_id
-from shouwang.location.v1 import location_pb2
 from shouwang.scope import Caller
 from shouwang.store import DuplicateKey
 from shouwang.store.paging import Page
@@ -83,7 +86,7 @@ def claim_task(ports: Ports, caller: Caller, task_id: str) -> Task:
     task = _existing_task(ports, task_id)
     member_id, now = caller.member_id, ports.clock.now()
     now_ms = to_millis(now)
-    offer, claims = ports.tasks.offer(task_id, member_id), ports.tasks.claims_of(task)
+    offer, claims = ports.tasks.offer(task_id, member_id), _claims(ports, task)
     refusal = model.claim_refusal(
         task,
         member_id=member_id,
@@ -94,17 +97,42 @@ def claim_task(ports: Ports, caller: Caller, task_id: str) -> Task:
     )
     if refusal is not None:
         raise refusal
-    if offer is None or any(c.member_id == member_id for c in claims):
+    if offer is None or _holds(claims, member_id):
         return task  # a retried claim: the member holds a slot already
-    if not ports.tasks.reserve_claimant(task, member_id, at_ms=now_ms):
-        raise Conflict(detail="your claim is being processed")
-    claim = _take_slot(ports, task, offer, member_id=member_id, first_free=len(claims), now=now)
+    with ports.claim_gate.turn(task, seen=claims) as turn:
+        if turn.full is not None:  # filled while this claim waited: refused without a write
+            if _holds(turn.full, member_id):
+                return task  # the member's own other request won meanwhile
+            raise Conflict(detail="the task is already fully claimed")
+        if not ports.tasks.reserve_claimant(task, member_id, at_ms=now_ms):
+            raise Conflict(detail="your claim is being processed")
+        claim = _take_slot(
+            ports, task, offer, member_id=member_id, first_free=turn.first_free, now=now
+        )
     OFFER_TO_CLAIM.observe(claim.offer_to_claim_s)
     _move_forward(ports, task, model.CLAIMED, at_ms=now_ms)
-    ports.location.SetBusy(location_pb2.SetBusyRequest(member_id=member_id, busy=True))
-    scene.watch(ports, task)
+    ports.deferred.submit(
+        lambda: scene.occupy(ports, task, member_id),
+        what="claimant busy, scene watched",
+        task_id=task_id,
+    )
     log.info("task claimed", extra={"task_id": task_id, "member_id": member_id})
     return ports.tasks.get(task_id) or task
+
+
+def _claims(ports: Ports, task: Task) -> list[Claim]:
+    """The task's claims: from what this replica knows when the task is full (slots are never
+    freed, so that stays true), else read from the store."""
+    full = ports.claim_gate.known_full(task.task_id)
+    if full is not None:
+        return list(full)
+    claims = ports.tasks.claims_of(task)
+    ports.claim_gate.saw(task, claims)
+    return claims
+
+
+def _holds(claims: Sequence[Claim], member_id: str) -> bool:
+    return any(claim.member_id == member_id for claim in claims)
 
 
 def _take_slot(
@@ -124,8 +152,12 @@ def _take_slot(
         offer_to_claim_s=waited,
         events=[claimed],
     )
-    if taken is None:
+    if taken is None:  # another replica's claims took the slots this one believed free
+        ports.claim_gate.filled(task, ports.tasks.claims_of(task))
         raise Conflict(detail="the task is already fully claimed")
+    ports.claim_gate.took(task, taken.slot)
+    if taken.slot == task.capacity - 1:  # the last slot: every other one is taken
+        ports.claim_gate.filled(task, ports.tasks.claims_of(task))
     return taken
 
 

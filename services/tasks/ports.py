@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from services.tasks.claim_gate import ClaimGate
+from services.tasks.deferred import Deferred
 from services.tasks.model import WaveTimeouts
 from services.tasks.repository import ReportRepository, TaskRepository
 from services.tasks.wakeups import Wakeups
@@ -23,3 +25,5 @@ class Ports:
     timeouts: WaveTimeouts = field(default_factory=WaveTimeouts)
     lease_s: float = 10.0
     wakeups: Wakeups = field(default_factory=Wakeups)
+    claim_gate: ClaimGate = field(default_factory=ClaimGate)
+    deferred: Deferred = field(default_factory=Deferred)

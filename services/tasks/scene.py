@@ -3,10 +3,23 @@ claimants (not busy, scene no longer watched) when the task is over."""
 
 from __future__ import annotations
 
+from services.tasks import model
 from services.tasks.model import Task
 from services.tasks.ports import Ports
 from shouwang.clock import from_millis, to_timestamp
 from shouwang.location.v1 import location_pb2
+
+
+def occupy(ports: Ports, task: Task, member_id: str) -> None:
+    """A new claimant is busy and the scene is watched for them: done after the claim's reply
+    (see ``deferred``), so a release that ran meanwhile (the task cancelled, expired or closed
+    on any replica) is run again after it. Releasing is idempotent, and either the release's
+    status change comes before the re-read below, or its own calls to location come after ours."""
+    ports.location.SetBusy(location_pb2.SetBusyRequest(member_id=member_id, busy=True))
+    watch(ports, task)
+    now = ports.tasks.get(task.task_id)
+    if now is not None and now.status in model.FINISHED:
+        release(ports, now)
 
 
 def watch(ports: Ports, task: Task) -> None:

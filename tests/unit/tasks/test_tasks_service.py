@@ -19,7 +19,11 @@ NORMAL_WAVE_S, URGENT_WAVE_S = 30, 15
 
 
 def claim(tasks: Tasks, task, member_id: str):  # type: ignore[no-untyped-def]
-    return handlers.claim_task(tasks.ports, member(member_id), task.task_id)
+    """Claim, and let what follows the reply (location told, scene watched) happen."""
+    try:
+        return handlers.claim_task(tasks.ports, member(member_id), task.task_id)
+    finally:
+        assert tasks.ports.deferred.wait_idle()
 
 
 def decline(tasks: Tasks, task, member_id: str):  # type: ignore[no-untyped-def]

@@ -1,0 +1,139 @@
+"""How many claims of one task this replica lets try for a slot at once: no more than the slots it
+believes free. In a race of 48 for 3 slots the store then sees 3 attempts instead of 48, the
+winners are not slowed by the losers' writes, and the losers — once the slots are known taken —
+are refused without a write.
+
+Only admission, never the decision: the unique inserts of ``repository`` still decide, on every
+replica (another replica's claims show up as slots this one did not expect, and an attempt let
+through on a stale count simply loses there). A task's slots are never freed, so "full", once
+seen, stays true and needs no invalidation; its status (cancelled, expired) is still read from
+the store on every claim.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+from services.tasks.model import Claim, Task
+
+# An attempt holds its turn for a few store writes; one that has not finished by then is stuck
+# (a store outage), and a waiter goes on to the store rather than wait for it.
+TURN_WAIT_S = 2.0
+REMEMBERED_TASKS = 10_000
+
+
+@dataclass
+class _Race:
+    """What this replica knows of one task's slots."""
+
+    changed: threading.Condition
+    taken: int = 0  # slots known taken (from reads and this replica's own wins)
+    trying: int = 0  # this replica's attempts between their turn and their slot's outcome
+    full: tuple[Claim, ...] | None = None  # every slot's claim, once all are taken
+    waiting: int = 0  # callers waiting for a turn
+
+
+@dataclass(frozen=True)
+class Turn:
+    """An attempt's admission: ``full`` when the task filled up meanwhile (no attempt then),
+    else the first slot that may be free."""
+
+    full: tuple[Claim, ...] | None
+    first_free: int
+
+
+class ClaimGate:
+    def __init__(self, *, remembered: int = REMEMBERED_TASKS, wait_s: float = TURN_WAIT_S) -> None:
+        self._lock = threading.Lock()
+        self._races: OrderedDict[str, _Race] = OrderedDict()
+        self._remembered = remembered
+        self._wait_s = wait_s
+
+    def known_full(self, task_id: str) -> tuple[Claim, ...] | None:
+        """The claims of a task this replica knows is full (None: not known to be)."""
+        with self._lock:
+            race = self._races.get(task_id)
+            return None if race is None else race.full
+
+    def saw(self, task: Task, claims: list[Claim]) -> None:
+        """Claims read from the store: what is taken there now."""
+        with self._lock:
+            race = self._race(task.task_id)
+            self._learn(race, task, claims)
+
+    @contextmanager
+    def turn(self, task: Task, *, seen: list[Claim]) -> Iterator[Turn]:
+        """Wait until this replica's attempts in flight are fewer than the slots it believes
+        free, then hold one of those places until the block ends (report its outcome inside with
+        ``took`` or ``filled``). ``seen``: the claims this attempt read, in slot order."""
+        admitted = self._admit(task, seen)
+        if admitted.full is not None:
+            yield admitted
+            return
+        try:
+            yield admitted
+        finally:
+            with self._lock:
+                race = self._race(task.task_id)
+                race.trying -= 1
+                race.changed.notify_all()
+
+    def took(self, task: Task, slot: int) -> None:
+        """This replica's attempt took ``slot`` (slots are taken from 0 upwards, without gaps)."""
+        with self._lock:
+            race = self._race(task.task_id)
+            race.taken = max(race.taken, slot + 1)
+
+    def filled(self, task: Task, claims: list[Claim]) -> None:
+        """Every slot is taken: ``claims`` are all of them, read from the store."""
+        self.saw(task, claims)
+
+    def _admit(self, task: Task, seen: list[Claim]) -> Turn:
+        deadline = time.monotonic() + self._wait_s
+        with self._lock:
+            race = self._race(task.task_id)
+            self._learn(race, task, seen)
+            while race.full is None and race.trying >= task.capacity - race.taken:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    break  # an attempt is stuck: let the store decide
+                race.waiting += 1
+                try:
+                    race.changed.wait(left)
+                finally:
+                    race.waiting -= 1
+            if race.full is not None:
+                return Turn(full=race.full, first_free=task.capacity)
+            race.trying += 1
+            return Turn(full=None, first_free=min(race.taken, task.capacity))
+
+    def _learn(self, race: _Race, task: Task, claims: list[Claim]) -> None:
+        race.taken = max(race.taken, len(claims))
+        if len(claims) >= task.capacity and race.full is None:
+            race.full = tuple(claims)
+            race.changed.notify_all()
+
+    def _race(self, task_id: str) -> _Race:
+        """The task's entry (the lock held), remembering the most recently claimed tasks."""
+        race = self._races.get(task_id)
+        if race is None:
+            race = self._races[task_id] = _Race(changed=threading.Condition(self._lock))
+            self._forget_oldest()
+        else:
+            self._races.move_to_end(task_id)
+        return race
+
+    def _forget_oldest(self) -> None:
+        while len(self._races) > self._remembered:
+            oldest_id, oldest = next(iter(self._races.items()))
+            if oldest.trying or oldest.waiting:
+                self._races.move_to_end(oldest_id)  # in use: keep counting it
+                if all(r.trying or r.waiting for r in self._races.values()):
+                    return
+                continue
+            del self._races[oldest_id]

@@ -1,0 +1,187 @@
+"""Claim races on the real embedded store: exactly ``capacity`` winners every time, on one replica
+or two, and losers refused without a store write or an event; what follows a winner's reply
+(busy, scene watched) survives a cancel that overtakes it."""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
+from functools import partial
+from pathlib import Path
+
+import pytest
+
+from services.tasks import handlers
+from services.tasks.claim_gate import ClaimGate
+from services.tasks.deferred import Deferred
+from services.tasks.model import Task
+from services.tasks.ports import Ports
+from services.tasks.repository import TaskRepository
+from shouwang.errors import Conflict
+from shouwang.outbox import Outbox
+from shouwang.tasks.v1 import tasks_pb2 as pb
+from tests.unit.tasks.conftest import ADMIN, Tasks, circle, member
+
+
+def race_task(tasks: Tasks, capacity: int) -> Task:
+    return tasks.dispatch(target=pb.Target(mode="area"), capacity=capacity, area=circle(1000))
+
+
+def race(replicas: list[Ports], task: Task, members: list[str]) -> dict[str, str]:
+    """Every member claims at once, by turns on each of ``replicas``; who won, who was refused."""
+    start = threading.Barrier(len(members))
+
+    def attempt(index: int) -> tuple[str, str]:
+        ports, member_id = replicas[index % len(replicas)], members[index]
+        start.wait()
+        try:
+            handlers.claim_task(ports, member(member_id), task.task_id)
+        except Conflict:
+            return member_id, "refused"
+        return member_id, "won"
+
+    with ThreadPoolExecutor(max_workers=len(members)) as pool:
+        outcomes = dict(pool.map(attempt, range(len(members))))
+    for ports in replicas:
+        assert ports.deferred.wait_idle()
+    return outcomes
+
+
+def winners(outcomes: dict[str, str]) -> list[str]:
+    return sorted(m for m, outcome in outcomes.items() if outcome == "won")
+
+
+def second_replica(tasks: Tasks) -> Ports:
+    """Another replica of the service on the same store: its own repository, claim gate and
+    deferred work, as another process would have."""
+    outbox = partial(Outbox, tasks.adapters.bus, clock=tasks.clock)
+    return replace(
+        tasks.ports,
+        tasks=TaskRepository(tasks.adapters.store, outbox=outbox),
+        claim_gate=ClaimGate(),
+        deferred=Deferred(),
+        replica_id="second",
+    )
+
+
+class Writes:
+    """What the store and the bus were asked to change, read from their SQLite files by a
+    connection of the test's own: commits to the documents, inserts and deletes of claim
+    reservations and slots (logged by triggers), and events appended."""
+
+    def __init__(self, data: Path) -> None:
+        self.documents = sqlite3.connect(data / "documents.sqlite3", isolation_level=None)
+        self.events = sqlite3.connect(data / "events.sqlite3", isolation_level=None)
+        self.documents.execute("CREATE TABLE IF NOT EXISTS claim_log (what TEXT, id TEXT)")
+        for table in ("c_task_claimants", "c_task_claim_slots"):
+            for change, row in (("INSERT", "NEW"), ("DELETE", "OLD")):
+                self.documents.execute(
+                    f"CREATE TRIGGER IF NOT EXISTS log_{table}_{change} AFTER {change} ON {table} "
+                    f"BEGIN INSERT INTO claim_log VALUES ('{table} {change}', {row}._id); END"
+                )
+
+    def commits(self) -> int:
+        """Changes committed by others since this connection opened (SQLite's data_version)."""
+        return self.documents.execute("PRAGMA data_version").fetchone()[0]
+
+    def events_published(self) -> int:
+        return self.events.execute("SELECT count(*) FROM messages").fetchone()[0]
+
+    def claim_log(self) -> list[tuple[str, str]]:
+        return self.documents.execute("SELECT what, id FROM claim_log ORDER BY rowid").fetchall()
+
+    def close(self) -> None:
+        self.documents.close()
+        self.events.close()
+
+
+@pytest.fixture
+def writes(tasks: Tasks, tmp_path: Path) -> Iterator[Writes]:
+    tasks.ports.tasks.claimants.count()  # the collections' tables exist before the triggers
+    tasks.ports.tasks.slots.count()
+    seen = Writes(tmp_path)
+    yield seen
+    seen.close()
+
+
+def test_a_loser_of_a_full_task_is_refused_without_a_write_or_an_event(
+    tasks: Tasks, writes: Writes
+) -> None:
+    first, second, late = tasks.on_duty(10, 20, 30)
+    created = race_task(tasks, capacity=2)
+    race([tasks.ports], created, [first, second])
+    commits, events = writes.commits(), writes.events_published()
+    with pytest.raises(Conflict, match="fully claimed"):
+        handlers.claim_task(tasks.ports, member(late), created.task_id)
+    assert (writes.commits(), writes.events_published()) == (commits, events)
+
+
+def test_a_loser_known_only_to_another_replica_is_refused_without_a_write(
+    tasks: Tasks, writes: Writes
+) -> None:
+    first, late = tasks.on_duty(10, 20)
+    created = race_task(tasks, capacity=1)
+    race([tasks.ports], created, [first])
+    other = second_replica(tasks)  # has never seen this task: reads its slots
+    commits, events = writes.commits(), writes.events_published()
+    with pytest.raises(Conflict, match="fully claimed"):
+        handlers.claim_task(other, member(late), created.task_id)
+    assert (writes.commits(), writes.events_published()) == (commits, events)
+
+
+def test_in_a_race_only_the_winners_reserve_and_take_slots(tasks: Tasks, writes: Writes) -> None:
+    members = tasks.on_duty(*(15 * i + 10 for i in range(16)))
+    created = race_task(tasks, capacity=3)
+    outcomes = race([tasks.ports], created, members)
+    won = winners(outcomes)
+    assert len(won) == 3
+    log = writes.claim_log()
+    reserved = sorted(i.rsplit(":", 1)[1] for what, i in log if what.endswith("claimants INSERT"))
+    assert reserved == won  # nobody else reserved (and then dropped) a claim
+    assert not [entry for entry in log if entry[0].endswith("DELETE")]
+    assert sorted(c.member_id for c in tasks.ports.tasks.claims_of(created)) == won
+
+
+@pytest.mark.parametrize("replicas", [1, 2])
+def test_exactly_capacity_claims_win_every_round(tasks: Tasks, replicas: int) -> None:
+    members = tasks.on_duty(*(15 * i + 10 for i in range(10)))
+    ports = [tasks.ports] + [second_replica(tasks) for _ in range(replicas - 1)]
+    for round_ in range(16):
+        capacity = 1 + round_ % 4
+        created = race_task(tasks, capacity=capacity)
+        assert len(tasks.offered(created)) == len(members)  # everyone free again
+        outcomes = race(ports, created, members)
+        won = winners(outcomes)
+        assert len(won) == capacity, f"round {round_}: {outcomes}"
+        assert sorted(tasks.claimants(created)) == won
+        assert {m for m, p in tasks.location.members.items() if p.busy} == set(won)
+        handlers.cancel_task(tasks.ports, ADMIN, created.task_id)
+        assert not any(p.busy for p in tasks.location.members.values())
+    for replica in ports[1:]:
+        replica.deferred.close()
+
+
+def test_a_cancel_that_overtakes_a_claims_location_update_still_frees_the_claimant(
+    tasks: Tasks,
+) -> None:
+    (claimant,) = tasks.on_duty(100)
+    created = tasks.dispatch()
+    held = threading.Event()
+    tasks.ports.deferred.submit(lambda: held.wait(10), what="holds the queue")
+    handlers.claim_task(tasks.ports, member(claimant), created.task_id)  # told at once
+    handlers.cancel_task(tasks.ports, ADMIN, created.task_id)  # released before it was busy
+    held.set()
+    assert tasks.ports.deferred.wait_idle()
+    assert not tasks.location.members[claimant].busy
+    assert f"task:{created.task_id}" not in tasks.location.fences
+
+
+def test_the_scene_fence_holds_every_winner_of_a_race(tasks: Tasks) -> None:
+    members = tasks.on_duty(*(15 * i + 10 for i in range(8)))
+    created = race_task(tasks, capacity=3)
+    won = winners(race([tasks.ports], created, members))
+    fence = tasks.location.fences[f"task:{created.task_id}"]
+    assert sorted(fence.member_ids) == won
