@@ -5,6 +5,9 @@ For each deployment and each count of on-duty members, tasks are dispatched one 
 (``nearest``, count 1) at the spot of one of a few dozen real members, each with an open stream;
 the clock runs from just before the POST to the ``shouwang.task.offered`` frame naming that task
 on that member's stream. Then all real members claim one capacity-3 task at once, several times.
+Meanwhile the on-duty members (real ones too, registered and on duty through the gateway) keep
+sending their fixes through ``POST /location`` from processes of their own at the city's rate, a
+fix every 5 s each (``bench.dispatch.phones``); the rate achieved is reported beside each window.
 Prints a table and writes bench/results/dispatch.json. Targets are reported, never asserted.
 """
 
@@ -15,6 +18,9 @@ import contextlib
 import json
 import os
 import platform
+import random
+import signal
+import subprocess
 import sys
 import time
 import traceback
@@ -26,30 +32,36 @@ from typing import Any
 import numpy as np
 
 from bench.dispatch import systems
+from bench.dispatch.phones import FIX_EVERY_S, Phones, phones
 from bench.dispatch.population import (
-    Background,
+    CITY_KM,
     RealMember,
     admin_token,
     enlist,
     refresh_real,
     renew_tokens,
+    spot_in_square,
     wait_until_eligible,
 )
+from bench.dispatch.positions import Positions, positions
 from bench.dispatch.streams import OfferStream
 from bench.dispatch.workload import RACE_CAPACITY, Client, measure_claim_race, measure_dispatch
+from shouwang.location.v1.location_pb2_grpc import LocationServiceStub
+from shouwang.rpc import connect
 from tests.support.api import Api
 
 RESULTS = Path(__file__).resolve().parents[1] / "results" / "dispatch.json"
-TARGET_P99_MS = {"embedded": 100.0, "cluster": 300.0}
-# Location counts a fix for dispatch for 2 minutes; refresh well before, between two tasks.
-REFRESH_AFTER_S = 100.0
+TARGET_P99_MS = {"embedded": 50.0, "cluster": 300.0}  # issue #19
+# Location counts a fix for dispatch for 2 minutes. The real members stand still at their spots
+# and send a fix between two tasks once a minute (the phones' fixes keep arriving meanwhile).
+REAL_FIX_EVERY_S = 60.0
 # Access tokens live 15 minutes and a push stream ends with its token: log in again well before.
 RENEW_TOKENS_AFTER_S = 600.0
 CLUSTER_10K_SKIPPED = (
-    "not run by default: on 2 cores location on FerretDB puts ~1,000 members on duty in 1-1.5 "
-    "min (each StartDuty waits on FerretDB writes and Kafka acks) and stores 12-25 fix batches "
-    "a second, so 10,000 fixes cannot be kept under the 2 minutes dispatch requires; run with "
-    "--cluster-10k to try anyway"
+    "not run by default: in cluster mode putting the 9,000 members beyond the phones on duty "
+    "(StartDuty, each waiting on FerretDB writes and Kafka acks) and registering the phones "
+    "through identity on FerretDB take most of an hour on 2 shared cores; run with "
+    "--cluster-10k to measure it"
 )
 
 
@@ -57,6 +69,8 @@ CLUSTER_10K_SKIPPED = (
 class Plan:
     sizes: dict[str, tuple[int, ...]]  # on-duty background members, per mode
     real_members: int  # registered, each with an open stream; all of them race
+    phones: int  # on-duty members registered, on duty and sending through the gateway; the rest
+    # are positions in location (bench.dispatch.positions) and the phones send the fixes of all
     warmup: int
     tasks: int
     races: int
@@ -65,6 +79,7 @@ class Plan:
 FULL = Plan(
     sizes={"embedded": (1_000, 10_000), "cluster": (1_000,)},
     real_members=48,
+    phones=1_000,
     warmup=40,
     tasks=500,
     races=10,
@@ -72,6 +87,7 @@ FULL = Plan(
 QUICK = Plan(
     sizes={"embedded": (1_000,), "cluster": (1_000,)},
     real_members=16,
+    phones=1_000,
     warmup=10,
     tasks=50,
     races=3,
@@ -87,6 +103,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="1k members, 50 tasks (smoke)")
     parser.add_argument("--mode", choices=sorted(DEPLOYMENTS), action="append")
     parser.add_argument("--cluster-10k", action="store_true", help="also 10k in cluster mode")
+    parser.add_argument(
+        "--profile",
+        type=Path,
+        help="py-spy --gil of the all-in-one during its largest size's timed dispatches (.svg)",
+    )
     parser.add_argument("--out", type=Path, default=RESULTS)
     args = parser.parse_args(argv)
     plan = QUICK if args.quick else FULL
@@ -107,7 +128,13 @@ def main(argv: list[str] | None = None) -> int:
         _log(f"-- {mode}")
         try:
             with DEPLOYMENTS[mode]() as deployment:
-                report["results"] += run_deployment(deployment, plan)
+                run_deployment(
+                    deployment,
+                    plan,
+                    report["results"],
+                    lambda: _save(report, args.out),
+                    args.profile,
+                )
         except Exception as error:  # report what the other mode measured, and why this one stopped
             traceback.print_exc()
             skipped[f"{mode} (failed)"] = f"{type(error).__name__}: {error}"
@@ -115,36 +142,86 @@ def main(argv: list[str] | None = None) -> int:
     print(render_table(report["results"]))
     for what, reason in skipped.items():
         print(f"{what}: {reason}")
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(report, indent=2) + "\n")
+    _save(report, args.out)
     print(f"written {args.out} in {report['elapsed_s']} s")
     return 0
 
 
-def run_deployment(deployment: systems.Deployment, plan: Plan) -> list[dict[str, Any]]:
+def _save(report: dict[str, Any], out: Path) -> None:
+    """After every row too: a long run that stops later keeps what it measured."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(report, indent=2) + "\n")
+
+
+def run_deployment(
+    deployment: systems.Deployment,
+    plan: Plan,
+    results: list[dict[str, Any]],
+    measured: Callable[[], None],
+    profile: Path | None = None,
+) -> None:
     api = Api(deployment.url)
     admin = admin_token(api)
     phase = time.perf_counter()
     members = enlist(api, admin, plan.real_members)
     _log(f"   {len(members)} real members verified and on duty in {_since(phase)}")
-    background = Background(deployment.location_addr)
-    results = []
+    location = LocationServiceStub(connect(deployment.location_addr, timeout_s=120.0))
     officer = Client(deployment.url, admin)
     try:
-        for size in plan.sizes[deployment.mode]:
-            phase = time.perf_counter()
-            background.grow_to(size)
-            _log(f"   {size:,} background members on duty in {_since(phase)}")
-            # Fresh logins and streams after the (long) seeding, as phones that just reconnected.
-            officer.token = admin_token(api)
-            renew_tokens(api, members)
-            with _streams(deployment.url, members) as streams:
-                results.append(
-                    measure_size(deployment, plan, size, api, officer, members, streams, background)
+        with contextlib.ExitStack() as stack:
+            fleet = stack.enter_context(phones(deployment.url, deployment.mode))
+            kept: Positions | None = None
+            for size in plan.sizes[deployment.mode]:
+                phase = time.perf_counter()
+                before = fleet.counts()
+                fleet.grow_to(min(size, plan.phones))
+                _log(
+                    f"   {fleet.count:,} members registered, verified, on duty and sending fixes "
+                    f"in {_since(phase)} ({_ingest(fleet.counts().since(before))})"
                 )
+                if size > fleet.count:
+                    if kept is not None:
+                        raise ValueError("positions are put on duty once, for the largest size")
+                    phase = time.perf_counter()
+                    rng = random.Random(7)
+                    spots = [spot_in_square(rng, CITY_KM) for _ in range(size - fleet.count)]
+                    kept = stack.enter_context(
+                        positions(deployment.location_addr, deployment.mode, spots)
+                    )
+                    kept.put_on_duty()
+                    fleet.send_for(size)
+                    _log(
+                        f"   {len(spots):,} more on duty in location alone in {_since(phase)}; "
+                        f"the {fleet.count:,} phones now send the fixes of {size:,}"
+                    )
+                # Fresh logins and streams after the (long) enlisting, as phones that reconnected.
+                officer.token = admin_token(api)
+                renew_tokens(api, members)
+                with _streams(deployment.url, members) as streams:
+                    profiled = (
+                        profile
+                        if deployment.pid and size == max(plan.sizes[deployment.mode])
+                        else None
+                    )
+                    results.append(
+                        measure_size(
+                            deployment,
+                            plan,
+                            size,
+                            api,
+                            officer,
+                            members,
+                            streams,
+                            fleet,
+                            location,
+                            kept,
+                            profiled,
+                        )
+                    )
+                measured()
+                _log(render_table(results[-1:]))
     finally:
         officer.close()
-    return results
 
 
 def measure_size(
@@ -155,14 +232,21 @@ def measure_size(
     officer: Client,
     members: list[RealMember],
     streams: dict[str, OfferStream],
-    background: Background,
+    fleet: Phones,
+    location: LocationServiceStub,
+    kept: Positions | None,
+    profile: Path | None = None,
 ) -> dict[str, Any]:
     tokens_at = time.monotonic()
+    real_fix_at = 0.0
 
     def keep_fresh(*, real_too: bool = False) -> None:
-        """Between two tasks, never inside a timed one: fixes older than 2 min do not count,
-        nor do expired tokens."""
-        nonlocal tokens_at
+        """Between two tasks, never inside a timed one: the real members' fixes older than 2 min
+        do not count, nor do expired tokens (the phones renew theirs by themselves)."""
+        nonlocal tokens_at, real_fix_at
+        fleet.check()
+        if kept is not None:
+            kept.check()
         if time.monotonic() - tokens_at >= RENEW_TOKENS_AFTER_S:
             phase = time.perf_counter()
             officer.token = admin_token(api)
@@ -172,43 +256,55 @@ def measure_size(
                 streams[member.member_id] = OfferStream(deployment.url, member.token)
             tokens_at = time.monotonic()
             _log(f"   tokens renewed and streams reopened in {_since(phase)}")
-        if time.time() - background.stamped_at >= REFRESH_AFTER_S:
-            phase = time.perf_counter()
-            background.refresh()
-            _log(f"   {len(background.members):,} fixes refreshed in {_since(phase)}")
-            if time.time() - background.stamped_at >= REFRESH_AFTER_S:
-                raise RuntimeError(
-                    f"refreshing {len(background.members):,} fixes took longer than "
-                    f"{REFRESH_AFTER_S:.0f} s: location cannot keep them fresh on this machine"
-                )
-            real_too = True
-        if real_too:
+        if real_too or time.monotonic() - real_fix_at >= REAL_FIX_EVERY_S:
             refresh_real(api, members)
-            wait_until_eligible(background.location, members)
+            real_fix_at = time.monotonic()
+            if real_too:
+                wait_until_eligible(location, members)
 
     keep_fresh(real_too=True)
     measure_dispatch(officer, members, streams, tasks=plan.warmup, before_each=keep_fresh)
     phase = time.perf_counter()
-    dispatch = measure_dispatch(officer, members, streams, tasks=plan.tasks, before_each=keep_fresh)
-    _log(f"   {plan.tasks} dispatches in {_since(phase)}")
+    fleet.reset_lateness()
+    before, kept_before = fleet.counts(), _kept_fixes(kept)
+    with _profiled(deployment.pid, profile):
+        dispatch = measure_dispatch(
+            officer, members, streams, tasks=plan.tasks, before_each=keep_fresh
+        )
+    ingest_dispatch = fleet.counts().since(before)
+    ingest_dispatch["grpc_positions_fixes_per_s"] = round(
+        (_kept_fixes(kept) - kept_before) / ingest_dispatch["seconds"], 1
+    )
+    load = os.getloadavg()
+    _log(f"   {plan.tasks} dispatches in {_since(phase)} ({_ingest(ingest_dispatch)})")
     keep_fresh(real_too=True)
     phase = time.perf_counter()
+    fleet.reset_lateness()
+    before = fleet.counts()
     race = measure_claim_race(
         deployment.url,
         officer,
         members,
         races=plan.races,
-        wait_until_free=lambda: wait_until_eligible(background.location, members),
+        wait_until_free=lambda: wait_until_eligible(location, members),
     )
-    _log(f"   {race.races} claim races in {_since(phase)}")
+    ingest_race = fleet.counts().since(before)
+    _log(f"   {race.races} claim races in {_since(phase)} ({_ingest(ingest_race)})")
     offer = _summary(dispatch.offer_ms)
+    on_duty = fleet.counts().enlisted + (len(kept.members) if kept else 0)
     return {
         "mode": deployment.mode,
-        "members_on_duty": size + len(members),
+        "members_on_duty": on_duty + len(members),
+        "members_left_out": size - on_duty,  # their enlisting failed on a busy server
+        "phones": fleet.count,  # the rest are positions in location (bench.dispatch.positions)
+        "load_average": [round(x, 1) for x in load],  # 1, 5, 15 min, as dispatch ended
         "dispatch_to_offer_ms": offer,
         "post_ms": _summary(dispatch.post_ms),
         "offers_missed": dispatch.missed,
         "offered_to_someone_else": dispatch.wrong_member,
+        "ingest_target_fixes_per_s": round(size / FIX_EVERY_S, 1),
+        "ingest_during_dispatch": ingest_dispatch,
+        "ingest_during_claim_races": ingest_race,
         "claim_ms": _summary(race.claim_ms),
         "claim_winner_ms": _summary(race.winner_ms),
         "claim_races": race.races,
@@ -229,12 +325,14 @@ def render_table(results: list[dict[str, Any]]) -> str:
         "claim race p50 / p99 (ms)",
         "winners told p50 / p99 (ms)",
         f"exactly {RACE_CAPACITY} won",
+        "fixes/s through the gateway during dispatch (target), errors",
+        "load avg",
         "p99 target",
     ]
     rows = [header]
     for r in results:
         offer, post, claim = r["dispatch_to_offer_ms"], r["post_ms"], r["claim_ms"]
-        winners = r["claim_winner_ms"]
+        winners, ingest = r["claim_winner_ms"], r["ingest_during_dispatch"]
         target = f"≤ {r['target_p99_ms']:.0f} ms: {'met' if r['target_met'] else 'NOT met'}"
         misses = r["offers_missed"] + r["offered_to_someone_else"]
         rows.append(
@@ -247,6 +345,10 @@ def render_table(results: list[dict[str, Any]]) -> str:
                 f"{claim['p50']:.1f} / {claim['p99']:.1f}",
                 f"{winners['p50']:.1f} / {winners['p99']:.1f}",
                 f"{r['claim_races_with_exactly_3_winners']}/{r['claim_races']} races",
+                f"{ingest['fixes_per_s']:,.0f}"
+                + (f" + {grpc:,.0f} gRPC" if (grpc := ingest["grpc_positions_fixes_per_s"]) else "")
+                + f" ({r['ingest_target_fixes_per_s']:,.0f}), {ingest['errors']}",
+                " ".join(f"{x:.1f}" for x in r["load_average"]),
                 target,
             ]
         )
@@ -271,6 +373,27 @@ def _streams(url: str, members: list[RealMember]) -> Iterator[dict[str, OfferStr
             stream.close()
 
 
+@contextlib.contextmanager
+def _profiled(pid: int, out: Path | None) -> Iterator[None]:
+    """py-spy (``--gil``: the thread holding the GIL, 100 samples/s) of process ``pid``."""
+    if out is None:
+        yield
+        return
+    out.parent.mkdir(parents=True, exist_ok=True)
+    spy_format = "flamegraph" if out.suffix == ".svg" else "raw"
+    py_spy = str(Path(sys.executable).with_name("py-spy"))
+    spy = subprocess.Popen(
+        [py_spy, "record", "--gil", "-r", "100", "-p", str(pid), "-o", str(out), "-f", spy_format],
+        stdout=subprocess.DEVNULL,
+    )
+    try:
+        yield
+    finally:
+        spy.send_signal(signal.SIGINT)  # py-spy writes its output on SIGINT
+        spy.wait(60)
+        _log(f"   profile written to {out}")
+
+
 def _summary(samples_ms: list[float]) -> dict[str, float]:
     if not samples_ms:
         return {"n": 0, "p50": float("nan"), "p90": float("nan"), "p99": float("nan")}
@@ -284,6 +407,18 @@ def _summary(samples_ms: list[float]) -> dict[str, float]:
         "max": round(float(values.max()), 2),
         "mean": round(float(values.mean()), 2),
     }
+
+
+def _kept_fixes(kept: Positions | None) -> int:
+    return kept.fixes_sent()[0] if kept else 0
+
+
+def _ingest(window: dict[str, Any]) -> str:
+    return (
+        f"phones sent {window['fixes_per_s']:,.0f} fixes/s in {window['requests_per_s']:.0f} "
+        f"requests/s, mean {window['request_mean_ms']:.0f} ms, {window['errors']} errors, "
+        f"at most {window['max_behind_schedule_s']:.1f} s behind schedule"
+    )
 
 
 def _since(started: float) -> str:

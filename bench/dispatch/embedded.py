@@ -1,8 +1,8 @@
 """``python -m bench.dispatch.embedded DATA_DIR``: the all-in-one in its own process, as
 ``shouwang up`` runs it, printing the HTTP URL and the gRPC address the benchmark needs.
 
-``shouwang up`` prints only the URL; the benchmark also puts background members on duty over
-location's gRPC, which the all-in-one serves on one loopback port for every service.
+``shouwang up`` prints only the URL; the benchmark also asks location over gRPC whether its real
+members are eligible yet, which the all-in-one serves on one loopback port for every service.
 """
 
 from __future__ import annotations

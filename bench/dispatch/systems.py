@@ -22,8 +22,9 @@ from tests.support.servers import die_with_parent
 class Deployment:
     mode: str
     url: str  # the gateway
-    location_addr: str  # location's gRPC, for the background members
+    location_addr: str  # location's gRPC, to check the real members are eligible
     logs: tuple[Path, ...]
+    pid: int = 0  # the all-in-one's process (embedded), for profiling
 
 
 @contextlib.contextmanager
@@ -48,7 +49,7 @@ def embedded() -> Iterator[Deployment]:
             ready = server.stdout.readline().split()  # type: ignore[union-attr]
             if not ready or ready[0] != "ready":
                 raise RuntimeError(f"the all-in-one did not start:\n{_tail(log_path)}")
-            yield Deployment("embedded", ready[1], ready[2], (log_path,))
+            yield Deployment("embedded", ready[1], ready[2], (log_path,), server.pid)
         finally:
             server.terminate()
             try:
