@@ -359,8 +359,13 @@ def claim_refusal(
     if len(claims) >= task.capacity:  # decided without a write: slots are never freed
         return Conflict(detail="the task is already fully claimed")
     if is_busy(member_id):
-        return Conflict(detail="finish your current task first")
+        return busy_refusal()
     return None
+
+
+def busy_refusal() -> Conflict:
+    """A member holding another task's claim finishes it first."""
+    return Conflict(detail="finish your current task first")
 
 
 def wave_answered(task: Task, offers: list[Offer], claims: list[Claim]) -> bool:
