@@ -96,7 +96,19 @@ def main(argv: list[str] | None = None) -> int:
             "consumer_sizes": sizes.__dict__,
         },
         "results": {},
+        "parts": {},  # per part: when and by which command its results were measured
     }
+    if args.part and args.out.exists():
+        # Only the parts asked for are measured again; the others' results are kept.
+        previous = json.loads(args.out.read_text())
+        for part, result in previous.get("results", {}).items():
+            if part not in parts:
+                report["results"][part] = result
+                report["parts"][part] = previous.get("parts", {}).get(
+                    part, {"at": previous.get("at"), "command": previous.get("command")}
+                )
+    for part in parts:
+        report["parts"][part] = {"at": report["at"], "command": report["command"]}
     started = time.monotonic()
 
     def save() -> None:

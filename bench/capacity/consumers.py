@@ -18,7 +18,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from kafka import KafkaConsumer, KafkaProducer, TopicPartition
+from kafka import KafkaConsumer, KafkaProducer, OffsetAndMetadata, TopicPartition
+from kafka.errors import KafkaError
 
 from bench.capacity import backlogs, probe
 from bench.capacity.population import OnDuty
@@ -129,8 +130,13 @@ def measure(
                 results += drain(cluster, bootstrap, [group], [], sizes, servers, run)
             results += drive(cluster, bootstrap, GATEWAY_POSITIONS, updates, sizes, servers, run)
     finally:
-        _stop(cluster, ("bridge",))
+        _stop(cluster, ("bridge", "location"))
         del cluster.processes["bridge"]
+        # What the track keeper did not store within the caps would go on loading the store
+        # (and the parts measured after this one): skip it, as an operator would not.
+        _skip_to_end(bootstrap, LOCATION_TRACKS)
+        cluster["location"].start()
+        cluster["location"].wait_ready(timeout_s=300)
         for name in PAUSED:
             process = cluster[name]
             if process.proc is None or process.proc.poll() is not None:
@@ -300,6 +306,29 @@ def _lag(bootstrap: str, group: Group) -> int:
             end - ((None if group.per_replica else consumer.committed(tp)) or 0)
             for tp, end in ends.items()
         )
+    finally:
+        consumer.close()
+
+
+def _skip_to_end(bootstrap: str, group: Group) -> None:
+    """Commit the group's offsets at the topic's end (its process stopped)."""
+    consumer = KafkaConsumer(
+        bootstrap_servers=bootstrap, group_id=group.group, enable_auto_commit=False
+    )
+    try:
+        partitions = [
+            TopicPartition(group.topic, p)
+            for p in consumer.partitions_for_topic(group.topic) or set()
+        ]
+        ends = consumer.end_offsets(partitions)
+        for attempt in range(20):  # until the stopped member has left the group
+            try:
+                consumer.commit({tp: OffsetAndMetadata(end, "", -1) for tp, end in ends.items()})
+                return
+            except KafkaError:
+                if attempt == 19:
+                    raise
+                time.sleep(1.0)
     finally:
         consumer.close()
 

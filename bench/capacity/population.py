@@ -24,7 +24,7 @@ from tests.support.cluster import ADMIN_PASSWORD, ADMIN_PHONE
 
 CENTRE = (30.2741, 120.1551)  # Hangzhou
 CITY_KM = 30.0
-STREAM_MEMBERS = 500  # fixes per IngestFixes call (a call has a deadline)
+STREAM_MEMBERS = 100  # fixes per IngestFixes call (each call has a deadline)
 
 
 @dataclass(frozen=True)

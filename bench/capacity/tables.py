@@ -9,6 +9,9 @@ from typing import Any
 def render(report: dict[str, Any]) -> str:
     results = report["results"]
     parts = [f"capacity, {report['at']}: {report['command']}"]
+    for part, origin in report.get("parts", {}).items():
+        if origin.get("at") != report["at"]:
+            parts.append(f"({part}: kept from {origin['at']}, `{origin['command']}`)")
     for result in results.get("ingest", []):
         parts.append(ingest_table(result))
     if "consumers" in results:
