@@ -7,13 +7,15 @@ from __future__ import annotations
 
 import math
 import random
+import time
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from typing import Any
 
 from shouwang.location.v1 import location_pb2 as pb
 from shouwang.location.v1.location_pb2_grpc import LocationServiceStub
-from tests.support.api import Api, fix_at, verified_member, wait_for
+from tests.support.api import Api, Reply, fix_at, new_person, wait_for
 from tests.support.cluster import ADMIN_PASSWORD, ADMIN_PHONE
 
 CENTRE = (30.2741, 120.1551)  # Hangzhou
@@ -50,7 +52,7 @@ def admin_token(api: Api) -> str:
 
 
 def login(api: Api, phone: str, password: str) -> str:
-    reply = api.post("/api/v1/auth/login", {"phone": phone, "password": password})
+    reply = post(api, "/api/v1/auth/login", {"phone": phone, "password": password})
     if reply.status != 200:
         raise RuntimeError(f"login failed: {reply.status} {reply.body}")
     return reply.body["access_token"]
@@ -70,26 +72,51 @@ def enlist(api: Api, admin: str, count: int, *, seed: int = 11) -> list[RealMemb
     spots = [spot_in_square(rng, REAL_KM) for _ in range(count)]
 
     def one(spot: Spot) -> RealMember:
-        member_id, token, person = verified_member(api, admin)
-        started = api.post("/api/v1/duty/start", token=token)
+        for _ in range(3):  # a retried registration that had gone through meets a 409
+            person = new_person()
+            registered = post(api, "/api/v1/auth/register", person)
+            if registered.status == 201:
+                break
+        else:
+            raise RuntimeError(f"register failed: {registered.status} {registered.body}")
+        member_id = registered.body["member_id"]
+        verified = post(
+            api, f"/api/v1/members/{member_id}/verify", {"decision": "approve"}, token=admin
+        )
+        if verified.status != 200:
+            raise RuntimeError(f"verify failed: {verified.status} {verified.body}")
+        token = login(api, person["phone"], person["password"])
+        started = post(api, "/api/v1/duty/start", token=token)
         if started.status != 200:
             raise RuntimeError(f"duty start failed: {started.status} {started.body}")
         return RealMember(member_id, token, spot, person["phone"], person["password"])
 
-    with ThreadPoolExecutor(max_workers=4) as pool:
+    with ThreadPoolExecutor(max_workers=2) as pool:
         members = list(pool.map(one, spots))
     refresh_real(api, members)
     return members
 
 
+def post(api: Api, path: str, body: Any = None, **kwargs: Any) -> Reply:
+    """``api.post``, tried again while the server answers 503 (an upstream call timed out on a
+    machine busy with other work)."""
+    for wait in (0.5, 1.0, 2.0, 4.0, 8.0, 0.0):
+        reply = api.post(path, body, **kwargs)
+        if reply.status != 503 or not wait:
+            return reply
+        time.sleep(wait)
+    return reply
+
+
 def refresh_real(api: Api, members: Sequence[RealMember]) -> None:
     for member in members:
-        reply = api.post(
+        reply = post(
+            api,
             "/api/v1/location",
             {"fixes": [fix_at(member.spot.lat, member.spot.lon, accuracy_m=5.0)]},
             token=member.token,
         )
-        if reply.status != 202 or reply.body["accepted"] != 1:
+        if reply.status != 202:  # (a retried report that had gone through accepts nothing)
             raise RuntimeError(f"location report refused: {reply.status} {reply.body}")
 
 
