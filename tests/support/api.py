@@ -25,6 +25,11 @@ class Reply:
     body: Any
 
 
+# A bound on a hung server, not a speed requirement: on a loaded 2-core machine a login (argon2)
+# behind other work took over 10 s.
+REQUEST_TIMEOUT_S = 60.0
+
+
 class Api:
     def __init__(self, base_url: str) -> None:
         self.base_url = base_url.rstrip("/")
@@ -47,7 +52,7 @@ class Api:
         for name, value in (headers or {}).items():
             request.add_header(name, value)
         try:
-            with urllib.request.urlopen(request, timeout=10) as response:
+            with urllib.request.urlopen(request, timeout=REQUEST_TIMEOUT_S) as response:
                 return _reply(response.status, response.headers, response.read())
         except urllib.error.HTTPError as error:
             return _reply(error.code, error.headers, error.read())

@@ -51,7 +51,8 @@ class ServiceProcess:
         assert self.proc is not None
         if self.proc.poll() is None:
             self.proc.send_signal(signal.SIGTERM)
-        return self.proc.wait(30)
+        # A bound on a hung shutdown: at load 140 a gateway's graceful stop took over 30 s.
+        return self.proc.wait(120)
 
     def wait_ready(self, timeout_s: float = 60.0) -> None:
         def ready() -> bool:
