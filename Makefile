@@ -85,13 +85,14 @@ web-check: web
 	  if [ -n "$$stale" ]; then echo "$$stale"; \
 	    echo "web/console/dist or web/app/dist is stale: run 'make web' and commit"; exit 1; fi
 
-# Every test, including the bounded API fuzzing (tests/fuzz) and those on real Kafka + FerretDB;
-# the browser tests (tests/web) drive Debian's chromium, which setup-browser installs.
-# The fault suite (tests/faults) is left to `make chaos`: it takes 6–8 minutes here and is not
-# yet proven on a loaded machine (README, "What is missing").
+# Every test, including the bounded API fuzzing (tests/fuzz), those on real Kafka + FerretDB and
+# the fault suite's short version (tests/faults: each fault once); the browser tests (tests/web)
+# drive Debian's chromium, which setup-browser installs. Two workers, one per core: a module's
+# tests stay together, and so do those of the shared cluster (tests/conftest.py).
+TEST_WORKERS ?= 2
 test: install-dev proto-check web-check lint test-servers k8s-tools contract-tools
 	scripts/setup-browser
-	$(PYTHON) -m pytest -q -m "not faults"
+	$(PYTHON) -m pytest -q -n $(TEST_WORKERS) --dist loadgroup
 
 unit: install-dev
 	$(PYTHON) -m pytest -q -m "not integration"
@@ -104,7 +105,7 @@ fuzz: install-dev
 	$(PYTHON) -m tests.fuzz.long_run
 
 # The fault suite at length (tests/faults): the broker, FerretDB, every service and the bridge
-# SIGKILLed under load FAULTS_ROUNDS times each (not in `make test` yet); counts and recovery
+# SIGKILLed under load FAULTS_ROUNDS times each; counts and recovery
 # times are printed and written to bench/results/faults-chaos-*.json.
 FAULTS_ROUNDS ?= 3
 .PHONY: chaos

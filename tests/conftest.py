@@ -5,9 +5,15 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
+from hypothesis import HealthCheck, settings
 from pymongo import MongoClient
 
 from tests.support import FerretDB, KafkaBroker, unique_name
+
+# Property tests decide by their examples, never by how long one took: on a loaded machine an
+# example of a 0.3 ms test once took 260 ms and failed Hypothesis's default 200 ms deadline.
+settings.register_profile("unhurried", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile("unhurried")
 
 _SERVER_FIXTURES = frozenset({"kafka_bootstrap_servers", "mongodb_uri", "mongo_database_name"})
 _started_servers = pytest.StashKey[list[KafkaBroker | FerretDB]]()
@@ -15,8 +21,17 @@ _started_servers = pytest.StashKey[list[KafkaBroker | FerretDB]]()
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
-        if _SERVER_FIXTURES.intersection(getattr(item, "fixturenames", ())):
+        fixtures = getattr(item, "fixturenames", ())
+        if _SERVER_FIXTURES.intersection(fixtures):
             item.add_marker(pytest.mark.integration)
+        # `make test` runs on both cores (pytest-xdist, --dist loadgroup): a module's tests stay
+        # in one worker so its module fixtures start once, and every test of the shared cluster
+        # of service processes goes to the same worker, so only one such cluster is started.
+        item.add_marker(
+            pytest.mark.xdist_group(
+                "cluster" if "cluster" in fixtures else item.nodeid.split("::")[0]
+            )
+        )
 
 
 def _record_start(config: pytest.Config, server: KafkaBroker | FerretDB) -> None:

@@ -12,7 +12,7 @@ import secrets
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -36,7 +36,10 @@ MEMBERS = 4
 CENTRE = (29.71, 121.43)
 BUREAU_POLICY = REPO_ROOT / "examples" / "bureau-policy.toml"
 RESULTS_DIR = REPO_ROOT / "bench" / "results"
-_results = pytest.StashKey[list[dict[str, Any]]]()
+# A test records its row in its report's user_properties; the process that prints the summary
+# gathers them from the reports, since under pytest-xdist the tests run in a worker process.
+FAULT_ROW = "fault_row"
+_rows: list[dict[str, Any]] = []
 
 
 def rounds() -> int:
@@ -54,7 +57,6 @@ class FaultRig:
     admin: Member
     members: list[Member]
     readers: list[StreamReader]
-    results: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def db(self) -> Database:
@@ -93,7 +95,6 @@ def rig(
             lambda: all(r.connections for r in readers), timeout_s=60, what="every member's stream"
         )
         found = FaultRig(broker, ferretdb, cluster, bridge, database, admin, members, readers)
-        pytestconfig.stash[_results] = found.results
         yield found
     finally:
         # Everything here is this suite's own and thrown away: SIGKILL is enough, and graceful
@@ -153,9 +154,14 @@ COLUMNS = (
 )
 
 
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    if report.when == "call":
+        _rows.extend(value for name, value in report.user_properties if name == FAULT_ROW)
+
+
 def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
-    results = config.stash.get(_results, [])
-    if not results:
+    results = _rows
+    if not results or hasattr(config, "workerinput"):  # a worker's rows reach the controller
         return
     terminalreporter.section("faults on the real cluster")
     terminalreporter.write_line(" ".join(title.rjust(width) for _, title, width in COLUMNS))

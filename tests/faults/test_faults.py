@@ -20,7 +20,7 @@ from typing import Any
 import pytest
 
 from tests.faults import checks
-from tests.faults.conftest import CENTRE, FaultRig, rounds
+from tests.faults.conftest import CENTRE, FAULT_ROW, FaultRig, rounds
 from tests.faults.load import KINDS, LoadDriver
 from tests.support.api import wait_for
 
@@ -65,7 +65,7 @@ def _kill_and_restart(rig: FaultRig, fault: str) -> tuple[Callable[[], None], Ca
     "fault", [f"{fault}#{n}" if n else fault for n in range(rounds()) for fault in FAULTS]
 )
 def test_nothing_acknowledged_is_lost_or_repeated_when_killed_mid_flow(
-    rig: FaultRig, fault: str
+    rig: FaultRig, fault: str, record_property: Callable[[str, Any], None]
 ) -> None:
     kill, restart = _kill_and_restart(rig, fault.split("#")[0])
     dlq_before = checks.dead_letters(rig.broker.bootstrap_servers)
@@ -136,7 +136,7 @@ def test_nothing_acknowledged_is_lost_or_repeated_when_killed_mid_flow(
     }
     if explained:
         row["explained"] = explained
-    rig.results.append(row)
+    record_property(FAULT_ROW, row)
     nonzero = {key: value for key, value in counts.items() if value and key not in explained}
     assert not nonzero, f"{fault}: {nonzero}; examples: {examples}"
 
@@ -177,7 +177,7 @@ def _settle(
 
 
 def test_the_bureaus_topic_holds_every_public_task_event_under_its_derived_id(
-    rig: FaultRig,
+    rig: FaultRig, record_property: Callable[[str, Any], None]
 ) -> None:
     """After every fault (the bridge's own kill among them), the traffic police's copy of the
     tasks topic misses no event and carries none under an id a consumer could not recognise."""
@@ -191,7 +191,8 @@ def test_the_bureaus_topic_holds_every_public_task_event_under_its_derived_id(
     with contextlib.suppress(AssertionError):
         wait_for(complete, timeout_s=SETTLE_TIMEOUT_S, interval_s=2.0, what="the bridge")
     missing, strangers, examples = checks.bureau_copies(bootstrap, topic, bureau)
-    rig.results.append(
-        {"fault": "bridge (whole run)", "bureau_missing": missing, "bureau_strangers": strangers}
+    record_property(
+        FAULT_ROW,
+        {"fault": "bridge (whole run)", "bureau_missing": missing, "bureau_strangers": strangers},
     )
     assert (missing, strangers) == (0, 0), examples
