@@ -68,7 +68,7 @@ def consumers_table(rows_in: Sequence[dict[str, Any]]) -> str:
             [
                 f"{r['group']} `{r['name']}`",
                 str(r["run"]),
-                f"{r['events_timed']:,}",
+                f"{int(r['events_timed']):,}",
                 per_s,
                 f"{r['handled_share']:.0%}",
                 f"{r['consumer_cpu_ms_per_event']:.2f}",
