@@ -92,7 +92,7 @@ web-check: web
 TEST_WORKERS ?= 2
 test: install-dev proto-check web-check lint test-servers k8s-tools contract-tools
 	scripts/setup-browser
-	$(PYTHON) -m pytest -q -n $(TEST_WORKERS) --dist loadgroup
+	$(PYTHON) -m pytest -q -n $(TEST_WORKERS) --dist loadfile
 
 unit: install-dev
 	$(PYTHON) -m pytest -q -m "not integration"

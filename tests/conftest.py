@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, settings
 from pymongo import MongoClient
+from xdist.scheduler import LoadFileScheduling
 
+from tests.faults import report as fault_report
 from tests.support import FerretDB, KafkaBroker, unique_name
 
 # Property tests decide by their examples, never by how long one took: on a loaded machine an
@@ -21,17 +24,28 @@ _started_servers = pytest.StashKey[list[KafkaBroker | FerretDB]]()
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
-        fixtures = getattr(item, "fixturenames", ())
-        if _SERVER_FIXTURES.intersection(fixtures):
+        if _SERVER_FIXTURES.intersection(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.integration)
-        # `make test` runs on both cores (pytest-xdist, --dist loadgroup): a module's tests stay
-        # in one worker so its module fixtures start once, and every test of the shared cluster
-        # of service processes goes to the same worker, so only one such cluster is started.
-        item.add_marker(
-            pytest.mark.xdist_group(
-                "cluster" if "cluster" in fixtures else item.nodeid.split("::")[0]
-            )
-        )
+
+
+class _ModulesAndOneCluster(LoadFileScheduling):
+    """`make test` runs on both cores (pytest-xdist, `--dist loadfile`): a module's tests stay in
+    one worker so its module fixtures start once, and so do all of tests/integration, whose
+    modules share one session cluster of service processes (started once, in that worker).
+    (xdist's own `loadgroup` cannot do this under pytest 9.2: it renames node ids through an
+    attribute pytest no longer reads.)"""
+
+    def _split_scope(self, nodeid: str) -> str:
+        if nodeid.startswith("tests/integration/"):
+            return "tests/integration"
+        return super()._split_scope(nodeid)
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> LoadFileScheduling | None:
+    if config.getvalue("dist") != "loadfile":
+        return None
+    return _ModulesAndOneCluster(config, log)
 
 
 def _record_start(config: pytest.Config, server: KafkaBroker | FerretDB) -> None:
@@ -75,9 +89,14 @@ def mongo_database_name(mongodb_uri: str) -> Iterator[str]:
         client.drop_database(name)
 
 
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    fault_report.gather(report)
+
+
 def pytest_terminal_summary(
     terminalreporter: pytest.TerminalReporter, config: pytest.Config
 ) -> None:
+    fault_report.summarise(terminalreporter, config)
     servers = config.stash.get(_started_servers, [])
     if not servers:
         return

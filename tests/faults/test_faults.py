@@ -20,8 +20,9 @@ from typing import Any
 import pytest
 
 from tests.faults import checks
-from tests.faults.conftest import CENTRE, FAULT_ROW, FaultRig, rounds
+from tests.faults.conftest import CENTRE, FaultRig
 from tests.faults.load import KINDS, LoadDriver
+from tests.faults.report import FAULT_ROW, rounds
 from tests.support.api import wait_for
 
 pytestmark = [pytest.mark.faults, pytest.mark.integration, pytest.mark.timeout(900)]
