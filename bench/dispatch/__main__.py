@@ -184,7 +184,7 @@ def run_deployment(
     try:
         with contextlib.ExitStack() as stack:
             fleet = stack.enter_context(phones(deployment.url, deployment.mode))
-            kept: Positions | None = None
+            kept: list[Positions] = []
             for size in plan.sizes[deployment.mode]:
                 phase = time.perf_counter()
                 before = fleet.counts()
@@ -193,19 +193,20 @@ def run_deployment(
                     f"   {fleet.count:,} members registered, verified, on duty and sending fixes "
                     f"in {_since(phase)} ({_ingest(fleet.counts().since(before))})"
                 )
-                if size > fleet.count:
-                    if kept is not None:
-                        raise ValueError("positions are put on duty once, for the largest size")
+                missing = size - fleet.count - sum(len(k.members) for k in kept)
+                if missing > 0:
                     phase = time.perf_counter()
-                    rng = random.Random(7)
-                    spots = [spot_in_square(rng, CITY_KM) for _ in range(size - fleet.count)]
-                    kept = stack.enter_context(
-                        positions(deployment.location_addr, deployment.mode, spots)
+                    rng = random.Random(7 + len(kept))
+                    spots = [spot_in_square(rng, CITY_KM) for _ in range(missing)]
+                    kept.append(
+                        stack.enter_context(
+                            positions(deployment.location_addr, deployment.mode, spots)
+                        )
                     )
-                    kept.put_on_duty()
+                    kept[-1].put_on_duty()
                     fleet.send_for(size)
                     _log(
-                        f"   {len(spots):,} more on duty in location alone in {_since(phase)}; "
+                        f"   {missing:,} more on duty in location alone in {_since(phase)}; "
                         f"the {fleet.count:,} phones now send the fixes of {size:,}"
                     )
                 # Fresh logins and streams after the (long) enlisting, as phones that reconnected.
@@ -248,7 +249,7 @@ def measure_size(
     streams: dict[str, OfferStream],
     fleet: Phones,
     location: LocationServiceStub,
-    kept: Positions | None,
+    kept: list[Positions],
     profile: Path | None = None,
 ) -> dict[str, Any]:
     tokens_at = time.monotonic()
@@ -259,8 +260,8 @@ def measure_size(
         do not count, nor do expired tokens (the phones renew theirs by themselves)."""
         nonlocal tokens_at, real_fix_at
         fleet.check()
-        if kept is not None:
-            kept.check()
+        for group in kept:
+            group.check()
         if time.monotonic() - tokens_at >= RENEW_TOKENS_AFTER_S:
             phase = time.perf_counter()
             officer.token = admin_token(api)
@@ -310,7 +311,7 @@ def measure_size(
     ingest_race = fleet.counts().since(before)
     _log(f"   {race.races} claim races in {_since(phase)} ({_ingest(ingest_race)})")
     offer = _summary(dispatch.offer_ms)
-    on_duty = fleet.counts().enlisted + (len(kept.members) if kept else 0)
+    on_duty = fleet.counts().enlisted + sum(len(group.members) for group in kept)
     return {
         "mode": deployment.mode,
         "members_on_duty": on_duty + len(members),
@@ -429,8 +430,8 @@ def _summary(samples_ms: list[float]) -> dict[str, float]:
     }
 
 
-def _kept_fixes(kept: Positions | None) -> int:
-    return kept.fixes_sent()[0] if kept else 0
+def _kept_fixes(kept: list[Positions]) -> int:
+    return sum(group.fixes_sent()[0] for group in kept)
 
 
 def _ingest(window: dict[str, Any]) -> str:
