@@ -89,7 +89,9 @@ def test_a_finished_period_is_kept_once_and_a_running_one_counts_up_to_now(
     # m1 sent no fix at all: none of its time is patrol time; m2's running period counts whole.
     assert [b.patrol_hours for b in found] == [pytest.approx(1.0), pytest.approx(1.0), 0.0]
     assert duty_history.activity(ports, station_ids=["s2"], **window)[0].members_on_duty == 0
-    # A redelivered duty_ended keeps no second session.
+    # A redelivered duty_ended keeps no second session. (The recorder is a consumer of its own:
+    # it may see the event after the session's consumer did.)
+    wait_for(lambda: running.recorder.of("shouwang.member.duty_ended"), what="duty_ended recorded")
     (ended,) = running.recorder.of("shouwang.member.duty_ended")
     duty_history.record_session(ports, ended)
     assert len(ports.sessions.overlapping(station_ids=["s1"], from_ms=T0, to_ms=T0 + HOUR_MS)) == 1
