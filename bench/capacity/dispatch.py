@@ -20,7 +20,8 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from bench.capacity import probe
-from bench.capacity.population import Client, OnDuty, admin_token, spot_in_square
+from bench.capacity.population import Client, OnDuty, admin_token
+from bench.dispatch.population import spot_in_square
 from tests.support.api import Api
 
 OFFERS_PER_TASK = 3

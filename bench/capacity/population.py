@@ -11,10 +11,10 @@ import math
 import random
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
+from bench.dispatch.population import Spot, spot_in_square
 from shouwang.ids import new_id
 from shouwang.location.v1 import location_pb2 as pb
 from shouwang.location.v1.location_pb2_grpc import LocationServiceStub
@@ -22,22 +22,8 @@ from shouwang.rpc import connect
 from tests.support.api import Api, wait_for
 from tests.support.cluster import ADMIN_PASSWORD, ADMIN_PHONE
 
-CENTRE = (30.2741, 120.1551)  # Hangzhou
 CITY_KM = 30.0
 STREAM_MEMBERS = 100  # fixes per IngestFixes call (each call has a deadline)
-
-
-@dataclass(frozen=True)
-class Spot:
-    lat: float
-    lon: float
-
-
-def spot_in_square(rng: random.Random, side_km: float) -> Spot:
-    half = side_km / 2
-    north, east = rng.uniform(-half, half), rng.uniform(-half, half)
-    lat = CENTRE[0] + north / 111.32
-    return Spot(lat, CENTRE[1] + east / (111.32 * math.cos(math.radians(CENTRE[0]))))
 
 
 class OnDuty:
