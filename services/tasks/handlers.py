@@ -93,9 +93,6 @@ def claim_task(ports: Ports, caller: Caller, task_id: str) -> Task:
         now_ms=now_ms,
         offer=offer,
         claims=claims,
-        # Asked below once the claim has its turn: it costs a query (a scan on FerretDB 1.x)
-        # that the losers of a race then never make.
-        is_busy=lambda _member: False,
     )
     if refusal is not None:
         raise refusal
@@ -106,7 +103,7 @@ def claim_task(ports: Ports, caller: Caller, task_id: str) -> Task:
             if _holds(turn.full, member_id):
                 return task  # the member's own other request won meanwhile
             raise Conflict(detail="the task is already fully claimed")
-        if ports.tasks.is_busy(member_id):
+        if ports.tasks.is_busy(member_id):  # the last rule, asked once the claim has its turn
             raise model.busy_refusal()
         if not ports.tasks.reserve_claimant(task, member_id, at_ms=now_ms):
             raise Conflict(detail="your claim is being processed")

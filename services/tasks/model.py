@@ -4,7 +4,6 @@ Pure (no gRPC, no store)."""
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -341,11 +340,11 @@ def claim_refusal(
     now_ms: int,
     offer: Offer | None,
     claims: list[Claim],
-    is_busy: Callable[[str], bool],
 ) -> DomainError | None:
     """Why ``member_id`` may not claim the task now (None: they may, or hold a claim already —
-    a retried claim, answered with the task as it is). ``is_busy`` tells whether a member holds
-    another task's claim; asked last, as it costs a query."""
+    a retried claim, answered with the task as it is). Whether they hold another task's claim is
+    the last rule (``busy_refusal``), asked by the caller only once the claim has its turn for a
+    slot: it costs a query that the losers of a race then never make."""
     if task.status in (CANCELLED, EXPIRED) or task.expired_at(now_ms):
         return Gone(detail="the task has expired or was cancelled")
     if task.status not in OPEN:
@@ -358,8 +357,6 @@ def claim_refusal(
         return Conflict(detail="you declined this task")
     if len(claims) >= task.capacity:  # decided without a write: slots are never freed
         return Conflict(detail="the task is already fully claimed")
-    if is_busy(member_id):
-        return busy_refusal()
     return None
 
 

@@ -57,9 +57,9 @@ def claim(member_id: str, slot: int = 0) -> Claim:
     )
 
 
-def refusal(task: Task, *, member_id: str = "m1", busy: bool = False, **given):
+def refusal(task: Task, *, member_id: str = "m1", **given):
     arguments = {"offer": offer(member_id), "claims": [], "now_ms": NOW_MS + 1000, **given}
-    return model.claim_refusal(task, member_id=member_id, is_busy=lambda _member: busy, **arguments)
+    return model.claim_refusal(task, member_id=member_id, **arguments)
 
 
 # Defaults -------------------------------------------------------------------------------------
@@ -182,30 +182,17 @@ def test_a_full_task_refuses_another_claim() -> None:
 
 
 def test_a_busy_member_must_finish_their_task_first() -> None:
-    refused = refusal(new(), busy=True)
+    refused = model.busy_refusal()
     assert isinstance(refused, Conflict) and "finish your current task" in refused.detail
 
 
-def test_a_retried_claim_is_not_refused_though_the_task_is_full_and_the_member_busy() -> None:
-    assert refusal(new(), claims=[claim("m1")], busy=True) is None
+def test_a_retried_claim_is_not_refused_though_the_task_is_full() -> None:
+    assert refusal(new(), claims=[claim("m1")]) is None
 
 
 def test_a_retried_claim_on_an_expired_task_is_gone() -> None:
     task = replace(new(), status=model.EXPIRED)
     assert isinstance(refusal(task, claims=[claim("m1")]), Gone)
-
-
-def test_busy_is_asked_only_when_every_other_rule_allows() -> None:
-    asked: list[str] = []
-
-    def is_busy(member_id: str) -> bool:
-        asked.append(member_id)
-        return False
-
-    model.claim_refusal(
-        new(), member_id="m1", now_ms=NOW_MS, offer=None, claims=[], is_busy=is_busy
-    )
-    assert asked == []
 
 
 # Waves ----------------------------------------------------------------------------------------

@@ -294,6 +294,32 @@ def test_a_member_busy_with_another_task_must_finish_it_first(tasks: Tasks) -> N
         claim(tasks, second, claimant)
 
 
+def test_a_retried_claim_of_a_busy_claimant_returns_the_task(tasks: Tasks) -> None:
+    """A claimant is busy with the very task they claim again: that is no refusal."""
+    (claimant,) = tasks.on_duty(100)
+    created = tasks.dispatch()
+    claim(tasks, created, claimant)
+    assert tasks.ports.tasks.is_busy(claimant)
+    assert claim(tasks, created, claimant).task_id == created.task_id
+
+
+def test_busy_is_asked_only_when_every_other_rule_allows(
+    tasks: Tasks, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    near, far = tasks.on_duty(50, 2500)
+    created = tasks.dispatch(area=circle(1000))
+    asked: list[str] = []
+    is_busy = tasks.ports.tasks.is_busy
+    monkeypatch.setattr(
+        tasks.ports.tasks, "is_busy", lambda member: asked.append(member) or is_busy(member)
+    )
+    with pytest.raises(Conflict, match="not offered"):
+        claim(tasks, created, far)
+    assert asked == []
+    claim(tasks, created, near)
+    assert asked == [near]
+
+
 # Arrival, completion, release ---------------------------------------------------------------
 
 
