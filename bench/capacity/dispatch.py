@@ -20,8 +20,9 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from bench.capacity import probe
-from bench.capacity.population import Client, OnDuty, admin_token
-from bench.dispatch.population import spot_in_square
+from bench.capacity.population import OnDuty
+from bench.dispatch.population import admin_token, spot_in_square
+from bench.dispatch.workload import Client
 from tests.support.api import Api
 
 OFFERS_PER_TASK = 3
@@ -72,7 +73,7 @@ def window(url: str, tokens: Sequence[str], pids: dict[str, int], *, seconds: fl
     results = [Officer() for _ in tokens]
 
     def dispatch(i: int) -> None:
-        client = Client(url, tokens[i])
+        client = Client(url, tokens[i], timeout_s=60.0)
         rng = random.Random(i)
         tally = results[i]
         start.wait()
@@ -133,7 +134,7 @@ def cancel_all(url: str, token: str, task_ids: Sequence[str]) -> None:
     started = time.monotonic()
 
     def cancel(chunk: Sequence[str]) -> None:
-        client = Client(url, token)
+        client = Client(url, token, timeout_s=60.0)
         try:
             for task_id in chunk:
                 client.post(f"/api/v1/tasks/{task_id}/cancel")

@@ -1,26 +1,21 @@
 """Who is on duty for the capacity runs: members placed straight into location over gRPC
-(StartDuty, then a fix each through IngestFixes), spread over a 30 × 30 km city; and the small
-HTTP client the load uses. Registering thousands through the API would cost seconds of argon2
-each minute of the run, and dispatch only asks location who is near."""
+(StartDuty, then a fix each through IngestFixes), spread over a 30 × 30 km city (the load's HTTP
+client and logins are bench.dispatch's). Registering thousands through the API would cost seconds
+of argon2 each minute of the run, and dispatch only asks location who is near."""
 
 from __future__ import annotations
 
-import http.client
-import json
 import math
 import random
 import time
 from collections.abc import Iterator
-from typing import Any
-from urllib.parse import urlsplit
 
 from bench.dispatch.population import Spot, spot_in_square
 from shouwang.ids import new_id
 from shouwang.location.v1 import location_pb2 as pb
 from shouwang.location.v1.location_pb2_grpc import LocationServiceStub
 from shouwang.rpc import connect
-from tests.support.api import Api, wait_for
-from tests.support.cluster import ADMIN_PASSWORD, ADMIN_PHONE
+from tests.support.api import wait_for
 
 CITY_KM = 30.0
 STREAM_MEMBERS = 100  # fixes per IngestFixes call (each call has a deadline)
@@ -69,39 +64,3 @@ def _fixes(members: list[tuple[str, Spot]], ts_ms: int) -> Iterator[pb.ReportFix
     for member_id, spot in members:
         fix = pb.RawFix(lat=spot.lat, lon=spot.lon, ts_ms=ts_ms, accuracy_m=10.0, has_accuracy=True)
         yield pb.ReportFixesRequest(member_id=member_id, fixes=[fix])
-
-
-def admin_token(api: Api) -> str:
-    reply = api.post("/api/v1/auth/login", {"phone": ADMIN_PHONE, "password": ADMIN_PASSWORD})
-    if reply.status != 200:
-        raise RuntimeError(f"login failed: {reply.status} {reply.body}")
-    return reply.body["access_token"]
-
-
-class Client:
-    """One keep-alive HTTP connection with a bearer token (a timed call pays no handshake)."""
-
-    def __init__(self, base_url: str, token: str) -> None:
-        url = urlsplit(base_url)
-        self._connection = http.client.HTTPConnection(url.hostname, url.port, timeout=60)
-        self.token = token
-        self._used_at = time.monotonic()
-
-    def keep_alive(self, *, max_idle_s: float = 20.0) -> None:
-        if time.monotonic() - self._used_at > max_idle_s:
-            self._connection.close()
-
-    def post(self, path: str, body: Any = None) -> tuple[int, Any]:
-        payload = b"" if body is None else json.dumps(body).encode()
-        headers = {"Authorization": f"Bearer {self.token}", "Content-Type": "application/json"}
-        self._connection.request("POST", path, body=payload, headers=headers)
-        response = self._connection.getresponse()
-        raw = response.read()
-        self._used_at = time.monotonic()
-        try:
-            return response.status, json.loads(raw) if raw else None
-        except ValueError:
-            return response.status, raw
-
-    def close(self) -> None:
-        self._connection.close()

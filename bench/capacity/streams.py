@@ -26,7 +26,8 @@ from urllib.parse import urlsplit
 import numpy as np
 
 from bench.capacity import probe
-from bench.capacity.population import Client, admin_token
+from bench.dispatch.population import admin_token
+from bench.dispatch.workload import Client
 from tests.support.api import Api, new_person
 
 CREATED = b"shouwang.task.created"
@@ -188,7 +189,7 @@ def measure(
     tokens = enlist_admins(api, admins)
     _log(f"   {admins} administrators enlisted in {time.monotonic() - started:.0f} s")
     slots = [t for t in tokens for _ in range(STREAMS_PER_MEMBER)]
-    officer = Client(url, admin_token(api))
+    officer = Client(url, admin_token(api), timeout_s=60.0)
     streams = StreamSet(url)
     rows = []
     baseline = {"streams": 0, **probe.memory_and_threads(gateway_pid)}

@@ -22,9 +22,9 @@ RACE_CAPACITY = 3
 class Client:
     """One keep-alive HTTP connection, so a timed call pays no TCP handshake."""
 
-    def __init__(self, base_url: str, token: str) -> None:
+    def __init__(self, base_url: str, token: str, *, timeout_s: float = 30.0) -> None:
         url = urlsplit(base_url)
-        self._connection = http.client.HTTPConnection(url.hostname, url.port, timeout=30)
+        self._connection = http.client.HTTPConnection(url.hostname, url.port, timeout=timeout_s)
         self.token = token
         self._connection.connect()
         self._used_at = time.monotonic()
@@ -53,7 +53,10 @@ class Client:
         response = self._connection.getresponse()
         raw = response.read()
         self._used_at = time.monotonic()
-        return response.status, json.loads(raw) if raw else None
+        try:
+            return response.status, json.loads(raw) if raw else None
+        except ValueError:  # not JSON (a proxy's or a crashed worker's page): the bytes
+            return response.status, raw
 
     def close(self) -> None:
         self._connection.close()
