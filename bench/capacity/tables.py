@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from bench.markdown import table
+
 
 def render(report: dict[str, Any]) -> str:
     results = report["results"]
@@ -149,12 +151,6 @@ def streams_table(result: dict[str, Any]) -> str:
         + f"\npast GATEWAY_MAX_STREAMS={past['max_streams']}: {past['asked']} more asked, "
         f"answers {past['statuses']}, {past['open_after']:,} open after"
     )
-
-
-def table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
-    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-    lines += ["| " + " | ".join(row) + " |" for row in rows]
-    return "\n".join(lines)
 
 
 def _load(pair: Sequence[float]) -> str:

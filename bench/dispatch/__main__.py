@@ -31,6 +31,7 @@ from typing import Any
 
 import numpy as np
 
+from bench import markdown
 from bench.dispatch import systems
 from bench.dispatch.phones import FIX_EVERY_S, Phones, phones
 from bench.dispatch.population import (
@@ -350,7 +351,7 @@ def render_table(results: list[dict[str, Any]]) -> str:
         "load avg",
         "p99 target",
     ]
-    rows = [header]
+    rows = []
     for r in results:
         offer, post, claim = r["dispatch_to_offer_ms"], r["post_ms"], r["claim_ms"]
         winners, ingest = r["claim_winner_ms"], r["ingest_during_dispatch"]
@@ -373,13 +374,7 @@ def render_table(results: list[dict[str, Any]]) -> str:
                 target,
             ]
         )
-    widths = [max(len(row[i]) for row in rows) for i in range(len(header))]
-    lines = []
-    for i, row in enumerate(rows):
-        lines.append("| " + " | ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)) + " |")
-        if i == 0:
-            lines.append("|" + "|".join("-" * (w + 2) for w in widths) + "|")
-    return "\n".join(lines)
+    return markdown.table(header, rows)
 
 
 @contextlib.contextmanager
