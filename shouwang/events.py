@@ -35,6 +35,16 @@ _FORMAT = _ProtobufPassthroughFormat()
 
 
 @dataclass(frozen=True)
+class LogPosition:
+    """Where a consumed message sits in its topic: the same on every consumer that reads it,
+    whatever order the consumer happened to read the topic's partitions in."""
+
+    topic: str
+    partition: int
+    offset: int
+
+
+@dataclass(frozen=True)
 class Event:
     """A domain event: a CloudEvent whose data is a protobuf message."""
 
@@ -44,6 +54,8 @@ class Event:
     data: Message
     time: datetime
     id: str = field(default_factory=new_id)
+    # Set by the bus on a consumed event; None on one being published.
+    position: LogPosition | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True)
@@ -53,6 +65,7 @@ class WireMessage:
     key: bytes
     headers: dict[str, bytes]
     value: bytes
+    position: LogPosition | None = None  # where a consumer read it from
 
 
 class PoisonMessage(Exception):
@@ -117,4 +130,5 @@ def decode(message: WireMessage, payload_types: Mapping[str, type[Message]]) -> 
         data=data,
         time=time,
         id=cloud_event.get_id(),
+        position=message.position,
     )

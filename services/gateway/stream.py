@@ -29,11 +29,12 @@ from dataclasses import dataclass, field
 from google.protobuf import json_format
 
 from services.gateway.auth import Caller
+from services.gateway.resume import BadCursor, Cursor, parse_stream_id, stream_id
 from shouwang.clock import Clock, to_millis
 from shouwang.comms.v1 import comms_pb2
 from shouwang.comms.v1 import events_pb2 as comms_events
 from shouwang.errors import RateLimited
-from shouwang.events import Event
+from shouwang.events import Event, LogPosition
 from shouwang.location.v1 import events_pb2 as location_events
 from shouwang.store import Collection
 from shouwang.tasks.v1 import events_pb2
@@ -85,7 +86,15 @@ class PushedEvent:
     event_id: str
     received_at: float  # monotonic, for the buffer's time window
     audience: Audience
-    frame: bytes
+    body: bytes  # the frame without its ``id:`` line
+    position: LogPosition | None
+    cursor: Cursor  # the hub's, once this event was pushed
+
+    def frame(self, resumed_from: Cursor | None = None) -> bytes:
+        """The SSE frame; for a stream resumed from a cursor, with that cursor merged into its
+        id, so that a client reconnecting again is not sent what it had before the resume."""
+        cursor = self.cursor if resumed_from is None else self.cursor.merged(resumed_from)
+        return f"id: {stream_id(self.event_id, cursor)}\n".encode() + self.body
 
 
 def audience_of(event: Event, report_stations: dict[str, str]) -> Audience:
@@ -126,9 +135,13 @@ def audience_of(event: Event, report_stations: dict[str, str]) -> Audience:
 
 def sse_frame(*, event_type: str, event_id: str | None, data: object) -> bytes:
     """One SSE message; ``event_id=""`` clears the client's last id, ``None`` leaves it."""
-    lines = [] if event_id is None else [f"id: {event_id}"]
-    lines += [f"event: {event_type}", "data: " + json.dumps(data, ensure_ascii=False)]
-    return ("\n".join(lines) + "\n\n").encode()
+    id_line = b"" if event_id is None else f"id: {event_id}\n".encode()
+    return id_line + sse_body(event_type=event_type, data=data)
+
+
+def sse_body(*, event_type: str, data: object) -> bytes:
+    """An SSE message without its ``id:`` line."""
+    return f"event: {event_type}\ndata: {json.dumps(data, ensure_ascii=False)}\n\n".encode()
 
 
 class StreamsFull(Exception):
@@ -145,6 +158,9 @@ class Subscription:
         self._frames: deque[bytes] = deque()
         self._changed = threading.Condition()
         self.closed_because: str | None = None
+        # A stream resumed from another replica's cursor, until this hub's covers it: events
+        # within it were sent before the resume and must not be sent again. Hub's lock.
+        self.resumed_from: Cursor | None = None
 
     def offer(self, frame: bytes) -> bool:
         """Queue a frame without blocking; False (and the stream closes) when it is full."""
@@ -261,6 +277,8 @@ class StreamHub:
         self._lock = threading.Lock()
         self._recent: deque[PushedEvent] = deque()
         self._seq_of: dict[str, int] = {}
+        self._cursor = Cursor()  # every position handled, pushed or not
+        self._forgotten = Cursor()  # positions no longer in the buffer (evicted, or too old)
         self._next_seq = 0
         self._opened = 0
         self._recipients = _Recipients()
@@ -277,25 +295,52 @@ class StreamHub:
     # Bus side -------------------------------------------------------------------------------
 
     def on_event(self, event: Event) -> None:
-        """Bus handler for both topics; never raises for an event it cannot place."""
+        """Bus handler for the pushed topics; never raises for an event it cannot place."""
         self._learn_report_station(event)
         # A new consumer group starts at the beginning of the topic: history older than the
         # resume window is of no use to a stream, so it only warms the report stations.
         if (self.clock.now() - event.time).total_seconds() > self._buffer_seconds:
+            if event.position is not None:
+                with self._lock:
+                    self._cursor = self._cursor.advanced(event.position)
+                    self._forgotten = self._forgotten.advanced(event.position)
             return
         data = json_format.MessageToDict(event.data, preserving_proto_field_name=True)
         data.pop("recipient_ids", None)  # each recipient learns it was addressed, not who else
-        frame = sse_frame(event_type=event.type, event_id=event.id, data=data)
+        body = sse_body(event_type=event.type, data=data)
         with self._lock:
             audience = audience_of(event, self._report_stations)
             if event.id in self._seq_of:
                 return  # at-least-once delivery: a redelivered event was already pushed
-            pushed = PushedEvent(self._next_seq, event.id, time.monotonic(), audience, frame)
+            if event.position is not None:
+                self._cursor = self._cursor.advanced(event.position)
+            pushed = PushedEvent(
+                self._next_seq,
+                event.id,
+                time.monotonic(),
+                audience,
+                body,
+                event.position,
+                self._cursor,
+            )
             self._next_seq += 1
             self._remember(pushed)
-            overflowed = [s for s in self._recipients.of(audience) if not s.offer(frame)]
+            frame = pushed.frame()
+            overflowed = [
+                s for s in self._recipients.of(audience) if not self._deliver(s, pushed, frame)
+            ]
             for subscription in overflowed:
                 self._forget(subscription)
+
+    def _deliver(self, subscription: Subscription, pushed: PushedEvent, frame: bytes) -> bool:
+        resumed_from = subscription.resumed_from
+        if resumed_from is None:
+            return subscription.offer(frame)
+        if self._cursor.covers_all(resumed_from):
+            subscription.resumed_from = None
+        if pushed.position is not None and resumed_from.covers(pushed.position):
+            return True  # the client had it from the replica it resumed from
+        return subscription.offer(pushed.frame(resumed_from))
 
     def on_position(self, event: Event) -> None:
         """Bus handler for the location topic: a member's coarse position to the officers whose
@@ -349,12 +394,20 @@ class StreamHub:
         while self._recent and (
             len(self._recent) > self._buffer_events or self._recent[0].received_at < horizon
         ):
-            del self._seq_of[self._recent.popleft().event_id]
+            forgotten = self._recent.popleft()
+            del self._seq_of[forgotten.event_id]
+            if forgotten.position is not None:
+                self._forgotten = self._forgotten.advanced(forgotten.position)
 
     # Stream side ----------------------------------------------------------------------------
 
     def open(self, viewer: Viewer, *, last_event_id: str | None = None) -> Opened:
         """Register a stream; with ``last_event_id``, the buffered events after it it may see.
+
+        An id with a cursor (what this hub sends, see ``resume``) replays the buffered events
+        beyond the cursor, whichever replica sent it; a bare event id, the events after that
+        one in this replica's buffer. Either resets the stream when the buffer no longer holds
+        all that may have been missed.
 
         Registration and the replay snapshot happen under one lock, so an event arriving
         meanwhile is either replayed or queued, never both and never neither.
@@ -381,22 +434,44 @@ class StreamHub:
             self._recipients.add(subscription)
             if not last_event_id:
                 return Opened(subscription, [], reset=False)
-            seq = self._seq_of.get(last_event_id)
-            if seq is None:
-                newest = self._recent[-1].event_id if self._recent else ""
-                reset = sse_frame(
-                    event_type=RESET_EVENT,
-                    event_id=newest,
-                    data={"reason": "unknown Last-Event-ID; missed events cannot be replayed"},
-                )
-                return Opened(subscription, [reset], reset=True)
-            start = seq - self._recent[0].seq + 1
-            replay = [
-                self._recent[i].frame
-                for i in range(start, len(self._recent))
-                if self._recent[i].audience.includes(viewer)
-            ]
+            replay = self._replay(subscription, last_event_id)
+            if replay is None:
+                return Opened(subscription, [self._reset_frame()], reset=True)
         return Opened(subscription, replay, reset=False)
+
+    def _replay(self, subscription: Subscription, last_event_id: str) -> list[bytes] | None:
+        """The frames a resumed stream missed; None when they are no longer all buffered."""
+        try:
+            event_id, resumed_from = parse_stream_id(last_event_id)
+        except BadCursor:
+            return None
+        viewer = subscription.viewer
+        if resumed_from is None:
+            seq = self._seq_of.get(event_id)
+            if seq is None:
+                return None
+            start = seq - self._recent[0].seq + 1
+            missed = (self._recent[i] for i in range(start, len(self._recent)))
+            return [pushed.frame() for pushed in missed if pushed.audience.includes(viewer)]
+        if not resumed_from.covers_all(self._forgotten):
+            return None
+        if not self._cursor.covers_all(resumed_from):
+            subscription.resumed_from = resumed_from
+        return [
+            pushed.frame(resumed_from)
+            for pushed in self._recent
+            if pushed.position is not None
+            and not resumed_from.covers(pushed.position)
+            and pushed.audience.includes(viewer)
+        ]
+
+    def _reset_frame(self) -> bytes:
+        newest = self._recent[-1].event_id if self._recent else ""
+        return sse_frame(
+            event_type=RESET_EVENT,
+            event_id=stream_id(newest, self._cursor),
+            data={"reason": "unknown Last-Event-ID; missed events cannot be replayed"},
+        )
 
     def close_stream(self, subscription: Subscription) -> None:
         subscription.close("closed")

@@ -31,7 +31,7 @@ from google.protobuf.message import Message
 from shouwang.bus import BatchHandler, Handler, RetryPolicy, dead_letter_topic
 from shouwang.bus.delivery import Subscription, deliver_run, group_caught_up, start_consumers
 from shouwang.bus.metrics import events_published
-from shouwang.events import Event, WireMessage, encode
+from shouwang.events import Event, LogPosition, WireMessage, encode
 
 log = logging.getLogger(__name__)
 
@@ -185,8 +185,13 @@ class SqliteEventBus:
                 signal.wait(after=generation, timeout=self._poll_interval_s)
                 continue
             messages = [
-                WireMessage(key=key, headers=_headers_from_json(headers), value=value)
-                for _, key, headers, value in rows
+                WireMessage(
+                    key=key,
+                    headers=_headers_from_json(headers),
+                    value=value,
+                    position=LogPosition(subscription.topic, 0, seq),
+                )
+                for seq, key, headers, value in rows
             ]
             # Small runs keep redelivery after a crash small while the handler is slow per
             # message; a batch handler takes the whole run at once.

@@ -23,7 +23,7 @@ from kafka.errors import KafkaError, TopicAlreadyExistsError
 from shouwang.bus import DLQ_SUFFIX, BatchHandler, Handler, RetryPolicy, dead_letter_topic
 from shouwang.bus.delivery import Subscription, deliver_run, group_caught_up, start_consumers
 from shouwang.bus.metrics import events_published
-from shouwang.events import Event, WireMessage, encode
+from shouwang.events import Event, LogPosition, WireMessage, encode
 
 log = logging.getLogger(__name__)
 
@@ -232,7 +232,12 @@ class KafkaEventBus:
         for start in range(0, len(records), step):
             run = records[start : start + step]
             messages = [
-                WireMessage(key=r.key or b"", headers=dict(r.headers or ()), value=r.value)
+                WireMessage(
+                    key=r.key or b"",
+                    headers=dict(r.headers or ()),
+                    value=r.value,
+                    position=LogPosition(r.topic, r.partition, r.offset),
+                )
                 for r in run
             ]
             # A dead letter that cannot be written raises out of here: the consumer is rebuilt and

@@ -261,6 +261,27 @@ def test_each_group_receives_every_event(adapter: BusUnderTest, topic: str) -> N
     points.wait_for_ids([e.id for e in events])
 
 
+def test_a_consumed_event_carries_its_log_position_the_same_in_every_group(
+    adapter: BusUnderTest, topic: str
+) -> None:
+    first, second = Received(), Received()
+    consuming(adapter, topic, first)
+    bus = consuming(adapter, topic, second)
+    events = [noted(f"member-{n % 3}", str(n)) for n in range(20)]
+
+    bus.publish(topic, events)
+
+    first.wait_for_ids([e.id for e in events])
+    second.wait_for_ids([e.id for e in events])
+    positions = {e.id: e.position for e in first.events}
+    assert positions == {e.id: e.position for e in second.events}
+    assert all(p is not None and p.topic == topic for p in positions.values())
+    assert len(set(positions.values())) == len(events)  # no two events share a position
+    for key in {e.subject for e in events}:
+        in_order = [positions[e.id] for e in first.events if e.subject == key]
+        assert [p.offset for p in in_order] == sorted(p.offset for p in in_order)  # type: ignore[union-attr]
+
+
 def test_handler_that_fails_twice_gets_the_event_again_and_nothing_after_it_is_skipped(
     adapter: BusUnderTest, topic: str
 ) -> None:

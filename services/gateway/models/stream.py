@@ -15,8 +15,10 @@ class StreamQuery(QueryModel):
         description="a single-use ticket from POST /stream/tickets, for clients that cannot "
         "send an Authorization header (EventSource)",
     )
-    last_event_id: Annotated[str, StringConstraints(max_length=200)] | None = Field(
-        default=None, description="resume after this event id (the Last-Event-ID header wins)"
+    last_event_id: Annotated[str, StringConstraints(max_length=4096)] | None = Field(
+        default=None,
+        description="resume after this SSE id: an event id and the cursor after it (the "
+        "Last-Event-ID header wins)",
     )
 
 
