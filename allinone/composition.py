@@ -17,6 +17,7 @@ from allinone.settings import AllInOneSettings
 from services.comms import bootstrap as comms_bootstrap
 from services.comms.sms import FileSmsProvider
 from services.gateway import bootstrap as gateway_bootstrap
+from services.gateway.app import served_in_turns
 from services.gateway.clients import Addresses, Clients
 from services.gateway.console import DEMO_HINT
 from services.identity import bootstrap as identity_bootstrap
@@ -137,7 +138,7 @@ def start(
         serve_metrics=is_loopback(host),
     )
     http = WsgiServer(
-        gateway.app,
+        served_in_turns(gateway.app, at_once=settings.requests_at_once),
         host=host,
         port=port,
         threads=settings.http_threads + gateway.max_streams,  # a thread per open push stream

@@ -34,3 +34,10 @@ class AllInOneSettings(WaveSettings, LiveCallSettings):
     admin_password: str = same_as(IdentitySettings, "admin_password")
     max_body_bytes: int = same_as(GatewaySettings, "max_body_bytes")
     http_threads: int = same_as(GatewaySettings, "http_threads")
+    requests_at_once: int = setting(
+        "GATEWAY_REQUESTS_AT_ONCE",
+        4,
+        doc="Ordinary requests run at once, the others waiting their turn in arrival order "
+        "(0: no limit; push streams never wait). The services run in the gateway's interpreter, "
+        "so more at once only share it more ways: in turns the first come are answered first.",
+    )

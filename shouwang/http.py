@@ -38,6 +38,11 @@ HTTP_SECONDS = Histogram(
     ["method", "route"],
     buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5),
 )
+turn_wait_seconds = Histogram(
+    "shouwang_http_turn_wait_seconds",
+    "Time a request waited for its turn to run (TakingTurns).",
+    buckets=(0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5),
+)
 
 
 def is_loopback(host: str | None) -> bool:
@@ -289,6 +294,35 @@ def _waitress_problem_channel() -> type:
 
 
 _ProblemChannel = _waitress_problem_channel()
+
+
+class TakingTurns:
+    """WSGI middleware: at most ``at_once`` requests run the app at a time; the others wait for a
+    turn in about the order they came (``bypass`` names the long-lived ones that never wait, a
+    push stream).
+
+    For a process whose requests spend their time in its own Python (the all-in-one, whose
+    services run in the gateway's interpreter), running 32 at once only shares one interpreter
+    32 ways, so all of them finish late; in turns, the first come are answered first — in a claim
+    race, the first to claim are the winners and they are told before the others' requests even
+    start. A gateway whose requests mostly wait on other processes is better off without it.
+    """
+
+    def __init__(self, app: Callable, *, at_once: int, bypass: Callable[[dict], bool]) -> None:
+        self._app = app
+        self._turns = threading.Semaphore(at_once)
+        self._bypass = bypass
+        self.at_once = at_once
+
+    def __call__(self, environ: dict, start_response: Callable) -> Any:
+        if self._bypass(environ):
+            return self._app(environ, start_response)
+        started = time.perf_counter()
+        with self._turns:
+            turn_wait_seconds.observe(time.perf_counter() - started)
+            # A Flask view builds its body in the call; a streamed body (a file) is sent after
+            # the turn, as it waits on the network rather than the interpreter.
+            return self._app(environ, start_response)
 
 
 class WsgiServer:

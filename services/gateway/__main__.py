@@ -4,6 +4,7 @@ import logging
 import sys
 
 from services.gateway import bootstrap
+from services.gateway.app import served_in_turns
 from services.gateway.clients import Addresses, Clients
 from services.gateway.settings import GatewaySettings
 from shouwang.http import SMALL_THREAD_STACK_BYTES, WsgiServer
@@ -35,7 +36,7 @@ def main() -> int:
         max_streams=settings.max_streams,
     )
     server = WsgiServer(
-        gateway.app,
+        served_in_turns(gateway.app, at_once=settings.requests_at_once),
         host=settings.bind_host,
         port=settings.http_port,
         threads=settings.http_threads + gateway.max_streams,  # a thread per open push stream

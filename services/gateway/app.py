@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from flask import Flask, Response, jsonify
 
 from services.gateway import console
@@ -21,7 +23,7 @@ from services.gateway.routes import (
     tasks,
     training,
 )
-from shouwang.http import install_platform, ops_blueprint
+from shouwang.http import TakingTurns, install_platform, ops_blueprint
 from shouwang.metrics import Readiness
 from shouwang.typed_routes import Operation, TypedRoutes, openapi_document
 
@@ -73,3 +75,14 @@ def create_app(
         return jsonify(document)
 
     return app
+
+
+def served_in_turns(app: Flask, *, at_once: int) -> Callable:
+    """The app as the HTTP server runs it: with ``at_once`` > 0, ordinary requests take turns
+    (``TakingTurns``); a push stream, which stays in flight, never waits for one."""
+    if at_once <= 0:
+        return app
+    stream_path = f"{API_PREFIX}/stream"
+    return TakingTurns(
+        app, at_once=at_once, bypass=lambda environ: environ.get("PATH_INFO") == stream_path
+    )

@@ -34,6 +34,13 @@ class GatewaySettings(PlatformSettings):
     http_threads: int = setting(
         "HTTP_THREADS", 32, doc="Worker threads of the HTTP server for ordinary requests."
     )
+    requests_at_once: int = setting(
+        "GATEWAY_REQUESTS_AT_ONCE",
+        0,
+        doc="Ordinary requests run at once, the others waiting their turn in arrival order "
+        "(0: no limit; push streams never wait). Pays where requests spend their time in this "
+        "process's Python (the all-in-one), not where they wait on other services.",
+    )
     max_streams: int = setting(
         "GATEWAY_MAX_STREAMS",
         2048,

@@ -1,0 +1,97 @@
+"""TakingTurns: a bounded number of requests run the app at once, the rest wait in order, and
+the bypassed ones (push streams) never wait."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+
+from shouwang.http import TakingTurns
+
+
+class BlockingApp:
+    """A WSGI app whose requests run until released; it records how many ran at once."""
+
+    def __init__(self) -> None:
+        self.running = 0
+        self.most_at_once = 0
+        self.started: list[str] = []
+        self.release = threading.Event()
+        self._lock = threading.Lock()
+
+    def __call__(self, environ: dict, start_response: Callable) -> list[bytes]:
+        with self._lock:
+            self.running += 1
+            self.most_at_once = max(self.most_at_once, self.running)
+            self.started.append(environ["PATH_INFO"])
+        self.release.wait(5)
+        with self._lock:
+            self.running -= 1
+        start_response("200 OK", [])
+        return [b"ok"]
+
+
+def call(app: Callable, path: str, finished: list[str]) -> threading.Thread:
+    def run() -> None:
+        app({"PATH_INFO": path}, lambda status, headers: None)
+        finished.append(path)
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    return thread
+
+
+def wait_until(condition: Callable[[], bool]) -> None:
+    deadline = time.monotonic() + 5
+    while not condition():
+        assert time.monotonic() < deadline
+        time.sleep(0.005)
+
+
+def test_no_more_than_at_once_requests_run_and_the_others_run_after() -> None:
+    inner = BlockingApp()
+    app = TakingTurns(inner, at_once=2, bypass=lambda environ: False)
+    finished: list[str] = []
+
+    threads = [call(app, f"/r{n}", finished) for n in range(6)]
+    wait_until(lambda: inner.running == 2)
+    time.sleep(0.05)  # the other four had time to start, had they not been waiting
+    assert inner.running == 2
+    inner.release.set()
+    for thread in threads:
+        thread.join()
+
+    assert inner.most_at_once == 2
+    assert sorted(finished) == [f"/r{n}" for n in range(6)]
+
+
+def test_requests_wait_their_turn_in_the_order_they_came() -> None:
+    inner = BlockingApp()
+    app = TakingTurns(inner, at_once=1, bypass=lambda environ: False)
+    finished: list[str] = []
+    threads = []
+    for n in range(5):
+        threads.append(call(app, f"/r{n}", finished))
+        time.sleep(0.02)  # each arrives after the one before is waiting
+    inner.release.set()
+    for thread in threads:
+        thread.join()
+
+    assert inner.started == [f"/r{n}" for n in range(5)]
+
+
+def test_a_bypassed_request_runs_while_every_turn_is_taken() -> None:
+    inner = BlockingApp()
+    app = TakingTurns(inner, at_once=1, bypass=lambda environ: environ["PATH_INFO"] == "/stream")
+    finished: list[str] = []
+    ordinary = call(app, "/tasks", finished)
+    wait_until(lambda: inner.running == 1)
+
+    stream = call(app, "/stream", finished)
+    wait_until(lambda: inner.running == 2)
+
+    inner.release.set()
+    ordinary.join()
+    stream.join()
+    assert inner.most_at_once == 2
