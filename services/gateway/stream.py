@@ -144,6 +144,21 @@ def sse_body(*, event_type: str, data: object) -> bytes:
     return f"event: {event_type}\ndata: {json.dumps(data, ensure_ascii=False)}\n\n".encode()
 
 
+def _position_frame(data: location_events.LocationUpdated) -> bytes:
+    return sse_frame(
+        event_type=POSITION_EVENT,
+        event_id=None,
+        data={
+            "member_id": data.member_id,
+            "lat": data.lat,
+            "lon": data.lon,
+            "grid_id": data.grid_id,
+            "team_id": data.team_id,
+            "at": data.at.ToJsonString(),
+        },
+    )
+
+
 class StreamsFull(Exception):
     """This replica holds as many streams as it has threads for."""
 
@@ -352,18 +367,6 @@ class StreamHub:
             return
         # Officers' scopes list their station and its teams, so a team id places the member.
         audience = Audience(frozenset(), data.team_id)
-        frame = sse_frame(
-            event_type=POSITION_EVENT,
-            event_id=None,
-            data={
-                "member_id": data.member_id,
-                "lat": data.lat,
-                "lon": data.lon,
-                "grid_id": data.grid_id,
-                "team_id": data.team_id,
-                "at": data.at.ToJsonString(),
-            },
-        )
         now = time.monotonic()
         with self._lock:
             sent = self._position_sent.get(data.member_id)
@@ -374,6 +377,9 @@ class StreamHub:
             while len(self._position_sent) > _POSITIONS_KEPT:
                 self._position_sent.popitem(last=False)
             recipients = [s for s in self._recipients.of(audience) if s.viewer.officer]
+            if not recipients:
+                return  # most positions, when no officer of the team has a map open: no frame
+            frame = _position_frame(data)
             overflowed = [s for s in recipients if not s.offer(frame)]
             for subscription in overflowed:
                 self._forget(subscription)
