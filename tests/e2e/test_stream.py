@@ -104,13 +104,13 @@ class SseClient:
         return wait_for(
             lambda: next((e for e in self.of_type(event_type) if where(e)), None),
             what=f"{event_type} on the stream",
-            timeout_s=10,
+            timeout_s=30,
         )
 
     def drain(self) -> None:
         """Wait for a heartbeat: anything queued for this stream before now has arrived."""
         seen = self.pings
-        wait_for(lambda: self.pings > seen, what="a heartbeat", timeout_s=5)
+        wait_for(lambda: self.pings > seen, what="a heartbeat", timeout_s=30)
 
     def close(self) -> None:
         with contextlib.suppress(OSError):
@@ -320,7 +320,7 @@ def test_an_unknown_last_event_id_resets_the_stream_and_it_goes_on_live(app: Sho
 def test_an_idle_stream_gets_heartbeat_comments(app: Shouwang) -> None:
     stream = app.open_stream(app.member())
 
-    wait_for(lambda: stream.pings >= 2, what="two heartbeats", timeout_s=5)
+    wait_for(lambda: stream.pings >= 2, what="two heartbeats", timeout_s=30)
 
 
 def ticket_for(app: Shouwang, member: Member) -> str:

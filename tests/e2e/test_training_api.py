@@ -96,7 +96,7 @@ def check_in(app: Shouwang, member: Member, rollcall_id: str, *, present: bool =
             return None
         return reply if (reply.status == 200) == present else None
 
-    return wait_for(answered, what="the check-in's answer", timeout_s=10)
+    return wait_for(answered, what="the check-in's answer", timeout_s=30)
 
 
 def test_a_class_week_from_creation_to_the_report(app: Shouwang) -> None:

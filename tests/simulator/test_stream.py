@@ -77,7 +77,7 @@ def test_events_survive_any_split_and_positions_are_skipped(server: Any) -> None
     reader.start()
     try:
         assert reader.open("7", "token")
-        wait_for(lambda: closed, what="the end of the stream", timeout_s=10)
+        wait_for(lambda: closed, what="the end of the stream", timeout_s=30)
     finally:
         reader.stop()
     assert events == [
@@ -97,6 +97,6 @@ def test_a_refused_stream_is_closed_and_reported(server: Any) -> None:
     reader.start()
     try:
         reader.open("3", "expired")
-        wait_for(lambda: closed == ["3"], what="the refusal", timeout_s=10)
+        wait_for(lambda: closed == ["3"], what="the refusal", timeout_s=30)
     finally:
         reader.stop()
