@@ -101,7 +101,7 @@ def build(
     adapters.bus.subscribe(
         GROUPS_TOPIC,
         group=push_group,
-        handler=group_pusher(clients, adapters.clock, hub.on_event),
+        handler=group_pusher(clients, adapters.clock, hub.on_event, hub.skip),
         payload_types=GROUP_EVENT_TYPES,
     )
     # Live calls' changes and signals, to the call's two parties only. Read from the start like

@@ -12,13 +12,19 @@ replays exactly the buffered events beyond that cursor.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 
 from shouwang.events import LogPosition
 
-# "<event id>~<topic>:<partition>:<offset>,...": "~" and ":" occur in neither ids nor topics.
+# "<event id>~<topic>:<partition>:<offset>,...": "~" and ":" occur in neither the services' ids
+# nor Kafka topic names.
 _ID_SEPARATOR = "~"
-MAX_CURSOR_ENTRIES = 512  # far more partitions than the pushed topics have; bounds the parse
+# Several times the pushed topics' partitions (six topics, three each by default); bounds what a
+# client's Last-Event-ID can make the hub compare on each of its stream's events.
+MAX_CURSOR_ENTRIES = 128
+MAX_ID_CHARS = 8192
+_NUMBER = re.compile(r"[0-9]{1,18}")  # ASCII digits only, and no integer Python parses slowly
 
 
 class BadCursor(ValueError):
@@ -82,6 +88,8 @@ class Cursor:
 
     @classmethod
     def decode(cls, text: str) -> Cursor:
+        if len(text) > MAX_ID_CHARS:
+            raise BadCursor(f"longer than {MAX_ID_CHARS} characters")
         entries = text.split(",") if text else []
         if len(entries) > MAX_CURSOR_ENTRIES:
             raise BadCursor(f"more than {MAX_CURSOR_ENTRIES} partitions")
@@ -95,7 +103,7 @@ class Cursor:
 def _fields(entry: str) -> tuple[str, int, int]:
     topic, _, rest = entry.partition(":")
     partition, _, offset = rest.partition(":")
-    if not topic or not partition.isdigit() or not offset.isdigit():
+    if not topic or not _NUMBER.fullmatch(partition) or not _NUMBER.fullmatch(offset):
         raise BadCursor(f"not topic:partition:offset: {entry[:80]!r}")
     return topic, int(partition), int(offset)
 

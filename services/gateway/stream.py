@@ -294,6 +294,7 @@ class StreamHub:
         self._seq_of: dict[str, int] = {}
         self._cursor = Cursor()  # every position handled, pushed or not
         self._forgotten = Cursor()  # positions no longer in the buffer (evicted, or too old)
+        self._resumed: set[Subscription] = set()  # streams whose resumed_from is set
         self._next_seq = 0
         self._opened = 0
         self._recipients = _Recipients()
@@ -315,17 +316,14 @@ class StreamHub:
         # A new consumer group starts at the beginning of the topic: history older than the
         # resume window is of no use to a stream, so it only warms the report stations.
         if (self.clock.now() - event.time).total_seconds() > self._buffer_seconds:
-            if event.position is not None:
-                with self._lock:
-                    self._cursor = self._cursor.advanced(event.position)
-                    self._forgotten = self._forgotten.advanced(event.position)
+            self.skip(event)
             return
         data = json_format.MessageToDict(event.data, preserving_proto_field_name=True)
         data.pop("recipient_ids", None)  # each recipient learns it was addressed, not who else
         body = sse_body(event_type=event.type, data=data)
         with self._lock:
             audience = audience_of(event, self._report_stations)
-            if event.id in self._seq_of:
+            if self._handled(event):
                 return  # at-least-once delivery: a redelivered event was already pushed
             if event.position is not None:
                 self._cursor = self._cursor.advanced(event.position)
@@ -347,12 +345,39 @@ class StreamHub:
             for subscription in overflowed:
                 self._forget(subscription)
 
+    def skip(self, event: Event) -> None:
+        """An event no stream will get (too old, or for the group pusher, unreadable): its
+        position counts as handled and as forgotten, and a resumed stream whose client may have
+        missed it is reset."""
+        position = event.position
+        if position is None:
+            return
+        with self._lock:
+            if self._cursor.covers(position):
+                return
+            self._cursor = self._cursor.advanced(position)
+            self._forgotten = self._forgotten.advanced(position)
+            missed = [s for s in self._resumed if not s.resumed_from.covers(position)]  # type: ignore[union-attr]
+            for subscription in missed:
+                resumed_from = subscription.resumed_from.merged(self._cursor)  # type: ignore[union-attr]
+                subscription.resumed_from = resumed_from
+                if not subscription.offer(self._reset_frame(resumed_from)):
+                    self._forget(subscription)
+
+    def _handled(self, event: Event) -> bool:
+        """Pushed already: still buffered, or (redelivered after a rebalance) at or before a
+        position this hub has handled — each partition is read in order by one consumer."""
+        if event.id in self._seq_of:
+            return True
+        return event.position is not None and self._cursor.covers(event.position)
+
     def _deliver(self, subscription: Subscription, pushed: PushedEvent, frame: bytes) -> bool:
         resumed_from = subscription.resumed_from
         if resumed_from is None:
             return subscription.offer(frame)
         if self._cursor.covers_all(resumed_from):
             subscription.resumed_from = None
+            self._resumed.discard(subscription)
         if pushed.position is not None and resumed_from.covers(pushed.position):
             return True  # the client had it from the replica it resumed from
         return subscription.offer(pushed.frame(resumed_from))
@@ -424,6 +449,14 @@ class StreamHub:
         dead (it does at the next write, up to a heartbeat later), and one member can still
         never hold more than a few of the replica's threads.
         """
+        try:
+            resume = parse_stream_id(last_event_id) if last_event_id else None
+        except BadCursor:
+            resume = None
+            last_event_id = None  # unreadable: a reset, as for an id the buffer does not hold
+            unreadable = True
+        else:
+            unreadable = False
         with self._lock:
             if self._closed:
                 raise StreamsFull
@@ -438,31 +471,43 @@ class StreamHub:
             subscription = Subscription(viewer, capacity=self._queue_frames, opened=self._opened)
             self._streams.add(subscription)
             self._recipients.add(subscription)
-            if not last_event_id:
+            if unreadable:
+                return Opened(subscription, [self._reset_frame(self._cursor)], reset=True)
+            if resume is None:
                 return Opened(subscription, [], reset=False)
-            replay = self._replay(subscription, last_event_id)
+            event_id, resumed_from = resume
+            if resumed_from is None:
+                replay = self._replay_after(subscription.viewer, event_id)
+                reset_to = self._cursor
+            else:
+                # Even after a reset, live events within the client's cursor are not sent again.
+                self._resume_from(subscription, resumed_from)
+                replay = self._replay_beyond(subscription.viewer, resumed_from)
+                reset_to = self._cursor.merged(resumed_from)
             if replay is None:
-                return Opened(subscription, [self._reset_frame()], reset=True)
+                return Opened(subscription, [self._reset_frame(reset_to)], reset=True)
         return Opened(subscription, replay, reset=False)
 
-    def _replay(self, subscription: Subscription, last_event_id: str) -> list[bytes] | None:
-        """The frames a resumed stream missed; None when they are no longer all buffered."""
-        try:
-            event_id, resumed_from = parse_stream_id(last_event_id)
-        except BadCursor:
+    def _replay_after(self, viewer: Viewer, event_id: str) -> list[bytes] | None:
+        """The buffered frames after a bare event id; None when it is no longer buffered."""
+        seq = self._seq_of.get(event_id)
+        if seq is None:
             return None
-        viewer = subscription.viewer
-        if resumed_from is None:
-            seq = self._seq_of.get(event_id)
-            if seq is None:
-                return None
-            start = seq - self._recent[0].seq + 1
-            missed = (self._recent[i] for i in range(start, len(self._recent)))
-            return [pushed.frame() for pushed in missed if pushed.audience.includes(viewer)]
-        if not resumed_from.covers_all(self._forgotten):
-            return None
+        start = seq - self._recent[0].seq + 1
+        missed = (self._recent[i] for i in range(start, len(self._recent)))
+        return [pushed.frame() for pushed in missed if pushed.audience.includes(viewer)]
+
+    def _resume_from(self, subscription: Subscription, resumed_from: Cursor) -> None:
+        """Until this hub has read past the client's cursor, live events within it are not
+        sent again and the ids sent carry it."""
         if not self._cursor.covers_all(resumed_from):
             subscription.resumed_from = resumed_from
+            self._resumed.add(subscription)
+
+    def _replay_beyond(self, viewer: Viewer, resumed_from: Cursor) -> list[bytes] | None:
+        """The buffered frames beyond a cursor; None when some it may need were forgotten."""
+        if not resumed_from.covers_all(self._forgotten):
+            return None
         return [
             pushed.frame(resumed_from)
             for pushed in self._recent
@@ -471,11 +516,11 @@ class StreamHub:
             and pushed.audience.includes(viewer)
         ]
 
-    def _reset_frame(self) -> bytes:
+    def _reset_frame(self, cursor: Cursor) -> bytes:
         newest = self._recent[-1].event_id if self._recent else ""
         return sse_frame(
             event_type=RESET_EVENT,
-            event_id=stream_id(newest, self._cursor),
+            event_id=stream_id(newest, cursor),
             data={"reason": "unknown Last-Event-ID; missed events cannot be replayed"},
         )
 
@@ -485,6 +530,7 @@ class StreamHub:
             self._forget(subscription)
 
     def _forget(self, subscription: Subscription) -> None:
+        self._resumed.discard(subscription)
         if subscription in self._streams:
             self._streams.discard(subscription)
             self._recipients.remove(subscription)
@@ -495,6 +541,7 @@ class StreamHub:
             self._closed = True
             streams, self._streams = self._streams, set()
             self._recipients = _Recipients()
+            self._resumed = set()
         for subscription in streams:
             subscription.close("shutdown")
 

@@ -362,18 +362,24 @@ PUSH_MAX_AGE_S = 600.0
 
 
 def group_pusher(
-    clients: Clients, clock: Clock, push: Callable[[Event], None]
+    clients: Clients,
+    clock: Clock,
+    push: Callable[[Event], None],
+    skip: Callable[[Event], None],
 ) -> Callable[[Event], None]:
     """A bus handler for the groups topic: a message's event carries no content, so its content
     is read from comms and pushed in its place (with its recipients, which the hub leaves out of
-    the frame); drawings and new groups are pushed as they are."""
+    the frame); drawings and new groups are pushed as they are. What is not pushed (too old, or
+    its content unreadable) is handed to ``skip``, so that resumed streams know it was missed."""
 
     def on_group_event(event: Event) -> None:
         if (clock.now() - event.time).total_seconds() > PUSH_MAX_AGE_S:
+            skip(event)
             return
         data = event.data
         if isinstance(data, comms_events.GroupMessageSent):
             if clients.comms is None:
+                skip(event)
                 return
             try:
                 message = clients.comms.GetMessage(
@@ -381,6 +387,7 @@ def group_pusher(
                 )
             except (DomainError, grpc.RpcError):
                 log.warning("group message not pushed", extra={"message_id": data.message_id})
+                skip(event)
                 return
             event = replace(event, data=message)
         push(event)

@@ -56,7 +56,8 @@ def test_the_pusher_hands_the_hub_the_content_and_skips_what_it_cannot_push():
         {"m1": comms_pb2.GroupMessage(message_id="m1", text="到了", recipient_ids=["a"])}
     )
     pushed: list[Event] = []
-    push = group_pusher(FakeClients(comms), clock, pushed.append)  # type: ignore[arg-type]
+    skipped: list[Event] = []
+    push = group_pusher(FakeClients(comms), clock, pushed.append, skipped.append)  # type: ignore[arg-type]
 
     push(sent("m1"))
     assert [(e.id, e.data.text) for e in pushed] == [("group-message:m1", "到了")]  # type: ignore[attr-defined]
@@ -64,6 +65,8 @@ def test_the_pusher_hands_the_hub_the_content_and_skips_what_it_cannot_push():
     clock.advance(PUSH_MAX_AGE_S + 1)
     push(sent("m1"))  # too old for any stream: not even fetched
     assert len(pushed) == 1 and comms.calls == 2
+    # What was not pushed is told to the hub, so that a resumed stream knows it missed it.
+    assert [e.id for e in skipped] == ["group-message:gone", "group-message:m1"]
 
     drawing = Event(
         type="shouwang.group.drawing",

@@ -164,7 +164,16 @@ def test_events_too_old_to_push_count_as_forgotten() -> None:
 
 @pytest.mark.parametrize(
     "last_event_id",
-    ["ev~" + "t:0:1," * 600, "ev~tasks:zero:1", "ev~tasks:0", "ev~:0:1", "ev~tasks:0:-1"],
+    [
+        "ev~" + "t:0:1," * 600,
+        "ev~tasks:zero:1",
+        "ev~tasks:0",
+        "ev~:0:1",
+        "ev~tasks:0:-1",
+        "ev~tasks:0:²",  # a digit to str.isdigit(), not to int()
+        "ev~tasks:0:" + "9" * 5000,  # beyond the digits int() parses
+        "ev~tasks:0:1," + "x" * 9000,
+    ],
 )
 def test_a_cursor_that_does_not_parse_resets_the_stream(last_event_id: str) -> None:
     hub = replica(topic_log(["m1"], [0]))
@@ -172,10 +181,46 @@ def test_a_cursor_that_does_not_parse_resets_the_stream(last_event_id: str) -> N
     with pytest.raises(BadCursor):
         parse_stream_id(last_event_id)
     assert hub.open(MEMBER, last_event_id=last_event_id).reset
+    assert hub.stream_count == 1
 
 
-def test_a_cursor_reads_back_as_written() -> None:
-    cursor = Cursor({(TOPIC, 2): 17, ("shouwang.reports.v1", 0): 3})
+def test_a_redelivered_event_is_not_pushed_again_once_it_has_left_the_buffer() -> None:
+    hub = StreamHub(clock=clock, buffer_events=1)
+    stream = hub.open(MEMBER).subscription
+    first, second = topic_log(["m1", "m1"], [0, 0])
 
-    assert parse_stream_id(stream_id("ev-9", cursor)) == ("ev-9", cursor)
-    assert stream_id("ev-9", Cursor()) == "ev-9"  # no positions known: the bare id
+    for event in (first, second, first):  # the first again, as after a rebalance
+        hub.on_event(event)
+
+    assert [e for e, _ in received(stream, [])] == ["ev-0", "ev-1"]
+
+
+def test_after_a_reset_live_events_within_the_clients_cursor_are_not_sent_again() -> None:
+    hub = StreamHub(clock=clock, buffer_events=1)
+    log = topic_log(["m1"] * 4, [0, 0, 1, 1])
+    for event in log[:3]:  # the first is evicted: a cursor before it cannot be served
+        hub.on_event(event)
+    client_had = Cursor({(TOPIC, 1): 1})  # both of partition 1, from another replica
+
+    opened = hub.open(MEMBER, last_event_id=stream_id("ev-3", client_had))
+    hub.on_event(log[3])
+
+    assert opened.reset
+    [(reset_id, _, _)] = frames_of(opened.first_frames)
+    assert parse_stream_id(reset_id)[1] == Cursor({(TOPIC, 0): 1, (TOPIC, 1): 1})
+    assert received(opened.subscription, []) == []
+
+
+def test_a_resumed_stream_is_reset_when_an_event_it_may_lack_is_skipped() -> None:
+    hub = replica(topic_log(["m1"], [0]))  # the hub has not read partition 1 yet
+    ahead = Cursor({(TOPIC, 0): 0, (TOPIC, 1): 2})
+    resumed = hub.open(MEMBER, last_event_id=stream_id("ev-0", ahead))
+    further = Cursor({(TOPIC, 0): 5, (TOPIC, 1): 5})
+    up_to_date = hub.open(Viewer("m2"), last_event_id=stream_id("x", further))
+
+    hub.skip(offered("m1", "unreadable", LogPosition(TOPIC, 1, 1)))  # within both cursors
+    assert resumed.subscription.take(0) == [] and up_to_date.subscription.take(0) == []
+    hub.skip(offered("m1", "too-old", LogPosition(TOPIC, 0, 3)))  # beyond the first's
+
+    assert [t for _, t, _ in frames_of(resumed.subscription.take(0) or [])] == ["stream.reset"]
+    assert up_to_date.subscription.take(0) == []
