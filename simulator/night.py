@@ -12,7 +12,9 @@ wall-clock terms is capped below the location service's plausibility limit.
 
 from __future__ import annotations
 
+import contextlib
 import heapq
+import http.client
 import itertools
 import logging
 import queue
@@ -41,6 +43,9 @@ OFFICER_LABEL = "demo-officer"
 # Wall-clock metres per second a member may appear to move: the location service flags fixes
 # implying more than 300 km/h, so a fast-forwarded rider is slowed down to stay well below.
 MAX_WALL_SPEED_MPS = 70.0
+# Going off duty when the night stops: tries per member (0.5, 1, 2 s apart) and the wait for each.
+OFF_DUTY_TRIES = 4
+OFF_DUTY_WAIT_S = 60.0
 TASK_TITLES = ("可疑人员徘徊", "邻里纠纷", "电动车乱停放", "老人走失", "消防通道堵塞", "醉酒人员")
 TIP_CATEGORIES = ("safety_hazard", "crime_clue", "traffic", "fire", "dispute", "other")
 TIP_TEXTS = {
@@ -150,12 +155,10 @@ class Simulation:
         if end_duty:
             with self._enrolled_lock:  # everyone who went on duty, setup finished or not
                 enrolled = list(self._enrolled)
-            calls = [self._pool.submit(p.session.post, "/duty/end") for p in enrolled]
-            for call in calls:
-                try:
-                    call.result(timeout=30)
-                except Exception:  # the server may be gone already
-                    break
+            ends = [self._pool.submit(_go_off_duty, p) for p in enrolled]
+            for end in ends:  # each is bounded by its few tries
+                with contextlib.suppress(TimeoutError):
+                    end.result(timeout=OFF_DUTY_WAIT_S)
         self._pool.shutdown(wait=True, cancel_futures=True)
 
     def wait_ready(self, timeout_s: float) -> bool:
@@ -654,3 +657,22 @@ class Simulation:
             self._reader.open(owner, session.access_token)
 
         self._after(3.0, lambda: self._call(reopen), wall=True)
+
+
+def _go_off_duty(patroller: Patroller) -> None:
+    """``POST /duty/end`` until it is done, or there is no duty left to end (403); a few tries
+    over a busy server's 5xx and dropped connections, none when the server is gone for good
+    (each try then fails at once)."""
+    status = 0
+    for attempt in range(OFF_DUTY_TRIES):
+        try:
+            reply = patroller.session.post("/duty/end")
+        except (OSError, http.client.HTTPException):
+            status = 0
+        else:
+            if reply.ok or reply.status == 403:
+                return
+            status = reply.status
+        if attempt + 1 < OFF_DUTY_TRIES:
+            time.sleep(0.5 * 2**attempt)
+    log.warning("a member could not go off duty (last answer %s)", status or "none")

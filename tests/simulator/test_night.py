@@ -202,9 +202,14 @@ def test_shouwang_simulate_runs_until_sigint_and_takes_its_members_off_duty(nigh
         assert "demo-officer" in process.stdout.readline()  # type: ignore[union-attr]
         wait_for(lambda: on_duty() == before + 3, timeout_s=60, what="3 more on duty")
         process.send_signal(signal.SIGINT)
-        assert process.wait(timeout=30) == 0, process.stderr.read()  # type: ignore[union-attr]
+        assert process.wait(timeout=90) == 0, process.stderr.read()  # type: ignore[union-attr]
     finally:
         if process.poll() is None:
             process.kill()
     # Off duty at once; the live view learns it from the bus a moment later.
-    wait_for(lambda: on_duty() == before, timeout_s=60, what="the 3 off duty")
+    try:
+        wait_for(lambda: on_duty() == before, timeout_s=60, what="the 3 off duty")
+    except AssertionError as error:
+        said = process.stderr.read()  # type: ignore[union-attr]
+        found = f"{on_duty()} on duty, {before} before; it said {said}"
+        raise AssertionError(f"{error}: {found}") from None
