@@ -18,7 +18,14 @@ from PIL import Image
 
 from allinone.composition import AllInOne
 from shouwang.errors import Unavailable
-from tests.support.api import Api, Reply, fix_at, verified_member, wait_for
+from tests.support.api import (
+    Api,
+    Reply,
+    fix_at,
+    verified_member,
+    wait_for,
+    wait_until_placed,
+)
 from tests.support.embedded import admin_token, embedded_with_admin
 
 _places = itertools.count()
@@ -49,7 +56,8 @@ def place() -> tuple[float, float]:
 def on_duty(
     api: Api, admin: str, place: tuple[float, float], offsets_m: list[float], **person
 ) -> list[tuple[str, str]]:
-    """Verified members on duty, each `offset` metres north of `place`: [(member_id, token)]."""
+    """Verified members on duty, each `offset` metres north of `place`: [(member_id, token)],
+    once dispatch can see them (a fix answered 202 reaches the live index through the bus)."""
     members = []
     for offset in offsets_m:
         member_id, token, _ = verified_member(api, admin, **person)
@@ -57,6 +65,8 @@ def on_duty(
         fix = fix_at(place[0] + offset / 111_195, place[1], ago_s=30, accuracy_m=5)
         assert api.post("/api/v1/location", {"fixes": [fix]}, token=token).body["accepted"] == 1
         members.append((member_id, token))
+    placed = {member_id for member_id, _ in members}
+    wait_until_placed(api, admin, placed, *place, within_m=max(offsets_m, default=0))
     return members
 
 

@@ -22,7 +22,7 @@ from urllib.parse import urlsplit
 import pytest
 
 import allinone
-from tests.support.api import Api, fix_at, verified_member, wait_for
+from tests.support.api import Api, fix_at, verified_member, wait_for, wait_until_placed
 
 API = "/api/v1"
 ADMIN_PHONE = "13800000000"
@@ -167,6 +167,7 @@ class Shouwang:
         assert self.api.post(f"{API}/duty/start", token=member.token).status == 200
         fixes = self.api.post(f"{API}/location", {"fixes": [fix_at(lat, lon)]}, token=member.token)
         assert fixes.status == 202 and fixes.body["accepted"] == 1, fixes.body
+        wait_until_placed(self.api, self.admin.token, {member.member_id}, lat, lon, within_m=0)
         return member
 
     def dispatch(self, officer: Member, lat: float, lon: float) -> dict[str, Any]:

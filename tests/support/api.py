@@ -135,6 +135,22 @@ def fix_at(lat: float, lon: float, *, ago_s: float = 0, **extra: Any) -> dict[st
     return {"lat": lat, "lon": lon, "ts": moment.isoformat().replace("+00:00", "Z"), **extra}
 
 
+def wait_until_placed(
+    api: Api, admin_token: str, member_ids: set[str], lat: float, lon: float, *, within_m: float
+) -> None:
+    """Wait until dispatch can see members whose fixes near (lat, lon) were answered 202: the
+    fixes reach the live index through the bus, a moment later on a busy machine."""
+    margin = within_m / 111_195 + 0.01
+    bbox = f"{lon - margin},{lat - margin},{lon + margin},{lat + margin}"
+
+    def placed() -> set[str]:
+        reply = api.get(f"/api/v1/live/members?bbox={bbox}", token=admin_token)
+        assert reply.status == 200, reply.body
+        return {f["properties"]["member_id"] for f in reply.body["features"]}
+
+    wait_for(lambda: member_ids <= placed(), what="the members in the live index")
+
+
 def read_http_answer(sock: socket.socket) -> bytes:
     """A whole HTTP/1.1 answer read off a raw socket: the head, then as many body bytes as its
     Content-Length says (or until the server closes). One recv() may return only part of it."""
