@@ -113,6 +113,9 @@ class Simulation:
         self.patrollers: dict[str, Patroller] = {}
         self._enrolled: list[Patroller] = []  # on duty so far, from the setup's workers
         self._enrolled_lock = threading.Lock()
+        # Every enrolment submitted: a stop during setup waits for those under way, whose
+        # members may be on duty already although they are not yet in _enrolled.
+        self._enrolments: list[Future[Patroller | None]] = []
         self.admin = Session(
             self.http, phone=settings.admin_phone, password=settings.admin_password
         )
@@ -153,6 +156,7 @@ class Simulation:
         self._thread.join(timeout=30)
         self._reader.stop()
         if end_duty:
+            wait(list(self._enrolments), timeout=OFF_DUTY_WAIT_S)  # those under way finish
             with self._enrolled_lock:  # everyone who went on duty, setup finished or not
                 enrolled = list(self._enrolled)
             ends = [self._pool.submit(_go_off_duty, p) for p in enrolled]
@@ -239,7 +243,9 @@ class Simulation:
                 member = next(waiting, None)
                 if member is None:
                     break
-                enrolling.add(self._pool.submit(self._enrol, town, member))
+                enrolment = self._pool.submit(self._enrol, town, member)
+                enrolling.add(enrolment)
+                self._enrolments.append(enrolment)
             if not enrolling:
                 return
             if self._stop.is_set():
