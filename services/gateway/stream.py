@@ -452,11 +452,7 @@ class StreamHub:
         try:
             resume = parse_stream_id(last_event_id) if last_event_id else None
         except BadCursor:
-            resume = None
-            last_event_id = None  # unreadable: a reset, as for an id the buffer does not hold
-            unreadable = True
-        else:
-            unreadable = False
+            resume = ("", None)  # unreadable: reset, as for an event id the buffer does not hold
         with self._lock:
             if self._closed:
                 raise StreamsFull
@@ -471,8 +467,6 @@ class StreamHub:
             subscription = Subscription(viewer, capacity=self._queue_frames, opened=self._opened)
             self._streams.add(subscription)
             self._recipients.add(subscription)
-            if unreadable:
-                return Opened(subscription, [self._reset_frame(self._cursor)], reset=True)
             if resume is None:
                 return Opened(subscription, [], reset=False)
             event_id, resumed_from = resume
