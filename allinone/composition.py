@@ -1,7 +1,10 @@
 """``shouwang up``: every service, the gateway and the embedded adapters in one process.
 
-The services talk exactly as in the cluster (gRPC over loopback, events through the bus); only
-the adapters differ, so what runs here is what runs on Kubernetes.
+The services are the cluster's: the same servicers behind the same generated stubs, events through
+the bus. Only the adapters differ — the bus, the store, and the transport of gRPC calls, which
+here are function calls into the servicers (``shouwang.local_channel``: messages still
+serialized, errors still mapped, but no HTTP/2 over loopback and no thread hop per call). The
+gRPC server still listens on loopback for tools (grpcurl, reflection, the dispatch benchmark).
 """
 
 from __future__ import annotations
@@ -18,16 +21,18 @@ from services.comms import bootstrap as comms_bootstrap
 from services.comms.sms import FileSmsProvider
 from services.gateway import bootstrap as gateway_bootstrap
 from services.gateway.app import served_in_turns
-from services.gateway.clients import Addresses, Clients
+from services.gateway.clients import Clients
 from services.gateway.console import DEMO_HINT
 from services.identity import bootstrap as identity_bootstrap
 from services.identity.settings import IdentityKeys
 from services.location import bootstrap as location_bootstrap
 from services.points import bootstrap as points_bootstrap
+from services.points.leaderboard import IdentityNames
 from services.tasks import bootstrap as tasks_bootstrap
 from services.training import bootstrap as training_bootstrap
 from shouwang.config import load
 from shouwang.http import SMALL_THREAD_STACK_BYTES, WsgiServer, is_loopback
+from shouwang.local_channel import LocalChannel
 from shouwang.logging import configure_logging
 from shouwang.metrics import Readiness
 from shouwang.rpc import GrpcServer
@@ -81,20 +86,10 @@ def start(
     adapters = embedded_adapters(data_dir)
     readiness = Readiness()
     readiness.add_check("store", adapters.store.ping)
-    # One gRPC server hosts every service; it is bound first so services can call each other.
+    # Services call each other through one in-process channel, served once they are built.
     grpc_server = GrpcServer()
-    local = grpc_server.address
-    clients = Clients.connect(
-        Addresses(
-            identity=local,
-            location=local,
-            points=local,
-            tasks=local,
-            training=local,
-            comms=local,
-        ),
-        timeout_s=5.0,
-    )
+    local = LocalChannel()
+    clients = Clients.over(local)
     # Comms signs its phone lookups (for SMS) with a key only this process knows; texts go to
     # a file in the data dir (the embedded SMS provider).
     phone_lookup_key = secrets.token_bytes(32)
@@ -113,7 +108,7 @@ def start(
             identity=clients.identity,
             timeouts=settings.wave_timeouts,
         ).start(),
-        points_bootstrap.build(adapters, identity_addr=local),
+        points_bootstrap.build(adapters, names=IdentityNames(clients.identity)),
         training_bootstrap.build(
             adapters, location=clients.location, identity=clients.identity, tasks=clients.tasks
         ).start(),
@@ -127,7 +122,9 @@ def start(
             live_calls=settings,
         ).start(),
     ]
-    grpc_server.add([b for service in services for b in service.bindings])
+    bindings = [b for service in services for b in service.bindings]
+    local.add(bindings)
+    grpc_server.add(bindings)
     grpc_server.start()
     gateway = gateway_bootstrap.build(
         adapters,

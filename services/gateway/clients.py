@@ -1,4 +1,5 @@
-"""gRPC stubs of the services the gateway calls, over channels with deadlines."""
+"""gRPC stubs of the services the gateway calls: over channels with deadlines in a cluster, over
+one in-process channel in the all-in-one."""
 
 from __future__ import annotations
 
@@ -59,6 +60,19 @@ class Clients:
             channels=list(channels.values()),
             comms=comms,
             training=training,
+        )
+
+    @classmethod
+    def over(cls, channel: grpc.Channel) -> Clients:
+        """Every service, comms and training too, reached through ``channel``."""
+        return cls(
+            identity=identity_pb2_grpc.IdentityServiceStub(channel),
+            location=location_pb2_grpc.LocationServiceStub(channel),
+            points=points_pb2_grpc.PointsServiceStub(channel),
+            tasks=tasks_pb2_grpc.TasksServiceStub(channel),
+            channels=[channel],
+            comms=comms_pb2_grpc.CommsServiceStub(channel),
+            training=training_pb2_grpc.TrainingServiceStub(channel),
         )
 
     def close(self) -> None:

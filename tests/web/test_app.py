@@ -277,9 +277,13 @@ def test_a_volunteer_registers_goes_on_duty_and_resolves_an_offered_task(
     # The officer confirms: the task closes and its points show.
     assert api.post(f"/api/v1/tasks/{task_id}/confirm", token=scene.admin).status == 200
     expect(status).to_have_attribute("data-status", "closed")
-    points = wait_for(
-        lambda: (b := api.get("/api/v1/points/me", token=member_token).body["balance"]) >= 30 and b,
-        what="the task's points in the ledger",
+    # The task's 30 points, and 10 more for being on scene within 180 s of the claim (the rules'
+    # fast-arrival bonus): the ledger writes them one after the other, so wait for the sum.
+    (claim,) = resolved["claims"]
+    points = 30 + (10 if claim["claim_to_arrival_s"] <= 180 else 0)
+    wait_for(
+        lambda: api.get("/api/v1/points/me", token=member_token).body["balance"] == points,
+        what=f"the task's {points} points in the ledger",
     )
     page.click("a[data-screen=points]")
     expect(page.locator("[data-testid=balance]")).to_have_text(str(points))
