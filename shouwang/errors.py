@@ -112,13 +112,30 @@ _BY_GRPC_CODE[grpc.StatusCode.INTERNAL] = DomainError
 _BY_GRPC_CODE[grpc.StatusCode.UNKNOWN] = DomainError
 
 
+# gRPC carries a status message in a header and refuses headers past 8 KiB by default; the
+# field errors are cut to fit well within it (the first ones kept, their total named).
+MAX_DETAILS_BYTES = 6 * 1024
+
+
 def to_grpc_details(error: DomainError) -> str:
-    """The status message that carries the error across a gRPC hop, field errors included."""
+    """The status message that carries the error across a gRPC hop, field errors included (as
+    many as fit in ``MAX_DETAILS_BYTES``)."""
+    errors = [{"field": e.field, "message": e.message} for e in error.errors]
+    details = _details(error, error.detail, errors)
+    kept = len(errors)
+    while len(details.encode()) > MAX_DETAILS_BYTES and kept > 0:
+        kept //= 2
+        detail = f"{error.detail} (the first {kept} of {len(errors)} field errors)"
+        details = _details(error, detail, errors[:kept])
+    return details
+
+
+def _details(error: DomainError, detail: str, errors: list[dict[str, str]]) -> str:
     return json.dumps(
         {
             "kind": type(error).__name__,
-            "detail": error.detail,
-            "errors": [{"field": e.field, "message": e.message} for e in error.errors],
+            "detail": detail[:1024],
+            "errors": errors,
             "retry_after_s": error.retry_after_s,
         },
         ensure_ascii=False,

@@ -1,17 +1,19 @@
 """A gRPC channel whose calls are function calls into servicers in the same process: the
 all-in-one's transport between the gateway and its services.
 
-Everything a cluster call goes through except the network stays: the generated stubs, the
-request and reply serialized and parsed again (so neither side shares a message object with the
-other, and a message that would not cross the wire does not cross here), the server's RED
-metrics and its mapping of domain errors to status codes, the status codes mapped back to
-domain errors on the caller's side, and the caller's metadata (identity's signed phone lookups).
-What goes is grpcio's machinery — HTTP/2 framing over loopback, a completion queue and a pool
-thread per call — which in one interpreter cost more than the services' own work (46 % of the
-all-in-one's time in a 10,000-member dispatch profile, docs/performance.md).
+Everything a cluster call goes through except the network stays: the generated stubs; the
+request and reply serialized and parsed again, so neither side shares a message object with the
+other, a message that would not cross the wire does not cross here, and one past grpcio's
+default size limit fails as it would there; the server's RED metrics and its mapping of domain
+errors to status codes, mapped back to domain errors on the caller's side; the caller's metadata
+(identity's signed phone lookups). What goes is grpcio's machinery — HTTP/2 framing over
+loopback, a completion queue and a pool thread per call — which in one interpreter cost more
+than the services' own work (46 % of the all-in-one's time in a 10,000-member dispatch profile;
+README, "What is missing").
 
 The servicer runs on the caller's thread, so a call has no deadline here: nothing could stop
-it half way, and a gRPC server does not stop a servicer past its deadline either.
+it half way, and a gRPC server does not stop a servicer past its deadline either. Only plain
+calls are offered (no ``future()`` or ``with_call()``): nothing here uses the others.
 """
 
 from __future__ import annotations
@@ -27,6 +29,10 @@ from shouwang.errors import from_grpc
 from shouwang.rpc import ServiceBinding, observed
 
 Serializer = Callable[[Any], bytes] | None
+
+# grpcio's default limit on a message received, by the server and by the client: a request or a
+# reply larger than this fails with RESOURCE_EXHAUSTED in the cluster, so it does here too.
+MAX_MESSAGE_BYTES = 4 * 1024 * 1024
 
 
 class LocalChannel(grpc.Channel):
@@ -180,11 +186,11 @@ class _Call:
             raise from_grpc(context.code(), context.details()) from None  # type: ignore[arg-type]
         if reply is None:  # a servicer that returns nothing is an internal error in grpcio too
             raise from_grpc(grpc.StatusCode.INTERNAL, None)
-        return self._deserialize((handler.response_serializer or _same)(reply))
+        return self._deserialize(_within_limit((handler.response_serializer or _same)(reply)))
 
     def _as_received(self, handler: grpc.RpcMethodHandler, request: Any) -> Any:
         """``request`` as the servicer would read it off the wire."""
-        return (handler.request_deserializer or _same)(self._serialize(request))
+        return (handler.request_deserializer or _same)(_within_limit(self._serialize(request)))
 
 
 class _UnaryUnary(_Call):
@@ -205,3 +211,9 @@ class _StreamUnary(_Call):
 
 def _same(value: Any) -> Any:
     return value
+
+
+def _within_limit(wire: bytes) -> bytes:
+    if len(wire) > MAX_MESSAGE_BYTES:
+        raise from_grpc(grpc.StatusCode.RESOURCE_EXHAUSTED, None)
+    return wire

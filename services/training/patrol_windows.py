@@ -11,14 +11,19 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import grpc
-
 from services.training import hotspots
 from services.training.hotspots import Grid, GridIndex, Recommendation, Table
 from services.training.model import LOCAL_TZ
 from services.training.repository import PresenceRepository
 from shouwang.clock import Clock, to_millis
-from shouwang.errors import FieldError, Forbidden, InvalidArgument, NotFound, Unavailable
+from shouwang.errors import (
+    DomainError,
+    FieldError,
+    Forbidden,
+    InvalidArgument,
+    NotFound,
+    Unavailable,
+)
 from shouwang.events import Event
 from shouwang.identity.v1 import identity_pb2, identity_pb2_grpc
 from shouwang.location.v1 import events_pb2 as location_events
@@ -54,7 +59,7 @@ class Grids:
                 try:
                     self._index = GridIndex(self._read_all())
                     self._read_at = time.monotonic()
-                except grpc.RpcError:
+                except DomainError:
                     log.warning("grids could not be read from identity; trying again in a minute")
                     self._read_at = time.monotonic() - GRIDS_FRESH_S + GRIDS_RETRY_S
             return self._index

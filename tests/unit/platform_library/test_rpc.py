@@ -11,7 +11,14 @@ import pytest
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 from prometheus_client import REGISTRY
 
-from shouwang.errors import DomainError, FieldError, InvalidArgument, NotFound, Unavailable
+from shouwang.errors import (
+    DomainError,
+    FieldError,
+    InvalidArgument,
+    NotFound,
+    RateLimited,
+    Unavailable,
+)
 from shouwang.local_channel import LocalChannel
 from shouwang.rpc import GrpcServer, ServiceBinding, connect
 
@@ -174,3 +181,25 @@ def test_the_local_servicer_reads_its_own_copy_of_the_request() -> None:
     )
     assert check(request).status == health_pb2.HealthCheckResponse.SERVING
     assert request.service == "caller's"
+
+
+def test_hundreds_of_field_errors_cross_as_the_first_ones_and_their_count(channel_to) -> None:
+    """A status message travels in a header gRPC caps at 8 KiB: the errors are cut to fit."""
+    errors = [FieldError(f"sessions[{i}].ends_at", "must be after starts_at") for i in range(200)]
+
+    def refuse(request: bytes, context: grpc.ServicerContext) -> bytes:
+        raise InvalidArgument(detail="bad sessions", errors=errors)
+
+    with pytest.raises(InvalidArgument) as raised:
+        _ping(channel_to(refuse))
+    assert 0 < len(raised.value.errors) < 200
+    assert raised.value.errors == errors[: len(raised.value.errors)]
+    assert (
+        raised.value.detail
+        == f"bad sessions (the first {len(raised.value.errors)} of 200 field errors)"
+    )
+
+
+def test_a_reply_past_the_message_size_limit_fails_on_both_transports(channel_to) -> None:
+    with pytest.raises(RateLimited):  # RESOURCE_EXHAUSTED
+        _ping(channel_to(lambda request, context: b"x" * (4 * 1024 * 1024 + 1)))

@@ -6,14 +6,13 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime, timedelta
 
-import grpc
 import pytest
 
 from services.training import hotspots, patrol_windows
 from services.training.hotspots import Cell, Grid, GridIndex
 from services.training.patrol_windows import PresenceCounter
 from shouwang.clock import to_millis, to_timestamp
-from shouwang.errors import InvalidArgument
+from shouwang.errors import InvalidArgument, Unavailable
 from shouwang.events import Event
 from shouwang.identity.v1 import identity_pb2
 from shouwang.location.v1 import events_pb2 as location_events
@@ -230,8 +229,11 @@ def test_the_report_sets_the_scopes_incidents_against_presence(city: Training) -
 
 
 class IdentityAway:
+    """A stub over ``shouwang.rpc.connect`` (or the all-in-one's channel): the status comes back
+    as a domain error, never as ``grpc.RpcError``."""
+
     def ListGrids(self, request):  # type: ignore[no-untyped-def]  # noqa: N802
-        raise grpc.RpcError("identity is down")
+        raise Unavailable(detail="upstream unavailable")
 
 
 def test_grids_read_before_serve_while_identity_cannot_be_reached(city: Training) -> None:
