@@ -3,8 +3,8 @@ emulating a Pixel 7, against the all-in-one on loopback: an officer attaches a r
 (tests/support/video) to a bulletin in the console's form and the member's news view plays it
 from a playback ticket's URL (the <video> loads its metadata by itself, with byte ranges); an
 officer draws on a group's map and the member's duty screen shows the drawings in their colours
-— one made before the app opened, one added live — and drops the one the officer deletes. No
-console error throughout."""
+— one made before the app opened, one added live — and drops the one the officer deletes; a news
+tab whose list answers late never covers the tab chosen after it. No console error throughout."""
 
 from __future__ import annotations
 
@@ -225,4 +225,35 @@ def test_group_drawings_show_on_the_members_map_live(scene: Scene, phone: Phone)
     expect(shape).to_have_count(0)
     expect(line).to_have_count(1)
     expect(page.locator("[data-testid=group-map]")).not_to_contain_text("封控区")
+    assert phone.problems == []
+
+
+def test_a_tab_answered_late_does_not_cover_the_tab_chosen_after_it(
+    scene: Scene, phone: Phone
+) -> None:
+    """The news screen opens on bulletins; a member who taps "groups" before the bulletins have
+    come sees the groups, even when the bulletins answer last (a loaded machine, a slow link)."""
+    member_id, person = member_of_team(scene)
+    group = scene.api.post(
+        "/api/v1/groups", {"name": "晚到测试组", "member_ids": [member_id]}, token=scene.officer
+    )
+    assert group.status == 201, group.body
+    page = phone.page
+    sign_in(page, scene.url, person)
+    held: list[Any] = []
+    page.route("**/api/v1/bulletins*", lambda route: held.append(route))
+    page.click("a[data-screen=news]")
+    for _ in range(TIMEOUT_MS // 50):  # the bulletins' request is out, its answer held back
+        if held:
+            break
+        page.wait_for_timeout(50)
+    assert held, "the news screen asked for no bulletins"
+    page.click("button[data-tab=groups]")
+    expect(page.locator(".group", has_text="晚到测试组")).to_be_visible()
+    with page.expect_response("**/api/v1/bulletins*"):
+        for route in held:
+            route.continue_()
+    page.wait_for_timeout(300)  # the answer read and handled (a stale one dropped)
+    expect(page.locator(".group", has_text="晚到测试组")).to_be_visible()
+    expect(page.locator(".bulletin")).to_have_count(0)
     assert phone.problems == []

@@ -32,6 +32,9 @@ export class NewsView implements Screen {
   // the talk button stays under a finger holding it and a draft being typed stays put.
   private conversation: { groupId: string; messages: HTMLElement } | null = null;
   private listing = 0; // the latest history asked for (an older answer arriving late is dropped)
+  // The latest tab asked for: a tab's list arriving after another tab was chosen is dropped
+  // (bulletins answering late would otherwise cover the groups just tapped).
+  private loading = 0;
 
   constructor(private readonly ctx: AppContext) {
     this.element = h("section", { class: "screen news" }, this.tabs, this.problem, this.body);
@@ -117,21 +120,25 @@ export class NewsView implements Screen {
   }
 
   private async load(): Promise<void> {
+    const asked = ++this.loading;
+    const stillWanted = () => asked === this.loading;
     this.problem.textContent = "";
     try {
-      if (this.tab === "bulletins") await this.showBulletins();
-      else if (this.tab === "quizzes") await this.showQuizzes();
+      if (this.tab === "bulletins") await this.showBulletins(stillWanted);
+      else if (this.tab === "quizzes") await this.showQuizzes(stillWanted);
       else if (this.openGroup) await this.showGroup(this.openGroup);
-      else await this.showGroups();
+      else await this.showGroups(stillWanted);
     } catch (error) {
+      if (!stillWanted()) return;
       this.problem.textContent =
         error instanceof ApiError ? error.message : this.ctx.t("error.offline");
     }
   }
 
-  private async showBulletins(): Promise<void> {
+  private async showBulletins(stillWanted: () => boolean): Promise<void> {
     const { t, lang } = this.ctx;
     const page = await this.ctx.api.bulletins();
+    if (!stillWanted()) return;
     const row = (bulletin: Bulletin) => {
       const media = h("div", { class: "bulletin-media" });
       const body = h(
@@ -190,8 +197,9 @@ export class NewsView implements Screen {
     }
   }
 
-  private async showQuizzes(): Promise<void> {
+  private async showQuizzes(stillWanted: () => boolean): Promise<void> {
     const page = await this.ctx.api.quizzes();
+    if (!stillWanted()) return;
     replaceChildren(
       this.body,
       page.quizzes.length
@@ -247,8 +255,9 @@ export class NewsView implements Screen {
     return form;
   }
 
-  private async showGroups(): Promise<void> {
+  private async showGroups(stillWanted: () => boolean): Promise<void> {
     const page = await this.ctx.api.groups();
+    if (!stillWanted()) return;
     replaceChildren(
       this.body,
       page.groups.length
