@@ -37,7 +37,8 @@ class AllInOneSettings(WaveSettings, LiveCallSettings):
     requests_at_once: int = setting(
         "GATEWAY_REQUESTS_AT_ONCE",
         4,
-        doc="Ordinary requests run at once, the others waiting their turn in arrival order "
-        "(0: no limit; push streams never wait). The services run in the gateway's interpreter, "
-        "so more at once only share it more ways: in turns the first come are answered first.",
+        doc="Ordinary requests run at once, the others waiting their turn in arrival order, "
+        "batches of fixes after all others (0: no limit; push streams never wait). The "
+        "services run in the gateway's interpreter, so more at once only share it more ways: "
+        "in turns the first come are answered first.",
     )

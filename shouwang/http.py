@@ -9,6 +9,7 @@ import json
 import logging
 import threading
 import time
+from collections import deque
 from collections.abc import Callable
 from typing import Any
 
@@ -298,31 +299,73 @@ _ProblemChannel = _waitress_problem_channel()
 
 class TakingTurns:
     """WSGI middleware: at most ``at_once`` requests run the app at a time; the others wait for a
-    turn in about the order they came (``bypass`` names the long-lived ones that never wait, a
-    push stream).
+    turn in the order they came, except that ``deferrable`` ones (bulk uploads of fixes) go
+    after every other waiting request, and ``bypass`` names the long-lived ones that never wait
+    (a push stream).
 
     For a process whose requests spend their time in its own Python (the all-in-one, whose
     services run in the gateway's interpreter), running 32 at once only shares one interpreter
     32 ways, so all of them finish late; in turns, the first come are answered first — in a claim
     race, the first to claim are the winners and they are told before the others' requests even
-    start. A gateway whose requests mostly wait on other processes is better off without it.
+    start. Phones' fixes keep the turns busy most of the time in a city on duty; a fix that waits
+    some milliseconds more is stored with its own timestamp all the same, a dispatch or a claim
+    that waits behind a queue of them is late. A gateway whose requests mostly wait on other
+    processes is better off without any of it.
     """
 
-    def __init__(self, app: Callable, *, at_once: int, bypass: Callable[[dict], bool]) -> None:
+    def __init__(
+        self,
+        app: Callable,
+        *,
+        at_once: int,
+        bypass: Callable[[dict], bool],
+        deferrable: Callable[[dict], bool] = lambda environ: False,
+    ) -> None:
         self._app = app
-        self._turns = threading.Semaphore(at_once)
         self._bypass = bypass
+        self._deferrable = deferrable
         self.at_once = at_once
+        self._free = at_once
+        self._lock = threading.Lock()
+        self._waiting: deque[threading.Event] = deque()
+        self._deferred: deque[threading.Event] = deque()
 
     def __call__(self, environ: dict, start_response: Callable) -> Any:
         if self._bypass(environ):
             return self._app(environ, start_response)
         started = time.perf_counter()
-        with self._turns:
-            turn_wait_seconds.observe(time.perf_counter() - started)
+        self._take_turn(deferred=self._deferrable(environ))
+        turn_wait_seconds.observe(time.perf_counter() - started)
+        try:
             # A Flask view builds its body in the call; a streamed body (a file) is sent after
             # the turn, as it waits on the network rather than the interpreter.
             return self._app(environ, start_response)
+        finally:
+            self._pass_turn()
+
+    @property
+    def waiting(self) -> int:
+        """Requests waiting for a turn now."""
+        with self._lock:
+            return len(self._waiting) + len(self._deferred)
+
+    def _take_turn(self, *, deferred: bool) -> None:
+        with self._lock:
+            ahead = self._waiting or (deferred and self._deferred)
+            if self._free > 0 and not ahead:
+                self._free -= 1
+                return
+            turn = threading.Event()
+            (self._deferred if deferred else self._waiting).append(turn)
+        turn.wait()  # set by _pass_turn, which hands this request the turn it frees
+
+    def _pass_turn(self) -> None:
+        with self._lock:
+            queue = self._waiting or self._deferred
+            if queue:
+                queue.popleft().set()
+            else:
+                self._free += 1
 
 
 class WsgiServer:

@@ -79,10 +79,16 @@ def create_app(
 
 def served_in_turns(app: Flask, *, at_once: int) -> Callable:
     """The app as the HTTP server runs it: with ``at_once`` > 0, ordinary requests take turns
-    (``TakingTurns``); a push stream, which stays in flight, never waits for one."""
+    (``TakingTurns``), phones' batches of fixes after the others; a push stream, which stays in
+    flight, never waits for one."""
     if at_once <= 0:
         return app
-    stream_path = f"{API_PREFIX}/stream"
+    stream_path, fixes_path = f"{API_PREFIX}/stream", f"{API_PREFIX}/location"
     return TakingTurns(
-        app, at_once=at_once, bypass=lambda environ: environ.get("PATH_INFO") == stream_path
+        app,
+        at_once=at_once,
+        bypass=lambda environ: environ.get("PATH_INFO") == stream_path,
+        deferrable=lambda environ: (
+            environ.get("PATH_INFO") == fixes_path and environ.get("REQUEST_METHOD") == "POST"
+        ),
     )

@@ -37,9 +37,10 @@ class GatewaySettings(PlatformSettings):
     requests_at_once: int = setting(
         "GATEWAY_REQUESTS_AT_ONCE",
         0,
-        doc="Ordinary requests run at once, the others waiting their turn in arrival order "
-        "(0: no limit; push streams never wait). Pays where requests spend their time in this "
-        "process's Python (the all-in-one), not where they wait on other services.",
+        doc="Ordinary requests run at once, the others waiting their turn in arrival order, "
+        "batches of fixes after all others (0: no limit; push streams never wait). Pays where "
+        "requests spend their time in this process's Python (the all-in-one), not where they "
+        "wait on other services.",
     )
     max_streams: int = setting(
         "GATEWAY_MAX_STREAMS",

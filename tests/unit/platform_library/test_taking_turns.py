@@ -1,5 +1,6 @@
-"""TakingTurns: a bounded number of requests run the app at once, the rest wait in order, and
-the bypassed ones (push streams) never wait."""
+"""TakingTurns: a bounded number of requests run the app at once, the rest wait in order — the
+deferrable ones (batches of fixes) after every other — and the bypassed ones (push streams)
+never wait."""
 
 from __future__ import annotations
 
@@ -71,9 +72,11 @@ def test_requests_wait_their_turn_in_the_order_they_came() -> None:
     app = TakingTurns(inner, at_once=1, bypass=lambda environ: False)
     finished: list[str] = []
     threads = []
-    for n in range(5):
+    threads.append(call(app, "/r0", finished))
+    wait_until(lambda: inner.running == 1)
+    for n in range(1, 5):
         threads.append(call(app, f"/r{n}", finished))
-        time.sleep(0.02)  # each arrives after the one before is waiting
+        wait_until(lambda n=n: app.waiting == n)  # each arrives after the one before waits
     inner.release.set()
     for thread in threads:
         thread.join()
@@ -95,3 +98,42 @@ def test_a_bypassed_request_runs_while_every_turn_is_taken() -> None:
     ordinary.join()
     stream.join()
     assert inner.most_at_once == 2
+
+
+def test_a_request_coming_after_deferrable_ones_runs_before_them() -> None:
+    inner = BlockingApp()
+    app = TakingTurns(
+        inner,
+        at_once=1,
+        bypass=lambda environ: False,
+        deferrable=lambda environ: environ["PATH_INFO"].startswith("/location"),
+    )
+    finished: list[str] = []
+    threads = [call(app, "/location/0", finished)]
+    wait_until(lambda: inner.running == 1)
+    for n, path in enumerate(("/location/1", "/location/2", "/tasks", "/location/3", "/claim")):
+        threads.append(call(app, path, finished))
+        wait_until(lambda n=n: app.waiting == n + 1)  # each arrives after the one before waits
+    inner.release.set()
+    for thread in threads:
+        thread.join()
+
+    assert inner.started == [
+        "/location/0",  # already running
+        "/tasks",
+        "/claim",
+        "/location/1",
+        "/location/2",
+        "/location/3",
+    ]
+    assert inner.most_at_once == 1
+
+
+def test_with_nothing_else_waiting_a_deferrable_request_runs_at_once() -> None:
+    inner = BlockingApp()
+    inner.release.set()
+    app = TakingTurns(inner, at_once=1, bypass=lambda e: False, deferrable=lambda e: True)
+    finished: list[str] = []
+    for n in range(3):
+        call(app, f"/location/{n}", finished).join()
+    assert finished == ["/location/0", "/location/1", "/location/2"]
