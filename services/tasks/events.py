@@ -9,7 +9,7 @@ from services.tasks.model import Claim, Offer, Report, Task
 from services.tasks.ports import Ports
 from shouwang.clock import from_millis, to_timestamp
 from shouwang.events import Event
-from shouwang.ids import new_id
+from shouwang.ids import derived_id, new_id
 from shouwang.tasks.v1 import events_pb2
 from shouwang.tasks.v1.event_types import REPORTS_TOPIC, TASKS_TOPIC
 
@@ -153,6 +153,9 @@ def report_approved(report: Report, *, at: datetime) -> tuple[str, Event]:
         source=SOURCE,
         subject=report.report_id,
         time=at,
+        # One approval per report: a review finished again after a crash (or twice at once by
+        # its officer) publishes the same event, which consumers drop by its id.
+        id=derived_id("report.approved", report.report_id),
         data=events_pb2.ReportApproved(
             report_id=report.report_id,
             member_id=report.member_id,

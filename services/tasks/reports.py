@@ -1,11 +1,16 @@
 """Tips and hazard reports: members submit them, officers of the station review them once.
 
 A review is decided by a unique insert per report, so two officers (or a retried request)
-reviewing the same report at once cannot both approve it: points are paid once.
+reviewing the same report at once cannot both approve it: points are paid once. A claim whose
+review was never recorded (its process killed in between) is taken over after
+``REVIEW_LEASE_S``; should two take it over at once, the approval event's id is derived from the
+report, so its consumers still pay once.
 """
 
 from __future__ import annotations
 
+import logging
+import math
 from dataclasses import replace
 from typing import Any
 
@@ -15,9 +20,15 @@ from services.tasks.handlers import Caller
 from services.tasks.model import Point, Report
 from services.tasks.ports import Ports
 from shouwang.clock import to_millis
-from shouwang.errors import Conflict, Forbidden, InvalidArgument, NotFound
+from shouwang.errors import Conflict, Forbidden, InvalidArgument, NotFound, Unavailable
 from shouwang.ids import new_id
 from shouwang.store.paging import Page
+
+log = logging.getLogger(__name__)
+
+# Far longer than a review takes (a claim, maybe a dispatch, a record), far shorter than an
+# officer waits before asking again.
+REVIEW_LEASE_S = 10
 
 
 def submit_report(ports: Ports, caller: Caller, request: Any) -> Report:
@@ -62,7 +73,7 @@ def review_report(ports: Ports, caller: Caller, request: Any) -> Report:
     if not ports.reports.claim_review(
         report.report_id, officer_id=caller.member_id, at_ms=to_millis(now)
     ):
-        raise Conflict(detail="this report has been reviewed already")
+        _take_over_unrecorded_review(ports, report.report_id, now_ms=to_millis(now))
     reviewed = replace(report, reviewed_by=caller.member_id, review_note=request.note)
     if request.decision == "reject":
         reviewed = replace(reviewed, status=model.REJECTED)
@@ -72,6 +83,24 @@ def review_report(ports: Ports, caller: Caller, request: Any) -> Report:
         reviewed = replace(reviewed, status=model.APPROVED, points=request.points, task_id=task_id)
         event = report_approved(reviewed, at=now)
     return ports.reports.record_review(reviewed, at_ms=to_millis(now), events=[event])
+
+
+def _take_over_unrecorded_review(ports: Ports, report_id: str, *, now_ms: int) -> None:
+    """Another review holds the claim. Recorded: this one is refused. Not yet recorded: it is
+    under way (ask again shortly) — or, once ``REVIEW_LEASE_S`` have passed, its process died
+    between the claim and the record, and this review takes its place (the report would
+    otherwise stay pending for good, unreviewable, its points never given)."""
+    report = ports.reports.get(report_id)
+    claimed_at = ports.reports.review_claimed_at(report_id)
+    if report is None or report.status != model.PENDING or claimed_at is None:
+        raise Conflict(detail="this report has been reviewed already")
+    waited_s = (now_ms - claimed_at) / 1000
+    if waited_s < REVIEW_LEASE_S:
+        raise Unavailable(
+            detail="this report is being reviewed; ask again shortly",
+            retry_after_s=max(1, math.ceil(REVIEW_LEASE_S - waited_s)),
+        )
+    log.warning("report review finished again: its first claimant never recorded it")
 
 
 def _dispatch_from(ports: Ports, caller: Caller, report: Report, request: Any) -> str:

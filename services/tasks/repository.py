@@ -371,6 +371,11 @@ class ReportRepository:
         """The one review of a report: a second reviewer (or a retry) gets False."""
         return _inserted(self.reviews, {"_id": report_id, "officer_id": officer_id, "at": at_ms})
 
+    def review_claimed_at(self, report_id: str) -> int | None:
+        """When the report's review was claimed, epoch ms (None: it was not)."""
+        claim = self.reviews.get(report_id)
+        return None if claim is None else int(claim["at"])
+
     def record_review(self, report: Report, *, at_ms: int, events: Events) -> Report:
         """Store the review ``report`` carries (its status, points, note, reviewer, task)."""
         changes = {

@@ -7,8 +7,10 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 from services.tasks import model, reports
+from services.tasks.events import report_approved
 from services.tasks.handlers import Caller
-from shouwang.errors import Conflict, InvalidArgument, NotFound
+from shouwang.clock import to_millis
+from shouwang.errors import Conflict, InvalidArgument, NotFound, Unavailable
 from shouwang.tasks.v1 import tasks_pb2 as pb
 from tests.unit.tasks.conftest import ADMIN, PLACE, Tasks, member
 from tests.unit.tasks.requests import task_request
@@ -82,7 +84,7 @@ def test_a_report_is_reviewed_once_however_many_officers_try(tasks: Tasks) -> No
     def attempt(_: int) -> str:
         try:
             reports.review_report(tasks.ports, ADMIN, review(submitted.report_id, points=10))
-        except Conflict:
+        except (Conflict, Unavailable):  # reviewed already, or being reviewed
             return "refused"
         return "reviewed"
 
@@ -126,3 +128,32 @@ def test_an_officer_of_another_station_cannot_review(tasks: Tasks) -> None:
     stranger = Caller("officer-b", frozenset({"officer"}), frozenset({"st-b"}), False, "st-b")
     with pytest.raises(NotFound):
         reports.review_report(tasks.ports, stranger, review(submitted.report_id))
+
+
+def test_a_review_claimed_but_never_recorded_is_taken_over_after_its_lease(tasks: Tasks) -> None:
+    """The process that claimed the review was killed before recording it: the report must not
+    stay pending for good. Within the lease the review is under way (ask again); after it, the
+    next review takes its place, and its approval is the one event consumers pay from."""
+    submitted = reports.submit_report(tasks.ports, member("m1"), submission())
+    now_ms = to_millis(tasks.ports.clock.now())
+    assert tasks.ports.reports.claim_review(submitted.report_id, officer_id="admin", at_ms=now_ms)
+
+    with pytest.raises(Unavailable) as under_way:
+        reports.review_report(tasks.ports, ADMIN, review(submitted.report_id, points=10))
+    assert under_way.value.retry_after_s == reports.REVIEW_LEASE_S
+
+    tasks.clock.advance(reports.REVIEW_LEASE_S)
+    approved = reports.review_report(tasks.ports, ADMIN, review(submitted.report_id, points=10))
+    assert (approved.status, approved.points) == (model.APPROVED, 10)
+    with pytest.raises(Conflict):
+        reports.review_report(tasks.ports, ADMIN, review(submitted.report_id, points=10))
+
+
+def test_an_approval_recorded_twice_is_one_event_to_its_consumers(tasks: Tasks) -> None:
+    """Two take-overs at once would each record the review: the same event id, dropped by the
+    consumers the second time."""
+    submitted = reports.submit_report(tasks.ports, member("m1"), submission())
+    approved = reports.review_report(tasks.ports, ADMIN, review(submitted.report_id, points=10))
+    now = tasks.ports.clock.now()
+    (_, first), (_, second) = (report_approved(approved, at=now) for _ in range(2))
+    assert first.id == second.id
