@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+import ctypes
 import logging
 import signal
 import sys
@@ -91,10 +92,30 @@ def wait_for_shutdown_signal() -> None:
     stop.wait()
 
 
+# glibc's mallopt parameter for the number of malloc arenas.
+_M_ARENA_MAX = -8
+MALLOC_ARENAS = 2
+
+
+def limit_malloc_arenas(arenas: int = MALLOC_ARENAS) -> None:
+    """Let glibc's malloc spread this process's threads over ``arenas`` arenas instead of 8 per
+    core. Each arena keeps its own high-water mark, and a server's threads take requests in turn,
+    so the same work spread over 16 arenas held twice the memory: the all-in-one under the API
+    fuzzer peaked at 475–508 MiB, 257 MiB with 2 (as ``MALLOC_ARENA_MAX=2``). Python allocates
+    small objects in its own pools, so the contention more arenas would spare is little. Call it
+    first thing: arenas already made stay. Elsewhere than glibc it does nothing."""
+    try:
+        mallopt = ctypes.CDLL(None).mallopt
+    except (OSError, AttributeError):
+        return
+    mallopt(_M_ARENA_MAX, arenas)
+
+
 def serve_cluster(
     name: str, settings: PlatformSettings, build: Callable[[Adapters], Service]
 ) -> int:
     """Run one service alone against Kafka and MongoDB until SIGTERM; returns the exit code."""
+    limit_malloc_arenas()
     configure_logging(name, settings.log_level)
     adapters = cluster_adapters(settings, client_id=name)
     readiness = Readiness()

@@ -10,10 +10,16 @@ from services.gateway.settings import GatewaySettings
 from shouwang.http import SMALL_THREAD_STACK_BYTES, WsgiServer
 from shouwang.logging import configure_logging
 from shouwang.metrics import OpsServer, Readiness
-from shouwang.runtime import cluster_adapters, settings_or_exit, wait_for_shutdown_signal
+from shouwang.runtime import (
+    cluster_adapters,
+    limit_malloc_arenas,
+    settings_or_exit,
+    wait_for_shutdown_signal,
+)
 
 
 def main() -> int:
+    limit_malloc_arenas()
     settings = settings_or_exit(GatewaySettings)
     configure_logging("gateway", settings.log_level)
     adapters = cluster_adapters(settings, client_id="gateway")
