@@ -60,6 +60,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "up":
         if not 0 <= args.port <= 65535:
             parser.error("--port must be between 0 and 65535")
+        from shouwang.runtime import limit_malloc_arenas
+
+        limit_malloc_arenas()  # before the imports below start any thread (grpc's among them)
         import allinone
 
         return allinone.up(port=args.port, data_dir=args.data.resolve(), demo=not args.no_demo)

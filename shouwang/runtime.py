@@ -101,7 +101,7 @@ def limit_malloc_arenas(arenas: int = MALLOC_ARENAS) -> None:
     """Let glibc's malloc spread this process's threads over ``arenas`` arenas instead of 8 per
     core. Each arena keeps its own high-water mark, and a server's threads take requests in turn,
     so the same work spread over 16 arenas held twice the memory: the all-in-one under the API
-    fuzzer peaked at 475–508 MiB, 257 MiB with 2 (as ``MALLOC_ARENA_MAX=2``). Python allocates
+    fuzzer peaked at 475–508 MiB, 263 MiB with 2 (257 as ``MALLOC_ARENA_MAX=2``). Python allocates
     small objects in its own pools, so the contention more arenas would spare is little. Call it
     first thing: arenas already made stay. Elsewhere than glibc it does nothing."""
     try:
