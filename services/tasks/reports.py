@@ -107,4 +107,7 @@ def _dispatch_from(ports: Ports, caller: Caller, report: Report, request: Any) -
     """The task the approving officer dispatches from the report."""
     task_request = request.task
     task_request.report_id = report.report_id
+    # Its id derives from the report (per officer): a review taken over after its process died
+    # between dispatching and recording finds the task dispatched instead of sending another.
+    task_request.request_id = task_request.request_id or f"report:{report.report_id}"
     return handlers.create_task(ports, caller, task_request).task_id

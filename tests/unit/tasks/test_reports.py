@@ -157,3 +157,26 @@ def test_an_approval_recorded_twice_is_one_event_to_its_consumers(tasks: Tasks) 
     now = tasks.ports.clock.now()
     (_, first), (_, second) = (report_approved(approved, at=now) for _ in range(2))
     assert first.id == second.id
+
+
+def test_a_review_taken_over_after_it_dispatched_its_task_dispatches_no_other(
+    tasks: Tasks, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    tasks.on_duty(100)
+    submitted = reports.submit_report(tasks.ports, member("m1"), submission())
+    task = task_request(location={"lat": PLACE[0], "lon": PLACE[1]})
+
+    def killed(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("the process died before recording the review")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(tasks.ports.reports, "record_review", killed)
+        with pytest.raises(RuntimeError):
+            reports.review_report(tasks.ports, ADMIN, review(submitted.report_id, task=task))
+    tasks.clock.advance(reports.REVIEW_LEASE_S)
+    approved = reports.review_report(tasks.ports, ADMIN, review(submitted.report_id, task=task))
+
+    every_task = tasks.ports.tasks.page(station_ids=None, status="", size=50, cursor="").items
+    assert [(t.task_id, t.report_id) for t in every_task] == [
+        (approved.task_id, submitted.report_id)
+    ]
