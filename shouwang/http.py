@@ -310,7 +310,9 @@ class TakingTurns:
     start. Phones' fixes keep the turns busy most of the time in a city on duty; a fix that waits
     some milliseconds more is stored with its own timestamp all the same, a dispatch or a claim
     that waits behind a queue of them is late. A gateway whose requests mostly wait on other
-    processes is better off without any of it.
+    processes is better off without any of it. A deferrable request that has waited
+    ``max_deferral_s`` goes before the others, so a stream of ordinary requests cannot starve
+    the uploads.
     """
 
     def __init__(
@@ -320,6 +322,7 @@ class TakingTurns:
         at_once: int,
         bypass: Callable[[dict], bool],
         deferrable: Callable[[dict], bool] = lambda environ: False,
+        max_deferral_s: float = 1.0,
     ) -> None:
         self._app = app
         self._bypass = bypass
@@ -327,8 +330,9 @@ class TakingTurns:
         self.at_once = at_once
         self._free = at_once
         self._lock = threading.Lock()
+        self._max_deferral_s = max_deferral_s
         self._waiting: deque[threading.Event] = deque()
-        self._deferred: deque[threading.Event] = deque()
+        self._deferred: deque[tuple[threading.Event, float]] = deque()  # (turn, since)
 
     def __call__(self, environ: dict, start_response: Callable) -> Any:
         if self._bypass(environ):
@@ -356,14 +360,21 @@ class TakingTurns:
                 self._free -= 1
                 return
             turn = threading.Event()
-            (self._deferred if deferred else self._waiting).append(turn)
+            if deferred:
+                self._deferred.append((turn, time.monotonic()))
+            else:
+                self._waiting.append(turn)
         turn.wait()  # set by _pass_turn, which hands this request the turn it frees
 
     def _pass_turn(self) -> None:
         with self._lock:
-            queue = self._waiting or self._deferred
-            if queue:
-                queue.popleft().set()
+            overdue = (
+                self._deferred and time.monotonic() - self._deferred[0][1] >= self._max_deferral_s
+            )
+            if self._waiting and not overdue:
+                self._waiting.popleft().set()
+            elif self._deferred:
+                self._deferred.popleft()[0].set()
             else:
                 self._free += 1
 

@@ -107,6 +107,7 @@ def test_a_request_coming_after_deferrable_ones_runs_before_them() -> None:
         at_once=1,
         bypass=lambda environ: False,
         deferrable=lambda environ: environ["PATH_INFO"].startswith("/location"),
+        max_deferral_s=60,  # none becomes overdue here, however slow the machine
     )
     finished: list[str] = []
     threads = [call(app, "/location/0", finished)]
@@ -137,3 +138,29 @@ def test_with_nothing_else_waiting_a_deferrable_request_runs_at_once() -> None:
     for n in range(3):
         call(app, f"/location/{n}", finished).join()
     assert finished == ["/location/0", "/location/1", "/location/2"]
+
+
+def test_a_deferrable_request_waiting_past_its_bound_goes_first() -> None:
+    """Ordinary requests keep coming; an upload that has waited ``max_deferral_s`` is not
+    starved by them."""
+    inner = BlockingApp()
+    app = TakingTurns(
+        inner,
+        at_once=1,
+        bypass=lambda environ: False,
+        deferrable=lambda environ: environ["PATH_INFO"] == "/location",
+        max_deferral_s=0.05,
+    )
+    finished: list[str] = []
+    threads = [call(app, "/first", finished)]
+    wait_until(lambda: inner.running == 1)
+    threads.append(call(app, "/location", finished))
+    wait_until(lambda: app.waiting == 1)
+    threads.append(call(app, "/tasks", finished))
+    wait_until(lambda: app.waiting == 2)
+    time.sleep(0.06)  # the upload's bound passes while the first request still runs
+    inner.release.set()
+    for thread in threads:
+        thread.join()
+
+    assert inner.started == ["/first", "/location", "/tasks"]
