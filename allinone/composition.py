@@ -40,7 +40,6 @@ from shouwang.runtime import (
     Adapters,
     Service,
     embedded_adapters,
-    limit_malloc_arenas,
     settings_or_exit,
     wait_for_shutdown_signal,
 )
@@ -83,7 +82,6 @@ def start(
 ) -> AllInOne:
     """Build and start everything (configured by ``settings``, by default read from the
     environment); returns once the HTTP API is ready."""
-    limit_malloc_arenas()
     settings = settings or load(AllInOneSettings)
     adapters = embedded_adapters(data_dir)
     readiness = Readiness()

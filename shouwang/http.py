@@ -355,8 +355,7 @@ class TakingTurns:
 
     def _take_turn(self, *, deferred: bool) -> None:
         with self._lock:
-            ahead = self._waiting or (deferred and self._deferred)
-            if self._free > 0 and not ahead:
+            if self._free > 0:  # then nobody waits: _pass_turn hands a freed turn to a waiter
                 self._free -= 1
                 return
             turn = threading.Event()
@@ -368,8 +367,8 @@ class TakingTurns:
 
     def _pass_turn(self) -> None:
         with self._lock:
-            overdue = (
-                self._deferred and time.monotonic() - self._deferred[0][1] >= self._max_deferral_s
+            overdue = bool(self._deferred) and (
+                time.monotonic() - self._deferred[0][1] >= self._max_deferral_s
             )
             if self._waiting and not overdue:
                 self._waiting.popleft().set()

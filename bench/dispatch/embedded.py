@@ -12,10 +12,11 @@ from pathlib import Path
 
 import allinone
 from shouwang.logging import configure_logging
-from shouwang.runtime import wait_for_shutdown_signal
+from shouwang.runtime import limit_malloc_arenas, wait_for_shutdown_signal
 
 
 def main(argv: list[str]) -> int:
+    limit_malloc_arenas()  # as `shouwang up` does
     configure_logging("shouwang", "INFO")  # as `shouwang up` and the cluster log
     running = allinone.start(port=0, data_dir=Path(argv[0]))
     print(f"ready {running.url} {running.grpc_server.address}", flush=True)

@@ -28,6 +28,9 @@ class Addresses:
     training: str = ""  # unset: the training endpoints answer 503
 
 
+_SERVICES = ("identity", "location", "points", "tasks", "comms", "training")
+
+
 @dataclass
 class Clients:
     identity: identity_pb2_grpc.IdentityServiceStub
@@ -40,39 +43,29 @@ class Clients:
 
     @classmethod
     def connect(cls, addresses: Addresses, *, timeout_s: float) -> Clients:
-        channels = {
-            name: connect(getattr(addresses, name), timeout_s=timeout_s)
-            for name in ("identity", "location", "points", "tasks")
-        }
-        comms = None
-        if addresses.comms:
-            channels["comms"] = connect(addresses.comms, timeout_s=timeout_s)
-            comms = comms_pb2_grpc.CommsServiceStub(channels["comms"])
-        training = None
-        if addresses.training:
-            channels["training"] = connect(addresses.training, timeout_s=timeout_s)
-            training = training_pb2_grpc.TrainingServiceStub(channels["training"])
-        return cls(
-            identity=identity_pb2_grpc.IdentityServiceStub(channels["identity"]),
-            location=location_pb2_grpc.LocationServiceStub(channels["location"]),
-            points=points_pb2_grpc.PointsServiceStub(channels["points"]),
-            tasks=tasks_pb2_grpc.TasksServiceStub(channels["tasks"]),
-            channels=list(channels.values()),
-            comms=comms,
-            training=training,
+        # The four core services always; comms and training when given an address.
+        names = [*_SERVICES[:4], *(name for name in _SERVICES[4:] if getattr(addresses, name))]
+        return cls._over(
+            {name: connect(getattr(addresses, name), timeout_s=timeout_s) for name in names}
         )
 
     @classmethod
     def over(cls, channel: grpc.Channel) -> Clients:
         """Every service, comms and training too, reached through ``channel``."""
+        return cls._over(dict.fromkeys(_SERVICES, channel))
+
+    @classmethod
+    def _over(cls, channels: dict[str, grpc.Channel]) -> Clients:
+        """Stubs on ``channels`` by service name; comms and training only when named."""
+        comms, training = channels.get("comms"), channels.get("training")
         return cls(
-            identity=identity_pb2_grpc.IdentityServiceStub(channel),
-            location=location_pb2_grpc.LocationServiceStub(channel),
-            points=points_pb2_grpc.PointsServiceStub(channel),
-            tasks=tasks_pb2_grpc.TasksServiceStub(channel),
-            channels=[channel],
-            comms=comms_pb2_grpc.CommsServiceStub(channel),
-            training=training_pb2_grpc.TrainingServiceStub(channel),
+            identity=identity_pb2_grpc.IdentityServiceStub(channels["identity"]),
+            location=location_pb2_grpc.LocationServiceStub(channels["location"]),
+            points=points_pb2_grpc.PointsServiceStub(channels["points"]),
+            tasks=tasks_pb2_grpc.TasksServiceStub(channels["tasks"]),
+            channels=list(dict.fromkeys(channels.values())),
+            comms=comms_pb2_grpc.CommsServiceStub(comms) if comms else None,
+            training=training_pb2_grpc.TrainingServiceStub(training) if training else None,
         )
 
     def close(self) -> None:

@@ -153,8 +153,8 @@ def report_approved(report: Report, *, at: datetime) -> tuple[str, Event]:
         source=SOURCE,
         subject=report.report_id,
         time=at,
-        # One approval per report: a review finished again after a crash (or twice at once by
-        # its officer) publishes the same event, which consumers drop by its id.
+        # One approval per report: two reviews taking over the same unrecorded claim at once
+        # publish the same event, which consumers drop by its id.
         id=derived_id("report.approved", report.report_id),
         data=events_pb2.ReportApproved(
             report_id=report.report_id,

@@ -100,7 +100,10 @@ def _take_over_unrecorded_review(ports: Ports, report_id: str, *, now_ms: int) -
             detail="this report is being reviewed; ask again shortly",
             retry_after_s=max(1, math.ceil(REVIEW_LEASE_S - waited_s)),
         )
-    log.warning("report review finished again: its first claimant never recorded it")
+    log.warning(
+        "report review taken over: its first claimant never recorded it",
+        extra={"report_id": report_id},
+    )
 
 
 def _dispatch_from(ports: Ports, caller: Caller, report: Report, request: Any) -> str:
