@@ -108,7 +108,7 @@ def test_deployments_keep_their_lockdown_and_probes(
         else:
             assert container["readinessProbe"]["httpGet"]["path"] == "/readyz"
         # No controller manager: the Deployment is stored, no ReplicaSet was ever made.
-        assert deployment.get("status", {}).get("replicas") is None
+        assert (deployment.get("status") or {}).get("replicas") is None
     replica_sets = kube_api.get(f"/apis/apps/v1/namespaces/{NAMESPACE}/replicasets")
     assert not replica_sets.get("items")
 
@@ -281,10 +281,12 @@ def test_production_values_install_with_strimzi_topics_and_a_service_monitor(
 
     def established() -> bool:
         for crd in CRDS:
-            conditions = kube_api.get(f"{crds}/{crd['metadata']['name']}").get("status", {})
+            # A CRD just created may come back with "status": {"conditions": null}
+            # until the apiserver's controller has looked at it.
+            status = kube_api.get(f"{crds}/{crd['metadata']['name']}").get("status") or {}
             if not any(
                 c["type"] == "Established" and c["status"] == "True"
-                for c in conditions.get("conditions", [])
+                for c in status.get("conditions") or []
             ):
                 return False
         return True
