@@ -135,7 +135,9 @@ def start(
         serve_metrics=is_loopback(host),
     )
     http = WsgiServer(
-        served_in_turns(gateway.app, at_once=settings.requests_at_once),
+        served_in_turns(
+            gateway.app, at_once=settings.requests_at_once, foreground=adapters.foreground
+        ),
         host=host,
         port=port,
         threads=settings.http_threads + gateway.max_streams,  # a thread per open push stream

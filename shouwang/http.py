@@ -19,6 +19,7 @@ from werkzeug.exceptions import HTTPException
 
 from shouwang.clock import Clock, to_millis
 from shouwang.errors import Conflict, DomainError, FieldError, InvalidArgument, Malformed
+from shouwang.foreground import Foreground
 from shouwang.ids import new_id
 from shouwang.logging import request_id_var
 from shouwang.metrics import Readiness, metrics_payload
@@ -312,7 +313,10 @@ class TakingTurns:
     that waits behind a queue of them is late. A gateway whose requests mostly wait on other
     processes is better off without any of it. A deferrable request that has waited
     ``max_deferral_s`` goes before the others, so a stream of ordinary requests cannot starve
-    the uploads.
+    the uploads. With a ``foreground``, every ordinary request counts as foreground work while
+    it waits and runs, and a deferrable one steps aside for it (within the same bound) before it
+    queues for a turn: a batch of fixes that starts beside a dispatch slows it down as much as
+    one that runs ahead of it.
     """
 
     def __init__(
@@ -323,8 +327,10 @@ class TakingTurns:
         bypass: Callable[[dict], bool],
         deferrable: Callable[[dict], bool] = lambda environ: False,
         max_deferral_s: float = 1.0,
+        foreground: Foreground | None = None,
     ) -> None:
         self._app = app
+        self._foreground = foreground
         self._bypass = bypass
         self._deferrable = deferrable
         self.at_once = at_once
@@ -337,8 +343,21 @@ class TakingTurns:
     def __call__(self, environ: dict, start_response: Callable) -> Any:
         if self._bypass(environ):
             return self._app(environ, start_response)
+        if not self._deferrable(environ):
+            if self._foreground is None:
+                return self._in_turn(environ, start_response)
+            with self._foreground.serving():
+                return self._in_turn(environ, start_response)
+        since = time.monotonic()  # its deferral, stepping aside included, is bounded from here
+        if self._foreground is not None:
+            self._foreground.step_aside(self._max_deferral_s)
+        return self._in_turn(environ, start_response, deferred_since=since)
+
+    def _in_turn(
+        self, environ: dict, start_response: Callable, *, deferred_since: float | None = None
+    ) -> Any:
         started = time.perf_counter()
-        self._take_turn(deferred=self._deferrable(environ))
+        self._take_turn(deferred_since=deferred_since)
         turn_wait_seconds.observe(time.perf_counter() - started)
         try:
             # A Flask view builds its body in the call; a streamed body (a file) is sent after
@@ -353,14 +372,14 @@ class TakingTurns:
         with self._lock:
             return len(self._waiting) + len(self._deferred)
 
-    def _take_turn(self, *, deferred: bool) -> None:
+    def _take_turn(self, *, deferred_since: float | None) -> None:
         with self._lock:
             if self._free > 0:  # then nobody waits: _pass_turn hands a freed turn to a waiter
                 self._free -= 1
                 return
             turn = threading.Event()
-            if deferred:
-                self._deferred.append((turn, time.monotonic()))
+            if deferred_since is not None:
+                self._deferred.append((turn, deferred_since))
             else:
                 self._waiting.append(turn)
         turn.wait()  # set by _pass_turn, which hands this request the turn it frees

@@ -17,6 +17,7 @@ from typing import Protocol, TypeVar
 from shouwang.bus import EventBus
 from shouwang.clock import Clock, SystemClock
 from shouwang.config import ConfigError, PlatformSettings, load
+from shouwang.foreground import Foreground
 from shouwang.logging import configure_logging
 from shouwang.metrics import OpsServer, Readiness
 from shouwang.rpc import GrpcServer, ServiceBinding
@@ -33,6 +34,9 @@ class Adapters:
     store: DocumentStore
     blobs: BlobStore
     clock: Clock = field(default_factory=SystemClock)
+    # The requests this process serves that someone waits on, for its background consumers to
+    # step aside for (the all-in-one's HTTP server counts them; a service process has none).
+    foreground: Foreground = field(default_factory=Foreground)
 
     def close(self) -> None:
         self.bus.close()
@@ -57,10 +61,12 @@ def embedded_adapters(data_dir: Path) -> Adapters:
     from shouwang.store.embedded import SqliteDocumentStore
 
     data_dir.mkdir(parents=True, exist_ok=True)
+    foreground = Foreground()
     return Adapters(
-        bus=SqliteEventBus(data_dir / "events.sqlite3"),
+        bus=SqliteEventBus(data_dir / "events.sqlite3", foreground=foreground),
         store=SqliteDocumentStore(data_dir / "documents.sqlite3"),
         blobs=LocalBlobStore(data_dir / "media"),
+        foreground=foreground,
     )
 
 

@@ -23,6 +23,7 @@ from services.gateway.routes import (
     tasks,
     training,
 )
+from shouwang.foreground import Foreground
 from shouwang.http import TakingTurns, install_platform, ops_blueprint
 from shouwang.metrics import Readiness
 from shouwang.typed_routes import Operation, TypedRoutes, openapi_document
@@ -77,10 +78,11 @@ def create_app(
     return app
 
 
-def served_in_turns(app: Flask, *, at_once: int) -> Callable:
+def served_in_turns(app: Flask, *, at_once: int, foreground: Foreground | None = None) -> Callable:
     """The app as the HTTP server runs it: with ``at_once`` > 0, ordinary requests take turns
     (``TakingTurns``), phones' batches of fixes after the others; a push stream, which stays in
-    flight, never waits for one."""
+    flight, never waits for one. With a ``foreground``, ordinary requests count as foreground
+    work, which background consumers and batches of fixes step aside for."""
     if at_once <= 0:
         return app
     stream_path, fixes_path = f"{API_PREFIX}/stream", f"{API_PREFIX}/location"
@@ -91,4 +93,5 @@ def served_in_turns(app: Flask, *, at_once: int) -> Callable:
         deferrable=lambda environ: (
             environ.get("PATH_INFO") == fixes_path and environ.get("REQUEST_METHOD") == "POST"
         ),
+        foreground=foreground,
     )

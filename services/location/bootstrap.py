@@ -68,6 +68,7 @@ def build(
         handler=ports.view.apply,
         payload_types=INTERNAL_EVENTS,
         batch_handler=ports.view.apply_many,
+        background=True,  # a city's fixes: a moment late is fine, a dispatch behind them is not
     )
     # Tracks, presence and public events once per batch: one group shared by all replicas.
     adapters.bus.subscribe(
@@ -76,6 +77,7 @@ def build(
         handler=keeper.on_batch,
         payload_types={FIXES_ACCEPTED: INTERNAL_EVENTS[FIXES_ACCEPTED]},
         batch_handler=keeper.on_batches,
+        background=True,
     )
     adapters.bus.subscribe(
         IDENTITY_TOPIC,

@@ -10,7 +10,9 @@ Guarantees every adapter gives (checked by ``tests/contract/test_bus_contract.py
   there at once;
 - a subscription may also give a batch handler, called with runs of consecutive events of the
   topic (in order) where there are several to deliver; it must be equivalent to calling the
-  per-event handler on each in turn, which is what happens to the run when it raises.
+  per-event handler on each in turn, which is what happens to the run when it raises;
+- a ``background`` subscription's runs wait while the process serves requests someone is waiting
+  on (``shouwang.foreground``), for a bounded time; its events arrive as late as that, no later.
 """
 
 from __future__ import annotations
@@ -59,6 +61,7 @@ class EventBus(Protocol):
         payload_types: Mapping[str, type[Message]],
         from_latest: bool = False,
         batch_handler: BatchHandler | None = None,
+        background: bool = False,
     ) -> None:
         """Deliver the topic's events to ``handler`` as consumer group ``group`` once started.
 
@@ -68,6 +71,8 @@ class EventBus(Protocol):
         its end: for state that only matters live (positions pushed to screens), where reading
         days of retention on every start would be wasted work. ``batch_handler``, when given,
         takes runs of events instead (one store write for many, where that matters).
+        ``background``: bulk work that can be a moment late (a city's fixes), which steps aside
+        for the requests the bus's ``Foreground`` counts (none in a process without one).
         """
         ...
 

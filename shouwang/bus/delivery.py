@@ -19,6 +19,7 @@ from google.protobuf.message import Message
 from shouwang.bus import BatchHandler, Handler, RetryPolicy
 from shouwang.bus.metrics import events_handled, handler_seconds
 from shouwang.events import Event, PoisonMessage, UnknownEventType, WireMessage, decode
+from shouwang.foreground import Foreground
 
 log = logging.getLogger(__name__)
 
@@ -39,6 +40,7 @@ class Subscription:
     payload_types: Mapping[str, type[Message]]
     from_latest: bool = False
     batch_handler: BatchHandler | None = None
+    background: bool = False
     # Set once the consumer has handled what the topic held when it began (a latch).
     caught_up: threading.Event = field(default_factory=threading.Event, compare=False)
 
@@ -147,14 +149,18 @@ def deliver_run(
     retry: RetryPolicy,
     stopping: threading.Event,
     dead_letter: Callable[[WireMessage], None],
+    foreground: Foreground | None = None,
 ) -> int:
     """Hand consecutive messages to the subscription; returns how many are finished (the caller
-    commits that many), fewer than all only when the bus is closing.
+    commits that many), fewer than all only when the bus is closing. A background
+    subscription's run first steps aside for the ``foreground``.
 
     With a batch handler the decodable events go to it in one call; if it raises, they are
     handed to the per-event handler one by one instead (retries, dead letters), which the batch
     handler's contract makes equivalent.
     """
+    if subscription.background and foreground is not None:
+        foreground.step_aside()
     if subscription.batch_handler is None:
         for done, message in enumerate(messages):
             outcome = deliver(

@@ -32,6 +32,7 @@ from shouwang.bus import BatchHandler, Handler, RetryPolicy, dead_letter_topic
 from shouwang.bus.delivery import Subscription, deliver_run, group_caught_up, start_consumers
 from shouwang.bus.metrics import events_published
 from shouwang.events import Event, LogPosition, WireMessage, encode
+from shouwang.foreground import Foreground
 
 log = logging.getLogger(__name__)
 
@@ -67,8 +68,10 @@ class SqliteEventBus:
         *,
         retry: RetryPolicy = RetryPolicy(),  # noqa: B008 - frozen dataclass, safe as a default
         poll_interval_s: float = 0.02,
+        foreground: Foreground | None = None,
     ) -> None:
         self._path = path
+        self._foreground = foreground
         self._retry = retry
         self._poll_interval_s = poll_interval_s
         self._subscriptions: list[Subscription] = []
@@ -114,13 +117,16 @@ class SqliteEventBus:
         payload_types: Mapping[str, type[Message]],
         from_latest: bool = False,
         batch_handler: BatchHandler | None = None,
+        background: bool = False,
     ) -> None:
         if self._threads:
             raise RuntimeError("subscribe before start()")
         if any(s.topic == topic and s.group == group for s in self._subscriptions):
             raise ValueError(f"group {group!r} already consumes {topic!r} on this bus")
         self._subscriptions.append(
-            Subscription(topic, group, handler, dict(payload_types), from_latest, batch_handler)
+            Subscription(
+                topic, group, handler, dict(payload_types), from_latest, batch_handler, background
+            )
         )
         self._signals.setdefault(topic, _TopicSignal())
 
@@ -203,6 +209,7 @@ class SqliteEventBus:
                     retry=self._retry,
                     stopping=self._stopping,
                     dead_letter=dead_letter,
+                    foreground=self._foreground,
                 )
                 if done:
                     last_seq = rows[start + done - 1][0]

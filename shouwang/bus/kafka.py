@@ -24,6 +24,7 @@ from shouwang.bus import DLQ_SUFFIX, BatchHandler, Handler, RetryPolicy, dead_le
 from shouwang.bus.delivery import Subscription, deliver_run, group_caught_up, start_consumers
 from shouwang.bus.metrics import events_published
 from shouwang.events import Event, LogPosition, WireMessage, encode
+from shouwang.foreground import Foreground
 
 log = logging.getLogger(__name__)
 
@@ -66,8 +67,10 @@ class KafkaEventBus:
         client_id: str,
         retry: RetryPolicy = RetryPolicy(),  # noqa: B008 - frozen dataclass, safe as a default
         topic_partitions: int = 3,
+        foreground: Foreground | None = None,
     ) -> None:
         self._bootstrap_servers = bootstrap_servers
+        self._foreground = foreground
         self._client_id = client_id
         self._retry = retry
         self._topic_partitions = topic_partitions
@@ -116,11 +119,14 @@ class KafkaEventBus:
         payload_types: Mapping[str, type[Message]],
         from_latest: bool = False,
         batch_handler: BatchHandler | None = None,
+        background: bool = False,
     ) -> None:
         if self._threads:
             raise RuntimeError("subscribe before start()")
         self._subscriptions.append(
-            Subscription(topic, group, handler, dict(payload_types), from_latest, batch_handler)
+            Subscription(
+                topic, group, handler, dict(payload_types), from_latest, batch_handler, background
+            )
         )
 
     def start(self) -> None:
@@ -248,6 +254,7 @@ class KafkaEventBus:
                 retry=self._retry,
                 stopping=self._stopping,
                 dead_letter=dead_letter,
+                foreground=self._foreground,
             )
             if done:
                 offsets.handled(partition, run[done - 1].offset)

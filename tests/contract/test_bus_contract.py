@@ -24,6 +24,8 @@ from shouwang.bus import EventBus, RetryPolicy, dead_letter_topic
 from shouwang.bus.embedded import SqliteEventBus
 from shouwang.bus.kafka import KafkaEventBus
 from shouwang.events import Event, WireMessage, encode
+from shouwang.foreground import Foreground
+from tests.support.api import wait_for
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 CONSUMER_PROCESS = Path(__file__).with_name("bus_consumer_process.py")
@@ -44,8 +46,10 @@ class BusUnderTest:
     def __init__(self) -> None:
         self._buses: list[SqliteEventBus | KafkaEventBus] = []
 
-    def new_bus(self, *, retry: RetryPolicy = FAST_RETRY) -> SqliteEventBus | KafkaEventBus:
-        bus = self._build(retry)
+    def new_bus(
+        self, *, retry: RetryPolicy = FAST_RETRY, foreground: Foreground | None = None
+    ) -> SqliteEventBus | KafkaEventBus:
+        bus = self._build(retry, foreground)
         self._buses.append(bus)
         return bus
 
@@ -64,7 +68,9 @@ class BusUnderTest:
         for bus in self._buses:
             bus.close()
 
-    def _build(self, retry: RetryPolicy) -> SqliteEventBus | KafkaEventBus:
+    def _build(
+        self, retry: RetryPolicy, foreground: Foreground | None
+    ) -> SqliteEventBus | KafkaEventBus:
         raise NotImplementedError
 
 
@@ -73,8 +79,8 @@ class EmbeddedBusUnderTest(BusUnderTest):
         super().__init__()
         self.path = path
 
-    def _build(self, retry: RetryPolicy) -> SqliteEventBus:
-        return SqliteEventBus(self.path, retry=retry)
+    def _build(self, retry: RetryPolicy, foreground: Foreground | None) -> SqliteEventBus:
+        return SqliteEventBus(self.path, retry=retry, foreground=foreground)
 
     def dead_letters(self, topic: str) -> list[WireMessage]:
         with sqlite3.connect(self.path) as connection:
@@ -100,9 +106,11 @@ class KafkaBusUnderTest(BusUnderTest):
         super().__init__()
         self.bootstrap_servers = bootstrap_servers
 
-    def _build(self, retry: RetryPolicy) -> KafkaEventBus:
+    def _build(self, retry: RetryPolicy, foreground: Foreground | None) -> KafkaEventBus:
         client_id = f"contract-{uuid.uuid4().hex[:8]}"
-        return KafkaEventBus(self.bootstrap_servers, client_id=client_id, retry=retry)
+        return KafkaEventBus(
+            self.bootstrap_servers, client_id=client_id, retry=retry, foreground=foreground
+        )
 
     def dead_letters(self, topic: str) -> list[WireMessage]:
         dlq = dead_letter_topic(topic)
@@ -488,3 +496,26 @@ def wait_until(condition: Callable[[], bool], *, what: str) -> None:
     while not condition():
         assert time.monotonic() < deadline, f"timed out waiting for {what}"
         time.sleep(0.02)
+
+
+def test_a_background_group_steps_aside_while_a_request_is_served_and_the_others_do_not(
+    adapter: BusUnderTest, topic: str
+) -> None:
+    foreground = Foreground(max_wait_s=DEADLINE_S)
+    bus = adapter.new_bus(foreground=foreground)
+    background, ordinary = Received(), Received()
+    bus.subscribe(
+        topic, group=group(), handler=background, payload_types=PAYLOAD_TYPES, background=True
+    )
+    bus.subscribe(topic, group=group(), handler=ordinary, payload_types=PAYLOAD_TYPES)
+    bus.start()
+    event = noted("member-1", "a fix")
+
+    with foreground.serving():
+        adapter.new_bus().publish(topic, [event])
+        ordinary.wait_for_ids([event.id])
+        wait_for(lambda: foreground.stepping_aside == 1, timeout_s=DEADLINE_S, what="a wait")
+        assert background.ids() == []  # it holds the event and waits for the request
+
+    background.wait_for_ids([event.id])
+    assert foreground.stepping_aside == 0

@@ -1,0 +1,82 @@
+"""Foreground and background work in one interpreter.
+
+A process runs its Python on one core at a time (the GIL): a dispatch or a claim that someone is
+waiting on shares it with every other runnable thread — the consumers of a city's stream of
+fixes, the batches of fixes being stored — and a request that gives the interpreter up for a
+moment (every store call does) waits for it again behind them. ``Foreground`` counts the requests
+someone is waiting on; background work steps aside while there are any, for a bounded time, so
+that it is late by at most that much and never starved.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+import time
+from collections.abc import Iterator
+
+from prometheus_client import Histogram
+
+# How long background work waits for the foreground to be done before it runs anyway: longer
+# than a dispatch or a claim race takes, short enough that positions stay fresh.
+BACKGROUND_MAX_WAIT_S = 0.25
+
+background_wait_seconds = Histogram(
+    "shouwang_background_wait_seconds",
+    "Time background work (bulk consumers, batches of fixes) stepped aside for requests.",
+    buckets=(0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1),
+)
+
+
+class Foreground:
+    """The requests in flight that someone is waiting on, in this process; background work
+    steps aside for them for at most ``max_wait_s`` at a time."""
+
+    def __init__(self, max_wait_s: float = BACKGROUND_MAX_WAIT_S) -> None:
+        self.max_wait_s = max_wait_s
+        self._condition = threading.Condition()
+        self._in_flight = 0
+        self._stepping_aside = 0
+
+    @contextlib.contextmanager
+    def serving(self) -> Iterator[None]:
+        """Around a request someone is waiting on."""
+        with self._condition:
+            self._in_flight += 1
+        try:
+            yield
+        finally:
+            with self._condition:
+                self._in_flight -= 1
+                if not self._in_flight:
+                    self._condition.notify_all()
+
+    @property
+    def in_flight(self) -> int:
+        with self._condition:
+            return self._in_flight
+
+    @property
+    def stepping_aside(self) -> int:
+        """Background work waiting now."""
+        with self._condition:
+            return self._stepping_aside
+
+    def step_aside(self, max_wait_s: float | None = None) -> float:
+        """Wait until no request is being served, at most ``max_wait_s`` (by default the
+        foreground's own bound); the seconds waited."""
+        with self._condition:
+            if not self._in_flight:
+                return 0.0
+            started = time.monotonic()
+            self._stepping_aside += 1
+            try:
+                self._condition.wait_for(
+                    lambda: not self._in_flight,
+                    timeout=self.max_wait_s if max_wait_s is None else max_wait_s,
+                )
+            finally:
+                self._stepping_aside -= 1
+        waited = time.monotonic() - started
+        background_wait_seconds.observe(waited)
+        return waited

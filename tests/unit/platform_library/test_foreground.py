@@ -1,0 +1,58 @@
+"""Foreground: background work waits while a request someone waits on is served, for a bounded
+time."""
+
+from __future__ import annotations
+
+import threading
+
+from shouwang.foreground import Foreground
+from tests.support.api import wait_for
+
+
+def test_with_nothing_served_background_work_goes_at_once() -> None:
+    assert Foreground(max_wait_s=5).step_aside() == 0.0
+
+
+def test_background_work_waits_until_the_last_request_is_served() -> None:
+    foreground = Foreground(max_wait_s=30)
+    first, second = threading.Event(), threading.Event()
+    waited: list[float] = []
+
+    def serve(done: threading.Event) -> None:
+        with foreground.serving():
+            done.wait(30)
+
+    requests = [threading.Thread(target=serve, args=(e,)) for e in (first, second)]
+    for request in requests:
+        request.start()
+    wait_for(lambda: foreground.in_flight == 2, what="two requests served")
+    background = threading.Thread(target=lambda: waited.append(foreground.step_aside()))
+    background.start()
+    wait_for(lambda: foreground.stepping_aside == 1, what="the background work waiting")
+
+    first.set()
+    requests[0].join()
+    assert foreground.stepping_aside == 1  # one request is still served
+    second.set()
+    background.join(30)
+
+    assert waited and 0 < waited[0] < 30
+    assert foreground.stepping_aside == 0 and foreground.in_flight == 0
+
+
+def test_background_work_goes_anyway_once_its_bound_has_passed() -> None:
+    foreground = Foreground(max_wait_s=0.05)
+    with foreground.serving():
+        assert 0.05 <= foreground.step_aside() < 30  # the foreground's own bound
+        assert 0.02 <= foreground.step_aside(0.02) < 30  # the caller's
+    assert foreground.in_flight == 0 and foreground.stepping_aside == 0
+
+
+def test_a_request_that_fails_still_counts_as_served() -> None:
+    foreground = Foreground()
+    try:
+        with foreground.serving():
+            raise RuntimeError("the handler failed")
+    except RuntimeError:
+        pass
+    assert foreground.in_flight == 0
