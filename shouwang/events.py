@@ -17,6 +17,7 @@ from google.protobuf.message import DecodeError, Message
 
 from shouwang.ids import new_id
 
+TYPE_HEADER = "ce_type"  # the CloudEvents Kafka binding's header for the event type
 CONTENT_TYPE = "application/protobuf"
 
 

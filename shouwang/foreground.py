@@ -4,8 +4,9 @@ A process runs its Python on one core at a time (the GIL): a dispatch or a claim
 waiting on shares it with every other runnable thread — the consumers of a city's stream of
 fixes, the batches of fixes being stored — and a request that gives the interpreter up for a
 moment (every store call does) waits for it again behind them. ``Foreground`` counts the requests
-someone is waiting on; background work steps aside while there are any, for a bounded time, so
-that it is late by at most that much and never starved.
+someone is waiting on; background work steps aside while there are any, for a bounded time,
+and then runs for at least as long before it steps aside again (``Pace``), so that however busy
+the foreground it keeps at least half its pace.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from __future__ import annotations
 import contextlib
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 from prometheus_client import Histogram
 
@@ -79,4 +80,20 @@ class Foreground:
                 self._stepping_aside -= 1
         waited = time.monotonic() - started
         background_wait_seconds.observe(waited)
+        return waited
+
+
+class Pace:
+    """One background worker's turns at stepping aside: after waiting some time for the
+    foreground, it does not wait again for as long, so waiting takes at most half its time."""
+
+    def __init__(self, monotonic: Callable[[], float] = time.monotonic) -> None:
+        self._monotonic = monotonic
+        self._free_until = float("-inf")
+
+    def step_aside(self, foreground: Foreground) -> float:
+        if self._monotonic() < self._free_until:
+            return 0.0
+        waited = foreground.step_aside()
+        self._free_until = self._monotonic() + waited
         return waited

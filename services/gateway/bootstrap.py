@@ -120,7 +120,7 @@ def build(
         handler=hub.on_position,
         payload_types={POSITION_EVENT: location_events.LocationUpdated},
         from_latest=True,  # old positions are dropped anyway: do not read days of them
-        background=True,  # a marker on a map may move a moment later
+        background={POSITION_EVENT},  # a marker on a map may move a moment later
     )
     readiness.add_check("push_caught_up", partial(_require_caught_up, adapters.bus, push_group))
     readiness.add_check(

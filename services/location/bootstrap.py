@@ -68,7 +68,9 @@ def build(
         handler=ports.view.apply,
         payload_types=INTERNAL_EVENTS,
         batch_handler=ports.view.apply_many,
-        background=True,  # a city's fixes: a moment late is fine, a dispatch behind them is not
+        # A city's fixes may reach the index a moment late, a dispatch behind them may not; a
+        # member's duty or busy change goes at once.
+        background={FIXES_ACCEPTED},
     )
     # Tracks, presence and public events once per batch: one group shared by all replicas.
     adapters.bus.subscribe(
@@ -77,7 +79,7 @@ def build(
         handler=keeper.on_batch,
         payload_types={FIXES_ACCEPTED: INTERNAL_EVENTS[FIXES_ACCEPTED]},
         batch_handler=keeper.on_batches,
-        background=True,
+        background={FIXES_ACCEPTED},
     )
     adapters.bus.subscribe(
         IDENTITY_TOPIC,

@@ -11,13 +11,14 @@ Guarantees every adapter gives (checked by ``tests/contract/test_bus_contract.py
 - a subscription may also give a batch handler, called with runs of consecutive events of the
   topic (in order) where there are several to deliver; it must be equivalent to calling the
   per-event handler on each in turn, which is what happens to the run when it raises;
-- a ``background`` subscription's runs wait while the process serves requests someone is waiting
-  on (``shouwang.foreground``), for a bounded time; its events arrive as late as that, no later.
+- a run made only of a subscription's ``background`` event types waits while the process serves
+  requests someone is waiting on (``shouwang.foreground``): for a bounded time, and then not
+  again for as long, so the group keeps at least half its pace.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -61,7 +62,7 @@ class EventBus(Protocol):
         payload_types: Mapping[str, type[Message]],
         from_latest: bool = False,
         batch_handler: BatchHandler | None = None,
-        background: bool = False,
+        background: Collection[str] = (),
     ) -> None:
         """Deliver the topic's events to ``handler`` as consumer group ``group`` once started.
 
@@ -71,8 +72,9 @@ class EventBus(Protocol):
         its end: for state that only matters live (positions pushed to screens), where reading
         days of retention on every start would be wasted work. ``batch_handler``, when given,
         takes runs of events instead (one store write for many, where that matters).
-        ``background``: bulk work that can be a moment late (a city's fixes), which steps aside
-        for the requests the bus's ``Foreground`` counts (none in a process without one).
+        ``background``: event types that can be a moment late (a city's fixes); a run made only
+        of them steps aside for the requests the bus's ``Foreground`` counts (none in a process
+        without one), a run holding anything else (a member gone busy) does not.
         """
         ...
 

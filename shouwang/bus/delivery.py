@@ -18,8 +18,15 @@ from google.protobuf.message import Message
 
 from shouwang.bus import BatchHandler, Handler, RetryPolicy
 from shouwang.bus.metrics import events_handled, handler_seconds
-from shouwang.events import Event, PoisonMessage, UnknownEventType, WireMessage, decode
-from shouwang.foreground import Foreground
+from shouwang.events import (
+    TYPE_HEADER,
+    Event,
+    PoisonMessage,
+    UnknownEventType,
+    WireMessage,
+    decode,
+)
+from shouwang.foreground import Foreground, Pace
 
 log = logging.getLogger(__name__)
 
@@ -40,7 +47,8 @@ class Subscription:
     payload_types: Mapping[str, type[Message]]
     from_latest: bool = False
     batch_handler: BatchHandler | None = None
-    background: bool = False
+    background: frozenset[str] = frozenset()  # event types whose runs step aside
+    pace: Pace = field(default_factory=Pace, compare=False)
     # Set once the consumer has handled what the topic held when it began (a latch).
     caught_up: threading.Event = field(default_factory=threading.Event, compare=False)
 
@@ -152,15 +160,15 @@ def deliver_run(
     foreground: Foreground | None = None,
 ) -> int:
     """Hand consecutive messages to the subscription; returns how many are finished (the caller
-    commits that many), fewer than all only when the bus is closing. A background
-    subscription's run first steps aside for the ``foreground``.
+    commits that many), fewer than all only when the bus is closing. A run of the
+    subscription's background event types first steps aside for the ``foreground``.
 
     With a batch handler the decodable events go to it in one call; if it raises, they are
     handed to the per-event handler one by one instead (retries, dead letters), which the batch
     handler's contract makes equivalent.
     """
-    if subscription.background and foreground is not None:
-        foreground.step_aside()
+    if foreground is not None and _all_background(messages, subscription.background):
+        subscription.pace.step_aside(foreground)
     if subscription.batch_handler is None:
         for done, message in enumerate(messages):
             outcome = deliver(
@@ -202,6 +210,13 @@ def deliver_run(
     handler_seconds.labels(topic, group).observe(time.perf_counter() - started)
     events_handled.labels(topic, group, Outcome.OK.value).inc(len(events))
     return len(messages)
+
+
+def _all_background(messages: Sequence[WireMessage], types: frozenset[str]) -> bool:
+    return bool(types) and all(
+        message.headers.get(TYPE_HEADER, b"").decode(errors="replace") in types
+        for message in messages
+    )
 
 
 def start_consumers(

@@ -22,7 +22,7 @@ import json
 import logging
 import sqlite3
 import threading
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -117,7 +117,7 @@ class SqliteEventBus:
         payload_types: Mapping[str, type[Message]],
         from_latest: bool = False,
         batch_handler: BatchHandler | None = None,
-        background: bool = False,
+        background: Collection[str] = (),
     ) -> None:
         if self._threads:
             raise RuntimeError("subscribe before start()")
@@ -125,7 +125,13 @@ class SqliteEventBus:
             raise ValueError(f"group {group!r} already consumes {topic!r} on this bus")
         self._subscriptions.append(
             Subscription(
-                topic, group, handler, dict(payload_types), from_latest, batch_handler, background
+                topic,
+                group,
+                handler,
+                dict(payload_types),
+                from_latest,
+                batch_handler,
+                frozenset(background),
             )
         )
         self._signals.setdefault(topic, _TopicSignal())

@@ -14,7 +14,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 
 from google.protobuf.message import Message
 from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer, OffsetAndMetadata, TopicPartition
@@ -119,13 +119,19 @@ class KafkaEventBus:
         payload_types: Mapping[str, type[Message]],
         from_latest: bool = False,
         batch_handler: BatchHandler | None = None,
-        background: bool = False,
+        background: Collection[str] = (),
     ) -> None:
         if self._threads:
             raise RuntimeError("subscribe before start()")
         self._subscriptions.append(
             Subscription(
-                topic, group, handler, dict(payload_types), from_latest, batch_handler, background
+                topic,
+                group,
+                handler,
+                dict(payload_types),
+                from_latest,
+                batch_handler,
+                frozenset(background),
             )
         )
 

@@ -505,7 +505,7 @@ def test_a_background_group_steps_aside_while_a_request_is_served_and_the_others
     bus = adapter.new_bus(foreground=foreground)
     background, ordinary = Received(), Received()
     bus.subscribe(
-        topic, group=group(), handler=background, payload_types=PAYLOAD_TYPES, background=True
+        topic, group=group(), handler=background, payload_types=PAYLOAD_TYPES, background={NOTED}
     )
     bus.subscribe(topic, group=group(), handler=ordinary, payload_types=PAYLOAD_TYPES)
     bus.start()
@@ -519,3 +519,22 @@ def test_a_background_group_steps_aside_while_a_request_is_served_and_the_others
 
     background.wait_for_ids([event.id])
     assert foreground.stepping_aside == 0
+
+
+def test_a_run_holding_other_than_background_types_does_not_step_aside(
+    adapter: BusUnderTest, topic: str
+) -> None:
+    """A member gone busy must reach the live index at once, fixes around it or not."""
+    foreground = Foreground(max_wait_s=DEADLINE_S)
+    bus = adapter.new_bus(foreground=foreground)
+    received = Received()
+    bus.subscribe(
+        topic, group=group(), handler=received, payload_types=PAYLOAD_TYPES, background={"other"}
+    )
+    bus.start()
+    event = noted("member-1", "gone busy")
+
+    with foreground.serving():
+        adapter.new_bus().publish(topic, [event])
+        received.wait_for_ids([event.id])
+        assert foreground.stepping_aside == 0

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import threading
 
-from shouwang.foreground import Foreground
+from shouwang.foreground import Foreground, Pace
 from tests.support.api import wait_for
 
 
@@ -56,3 +56,24 @@ def test_a_request_that_fails_still_counts_as_served() -> None:
     except RuntimeError:
         pass
     assert foreground.in_flight == 0
+
+
+class FakeMonotonic:
+    def __init__(self) -> None:
+        self.now = 100.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_a_worker_that_stepped_aside_does_not_again_for_as_long() -> None:
+    """However busy the foreground, waiting takes at most half a background worker's time."""
+    foreground, clock = Foreground(max_wait_s=0.05), FakeMonotonic()
+    pace = Pace(clock)
+    with foreground.serving():
+        waited = pace.step_aside(foreground)
+        assert waited >= 0.05
+        clock.now += waited * 0.8  # it ran for less time than it had waited
+        assert pace.step_aside(foreground) == 0.0
+        clock.now += waited * 0.4
+        assert pace.step_aside(foreground) >= 0.05
