@@ -135,7 +135,16 @@ def test_the_live_view_shows_a_member_with_a_fresh_fix(
     api.post("/api/v1/location", {"fixes": [fix_at(lat, lon)]}, token=member[1])
     bbox = f"{lon - 0.01},{lat - 0.01},{lon + 0.01},{lat + 0.01}"
 
-    live = api.get(f"/api/v1/live/members?bbox={bbox}", token=admin)
+    # A fix answered 202 reaches the live index through the bus, a moment later.
+    live = wait_for(
+        lambda: (
+            (reply := api.get(f"/api/v1/live/members?bbox={bbox}", token=admin)).body.get(
+                "features"
+            )
+            and reply
+        ),
+        what="the member on the live map",
+    )
     summary = api.get("/api/v1/live/summary", token=admin)
 
     assert live.status == 200, live.body
