@@ -314,9 +314,9 @@ class TakingTurns:
     processes is better off without any of it. A deferrable request that has waited
     ``max_deferral_s`` goes before the others, so a stream of ordinary requests cannot starve
     the uploads. With a ``foreground``, every ordinary request counts as foreground work while
-    it waits and runs, and a deferrable one steps aside for it (within the same bound) before it
-    queues for a turn: a batch of fixes that starts beside a dispatch slows it down as much as
-    one that runs ahead of it.
+    it waits and runs, which background consumers step aside for. Uploads do not step aside:
+    measured, holding them back while any request was in flight kept the phones of a city on
+    duty from sending at their rate.
     """
 
     def __init__(
@@ -348,10 +348,7 @@ class TakingTurns:
                 return self._in_turn(environ, start_response)
             with self._foreground.serving():
                 return self._in_turn(environ, start_response)
-        since = time.monotonic()  # its deferral, stepping aside included, is bounded from here
-        if self._foreground is not None:
-            self._foreground.step_aside(self._max_deferral_s)
-        return self._in_turn(environ, start_response, deferred_since=since)
+        return self._in_turn(environ, start_response, deferred_since=time.monotonic())
 
     def _in_turn(
         self, environ: dict, start_response: Callable, *, deferred_since: float | None = None

@@ -167,52 +167,26 @@ def test_a_deferrable_request_waiting_past_its_bound_goes_first() -> None:
     assert inner.started == ["/first", "/location", "/tasks"]
 
 
-def test_with_a_foreground_an_upload_steps_aside_for_a_request_already_running() -> None:
-    """Turns are free, yet a batch of fixes does not start beside a dispatch: it would share
-    the interpreter with it."""
+def test_ordinary_requests_count_as_foreground_while_they_wait_and_run_and_uploads_do_not() -> None:
     inner = BlockingApp()
     foreground = Foreground()
     app = TakingTurns(
         inner,
-        at_once=4,
+        at_once=1,
         bypass=lambda environ: False,
         deferrable=lambda environ: environ["PATH_INFO"] == "/location",
-        max_deferral_s=30,
         foreground=foreground,
     )
     finished: list[str] = []
-    threads = [call(app, "/tasks", finished)]
+    threads = [call(app, "/location", finished)]
     wait_until(lambda: inner.running == 1)
-    assert foreground.in_flight == 1
-    threads.append(call(app, "/location", finished))
-    wait_until(lambda: foreground.stepping_aside == 1)
-    assert inner.started == ["/tasks"]
+    assert foreground.in_flight == 0  # an upload is background work itself
+    threads.append(call(app, "/tasks", finished))
+    wait_until(lambda: app.waiting == 1)
+    assert foreground.in_flight == 1  # waiting for its turn counts
 
     inner.release.set()
     for thread in threads:
         thread.join()
-    assert inner.started == ["/tasks", "/location"]
+    assert inner.started == ["/location", "/tasks"]
     assert foreground.in_flight == 0
-
-
-def test_with_a_foreground_an_upload_goes_once_its_deferral_is_over() -> None:
-    inner = BlockingApp()
-    foreground = Foreground(max_wait_s=30)
-    app = TakingTurns(
-        inner,
-        at_once=4,
-        bypass=lambda environ: False,
-        deferrable=lambda environ: environ["PATH_INFO"] == "/location",
-        max_deferral_s=0.05,
-        foreground=foreground,
-    )
-    finished: list[str] = []
-    threads = [call(app, "/tasks", finished)]
-    wait_until(lambda: inner.running == 1)
-    threads.append(call(app, "/location", finished))
-    wait_until(lambda: inner.running == 2)  # /tasks still runs: the upload waited 0.05 s
-    assert inner.started == ["/tasks", "/location"] and foreground.in_flight == 1
-
-    inner.release.set()
-    for thread in threads:
-        thread.join()
