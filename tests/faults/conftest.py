@@ -55,7 +55,8 @@ class FaultRig:
 def rig(
     tmp_path_factory: pytest.TempPathFactory, pytestconfig: pytest.Config
 ) -> Iterator[FaultRig]:
-    broker = KafkaBroker(tmp_path_factory.mktemp("faults-kafka"))
+    # A restart recovers every topic of the suite; at load 100+ that took over 90 s once.
+    broker = KafkaBroker(tmp_path_factory.mktemp("faults-kafka"), start_timeout=180.0)
     ferretdb = FerretDB(tmp_path_factory.mktemp("faults-ferretdb"))
     broker.start()
     cluster: Cluster | None = None
