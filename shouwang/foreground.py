@@ -24,7 +24,7 @@ BACKGROUND_MAX_WAIT_S = 0.25
 
 background_wait_seconds = Histogram(
     "shouwang_background_wait_seconds",
-    "Time background work (bulk consumers, batches of fixes) stepped aside for requests.",
+    "Time background consumers (fixes, positions) stepped aside for requests.",
     buckets=(0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1),
 )
 
@@ -63,19 +63,15 @@ class Foreground:
         with self._condition:
             return self._stepping_aside
 
-    def step_aside(self, max_wait_s: float | None = None) -> float:
-        """Wait until no request is being served, at most ``max_wait_s`` (by default the
-        foreground's own bound); the seconds waited."""
+    def step_aside(self) -> float:
+        """Wait until no request is being served, at most ``max_wait_s``; the seconds waited."""
         with self._condition:
             if not self._in_flight:
                 return 0.0
             started = time.monotonic()
             self._stepping_aside += 1
             try:
-                self._condition.wait_for(
-                    lambda: not self._in_flight,
-                    timeout=self.max_wait_s if max_wait_s is None else max_wait_s,
-                )
+                self._condition.wait_for(lambda: not self._in_flight, timeout=self.max_wait_s)
             finally:
                 self._stepping_aside -= 1
         waited = time.monotonic() - started

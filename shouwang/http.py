@@ -3,6 +3,7 @@ ids, size limits, JSON body parsing, ``Idempotency-Key`` replay and the ops endp
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import ipaddress
 import json
@@ -343,12 +344,10 @@ class TakingTurns:
     def __call__(self, environ: dict, start_response: Callable) -> Any:
         if self._bypass(environ):
             return self._app(environ, start_response)
-        if not self._deferrable(environ):
-            if self._foreground is None:
-                return self._in_turn(environ, start_response)
-            with self._foreground.serving():
-                return self._in_turn(environ, start_response)
-        return self._in_turn(environ, start_response, deferred_since=time.monotonic())
+        if self._deferrable(environ):
+            return self._in_turn(environ, start_response, deferred_since=time.monotonic())
+        with self._foreground.serving() if self._foreground else contextlib.nullcontext():
+            return self._in_turn(environ, start_response)
 
     def _in_turn(
         self, environ: dict, start_response: Callable, *, deferred_since: float | None = None

@@ -82,7 +82,7 @@ def served_in_turns(app: Flask, *, at_once: int, foreground: Foreground | None =
     """The app as the HTTP server runs it: with ``at_once`` > 0, ordinary requests take turns
     (``TakingTurns``), phones' batches of fixes after the others; a push stream, which stays in
     flight, never waits for one. With a ``foreground``, ordinary requests count as foreground
-    work, which background consumers and batches of fixes step aside for."""
+    work, which background consumers step aside for."""
     if at_once <= 0:
         return app
     stream_path, fixes_path = f"{API_PREFIX}/stream", f"{API_PREFIX}/location"
