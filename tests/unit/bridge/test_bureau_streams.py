@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+import yaml
 
 from services.bridge import bootstrap
 from services.bridge.model import bureau_key, for_bureau, pseudonym
@@ -154,3 +155,26 @@ def test_the_bridge_republishes_to_the_bureaus_topic(tmp_path: Path) -> None:
 def test_the_example_policy_is_valid() -> None:
     example = Path(__file__).parents[3] / "examples" / "bureau-policy.toml"
     assert [policy.name for policy in load_policy(example)] == ["traffic-police", "civil-affairs"]
+
+
+def test_the_documented_kafka_user_reads_only_its_bureaus_topics() -> None:
+    """docs/bureau-streams.md's Strimzi KafkaUser: read-only, on exactly the topics the bridge
+    writes for that bureau — not another bureau's, not the internal ones."""
+    doc = (Path(__file__).resolve().parents[3] / "docs" / "bureau-streams.md").read_text()
+    (block,) = [b.split("```", 1)[0] for b in doc.split("```yaml\n")[1:]]
+    user = yaml.safe_load(block)
+    assert user["kind"] == "KafkaUser"
+    (topic_acl,) = [
+        a for a in user["spec"]["authorization"]["acls"] if a["resource"]["type"] == "topic"
+    ]
+    assert set(topic_acl["operations"]) <= {"Read", "Describe"}
+    assert topic_acl["resource"]["patternType"] == "prefix"
+    prefix = topic_acl["resource"]["name"]
+    mine, other = policy(name="traffic-police"), policy(name="traffic-police-hq")
+
+    def readable(topic: str) -> bool:
+        return topic.startswith(prefix)
+
+    assert all(readable(mine.external_topic(t)) for t in mine.topics)
+    assert not any(readable(other.external_topic(t)) for t in other.topics)
+    assert not readable("shouwang.tasks.v1") and not readable("shouwang.location.v1")
