@@ -18,6 +18,7 @@ its messages committed. A consumer commits its offset after each run of messages
 from __future__ import annotations
 
 import base64
+import contextlib
 import json
 import logging
 import sqlite3
@@ -81,6 +82,9 @@ class SqliteEventBus:
         # consumers wake at once (and only they); writers in other processes are noticed by
         # polling every poll_interval_s.
         self._signals: dict[str, _TopicSignal] = {}
+        # This process's writes to the file go one at a time through this lock, so they never
+        # meet SQLite's busy handler, which sleeps in steps of up to 100 ms while a lock is held.
+        self._write_lock = threading.Lock()
         self._writer = self._connect(synchronous="FULL")
         self._writer.executescript(_SCHEMA)
         self._appends = _GroupCommit(self._append_rows)
@@ -103,7 +107,7 @@ class SqliteEventBus:
     def _append_rows(self, rows: list[tuple[str, bytes, str, bytes]]) -> None:
         # SQLite runs one write transaction at a time, even across processes, so a reader never
         # sees a seq before every smaller seq is committed: reading in seq order misses nothing.
-        with self._writer:
+        with self._write_lock, self._writer:
             self._writer.executemany(
                 "INSERT INTO messages (topic, key, headers, value) VALUES (?, ?, ?, ?)", rows
             )
@@ -183,45 +187,71 @@ class SqliteEventBus:
         self, connection: sqlite3.Connection, subscription: Subscription
     ) -> None:
         last_seq = _committed(connection, subscription)
+        uncommitted = False  # handled beyond the committed offset
         signal = self._signals[subscription.topic]
         dead_letter = self._dead_letter_to(subscription.topic)
-        while not self._stopping.is_set():
-            generation = signal.generation
-            rows = connection.execute(
-                "SELECT seq, key, headers, value FROM messages"
-                " WHERE topic = ? AND seq > ? ORDER BY seq LIMIT ?",
-                (subscription.topic, last_seq, _BATCH),
-            ).fetchall()
-            if not rows:
-                subscription.caught_up.set()
-                signal.wait(after=generation, timeout=self._poll_interval_s)
-                continue
-            messages = [
-                WireMessage(
-                    key=key,
-                    headers=_headers_from_json(headers),
-                    value=value,
-                    position=LogPosition(subscription.topic, 0, seq),
-                )
-                for seq, key, headers, value in rows
-            ]
-            # Small runs keep redelivery after a crash small while the handler is slow per
-            # message; a batch handler takes the whole run at once.
-            step = len(messages) if subscription.batch_handler else _COMMIT_EVERY
-            for start in range(0, len(messages), step):
-                done = deliver_run(
-                    messages[start : start + step],
-                    subscription,
-                    retry=self._retry,
-                    stopping=self._stopping,
-                    dead_letter=dead_letter,
-                    foreground=self._foreground,
-                )
-                if done:
-                    last_seq = rows[start + done - 1][0]
-                    _commit(connection, subscription, last_seq)
-                if start + done < min(start + step, len(messages)) or self._stopping.is_set():
-                    return
+        try:
+            while not self._stopping.is_set():
+                generation = signal.generation
+                rows = connection.execute(
+                    "SELECT seq, key, headers, value FROM messages"
+                    " WHERE topic = ? AND seq > ? ORDER BY seq LIMIT ?",
+                    (subscription.topic, last_seq, _BATCH),
+                ).fetchall()
+                if not rows:
+                    if uncommitted:
+                        self._commit_offset(connection, subscription, last_seq, wait=True)
+                        uncommitted = False
+                    subscription.caught_up.set()
+                    signal.wait(after=generation, timeout=self._poll_interval_s)
+                    continue
+                messages = [
+                    WireMessage(
+                        key=key,
+                        headers=_headers_from_json(headers),
+                        value=value,
+                        position=LogPosition(subscription.topic, 0, seq),
+                    )
+                    for seq, key, headers, value in rows
+                ]
+                # Small runs keep redelivery after a crash small while the handler is slow per
+                # message; a batch handler takes the whole run at once.
+                step = len(messages) if subscription.batch_handler else _COMMIT_EVERY
+                for start in range(0, len(messages), step):
+                    done = deliver_run(
+                        messages[start : start + step],
+                        subscription,
+                        retry=self._retry,
+                        stopping=self._stopping,
+                        dead_letter=dead_letter,
+                        foreground=self._foreground,
+                    )
+                    if done:
+                        last_seq = rows[start + done - 1][0]
+                        uncommitted = not self._commit_offset(
+                            connection, subscription, last_seq, wait=False
+                        )
+                    if start + done < min(start + step, len(messages)) or self._stopping.is_set():
+                        return
+        finally:
+            if uncommitted:  # best effort on the way out: what it misses is redelivered
+                with contextlib.suppress(sqlite3.Error):
+                    self._commit_offset(connection, subscription, last_seq, wait=True)
+
+    def _commit_offset(
+        self, connection: sqlite3.Connection, subscription: Subscription, seq: int, *, wait: bool
+    ) -> bool:
+        """Commit ``seq`` as the group's offset; without ``wait`` only when no other write of
+        this process is running, else False and a later commit covers it. A consumer that waited
+        behind appends (each an fsync) read its next events late; a commit left for later costs
+        at most some redelivery after a crash, which handlers absorb."""
+        if not self._write_lock.acquire(blocking=wait):
+            return False
+        try:
+            _commit(connection, subscription, seq)
+        finally:
+            self._write_lock.release()
+        return True
 
     def _dead_letter_to(self, topic: str) -> Callable[[WireMessage], None]:
         return lambda message: self.publish_wire(dead_letter_topic(topic), [message])

@@ -4,6 +4,7 @@ filters compiled to SQL and unique indexes enforced by SQLite itself."""
 from __future__ import annotations
 
 import json
+import queue
 import re
 import sqlite3
 import threading
@@ -41,25 +42,30 @@ _UNIQUE_KEY = (
 class SqliteDocumentStore:
     """Durable on local disk: WAL with synchronous=NORMAL survives a process crash.
 
-    One connection guarded by a lock rather than a connection per thread: SQLite serialises
-    writers anyway, and holding the lock across ``BEGIN IMMEDIATE`` ... ``COMMIT`` makes each
-    find-apply-write atomic without SQLITE_BUSY retries. ``busy_timeout`` still covers another
-    process (e.g. a CLI) opening the same file.
+    One writing connection guarded by a lock rather than a connection per thread: SQLite
+    serialises writers anyway, and holding the lock across ``BEGIN IMMEDIATE`` ... ``COMMIT``
+    makes each find-apply-write atomic without SQLITE_BUSY retries. Reads take one of a few
+    reading connections instead: in WAL a reader sees every committed write and never waits for
+    the writer, so a request's lookups do not queue behind a batch of track buckets being
+    stored. ``busy_timeout`` still covers another process (e.g. a CLI) opening the same file.
     """
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, *, readers: int = 4) -> None:
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
         self._lock = threading.RLock()
-        self._conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+        self._conn = _connect(path)
         self._conn.execute("PRAGMA journal_mode=WAL")
         self._conn.execute("PRAGMA synchronous=NORMAL")
-        self._conn.execute("PRAGMA busy_timeout=5000")
         self._conn.execute(
             f"CREATE TABLE IF NOT EXISTS {_META} (collection TEXT NOT NULL, name TEXT NOT NULL,"
             " keys TEXT NOT NULL, is_unique INTEGER NOT NULL, PRIMARY KEY (collection, name))"
         )
         self._collections: dict[str, SqliteCollection] = {}
+        self._readers: queue.SimpleQueue[sqlite3.Connection] = queue.SimpleQueue()
+        self._reader_count = readers
+        for _ in range(readers):
+            self._readers.put(_connect(path))
 
     def collection(self, name: str) -> SqliteCollection:
         q.check_collection_name(name)
@@ -73,17 +79,26 @@ class SqliteDocumentStore:
             return self._collections[name]
 
     def ping(self) -> None:
-        with self._lock:
-            self._conn.execute("SELECT 1").fetchone()
+        with self._reading() as conn:
+            conn.execute("SELECT 1").fetchone()
 
     def close(self) -> None:
         with self._lock:
             self._conn.close()
+            # Each waits for its reader to come back; closed, they go back, so a read after
+            # close fails as a write does rather than waiting forever.
+            readers = [self._readers.get() for _ in range(self._reader_count)]
+            for reader in readers:
+                reader.close()
+                self._readers.put(reader)
 
     @contextmanager
     def _reading(self) -> Iterator[sqlite3.Connection]:
-        with self._lock:
-            yield self._conn
+        conn = self._readers.get()
+        try:
+            yield conn
+        finally:
+            self._readers.put(conn)
 
     @contextmanager
     def _writing(self) -> Iterator[sqlite3.Connection]:
@@ -96,6 +111,12 @@ class SqliteDocumentStore:
                     self._conn.execute("ROLLBACK")
                 raise
             self._conn.execute("COMMIT")
+
+
+def _connect(path: Path) -> sqlite3.Connection:
+    connection = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    connection.execute("PRAGMA busy_timeout=5000")
+    return connection
 
 
 class SqliteCollection:

@@ -166,3 +166,29 @@ def test_a_failed_group_write_fails_every_append_it_held() -> None:
 
     with pytest.raises(sqlite3.OperationalError):
         commits.append(["a"])
+
+
+def test_a_consumer_keeps_handling_while_a_write_of_its_process_runs(tmp_path: Path) -> None:
+    """An offset commit that would wait behind an append (an fsync) is left for later; once the
+    consumer has caught up it commits, so a restart does not hand the events out again."""
+    path = tmp_path / "bus.sqlite3"
+    events = [noted(f"member-{n % 3}", str(n)) for n in range(35)]  # runs of 10: four commits
+    SqliteEventBus(path).publish("fixes", events)
+    received, consumers = Received(), group()
+    bus = SqliteEventBus(path)
+    bus.subscribe("fixes", group=consumers, handler=received, payload_types=PAYLOAD_TYPES)
+
+    with bus._write_lock:  # as an append of this process does, fsync included
+        bus.start()
+        received.wait_for_ids([e.id for e in events])
+    wait_for(lambda: bus.caught_up(consumers), what="the consumer caught up")
+    bus.close()
+
+    again = Received()
+    restarted = SqliteEventBus(path)
+    restarted.subscribe("fixes", group=consumers, handler=again, payload_types=PAYLOAD_TYPES)
+    restarted.start()
+    wait_for(lambda: restarted.caught_up(consumers), what="the restarted consumer caught up")
+    restarted.close()
+    assert received.ids() == [e.id for e in events]
+    assert again.ids() == []
