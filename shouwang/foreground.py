@@ -38,6 +38,7 @@ class Foreground:
         self._condition = threading.Condition()
         self._in_flight = 0
         self._stepping_aside = 0
+        self._here = threading.local()  # .background: this thread does background work
 
     @contextlib.contextmanager
     def serving(self) -> Iterator[None]:
@@ -51,6 +52,19 @@ class Foreground:
                 self._in_flight -= 1
                 if not self._in_flight:
                     self._condition.notify_all()
+
+    @contextlib.contextmanager
+    def background(self) -> Iterator[None]:
+        """Around background work done in the calling thread (a bus consumer's loop)."""
+        self._here.background = True
+        try:
+            yield
+        finally:
+            self._here.background = False
+
+    def in_background(self) -> bool:
+        """Whether the calling thread does background work; any other serves requests."""
+        return getattr(self._here, "background", False)
 
     @property
     def in_flight(self) -> int:

@@ -64,7 +64,7 @@ def embedded_adapters(data_dir: Path) -> Adapters:
     foreground = Foreground()
     return Adapters(
         bus=SqliteEventBus(data_dir / "events.sqlite3", foreground=foreground),
-        store=SqliteDocumentStore(data_dir / "documents.sqlite3"),
+        store=SqliteDocumentStore(data_dir / "documents.sqlite3", foreground=foreground),
         blobs=LocalBlobStore(data_dir / "media"),
         foreground=foreground,
     )

@@ -7,6 +7,7 @@ and when progress is committed.
 
 from __future__ import annotations
 
+import contextlib
 import enum
 import logging
 import threading
@@ -220,13 +221,21 @@ def _all_background(messages: Sequence[WireMessage], types: frozenset[str]) -> b
 
 
 def start_consumers(
-    subscriptions: list[Subscription], consume: Callable[[Subscription], None]
+    subscriptions: list[Subscription],
+    consume: Callable[[Subscription], None],
+    foreground: Foreground | None = None,
 ) -> list[threading.Thread]:
-    """One daemon thread per subscription running ``consume`` (both adapters consume so)."""
+    """One daemon thread per subscription running ``consume`` (both adapters consume so), as
+    the ``foreground``'s background work."""
+
+    def in_background(subscription: Subscription) -> None:
+        with foreground.background() if foreground else contextlib.nullcontext():
+            consume(subscription)
+
     threads = []
     for subscription in subscriptions:
         thread = threading.Thread(
-            target=consume,
+            target=in_background,
             args=(subscription,),
             name=f"bus-{subscription.group}-{subscription.topic}",
             daemon=True,

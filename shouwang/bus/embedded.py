@@ -141,7 +141,7 @@ class SqliteEventBus:
         self._signals.setdefault(topic, _TopicSignal())
 
     def start(self) -> None:
-        self._threads += start_consumers(self._subscriptions, self._consume)
+        self._threads += start_consumers(self._subscriptions, self._consume, self._foreground)
 
     def caught_up(self, group: str) -> bool:
         return group_caught_up(self._subscriptions, group)

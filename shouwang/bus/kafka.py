@@ -137,7 +137,7 @@ class KafkaEventBus:
 
     def start(self) -> None:
         self._ensure_topics(s.topic for s in self._subscriptions)
-        self._threads += start_consumers(self._subscriptions, self._consume)
+        self._threads += start_consumers(self._subscriptions, self._consume, self._foreground)
 
     def caught_up(self, group: str) -> bool:
         return group_caught_up(self._subscriptions, group)

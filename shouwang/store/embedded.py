@@ -4,7 +4,6 @@ filters compiled to SQL and unique indexes enforced by SQLite itself."""
 from __future__ import annotations
 
 import json
-import queue
 import re
 import sqlite3
 import threading
@@ -13,6 +12,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from shouwang.foreground import Foreground
 from shouwang.ids import new_id
 from shouwang.store import (
     Document,
@@ -42,30 +42,26 @@ _UNIQUE_KEY = (
 class SqliteDocumentStore:
     """Durable on local disk: WAL with synchronous=NORMAL survives a process crash.
 
-    One writing connection guarded by a lock rather than a connection per thread: SQLite
-    serialises writers anyway, and holding the lock across ``BEGIN IMMEDIATE`` ... ``COMMIT``
-    makes each find-apply-write atomic without SQLITE_BUSY retries. Reads take one of a few
-    reading connections instead: in WAL a reader sees every committed write and never waits for
-    the writer, so a request's lookups do not queue behind a batch of track buckets being
-    stored. ``busy_timeout`` still covers another process (e.g. a CLI) opening the same file.
+    One connection guarded by a lock rather than a connection per thread: SQLite serialises
+    writers anyway, and holding the lock across ``BEGIN IMMEDIATE`` ... ``COMMIT`` makes each
+    find-apply-write atomic without SQLITE_BUSY retries. ``busy_timeout`` still covers another
+    process (e.g. a CLI) opening the same file. With a ``foreground``, a thread serving a request
+    takes the lock before background work waiting for it (``_RequestsFirst``).
     """
 
-    def __init__(self, path: Path, *, readers: int = 4) -> None:
+    def __init__(self, path: Path, *, foreground: Foreground | None = None) -> None:
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
-        self._lock = threading.RLock()
-        self._conn = _connect(path)
+        self._lock = _RequestsFirst(foreground)
+        self._conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
         self._conn.execute("PRAGMA journal_mode=WAL")
         self._conn.execute("PRAGMA synchronous=NORMAL")
+        self._conn.execute("PRAGMA busy_timeout=5000")
         self._conn.execute(
             f"CREATE TABLE IF NOT EXISTS {_META} (collection TEXT NOT NULL, name TEXT NOT NULL,"
             " keys TEXT NOT NULL, is_unique INTEGER NOT NULL, PRIMARY KEY (collection, name))"
         )
         self._collections: dict[str, SqliteCollection] = {}
-        self._readers: queue.SimpleQueue[sqlite3.Connection] = queue.SimpleQueue()
-        self._reader_count = readers
-        for _ in range(readers):
-            self._readers.put(_connect(path))
 
     def collection(self, name: str) -> SqliteCollection:
         q.check_collection_name(name)
@@ -79,26 +75,17 @@ class SqliteDocumentStore:
             return self._collections[name]
 
     def ping(self) -> None:
-        with self._reading() as conn:
-            conn.execute("SELECT 1").fetchone()
+        with self._lock:
+            self._conn.execute("SELECT 1").fetchone()
 
     def close(self) -> None:
         with self._lock:
             self._conn.close()
-            # Each waits for its reader to come back; closed, they go back, so a read after
-            # close fails as a write does rather than waiting forever.
-            readers = [self._readers.get() for _ in range(self._reader_count)]
-            for reader in readers:
-                reader.close()
-                self._readers.put(reader)
 
     @contextmanager
     def _reading(self) -> Iterator[sqlite3.Connection]:
-        conn = self._readers.get()
-        try:
-            yield conn
-        finally:
-            self._readers.put(conn)
+        with self._lock:
+            yield self._conn
 
     @contextmanager
     def _writing(self) -> Iterator[sqlite3.Connection]:
@@ -113,10 +100,46 @@ class SqliteDocumentStore:
             self._conn.execute("COMMIT")
 
 
-def _connect(path: Path) -> sqlite3.Connection:
-    connection = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
-    connection.execute("PRAGMA busy_timeout=5000")
-    return connection
+class _RequestsFirst:
+    """A reentrant lock that threads serving requests take before background threads (bus
+    consumers, ``Foreground.in_background``) waiting for it; a background thread waits so for
+    at most ``Foreground.max_wait_s``, then as any other. With ``RLock`` a consumer storing one
+    member's position after another took the lock straight back each time, and a dispatch's
+    write waited behind dozens of them. Handing the lock over in strict arrival order was tried
+    and measured worse: each hand-over waits for the next thread to get the interpreter."""
+
+    def __init__(self, foreground: Foreground | None) -> None:
+        self._foreground = foreground
+        self._changed = threading.Condition(threading.Lock())
+        self._owner: int | None = None
+        self._depth = 0
+        self._requests_waiting = 0
+
+    def __enter__(self) -> None:
+        me = threading.get_ident()
+        foreground = self._foreground
+        with self._changed:
+            if self._owner == me:
+                self._depth += 1
+                return
+            if foreground is not None and foreground.in_background():
+                self._changed.wait_for(
+                    lambda: self._owner is None and not self._requests_waiting,
+                    timeout=foreground.max_wait_s,
+                )
+            self._requests_waiting += 1
+            try:
+                self._changed.wait_for(lambda: self._owner is None)
+            finally:
+                self._requests_waiting -= 1
+            self._owner, self._depth = me, 1
+
+    def __exit__(self, *exc_info: object) -> None:
+        with self._changed:
+            self._depth -= 1
+            if not self._depth:
+                self._owner = None
+                self._changed.notify_all()
 
 
 class SqliteCollection:

@@ -538,3 +538,21 @@ def test_a_run_holding_other_than_background_types_does_not_step_aside(
         adapter.new_bus().publish(topic, [event])
         received.wait_for_ids([event.id])
         assert foreground.stepping_aside == 0
+
+
+def test_handlers_run_as_the_foregrounds_background_work(adapter: BusUnderTest, topic: str) -> None:
+    """So that the embedded store serves requests before a consumer's writes."""
+    foreground = Foreground()
+    bus = adapter.new_bus(foreground=foreground)
+    in_background: list[bool] = []
+
+    def handler(event: Event) -> None:
+        in_background.append(foreground.in_background())
+
+    bus.subscribe(topic, group=group(), handler=handler, payload_types=PAYLOAD_TYPES)
+    bus.start()
+    adapter.new_bus().publish(topic, [noted("member-1", "a fix")])
+
+    wait_for(lambda: in_background, timeout_s=DEADLINE_S, what="the event handled")
+    assert in_background == [True]
+    assert not foreground.in_background()  # this thread, which published it, is not

@@ -76,3 +76,19 @@ def test_a_worker_that_stepped_aside_does_not_again_for_as_long() -> None:
         assert pace.step_aside(foreground) == 0.0
         clock.now += waited * 0.4
         assert pace.step_aside(foreground) >= 0.05
+
+
+def test_only_the_thread_doing_background_work_is_told_it_does() -> None:
+    foreground = Foreground()
+    seen_elsewhere: list[bool] = []
+
+    def look() -> None:
+        seen_elsewhere.append(foreground.in_background())
+
+    with foreground.background():
+        other = threading.Thread(target=look)
+        other.start()
+        other.join(5)
+        inside = foreground.in_background()
+    assert inside and seen_elsewhere == [False]
+    assert not foreground.in_background()

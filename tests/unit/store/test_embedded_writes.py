@@ -1,0 +1,84 @@
+"""The embedded store's writers in one process (issue #19): a thread serving a request takes the
+writing connection before background threads (bus consumers) waiting for it, and they wait so
+for a bounded time."""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from pathlib import Path
+
+from shouwang.foreground import Foreground
+from shouwang.store.embedded import SqliteDocumentStore
+from tests.support.api import wait_for
+
+DEADLINE_S = 20.0
+
+
+def test_a_request_writes_before_background_writers_waiting_with_it(tmp_path: Path) -> None:
+    foreground = Foreground()
+    store = SqliteDocumentStore(tmp_path / "documents.sqlite3", foreground=foreground)
+    positions = store.collection("positions")
+    held, release = threading.Event(), threading.Event()
+
+    def long_write() -> None:
+        with store._writing():  # as a batch of track buckets being stored
+            held.set()
+            release.wait(DEADLINE_S)
+
+    def background(n: int) -> None:
+        with foreground.background():
+            positions.insert({"_id": f"member-{n}"})
+
+    def request() -> None:
+        positions.insert({"_id": "task"})
+
+    first = threading.Thread(target=long_write)
+    first.start()
+    assert held.wait(DEADLINE_S)
+    behind = [threading.Thread(target=background, args=(n,)) for n in range(3)]
+    for thread in behind:
+        thread.start()
+    wait_for(lambda: _waiting(store) == 3, what="three background writers waiting")
+    asking = threading.Thread(target=request)
+    asking.start()
+    wait_for(lambda: store._lock._requests_waiting == 1, what="the request waiting")
+    release.set()
+    for thread in [first, asking, *behind]:
+        thread.join(DEADLINE_S)
+
+    store.close()
+    with sqlite3.connect(tmp_path / "documents.sqlite3") as reader:
+        written = [row[0] for row in reader.execute('SELECT _id FROM "c_positions" ORDER BY rowid')]
+    assert written[0] == "task" and sorted(written[1:]) == ["member-0", "member-1", "member-2"]
+
+
+def test_background_writers_wait_for_requests_for_a_bounded_time(tmp_path: Path) -> None:
+    foreground = Foreground(max_wait_s=0.05)
+    store = SqliteDocumentStore(tmp_path / "documents.sqlite3", foreground=foreground)
+    positions = store.collection("positions")
+    store._lock._requests_waiting = 1  # as if requests kept coming, one always waiting
+
+    with foreground.background():
+        positions.insert({"_id": "member-1"})  # after 0.05 s, in turn as a request would
+
+    store._lock._requests_waiting = 0
+    assert positions.get("member-1") == {"_id": "member-1"}
+    store.close()
+
+
+def test_the_lock_is_reentrant_for_its_holder(tmp_path: Path) -> None:
+    store = SqliteDocumentStore(tmp_path / "documents.sqlite3", foreground=Foreground())
+    with store._lock, store._lock:
+        other = threading.Thread(target=store.ping)
+        other.start()
+        other.join(0.2)
+        assert other.is_alive()  # held twice, released once so far
+    other.join(DEADLINE_S)
+    assert not other.is_alive()
+    store.close()
+
+
+def _waiting(store: SqliteDocumentStore) -> int:
+    condition = store._lock._changed
+    return len(condition._waiters)  # type: ignore[attr-defined]
