@@ -110,15 +110,22 @@ def claim_task(ports: Ports, caller: Caller, task_id: str) -> Task:
         claim = _take_slot(
             ports, task, offer, member_id=member_id, first_free=turn.first_free, now=now
         )
-    OFFER_TO_CLAIM.observe(claim.offer_to_claim_s)
-    _move_forward(ports, task, model.CLAIMED, at_ms=now_ms)
-    ports.deferred.submit(
-        lambda: scene.occupy(ports, task, member_id),
-        what="claimant busy, scene watched",
-        task_id=task_id,
-    )
-    log.info("task claimed", extra={"task_id": task_id, "member_id": member_id})
-    return ports.tasks.get(task_id) or task
+    try:
+        OFFER_TO_CLAIM.observe(claim.offer_to_claim_s)
+        _move_forward(ports, task, model.CLAIMED, at_ms=now_ms)
+        ports.deferred.submit(
+            lambda: scene.occupy(ports, task, member_id),
+            what="claimant busy, scene watched",
+            task_id=task_id,
+        )
+        log.info("task claimed", extra={"task_id": task_id, "member_id": member_id})
+        return ports.tasks.get(task_id) or task
+    finally:
+        # The claims waiting at the gate are refused only once the last slot's winner is
+        # answered: refused earlier, the losers' requests shared the interpreter with the
+        # winners' last writes and the winners were told later.
+        if claim.slot == task.capacity - 1:
+            ports.claim_gate.filled(task, ports.tasks.claims_of(task))
 
 
 def _claims(ports: Ports, task: Task) -> list[Claim]:
@@ -157,8 +164,6 @@ def _take_slot(
         ports.claim_gate.filled(task, ports.tasks.claims_of(task))
         raise Conflict(detail="the task is already fully claimed")
     ports.claim_gate.took(task, taken.slot)
-    if taken.slot == task.capacity - 1:  # the last slot: every other one is taken
-        ports.claim_gate.filled(task, ports.tasks.claims_of(task))
     return taken
 
 

@@ -23,6 +23,7 @@ from services.tasks.repository import TaskRepository
 from shouwang.errors import Conflict
 from shouwang.outbox import Outbox
 from shouwang.tasks.v1 import tasks_pb2 as pb
+from tests.support.api import wait_for
 from tests.unit.tasks.conftest import ADMIN, Tasks, circle, member
 
 
@@ -185,3 +186,50 @@ def test_the_scene_fence_holds_every_winner_of_a_race(tasks: Tasks) -> None:
     won = winners(race([tasks.ports], created, members))
     fence = tasks.location.fences[f"task:{created.task_id}"]
     assert sorted(fence.member_ids) == won
+
+
+def test_claims_waiting_at_the_gate_are_refused_once_the_winner_is_answered(
+    tasks: Tasks, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    first, second = tasks.on_duty(100, 200)
+    created = race_task(tasks, capacity=1)
+    repository = tasks.ports.tasks
+    winner_writes_last = threading.Event()
+    reserve, move = repository.reserve_claimant, repository.move_status
+
+    def reserve_once_the_loser_waits(*args, **kwargs):  # type: ignore[no-untyped-def]
+        wait_for(
+            lambda: tasks.ports.claim_gate._races[created.task_id].waiting == 1,
+            what="the second claim waiting at the gate",
+        )
+        return reserve(*args, **kwargs)
+
+    def move_when_let(*args, **kwargs):  # type: ignore[no-untyped-def]
+        assert winner_writes_last.wait(20)
+        return move(*args, **kwargs)
+
+    monkeypatch.setattr(repository, "reserve_claimant", reserve_once_the_loser_waits)
+    monkeypatch.setattr(repository, "move_status", move_when_let)
+    outcomes: dict[str, str] = {}
+
+    def attempt(member_id: str) -> None:
+        try:
+            handlers.claim_task(tasks.ports, member(member_id), created.task_id)
+            outcomes[member_id] = "won"
+        except Conflict:
+            outcomes[member_id] = "refused"
+
+    winner = threading.Thread(target=attempt, args=(first,))
+    winner.start()
+    wait_for(lambda: created.task_id in tasks.ports.claim_gate._races, what="the first claim")
+    loser = threading.Thread(target=attempt, args=(second,))
+    loser.start()
+    wait_for(lambda: tasks.claimants(created), what="the slot taken")
+    loser.join(0.3)
+    still_waiting = loser.is_alive()  # the winner is not answered yet: the loser waits
+    winner_writes_last.set()
+    for thread in (winner, loser):
+        thread.join(20)
+
+    assert still_waiting
+    assert outcomes == {first: "won", second: "refused"}
