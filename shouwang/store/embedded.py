@@ -7,6 +7,7 @@ import json
 import re
 import sqlite3
 import threading
+import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -103,10 +104,11 @@ class SqliteDocumentStore:
 class _RequestsFirst:
     """A reentrant lock that threads serving requests take before background threads (bus
     consumers, ``Foreground.in_background``) waiting for it; a background thread waits so for
-    at most ``Foreground.max_wait_s``, then as any other. With ``RLock`` a consumer storing one
-    member's position after another took the lock straight back each time, and a dispatch's
-    write waited behind dozens of them. Handing the lock over in strict arrival order was tried
-    and measured worse: each hand-over waits for the next thread to get the interpreter."""
+    at most ``Foreground.max_wait_s`` at a time, paced, then as any other. With ``RLock`` a
+    consumer storing one member's position after another took the lock straight back each
+    time, and a dispatch's write waited behind dozens of them. Handing the lock over in strict
+    arrival order was tried and measured worse: each hand-over waits for the next thread to get
+    the interpreter."""
 
     def __init__(self, foreground: Foreground | None) -> None:
         self._foreground = foreground
@@ -114,24 +116,25 @@ class _RequestsFirst:
         self._owner: int | None = None
         self._depth = 0
         self._requests_waiting = 0
+        self._paced = threading.local()  # .free_until: when this thread gives way again
 
     def __enter__(self) -> None:
         me = threading.get_ident()
-        foreground = self._foreground
+        background = self._foreground.max_wait_s if self._in_background() else None
         with self._changed:
             if self._owner == me:
                 self._depth += 1
                 return
-            if foreground is not None and foreground.in_background():
-                self._changed.wait_for(
-                    lambda: self._owner is None and not self._requests_waiting,
-                    timeout=foreground.max_wait_s,
-                )
-            self._requests_waiting += 1
+            request = background is None
+            if request:
+                self._requests_waiting += 1
+            else:
+                self._give_way(background)
             try:
                 self._changed.wait_for(lambda: self._owner is None)
             finally:
-                self._requests_waiting -= 1
+                if request:
+                    self._requests_waiting -= 1
             self._owner, self._depth = me, 1
 
     def __exit__(self, *exc_info: object) -> None:
@@ -140,6 +143,22 @@ class _RequestsFirst:
             if not self._depth:
                 self._owner = None
                 self._changed.notify_all()
+
+    def _in_background(self) -> bool:
+        return self._foreground is not None and self._foreground.in_background()
+
+    def _give_way(self, max_wait_s: float) -> None:
+        """Wait (the condition's lock held) while requests wait, at most ``max_wait_s``; after
+        waiting some time, not again for as long (as ``Pace``), so a consumer writing member after
+        member among steady requests keeps at least half its pace."""
+        if time.monotonic() < getattr(self._paced, "free_until", float("-inf")):
+            return
+        started = time.monotonic()
+        self._changed.wait_for(
+            lambda: self._owner is None and not self._requests_waiting, timeout=max_wait_s
+        )
+        now = time.monotonic()
+        self._paced.free_until = now + (now - started)
 
 
 class SqliteCollection:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import sqlite3
 import threading
+import time
 from pathlib import Path
 
 from shouwang.foreground import Foreground
@@ -82,3 +83,23 @@ def test_the_lock_is_reentrant_for_its_holder(tmp_path: Path) -> None:
 def _waiting(store: SqliteDocumentStore) -> int:
     condition = store._lock._changed
     return len(condition._waiters)  # type: ignore[attr-defined]
+
+
+def test_a_background_writer_that_gave_way_does_not_at_once_again(tmp_path: Path) -> None:
+    """Paced: among steady requests a consumer keeps at least half its pace."""
+    foreground = Foreground(max_wait_s=2.0)
+    store = SqliteDocumentStore(tmp_path / "documents.sqlite3", foreground=foreground)
+    positions = store.collection("positions")
+    store._lock._requests_waiting = 1  # as if requests kept coming, one always waiting
+
+    with foreground.background():
+        started = time.monotonic()
+        positions.insert({"_id": "member-1"})
+        gave_way_s = time.monotonic() - started
+        positions.insert({"_id": "member-2"})
+        second_s = time.monotonic() - started - gave_way_s
+
+    store._lock._requests_waiting = 0
+    assert gave_way_s >= 2.0
+    assert second_s < 1.0  # it did not wait the 2 s again
+    store.close()
