@@ -11,8 +11,10 @@ Durability: WAL with ``synchronous=FULL`` for appends, so a message is on disk (
 ``publish`` returns — it survives a process kill and a power cut. Appends of concurrent
 publishers are group-committed: whoever finds no commit running writes everything queued so far
 in one transaction (one fsync for all), and each publisher returns once the transaction holding
-its messages committed. A consumer commits its offset after each run of messages it handled
-(``synchronous=NORMAL``: a power cut may lose the last offset commits, which means redelivery).
+its messages committed. A consumer commits its offset after each run of messages it handled,
+or after a later run when an append of this process is being written then (and always before it
+waits for more), with ``synchronous=NORMAL``: a power cut may lose the last offset commits, which
+means redelivery.
 """
 
 from __future__ import annotations
