@@ -56,14 +56,16 @@ class Foreground:
     @contextlib.contextmanager
     def background(self) -> Iterator[None]:
         """Around background work done in the calling thread (a bus consumer's loop)."""
+        before = self.in_background()
         self._here.background = True
         try:
             yield
         finally:
-            self._here.background = False
+            self._here.background = before
 
     def in_background(self) -> bool:
-        """Whether the calling thread does background work; any other serves requests."""
+        """Whether the calling thread does background work; any other thread (one answering a
+        request, a timer) counts as foreground where this is asked."""
         return getattr(self._here, "background", False)
 
     @property

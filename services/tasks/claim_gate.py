@@ -69,8 +69,9 @@ class ClaimGate:
     @contextmanager
     def turn(self, task: Task, *, seen: list[Claim]) -> Iterator[Turn]:
         """Wait until this replica's attempts in flight are fewer than the slots it believes
-        free, then hold one of those places until the block ends (report its outcome inside with
-        ``took`` or ``filled``). ``seen``: the claims this attempt read, in slot order."""
+        free, then hold one of those places until the block ends (report its outcome with
+        ``took`` inside, ``filled`` inside or after: waiters wait until the task is known full).
+        ``seen``: the claims this attempt read, in slot order."""
         admitted = self._admit(task, seen)
         if admitted.full is not None:
             yield admitted

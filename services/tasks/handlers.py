@@ -121,11 +121,20 @@ def claim_task(ports: Ports, caller: Caller, task_id: str) -> Task:
         log.info("task claimed", extra={"task_id": task_id, "member_id": member_id})
         return ports.tasks.get(task_id) or task
     finally:
-        # The claims waiting at the gate are refused only once the last slot's winner is
-        # answered: refused earlier, the losers' requests shared the interpreter with the
+        # The claims waiting at the gate are refused only once the last slot's winner is done
+        # with its writes: refused earlier, the losers' requests shared the interpreter with the
         # winners' last writes and the winners were told later.
         if claim.slot == task.capacity - 1:
-            ports.claim_gate.filled(task, ports.tasks.claims_of(task))
+            _tell_the_gate_it_is_full(ports, task)
+
+
+def _tell_the_gate_it_is_full(ports: Ports, task: Task) -> None:
+    """Never fails the winner's claim: a gate not told lets its waiters read the store after
+    ``TURN_WAIT_S``."""
+    try:
+        ports.claim_gate.filled(task, ports.tasks.claims_of(task))
+    except Exception:
+        log.exception("claims of a full task unread", extra={"task_id": task.task_id})
 
 
 def _claims(ports: Ports, task: Task) -> list[Claim]:

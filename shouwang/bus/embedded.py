@@ -12,9 +12,9 @@ Durability: WAL with ``synchronous=FULL`` for appends, so a message is on disk (
 publishers are group-committed: whoever finds no commit running writes everything queued so far
 in one transaction (one fsync for all), and each publisher returns once the transaction holding
 its messages committed. A consumer commits its offset after each run of messages it handled,
-or after a later run when an append of this process is being written then (and always before it
-waits for more), with ``synchronous=NORMAL``: a power cut may lose the last offset commits, which
-means redelivery.
+or after a later one when an append of this process is being written then (within a second, and
+always before it waits for more), with ``synchronous=NORMAL``: a power cut may lose the last
+offset commits, which means redelivery.
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ import json
 import logging
 import sqlite3
 import threading
+import time
 from collections.abc import Callable, Collection, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -58,6 +59,9 @@ CREATE TABLE IF NOT EXISTS group_offsets (
 
 _BATCH = 100
 _COMMIT_EVERY = 10  # messages handled one by one between offset commits
+# A consumer that keeps finding this process's append under way leaves its commits for later,
+# but not for longer than this: what a crash would hand out again stays bounded.
+_COMMIT_AT_LEAST_EVERY_S = 1.0
 _BUSY_TIMEOUT_MS = 10_000
 _ERROR_BACKOFF_S = 1.0
 
@@ -189,7 +193,7 @@ class SqliteEventBus:
         self, connection: sqlite3.Connection, subscription: Subscription
     ) -> None:
         last_seq = _committed(connection, subscription)
-        uncommitted = False  # handled beyond the committed offset
+        uncommitted_since: float | None = None  # handled beyond the committed offset since
         signal = self._signals[subscription.topic]
         dead_letter = self._dead_letter_to(subscription.topic)
         try:
@@ -201,9 +205,9 @@ class SqliteEventBus:
                     (subscription.topic, last_seq, _BATCH),
                 ).fetchall()
                 if not rows:
-                    if uncommitted:
+                    if uncommitted_since is not None:
                         self._commit_offset(connection, subscription, last_seq, wait=True)
-                        uncommitted = False
+                        uncommitted_since = None
                     subscription.caught_up.set()
                     signal.wait(after=generation, timeout=self._poll_interval_s)
                     continue
@@ -230,13 +234,14 @@ class SqliteEventBus:
                     )
                     if done:
                         last_seq = rows[start + done - 1][0]
-                        uncommitted = not self._commit_offset(
-                            connection, subscription, last_seq, wait=False
-                        )
+                        uncommitted_since = uncommitted_since or time.monotonic()
+                        overdue = time.monotonic() - uncommitted_since >= _COMMIT_AT_LEAST_EVERY_S
+                        if self._commit_offset(connection, subscription, last_seq, wait=overdue):
+                            uncommitted_since = None
                     if start + done < min(start + step, len(messages)) or self._stopping.is_set():
                         return
         finally:
-            if uncommitted:  # best effort on the way out: what it misses is redelivered
+            if uncommitted_since is not None:  # best effort on the way out: else redelivered
                 with contextlib.suppress(sqlite3.Error):
                     self._commit_offset(connection, subscription, last_seq, wait=True)
 
@@ -245,8 +250,9 @@ class SqliteEventBus:
     ) -> bool:
         """Commit ``seq`` as the group's offset; without ``wait`` only when no other write of
         this process is running, else False and a later commit covers it. A consumer that waited
-        behind appends (each an fsync) read its next events late; a commit left for later costs
-        at most some redelivery after a crash, which handlers absorb."""
+        behind appends (each an fsync) read its next events late; a commit left for later (at
+        most ``_COMMIT_AT_LEAST_EVERY_S``) costs redelivery after a crash, which handlers
+        absorb."""
         if not self._write_lock.acquire(blocking=wait):
             return False
         try:

@@ -46,8 +46,8 @@ class SqliteDocumentStore:
     One connection guarded by a lock rather than a connection per thread: SQLite serialises
     writers anyway, and holding the lock across ``BEGIN IMMEDIATE`` ... ``COMMIT`` makes each
     find-apply-write atomic without SQLITE_BUSY retries. ``busy_timeout`` still covers another
-    process (e.g. a CLI) opening the same file. With a ``foreground``, a thread serving a request
-    takes the lock before background work waiting for it (``_RequestsFirst``).
+    process (e.g. a CLI) opening the same file. With a ``foreground``, threads answering requests
+    take the lock before bus consumers waiting for it (``_RequestsFirst``).
     """
 
     def __init__(self, path: Path, *, foreground: Foreground | None = None) -> None:
@@ -102,13 +102,13 @@ class SqliteDocumentStore:
 
 
 class _RequestsFirst:
-    """A reentrant lock that threads serving requests take before background threads (bus
-    consumers, ``Foreground.in_background``) waiting for it; a background thread waits so for
-    at most ``Foreground.max_wait_s`` at a time, paced, then as any other. With ``RLock`` a
-    consumer storing one member's position after another took the lock straight back each
-    time, and a dispatch's write waited behind dozens of them. Handing the lock over in strict
-    arrival order was tried and measured worse: each hand-over waits for the next thread to get
-    the interpreter."""
+    """A reentrant lock that the foreground (threads answering requests, and any thread but a
+    bus consumer's) takes before background threads (``Foreground.in_background``) waiting for
+    it; a background thread waits so for at most ``Foreground.max_wait_s`` at a time, paced,
+    then as any other. With ``RLock`` a consumer storing one member's position after another
+    took the lock straight back each time, and a dispatch's write waited behind dozens of them.
+    Handing the lock over in strict arrival order was tried and measured worse: each hand-over
+    waits for the next thread to get the interpreter."""
 
     def __init__(self, foreground: Foreground | None) -> None:
         self._foreground = foreground
@@ -148,17 +148,22 @@ class _RequestsFirst:
         return self._foreground is not None and self._foreground.in_background()
 
     def _give_way(self, max_wait_s: float) -> None:
-        """Wait (the condition's lock held) while requests wait, at most ``max_wait_s``; after
-        waiting some time, not again for as long (as ``Pace``), so a consumer writing member after
-        member among steady requests keeps at least half its pace."""
+        """Wait (the condition's lock held) until the lock is free with no request waiting for
+        it, at most ``max_wait_s``; after giving way to requests for some time, not again for as
+        long (as ``Pace``), so a consumer among steady requests keeps at least half its pace."""
         if time.monotonic() < getattr(self._paced, "free_until", float("-inf")):
             return
-        started = time.monotonic()
-        self._changed.wait_for(
-            lambda: self._owner is None and not self._requests_waiting, timeout=max_wait_s
-        )
-        now = time.monotonic()
-        self._paced.free_until = now + (now - started)
+        started, gave_way = time.monotonic(), False
+
+        def free_of_requests() -> bool:
+            nonlocal gave_way
+            gave_way = gave_way or self._requests_waiting > 0
+            return self._owner is None and not self._requests_waiting
+
+        self._changed.wait_for(free_of_requests, timeout=max_wait_s)
+        if gave_way:  # waiting behind another consumer earns no free time
+            now = time.monotonic()
+            self._paced.free_until = now + (now - started)
 
 
 class SqliteCollection:

@@ -6,10 +6,12 @@ from __future__ import annotations
 
 import sqlite3
 import threading
+import time
 from pathlib import Path
 
 import pytest
 
+from shouwang.bus import embedded
 from shouwang.bus.embedded import SqliteEventBus, _GroupCommit
 from shouwang.events import Event
 from tests.contract.test_bus_contract import (  # noqa: F401 - fixtures
@@ -168,9 +170,12 @@ def test_a_failed_group_write_fails_every_append_it_held() -> None:
         commits.append(["a"])
 
 
-def test_a_consumer_keeps_handling_while_a_write_of_its_process_runs(tmp_path: Path) -> None:
+def test_a_consumer_keeps_handling_while_a_write_of_its_process_runs(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """An offset commit that would wait behind an append (an fsync) is left for later; once the
     consumer has caught up it commits, so a restart does not hand the events out again."""
+    monkeypatch.setattr(embedded, "_COMMIT_AT_LEAST_EVERY_S", 60.0)  # however slow the machine
     path = tmp_path / "bus.sqlite3"
     events = [noted(f"member-{n % 3}", str(n)) for n in range(35)]  # runs of 10: four commits
     SqliteEventBus(path).publish("fixes", events)
@@ -192,3 +197,27 @@ def test_a_consumer_keeps_handling_while_a_write_of_its_process_runs(tmp_path: P
     restarted.close()
     assert received.ids() == [e.id for e in events]
     assert again.ids() == []
+
+
+def test_a_commit_left_for_later_too_long_waits_for_the_append(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Left for later while an append runs, but not for ever: past the bound the consumer waits
+    to commit (here the bound is 0), so a crash hands out only a bounded run again."""
+    monkeypatch.setattr(embedded, "_COMMIT_AT_LEAST_EVERY_S", 0.0)
+    path = tmp_path / "bus.sqlite3"
+    events = [noted(f"member-{n % 3}", str(n)) for n in range(35)]  # runs of 10
+    SqliteEventBus(path).publish("fixes", events)
+    received, consumers = Received(), group()
+    bus = SqliteEventBus(path)
+    bus.subscribe("fixes", group=consumers, handler=received, payload_types=PAYLOAD_TYPES)
+
+    with bus._write_lock:  # as an append of this process does, fsync included
+        bus.start()
+        received.wait_for_ids([e.id for e in events[:10]])
+        time.sleep(0.3)
+        handled_while_held = len(received.ids())
+    received.wait_for_ids([e.id for e in events])
+    bus.close()
+
+    assert handled_while_held == 10  # the first run, then it waited to commit it

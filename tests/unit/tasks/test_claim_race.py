@@ -208,6 +208,7 @@ def test_claims_waiting_at_the_gate_are_refused_once_the_winner_is_answered(
         assert winner_writes_last.wait(20)
         return move(*args, **kwargs)
 
+    monkeypatch.setattr(tasks.ports.claim_gate, "_wait_s", 20.0)  # however slow the machine
     monkeypatch.setattr(repository, "reserve_claimant", reserve_once_the_loser_waits)
     monkeypatch.setattr(repository, "move_status", move_when_let)
     outcomes: dict[str, str] = {}
