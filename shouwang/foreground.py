@@ -104,8 +104,13 @@ class Pace:
         self._free_until = float("-inf")
 
     def step_aside(self, foreground: Foreground) -> float:
+        return self.wait(foreground.step_aside)
+
+    def wait(self, waiting: Callable[[], float]) -> float:
+        """Run ``waiting`` (which returns the seconds it waited for the foreground) unless this
+        worker is still free from its last wait; the seconds waited."""
         if self._monotonic() < self._free_until:
             return 0.0
-        waited = foreground.step_aside()
+        waited = waiting()
         self._free_until = self._monotonic() + waited
         return waited

@@ -13,7 +13,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from shouwang.foreground import Foreground
+from shouwang.foreground import Foreground, Pace
 from shouwang.ids import new_id
 from shouwang.store import (
     Document,
@@ -104,36 +104,36 @@ class SqliteDocumentStore:
 class _RequestsFirst:
     """A reentrant lock that the foreground (threads answering requests, and any thread but a
     bus consumer's) takes before background threads (``Foreground.in_background``) waiting for
-    it; a background thread waits so for at most ``Foreground.max_wait_s`` at a time, paced,
-    then as any other. With ``RLock`` a consumer storing one member's position after another
-    took the lock straight back each time, and a dispatch's write waited behind dozens of them.
-    Handing the lock over in strict arrival order was tried and measured worse: each hand-over
-    waits for the next thread to get the interpreter."""
+    it; a background thread waits so for at most ``Foreground.max_wait_s`` at a time, paced
+    (``Pace``), then as any other. With ``RLock`` a consumer storing one member's position after
+    another took the lock straight back each time, and a dispatch's write waited behind dozens
+    of them. Handing the lock over in strict arrival order was tried and measured worse: each
+    hand-over waits for the next thread to get the interpreter."""
 
     def __init__(self, foreground: Foreground | None) -> None:
         self._foreground = foreground
+        self._max_wait_s = foreground.max_wait_s if foreground else 0.0
         self._changed = threading.Condition(threading.Lock())
         self._owner: int | None = None
         self._depth = 0
         self._requests_waiting = 0
-        self._paced = threading.local()  # .free_until: when this thread gives way again
+        self._paces = threading.local()  # .pace: the calling background thread's
 
     def __enter__(self) -> None:
         me = threading.get_ident()
-        background = self._foreground.max_wait_s if self._in_background() else None
+        background = self._foreground is not None and self._foreground.in_background()
         with self._changed:
             if self._owner == me:
                 self._depth += 1
                 return
-            request = background is None
-            if request:
-                self._requests_waiting += 1
+            if background:
+                self._pace().wait(self._give_way)
             else:
-                self._give_way(background)
+                self._requests_waiting += 1
             try:
                 self._changed.wait_for(lambda: self._owner is None)
             finally:
-                if request:
+                if not background:
                     self._requests_waiting -= 1
             self._owner, self._depth = me, 1
 
@@ -144,15 +144,15 @@ class _RequestsFirst:
                 self._owner = None
                 self._changed.notify_all()
 
-    def _in_background(self) -> bool:
-        return self._foreground is not None and self._foreground.in_background()
+    def _pace(self) -> Pace:
+        if not hasattr(self._paces, "pace"):
+            self._paces.pace = Pace()
+        return self._paces.pace
 
-    def _give_way(self, max_wait_s: float) -> None:
+    def _give_way(self) -> float:
         """Wait (the condition's lock held) until the lock is free with no request waiting for
-        it, at most ``max_wait_s``; after giving way to requests for some time, not again for as
-        long (as ``Pace``), so a consumer among steady requests keeps at least half its pace."""
-        if time.monotonic() < getattr(self._paced, "free_until", float("-inf")):
-            return
+        it, at most ``max_wait_s``; the seconds given way to requests — none when only another
+        consumer held the lock, which earns no free time from the ``Pace``."""
         started, gave_way = time.monotonic(), False
 
         def free_of_requests() -> bool:
@@ -160,10 +160,8 @@ class _RequestsFirst:
             gave_way = gave_way or self._requests_waiting > 0
             return self._owner is None and not self._requests_waiting
 
-        self._changed.wait_for(free_of_requests, timeout=max_wait_s)
-        if gave_way:  # waiting behind another consumer earns no free time
-            now = time.monotonic()
-            self._paced.free_until = now + (now - started)
+        self._changed.wait_for(free_of_requests, timeout=self._max_wait_s)
+        return time.monotonic() - started if gave_way else 0.0
 
 
 class SqliteCollection:

@@ -177,11 +177,7 @@ def test_a_consumer_keeps_handling_while_a_write_of_its_process_runs(
     consumer has caught up it commits, so a restart does not hand the events out again."""
     monkeypatch.setattr(embedded, "_COMMIT_AT_LEAST_EVERY_S", 60.0)  # however slow the machine
     path = tmp_path / "bus.sqlite3"
-    events = [noted(f"member-{n % 3}", str(n)) for n in range(35)]  # runs of 10: four commits
-    SqliteEventBus(path).publish("fixes", events)
-    received, consumers = Received(), group()
-    bus = SqliteEventBus(path)
-    bus.subscribe("fixes", group=consumers, handler=received, payload_types=PAYLOAD_TYPES)
+    bus, consumers, received, events = _a_consumer_of_35_events(path)
 
     with bus._write_lock:  # as an append of this process does, fsync included
         bus.start()
@@ -205,12 +201,7 @@ def test_a_commit_left_for_later_too_long_waits_for_the_append(
     """Left for later while an append runs, but not for ever: past the bound the consumer waits
     to commit (here the bound is 0), so a crash hands out only a bounded run again."""
     monkeypatch.setattr(embedded, "_COMMIT_AT_LEAST_EVERY_S", 0.0)
-    path = tmp_path / "bus.sqlite3"
-    events = [noted(f"member-{n % 3}", str(n)) for n in range(35)]  # runs of 10
-    SqliteEventBus(path).publish("fixes", events)
-    received, consumers = Received(), group()
-    bus = SqliteEventBus(path)
-    bus.subscribe("fixes", group=consumers, handler=received, payload_types=PAYLOAD_TYPES)
+    bus, _, received, events = _a_consumer_of_35_events(tmp_path / "bus.sqlite3")
 
     with bus._write_lock:  # as an append of this process does, fsync included
         bus.start()
@@ -221,3 +212,14 @@ def test_a_commit_left_for_later_too_long_waits_for_the_append(
     bus.close()
 
     assert handled_while_held == 10  # the first run, then it waited to commit it
+
+
+def _a_consumer_of_35_events(path: Path) -> tuple[SqliteEventBus, str, Received, list[Event]]:
+    """35 events already on the bus (runs of 10 for a per-event handler: four commits) and a bus
+    subscribed to them, not started."""
+    events = [noted(f"member-{n % 3}", str(n)) for n in range(35)]
+    SqliteEventBus(path).publish("fixes", events)
+    received, consumers = Received(), group()
+    bus = SqliteEventBus(path)
+    bus.subscribe("fixes", group=consumers, handler=received, payload_types=PAYLOAD_TYPES)
+    return bus, consumers, received, events
