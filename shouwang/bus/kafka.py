@@ -22,11 +22,14 @@ from kafka.errors import KafkaError, TopicAlreadyExistsError
 
 from shouwang.bus import DLQ_SUFFIX, BatchHandler, Handler, RetryPolicy, dead_letter_topic
 from shouwang.bus.delivery import Subscription, deliver_run, group_caught_up, start_consumers
+from shouwang.bus.kafka_protocol import make_every_response_version
 from shouwang.bus.metrics import events_published
 from shouwang.events import Event, LogPosition, WireMessage, encode
 from shouwang.foreground import Foreground
 
 log = logging.getLogger(__name__)
+
+make_every_response_version()  # on this thread, before any client's: see kafka_protocol
 
 # Consumer tuning. The broker answers a fetch as soon as one record arrives (fetch_min_bytes 1),
 # so the fetch wait bounds only how often an idle consumer asks again: 500 ms rather than 100 ms
