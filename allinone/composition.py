@@ -40,6 +40,7 @@ from shouwang.runtime import (
     Adapters,
     Service,
     embedded_adapters,
+    freeze_start_up_objects,
     settings_or_exit,
     wait_for_shutdown_signal,
 )
@@ -166,6 +167,7 @@ def up(*, port: int, data_dir: Path, demo: bool) -> int:
             " (--no-demo for none)",
             flush=True,
         )
+    freeze_start_up_objects()
     wait_for_shutdown_signal()
     print("Shutting down...", file=sys.stderr, flush=True)
     if simulation is not None:

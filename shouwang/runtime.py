@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 import ctypes
+import gc
 import logging
 import signal
 import sys
@@ -117,6 +118,19 @@ def limit_malloc_arenas(arenas: int = MALLOC_ARENAS) -> None:
     mallopt(_M_ARENA_MAX, arenas)
 
 
+def freeze_start_up_objects() -> None:
+    """Leave what start-up made out of the garbage collector's full collections.
+
+    The modules, descriptors, models and routes a server loads at start-up live as long as the
+    process, yet each full collection walked them all: the all-in-one holds ~165,000 tracked
+    objects once started and a full collection took 90–145 ms, every thread stopped — a
+    dispatch's whole budget. Frozen, it takes a fraction of a millisecond plus what the process
+    made since. Call it once the process is serving, not before each request (frozen cycles are
+    never freed). See https://docs.python.org/3/library/gc.html#gc.freeze."""
+    gc.collect()  # so that what start-up left for collection is freed, not frozen
+    gc.freeze()
+
+
 def serve_cluster(
     name: str, settings: PlatformSettings, build: Callable[[Adapters], Service]
 ) -> int:
@@ -133,6 +147,7 @@ def serve_cluster(
     adapters.bus.start()
     grpc_server.start()
     readiness.mark_serving()
+    freeze_start_up_objects()
     log.info("serving", extra={"grpc_port": grpc_server.port, "ops_port": ops.port})
     wait_for_shutdown_signal()
     log.info("shutting down")

@@ -12,7 +12,11 @@ from pathlib import Path
 
 import allinone
 from shouwang.logging import configure_logging
-from shouwang.runtime import limit_malloc_arenas, wait_for_shutdown_signal
+from shouwang.runtime import (
+    freeze_start_up_objects,
+    limit_malloc_arenas,
+    wait_for_shutdown_signal,
+)
 
 
 def main(argv: list[str]) -> int:
@@ -20,6 +24,7 @@ def main(argv: list[str]) -> int:
     configure_logging("shouwang", "INFO")  # as `shouwang up` and the cluster log
     running = allinone.start(port=0, data_dir=Path(argv[0]))
     print(f"ready {running.url} {running.grpc_server.address}", flush=True)
+    freeze_start_up_objects()  # as `shouwang up` does
     wait_for_shutdown_signal()
     running.stop()
     return 0

@@ -12,6 +12,7 @@ from shouwang.logging import configure_logging
 from shouwang.metrics import OpsServer, Readiness
 from shouwang.runtime import (
     cluster_adapters,
+    freeze_start_up_objects,
     limit_malloc_arenas,
     settings_or_exit,
     wait_for_shutdown_signal,
@@ -55,6 +56,7 @@ def main() -> int:
     readiness.wait_for_checks(timeout_s=120)  # identity may still be starting beside us
     server.start()
     readiness.mark_serving()
+    freeze_start_up_objects()
     logging.getLogger(__name__).info(
         "serving", extra={"http_port": server.port, "ops_port": ops.port}
     )
