@@ -8,8 +8,10 @@ in the primary class's ``_VERSIONS``. Two clients' network threads meeting a ver
 time at once can each make one: the registry keeps one and ``_VERSIONS`` the other, the registered
 one is then referenced only weakly, and the next garbage collection frees it. From then on every
 response with that API key fails with ``ReferenceError: weakly-referenced object no longer
-exists`` on every client of the process, which never recovers. Seen here: a gateway that never
-became ready while its consumers and producer started side by side on a loaded machine.
+exists`` on every client of the process, which never recovers. Seen once here: a gateway that
+never became ready, its clients logging that error from this lookup, while its consumers and
+producer started side by side on a loaded machine. The interleaving is read from kafka-python's
+code (3.0.12), not reproduced; the registration of a version's class in place of the primary is.
 
 Making every version's class once, on one thread, before the first client (``shouwang.bus.kafka``
 does it when imported) leaves nothing to make later: each lookup then returns a class
