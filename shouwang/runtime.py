@@ -125,8 +125,8 @@ def freeze_start_up_objects() -> None:
     process, yet each full collection walked them all: the all-in-one holds ~165,000 tracked
     objects once started and a full collection took 90–145 ms (on a busy machine), every thread
     stopped — a dispatch's whole budget. Frozen, a full collection walks only what the process
-    made since: during the 10k dispatch benchmark mostly 11–40 ms instead of 71–101. Call it once the process is serving, not before each request (frozen cycles are
-    never freed). See https://docs.python.org/3/library/gc.html#gc.freeze."""
+    made since: during the 10k dispatch benchmark mostly 11–40 ms instead of 71–101. Call it
+    once the process is serving, not before each request (frozen cycles are never freed). See https://docs.python.org/3/library/gc.html#gc.freeze."""
     gc.collect()  # so that what start-up left for collection is freed, not frozen
     gc.freeze()
 
