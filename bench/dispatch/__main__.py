@@ -121,12 +121,27 @@ def main(argv: list[str] | None = None) -> int:
         type=Path,
         help="py-spy --gil of the all-in-one during its largest size's timed dispatches (.svg)",
     )
+    parser.add_argument(
+        "--races",
+        type=int,
+        help="claim races per size (default 10): each has 3 winners, so the winners' p99 of 10 "
+        "is their slowest of 30",
+    )
+    parser.add_argument(
+        "--embedded-sizes",
+        type=lambda text: tuple(int(n) for n in text.split(",")),
+        help="members on duty in embedded mode (default 1000,10000)",
+    )
     parser.add_argument("--out", type=Path, default=RESULTS)
     args = parser.parse_args(argv)
     plan = QUICK if args.quick else FULL
     skipped: dict[str, str] = {}
     if args.phones:
         plan = replace(plan, phones=args.phones)
+    if args.races:
+        plan = replace(plan, races=args.races)
+    if args.embedded_sizes:
+        plan = replace(plan, sizes={**plan.sizes, "embedded": args.embedded_sizes})
     if args.cluster_10k:
         plan = replace(plan, sizes={**plan.sizes, "cluster": (*plan.sizes["cluster"], 10_000)})
     elif not args.quick:
@@ -450,7 +465,23 @@ def _machine() -> dict[str, Any]:
         "python": platform.python_version(),
         "cpus": os.cpu_count(),
         "platform": platform.platform(),
+        "cpu_idle": _cpu_idle(),
     }
+
+
+def _cpu_idle() -> dict[str, str]:
+    """How idle CPUs wait: the claim race is a chain of thread hand-overs, each waking a thread
+    on a CPU that may be idle, so on a VM whose idle CPUs halt without polling first
+    (haltpoll's ``guest_halt_poll_ns`` 0) its latency depends on this as much as on the code."""
+    found = {}
+    for name, path in (
+        ("driver", "/sys/devices/system/cpu/cpuidle/current_driver"),
+        ("governor", "/sys/devices/system/cpu/cpuidle/current_governor_ro"),
+        ("guest_halt_poll_ns", "/sys/module/haltpoll/parameters/guest_halt_poll_ns"),
+    ):
+        with contextlib.suppress(OSError):
+            found[name] = Path(path).read_text().strip()
+    return found
 
 
 if __name__ == "__main__":

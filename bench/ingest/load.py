@@ -39,6 +39,7 @@ class Tally:
     rejected: int = 0
     errors: int = 0
     statuses: dict[int, int] = field(default_factory=dict)
+    cpu_s: float = 0.0  # this client process's own CPU time (user + system), whole run
     # Over the whole run, warm-up included: each member's newest acknowledged fix (ts_ms) and
     # how many of their fixes were accepted (what their track must hold afterwards).
     newest: dict[str, int] = field(default_factory=dict)
@@ -130,7 +131,16 @@ def run_client(
         tally.rejected += rejected
         tally.errors += status != 202
     connection.close()
+    tally.cpu_s = time.process_time()
     results.put(tally)
+
+
+@dataclass
+class Load:
+    tallies: list[Tally]
+    # The machine's CPU time over the measured window, busy (not idle or waiting for the disk)
+    # as a share of both cores: whether the box, not the server, was the limit.
+    machine_busy: float
 
 
 def run_load(
@@ -142,7 +152,7 @@ def run_load(
     warmup_s: float,
     seconds: float,
     since: dict[str, int],
-) -> list[Tally]:
+) -> Load:
     """K processes (spawned, so none shares the parent's state) for warmup + seconds; ``since``
     holds each member's newest fix of an earlier run, so a new run carries on in order."""
     context = multiprocessing.get_context("spawn")
@@ -169,7 +179,20 @@ def run_load(
     ]
     for process in processes:
         process.start()
+    time.sleep(max(0.0, measure_from - time.time()))
+    busy_from = _cpu_jiffies()
+    time.sleep(max(0.0, stop_at - time.time()))
+    busy_to = _cpu_jiffies()
     tallies = [results.get(timeout=seconds + warmup_s + 120) for _ in processes]
     for process in processes:
         process.join()
-    return tallies
+    busy, total = (b - a for a, b in zip(busy_from, busy_to, strict=True))
+    return Load(tallies, machine_busy=busy / max(1, total))
+
+
+def _cpu_jiffies() -> tuple[int, int]:
+    """(busy, total) CPU time of the whole machine so far, from /proc/stat."""
+    with open("/proc/stat") as stat:
+        ticks = [int(n) for n in stat.readline().split()[1:9]]  # guest time is in user already
+    idle, iowait = ticks[3], ticks[4]
+    return sum(ticks) - idle - iowait, sum(ticks)
