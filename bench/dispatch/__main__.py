@@ -129,7 +129,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument(
         "--embedded-sizes",
-        type=lambda text: tuple(int(n) for n in text.split(",")),
+        type=lambda text: tuple(sorted(int(n) for n in text.split(","))),  # the fleet only grows
         help="members on duty in embedded mode (default 1000,10000)",
     )
     parser.add_argument("--out", type=Path, default=RESULTS)
@@ -138,7 +138,7 @@ def main(argv: list[str] | None = None) -> int:
     skipped: dict[str, str] = {}
     if args.phones:
         plan = replace(plan, phones=args.phones)
-    if args.races:
+    if args.races is not None:
         plan = replace(plan, races=args.races)
     if args.embedded_sizes:
         plan = replace(plan, sizes={**plan.sizes, "embedded": args.embedded_sizes})

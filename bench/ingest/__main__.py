@@ -206,10 +206,10 @@ def summarise(
         # acknowledged in it: what the work costs, whatever else the machine is running.
         "server_cpu_ms_per_1000_fixes": round(sum(cpu_s) * 1e6 / max(1, kept), 1),
         "server_sys_share": round(cpu_s[1] / max(1e-9, sum(cpu_s)), 2),
-        # The load clients share the 2 cores: their CPU per 1,000 fixes, and the whole machine's
-        # busy share in the measured window (near 100 %: the box, not the server, is the limit).
+        # The load clients share the 2 cores: their CPU per 1,000 fixes in the measured window,
+        # and the whole machine's busy share then (near 100 %: the box, not the server, limits).
         "clients_cpu_ms_per_1000_fixes": round(
-            sum(t.cpu_s for t in tallies) * 1e6 / max(1, kept), 1
+            sum(t.cpu_s for t in tallies) * 1e6 / max(1, sum(t.accepted for t in tallies)), 1
         ),
         "machine_busy": round(load.machine_busy, 2),
         "batches_on_bus": delta(srv.published, INTERNAL_TOPIC),

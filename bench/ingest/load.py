@@ -39,7 +39,7 @@ class Tally:
     rejected: int = 0
     errors: int = 0
     statuses: dict[int, int] = field(default_factory=dict)
-    cpu_s: float = 0.0  # this client process's own CPU time (user + system), whole run
+    cpu_s: float = 0.0  # this client process's own CPU time (user + system) in the window
     # Over the whole run, warm-up included: each member's newest acknowledged fix (ts_ms) and
     # how many of their fixes were accepted (what their track must hold afterwards).
     newest: dict[str, int] = field(default_factory=dict)
@@ -91,7 +91,10 @@ def run_client(
     last_ms = {m.member_id: since.get(m.member_id, 0) for m in members}
     time.sleep(max(0.0, start_at - time.time()))
     i = 0
+    cpu_from: float | None = None
     while time.time() < stop_at:
+        if cpu_from is None and time.time() >= measure_from:
+            cpu_from = time.process_time()
         member = members[i % len(members)]
         i += 1
         now_ms = int(time.time() * 1000)
@@ -131,7 +134,7 @@ def run_client(
         tally.rejected += rejected
         tally.errors += status != 202
     connection.close()
-    tally.cpu_s = time.process_time()
+    tally.cpu_s = 0.0 if cpu_from is None else time.process_time() - cpu_from
     results.put(tally)
 
 

@@ -64,14 +64,6 @@ _COMMIT_EVERY = 10  # messages handled one by one between offset commits
 _COMMIT_AT_LEAST_EVERY_S = 1.0
 _BUSY_TIMEOUT_MS = 10_000
 _ERROR_BACKOFF_S = 1.0
-# A consumer of background events (a city's fixes) starts a run at most this often while they
-# keep coming: each run costs a read, a commit and the handler's writes whatever its length, and
-# a run per publish (hundreds a second) spent the interpreter on that; an event waits at most this
-# much longer, when the one before it was handled just now.
-_BACKGROUND_RUN_GAP_S = 0.05
-# An idle consumer reads the log again after this long even unwoken: only a safety net, as the
-# appends of this process and of others (seen by the watcher) wake it at once.
-_IDLE_RECHECK_S = 1.0
 
 
 class SqliteEventBus:
@@ -82,7 +74,7 @@ class SqliteEventBus:
         path: Path,
         *,
         retry: RetryPolicy = RetryPolicy(),  # noqa: B008 - frozen dataclass, safe as a default
-        poll_interval_s: float = 0.02,  # how often appends by other processes are looked for
+        poll_interval_s: float = 0.02,
         foreground: Foreground | None = None,
     ) -> None:
         self._path = path
@@ -93,11 +85,8 @@ class SqliteEventBus:
         self._threads: list[threading.Thread] = []
         self._stopping = threading.Event()
         # One signal per consumed topic, bumped on every publish to it in this process so its
-        # consumers wake at once (and only they); appends by other processes are noticed by one
-        # watcher reading the log's new tail every poll_interval_s, which bumps their topics.
-        # Idle consumers do not poll: twenty of them reading the log 50 times a second each
-        # handed the GIL back and forth ~1,000 times a second (the ingest benchmark's server
-        # spent 6 % more CPU per fix, most of it in the kernel, switching threads).
+        # consumers wake at once (and only they); writers in other processes are noticed by
+        # polling every poll_interval_s.
         self._signals: dict[str, _TopicSignal] = {}
         # This process's writes to the file go one at a time through this lock, so they never
         # meet SQLite's busy handler, which sleeps in steps of up to 100 ms while a lock is held.
@@ -159,12 +148,6 @@ class SqliteEventBus:
 
     def start(self) -> None:
         self._threads += start_consumers(self._subscriptions, self._consume, self._foreground)
-        if self._subscriptions:
-            watcher = threading.Thread(
-                target=self._watch_other_writers, name="bus-other-writers", daemon=True
-            )
-            watcher.start()
-            self._threads.append(watcher)
 
     def caught_up(self, group: str) -> bool:
         return group_caught_up(self._subscriptions, group)
@@ -213,26 +196,20 @@ class SqliteEventBus:
         uncommitted_since: float | None = None  # handled beyond the committed offset since
         signal = self._signals[subscription.topic]
         dead_letter = self._dead_letter_to(subscription.topic)
-        gathers = bool(subscription.background)
-        next_read = float("-inf")  # when a consumer that gathers reads again
         try:
             while not self._stopping.is_set():
-                if gathers and (pause := next_read - time.monotonic()) > 0:
-                    self._stopping.wait(pause)
                 generation = signal.generation
                 rows = connection.execute(
                     "SELECT seq, key, headers, value FROM messages"
                     " WHERE topic = ? AND seq > ? ORDER BY seq LIMIT ?",
                     (subscription.topic, last_seq, _BATCH),
                 ).fetchall()
-                if gathers:  # a full read is a backlog: read on at once
-                    next_read = time.monotonic() + _BACKGROUND_RUN_GAP_S * (len(rows) < _BATCH)
                 if not rows:
                     if uncommitted_since is not None:
                         self._commit_offset(connection, subscription, last_seq, wait=True)
                         uncommitted_since = None
                     subscription.caught_up.set()
-                    signal.wait(after=generation, timeout=_IDLE_RECHECK_S)
+                    signal.wait(after=generation, timeout=self._poll_interval_s)
                     continue
                 messages = [
                     WireMessage(
@@ -267,31 +244,6 @@ class SqliteEventBus:
             if uncommitted_since is not None:  # best effort on the way out: else redelivered
                 with contextlib.suppress(sqlite3.Error):
                     self._commit_offset(connection, subscription, last_seq, wait=True)
-
-    def _watch_other_writers(self) -> None:
-        """Bump the signal of every consumed topic that got messages since the last look: the
-        only way appends by another process reach this one's consumers (this process's own
-        appends bump theirs at once, and again here, harmlessly)."""
-        connection = self._connect(synchronous="NORMAL")
-        try:
-            (seen,) = connection.execute("SELECT COALESCE(MAX(seq), 0) FROM messages").fetchone()
-            while not self._stopping.wait(self._poll_interval_s):
-                try:
-                    tails = connection.execute(
-                        "SELECT topic, MAX(seq) FROM messages WHERE seq > ? GROUP BY topic",
-                        (seen,),
-                    ).fetchall()
-                except sqlite3.Error:
-                    log.exception("the bus's log unread; consumers recheck it every second")
-                    self._stopping.wait(_ERROR_BACKOFF_S)
-                    continue
-                for topic, tail in tails:
-                    seen = max(seen, tail)
-                    signal = self._signals.get(topic)
-                    if signal is not None:
-                        signal.bump()
-        finally:
-            connection.close()
 
     def _commit_offset(
         self, connection: sqlite3.Connection, subscription: Subscription, seq: int, *, wait: bool

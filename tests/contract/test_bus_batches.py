@@ -16,7 +16,6 @@ from shouwang.bus.embedded import SqliteEventBus, _GroupCommit
 from shouwang.events import Event
 from tests.contract.test_bus_contract import (  # noqa: F401 - fixtures
     DEADLINE_S,
-    NOTED,
     PAYLOAD_TYPES,
     BusUnderTest,
     Received,
@@ -224,84 +223,3 @@ def _a_consumer_of_35_events(path: Path) -> tuple[SqliteEventBus, str, Received,
     bus = SqliteEventBus(path)
     bus.subscribe("fixes", group=consumers, handler=received, payload_types=PAYLOAD_TYPES)
     return bus, consumers, received, events
-
-
-def test_an_idle_consumer_is_woken_by_another_writers_append(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """Idle consumers do not poll the log; the bus's watcher notices appends by other writers
-    (a second bus on the file, as another process has) and wakes their topic's consumers."""
-    monkeypatch.setattr(embedded, "_IDLE_RECHECK_S", 10 * DEADLINE_S)  # no recheck in time
-    path = tmp_path / "bus.sqlite3"
-    received, consumers = Received(), group()
-    bus = SqliteEventBus(path)
-    bus.subscribe("fixes", group=consumers, handler=received, payload_types=PAYLOAD_TYPES)
-    bus.start()
-    wait_for(lambda: bus.caught_up(consumers), what="the consumer idle")
-
-    other_writer = SqliteEventBus(path)
-    event = noted("member-1", "from elsewhere")
-    other_writer.publish("fixes", [event])
-
-    received.wait_for_ids([event.id])
-    bus.close()
-    other_writer.close()
-
-
-def test_a_consumer_of_background_events_gathers_those_arriving_soon_after_a_run(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """Events published one by one just after a run wait for the next run together (at most
-    the gap) instead of a run each."""
-    monkeypatch.setattr(embedded, "_BACKGROUND_RUN_GAP_S", 5.0)  # however slow the machine
-    bus, runs, first, then = _a_consumer_of_background_events(tmp_path / "bus.sqlite3")
-    bus.start()
-
-    bus.publish("fixes", [first])
-    runs.wait_for_ids([first.id])
-    for event in then:
-        bus.publish("fixes", [event])
-    runs.wait_for_ids([e.id for e in then])
-    bus.close()
-
-    assert runs.runs == [[first.id], [e.id for e in then]]
-
-
-def test_a_backlog_of_background_events_is_read_without_pauses(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """Full reads (a backlog, after a restart) go on at once: only a consumer that caught up
-    waits for the gap, and closing the bus cuts that wait short."""
-    monkeypatch.setattr(embedded, "_BACKGROUND_RUN_GAP_S", 10 * DEADLINE_S)
-    path = tmp_path / "bus.sqlite3"
-    backlog = [noted(f"member-{n % 3}", str(n)) for n in range(250)]
-    SqliteEventBus(path).publish("fixes", backlog)
-    bus, runs, _, _ = _a_consumer_of_background_events(path)
-
-    bus.start()
-
-    runs.wait_for_ids([e.id for e in backlog])
-    assert [len(run) for run in runs.runs] == [100, 100, 50]
-    closing = threading.Thread(target=bus.close)
-    closing.start()
-    closing.join(DEADLINE_S)
-    assert not closing.is_alive()
-
-
-def _a_consumer_of_background_events(
-    path: Path,
-) -> tuple[SqliteEventBus, ReceivedRuns, Event, list[Event]]:
-    """A bus, not started, whose consumer takes runs of events of a background type; an event
-    and three more for it."""
-    runs = ReceivedRuns()
-    bus = SqliteEventBus(path)
-    bus.subscribe(
-        "fixes",
-        group=group(),
-        handler=runs,
-        payload_types=PAYLOAD_TYPES,
-        batch_handler=runs.batch,
-        background={NOTED},
-    )
-    first, *then = (noted("member-1", str(n)) for n in range(4))
-    return bus, runs, first, then
