@@ -40,9 +40,8 @@ from shouwang.runtime import (
     Adapters,
     Service,
     embedded_adapters,
-    freeze_start_up_objects,
+    serve_until_shutdown_signal,
     settings_or_exit,
-    wait_for_shutdown_signal,
 )
 
 log = logging.getLogger(__name__)
@@ -167,8 +166,7 @@ def up(*, port: int, data_dir: Path, demo: bool) -> int:
             " (--no-demo for none)",
             flush=True,
         )
-    freeze_start_up_objects()
-    wait_for_shutdown_signal()
+    serve_until_shutdown_signal()
     print("Shutting down...", file=sys.stderr, flush=True)
     if simulation is not None:
         simulation.stop()

@@ -91,8 +91,11 @@ def settings_or_exit(cls: type[T]) -> T:
         raise SystemExit(2) from None
 
 
-def wait_for_shutdown_signal() -> None:
-    """Block the main thread until SIGTERM or SIGINT."""
+def serve_until_shutdown_signal() -> None:
+    """Block the main thread of a process that is now serving until SIGTERM or SIGINT; what
+    start-up made is frozen first (``freeze_start_up_objects``): from here it lives as long as
+    the process."""
+    freeze_start_up_objects()
     stop = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stop.set())
@@ -125,8 +128,9 @@ def freeze_start_up_objects() -> None:
     process, yet each full collection walked them all: the all-in-one holds ~165,000 tracked
     objects once started and a full collection took 90–145 ms (on a busy machine), every thread
     stopped — a dispatch's whole budget. Frozen, a full collection walks only what the process
-    made since: during the 10k dispatch benchmark mostly 11–40 ms instead of 71–101. Call it
-    once the process is serving, not before each request (frozen cycles are never freed). See https://docs.python.org/3/library/gc.html#gc.freeze."""
+    made since: during the 10k dispatch benchmark mostly 11–40 ms instead of 71–101. Called once
+    the process is serving (``serve_until_shutdown_signal``), not before each request: frozen
+    cycles are never freed. See https://docs.python.org/3/library/gc.html#gc.freeze."""
     gc.collect()  # so that what start-up left for collection is freed, not frozen
     gc.freeze()
 
@@ -147,9 +151,8 @@ def serve_cluster(
     adapters.bus.start()
     grpc_server.start()
     readiness.mark_serving()
-    freeze_start_up_objects()
     log.info("serving", extra={"grpc_port": grpc_server.port, "ops_port": ops.port})
-    wait_for_shutdown_signal()
+    serve_until_shutdown_signal()
     log.info("shutting down")
     readiness.mark_stopping()
     grpc_server.stop(settings.shutdown_grace_s)

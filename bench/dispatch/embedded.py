@@ -13,9 +13,8 @@ from pathlib import Path
 import allinone
 from shouwang.logging import configure_logging
 from shouwang.runtime import (
-    freeze_start_up_objects,
     limit_malloc_arenas,
-    wait_for_shutdown_signal,
+    serve_until_shutdown_signal,
 )
 
 
@@ -24,8 +23,7 @@ def main(argv: list[str]) -> int:
     configure_logging("shouwang", "INFO")  # as `shouwang up` and the cluster log
     running = allinone.start(port=0, data_dir=Path(argv[0]))
     print(f"ready {running.url} {running.grpc_server.address}", flush=True)
-    freeze_start_up_objects()  # as `shouwang up` does
-    wait_for_shutdown_signal()
+    serve_until_shutdown_signal()  # as `shouwang up` does
     running.stop()
     return 0
 

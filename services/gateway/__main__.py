@@ -12,10 +12,9 @@ from shouwang.logging import configure_logging
 from shouwang.metrics import OpsServer, Readiness
 from shouwang.runtime import (
     cluster_adapters,
-    freeze_start_up_objects,
     limit_malloc_arenas,
+    serve_until_shutdown_signal,
     settings_or_exit,
-    wait_for_shutdown_signal,
 )
 
 
@@ -56,11 +55,10 @@ def main() -> int:
     readiness.wait_for_checks(timeout_s=120)  # identity may still be starting beside us
     server.start()
     readiness.mark_serving()
-    freeze_start_up_objects()
     logging.getLogger(__name__).info(
         "serving", extra={"http_port": server.port, "ops_port": ops.port}
     )
-    wait_for_shutdown_signal()
+    serve_until_shutdown_signal()
     readiness.mark_stopping()
     gateway.close_streams()
     server.stop(settings.shutdown_grace_s)
