@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 import random
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -57,7 +57,9 @@ def points_service(running: allinone.AllInOne) -> PointsService:
     return next(s for s in running.services if isinstance(s, PointsService))
 
 
-def fund(points_service: PointsService, member_id: str, points: int) -> None:
+def fund(
+    points_service: PointsService, member_id: str, points: int, at: datetime | None = None
+) -> None:
     """Points as an approved report would earn them (without the report's round trip)."""
     report_id = f"r{random.randrange(10**9)}"
     handlers.on_report_approved(
@@ -66,7 +68,7 @@ def fund(points_service: PointsService, member_id: str, points: int) -> None:
             type="shouwang.report.approved",
             source="/tests",
             subject=report_id,
-            time=datetime.now(UTC),
+            time=at or datetime.now(UTC),
             data=task_events.ReportApproved(
                 report_id=report_id, member_id=member_id, points=points
             ),
@@ -144,8 +146,11 @@ def test_a_members_entries_page_newest_first_beside_the_balance(
     api: Api, admin: str, points_service: PointsService
 ) -> None:
     member_id, token, _ = verified_member(api, admin)
+    # A second apart: entries earned in the same millisecond have no order of their own (ties go
+    # by entry id), and this host funds five in under one.
+    earned = datetime.now(UTC) - timedelta(minutes=1)
     for points in (1, 2, 3, 4, 5):
-        fund(points_service, member_id, points)
+        fund(points_service, member_id, points, at=earned + timedelta(seconds=points))
     seen = pages(api, f"{API}/points/me", "entries", token)
     assert [[e["delta"] for e in page] for page in seen] == [[5, 4], [3, 2], [1]]
     assert api.get(f"{API}/points/me?limit=1", token=token).body["balance"] == 15
