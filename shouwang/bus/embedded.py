@@ -11,10 +11,11 @@ Durability: WAL with ``synchronous=FULL`` for appends, so a message is on disk (
 ``publish`` returns — it survives a process kill and a power cut. Appends of concurrent
 publishers are group-committed: whoever finds no commit running writes everything queued so far
 in one transaction (one fsync for all), and each publisher returns once the transaction holding
-its messages committed. A consumer commits its offset after each run of messages it handled,
-or after a later one when an append of this process is being written then (within a second, and
-always before it waits for more), with ``synchronous=NORMAL``: a power cut may lose the last
-offset commits, which means redelivery.
+its messages committed. A consumer commits its offset once what it handled has gone uncommitted
+for a tenth of a second — after a later run, or while it waits for more — without waiting behind
+an append of this process unless that has lasted a second, with ``synchronous=NORMAL``: a crash
+hands out again at most that much, and a power cut may lose the last offset commits, which means
+redelivery too (handlers are idempotent).
 """
 
 from __future__ import annotations
@@ -58,7 +59,11 @@ CREATE TABLE IF NOT EXISTS group_offsets (
 """
 
 _BATCH = 100
-_COMMIT_EVERY = 10  # messages handled one by one between offset commits
+_COMMIT_EVERY = 10  # messages handled one by one per run (a crash mid-run redelivers the run)
+# What a consumer handled goes uncommitted this long at most while it keeps up: an offset commit
+# is a write transaction on the shared file, and one per run of a busy topic (hundreds a second
+# per consumer under a city's fixes) cost the process more than the redelivery it saves.
+_COMMIT_AFTER_S = 0.1
 # A consumer that keeps finding this process's append under way leaves its commits for later,
 # but not for longer than this: what a crash would hand out again stays bounded.
 _COMMIT_AT_LEAST_EVERY_S = 1.0
@@ -205,11 +210,16 @@ class SqliteEventBus:
                     (subscription.topic, last_seq, _BATCH),
                 ).fetchall()
                 if not rows:
-                    if uncommitted_since is not None:
-                        self._commit_offset(connection, subscription, last_seq, wait=True)
-                        uncommitted_since = None
                     subscription.caught_up.set()
-                    signal.wait(after=generation, timeout=self._poll_interval_s)
+                    wait_s = self._poll_interval_s
+                    if uncommitted_since is not None:
+                        left_s = uncommitted_since + _COMMIT_AFTER_S - time.monotonic()
+                        if left_s <= 0:
+                            self._commit_offset(connection, subscription, last_seq, wait=True)
+                            uncommitted_since = None
+                        else:
+                            wait_s = min(wait_s, left_s)
+                    signal.wait(after=generation, timeout=wait_s)
                     continue
                 messages = [
                     WireMessage(
@@ -235,8 +245,11 @@ class SqliteEventBus:
                     if done:
                         last_seq = rows[start + done - 1][0]
                         uncommitted_since = uncommitted_since or time.monotonic()
-                        overdue = time.monotonic() - uncommitted_since >= _COMMIT_AT_LEAST_EVERY_S
-                        if self._commit_offset(connection, subscription, last_seq, wait=overdue):
+                        uncommitted_s = time.monotonic() - uncommitted_since
+                        overdue = uncommitted_s >= _COMMIT_AT_LEAST_EVERY_S
+                        if (overdue or uncommitted_s >= _COMMIT_AFTER_S) and self._commit_offset(
+                            connection, subscription, last_seq, wait=overdue
+                        ):
                             uncommitted_since = None
                     if start + done < min(start + step, len(messages)) or self._stopping.is_set():
                         return
