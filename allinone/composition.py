@@ -1,4 +1,6 @@
-"""``shouwang up``: every service, the gateway and the embedded adapters in one process.
+"""``shouwang up``: every service, the gateway and the embedded adapters in one process, and
+location's track keeper in a second one (``allinone.track_keeper``; one process with
+``SHOUWANG_TRACK_KEEPER_PROCESS=false``).
 
 The services are the cluster's: the same servicers behind the same generated stubs, events through
 the bus. Only the adapters differ — the bus, the store, and the transport of gRPC calls, which
@@ -17,6 +19,7 @@ from pathlib import Path
 
 from allinone.demo import start_demo, with_demo_admin
 from allinone.settings import AllInOneSettings
+from allinone.track_keeper import TrackKeeperProcess
 from services.comms import bootstrap as comms_bootstrap
 from services.comms.sms import FileSmsProvider
 from services.gateway import bootstrap as gateway_bootstrap
@@ -57,6 +60,7 @@ class AllInOne:
     gateway: gateway_bootstrap.Gateway
     http: WsgiServer
     readiness: Readiness
+    track_keeper: TrackKeeperProcess | None = None
 
     @property
     def url(self) -> str:
@@ -67,6 +71,8 @@ class AllInOne:
         self.gateway.close_streams()  # streams hold HTTP threads; end them so stop() is prompt
         self.http.stop()
         self.grpc_server.stop(grace_s=5)
+        if self.track_keeper is not None:
+            self.track_keeper.stop()
         self.gateway.close()
         for service in self.services:
             service.close()
@@ -101,7 +107,7 @@ def start(
             admin_password=settings.admin_password,
             phone_lookup_key=phone_lookup_key,
         ),
-        location_bootstrap.build(adapters),
+        location_bootstrap.build(adapters, keep_tracks=not settings.track_keeper_process),
         tasks_bootstrap.build(
             adapters,
             location=clients.location,
@@ -145,10 +151,14 @@ def start(
         thread_stack_bytes=SMALL_THREAD_STACK_BYTES,
     )
     adapters.bus.start()
+    track_keeper = None
+    if settings.track_keeper_process:
+        track_keeper = TrackKeeperProcess(data_dir, log_level=settings.log_level).start()
+        readiness.add_check("track keeper", track_keeper.check)
     readiness.wait_for_checks()  # e.g. the gateway's token versions, before any token is seen
     http.start()
     readiness.mark_serving()
-    return AllInOne(adapters, services, grpc_server, gateway, http, readiness)
+    return AllInOne(adapters, services, grpc_server, gateway, http, readiness, track_keeper)
 
 
 def up(*, port: int, data_dir: Path, demo: bool) -> int:

@@ -42,3 +42,9 @@ class AllInOneSettings(WaveSettings, LiveCallSettings):
         "services run in the gateway's interpreter, so more at once only share it more ways: "
         "in turns the first come are answered first.",
     )
+    track_keeper_process: bool = setting(
+        "SHOUWANG_TRACK_KEEPER_PROCESS",
+        True,
+        doc="Store tracks (location's track keeper) in a second process beside the all-in-one, "
+        "which has the cores for it, instead of in its own interpreter (false: one process).",
+    )

@@ -28,7 +28,7 @@ PURGE_EVERY_S = 3600.0
 @dataclass
 class LocationService:
     ports: Ports
-    keeper: TrackKeeper
+    keeper: TrackKeeper | None  # None where another process keeps the tracks
     jobs: list[Periodic] = field(default_factory=list)
     bindings: list[ServiceBinding] = field(default_factory=list)
 
@@ -39,28 +39,20 @@ class LocationService:
 
 
 def build(
-    adapters: Adapters, *, replica_id: str = "embedded", track_retention_days: int = 30
+    adapters: Adapters,
+    *,
+    replica_id: str = "embedded",
+    track_retention_days: int = 30,
+    keep_tracks: bool = True,
 ) -> LocationService:
-    store = adapters.store
-    duty, tracks, fences = DutyRepository(store), TrackRepository(store), GeofenceRepository(store)
-    sessions = DutySessionRepository(store)
-    for repository in (duty, tracks, fences, sessions):
+    """The service; with ``keep_tracks`` false this replica leaves the shared ``location-tracks``
+    group to another process (the all-in-one's ``allinone.track_keeper``)."""
+    ports = _ports(adapters, track_retention_days=track_retention_days)
+    for repository in (ports.duty, ports.tracks, ports.fences, ports.sessions):
         repository.ensure_indexes()
-    ports = Ports(
-        duty=duty,
-        tracks=tracks,
-        fences=fences,
-        bus=adapters.bus,
-        outbox=Outbox(adapters.bus, duty.duty, adapters.clock),
-        view=LiveView(),
-        clock=adapters.clock,
-        track_retention_days=track_retention_days,
-        sessions=sessions,
-    )
     ports.outbox.recover()
     ports.outbox.start_recovery()
     handlers.rebuild_live_view(ports)
-    keeper = TrackKeeper(ports)
     # Every replica needs every change for its own live view: a group of its own.
     adapters.bus.subscribe(
         INTERNAL_TOPIC,
@@ -72,15 +64,7 @@ def build(
         # member's duty or busy change goes at once.
         background={FIXES_ACCEPTED},
     )
-    # Tracks, presence and public events once per batch: one group shared by all replicas.
-    adapters.bus.subscribe(
-        INTERNAL_TOPIC,
-        group="location-tracks",
-        handler=keeper.on_batch,
-        payload_types={FIXES_ACCEPTED: INTERNAL_EVENTS[FIXES_ACCEPTED]},
-        batch_handler=keeper.on_batches,
-        background={FIXES_ACCEPTED},
-    )
+    keeper = subscribe_track_keeper(adapters, ports) if keep_tracks else None
     adapters.bus.subscribe(
         IDENTITY_TOPIC,
         group="location-suspensions",
@@ -103,4 +87,40 @@ def build(
     ]
     return LocationService(
         ports=ports, keeper=keeper, jobs=jobs, bindings=[grpc_api.binding(ports)]
+    )
+
+
+def keep_tracks(adapters: Adapters) -> TrackKeeper:
+    """Only the track keeper, for a process that does nothing else (``allinone.track_keeper``):
+    the service's indexes and live view are the process serving location's calls."""
+    return subscribe_track_keeper(adapters, _ports(adapters))
+
+
+def subscribe_track_keeper(adapters: Adapters, ports: Ports) -> TrackKeeper:
+    """Tracks, presence and public events once per batch: one group shared by all replicas."""
+    keeper = TrackKeeper(ports)
+    adapters.bus.subscribe(
+        INTERNAL_TOPIC,
+        group="location-tracks",
+        handler=keeper.on_batch,
+        payload_types={FIXES_ACCEPTED: INTERNAL_EVENTS[FIXES_ACCEPTED]},
+        batch_handler=keeper.on_batches,
+        background={FIXES_ACCEPTED},
+    )
+    return keeper
+
+
+def _ports(adapters: Adapters, *, track_retention_days: int = 30) -> Ports:
+    store = adapters.store
+    duty = DutyRepository(store)
+    return Ports(
+        duty=duty,
+        tracks=TrackRepository(store),
+        fences=GeofenceRepository(store),
+        bus=adapters.bus,
+        outbox=Outbox(adapters.bus, duty.duty, adapters.clock),
+        view=LiveView(),
+        clock=adapters.clock,
+        track_retention_days=track_retention_days,
+        sessions=DutySessionRepository(store),
     )

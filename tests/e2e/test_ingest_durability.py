@@ -164,3 +164,58 @@ def test_every_fix_acknowledged_before_a_sigkill_is_in_the_track_after_restart(
         assert sum(len(s) for s in acknowledged.values()) >= KILL_AFTER_ACKS * BATCH
     finally:
         restarted.stop()
+
+
+def test_the_track_keepers_process_comes_back_when_it_dies_and_ends_with_the_all_in_one(
+    tmp_path: Path,
+) -> None:
+    server = Server(tmp_path / "data")
+    try:
+        first = wait_for(lambda: keeper_of(server.proc.pid), what="the track keeper's process")
+        os.kill(first, signal.SIGKILL)
+        second = wait_for(
+            lambda: keeper_of(server.proc.pid) not in (None, first) and keeper_of(server.proc.pid),
+            timeout_s=30,
+            what="the track keeper's process started again",
+        )
+        admin = server.admin_token()
+        member_id, token, _ = verified_member(server.api, admin)
+        assert server.api.post("/api/v1/duty/start", token=token).status == 200
+        now_ms = int(datetime.now(UTC).timestamp() * 1000)
+        stamps, body = batch_of_fixes(now_ms - 60_000, now_ms)
+        posted = server.api.post("/api/v1/location", json.loads(body), token=token)
+        assert posted.status == 202 and posted.body["accepted"] == BATCH, posted.body
+        wait_for(
+            lambda: set(stamps) <= track_stamps(server.api, admin, member_id),
+            what="the fixes in the track, stored by the new keeper",
+        )
+
+        server.proc.send_signal(signal.SIGKILL)
+        server.proc.wait(timeout=30)
+        wait_for(lambda: not running(second), what="the keeper to end with the all-in-one")
+    finally:
+        server.stop()
+
+
+def keeper_of(parent_pid: int) -> int | None:
+    """The running track keeper process the all-in-one ``parent_pid`` started, if any."""
+    for proc in Path("/proc").iterdir():
+        if proc.name.isdigit() and running(int(proc.name)):
+            try:
+                stat = (proc / "stat").read_text()
+                command = (proc / "cmdline").read_bytes()
+            except OSError:
+                continue
+            if int(stat.rsplit(")", 1)[1].split()[1]) == parent_pid and (
+                b"allinone.track_keeper" in command
+            ):
+                return int(proc.name)
+    return None
+
+
+def running(pid: int) -> bool:
+    """Alive and not a zombie waiting to be reaped."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False

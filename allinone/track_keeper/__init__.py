@@ -1,0 +1,94 @@
+"""The all-in-one's second process: location's track keeper (the shared ``location-tracks``
+consumer group), on the same bus and store files as the process serving everything else.
+
+Why a process: the all-in-one's services share one interpreter, and storing a city's fixes
+(their track buckets, each member's latest position, the derived public events) was a quarter
+of its time under ingestion. Here that work runs beside the interpreter instead of inside it, as
+a second location replica takes the group's partitions in the cluster; the embedded bus and
+store are SQLite files that several processes share safely. Nothing changes for a fix: it is
+acknowledged once its batch is on the bus, and the keeper stores it from there.
+
+``TrackKeeperProcess`` is the parent's handle: it starts the process, starts it again if it dies
+(the batches wait on the bus meanwhile), and stops it by closing its stdin, which the process also
+sees when the parent dies without stopping it. The process holds a lock file in the data dir, so
+a keeper left over from a killed parent finishes before the next one takes the group.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+log = logging.getLogger(__name__)
+
+RESTART_AFTER_S = 1.0
+STOP_WITHIN_S = 15.0
+_IMPORT_ROOT = Path(__file__).resolve().parents[2]
+
+
+class TrackKeeperProcess:
+    def __init__(self, data_dir: Path, *, log_level: str = "INFO") -> None:
+        self._command = [
+            sys.executable,
+            "-m",
+            "allinone.track_keeper",
+            "--data",
+            str(data_dir),
+            "--log-level",
+            log_level,
+        ]
+        self._process: subprocess.Popen[bytes] | None = None
+        self._stopping = threading.Event()
+        self._supervisor = threading.Thread(
+            target=self._keep_running, daemon=True, name="track-keeper-supervisor"
+        )
+
+    def start(self) -> TrackKeeperProcess:
+        self._process = self._spawn()
+        self._supervisor.start()
+        return self
+
+    def check(self) -> None:
+        """Readiness: the process is running."""
+        if self._process is None or self._process.poll() is not None:
+            raise RuntimeError("the track keeper process is not running")
+
+    def stop(self) -> None:
+        self._stopping.set()
+        process = self._process
+        if process is None:
+            return
+        if process.stdin is not None:
+            process.stdin.close()  # the process finishes its run, commits and exits
+        try:
+            process.wait(STOP_WITHIN_S)
+        except subprocess.TimeoutExpired:
+            log.error("the track keeper did not stop within %.0f s; killed", STOP_WITHIN_S)
+            process.kill()
+            process.wait()
+        self._supervisor.join(STOP_WITHIN_S)
+
+    def _spawn(self) -> subprocess.Popen[bytes]:
+        # The modules this process runs, wherever they were imported from (a checkout or not).
+        path = [str(_IMPORT_ROOT), *filter(None, [os.environ.get("PYTHONPATH")])]
+        environment = {**os.environ, "PYTHONPATH": os.pathsep.join(path)}
+        return subprocess.Popen(self._command, stdin=subprocess.PIPE, env=environment)
+
+    def _keep_running(self) -> None:
+        while not self._stopping.is_set():
+            assert self._process is not None
+            code = self._process.wait()
+            if self._stopping.is_set():
+                return
+            log.error(
+                "the track keeper process exited (%s); starting it again in %.0f s",
+                code,
+                RESTART_AFTER_S,
+            )
+            if self._stopping.wait(RESTART_AFTER_S):
+                return
+            self._process = self._spawn()

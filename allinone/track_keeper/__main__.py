@@ -1,0 +1,51 @@
+"""``python -m allinone.track_keeper --data DIR``: the track keeper's process (see the package)."""
+
+from __future__ import annotations
+
+import argparse
+import fcntl
+import signal
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from services.location import bootstrap as location_bootstrap
+from shouwang.logging import configure_logging
+from shouwang.runtime import embedded_adapters
+
+LOCK_FILE = "track-keeper.lock"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m allinone.track_keeper", description=__doc__)
+    parser.add_argument("--data", type=Path, required=True, help="the all-in-one's data dir")
+    parser.add_argument("--log-level", default="INFO")
+    args = parser.parse_args(argv)
+    configure_logging("shouwang", args.log_level)
+    # The parent stops this process (Ctrl-C reaches both in a terminal): it closes stdin.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    with _only_keeper_of(args.data):
+        adapters = embedded_adapters(args.data)
+        try:
+            location_bootstrap.keep_tracks(adapters)
+            adapters.bus.start()
+            sys.stdin.buffer.read()  # until the parent closes it, or dies
+        finally:
+            adapters.close()
+    return 0
+
+
+@contextmanager
+def _only_keeper_of(data_dir: Path) -> Iterator[None]:
+    with (data_dir / LOCK_FILE).open("a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # a keeper still finishing for a killed parent: wait
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
