@@ -308,12 +308,12 @@ def measure_size(
     )
     load = os.getloadavg()
     _log(f"   {plan.tasks} dispatches in {_since(phase)} ({_ingest(ingest_dispatch)})")
-    keep_fresh(real_too=True)
     phase = time.perf_counter()
     fleet.reset_lateness()
     before = fleet.counts()
     race_failed = ""
     try:
+        keep_fresh(real_too=True)
         race = measure_claim_race(
             deployment.url,
             officer,
@@ -321,7 +321,9 @@ def measure_size(
             races=plan.races,
             wait_until_free=lambda: wait_until_eligible(location, members),
         )
-    except RuntimeError as error:  # e.g. a 503 on a machine busy with other work: keep the row
+    # A 503 on a machine busy with other work, or the real members' fixes stuck behind a backlog
+    # (wait_for's AssertionError): keep the dispatch figures of the row.
+    except (RuntimeError, AssertionError) as error:
         race, race_failed = RaceSamples(), str(error)
         _log(f"   claim races stopped: {error}")
     ingest_race = fleet.counts().since(before)

@@ -247,7 +247,8 @@ def _py_spy(pid: int, out: Path, duration_s: float) -> subprocess.Popen[bytes]:
     # many to walk 100 times a second, and Python time is what one process is short of.
     fmt = "flamegraph" if out.suffix == ".svg" else "raw"  # raw: collapsed stacks, for reading
     command = [executable, "record", "--pid", str(pid), "--duration", str(int(duration_s))]
-    command += ["--rate", "100", "--nonblocking", "--gil", "--format", fmt, "--output", str(out)]
+    command += ["--rate", "100", "--nonblocking", "--gil", "--subprocesses"]  # the track keeper's
+    command += ["--format", fmt, "--output", str(out)]
     return subprocess.Popen(
         command,
         stdout=subprocess.DEVNULL,
