@@ -43,6 +43,7 @@ class TrackKeeperProcess:
         ]
         self._process: subprocess.Popen[bytes] | None = None
         self._stopping = threading.Event()
+        self._spawning = threading.Lock()  # no process started after stop() looked for one
         self._supervisor = threading.Thread(
             target=self._keep_running, daemon=True, name="track-keeper-supervisor"
         )
@@ -58,8 +59,9 @@ class TrackKeeperProcess:
             raise RuntimeError("the track keeper process is not running")
 
     def stop(self) -> None:
-        self._stopping.set()
-        process = self._process
+        with self._spawning:
+            self._stopping.set()
+            process = self._process
         if process is None:
             return
         if process.stdin is not None:
@@ -91,4 +93,7 @@ class TrackKeeperProcess:
             )
             if self._stopping.wait(RESTART_AFTER_S):
                 return
-            self._process = self._spawn()
+            with self._spawning:
+                if self._stopping.is_set():
+                    return
+                self._process = self._spawn()
