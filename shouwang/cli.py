@@ -11,7 +11,7 @@ from pathlib import Path
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="shouwang", description="Shouwang community patrol")
     commands = parser.add_subparsers(dest="command", required=True)
-    up = commands.add_parser("up", help="run everything in one process (embedded mode)")
+    up = commands.add_parser("up", help="run everything on this machine (embedded mode)")
     up.add_argument("--port", type=int, default=8080, help="HTTP port (default 8080)")
     up.add_argument(
         "--data",
