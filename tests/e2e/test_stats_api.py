@@ -14,7 +14,7 @@ from urllib.parse import urlencode
 
 import pytest
 
-from tests.support.api import Api, fix_at, verified_member
+from tests.support.api import Api, fix_at, verified_member, wait_until_placed
 from tests.support.embedded import admin_token, embedded_with_admin
 
 PLACE = (27.78, 120.65)  # Rui'an
@@ -62,8 +62,10 @@ def station(api: Api, admin: str) -> tuple[str, str, str]:
 def on_duty(api: Api, admin: str, team_id: str, north_m: float) -> tuple[str, str]:
     member_id, token, _ = verified_member(api, admin, team_id=team_id)
     assert api.post("/api/v1/duty/start", token=token).status == 200
-    fix = fix_at(PLACE[0] + north_m / 111_195, PLACE[1], ago_s=5, accuracy_m=5)
+    lat = PLACE[0] + north_m / 111_195
+    fix = fix_at(lat, PLACE[1], ago_s=5, accuracy_m=5)
     assert api.post("/api/v1/location", {"fixes": [fix]}, token=token).body["accepted"] == 1
+    wait_until_placed(api, admin, {member_id}, lat, PLACE[1], within_m=100)
     return member_id, token
 
 
