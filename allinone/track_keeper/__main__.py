@@ -39,12 +39,10 @@ def main(argv: list[str] | None = None) -> int:
 
 @contextmanager
 def _only_keeper_of(data_dir: Path) -> Iterator[None]:
+    """Held until the file closes (here, or with the process, however it ends)."""
     with (data_dir / LOCK_FILE).open("a") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)  # a keeper still finishing for a killed parent: wait
-        try:
-            yield
-        finally:
-            fcntl.flock(lock, fcntl.LOCK_UN)
+        yield
 
 
 if __name__ == "__main__":

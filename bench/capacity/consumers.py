@@ -16,7 +16,6 @@ import threading
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path
 
 from kafka import KafkaConsumer, KafkaProducer, OffsetAndMetadata, TopicPartition
 from kafka.errors import KafkaError
@@ -26,6 +25,7 @@ from bench.capacity.population import OnDuty
 from services.location.live_view import INTERNAL_TOPIC
 from shouwang.events import Event, WireMessage, encode
 from tests.support.cluster import Cluster, ServiceProcess
+from tests.support.processes import children
 from tests.support.servers import free_port
 
 
@@ -386,18 +386,9 @@ def _log(message: str) -> None:
 def server_pids() -> dict[str, int]:
     """This process's children that are the broker and FerretDB (started by running_cluster)."""
     found = {}
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            stat = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-            cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode()
-        except OSError:
-            continue
-        if int(stat[1]) != os.getpid():
-            continue
+    for pid, cmdline in children(os.getpid()).items():
         if "kafka.Kafka" in cmdline:
-            found["kafka"] = int(entry.name)
+            found["kafka"] = pid
         elif "ferretdb" in cmdline:
-            found["ferretdb"] = int(entry.name)
+            found["ferretdb"] = pid
     return found

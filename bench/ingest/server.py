@@ -17,6 +17,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from tests.support.processes import children, stat_fields
+
 ADMIN_PHONE = "13800000000"
 ADMIN_PASSWORD = "Admin-Password-1"
 _READY = re.compile(r"ready at (http://\S+?)/? ")
@@ -38,7 +40,7 @@ class Server:
     def cpu_s(self) -> tuple[float, float]:
         """User and system CPU seconds the server used so far: all its threads, and the
         processes it started (the track keeper's, ``allinone.track_keeper``)."""
-        usage = [process_cpu_s(pid) for pid in (self.pid, *children_of(self.pid))]
+        usage = [process_cpu_s(pid) for pid in (self.pid, *children(self.pid))]
         return sum(u for u, _ in usage), sum(s for _, s in usage)
 
     def counters(self) -> dict[tuple[str, frozenset[tuple[str, str]]], float]:
@@ -49,15 +51,6 @@ class Server:
         with urllib.request.urlopen(self.url + "/metrics", timeout=10) as response:
             served = parse_counters(response.read().decode())
         return {**bus_counters(self.data_dir / BUS_FILE), **served}
-
-
-def children_of(pid: int) -> list[int]:
-    children = []
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        with contextlib.suppress(OSError):
-            if int(stat.read_text().rsplit(")", 1)[1].split()[1]) == pid:
-                children.append(int(stat.parent.name))
-    return children
 
 
 def bus_counters(path: Path) -> dict[tuple[str, frozenset[tuple[str, str]]], float]:
@@ -82,7 +75,9 @@ def bus_counters(path: Path) -> dict[tuple[str, frozenset[tuple[str, str]]], flo
 
 
 def process_cpu_s(pid: int) -> tuple[float, float]:
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    fields = stat_fields(pid)
+    if fields is None:
+        raise ProcessLookupError(pid)
     tick = os.sysconf("SC_CLK_TCK")
     return int(fields[11]) / tick, int(fields[12]) / tick
 

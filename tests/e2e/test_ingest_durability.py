@@ -16,11 +16,13 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 from tests.support.api import Api, verified_member, wait_for
+from tests.support.processes import children, running
 
 ADMIN = {"SHOUWANG_ADMIN_PHONE": "13800000000", "SHOUWANG_ADMIN_PASSWORD": "Admin-Password-1"}
 MEMBERS = 4
 BATCH = 50
 UP = [sys.executable, "-m", "shouwang.cli", "up", "--no-demo", "--port", "0"]
+KEEPER = "allinone.track_keeper"  # its command line
 KILL_AFTER_ACKS = 60  # acknowledged batches, across the members, before the SIGKILL
 
 
@@ -174,7 +176,7 @@ def test_the_track_keepers_process_comes_back_when_it_dies_and_ends_with_the_all
         first = wait_for(lambda: keeper_of(server.proc.pid), what="the track keeper's process")
         os.kill(first, signal.SIGKILL)
         second = wait_for(
-            lambda: keeper_of(server.proc.pid) not in (None, first) and keeper_of(server.proc.pid),
+            lambda: (pid := keeper_of(server.proc.pid)) != first and pid,
             timeout_s=30,
             what="the track keeper's process started again",
         )
@@ -199,23 +201,11 @@ def test_the_track_keepers_process_comes_back_when_it_dies_and_ends_with_the_all
 
 def keeper_of(parent_pid: int) -> int | None:
     """The running track keeper process the all-in-one ``parent_pid`` started, if any."""
-    for proc in Path("/proc").iterdir():
-        if proc.name.isdigit() and running(int(proc.name)):
-            try:
-                stat = (proc / "stat").read_text()
-                command = (proc / "cmdline").read_bytes()
-            except OSError:
-                continue
-            if int(stat.rsplit(")", 1)[1].split()[1]) == parent_pid and (
-                b"allinone.track_keeper" in command
-            ):
-                return int(proc.name)
-    return None
-
-
-def running(pid: int) -> bool:
-    """Alive and not a zombie waiting to be reaped."""
-    try:
-        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
-    except OSError:
-        return False
+    return next(
+        (
+            pid
+            for pid, command in children(parent_pid).items()
+            if "allinone.track_keeper" in command
+        ),
+        None,
+    )

@@ -1,0 +1,37 @@
+"""Processes as Linux's /proc tells them: the tests' and benchmarks' one reader of it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+
+def stat_fields(pid: int) -> list[str] | None:
+    """The fields of /proc/PID/stat after the command name (state first), or None once gone.
+    The name is in parentheses and may hold spaces and parentheses itself: split after the last."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+
+
+def running(pid: int) -> bool:
+    """Alive and not a zombie waiting to be reaped."""
+    fields = stat_fields(pid)
+    return fields is not None and fields[0] != "Z"
+
+
+def children(parent_pid: int) -> dict[int, str]:
+    """The running processes whose parent is ``parent_pid``: pid -> command line (spaced)."""
+    found = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        pid = int(entry.name)
+        fields = stat_fields(pid)
+        if fields is None or fields[0] == "Z" or int(fields[1]) != parent_pid:
+            continue
+        try:
+            found[pid] = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+        except OSError:
+            continue
+    return found
