@@ -55,6 +55,12 @@ def to_rfc3339(moment: datetime) -> str:
     return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
+def rfc3339_of(stamp: Timestamp) -> str:
+    """A protobuf time on the wire: ``Timestamp.ToJsonString`` drops a zero fraction and may
+    print six or nine digits, so the strings of one list would not sort as the times do."""
+    return to_rfc3339(stamp.ToDatetime(tzinfo=UTC))
+
+
 def to_millis(moment: datetime) -> int:
     """Epoch milliseconds: how documents store time, identical in every store adapter."""
     return int(moment.timestamp() * 1000)

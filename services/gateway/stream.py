@@ -25,12 +25,15 @@ import time
 from collections import OrderedDict, deque
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from typing import Any
 
 from google.protobuf import json_format
+from google.protobuf.message import Message
+from google.protobuf.timestamp_pb2 import Timestamp
 
 from services.gateway.auth import Caller
 from services.gateway.resume import BadCursor, Cursor, parse_stream_id, stream_id
-from shouwang.clock import Clock, to_millis
+from shouwang.clock import Clock, rfc3339_of, to_millis
 from shouwang.comms.v1 import comms_pb2
 from shouwang.comms.v1 import events_pb2 as comms_events
 from shouwang.errors import RateLimited
@@ -144,6 +147,30 @@ def sse_body(*, event_type: str, data: object) -> bytes:
     return f"event: {event_type}\ndata: {json.dumps(data, ensure_ascii=False)}\n\n".encode()
 
 
+def event_json(message: Message) -> dict[str, Any]:
+    """An event's data as the stream sends it: protobuf's JSON mapping, but with times in the
+    API's one format (``rfc3339_of``) rather than the mapping's 0, 3, 6 or 9 fraction digits."""
+    data = json_format.MessageToDict(message, preserving_proto_field_name=True)
+    _times_on_the_wire(message, data)
+    return data
+
+
+def _times_on_the_wire(message: Message, data: dict[str, Any]) -> None:
+    for descriptor, value in message.ListFields():
+        kind = descriptor.message_type
+        if kind is None or kind.GetOptions().map_entry:
+            continue
+        items = list(value) if descriptor.is_repeated else None
+        if kind.full_name == Timestamp.DESCRIPTOR.full_name:
+            on_wire = [rfc3339_of(v) for v in items] if items is not None else rfc3339_of(value)
+            data[descriptor.name] = on_wire
+        elif items is not None:
+            for item, item_data in zip(items, data[descriptor.name], strict=True):
+                _times_on_the_wire(item, item_data)
+        else:
+            _times_on_the_wire(value, data[descriptor.name])
+
+
 def _position_frame(data: location_events.LocationUpdated) -> bytes:
     return sse_frame(
         event_type=POSITION_EVENT,
@@ -154,7 +181,7 @@ def _position_frame(data: location_events.LocationUpdated) -> bytes:
             "lon": data.lon,
             "grid_id": data.grid_id,
             "team_id": data.team_id,
-            "at": data.at.ToJsonString(),
+            "at": rfc3339_of(data.at),
         },
     )
 
@@ -318,7 +345,7 @@ class StreamHub:
         if (self.clock.now() - event.time).total_seconds() > self._buffer_seconds:
             self.skip(event)
             return
-        data = json_format.MessageToDict(event.data, preserving_proto_field_name=True)
+        data = event_json(event.data)
         data.pop("recipient_ids", None)  # each recipient learns it was addressed, not who else
         body = sse_body(event_type=event.type, data=data)
         with self._lock:

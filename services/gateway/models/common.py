@@ -9,6 +9,7 @@ from typing import Annotated, Literal
 from google.protobuf.timestamp_pb2 import Timestamp
 from pydantic import AfterValidator, Field, StringConstraints
 
+from shouwang.clock import rfc3339_of
 from shouwang.typed_routes import PATH_ID_PATTERN, ApiModel, QueryModel, ReplyModel
 
 Id = Annotated[str, StringConstraints(pattern=PATH_ID_PATTERN)]
@@ -70,7 +71,7 @@ Area = Polygon | Circle
 
 def timestamp_json(stamp: Timestamp, *, present: bool = True) -> str | None:
     """A protobuf time as RFC 3339 UTC, or None when the message does not carry it."""
-    return stamp.ToJsonString() if present else None
+    return rfc3339_of(stamp) if present else None
 
 
 def millis(moment: datetime) -> int:

@@ -27,6 +27,7 @@ from services.gateway.models.common import (
     Polygon,
     timestamp_json,
 )
+from shouwang.clock import rfc3339_of
 from shouwang.comms.v1 import comms_pb2 as pb
 from shouwang.typed_routes import ApiModel, ReplyModel
 
@@ -140,7 +141,7 @@ class BulletinView(ReplyModel):
             title=b.title,
             body=b.body,
             media_ids=list(b.media_ids),
-            published_at=b.published_at.ToJsonString(),
+            published_at=rfc3339_of(b.published_at),
             expires_at=timestamp_json(b.expires_at, present=b.HasField("expires_at")),
             station_id=b.station_id,
             read=b.read,
@@ -237,7 +238,7 @@ class QuizView(ReplyModel):
                 )
                 for x in q.questions
             ],
-            opens_at=q.opens_at.ToJsonString(),
+            opens_at=rfc3339_of(q.opens_at),
             closes_at=timestamp_json(q.closes_at, present=q.HasField("closes_at")),
             points_per_correct=q.points_per_correct,
             station_id=q.station_id,
@@ -317,7 +318,7 @@ class GroupView(ReplyModel):
             name=g.name,
             member_ids=list(g.member_ids),
             task_id=g.task_id or None,
-            created_at=g.created_at.ToJsonString(),
+            created_at=rfc3339_of(g.created_at),
             expires_at=timestamp_json(g.expires_at, present=g.HasField("expires_at")),
             station_id=g.station_id,
             created_by=g.created_by,
@@ -379,7 +380,7 @@ class MessageView(ReplyModel):
             text=m.text,
             media_ids=list(m.media_ids),
             location=location,
-            sent_at=m.sent_at.ToJsonString(),
+            sent_at=rfc3339_of(m.sent_at),
             voice_media_id=m.voice_media_id or None,
             voice_duration_ms=m.voice_duration_ms if m.voice_media_id else None,
         )
@@ -432,7 +433,7 @@ class DrawingView(ReplyModel):
             group_id=d.group_id,
             feature=json.loads(d.feature_geojson) if d.feature_geojson else {},
             created_by=d.created_by,
-            created_at=d.created_at.ToJsonString(),
+            created_at=rfc3339_of(d.created_at),
             deleted=d.deleted,
         )
 

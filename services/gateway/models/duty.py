@@ -19,7 +19,7 @@ from pydantic import (
 )
 
 from services.gateway.models.common import Crs, Latitude, Longitude, millis
-from shouwang.clock import from_millis, to_rfc3339
+from shouwang.clock import from_millis, rfc3339_of, to_rfc3339
 from shouwang.location.v1 import location_pb2 as pb
 from shouwang.typed_routes import ApiModel, QueryModel, ReplyModel
 
@@ -42,7 +42,7 @@ class DutyState(ReplyModel):
 
     @classmethod
     def from_proto(cls, state: pb.DutyState) -> DutyState:
-        started = state.started_at.ToJsonString() if state.HasField("started_at") else None
+        started = rfc3339_of(state.started_at) if state.HasField("started_at") else None
         return cls(on_duty=state.on_duty, online=state.online, started_at=started)
 
 
@@ -140,7 +140,7 @@ class LiveMemberFeature(ReplyModel):
                 name=name,
                 team_id=member.team_id,
                 status="online" if member.online else "offline",
-                last_seen=member.last_seen.ToJsonString(),
+                last_seen=rfc3339_of(member.last_seen),
                 busy=member.busy,
             ),
         )

@@ -8,6 +8,7 @@ from typing import Annotated
 from pydantic import Field, StringConstraints
 
 from services.gateway.models.common import OptionalId, Point
+from shouwang.clock import rfc3339_of
 from shouwang.identity.v1 import identity_pb2 as pb
 from shouwang.identity.v1.vocabulary import ROLES, SKILLS
 from shouwang.typed_routes import ApiModel, ReplyModel
@@ -92,7 +93,7 @@ class MemberView(ReplyModel):
             station_id=member.station_id,
             grid_id=member.grid_id,
             skills=list(member.skills),
-            registered_at=member.registered_at.ToJsonString(),
+            registered_at=rfc3339_of(member.registered_at),
             requested_team_id=member.requested_team_id,
         )
 
@@ -192,18 +193,18 @@ class MemberExport(ReplyModel):
             station_id=member.station_id,
             grid_id=member.grid_id,
             skills=list(member.skills),
-            registered_at=member.registered_at.ToJsonString(),
+            registered_at=rfc3339_of(member.registered_at),
             requested_team_id=member.requested_team_id,
             consent=ExportedConsent(
                 version=held.consent.version,
-                accepted_at=held.consent.accepted_at.ToJsonString()
+                accepted_at=rfc3339_of(held.consent.accepted_at)
                 if held.consent.HasField("accepted_at")
                 else None,
             ),
             sessions=[
                 ExportedSession(
                     session_id=session.session_id,
-                    started_at=session.started_at.ToJsonString(),
+                    started_at=rfc3339_of(session.started_at),
                     revoked=session.revoked,
                 )
                 for session in held.sessions
@@ -213,7 +214,7 @@ class MemberExport(ReplyModel):
                     actor_id=read.actor_id,
                     field=read.field,
                     reason=read.reason,
-                    at=read.at.ToJsonString(),
+                    at=rfc3339_of(read.at),
                 )
                 for read in held.audit
             ],

@@ -10,6 +10,7 @@ from google.protobuf.struct_pb2 import Struct
 from pydantic import ConfigDict, Field, StringConstraints
 
 from services.gateway.models.common import Id, Page, PageQuery, timestamp_json
+from shouwang.clock import rfc3339_of
 from shouwang.comms.v1 import comms_pb2 as pb
 from shouwang.typed_routes import ApiModel, ReplyModel
 
@@ -102,7 +103,7 @@ class LiveCallView(ReplyModel):
             member_id=call.member_id,
             station_id=call.station_id,
             task_id=call.task_id or None,
-            created_at=call.created_at.ToJsonString(),
+            created_at=rfc3339_of(call.created_at),
             accepted_at=timestamp_json(call.accepted_at, present=call.HasField("accepted_at")),
             ended_at=timestamp_json(call.ended_at, present=call.HasField("ended_at")),
             ended_by=call.ended_by or None,

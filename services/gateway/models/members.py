@@ -9,6 +9,7 @@ from pydantic import Field, StringConstraints
 
 from services.gateway.models.common import OptionalId, Page, PageQuery, ShortText
 from services.gateway.models.identity import MemberView, Role
+from shouwang.clock import rfc3339_of
 from shouwang.identity.v1 import identity_pb2 as pb
 from shouwang.typed_routes import ApiModel, ReplyModel
 
@@ -99,7 +100,7 @@ class AuditRecordView(ReplyModel):
             member_id=record.member_id,
             field=record.field,
             reason=record.reason,
-            at=record.at.ToJsonString(),
+            at=rfc3339_of(record.at),
         )
 
 

@@ -9,6 +9,7 @@ from typing import Annotated, Literal
 from pydantic import Field, StringConstraints
 
 from services.gateway.models.common import Id, LongText, Name, OptionalId, Page, PageQuery
+from shouwang.clock import rfc3339_of
 from shouwang.points.v1 import limits
 from shouwang.points.v1 import points_pb2 as pb
 from shouwang.typed_routes import ApiModel, QueryModel, ReplyModel
@@ -54,7 +55,7 @@ class EntryView(ReplyModel):
             delta=entry.delta,
             reason=entry.reason,
             ref=entry.ref,
-            at=entry.at.ToJsonString(),
+            at=rfc3339_of(entry.at),
             note=entry.note or None,
         )
 
@@ -190,8 +191,8 @@ class RedemptionView(ReplyModel):
             cost=redemption.cost,
             status=RedemptionStatus(redemption.status),
             refusal=redemption.refusal or None,
-            created_at=redemption.created_at.ToJsonString(),
-            fulfilled_at=redemption.fulfilled_at.ToJsonString() if fulfilled else None,
+            created_at=rfc3339_of(redemption.created_at),
+            fulfilled_at=rfc3339_of(redemption.fulfilled_at) if fulfilled else None,
         )
 
 

@@ -23,6 +23,7 @@ from services.gateway.models.common import (
     timestamp_json,
 )
 from services.gateway.models.identity import SkillNames
+from shouwang.clock import rfc3339_of
 from shouwang.tasks.v1 import tasks_pb2 as pb
 from shouwang.typed_routes import ApiModel, ReplyModel
 
@@ -298,7 +299,7 @@ class TaskView(TaskSummary):
                     member_id=o.member_id,
                     distance_m=o.distance_m,
                     wave=o.wave,
-                    offered_at=o.offered_at.ToJsonString(),
+                    offered_at=rfc3339_of(o.offered_at),
                     declined=o.declined,
                 )
                 for o in task.offers
@@ -306,7 +307,7 @@ class TaskView(TaskSummary):
             claims=[
                 ClaimView(
                     member_id=c.member_id,
-                    claimed_at=c.claimed_at.ToJsonString(),
+                    claimed_at=rfc3339_of(c.claimed_at),
                     offer_to_claim_s=c.offer_to_claim_s,
                     arrived_at=timestamp_json(c.arrived_at, present=c.HasField("arrived_at")),
                     claim_to_arrival_s=c.claim_to_arrival_s if c.HasField("arrived_at") else None,

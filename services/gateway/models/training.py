@@ -25,6 +25,7 @@ from services.gateway.models.common import (
     ShortText,
 )
 from services.gateway.models.tasks import CircleReply, PolygonReply
+from shouwang.clock import rfc3339_of
 from shouwang.training.v1 import training_pb2 as pb
 from shouwang.typed_routes import ApiModel, QueryModel, ReplyModel
 
@@ -144,8 +145,8 @@ class CohortView(ReplyModel):
             sessions=[
                 SessionView(
                     session_id=s.session_id,
-                    starts_at=s.starts_at.ToJsonString(),
-                    ends_at=s.ends_at.ToJsonString(),
+                    starts_at=rfc3339_of(s.starts_at),
+                    ends_at=rfc3339_of(s.ends_at),
                     kind=s.kind,
                     topic=s.topic,
                     area=_area(s.area) if s.has_area else None,
@@ -153,7 +154,7 @@ class CohortView(ReplyModel):
                 for s in cohort.sessions
             ],
             station_id=cohort.station_id,
-            created_at=cohort.created_at.ToJsonString(),
+            created_at=rfc3339_of(cohort.created_at),
         )
 
 
@@ -176,7 +177,7 @@ class RollcallView(ReplyModel):
         return cls(
             rollcall_id=rollcall.rollcall_id,
             session_id=rollcall.session_id,
-            closes_at=rollcall.closes_at.ToJsonString(),
+            closes_at=rfc3339_of(rollcall.closes_at),
         )
 
 
@@ -226,8 +227,8 @@ class LeaveView(ReplyModel):
             leave_id=leave.leave_id,
             cohort_id=leave.cohort_id,
             member_id=leave.member_id,
-            from_=getattr(leave, "from").ToJsonString(),
-            to=leave.to.ToJsonString(),
+            from_=rfc3339_of(getattr(leave, "from")),
+            to=rfc3339_of(leave.to),
             reason=leave.reason,
             status=leave.status,  # type: ignore[arg-type]
             note=leave.note,
@@ -400,8 +401,8 @@ class ShiftView(ReplyModel):
             roster_id=shift.roster_id,
             org_id=shift.org_id,
             member_id=shift.member_id,
-            starts_at=shift.starts_at.ToJsonString(),
-            ends_at=shift.ends_at.ToJsonString(),
+            starts_at=rfc3339_of(shift.starts_at),
+            ends_at=rfc3339_of(shift.ends_at),
             swap_with=shift.swap_with or None,
             minutes_present=shift.minutes_present if shift.started else None,
         )
@@ -451,7 +452,7 @@ class RosterView(ReplyModel):
             months=roster.months,
             generated=[ShiftView.from_proto(s) for s in roster.generated],
             unfilled=[
-                UnfilledView(org_id=u.org_id, starts_at=u.starts_at.ToJsonString())
+                UnfilledView(org_id=u.org_id, starts_at=rfc3339_of(u.starts_at))
                 for u in roster.unfilled
             ],
             grid_id=roster.grid_id or None,
@@ -611,7 +612,7 @@ class PatrolLogView(ReplyModel):
             counts=CountsReply.from_proto(log.counts),
             note=log.note,
             media_ids=list(log.media_ids),
-            filed_at=log.filed_at.ToJsonString(),
+            filed_at=rfc3339_of(log.filed_at),
         )
 
 
@@ -745,8 +746,8 @@ class Hotspots(ReplyModel):
     @classmethod
     def from_proto(cls, reply: pb.HotspotsReply) -> Hotspots:
         return cls(
-            from_=getattr(reply, "from").ToJsonString(),
-            to=reply.to.ToJsonString(),
+            from_=rfc3339_of(getattr(reply, "from")),
+            to=rfc3339_of(reply.to),
             grids=[HotspotGrid(grid_id=g.grid_id, name=g.name, level=g.level) for g in reply.grids],
             cells=[
                 HotspotCell(

@@ -44,6 +44,7 @@ from services.gateway.models.training import (
 )
 from services.gateway.routes.tasks import check_own_media
 from services.gateway.scope import caller_message
+from shouwang.clock import rfc3339_of
 from shouwang.identity.v1 import identity_pb2
 from shouwang.training.v1 import training_pb2 as pb
 from shouwang.typed_routes import RawReply, TypedRoutes
@@ -138,7 +139,7 @@ def routes(context: GatewayContext) -> TypedRoutes:
         result = training.CheckIn(pb.CheckInRequest(caller=scoped(caller), rollcall_id=rollcall_id))
         return CheckinView(
             status=result.status,  # type: ignore[arg-type]
-            at=result.at.ToJsonString(),
+            at=rfc3339_of(result.at),
             distance_m=result.distance_m,
         )
 

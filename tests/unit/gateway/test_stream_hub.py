@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -127,6 +127,28 @@ def test_the_frame_carries_the_cloud_event_type_id_and_payload_with_proto_field_
     assert payload["task_id"] == "t1" and payload["station_id"] == "station-a"
     assert payload["offers"][0]["member_id"] == "m1"
     assert payload["title"] == "可疑人员"
+
+
+def test_times_in_a_frame_carry_milliseconds_even_on_a_whole_second_so_they_sort_as_strings(
+    hub: StreamHub,
+) -> None:
+    officer = hub.open(OFFICER_A).subscription
+    whole_second = datetime(2026, 12, 1, 15, 2, 43, tzinfo=UTC)
+    for moment in (whole_second + timedelta(milliseconds=13), whole_second):
+        closed = events_pb2.TaskClosed(
+            task_id="t1",
+            station_id="station-a",
+            claimants=[events_pb2.Claimant(member_id="m1", arrived=True)],
+            closed_at=to_timestamp(moment),
+        )
+        hub.on_event(event("shouwang.task.closed", closed))
+
+    payloads = [json.loads(data) for _, _, data in frames_of(officer.take(0) or [])]
+
+    times = [p["closed_at"] for p in payloads]
+    assert times == ["2026-12-01T15:02:43.013Z", "2026-12-01T15:02:43.000Z"]
+    assert times == sorted(times, reverse=True)
+    assert payloads[0]["claimants"] == [{"member_id": "m1", "arrived": True}]
 
 
 def test_a_redelivered_event_is_pushed_once(hub: StreamHub) -> None:
