@@ -15,7 +15,9 @@ from collections.abc import Callable, Iterable
 from socketserver import ThreadingMixIn
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
-from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, generate_latest
+from prometheus_client.metrics_core import Metric
+from prometheus_client.parser import text_string_to_metric_families
 
 log = logging.getLogger(__name__)
 
@@ -65,8 +67,53 @@ class Readiness:
         return all(v == "ok" for v in results.values()), results
 
 
+# The /metrics text of other processes this one serves beside its own (the all-in-one's track
+# keeper): a process name and how to read its exposition now (None while it cannot be read).
+Exposition = Callable[[], str | None]
+_other_processes: dict[str, Exposition] = {}
+PROCESS_LABEL = "process"
+
+
+def serve_metrics_of(process: str, exposition: Exposition) -> None:
+    """Serve another process's metrics in this one's /metrics, each of its samples labelled
+    ``process``: one scrape sees the whole of a deployment that runs as a parent and its child."""
+    _other_processes[process] = exposition
+
+
+def stop_serving_metrics_of(process: str) -> None:
+    _other_processes.pop(process, None)
+
+
 def metrics_payload() -> tuple[bytes, str]:
-    return generate_latest(), CONTENT_TYPE_LATEST
+    return generate_latest(_WithOtherProcesses()), CONTENT_TYPE_LATEST  # type: ignore[arg-type]
+
+
+class _WithOtherProcesses:
+    """This process's registry with the other processes' samples merged into its families (the
+    text format allows a name's family once), the families only they have after."""
+
+    def collect(self) -> Iterable[Metric]:
+        families = {family.name: family for family in REGISTRY.collect()}
+        for process, exposition in list(_other_processes.items()):
+            for family in _parsed(exposition()):
+                samples = [
+                    sample._replace(labels={**sample.labels, PROCESS_LABEL: process})
+                    for sample in family.samples
+                ]
+                own = families.setdefault(family.name, family)
+                if own is family:
+                    family.samples = samples
+                elif own.type == family.type:
+                    own.samples.extend(samples)
+        return families.values()
+
+
+def _parsed(text: str | None) -> list[Metric]:
+    """The families of an exposition, without the ``_created`` gauges the text parser makes of
+    counters' and histograms' creation times: this process writes its own under those names."""
+    families = list(text_string_to_metric_families(text or ""))
+    timed = {f.name for f in families if f.type in ("counter", "histogram", "summary")}
+    return [f for f in families if not (f.name.endswith("_created") and f.name[:-8] in timed)]
 
 
 class _QuietHandler(WSGIRequestHandler):

@@ -12,7 +12,9 @@ batch is on the bus, and the keeper stores it from there.
 ``TrackKeeperProcess`` is the parent's handle: it starts the process, starts it again if it dies
 (the batches wait on the bus meanwhile), and stops it by closing its stdin, which the process also
 sees when the parent dies without stopping it. The process holds a lock file in the data dir, so
-a keeper left over from a killed parent finishes before the next one takes the group.
+a keeper left over from a killed parent finishes before the next one takes the group. Its metrics
+are served on a loopback port it announces on its stdout, and the parent serves them in its own
+/metrics, labelled ``process="track-keeper"``.
 """
 
 from __future__ import annotations
@@ -22,13 +24,20 @@ import os
 import subprocess
 import sys
 import threading
+import urllib.request
 from pathlib import Path
+from typing import IO
+
+from shouwang.metrics import serve_metrics_of, stop_serving_metrics_of
 
 log = logging.getLogger(__name__)
 
 RESTART_AFTER_S = 1.0
 STOP_WITHIN_S = 15.0
 _IMPORT_ROOT = Path(__file__).resolve().parents[2]
+METRICS_PORT_LINE = "track-keeper metrics on port"  # then the port, on the process's stdout
+PROCESS_NAME = "track-keeper"
+_SCRAPE_TIMEOUT_S = 2.0
 
 
 class TrackKeeperProcess:
@@ -43,6 +52,7 @@ class TrackKeeperProcess:
             log_level,
         ]
         self._process: subprocess.Popen[bytes] | None = None
+        self._metrics_port: int | None = None  # of the running process, once it said
         self._stopping = threading.Event()
         self._spawning = threading.Lock()  # no process started after stop() looked for one
         self._supervisor = threading.Thread(
@@ -52,7 +62,21 @@ class TrackKeeperProcess:
     def start(self) -> TrackKeeperProcess:
         self._process = self._spawn()
         self._supervisor.start()
+        serve_metrics_of(PROCESS_NAME, self.metrics)
         return self
+
+    def metrics(self) -> str | None:
+        """The running process's /metrics text; None before it said its port or while it is
+        down (a scrape then sees the all-in-one's own metrics only)."""
+        port = self._metrics_port
+        if port is None:
+            return None
+        try:
+            url = f"http://127.0.0.1:{port}/metrics"
+            with urllib.request.urlopen(url, timeout=_SCRAPE_TIMEOUT_S) as reply:
+                return reply.read().decode()
+        except OSError:
+            return None
 
     def check(self) -> None:
         """Readiness: the process is running."""
@@ -60,6 +84,7 @@ class TrackKeeperProcess:
             raise RuntimeError("the track keeper process is not running")
 
     def stop(self) -> None:
+        stop_serving_metrics_of(PROCESS_NAME)
         with self._spawning:
             self._stopping.set()
             process = self._process
@@ -79,7 +104,27 @@ class TrackKeeperProcess:
         # The modules this process runs, wherever they were imported from (a checkout or not).
         path = [str(_IMPORT_ROOT), *filter(None, [os.environ.get("PYTHONPATH")])]
         environment = {**os.environ, "PYTHONPATH": os.pathsep.join(path)}
-        return subprocess.Popen(self._command, stdin=subprocess.PIPE, env=environment)
+        self._metrics_port = None
+        process = subprocess.Popen(
+            self._command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=environment
+        )
+        assert process.stdout is not None
+        threading.Thread(
+            target=self._read_announcements,
+            args=(process.stdout,),
+            daemon=True,
+            name="track-keeper-stdout",
+        ).start()
+        return process
+
+    def _read_announcements(self, stdout: IO[bytes]) -> None:
+        """Until the process ends: its metrics port, and anything else it prints passed on."""
+        for line in stdout:
+            text = line.decode(errors="replace")
+            if text.startswith(METRICS_PORT_LINE):
+                self._metrics_port = int(text.removeprefix(METRICS_PORT_LINE))
+            else:
+                sys.stdout.write(text)
 
     def _keep_running(self) -> None:
         while not self._stopping.is_set():

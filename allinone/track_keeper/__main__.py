@@ -10,8 +10,10 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from allinone.track_keeper import METRICS_PORT_LINE
 from services.location import bootstrap as location_bootstrap
 from shouwang.logging import configure_logging
+from shouwang.metrics import OpsServer, Readiness
 from shouwang.runtime import embedded_adapters
 
 LOCK_FILE = "track-keeper.lock"
@@ -31,6 +33,9 @@ def main(argv: list[str] | None = None) -> int:
         try:
             location_bootstrap.keep_tracks(adapters)
             adapters.bus.start()
+            ops = OpsServer(Readiness(), host="127.0.0.1", port=0)  # the parent serves them
+            ops.start()
+            print(f"{METRICS_PORT_LINE} {ops.port}", flush=True)
             sys.stdin.buffer.read()  # until the parent closes it, or dies
         finally:
             adapters.close()

@@ -17,6 +17,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from allinone.track_keeper import PROCESS_NAME as KEEPER_PROCESS
 from tests.support.processes import children, stat_fields
 
 ADMIN_PHONE = "13800000000"
@@ -44,12 +45,15 @@ class Server:
         return sum(u for u, _ in usage), sum(s for _, s in usage)
 
     def counters(self) -> dict[tuple[str, frozenset[tuple[str, str]]], float]:
-        """Every labelled sample of /metrics (served beside the API on loopback), and, for what
-        happens in the track keeper's process (no /metrics of its own), the events published
-        and handled as the bus file tells them (handled: up to the group's committed offset,
-        which trails what the keeper did by at most 0.1 s)."""
+        """Every labelled sample of /metrics (served beside the API on loopback, the track
+        keeper's process's among them). A server tree from before the keeper's metrics were
+        served there (``--server-tree``) gets what happens in that process from the bus file:
+        the events published, and handled up to the group's committed offset (which trails what
+        the keeper did by at most 0.1 s)."""
         with urllib.request.urlopen(self.url + "/metrics", timeout=10) as response:
             served = parse_counters(response.read().decode())
+        if any(("process", KEEPER_PROCESS) in labels for _, labels in served):
+            return served
         return {**bus_counters(self.data_dir / BUS_FILE), **served}
 
 

@@ -15,6 +15,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from urllib.parse import urlencode
 
+from prometheus_client.parser import text_string_to_metric_families
+
 from tests.support.api import Api, verified_member, wait_for
 from tests.support.processes import children, running
 
@@ -191,12 +193,32 @@ def test_the_track_keepers_process_comes_back_when_it_dies_and_ends_with_the_all
             lambda: set(stamps) <= track_stamps(server.api, admin, member_id),
             what="the fixes in the track, stored by the new keeper",
         )
+        assert wait_for(
+            lambda: keepers_handled(server.api) >= 1,
+            what="the new keeper's metrics in the all-in-one's /metrics",
+        )
 
         server.proc.send_signal(signal.SIGKILL)
         server.proc.wait(timeout=30)
         wait_for(lambda: not running(second), what="the keeper to end with the all-in-one")
     finally:
         server.stop()
+
+
+def keepers_handled(api: Api) -> float:
+    """Batches of fixes the track keeper's process says it handled, in the parent's /metrics."""
+    scraped = api.get("/metrics")
+    assert scraped.status == 200
+    families = text_string_to_metric_families(scraped.body.decode())
+    return sum(
+        sample.value
+        for family in families
+        if family.name == "shouwang_events_handled"
+        for sample in family.samples
+        if sample.name.endswith("_total")
+        and sample.labels.get("process") == "track-keeper"
+        and sample.labels["group"] == "location-tracks"
+    )
 
 
 def keeper_of(parent_pid: int) -> int | None:
