@@ -17,6 +17,7 @@ from urllib.parse import urlencode
 
 from prometheus_client.parser import text_string_to_metric_families
 
+from allinone.track_keeper import METRICS_PORT_LINE
 from tests.support.api import Api, verified_member, wait_for
 from tests.support.processes import children, running
 
@@ -203,6 +204,48 @@ def test_the_track_keepers_process_comes_back_when_it_dies_and_ends_with_the_all
         wait_for(lambda: not running(second), what="the keeper to end with the all-in-one")
     finally:
         server.stop()
+
+
+def test_a_second_keeper_on_the_same_data_waits_until_the_first_has_ended(
+    tmp_path: Path,
+) -> None:
+    """What keeps a keeper left over from a killed all-in-one from overlapping the next one."""
+    data = tmp_path / "data"
+    data.mkdir()
+    first, second = (Keeper(data) for _ in range(2))
+    try:
+        assert first.started(timeout_s=60), "the first keeper never took the data dir"
+        assert not second.started(timeout_s=3), "both keepers ran on one data dir"
+        first.process.stdin.close()  # type: ignore[union-attr]  # as its parent stops it
+        assert first.process.wait(timeout=30) == 0
+        assert second.started(timeout_s=60), "the second keeper never took over"
+    finally:
+        for keeper in (first, second):
+            keeper.process.kill()
+            keeper.process.wait()
+
+
+class Keeper:
+    """``python -m allinone.track_keeper`` on a data dir, as the all-in-one starts it."""
+
+    def __init__(self, data: Path) -> None:
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", KEEPER, "--data", str(data)],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+        )
+        self._announced = threading.Event()
+        threading.Thread(target=self._read, daemon=True).start()
+
+    def started(self, *, timeout_s: float) -> bool:
+        """Whether it announced its metrics port, which it does once it holds the data dir."""
+        return self._announced.wait(timeout_s)
+
+    def _read(self) -> None:
+        for line in self.process.stdout:  # type: ignore[union-attr]
+            if line.startswith(METRICS_PORT_LINE.encode()):
+                self._announced.set()
 
 
 def keepers_handled(api: Api) -> float:
