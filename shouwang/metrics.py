@@ -90,28 +90,35 @@ def metrics_payload() -> tuple[bytes, str]:
 
 class _WithOtherProcesses:
     """This process's registry with the other processes' samples merged into its families (the
-    text format allows a name's family once), the families only they have after."""
+    text format allows a name's family once; a family of another type under the same name is
+    left out), the families only they have after."""
 
     def collect(self) -> Iterable[Metric]:
         families = {family.name: family for family in REGISTRY.collect()}
         for process, exposition in list(_other_processes.items()):
-            for family in _parsed(exposition()):
+            for family in _parsed(process, exposition()):
                 samples = [
                     sample._replace(labels={**sample.labels, PROCESS_LABEL: process})
                     for sample in family.samples
                 ]
-                own = families.setdefault(family.name, family)
-                if own is family:
-                    family.samples = samples
-                elif own.type == family.type:
-                    own.samples.extend(samples)
+                own = families.get(family.name)
+                if own is not None and own.type != family.type:
+                    continue
+                # A new family each time: a collector may hand out the same one on every scrape.
+                merged = Metric(family.name, family.documentation, family.type, family.unit)
+                merged.samples = [*(own.samples if own is not None else []), *samples]
+                families[family.name] = merged
         return families.values()
 
 
-def _parsed(text: str | None) -> list[Metric]:
+def _parsed(process: str, text: str | None) -> list[Metric]:
     """The families of an exposition, without the ``_created`` gauges the text parser makes of
     counters' and histograms' creation times: this process writes its own under those names."""
-    families = list(text_string_to_metric_families(text or ""))
+    try:
+        families = list(text_string_to_metric_families(text or ""))
+    except ValueError:
+        log.warning("the metrics of %s do not parse; served without them", process)
+        return []
     timed = {f.name for f in families if f.type in ("counter", "histogram", "summary")}
     return [f for f in families if not (f.name.endswith("_created") and f.name[:-8] in timed)]
 

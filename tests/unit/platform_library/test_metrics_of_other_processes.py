@@ -73,3 +73,22 @@ def test_a_child_that_cannot_be_read_leaves_the_parents_own_metrics(
 
     assert any(f.name == "shouwang_events_handled" for f in families)
     assert not any(s.labels.get("process") == CHILD for f in families for s in f.samples)
+
+
+def test_a_child_whose_text_does_not_parse_leaves_the_parents_own_metrics(child: Child) -> None:
+    child.exposition = "shouwang_events_handled_total{group= 7\n"
+
+    families = scraped()
+
+    assert any(f.name == "shouwang_events_handled" for f in families)
+    assert not any(s.labels.get("process") == CHILD for f in families for s in f.samples)
+
+
+def test_scraping_twice_does_not_add_the_childs_samples_twice(child: Child) -> None:
+    Counter("shouwang_twice", "child's", registry=child.registry).inc()
+    child.serve_what_it_has()
+
+    scraped()
+    [family] = [f for f in scraped() if f.name == "shouwang_twice"]
+
+    assert [s.value for s in family.samples if s.name.endswith("_total")] == [1]
