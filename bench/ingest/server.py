@@ -54,7 +54,19 @@ class Server:
             served = parse_counters(response.read().decode())
         if any(("process", KEEPER_PROCESS) in labels for _, labels in served):
             return served
-        return {**bus_counters(self.data_dir / BUS_FILE), **served}
+        return {**_not_in(served, bus_counters(self.data_dir / BUS_FILE)), **served}
+
+
+def _not_in(served: dict, counted: dict) -> dict:
+    """The bus file's counts of what /metrics does not count already (a topic the server did
+    not publish to, a group it does not run): both counted would read as twice the work."""
+
+    def what(key: tuple[str, frozenset[tuple[str, str]]]) -> tuple[str, str | None, str | None]:
+        labels = dict(key[1])
+        return key[0], labels.get("topic"), labels.get("group")
+
+    known = {what(key) for key in served}
+    return {key: value for key, value in counted.items() if what(key) not in known}
 
 
 def bus_counters(path: Path) -> dict[tuple[str, frozenset[tuple[str, str]]], float]:
