@@ -95,20 +95,30 @@ class _WithOtherProcesses:
 
     def collect(self) -> Iterable[Metric]:
         families = {family.name: family for family in REGISTRY.collect()}
+        # What the text format writes an info metric as: a child's parses back under that name.
+        exposed = {f"{f.name}_info" for f in families.values() if f.type == "info"}
         for process, exposition in list(_other_processes.items()):
-            for family in _parsed(process, exposition()):
+            for family in _parsed(process, _read(process, exposition)):
                 samples = [
                     sample._replace(labels={**sample.labels, PROCESS_LABEL: process})
                     for sample in family.samples
                 ]
                 own = families.get(family.name)
-                if own is not None and own.type != family.type:
+                if family.name in exposed or (own is not None and own.type != family.type):
                     continue
                 # A new family each time: a collector may hand out the same one on every scrape.
                 merged = Metric(family.name, family.documentation, family.type, family.unit)
                 merged.samples = [*(own.samples if own is not None else []), *samples]
                 families[family.name] = merged
         return families.values()
+
+
+def _read(process: str, exposition: Exposition) -> str | None:
+    try:
+        return exposition()
+    except Exception:  # a scrape serves this process's own metrics whatever the other's state
+        log.exception("the metrics of %s could not be read; served without them", process)
+        return None
 
 
 def _parsed(process: str, text: str | None) -> list[Metric]:

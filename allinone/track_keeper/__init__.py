@@ -19,6 +19,7 @@ are served on a loopback port it announces on its stdout, and the parent serves 
 
 from __future__ import annotations
 
+import http.client
 import logging
 import os
 import subprocess
@@ -37,7 +38,7 @@ STOP_WITHIN_S = 15.0
 _IMPORT_ROOT = Path(__file__).resolve().parents[2]
 METRICS_PORT_LINE = "track-keeper metrics on port"  # then the port, on the process's stdout
 PROCESS_NAME = "track-keeper"
-_SCRAPE_TIMEOUT_S = 2.0
+_SCRAPE_TIMEOUT_S = 1.0  # the parent's scrape waits for it
 
 
 class TrackKeeperProcess:
@@ -75,7 +76,7 @@ class TrackKeeperProcess:
             url = f"http://127.0.0.1:{port}/metrics"
             with urllib.request.urlopen(url, timeout=_SCRAPE_TIMEOUT_S) as reply:
                 return reply.read().decode()
-        except OSError:
+        except (OSError, http.client.HTTPException, UnicodeDecodeError):  # died mid-reply, ...
             return None
 
     def check(self) -> None:
@@ -118,18 +119,23 @@ class TrackKeeperProcess:
         return process
 
     def _read_announcements(self, stdout: IO[bytes]) -> None:
-        """Until the process ends: its metrics port, and anything else it prints passed on."""
-        for line in stdout:
-            text = line.decode(errors="replace")
-            if text.startswith(METRICS_PORT_LINE):
-                self._metrics_port = int(text.removeprefix(METRICS_PORT_LINE))
-            else:
-                sys.stdout.write(text)
+        """Until the process ends (its stdout is drained to the end, so it never blocks on a
+        full pipe): its metrics port, and anything else it prints passed on."""
+        with stdout:
+            for line in stdout:
+                text = line.decode(errors="replace")
+                port = text.removeprefix(METRICS_PORT_LINE).strip()
+                if text.startswith(METRICS_PORT_LINE) and port.isdigit():
+                    self._metrics_port = int(port)
+                else:
+                    sys.stdout.write(text)
+                    sys.stdout.flush()
 
     def _keep_running(self) -> None:
         while not self._stopping.is_set():
             assert self._process is not None
             code = self._process.wait()
+            self._metrics_port = None  # not to scrape whatever takes the port next
             if self._stopping.is_set():
                 return
             log.error(

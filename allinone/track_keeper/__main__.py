@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import fcntl
+import logging
 import signal
 import sys
 from collections.abc import Iterator
@@ -17,6 +18,8 @@ from shouwang.metrics import OpsServer, Readiness
 from shouwang.runtime import embedded_adapters
 
 LOCK_FILE = "track-keeper.lock"
+WAITING_FOR_THE_OTHER_KEEPER = "another track keeper holds the data dir; waiting for it to end"
+log = logging.getLogger("shouwang.track_keeper")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -46,7 +49,11 @@ def main(argv: list[str] | None = None) -> int:
 def _only_keeper_of(data_dir: Path) -> Iterator[None]:
     """Held until the file closes (here, or with the process, however it ends)."""
     with (data_dir / LOCK_FILE).open("a") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)  # a keeper still finishing for a killed parent: wait
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:  # a keeper still finishing for a killed parent: wait
+            log.warning("%s: %s", lock.name, WAITING_FOR_THE_OTHER_KEEPER)
+            fcntl.flock(lock, fcntl.LOCK_EX)
         yield
 
 

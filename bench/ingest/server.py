@@ -17,7 +17,6 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from allinone.track_keeper import PROCESS_NAME as KEEPER_PROCESS
 from tests.support.processes import children, stat_fields
 
 ADMIN_PHONE = "13800000000"
@@ -33,6 +32,9 @@ class Server:
     url: str
     process: subprocess.Popen[str]
     data_dir: Path
+    # This checkout's server serves its track keeper's metrics in /metrics; a --server-tree
+    # may be from before, and then its bus file tells what happens in that process.
+    keeper_in_metrics: bool = True
 
     @property
     def pid(self) -> int:
@@ -46,13 +48,13 @@ class Server:
 
     def counters(self) -> dict[tuple[str, frozenset[tuple[str, str]]], float]:
         """Every labelled sample of /metrics (served beside the API on loopback, the track
-        keeper's process's among them). A server tree from before the keeper's metrics were
-        served there (``--server-tree``) gets what happens in that process from the bus file:
-        the events published, and handled up to the group's committed offset (which trails what
-        the keeper did by at most 0.1 s)."""
+        keeper's process's among them). Another tree's server (``--server-tree``, maybe from
+        before the keeper's metrics were served there) gets what /metrics lacks from the bus
+        file: the events published, and handled up to the group's committed offset (which
+        trails what the keeper did by at most 0.1 s)."""
         with urllib.request.urlopen(self.url + "/metrics", timeout=10) as response:
             served = parse_counters(response.read().decode())
-        if any(("process", KEEPER_PROCESS) in labels for _, labels in served):
+        if self.keeper_in_metrics:
             return served
         return {**_not_in(served, bus_counters(self.data_dir / BUS_FILE)), **served}
 
@@ -163,7 +165,9 @@ def start(data_dir: Path, *, tree: Path | None = None, env: dict[str, str] | Non
             break
         match = _READY.search(line)
         if match:
-            return Server(match.group(1).rstrip("/"), process, data_dir)
+            return Server(
+                match.group(1).rstrip("/"), process, data_dir, keeper_in_metrics=tree is None
+            )
     process.kill()
     raise RuntimeError(f"shouwang up did not print its URL (exit {process.wait()})")
 

@@ -158,12 +158,14 @@ def event_json(message: Message) -> dict[str, Any]:
 def _times_on_the_wire(message: Message, data: dict[str, Any]) -> None:
     for descriptor, value in message.ListFields():
         kind = descriptor.message_type
-        if kind is None or kind.GetOptions().map_entry:
+        if kind is None or kind.GetOptions().map_entry or descriptor.is_extension:
             continue
         items = list(value) if descriptor.is_repeated else None
         if kind.full_name == Timestamp.DESCRIPTOR.full_name:
             on_wire = [rfc3339_of(v) for v in items] if items is not None else rfc3339_of(value)
             data[descriptor.name] = on_wire
+        elif kind.file.package == "google.protobuf":
+            continue  # well-known types (Struct, Value, Any, wrappers) map to JSON of their own
         elif items is not None:
             for item, item_data in zip(items, data[descriptor.name], strict=True):
                 _times_on_the_wire(item, item_data)

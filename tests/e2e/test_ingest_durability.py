@@ -18,6 +18,7 @@ from urllib.parse import urlencode
 from prometheus_client.parser import text_string_to_metric_families
 
 from allinone.track_keeper import METRICS_PORT_LINE
+from allinone.track_keeper.__main__ import WAITING_FOR_THE_OTHER_KEEPER
 from tests.support.api import Api, verified_member, wait_for
 from tests.support.processes import children, running
 
@@ -212,15 +213,17 @@ def test_a_second_keeper_on_the_same_data_waits_until_the_first_has_ended(
     """What keeps a keeper left over from a killed all-in-one from overlapping the next one."""
     data = tmp_path / "data"
     data.mkdir()
-    first, second = (Keeper(data) for _ in range(2))
+    keepers = [Keeper(data)]
     try:
-        assert first.started(timeout_s=60), "the first keeper never took the data dir"
-        assert not second.started(timeout_s=3), "both keepers ran on one data dir"
-        first.process.stdin.close()  # type: ignore[union-attr]  # as its parent stops it
-        assert first.process.wait(timeout=30) == 0
-        assert second.started(timeout_s=60), "the second keeper never took over"
+        assert keepers[0].started(timeout_s=60), "the first keeper never took the data dir"
+        keepers.append(Keeper(data))
+        assert keepers[1].waiting.wait(60), "the second keeper never reached the lock"
+        assert not keepers[1].started(timeout_s=1), "both keepers ran on one data dir"
+        keepers[0].process.stdin.close()  # type: ignore[union-attr]  # as its parent stops it
+        assert keepers[0].process.wait(timeout=30) == 0
+        assert keepers[1].started(timeout_s=60), "the second keeper never took over"
     finally:
-        for keeper in (first, second):
+        for keeper in keepers:
             keeper.process.kill()
             keeper.process.wait()
 
@@ -233,10 +236,12 @@ class Keeper:
             [sys.executable, "-m", KEEPER, "--data", str(data)],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
-            stderr=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
         )
         self._announced = threading.Event()
+        self.waiting = threading.Event()  # it logged that another keeper holds the lock
         threading.Thread(target=self._read, daemon=True).start()
+        threading.Thread(target=self._read_log, daemon=True).start()
 
     def started(self, *, timeout_s: float) -> bool:
         """Whether it announced its metrics port, which it does once it holds the data dir."""
@@ -246,6 +251,11 @@ class Keeper:
         for line in self.process.stdout:  # type: ignore[union-attr]
             if line.startswith(METRICS_PORT_LINE.encode()):
                 self._announced.set()
+
+    def _read_log(self) -> None:
+        for line in self.process.stderr:  # type: ignore[union-attr]
+            if WAITING_FOR_THE_OTHER_KEEPER.encode() in line:
+                self.waiting.set()
 
 
 def keepers_handled(api: Api) -> float:

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import http.client
 from collections.abc import Iterator
 
 import pytest
-from prometheus_client import CollectorRegistry, Counter, Gauge, generate_latest
+from prometheus_client import REGISTRY, CollectorRegistry, Counter, Gauge, Info, generate_latest
 from prometheus_client.parser import text_string_to_metric_families
 
 from shouwang.bus.metrics import events_handled
@@ -92,3 +93,29 @@ def test_scraping_twice_does_not_add_the_childs_samples_twice(child: Child) -> N
     [family] = [f for f in scraped() if f.name == "shouwang_twice"]
 
     assert [s.value for s in family.samples if s.name.endswith("_total")] == [1]
+
+
+def test_an_info_metric_both_have_is_written_once(child: Child) -> None:
+    mine = Info("shouwang_test_build", "the parent's", registry=REGISTRY)
+    try:
+        mine.info({"version": "parent"})
+        Info("shouwang_test_build", "the child's", registry=child.registry).info({"version": "c"})
+        child.serve_what_it_has()
+
+        text = metrics_payload()[0].decode()
+
+        # Prometheus refuses a whole scrape that declares a name twice.
+        assert text.count("# TYPE shouwang_test_build_info ") == 1
+    finally:
+        REGISTRY.unregister(mine)
+
+
+def test_a_child_that_fails_to_answer_leaves_the_parents_own_metrics() -> None:
+    def failing() -> str:
+        raise http.client.IncompleteRead(b"")
+
+    serve_metrics_of(CHILD, failing)
+    try:
+        assert any(f.name == "shouwang_events_handled" for f in scraped())
+    finally:
+        stop_serving_metrics_of(CHILD)
