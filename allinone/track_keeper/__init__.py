@@ -105,7 +105,6 @@ class TrackKeeperProcess:
         # The modules this process runs, wherever they were imported from (a checkout or not).
         path = [str(_IMPORT_ROOT), *filter(None, [os.environ.get("PYTHONPATH")])]
         environment = {**os.environ, "PYTHONPATH": os.pathsep.join(path)}
-        self._metrics_port = None
         process = subprocess.Popen(
             self._command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=environment
         )

@@ -17,7 +17,7 @@ from urllib.parse import urlencode
 
 from prometheus_client.parser import text_string_to_metric_families
 
-from allinone.track_keeper import METRICS_PORT_LINE
+from allinone.track_keeper import METRICS_PORT_LINE, PROCESS_NAME
 from allinone.track_keeper.__main__ import WAITING_FOR_THE_OTHER_KEEPER
 from tests.support.api import Api, verified_member, wait_for
 from tests.support.processes import children, running
@@ -269,7 +269,7 @@ def keepers_handled(api: Api) -> float:
         if family.name == "shouwang_events_handled"
         for sample in family.samples
         if sample.name.endswith("_total")
-        and sample.labels.get("process") == "track-keeper"
+        and sample.labels.get("process") == PROCESS_NAME
         and sample.labels["group"] == "location-tracks"
     )
 
@@ -277,10 +277,6 @@ def keepers_handled(api: Api) -> float:
 def keeper_of(parent_pid: int) -> int | None:
     """The running track keeper process the all-in-one ``parent_pid`` started, if any."""
     return next(
-        (
-            pid
-            for pid, command in children(parent_pid).items()
-            if "allinone.track_keeper" in command
-        ),
+        (pid for pid, command in children(parent_pid).items() if KEEPER in command),
         None,
     )
