@@ -323,6 +323,18 @@ def test_find_one_and_update_returns_document_before_update_when_asked(
     assert people.get("t1") == {"_id": "t1", "seen": 2}
 
 
+def test_the_document_before_an_update_by_id_and_a_condition_only_if_it_held(
+    people: Collection,
+) -> None:
+    people.insert({"_id": "t1", "state": "open", "seen": 1})
+    claim = {"$set": {"state": "claimed"}, "$inc": {"seen": 1}}
+    before = people.find_one_and_update({"_id": "t1", "state": "open"}, claim, return_new=False)
+    again = people.find_one_and_update({"_id": "t1", "state": "open"}, claim, return_new=False)
+    assert before == {"_id": "t1", "state": "open", "seen": 1}
+    assert again is None
+    assert people.get("t1") == {"_id": "t1", "state": "claimed", "seen": 2}
+
+
 def test_find_one_and_update_updates_the_first_document_in_sort_order(
     patrollers: Collection,
 ) -> None:
