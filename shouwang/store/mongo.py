@@ -190,21 +190,17 @@ class MongoCollection:
 
         target = query
         with self._store.read_modify_write_lock(self.name), self._write_errors(candidate):
-            if self._store.is_ferretdb() and _scans_on_ferretdb(query, sort, return_new):
-                # FerretDB decides a findAndModify by a read and a write anyway, so reading by
-                # _id and matching here (under the same lock) decides the same way, and the write
-                # by _id returning the document after is a lookup too.
+            if self._store.is_ferretdb() and _by_id_and_more(query) and not sort:
+                # FerretDB 1.x looks a filter of _id alone up by index but scans the whole
+                # collection for anything richer. It decides a findAndModify by a read and a
+                # write anyway, so reading by _id and matching here (under the same lock)
+                # decides the same way, at the cost of a lookup instead of a scan.
                 current = self._collection.find_one({"_id": query["_id"]})
                 if current is None or not matching.matches(current, query):
                     if not upsert:
                         return None
-                    current = None  # an upsert inserts: nothing was there before
                 else:
                     target = {"_id": query["_id"]}
-                after = self._collection.find_one_and_update(
-                    target, sent, upsert=upsert, return_document=ReturnDocument.AFTER
-                )
-                return after if return_new else (current if after is not None else None)
             return self._collection.find_one_and_update(
                 target,
                 sent,
@@ -278,12 +274,8 @@ class MongoCollection:
         return self._collection.find_one(probe, projection={"_id": 1}) is not None
 
 
-def _scans_on_ferretdb(query: Filter, sort: SortSpec, return_new: bool) -> bool:
-    """FerretDB 1.x looks a findAndModify up by index only when its filter is _id alone and it
-    returns the document after the update; otherwise it scans the whole collection (measured
-    with 10,000 documents: 29 ms returning the document before, 1.2 ms after; docs/capacity.md).
-    A lookup by _id and a match here avoids it wherever the filter names an _id."""
-    return isinstance(query.get("_id"), str) and not sort and (len(query) > 1 or not return_new)
+def _by_id_and_more(query: Filter) -> bool:
+    return isinstance(query.get("_id"), str) and len(query) > 1
 
 
 def _sort(sort: SortSpec) -> list[tuple[str, int]] | None:
