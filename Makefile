@@ -121,6 +121,7 @@ bench: install-dev
 	$(PYTHON) -m bench.location
 	$(PYTHON) -m bench.ingest
 	$(PYTHON) -m bench.capacity
+	$(PYTHON) -m bench.ferretdb_statements
 	$(PYTHON) -m bench.identity
 	$(PYTHON) -m bench.dispatch
 	$(PYTHON) -m bench.intercom
