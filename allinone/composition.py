@@ -89,7 +89,7 @@ def start(
     """Build and start everything (configured by ``settings``, by default read from the
     environment); returns once the HTTP API is ready."""
     settings = settings or load(AllInOneSettings)
-    adapters = embedded_adapters(data_dir)
+    adapters = embedded_adapters(data_dir, bus_idle_poll_s=settings.bus_idle_poll_s)
     readiness = Readiness()
     readiness.add_check("store", adapters.store.ping)
     # Services call each other through one in-process channel, served once they are built.

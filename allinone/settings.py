@@ -42,6 +42,16 @@ class AllInOneSettings(WaveSettings, LiveCallSettings):
         "services run in the gateway's interpreter, so more at once only share it more ways: "
         "in turns the first come are answered first.",
     )
+    bus_idle_poll_s: float = setting(
+        "SHOUWANG_BUS_IDLE_POLL_S",
+        0.02,
+        doc="How seldom, at most, a consumer of the embedded bus looks for another process's "
+        "events on a topic gone quiet, backing off from every 20 ms to this (this process's own "
+        "events wake it at once). Measured on 2 cores under full load, 0.25 took ~20 % less CPU "
+        "per fix and accepted ~15 % more fixes; but on a VM whose idle CPUs halt, the claim "
+        "race's slowest winners with 1,000 on duty were told at p99 84-111 ms instead of 63-71 "
+        "(the polls keep the CPUs awake).",
+    )
     track_keeper_process: bool = setting(
         "SHOUWANG_TRACK_KEEPER_PROCESS",
         True,

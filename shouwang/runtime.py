@@ -56,7 +56,7 @@ def cluster_adapters(settings: PlatformSettings, *, client_id: str) -> Adapters:
     )
 
 
-def embedded_adapters(data_dir: Path) -> Adapters:
+def embedded_adapters(data_dir: Path, *, bus_idle_poll_s: float = 0.02) -> Adapters:
     from shouwang.bus.embedded import SqliteEventBus
     from shouwang.store.blobs import LocalBlobStore
     from shouwang.store.embedded import SqliteDocumentStore
@@ -64,7 +64,11 @@ def embedded_adapters(data_dir: Path) -> Adapters:
     data_dir.mkdir(parents=True, exist_ok=True)
     foreground = Foreground()
     return Adapters(
-        bus=SqliteEventBus(data_dir / "events.sqlite3", foreground=foreground),
+        bus=SqliteEventBus(
+            data_dir / "events.sqlite3",
+            idle_poll_interval_s=bus_idle_poll_s,
+            foreground=foreground,
+        ),
         store=SqliteDocumentStore(data_dir / "documents.sqlite3", foreground=foreground),
         blobs=LocalBlobStore(data_dir / "media"),
         foreground=foreground,

@@ -223,3 +223,35 @@ def _a_consumer_of_35_events(path: Path) -> tuple[SqliteEventBus, str, Received,
     bus = SqliteEventBus(path)
     bus.subscribe("fixes", group=consumers, handler=received, payload_types=PAYLOAD_TYPES)
     return bus, consumers, received, events
+
+
+def test_an_idle_consumer_backs_off_and_still_gets_another_processs_events(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each poll of each idle consumer wakes the process for a GIL hand-over or two: a quiet
+    topic is polled less and less often (down to its idle interval), while this process's own
+    publishes still wake it at once and another process's are found at the next poll."""
+    polls: list[float] = []
+    connect = SqliteEventBus._connect
+
+    def counting_polls(self: SqliteEventBus, *, synchronous: str) -> sqlite3.Connection:
+        connection = connect(self, synchronous=synchronous)
+        connection.set_trace_callback(
+            lambda sql: polls.append(time.monotonic()) if sql.startswith("SELECT seq") else None
+        )
+        return connection
+
+    monkeypatch.setattr(SqliteEventBus, "_connect", counting_polls)
+    path = tmp_path / "bus.sqlite3"
+    received = Received()
+    bus = SqliteEventBus(path, poll_interval_s=0.02, idle_poll_interval_s=0.25)
+    bus.subscribe("quiet", group=group(), handler=received, payload_types=PAYLOAD_TYPES)
+    bus.start()
+    time.sleep(1.5)
+    idle_polls = len(polls)
+    elsewhere = noted("member-1", "from another process")
+    SqliteEventBus(path).publish("quiet", [elsewhere])  # no signal reaches this bus
+    received.wait_for_ids([elsewhere.id])
+    bus.close()
+
+    assert idle_polls <= 15  # every 20 ms would have been 75
