@@ -47,10 +47,10 @@ class AllInOneSettings(WaveSettings, LiveCallSettings):
         0.02,
         doc="How seldom, at most, a consumer of the embedded bus looks for another process's "
         "events on a topic gone quiet, backing off from every 20 ms to this (this process's own "
-        "events wake it at once). Measured on 2 cores under full load, 0.25 took ~20 % less CPU "
-        "per fix and accepted ~15 % more fixes; but on a VM whose idle CPUs halt, the claim "
-        "race's slowest winners with 1,000 on duty were told at p99 84-111 ms instead of 63-71 "
-        "(the polls keep the CPUs awake).",
+        "events wake it at once). Measured on 2 cores under full load, 0.25 took ~18 % less CPU "
+        "per fix and accepted ~12 % more fixes (means of 18 runs and 10); but on a VM whose "
+        "idle CPUs halt, the claim race's slowest winners with 1,000 on duty were told at p99 "
+        "84-111 ms instead of 63-71 (the polls keep the CPUs awake).",
     )
     track_keeper_process: bool = setting(
         "SHOUWANG_TRACK_KEEPER_PROCESS",
