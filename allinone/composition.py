@@ -107,7 +107,9 @@ def start(
             admin_password=settings.admin_password,
             phone_lookup_key=phone_lookup_key,
         ),
-        location_bootstrap.build(adapters, keep_tracks=not settings.track_keeper_process),
+        location_bootstrap.build(
+            adapters, keep_tracks=not settings.track_keeper_process, sole_replica=True
+        ),
         tasks_bootstrap.build(
             adapters,
             location=clients.location,

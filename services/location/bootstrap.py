@@ -44,10 +44,12 @@ def build(
     replica_id: str = "embedded",
     track_retention_days: int = 30,
     keep_tracks: bool = True,
+    sole_replica: bool = False,
 ) -> LocationService:
     """The service; with ``keep_tracks`` false this replica leaves the shared ``location-tracks``
-    group to another process (the all-in-one's ``allinone.track_keeper``)."""
-    ports = _ports(adapters, track_retention_days=track_retention_days)
+    group to another process (the all-in-one's ``allinone.track_keeper``); ``sole_replica``: no
+    other replica starts or ends duty (see ``Ports``)."""
+    ports = _ports(adapters, track_retention_days=track_retention_days, sole_replica=sole_replica)
     for repository in (ports.duty, ports.tracks, ports.fences, ports.sessions):
         repository.ensure_indexes()
     ports.outbox.recover()
@@ -110,7 +112,9 @@ def subscribe_track_keeper(adapters: Adapters, ports: Ports) -> TrackKeeper:
     return keeper
 
 
-def _ports(adapters: Adapters, *, track_retention_days: int = 30) -> Ports:
+def _ports(
+    adapters: Adapters, *, track_retention_days: int = 30, sole_replica: bool = False
+) -> Ports:
     store = adapters.store
     duty = DutyRepository(store)
     return Ports(
@@ -123,4 +127,5 @@ def _ports(adapters: Adapters, *, track_retention_days: int = 30) -> Ports:
         clock=adapters.clock,
         track_retention_days=track_retention_days,
         sessions=DutySessionRepository(store),
+        sole_replica=sole_replica,
     )

@@ -28,3 +28,6 @@ class Ports:
     track_retention_days: int = 30
     # Finished duty periods, for statistics (None: not kept, as in tests that need none).
     sessions: DutySessionRepository | None = None
+    # This replica starts and ends every member's duty (the all-in-one): its live view, told of
+    # each end before the reply, then answers "on duty?" as the store would.
+    sole_replica: bool = False

@@ -47,7 +47,7 @@ class Recorder:
 
 
 class Running:
-    def __init__(self, data: Path, clock: ManualClock) -> None:
+    def __init__(self, data: Path, clock: ManualClock, *, sole_replica: bool = False) -> None:
         self.adapters: Adapters = embedded_adapters(data)
         self.adapters.clock = clock
         self.recorder = Recorder()
@@ -55,7 +55,7 @@ class Running:
             self.adapters.bus.subscribe(
                 topic, group="test-recorder", handler=self.recorder, payload_types=PUBLIC_TYPES
             )
-        self.service: LocationService = bootstrap.build(self.adapters)
+        self.service: LocationService = bootstrap.build(self.adapters, sole_replica=sole_replica)
         self.adapters.bus.start()
 
     @property
@@ -75,6 +75,14 @@ def clock() -> ManualClock:
 @pytest.fixture
 def running(tmp_path: Path, clock: ManualClock) -> Iterator[Running]:
     service = Running(tmp_path, clock)
+    yield service
+    service.stop()
+
+
+@pytest.fixture
+def sole(tmp_path: Path, clock: ManualClock) -> Iterator[Running]:
+    """The replica that starts and ends every duty, as in the all-in-one."""
+    service = Running(tmp_path, clock, sole_replica=True)
     yield service
     service.stop()
 
@@ -111,6 +119,40 @@ def nearest(running: Running, lat: float, lon: float, k: int = 5) -> list[str]:
 def test_fixes_from_members_off_duty_are_refused(running: Running) -> None:
     from shouwang.errors import Forbidden
 
+    with pytest.raises(Forbidden):
+        report(running, "m1", 27.8, 120.65)
+
+
+def test_the_sole_replica_takes_fixes_on_its_live_view_without_reading_the_store(
+    sole: Running, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    on_duty(sole, "m1")
+    wait_for(lambda: sole.ports.view.on_duty("m1"), what="m1 on duty in the live view")
+    monkeypatch.setattr(sole.ports.duty, "get", lambda member_id: pytest.fail("read the store"))
+    report(sole, "m1", 27.8, 120.65)
+
+
+def test_on_the_sole_replica_a_fix_after_the_end_of_duty_is_refused_before_its_view_hears(
+    sole: Running, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from shouwang.errors import Forbidden
+
+    on_duty(sole, "m1")
+    wait_for(lambda: sole.ports.view.on_duty("m1"), what="m1 on duty in the live view")
+    monkeypatch.setattr(sole.ports.view, "go_off_duty", lambda member_id: None)  # never hears
+    handlers.end_duty(sole.ports, "m1")
+
+    assert sole.ports.view.on_duty("m1")
+    with pytest.raises(Forbidden):
+        report(sole, "m1", 27.8, 120.65)
+
+
+def test_a_replica_among_others_asks_the_store_whatever_its_view_says(running: Running) -> None:
+    from shouwang.errors import Forbidden
+
+    on_duty(running, "m1")
+    wait_for(lambda: running.ports.view.on_duty("m1"), what="m1 on duty in the live view")
+    running.ports.duty.end("m1", {"on_duty": False}, [])  # as another replica would
     with pytest.raises(Forbidden):
         report(running, "m1", 27.8, 120.65)
 
