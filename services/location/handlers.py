@@ -9,6 +9,7 @@ position, presence and the derived public events (``TrackKeeper``).
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Sequence
 
@@ -69,17 +70,16 @@ def start_duty(ports: Ports, request: location_pb2.DutyRequest) -> Document:
         ),
         (INTERNAL_TOPIC, _duty_change(request.member_id, True, placement, now)),
     ]
-    document = ports.duty.start(
-        request.member_id,
-        {
-            "on_duty": True,
-            "online": False,
-            "started_at": to_millis(now),
-            "last_seen": 0,
-            **placement,
-        },
-        events,
-    )
+    fields = {
+        "on_duty": True,
+        "online": False,
+        "started_at": to_millis(now),
+        "last_seen": 0,
+        **placement,
+    }
+    here = ports.duty_written_here
+    write = functools.partial(ports.duty.start, request.member_id, fields, events)
+    document = write() if here is None else here.start(request.member_id, write)
     ports.outbox.flush(document)
     return document
 
@@ -110,26 +110,20 @@ def end_duty(ports: Ports, member_id: str) -> Document:
         ),
         (INTERNAL_TOPIC, _duty_change(member_id, False, current, now)),
     ]
-    # Before the end is written: no batch checked after it may pass on the live view alone (if
-    # the write fails, the member's batches are checked in the store until the view hears of an
-    # end).
-    ports.view.ending(member_id)
-    document = ports.duty.end(
-        member_id,
-        {"on_duty": False, "online": False, "ended_at": to_millis(now)},
-        events,
-    )
+    fields = {"on_duty": False, "online": False, "ended_at": to_millis(now)}
+    here = ports.duty_written_here
+    write = functools.partial(ports.duty.end, member_id, fields, events)
+    document = write() if here is None else here.end(member_id, write)
     if document is None:
         raise Forbidden(detail="the member is not on duty")
     ports.outbox.flush(document)
     return document
 
 
-def _on_duty(ports: Ports, member_id: str) -> bool:
-    """Whether fixes may be recorded. The replica that ends every duty answers from its live view
-    (a store read per batch cost the all-in-one ~15 % of its uploads, measured); any other asks
-    the store, as another replica's end may not have reached its view yet."""
-    if ports.sole_replica and ports.view.surely_on_duty(member_id):
+def _may_record_fixes(ports: Ports, member_id: str) -> bool:
+    """On duty: as this replica wrote it where it writes every duty (no store read), else (or
+    if not counted there) as the store says."""
+    if ports.duty_written_here is not None and member_id in ports.duty_written_here:
         return True
     duty = ports.duty.get(member_id)
     return duty is not None and bool(duty.get("on_duty"))
@@ -167,7 +161,7 @@ def report_fixes(
         raise InvalidArgument(
             detail="unknown crs", errors=[FieldError("crs", "must be wgs84, gcj02 or bd09")]
         )
-    if not _on_duty(ports, member_id):
+    if not _may_record_fixes(ports, member_id):
         raise Forbidden(detail="start duty first: location is only recorded while on duty")
     current = ports.view.index.get(member_id)
     previous = (
@@ -220,6 +214,8 @@ def set_busy(ports: Ports, member_id: str, busy: bool) -> None:
 def rebuild_live_view(ports: Ports) -> int:
     """Fill a fresh replica's view from the duty snapshot before it reports ready."""
     members = ports.duty.on_duty()
+    if ports.duty_written_here is not None:
+        ports.duty_written_here.reset(duty["_id"] for duty in members)
     for duty in members:
         ports.view.go_on_duty(duty["_id"], _placement(duty), busy=duty.get("busy", False))
         if duty.get("last_seen"):

@@ -74,7 +74,6 @@ class LiveView:
         self.index = index or LiveIndex()
         self._placements: dict[str, Placement] = {}
         self._busy: set[str] = set()
-        self._ending: set[str] = set()  # ended in the store, the end not yet applied here
         self._lock = threading.Lock()
 
     def placement(self, member_id: str) -> Placement | None:
@@ -83,18 +82,6 @@ class LiveView:
 
     def on_duty(self, member_id: str) -> bool:
         return self.placement(member_id) is not None
-
-    def ending(self, member_id: str) -> None:
-        """The member's duty has ended in the store; until the end reaches this view through the
-        internal topic, ``surely_on_duty`` says no."""
-        with self._lock:
-            self._ending.add(member_id)
-
-    def surely_on_duty(self, member_id: str) -> bool:
-        """On duty here and no end of it pending: the store would say so too, on the replica that
-        ends every duty (a start not yet applied here says no: ask the store)."""
-        with self._lock:
-            return member_id in self._placements and member_id not in self._ending
 
     def members_on_duty(self) -> dict[str, Placement]:
         with self._lock:
@@ -113,7 +100,6 @@ class LiveView:
         with self._lock:
             self._placements.pop(member_id, None)
             self._busy.discard(member_id)
-            self._ending.discard(member_id)
         self.index.remove(member_id)
 
     def set_busy(self, member_id: str, busy: bool) -> None:

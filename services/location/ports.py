@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from services.location.duty_here import DutyWrittenHere
 from services.location.live_view import LiveView
 from services.location.repository import (
     DutyRepository,
@@ -28,6 +29,6 @@ class Ports:
     track_retention_days: int = 30
     # Finished duty periods, for statistics (None: not kept, as in tests that need none).
     sessions: DutySessionRepository | None = None
-    # This replica starts and ends every member's duty (the all-in-one): its live view, told of
-    # each end before the reply, then answers "on duty?" as the store would.
-    sole_replica: bool = False
+    # Who is on duty as this replica wrote it: only where it starts and ends every duty (the
+    # all-in-one), so that it answers as the store would; None elsewhere.
+    duty_written_here: DutyWrittenHere | None = None
