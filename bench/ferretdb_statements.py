@@ -38,6 +38,8 @@ def main() -> int:
     parser.add_argument("--calls", type=int, default=100, help="calls of each statement per size")
     args = parser.parse_args()
     sizes = [int(s) for s in args.sizes.split(",")]
+    if min(sizes) < 6 * args.calls:  # six statements, each on members of its own
+        parser.error(f"each size must hold at least 6 × --calls = {6 * args.calls} documents")
     with tempfile.TemporaryDirectory() as data_dir:
         server = FerretDB(Path(data_dir))
         server.start()
@@ -71,7 +73,8 @@ def main() -> int:
 
 def _measure(uri: str, size: int, calls: int) -> dict[str, dict[str, float]]:
     name = f"duty_{size}"
-    driver = MongoClient(uri)["bench"][name]
+    client: MongoClient[dict[str, object]] = MongoClient(uri)
+    driver = client["bench"][name]
     driver.insert_many(
         [
             {"_id": f"member-{n:06d}", "on_duty": True, "online": False, "lat": 0.0, "lon": 0.0}
@@ -125,6 +128,7 @@ def _measure(uri: str, size: int, calls: int) -> dict[str, dict[str, float]]:
         return {label: _timed(statement, ids) for label, ids, statement in statements}
     finally:
         store.close()
+        client.close()
 
 
 def _timed(statement: Callable[[str], object], members: list[str]) -> dict[str, float]:

@@ -247,11 +247,15 @@ def test_an_idle_consumer_backs_off_and_still_gets_another_processs_events(
     bus = SqliteEventBus(path, poll_interval_s=0.02, idle_poll_interval_s=0.25)
     bus.subscribe("quiet", group=group(), handler=received, payload_types=PAYLOAD_TYPES)
     bus.start()
-    time.sleep(1.5)
-    idle_polls = len(polls)
-    elsewhere = noted("member-1", "from another process")
-    SqliteEventBus(path).publish("quiet", [elsewhere])  # no signal reaches this bus
-    received.wait_for_ids([elsewhere.id])
-    bus.close()
+    try:
+        time.sleep(1.5)
+        idle_polls = len(polls)
+        elsewhere = noted("member-1", "from another process")
+        other_process = SqliteEventBus(path)  # its publish signals nothing to this bus
+        other_process.publish("quiet", [elsewhere])
+        other_process.close()
+        received.wait_for_ids([elsewhere.id])
+    finally:
+        bus.close()
 
     assert idle_polls <= 15  # every 20 ms would have been 75
