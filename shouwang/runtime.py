@@ -56,8 +56,8 @@ def cluster_adapters(settings: PlatformSettings, *, client_id: str) -> Adapters:
     )
 
 
-def embedded_adapters(data_dir: Path, *, bus_idle_poll_s: float = 0.02) -> Adapters:
-    from shouwang.bus.embedded import SqliteEventBus
+def embedded_adapters(data_dir: Path, *, bus_idle_poll_s: float | None = None) -> Adapters:
+    from shouwang.bus.embedded import POLL_INTERVAL_S, SqliteEventBus
     from shouwang.store.blobs import LocalBlobStore
     from shouwang.store.embedded import SqliteDocumentStore
 
@@ -66,7 +66,7 @@ def embedded_adapters(data_dir: Path, *, bus_idle_poll_s: float = 0.02) -> Adapt
     return Adapters(
         bus=SqliteEventBus(
             data_dir / "events.sqlite3",
-            idle_poll_interval_s=bus_idle_poll_s,
+            idle_poll_interval_s=bus_idle_poll_s or POLL_INTERVAL_S,
             foreground=foreground,
         ),
         store=SqliteDocumentStore(data_dir / "documents.sqlite3", foreground=foreground),

@@ -68,6 +68,7 @@ _COMMIT_AFTER_S = 0.1
 # but not for longer than this: what a crash would hand out again stays bounded.
 _COMMIT_AT_LEAST_EVERY_S = 1.0
 _BUSY_TIMEOUT_MS = 10_000
+POLL_INTERVAL_S = 0.02  # while a topic's messages keep coming (and, by default, when it is quiet)
 _ERROR_BACKOFF_S = 1.0
 
 
@@ -79,8 +80,8 @@ class SqliteEventBus:
         path: Path,
         *,
         retry: RetryPolicy = RetryPolicy(),  # noqa: B008 - frozen dataclass, safe as a default
-        poll_interval_s: float = 0.02,
-        idle_poll_interval_s: float = 0.02,
+        poll_interval_s: float = POLL_INTERVAL_S,
+        idle_poll_interval_s: float = POLL_INTERVAL_S,
         foreground: Foreground | None = None,
     ) -> None:
         self._path = path
