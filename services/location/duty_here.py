@@ -1,7 +1,7 @@
 """Who is on duty as this replica wrote it. On the replica that starts and ends every duty (the
 all-in-one) that is the store's own answer, kept beside it so that an upload's duty check need
-not read the store: a read per batch cost the all-in-one ~12 % of the fixes it accepts
-(measured, README "Benchmarks")."""
+not read the store: a read per batch cost the all-in-one 8–17 % of its CPU per fix
+(README "Benchmarks")."""
 
 from __future__ import annotations
 
