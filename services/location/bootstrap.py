@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from services.location import duty_history, grpc_api, handlers
-from services.location.duty_here import DutyWrittenHere
 from services.location.live_view import FIXES_ACCEPTED, INTERNAL_EVENTS, INTERNAL_TOPIC, LiveView
 from services.location.ports import Ports
 from services.location.repository import (
@@ -49,7 +48,7 @@ def build(
 ) -> LocationService:
     """The service; with ``keep_tracks`` false this replica leaves the shared ``location-tracks``
     group to another process (the all-in-one's ``allinone.track_keeper``); ``sole_replica``: no
-    other replica starts or ends duty (``Ports.duty_written_here``)."""
+    other replica starts or ends duty (``DutyRepository``'s ``sole_writer``)."""
     ports = _ports(adapters, track_retention_days=track_retention_days, sole_replica=sole_replica)
     for repository in (ports.duty, ports.tracks, ports.fences, ports.sessions):
         repository.ensure_indexes()
@@ -117,7 +116,7 @@ def _ports(
     adapters: Adapters, *, track_retention_days: int = 30, sole_replica: bool = False
 ) -> Ports:
     store = adapters.store
-    duty = DutyRepository(store)
+    duty = DutyRepository(store, sole_writer=sole_replica)
     return Ports(
         duty=duty,
         tracks=TrackRepository(store),
@@ -128,5 +127,4 @@ def _ports(
         clock=adapters.clock,
         track_retention_days=track_retention_days,
         sessions=DutySessionRepository(store),
-        duty_written_here=DutyWrittenHere() if sole_replica else None,
     )

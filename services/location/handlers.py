@@ -9,7 +9,6 @@ position, presence and the derived public events (``TrackKeeper``).
 
 from __future__ import annotations
 
-import functools
 import logging
 from collections.abc import Sequence
 
@@ -70,16 +69,17 @@ def start_duty(ports: Ports, request: location_pb2.DutyRequest) -> Document:
         ),
         (INTERNAL_TOPIC, _duty_change(request.member_id, True, placement, now)),
     ]
-    fields = {
-        "on_duty": True,
-        "online": False,
-        "started_at": to_millis(now),
-        "last_seen": 0,
-        **placement,
-    }
-    here = ports.duty_written_here
-    write = functools.partial(ports.duty.start, request.member_id, fields, events)
-    document = write() if here is None else here.start(request.member_id, write)
+    document = ports.duty.start(
+        request.member_id,
+        {
+            "on_duty": True,
+            "online": False,
+            "started_at": to_millis(now),
+            "last_seen": 0,
+            **placement,
+        },
+        events,
+    )
     ports.outbox.flush(document)
     return document
 
@@ -110,23 +110,15 @@ def end_duty(ports: Ports, member_id: str) -> Document:
         ),
         (INTERNAL_TOPIC, _duty_change(member_id, False, current, now)),
     ]
-    fields = {"on_duty": False, "online": False, "ended_at": to_millis(now)}
-    here = ports.duty_written_here
-    write = functools.partial(ports.duty.end, member_id, fields, events)
-    document = write() if here is None else here.end(member_id, write)
+    document = ports.duty.end(
+        member_id,
+        {"on_duty": False, "online": False, "ended_at": to_millis(now)},
+        events,
+    )
     if document is None:
         raise Forbidden(detail="the member is not on duty")
     ports.outbox.flush(document)
     return document
-
-
-def _may_record_fixes(ports: Ports, member_id: str) -> bool:
-    """On duty: as this replica wrote it where it writes every duty (no store read), else (or
-    if not counted there) as the store says."""
-    if ports.duty_written_here is not None and member_id in ports.duty_written_here:
-        return True
-    duty = ports.duty.get(member_id)
-    return duty is not None and bool(duty.get("on_duty"))
 
 
 def end_duty_of_suspended(ports: Ports, event: Event) -> None:
@@ -161,7 +153,7 @@ def report_fixes(
         raise InvalidArgument(
             detail="unknown crs", errors=[FieldError("crs", "must be wgs84, gcj02 or bd09")]
         )
-    if not _may_record_fixes(ports, member_id):
+    if not ports.duty.is_on_duty(member_id):
         raise Forbidden(detail="start duty first: location is only recorded while on duty")
     current = ports.view.index.get(member_id)
     previous = (
@@ -214,8 +206,7 @@ def set_busy(ports: Ports, member_id: str, busy: bool) -> None:
 def rebuild_live_view(ports: Ports) -> int:
     """Fill a fresh replica's view from the duty snapshot before it reports ready."""
     members = ports.duty.on_duty()
-    if ports.duty_written_here is not None:
-        ports.duty_written_here.reset(duty["_id"] for duty in members)
+    ports.duty.count_on_duty(duty["_id"] for duty in members)
     for duty in members:
         ports.view.go_on_duty(duty["_id"], _placement(duty), busy=duty.get("busy", False))
         if duty.get("last_seen"):

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from services.location.duty_here import DutyWrittenHere
 from services.location.live_view import LiveView
 from services.location.repository import (
     DutyRepository,
@@ -29,6 +28,3 @@ class Ports:
     track_retention_days: int = 30
     # Finished duty periods, for statistics (None: not kept, as in tests that need none).
     sessions: DutySessionRepository | None = None
-    # Who is on duty as this replica wrote it: only where it starts and ends every duty (the
-    # all-in-one), so that it answers as the store would; None elsewhere.
-    duty_written_here: DutyWrittenHere | None = None

@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import threading
+from collections.abc import Iterable
 from typing import Any
 
 import numpy as np
@@ -30,8 +32,16 @@ TRACK_WINDOW_MS = 10 * 60 * 1000
 
 
 class DutyRepository:
-    def __init__(self, store: DocumentStore) -> None:
+    def __init__(self, store: DocumentStore, *, sole_writer: bool = False) -> None:
+        """``sole_writer``: no other replica starts or ends duty (the all-in-one). Then who is on
+        duty as this one wrote it is the store's own answer, kept beside it so that an upload's
+        duty check need not read the store: a read per batch cost the all-in-one 8–17 % of its
+        CPU per fix (README "Benchmarks")."""
         self.duty: Collection = store.collection("location_duty")
+        self._written_on_duty: set[str] | None = set() if sole_writer else None
+        # A duty change holds this across its write and the set's update, so the set follows the
+        # order the store's writes took however the threads interleave.
+        self._writing = threading.Lock() if sole_writer else contextlib.nullcontext()
 
     def ensure_indexes(self) -> None:
         self.duty.create_index([("on_duty", ASCENDING), ("online", ASCENDING)])
@@ -42,20 +52,39 @@ class DutyRepository:
     def start(
         self, member_id: str, fields: dict[str, Any], events: list[tuple[str, Event]]
     ) -> Document:
-        document = self.duty.find_one_and_update(
-            {"_id": member_id},
-            with_events({"$set": fields, "$setOnInsert": {"busy": False}}, events),
-            upsert=True,
-        )
+        with self._writing:
+            document = self.duty.find_one_and_update(
+                {"_id": member_id},
+                with_events({"$set": fields, "$setOnInsert": {"busy": False}}, events),
+                upsert=True,
+            )
+            if self._written_on_duty is not None:  # counted once written (not if that failed)
+                self._written_on_duty.add(member_id)
         assert document is not None
         return document
 
     def end(
         self, member_id: str, fields: dict[str, Any], events: list[tuple[str, Event]]
     ) -> Document | None:
-        return self.duty.find_one_and_update(
-            {"_id": member_id, "on_duty": True}, with_events({"$set": fields}, events)
-        )
+        with self._writing:
+            if self._written_on_duty is not None:  # uncounted first: a failed end asks the store
+                self._written_on_duty.discard(member_id)
+            return self.duty.find_one_and_update(
+                {"_id": member_id, "on_duty": True}, with_events({"$set": fields}, events)
+            )
+
+    def is_on_duty(self, member_id: str) -> bool:
+        """As the sole writer counted it (no read), else (or if not counted) as stored."""
+        if self._written_on_duty is not None and member_id in self._written_on_duty:
+            return True
+        document = self.get(member_id)
+        return document is not None and bool(document.get("on_duty"))
+
+    def count_on_duty(self, member_ids: Iterable[str]) -> None:
+        """The sole writer starting: everyone on duty in the store's snapshot."""
+        if self._written_on_duty is not None:
+            with self._writing:
+                self._written_on_duty = set(member_ids)
 
     def on_duty(self) -> list[Document]:
         return self.duty.find({"on_duty": True})

@@ -96,7 +96,7 @@ class SqliteEventBus:
         # consumers wake at once (and only they); writers in other processes are noticed by
         # polling: every poll_interval_s while messages keep coming, backing off to
         # idle_poll_interval_s on a quiet topic. Each poll of each idle consumer costs the whole
-        # process a GIL hand-over or two (a sixth of its CPU per fix under full load, measured),
+        # process a GIL hand-over or two (~18 % of its CPU per fix under full load, measured),
         # but on a VM whose idle CPUs halt, twenty consumers polling keep them awake for the
         # chain of wake-ups a claim is: a trade each deployment makes (SHOUWANG_BUS_IDLE_POLL_S).
         self._signals: dict[str, _TopicSignal] = {}

@@ -231,13 +231,13 @@ def test_an_idle_consumer_backs_off_and_still_gets_another_processs_events(
     """Each poll of each idle consumer wakes the process for a GIL hand-over or two: a quiet
     topic is polled less and less often (down to its idle interval), while this process's own
     publishes still wake it at once and another process's are found at the next poll."""
-    polls: list[float] = []
+    polls: list[str] = []
     connect = SqliteEventBus._connect
 
     def counting_polls(self: SqliteEventBus, *, synchronous: str) -> sqlite3.Connection:
         connection = connect(self, synchronous=synchronous)
         connection.set_trace_callback(
-            lambda sql: polls.append(time.monotonic()) if sql.startswith("SELECT seq") else None
+            lambda sql: polls.append(sql) if sql.startswith("SELECT seq") else None
         )
         return connection
 

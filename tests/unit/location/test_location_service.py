@@ -174,11 +174,14 @@ def test_an_end_that_fails_to_be_written_leaves_the_member_to_the_store(
         raise RuntimeError("the store is down")
 
     with monkeypatch.context() as outage:
-        outage.setattr(sole.ports.duty, "end", unavailable)
+        outage.setattr(sole.ports.duty.duty, "find_one_and_update", unavailable)
         with pytest.raises(RuntimeError):
             handlers.end_duty(sole.ports, "m1")
-    assert "m1" not in sole.ports.duty_written_here
+    read = sole.ports.duty.get
+    asked: list[str] = []
+    monkeypatch.setattr(sole.ports.duty, "get", lambda m: asked.append(m) or read(m))
     report(sole, "m1", 27.8, 120.65)  # the store still says on duty
+    assert asked == ["m1"]  # no longer counted on duty here: the store was asked
 
 
 def test_a_replica_among_others_asks_the_store_whatever_its_view_says(running: Running) -> None:
