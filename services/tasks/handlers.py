@@ -5,7 +5,9 @@ Claims are decided by unique inserts (see ``repository``): a member first reserv
 slots, so with capacity N exactly N of any number of concurrent claims win, on every replica.
 A replica lets no more of its claims of a task try than it believes slots are free
 (``claim_gate``), so the others are refused without a write once the slots are taken, and a
-winner is answered before location is told they are busy (``deferred``).
+winner is answered before their claim's event is published and location is told they are busy
+(``deferred``): the event is staged in the slot's document first, so a crash before it is
+published leaves it to the outbox's recovery.
 """
 
 from __future__ import annotations
@@ -112,14 +114,14 @@ def claim_task(ports: Ports, caller: Caller, task_id: str) -> Task:
         )
     try:
         OFFER_TO_CLAIM.observe(claim.offer_to_claim_s)
-        _move_forward(ports, task, model.CLAIMED, at_ms=now_ms)
+        moved = _move_forward(ports, task, model.CLAIMED, at_ms=now_ms)
         ports.deferred.submit(
             lambda: scene.occupy(ports, task, member_id),
             what="claimant busy, scene watched",
             task_id=task_id,
         )
         log.info("task claimed", extra={"task_id": task_id, "member_id": member_id})
-        return ports.tasks.get(task_id) or task
+        return moved or ports.tasks.get(task_id) or task
     finally:
         # The claims waiting at the gate are refused only once the last slot's winner is done
         # with its writes: refused earlier, the losers' requests shared the interpreter with the
@@ -173,6 +175,11 @@ def _take_slot(
         ports.claim_gate.filled(task, ports.tasks.claims_of(task))
         raise Conflict(detail="the task is already fully claimed")
     ports.claim_gate.took(task, taken.slot)
+    ports.deferred.submit(
+        lambda: ports.tasks.publish_claim(task, taken.slot),
+        what="claim published",
+        task_id=task.task_id,
+    )
     return taken
 
 
@@ -207,8 +214,8 @@ def arrive(ports: Ports, task_id: str, member_id: str) -> Task | None:
     if marked is None:
         return task
     CLAIM_TO_ARRIVAL.observe(seconds)
-    _move_forward(ports, task, model.ON_SCENE, at_ms=to_millis(now))
-    return ports.tasks.get(task_id)
+    moved = _move_forward(ports, task, model.ON_SCENE, at_ms=to_millis(now))
+    return moved or ports.tasks.get(task_id)
 
 
 def arrive_manually(ports: Ports, caller: Caller, task_id: str) -> Task:
@@ -299,11 +306,12 @@ def _move(
     return moved
 
 
-def _move_forward(ports: Ports, task: Task, to: str, *, at_ms: int) -> None:
+def _move_forward(ports: Ports, task: Task, to: str, *, at_ms: int) -> Task | None:
     """A claim's or arrival's status change, made by the first one only (a second claimant
-    finds the task claimed already, and leaves it so)."""
-    if model.transition_refusal(task, to) is None:
-        ports.tasks.move_status(task, to, at_ms=at_ms)
+    finds the task claimed already, and leaves it so); the task as moved, None if not."""
+    if model.transition_refusal(task, to) is not None:
+        return None
+    return ports.tasks.move_status(task, to, at_ms=at_ms)
 
 
 def _existing_task(ports: Ports, task_id: str) -> Task:

@@ -226,7 +226,8 @@ class TaskRepository:
         events: Events,
     ) -> Claim | None:
         """The reserved member's claim in the first free slot from ``first_free`` on; None (and
-        the reservation dropped) when every slot is taken. Slots are never freed."""
+        the reservation dropped) when every slot is taken. Slots are never freed. ``events``
+        stay staged in the slot until ``publish_claim`` (or the outbox's recovery)."""
         fields = {
             "task_id": task.task_id,
             "member_id": member_id,
@@ -241,10 +242,16 @@ class TaskRepository:
         for slot in range(first_free, task.capacity):
             document = {"_id": _slot_id(task.task_id, slot), "slot": slot, **fields}
             if _inserted(self.slots, document):
-                self._claims_out.flush(document)
                 return claim_from(document)
         self.claimants.delete(f"{task.task_id}:{member_id}")
         return None
+
+    def publish_claim(self, task: Task, slot: int) -> None:
+        """Publish what the claim in ``slot`` still has staged (an arrival's write publishes it
+        first if it came sooner: the slot's outbox holds both, in order)."""
+        document = self.slots.get(_slot_id(task.task_id, slot))
+        if document is not None:
+            self._claims_out.flush(document)
 
     def claims_of(self, task: Task) -> list[Claim]:
         """The task's claims in slot order, read by id: a claimant tries slots from 0 upwards

@@ -4,6 +4,8 @@ or two, and losers refused without a store write or an event; what follows a win
 
 from __future__ import annotations
 
+import base64
+import json
 import sqlite3
 import threading
 from collections.abc import Iterator
@@ -21,7 +23,8 @@ from services.tasks.model import Task
 from services.tasks.ports import Ports
 from services.tasks.repository import TaskRepository
 from shouwang.errors import Conflict
-from shouwang.outbox import Outbox
+from shouwang.outbox import RECOVERY_AGE_S, Outbox
+from shouwang.tasks.v1 import events_pb2 as task_events
 from shouwang.tasks.v1 import tasks_pb2 as pb
 from tests.support.api import wait_for
 from tests.unit.tasks.conftest import ADMIN, Tasks, circle, member
@@ -90,6 +93,16 @@ class Writes:
 
     def events_published(self) -> int:
         return self.events.execute("SELECT count(*) FROM messages").fetchone()[0]
+
+    def claims_and_arrivals(self, member_id: str) -> list[str]:
+        """``claimed`` and ``arrived`` events published about ``member_id``, in bus order."""
+        changes = []
+        for headers, value in self.events.execute("SELECT headers, value FROM messages"):
+            change = base64.b64decode(json.loads(headers)["ce_type"]).decode().rsplit(".", 1)[-1]
+            about = change in ("claimed", "arrived") and task_events.TaskUpdated.FromString(value)
+            if about and about.member_id == member_id:
+                changes.append(change)
+        return changes
 
     def claim_log(self) -> list[tuple[str, str]]:
         return self.documents.execute("SELECT what, id FROM claim_log ORDER BY rowid").fetchall()
@@ -178,6 +191,56 @@ def test_a_cancel_that_overtakes_a_claims_location_update_still_frees_the_claima
     assert tasks.ports.deferred.wait_idle()
     assert not tasks.location.members[claimant].busy
     assert f"task:{created.task_id}" not in tasks.location.fences
+
+
+def hold_deferred_work(tasks: Tasks) -> threading.Event:
+    """Keep what follows a reply waiting (behind a busy queue, or a crash) until set."""
+    held = threading.Event()
+    tasks.ports.deferred.submit(lambda: held.wait(10), what="holds the queue")
+    return held
+
+
+def test_a_claims_event_is_published_after_the_winner_is_answered_and_once(
+    tasks: Tasks, writes: Writes
+) -> None:
+    (claimant,) = tasks.on_duty(100)
+    created = tasks.dispatch()
+    held = hold_deferred_work(tasks)
+    handlers.claim_task(tasks.ports, member(claimant), created.task_id)  # told at once
+    assert writes.claims_and_arrivals(claimant) == []
+    held.set()
+    assert tasks.ports.deferred.wait_idle()
+    assert writes.claims_and_arrivals(claimant) == ["claimed"]
+
+
+def test_a_claims_event_a_crash_left_unpublished_is_published_by_recovery_once(
+    tasks: Tasks, writes: Writes
+) -> None:
+    (claimant,) = tasks.on_duty(100)
+    created = tasks.dispatch()
+    held = hold_deferred_work(tasks)  # the process "dies" before its deferred work runs
+    handlers.claim_task(tasks.ports, member(claimant), created.task_id)
+    tasks.clock.advance(RECOVERY_AGE_S + 1)
+    for outbox in tasks.ports.tasks.outboxes():
+        outbox.recover()
+    assert writes.claims_and_arrivals(claimant) == ["claimed"]
+    held.set()  # had it lived on, its own publish finds nothing left to publish
+    assert tasks.ports.deferred.wait_idle()
+    assert writes.claims_and_arrivals(claimant) == ["claimed"]
+
+
+def test_an_arrival_before_the_claims_event_is_published_is_published_after_it(
+    tasks: Tasks, writes: Writes
+) -> None:
+    (claimant,) = tasks.on_duty(100)
+    created = tasks.dispatch()
+    held = hold_deferred_work(tasks)
+    handlers.claim_task(tasks.ports, member(claimant), created.task_id)
+    handlers.arrive(tasks.ports, created.task_id, claimant)
+    assert writes.claims_and_arrivals(claimant) == ["claimed", "arrived"]
+    held.set()
+    assert tasks.ports.deferred.wait_idle()
+    assert writes.claims_and_arrivals(claimant) == ["claimed", "arrived"]
 
 
 def test_the_scene_fence_holds_every_winner_of_a_race(tasks: Tasks) -> None:
