@@ -193,20 +193,21 @@ def test_a_cancel_that_overtakes_a_claims_location_update_still_frees_the_claima
     assert f"task:{created.task_id}" not in tasks.location.fences
 
 
-def hold_deferred_work(tasks: Tasks) -> threading.Event:
-    """Keep what follows a reply waiting (behind a busy queue, or a crash) until set."""
+def claimed_with_deferred_work_held(tasks: Tasks) -> tuple[str, Task, threading.Event]:
+    """A member's claim answered while what follows the reply waits (behind a busy queue, or a
+    crash) until the event returned is set: the claimant, the task, the event."""
+    (claimant,) = tasks.on_duty(100)
+    created = tasks.dispatch()
     held = threading.Event()
     tasks.ports.deferred.submit(lambda: held.wait(10), what="holds the queue")
-    return held
+    handlers.claim_task(tasks.ports, member(claimant), created.task_id)
+    return claimant, created, held
 
 
 def test_a_claims_event_is_published_after_the_winner_is_answered_and_once(
     tasks: Tasks, writes: Writes
 ) -> None:
-    (claimant,) = tasks.on_duty(100)
-    created = tasks.dispatch()
-    held = hold_deferred_work(tasks)
-    handlers.claim_task(tasks.ports, member(claimant), created.task_id)  # told at once
+    claimant, _, held = claimed_with_deferred_work_held(tasks)
     assert writes.claims_and_arrivals(claimant) == []
     held.set()
     assert tasks.ports.deferred.wait_idle()
@@ -216,10 +217,7 @@ def test_a_claims_event_is_published_after_the_winner_is_answered_and_once(
 def test_a_claims_event_a_crash_left_unpublished_is_published_by_recovery_once(
     tasks: Tasks, writes: Writes
 ) -> None:
-    (claimant,) = tasks.on_duty(100)
-    created = tasks.dispatch()
-    held = hold_deferred_work(tasks)  # the process "dies" before its deferred work runs
-    handlers.claim_task(tasks.ports, member(claimant), created.task_id)
+    claimant, _, held = claimed_with_deferred_work_held(tasks)  # "dies" before publishing
     tasks.clock.advance(RECOVERY_AGE_S + 1)
     for outbox in tasks.ports.tasks.outboxes():
         outbox.recover()
@@ -232,10 +230,7 @@ def test_a_claims_event_a_crash_left_unpublished_is_published_by_recovery_once(
 def test_an_arrival_before_the_claims_event_is_published_is_published_after_it(
     tasks: Tasks, writes: Writes
 ) -> None:
-    (claimant,) = tasks.on_duty(100)
-    created = tasks.dispatch()
-    held = hold_deferred_work(tasks)
-    handlers.claim_task(tasks.ports, member(claimant), created.task_id)
+    claimant, created, held = claimed_with_deferred_work_held(tasks)
     handlers.arrive(tasks.ports, created.task_id, claimant)
     assert writes.claims_and_arrivals(claimant) == ["claimed", "arrived"]
     held.set()
