@@ -122,6 +122,8 @@ class TaskRepository:
         )
         if document is None:
             return None
+        if events:  # what the task's claims still have staged goes out before what follows them
+            self._publish_claims(task)
         self._tasks_out.flush(document)
         return task_from(document)
 
@@ -247,10 +249,19 @@ class TaskRepository:
         return None
 
     def publish_claim(self, task: Task, slot: int) -> None:
-        """Publish what the claim in ``slot`` still has staged (an arrival's write publishes it
-        first if it came sooner: the slot's outbox holds both, in order)."""
+        """Publish what the claim in ``slot`` still has staged. Whatever comes sooner publishes
+        it first: an arrival's write (the slot's outbox holds both, in order), or any change of
+        the task that has events of its own (a cancel right after the race must not reach the
+        task's group before the claims it ends)."""
         document = self.slots.get(_slot_id(task.task_id, slot))
         if document is not None:
+            self._claims_out.flush(document)
+
+    def _publish_claims(self, task: Task) -> None:
+        for slot in range(task.capacity):  # taken from 0 upwards, without gaps
+            document = self.slots.get(_slot_id(task.task_id, slot))
+            if document is None:
+                return
             self._claims_out.flush(document)
 
     def claims_of(self, task: Task) -> list[Claim]:

@@ -24,7 +24,6 @@ from services.tasks.ports import Ports
 from services.tasks.repository import TaskRepository
 from shouwang.errors import Conflict
 from shouwang.outbox import RECOVERY_AGE_S, Outbox
-from shouwang.tasks.v1 import events_pb2 as task_events
 from shouwang.tasks.v1 import tasks_pb2 as pb
 from tests.support.api import wait_for
 from tests.unit.tasks.conftest import ADMIN, Tasks, circle, member
@@ -94,13 +93,13 @@ class Writes:
     def events_published(self) -> int:
         return self.events.execute("SELECT count(*) FROM messages").fetchone()[0]
 
-    def claims_and_arrivals(self, member_id: str) -> list[str]:
-        """``claimed`` and ``arrived`` events published about ``member_id``, in bus order."""
+    def changes_of(self, task: Task) -> list[str]:
+        """The task's events after its offers, in bus order (``claimed``, ``arrived``, …)."""
         changes = []
-        for headers, value in self.events.execute("SELECT headers, value FROM messages"):
-            change = base64.b64decode(json.loads(headers)["ce_type"]).decode().rsplit(".", 1)[-1]
-            about = change in ("claimed", "arrived") and task_events.TaskUpdated.FromString(value)
-            if about and about.member_id == member_id:
+        for (headers,) in self.events.execute("SELECT headers FROM messages ORDER BY seq"):
+            fields = {k: base64.b64decode(v).decode() for k, v in json.loads(headers).items()}
+            change = fields["ce_type"].rsplit(".", 1)[-1]
+            if fields.get("ce_subject") == task.task_id and change not in ("created", "offered"):
                 changes.append(change)
         return changes
 
@@ -207,24 +206,24 @@ def claimed_with_deferred_work_held(tasks: Tasks) -> tuple[str, Task, threading.
 def test_a_claims_event_is_published_after_the_winner_is_answered_and_once(
     tasks: Tasks, writes: Writes
 ) -> None:
-    claimant, _, held = claimed_with_deferred_work_held(tasks)
-    assert writes.claims_and_arrivals(claimant) == []
+    _, created, held = claimed_with_deferred_work_held(tasks)
+    assert writes.changes_of(created) == []
     held.set()
     assert tasks.ports.deferred.wait_idle()
-    assert writes.claims_and_arrivals(claimant) == ["claimed"]
+    assert writes.changes_of(created) == ["claimed"]
 
 
 def test_a_claims_event_a_crash_left_unpublished_is_published_by_recovery_once(
     tasks: Tasks, writes: Writes
 ) -> None:
-    claimant, _, held = claimed_with_deferred_work_held(tasks)  # "dies" before publishing
+    _, created, held = claimed_with_deferred_work_held(tasks)  # "dies" before publishing
     tasks.clock.advance(RECOVERY_AGE_S + 1)
     for outbox in tasks.ports.tasks.outboxes():
         outbox.recover()
-    assert writes.claims_and_arrivals(claimant) == ["claimed"]
+    assert writes.changes_of(created) == ["claimed"]
     held.set()  # had it lived on, its own publish finds nothing left to publish
     assert tasks.ports.deferred.wait_idle()
-    assert writes.claims_and_arrivals(claimant) == ["claimed"]
+    assert writes.changes_of(created) == ["claimed"]
 
 
 def test_an_arrival_before_the_claims_event_is_published_is_published_after_it(
@@ -232,10 +231,22 @@ def test_an_arrival_before_the_claims_event_is_published_is_published_after_it(
 ) -> None:
     claimant, created, held = claimed_with_deferred_work_held(tasks)
     handlers.arrive(tasks.ports, created.task_id, claimant)
-    assert writes.claims_and_arrivals(claimant) == ["claimed", "arrived"]
+    assert writes.changes_of(created) == ["claimed", "arrived"]
     held.set()
     assert tasks.ports.deferred.wait_idle()
-    assert writes.claims_and_arrivals(claimant) == ["claimed", "arrived"]
+    assert writes.changes_of(created) == ["claimed", "arrived"]
+
+
+def test_a_cancel_before_the_claims_event_is_published_is_published_after_it(
+    tasks: Tasks, writes: Writes
+) -> None:
+    """Else the task's group (comms, on ``claimed``) would be made after the cancel ended it."""
+    _, created, held = claimed_with_deferred_work_held(tasks)
+    handlers.cancel_task(tasks.ports, ADMIN, created.task_id)
+    assert writes.changes_of(created) == ["claimed", "cancelled"]
+    held.set()
+    assert tasks.ports.deferred.wait_idle()
+    assert writes.changes_of(created) == ["claimed", "cancelled"]
 
 
 def test_the_scene_fence_holds_every_winner_of_a_race(tasks: Tasks) -> None:
