@@ -116,6 +116,11 @@ def claim_task(ports: Ports, caller: Caller, task_id: str) -> Task:
         OFFER_TO_CLAIM.observe(claim.offer_to_claim_s)
         moved = _move_forward(ports, task, model.CLAIMED, at_ms=now_ms)
         ports.deferred.submit(
+            lambda: ports.tasks.publish_claim(task, claim.slot),
+            what="claim published",
+            task_id=task_id,
+        )
+        ports.deferred.submit(
             lambda: scene.occupy(ports, task, member_id),
             what="claimant busy, scene watched",
             task_id=task_id,
@@ -175,11 +180,6 @@ def _take_slot(
         ports.claim_gate.filled(task, ports.tasks.claims_of(task))
         raise Conflict(detail="the task is already fully claimed")
     ports.claim_gate.took(task, taken.slot)
-    ports.deferred.submit(
-        lambda: ports.tasks.publish_claim(task, taken.slot),
-        what="claim published",
-        task_id=task.task_id,
-    )
     return taken
 
 
