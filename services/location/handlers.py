@@ -205,8 +205,7 @@ def set_busy(ports: Ports, member_id: str, busy: bool) -> None:
 
 def rebuild_live_view(ports: Ports) -> int:
     """Fill a fresh replica's view from the duty snapshot before it reports ready."""
-    members = ports.duty.on_duty()
-    ports.duty.count_on_duty(duty["_id"] for duty in members)
+    members = ports.duty.snapshot_on_duty()
     for duty in members:
         ports.view.go_on_duty(duty["_id"], _placement(duty), busy=duty.get("busy", False))
         if duty.get("last_seen"):

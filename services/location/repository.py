@@ -15,7 +15,6 @@ from __future__ import annotations
 import base64
 import contextlib
 import threading
-from collections.abc import Iterable
 from typing import Any
 
 import numpy as np
@@ -80,14 +79,17 @@ class DutyRepository:
         document = self.get(member_id)
         return document is not None and bool(document.get("on_duty"))
 
-    def count_on_duty(self, member_ids: Iterable[str]) -> None:
-        """The sole writer starting: everyone on duty in the store's snapshot."""
-        if self._written_on_duty is not None:
-            with self._writing:
-                self._written_on_duty = set(member_ids)
-
     def on_duty(self) -> list[Document]:
         return self.duty.find({"on_duty": True})
+
+    def snapshot_on_duty(self) -> list[Document]:
+        """Everyone on duty as stored, for a replica starting; the sole writer counts them as
+        on duty, read under its lock so that no start or end falls between read and count."""
+        with self._writing:
+            found = self.on_duty()
+            if self._written_on_duty is not None:
+                self._written_on_duty = {duty["_id"] for duty in found}
+            return found
 
     def set_busy(self, member_id: str, busy: bool) -> None:
         self.duty.find_one_and_update({"_id": member_id}, {"$set": {"busy": busy}})

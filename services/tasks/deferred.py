@@ -3,10 +3,11 @@
 A claim's winner is told once the store has given them a slot; publishing the claim's event
 (staged in the slot's document by that same insert), telling location that they are busy and
 watching the scene for their arrival follow without delaying that answer (in a race, those calls
-queue behind the losers' requests; the publish alone was a third of a winner's time at 10,000 on
-duty). One thread in submission order, so the event goes out before the scene is watched (an
-arrival or a cancel that comes sooner publishes it first: ``TaskRepository.publish_claim``), and
-two claims of the same task re-register its scene fence in the order they were decided.
+queue behind the losers' requests; the publish alone was a third of a winner's time inside the
+server at 10,000 on duty). One thread in submission order, so the event goes out before the scene
+is watched (an arrival or a cancel that comes sooner publishes it first:
+``TaskRepository.publish_claims``), and two claims of the same task re-register its scene fence
+in the order they were decided.
 """
 
 from __future__ import annotations

@@ -116,7 +116,7 @@ def claim_task(ports: Ports, caller: Caller, task_id: str) -> Task:
         OFFER_TO_CLAIM.observe(claim.offer_to_claim_s)
         moved = _move_forward(ports, task, model.CLAIMED, at_ms=now_ms)
         ports.deferred.submit(
-            lambda: ports.tasks.publish_claim(task, claim.slot),
+            lambda: ports.tasks.publish_claims(task),
             what="claim published",
             task_id=task_id,
         )

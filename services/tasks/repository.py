@@ -122,8 +122,8 @@ class TaskRepository:
         )
         if document is None:
             return None
-        if events:  # what the task's claims still have staged goes out before what follows them
-            self._publish_claims(task)
+        if events and task.offered != 0:  # claims need an offer: none before the first wave
+            self.publish_claims(task)  # what they still have staged goes out before what follows
         self._tasks_out.flush(document)
         return task_from(document)
 
@@ -229,7 +229,7 @@ class TaskRepository:
     ) -> Claim | None:
         """The reserved member's claim in the first free slot from ``first_free`` on; None (and
         the reservation dropped) when every slot is taken. Slots are never freed. ``events``
-        stay staged in the slot until ``publish_claim`` (or the outbox's recovery)."""
+        stay staged in the slot until ``publish_claims`` (or the outbox's recovery)."""
         fields = {
             "task_id": task.task_id,
             "member_id": member_id,
@@ -248,16 +248,12 @@ class TaskRepository:
         self.claimants.delete(f"{task.task_id}:{member_id}")
         return None
 
-    def publish_claim(self, task: Task, slot: int) -> None:
-        """Publish what the claim in ``slot`` still has staged. Whatever comes sooner publishes
-        it first: an arrival's write (the slot's outbox holds both, in order), or any change of
-        the task that has events of its own (a cancel right after the race must not reach the
-        task's group before the claims it ends)."""
-        document = self.slots.get(_slot_id(task.task_id, slot))
-        if document is not None:
-            self._claims_out.flush(document)
-
-    def _publish_claims(self, task: Task) -> None:
+    def publish_claims(self, task: Task) -> None:
+        """Publish what the task's claims still have staged (their ``claimed`` events, after the
+        winners' replies). Whatever comes sooner publishes it first: an arrival's write (the
+        slot's outbox holds both, in order), or any change of the task that has events of its
+        own (a cancel right after the race must not reach the task's group before the claims it
+        ends)."""
         for slot in range(task.capacity):  # taken from 0 upwards, without gaps
             document = self.slots.get(_slot_id(task.task_id, slot))
             if document is None:
