@@ -18,7 +18,7 @@ import pytest
 
 from services.tasks import handlers
 from services.tasks.claim_gate import ClaimGate
-from services.tasks.deferred import Deferred
+from services.tasks.deferred import EVENTS, LOCATION, Deferred
 from services.tasks.model import Task
 from services.tasks.ports import Ports
 from services.tasks.repository import TaskRepository
@@ -182,8 +182,7 @@ def test_a_cancel_that_overtakes_a_claims_location_update_still_frees_the_claima
 ) -> None:
     (claimant,) = tasks.on_duty(100)
     created = tasks.dispatch()
-    held = threading.Event()
-    tasks.ports.deferred.submit(lambda: held.wait(10), what="holds the queue")
+    held = hold(tasks.ports.deferred, LOCATION)
     handlers.claim_task(tasks.ports, member(claimant), created.task_id)  # told at once
     handlers.cancel_task(tasks.ports, ADMIN, created.task_id)  # released before it was busy
     held.set()
@@ -197,10 +196,17 @@ def claimed_with_deferred_work_held(tasks: Tasks) -> tuple[str, Task, threading.
     crash) until the event returned is set: the claimant, the task, the event."""
     (claimant,) = tasks.on_duty(100)
     created = tasks.dispatch()
-    held = threading.Event()
-    tasks.ports.deferred.submit(lambda: held.wait(10), what="holds the queue")
+    held = hold(tasks.ports.deferred, EVENTS, LOCATION)
     handlers.claim_task(tasks.ports, member(claimant), created.task_id)
     return claimant, created, held
+
+
+def hold(deferred: Deferred, *lanes: str) -> threading.Event:
+    """Keep these lanes of deferred work busy until the event returned is set."""
+    held = threading.Event()
+    for lane in lanes:
+        deferred.submit(lambda: held.wait(60), lane=lane, what="holds the lane")
+    return held
 
 
 def test_a_claims_event_is_published_after_the_winner_is_answered_and_once(
@@ -247,6 +253,51 @@ def test_a_cancel_before_the_claims_event_is_published_is_published_after_it(
     held.set()
     assert tasks.ports.deferred.wait_idle()
     assert writes.changes_of(created) == ["claimed", "cancelled"]
+
+
+def test_a_publish_held_by_the_bus_holds_neither_busy_marks_nor_scene_fences(
+    tasks: Tasks, writes: Writes
+) -> None:
+    """A broker outage holds a publish up to the bus's timeout; the claims decided meanwhile
+    still make their members busy and watch their scenes, and their events follow."""
+    members = tasks.on_duty(100, 200)
+    first, second = race_task(tasks, capacity=1), race_task(tasks, capacity=1)
+    held = hold(tasks.ports.deferred, EVENTS)
+    handlers.claim_task(tasks.ports, member(members[0]), first.task_id)
+    handlers.claim_task(tasks.ports, member(members[1]), second.task_id)
+    wait_for(
+        lambda: all(tasks.location.members[m].busy for m in members),
+        timeout_s=10,
+        what="both claimants busy while the publish is held",
+    )
+    assert {f"task:{first.task_id}", f"task:{second.task_id}"} <= set(tasks.location.fences)
+    assert writes.changes_of(first) == writes.changes_of(second) == []
+    held.set()
+    assert tasks.ports.deferred.wait_idle()
+    assert writes.changes_of(first) == writes.changes_of(second) == ["claimed"]
+
+
+def test_claims_of_one_task_waiting_for_the_bus_queue_one_publish(
+    tasks: Tasks, writes: Writes, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """In an outage each queued publish may wait the bus's timeout: one per task, not per claim."""
+    members = tasks.on_duty(100, 200, 300)
+    created = race_task(tasks, capacity=3)
+    publishes: list[str] = []
+    publish_claims = tasks.ports.tasks.publish_claims
+
+    def counted(task: Task) -> None:
+        publishes.append(task.task_id)
+        publish_claims(task)
+
+    monkeypatch.setattr(tasks.ports.tasks, "publish_claims", counted)
+    held = hold(tasks.ports.deferred, EVENTS)
+    for member_id in members:
+        handlers.claim_task(tasks.ports, member(member_id), created.task_id)
+    held.set()
+    assert tasks.ports.deferred.wait_idle()
+    assert publishes == [created.task_id]
+    assert writes.changes_of(created) == ["claimed"] * 3
 
 
 def test_the_scene_fence_holds_every_winner_of_a_race(tasks: Tasks) -> None:
