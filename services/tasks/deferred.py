@@ -1,21 +1,23 @@
-"""Work a command leaves for after its reply, done by this replica's threads in lanes.
+"""Work a command leaves for after its reply, done in order by this replica's thread.
 
 A claim's winner is told once the store has given them a slot; publishing the claim's event
 (staged in the slot's document by that same insert), telling location that they are busy and
 watching the scene for their arrival follow without delaying that answer (in a race, those calls
 queue behind the losers' requests; the publish alone was a third of a winner's time inside the
-server at 10,000 on duty).
+server at 10,000 on duty). One thread in submission order, so the event goes out before the scene
+is watched (an arrival or a cancel that comes sooner publishes it first:
+``TaskRepository.publish_claims``), and two claims of the same task re-register its scene fence
+in the order they were decided.
 
-Each lane is one thread running its jobs in submission order, and the lanes wait for nothing of
-each other's: a publish held by a broker outage (up to the bus's publish timeout) delays events
-only, not the next claims' busy marks and scene fences. Order across lanes is kept where it
-matters by the outbox, not by the lanes: an arrival or a cancel that comes before a claim's
-publish publishes the claim's staged event first (``TaskRepository.publish_claims``). Within the
-location lane, two claims of one task re-register its scene fence in the order they were decided.
-
-A job submitted with a ``key`` that a job of its lane already holds, queued and not yet started,
-is dropped: the one queued does the same work when it runs (a task's publish reads all its slots
-then), so an outage queues one publish per task, not one per claim.
+A job that may hang (a publish: a broker outage holds it up to the bus's publish timeout, 30 s
+on Kafka) runs on a second thread, which the first waits for at most ``HANG_WAIT_S``, and not at
+all while that thread is still busy with an earlier one: so an outage delays the busy marks and
+scene fences of the claims decided meanwhile once, by that much, not by a timeout per claim.
+Running the two threads side by side always was tried and measured slower in claim races (their
+jobs then share the interpreter with the race's requests at once). A hanging job submitted with
+a ``key`` that one queued and not yet started holds is dropped: the queued one does the same work
+when it runs (a task's publish reads all its slots then), so an outage queues one publish per
+task, not one per claim.
 """
 
 from __future__ import annotations
@@ -29,42 +31,60 @@ from typing import Any
 
 log = logging.getLogger(__name__)
 
-EVENTS = "events"
-LOCATION = "location"
+HANG_WAIT_S = 1.0
 
 _STOP = object()
 
 
 class Deferred:
-    def __init__(self, name: str = "tasks-deferred", lanes: tuple[str, ...] = (EVENTS, LOCATION)):
-        self._lanes = {lane: _Lane(f"{name}-{lane}") for lane in lanes}
+    def __init__(self, name: str = "tasks-deferred", *, hang_wait_s: float = HANG_WAIT_S) -> None:
+        self._in_order = _Lane(name)
+        self._may_hang = _Lane(f"{name}-may-hang")
+        self._hang_wait_s = hang_wait_s
 
     def submit(
         self,
         job: Callable[[], None],
         *,
-        lane: str,
         what: str,
+        may_hang: bool = False,
         key: str | None = None,
         **context: str,
     ) -> None:
-        """Run ``job`` after what was submitted to its lane before; a failure is logged with
-        ``what`` and ``context`` (ids only), never raised to the submitter."""
-        self._lanes[lane].submit(job, what=what, key=key, context=context)
+        """Run ``job`` after what was submitted before; a failure is logged with ``what`` and
+        ``context`` (ids only), never raised to the submitter."""
+        if may_hang:
+            self._in_order.submit(
+                lambda: self._hand_over(job, what=what, key=key, context=context),
+                what=what,
+                context=context,
+            )
+        else:
+            self._in_order.submit(job, what=what, context=context)
 
     def wait_idle(self, timeout_s: float = 10.0) -> bool:
-        """Until everything submitted so far, in every lane, is done (tests, and a clean stop)."""
+        """Until everything submitted so far is done (tests, and a clean stop)."""
         deadline = time.monotonic() + timeout_s
-        return all(
-            lane.wait_idle(max(0.0, deadline - time.monotonic())) for lane in self._lanes.values()
+        return self._in_order.wait_idle(timeout_s) and self._may_hang.wait_idle(
+            max(0.0, deadline - time.monotonic())
         )
 
     def close(self, timeout_s: float = 5.0) -> None:
-        for lane in self._lanes.values():
-            lane.close(timeout_s)
+        self._in_order.close(timeout_s)  # first: what it runs last may hand over
+        self._may_hang.close(timeout_s)
+
+    def _hand_over(
+        self, job: Callable[[], None], *, what: str, key: str | None, context: dict[str, str]
+    ) -> None:
+        was_idle = self._may_hang.is_idle()
+        self._may_hang.submit(job, what=what, key=key, context=context)
+        if was_idle:
+            self._may_hang.wait_idle(self._hang_wait_s)
 
 
 class _Lane:
+    """One thread running its jobs in submission order."""
+
     def __init__(self, name: str) -> None:
         self._name = name
         self._jobs: queue.Queue[Any] = queue.Queue()
@@ -76,7 +96,12 @@ class _Lane:
         self._closed = False
 
     def submit(
-        self, job: Callable[[], None], *, what: str, key: str | None, context: dict[str, str]
+        self,
+        job: Callable[[], None],
+        *,
+        what: str,
+        context: dict[str, str],
+        key: str | None = None,
     ) -> None:
         with self._start_lock:
             closed = self._closed
@@ -91,6 +116,10 @@ class _Lane:
             self._pending += 1
         self._ensure_running()
         self._jobs.put((job, what, key, context))
+
+    def is_idle(self) -> bool:
+        with self._idle:
+            return self._pending == 0
 
     def wait_idle(self, timeout_s: float) -> bool:
         with self._idle:

@@ -19,7 +19,7 @@ from typing import Any
 
 from prometheus_client import Histogram
 
-from services.tasks import deferred, model, scene, timers
+from services.tasks import model, scene, timers
 from services.tasks.events import task_closed, task_updated, told_to_offered
 from services.tasks.model import Claim, Offer, Task
 from services.tasks.ports import Ports
@@ -117,14 +117,13 @@ def claim_task(ports: Ports, caller: Caller, task_id: str) -> Task:
         moved = _move_forward(ports, task, model.CLAIMED, at_ms=now_ms)
         ports.deferred.submit(
             lambda: ports.tasks.publish_claims(task),
-            lane=deferred.EVENTS,
+            may_hang=True,
             key=task_id,
             what="claims published",
             task_id=task_id,
         )
         ports.deferred.submit(
             lambda: scene.occupy(ports, task, member_id),
-            lane=deferred.LOCATION,
             what="claimant busy, scene watched",
             task_id=task_id,
         )
