@@ -85,10 +85,9 @@ def create_task(ports: Ports, caller: Caller, request: Any) -> Task:
 
 
 def claim_task(ports: Ports, caller: Caller, task_id: str) -> Task:
-    task = _existing_task(ports, task_id)
     member_id, now = caller.member_id, ports.clock.now()
     now_ms = to_millis(now)
-    offer, claims = ports.tasks.offer(task_id, member_id), _claims(ports, task)
+    task, offer, claims = _claim_reads(ports, task_id, member_id)
     refusal = model.claim_refusal(
         task,
         member_id=member_id,
@@ -146,15 +145,21 @@ def _tell_the_gate_it_is_full(ports: Ports, task: Task) -> None:
         log.exception("claims of a full task unread", extra={"task_id": task.task_id})
 
 
-def _claims(ports: Ports, task: Task) -> list[Claim]:
-    """The task's claims: from what this replica knows when the task is full (slots are never
-    freed, so that stays true), else read from the store."""
-    full = ports.claim_gate.known_full(task.task_id)
-    if full is not None:
-        return list(full)
-    claims = ports.tasks.claims_of(task)
-    ports.claim_gate.saw(task, claims)
-    return claims
+def _claim_reads(
+    ports: Ports, task_id: str, member_id: str
+) -> tuple[Task, Offer | None, list[Claim]]:
+    """The task, the member's offer and the task's claims, read as one turn at the store (in a
+    race each read waited for the store again behind the other claims' writes). The claims come
+    from what this replica knows once the task is full (slots are never freed, so that stays
+    true)."""
+    full = ports.claim_gate.known_full(task_id)
+    with ports.tasks.reads_together():
+        task = _existing_task(ports, task_id)
+        offer = ports.tasks.offer(task_id, member_id)
+        claims = list(full) if full is not None else ports.tasks.claims_of(task)
+    if full is None:
+        ports.claim_gate.saw(task, claims)
+    return task, offer, claims
 
 
 def _holds(claims: Sequence[Claim], member_id: str) -> bool:

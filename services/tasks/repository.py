@@ -47,6 +47,7 @@ def _inserted(collection: Collection, document: Document) -> bool:
 
 class TaskRepository:
     def __init__(self, store: DocumentStore, *, outbox: OutboxFactory) -> None:
+        self.reads_together = store.reads_together
         self.tasks: Collection = store.collection("tasks")
         self.offers: Collection = store.collection("task_offers")
         self.claimants: Collection = store.collection("task_claimants")

@@ -26,6 +26,7 @@ replicas (claims, redemptions) must therefore be decided by an insert under a un
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -104,6 +105,12 @@ class DocumentStore(Protocol):
 
     def ping(self) -> None:
         """Raise if the store cannot be reached."""
+        ...
+
+    def reads_together(self) -> AbstractContextManager[None]:
+        """Several reads that one request needs at once, as one turn at the store: the embedded
+        store takes its lock once for them (each read waited for it again behind the writes of
+        the other requests and consumers); nothing for MongoDB. Not a snapshot."""
         ...
 
     def close(self) -> None: ...

@@ -84,6 +84,11 @@ class SqliteDocumentStore:
             self._conn.close()
 
     @contextmanager
+    def reads_together(self) -> Iterator[None]:
+        with self._lock:  # reentrant: the reads inside take it again at no wait
+            yield
+
+    @contextmanager
     def _reading(self) -> Iterator[sqlite3.Connection]:
         with self._lock:
             yield self._conn

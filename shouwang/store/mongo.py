@@ -59,6 +59,9 @@ class MongoDocumentStore:
     def ping(self) -> None:
         self._client.admin.command("ping")
 
+    def reads_together(self) -> AbstractContextManager[None]:
+        return nullcontext()
+
     def close(self) -> None:
         self._client.close()
 

@@ -66,6 +66,26 @@ def test_the_lock_is_reentrant_for_its_holder(tmp_path: Path) -> None:
     store.close()
 
 
+def test_reads_together_are_one_turn_at_the_store(tmp_path: Path) -> None:
+    """A claim's reads of its task, offer and slots wait for the store once, not three times:
+    a write asked for between them waits until the last of them."""
+    store = SqliteDocumentStore(tmp_path / "documents.sqlite3", foreground=Foreground())
+    tasks = store.collection("tasks")
+    tasks.insert({"_id": "t", "status": "dispatching"})
+    writer = threading.Thread(
+        target=lambda: tasks.find_one_and_update({"_id": "t"}, {"$set": {"status": "claimed"}})
+    )
+    with store.reads_together():
+        before = tasks.get("t")
+        writer.start()
+        wait_for(lambda: store._lock._requests_waiting == 1, what="the write waiting")
+        after = tasks.get("t")
+    writer.join(DEADLINE_S)
+    assert before == after == {"_id": "t", "status": "dispatching"}
+    assert tasks.get("t") == {"_id": "t", "status": "claimed"}
+    store.close()
+
+
 def _waiting(store: SqliteDocumentStore) -> int:
     condition = store._lock._changed
     return len(condition._waiters)  # type: ignore[attr-defined]
