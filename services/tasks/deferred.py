@@ -1,23 +1,28 @@
-"""Work a command leaves for after its reply, done in order by this replica's thread.
+"""Work a command leaves for after its reply, done in order by this replica's thread (a job that
+may hang excepted, below).
 
 A claim's winner is told once the store has given them a slot; publishing the claim's event
 (staged in the slot's document by that same insert), telling location that they are busy and
 watching the scene for their arrival follow without delaying that answer (in a race, those calls
 queue behind the losers' requests; the publish alone was a third of a winner's time inside the
-server at 10,000 on duty). One thread in submission order, so the event goes out before the scene
-is watched (an arrival or a cancel that comes sooner publishes it first:
-``TaskRepository.publish_claims``), and two claims of the same task re-register its scene fence
-in the order they were decided.
+server at 10,000 on duty). One thread in submission order, so two claims of the same task
+re-register its scene fence in the order they were decided, and the claim's event normally goes
+out before its scene is watched.
 
 A job that may hang (a publish: a broker outage holds it up to the bus's publish timeout, 30 s
 on Kafka) runs on a second thread, which the first waits for at most ``HANG_WAIT_S``, and not at
 all while that thread is still busy with an earlier one: so an outage delays the busy marks and
-scene fences of the claims decided meanwhile once, by that much, not by a timeout per claim.
-Running the two threads side by side always was tried and measured slower in claim races (their
-jobs then share the interpreter with the race's requests at once). A hanging job submitted with
-a ``key`` that one queued and not yet started holds is dropped: the queued one does the same work
-when it runs (a task's publish reads all its slots then), so an outage queues one publish per
-task, not one per claim.
+scene fences of the claims decided meanwhile by that much each time the second thread had emptied
+(once, while publishes keep hanging back to back), not by a timeout per claim. The scene may then
+be watched before the claim's event is out; an arrival or a cancel that comes sooner publishes it
+first (``TaskRepository.publish_claims``). Running the two threads side by side always was tried
+and measured slower in claim races (their jobs then share the interpreter with the race's
+requests at once).
+
+A job submitted with a ``key`` that a queued, not yet started job of its thread holds is dropped:
+the submitter promises the queued one does the same work when it runs (a task's publish reads all
+its slots then), so an outage queues one publish per task, not one per claim. Should that publish
+fail, the claims it stood for stay staged for the outbox's recovery.
 """
 
 from __future__ import annotations
@@ -51,8 +56,9 @@ class Deferred:
         key: str | None = None,
         **context: str,
     ) -> None:
-        """Run ``job`` after what was submitted before; a failure is logged with ``what`` and
-        ``context`` (ids only), never raised to the submitter."""
+        """Run ``job`` after what was submitted before (a job that ``may_hang`` may still be
+        running when later ones run); a failure is logged with ``what`` and ``context`` (ids
+        only), never raised to the submitter."""
         if may_hang:
             self._in_order.submit(
                 lambda: self._hand_over(job, what=what, key=key, context=context),
@@ -60,7 +66,7 @@ class Deferred:
                 context=context,
             )
         else:
-            self._in_order.submit(job, what=what, context=context)
+            self._in_order.submit(job, what=what, key=key, context=context)
 
     def wait_idle(self, timeout_s: float = 10.0) -> bool:
         """Until everything submitted so far is done (tests, and a clean stop)."""
@@ -103,19 +109,20 @@ class _Lane:
         context: dict[str, str],
         key: str | None = None,
     ) -> None:
-        with self._start_lock:
-            closed = self._closed
-        if closed:  # stopping: nobody would run it later
-            _run_one(job, what, context)
-            return
-        with self._idle:
-            if key is not None:
-                if key in self._queued_keys:
-                    return
-                self._queued_keys.add(key)
-            self._pending += 1
-        self._ensure_running()
-        self._jobs.put((job, what, key, context))
+        with self._start_lock:  # so a close() sees this job pending, or runs it here
+            if not self._closed:
+                with self._idle:
+                    if key is not None and key in self._queued_keys:
+                        return
+                    if key is not None:
+                        self._queued_keys.add(key)
+                    self._pending += 1
+                if self._thread is None:
+                    self._thread = threading.Thread(target=self._run, daemon=True, name=self._name)
+                    self._thread.start()
+                self._jobs.put((job, what, key, context))
+                return
+        _run_one(job, what, context)  # stopping: nobody would run it later
 
     def is_idle(self) -> bool:
         with self._idle:
@@ -133,12 +140,6 @@ class _Lane:
         self.wait_idle(timeout_s)
         self._jobs.put(_STOP)
         self._thread.join(timeout_s)
-
-    def _ensure_running(self) -> None:
-        with self._start_lock:
-            if self._thread is None:
-                self._thread = threading.Thread(target=self._run, daemon=True, name=self._name)
-                self._thread.start()
 
     def _run(self) -> None:
         while (item := self._jobs.get()) is not _STOP:

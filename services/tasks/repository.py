@@ -14,6 +14,7 @@ Writes that carry events stage them in the document they change and publish them
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager
 from typing import Any
 
 from services.tasks.model import (
@@ -47,7 +48,7 @@ def _inserted(collection: Collection, document: Document) -> bool:
 
 class TaskRepository:
     def __init__(self, store: DocumentStore, *, outbox: OutboxFactory) -> None:
-        self.reads_together = store.reads_together
+        self._store = store
         self.tasks: Collection = store.collection("tasks")
         self.offers: Collection = store.collection("task_offers")
         self.claimants: Collection = store.collection("task_claimants")
@@ -66,6 +67,10 @@ class TaskRepository:
         self.offers.create_index([("task_id", ASCENDING)])
         self.offers.create_index([("member_id", ASCENDING)])
         self.slots.create_index([("member_id", ASCENDING)])
+
+    def reads_together(self) -> AbstractContextManager[None]:
+        """Several of a request's reads as one turn at the store (``DocumentStore``)."""
+        return self._store.reads_together()
 
     # Tasks -------------------------------------------------------------------------------
     def new_task(self, task: Task, events: Events) -> None:

@@ -201,11 +201,14 @@ def claimed_with_deferred_work_held(tasks: Tasks) -> tuple[str, Task, threading.
     return claimant, created, held
 
 
+HANG_WAIT_S = 3.0
+
+
 def hold(deferred: Deferred, *, may_hang: bool = False) -> threading.Event:
     """Keep deferred work busy until the event returned is set: all of it, or (``may_hang``)
     what may hang, as a publish during a broker outage does."""
     held = threading.Event()
-    deferred.submit(lambda: held.wait(60), may_hang=may_hang, what="holds deferred work")
+    deferred.submit(lambda: held.wait(15), may_hang=may_hang, what="holds deferred work")
     return held
 
 
@@ -259,21 +262,27 @@ def test_a_publish_held_by_the_bus_holds_neither_busy_marks_nor_scene_fences(
     tasks: Tasks, writes: Writes
 ) -> None:
     """A broker outage holds a publish up to the bus's timeout; the claims decided meanwhile
-    still make their members busy and watch their scenes, and their events follow."""
+    still make their members busy and watch their scenes (waiting for the hanging publish once,
+    not once each), and their events follow."""
+    ports = replace(tasks.ports, deferred=Deferred(hang_wait_s=HANG_WAIT_S))
     members = tasks.on_duty(100, 200)
     first, second = race_task(tasks, capacity=1), race_task(tasks, capacity=1)
-    held = hold(tasks.ports.deferred, may_hang=True)
-    handlers.claim_task(tasks.ports, member(members[0]), first.task_id)
-    handlers.claim_task(tasks.ports, member(members[1]), second.task_id)
+    held = hold(ports.deferred, may_hang=True)
+    handlers.claim_task(ports, member(members[0]), first.task_id)
+    handlers.claim_task(ports, member(members[1]), second.task_id)
+    fences = {f"task:{first.task_id}", f"task:{second.task_id}"}
     wait_for(
-        lambda: all(tasks.location.members[m].busy for m in members),
-        timeout_s=10,
-        what="both claimants busy while the publish is held",
+        lambda: (
+            all(tasks.location.members[m].busy for m in members)
+            and fences <= set(tasks.location.fences)
+        ),
+        timeout_s=HANG_WAIT_S * 2.5,  # one wait for the held publish, not one per claim (3×)
+        what="both claimants busy and watched while the publish is held",
     )
-    assert {f"task:{first.task_id}", f"task:{second.task_id}"} <= set(tasks.location.fences)
     assert writes.changes_of(first) == writes.changes_of(second) == []
     held.set()
-    assert tasks.ports.deferred.wait_idle()
+    assert ports.deferred.wait_idle()
+    ports.deferred.close()
     assert writes.changes_of(first) == writes.changes_of(second) == ["claimed"]
 
 
