@@ -8,7 +8,7 @@ import base64
 import json
 import sqlite3
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from functools import partial
@@ -235,27 +235,29 @@ def test_a_claims_event_a_crash_left_unpublished_is_published_by_recovery_once(
     assert writes.changes_of(created) == ["claimed"]
 
 
-def test_an_arrival_before_the_claims_event_is_published_is_published_after_it(
-    tasks: Tasks, writes: Writes
+def _arrive(tasks: Tasks, task: Task, claimant: str) -> None:
+    handlers.arrive(tasks.ports, task.task_id, claimant)
+
+
+def _cancel(tasks: Tasks, task: Task, _claimant: str) -> None:
+    handlers.cancel_task(tasks.ports, ADMIN, task.task_id)
+
+
+@pytest.mark.parametrize(("change", "published"), [(_arrive, "arrived"), (_cancel, "cancelled")])
+def test_a_change_before_the_claims_event_is_published_is_published_after_it(
+    tasks: Tasks,
+    writes: Writes,
+    change: Callable[[Tasks, Task, str], None],
+    published: str,
 ) -> None:
+    """A cancel's included: else the task's group (comms, on ``claimed``) would be made after the
+    cancel ended it."""
     claimant, created, held = claimed_with_deferred_work_held(tasks)
-    handlers.arrive(tasks.ports, created.task_id, claimant)
-    assert writes.changes_of(created) == ["claimed", "arrived"]
+    change(tasks, created, claimant)
+    assert writes.changes_of(created) == ["claimed", published]
     held.set()
     assert tasks.ports.deferred.wait_idle()
-    assert writes.changes_of(created) == ["claimed", "arrived"]
-
-
-def test_a_cancel_before_the_claims_event_is_published_is_published_after_it(
-    tasks: Tasks, writes: Writes
-) -> None:
-    """Else the task's group (comms, on ``claimed``) would be made after the cancel ended it."""
-    _, created, held = claimed_with_deferred_work_held(tasks)
-    handlers.cancel_task(tasks.ports, ADMIN, created.task_id)
-    assert writes.changes_of(created) == ["claimed", "cancelled"]
-    held.set()
-    assert tasks.ports.deferred.wait_idle()
-    assert writes.changes_of(created) == ["claimed", "cancelled"]
+    assert writes.changes_of(created) == ["claimed", published]
 
 
 def test_a_publish_held_by_the_bus_holds_neither_busy_marks_nor_scene_fences(
