@@ -7,7 +7,9 @@ Guarantees every adapter gives (checked by ``tests/contract/test_bus_contract.py
   returned, so a handler that raised or a process that died sees the event again;
 - a handler that keeps failing is retried a bounded number of times, then the message goes to the
   dead-letter topic ``<topic>.dlq`` and the group moves on; a message that cannot be parsed goes
-  there at once;
+  there at once; a handler failing with ``shouwang.errors.Unavailable`` (a dependency is down)
+  is retried until it succeeds or the bus closes, never dead-lettered; ``publish`` raises
+  ``Unavailable`` when the broker cannot be reached;
 - a subscription may also give a batch handler, called with runs of consecutive events of the
   topic (in order) where there are several to deliver; it must be equivalent to calling the
   per-event handler on each in turn, which is what happens to the run when it raises;
@@ -45,7 +47,8 @@ class RetryPolicy:
     max_backoff_s: float = 2.0
 
     def backoff(self, attempt: int) -> float:
-        return min(self.max_backoff_s, self.first_backoff_s * (2 ** (attempt - 1)))
+        # The exponent capped: an outage's retries count past where 2.0 ** n overflows a float.
+        return min(self.max_backoff_s, self.first_backoff_s * 2.0 ** min(attempt - 1, 64))
 
 
 class EventBus(Protocol):

@@ -1,7 +1,9 @@
 """What happens to one message for one consumer group, the same in every adapter.
 
 Decode it, skip a type the group does not handle, call the handler with bounded retries, and
-dead-letter what cannot be parsed or keeps failing. Adapters only decide where messages come from
+dead-letter what cannot be parsed or keeps failing. A handler failing with ``Unavailable`` (the
+store, the bus or another service is down) is retried until it succeeds or the bus closes: an
+outage is no fault of the message. Adapters only decide where messages come from
 and when progress is committed.
 """
 
@@ -19,6 +21,7 @@ from google.protobuf.message import Message
 
 from shouwang.bus import BatchHandler, Handler, RetryPolicy
 from shouwang.bus.metrics import events_handled, handler_seconds
+from shouwang.errors import Unavailable
 from shouwang.events import (
     TYPE_HEADER,
     Event,
@@ -38,6 +41,8 @@ DLQ_ORIGINAL_TOPIC = "dlq_original_topic"
 DLQ_ATTEMPTS = "dlq_attempts"
 
 _MAX_REASON_CHARS = 500
+# While a dependency stays down, one warning for the first try and then one per this many.
+_OUTAGE_LOG_EVERY = 30
 
 
 @dataclass(frozen=True)
@@ -111,13 +116,34 @@ def deliver(
         return Outcome.DEAD_LETTERED
 
     timer = handler_seconds.labels(topic, group)
-    for attempt in range(1, retry.max_attempts + 1):
+    attempt = 0  # failures of the message's own handling: these lead to the dead-letter topic
+    outages = 0  # failures because a dependency is down: these never do
+    while True:
         started = time.perf_counter()
         try:
             subscription.handler(event)
+        except Unavailable as error:
+            # The store, the bus or another service is away: not the message's fault, so the
+            # group waits for it, in order, rather than dead-letter whatever arrived meanwhile.
+            timer.observe(time.perf_counter() - started)
+            outages += 1
+            if outages == 1 or outages % _OUTAGE_LOG_EVERY == 0:
+                log.warning(
+                    "handler for %s in group %s waits for a dependency on event %s "
+                    "(%d tries so far): %s",
+                    topic,
+                    group,
+                    event.id,
+                    outages,
+                    error,
+                )
+            if stopping.wait(retry.backoff(outages)):
+                return Outcome.INTERRUPTED
+            continue
         except Exception as error:
             timer.observe(time.perf_counter() - started)
-            if attempt == retry.max_attempts:
+            attempt += 1
+            if attempt >= retry.max_attempts:
                 log.exception(
                     "handler for %s in group %s gave up on event %s after %d attempts",
                     topic,
@@ -145,10 +171,9 @@ def deliver(
                 return Outcome.INTERRUPTED
         else:
             timer.observe(time.perf_counter() - started)
-            outcome = Outcome.OK if attempt == 1 else Outcome.RETRIED
+            outcome = Outcome.OK if attempt == outages == 0 else Outcome.RETRIED
             events_handled.labels(topic, group, outcome.value).inc()
             return outcome
-    raise AssertionError("RetryPolicy.max_attempts must be at least 1")
 
 
 def deliver_run(

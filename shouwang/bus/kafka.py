@@ -18,12 +18,18 @@ from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 
 from google.protobuf.message import Message
 from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer, OffsetAndMetadata, TopicPartition
-from kafka.errors import KafkaError, TopicAlreadyExistsError
+from kafka.errors import (
+    BrokerNotAvailableError,
+    KafkaError,
+    TopicAlreadyExistsError,
+    for_code,
+)
 
 from shouwang.bus import DLQ_SUFFIX, BatchHandler, Handler, RetryPolicy, dead_letter_topic
 from shouwang.bus.delivery import Subscription, deliver_run, group_caught_up, start_consumers
 from shouwang.bus.kafka_protocol import make_every_response_version
 from shouwang.bus.metrics import events_published
+from shouwang.errors import Unavailable
 from shouwang.events import Event, LogPosition, WireMessage, encode
 from shouwang.foreground import Foreground
 
@@ -58,6 +64,12 @@ _COMMIT_INTERVAL_S = 1.0
 _PUBLISH_TIMEOUT_S = 30.0
 _ERROR_BACKOFF_S = 1.0
 _TOPIC_READY_TIMEOUT_MS = 30_000
+
+
+def is_outage(error: KafkaError) -> bool:
+    """Whether a send failed because the broker is away rather than because of what was sent
+    (too large, not allowed): kafka-python marks the passing kinds ``retriable``."""
+    return error.retriable or isinstance(error, BrokerNotAvailableError)
 
 
 class KafkaEventBus:
@@ -97,20 +109,28 @@ class KafkaEventBus:
         self.publish_wire(topic, [encode(event) for event in events])
 
     def publish_wire(self, topic: str, messages: Sequence[WireMessage]) -> None:
-        """Send already-encoded messages (dead letters, replays); acknowledged when this returns."""
-        self._ensure_topics([topic])
-        futures = [
-            self._producer.send(
-                topic,
-                key=message.key or None,
-                value=message.value,
-                headers=list(message.headers.items()),
-            )
-            for message in messages
-        ]
-        self._producer.flush(timeout=_PUBLISH_TIMEOUT_S)
-        for future in futures:
-            future.get(timeout=_PUBLISH_TIMEOUT_S)  # raises the send's KafkaError
+        """Send already-encoded messages (dead letters, replays); acknowledged when this returns.
+
+        Raises ``Unavailable`` when the broker cannot take them now (down, or a partition without
+        its leader yet): callers answer 503 and consumers wait rather than dead-letter."""
+        try:
+            self._ensure_topics([topic])
+            futures = [
+                self._producer.send(
+                    topic,
+                    key=message.key or None,
+                    value=message.value,
+                    headers=list(message.headers.items()),
+                )
+                for message in messages
+            ]
+            self._producer.flush(timeout=_PUBLISH_TIMEOUT_S)
+            for future in futures:
+                future.get(timeout=_PUBLISH_TIMEOUT_S)  # raises the send's KafkaError
+        except KafkaError as error:
+            if is_outage(error):
+                raise Unavailable(detail="the event bus cannot be reached") from error
+            raise
         events_published.labels(topic).inc(len(futures))
 
     def subscribe(
@@ -179,7 +199,9 @@ class KafkaEventBus:
             for result in response["topics"]:
                 code = result["error_code"]
                 if code not in (0, TopicAlreadyExistsError.errno):
-                    raise KafkaError(
+                    # The code's own class, so a broker still starting (not yet the controller)
+                    # reads as an outage, not as a failure of the topic.
+                    raise for_code(code)(
                         f"cannot create topic {result['name']}: {code} {result['error_message']}"
                     )
             self._admin.wait_for_topics(missing, timeout_ms=_TOPIC_READY_TIMEOUT_MS)

@@ -12,6 +12,7 @@ from prometheus_client import REGISTRY
 
 from shouwang.bus import RetryPolicy
 from shouwang.bus.delivery import Outcome, Subscription, deliver
+from shouwang.errors import Unavailable
 from shouwang.events import Event, WireMessage, encode
 
 NOTED = "shouwang.test.noted.v1"
@@ -19,14 +20,15 @@ NO_WAIT = RetryPolicy(max_attempts=3, first_backoff_s=0.0, max_backoff_s=0.0)
 
 
 class FlakyHandler:
-    def __init__(self, failures: int) -> None:
+    def __init__(self, failures: int, error: Exception | None = None) -> None:
         self.failures = failures
+        self.error = error or RuntimeError("store unavailable")
         self.calls = 0
 
     def __call__(self, event: Event) -> None:
         self.calls += 1
         if self.calls <= self.failures:
-            raise RuntimeError("store unavailable")
+            raise self.error
 
 
 @pytest.fixture
@@ -110,6 +112,33 @@ def test_closing_bus_interrupts_retries_without_dead_lettering(topic: str) -> No
     assert (outcome, letters) == (Outcome.INTERRUPTED, [])
 
 
+def test_handler_waiting_for_a_dependency_is_retried_past_the_attempts_never_dead_lettered(
+    topic: str,
+) -> None:
+    # A broker or store outage outlasting NO_WAIT's three attempts (the fault suite's Kafka
+    # restart dead-lettered a bridge event this way).
+    handler = FlakyHandler(failures=10, error=Unavailable(detail="the event bus cannot be reached"))
+
+    outcome, letters = run(message(), topic, handler)
+
+    assert (outcome, letters, handler.calls) == (Outcome.RETRIED, [], 11)
+    assert handled(topic, "dead_lettered") is None
+
+
+def test_closing_bus_interrupts_the_wait_for_a_dependency_without_dead_lettering(
+    topic: str,
+) -> None:
+    stopping = threading.Event()
+    handler = FlakyHandler(failures=10**9, error=Unavailable())
+    stop_later = threading.Timer(0.2, stopping.set)
+    stop_later.start()
+
+    outcome, letters = run(message(), topic, handler, stopping=stopping)
+
+    assert (outcome, letters) == (Outcome.INTERRUPTED, [])
+    assert handler.calls > NO_WAIT.max_attempts
+
+
 def test_metrics_never_carry_the_event_key(topic: str) -> None:
     run(message(key="member-secret-42"), topic, FlakyHandler(failures=1))
 
@@ -122,3 +151,9 @@ def test_metrics_never_carry_the_event_key(topic: str) -> None:
     ]
     assert topic in labels
     assert not any("member-secret-42" in value for value in labels)
+
+
+def test_backoff_stays_at_its_cap_however_long_an_outage_lasts() -> None:
+    policy = RetryPolicy(first_backoff_s=0.05, max_backoff_s=2.0)
+
+    assert [policy.backoff(n) for n in (1, 2, 10_000)] == [0.05, 0.1, 2.0]
