@@ -66,6 +66,14 @@ class Tasks:
         request = task_request(**{**base, "location": {"lat": PLACE[0], "lon": PLACE[1]}, **fields})
         return handlers.create_task(self.ports, caller, request)
 
+    def claim(self, task: Task, member_id: str) -> Task:
+        """Claim, and let what follows the reply (location told busy, scene watched) happen: a
+        test that dispatches next would otherwise race the deferred busy mark."""
+        try:
+            return handlers.claim_task(self.ports, member(member_id), task.task_id)
+        finally:
+            assert self.ports.deferred.wait_idle()
+
     def after(self, seconds: float) -> int:
         """Move the clock on and run whatever the timers find due; how many steps ran."""
         self.clock.advance(seconds)

@@ -108,11 +108,11 @@ def test_response_stats_read_the_scopes_tasks_as_they_happened(tasks: Tasks) -> 
     ours, theirs = tasks.on_duty(100, station_id="s1"), tasks.on_duty(5000, station_id="s2")
     quick = tasks.dispatch(officer_of("s1"))
     tasks.clock.advance(20)
-    handlers.claim_task(tasks.ports, member(ours[0]), quick.task_id)
+    tasks.claim(quick, ours[0])
     tasks.clock.advance(100)
     handlers.arrive_manually(tasks.ports, member(ours[0]), quick.task_id)
     elsewhere = tasks.dispatch(officer_of("s2"))
-    handlers.claim_task(tasks.ports, member(theirs[0]), elsewhere.task_id)
+    tasks.claim(elsewhere, theirs[0])
     tasks.clock.advance(600)
 
     window = {"from_ms": T0, "to_ms": T0 + HOUR_MS}
@@ -132,7 +132,7 @@ def test_activity_counts_tasks_by_their_status_in_the_bucket_they_were_created(
 ) -> None:
     (m1,) = tasks.on_duty(100)
     first = tasks.dispatch()
-    handlers.claim_task(tasks.ports, member(m1), first.task_id)
+    tasks.claim(first, m1)
     tasks.clock.advance(3600 + 60)
     for category in ("fire", "fire", "traffic"):
         report = pb.SubmitReportRequest(

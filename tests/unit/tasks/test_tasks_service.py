@@ -18,14 +18,6 @@ from tests.unit.tasks.conftest import ADMIN, Tasks, circle, member, strip_north
 NORMAL_WAVE_S, URGENT_WAVE_S = 30, 15
 
 
-def claim(tasks: Tasks, task, member_id: str):  # type: ignore[no-untyped-def]
-    """Claim, and let what follows the reply (location told, scene watched) happen."""
-    try:
-        return handlers.claim_task(tasks.ports, member(member_id), task.task_id)
-    finally:
-        assert tasks.ports.deferred.wait_idle()
-
-
 def decline(tasks: Tasks, task, member_id: str):  # type: ignore[no-untyped-def]
     return handlers.decline_task(tasks.ports, member(member_id), task.task_id)
 
@@ -66,7 +58,7 @@ def test_a_decline_brings_the_next_wave_at_once(tasks: Tasks) -> None:
     later = tasks.get(created)
     assert later.wave == 2 and second in dict(tasks.offered(later))
     with pytest.raises(Conflict, match="declined"):
-        claim(tasks, created, first)
+        tasks.claim(created, first)
 
 
 def test_one_decline_of_a_wave_of_two_waits_for_the_other(tasks: Tasks) -> None:
@@ -89,7 +81,7 @@ def test_declining_twice_or_without_an_offer_is_refused(tasks: Tasks) -> None:
 def test_a_claimant_cannot_decline(tasks: Tasks) -> None:
     (offered,) = tasks.on_duty(100)
     created = tasks.dispatch()
-    claim(tasks, created, offered)
+    tasks.claim(created, offered)
     with pytest.raises(Conflict, match="you claimed this task"):
         decline(tasks, created, offered)
 
@@ -97,7 +89,7 @@ def test_a_claimant_cannot_decline(tasks: Tasks) -> None:
 def test_a_claimed_task_with_capacity_left_keeps_sending_waves(tasks: Tasks) -> None:
     first, second = tasks.on_duty(100, 200)
     created = tasks.dispatch(capacity=2)
-    claim(tasks, created, first)
+    tasks.claim(created, first)
     tasks.after(NORMAL_WAVE_S)
     assert tasks.offered(created) == [(first, 1), (second, 2)]
 
@@ -105,7 +97,7 @@ def test_a_claimed_task_with_capacity_left_keeps_sending_waves(tasks: Tasks) -> 
 def test_a_fully_claimed_task_sends_no_more_waves(tasks: Tasks) -> None:
     first, _second = tasks.on_duty(100, 200)
     created = tasks.dispatch()
-    claim(tasks, created, first)
+    tasks.claim(created, first)
     tasks.after(NORMAL_WAVE_S)
     assert tasks.offered(created) == [(first, 1)]
     assert tasks.get(created).due_at_ms == created.expires_at_ms
@@ -125,7 +117,7 @@ def test_nearest_never_offers_outside_the_area_drawn_and_ends_unfilled(tasks: Ta
     assert tasks.offered(later) == [(inside, 1)]
     for outside in (south, north):
         with pytest.raises((Conflict, Gone)):
-            claim(tasks, created, outside)
+            tasks.claim(created, outside)
 
 
 def test_a_task_that_asks_to_widen_reaches_beyond_its_area(tasks: Tasks) -> None:
@@ -188,7 +180,7 @@ def test_a_stations_task_is_offered_to_its_own_members_only(tasks: Tasks) -> Non
     assert tasks.offered(created) == [(ours, 1)]
     for outsider in (theirs, stationless):
         with pytest.raises(Conflict):
-            claim(tasks, created, outsider)
+            tasks.claim(created, outsider)
 
 
 # Expiry ----------------------------------------------------------------------------------------
@@ -199,7 +191,7 @@ def test_a_task_expires_when_its_time_is_up_and_its_claimants_are_released(
 ) -> None:
     (claimant,) = tasks.on_duty(100)
     created = tasks.dispatch(expires_in_s=60)
-    claim(tasks, created, claimant)
+    tasks.claim(created, claimant)
     assert tasks.location.members[claimant].busy
     tasks.after(59)
     assert tasks.get(created).status == model.CLAIMED
@@ -214,13 +206,13 @@ def test_claiming_an_expired_task_is_gone(tasks: Tasks) -> None:
     created = tasks.dispatch(expires_in_s=60)
     tasks.clock.advance(60)  # before the timer noticed
     with pytest.raises(Gone):
-        claim(tasks, created, offered)
+        tasks.claim(created, offered)
 
 
 def test_completing_an_expired_task_is_gone(tasks: Tasks) -> None:
     (claimant,) = tasks.on_duty(100)
     created = tasks.dispatch(expires_in_s=60)
-    claim(tasks, created, claimant)
+    tasks.claim(created, claimant)
     tasks.after(60)
     with pytest.raises(Gone):
         handlers.complete_task(
@@ -233,7 +225,7 @@ def test_claiming_a_cancelled_task_is_gone(tasks: Tasks) -> None:
     created = tasks.dispatch()
     handlers.cancel_task(tasks.ports, ADMIN, created.task_id)
     with pytest.raises(Gone):
-        claim(tasks, created, offered)
+        tasks.claim(created, offered)
     assert tasks.get(created).due_at_ms is None
 
 
@@ -244,8 +236,8 @@ def test_a_retried_claim_returns_the_task_and_takes_no_second_slot(tasks: Tasks)
     (claimant,) = tasks.on_duty(100)
     created = tasks.dispatch(capacity=2)
     tasks.clock.advance(12)
-    first = claim(tasks, created, claimant)
-    again = claim(tasks, created, claimant)
+    first = tasks.claim(created, claimant)
+    again = tasks.claim(created, claimant)
     assert first.status == again.status == model.CLAIMED
     (held,) = tasks.ports.tasks.claims_of(again)
     assert (held.member_id, held.offer_to_claim_s) == (claimant, 12)
@@ -257,7 +249,7 @@ def test_exactly_capacity_claims_win_however_many_arrive_at_once(tasks: Tasks) -
 
     def attempt(member_id: str) -> str:
         try:
-            claim(tasks, created, member_id)
+            tasks.claim(created, member_id)
         except Conflict:
             return "refused"
         return "won"
@@ -274,13 +266,13 @@ def test_a_member_not_offered_cannot_claim(tasks: Tasks) -> None:
     _near, far = tasks.on_duty(50, 2500)
     created = tasks.dispatch(area=circle(1000))
     with pytest.raises(Conflict, match="not offered"):
-        claim(tasks, created, far)
+        tasks.claim(created, far)
 
 
 def test_busy_members_are_not_offered_another_task(tasks: Tasks) -> None:
     (claimant,) = tasks.on_duty(100)
     first = tasks.dispatch()
-    claim(tasks, first, claimant)
+    tasks.claim(first, claimant)
     second = tasks.dispatch()
     assert second.status == model.UNFILLED and tasks.offered(second) == []
 
@@ -289,18 +281,18 @@ def test_a_member_busy_with_another_task_must_finish_it_first(tasks: Tasks) -> N
     (claimant,) = tasks.on_duty(100)
     first = tasks.dispatch()
     second = tasks.dispatch()  # offered to them too, before they claimed the first
-    claim(tasks, first, claimant)
+    tasks.claim(first, claimant)
     with pytest.raises(Conflict, match="finish your current task"):
-        claim(tasks, second, claimant)
+        tasks.claim(second, claimant)
 
 
 def test_a_retried_claim_of_a_busy_claimant_returns_the_task(tasks: Tasks) -> None:
     """A claimant is busy with the very task they claim again: that is no refusal."""
     (claimant,) = tasks.on_duty(100)
     created = tasks.dispatch()
-    claim(tasks, created, claimant)
+    tasks.claim(created, claimant)
     assert tasks.ports.tasks.is_busy(claimant)
-    assert claim(tasks, created, claimant).task_id == created.task_id
+    assert tasks.claim(created, claimant).task_id == created.task_id
 
 
 def test_busy_is_asked_only_when_every_other_rule_allows(
@@ -314,9 +306,9 @@ def test_busy_is_asked_only_when_every_other_rule_allows(
         tasks.ports.tasks, "is_busy", lambda member: asked.append(member) or is_busy(member)
     )
     with pytest.raises(Conflict, match="not offered"):
-        claim(tasks, created, far)
+        tasks.claim(created, far)
     assert asked == []
-    claim(tasks, created, near)
+    tasks.claim(created, near)
     assert asked == [near]
 
 
@@ -326,7 +318,7 @@ def test_busy_is_asked_only_when_every_other_rule_allows(
 def test_arrival_measures_claim_to_arrival_and_closing_releases_the_member(tasks: Tasks) -> None:
     (claimant,) = tasks.on_duty(800)
     created = tasks.dispatch()
-    claim(tasks, created, claimant)
+    tasks.claim(created, claimant)
     assert list(tasks.location.fences[f"task:{created.task_id}"].member_ids) == [claimant]
     tasks.clock.advance(95)
     arrived = handlers.arrive(tasks.ports, created.task_id, claimant)  # the scene fence entered
@@ -346,7 +338,7 @@ def test_arrival_measures_claim_to_arrival_and_closing_releases_the_member(tasks
 def test_a_second_arrival_changes_nothing(tasks: Tasks) -> None:
     (claimant,) = tasks.on_duty(100)
     created = tasks.dispatch()
-    claim(tasks, created, claimant)
+    tasks.claim(created, claimant)
     tasks.clock.advance(30)
     handlers.arrive(tasks.ports, created.task_id, claimant)
     tasks.clock.advance(30)
@@ -358,7 +350,7 @@ def test_a_second_arrival_changes_nothing(tasks: Tasks) -> None:
 def test_only_a_claimant_completes_and_only_a_resolved_task_is_confirmed(tasks: Tasks) -> None:
     claimant, other = tasks.on_duty(100, 200)
     created = tasks.dispatch(target=pb.Target(mode="nearest", count=2))
-    claim(tasks, created, claimant)
+    tasks.claim(created, claimant)
     with pytest.raises(Conflict, match="only a claimant"):
         handlers.complete_task(tasks.ports, member(other), created.task_id, note="", media_ids=[])
     with pytest.raises(Conflict, match="cannot become closed"):
