@@ -30,8 +30,12 @@ from shouwang.store import query as q
 _ID_INDEX = "_id_"
 _INDEX_IN_MESSAGE = re.compile(r" index: (\S+) dup key")
 # FerretDB 1.x names its SQLite index "<collection>_<8 hex digits>_<our index name>".
+# FerretDB 1.x reports a unique clash of an update (and of a unique index made over duplicates)
+# as an InternalError quoting its backend: SQLite's message, or PostgreSQL's (SQLSTATE 23505),
+# each naming the index as FerretDB mangled it (collection_hash_name[_hash_idx]).
 _FERRETDB_UNIQUE_FAILED = re.compile(
     r"UNIQUE constraint failed: index '.+?_[0-9a-f]{8}_(?P<index>[^']+)'"
+    r"|unique (?:constraint|index) \"[^\"]*?_[0-9a-f]{8}_(?P<pg_index>[^\"]+)_[0-9a-f]{8}_idx\""
 )
 # Write errors that mean "this update does not fit the stored document": BadValue,
 # TypeMismatch, PathNotViable. Their server messages quote the stored values, so they are dropped.
@@ -128,7 +132,7 @@ class MongoCollection:
         except DuplicateKeyError:
             raise DuplicateKey(name) from None
         except OperationFailure as error:
-            if "UNIQUE constraint failed" in str(error):  # FerretDB 1.x on existing duplicates
+            if _FERRETDB_UNIQUE_FAILED.search(str(error)):  # FerretDB 1.x on existing duplicates
                 raise DuplicateKey(name) from None
             if error.code in _INDEX_CONFLICT_CODES:
                 raise UnsupportedQuery(f"index {name} conflicts with an existing index") from None
@@ -240,8 +244,8 @@ class MongoCollection:
             raise self._duplicate_key(error.details or {}, candidate()) from None
         except OperationFailure as error:
             clash = _FERRETDB_UNIQUE_FAILED.search(str(error))
-            if clash:  # FerretDB 1.x reports a clash on update as SQLite's InternalError
-                raise DuplicateKey(clash.group("index")) from None
+            if clash:
+                raise DuplicateKey(clash.group("index") or clash.group("pg_index")) from None
             if error.code in _UPDATE_CONFLICT_CODES:
                 raise q.UpdateConflict(
                     f"the stored document refuses this update ({error.code})"

@@ -19,16 +19,28 @@ from shouwang.store.embedded import SqliteDocumentStore
 from shouwang.store.matching import matches
 from shouwang.store.mongo import MongoDocumentStore
 from shouwang.store.query import UpdateConflict
+from tests.support import unique_name
 
 
-@pytest.fixture(params=["embedded", pytest.param("mongo", marks=pytest.mark.integration)])
+@pytest.fixture(
+    params=[
+        "embedded",
+        pytest.param("mongo", marks=pytest.mark.integration),
+        # FerretDB's PostgreSQL backend, the benchmarks' `--store postgresql` (bench.cluster)
+        pytest.param("mongo-postgresql", marks=pytest.mark.integration),
+    ]
+)
 def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[DocumentStore]:
     if request.param == "embedded":
         opened: DocumentStore = SqliteDocumentStore(tmp_path / "store.sqlite3")
-    else:
+    elif request.param == "mongo":
         opened = MongoDocumentStore(
             request.getfixturevalue("mongodb_uri"),
             request.getfixturevalue("mongo_database_name"),
+        )
+    else:
+        opened = MongoDocumentStore(
+            request.getfixturevalue("postgresql_mongodb_uri"), unique_name("test")
         )
     yield opened
     opened.close()

@@ -1,4 +1,5 @@
-"""Real Kafka (KRaft, single node) and FerretDB servers for the integration tests.
+"""Real Kafka (KRaft, single node) and FerretDB servers for the integration tests (and Debian's
+PostgreSQL behind FerretDB for benchmarks).
 
 The artefacts come from scripts/build-test-servers (cached under .cache/); each server runs on
 free 127.0.0.1 ports with its data in a fresh directory and dies with the test process.
@@ -9,13 +10,16 @@ from __future__ import annotations
 import base64
 import contextlib
 import ctypes
+import os
 import re
+import shutil
 import signal
 import socket
 import subprocess
+import tempfile
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from kafka import KafkaAdminClient
@@ -30,6 +34,7 @@ KAFKA_LIBS = REPO_ROOT / ".cache" / "kafka" / "libs"
 # ~2 s. The first session records it; the JVM ignores it if the jars have changed since.
 KAFKA_CDS_ARCHIVE = REPO_ROOT / ".cache" / "kafka" / "broker.jsa"
 FERRETDB_BINARY = REPO_ROOT / ".cache" / "ferretdb" / "ferretdb"
+POSTGRESQL_SETUP = REPO_ROOT / "scripts" / "setup-postgresql"
 
 _PR_SET_PDEATHSIG = 1
 _LOG_TAIL_LINES = 40
@@ -101,10 +106,11 @@ class _ServerProcess:
         self.startup_seconds: float | None = None
         self._process: subprocess.Popen[bytes] | None = None
 
-    def _spawn(self, args: list[str]) -> None:
+    def _spawn(self, args: list[str], *, user: str | None = None) -> None:
         with self.log_path.open("ab") as log:
             self._process = subprocess.Popen(
                 args,
+                user=user,
                 cwd=self.data_dir,
                 stdin=subprocess.DEVNULL,
                 stdout=log,
@@ -315,14 +321,121 @@ class KafkaBroker(_ServerProcess):
             admin.close()
 
 
+class PostgreSQL(_ServerProcess):
+    """Debian's PostgreSQL server (a benchmark's store behind FerretDB), trusting local
+    connections on 127.0.0.1 only; run as the ``postgres`` user when this process is root (the
+    server refuses root). Durable as shipped: fsync and synchronous commits on."""
+
+    name = "postgresql"
+
+    def __init__(self, data_dir: Path, *, start_timeout: float = 60.0) -> None:
+        super().__init__(data_dir, start_timeout=start_timeout)
+        self.port = 0
+
+    @property
+    def url(self) -> str:
+        return f"postgres://postgres@127.0.0.1:{self.port}/postgres"
+
+    def start(self) -> None:
+        started = time.monotonic()
+        subprocess.run([str(POSTGRESQL_SETUP)], check=True)  # apt, once per machine
+        self.port = free_port()
+        cluster = self.data_dir / "cluster"
+        if not cluster.exists():
+            self._as_server_user(
+                [
+                    str(_postgresql_program("initdb")),
+                    "-D",
+                    str(cluster),
+                    "-U",
+                    "postgres",
+                    "--auth=trust",
+                    "--encoding=UTF8",
+                    "--no-instructions",
+                ]
+            )
+        self._launch()
+        self.startup_seconds = time.monotonic() - started
+
+    def restart(self) -> None:
+        self._launch()
+
+    def _launch(self) -> None:
+        self._spawn(
+            [
+                str(_postgresql_program("postgres")),
+                "-D",
+                str(self.data_dir / "cluster"),
+                "-p",
+                str(self.port),
+                "-c",
+                "listen_addresses=127.0.0.1",
+                "-c",
+                f"unix_socket_directories={self.data_dir}",
+                "-c",
+                "max_connections=200",
+            ],
+            user=_SERVER_USER if os.geteuid() == 0 else None,
+        )
+        self._wait_until(lambda: _port_open(self.port))
+
+    def _as_server_user(self, args: list[str]) -> None:
+        if os.geteuid() == 0:
+            shutil.chown(self.data_dir, _SERVER_USER, _SERVER_USER)
+        result = subprocess.run(
+            args,
+            user=_SERVER_USER if os.geteuid() == 0 else None,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        if result.returncode != 0:
+            raise ServerStartError(f"{args[0]} failed: {result.stdout}{result.stderr}")
+
+
+_SERVER_USER = "postgres"
+
+
+@contextlib.contextmanager
+def running_postgresql() -> Iterator[PostgreSQL]:
+    """A PostgreSQL server in a directory of its own under the system's temp dir (its user must
+    reach it: pytest's and the benchmarks' temp dirs are the caller's alone), removed after."""
+    data_dir = Path(tempfile.mkdtemp(prefix="shouwang-postgresql-"))
+    try:
+        data_dir.chmod(0o711)  # others may pass through, not list
+        server = PostgreSQL(data_dir)
+        try:
+            server.start()
+            yield server
+        finally:
+            server.stop()
+    finally:
+        shutil.rmtree(data_dir, ignore_errors=True)
+
+
+def _postgresql_program(name: str) -> Path:
+    """A server program of Debian's ``postgresql`` package (outside PATH, per major version)."""
+    found = sorted(Path("/usr/lib/postgresql").glob(f"*/bin/{name}"))
+    if not found:
+        raise ServerStartError(
+            f"PostgreSQL's {name} is missing: install Debian's postgresql package "
+            "(scripts/setup-postgresql)"
+        )
+    return found[-1]
+
+
 class FerretDB(_ServerProcess):
-    """A FerretDB server speaking the MongoDB wire protocol, storing data in SQLite files."""
+    """A FerretDB server speaking the MongoDB wire protocol, storing data in SQLite files, or in
+    a PostgreSQL server given its ``postgresql_url`` (benchmarks)."""
 
     name = "ferretdb"
 
-    def __init__(self, data_dir: Path, *, start_timeout: float = 30.0) -> None:
+    def __init__(
+        self, data_dir: Path, *, start_timeout: float = 30.0, postgresql_url: str = ""
+    ) -> None:
         super().__init__(data_dir, start_timeout=start_timeout)
         self.port = 0
+        self.postgresql_url = postgresql_url
 
     @property
     def uri(self) -> str:
@@ -347,6 +460,7 @@ class FerretDB(_ServerProcess):
                 f"--listen-addr=127.0.0.1:{self.port}",
                 # FerretDB wants a directory URI ending in '/'; each database is one file there.
                 f"--sqlite-url=file:{sqlite_dir}/",
+                *([f"--postgresql-url={self.postgresql_url}"] if self.postgresql_url else []),
             ]
         )
         self._wait_until(self._answers_ping)
@@ -369,8 +483,10 @@ class FerretDB(_ServerProcess):
 __all__ = [
     "FerretDB",
     "KafkaBroker",
+    "PostgreSQL",
     "ServerStartError",
     "build_artefacts",
     "free_port",
+    "running_postgresql",
     "unique_name",
 ]

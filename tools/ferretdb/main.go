@@ -1,4 +1,5 @@
-// Command ferretdb runs FerretDB 1.24 (SQLite backend) for Shouwang's integration tests.
+// Command ferretdb runs FerretDB 1.24 for Shouwang's integration tests (its SQLite backend) and
+// benchmarks (SQLite, or PostgreSQL with -postgresql-url).
 //
 // A plain `go install` of FerretDB's own command panics at start because the module zip lacks
 // build/version/version.txt; the embeddable package does not need it, so this wrapper uses that.
@@ -19,14 +20,21 @@ import (
 func main() {
 	listenAddr := flag.String("listen-addr", "127.0.0.1:27017", "TCP address to listen on")
 	sqliteURL := flag.String("sqlite-url", "file:data/", "SQLite directory URI (must end with /)")
+	postgreSQLURL := flag.String("postgresql-url", "", "PostgreSQL URL: store there, not in SQLite")
 	flag.Parse()
+
+	handler := "sqlite"
+	if *postgreSQLURL != "" {
+		handler = "postgresql"
+	}
 
 	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	server, err := ferretdb.New(&ferretdb.Config{
-		Listener:  ferretdb.ListenerConfig{TCP: *listenAddr},
-		Logger:    logger,
-		Handler:   "sqlite",
-		SQLiteURL: *sqliteURL,
+		Listener:      ferretdb.ListenerConfig{TCP: *listenAddr},
+		Logger:        logger,
+		Handler:       handler,
+		SQLiteURL:     *sqliteURL,
+		PostgreSQLURL: *postgreSQLURL,
 	})
 	if err != nil {
 		log.Fatal(err)
