@@ -1,5 +1,9 @@
 """The cluster mode for benchmarks: a Kafka broker and FerretDB of their own, the topics created
-first, then every service its own process (tests/support/cluster.py) — stopped on exit."""
+first, then every service its own process (tests/support/cluster.py) — stopped on exit.
+
+FerretDB stores in SQLite as in the tests (``store="sqlite"``: one writer at a time), or in a
+PostgreSQL server of its own (``store="postgresql"``: writers side by side, FerretDB's other
+backend), to tell what the store's backend costs a deployment."""
 
 from __future__ import annotations
 
@@ -12,7 +16,7 @@ from kafka import KafkaAdminClient
 from kafka.admin import NewTopic
 
 from tests.support.cluster import Cluster, start_cluster
-from tests.support.servers import FerretDB, KafkaBroker, unique_name
+from tests.support.servers import FerretDB, KafkaBroker, running_postgresql, unique_name
 
 TOPICS = (
     "shouwang.identity.v1",
@@ -25,16 +29,23 @@ TOPICS = (
 )
 
 
+STORES = ("sqlite", "postgresql")
+
+
 @contextlib.contextmanager
-def running_cluster(prefix: str) -> Iterator[Cluster]:
+def running_cluster(prefix: str, *, store: str = "sqlite") -> Iterator[Cluster]:
+    if store not in STORES:
+        raise ValueError(f"store must be one of {STORES}: {store!r}")
     with contextlib.ExitStack() as stack:
         tmp = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix=prefix)))
-        servers = []
-        for server in (KafkaBroker(mkdir(tmp / "kafka")), FerretDB(mkdir(tmp / "ferretdb"))):
+        postgresql_url = ""
+        if store == "postgresql":
+            postgresql_url = stack.enter_context(running_postgresql()).url
+        kafka = KafkaBroker(mkdir(tmp / "kafka"))
+        ferretdb = FerretDB(mkdir(tmp / "ferretdb"), postgresql_url=postgresql_url)
+        for server in (kafka, ferretdb):
             stack.callback(server.stop)
             server.start()
-            servers.append(server)
-        kafka, ferretdb = servers
         _create_topics(kafka.bootstrap_servers)
         cluster = start_cluster(
             kafka=kafka.bootstrap_servers,

@@ -1,17 +1,18 @@
 """``python -m bench.ferretdb_statements``: what FerretDB 1.x (the cluster mode's store in this
-project's tests and benchmarks) costs per statement as a collection grows.
+project's tests and benchmarks) costs per statement as a collection grows, on each of its
+backends side by side (SQLite as in the tests; PostgreSQL, ``bench.cluster``'s other store).
 
 A collection of member documents like location's ``location_duty`` (indexed the same way) is
 filled to each size; each statement runs ``--calls`` times, each on a member of its own (a write
 then changes its document), and its median and p90 are reported per size. A statement whose
 time grows with the collection does work in proportion to it. The track keeper writes one
 member's position per batch, so this is the figure that decides what one FerretDB stores.
-Prints a table, writes bench/results/ferretdb_statements.json.
-"""
+Prints a table, writes bench/results/ferretdb_statements.json."""
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import platform
 import random
@@ -25,9 +26,10 @@ from pathlib import Path
 from pymongo import MongoClient, ReturnDocument
 
 from bench import markdown
+from bench.cluster import STORES, mkdir
 from shouwang.store import ASCENDING
 from shouwang.store.mongo import MongoDocumentStore
-from tests.support.servers import FerretDB
+from tests.support.servers import FerretDB, running_postgresql
 
 RESULTS = Path(__file__).resolve().parent / "results" / "ferretdb_statements.json"
 
@@ -36,22 +38,21 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="1000,10000", help="documents in the collection")
     parser.add_argument("--calls", type=int, default=100, help="calls of each statement per size")
+    parser.add_argument(
+        "--stores", default=",".join(STORES), help="FerretDB's backends to measure, side by side"
+    )
     args = parser.parse_args()
     sizes = [int(s) for s in args.sizes.split(",")]
+    stores = args.stores.split(",")
+    if unknown := set(stores) - set(STORES):
+        parser.error(f"unknown store {sorted(unknown)}: expected some of {STORES}")
     if min(sizes) < 6 * args.calls:  # six statements, each on members of its own
         parser.error(f"each size must hold at least 6 × --calls = {6 * args.calls} documents")
-    with tempfile.TemporaryDirectory() as data_dir:
-        server = FerretDB(Path(data_dir))
-        server.start()
-        try:
-            results = {size: _measure(server.uri, size, args.calls) for size in sizes}
-        finally:
-            server.stop()
-    header = ["statement", *(f"{size:,} documents: p50 / p90 ms" for size in sizes)]
-    rows = [
-        [name, *(f"{results[s][name]['p50']} / {results[s][name]['p90']}" for s in sizes)]
-        for name in results[sizes[0]]
-    ]
+    results = {store: _measure_store(store, sizes, args.calls) for store in stores}
+    columns = [(store, size) for store in stores for size in sizes]
+    header = ["statement", *(f"{store} {size:,}: p50 / p90 ms" for store, size in columns)]
+    first = results[stores[0]][sizes[0]]
+    rows = [[name, *(_cell(results[t][s][name]) for t, s in columns)] for name in first]
     print(markdown.table(header, rows))
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(
@@ -61,7 +62,10 @@ def main() -> int:
                 "at": datetime.now(UTC).isoformat(timespec="seconds"),
                 "machine": platform.platform(),
                 "calls": args.calls,
-                "results_ms": {str(size): by_name for size, by_name in results.items()},
+                "results_ms": {
+                    store: {str(size): by_name for size, by_name in by_size.items()}
+                    for store, by_size in results.items()
+                },
             },
             indent=1,
         )
@@ -69,6 +73,23 @@ def main() -> int:
     )
     print(f"written {RESULTS}")
     return 0
+
+
+def _cell(figures: dict[str, float]) -> str:
+    return f"{figures['p50']} / {figures['p90']}"
+
+
+def _measure_store(
+    store: str, sizes: list[int], calls: int
+) -> dict[int, dict[str, dict[str, float]]]:
+    with tempfile.TemporaryDirectory() as data_dir, contextlib.ExitStack() as stack:
+        postgresql_url = ""
+        if store == "postgresql":
+            postgresql_url = stack.enter_context(running_postgresql()).url
+        server = FerretDB(mkdir(Path(data_dir) / "ferretdb"), postgresql_url=postgresql_url)
+        stack.callback(server.stop)
+        server.start()
+        return {size: _measure(server.uri, size, calls) for size in sizes}
 
 
 def _measure(uri: str, size: int, calls: int) -> dict[str, dict[str, float]]:

@@ -32,6 +32,7 @@ from typing import Any
 import numpy as np
 
 from bench import markdown
+from bench.cluster import STORES
 from bench.dispatch import systems
 from bench.dispatch.phones import FIX_EVERY_S, Phones, phones
 from bench.dispatch.population import (
@@ -99,7 +100,7 @@ QUICK = Plan(
     tasks=50,
     races=3,
 )
-DEPLOYMENTS: dict[str, Callable[[], contextlib.AbstractContextManager[systems.Deployment]]] = {
+DEPLOYMENTS: dict[str, Callable[..., contextlib.AbstractContextManager[systems.Deployment]]] = {
     "embedded": systems.embedded,
     "cluster": systems.cluster,
 }
@@ -132,6 +133,17 @@ def main(argv: list[str] | None = None) -> int:
         type=lambda text: tuple(sorted(int(n) for n in text.split(","))),  # the fleet only grows
         help="members on duty in embedded mode (default 1000,10000)",
     )
+    parser.add_argument(
+        "--cluster-sizes",
+        type=lambda text: tuple(sorted(int(n) for n in text.split(","))),
+        help="members on duty in cluster mode (default 1000; with --cluster-10k 1000,10000)",
+    )
+    parser.add_argument(
+        "--store",
+        choices=STORES,
+        default="sqlite",
+        help="cluster mode: FerretDB's backend (default sqlite, as in the tests)",
+    )
     parser.add_argument("--out", type=Path, default=RESULTS)
     args = parser.parse_args(argv)
     plan = QUICK if args.quick else FULL
@@ -142,9 +154,11 @@ def main(argv: list[str] | None = None) -> int:
         plan = replace(plan, races=args.races)
     if args.embedded_sizes:
         plan = replace(plan, sizes={**plan.sizes, "embedded": args.embedded_sizes})
-    if args.cluster_10k:
+    if args.cluster_sizes:
+        plan = replace(plan, sizes={**plan.sizes, "cluster": args.cluster_sizes})
+    elif args.cluster_10k:
         plan = replace(plan, sizes={**plan.sizes, "cluster": (*plan.sizes["cluster"], 10_000)})
-    elif not args.quick:
+    if max(plan.sizes["cluster"]) < 10_000 and not args.quick:
         skipped["cluster, 10,000 members"] = CLUSTER_10K_SKIPPED
 
     started = time.perf_counter()
@@ -157,7 +171,8 @@ def main(argv: list[str] | None = None) -> int:
     for mode in args.mode or list(DEPLOYMENTS):
         _log(f"-- {mode}")
         try:
-            with DEPLOYMENTS[mode]() as deployment:
+            options = {"store": args.store} if mode == "cluster" else {}
+            with DEPLOYMENTS[mode](**options) as deployment:
                 run_deployment(
                     deployment,
                     plan,
@@ -332,6 +347,7 @@ def measure_size(
     on_duty = fleet.counts().enlisted + sum(len(group.members) for group in kept)
     return {
         "mode": deployment.mode,
+        "store": deployment.store if deployment.mode == "cluster" else "sqlite (embedded)",
         "members_on_duty": on_duty + len(members),
         "members_left_out": size - on_duty,  # their enlisting failed on a busy server
         "phones": fleet.count,  # the rest are positions in location (bench.dispatch.positions)
@@ -376,7 +392,7 @@ def render_table(results: list[dict[str, Any]]) -> str:
         misses = r["offers_missed"] + r["offered_to_someone_else"]
         rows.append(
             [
-                r["mode"],
+                r["mode"] + (" (FerretDB on PostgreSQL)" if r.get("store") == "postgresql" else ""),
                 f"{r['members_on_duty']:,}",
                 f"{offer['p50']:.1f} / {offer['p99']:.1f}"
                 + (f" ({misses} missed)" if misses else ""),

@@ -25,6 +25,7 @@ class Deployment:
     location_addr: str  # location's gRPC, to check the real members are eligible
     logs: tuple[Path, ...]
     pid: int = 0  # the all-in-one's process (embedded), for profiling
+    store: str = "sqlite"  # cluster: FerretDB's backend (bench.cluster.STORES)
 
 
 @contextlib.contextmanager
@@ -60,13 +61,14 @@ def embedded() -> Iterator[Deployment]:
 
 
 @contextlib.contextmanager
-def cluster() -> Iterator[Deployment]:
-    with running_cluster("bench-dispatch-") as running:
+def cluster(store: str = "sqlite") -> Iterator[Deployment]:
+    with running_cluster("bench-dispatch-", store=store) as running:
         yield Deployment(
             "cluster",
             running.api.base_url + "/",
             f"127.0.0.1:{running['location'].grpc_port}",
             tuple(running.log_files()),
+            store=store,
         )
 
 
