@@ -34,7 +34,7 @@ import numpy as np
 from bench import markdown
 from bench.cluster import STORES
 from bench.dispatch import systems
-from bench.dispatch.phones import FIX_EVERY_S, Phones, phones
+from bench.dispatch.phones import FIX_EVERY_S, SENDERS, Phones, phones
 from bench.dispatch.population import (
     CITY_KM,
     RealMember,
@@ -82,6 +82,7 @@ class Plan:
     warmup: int
     tasks: int
     races: int
+    phone_senders: int = SENDERS  # threads posting per phone process (bench.dispatch.phones)
 
 
 FULL = Plan(
@@ -144,6 +145,12 @@ def main(argv: list[str] | None = None) -> int:
         default="sqlite",
         help="cluster mode: FerretDB's backend (default sqlite, as in the tests)",
     )
+    parser.add_argument(
+        "--phone-senders",
+        type=int,
+        help=f"threads posting fixes per phone process (default {SENDERS}); each waits for its "
+        "reply, so a slow gateway needs more of them to keep the city's rate",
+    )
     parser.add_argument("--out", type=Path, default=RESULTS)
     args = parser.parse_args(argv)
     plan = QUICK if args.quick else FULL
@@ -152,6 +159,8 @@ def main(argv: list[str] | None = None) -> int:
         plan = replace(plan, phones=args.phones)
     if args.races is not None:
         plan = replace(plan, races=args.races)
+    if args.phone_senders:
+        plan = replace(plan, phone_senders=args.phone_senders)
     if args.embedded_sizes:
         plan = replace(plan, sizes={**plan.sizes, "embedded": args.embedded_sizes})
     if args.cluster_sizes:
@@ -214,7 +223,9 @@ def run_deployment(
     officer = Client(deployment.url, admin)
     try:
         with contextlib.ExitStack() as stack:
-            fleet = stack.enter_context(phones(deployment.url, deployment.mode))
+            fleet = stack.enter_context(
+                phones(deployment.url, deployment.mode, senders=plan.phone_senders)
+            )
             kept: list[Positions] = []
             for size in plan.sizes[deployment.mode]:
                 phase = time.perf_counter()

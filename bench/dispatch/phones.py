@@ -107,9 +107,12 @@ class Counts:
 class Phones:
     """The background members, grown in slices of MEMBERS_PER_PROCESS, one process each."""
 
-    def __init__(self, url: str, *, enlist_at_once: int, seed: int = 7) -> None:
+    def __init__(
+        self, url: str, *, enlist_at_once: int, seed: int = 7, senders: int = SENDERS
+    ) -> None:
         self.url = url
         self.seed = seed
+        self.senders = senders
         self.count = 0
         self._context = multiprocessing.get_context("spawn")
         self._stop = self._context.Event()
@@ -138,6 +141,7 @@ class Phones:
                     self._stop,
                     self._enlisting,
                     self._period,
+                    self.senders,
                 ),
                 name=f"phones-{first}",
                 daemon=True,
@@ -208,8 +212,8 @@ class Phones:
 
 
 @contextlib.contextmanager
-def phones(url: str, mode: str) -> Iterator[Phones]:
-    fleet = Phones(url, enlist_at_once=ENLIST_AT_ONCE[mode])
+def phones(url: str, mode: str, *, senders: int = SENDERS) -> Iterator[Phones]:
+    fleet = Phones(url, enlist_at_once=ENLIST_AT_ONCE[mode], senders=senders)
     try:
         yield fleet
     finally:
@@ -272,15 +276,16 @@ def run_phones(
     stop: Any,
     enlisting: Any,
     period: Any,
+    senders: int = SENDERS,
 ) -> None:
     """Enlist the slice while its schedule already runs: a member sends a fix on going on duty,
     then a batch at each of their slots; slots of members not yet on duty are skipped."""
     fleet: list[Phone | None] = [None] * count
     lock = threading.Lock()  # the counters' += is not atomic
     try:
-        senders = send(url, fleet, counters, lock, stop, period)
+        threads = send(url, fleet, counters, lock, stop, period, senders)
         enlist(url, first, seed, fleet, counters, lock, enlisting)
-        for thread in senders:
+        for thread in threads:
             thread.join()
     except Exception:
         counters[DEAD] = 1
@@ -403,13 +408,14 @@ def send(
     lock: threading.Lock,
     stop: Any,
     period: Any,
+    senders: int = SENDERS,
 ) -> list[threading.Thread]:
     """Each member posts the fixes taken since their last batch once a period, at an offset of
     their own so the requests of the whole slice are spread evenly."""
 
     def sender(k: int) -> None:
         client = Http(url)
-        mine = list(range(k, len(fleet), SENDERS))
+        mine = list(range(k, len(fleet), senders))
         due = time.monotonic() + period.value * (k + 0.5) / len(fleet)
         while not stop.is_set():
             for i in mine:
@@ -425,7 +431,7 @@ def send(
                         counters[MAX_LATE_S] = max(counters[MAX_LATE_S], late)
                 due += period.value / len(mine)
 
-    threads = [threading.Thread(target=sender, args=(k,), daemon=True) for k in range(SENDERS)]
+    threads = [threading.Thread(target=sender, args=(k,), daemon=True) for k in range(senders)]
     for thread in threads:
         thread.start()
     return threads
