@@ -1,5 +1,5 @@
-"""Real Kafka (KRaft, single node) and FerretDB servers for the integration tests (and Debian's
-PostgreSQL behind FerretDB for benchmarks).
+"""Real Kafka (KRaft, single node) and FerretDB servers for the integration tests, and Debian's
+PostgreSQL for FerretDB's other backend (the store contract and the benchmarks' cluster mode).
 
 The artefacts come from scripts/build-test-servers (cached under .cache/); each server runs on
 free 127.0.0.1 ports with its data in a fresh directory and dies with the test process.
@@ -322,7 +322,7 @@ class KafkaBroker(_ServerProcess):
 
 
 class PostgreSQL(_ServerProcess):
-    """Debian's PostgreSQL server (a benchmark's store behind FerretDB), trusting local
+    """Debian's PostgreSQL server (behind FerretDB's PostgreSQL backend), trusting local
     connections on 127.0.0.1 only; run as the ``postgres`` user when this process is root (the
     server refuses root). Durable as shipped: fsync and synchronous commits on."""
 
