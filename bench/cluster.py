@@ -16,7 +16,12 @@ from kafka import KafkaAdminClient
 from kafka.admin import NewTopic
 
 from tests.support.cluster import Cluster, start_cluster
-from tests.support.servers import FerretDB, KafkaBroker, running_postgresql, unique_name
+from tests.support.servers import (
+    FERRETDB_STORES,
+    KafkaBroker,
+    running_ferretdb,
+    unique_name,
+)
 
 TOPICS = (
     "shouwang.identity.v1",
@@ -29,23 +34,17 @@ TOPICS = (
 )
 
 
-STORES = ("sqlite", "postgresql")
+STORES = FERRETDB_STORES
 
 
 @contextlib.contextmanager
 def running_cluster(prefix: str, *, store: str = "sqlite") -> Iterator[Cluster]:
-    if store not in STORES:
-        raise ValueError(f"store must be one of {STORES}: {store!r}")
     with contextlib.ExitStack() as stack:
         tmp = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix=prefix)))
-        postgresql_url = ""
-        if store == "postgresql":
-            postgresql_url = stack.enter_context(running_postgresql()).url
         kafka = KafkaBroker(mkdir(tmp / "kafka"))
-        ferretdb = FerretDB(mkdir(tmp / "ferretdb"), postgresql_url=postgresql_url)
-        for server in (kafka, ferretdb):
-            stack.callback(server.stop)
-            server.start()
+        stack.callback(kafka.stop)
+        kafka.start()
+        ferretdb = stack.enter_context(running_ferretdb(mkdir(tmp / "ferretdb"), store=store))
         _create_topics(kafka.bootstrap_servers)
         cluster = start_cluster(
             kafka=kafka.bootstrap_servers,

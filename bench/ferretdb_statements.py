@@ -12,7 +12,6 @@ Prints a table, writes bench/results/ferretdb_statements.json."""
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
 import platform
 import random
@@ -26,10 +25,10 @@ from pathlib import Path
 from pymongo import MongoClient, ReturnDocument
 
 from bench import markdown
-from bench.cluster import STORES, mkdir
+from bench.cluster import STORES
 from shouwang.store import ASCENDING
 from shouwang.store.mongo import MongoDocumentStore
-from tests.support.servers import FerretDB, running_postgresql
+from tests.support.servers import running_ferretdb
 
 RESULTS = Path(__file__).resolve().parent / "results" / "ferretdb_statements.json"
 
@@ -82,13 +81,10 @@ def _cell(figures: dict[str, float]) -> str:
 def _measure_store(
     store: str, sizes: list[int], calls: int
 ) -> dict[int, dict[str, dict[str, float]]]:
-    with tempfile.TemporaryDirectory() as data_dir, contextlib.ExitStack() as stack:
-        postgresql_url = ""
-        if store == "postgresql":
-            postgresql_url = stack.enter_context(running_postgresql()).url
-        server = FerretDB(mkdir(Path(data_dir) / "ferretdb"), postgresql_url=postgresql_url)
-        stack.callback(server.stop)
-        server.start()
+    with (
+        tempfile.TemporaryDirectory() as data_dir,
+        running_ferretdb(Path(data_dir), store=store) as server,
+    ):
         return {size: _measure(server.uri, size, calls) for size in sizes}
 
 

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import tempfile
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -13,7 +11,7 @@ from pymongo import MongoClient
 from xdist.scheduler import LoadFileScheduling
 
 from tests.faults import report as fault_report
-from tests.support import FerretDB, KafkaBroker, running_postgresql, unique_name
+from tests.support import FerretDB, KafkaBroker, running_ferretdb, unique_name
 
 # Property tests decide by their examples, never by how long one took: on a loaded machine an
 # example of a 0.3 ms test once took 260 ms and failed Hypothesis's default 200 ms deadline.
@@ -83,17 +81,15 @@ def mongodb_uri(
 
 
 @pytest.fixture(scope="session")
-def postgresql_mongodb_uri(pytestconfig: pytest.Config) -> Iterator[str]:
+def postgresql_mongodb_uri(
+    tmp_path_factory: pytest.TempPathFactory, pytestconfig: pytest.Config
+) -> Iterator[str]:
     """`mongodb://` URI of a FerretDB storing in PostgreSQL, its other backend (the benchmarks'
     `--store postgresql`): the store contract holds there too."""
-    with running_postgresql() as postgresql, tempfile.TemporaryDirectory() as data_dir:
-        ferretdb = FerretDB(Path(data_dir), postgresql_url=postgresql.url)
-        ferretdb.start()
+    data_dir = tmp_path_factory.mktemp("ferretdb-postgresql")
+    with running_ferretdb(data_dir, store="postgresql") as ferretdb:
         _record_start(pytestconfig, ferretdb)
-        try:
-            yield ferretdb.uri
-        finally:
-            ferretdb.stop()
+        yield ferretdb.uri
 
 
 @pytest.fixture

@@ -147,7 +147,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument(
         "--phone-senders",
-        type=int,
+        type=_positive,
         help=f"threads posting fixes per phone process (default {SENDERS}); each waits for its "
         "reply, so a slow gateway needs more of them to keep the city's rate",
     )
@@ -199,6 +199,12 @@ def main(argv: list[str] | None = None) -> int:
     _save(report, args.out)
     print(f"written {args.out} in {report['elapsed_s']} s")
     return 0
+
+
+def _positive(text: str) -> int:
+    if (number := int(text)) < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1: {text}")
+    return number
 
 
 def _save(report: dict[str, Any], out: Path) -> None:

@@ -431,6 +431,7 @@ def send(
                         counters[MAX_LATE_S] = max(counters[MAX_LATE_S], late)
                 due += period.value / len(mine)
 
+    senders = max(1, min(senders, len(fleet)))  # a sender with no members would spin
     threads = [threading.Thread(target=sender, args=(k,), daemon=True) for k in range(senders)]
     for thread in threads:
         thread.start()

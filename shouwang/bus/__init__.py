@@ -8,8 +8,9 @@ Guarantees every adapter gives (checked by ``tests/contract/test_bus_contract.py
 - a handler that keeps failing is retried a bounded number of times, then the message goes to the
   dead-letter topic ``<topic>.dlq`` and the group moves on; a message that cannot be parsed goes
   there at once; a handler failing with ``shouwang.errors.Unavailable`` (a dependency is down)
-  is retried until it succeeds or the bus closes, never dead-lettered; ``publish`` raises
-  ``Unavailable`` when the broker cannot be reached;
+  is retried until it succeeds or the bus closes, never dead-lettered (delivered again every
+  ``RetryPolicy.outage_wait_s``, the group holding its place); the Kafka adapter's ``publish``
+  raises ``Unavailable`` when the broker cannot be reached;
 - a subscription may also give a batch handler, called with runs of consecutive events of the
   topic (in order) where there are several to deliver; it must be equivalent to calling the
   per-event handler on each in turn, which is what happens to the run when it raises;
@@ -45,6 +46,10 @@ class RetryPolicy:
     max_attempts: int = 5
     first_backoff_s: float = 0.05
     max_backoff_s: float = 2.0
+    # How long one delivery waits out a dependency's outage before it hands the message back
+    # (not committed, delivered again): well under Kafka's poll interval, so a long outage keeps
+    # the consumer in its group instead of getting it evicted.
+    outage_wait_s: float = 30.0
 
     def backoff(self, attempt: int) -> float:
         # The exponent capped: an outage's retries count past where 2.0 ** n overflows a float.

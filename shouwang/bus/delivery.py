@@ -72,6 +72,12 @@ class Outcome(enum.Enum):
     SKIPPED = "skipped"
     # The bus is closing while the handler was still failing: do not commit, redeliver later.
     INTERRUPTED = "interrupted"
+    # A dependency stayed down for the delivery's outage wait: do not commit, deliver it again.
+    WAITING = "waiting"
+
+
+# Outcomes after which the message is neither committed nor passed: it is delivered again.
+_UNFINISHED = frozenset({Outcome.INTERRUPTED, Outcome.WAITING})
 
 
 def dead_letter_message(
@@ -118,6 +124,7 @@ def deliver(
     timer = handler_seconds.labels(topic, group)
     attempt = 0  # failures of the message's own handling: these lead to the dead-letter topic
     outages = 0  # failures because a dependency is down: these never do
+    outage_ends = time.monotonic() + retry.outage_wait_s
     while True:
         started = time.perf_counter()
         try:
@@ -137,6 +144,9 @@ def deliver(
                     outages,
                     error,
                 )
+            if time.monotonic() >= outage_ends:
+                events_handled.labels(topic, group, Outcome.WAITING.value).inc()
+                return Outcome.WAITING
             if stopping.wait(retry.backoff(outages)):
                 return Outcome.INTERRUPTED
             continue
@@ -186,7 +196,8 @@ def deliver_run(
     foreground: Foreground | None = None,
 ) -> int:
     """Hand consecutive messages to the subscription; returns how many are finished (the caller
-    commits that many), fewer than all only when the bus is closing. A run of the
+    commits that many and delivers the rest again), fewer than all only when the bus is closing
+    or a dependency stayed down for the outage wait. A run of the
     subscription's background event types first steps aside for the ``foreground``.
 
     With a batch handler the decodable events go to it in one call; if it raises, they are
@@ -200,7 +211,7 @@ def deliver_run(
             outcome = deliver(
                 message, subscription, retry=retry, stopping=stopping, dead_letter=dead_letter
             )
-            if outcome is Outcome.INTERRUPTED:
+            if outcome in _UNFINISHED:
                 return done
         return len(messages)
     topic, group = subscription.topic, subscription.group
@@ -230,7 +241,7 @@ def deliver_run(
             outcome = deliver(
                 message, subscription, retry=retry, stopping=stopping, dead_letter=dead_letter
             )
-            if outcome is Outcome.INTERRUPTED:
+            if outcome in _UNFINISHED:
                 return place  # the caller commits the messages before this one
         return len(messages)
     handler_seconds.labels(topic, group).observe(time.perf_counter() - started)

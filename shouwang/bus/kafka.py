@@ -44,7 +44,8 @@ make_every_response_version()  # on this thread, before any client's: see kafka_
 # (the broker's default group.min.session.timeout.ms) with 1 s heartbeats lets a group notice a
 # crashed member quickly (heartbeats run on kafka-python's IO thread, so slow handlers do not
 # miss them); 100 records per poll bounds the redelivery after a crash and the time between
-# polls. max_poll_interval_ms stays at 5 minutes to leave room for handler retries.
+# polls. max_poll_interval_ms stays at 5 minutes to leave room for handler retries (an outage is
+# waited out in RetryPolicy.outage_wait_s turns, each followed by a poll).
 _CONSUMER_CONFIG = {
     "enable_auto_commit": False,
     "auto_offset_reset": "earliest",
@@ -236,9 +237,16 @@ class KafkaEventBus:
             consumer.subscribe([subscription.topic])
             while not self._stopping.is_set():
                 batch = consumer.poll(timeout_ms=_POLL_TIMEOUT_MS)
+                held_back = False
                 for partition, records in batch.items():
-                    if not self._handle_partition(offsets, subscription, partition, records):
-                        break
+                    done = 0
+                    if not held_back:
+                        done = self._handle_partition(offsets, subscription, partition, records)
+                    if done < len(records):
+                        # Stopping, or a message waiting out an outage: what was fetched and not
+                        # handled is read again by the next poll (polling keeps the membership).
+                        held_back = True
+                        consumer.seek(partition, records[done].offset)
                 offsets.commit()
                 catching_up.check()
         finally:
@@ -260,8 +268,9 @@ class KafkaEventBus:
         subscription: Subscription,
         partition: TopicPartition,
         records: list,
-    ) -> bool:
-        """Handle one partition's records in order; False when the consumer should stop."""
+    ) -> int:
+        """Handle one partition's records in order; how many are finished (fewer than all when
+        the bus is closing or a dependency stayed down for the outage wait)."""
         dead_letter = self._dead_letter_to(subscription.topic)
         # A batch handler takes the partition's records at once; a per-event one a record at a
         # time, so that commits stay due every _COMMIT_INTERVAL_S however slow it is.
@@ -291,8 +300,8 @@ class KafkaEventBus:
                 offsets.handled(partition, run[done - 1].offset)
                 offsets.commit_if_due()
             if done < len(run) or self._stopping.is_set():
-                return False
-        return True
+                return start + done
+        return len(records)
 
     def _dead_letter_to(self, topic: str) -> Callable[[WireMessage], None]:
         return lambda message: self.publish_wire(dead_letter_topic(topic), [message])

@@ -29,13 +29,13 @@ from shouwang.store import query as q
 
 _ID_INDEX = "_id_"
 _INDEX_IN_MESSAGE = re.compile(r" index: (\S+) dup key")
-# FerretDB 1.x names its SQLite index "<collection>_<8 hex digits>_<our index name>".
 # FerretDB 1.x reports a unique clash of an update (and of a unique index made over duplicates)
-# as an InternalError quoting its backend: SQLite's message, or PostgreSQL's (SQLSTATE 23505),
-# each naming the index as FerretDB mangled it (collection_hash_name[_hash_idx]).
+# as an InternalError quoting its backend: SQLite's message, naming the index after the
+# collection's hash, or PostgreSQL's (SQLSTATE 23505), whose index name FerretDB lowercased,
+# rewrote and cut to fit, so only the fact of a clash is read from it.
 _FERRETDB_UNIQUE_FAILED = re.compile(
     r"UNIQUE constraint failed: index '.+?_[0-9a-f]{8}_(?P<index>[^']+)'"
-    r"|unique (?:constraint|index) \"[^\"]*?_[0-9a-f]{8}_(?P<pg_index>[^\"]+)_[0-9a-f]{8}_idx\""
+    r"|unique (?:constraint|index) \"[^\"]+_idx\" \(SQLSTATE 23505\)"
 )
 # Write errors that mean "this update does not fit the stored document": BadValue,
 # TypeMismatch, PathNotViable. Their server messages quote the stored values, so they are dropped.
@@ -244,8 +244,10 @@ class MongoCollection:
             raise self._duplicate_key(error.details or {}, candidate()) from None
         except OperationFailure as error:
             clash = _FERRETDB_UNIQUE_FAILED.search(str(error))
-            if clash:
-                raise DuplicateKey(clash.group("index") or clash.group("pg_index")) from None
+            if clash and clash.group("index"):
+                raise DuplicateKey(clash.group("index")) from None
+            if clash:  # PostgreSQL's name is cut and rewritten: find the index by its values
+                raise self._duplicate_key({}, candidate(), updating=True) from None
             if error.code in _UPDATE_CONFLICT_CODES:
                 raise q.UpdateConflict(
                     f"the stored document refuses this update ({error.code})"
@@ -253,8 +255,10 @@ class MongoCollection:
             raise
 
     def _duplicate_key(
-        self, details: Mapping[str, Any], candidate: Document | None
+        self, details: Mapping[str, Any], candidate: Document | None, *, updating: bool = False
     ) -> DuplicateKey:
+        """The index that clashed; ``updating``: the candidate is a stored document changed,
+        whose own ``_id`` clashes with nothing."""
         indexes = self._collection.index_information()
         if "keyPattern" in details:
             pattern = list(details["keyPattern"].items())
@@ -266,7 +270,11 @@ class MongoCollection:
             return DuplicateKey(named.group(1))
         # FerretDB 1.x names no index: find the unique index on which another document holds
         # the candidate's values.
-        unique = [name for name, info in indexes.items() if info.get("unique") or name == _ID_INDEX]
+        unique = [
+            name
+            for name, info in indexes.items()
+            if info.get("unique") or (name == _ID_INDEX and not updating)
+        ]
         if candidate is not None:
             for name in sorted(unique, key=lambda name: name != _ID_INDEX):
                 if self._clashes(indexes[name]["key"], candidate, by_id=name == _ID_INDEX):

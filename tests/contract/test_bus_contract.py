@@ -23,6 +23,7 @@ from kafka import KafkaConsumer, TopicPartition
 from shouwang.bus import EventBus, RetryPolicy, dead_letter_topic
 from shouwang.bus.embedded import SqliteEventBus
 from shouwang.bus.kafka import KafkaEventBus
+from shouwang.errors import Unavailable
 from shouwang.events import Event, WireMessage, encode
 from shouwang.foreground import Foreground
 from tests.support.api import wait_for
@@ -325,6 +326,34 @@ def test_event_whose_handler_keeps_failing_is_dead_lettered_and_later_events_are
     assert letter.headers["dlq_attempts"] == str(FAST_RETRY.max_attempts).encode()
     assert b"handler refuses" in letter.headers["dlq_reason"]
     assert received.attempts.count(doomed.id) == FAST_RETRY.max_attempts
+
+
+def test_event_waiting_out_an_outage_is_delivered_again_in_order_and_never_dead_lettered(
+    adapter: BusUnderTest, topic: str
+) -> None:
+    """A dependency down for several outage waits: the event is handed back and delivered
+    again each time (on Kafka: read again by the next poll), the events after it wait, and
+    nothing reaches the dead-letter topic however many attempts it took."""
+    stuck, after = noted("task-1", "stuck"), noted("task-1", "after")
+    back_at = time.monotonic() + 1.5
+    outage = RetryPolicy(
+        max_attempts=2, first_backoff_s=0.01, max_backoff_s=0.05, outage_wait_s=0.3
+    )
+
+    def down_for_a_while(event: Event) -> bool:
+        if event.id == stuck.id and time.monotonic() < back_at:
+            raise Unavailable(detail="the document store cannot be reached")
+        return False
+
+    received = Received(fail=down_for_a_while)
+    bus = consuming(adapter, topic, received, retry=outage)
+
+    bus.publish(topic, [stuck, after])
+
+    received.wait_for_ids([stuck.id, after.id])
+    assert list(dict.fromkeys(received.ids())) == [stuck.id, after.id]
+    assert received.attempts.count(stuck.id) > 1 + outage.max_attempts
+    assert adapter.dead_letters(topic) == []
 
 
 @pytest.mark.parametrize("poison", ["not_a_cloud_event", "payload_does_not_parse"])

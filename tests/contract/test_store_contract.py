@@ -141,6 +141,18 @@ def test_create_index_is_idempotent_and_names_it_like_mongodb(people: Collection
     assert people.create_index([("phone", 1)], unique=True, name="u") == "u"
 
 
+def test_clash_on_update_names_the_index_in_a_long_named_collection(store: DocumentStore) -> None:
+    # FerretDB on PostgreSQL cuts and rewrites long table and index names in its messages.
+    marks = store.collection("training_presence_marks_by_member")
+    marks.create_index([("badge", 1)], unique=True, name="badge_2_unique")
+    marks.insert({"_id": "m1", "badge": 7})
+    marks.insert({"_id": "m2", "badge": 8})
+    with pytest.raises(DuplicateKey) as raised:
+        marks.find_one_and_update({"_id": "m2"}, {"$set": {"badge": 7}})
+    assert raised.value.index == "badge_2_unique"
+    assert marks.get("m2") == {"_id": "m2", "badge": 8}
+
+
 def test_unique_index_on_existing_duplicates_is_refused(people: Collection) -> None:
     people.insert_many([{"_id": "p1", "phone": "1"}, {"_id": "p2", "phone": "1"}])
     with pytest.raises(DuplicateKey):

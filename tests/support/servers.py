@@ -21,6 +21,7 @@ import time
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 from kafka import KafkaAdminClient
 from kafka.errors import KafkaConfigurationError, KafkaError
@@ -97,6 +98,7 @@ class _ServerProcess:
     """A child process with its log in its data directory; stopped with SIGTERM, then SIGKILL."""
 
     name = "server"
+    stop_signal = signal.SIGTERM
 
     def __init__(self, data_dir: Path, *, start_timeout: float) -> None:
         self.data_dir = data_dir
@@ -106,11 +108,11 @@ class _ServerProcess:
         self.startup_seconds: float | None = None
         self._process: subprocess.Popen[bytes] | None = None
 
-    def _spawn(self, args: list[str], *, user: str | None = None) -> None:
+    def _spawn(self, args: list[str], **as_user: Any) -> None:
         with self.log_path.open("ab") as log:
             self._process = subprocess.Popen(
                 args,
-                user=user,
+                **as_user,
                 cwd=self.data_dir,
                 stdin=subprocess.DEVNULL,
                 stdout=log,
@@ -140,7 +142,7 @@ class _ServerProcess:
         process, self._process = self._process, None
         if process is None or process.poll() is not None:
             return
-        process.terminate()
+        process.send_signal(self.stop_signal)
         try:
             process.wait(timeout=10)
         except subprocess.TimeoutExpired:
@@ -321,12 +323,16 @@ class KafkaBroker(_ServerProcess):
             admin.close()
 
 
+_SERVER_USER = "postgres"
+
+
 class PostgreSQL(_ServerProcess):
     """Debian's PostgreSQL server (behind FerretDB's PostgreSQL backend), trusting local
     connections on 127.0.0.1 only; run as the ``postgres`` user when this process is root (the
     server refuses root). Durable as shipped: fsync and synchronous commits on."""
 
     name = "postgresql"
+    stop_signal = signal.SIGINT  # "fast" shutdown: SIGTERM's "smart" one waits for clients
 
     def __init__(self, data_dir: Path, *, start_timeout: float = 60.0) -> None:
         super().__init__(data_dir, start_timeout=start_timeout)
@@ -375,25 +381,34 @@ class PostgreSQL(_ServerProcess):
                 "-c",
                 "max_connections=200",
             ],
-            user=_SERVER_USER if os.geteuid() == 0 else None,
+            **_as_server_user(),
         )
-        self._wait_until(lambda: _port_open(self.port))
+        self._wait_until(self._accepts_connections)
+
+    def _accepts_connections(self) -> bool:
+        """Past crash recovery too (the port opens before it ends), as pg_isready tells."""
+        ready = subprocess.run(
+            [str(_postgresql_program("pg_isready")), "-q", "-h", "127.0.0.1", "-p", str(self.port)],
+            check=False,
+        )
+        return ready.returncode == 0
 
     def _as_server_user(self, args: list[str]) -> None:
         if os.geteuid() == 0:
             shutil.chown(self.data_dir, _SERVER_USER, _SERVER_USER)
         result = subprocess.run(
-            args,
-            user=_SERVER_USER if os.geteuid() == 0 else None,
-            capture_output=True,
-            text=True,
-            check=False,
+            args, capture_output=True, text=True, check=False, **_as_server_user()
         )
         if result.returncode != 0:
             raise ServerStartError(f"{args[0]} failed: {result.stdout}{result.stderr}")
 
 
-_SERVER_USER = "postgres"
+def _as_server_user() -> dict[str, Any]:
+    """Popen's arguments to run as PostgreSQL's own user and group when this process is root
+    (the server refuses root; without ``group`` it would keep root's group)."""
+    if os.geteuid() != 0:
+        return {}
+    return {"user": _SERVER_USER, "group": _SERVER_USER, "extra_groups": []}
 
 
 @contextlib.contextmanager
@@ -402,7 +417,7 @@ def running_postgresql() -> Iterator[PostgreSQL]:
     reach it: pytest's and the benchmarks' temp dirs are the caller's alone), removed after."""
     data_dir = Path(tempfile.mkdtemp(prefix="shouwang-postgresql-"))
     try:
-        data_dir.chmod(0o711)  # others may pass through, not list
+        data_dir.chmod(0o711)  # the server's user reaches its cluster inside (it owns it later)
         server = PostgreSQL(data_dir)
         try:
             server.start()
@@ -426,7 +441,7 @@ def _postgresql_program(name: str) -> Path:
 
 class FerretDB(_ServerProcess):
     """A FerretDB server speaking the MongoDB wire protocol, storing data in SQLite files, or in
-    a PostgreSQL server given its ``postgresql_url`` (benchmarks)."""
+    a PostgreSQL server given its ``postgresql_url`` (``running_ferretdb``)."""
 
     name = "ferretdb"
 
@@ -480,13 +495,34 @@ class FerretDB(_ServerProcess):
             client.close()
 
 
+FERRETDB_STORES = ("sqlite", "postgresql")
+
+
+@contextlib.contextmanager
+def running_ferretdb(data_dir: Path, *, store: str = "sqlite") -> Iterator[FerretDB]:
+    """FerretDB on one of its backends (``FERRETDB_STORES``): SQLite files in ``data_dir``, or a
+    PostgreSQL server of its own (``running_postgresql``); both stopped after."""
+    if store not in FERRETDB_STORES:
+        raise ValueError(f"store must be one of {FERRETDB_STORES}: {store!r}")
+    with contextlib.ExitStack() as stack:
+        postgresql_url = ""
+        if store == "postgresql":
+            postgresql_url = stack.enter_context(running_postgresql()).url
+        server = FerretDB(data_dir, postgresql_url=postgresql_url)
+        stack.callback(server.stop)
+        server.start()
+        yield server
+
+
 __all__ = [
+    "FERRETDB_STORES",
     "FerretDB",
     "KafkaBroker",
     "PostgreSQL",
     "ServerStartError",
     "build_artefacts",
     "free_port",
+    "running_ferretdb",
     "running_postgresql",
     "unique_name",
 ]

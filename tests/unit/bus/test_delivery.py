@@ -132,11 +132,23 @@ def test_closing_bus_interrupts_the_wait_for_a_dependency_without_dead_lettering
     handler = FlakyHandler(failures=10**9, error=Unavailable())
     stop_later = threading.Timer(0.2, stopping.set)
     stop_later.start()
+    short_waits = RetryPolicy(max_attempts=3, first_backoff_s=0.01, max_backoff_s=0.01)
 
-    outcome, letters = run(message(), topic, handler, stopping=stopping)
+    outcome, letters = run(message(), topic, handler, retry=short_waits, stopping=stopping)
 
     assert (outcome, letters) == (Outcome.INTERRUPTED, [])
-    assert handler.calls > NO_WAIT.max_attempts
+    assert handler.calls > short_waits.max_attempts
+
+
+def test_an_outage_outlasting_the_wait_hands_the_message_back_undelivered(topic: str) -> None:
+    # The adapter then delivers it again (tests/contract: in order, on both buses).
+    handler = FlakyHandler(failures=10**9, error=Unavailable())
+    brief = RetryPolicy(max_attempts=3, first_backoff_s=0.01, max_backoff_s=0.01, outage_wait_s=0.1)
+
+    outcome, letters = run(message(), topic, handler, retry=brief)
+
+    assert (outcome, letters) == (Outcome.WAITING, [])
+    assert handled(topic, "waiting") == 1
 
 
 def test_metrics_never_carry_the_event_key(topic: str) -> None:
