@@ -16,12 +16,7 @@ from kafka import KafkaAdminClient
 from kafka.admin import NewTopic
 
 from tests.support.cluster import Cluster, start_cluster
-from tests.support.servers import (
-    FERRETDB_STORES,
-    KafkaBroker,
-    running_ferretdb,
-    unique_name,
-)
+from tests.support.servers import KafkaBroker, running_ferretdb, unique_name
 
 TOPICS = (
     "shouwang.identity.v1",
@@ -32,9 +27,6 @@ TOPICS = (
     "shouwang.reports.v1",
     "shouwang.tasks.v1",
 )
-
-
-STORES = FERRETDB_STORES
 
 
 @contextlib.contextmanager

@@ -25,10 +25,9 @@ from pathlib import Path
 from pymongo import MongoClient, ReturnDocument
 
 from bench import markdown
-from bench.cluster import STORES
 from shouwang.store import ASCENDING
 from shouwang.store.mongo import MongoDocumentStore
-from tests.support.servers import running_ferretdb
+from tests.support.servers import FERRETDB_STORES, running_ferretdb
 
 RESULTS = Path(__file__).resolve().parent / "results" / "ferretdb_statements.json"
 
@@ -38,13 +37,15 @@ def main() -> int:
     parser.add_argument("--sizes", default="1000,10000", help="documents in the collection")
     parser.add_argument("--calls", type=int, default=100, help="calls of each statement per size")
     parser.add_argument(
-        "--stores", default=",".join(STORES), help="FerretDB's backends to measure, side by side"
+        "--stores",
+        default=",".join(FERRETDB_STORES),
+        help="FerretDB's backends to measure, side by side",
     )
     args = parser.parse_args()
     sizes = [int(s) for s in args.sizes.split(",")]
     stores = args.stores.split(",")
-    if unknown := set(stores) - set(STORES):
-        parser.error(f"unknown store {sorted(unknown)}: expected some of {STORES}")
+    if unknown := set(stores) - set(FERRETDB_STORES):
+        parser.error(f"unknown store {sorted(unknown)}: expected some of {FERRETDB_STORES}")
     if min(sizes) < 6 * args.calls:  # six statements, each on members of its own
         parser.error(f"each size must hold at least 6 × --calls = {6 * args.calls} documents")
     results = {store: _measure_store(store, sizes, args.calls) for store in stores}

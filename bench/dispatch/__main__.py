@@ -32,7 +32,6 @@ from typing import Any
 import numpy as np
 
 from bench import markdown
-from bench.cluster import STORES
 from bench.dispatch import systems
 from bench.dispatch.phones import FIX_EVERY_S, SENDERS, Phones, phones
 from bench.dispatch.population import (
@@ -57,6 +56,7 @@ from bench.dispatch.workload import (
 from shouwang.location.v1.location_pb2_grpc import LocationServiceStub
 from shouwang.rpc import connect
 from tests.support.api import Api
+from tests.support.servers import FERRETDB_STORES
 
 RESULTS = Path(__file__).resolve().parents[1] / "results" / "dispatch.json"
 TARGET_P99_MS = {"embedded": 50.0, "cluster": 300.0}  # issue #19
@@ -131,17 +131,17 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument(
         "--embedded-sizes",
-        type=lambda text: tuple(sorted(int(n) for n in text.split(","))),  # the fleet only grows
+        type=_sizes,
         help="members on duty in embedded mode (default 1000,10000)",
     )
     parser.add_argument(
         "--cluster-sizes",
-        type=lambda text: tuple(sorted(int(n) for n in text.split(","))),
+        type=_sizes,
         help="members on duty in cluster mode (default 1000; with --cluster-10k 1000,10000)",
     )
     parser.add_argument(
         "--store",
-        choices=STORES,
+        choices=FERRETDB_STORES,
         default="sqlite",
         help="cluster mode: FerretDB's backend (default sqlite, as in the tests)",
     )
@@ -199,6 +199,10 @@ def main(argv: list[str] | None = None) -> int:
     _save(report, args.out)
     print(f"written {args.out} in {report['elapsed_s']} s")
     return 0
+
+
+def _sizes(text: str) -> tuple[int, ...]:
+    return tuple(sorted(int(n) for n in text.split(",")))  # the fleet only grows
 
 
 def _positive(text: str) -> int:

@@ -25,7 +25,7 @@ class Deployment:
     location_addr: str  # location's gRPC, to check the real members are eligible
     logs: tuple[Path, ...]
     pid: int = 0  # the all-in-one's process (embedded), for profiling
-    store: str = "sqlite"  # cluster: FerretDB's backend (bench.cluster.STORES)
+    store: str = "sqlite"  # cluster: FerretDB's backend (tests.support.servers.FERRETDB_STORES)
 
 
 @contextlib.contextmanager

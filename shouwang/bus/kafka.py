@@ -239,9 +239,11 @@ class KafkaEventBus:
                 batch = consumer.poll(timeout_ms=_POLL_TIMEOUT_MS)
                 held_back = False
                 for partition, records in batch.items():
-                    done = 0
-                    if not held_back:
-                        done = self._handle_partition(offsets, subscription, partition, records)
+                    done = (
+                        0
+                        if held_back
+                        else self._handle_partition(offsets, subscription, partition, records)
+                    )
                     if done < len(records):
                         # Stopping, or a message waiting out an outage: what was fetched and not
                         # handled is read again by the next poll (polling keeps the membership).

@@ -95,7 +95,8 @@ def _port_open(port: int) -> bool:
 
 
 class _ServerProcess:
-    """A child process with its log in its data directory; stopped with SIGTERM, then SIGKILL."""
+    """A child process with its log in its data directory; stopped with ``stop_signal``, then
+    SIGKILL."""
 
     name = "server"
     stop_signal = signal.SIGTERM
@@ -138,7 +139,7 @@ class _ServerProcess:
         raise ServerStartError(f"{self.name} {reason}; last lines of {self.log_path}:\n{tail}")
 
     def stop(self) -> None:
-        """Terminate the server: SIGTERM, up to 10 s to shut down, then SIGKILL."""
+        """Terminate the server: ``stop_signal``, up to 10 s to shut down, then SIGKILL."""
         process, self._process = self._process, None
         if process is None or process.poll() is not None:
             return
@@ -348,7 +349,7 @@ class PostgreSQL(_ServerProcess):
         self.port = free_port()
         cluster = self.data_dir / "cluster"
         if not cluster.exists():
-            self._as_server_user(
+            self._run_as_server_user(
                 [
                     str(_postgresql_program("initdb")),
                     "-D",
@@ -393,7 +394,7 @@ class PostgreSQL(_ServerProcess):
         )
         return ready.returncode == 0
 
-    def _as_server_user(self, args: list[str]) -> None:
+    def _run_as_server_user(self, args: list[str]) -> None:
         if os.geteuid() == 0:
             shutil.chown(self.data_dir, _SERVER_USER, _SERVER_USER)
         result = subprocess.run(
