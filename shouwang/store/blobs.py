@@ -16,6 +16,7 @@ from pymongo import MongoClient
 
 from shouwang.ids import new_id
 from shouwang.store import Blob
+from shouwang.store.metrics import StoreCommandTimer
 
 # shouwang.ids.new_id: 26 characters of lowercase Crockford base32. Anything else is refused
 # before it reaches a path or a query, so no id can name a file outside the store.
@@ -104,7 +105,10 @@ class GridFSBlobStore:
 
     def __init__(self, uri: str, database: str, *, server_selection_timeout_ms: int = 5000) -> None:
         self._client: MongoClient[dict[str, Any]] = MongoClient(
-            uri, serverSelectionTimeoutMS=server_selection_timeout_ms, appname="shouwang"
+            uri,
+            serverSelectionTimeoutMS=server_selection_timeout_ms,
+            appname="shouwang",
+            event_listeners=[StoreCommandTimer()],
         )
         self._bucket = gridfs.GridFSBucket(self._client[database], bucket_name="blobs")
 

@@ -26,6 +26,7 @@ from shouwang.store import (
     matching,
 )
 from shouwang.store import query as q
+from shouwang.store.metrics import StoreCommandTimer
 
 _ID_INDEX = "_id_"
 _INDEX_IN_MESSAGE = re.compile(r" index: (\S+) dup key")
@@ -49,6 +50,7 @@ class MongoDocumentStore:
             uri,
             serverSelectionTimeoutMS=server_selection_timeout_ms,
             appname="shouwang",
+            event_listeners=[StoreCommandTimer()],
             tz_aware=False,
         )
         self._database = self._client[database]
