@@ -31,13 +31,14 @@ from typing import Any
 
 import numpy as np
 
-from bench import markdown
-from bench.dispatch import systems
+from bench import cpu_shares, markdown
+from bench.dispatch import store_load, systems
 from bench.dispatch.phones import FIX_EVERY_S, SENDERS, Phones, phones
 from bench.dispatch.population import (
     CITY_KM,
     RealMember,
     admin_token,
+    eligible,
     enlist,
     refresh_real,
     renew_tokens,
@@ -334,36 +335,51 @@ def measure_size(
     phase = time.perf_counter()
     fleet.reset_lateness()
     before, kept_before = fleet.counts(), _kept_fixes(kept)
+    cpu_before = cpu_shares.snapshot()
+    store_before = store_load.scrape(deployment.metrics_urls)
     with _profiled(deployment.pid, profile):
         dispatch = measure_dispatch(
             officer, members, streams, tasks=plan.tasks, before_each=keep_fresh
         )
+    cores = cpu_shares.cores_used(cpu_before, cpu_shares.snapshot())
+    store_use = store_load.per_task(
+        store_before, store_load.scrape(deployment.metrics_urls), plan.tasks
+    )
     ingest_dispatch = fleet.counts().since(before)
     ingest_dispatch["grpc_positions_fixes_per_s"] = round(
         (_kept_fixes(kept) - kept_before) / ingest_dispatch["seconds"], 1
     )
     load = os.getloadavg()
     _log(f"   {plan.tasks} dispatches in {_since(phase)} ({_ingest(ingest_dispatch)})")
+    _log("   cores used meanwhile: " + ", ".join(f"{g} {c:.2f}" for g, c in cores.items()))
+    for row in store_use[:12]:
+        _log(f"   store per task: {row}")
     phase = time.perf_counter()
     fleet.reset_lateness()
     before = fleet.counts()
-    race_failed = ""
+    race, race_failed = RaceSamples(), ""
     try:
         keep_fresh(real_too=True)
-        race = measure_claim_race(
+        measure_claim_race(
             deployment.url,
             officer,
             members,
             races=plan.races,
             wait_until_free=lambda: wait_until_eligible(location, members),
+            ineligible=lambda ids: [
+                m.member_id for m in members if m.member_id in ids and not eligible(location, m)
+            ],
+            samples=race,
         )
     # A 503 on a machine busy with other work, or the real members' fixes stuck behind a backlog
     # (wait_for's AssertionError): keep the dispatch figures of the row.
     except (RuntimeError, AssertionError) as error:
-        race, race_failed = RaceSamples(), str(error)
+        race_failed = str(error)
         _log(f"   claim races stopped: {error}")
     ingest_race = fleet.counts().since(before)
     _log(f"   {race.races} claim races in {_since(phase)} ({_ingest(ingest_race)})")
+    for refusal in race.refused_setups:
+        _log(f"   a race task refused someone location had just called eligible: {refusal}")
     offer = _summary(dispatch.offer_ms)
     on_duty = fleet.counts().enlisted + sum(len(group.members) for group in kept)
     return {
@@ -379,6 +395,9 @@ def measure_size(
         "offered_to_someone_else": dispatch.wrong_member,
         "ingest_target_fixes_per_s": round(size / FIX_EVERY_S, 1),
         "ingest_during_dispatch": ingest_dispatch,
+        "cores_used_during_dispatch": cores,  # bench.cpu_shares: by process group, and idle
+        # cluster: the store's busiest commands, per task, whatever asked for them meanwhile
+        "store_commands_during_dispatch": store_use,
         "ingest_during_claim_races": ingest_race,
         "claim_ms": _summary(race.claim_ms),
         "claim_winner_ms": _summary(race.winner_ms),
@@ -387,6 +406,7 @@ def measure_size(
         "claim_races_with_exactly_3_winners": race.exactly_capacity_won,
         "claim_statuses": {str(k): v for k, v in sorted(race.statuses.items())},
         "claim_races_failed": race_failed,
+        "claim_race_setups_refused": race.refused_setups,
         "target_p99_ms": TARGET_P99_MS[deployment.mode],
         "target_met": offer["p99"] <= TARGET_P99_MS[deployment.mode],
     }

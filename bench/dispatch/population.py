@@ -120,17 +120,17 @@ def refresh_real(api: Api, members: Sequence[RealMember]) -> None:
             raise RuntimeError(f"location report refused: {reply.status} {reply.body}")
 
 
+def eligible(location: LocationServiceStub, member: RealMember) -> bool:
+    """Whether location would offer the member a task at their spot (fresh, not busy)."""
+    found = location.Nearest(
+        pb.NearestRequest(lat=member.spot.lat, lon=member.spot.lon, radius_m=5, k=1)
+    )
+    return [c.member_id for c in found.candidates] == [member.member_id]
+
+
 def wait_until_eligible(location: LocationServiceStub, members: Sequence[RealMember]) -> None:
-    """Until location would offer each real member a task at their spot (fresh, not busy)."""
-
-    def eligible(member: RealMember) -> bool:
-        found = location.Nearest(
-            pb.NearestRequest(lat=member.spot.lat, lon=member.spot.lon, radius_m=5, k=1)
-        )
-        return [c.member_id for c in found.candidates] == [member.member_id]
-
     wait_for(
-        lambda: all(eligible(m) for m in members),
+        lambda: all(eligible(location, m) for m in members),
         timeout_s=60,
         interval_s=0.1,
         what="real members eligible in location",

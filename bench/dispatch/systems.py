@@ -10,7 +10,7 @@ import subprocess
 import sys
 import tempfile
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from bench.cluster import running_cluster
@@ -26,6 +26,7 @@ class Deployment:
     logs: tuple[Path, ...]
     pid: int = 0  # the all-in-one's process (embedded), for profiling
     store: str = "sqlite"  # cluster: FerretDB's backend (tests.support.servers.FERRETDB_STORES)
+    metrics_urls: dict[str, str] = field(default_factory=dict)  # cluster: each service's /metrics
 
 
 @contextlib.contextmanager
@@ -69,6 +70,10 @@ def cluster(store: str = "sqlite") -> Iterator[Deployment]:
             f"127.0.0.1:{running['location'].grpc_port}",
             tuple(running.log_files()),
             store=store,
+            metrics_urls={
+                name: f"http://127.0.0.1:{process.ops_port}/metrics"
+                for name, process in running.processes.items()
+            },
         )
 
 

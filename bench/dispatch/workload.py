@@ -17,6 +17,7 @@ from bench.dispatch.streams import OfferStream
 OFFER_TIMEOUT_S = 10.0
 MAX_MISSED = 10  # beyond this the streams are not delivering: stop rather than wait 10 s a task
 RACE_CAPACITY = 3
+RACE_SETUP_ATTEMPTS = 3
 
 
 class Client:
@@ -129,6 +130,9 @@ class RaceSamples:
     contenders: int = 0
     exactly_capacity_won: int = 0  # races in which exactly RACE_CAPACITY claims got 200
     statuses: dict[int, int] = field(default_factory=dict)
+    # Race tasks that refused someone location had just called eligible, and were set up again:
+    # what tasks said, and what location said of those members just after.
+    refused_setups: list[dict[str, Any]] = field(default_factory=list)
 
 
 def measure_claim_race(
@@ -138,15 +142,35 @@ def measure_claim_race(
     *,
     races: int,
     wait_until_free: Callable[[], None],
+    ineligible: Callable[[Sequence[str]], list[str]],
+    samples: RaceSamples | None = None,
 ) -> RaceSamples:
-    """Each race: one task of capacity 3 offered to every real member, who all claim it at once."""
-    samples = RaceSamples(contenders=len(members))
+    """Each race: one task of capacity 3 offered to every real member, who all claim it at once.
+    A race task that refuses someone is cancelled and set up again (at most
+    ``RACE_SETUP_ATTEMPTS`` times), the refusal kept in ``samples`` (given: kept if this
+    raises)."""
+    samples = samples or RaceSamples()
+    samples.contenders = len(members)
     clients = [Client(base_url, m.token) for m in members]
     try:
         for _ in range(races):
-            wait_until_free()
-            officer.keep_alive()
-            task_id = _race_task(officer, members)
+            for attempt in range(1, RACE_SETUP_ATTEMPTS + 1):
+                wait_until_free()
+                officer.keep_alive()
+                task_id, refused = _race_task(officer, members)
+                if not refused:
+                    break
+                _cancel(officer, task_id)
+                ids = [r["member_id"] for r in refused]
+                samples.refused_setups.append(
+                    {
+                        "race": samples.races + 1,
+                        "refused": refused,
+                        "ineligible_in_location_after": ineligible(ids),
+                    }
+                )
+                if attempt == RACE_SETUP_ATTEMPTS:
+                    raise RuntimeError(f"race task refused someone {attempt} times: {refused}")
             results = _claim_at_once(clients, task_id)
             won = sum(status == 200 for status, _ in results)
             samples.races += 1
@@ -163,7 +187,8 @@ def measure_claim_race(
     return samples
 
 
-def _race_task(officer: Client, members: Sequence[RealMember]) -> str:
+def _race_task(officer: Client, members: Sequence[RealMember]) -> tuple[str, list[dict[str, Any]]]:
+    """The race task's id and whom it refused."""
     body = {
         "title": "bench: claim race",
         "priority": 2,
@@ -174,9 +199,10 @@ def _race_task(officer: Client, members: Sequence[RealMember]) -> str:
     status, task = officer.post("/api/v1/tasks", body)
     if status != 201:
         raise RuntimeError(f"POST /tasks (race) answered {status}: {task}")
-    if len(task["offers"]) != len(members):
-        raise RuntimeError(f"race task offered to {len(task['offers'])}: refused {task['refused']}")
-    return task["task_id"]
+    refused = task.get("refused") or []
+    if not refused and len(task["offers"]) != len(members):
+        raise RuntimeError(f"race task offered to {len(task['offers'])} of {len(members)}")
+    return task["task_id"], refused
 
 
 def _claim_at_once(clients: Sequence[Client], task_id: str) -> list[tuple[int, float]]:

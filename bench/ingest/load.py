@@ -17,6 +17,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
+from bench.cpu_shares import machine_ticks
+
 WALK_MPS = 1.5
 CIRCLE_M = 300.0
 FIRST_BATCH_SPAN_MS = 50_000  # a member's first batch covers the last 50 s
@@ -183,19 +185,11 @@ def run_load(
     for process in processes:
         process.start()
     time.sleep(max(0.0, measure_from - time.time()))
-    busy_from = _cpu_jiffies()
+    busy_from = machine_ticks()
     time.sleep(max(0.0, stop_at - time.time()))
-    busy_to = _cpu_jiffies()
+    busy_to = machine_ticks()
     tallies = [results.get(timeout=seconds + warmup_s + 120) for _ in processes]
     for process in processes:
         process.join()
     busy, total = (b - a for a, b in zip(busy_from, busy_to, strict=True))
     return Load(tallies, machine_busy=busy / max(1, total))
-
-
-def _cpu_jiffies() -> tuple[int, int]:
-    """(busy, total) CPU time of the whole machine so far, from /proc/stat."""
-    with open("/proc/stat") as stat:
-        ticks = [int(n) for n in stat.readline().split()[1:9]]  # guest time is in user already
-    idle, iowait = ticks[3], ticks[4]
-    return sum(ticks) - idle - iowait, sum(ticks)
