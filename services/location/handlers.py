@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from datetime import datetime
 
 import numpy as np
 import numpy.typing as npt
@@ -52,6 +53,7 @@ def start_duty(ports: Ports, request: location_pb2.DutyRequest) -> Document:
         "grid_id": request.grid_id,
         "skills": sorted(set(request.skills)),
     }
+    version = _next_duty_version(current, now)
     events = [
         (
             PRESENCE_TOPIC,
@@ -67,7 +69,7 @@ def start_duty(ports: Ports, request: location_pb2.DutyRequest) -> Document:
                 ),
             ),
         ),
-        (INTERNAL_TOPIC, _duty_change(request.member_id, True, placement, now)),
+        (INTERNAL_TOPIC, _duty_change(request.member_id, True, placement, now, version)),
     ]
     document = ports.duty.start(
         request.member_id,
@@ -76,10 +78,14 @@ def start_duty(ports: Ports, request: location_pb2.DutyRequest) -> Document:
             "online": False,
             "started_at": to_millis(now),
             "last_seen": 0,
+            "duty_version": version,
             **placement,
         },
         events,
     )
+    # This replica's view takes its own change at once (the event, applied later, is the same
+    # version); the other replicas' take it from the event.
+    ports.view.go_on_duty(request.member_id, _placement(document), version=version)
     ports.outbox.flush(document)
     return document
 
@@ -90,6 +96,7 @@ def end_duty(ports: Ports, member_id: str) -> Document:
     if current is None or not current.get("on_duty"):
         raise Forbidden(detail="the member is not on duty")
     started_ms = current["started_at"]
+    version = _next_duty_version(current, now)
     ended = events_pb2.DutyEnded(
         member_id=member_id,
         started_at=to_timestamp(from_millis(started_ms)),
@@ -108,15 +115,17 @@ def end_duty(ports: Ports, member_id: str) -> Document:
                 data=ended,
             ),
         ),
-        (INTERNAL_TOPIC, _duty_change(member_id, False, current, now)),
+        (INTERNAL_TOPIC, _duty_change(member_id, False, current, now, version)),
     ]
     document = ports.duty.end(
         member_id,
-        {"on_duty": False, "online": False, "ended_at": to_millis(now)},
+        {"on_duty": False, "online": False, "ended_at": to_millis(now), "duty_version": version},
         events,
     )
     if document is None:
         raise Forbidden(detail="the member is not on duty")
+    # At once on this replica: its next batch from the member is refused (report_fixes).
+    ports.view.go_off_duty(member_id, version=version)
     ports.outbox.flush(document)
     return document
 
@@ -153,7 +162,7 @@ def report_fixes(
         raise InvalidArgument(
             detail="unknown crs", errors=[FieldError("crs", "must be wgs84, gcj02 or bd09")]
         )
-    if not ports.duty.is_on_duty(member_id):
+    if not _on_duty(ports, member_id):
         raise Forbidden(detail="start duty first: location is only recorded while on duty")
     current = ports.view.index.get(member_id)
     previous = (
@@ -171,6 +180,19 @@ def report_fixes(
             [Event(type=FIXES_ACCEPTED, source=SOURCE, subject=member_id, time=now, data=batch)],
         )
     return checked
+
+
+def _on_duty(ports: Ports, member_id: str) -> bool:
+    """Whether to take a batch from the member. The sole replica counts who is on duty as it
+    wrote it. Among several, a member this replica's view shows on duty is taken without a read:
+    a read by batch was two thirds of the store's statements with 10,000 on duty (README
+    "What is missing", #19). The view has this replica's own duty changes at once and the
+    others' a moment later, from their events: a batch sent just after an end on another
+    replica may be acknowledged, and the track keeper keeps none of its fixes taken after the
+    end. A member the view does not show is asked of the store (a start elsewhere, not yet seen)."""
+    if not ports.duty.sole_writer and ports.view.on_duty(member_id):
+        return True
+    return ports.duty.is_on_duty(member_id)
 
 
 def fix_columns_message(
@@ -207,7 +229,12 @@ def rebuild_live_view(ports: Ports) -> int:
     """Fill a fresh replica's view from the duty snapshot before it reports ready."""
     members = ports.duty.snapshot_on_duty()
     for duty in members:
-        ports.view.go_on_duty(duty["_id"], _placement(duty), busy=duty.get("busy", False))
+        ports.view.go_on_duty(
+            duty["_id"],
+            _placement(duty),
+            busy=duty.get("busy", False),
+            version=duty.get("duty_version", 0),
+        )
         if duty.get("last_seen"):
             ports.view.place(
                 duty["_id"], duty["lat"], duty["lon"], duty["last_seen"] / 1000, suspect=False
@@ -282,7 +309,13 @@ def _placement(document: Document) -> Placement:
     )
 
 
-def _duty_change(member_id: str, on_duty: bool, placement: dict, now) -> Event:  # type: ignore[type-arg, no-untyped-def]
+def _next_duty_version(current: Document | None, now: datetime) -> int:
+    """Above the stored version and at least the time in ms: ordered per member even when the
+    replicas' clocks disagree (each change reads the stored duty first)."""
+    return max(to_millis(now), (current or {}).get("duty_version", 0) + 1)
+
+
+def _duty_change(member_id: str, on_duty: bool, placement: dict, now, version: int) -> Event:  # type: ignore[type-arg, no-untyped-def]
     return Event(
         type=DUTY_CHANGED,
         source=SOURCE,
@@ -296,5 +329,6 @@ def _duty_change(member_id: str, on_duty: bool, placement: dict, now) -> Event: 
             grid_id=placement.get("grid_id", ""),
             skills=placement.get("skills", []),
             at=to_timestamp(now),
+            duty_version=version,
         ),
     )

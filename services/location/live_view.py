@@ -74,6 +74,9 @@ class LiveView:
         self.index = index or LiveIndex()
         self._placements: dict[str, Placement] = {}
         self._busy: set[str] = set()
+        # Each member's latest duty version applied (DutyChange.duty_version): an older change
+        # arriving after it (a start's event published again after the end) is ignored.
+        self._duty_versions: dict[str, int] = {}
         self._lock = threading.Lock()
 
     def placement(self, member_id: str) -> Placement | None:
@@ -87,8 +90,12 @@ class LiveView:
         with self._lock:
             return dict(self._placements)
 
-    def go_on_duty(self, member_id: str, placement: Placement, *, busy: bool = False) -> None:
+    def go_on_duty(
+        self, member_id: str, placement: Placement, *, busy: bool = False, version: int = 0
+    ) -> None:
         with self._lock:
+            if not self._is_latest(member_id, version):
+                return
             self._placements[member_id] = placement
             if busy:
                 self._busy.add(member_id)
@@ -96,11 +103,22 @@ class LiveView:
             member_id, skills=placement.skills, team=placement.team_id, grid=placement.grid_id
         )
 
-    def go_off_duty(self, member_id: str) -> None:
+    def go_off_duty(self, member_id: str, *, version: int = 0) -> None:
         with self._lock:
+            if not self._is_latest(member_id, version):
+                return
             self._placements.pop(member_id, None)
             self._busy.discard(member_id)
         self.index.remove(member_id)
+
+    def _is_latest(self, member_id: str, version: int) -> bool:
+        """Whether a duty change of this version is to be applied (under the lock): not older
+        than the member's last one; a change without a version (0) always is."""
+        if version and version < self._duty_versions.get(member_id, 0):
+            return False
+        if version:
+            self._duty_versions[member_id] = version
+        return True
 
     def set_busy(self, member_id: str, busy: bool) -> None:
         with self._lock:
@@ -148,9 +166,10 @@ class LiveView:
                         Placement(
                             change.team_id, change.station_id, change.grid_id, tuple(change.skills)
                         ),
+                        version=change.duty_version,
                     )
                 else:
-                    self.go_off_duty(change.member_id)
+                    self.go_off_duty(change.member_id, version=change.duty_version)
             elif event.type == BUSY_CHANGED:
                 busy: location_pb2.BusyChange = event.data  # type: ignore[assignment]
                 self.set_busy(busy.member_id, busy.busy)

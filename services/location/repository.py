@@ -37,6 +37,7 @@ class DutyRepository:
         duty check need not read the store: a read per batch cost the all-in-one 8–17 % of its
         CPU per fix (README "Benchmarks")."""
         self.duty: Collection = store.collection("location_duty")
+        self.sole_writer = sole_writer
         self._written_on_duty: set[str] | None = set() if sole_writer else None
         # A duty change holds this across its write and the set's update, so the set follows the
         # order the store's writes took however the threads interleave.

@@ -47,42 +47,53 @@ class TrackKeeper:
         self.on_batches([event])
 
     def on_batches(self, events: list[Event]) -> None:
-        """A run of consecutive batches: their buckets in one store write, one position write
-        per member, the derived events in one publish per topic."""
-        buckets: list[Document] = []
-        usable_by_member: dict[str, list[model.FixColumns]] = defaultdict(list)
+        """A run of consecutive batches: one position write per member, then their buckets in
+        one store write and the derived events in one publish per topic. Only fixes taken on
+        duty are kept (PIPL): a replica may take a batch sent just after an end of duty it has
+        not seen yet (handlers._on_duty), and its fixes taken after the end go nowhere."""
+        by_member: dict[str, list[tuple[model.FixColumns, np.ndarray]]] = defaultdict(list)
         for event in events:
             batch: events_pb2.FixBatch = event.data  # type: ignore[assignment]
             fixes, flags = batch_columns(batch)
-            if not len(fixes):
-                continue
-            buckets += track_buckets(batch.member_id, fixes, flags)
-            usable = np.flatnonzero(flags == 0)
-            if len(usable):
-                usable_by_member[batch.member_id].append(fixes.take(usable))
+            if len(fixes):
+                by_member[batch.member_id].append((fixes, flags))
+        buckets: list[Document] = []
+        derived: list[tuple[str, Event]] = []
+        for member_id, parts in by_member.items():
+            usable = [f.take(np.flatnonzero(fl == 0)) for f, fl in parts if np.any(fl == 0)]
+            ordered = _in_time_order(usable) if usable else None
+            # The position write's before-image is the duty as it was: no read of its own; a
+            # run with every fix flagged (rare) asks.
+            duty = (
+                self._record_position(member_id, ordered)
+                if ordered is not None
+                else self.ports.duty.get(member_id)
+            )
+            for fixes, flags in _taken_on_duty(parts, duty):
+                buckets += track_buckets(member_id, fixes, flags)
+            if ordered is not None and duty is not None and duty.get("on_duty"):
+                derived += self._derive(member_id, duty, ordered)
         if buckets:
             self.ports.tracks.add_buckets(buckets)
-        derived: list[tuple[str, Event]] = []
-        for member_id, parts in usable_by_member.items():
-            derived += self._derive(member_id, _in_time_order(parts))
         for topic in dict.fromkeys(topic for topic, _ in derived):
             self.ports.bus.publish(topic, [e for t, e in derived if t == topic])
 
-    def _derive(self, member_id: str, usable: model.FixColumns) -> list[tuple[str, Event]]:
-        newest = len(usable) - 1
-        before = self.ports.duty.record_position(
+    def _record_position(self, member_id: str, ordered: model.FixColumns) -> Document | None:
+        """Save the newest usable fix as the member's position; the duty as it was before."""
+        return self.ports.duty.record_position(
             member_id,
-            lat=float(usable.lat[newest]),
-            lon=float(usable.lon[newest]),
-            ts_ms=int(usable.ts_ms[newest]),
+            lat=float(ordered.lat[-1]),
+            lon=float(ordered.lon[-1]),
+            ts_ms=int(ordered.ts_ms[-1]),
         )
-        if before is None or not before.get("on_duty"):
-            return []  # the batch raced the end of duty: nothing is derived off duty
+
+    def _derive(
+        self, member_id: str, before: Document, usable: model.FixColumns
+    ) -> list[tuple[str, Event]]:
+        """Events of a member on duty: back online, throttled updates, geofence crossings."""
         derived: list[tuple[str, Event]] = []
         if not before.get("online"):
-            derived.append(
-                (PRESENCE_TOPIC, self._came_online(member_id, int(usable.ts_ms[newest])))
-            )
+            derived.append((PRESENCE_TOPIC, self._came_online(member_id, int(usable.ts_ms[-1]))))
         derived += self._location_updates(member_id, before, usable)
         derived += self._crossings(member_id, usable)
         return derived
@@ -176,6 +187,26 @@ class TrackKeeper:
                     )
                 )
         return crossings
+
+
+def _taken_on_duty(
+    parts: list[tuple[model.FixColumns, np.ndarray]], duty: Document | None
+) -> list[tuple[model.FixColumns, np.ndarray]]:
+    """The fixes to keep in the track: all while the member is on duty; after an end, those
+    taken before it (a batch that reached the keeper late); none of a member never on duty."""
+    if duty is None:
+        return []
+    if duty.get("on_duty"):
+        return parts
+    ended_ms = duty.get("ended_at")
+    if ended_ms is None:
+        return []
+    kept = []
+    for fixes, flags in parts:
+        before_end = np.flatnonzero(fixes.ts_ms <= ended_ms)
+        if len(before_end):
+            kept.append((fixes.take(before_end), flags[before_end]))
+    return kept
 
 
 def _in_time_order(parts: list[model.FixColumns]) -> model.FixColumns:

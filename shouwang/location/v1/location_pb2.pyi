@@ -303,7 +303,7 @@ class Track(_message.Message):
     def __init__(self, member_id: _Optional[str] = ..., fixes: _Optional[_Iterable[_Union[_events_pb2.Fix, _Mapping]]] = ...) -> None: ...
 
 class DutyChange(_message.Message):
-    __slots__ = ("member_id", "on_duty", "team_id", "station_id", "grid_id", "skills", "at")
+    __slots__ = ("member_id", "on_duty", "team_id", "station_id", "grid_id", "skills", "at", "duty_version")
     MEMBER_ID_FIELD_NUMBER: _ClassVar[int]
     ON_DUTY_FIELD_NUMBER: _ClassVar[int]
     TEAM_ID_FIELD_NUMBER: _ClassVar[int]
@@ -311,6 +311,7 @@ class DutyChange(_message.Message):
     GRID_ID_FIELD_NUMBER: _ClassVar[int]
     SKILLS_FIELD_NUMBER: _ClassVar[int]
     AT_FIELD_NUMBER: _ClassVar[int]
+    DUTY_VERSION_FIELD_NUMBER: _ClassVar[int]
     member_id: str
     on_duty: bool
     team_id: str
@@ -318,7 +319,8 @@ class DutyChange(_message.Message):
     grid_id: str
     skills: _containers.RepeatedScalarFieldContainer[str]
     at: _timestamp_pb2.Timestamp
-    def __init__(self, member_id: _Optional[str] = ..., on_duty: _Optional[bool] = ..., team_id: _Optional[str] = ..., station_id: _Optional[str] = ..., grid_id: _Optional[str] = ..., skills: _Optional[_Iterable[str]] = ..., at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    duty_version: int
+    def __init__(self, member_id: _Optional[str] = ..., on_duty: _Optional[bool] = ..., team_id: _Optional[str] = ..., station_id: _Optional[str] = ..., grid_id: _Optional[str] = ..., skills: _Optional[_Iterable[str]] = ..., at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., duty_version: _Optional[int] = ...) -> None: ...
 
 class BusyChange(_message.Message):
     __slots__ = ("member_id", "busy")

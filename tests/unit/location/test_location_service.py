@@ -12,7 +12,7 @@ import pytest
 
 from services.location import bootstrap, grpc_api, handlers, model
 from services.location.bootstrap import LocationService
-from services.location.live_view import Placement
+from services.location.live_view import LiveView, Placement
 from shouwang.clock import ManualClock, to_millis
 from shouwang.errors import Forbidden, InvalidArgument
 from shouwang.events import Event
@@ -48,7 +48,9 @@ class Recorder:
 
 
 class Running:
-    def __init__(self, data: Path, clock: ManualClock, *, sole_replica: bool = False) -> None:
+    def __init__(
+        self, data: Path, clock: ManualClock, *, sole_replica: bool = False, bus: bool = True
+    ) -> None:
         self.adapters: Adapters = embedded_adapters(data)
         self.adapters.clock = clock
         self.recorder = Recorder()
@@ -57,7 +59,8 @@ class Running:
                 topic, group="test-recorder", handler=self.recorder, payload_types=PUBLIC_TYPES
             )
         self.service: LocationService = bootstrap.build(self.adapters, sole_replica=sole_replica)
-        self.adapters.bus.start()
+        if bus:  # else nothing published reaches a consumer: the view has only what is applied
+            self.adapters.bus.start()
 
     @property
     def ports(self):  # type: ignore[no-untyped-def]
@@ -184,12 +187,92 @@ def test_an_end_that_fails_to_be_written_leaves_the_member_to_the_store(
     assert asked == ["m1"]  # no longer counted on duty here: the store was asked
 
 
-def test_a_replica_among_others_asks_the_store_whatever_its_view_says(running: Running) -> None:
+def test_a_replica_among_others_takes_fixes_of_members_its_view_shows_on_duty_without_a_read(
+    running: Running, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    on_duty(running, "m1")
+    monkeypatch.setattr(running.ports.duty, "get", lambda member_id: pytest.fail("read"))
+    report(running, "m1", 27.8, 120.65)
+
+
+def test_a_replica_among_others_asks_the_store_of_members_its_view_does_not_show(
+    running: Running,
+) -> None:
+    """A start on another replica, its event not seen here yet."""
+    running.ports.duty.start("m1", {"on_duty": True, "started_at": 0}, [])
+    assert not running.ports.view.on_duty("m1")
+    report(running, "m1", 27.8, 120.65)
+    with pytest.raises(Forbidden):
+        report(running, "m2", 27.8, 120.65)
+
+
+def test_a_replica_applies_its_own_duty_changes_to_its_view_at_once(
+    tmp_path: Path, clock: ManualClock
+) -> None:
+    """Not waiting for their events (here never delivered): a batch right after an end on this
+    replica is refused."""
+    replica = Running(tmp_path, clock, bus=False)
+    try:
+        on_duty(replica, "m1")
+        assert replica.ports.view.on_duty("m1")
+        handlers.end_duty(replica.ports, "m1")
+        assert not replica.ports.view.on_duty("m1")
+        with pytest.raises(Forbidden):
+            report(replica, "m1", 27.8, 120.65)
+    finally:
+        replica.stop()
+
+
+def test_after_an_end_on_another_replica_no_fix_taken_after_it_is_kept(
+    running: Running, clock: ManualClock
+) -> None:
+    """The end's event has not reached this replica's view: the batch is taken, and the track
+    keeper keeps its fix taken before the end, not the one after."""
     on_duty(running, "m1")
     wait_for(lambda: running.ports.view.on_duty("m1"), what="m1 on duty in the live view")
-    running.ports.duty.end("m1", {"on_duty": False}, [])  # as another replica would
-    with pytest.raises(Forbidden):
-        report(running, "m1", 27.8, 120.65)
+    ended_ms = to_millis(clock.now())
+    running.ports.duty.end("m1", {"on_duty": False, "ended_at": ended_ms}, [])  # elsewhere
+    clock.advance(10)
+    handlers.report_fixes(
+        running.ports,
+        "m1",
+        crs="wgs84",
+        fixes=[
+            model.RawFix(lat=27.8, lon=120.65, ts_ms=ended_ms - 5_000),
+            model.RawFix(lat=27.8001, lon=120.65, ts_ms=ended_ms + 5_000),
+        ],
+    )
+    wait_for(
+        lambda: running.ports.duty.get("m1").get("last_seen") == ended_ms + 5_000,
+        what="the batch handled by the track keeper",
+    )
+    track = handlers.track(running.ports, "m1", from_ms=0, to_ms=2**62)
+    assert [fix.ts_ms for fix in track] == [ended_ms - 5_000]
+    assert not running.recorder.of("shouwang.location.updated")  # nothing derived off duty
+
+
+def test_the_live_view_ignores_a_duty_change_older_than_one_it_applied() -> None:
+    """A start's event published again after the end must not put the member back on duty."""
+    view = LiveView()
+    placement = Placement("t1", "s1", "", ())
+    view.go_on_duty("m1", placement, version=10)
+    view.go_off_duty("m1", version=11)
+    view.go_on_duty("m1", placement, version=10)  # the start again
+    assert not view.on_duty("m1")
+    view.go_on_duty("m1", placement, version=12)
+    assert view.on_duty("m1")
+
+
+def test_duty_versions_rise_even_when_the_clock_goes_back(
+    running: Running, clock: ManualClock
+) -> None:
+    on_duty(running, "m1")
+    started = running.ports.duty.get("m1")["duty_version"]
+    clock.advance(-60)  # this replica's clock behind the one that started the duty
+    handlers.end_duty(running.ports, "m1")
+    ended = running.ports.duty.get("m1")["duty_version"]
+    assert ended > started
+    assert not running.ports.view.on_duty("m1")
 
 
 def test_going_on_duty_publishes_duty_started(running: Running) -> None:
