@@ -15,7 +15,6 @@ from __future__ import annotations
 import base64
 import contextlib
 import threading
-from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
@@ -96,19 +95,17 @@ class DutyRepository:
     def set_busy(self, member_id: str, busy: bool) -> None:
         self.duty.find_one_and_update({"_id": member_id}, {"$set": {"busy": busy}})
 
-    def record_positions(
-        self, positions: Mapping[str, tuple[float, float, int]]
-    ) -> dict[str, Document]:
-        """Store each member's latest usable position (lat, lon, ts_ms) in one round trip;
-        returns the documents as they were before, by member (no document: never on duty).
-        By _id alone, which FerretDB 1.x looks up by index (any richer filter scans the
-        collection): a batch that raced the end of duty leaves its position in an off-duty
-        document, which ``start`` resets and nothing reads."""
-        return self.duty.find_and_update_each(
-            {
-                member_id: {"$set": {"lat": lat, "lon": lon, "last_seen": ts_ms, "online": True}}
-                for member_id, (lat, lon, ts_ms) in positions.items()
-            }
+    def record_position(
+        self, member_id: str, *, lat: float, lon: float, ts_ms: int
+    ) -> Document | None:
+        """Store the latest usable position; returns the document as it was before (None: no
+        such member). Filtered by _id alone, which FerretDB 1.x looks up by index (any richer
+        filter scans the collection, once per batch here): a batch that raced the end of duty
+        leaves its position in an off-duty document, which ``start`` resets and nothing reads."""
+        return self.duty.find_one_and_update(
+            {"_id": member_id},
+            {"$set": {"lat": lat, "lon": lon, "last_seen": ts_ms, "online": True}},
+            return_new=False,
         )
 
     def stale_online(self, *, seen_before_ms: int) -> list[Document]:

@@ -47,8 +47,8 @@ class TrackKeeper:
         self.on_batches([event])
 
     def on_batches(self, events: list[Event]) -> None:
-        """A run of consecutive batches: the members' positions in one store write, then their
-        buckets in another and the derived events in one publish per topic. Only fixes taken on
+        """A run of consecutive batches: one position write per member, then their buckets in
+        one store write and the derived events in one publish per topic. Only fixes taken on
         duty are kept (PIPL): a replica may take a batch sent just after an end of duty it has
         not seen yet (handlers._on_duty), and its fixes taken after the end go nowhere."""
         by_member: dict[str, list[tuple[model.FixColumns, np.ndarray]]] = defaultdict(list)
@@ -57,31 +57,35 @@ class TrackKeeper:
             fixes, flags = batch_columns(batch)
             if len(fixes):
                 by_member[batch.member_id].append((fixes, flags))
-        ordered: dict[str, model.FixColumns] = {}
-        for member_id, parts in by_member.items():
-            usable = [f.take(np.flatnonzero(fl == 0)) for f, fl in parts if np.any(fl == 0)]
-            if usable:
-                ordered[member_id] = _in_time_order(usable)
-        # The position writes' before-images are the duty as it was: no read of their own; a
-        # member whose every fix was flagged (rare) is asked.
-        duties = self.ports.duty.record_positions(
-            {
-                member_id: (float(fixes.lat[-1]), float(fixes.lon[-1]), int(fixes.ts_ms[-1]))
-                for member_id, fixes in ordered.items()
-            }
-        )
         buckets: list[Document] = []
         derived: list[tuple[str, Event]] = []
         for member_id, parts in by_member.items():
-            duty = duties.get(member_id) if member_id in ordered else self.ports.duty.get(member_id)
+            usable = [f.take(np.flatnonzero(fl == 0)) for f, fl in parts if np.any(fl == 0)]
+            ordered = _in_time_order(usable) if usable else None
+            # The position write's before-image is the duty as it was: no read of its own; a
+            # run with every fix flagged (rare) asks.
+            duty = (
+                self._record_position(member_id, ordered)
+                if ordered is not None
+                else self.ports.duty.get(member_id)
+            )
             for fixes, flags in _taken_on_duty(parts, duty):
                 buckets += track_buckets(member_id, fixes, flags)
-            if member_id in ordered and duty is not None and duty.get("on_duty"):
-                derived += self._derive(member_id, duty, ordered[member_id])
+            if ordered is not None and duty is not None and duty.get("on_duty"):
+                derived += self._derive(member_id, duty, ordered)
         if buckets:
             self.ports.tracks.add_buckets(buckets)
         for topic in dict.fromkeys(topic for topic, _ in derived):
             self.ports.bus.publish(topic, [e for t, e in derived if t == topic])
+
+    def _record_position(self, member_id: str, ordered: model.FixColumns) -> Document | None:
+        """Save the newest usable fix as the member's position; the duty as it was before."""
+        return self.ports.duty.record_position(
+            member_id,
+            lat=float(ordered.lat[-1]),
+            lon=float(ordered.lon[-1]),
+            ts_ms=int(ordered.ts_ms[-1]),
+        )
 
     def _derive(
         self, member_id: str, before: Document, usable: model.FixColumns

@@ -89,15 +89,6 @@ class Collection(Protocol):
         """
         ...
 
-    def find_and_update_each(self, updates: Mapping[str, Update]) -> dict[str, Document]:
-        """Update each document named by ``_id`` with its own update; returns the documents
-        as they were before, by id (ids with no document are left out; nothing is created).
-        One round trip for many documents where ``find_one_and_update`` takes one each. Every
-        update is checked before any is applied. Each document's update is atomic; on
-        FerretDB the read and the writes hold this process's lock of the collection, on
-        MongoDB another writer may come between a read and its write."""
-        ...
-
     def update_many(self, query: Filter, update: Update) -> int:
         """Update every matching document; returns how many matched."""
         ...

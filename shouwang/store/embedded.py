@@ -8,7 +8,7 @@ import re
 import sqlite3
 import threading
 import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -268,25 +268,6 @@ class SqliteCollection:
             after = q.apply_update(before, update)
             self._write(conn, "UPDATE {t} SET doc = ? WHERE _id = ?", after)
         return after if return_new else before
-
-    def find_and_update_each(self, updates: Mapping[str, Update]) -> dict[str, Document]:
-        for update in updates.values():
-            q.check_update(update)
-        before: dict[str, Document] = {}
-        if not updates:
-            return before
-        with self._store._writing() as conn:  # one transaction: all or nothing
-            for document_id, update in updates.items():
-                row = conn.execute(
-                    f"SELECT doc FROM {self._table} WHERE _id = ?", (document_id,)
-                ).fetchone()
-                if row is None:
-                    continue
-                document = json.loads(row[0])
-                after = q.apply_update(document, update)
-                self._write(conn, "UPDATE {t} SET doc = ? WHERE _id = ?", after)
-                before[document_id] = document
-        return before
 
     def update_many(self, query: Filter, update: Update) -> int:
         q.check_update(update)

@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from typing import Any
 
-from pymongo import MongoClient, ReturnDocument, UpdateOne
+from pymongo import MongoClient, ReturnDocument
 from pymongo.collection import Collection as PymongoCollection
 from pymongo.errors import BulkWriteError, ConnectionFailure, DuplicateKeyError, OperationFailure
 
@@ -217,28 +217,6 @@ class MongoCollection:
                 upsert=upsert,
                 return_document=ReturnDocument.AFTER if return_new else ReturnDocument.BEFORE,
             )
-
-    def find_and_update_each(self, updates: Mapping[str, Update]) -> dict[str, Document]:
-        for update in updates.values():
-            q.check_update(update)
-        if not updates:
-            return {}
-        with self._store.read_modify_write_lock(self.name):
-            before = {d["_id"]: d for d in self._collection.find({"_id": {"$in": list(updates)}})}
-            writes = [UpdateOne({"_id": i}, dict(u)) for i, u in updates.items() if i in before]
-            if writes:
-                try:  # unordered: each applied or refused on its own
-                    self._collection.bulk_write(writes, ordered=False)
-                except BulkWriteError as error:
-                    first = error.details["writeErrors"][0]
-                    if first.get("code") in _UPDATE_CONFLICT_CODES:
-                        raise q.UpdateConflict(
-                            f"a stored document refuses its update ({first['code']})"
-                        ) from None
-                    if first.get("code") == 11000:
-                        raise self._duplicate_key(first, None, updating=True) from None
-                    raise
-        return before
 
     def update_many(self, query: Filter, update: Update) -> int:
         q.check_filter(query)

@@ -415,27 +415,6 @@ def test_update_many_updates_every_match_and_returns_the_count(patrollers: Colle
     assert patrollers.update_many({"area": "west"}, {"$set": {"zone": 1}}) == 0
 
 
-def test_find_and_update_each_updates_each_by_id_and_returns_them_as_they_were(
-    people: Collection,
-) -> None:
-    people.insert_many([{"_id": "p1", "x": 1, "n": 0}, {"_id": "p2", "x": 2, "n": 0}])
-    before = people.find_and_update_each(
-        {"p1": {"$set": {"x": 10}}, "p2": {"$set": {"x": 20}, "$inc": {"n": 1}}, "p3": {"$set": {"x": 3}}}
-    )
-    assert before == {"p1": {"_id": "p1", "x": 1, "n": 0}, "p2": {"_id": "p2", "x": 2, "n": 0}}
-    assert people.get("p1") == {"_id": "p1", "x": 10, "n": 0}
-    assert people.get("p2") == {"_id": "p2", "x": 20, "n": 1}
-    assert people.get("p3") is None  # nothing created
-    assert people.find_and_update_each({}) == {}
-
-
-def test_find_and_update_each_checks_every_update_before_applying_any(people: Collection) -> None:
-    people.insert_many([{"_id": "p1", "x": 1}, {"_id": "p2", "x": 2}])
-    with pytest.raises(UnsupportedQuery):
-        people.find_and_update_each({"p1": {"$set": {"x": 10}}, "p2": {"$rename": {"x": "y"}}})
-    assert [people.get("p1"), people.get("p2")] == [{"_id": "p1", "x": 1}, {"_id": "p2", "x": 2}]
-
-
 def test_set_on_dotted_path_creates_nested_documents(people: Collection) -> None:
     people.insert({"_id": "p1", "home": {"city": "x"}})
     people.find_one_and_update({"_id": "p1"}, {"$set": {"home.geo.cell": "a", "x.y": 1}})
