@@ -121,6 +121,9 @@ def end_duty(ports: Ports, member_id: str) -> Document:
         member_id,
         {"on_duty": False, "online": False, "ended_at": to_millis(now), "duty_version": version},
         events,
+        # The duty read above: an end computed from it must not land on a later period (another
+        # replica ended and started the duty meanwhile) with a version older than that start's.
+        version_read=current.get("duty_version", 0),
     )
     if document is None:
         raise Forbidden(detail="the member is not on duty")
@@ -227,6 +230,7 @@ def set_busy(ports: Ports, member_id: str, busy: bool) -> None:
 
 def rebuild_live_view(ports: Ports) -> int:
     """Fill a fresh replica's view from the duty snapshot before it reports ready."""
+    ports.view.remember_versions(ports.duty.versions())
     members = ports.duty.snapshot_on_duty()
     for duty in members:
         ports.view.go_on_duty(

@@ -4,6 +4,7 @@ grid), fed by the internal topic so every replica holds the same view of every m
 from __future__ import annotations
 
 import threading
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -111,13 +112,24 @@ class LiveView:
             self._busy.discard(member_id)
         self.index.remove(member_id)
 
+    def remember_versions(self, versions: Mapping[str, int]) -> None:
+        """The stored duty versions, on duty or not, for a replica starting: events older than
+        them, replayed from the topic while it catches up, change nothing."""
+        with self._lock:
+            for member_id, version in versions.items():
+                if version > self._duty_versions.get(member_id, 0):
+                    self._duty_versions[member_id] = version
+
     def _is_latest(self, member_id: str, version: int) -> bool:
         """Whether a duty change of this version is to be applied (under the lock): not older
-        than the member's last one; a change without a version (0) always is."""
-        if version and version < self._duty_versions.get(member_id, 0):
+        than the member's last one; one without a version (0, from before versions) only where
+        none is known."""
+        last = self._duty_versions.get(member_id, 0)
+        if version == 0:
+            return last == 0
+        if version < last:
             return False
-        if version:
-            self._duty_versions[member_id] = version
+        self._duty_versions[member_id] = version
         return True
 
     def set_busy(self, member_id: str, busy: bool) -> None:

@@ -64,13 +64,20 @@ class DutyRepository:
         return document
 
     def end(
-        self, member_id: str, fields: dict[str, Any], events: list[tuple[str, Event]]
+        self,
+        member_id: str,
+        fields: dict[str, Any],
+        events: list[tuple[str, Event]],
+        *,
+        version_read: int = 0,
     ) -> Document | None:
+        """End the duty if it is on and (``version_read``, when given) still the one read."""
+        still = {"duty_version": version_read} if version_read else {}
         with self._writing:
             if self._written_on_duty is not None:  # uncounted first: a failed end asks the store
                 self._written_on_duty.discard(member_id)
             return self.duty.find_one_and_update(
-                {"_id": member_id, "on_duty": True}, with_events({"$set": fields}, events)
+                {"_id": member_id, "on_duty": True, **still}, with_events({"$set": fields}, events)
             )
 
     def is_on_duty(self, member_id: str) -> bool:
@@ -79,6 +86,10 @@ class DutyRepository:
             return True
         document = self.get(member_id)
         return document is not None and bool(document.get("on_duty"))
+
+    def versions(self) -> dict[str, int]:
+        """Every member's stored duty version, on duty or not."""
+        return {d["_id"]: d.get("duty_version", 0) for d in self.duty.find({})}
 
     def on_duty(self) -> list[Document]:
         return self.duty.find({"on_duty": True})

@@ -48,9 +48,9 @@ class TrackKeeper:
 
     def on_batches(self, events: list[Event]) -> None:
         """A run of consecutive batches: one position write per member, then their buckets in
-        one store write and the derived events in one publish per topic. Only fixes taken on
-        duty are kept (PIPL): a replica may take a batch sent just after an end of duty it has
-        not seen yet (handlers._on_duty), and its fixes taken after the end go nowhere."""
+        one store write and the derived events in one publish per topic. A replica may take a
+        batch sent after an end of duty it has not seen yet (handlers._on_duty): its fixes
+        taken after the end (by the phone's clock) are not kept (PIPL), nor derived from."""
         by_member: dict[str, list[tuple[model.FixColumns, np.ndarray]]] = defaultdict(list)
         for event in events:
             batch: events_pb2.FixBatch = event.data  # type: ignore[assignment]
