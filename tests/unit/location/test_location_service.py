@@ -125,12 +125,15 @@ def test_fixes_from_members_off_duty_are_refused(running: Running) -> None:
         report(running, "m1", 27.8, 120.65)
 
 
-def test_the_sole_replica_takes_fixes_without_reading_the_store(
-    sole: Running, monkeypatch: pytest.MonkeyPatch
+@pytest.mark.parametrize("replica", ["sole", "running"])
+def test_a_replica_takes_fixes_of_members_on_duty_without_reading_the_store(
+    replica: str, request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    on_duty(sole, "m1")
-    monkeypatch.setattr(sole.ports.duty, "get", lambda member_id: pytest.fail("read the store"))
-    report(sole, "m1", 27.8, 120.65)
+    """The sole replica from its count of who it wrote on duty; one among others from its view."""
+    service: Running = request.getfixturevalue(replica)
+    on_duty(service, "m1")
+    monkeypatch.setattr(service.ports.duty, "get", lambda member_id: pytest.fail("read"))
+    report(service, "m1", 27.8, 120.65)
 
 
 def test_on_the_sole_replica_no_fix_passes_after_an_end_whatever_its_live_view_shows(
@@ -185,14 +188,6 @@ def test_an_end_that_fails_to_be_written_leaves_the_member_to_the_store(
     monkeypatch.setattr(sole.ports.duty, "get", lambda m: asked.append(m) or read(m))
     report(sole, "m1", 27.8, 120.65)  # the store still says on duty
     assert asked == ["m1"]  # no longer counted on duty here: the store was asked
-
-
-def test_a_replica_among_others_takes_fixes_of_members_its_view_shows_on_duty_without_a_read(
-    running: Running, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    on_duty(running, "m1")
-    monkeypatch.setattr(running.ports.duty, "get", lambda member_id: pytest.fail("read"))
-    report(running, "m1", 27.8, 120.65)
 
 
 def test_a_replica_among_others_asks_the_store_of_members_its_view_does_not_show(
