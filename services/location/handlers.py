@@ -192,7 +192,8 @@ def _on_duty(ports: Ports, member_id: str) -> bool:
     "What is missing", #19). The view has this replica's own duty changes at once and the
     others' a moment later, from their events: a batch sent just after an end on another
     replica may be acknowledged, and the track keeper keeps none of its fixes taken after the
-    end. A member the view does not show is asked of the store (a start elsewhere, not yet seen)."""
+    end by the phone's clock. A member the view does not show is asked of the store (a start
+    elsewhere, not yet seen)."""
     if not ports.duty.sole_writer and ports.view.on_duty(member_id):
         return True
     return ports.duty.is_on_duty(member_id)
@@ -230,8 +231,9 @@ def set_busy(ports: Ports, member_id: str, busy: bool) -> None:
 
 def rebuild_live_view(ports: Ports) -> int:
     """Fill a fresh replica's view from the duty snapshot before it reports ready."""
-    ports.view.remember_versions(ports.duty.versions())
-    members = ports.duty.snapshot_on_duty()
+    snapshot = ports.duty.snapshot()
+    ports.view.remember_versions({duty["_id"]: duty.get("duty_version", 0) for duty in snapshot})
+    members = [duty for duty in snapshot if duty.get("on_duty")]
     for duty in members:
         ports.view.go_on_duty(
             duty["_id"],

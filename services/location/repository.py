@@ -87,20 +87,17 @@ class DutyRepository:
         document = self.get(member_id)
         return document is not None and bool(document.get("on_duty"))
 
-    def versions(self) -> dict[str, int]:
-        """Every member's stored duty version, on duty or not."""
-        return {d["_id"]: d.get("duty_version", 0) for d in self.duty.find({})}
-
     def on_duty(self) -> list[Document]:
         return self.duty.find({"on_duty": True})
 
-    def snapshot_on_duty(self) -> list[Document]:
-        """Everyone on duty as stored, for a replica starting; the sole writer counts them as
-        on duty, read under its lock so that no start or end falls between read and count."""
+    def snapshot(self) -> list[Document]:
+        """Every member's duty as stored, on duty or not, for a replica starting (one read: the
+        view needs the versions of all and the places of those on duty); the sole writer counts
+        those on duty, read under its lock so that no start or end falls between read and count."""
         with self._writing:
-            found = self.on_duty()
+            found = self.duty.find({})
             if self._written_on_duty is not None:
-                self._written_on_duty = {duty["_id"] for duty in found}
+                self._written_on_duty = {duty["_id"] for duty in found if duty.get("on_duty")}
             return found
 
     def set_busy(self, member_id: str, busy: bool) -> None:

@@ -19,7 +19,7 @@ store_command_seconds = Histogram(
     ["command", "collection"],
     buckets=(0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5),
 )
-# Commands that name no collection of ours (handshakes, pings, cursors' next batches).
+# Commands that name no collection of ours (handshakes, pings).
 _NOT_A_COLLECTION = "-"
 
 
