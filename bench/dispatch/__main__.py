@@ -342,9 +342,9 @@ def measure_size(
             officer, members, streams, tasks=plan.tasks, before_each=keep_fresh
         )
     cores = cpu_shares.cores_used(cpu_before, cpu_shares.snapshot())
-    store_use = store_load.per_task(
-        store_before, store_load.scrape(deployment.metrics_urls), plan.tasks
-    )
+    store_after = store_load.scrape(deployment.metrics_urls)
+    store_use = store_load.per_task(store_before, store_after, plan.tasks)
+    events_use = store_load.events_per_task(store_before, store_after, plan.tasks)
     ingest_dispatch = fleet.counts().since(before)
     ingest_dispatch["grpc_positions_fixes_per_s"] = round(
         (_kept_fixes(kept) - kept_before) / ingest_dispatch["seconds"], 1
@@ -354,6 +354,8 @@ def measure_size(
     _log("   cores used meanwhile: " + ", ".join(f"{g} {c:.2f}" for g, c in cores.items()))
     for row in store_use[:12]:
         _log(f"   store per task: {row}")
+    for row in events_use[:12]:
+        _log(f"   events per task: {row}")
     phase = time.perf_counter()
     fleet.reset_lateness()
     before = fleet.counts()
@@ -398,6 +400,8 @@ def measure_size(
         "cores_used_during_dispatch": cores,  # bench.cpu_shares: by process group, and idle
         # cluster: the store's busiest commands, per task, whatever asked for them meanwhile
         "store_commands_during_dispatch": store_use,
+        # cluster: events published by topic and handled by group, per task (the fixes included)
+        "events_during_dispatch": events_use,
         "ingest_during_claim_races": ingest_race,
         "claim_ms": _summary(race.claim_ms),
         "claim_winner_ms": _summary(race.winner_ms),
