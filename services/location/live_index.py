@@ -293,7 +293,7 @@ class LiveIndex:
             mask = self._skill_mask(required_skills, register=False)
             if mask is None:
                 return []  # a skill nobody has ever had
-            test = (now - max_age_s, mask, (exclude_flags & 0xFF) | (_BUSY if exclude_busy else 0))
+            test = _eligibility(now, max_age_s, mask, exclude_busy, exclude_flags)
             coslat = math.cos(lat * _RADIANS)
             qx, qy = cell_runs.quantise(lat, lon)
 
@@ -322,6 +322,34 @@ class LiveIndex:
                 if radius >= radius_m or radius >= _HALF_CIRCUMFERENCE_M or inside >= k:
                     return self._ranked(slots, a, k, radius_m)
                 radius *= max(_KNN_GROWTH, 1.2 * math.sqrt(k / max(inside, 1)))
+
+    def nearest_among(
+        self,
+        member_ids: Sequence[str],
+        lat: float,
+        lon: float,
+        *,
+        radius_m: float,
+        now: float,
+        max_age_s: float = 120.0,
+        required_skills: Iterable[str] = (),
+        exclude_busy: bool = True,
+        exclude_flags: int = DISPATCH_EXCLUDED_FLAGS,
+    ) -> list[tuple[str, float]]:
+        """Those of member_ids who are eligible (as for ``nearest``) within radius_m, nearest
+        first: a task naming its people asks about them alone, whoever else is nearer."""
+        if radius_m < 0:
+            return []
+        with self._lock:
+            mask = self._skill_mask(required_skills, register=False)
+            if mask is None:
+                return []
+            slots = self._known_slots(list(dict.fromkeys(member_ids)))
+            slots = self._eligible(
+                slots[slots >= 0], *_eligibility(now, max_age_s, mask, exclude_busy, exclude_flags)
+            )
+            a = self._haversine_a(slots, lat, lon, math.cos(lat * _RADIANS))
+            return self._ranked(slots, a, len(slots), radius_m)
 
     def within_circle(self, lat: float, lon: float, radius_m: float) -> list[str]:
         """Every indexed member within radius_m great-circle metres of the point."""
@@ -626,6 +654,13 @@ class LiveIndex:
             float(self._seen[slot]),
             bool(self._state[slot] & _BUSY),
         )
+
+
+def _eligibility(
+    now: float, max_age_s: float, skills: int, exclude_busy: bool, exclude_flags: int
+) -> tuple[float, int, int]:
+    """``_eligible``'s test: seen after, the skills' mask, the state bits that exclude."""
+    return now - max_age_s, skills, (exclude_flags & 0xFF) | (_BUSY if exclude_busy else 0)
 
 
 def _a_of(metres: float) -> float:

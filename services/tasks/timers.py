@@ -8,6 +8,7 @@ inserts and the wave's event id is derived from the step, so a repeated step off
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime
 from typing import Any
@@ -188,6 +189,7 @@ def _candidates(
     exclude: set[str],
     inside_area: bool,
     everyone: bool = False,
+    among: Sequence[str] = (),
 ) -> list[tuple[str, float]]:
     request = location_pb2.NearestRequest(
         lat=task.location.lat,
@@ -196,7 +198,8 @@ def _candidates(
         skills=task.skills,
         station_ids=task.candidate_stations,
         exclude_member_ids=sorted(exclude),
-        k=10_000 if everyone else task.target.count,
+        k=len(among) or (10_000 if everyone else task.target.count),
+        member_ids=among,
     )
     if inside_area and isinstance(task.area, Circle):
         c = task.area
@@ -210,6 +213,8 @@ def _candidates(
 def _named(ports: Ports, task: Task) -> tuple[list[tuple[str, float]], tuple[Refusal, ...]]:
     """``members`` target: offer the named people who are eligible; report why others are not."""
     stations = set(task.candidate_stations)
+    # Asked about the named alone: among everyone nearby, k would leave out the farthest of
+    # them once more than k others were eligible (a city with 10,000 on duty).
     eligible_nearby = dict(
         _candidates(
             ports,
@@ -217,7 +222,7 @@ def _named(ports: Ports, task: Task) -> tuple[list[tuple[str, float]], tuple[Ref
             radius_m=dispatch.MAX_SEARCH_RADIUS_M * 5,
             exclude=set(),
             inside_area=False,
-            everyone=True,
+            among=task.target.member_ids,
         )
     )
     chosen, refused = [], []

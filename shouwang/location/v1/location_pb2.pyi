@@ -119,7 +119,7 @@ class Area(_message.Message):
     def __init__(self, polygon_geojson: _Optional[str] = ..., circle: _Optional[_Union[Circle, _Mapping]] = ...) -> None: ...
 
 class NearestRequest(_message.Message):
-    __slots__ = ("lat", "lon", "k", "radius_m", "skills", "area", "exclude_member_ids", "max_age_s", "station_ids")
+    __slots__ = ("lat", "lon", "k", "radius_m", "skills", "area", "exclude_member_ids", "max_age_s", "station_ids", "member_ids")
     LAT_FIELD_NUMBER: _ClassVar[int]
     LON_FIELD_NUMBER: _ClassVar[int]
     K_FIELD_NUMBER: _ClassVar[int]
@@ -129,6 +129,7 @@ class NearestRequest(_message.Message):
     EXCLUDE_MEMBER_IDS_FIELD_NUMBER: _ClassVar[int]
     MAX_AGE_S_FIELD_NUMBER: _ClassVar[int]
     STATION_IDS_FIELD_NUMBER: _ClassVar[int]
+    MEMBER_IDS_FIELD_NUMBER: _ClassVar[int]
     lat: float
     lon: float
     k: int
@@ -138,7 +139,8 @@ class NearestRequest(_message.Message):
     exclude_member_ids: _containers.RepeatedScalarFieldContainer[str]
     max_age_s: int
     station_ids: _containers.RepeatedScalarFieldContainer[str]
-    def __init__(self, lat: _Optional[float] = ..., lon: _Optional[float] = ..., k: _Optional[int] = ..., radius_m: _Optional[float] = ..., skills: _Optional[_Iterable[str]] = ..., area: _Optional[_Union[Area, _Mapping]] = ..., exclude_member_ids: _Optional[_Iterable[str]] = ..., max_age_s: _Optional[int] = ..., station_ids: _Optional[_Iterable[str]] = ...) -> None: ...
+    member_ids: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, lat: _Optional[float] = ..., lon: _Optional[float] = ..., k: _Optional[int] = ..., radius_m: _Optional[float] = ..., skills: _Optional[_Iterable[str]] = ..., area: _Optional[_Union[Area, _Mapping]] = ..., exclude_member_ids: _Optional[_Iterable[str]] = ..., max_age_s: _Optional[int] = ..., station_ids: _Optional[_Iterable[str]] = ..., member_ids: _Optional[_Iterable[str]] = ...) -> None: ...
 
 class WithinRequest(_message.Message):
     __slots__ = ("area", "eligible_only", "skills", "lat", "lon")

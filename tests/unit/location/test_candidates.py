@@ -38,3 +38,28 @@ def test_members_of_no_station_are_no_stations_candidates() -> None:
 def test_without_stations_everyone_is_a_candidate() -> None:
     view = view_of([("stationless", "", 10), ("ours", "s1", 500), ("theirs", "s2", 700)])
     assert nearest(view, k=5, stations=[]) == ["stationless", "ours", "theirs"]
+
+
+def test_named_members_are_answered_however_many_others_are_nearer() -> None:
+    crowd = [(f"crowd-{i}", "", 10.0) for i in range(300)]
+    view = view_of([*crowd, ("named-far", "", 3000), ("named-near", "", 200)])
+    view.index.set_busy("crowd-0", True)
+    request = pb.NearestRequest(
+        lat=LAT,
+        lon=LON,
+        k=3,
+        radius_m=5000,
+        member_ids=["named-far", "named-near", "crowd-0", "unknown"],
+    )
+    found = queries.nearest(view, request, now_s=NOW)
+    assert [member for member, _ in found] == ["named-near", "named-far"]  # crowd-0 is busy
+    assert [round(metres) for _, metres in found] == [200, 3000]
+
+
+def test_named_members_keep_the_radius_and_the_fix_age() -> None:
+    view = view_of([("near", "", 100), ("beyond", "", 6000)])
+    view.go_on_duty("stale", Placement("", "", "", ()))
+    view.place("stale", LAT, LON, NOW - 121, suspect=False)  # older than the default 120 s
+    named = ["near", "beyond", "stale"]
+    request = pb.NearestRequest(lat=LAT, lon=LON, k=3, radius_m=5000, member_ids=named)
+    assert [member for member, _ in queries.nearest(view, request, now_s=NOW)] == ["near"]

@@ -74,6 +74,8 @@ class FakeLocation:
     def _eligible(self, member: Patroller, request: location_pb2.NearestRequest) -> bool:
         if member.busy or member.member_id in request.exclude_member_ids:
             return False
+        if request.member_ids and member.member_id not in request.member_ids:
+            return False
         if not set(request.skills) <= member.skills:
             return False
         if request.station_ids and member.station_id not in request.station_ids:

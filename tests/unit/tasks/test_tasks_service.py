@@ -13,7 +13,7 @@ from services.tasks.model import Refusal
 from shouwang.clock import to_millis
 from shouwang.errors import Conflict, Gone, NotFound
 from shouwang.tasks.v1 import tasks_pb2 as pb
-from tests.unit.tasks.conftest import ADMIN, Tasks, circle, member, strip_north
+from tests.unit.tasks.conftest import ADMIN, PLACE, Tasks, circle, member, strip_north
 
 NORMAL_WAVE_S, URGENT_WAVE_S = 30, 15
 
@@ -169,6 +169,15 @@ def test_named_members_are_checked_and_refusals_reported(tasks: Tasks) -> None:
         Refusal("nobody-known", "no such member"),
         Refusal(suspended, "suspended"),
     )
+
+
+def test_named_members_are_offered_however_many_others_are_nearer(tasks: Tasks) -> None:
+    for n in range(10_000):  # more than a query of everyone nearby returns
+        tasks.location.place(f"crowd-{n}", PLACE[0], PLACE[1])
+    (far,) = tasks.on_duty(5_000)
+    created = tasks.dispatch(target=pb.Target(mode="members", member_ids=[far]))
+    assert tasks.offered(created) == [(far, 1)]
+    assert created.refused == ()
 
 
 def test_a_stations_task_is_offered_to_its_own_members_only(tasks: Tasks) -> None:
