@@ -152,6 +152,7 @@ def measure_claim_race(
     samples = samples or RaceSamples()
     samples.contenders = len(members)
     clients = [Client(base_url, m.token) for m in members]
+    last_winners: list[str] = []
     try:
         for _ in range(races):
             for attempt in range(1, RACE_SETUP_ATTEMPTS + 1):
@@ -167,12 +168,20 @@ def measure_claim_race(
                         "race": samples.races + 1,
                         "refused": refused,
                         "ineligible_in_location_after": ineligible(ids),
+                        # a winner is marked busy after its reply, which may land after the
+                        # cancel that freed it (tasks.scene.occupy releases it again)
+                        "previous_race_winners": last_winners,
                     }
                 )
                 if attempt == RACE_SETUP_ATTEMPTS:
                     raise RuntimeError(f"race task refused someone {attempt} times: {refused}")
             results = _claim_at_once(clients, task_id)
-            won = sum(status == 200 for status, _ in results)
+            last_winners = [
+                member.member_id
+                for member, (status, _) in zip(members, results, strict=True)
+                if status == 200
+            ]
+            won = len(last_winners)
             samples.races += 1
             samples.exactly_capacity_won += won == RACE_CAPACITY
             for status, elapsed_ms in results:
