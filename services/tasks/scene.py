@@ -14,10 +14,15 @@ def occupy(ports: Ports, task: Task, member_id: str) -> None:
     """A new claimant is busy and the scene is watched for them: done after the claim's reply
     (see ``deferred``), so a release that ran meanwhile (the task cancelled, expired or closed
     on any replica) is run again after it. Releasing is idempotent, and either the release's
-    status change comes before the re-read below, or its own calls to location come after ours."""
-    ports.location.SetBusy(location_pb2.SetBusyRequest(member_id=member_id, busy=True))
-    watch(ports, task)
+    status change comes before the re-read below, or its own calls to location come after ours.
+    A task over before this runs (cancelled right after the claim) makes nobody busy: marked
+    and released again, the member was busy for a moment after being freed, and a dispatch in
+    that moment passed them over."""
     now = ports.tasks.get(task.task_id)
+    if now is None or now.status not in model.FINISHED:
+        ports.location.SetBusy(location_pb2.SetBusyRequest(member_id=member_id, busy=True))
+        watch(ports, task)
+        now = ports.tasks.get(task.task_id)
     if now is not None and now.status in model.FINISHED:
         release(ports, now)
 

@@ -7,7 +7,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from services.tasks import handlers, model, timers
+from services.tasks import handlers, model, scene, timers
 from services.tasks.handlers import Caller
 from services.tasks.model import Refusal
 from shouwang.clock import to_millis
@@ -208,6 +208,22 @@ def test_a_task_expires_when_its_time_is_up_and_its_claimants_are_released(
     assert tasks.get(created).status == model.EXPIRED
     assert not tasks.location.members[claimant].busy
     assert f"task:{created.task_id}" not in tasks.location.fences
+
+
+def test_a_claimant_whose_task_is_over_before_the_busy_mark_is_never_made_busy(
+    tasks: Tasks,
+) -> None:
+    (claimant,) = tasks.on_duty(100)
+    claimed = tasks.claim(tasks.dispatch(), claimant)
+    handlers.cancel_task(tasks.ports, ADMIN, claimed.task_id)
+    assert not tasks.location.members[claimant].busy
+    marks: list[bool] = []
+    set_busy = tasks.location.SetBusy
+    tasks.location.SetBusy = lambda request: marks.append(request.busy) or set_busy(request)  # type: ignore[method-assign]
+    scene.occupy(tasks.ports, claimed, claimant)  # the claim's deferred mark, run after the cancel
+    assert True not in marks
+    assert not tasks.location.members[claimant].busy
+    assert not tasks.ports.tasks.is_busy(claimant)
 
 
 def test_claiming_an_expired_task_is_gone(tasks: Tasks) -> None:
