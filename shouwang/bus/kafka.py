@@ -63,7 +63,6 @@ _CONSUMER_CONFIG = {
 _POLL_TIMEOUT_MS = 500  # also how long close() may wait for a consumer thread
 _COMMIT_INTERVAL_S = 1.0
 _PUBLISH_TIMEOUT_S = 30.0
-_LINGER_MS = 20
 _ERROR_BACKOFF_S = 1.0
 _TOPIC_READY_TIMEOUT_MS = 30_000
 
@@ -100,15 +99,11 @@ class KafkaEventBus:
         self._admin: KafkaAdminClient | None = None
         # acks=all with idempotence: an acknowledged send is on every in-sync replica, and the
         # producer's own retries never duplicate a message.
-        # Every publish flushes, which sends at once whatever linger says; lingering only keeps a
-        # publish's messages in one batch per partition instead of waking the sender thread for
-        # each (kafka-python wakes it whenever a send opens a new batch).
         self._producer = KafkaProducer(
             bootstrap_servers=bootstrap_servers,
             client_id=client_id,
             acks="all",
             enable_idempotence=True,
-            linger_ms=_LINGER_MS,
         )
 
     def publish(self, topic: str, events: Sequence[Event]) -> None:
