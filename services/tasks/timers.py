@@ -198,7 +198,7 @@ def _candidates(
         skills=task.skills,
         station_ids=task.candidate_stations,
         exclude_member_ids=sorted(exclude),
-        k=len(among) or (10_000 if everyone else task.target.count),
+        k=10_000 if everyone else task.target.count,
         member_ids=among,
     )
     if inside_area and isinstance(task.area, Circle):
@@ -214,7 +214,8 @@ def _named(ports: Ports, task: Task) -> tuple[list[tuple[str, float]], tuple[Ref
     """``members`` target: offer the named people who are eligible; report why others are not."""
     stations = set(task.candidate_stations)
     # Asked about the named alone: among everyone nearby, k would leave out the farthest of
-    # them once more than k others were eligible (a city with 10,000 on duty).
+    # them once more than k others were eligible (a city with 10,000 on duty). k stays
+    # everyone's, so a location replica older than ``member_ids`` answers as it did.
     eligible_nearby = dict(
         _candidates(
             ports,
@@ -222,6 +223,7 @@ def _named(ports: Ports, task: Task) -> tuple[list[tuple[str, float]], tuple[Ref
             radius_m=dispatch.MAX_SEARCH_RADIUS_M * 5,
             exclude=set(),
             inside_area=False,
+            everyone=True,
             among=task.target.member_ids,
         )
     )
