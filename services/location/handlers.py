@@ -250,17 +250,11 @@ def rebuild_live_view(ports: Ports) -> int:
 
 def sweep_offline(ports: Ports) -> int:
     """Mark on-duty members with no fix for 2 minutes offline; every replica may run it, the
-    conditional update lets one win and the derived event id makes repeats harmless. The stored
-    position is the track keeper's, which falls behind the fixes when the store is slow (at
-    10,000 on duty on FerretDB it stored a quarter of the batches, #19): a member the live view
-    has seen since is still sending, and is left online."""
+    conditional update lets one win and the derived event id makes repeats harmless."""
     now = ports.clock.now()
     cutoff = to_millis(now) - model.OFFLINE_AFTER_S * 1000
     flipped = 0
     for duty in ports.duty.stale_online(seen_before_ms=cutoff):
-        shown = ports.view.index.get(duty["_id"])
-        if shown is not None and shown.last_seen * 1000 >= cutoff:
-            continue
         if ports.duty.mark_offline(duty["_id"], last_seen_ms=duty["last_seen"]) is None:
             continue
         flipped += 1

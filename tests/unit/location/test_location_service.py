@@ -350,22 +350,6 @@ def test_member_without_fix_for_two_minutes_goes_offline_and_back(
     )
 
 
-def test_a_member_the_live_view_has_seen_lately_stays_online_while_the_keeper_is_behind(
-    running: Running, clock: ManualClock
-) -> None:
-    on_duty(running, "m1")
-    report(running, "m1", 27.8, 120.65)
-    wait_for(lambda: running.ports.duty.get("m1").get("online"), what="online in the snapshot")
-    clock.advance(model.OFFLINE_AFTER_S + 1)
-    # A fix the live view has taken and the track keeper has not stored yet.
-    now_s = to_millis(clock.now()) / 1000
-    running.ports.view.place("m1", 27.8, 120.65, now_s - 5, suspect=False)
-    assert handlers.sweep_offline(running.ports) == 0
-    assert running.ports.duty.get("m1")["online"]
-    clock.advance(model.OFFLINE_AFTER_S)  # and then no fix at all
-    assert handlers.sweep_offline(running.ports) == 1
-
-
 def test_entering_a_registered_geofence_publishes_entered(running: Running) -> None:
     on_duty(running, "m1")
     report(running, "m1", 27.81, 120.65, ago_s=30)
