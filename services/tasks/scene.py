@@ -7,6 +7,7 @@ from services.tasks import model
 from services.tasks.model import Task
 from services.tasks.ports import Ports
 from shouwang.clock import from_millis, to_timestamp
+from shouwang.errors import Unavailable
 from shouwang.location.v1 import location_pb2
 
 
@@ -18,7 +19,10 @@ def occupy(ports: Ports, task: Task, member_id: str) -> None:
     A task over before this runs (cancelled right after the claim) makes nobody busy: marked
     and released again, the member was busy for a moment after being freed, and a dispatch in
     that moment passed them over."""
-    now = ports.tasks.get(task.task_id)
+    try:
+        now = ports.tasks.get(task.task_id)
+    except Unavailable:
+        now = None  # marked as before the read was added; the re-read below decides
     if now is None or now.status not in model.FINISHED:
         ports.location.SetBusy(location_pb2.SetBusyRequest(member_id=member_id, busy=True))
         watch(ports, task)

@@ -11,7 +11,7 @@ from services.tasks import handlers, model, scene, timers
 from services.tasks.handlers import Caller
 from services.tasks.model import Refusal
 from shouwang.clock import to_millis
-from shouwang.errors import Conflict, Gone, NotFound
+from shouwang.errors import Conflict, Gone, NotFound, Unavailable
 from shouwang.tasks.v1 import tasks_pb2 as pb
 from tests.unit.tasks.conftest import ADMIN, PLACE, Tasks, circle, member, strip_north
 
@@ -224,6 +224,22 @@ def test_a_claimant_whose_task_is_over_before_the_busy_mark_is_never_made_busy(
     assert True not in marks
     assert not tasks.location.members[claimant].busy
     assert not tasks.ports.tasks.is_busy(claimant)
+
+
+def test_a_claimant_is_made_busy_when_the_first_read_of_its_task_fails(tasks: Tasks) -> None:
+    (claimant,) = tasks.on_duty(100)
+    created = tasks.dispatch()
+    reads = iter([Unavailable(detail="the document store cannot be reached")])
+    get = tasks.ports.tasks.get
+
+    def flaky_get(task_id: str) -> model.Task | None:
+        if (error := next(reads, None)) is not None:
+            raise error
+        return get(task_id)
+
+    tasks.ports.tasks.get = flaky_get  # type: ignore[method-assign]
+    scene.occupy(tasks.ports, created, claimant)
+    assert tasks.location.members[claimant].busy
 
 
 def test_claiming_an_expired_task_is_gone(tasks: Tasks) -> None:
