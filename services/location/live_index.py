@@ -279,11 +279,13 @@ class LiveIndex:
         required_skills: Iterable[str] = (),
         exclude_busy: bool = True,
         exclude_flags: int = DISPATCH_EXCLUDED_FLAGS,
+        among: Sequence[str] | None = None,
     ) -> list[tuple[str, float]]:
         """The k nearest eligible members within radius_m, as (member_id, metres), nearest first.
 
         Eligible: a fix no older than max_age_s at `now`, every required skill, not busy (unless
-        exclude_busy is False) and none of exclude_flags set.
+        exclude_busy is False) and none of exclude_flags set. ``among``: of these members only
+        (a task naming its people asks about them alone, whoever else is nearer).
         """
         if k <= 0 or radius_m < 0:
             return []
@@ -293,8 +295,12 @@ class LiveIndex:
             mask = self._skill_mask(required_skills, register=False)
             if mask is None:
                 return []  # a skill nobody has ever had
-            test = _eligibility(now, max_age_s, mask, exclude_busy, exclude_flags)
+            test = (now - max_age_s, mask, (exclude_flags & 0xFF) | (_BUSY if exclude_busy else 0))
             coslat = math.cos(lat * _RADIANS)
+            if among is not None:
+                slots = self._known_slots(list(dict.fromkeys(among)))
+                slots = self._eligible(slots[slots >= 0], *test)
+                return self._ranked(slots, self._haversine_a(slots, lat, lon, coslat), k, radius_m)
             qx, qy = cell_runs.quantise(lat, lon)
 
             # The 3x3 cells around the point at the level where they hold a few times k members.
@@ -322,34 +328,6 @@ class LiveIndex:
                 if radius >= radius_m or radius >= _HALF_CIRCUMFERENCE_M or inside >= k:
                     return self._ranked(slots, a, k, radius_m)
                 radius *= max(_KNN_GROWTH, 1.2 * math.sqrt(k / max(inside, 1)))
-
-    def nearest_among(
-        self,
-        member_ids: Sequence[str],
-        lat: float,
-        lon: float,
-        *,
-        radius_m: float,
-        now: float,
-        max_age_s: float = 120.0,
-        required_skills: Iterable[str] = (),
-        exclude_busy: bool = True,
-        exclude_flags: int = DISPATCH_EXCLUDED_FLAGS,
-    ) -> list[tuple[str, float]]:
-        """Those of member_ids who are eligible (as for ``nearest``) within radius_m, nearest
-        first: a task naming its people asks about them alone, whoever else is nearer."""
-        if radius_m < 0:
-            return []
-        with self._lock:
-            mask = self._skill_mask(required_skills, register=False)
-            if mask is None:
-                return []
-            slots = self._known_slots(list(dict.fromkeys(member_ids)))
-            slots = self._eligible(
-                slots[slots >= 0], *_eligibility(now, max_age_s, mask, exclude_busy, exclude_flags)
-            )
-            a = self._haversine_a(slots, lat, lon, math.cos(lat * _RADIANS))
-            return self._ranked(slots, a, len(slots), radius_m)
 
     def within_circle(self, lat: float, lon: float, radius_m: float) -> list[str]:
         """Every indexed member within radius_m great-circle metres of the point."""
@@ -654,13 +632,6 @@ class LiveIndex:
             float(self._seen[slot]),
             bool(self._state[slot] & _BUSY),
         )
-
-
-def _eligibility(
-    now: float, max_age_s: float, skills: int, exclude_busy: bool, exclude_flags: int
-) -> tuple[float, int, int]:
-    """``_eligible``'s test: seen after, the skills' mask, the state bits that exclude."""
-    return now - max_age_s, skills, (exclude_flags & 0xFF) | (_BUSY if exclude_busy else 0)
 
 
 def _a_of(metres: float) -> float:

@@ -29,28 +29,6 @@ def nearest(
     stations = set(request.station_ids)
     max_age = request.max_age_s or model.OFFLINE_AFTER_S
     inside = _area_test(view, request.area) if request.HasField("area") else None
-
-    def kept_of(ranked: list[tuple[str, float]]) -> list[tuple[str, float]]:
-        kept = [
-            (member, distance)
-            for member, distance in ranked
-            if member not in excluded and _in_stations(view, member, stations)
-        ]
-        if inside is not None and kept:
-            kept = [c for c, ok in zip(kept, inside([m for m, _ in kept]), strict=True) if ok]
-        return kept
-
-    if request.member_ids:
-        among = view.index.nearest_among(
-            request.member_ids,
-            request.lat,
-            request.lon,
-            radius_m=radius,
-            now=now_s,
-            max_age_s=max_age,
-            required_skills=list(request.skills),
-        )
-        return kept_of(among)[: request.k]
     # The index's K-NN ranks eligible members nearest first; the area (a few km, checked on the
     # ranked candidates only), the exclusions and the stations filter them after ranking. When
     # fewer than k are left, the K-NN asks for more until it has k or nobody more is within the
@@ -66,8 +44,15 @@ def nearest(
             now=now_s,
             max_age_s=max_age,
             required_skills=list(request.skills),
+            among=list(request.member_ids) or None,
         )
-        kept = kept_of(ranked)
+        kept = [
+            (member, distance)
+            for member, distance in ranked
+            if member not in excluded and _in_stations(view, member, stations)
+        ]
+        if inside is not None and kept:
+            kept = [c for c, ok in zip(kept, inside([m for m, _ in kept]), strict=True) if ok]
         if len(kept) >= request.k or len(ranked) < wanted or wanted >= len(view.index):
             return kept[: request.k]
         wanted *= 4
