@@ -33,14 +33,17 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     with _only_keeper_of(args.data):
         adapters = embedded_adapters(args.data)
+        keeper = None
         try:
-            location_bootstrap.keep_tracks(adapters)
+            keeper = location_bootstrap.keep_tracks(adapters)
             adapters.bus.start()
             ops = OpsServer(Readiness(), host="127.0.0.1", port=0)  # the parent serves them
             ops.start()
             print(f"{METRICS_PORT_LINE} {ops.port}", flush=True)
             sys.stdin.buffer.read()  # until the parent closes it, or dies
         finally:
+            if keeper is not None:
+                keeper.close()
             adapters.close()
     return 0
 

@@ -5,7 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from services.location import duty_history, grpc_api, handlers
-from services.location.live_view import FIXES_ACCEPTED, INTERNAL_EVENTS, INTERNAL_TOPIC, LiveView
+from services.location.live_view import (
+    DUTY_CHANGED,
+    FIXES_ACCEPTED,
+    INTERNAL_EVENTS,
+    INTERNAL_TOPIC,
+    LiveView,
+)
 from services.location.ports import Ports
 from services.location.repository import (
     DutyRepository,
@@ -23,6 +29,7 @@ from shouwang.scheduler import Periodic
 IDENTITY_TOPIC = "shouwang.identity.v1"
 SWEEP_EVERY_S = 15.0
 PURGE_EVERY_S = 3600.0
+SAVE_POSITIONS_EVERY_S = 5.0
 
 
 @dataclass
@@ -36,6 +43,8 @@ class LocationService:
         for job in self.jobs:
             job.stop()
         self.ports.outbox.stop()
+        if self.keeper is not None:
+            self.keeper.positions.save_all()
 
 
 def build(
@@ -67,6 +76,7 @@ def build(
         background={FIXES_ACCEPTED},
     )
     keeper = subscribe_track_keeper(adapters, ports) if keep_tracks else None
+    jobs = [_saving_positions(keeper)] if keeper else []
     adapters.bus.subscribe(
         IDENTITY_TOPIC,
         group="location-suspensions",
@@ -80,7 +90,7 @@ def build(
         handler=lambda event: duty_history.record_session(ports, event),
         payload_types=duty_history.PRESENCE_EVENTS,
     )
-    jobs = [
+    jobs += [
         Periodic("presence-sweep", SWEEP_EVERY_S, lambda: handlers.sweep_offline(ports)).start(),
         Periodic("track-retention", PURGE_EVERY_S, lambda: handlers.purge_tracks(ports)).start(),
         Periodic(
@@ -92,24 +102,36 @@ def build(
     )
 
 
-def keep_tracks(adapters: Adapters) -> TrackKeeper:
+def keep_tracks(adapters: Adapters) -> LocationService:
     """Only the track keeper, for a process that does nothing else (``allinone.track_keeper``):
     the service's indexes and live view are the process serving location's calls."""
-    return subscribe_track_keeper(adapters, _ports(adapters))
+    ports = _ports(adapters)
+    keeper = subscribe_track_keeper(adapters, ports)
+    return LocationService(ports=ports, keeper=keeper, jobs=[_saving_positions(keeper)])
 
 
 def subscribe_track_keeper(adapters: Adapters, ports: Ports) -> TrackKeeper:
-    """Tracks, presence and public events once per batch: one group shared by all replicas."""
+    """Tracks, presence and public events once per batch: one group shared by all replicas.
+    It takes the duty changes too: they tell it when its checkpoints of positions lapse."""
     keeper = TrackKeeper(ports)
     adapters.bus.subscribe(
         INTERNAL_TOPIC,
         group="location-tracks",
         handler=keeper.on_batch,
-        payload_types={FIXES_ACCEPTED: INTERNAL_EVENTS[FIXES_ACCEPTED]},
+        payload_types={
+            event_type: INTERNAL_EVENTS[event_type] for event_type in (FIXES_ACCEPTED, DUTY_CHANGED)
+        },
         batch_handler=keeper.on_batches,
         background={FIXES_ACCEPTED},
     )
     return keeper
+
+
+def _saving_positions(keeper: TrackKeeper) -> Periodic:
+    """The last positions of members who stopped sending, a checkpoint interval after."""
+    return Periodic(
+        "position-checkpoints", SAVE_POSITIONS_EVERY_S, keeper.positions.save_quiet
+    ).start()
 
 
 def _ports(

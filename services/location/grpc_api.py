@@ -31,7 +31,12 @@ class LocationServicer(location_pb2_grpc.LocationServiceServicer):
         document = self.ports.duty.get(request.member_id)
         if document is None:
             return pb.DutyState(member_id=request.member_id)
-        return _duty_state(document)
+        state = _duty_state(document)
+        # The store's last_seen is a checkpoint (``positions``): the live view may know a later.
+        live = self.ports.view.index.get(request.member_id) if state.on_duty else None
+        if live is not None and live.last_seen * 1000 > document.get("last_seen", 0):
+            state.last_seen.CopyFrom(to_timestamp(from_millis(int(live.last_seen * 1000))))
+        return state
 
     def ReportFixes(self, request, context: Context):
         checked = self._report(request)

@@ -21,6 +21,7 @@ import numpy as np
 import numpy.typing as npt
 
 from services.location import model
+from services.location.live_view import batch_columns
 from shouwang.events import Event
 from shouwang.ids import derived_id
 from shouwang.location.v1 import events_pb2
@@ -116,6 +117,13 @@ class DutyRepository:
             return_new=False,
         )
 
+    def save_position(self, member_id: str, *, lat: float, lon: float, ts_ms: int) -> None:
+        """A member's newest position, left unwritten by the checkpoints (``positions``); the
+        presence flag is the sweep's and the next batch's to set."""
+        self.duty.find_one_and_update(
+            {"_id": member_id}, {"$set": {"lat": lat, "lon": lon, "last_seen": ts_ms}}
+        )
+
     def stale_online(self, *, seen_before_ms: int) -> list[Document]:
         return self.duty.find(
             {"on_duty": True, "online": True, "last_seen": {"$lt": seen_before_ms}}, limit=1000
@@ -186,6 +194,24 @@ class TrackRepository:
 
     def delete_before(self, cutoff_ms: int) -> int:
         return self.tracks.delete_many({"window": {"$lt": cutoff_ms - TRACK_WINDOW_MS}})
+
+    def forget_between(self, member_id: str, *, after_ms: int, before_ms: int) -> int:
+        """Remove the member's fixes stamped strictly between the two times (taken off duty:
+        PIPL); returns how many. A bucket holding some is written again without them, the new
+        one first: a crash between the two writes leaves fixes twice, never lost, and the same
+        call again (a redelivered event) finishes the job."""
+        removed = 0
+        for bucket in self.between(member_id, from_ms=after_ms, to_ms=before_ms):
+            fixes, flags = batch_columns(events_pb2.FixBatch(fixes=bucket_fixes(bucket)))
+            off_duty = (fixes.ts_ms > after_ms) & (fixes.ts_ms < before_ms)
+            if not off_duty.any():
+                continue
+            kept = np.flatnonzero(~off_duty)
+            if len(kept):
+                self.add_buckets(track_buckets(member_id, fixes.take(kept), flags[kept]))
+            self.tracks.delete(bucket["_id"])
+            removed += int(off_duty.sum())
+        return removed
 
 
 def track_buckets(

@@ -1,8 +1,9 @@
 """What happens once per accepted batch, on the one replica that owns the member's partition
 (shared consumer group ``location-tracks``): the track is stored, the latest position is saved
-for rebuilds, presence comes back online, and the public events are derived — throttled
-``location.updated`` and geofence crossings. Derived events get ids computed from the fixes, so a
-redelivered batch republishes the same events and consumers drop the repeats.
+for rebuilds (at checkpoints: ``positions``), presence comes back online, and the public events
+are derived — throttled ``location.updated`` and geofence crossings. Derived events get ids
+computed from the fixes, so a redelivered batch republishes the same events and consumers drop
+the repeats. The member's duty changes come on the same partition, in order with the batches.
 """
 
 from __future__ import annotations
@@ -18,13 +19,14 @@ from shapely.geometry import Point, shape
 
 from services.location import model
 from services.location.geofences import Fence
-from services.location.live_view import batch_columns
+from services.location.live_view import DUTY_CHANGED, batch_columns
 from services.location.ports import Ports
+from services.location.positions import PositionCheckpoints
 from services.location.repository import track_buckets
 from shouwang.clock import from_millis, to_millis, to_timestamp
 from shouwang.events import Event
 from shouwang.ids import derived_id
-from shouwang.location.v1 import events_pb2
+from shouwang.location.v1 import events_pb2, location_pb2
 from shouwang.store import Document
 
 log = logging.getLogger(__name__)
@@ -42,15 +44,46 @@ class TrackKeeper:
         self._fences: dict[str, Fence] = {}
         self._fences_loaded_at = float("-inf")
         self._lock = threading.Lock()
+        self.positions = PositionCheckpoints(ports.duty, ports.clock)
 
     def on_batch(self, event: Event) -> None:
         self.on_batches([event])
 
     def on_batches(self, events: list[Event]) -> None:
-        """A run of consecutive batches: one position write per member, then their buckets in
-        one store write and the derived events in one publish per topic. A replica may take a
-        batch sent after an end of duty it has not seen yet (handlers._on_duty): its fixes
-        taken after the end (by the phone's clock) are not kept (PIPL), nor derived from."""
+        """A run of consecutive batches and duty changes, taken in order."""
+        batches: list[Event] = []
+        for event in events:
+            if event.type == DUTY_CHANGED:
+                self._keep(batches)
+                batches = []
+                self._on_duty_change(event.data)  # type: ignore[arg-type]
+            else:
+                batches.append(event)
+        self._keep(batches)
+
+    def _on_duty_change(self, change: location_pb2.DutyChange) -> None:
+        """Forget the member's checkpoint; after an end, remove from the track any fix stamped
+        after it, from a batch taken on a checkpoint before this event came (up to the next
+        start, should that be stored already)."""
+        self.positions.forget(change.member_id)
+        if change.on_duty:
+            return
+        ended_ms = change.at.ToMilliseconds()
+        stored = self.ports.duty.get(change.member_id) or {}
+        restarted_ms = stored.get("started_at", 0) if stored.get("on_duty") else 0
+        self.ports.tracks.forget_between(
+            change.member_id,
+            after_ms=ended_ms,
+            before_ms=restarted_ms if restarted_ms > ended_ms else 2**62,
+        )
+
+    def _keep(self, events: list[Event]) -> None:
+        """Consecutive batches: one position per member, then their buckets in one store write
+        and the derived events in one publish per topic. A replica may take a batch sent after
+        an end of duty it has not seen yet (handlers._on_duty): its fixes taken after the end
+        (by the phone's clock) are not kept (PIPL), nor derived from."""
+        if not events:
+            return
         by_member: dict[str, list[tuple[model.FixColumns, np.ndarray]]] = defaultdict(list)
         for event in events:
             batch: events_pb2.FixBatch = event.data  # type: ignore[assignment]
@@ -80,7 +113,7 @@ class TrackKeeper:
 
     def _record_position(self, member_id: str, ordered: model.FixColumns) -> Document | None:
         """Save the newest usable fix as the member's position; the duty as it was before."""
-        return self.ports.duty.record_position(
+        return self.positions.record(
             member_id,
             lat=float(ordered.lat[-1]),
             lon=float(ordered.lon[-1]),

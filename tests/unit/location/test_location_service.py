@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from services.location import bootstrap, grpc_api, handlers, model
+from services.location import bootstrap, grpc_api, handlers, model, positions
 from services.location.bootstrap import LocationService
-from services.location.live_view import LiveView, Placement
+from services.location.live_view import INTERNAL_TOPIC, LiveView, Placement
 from shouwang.clock import ManualClock, to_millis
 from shouwang.errors import Forbidden, InvalidArgument
 from shouwang.events import Event
@@ -442,3 +442,128 @@ def test_a_track_is_read_a_day_at_most_whoever_asks(
     with pytest.raises(InvalidArgument) as refused:
         servicer.GetTrack(request, None)
     assert [error.field for error in refused.value.errors] == ["to"]
+
+
+def stored_last_seen(running: Running, member_id: str) -> int:
+    return running.ports.duty.get(member_id).get("last_seen", 0)
+
+
+def track_times(running: Running, member_id: str) -> list[int]:
+    return [fix.ts_ms for fix in handlers.track(running.ports, member_id, from_ms=0, to_ms=2**62)]
+
+
+def test_a_member_sending_has_their_position_written_once_per_checkpoint(
+    running: Running, clock: ManualClock
+) -> None:
+    """Every fix in the track, one position write per interval (issue #19: a write per batch
+    was what kept the keeper a quarter behind with 10,000 on duty), presence unchanged."""
+    on_duty(running, "m1")
+    first_ms = to_millis(clock.now())
+    for _ in range(3):
+        report(running, "m1", 27.8, 120.65)
+        clock.advance(5)
+    wait_for(lambda: len(track_times(running, "m1")) == 3, what="three fixes stored")
+    assert stored_last_seen(running, "m1") == first_ms
+    clock.advance(positions.CHECKPOINT_S)
+    report(running, "m1", 27.8, 120.65)
+    wait_for(lambda: len(track_times(running, "m1")) == 4, what="the fourth fix stored")
+    assert stored_last_seen(running, "m1") == to_millis(clock.now())
+    assert len(running.recorder.of("shouwang.member.came_online")) == 1
+
+
+def test_a_position_half_as_old_as_the_offline_time_is_written_at_once(
+    running: Running, clock: ManualClock
+) -> None:
+    """A phone sending old fixes: its stored last_seen must not let the sweep flip it offline
+    while it sends."""
+    on_duty(running, "m1")
+    report(running, "m1", 27.8, 120.65, ago_s=model.OFFLINE_AFTER_S / 2 + 1)
+    wait_for(lambda: track_times(running, "m1"), what="the old fix stored")
+    clock.advance(1)
+    report(running, "m1", 27.8, 120.65)
+    wait_for(
+        lambda: stored_last_seen(running, "m1") == to_millis(clock.now()),
+        what="the newer position written",
+    )
+
+
+def test_the_last_position_of_a_member_gone_quiet_is_written_after_the_interval(
+    running: Running, clock: ManualClock
+) -> None:
+    on_duty(running, "m1")
+    report(running, "m1", 27.8, 120.65)
+    clock.advance(5)
+    report(running, "m1", 27.8005, 120.65)
+    wait_for(lambda: len(track_times(running, "m1")) == 2, what="both fixes stored")
+    clock.advance(positions.CHECKPOINT_S)
+    running.service.keeper.positions.save_quiet()  # or the periodic job, whichever first
+    assert stored_last_seen(running, "m1") == to_millis(clock.now()) - 30_000
+    assert running.ports.duty.get("m1")["lat"] == 27.8005
+
+
+def test_a_clean_stop_writes_every_position_not_yet_written(
+    tmp_path: Path, clock: ManualClock
+) -> None:
+    first = Running(tmp_path, clock)
+    on_duty(first, "m1")
+    report(first, "m1", 27.8, 120.65)
+    clock.advance(5)
+    report(first, "m1", 27.8005, 120.65)
+    wait_for(lambda: len(track_times(first, "m1")) == 2, what="both fixes stored")
+    first.stop()
+    second = Running(tmp_path, clock, bus=False)
+    try:
+        assert second.ports.duty.get("m1")["lat"] == 27.8005
+    finally:
+        second.stop()
+
+
+def test_fixes_after_an_end_taken_before_its_event_came_leave_the_track_with_it(
+    running: Running, clock: ManualClock
+) -> None:
+    """The keeper takes a batch on its checkpoint, without a read: one that reached it before
+    the end's event keeps its fixes stamped after the end until that event removes them."""
+    on_duty(running, "m1")
+    report(running, "m1", 27.8, 120.65)
+    wait_for(lambda: track_times(running, "m1"), what="the first fix stored")
+    started_ms = to_millis(clock.now())
+    clock.advance(5)
+    ended = clock.now()
+    ended_ms = to_millis(ended)
+    running.ports.duty.end("m1", {"on_duty": False, "ended_at": ended_ms}, [])  # event not out
+    clock.advance(10)
+    handlers.report_fixes(
+        running.ports,
+        "m1",
+        crs="wgs84",
+        fixes=[
+            model.RawFix(lat=27.8, lon=120.65, ts_ms=ended_ms - 1_000),
+            model.RawFix(lat=27.8001, lon=120.65, ts_ms=ended_ms + 5_000),
+        ],
+    )
+    wait_for(lambda: len(track_times(running, "m1")) == 3, what="the batch kept on the checkpoint")
+    running.ports.bus.publish(
+        INTERNAL_TOPIC, [handlers._duty_change("m1", False, {}, ended, ended_ms)]
+    )
+    wait_for(
+        lambda: track_times(running, "m1") == [started_ms, ended_ms - 1_000],
+        what="the fix taken after the end gone, the others kept",
+    )
+
+
+def test_duty_state_shows_the_live_views_last_fix_beyond_the_checkpoint(
+    running: Running, clock: ManualClock
+) -> None:
+    on_duty(running, "m1")
+    report(running, "m1", 27.8, 120.65)
+    clock.advance(5)
+    report(running, "m1", 27.8, 120.65)
+    latest_ms = to_millis(clock.now())
+    wait_for(
+        lambda: running.ports.view.index.get("m1").last_seen * 1000 == latest_ms,
+        what="the live view at the latest fix",
+    )
+    state = grpc_api.LocationServicer(running.ports).GetDutyState(
+        pb.GetDutyStateRequest(member_id="m1"), None
+    )
+    assert state.last_seen.ToMilliseconds() == latest_ms > stored_last_seen(running, "m1")
