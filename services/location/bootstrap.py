@@ -106,14 +106,16 @@ def keep_tracks(adapters: Adapters) -> LocationService:
     """Only the track keeper, for a process that does nothing else (``allinone.track_keeper``):
     the service's indexes and live view are the process serving location's calls."""
     ports = _ports(adapters)
-    keeper = subscribe_track_keeper(adapters, ports)
+    keeper = subscribe_track_keeper(adapters, ports, only_keeper=True)
     return LocationService(ports=ports, keeper=keeper, jobs=[_saving_positions(keeper)])
 
 
-def subscribe_track_keeper(adapters: Adapters, ports: Ports) -> TrackKeeper:
+def subscribe_track_keeper(
+    adapters: Adapters, ports: Ports, *, only_keeper: bool = False
+) -> TrackKeeper:
     """Tracks, presence and public events once per batch: one group shared by all replicas.
     It takes the duty changes too: they tell it when its checkpoints of positions lapse."""
-    keeper = TrackKeeper(ports)
+    keeper = TrackKeeper(ports, only_keeper=only_keeper)
     adapters.bus.subscribe(
         INTERNAL_TOPIC,
         group="location-tracks",

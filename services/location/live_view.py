@@ -112,6 +112,11 @@ class LiveView:
             self._busy.discard(member_id)
         self.index.remove(member_id)
 
+    def duty_version(self, member_id: str) -> int:
+        """The version of the member's latest duty change this view applied (0: none)."""
+        with self._lock:
+            return self._duty_versions.get(member_id, 0)
+
     def remember_versions(self, versions: Mapping[str, int]) -> None:
         """The stored duty versions, on duty or not, for a replica starting: events older than
         them, replayed from the topic while it catches up, change nothing."""

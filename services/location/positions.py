@@ -11,7 +11,13 @@ while nothing else changes it:
   partition, in order with the batches, and the keeper forgets the member (``forget``): its next
   batch reads the store again. A batch that came before the end's event is stored as taken on
   duty, and the end's event then removes its fixes stamped after the end from the track
-  (``TrackKeeper``);
+  (``TrackKeeper``). Where the replica's live view knows the duty by another version than the
+  checkpoint's (the end applied at once on the replica that made it, a partition moved here
+  from a keeper that saw changes this one did not), the checkpoint does not stand either. What
+  is left: an end made on another replica whose event has reached neither this view nor this
+  keeper (the outbox delayed, the broker away) — a batch then may still derive
+  ``location.updated`` or a geofence crossing from fixes stamped after the end, for at most a
+  checkpoint interval (the track is cleaned when the event comes);
 - the presence sweep marks a member offline when the stored ``last_seen`` is 2 minutes old:
   a checkpoint is used only while the position it wrote is less than half that old, so a
   member still sending is written again before the sweep could flip them.
@@ -19,13 +25,17 @@ while nothing else changes it:
 What a crash can lose: the positions of the last interval not yet written (each member's
 ``lat``/``lon``/``last_seen`` in the store, a cache for a restarting replica's live view and the
 sweep), never a fix: the fixes are in the track before the batch is acknowledged to the bus.
-Members who stop sending get their latest position written by ``save_quiet`` (a periodic job)
-within an interval or two, and by ``save_all`` on a clean stop.
+A member who stops sending has their latest position written by ``save_quiet`` (a periodic
+job) about a minute after their last batch, before the sweep would mark them offline on the
+older one; ``save_all`` writes every one on a clean stop, and each position after it is
+written as it comes. After a partition moved away, the former keeper may still save a quiet
+member's position over a newer one the new keeper wrote; the next checkpoint corrects it.
 """
 
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from services.location import model
@@ -34,6 +44,7 @@ from shouwang.clock import Clock, to_millis
 from shouwang.store import Document
 
 CHECKPOINT_S = 30.0
+QUIET_AFTER_S = 2 * CHECKPOINT_S  # no batch for this long: the member stopped sending
 # Half the sweep's 2 minutes: room for a batch to come and write before the sweep would flip.
 _FRESH_FOR_THE_SWEEP_MS = model.OFFLINE_AFTER_S * 1000 // 2
 _SAVED_PER_CALL = 100  # save_quiet holds the keeper's writes back for this many at most
@@ -44,15 +55,22 @@ class _Checkpoint:
     duty: Document  # as stored after the write
     written_at: float  # monotonic
     written_ts_ms: int
+    seen_at: float  # monotonic, the member's latest batch
     unsaved: tuple[float, float, int] | None = None  # a newer position, not yet written
 
 
 class PositionCheckpoints:
-    def __init__(self, duty: DutyRepository, clock: Clock) -> None:
+    def __init__(
+        self, duty: DutyRepository, clock: Clock, *, duty_version: Callable[[str], int] | None
+    ) -> None:
+        """``duty_version``: the member's duty version as this replica's live view knows it;
+        None where no view is kept and this keeper is the only one (the all-in-one's process)."""
         self.duty = duty
         self.clock = clock
+        self.duty_version = duty_version
         self._kept: dict[str, _Checkpoint] = {}
         self._lock = threading.Lock()  # save_quiet runs on the scheduler's thread
+        self._stopping = False
 
     def record(self, member_id: str, *, lat: float, lon: float, ts_ms: int) -> Document | None:
         """The member's duty as it stood before this position (None: no such member); the
@@ -60,14 +78,15 @@ class PositionCheckpoints:
         with self._lock:
             now = self.clock.monotonic()
             kept = self._kept.get(member_id)
-            if kept is not None and self._stands(kept, now):
+            if kept is not None and self._stands(member_id, kept, now):
+                kept.seen_at = now
                 if ts_ms > (kept.unsaved[2] if kept.unsaved else kept.written_ts_ms):
                     kept.unsaved = (lat, lon, ts_ms)
                 return kept.duty
             before = self.duty.record_position(member_id, lat=lat, lon=lon, ts_ms=ts_ms)
-            if before is not None and before.get("on_duty"):
+            if before is not None and before.get("on_duty") and not self._stopping:
                 after = {**before, "lat": lat, "lon": lon, "last_seen": ts_ms, "online": True}
-                self._kept[member_id] = _Checkpoint(after, now, ts_ms)
+                self._kept[member_id] = _Checkpoint(after, now, ts_ms, seen_at=now)
             else:
                 self._kept.pop(member_id, None)
             return before
@@ -78,22 +97,28 @@ class PositionCheckpoints:
             self._kept.pop(member_id, None)
 
     def save_quiet(self) -> int:
-        """Write the newest position of members whose checkpoint has lapsed (they stopped
-        sending, or send rarely) and forget them; returns how many were written."""
+        """Write the newest position of members with no batch for ``QUIET_AFTER_S`` and forget
+        them (those still sending write at their next batch); returns how many were written."""
         with self._lock:
             now = self.clock.monotonic()
-            lapsed = [m for m, kept in self._kept.items() if not self._stands(kept, now)]
-            return self._save(lapsed[:_SAVED_PER_CALL])
+            quiet = [m for m, kept in self._kept.items() if now - kept.seen_at >= QUIET_AFTER_S]
+            return self._save(quiet[:_SAVED_PER_CALL])
 
     def save_all(self) -> int:
-        """On a clean stop: every position not yet written."""
+        """On a clean stop: every position not yet written, and each one after this as it
+        comes (the bus may still hand over a run while it closes)."""
         with self._lock:
+            self._stopping = True
             return self._save(list(self._kept))
 
-    def _stands(self, kept: _Checkpoint, now: float) -> bool:
+    def _stands(self, member_id: str, kept: _Checkpoint, now: float) -> bool:
         return (
             now - kept.written_at < CHECKPOINT_S
             and kept.written_ts_ms >= to_millis(self.clock.now()) - _FRESH_FOR_THE_SWEEP_MS
+            and (
+                self.duty_version is None
+                or self.duty_version(member_id) == kept.duty.get("duty_version", 0)
+            )
         )
 
     def _save(self, member_ids: list[str]) -> int:

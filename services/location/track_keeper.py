@@ -34,17 +34,22 @@ log = logging.getLogger(__name__)
 LOCATION_TOPIC = "shouwang.location.v1"
 PRESENCE_TOPIC = "shouwang.presence.v1"
 SOURCE = "/shouwang/location"
-FENCE_REFRESH_S = 1.0  # a fence registered at a claim is watched within a second
+FENCE_REFRESH_S = 1.0
+_NEVER_MS = 2**62  # a fence registered at a claim is watched within a second
 
 
 class TrackKeeper:
-    def __init__(self, ports: Ports) -> None:
+    def __init__(self, ports: Ports, *, only_keeper: bool = False) -> None:
+        """``only_keeper``: no other keeper takes the group's partitions and this process keeps
+        no live view (the all-in-one's keeper process): the duty changes it takes are all."""
         self.ports = ports
         self._published: dict[str, model.LastFix] = {}
         self._fences: dict[str, Fence] = {}
         self._fences_loaded_at = float("-inf")
         self._lock = threading.Lock()
-        self.positions = PositionCheckpoints(ports.duty, ports.clock)
+        self.positions = PositionCheckpoints(
+            ports.duty, ports.clock, duty_version=None if only_keeper else ports.view.duty_version
+        )
 
     def on_batch(self, event: Event) -> None:
         self.on_batches([event])
@@ -69,12 +74,12 @@ class TrackKeeper:
         if change.on_duty:
             return
         ended_ms = change.at.ToMilliseconds()
-        stored = self.ports.duty.get(change.member_id) or {}
-        restarted_ms = stored.get("started_at", 0) if stored.get("on_duty") else 0
+        # A later period (on duty now or ended since: its start stays stored) keeps its fixes.
+        restarted_ms = (self.ports.duty.get(change.member_id) or {}).get("started_at", 0)
         self.ports.tracks.forget_between(
             change.member_id,
             after_ms=ended_ms,
-            before_ms=restarted_ms if restarted_ms > ended_ms else 2**62,
+            before_ms=restarted_ms if restarted_ms > ended_ms else _NEVER_MS,
         )
 
     def _keep(self, events: list[Event]) -> None:

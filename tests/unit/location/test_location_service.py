@@ -8,11 +8,12 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from services.location import bootstrap, grpc_api, handlers, model, positions
 from services.location.bootstrap import LocationService
-from services.location.live_view import INTERNAL_TOPIC, LiveView, Placement
+from services.location.live_view import FIXES_ACCEPTED, INTERNAL_TOPIC, LiveView, Placement
 from shouwang.clock import ManualClock, to_millis
 from shouwang.errors import Forbidden, InvalidArgument
 from shouwang.events import Event
@@ -459,10 +460,10 @@ def test_a_member_sending_has_their_position_written_once_per_checkpoint(
     was what kept the keeper a quarter behind with 10,000 on duty), presence unchanged."""
     on_duty(running, "m1")
     first_ms = to_millis(clock.now())
-    for _ in range(3):
+    for sent in range(1, 4):
         report(running, "m1", 27.8, 120.65)
-        clock.advance(5)
-    wait_for(lambda: len(track_times(running, "m1")) == 3, what="three fixes stored")
+        wait_for(lambda n=sent: len(track_times(running, "m1")) == n, what="the batch stored")
+        clock.advance(5)  # (separate runs: a run writes its newest position once)
     assert stored_last_seen(running, "m1") == first_ms
     clock.advance(positions.CHECKPOINT_S)
     report(running, "m1", 27.8, 120.65)
@@ -492,12 +493,17 @@ def test_the_last_position_of_a_member_gone_quiet_is_written_after_the_interval(
 ) -> None:
     on_duty(running, "m1")
     report(running, "m1", 27.8, 120.65)
+    wait_for(lambda: track_times(running, "m1"), what="the first batch stored")
     clock.advance(5)
     report(running, "m1", 27.8005, 120.65)
     wait_for(lambda: len(track_times(running, "m1")) == 2, what="both fixes stored")
-    clock.advance(positions.CHECKPOINT_S)
-    running.service.keeper.positions.save_quiet()  # or the periodic job, whichever first
-    assert stored_last_seen(running, "m1") == to_millis(clock.now()) - 30_000
+    last_ms = to_millis(clock.now())
+    clock.advance(positions.CHECKPOINT_S)  # lapsed, but not quiet long enough to be saved
+    running.service.keeper.positions.save_quiet()  # (or the periodic job, whichever first)
+    assert stored_last_seen(running, "m1") == last_ms - 5_000
+    clock.advance(positions.QUIET_AFTER_S - positions.CHECKPOINT_S)
+    running.service.keeper.positions.save_quiet()
+    assert stored_last_seen(running, "m1") == last_ms
     assert running.ports.duty.get("m1")["lat"] == 27.8005
 
 
@@ -507,6 +513,7 @@ def test_a_clean_stop_writes_every_position_not_yet_written(
     first = Running(tmp_path, clock)
     on_duty(first, "m1")
     report(first, "m1", 27.8, 120.65)
+    wait_for(lambda: track_times(first, "m1"), what="the first batch stored")
     clock.advance(5)
     report(first, "m1", 27.8005, 120.65)
     wait_for(lambda: len(track_times(first, "m1")) == 2, what="both fixes stored")
@@ -556,6 +563,7 @@ def test_duty_state_shows_the_live_views_last_fix_beyond_the_checkpoint(
 ) -> None:
     on_duty(running, "m1")
     report(running, "m1", 27.8, 120.65)
+    wait_for(lambda: track_times(running, "m1"), what="the first batch stored")
     clock.advance(5)
     report(running, "m1", 27.8, 120.65)
     latest_ms = to_millis(clock.now())
@@ -567,3 +575,81 @@ def test_duty_state_shows_the_live_views_last_fix_beyond_the_checkpoint(
         pb.GetDutyStateRequest(member_id="m1"), None
     )
     assert state.last_seen.ToMilliseconds() == latest_ms > stored_last_seen(running, "m1")
+
+
+def test_a_checkpoint_does_not_stand_once_the_live_view_knows_another_duty(
+    running: Running, clock: ManualClock
+) -> None:
+    """The end made on this replica (its view at once), its event not out yet: a batch another
+    replica took meanwhile is read against the store, and nothing is derived from its fix
+    stamped after the end."""
+    on_duty(running, "m1")
+    report(running, "m1", 27.8, 120.65)
+    wait_for(lambda: track_times(running, "m1"), what="the first fix stored")
+    clock.advance(5)
+    ended_ms = to_millis(clock.now())
+    version = running.ports.duty.get("m1")["duty_version"] + 1
+    running.ports.duty.end(
+        "m1", {"on_duty": False, "ended_at": ended_ms, "duty_version": version}, []
+    )
+    running.ports.view.go_off_duty("m1", version=version)
+    clock.advance(10)
+    late = model.FixColumns.of([model.RawFix(lat=27.81, lon=120.65, ts_ms=ended_ms + 5_000)])
+    columns = handlers.fix_columns_message(late, np.zeros(1, dtype=np.uint8))
+    batch = events_pb2.FixBatch(member_id="m1", columns=columns)
+    running.ports.bus.publish(
+        INTERNAL_TOPIC,
+        [Event(type=FIXES_ACCEPTED, source="/test", subject="m1", time=clock.now(), data=batch)],
+    )
+    # handled after the batch: once it is in m2's track, m1's batch was handled
+    marker = events_pb2.FixBatch(member_id="m2", columns=columns)
+    on_duty(running, "m2")
+    running.ports.bus.publish(
+        INTERNAL_TOPIC,
+        [Event(type=FIXES_ACCEPTED, source="/test", subject="m2", time=clock.now(), data=marker)],
+    )
+    wait_for(lambda: track_times(running, "m2"), what="the batch after it handled")
+    assert track_times(running, "m1") == [ended_ms - 5_000]
+    assert [
+        u.data.at.ToMilliseconds()
+        for u in running.recorder.of("shouwang.location.updated")
+        if u.data.member_id == "m1"
+    ] == [ended_ms - 5_000]
+
+
+def test_an_ends_event_handled_again_after_a_later_period_leaves_that_periods_fixes(
+    running: Running, clock: ManualClock
+) -> None:
+    on_duty(running, "m1")
+    clock.advance(5)
+    first_end = clock.now()
+    handlers.end_duty(running.ports, "m1")
+    clock.advance(60)
+    on_duty(running, "m1")
+    report(running, "m1", 27.8, 120.65)
+    later_ms = to_millis(clock.now())
+    wait_for(lambda: track_times(running, "m1") == [later_ms], what="the later period's fix")
+    clock.advance(5)
+    handlers.end_duty(running.ports, "m1")
+    running.ports.bus.publish(  # the first end's event again (redelivered)
+        INTERNAL_TOPIC, [handlers._duty_change("m1", False, {}, first_end, 1)]
+    )
+    on_duty(running, "m2")
+    report(running, "m2", 27.8, 120.65)
+    wait_for(lambda: track_times(running, "m2"), what="a batch after the event handled")
+    assert track_times(running, "m1") == [later_ms]
+
+
+def test_once_stopping_each_position_is_written_as_it_comes(
+    running: Running, clock: ManualClock
+) -> None:
+    """The bus may hand over a run while it closes, after the keeper saved what it held."""
+    on_duty(running, "m1")
+    report(running, "m1", 27.8, 120.65)
+    wait_for(lambda: track_times(running, "m1"), what="the first batch stored")
+    running.service.keeper.positions.save_all()
+    for sent in (2, 3):
+        clock.advance(5)
+        report(running, "m1", 27.8005, 120.65)
+        wait_for(lambda n=sent: len(track_times(running, "m1")) == n, what="the batch stored")
+    assert stored_last_seen(running, "m1") == to_millis(clock.now())
