@@ -453,6 +453,17 @@ def track_times(running: Running, member_id: str) -> list[int]:
     return [fix.ts_ms for fix in handlers.track(running.ports, member_id, from_ms=0, to_ms=2**62)]
 
 
+def two_batches_5_s_apart(running: Running, clock: ManualClock, member_id: str = "m1") -> int:
+    """On duty, then two batches handled one after the other; the second's time in ms."""
+    on_duty(running, member_id)
+    report(running, member_id, 27.8, 120.65)
+    wait_for(lambda: track_times(running, member_id), what="the first batch stored")
+    clock.advance(5)
+    report(running, member_id, 27.8005, 120.65)
+    wait_for(lambda: len(track_times(running, member_id)) == 2, what="both batches stored")
+    return to_millis(clock.now())
+
+
 def test_a_member_sending_has_their_position_written_once_per_checkpoint(
     running: Running, clock: ManualClock
 ) -> None:
@@ -491,13 +502,7 @@ def test_a_position_half_as_old_as_the_offline_time_is_written_at_once(
 def test_the_last_position_of_a_member_gone_quiet_is_written_after_the_interval(
     running: Running, clock: ManualClock
 ) -> None:
-    on_duty(running, "m1")
-    report(running, "m1", 27.8, 120.65)
-    wait_for(lambda: track_times(running, "m1"), what="the first batch stored")
-    clock.advance(5)
-    report(running, "m1", 27.8005, 120.65)
-    wait_for(lambda: len(track_times(running, "m1")) == 2, what="both fixes stored")
-    last_ms = to_millis(clock.now())
+    last_ms = two_batches_5_s_apart(running, clock)
     clock.advance(positions.CHECKPOINT_S)  # lapsed, but not quiet long enough to be saved
     running.service.keeper.positions.save_quiet()  # (or the periodic job, whichever first)
     assert stored_last_seen(running, "m1") == last_ms - 5_000
@@ -511,12 +516,7 @@ def test_a_clean_stop_writes_every_position_not_yet_written(
     tmp_path: Path, clock: ManualClock
 ) -> None:
     first = Running(tmp_path, clock)
-    on_duty(first, "m1")
-    report(first, "m1", 27.8, 120.65)
-    wait_for(lambda: track_times(first, "m1"), what="the first batch stored")
-    clock.advance(5)
-    report(first, "m1", 27.8005, 120.65)
-    wait_for(lambda: len(track_times(first, "m1")) == 2, what="both fixes stored")
+    two_batches_5_s_apart(first, clock)
     first.stop()
     second = Running(tmp_path, clock, bus=False)
     try:
@@ -561,12 +561,7 @@ def test_fixes_after_an_end_taken_before_its_event_came_leave_the_track_with_it(
 def test_duty_state_shows_the_live_views_last_fix_beyond_the_checkpoint(
     running: Running, clock: ManualClock
 ) -> None:
-    on_duty(running, "m1")
-    report(running, "m1", 27.8, 120.65)
-    wait_for(lambda: track_times(running, "m1"), what="the first batch stored")
-    clock.advance(5)
-    report(running, "m1", 27.8, 120.65)
-    latest_ms = to_millis(clock.now())
+    latest_ms = two_batches_5_s_apart(running, clock)
     wait_for(
         lambda: running.ports.view.index.get("m1").last_seen * 1000 == latest_ms,
         what="the live view at the latest fix",
