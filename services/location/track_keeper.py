@@ -34,8 +34,8 @@ log = logging.getLogger(__name__)
 LOCATION_TOPIC = "shouwang.location.v1"
 PRESENCE_TOPIC = "shouwang.presence.v1"
 SOURCE = "/shouwang/location"
-FENCE_REFRESH_S = 1.0
-_NEVER_MS = 2**62  # a fence registered at a claim is watched within a second
+FENCE_REFRESH_S = 1.0  # a fence registered at a claim is watched within a second
+_NEVER_MS = 2**62
 
 
 class TrackKeeper:

@@ -219,6 +219,19 @@ def test_a_replica_applies_its_own_duty_changes_to_its_view_at_once(
         replica.stop()
 
 
+def report_across_the_end(running: Running, ended_ms: int, *, before_ms: int) -> None:
+    """A batch another replica took: one fix ``before_ms`` before the end, one 5 s after."""
+    handlers.report_fixes(
+        running.ports,
+        "m1",
+        crs="wgs84",
+        fixes=[
+            model.RawFix(lat=27.8, lon=120.65, ts_ms=ended_ms - before_ms),
+            model.RawFix(lat=27.8001, lon=120.65, ts_ms=ended_ms + 5_000),
+        ],
+    )
+
+
 def test_after_an_end_on_another_replica_no_fix_taken_after_it_is_kept(
     running: Running, clock: ManualClock
 ) -> None:
@@ -229,15 +242,7 @@ def test_after_an_end_on_another_replica_no_fix_taken_after_it_is_kept(
     ended_ms = to_millis(clock.now())
     running.ports.duty.end("m1", {"on_duty": False, "ended_at": ended_ms}, [])  # elsewhere
     clock.advance(10)
-    handlers.report_fixes(
-        running.ports,
-        "m1",
-        crs="wgs84",
-        fixes=[
-            model.RawFix(lat=27.8, lon=120.65, ts_ms=ended_ms - 5_000),
-            model.RawFix(lat=27.8001, lon=120.65, ts_ms=ended_ms + 5_000),
-        ],
-    )
+    report_across_the_end(running, ended_ms, before_ms=5_000)
     wait_for(
         lambda: handlers.track(running.ports, "m1", from_ms=0, to_ms=2**62),
         what="the batch's track stored",
@@ -539,15 +544,7 @@ def test_fixes_after_an_end_taken_before_its_event_came_leave_the_track_with_it(
     ended_ms = to_millis(ended)
     running.ports.duty.end("m1", {"on_duty": False, "ended_at": ended_ms}, [])  # event not out
     clock.advance(10)
-    handlers.report_fixes(
-        running.ports,
-        "m1",
-        crs="wgs84",
-        fixes=[
-            model.RawFix(lat=27.8, lon=120.65, ts_ms=ended_ms - 1_000),
-            model.RawFix(lat=27.8001, lon=120.65, ts_ms=ended_ms + 5_000),
-        ],
-    )
+    report_across_the_end(running, ended_ms, before_ms=1_000)
     wait_for(lambda: len(track_times(running, "m1")) == 3, what="the batch kept on the checkpoint")
     running.ports.bus.publish(
         INTERNAL_TOPIC, [handlers._duty_change("m1", False, {}, ended, ended_ms)]
