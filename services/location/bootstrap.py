@@ -10,9 +10,11 @@ from services.location.live_view import (
     FIXES_ACCEPTED,
     INTERNAL_EVENTS,
     INTERNAL_TOPIC,
+    WENT_OFFLINE,
     LiveView,
 )
 from services.location.ports import Ports
+from services.location.presence import OfflineSweep
 from services.location.repository import (
     DutyRepository,
     DutySessionRepository,
@@ -36,6 +38,7 @@ SAVE_POSITIONS_EVERY_S = 5.0
 class LocationService:
     ports: Ports
     keeper: TrackKeeper | None  # None where another process keeps the tracks
+    sweep: OfflineSweep | None = None  # None in a process that only keeps tracks
     jobs: list[Periodic] = field(default_factory=list)
     bindings: list[ServiceBinding] = field(default_factory=list)
 
@@ -90,15 +93,16 @@ def build(
         handler=lambda event: duty_history.record_session(ports, event),
         payload_types=duty_history.PRESENCE_EVENTS,
     )
+    sweep = OfflineSweep(ports)
     jobs += [
-        Periodic("presence-sweep", SWEEP_EVERY_S, lambda: handlers.sweep_offline(ports)).start(),
+        Periodic("presence-sweep", SWEEP_EVERY_S, sweep.run).start(),
         Periodic("track-retention", PURGE_EVERY_S, lambda: handlers.purge_tracks(ports)).start(),
         Periodic(
             "duty-session-retention", PURGE_EVERY_S, lambda: duty_history.purge_sessions(ports)
         ).start(),
     ]
     return LocationService(
-        ports=ports, keeper=keeper, jobs=jobs, bindings=[grpc_api.binding(ports)]
+        ports=ports, keeper=keeper, sweep=sweep, jobs=jobs, bindings=[grpc_api.binding(ports)]
     )
 
 
@@ -121,7 +125,8 @@ def subscribe_track_keeper(
         group="location-tracks",
         handler=keeper.on_batch,
         payload_types={
-            event_type: INTERNAL_EVENTS[event_type] for event_type in (FIXES_ACCEPTED, DUTY_CHANGED)
+            event_type: INTERNAL_EVENTS[event_type]
+            for event_type in (FIXES_ACCEPTED, DUTY_CHANGED, WENT_OFFLINE)
         },
         batch_handler=keeper.on_batches,
         background={FIXES_ACCEPTED},

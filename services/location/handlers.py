@@ -30,7 +30,6 @@ from shouwang.clock import from_millis, to_millis, to_timestamp
 from shouwang.errors import FieldError, Forbidden, InvalidArgument
 from shouwang.events import Event
 from shouwang.identity.v1 import events_pb2 as identity_events
-from shouwang.ids import derived_id
 from shouwang.location.v1 import events_pb2, location_pb2
 from shouwang.store import Document
 
@@ -246,36 +245,6 @@ def rebuild_live_view(ports: Ports) -> int:
                 duty["_id"], duty["lat"], duty["lon"], duty["last_seen"] / 1000, suspect=False
             )
     return len(members)
-
-
-def sweep_offline(ports: Ports) -> int:
-    """Mark on-duty members with no fix for 2 minutes offline; every replica may run it, the
-    conditional update lets one win and the derived event id makes repeats harmless."""
-    now = ports.clock.now()
-    cutoff = to_millis(now) - model.OFFLINE_AFTER_S * 1000
-    flipped = 0
-    for duty in ports.duty.stale_online(seen_before_ms=cutoff):
-        if ports.duty.mark_offline(duty["_id"], last_seen_ms=duty["last_seen"]) is None:
-            continue
-        flipped += 1
-        ports.bus.publish(
-            PRESENCE_TOPIC,
-            [
-                Event(
-                    type="shouwang.member.went_offline",
-                    source=SOURCE,
-                    subject=duty["_id"],
-                    time=now,
-                    id=derived_id("went_offline", duty["_id"], str(duty["last_seen"])),
-                    data=events_pb2.PresenceChanged(
-                        member_id=duty["_id"],
-                        at=to_timestamp(now),
-                        last_seen=to_timestamp(from_millis(duty["last_seen"])),
-                    ),
-                )
-            ],
-        )
-    return flipped
 
 
 def purge_tracks(ports: Ports) -> int:

@@ -402,6 +402,13 @@ class LiveIndex:
                 result[None] = int(counts[0])
             return result
 
+    def seen_before(self, ts: float) -> dict[str, float]:
+        """Members whose latest fix is older than ``ts`` (epoch seconds), with its time."""
+        with self._lock:
+            seen = self._seen[: self._size]
+            slots = np.flatnonzero((seen < ts) & (self._key[: self._size] != _FREE_KEY))
+            return dict(zip(self._ids(slots), seen[slots].tolist(), strict=True))
+
     def memory_bytes(self) -> int:
         """Bytes held: the arrays (at capacity), the runs and the id maps."""
         with self._lock:

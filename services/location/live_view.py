@@ -19,10 +19,13 @@ INTERNAL_TOPIC = "shouwang.location.internal.v1"
 FIXES_ACCEPTED = "shouwang.location.fixes_accepted"
 DUTY_CHANGED = "shouwang.location.duty_changed"
 BUSY_CHANGED = "shouwang.location.busy_changed"
+# The presence sweep marked a member offline (``presence``): for the track keeper, not the view.
+WENT_OFFLINE = "shouwang.location.went_offline"
 INTERNAL_EVENTS = {
     FIXES_ACCEPTED: events_pb2.FixBatch,
     DUTY_CHANGED: location_pb2.DutyChange,
     BUSY_CHANGED: location_pb2.BusyChange,
+    WENT_OFFLINE: events_pb2.PresenceChanged,
 }
 
 

@@ -2,7 +2,8 @@
 once per batch (issue #19): with 10,000 on duty the track keeper's write per member per batch
 (26–29 ms each on FerretDB/PostgreSQL under that load) let it keep up with a quarter of the
 fixes, so tracks, ``location.updated``, arrivals on scene and ``came_online`` trailed the phones
-by minutes.
+by minutes. The stored position is a cache for a starting replica's live view; who is online is
+decided by the live views (``presence``), which take every batch.
 
 The write is the keeper's only read of the duty too (its before-image: on duty? online? which
 grid?). Between writes the keeper uses the duty as it stood after its last write, which holds
@@ -18,17 +19,16 @@ while nothing else changes it:
   keeper (the outbox delayed, the broker away) — a batch then may still derive
   ``location.updated`` or a geofence crossing from fixes stamped after the end, for at most a
   checkpoint interval (the track is cleaned when the event comes);
-- the presence sweep marks a member offline when the stored ``last_seen`` is 2 minutes old:
-  a checkpoint is used only while the position it wrote is less than half that old, so a
-  member still sending is written again before the sweep could flip them.
+- the presence sweep's flip to offline comes the same way (``went_offline`` on the internal
+  topic): the keeper forgets the member, and their next batch finds them offline in the store
+  and derives ``came_online``.
 
 What a crash can lose: the positions of the last interval not yet written (each member's
-``lat``/``lon``/``last_seen`` in the store, a cache for a restarting replica's live view and the
-sweep), never a fix: the fixes are in the track before the batch is acknowledged to the bus.
-A member who stops sending has their latest position written by ``save_quiet`` (a periodic
-job) about a minute after their last batch, before the sweep would mark them offline on the
-older one; ``save_all`` writes every one on a clean stop, and each position after it is
-written as it comes. After a partition moved away, the former keeper may still save a quiet
+``lat``/``lon``/``last_seen`` in the store), never a fix: the fixes are in the track before the
+batch is acknowledged to the bus. A member who stops sending has their latest position written
+by ``save_quiet`` (a periodic job) once they have been silent as long as the sweep waits before
+marking them offline; ``save_all`` writes every one on a clean stop, and each position after it
+is written as it comes. After a partition moved away, the former keeper may still save a quiet
 member's position over a newer one the new keeper wrote; the next checkpoint corrects it.
 """
 
@@ -40,13 +40,14 @@ from dataclasses import dataclass
 
 from services.location import model
 from services.location.repository import DutyRepository
-from shouwang.clock import Clock, to_millis
+from shouwang.clock import Clock
 from shouwang.store import Document
 
-CHECKPOINT_S = 30.0
-QUIET_AFTER_S = 2 * CHECKPOINT_S  # no batch for this long: the member stopped sending
-# Half the sweep's 2 minutes: room for a batch to come and write before the sweep would flip.
-_FRESH_FOR_THE_SWEEP_MS = model.OFFLINE_AFTER_S * 1000 // 2
+# Longer than the gap between a phone's batches (10 s in the app, 100 s in bench.dispatch), so
+# that most batches write nothing; short enough for a starting replica's view and for the
+# window left open above.
+CHECKPOINT_S = 300.0
+QUIET_AFTER_S = float(model.OFFLINE_AFTER_S)  # no batch for this long: the member stopped
 _SAVED_PER_CALL = 100  # save_quiet holds the keeper's writes back for this many at most
 
 
@@ -112,13 +113,9 @@ class PositionCheckpoints:
             return self._save(list(self._kept))
 
     def _stands(self, member_id: str, kept: _Checkpoint, now: float) -> bool:
-        return (
-            now - kept.written_at < CHECKPOINT_S
-            and kept.written_ts_ms >= to_millis(self.clock.now()) - _FRESH_FOR_THE_SWEEP_MS
-            and (
-                self.duty_version is None
-                or self.duty_version(member_id) == kept.duty.get("duty_version", 0)
-            )
+        return now - kept.written_at < CHECKPOINT_S and (
+            self.duty_version is None
+            or self.duty_version(member_id) == kept.duty.get("duty_version", 0)
         )
 
     def _save(self, member_ids: list[str]) -> int:

@@ -124,15 +124,19 @@ class DutyRepository:
             {"_id": member_id}, {"$set": {"lat": lat, "lon": lon, "last_seen": ts_ms}}
         )
 
-    def stale_online(self, *, seen_before_ms: int) -> list[Document]:
-        return self.duty.find(
-            {"on_duty": True, "online": True, "last_seen": {"$lt": seen_before_ms}}, limit=1000
-        )
-
-    def mark_offline(self, member_id: str, *, last_seen_ms: int) -> Document | None:
+    def mark_offline(
+        self, member_id: str, *, seen_before_ms: int, events: list[tuple[str, Event]]
+    ) -> Document | None:
+        """Offline, if on duty, online and the stored position older than ``seen_before_ms``;
+        the document after, its ``events`` staged for the outbox (None: not flipped)."""
         return self.duty.find_one_and_update(
-            {"_id": member_id, "online": True, "last_seen": last_seen_ms},
-            {"$set": {"online": False}},
+            {
+                "_id": member_id,
+                "on_duty": True,
+                "online": True,
+                "last_seen": {"$lt": seen_before_ms},
+            },
+            with_events({"$set": {"online": False}}, events),
         )
 
 

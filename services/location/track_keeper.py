@@ -19,7 +19,7 @@ from shapely.geometry import Point, shape
 
 from services.location import model
 from services.location.geofences import Fence
-from services.location.live_view import DUTY_CHANGED, batch_columns
+from services.location.live_view import DUTY_CHANGED, WENT_OFFLINE, batch_columns
 from services.location.ports import Ports
 from services.location.positions import PositionCheckpoints
 from services.location.repository import track_buckets
@@ -55,13 +55,18 @@ class TrackKeeper:
         self.on_batches([event])
 
     def on_batches(self, events: list[Event]) -> None:
-        """A run of consecutive batches and duty changes, taken in order."""
+        """A run of consecutive batches, duty changes and the sweep's flips, taken in order."""
         batches: list[Event] = []
         for event in events:
             if event.type == DUTY_CHANGED:
                 self._keep(batches)
                 batches = []
                 self._on_duty_change(event.data)  # type: ignore[arg-type]
+            elif event.type == WENT_OFFLINE:
+                self._keep(batches)
+                batches = []
+                # Its checkpoint says online: the next batch reads the store and comes back.
+                self.positions.forget(event.subject)
             else:
                 batches.append(event)
         self._keep(batches)

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from services.location.live_view import BUSY_CHANGED, DUTY_CHANGED, FIXES_ACCEPTED
+from services.location.live_view import INTERNAL_EVENTS
 from shouwang import asyncapi
 
 ROOT = Path(__file__).parents[2]
@@ -62,7 +62,7 @@ def test_every_event_type_a_service_names_is_described() -> None:
     for source in (ROOT / "services").rglob("*.py"):
         named |= set(re.findall(r'"(shouwang\.[a-z_]+\.[a-z_]+)"', source.read_text()))
     topics = {name for name in named if name.endswith(".v1")}
-    internal = {FIXES_ACCEPTED, DUTY_CHANGED, BUSY_CHANGED}  # location's own replicas only
+    internal = set(INTERNAL_EVENTS)  # location's own replicas only
     assert named - topics - internal <= described, sorted(named - topics - internal - described)
 
 

@@ -176,6 +176,14 @@ def test_a_member_whose_fix_is_older_than_max_age_is_not_offered() -> None:
     assert [m for m, _ in found] == ["fresh"]
 
 
+def test_seen_before_lists_the_members_indexed_with_an_older_fix() -> None:
+    index = _index_with(stale=(LAT, LON), gone=(LAT, LON), fresh=(LAT, LON))
+    index.upsert(["fresh"], [LAT], [LON], NOW + 200)
+    index.remove("gone")
+    assert index.seen_before(NOW + 100) == {"stale": NOW}
+    assert index.seen_before(NOW) == {}
+
+
 def test_a_busy_member_is_offered_only_when_busy_members_are_allowed() -> None:
     index = _index_with(busy=(LAT, LON), free=(LAT, LON + 0.001))
     assert index.set_busy("busy", True)

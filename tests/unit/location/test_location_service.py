@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from services.location import bootstrap, grpc_api, handlers, model, positions
+from services.location import bootstrap, grpc_api, handlers, model, positions, presence
 from services.location.bootstrap import LocationService
 from services.location.live_view import FIXES_ACCEPTED, INTERNAL_TOPIC, LiveView, Placement
 from shouwang.clock import ManualClock, to_millis
@@ -346,8 +346,8 @@ def test_member_without_fix_for_two_minutes_goes_offline_and_back(
     wait_for(lambda: running.recorder.of("shouwang.member.came_online"), what="came online")
     wait_for(lambda: running.ports.duty.get("m1").get("online"), what="online in the snapshot")
     clock.advance(model.OFFLINE_AFTER_S + 1)
-    assert handlers.sweep_offline(running.ports) == 1
-    assert handlers.sweep_offline(running.ports) == 0
+    assert running.service.sweep.run() == 1
+    assert running.service.sweep.run() == 0
     wait_for(lambda: running.recorder.of("shouwang.member.went_offline"), what="went offline")
     report(running, "m1", 27.8, 120.65)
     wait_for(
@@ -488,30 +488,72 @@ def test_a_member_sending_has_their_position_written_once_per_checkpoint(
     assert len(running.recorder.of("shouwang.member.came_online")) == 1
 
 
-def test_a_position_half_as_old_as_the_offline_time_is_written_at_once(
+def test_the_sweep_goes_by_the_live_view_not_the_stored_checkpoint(
     running: Running, clock: ManualClock
 ) -> None:
-    """A phone sending old fixes: its stored last_seen must not let the sweep flip it offline
-    while it sends."""
+    """A member sending a batch every 100 s (as in bench.dispatch) stays online with one
+    position write, though the stored one is minutes old."""
     on_duty(running, "m1")
-    report(running, "m1", 27.8, 120.65, ago_s=model.OFFLINE_AFTER_S / 2 + 1)
-    wait_for(lambda: track_times(running, "m1"), what="the old fix stored")
-    clock.advance(1)
+    first_ms = to_millis(clock.now())
+    for sent in range(1, 4):
+        report(running, "m1", 27.8, 120.65)
+        wait_for(lambda n=sent: len(track_times(running, "m1")) == n, what="the batch stored")
+        clock.advance(100)
+        assert running.service.sweep.run() == 0
+    assert stored_last_seen(running, "m1") == first_ms
+    assert running.ports.duty.get("m1")["online"]
+    assert not running.recorder.of("shouwang.member.went_offline")
+
+
+def test_a_member_whose_store_position_is_fresher_than_the_view_is_left_online(
+    running: Running, clock: ManualClock
+) -> None:
+    """This view behind (its consumer slow): the keeper has stored a later fix than it shows."""
+    on_duty(running, "m1")
     report(running, "m1", 27.8, 120.65)
-    wait_for(
-        lambda: stored_last_seen(running, "m1") == to_millis(clock.now()),
-        what="the newer position written",
-    )
+    wait_for(lambda: stored_last_seen(running, "m1"), what="the position written")
+    clock.advance(model.OFFLINE_AFTER_S + 1)
+    running.ports.duty.record_position("m1", lat=27.8, lon=120.65, ts_ms=to_millis(clock.now()))
+    assert running.service.sweep.run() == 0
+    assert running.ports.duty.get("m1")["online"]
+
+
+def test_members_found_offline_are_not_taken_first_again(
+    running: Running, clock: ManualClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """One flip a run: the second run takes the other member, not the one already offline."""
+    monkeypatch.setattr(presence, "_FLIPPED_PER_RUN", 1)
+    for member in ("a", "b"):
+        on_duty(running, member)
+        report(running, member, 27.8, 120.65)
+    wait_for(lambda: all(stored_last_seen(running, m) for m in "ab"), what="both online")
+    clock.advance(model.OFFLINE_AFTER_S + 1)
+    assert [running.service.sweep.run() for _ in range(3)] == [1, 1, 0]
+    assert not any(running.ports.duty.get(m)["online"] for m in "ab")
+
+
+def test_a_starting_replicas_sweep_waits_for_the_members_next_batches(
+    running: Running, clock: ManualClock
+) -> None:
+    """Its view starts from the stored checkpoints, up to an interval old."""
+    on_duty(running, "m1")
+    report(running, "m1", 27.8, 120.65)
+    wait_for(lambda: stored_last_seen(running, "m1"), what="the position written")
+    clock.advance(model.OFFLINE_AFTER_S + 1)
+    restarted = presence.OfflineSweep(running.ports)
+    assert restarted.run() == 0
+    clock.advance(model.OFFLINE_AFTER_S)
+    assert restarted.run() == 1
 
 
 def test_the_last_position_of_a_member_gone_quiet_is_written_after_the_interval(
     running: Running, clock: ManualClock
 ) -> None:
     last_ms = two_batches_5_s_apart(running, clock)
-    clock.advance(positions.CHECKPOINT_S)  # lapsed, but not quiet long enough to be saved
+    clock.advance(positions.QUIET_AFTER_S - 1)
     running.service.keeper.positions.save_quiet()  # (or the periodic job, whichever first)
     assert stored_last_seen(running, "m1") == last_ms - 5_000
-    clock.advance(positions.QUIET_AFTER_S - positions.CHECKPOINT_S)
+    clock.advance(1)
     running.service.keeper.positions.save_quiet()
     assert stored_last_seen(running, "m1") == last_ms
     assert running.ports.duty.get("m1")["lat"] == 27.8005
