@@ -135,9 +135,9 @@ def subscribe_track_keeper(
 
 
 def _saving_positions(keeper: TrackKeeper) -> Periodic:
-    """The last positions of members who stopped sending, a checkpoint interval after."""
+    """The positions the track keeper's batches left unwritten, once per checkpoint interval."""
     return Periodic(
-        "position-checkpoints", SAVE_POSITIONS_EVERY_S, keeper.positions.save_quiet
+        "position-checkpoints", SAVE_POSITIONS_EVERY_S, keeper.positions.save_due
     ).start()
 
 

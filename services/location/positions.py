@@ -5,9 +5,11 @@ fixes, so tracks, ``location.updated``, arrivals on scene and ``came_online`` tr
 by minutes. The stored position is a cache for a starting replica's live view; who is online is
 decided by the live views (``presence``), which take every batch.
 
-The write is the keeper's only read of the duty too (its before-image: on duty? online? which
-grid?). Between writes the keeper uses the duty as it stood after its last write, which holds
-while nothing else changes it:
+The first write is the keeper's only read of the duty too (its before-image: on duty? online?
+which grid?). After it the keeper goes by the duty as it stood after that write, and a periodic
+job (``save_due``, not the keeper's thread) writes each member's newest position once per
+interval, checking by the write's before-image that the duty is still the one the keeper goes
+by. That holds in between while nothing else changes the duty:
 - a start or end of duty reaches the keeper as a ``duty_changed`` event on the member's own
   partition, in order with the batches, and the keeper forgets the member (``forget``): its next
   batch reads the store again. A batch that came before the end's event is stored as taken on
@@ -17,8 +19,9 @@ while nothing else changes it:
   from a keeper that saw changes this one did not), the checkpoint does not stand either. What
   is left: an end made on another replica whose event has reached neither this view nor this
   keeper (the outbox delayed, the broker away) — a batch then may still derive
-  ``location.updated`` or a geofence crossing from fixes stamped after the end, for at most a
-  checkpoint interval (the track is cleaned when the event comes);
+  ``location.updated`` or a geofence crossing from fixes stamped after the end, until the
+  periodic write finds the end, at most a checkpoint interval (the track is cleaned when the
+  event comes);
 - the presence sweep's flip to offline comes the same way (``went_offline`` on the internal
   topic): the keeper forgets the member, and their next batch finds them offline in the store
   and derives ``came_online``.
@@ -26,10 +29,10 @@ while nothing else changes it:
 What a crash can lose: the positions of the last interval not yet written (each member's
 ``lat``/``lon``/``last_seen`` in the store), never a fix: the fixes are in the track before the
 batch is acknowledged to the bus. A member who stops sending has their latest position written
-by ``save_quiet`` (a periodic job) once they have been silent as long as the sweep waits before
-marking them offline; ``save_all`` writes every one on a clean stop, and each position after it
-is written as it comes. After a partition moved away, the former keeper may still save a quiet
-member's position over a newer one the new keeper wrote; the next checkpoint corrects it.
+once they have been silent as long as the sweep waits before marking them offline;
+``save_all`` writes every one on a clean stop, and each position after it is written as it
+comes. None of these writes puts an older position over a newer one (a former keeper's, after
+the member's partition moved to another, included).
 """
 
 from __future__ import annotations
@@ -48,7 +51,7 @@ from shouwang.store import Document
 # window left open above.
 CHECKPOINT_S = 300.0
 QUIET_AFTER_S = float(model.OFFLINE_AFTER_S)  # no batch for this long: the member stopped
-_SAVED_PER_CALL = 100  # save_quiet holds the keeper's writes back for this many at most
+_SAVED_PER_CALL = 1000  # the periodic job's writes per call at most (the rest at its next)
 
 
 @dataclass
@@ -70,16 +73,17 @@ class PositionCheckpoints:
         self.clock = clock
         self.duty_version = duty_version
         self._kept: dict[str, _Checkpoint] = {}
-        self._lock = threading.Lock()  # save_quiet runs on the scheduler's thread
+        self._lock = threading.Lock()  # save_due runs on the scheduler's thread
         self._stopping = False
 
     def record(self, member_id: str, *, lat: float, lon: float, ts_ms: int) -> Document | None:
         """The member's duty as it stood before this position (None: no such member); the
-        position is written, and the member marked online, unless a checkpoint stands."""
+        position is written, and the member marked online, unless a checkpoint stands (then
+        ``save_due`` writes it later)."""
         with self._lock:
             now = self.clock.monotonic()
             kept = self._kept.get(member_id)
-            if kept is not None and self._stands(member_id, kept, now):
+            if kept is not None and self._stands(member_id, kept):
                 kept.seen_at = now
                 if ts_ms > (kept.unsaved[2] if kept.unsaved else kept.written_ts_ms):
                     kept.unsaved = (lat, lon, ts_ms)
@@ -97,13 +101,42 @@ class PositionCheckpoints:
         with self._lock:
             self._kept.pop(member_id, None)
 
-    def save_quiet(self) -> int:
-        """Write the newest position of members with no batch for ``QUIET_AFTER_S`` and forget
-        them (those still sending write at their next batch); returns how many were written."""
+    def save_due(self) -> int:
+        """The periodic job, off the keeper's path: write the newest position of each member
+        last written an interval ago, and of each who has sent nothing for ``QUIET_AFTER_S``
+        (then forgotten). A write whose before-image shows another duty than the checkpoint's
+        (an end on another replica whose event has not come) ends the checkpoint, and so does
+        an interval without a newer position: the member's next batch reads the store. Returns
+        how many were written."""
         with self._lock:
             now = self.clock.monotonic()
-            quiet = [m for m, kept in self._kept.items() if now - kept.seen_at >= QUIET_AFTER_S]
-            return self._save(quiet[:_SAVED_PER_CALL])
+            due = [
+                (member_id, kept)
+                for member_id, kept in self._kept.items()
+                if now - kept.written_at >= CHECKPOINT_S or now - kept.seen_at >= QUIET_AFTER_S
+            ][:_SAVED_PER_CALL]
+        written = 0
+        for member_id, kept in due:
+            with self._lock:
+                position = kept.unsaved
+            # Unlocked: the keeper's batches go on meanwhile (a write takes 26–29 ms under load).
+            before = None if position is None else self._write(member_id, position)
+            written += before is not None
+            with self._lock:
+                if self._kept.get(member_id) is not kept:
+                    continue  # forgotten or read again meanwhile
+                if (
+                    before is None
+                    or not before.get("on_duty")
+                    or before.get("duty_version", 0) != kept.duty.get("duty_version", 0)
+                    or now - kept.seen_at >= QUIET_AFTER_S
+                ):
+                    del self._kept[member_id]
+                    continue
+                kept.written_at, kept.written_ts_ms = now, position[2]  # type: ignore[index]
+                if kept.unsaved == position:
+                    kept.unsaved = None
+        return written
 
     def save_all(self) -> int:
         """On a clean stop: every position not yet written, and each one after this as it
@@ -112,20 +145,21 @@ class PositionCheckpoints:
             self._stopping = True
             return self._save(list(self._kept))
 
-    def _stands(self, member_id: str, kept: _Checkpoint, now: float) -> bool:
-        return now - kept.written_at < CHECKPOINT_S and (
-            self.duty_version is None
-            or self.duty_version(member_id) == kept.duty.get("duty_version", 0)
+    def _stands(self, member_id: str, kept: _Checkpoint) -> bool:
+        return self.duty_version is None or self.duty_version(member_id) == kept.duty.get(
+            "duty_version", 0
         )
 
+    def _write(self, member_id: str, position: tuple[float, float, int]) -> Document | None:
+        lat, lon, ts_ms = position
+        return self.duty.save_position(member_id, lat=lat, lon=lon, ts_ms=ts_ms)
+
     def _save(self, member_ids: list[str]) -> int:
-        """Under the lock: a batch of the member's, read meanwhile, cannot write a newer
-        position that this older one would then overwrite."""
+        """Under the lock, on a clean stop."""
         saved = 0
         for member_id in member_ids:
             kept = self._kept.pop(member_id)
             if kept.unsaved is not None:
-                lat, lon, ts_ms = kept.unsaved
-                self.duty.save_position(member_id, lat=lat, lon=lon, ts_ms=ts_ms)
+                self._write(member_id, kept.unsaved)
                 saved += 1
         return saved

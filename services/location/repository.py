@@ -117,11 +117,16 @@ class DutyRepository:
             return_new=False,
         )
 
-    def save_position(self, member_id: str, *, lat: float, lon: float, ts_ms: int) -> None:
-        """A member's newest position, left unwritten by the checkpoints (``positions``); the
-        presence flag is the sweep's and the next batch's to set."""
-        self.duty.find_one_and_update(
-            {"_id": member_id}, {"$set": {"lat": lat, "lon": lon, "last_seen": ts_ms}}
+    def save_position(
+        self, member_id: str, *, lat: float, lon: float, ts_ms: int
+    ) -> Document | None:
+        """A member's newest position, left unwritten by the checkpoints (``positions``), if
+        the stored one is older; the document before (None: not written). The presence flag is
+        the sweep's and the next batch's to set."""
+        return self.duty.find_one_and_update(
+            {"_id": member_id, "last_seen": {"$lt": ts_ms}},
+            {"$set": {"lat": lat, "lon": lon, "last_seen": ts_ms}},
+            return_new=False,
         )
 
     def mark_offline(

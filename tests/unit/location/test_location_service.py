@@ -80,8 +80,10 @@ def clock() -> ManualClock:
 @pytest.fixture(autouse=True)
 def sweep_when_told(monkeypatch: pytest.MonkeyPatch) -> None:
     """The tests run the presence sweep themselves: its job, on a timer of real seconds, would
-    flip members at any moment the manual clock has been moved on."""
+    flip members at any moment the manual clock has been moved on; the same for the periodic
+    position writes."""
     monkeypatch.setattr(bootstrap, "SWEEP_EVERY_S", 3600.0)
+    monkeypatch.setattr(bootstrap, "SAVE_POSITIONS_EVERY_S", 3600.0)
 
 
 @pytest.fixture
@@ -479,21 +481,23 @@ def two_batches_5_s_apart(running: Running, clock: ManualClock, member_id: str =
 def test_a_member_sending_has_their_position_written_once_per_checkpoint(
     running: Running, clock: ManualClock
 ) -> None:
-    """Every fix in the track, one position write per interval (issue #19: a write per batch
-    was what kept the keeper a quarter behind with 10,000 on duty); a member sending a batch
-    every 100 s (as in bench.dispatch) stays online though the stored position is minutes old:
-    the sweep goes by the live view."""
+    """Every fix in the track, one position write per interval, off the keeper's path (issue
+    #19: a write per batch was what kept the keeper a quarter behind with 10,000 on duty); a
+    member sending a batch every 100 s (as in bench.dispatch) stays online though the stored
+    position is minutes old: the sweep goes by the live view."""
     on_duty(running, "m1")
     first_ms = to_millis(clock.now())
     for sent in range(1, 4):
-        report(running, "m1", 27.8, 120.65)
+        report(running, "m1", 27.8, 120.65, ago_s=sent)
         wait_for(lambda n=sent: len(track_times(running, "m1")) == n, what="the batch stored")
         clock.advance(positions.CHECKPOINT_S / 3)
         assert running.service.sweep.run() == 0
-    assert stored_last_seen(running, "m1") == first_ms
+    assert stored_last_seen(running, "m1") == first_ms - 1_000
+    assert running.service.keeper.positions.save_due() == 1
+    assert stored_last_seen(running, "m1") == to_millis(clock.now()) - 100_000 - 3_000
     report(running, "m1", 27.8, 120.65)
     wait_for(lambda: len(track_times(running, "m1")) == 4, what="the fourth fix stored")
-    assert stored_last_seen(running, "m1") == to_millis(clock.now())
+    assert running.service.keeper.positions.save_due() == 0
     assert running.ports.duty.get("m1")["online"]
     assert len(running.recorder.of("shouwang.member.came_online")) == 1
     assert not running.recorder.of("shouwang.member.went_offline")
@@ -545,12 +549,56 @@ def test_the_last_position_of_a_member_gone_quiet_is_written_after_the_interval(
 ) -> None:
     last_ms = two_batches_5_s_apart(running, clock)
     clock.advance(positions.QUIET_AFTER_S - 1)
-    running.service.keeper.positions.save_quiet()  # (or the periodic job, whichever first)
+    running.service.keeper.positions.save_due()  # (or the periodic job, whichever first)
     assert stored_last_seen(running, "m1") == last_ms - 5_000
     clock.advance(1)
-    running.service.keeper.positions.save_quiet()
+    running.service.keeper.positions.save_due()
     assert stored_last_seen(running, "m1") == last_ms
     assert running.ports.duty.get("m1")["lat"] == 27.8005
+
+
+def test_a_periodic_write_finding_the_duty_ended_makes_the_next_batch_read_it(
+    running: Running, clock: ManualClock
+) -> None:
+    """An end made on another replica, its event not out: a batch taken on the checkpoint
+    keeps its fix after the end (the window left open), until the write at the interval sees
+    the end in its before-image; the next batch's fix is neither kept nor derived from."""
+    two_batches_5_s_apart(running, clock)
+    ended_ms = to_millis(clock.now())
+    version = running.ports.duty.get("m1")["duty_version"] + 1
+    running.ports.duty.end(
+        "m1", {"on_duty": False, "ended_at": ended_ms, "duty_version": version}, []
+    )
+    clock.advance(positions.CHECKPOINT_S - 60)
+    in_the_window_ms = to_millis(clock.now())
+    report(running, "m1", 27.81, 120.65)
+    wait_for(lambda: len(track_times(running, "m1")) == 3, what="the batch on the checkpoint")
+    clock.advance(60)
+    assert running.service.keeper.positions.save_due() == 1
+    report(running, "m1", 27.82, 120.65)
+    on_duty(running, "m2")  # handled after m1's batch: once it is in m2's track
+    report(running, "m2", 27.8, 120.65)
+    wait_for(lambda: track_times(running, "m2"), what="the batch after it handled")
+    assert track_times(running, "m1") == [ended_ms - 5_000, ended_ms, in_the_window_ms]
+    assert (
+        max(
+            u.data.at.ToMilliseconds()
+            for u in running.recorder.of("shouwang.location.updated")
+            if u.data.member_id == "m1"
+        )
+        <= in_the_window_ms
+    )
+
+
+def test_a_periodic_write_leaves_a_newer_position_another_keeper_stored(
+    running: Running, clock: ManualClock
+) -> None:
+    """The member's partition moved to another replica, whose keeper wrote a later fix."""
+    last_ms = two_batches_5_s_apart(running, clock)
+    running.ports.duty.record_position("m1", lat=27.9, lon=120.65, ts_ms=last_ms + 1_000)
+    clock.advance(positions.QUIET_AFTER_S)
+    assert running.service.keeper.positions.save_due() == 0
+    assert running.ports.duty.get("m1")["lat"] == 27.9
 
 
 def test_a_clean_stop_writes_every_position_not_yet_written(
