@@ -68,9 +68,10 @@ def build(
     ports.outbox.start_recovery()
     handlers.rebuild_live_view(ports)
     # Every replica needs every change for its own live view: a group of its own.
+    live_group = f"location-live-{replica_id}"
     adapters.bus.subscribe(
         INTERNAL_TOPIC,
-        group=f"location-live-{replica_id}",
+        group=live_group,
         handler=ports.view.apply,
         payload_types=INTERNAL_EVENTS,
         batch_handler=ports.view.apply_many,
@@ -93,7 +94,7 @@ def build(
         handler=lambda event: duty_history.record_session(ports, event),
         payload_types=duty_history.PRESENCE_EVENTS,
     )
-    sweep = OfflineSweep(ports)
+    sweep = OfflineSweep(ports, live_group=live_group)
     jobs += [
         Periodic("presence-sweep", SWEEP_EVERY_S, sweep.run).start(),
         Periodic("track-retention", PURGE_EVERY_S, lambda: handlers.purge_tracks(ports)).start(),

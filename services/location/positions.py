@@ -8,8 +8,8 @@ decided by the live views (``presence``), which take every batch.
 The first write is the keeper's only read of the duty too (its before-image: on duty? online?
 which grid?). After it the keeper goes by the duty as it stood after that write, and a periodic
 job (``save_due``, not the keeper's thread) writes each member's newest position once per
-interval, checking by the write's before-image that the duty is still the one the keeper goes
-by. That holds in between while nothing else changes the duty:
+interval, on condition that the duty is still the one the keeper goes by (else the checkpoint
+ends). That holds in between while nothing else changes the duty:
 - a start or end of duty reaches the keeper as a ``duty_changed`` event on the member's own
   partition, in order with the batches, and the keeper forgets the member (``forget``): its next
   batch reads the store again. A batch that came before the end's event is stored as taken on
@@ -31,8 +31,11 @@ What a crash can lose: the positions of the last interval not yet written (each 
 batch is acknowledged to the bus. A member who stops sending has their latest position written
 once they have been silent as long as the sweep waits before marking them offline;
 ``save_all`` writes every one on a clean stop, and each position after it is written as it
-comes. None of these writes puts an older position over a newer one (a former keeper's, after
-the member's partition moved to another, included).
+comes. These writes do not put an older position over a newer one (a condition of the write;
+on FerretDB read and written in two statements, so two keepers' writes at the same instant, one
+after a partition moved, may still cross); a keeper's first write after a change of duty is
+made whatever is stored (it needs the before-image), and a redelivered older batch may then set
+the position back until the next interval.
 """
 
 from __future__ import annotations
@@ -103,34 +106,36 @@ class PositionCheckpoints:
 
     def save_due(self) -> int:
         """The periodic job, off the keeper's path: write the newest position of each member
-        last written an interval ago, and of each who has sent nothing for ``QUIET_AFTER_S``
-        (then forgotten). A write whose before-image shows another duty than the checkpoint's
-        (an end on another replica whose event has not come) ends the checkpoint, and so does
-        an interval without a newer position: the member's next batch reads the store. Returns
+        last written an interval ago (the longest ago first), and of each who has sent nothing
+        for ``QUIET_AFTER_S`` (then forgotten). The write is conditional on the duty the
+        checkpoint holds (on, same version); where it is not made (an end on another replica
+        whose event has not come, a newer position stored), and where no newer position came
+        in an interval, the checkpoint ends: the member's next batch reads the store. Returns
         how many were written."""
         with self._lock:
             now = self.clock.monotonic()
-            due = [
-                (member_id, kept)
-                for member_id, kept in self._kept.items()
-                if now - kept.written_at >= CHECKPOINT_S or now - kept.seen_at >= QUIET_AFTER_S
-            ][:_SAVED_PER_CALL]
+            due = sorted(
+                (
+                    (member_id, kept)
+                    for member_id, kept in self._kept.items()
+                    if now - kept.written_at >= CHECKPOINT_S or now - kept.seen_at >= QUIET_AFTER_S
+                ),
+                key=lambda item: item[1].written_at,
+            )[:_SAVED_PER_CALL]
         written = 0
         for member_id, kept in due:
             with self._lock:
                 position = kept.unsaved
             # Unlocked: the keeper's batches go on meanwhile (a write takes 26–29 ms under load).
-            before = None if position is None else self._write(member_id, position)
-            written += before is not None
+            made = position is not None and self._write(member_id, kept, position) is not None
+            written += made
             with self._lock:
                 if self._kept.get(member_id) is not kept:
                     continue  # forgotten or read again meanwhile
-                if (
-                    before is None
-                    or not before.get("on_duty")
-                    or before.get("duty_version", 0) != kept.duty.get("duty_version", 0)
-                    or now - kept.seen_at >= QUIET_AFTER_S
-                ):
+                if position is None and kept.unsaved is not None:
+                    continue  # a batch came meanwhile: its position goes at the next call
+                quiet = self.clock.monotonic() - kept.seen_at >= QUIET_AFTER_S
+                if not made or quiet:
                     del self._kept[member_id]
                     continue
                 kept.written_at, kept.written_ts_ms = now, position[2]  # type: ignore[index]
@@ -150,9 +155,17 @@ class PositionCheckpoints:
             "duty_version", 0
         )
 
-    def _write(self, member_id: str, position: tuple[float, float, int]) -> Document | None:
+    def _write(
+        self, member_id: str, kept: _Checkpoint, position: tuple[float, float, int]
+    ) -> Document | None:
         lat, lon, ts_ms = position
-        return self.duty.save_position(member_id, lat=lat, lon=lon, ts_ms=ts_ms)
+        return self.duty.save_position(
+            member_id,
+            lat=lat,
+            lon=lon,
+            ts_ms=ts_ms,
+            duty_version=kept.duty.get("duty_version", 0),
+        )
 
     def _save(self, member_ids: list[str]) -> int:
         """Under the lock, on a clean stop."""
@@ -160,6 +173,6 @@ class PositionCheckpoints:
         for member_id in member_ids:
             kept = self._kept.pop(member_id)
             if kept.unsaved is not None:
-                self._write(member_id, kept.unsaved)
+                self._write(member_id, kept, kept.unsaved)
                 saved += 1
         return saved

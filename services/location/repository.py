@@ -118,13 +118,19 @@ class DutyRepository:
         )
 
     def save_position(
-        self, member_id: str, *, lat: float, lon: float, ts_ms: int
+        self, member_id: str, *, lat: float, lon: float, ts_ms: int, duty_version: int
     ) -> Document | None:
-        """A member's newest position, left unwritten by the checkpoints (``positions``), if
-        the stored one is older; the document before (None: not written). The presence flag is
-        the sweep's and the next batch's to set."""
+        """A member's newest position, left unwritten by the checkpoints (``positions``): only
+        while the duty is still on at ``duty_version`` (a fix after an end stays out of the
+        document) and the stored position older. The document before (None: not written). The
+        presence flag is the sweep's and the next batch's to set."""
         return self.duty.find_one_and_update(
-            {"_id": member_id, "last_seen": {"$lt": ts_ms}},
+            {
+                "_id": member_id,
+                "on_duty": True,
+                "duty_version": duty_version,
+                "last_seen": {"$lt": ts_ms},
+            },
             {"$set": {"lat": lat, "lon": lon, "last_seen": ts_ms}},
             return_new=False,
         )
