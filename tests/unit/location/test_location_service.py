@@ -470,6 +470,15 @@ def in_view_at(running: Running, member_id: str) -> int:
     return round(position.last_seen * 1000) if position else 0
 
 
+def one_fix_then_silence(running: Running, clock: ManualClock) -> None:
+    """m1 on duty, one fix stored and in the live view, then 2 minutes without one."""
+    on_duty(running, "m1")
+    report(running, "m1", 27.8, 120.65)
+    wait_for(lambda: stored_last_seen(running, "m1"), what="the position written")
+    wait_for(lambda: in_view_at(running, "m1"), what="in the live view")
+    clock.advance(model.OFFLINE_AFTER_S + 1)
+
+
 def track_times(running: Running, member_id: str) -> list[int]:
     return [fix.ts_ms for fix in handlers.track(running.ports, member_id, from_ms=0, to_ms=2**62)]
 
@@ -517,11 +526,7 @@ def test_a_member_whose_store_position_is_fresher_than_the_view_is_left_online(
     running: Running, clock: ManualClock
 ) -> None:
     """This view behind (its consumer slow): the keeper has stored a later fix than it shows."""
-    on_duty(running, "m1")
-    report(running, "m1", 27.8, 120.65)
-    wait_for(lambda: stored_last_seen(running, "m1"), what="the position written")
-    wait_for(lambda: in_view_at(running, "m1"), what="in the live view")
-    clock.advance(model.OFFLINE_AFTER_S + 1)
+    one_fix_then_silence(running, clock)
     running.ports.duty.record_position("m1", lat=27.8, lon=120.65, ts_ms=to_millis(clock.now()))
     assert running.service.sweep.run() == 0
     assert running.ports.duty.get("m1")["online"]
@@ -583,11 +588,7 @@ def test_a_starting_replicas_sweep_waits_for_the_members_next_batches(
     running: Running, clock: ManualClock
 ) -> None:
     """Its view starts from the stored checkpoints, up to an interval old."""
-    on_duty(running, "m1")
-    report(running, "m1", 27.8, 120.65)
-    wait_for(lambda: stored_last_seen(running, "m1"), what="the position written")
-    wait_for(lambda: in_view_at(running, "m1"), what="in the live view")
-    clock.advance(model.OFFLINE_AFTER_S + 1)
+    one_fix_then_silence(running, clock)
     restarted = presence.OfflineSweep(running.ports, live_group=running.service.sweep.live_group)
     assert restarted.run() == 0
     clock.advance(model.OFFLINE_AFTER_S)
