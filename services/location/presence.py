@@ -7,7 +7,8 @@ the track keeper a quarter behind with 10,000 on duty). The view must have caugh
 starting replica's consumer replays the topic) and have run for 2 minutes (one that starts at
 the topic's end holds the stored checkpoints until the members' next batches). A view behind by
 more than the gap a member leaves between batches may still flip a member who is sending; their
-next batch brings them back (``came_online``).
+next batch brings them back (``came_online``). While a new replica's view replays the topic it
+does not sweep: in a rolling update of every replica nobody sweeps until one has caught up.
 
 Every replica runs it. The flip is a conditional update (on duty, online, the stored position
 as old: a view behind a keeper that stored a later fix flips nobody) and goes out through the
@@ -24,7 +25,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from itertools import islice
+from itertools import chain, islice
 
 from services.location import model
 from services.location.handlers import PRESENCE_TOPIC, SOURCE
@@ -50,9 +51,9 @@ class OfflineSweep:
         self.ports = ports
         self.live_group = live_group
         self._started_at = ports.clock.monotonic()
-        # Members the store was asked about: asked again after a later fix or 2 minutes (a keeper
-        # behind the view may store them online after), not at every run, where those offline
-        # already would come first and starve the rest.
+        # Members the store was asked about, while the view shows the same fix: asked again after
+        # 2 minutes (a keeper behind the view may store them online after), not at every run,
+        # where those offline already would come first and starve the rest.
         self._noted: dict[str, _Noted] = {}
 
     def run(self) -> int:
@@ -65,12 +66,16 @@ class OfflineSweep:
         now = self.ports.clock.now()
         cutoff_s = now.timestamp() - model.OFFLINE_AFTER_S
         silent = self.ports.view.index.seen_before(cutoff_s)
-        self._noted = {
-            m: noted
-            for m, noted in self._noted.items()
-            if silent.get(m) == noted.last_seen_s and mono - noted.asked_at < model.OFFLINE_AFTER_S
-        }
-        news = ((m, seen) for m, seen in silent.items() if m not in self._noted)
+        self._noted = {m: n for m, n in self._noted.items() if silent.get(m) == n.last_seen_s}
+        # Those never asked first, then those asked longest ago: with more silent members than
+        # a run takes, every one is asked in turn.
+        never = [(m, seen) for m, seen in silent.items() if m not in self._noted]
+        again = sorted(
+            (n.asked_at, m)
+            for m, n in self._noted.items()
+            if mono - n.asked_at >= model.OFFLINE_AFTER_S
+        )
+        news = chain(never, ((m, silent[m]) for _, m in again))
         flipped = 0
         for member_id, last_seen_s in islice(news, _FLIPPED_PER_RUN):
             last_seen_ms = round(last_seen_s * 1000)

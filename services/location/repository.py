@@ -107,15 +107,16 @@ class DutyRepository:
     def record_position(
         self, member_id: str, *, lat: float, lon: float, ts_ms: int
     ) -> Document | None:
-        """Store the latest usable position; returns the document as it was before (None: no
-        such member). Filtered by _id alone, which FerretDB 1.x looks up by index (any richer
-        filter scans the collection, once per batch here): a batch that raced the end of duty
-        leaves its position in an off-duty document, which ``start`` resets and nothing reads."""
-        return self.duty.find_one_and_update(
-            {"_id": member_id},
+        """Store the latest usable position of a member on duty, marking them online; returns
+        the document as it was before (None: no such member). Off duty (a batch that raced the
+        end) nothing is written and the document is read as it is: a fix after an end stays
+        out of it."""
+        before = self.duty.find_one_and_update(
+            {"_id": member_id, "on_duty": True},
             {"$set": {"lat": lat, "lon": lon, "last_seen": ts_ms, "online": True}},
             return_new=False,
         )
+        return before if before is not None else self.get(member_id)
 
     def save_position(
         self, member_id: str, *, lat: float, lon: float, ts_ms: int, duty_version: int

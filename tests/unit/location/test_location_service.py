@@ -633,6 +633,7 @@ def test_a_periodic_write_finding_the_duty_ended_makes_the_next_batch_read_it(
     report(running, "m2", 27.8, 120.65)
     wait_for(lambda: track_times(running, "m2"), what="the batch after it handled")
     assert track_times(running, "m1") == [ended_ms - 5_000, ended_ms, in_the_window_ms]
+    assert running.ports.duty.get("m1")["lat"] == 27.8
     assert (
         max(
             u.data.at.ToMilliseconds()
@@ -652,6 +653,19 @@ def test_a_periodic_write_leaves_a_newer_position_another_keeper_stored(
     clock.advance(positions.QUIET_AFTER_S)
     assert running.service.keeper.positions.save_due() == 0
     assert running.ports.duty.get("m1")["lat"] == 27.9
+
+
+def test_the_position_not_yet_written_is_written_when_the_sweep_flips_the_member(
+    running: Running, clock: ManualClock
+) -> None:
+    """The flip's event may reach the keeper before the quiet write: the last position stays."""
+    two_batches_5_s_apart(running, clock)
+    wait_for(lambda: in_view_at(running, "m1"), what="in the live view")
+    clock.advance(model.OFFLINE_AFTER_S + 1)
+    assert running.service.sweep.run() == 1
+    wait_for(
+        lambda: running.ports.duty.get("m1")["lat"] == 27.8005, what="the last position written"
+    )
 
 
 def test_a_clean_stop_writes_every_position_not_yet_written(
