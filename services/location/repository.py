@@ -107,16 +107,24 @@ class DutyRepository:
     def record_position(
         self, member_id: str, *, lat: float, lon: float, ts_ms: int
     ) -> Document | None:
-        """Store the latest usable position of a member on duty, marking them online; returns
-        the document as it was before (None: no such member). Off duty (a batch that raced the
-        end) nothing is written and the document is read as it is: a fix after an end stays
-        out of it."""
+        """Store the latest usable position, marking the member online; returns the document
+        as it was before (None: no such member). Filtered by _id alone, which FerretDB 1.x does
+        in one statement (a richer filter costs it a read and a write, and this runs on every
+        batch that ends a checkpoint). A batch that raced the end of duty is undone at once
+        (only then a second statement): a fix after an end does not stay in the document."""
+        position = {"lat": lat, "lon": lon, "last_seen": ts_ms, "online": True}
         before = self.duty.find_one_and_update(
-            {"_id": member_id, "on_duty": True},
-            {"$set": {"lat": lat, "lon": lon, "last_seen": ts_ms, "online": True}},
-            return_new=False,
+            {"_id": member_id}, {"$set": position}, return_new=False
         )
-        return before if before is not None else self.get(member_id)
+        if before is not None and not before.get("on_duty"):
+            kept = {field: before[field] for field in position if field in before}
+            gone = {field: "" for field in position if field not in before}
+            undo = {"$set": kept} if kept else {}
+            self.duty.find_one_and_update(
+                {"_id": member_id, "on_duty": False},  # not over a start made meanwhile
+                {**undo, **({"$unset": gone} if gone else {})},
+            )
+        return before
 
     def save_position(
         self, member_id: str, *, lat: float, lon: float, ts_ms: int, duty_version: int

@@ -258,6 +258,8 @@ def test_after_an_end_on_another_replica_no_fix_taken_after_it_is_kept(
     )
     track = handlers.track(running.ports, "m1", from_ms=0, to_ms=2**62)  # one write: whole
     assert [fix.ts_ms for fix in track] == [ended_ms - 5_000]
+    stored = running.ports.duty.get("m1")  # the batch's position undone: as the end left it
+    assert "lat" not in stored and stored["last_seen"] == 0 and not stored["online"]
 
 
 def test_an_end_read_before_another_replica_ended_and_started_again_changes_nothing(
