@@ -103,9 +103,15 @@ class PositionCheckpoints:
             return before
 
     def forget(self, member_id: str) -> None:
-        """The member's duty changed, or the sweep marked them offline: their position not yet
-        written is written (if the duty is still the checkpoint's: a position after an end is
-        not), and the next batch reads (and writes) the store."""
+        """The member's duty changed: the next position reads (and writes) the store. What is
+        not written yet stays so: the change is stored before its event comes, so a write
+        conditional on the checkpoint's duty would be refused anyway."""
+        with self._lock:
+            self._kept.pop(member_id, None)
+
+    def went_offline(self, member_id: str) -> None:
+        """The sweep marked the member offline (their checkpoint says online): their position
+        not yet written is written, and the next batch reads the store and comes back."""
         with self._lock:
             kept = self._kept.pop(member_id, None)
             if kept is not None and kept.unsaved is not None:

@@ -19,6 +19,7 @@ from shapely.geometry import Point, shape
 
 from services.location import model
 from services.location.geofences import Fence
+from services.location.handlers import PRESENCE_TOPIC, SOURCE
 from services.location.live_view import DUTY_CHANGED, WENT_OFFLINE, batch_columns
 from services.location.ports import Ports
 from services.location.positions import PositionCheckpoints
@@ -32,8 +33,6 @@ from shouwang.store import Document
 log = logging.getLogger(__name__)
 
 LOCATION_TOPIC = "shouwang.location.v1"
-PRESENCE_TOPIC = "shouwang.presence.v1"
-SOURCE = "/shouwang/location"
 FENCE_REFRESH_S = 1.0  # a fence registered at a claim is watched within a second
 _NEVER_MS = 2**62
 
@@ -65,8 +64,7 @@ class TrackKeeper:
             elif event.type == WENT_OFFLINE:
                 self._keep(batches)
                 batches = []
-                # Its checkpoint says online: the next batch reads the store and comes back.
-                self.positions.forget(event.subject)
+                self.positions.went_offline(event.subject)
             else:
                 batches.append(event)
         self._keep(batches)
