@@ -21,7 +21,7 @@ ends). That holds in between while nothing else changes the duty:
   keeper (the outbox delayed, the broker away) — a batch then may still derive
   ``location.updated`` or a geofence crossing from fixes stamped after the end, until the
   periodic write finds the end: one interval while the writes keep up (a member each per
-  interval: ~33 a second with 10,000 on duty, sharing ``location_duty``'s lock with the
+  interval: ~33 a second with 10,000 on duty by arithmetic, sharing ``location_duty``'s lock with the
   keeper's reads on FerretDB), longer behind a backlog (the track is cleaned when the event
   comes);
 - the presence sweep's flip to offline comes the same way (``went_offline`` on the internal
