@@ -21,9 +21,9 @@ ends). That holds in between while nothing else changes the duty:
   keeper (the outbox delayed, the broker away) — a batch then may still derive
   ``location.updated`` or a geofence crossing from fixes stamped after the end, until the
   periodic write finds the end: one interval while the writes keep up (a member each per
-  interval: ~33 a second with 10,000 on duty by arithmetic, sharing ``location_duty``'s lock with the
-  keeper's reads on FerretDB), longer behind a backlog (the track is cleaned when the event
-  comes);
+  interval: ~33 a second with 10,000 on duty by arithmetic, sharing ``location_duty``'s lock
+  with the keeper's reads on FerretDB), longer behind a backlog (the track is cleaned when the
+  event comes);
 - the presence sweep's flip to offline comes the same way (``went_offline`` on the internal
   topic): the keeper writes the member's position not yet written and forgets them, and their
   next batch finds them offline in the store and derives ``came_online``.
