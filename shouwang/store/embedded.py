@@ -27,6 +27,10 @@ from shouwang.store import query as q
 
 _META = "_shouwang_indexes"
 _ID_INDEX = "_id_"
+# The SQLite index of a declared index that filters seek (``_index_for_queries``).
+_TYPED = "__typed"
+# Operators ``_narrowing`` writes as an index seek, with their SQL comparison.
+_SEEKABLE = {"$eq": "=", "$in": "IN", "$gt": ">", "$gte": ">=", "$lt": "<", "$lte": "<="}
 _UNIQUE_FAILED = re.compile(r"UNIQUE constraint failed: (?:index '(?P<index>[^']+)'|.*\._id$)")
 _TYPE_RANK = (
     "CASE json_type(doc, {p}) WHEN 'integer' THEN 1 WHEN 'real' THEN 1 WHEN 'text' THEN 2 "
@@ -190,23 +194,40 @@ class SqliteCollection:
             ):
                 same_keys = other_keys == spec
                 if other == name and same_keys and bool(other_unique) == unique:
+                    self._index_for_queries(conn, name, keys, unique=unique)  # a store of before
                     return name
                 if other == name or same_keys:
                     raise UnsupportedQuery(f"index {name} conflicts with existing index {other}")
-            template = _UNIQUE_KEY if unique else "json_extract(doc, {p})"
-            columns = ", ".join(template.format(p=_sql_path(path)) for path, _ in keys)
-            try:
-                conn.execute(
-                    f"CREATE {'UNIQUE ' if unique else ''}INDEX "
-                    f"{_quote(self._sqlite_index(name))} ON {self._table} ({columns})"
-                )
-            except sqlite3.IntegrityError:
-                raise DuplicateKey(name) from None
+            if unique:
+                columns = ", ".join(_UNIQUE_KEY.format(p=_sql_path(path)) for path, _ in keys)
+                try:
+                    conn.execute(
+                        f"CREATE UNIQUE INDEX {_quote(self._sqlite_index(name))} "
+                        f"ON {self._table} ({columns})"
+                    )
+                except sqlite3.IntegrityError:
+                    raise DuplicateKey(name) from None
+            self._index_for_queries(conn, name, keys, unique=unique)
             conn.execute(
                 f"INSERT INTO {_META} (collection, name, keys, is_unique) VALUES (?, ?, ?, ?)",
                 (self.name, name, spec, int(unique)),
             )
         return name
+
+    def _index_for_queries(
+        self, conn: sqlite3.Connection, name: str, keys: SortSpec, *, unique: bool
+    ) -> None:
+        """The index queries are answered from: each field's JSON type, then its value, which
+        the conditions ``_narrowing`` adds to a filter can seek (a unique index's key is made
+        for MongoDB's uniqueness, which no filter can seek). Stores made before it had an index
+        on the values alone, which no filter used: replaced."""
+        columns = ", ".join(f"json_type(doc, {p}), json_extract(doc, {p})" for p in _paths(keys))
+        conn.execute(
+            f"CREATE INDEX IF NOT EXISTS {_quote(self._sqlite_index(name) + _TYPED)} "
+            f"ON {self._table} ({columns})"
+        )
+        if not unique:
+            conn.execute(f"DROP INDEX IF EXISTS {_quote(self._sqlite_index(name))}")
 
     def insert(self, document: Document) -> None:
         self.insert_many([document])
@@ -329,6 +350,10 @@ class SqliteCollection:
         return DuplicateKey(index.removeprefix(prefix))
 
 
+def _paths(keys: SortSpec) -> list[str]:
+    return [_sql_path(path) for path, _ in keys]
+
+
 def _table(name: str) -> str:
     return _quote(f"c_{name}")
 
@@ -368,16 +393,25 @@ def _compile_filter(query: Filter) -> tuple[str, list[Any]]:
 
 
 def _compile_operator(path: str, op: str, operand: Any) -> tuple[str, list[Any]]:
+    if op in ("$ne", "$nin"):
+        sql, params = _matches(path, "$eq" if op == "$ne" else "$in", operand)
+        return f"(NOT {sql})", params
+    sql, params = _matches(path, op, operand)
+    narrowing = _narrowing(path, op, operand)
+    if narrowing is None:
+        return sql, params
+    narrow_sql, narrow_params = narrowing
+    return f"({narrow_sql} AND {sql})", [*narrow_params, *params]
+
+
+def _matches(path: str, op: str, operand: Any) -> tuple[str, list[Any]]:
     p = _sql_path(path)
     if op == "$exists":
         return f"(json_type(doc, {p}) IS {'NOT ' if operand else ''}NULL)", []
-    if op in ("$ne", "$nin"):
-        sql, params = _compile_operator(path, "$eq" if op == "$ne" else "$in", operand)
-        return f"(NOT {sql})", params
     if op == "$in":
         if path == "_id" and operand and all(isinstance(value, str) for value in operand):
             return f"(_id IN ({', '.join('?' * len(operand))}))", list(operand)
-        parts = [_compile_operator(path, "$eq", value) for value in operand]
+        parts = [_matches(path, "$eq", value) for value in operand]
         return "(" + (" OR ".join(sql for sql, _ in parts) or "0") + ")", [
             param for _, part_params in parts for param in part_params
         ]
@@ -395,6 +429,38 @@ def _compile_operator(path: str, op: str, operand: Any) -> tuple[str, list[Any]]
     if op == "$eq" and operand is None:
         return f"(json_type(doc, {p}) IS NULL OR {any_element})", params * 2
     return f"({any_element})", params * 2
+
+
+def _narrowing(path: str, op: str, operand: Any) -> tuple[str, list[Any]] | None:
+    """A condition every document ``_matches`` finds meets — the field holds a value of the
+    operand's type that compares so, or an array to look into — written as SQLite seeks it in
+    the field's index (``_index_for_queries``): the full condition, which looks into arrays and
+    so can use no index, then runs on the few rows found instead of on every row. None where no
+    index would answer (``_id``'s own key, ``$exists``, null, booleans, mixed types)."""
+    values = operand if op == "$in" else [operand]
+    if path == "_id" or op not in _SEEKABLE or not values:
+        return None
+    types = {_seekable_types(value) for value in values}
+    if len(types) != 1 or None in types:
+        return None
+    p = _sql_path(path)
+    compared = f"IN ({', '.join('?' * len(values))})" if op == "$in" else f"{_SEEKABLE[op]} ?"
+    return (
+        f"((json_type(doc, {p}) IN ({types.pop()}) AND json_extract(doc, {p}) {compared}) "
+        f"OR json_type(doc, {p}) = 'array')",
+        list(values),
+    )
+
+
+def _seekable_types(value: Any) -> str | None:
+    """The JSON types a value compares with in ``_element_predicate``, for ``_narrowing``."""
+    if isinstance(value, bool) or value is None:
+        return None
+    if isinstance(value, str):
+        return "'text'"
+    if isinstance(value, int | float):
+        return "'integer', 'real'"
+    return None
 
 
 def _element_predicate(op: str, operand: Any) -> tuple[str, list[Any]]:
