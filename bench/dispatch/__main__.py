@@ -122,7 +122,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--profile",
         type=Path,
-        help="py-spy --gil of the all-in-one during its largest size's timed dispatches (.svg)",
+        help="py-spy --gil of the all-in-one during its largest size's timed dispatches (.svg; "
+        "any other suffix: collapsed stacks), and of its claim races beside it (NAME-races.svg)",
     )
     parser.add_argument(
         "--races",
@@ -360,19 +361,21 @@ def measure_size(
     fleet.reset_lateness()
     before = fleet.counts()
     race, race_failed = RaceSamples(), ""
+    races_profile = profile.with_stem(f"{profile.stem}-races") if profile else None
     try:
         keep_fresh(real_too=True)
-        measure_claim_race(
-            deployment.url,
-            officer,
-            members,
-            races=plan.races,
-            wait_until_free=lambda: wait_until_eligible(location, members),
-            ineligible=lambda ids: [
-                m.member_id for m in members if m.member_id in ids and not eligible(location, m)
-            ],
-            samples=race,
-        )
+        with _profiled(deployment.pid, races_profile):
+            measure_claim_race(
+                deployment.url,
+                officer,
+                members,
+                races=plan.races,
+                wait_until_free=lambda: wait_until_eligible(location, members),
+                ineligible=lambda ids: [
+                    m.member_id for m in members if m.member_id in ids and not eligible(location, m)
+                ],
+                samples=race,
+            )
     # A 503 on a machine busy with other work, or the real members' fixes stuck behind a backlog
     # (wait_for's AssertionError): keep the dispatch figures of the row.
     except (RuntimeError, AssertionError) as error:
