@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from services.comms.model import Bulletin, Drawing, Group, Message, Score
-from shouwang.clock import from_millis, to_timestamp
+from shouwang.clock import from_millis, timestamp_of_millis, to_timestamp
 from shouwang.comms.v1 import events_pb2
 from shouwang.comms.v1.event_types import BULLETINS_TOPIC, GROUPS_TOPIC, QUIZZES_TOPIC
 from shouwang.events import Event
@@ -39,7 +39,7 @@ def bulletin_published(bulletin: Bulletin, recipient_ids: Sequence[str]) -> list
             batch=number,
         )
         if bulletin.expires_at_ms:
-            data.expires_at.CopyFrom(to_timestamp(from_millis(bulletin.expires_at_ms)))
+            data.expires_at.CopyFrom(timestamp_of_millis(bulletin.expires_at_ms))
         events.append(
             (
                 BULLETINS_TOPIC,
@@ -90,7 +90,7 @@ def group_created(group: Group) -> tuple[str, Event]:
         created_at=to_timestamp(at),
     )
     if group.expires_at_ms:
-        data.expires_at.CopyFrom(to_timestamp(from_millis(group.expires_at_ms)))
+        data.expires_at.CopyFrom(timestamp_of_millis(group.expires_at_ms))
     return GROUPS_TOPIC, Event(
         type="shouwang.group.created", source=SOURCE, subject=group.group_id, time=at, data=data
     )

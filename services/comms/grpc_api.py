@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import grpc
-from google.protobuf.timestamp_pb2 import Timestamp
 
 from services.comms import groups, handlers
 from services.comms.handlers import BulletinItem
@@ -13,7 +12,7 @@ from services.comms.live_calls import LiveCallPorts
 from services.comms.media import may_see_media
 from services.comms.model import Circle, Drawing, Group, Message, Polygon, Quiz
 from services.comms.ports import Ports
-from shouwang.clock import from_millis, to_millis, to_timestamp
+from shouwang.clock import timestamp_of_millis, to_millis
 from shouwang.comms.v1 import comms_pb2 as pb
 from shouwang.comms.v1 import comms_pb2_grpc
 from shouwang.rpc import ServiceBinding
@@ -55,7 +54,7 @@ class CommsServicer(LiveCallRpcs):
             kind=article.kind,
             title=article.title,
             body=article.body,
-            published_at=_timestamp(article.published_at_ms),
+            published_at=timestamp_of_millis(article.published_at_ms),
         )
 
     def CreateQuiz(self, request, context: Context):
@@ -171,14 +170,14 @@ def group_view(group: Group, *, now_ms: int = 0) -> pb.Group:
         name=group.name,
         member_ids=group.member_ids,
         task_id=group.task_id,
-        created_at=_timestamp(group.created_at_ms),
+        created_at=timestamp_of_millis(group.created_at_ms),
         station_id=group.station_id,
         created_by=group.created_by,
         ended=group.ended(now_ms) if now_ms else False,
         cohort_id=group.cohort_id,
     )
     if group.expires_at_ms:
-        message.expires_at.CopyFrom(_timestamp(group.expires_at_ms))
+        message.expires_at.CopyFrom(timestamp_of_millis(group.expires_at_ms))
     return message
 
 
@@ -189,7 +188,7 @@ def message_view(message: Message, *, with_recipients: bool = False) -> pb.Group
         sender_id=message.sender_id,
         text=message.text,
         media_ids=message.media_ids,
-        sent_at=_timestamp(message.sent_at_ms),
+        sent_at=timestamp_of_millis(message.sent_at_ms),
         station_id=message.station_id,
         voice_media_id=message.voice_media_id,
         voice_duration_ms=message.voice_duration_ms,
@@ -207,7 +206,7 @@ def drawing_view(drawing: Drawing) -> pb.Drawing:
         group_id=drawing.group_id,
         feature_geojson=drawing.feature_geojson,
         created_by=drawing.created_by,
-        created_at=_timestamp(drawing.created_at_ms),
+        created_at=timestamp_of_millis(drawing.created_at_ms),
         deleted=drawing.deleted,
     )
 
@@ -220,12 +219,12 @@ def bulletin_message(item: BulletinItem, *, officer: bool) -> pb.Bulletin:
         title=b.title,
         body=b.body,
         media_ids=b.media_ids,
-        published_at=_timestamp(b.published_at_ms),
+        published_at=timestamp_of_millis(b.published_at_ms),
         station_id=b.station_id,
         read=item.read,
     )
     if b.expires_at_ms:
-        message.expires_at.CopyFrom(_timestamp(b.expires_at_ms))
+        message.expires_at.CopyFrom(timestamp_of_millis(b.expires_at_ms))
     if officer:
         message.published_by = b.published_by
         message.recipient_count = b.recipient_count
@@ -253,19 +252,15 @@ def quiz_message(quiz: Quiz, *, with_answers: bool = True, answered: bool = Fals
             pb.Question(text=q.text, choices=q.choices, answer=q.answer if with_answers else None)
             for q in quiz.questions
         ],
-        opens_at=_timestamp(quiz.opens_at_ms),
+        opens_at=timestamp_of_millis(quiz.opens_at_ms),
         points_per_correct=quiz.points_per_correct,
         station_id=quiz.station_id,
         created_by=quiz.created_by,
         answered=answered,
     )
     if quiz.closes_at_ms:
-        message.closes_at.CopyFrom(_timestamp(quiz.closes_at_ms))
+        message.closes_at.CopyFrom(timestamp_of_millis(quiz.closes_at_ms))
     return message
-
-
-def _timestamp(millis: int) -> Timestamp:
-    return to_timestamp(from_millis(millis))
 
 
 def binding(ports: Ports, live_calls: LiveCallPorts | None = None) -> ServiceBinding:

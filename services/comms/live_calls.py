@@ -18,7 +18,7 @@ from services.comms import live_call
 from services.comms.live_call import CallLimits, EndReason, LiveCall
 from services.comms.live_call_repository import LiveCallRepository
 from shouwang.bus import EventBus
-from shouwang.clock import Clock, from_millis, to_millis, to_timestamp
+from shouwang.clock import Clock, timestamp_of_millis, to_millis, to_timestamp
 from shouwang.comms.v1 import comms_pb2
 from shouwang.comms.v1.event_types import LIVE_CALL_SIGNAL, LIVE_CALLS_TOPIC
 from shouwang.errors import Conflict, Forbidden, NotFound
@@ -228,17 +228,17 @@ def call_message(ports: LiveCallPorts, call: LiveCall) -> comms_pb2.LiveCall:
         station_id=call.station_id,
         task_id=call.task_id,
         status=call.status.value,
-        created_at=to_timestamp(from_millis(call.created_at_ms)),
+        created_at=timestamp_of_millis(call.created_at_ms),
         ended_by=call.ended_by,
         end_reason=str(call.end_reason),
         connected_s=call.connected_ms / 1000,
         ice_servers=ports.ice_servers,
     )
     if call.accepted_at_ms:
-        message.accepted_at.CopyFrom(to_timestamp(from_millis(call.accepted_at_ms)))
+        message.accepted_at.CopyFrom(timestamp_of_millis(call.accepted_at_ms))
     if call.ended_at_ms:
-        message.ended_at.CopyFrom(to_timestamp(from_millis(call.ended_at_ms)))
+        message.ended_at.CopyFrom(timestamp_of_millis(call.ended_at_ms))
     deadline = call.deadline_ms(ports.limits)
     if deadline:
-        message.deadline.CopyFrom(to_timestamp(from_millis(deadline)))
+        message.deadline.CopyFrom(timestamp_of_millis(deadline))
     return message

@@ -9,7 +9,7 @@ import grpc
 from services.identity import account, audit, directory, grids, handlers, phones, sessions
 from services.identity.ports import Ports
 from services.identity.scope import Actor
-from shouwang.clock import from_millis, to_millis, to_timestamp
+from shouwang.clock import timestamp_of_millis, to_millis
 from shouwang.errors import Forbidden, NotFound
 from shouwang.identity.v1 import identity_pb2 as pb
 from shouwang.identity.v1 import identity_pb2_grpc
@@ -120,14 +120,14 @@ class IdentityServicer(identity_pb2_grpc.IdentityServiceServicer):
             phone=held["phone"],
             consent=pb.ConsentRecord(
                 version=consent.get("version", ""),
-                accepted_at=to_timestamp(from_millis(consent["accepted_at"]))
+                accepted_at=timestamp_of_millis(consent["accepted_at"])
                 if "accepted_at" in consent
                 else None,
             ),
             sessions=[
                 pb.SessionRecord(
                     session_id=family["_id"],
-                    started_at=to_timestamp(from_millis(family["created_at"])),
+                    started_at=timestamp_of_millis(family["created_at"]),
                     revoked=family["revoked"],
                 )
                 for family in held["sessions"]
@@ -314,7 +314,7 @@ def member_message(member: Document) -> pb.Member:
         skills=member["skills"],
         token_version=member["token_version"],
         requested_team_id=member.get("requested_team_id", ""),
-        registered_at=to_timestamp(from_millis(member["registered_at"])),
+        registered_at=timestamp_of_millis(member["registered_at"]),
     )
 
 
@@ -325,7 +325,7 @@ def audit_message(record: Document) -> pb.AuditRecord:
         member_id=record["member_id"],
         field=record["field"],
         reason=record["reason"],
-        at=to_timestamp(from_millis(record["at"])),
+        at=timestamp_of_millis(record["at"]),
     )
 
 

@@ -7,7 +7,7 @@ import numpy as np
 
 from services.location import coverage, duty_history, handlers, model, queries
 from services.location.ports import Ports
-from shouwang.clock import from_millis, to_millis, to_timestamp
+from shouwang.clock import timestamp_of_millis, to_millis
 from shouwang.errors import FieldError, InvalidArgument
 from shouwang.location.v1 import events_pb2, location_pb2_grpc
 from shouwang.location.v1 import location_pb2 as pb
@@ -35,7 +35,7 @@ class LocationServicer(location_pb2_grpc.LocationServiceServicer):
         # The store's last_seen is a checkpoint (``positions``): the live view may know a later.
         live = self.ports.view.index.get(request.member_id) if state.on_duty else None
         if live is not None and live.last_seen * 1000 > document.get("last_seen", 0):
-            state.last_seen.CopyFrom(to_timestamp(from_millis(int(live.last_seen * 1000))))
+            state.last_seen.CopyFrom(timestamp_of_millis(int(live.last_seen * 1000)))
         return state
 
     def ReportFixes(self, request, context: Context):
@@ -96,7 +96,7 @@ class LocationServicer(location_pb2_grpc.LocationServiceServicer):
                     station_id=placement.station_id if placement else "",
                     online=position.last_seen >= now_s - model.OFFLINE_AFTER_S,
                     busy=position.busy,
-                    last_seen=to_timestamp(from_millis(int(position.last_seen * 1000))),
+                    last_seen=timestamp_of_millis(int(position.last_seen * 1000)),
                 )
             )
         return pb.LiveMembersResponse(members=members)
@@ -226,9 +226,9 @@ def _duty_state(document: Document) -> pb.DutyState:
         online=bool(document.get("online")),
     )
     if document.get("started_at"):
-        state.started_at.CopyFrom(to_timestamp(from_millis(document["started_at"])))
+        state.started_at.CopyFrom(timestamp_of_millis(document["started_at"]))
     if document.get("last_seen"):
-        state.last_seen.CopyFrom(to_timestamp(from_millis(document["last_seen"])))
+        state.last_seen.CopyFrom(timestamp_of_millis(document["last_seen"]))
     return state
 
 

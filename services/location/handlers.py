@@ -26,7 +26,7 @@ from services.location.live_view import (
 )
 from services.location.ports import Ports
 from services.location.repository import bucket_fixes
-from shouwang.clock import from_millis, to_millis, to_timestamp
+from shouwang.clock import timestamp_of_millis, to_millis, to_timestamp
 from shouwang.errors import FieldError, Forbidden, InvalidArgument
 from shouwang.events import Event
 from shouwang.identity.v1 import events_pb2 as identity_events
@@ -98,7 +98,7 @@ def end_duty(ports: Ports, member_id: str) -> Document:
     version = _next_duty_version(current, now)
     ended = events_pb2.DutyEnded(
         member_id=member_id,
-        started_at=to_timestamp(from_millis(started_ms)),
+        started_at=timestamp_of_millis(started_ms),
         ended_at=to_timestamp(now),
         team_id=current.get("team_id", ""),
         fix_gaps=_fix_gaps(ports, member_id, started_ms, to_millis(now)),

@@ -31,7 +31,7 @@ from services.location import model
 from services.location.handlers import PRESENCE_TOPIC, SOURCE
 from services.location.live_view import INTERNAL_TOPIC, WENT_OFFLINE
 from services.location.ports import Ports
-from shouwang.clock import from_millis, to_millis, to_timestamp
+from shouwang.clock import timestamp_of_millis, to_millis, to_timestamp
 from shouwang.events import Event
 from shouwang.ids import derived_id
 from shouwang.location.v1 import events_pb2
@@ -96,7 +96,7 @@ def _went_offline(member_id: str, now: datetime, last_seen_ms: int) -> list[tupl
     change = events_pb2.PresenceChanged(
         member_id=member_id,
         at=to_timestamp(now),
-        last_seen=to_timestamp(from_millis(last_seen_ms)),
+        last_seen=timestamp_of_millis(last_seen_ms),
     )
     return [
         (

@@ -24,7 +24,7 @@ from services.location.live_view import DUTY_CHANGED, WENT_OFFLINE, batch_column
 from services.location.ports import Ports
 from services.location.positions import PositionCheckpoints
 from services.location.repository import track_buckets
-from shouwang.clock import from_millis, to_millis, to_timestamp
+from shouwang.clock import from_millis, timestamp_of_millis, to_millis
 from shouwang.events import Event
 from shouwang.ids import derived_id
 from shouwang.location.v1 import events_pb2, location_pb2
@@ -160,8 +160,8 @@ class TrackKeeper:
             id=derived_id("came_online", member_id, str(ts_ms)),
             data=events_pb2.PresenceChanged(
                 member_id=member_id,
-                at=to_timestamp(from_millis(ts_ms)),
-                last_seen=to_timestamp(from_millis(ts_ms)),
+                at=timestamp_of_millis(ts_ms),
+                last_seen=timestamp_of_millis(ts_ms),
             ),
         )
 
@@ -190,7 +190,7 @@ class TrackKeeper:
                             lon=round(lon, 3),
                             grid_id=duty.get("grid_id", ""),
                             team_id=duty.get("team_id", ""),
-                            at=to_timestamp(from_millis(ts_ms)),
+                            at=timestamp_of_millis(ts_ms),
                         ),
                     ),
                 )
@@ -222,7 +222,7 @@ class TrackKeeper:
                                 fence_id=fence.fence_id,
                                 member_id=member_id,
                                 ref=fence.ref,
-                                at=to_timestamp(from_millis(ts_ms)),
+                                at=timestamp_of_millis(ts_ms),
                             ),
                         ),
                     )

@@ -10,7 +10,7 @@ import grpc
 from services.points import handlers
 from services.points.leaderboard import BoardRow, leaderboard
 from services.points.ports import Ports
-from shouwang.clock import from_millis, to_timestamp
+from shouwang.clock import timestamp_of_millis
 from shouwang.errors import NotFound
 from shouwang.points.v1 import points_pb2 as pb
 from shouwang.points.v1 import points_pb2_grpc
@@ -32,7 +32,7 @@ class PointsServicer(points_pb2_grpc.PointsServiceServicer):
         return pb.Account(
             member_id=account["_id"],
             balance=account["balance"],
-            opened_at=to_timestamp(from_millis(account["opened_at"])),
+            opened_at=timestamp_of_millis(account["opened_at"]),
         )
 
     def ListEntries(self, request, context: Context):
@@ -183,7 +183,7 @@ def entry_message(entry: Document) -> pb.Entry:
         delta=entry["delta"],
         reason=entry["reason"],
         ref=entry["ref"],
-        at=to_timestamp(from_millis(entry["at"])),
+        at=timestamp_of_millis(entry["at"]),
         rules_version=entry["rules_version"],
         note=entry.get("note", ""),
     )
@@ -198,11 +198,11 @@ def redemption_message(redemption: Document) -> pb.Redemption:
         cost=redemption["cost"],
         status=redemption["status"],
         refusal=redemption["refusal"],
-        created_at=to_timestamp(from_millis(redemption["created_at"])),
+        created_at=timestamp_of_millis(redemption["created_at"]),
         fulfilled_by=redemption["fulfilled_by"],
     )
     if redemption["fulfilled_at"]:
-        message.fulfilled_at.CopyFrom(to_timestamp(from_millis(redemption["fulfilled_at"])))
+        message.fulfilled_at.CopyFrom(timestamp_of_millis(redemption["fulfilled_at"]))
     return message
 
 

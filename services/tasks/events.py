@@ -7,7 +7,7 @@ from datetime import datetime
 
 from services.tasks.model import Claim, Offer, Report, Task
 from services.tasks.ports import Ports
-from shouwang.clock import from_millis, to_timestamp
+from shouwang.clock import timestamp_of_millis, to_timestamp
 from shouwang.events import Event
 from shouwang.ids import derived_id, new_id
 from shouwang.tasks.v1 import events_pb2
@@ -89,7 +89,7 @@ def task_offered(
             priority=task.priority,
             lat=task.location.lat,
             lon=task.location.lon,
-            expires_at=to_timestamp(from_millis(task.expires_at_ms)),
+            expires_at=timestamp_of_millis(task.expires_at_ms),
             offers=[
                 events_pb2.Offer(member_id=o.member_id, distance_m=o.distance_m, wave=wave)
                 for o in offers

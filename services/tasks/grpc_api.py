@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import grpc
-from google.protobuf.timestamp_pb2 import Timestamp
 
 from services.tasks import handlers, reports, stats
 from services.tasks.model import Circle, Claim, Offer, Report, Task
 from services.tasks.ports import Ports
-from shouwang.clock import from_millis, to_timestamp
+from shouwang.clock import timestamp_of_millis
 from shouwang.rpc import ServiceBinding
 from shouwang.scope import Caller
 from shouwang.tasks.v1 import tasks_pb2 as pb
@@ -155,8 +154,8 @@ class TasksServicer(tasks_pb2_grpc.TasksServiceServicer):
             capacity=task.capacity,
             skills=task.skills,
             points=task.points,
-            created_at=_timestamp(task.created_at_ms),
-            expires_at=_timestamp(task.expires_at_ms),
+            created_at=timestamp_of_millis(task.created_at_ms),
+            expires_at=timestamp_of_millis(task.expires_at_ms),
             station_id=task.station_id,
             created_by=task.created_by,
             wave=task.wave,
@@ -194,7 +193,7 @@ def _offer_view(offer: Offer) -> pb.OfferView:
         member_id=offer.member_id,
         distance_m=offer.distance_m,
         wave=offer.wave,
-        offered_at=_timestamp(offer.offered_at_ms),
+        offered_at=timestamp_of_millis(offer.offered_at_ms),
         declined=offer.declined_at_ms is not None,
     )
 
@@ -202,11 +201,11 @@ def _offer_view(offer: Offer) -> pb.OfferView:
 def _claim_view(claim: Claim) -> pb.ClaimView:
     view = pb.ClaimView(
         member_id=claim.member_id,
-        claimed_at=_timestamp(claim.claimed_at_ms),
+        claimed_at=timestamp_of_millis(claim.claimed_at_ms),
         offer_to_claim_s=claim.offer_to_claim_s,
     )
     if claim.arrived_at_ms is not None:
-        view.arrived_at.CopyFrom(_timestamp(claim.arrived_at_ms))
+        view.arrived_at.CopyFrom(timestamp_of_millis(claim.arrived_at_ms))
         view.claim_to_arrival_s = claim.claim_to_arrival_s or 0.0
     return view
 
@@ -222,10 +221,6 @@ def _distribution(found: stats.Distribution) -> pb.Distribution:
     )
 
 
-def _timestamp(millis: int) -> Timestamp:
-    return to_timestamp(from_millis(millis))
-
-
 def report_message(report: Report) -> pb.Report:
     return pb.Report(
         report_id=report.report_id,
@@ -236,7 +231,7 @@ def report_message(report: Report) -> pb.Report:
         media_ids=report.media_ids,
         member_id=report.member_id,
         station_id=report.station_id,
-        created_at=_timestamp(report.created_at_ms),
+        created_at=timestamp_of_millis(report.created_at_ms),
         points=report.points,
         review_note=report.review_note,
         task_id=report.task_id,

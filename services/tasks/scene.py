@@ -6,7 +6,7 @@ from __future__ import annotations
 from services.tasks import model
 from services.tasks.model import Task
 from services.tasks.ports import Ports
-from shouwang.clock import from_millis, to_timestamp
+from shouwang.clock import timestamp_of_millis
 from shouwang.errors import Unavailable
 from shouwang.location.v1 import location_pb2
 
@@ -44,7 +44,7 @@ def watch(ports: Ports, task: Task) -> None:
                 )
             ),
             member_ids=claimants,
-            expires_at=to_timestamp(from_millis(task.expires_at_ms)),
+            expires_at=timestamp_of_millis(task.expires_at_ms),
         )
     )
 

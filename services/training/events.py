@@ -18,7 +18,7 @@ from services.training.model import (
     Shift,
     TraineeAttendance,
 )
-from shouwang.clock import from_millis, to_timestamp
+from shouwang.clock import timestamp_of_millis, to_timestamp
 from shouwang.events import Event
 from shouwang.training.v1 import events_pb2
 from shouwang.training.v1.event_types import TRAINING_TOPIC
@@ -41,7 +41,7 @@ def cohort_created(cohort: Cohort, *, at: datetime) -> tuple[str, Event]:
             cohort_id=cohort.cohort_id,
             station_id=cohort.station_id,
             session_count=len(cohort.sessions),
-            starts_at=to_timestamp(from_millis(first)),
+            starts_at=timestamp_of_millis(first),
             at=to_timestamp(at),
         ),
         at,
@@ -75,7 +75,7 @@ def rollcall_opened(cohort: Cohort, rollcall: Rollcall, *, at: datetime) -> tupl
             session_id=rollcall.session_id,
             station_id=cohort.station_id,
             trainee_ids=sorted(cohort.trainee_ids),
-            closes_at=to_timestamp(from_millis(rollcall.closes_at_ms)),
+            closes_at=timestamp_of_millis(rollcall.closes_at_ms),
             at=to_timestamp(at),
         ),
         at,
@@ -151,7 +151,7 @@ def shift_attended(shift: Shift, minutes: int, *, at: datetime) -> tuple[str, Ev
             member_id=shift.member_id,
             minutes_present=minutes,
             minutes_scheduled=(shift.ends_at_ms - shift.starts_at_ms) // 60_000,
-            starts_at=to_timestamp(from_millis(shift.starts_at_ms)),
+            starts_at=timestamp_of_millis(shift.starts_at_ms),
             at=to_timestamp(at),
         ),
         at,
@@ -189,8 +189,8 @@ def shift_reminder(shift: Shift, *, at: datetime) -> tuple[str, Event]:
             roster_id=shift.roster_id,
             station_id=shift.station_id,
             member_id=shift.member_id,
-            starts_at=to_timestamp(from_millis(shift.starts_at_ms)),
-            ends_at=to_timestamp(from_millis(shift.ends_at_ms)),
+            starts_at=timestamp_of_millis(shift.starts_at_ms),
+            ends_at=timestamp_of_millis(shift.ends_at_ms),
             at=to_timestamp(at),
         ),
         at,

@@ -6,7 +6,6 @@ from __future__ import annotations
 import dataclasses
 
 import grpc
-from google.protobuf.timestamp_pb2 import Timestamp
 
 from services.training import handlers, hotspots, patrol_logs, patrol_windows, rosters
 from services.training.hours import HoursRow
@@ -22,7 +21,7 @@ from services.training.model import (
 )
 from services.training.ports import Ports
 from services.training.repository import area_from
-from shouwang.clock import from_millis, to_timestamp
+from shouwang.clock import timestamp_of_millis, to_timestamp
 from shouwang.rpc import ServiceBinding
 from shouwang.scope import Caller
 from shouwang.training.v1 import training_pb2 as pb
@@ -75,7 +74,7 @@ class TrainingServicer(training_pb2_grpc.TrainingServiceServicer):
         return pb.CheckInResult(
             rollcall_id=checkin.rollcall_id,
             status=checkin.status,
-            at=_timestamp(checkin.at_ms),
+            at=timestamp_of_millis(checkin.at_ms),
             distance_m=checkin.distance_m,
         )
 
@@ -151,7 +150,8 @@ class TrainingServicer(training_pb2_grpc.TrainingServiceServicer):
         message = roster_message(roster)
         message.generated.extend(shift_message(s) for s in roster["shifts"])
         message.unfilled.extend(
-            pb.Unfilled(org_id=org_id, starts_at=_timestamp(start)) for org_id, start in unfilled
+            pb.Unfilled(org_id=org_id, starts_at=timestamp_of_millis(start))
+            for org_id, start in unfilled
         )
         return message
 
@@ -220,9 +220,9 @@ class TrainingServicer(training_pb2_grpc.TrainingServiceServicer):
             incidents=sum(c.incidents for c in report.table.values()),
             presence_minutes=sum(c.presence_minutes for c in report.table.values()),
             incidents_outside_grids=report.incidents_outside,
-            to=_timestamp(report.to_ms),
+            to=timestamp_of_millis(report.to_ms),
         )
-        getattr(reply, "from").CopyFrom(_timestamp(report.from_ms))
+        getattr(reply, "from").CopyFrom(timestamp_of_millis(report.from_ms))
         return reply
 
     def ListShifts(self, request, context: Context):
@@ -346,7 +346,7 @@ def patrol_log_message(log: PatrolLog) -> pb.PatrolLog:
         counts=counts_message(log.counts),
         note=log.note,
         media_ids=log.media_ids,
-        filed_at=_timestamp(log.filed_at_ms),
+        filed_at=timestamp_of_millis(log.filed_at_ms),
         org_id=log.org_id,
         station_id=log.station_id,
     )
@@ -358,8 +358,8 @@ def shift_message(shift: Shift) -> pb.Shift:
         roster_id=shift.roster_id,
         org_id=shift.org_id,
         member_id=shift.member_id,
-        starts_at=_timestamp(shift.starts_at_ms),
-        ends_at=_timestamp(shift.ends_at_ms),
+        starts_at=timestamp_of_millis(shift.starts_at_ms),
+        ends_at=timestamp_of_millis(shift.ends_at_ms),
         swap_with=shift.swap_with,
         station_id=shift.station_id,
     )
@@ -380,13 +380,13 @@ def cohort_message(cohort: Cohort) -> pb.Cohort:
         trainee_ids=cohort.trainee_ids,
         station_id=cohort.station_id,
         created_by=cohort.created_by,
-        created_at=_timestamp(cohort.created_at_ms),
+        created_at=timestamp_of_millis(cohort.created_at_ms),
     )
     for s in cohort.sessions:
         session = pb.Session(
             session_id=s.session_id,
-            starts_at=_timestamp(s.starts_at_ms),
-            ends_at=_timestamp(s.ends_at_ms),
+            starts_at=timestamp_of_millis(s.starts_at_ms),
+            ends_at=timestamp_of_millis(s.ends_at_ms),
             kind=s.kind,
             topic=s.topic,
             has_area=s.area is not None,
@@ -406,8 +406,8 @@ def rollcall_message(rollcall: Rollcall) -> pb.Rollcall:
         rollcall_id=rollcall.rollcall_id,
         cohort_id=rollcall.cohort_id,
         session_id=rollcall.session_id,
-        opened_at=_timestamp(rollcall.opened_at_ms),
-        closes_at=_timestamp(rollcall.closes_at_ms),
+        opened_at=timestamp_of_millis(rollcall.opened_at_ms),
+        closes_at=timestamp_of_millis(rollcall.closes_at_ms),
     )
 
 
@@ -416,18 +416,14 @@ def leave_message(leave: Leave) -> pb.Leave:
         leave_id=leave.leave_id,
         cohort_id=leave.cohort_id,
         member_id=leave.member_id,
-        to=_timestamp(leave.to_ms),
+        to=timestamp_of_millis(leave.to_ms),
         reason=leave.reason,
         status=leave.status,
         note=leave.note,
         decided_by=leave.decided_by,
     )
-    getattr(message, "from").CopyFrom(_timestamp(leave.from_ms))
+    getattr(message, "from").CopyFrom(timestamp_of_millis(leave.from_ms))
     return message
-
-
-def _timestamp(millis: int) -> Timestamp:
-    return to_timestamp(from_millis(millis))
 
 
 def binding(ports: Ports) -> ServiceBinding:
