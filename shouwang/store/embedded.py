@@ -27,15 +27,14 @@ from shouwang.store import query as q
 
 _META = "_shouwang_indexes"
 _ID_INDEX = "_id_"
-# The SQLite index of a declared index that filters seek (``_index_for_queries``).
-_TYPED = "__typed"
-# Operators ``_narrowing`` writes as an index seek, with their SQL comparison.
+# Operators ``_narrowing`` seeks an index for, with their SQL comparison.
 _SEEKABLE = {"$eq": "=", "$in": "IN", "$gt": ">", "$gte": ">=", "$lt": "<", "$lte": "<="}
 _UNIQUE_FAILED = re.compile(r"UNIQUE constraint failed: (?:index '(?P<index>[^']+)'|.*\._id$)")
 _TYPE_RANK = (
     "CASE json_type(doc, {p}) WHEN 'integer' THEN 1 WHEN 'real' THEN 1 WHEN 'text' THEN 2 "
     "WHEN 'object' THEN 3 WHEN 'array' THEN 4 WHEN 'false' THEN 5 WHEN 'true' THEN 5 ELSE 0 END"
 )
+_INDEX_KEY = "json_extract(doc, {p})"
 # MongoDB's index key for a unique index: missing and null are one value, booleans differ from
 # 0 and 1, numbers compare by value (1 == 1.0); blobs never come out of json_extract.
 _UNIQUE_KEY = (
@@ -178,6 +177,7 @@ class SqliteCollection:
         self.name = name
         self._store = store
         self._table = _table(name)
+        self._index_keys: dict[str, str] | None = None  # see _leading_keys
 
     def create_index(self, keys: SortSpec, *, unique: bool = False, name: str | None = None) -> str:
         keys = [(path, direction) for path, direction in keys]
@@ -194,41 +194,24 @@ class SqliteCollection:
             ):
                 same_keys = other_keys == spec
                 if other == name and same_keys and bool(other_unique) == unique:
-                    self._index_for_queries(conn, name, keys, unique=unique)  # a store of before
                     return name
                 if other == name or same_keys:
                     raise UnsupportedQuery(f"index {name} conflicts with existing index {other}")
-            if unique:
-                columns = ", ".join(_UNIQUE_KEY.format(p=_sql_path(path)) for path, _ in keys)
-                try:
-                    conn.execute(
-                        f"CREATE UNIQUE INDEX {_quote(self._sqlite_index(name))} "
-                        f"ON {self._table} ({columns})"
-                    )
-                except sqlite3.IntegrityError:
-                    raise DuplicateKey(name) from None
-            self._index_for_queries(conn, name, keys, unique=unique)
+            template = _UNIQUE_KEY if unique else _INDEX_KEY
+            columns = ", ".join(template.format(p=_sql_path(path)) for path, _ in keys)
+            try:
+                conn.execute(
+                    f"CREATE {'UNIQUE ' if unique else ''}INDEX "
+                    f"{_quote(self._sqlite_index(name))} ON {self._table} ({columns})"
+                )
+            except sqlite3.IntegrityError:
+                raise DuplicateKey(name) from None
             conn.execute(
                 f"INSERT INTO {_META} (collection, name, keys, is_unique) VALUES (?, ?, ?, ?)",
                 (self.name, name, spec, int(unique)),
             )
+            self._index_keys = None
         return name
-
-    def _index_for_queries(
-        self, conn: sqlite3.Connection, name: str, keys: SortSpec, *, unique: bool
-    ) -> None:
-        """The index queries are answered from: each field's JSON type, then its value, which
-        the conditions ``_narrowing`` adds to a filter can seek (a unique index's key is made
-        for MongoDB's uniqueness, which no filter can seek). Stores made before it had an index
-        on the values alone, which no filter used: replaced. Never ``ANALYZE``d: statistics of
-        one JSON type in every row made SQLite's planner scan instead of seeking (measured)."""
-        columns = ", ".join(f"json_type(doc, {p}), json_extract(doc, {p})" for p in _paths(keys))
-        conn.execute(
-            f"CREATE INDEX IF NOT EXISTS {_quote(self._sqlite_index(name) + _TYPED)} "
-            f"ON {self._table} ({columns})"
-        )
-        if not unique:
-            conn.execute(f"DROP INDEX IF EXISTS {_quote(self._sqlite_index(name))}")
 
     def insert(self, document: Document) -> None:
         self.insert_many([document])
@@ -309,7 +292,7 @@ class SqliteCollection:
 
     def delete_many(self, query: Filter) -> int:
         q.check_filter(query)
-        where, params = _compile_filter(query)
+        where, params = _compile_filter(query, self._leading_keys())
         with self._store._writing() as conn:
             cursor = conn.execute(f"DELETE FROM {self._table} WHERE {where}", params)
         return cursor.rowcount
@@ -324,7 +307,7 @@ class SqliteCollection:
     ) -> tuple[str, list[Any]]:
         q.check_filter(query)
         q.check_sort(sort)
-        where, params = _compile_filter(query)
+        where, params = _compile_filter(query, self._leading_keys())
         order = _compile_sort(sort)
         return (
             f"SELECT {columns} FROM {self._table} WHERE {where} ORDER BY {order} LIMIT ? OFFSET ?",
@@ -336,6 +319,22 @@ class SqliteCollection:
             conn.execute(statement.format(t=self._table), (_dumps(document), document["_id"]))
         except sqlite3.IntegrityError as error:
             raise self._duplicate_key(error) from None
+
+    def _leading_keys(self) -> dict[str, str]:
+        """The SQL key of the index each field leads (``create_index``'s expressions, with
+        ``{p}`` for the field's path): what ``_narrowing`` seeks. Read once per collection; an
+        index another process makes later goes unused here until a restart (filters still match
+        the same documents, by a scan)."""
+        if self._index_keys is None:
+            with self._store._reading() as conn:
+                rows = conn.execute(
+                    f"SELECT keys, is_unique FROM {_META} WHERE collection = ?", (self.name,)
+                ).fetchall()
+            self._index_keys = {
+                json.loads(keys)[0][0]: _UNIQUE_KEY if unique else _INDEX_KEY
+                for keys, unique in rows
+            }
+        return self._index_keys
 
     def _sqlite_index(self, name: str) -> str:
         return f"{self.name}__{name}"
@@ -349,10 +348,6 @@ class SqliteCollection:
         if index is None:
             return DuplicateKey(_ID_INDEX)
         return DuplicateKey(index.removeprefix(prefix))
-
-
-def _paths(keys: SortSpec) -> list[str]:
-    return [_sql_path(path) for path, _ in keys]
 
 
 def _table(name: str) -> str:
@@ -374,13 +369,14 @@ def _dumps(document: Document) -> str:
     return json.dumps(ordered, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
 
 
-def _compile_filter(query: Filter) -> tuple[str, list[Any]]:
-    """SQL that is true exactly when MongoDB's filter matches; never NULL, so NOT is safe."""
+def _compile_filter(query: Filter, keys: dict[str, str]) -> tuple[str, list[Any]]:
+    """SQL that is true exactly when MongoDB's filter matches; never NULL, so NOT is safe.
+    ``keys``: the index key each indexed field leads with (``_leading_keys``)."""
     clauses: list[str] = []
     params: list[Any] = []
     for key, condition in query.items():
         if key in ("$and", "$or"):
-            parts = [_compile_filter(clause) for clause in condition]
+            parts = [_compile_filter(clause, keys) for clause in condition]
             joiner = " AND " if key == "$and" else " OR "
             clauses.append("(" + joiner.join(sql for sql, _ in parts) + ")")
             params.extend(param for _, part_params in parts for param in part_params)
@@ -388,31 +384,25 @@ def _compile_filter(query: Filter) -> tuple[str, list[Any]]:
         operators = condition if isinstance(condition, dict) else {"$eq": condition}
         for op, operand in operators.items():
             sql, op_params = _compile_operator(key, op, operand)
+            narrowing = _narrowing(keys[key], key, op, operand) if key in keys else None
+            if narrowing is not None:
+                sql, op_params = f"({narrowing[0]} AND {sql})", [*narrowing[1], *op_params]
             clauses.append(sql)
             params.extend(op_params)
     return (" AND ".join(clauses) or "1"), params
 
 
 def _compile_operator(path: str, op: str, operand: Any) -> tuple[str, list[Any]]:
-    if op in ("$ne", "$nin"):
-        sql, params = _matches(path, "$eq" if op == "$ne" else "$in", operand)
-        return f"(NOT {sql})", params
-    sql, params = _matches(path, op, operand)
-    narrowing = _narrowing(path, op, operand)
-    if narrowing is None:
-        return sql, params
-    narrow_sql, narrow_params = narrowing
-    return f"({narrow_sql} AND {sql})", [*narrow_params, *params]
-
-
-def _matches(path: str, op: str, operand: Any) -> tuple[str, list[Any]]:
     p = _sql_path(path)
     if op == "$exists":
         return f"(json_type(doc, {p}) IS {'NOT ' if operand else ''}NULL)", []
+    if op in ("$ne", "$nin"):
+        sql, params = _compile_operator(path, "$eq" if op == "$ne" else "$in", operand)
+        return f"(NOT {sql})", params
     if op == "$in":
         if path == "_id" and operand and all(isinstance(value, str) for value in operand):
             return f"(_id IN ({', '.join('?' * len(operand))}))", list(operand)
-        parts = [_matches(path, "$eq", value) for value in operand]
+        parts = [_compile_operator(path, "$eq", value) for value in operand]
         return "(" + (" OR ".join(sql for sql, _ in parts) or "0") + ")", [
             param for _, part_params in parts for param in part_params
         ]
@@ -432,36 +422,34 @@ def _matches(path: str, op: str, operand: Any) -> tuple[str, list[Any]]:
     return f"({any_element})", params * 2
 
 
-def _narrowing(path: str, op: str, operand: Any) -> tuple[str, list[Any]] | None:
-    """A condition every document ``_matches`` finds meets — the field holds a value of the
-    operand's type that compares so, or an array to look into — written as SQLite seeks it in
-    the field's index (``_index_for_queries``): the full condition, which looks into arrays and
-    so can use no index, then runs on the few rows found instead of on every row. None where no
-    index would answer (``_id``'s own key, ``$exists``, null, booleans, mixed types)."""
+def _narrowing(index_key: str, path: str, op: str, operand: Any) -> tuple[str, list[Any]] | None:
+    """A condition every document ``_compile_operator`` matches meets, on the key of the index
+    the field leads, so SQLite seeks the index and runs the full condition (which looks into
+    arrays, and so can use no index) on the rows found, not on every row: the key compares so
+    with the operand, or is an array's JSON text (both keys are ``json_extract``'s value for
+    strings, numbers and arrays; SQLite orders numbers before text, text before blobs). None
+    where it could not seek: ``$exists``, null, booleans, ``$ne``/``$nin``."""
     values = operand if op == "$in" else [operand]
-    if path == "_id" or op not in _SEEKABLE or not values:
+    if op not in _SEEKABLE or not values or not all(_seekable(value) for value in values):
         return None
-    types = {_seekable_types(value) for value in values}
-    if len(types) != 1 or None in types:
-        return None
-    p = _sql_path(path)
-    compared = f"IN ({', '.join('?' * len(values))})" if op == "$in" else f"{_SEEKABLE[op]} ?"
-    return (
-        f"((json_type(doc, {p}) IN ({types.pop()}) AND json_extract(doc, {p}) {compared}) "
-        f"OR json_type(doc, {p}) = 'array')",
-        list(values),
-    )
+    key = index_key.format(p=_sql_path(path))
+    if op == "$in":
+        compared, params = f"{key} IN ({', '.join('?' * len(values))})", list(values)
+    elif op == "$eq":
+        compared, params = f"{key} = ?", [operand]
+    else:  # a range, bounded to the operand's type so that it seeks no further: SQLite orders
+        # numbers (from -inf) before text (from '') before blobs (from X'')
+        upward = op in ("$gt", "$gte")
+        if isinstance(operand, str):
+            bound = f"{key} < X''" if upward else f"{key} >= ''"
+        else:
+            bound = f"{key} < ''" if upward else f"{key} >= -9e999"
+        compared, params = f"{key} {_SEEKABLE[op]} ? AND {bound}", [operand]
+    return f"({compared} OR ({key} >= '[' AND {key} < '\\'))", params
 
 
-def _seekable_types(value: Any) -> str | None:
-    """The JSON types a value compares with in ``_element_predicate``, for ``_narrowing``."""
-    if isinstance(value, bool) or value is None:
-        return None
-    if isinstance(value, str):
-        return "'text'"
-    if isinstance(value, int | float):
-        return "'integer', 'real'"
-    return None
+def _seekable(value: Any) -> bool:
+    return isinstance(value, str | int | float) and not isinstance(value, bool)
 
 
 def _element_predicate(op: str, operand: Any) -> tuple[str, list[Any]]:
