@@ -78,5 +78,6 @@ def to_timestamp(moment: datetime) -> Timestamp:
 
 def timestamp_of_millis(millis: int) -> Timestamp:
     """``to_timestamp(from_millis(millis))`` in integers: a sixth of the time (a task's view
-    stamps every offer), and no float on the way."""
-    return Timestamp(seconds=millis // 1000, nanos=millis % 1000 * 1_000_000)
+    stamps every offer), and no float on the way (a stored float is cut to its millisecond)."""
+    whole = int(millis)
+    return Timestamp(seconds=whole // 1000, nanos=whole % 1000 * 1_000_000)

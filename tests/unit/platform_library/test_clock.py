@@ -21,3 +21,7 @@ def test_a_stamp_of_millis_keeps_every_millisecond(millis: int) -> None:
     stamp = timestamp_of_millis(millis)
     assert stamp.ToMilliseconds() == millis
     assert 0 <= stamp.nanos < 1_000_000_000
+
+
+def test_a_stored_float_is_stamped_to_its_millisecond() -> None:
+    assert timestamp_of_millis(1_764_700_000_123.9) == timestamp_of_millis(1_764_700_000_123)
