@@ -27,8 +27,8 @@ from shouwang.store import query as q
 
 _META = "_shouwang_indexes"
 _ID_INDEX = "_id_"
-# Operators ``_narrowing`` seeks an index for, with their SQL comparison.
-_SEEKABLE = {"$eq": "=", "$in": "IN", "$gt": ">", "$gte": ">=", "$lt": "<", "$lte": "<="}
+# MongoDB's comparison operators in SQL; with ``$in``, those ``_narrowing`` seeks an index for.
+_COMPARISONS = {"$eq": "=", "$gt": ">", "$gte": ">=", "$lt": "<", "$lte": "<="}
 _UNIQUE_FAILED = re.compile(r"UNIQUE constraint failed: (?:index '(?P<index>[^']+)'|.*\._id$)")
 _TYPE_RANK = (
     "CASE json_type(doc, {p}) WHEN 'integer' THEN 1 WHEN 'real' THEN 1 WHEN 'text' THEN 2 "
@@ -430,7 +430,8 @@ def _narrowing(index_key: str, path: str, op: str, operand: Any) -> tuple[str, l
     strings, numbers and arrays; SQLite orders numbers before text, text before blobs). None
     where it could not seek: ``$exists``, null, booleans, ``$ne``/``$nin``."""
     values = operand if op == "$in" else [operand]
-    if op not in _SEEKABLE or not values or not all(_seekable(value) for value in values):
+    seekable = op in _COMPARISONS or op == "$in"
+    if not seekable or not values or not all(_seekable(value) for value in values):
         return None
     key = index_key.format(p=_sql_path(path))
     if op == "$in":
@@ -444,7 +445,7 @@ def _narrowing(index_key: str, path: str, op: str, operand: Any) -> tuple[str, l
             bound = f"{key} < X''" if upward else f"{key} >= ''"
         else:
             bound = f"{key} < ''" if upward else f"{key} >= -9e999"
-        compared, params = f"{key} {_SEEKABLE[op]} ? AND {bound}", [operand]
+        compared, params = f"{key} {_COMPARISONS[op]} ? AND {bound}", [operand]
     return f"({compared} OR ({key} >= '[' AND {key} < '\\'))", params
 
 
@@ -460,8 +461,7 @@ def _element_predicate(op: str, operand: Any) -> tuple[str, list[Any]]:
     if isinstance(operand, bool):
         return f"{{t}} = '{'true' if operand else 'false'}'", []
     kind = "{t} = 'text'" if isinstance(operand, str) else "{t} IN ('integer', 'real')"
-    sql_op = {"$eq": "=", "$gt": ">", "$gte": ">=", "$lt": "<", "$lte": "<="}[op]
-    return f"{kind} AND {{v}} {sql_op} ?", [operand]
+    return f"{kind} AND {{v}} {_COMPARISONS[op]} ?", [operand]
 
 
 def _compile_sort(sort: SortSpec) -> str:
