@@ -2,6 +2,6 @@
 composed in one process. It sits beside ``services/`` because it depends on all of them; the
 platform library (``shouwang``) depends on none."""
 
-from allinone.composition import AllInOne, start, up
+from allinone.composition import AllInOne, start, start_as_the_process, up
 
-__all__ = ["AllInOne", "start", "up"]
+__all__ = ["AllInOne", "start", "start_as_the_process", "up"]

@@ -14,6 +14,7 @@ from __future__ import annotations
 import logging
 import secrets
 import sys
+from collections.abc import Collection
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -43,6 +44,7 @@ from shouwang.runtime import (
     Adapters,
     Service,
     embedded_adapters,
+    keep_interpreter_on_one_core,
     serve_until_shutdown_signal,
     settings_or_exit,
 )
@@ -85,9 +87,11 @@ def start(
     data_dir: Path,
     host: str = "127.0.0.1",
     settings: AllInOneSettings | None = None,
+    keeper_cpus: Collection[int] = (),
 ) -> AllInOne:
     """Build and start everything (configured by ``settings``, by default read from the
-    environment); returns once the HTTP API is ready."""
+    environment); returns once the HTTP API is ready. The track keeper's process runs on
+    ``keeper_cpus`` (by default wherever this one may run)."""
     settings = settings or load(AllInOneSettings)
     adapters = embedded_adapters(data_dir, bus_idle_poll_s=settings.bus_idle_poll_s)
     readiness = Readiness()
@@ -155,7 +159,9 @@ def start(
     adapters.bus.start()
     track_keeper = None
     if settings.track_keeper_process:
-        track_keeper = TrackKeeperProcess(data_dir, log_level=settings.log_level).start()
+        track_keeper = TrackKeeperProcess(
+            data_dir, log_level=settings.log_level, cpus=keeper_cpus
+        ).start()
         readiness.add_check("track keeper", track_keeper.check)
     readiness.wait_for_checks()  # e.g. the gateway's token versions, before any token is seen
     http.start()
@@ -163,12 +169,24 @@ def start(
     return AllInOne(adapters, services, grpc_server, gateway, http, readiness, track_keeper)
 
 
+def start_as_the_process(
+    *, port: int, data_dir: Path, settings: AllInOneSettings | None = None
+) -> AllInOne:
+    """``start`` in a process that runs nothing else (``shouwang up``, the benchmarks' server):
+    first its threads, and those started later, go to one core (``interpreter_on_one_core``)
+    and the track keeper's process to the others. Not for a process that does other work too
+    (a test session): that would all share the one core."""
+    settings = settings or load(AllInOneSettings)
+    others = keep_interpreter_on_one_core() if settings.interpreter_on_one_core else frozenset()
+    return start(port=port, data_dir=data_dir, settings=settings, keeper_cpus=others)
+
+
 def up(*, port: int, data_dir: Path, demo: bool) -> int:
     settings = settings_or_exit(AllInOneSettings)
     configure_logging("shouwang", settings.log_level)
     if demo:
         settings = with_demo_admin(settings, data_dir)
-    running = start(port=port, data_dir=data_dir, settings=settings)
+    running = start_as_the_process(port=port, data_dir=data_dir, settings=settings)
     print(f"Shouwang is ready at {running.url} (data in {data_dir})", flush=True)
     simulation = start_demo(running.url, settings) if demo else None
     if simulation is not None:

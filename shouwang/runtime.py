@@ -4,13 +4,15 @@
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import gc
 import logging
+import os
 import signal
 import sys
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol, TypeVar
@@ -123,6 +125,48 @@ def limit_malloc_arenas(arenas: int = MALLOC_ARENAS) -> None:
     except (OSError, AttributeError):
         return
     mallopt(_M_ARENA_MAX, arenas)
+
+
+def keep_interpreter_on_one_core() -> frozenset[int]:
+    """Run every thread of this process, and those it starts later, on one of the CPUs it may
+    use, chosen by the process id (instances started side by side spread over them); return the
+    others, for the processes it starts to use (they would inherit the one CPU).
+
+    Why: the interpreter runs Python on one core at a time whatever the threads, and each time
+    one thread hands the GIL to another on a different core the kernel must wake that core. The
+    all-in-one hands over tens of thousands of times a second under a city's fixes (every store
+    call and socket write gives the GIL up): spread over two cores, 39 % of its CPU time went
+    to the kernel, mostly in those wake-ups; on one core 20 %, and 1.5x the fixes per second
+    (README "Benchmarks", issue #19). SQLite and numpy work outside the GIL then shares that core
+    too, which costs less than the hand-overs did.
+
+    Does nothing, and returns no CPU, where the process may use only one or the platform cannot
+    pin threads (only Linux can)."""
+    if not hasattr(os, "sched_setaffinity"):
+        return frozenset()
+    allowed = sorted(os.sched_getaffinity(0))
+    if len(allowed) < 2:
+        return frozenset()
+    core = allowed[os.getpid() % len(allowed)]
+    run_on({core})
+    log.info("this process's threads run on CPU %d of %s", core, allowed)
+    return frozenset(allowed) - {core}
+
+
+def run_on(cpus: Collection[int]) -> None:
+    """Let every thread of this process run on ``cpus`` only (threads started later inherit it
+    from the thread that starts them), on Linux."""
+    pinned: set[int] = set()
+    while unpinned := set(_thread_ids()) - pinned:  # again for any started meanwhile
+        for thread_id in unpinned:
+            with contextlib.suppress(ProcessLookupError):  # it ended meanwhile
+                os.sched_setaffinity(thread_id, cpus)
+        pinned |= unpinned
+
+
+def _thread_ids() -> list[int]:
+    """The threads of this process as the kernel knows them (Linux's /proc)."""
+    return [int(entry) for entry in os.listdir("/proc/self/task")]
 
 
 def freeze_start_up_objects() -> None:

@@ -26,6 +26,7 @@ import subprocess
 import sys
 import threading
 import urllib.request
+from collections.abc import Collection
 from pathlib import Path
 from typing import IO
 
@@ -42,7 +43,9 @@ _SCRAPE_TIMEOUT_S = 1.0  # the parent's scrape waits for it
 
 
 class TrackKeeperProcess:
-    def __init__(self, data_dir: Path, *, log_level: str = "INFO") -> None:
+    def __init__(
+        self, data_dir: Path, *, log_level: str = "INFO", cpus: Collection[int] = ()
+    ) -> None:
         self._command = [
             sys.executable,
             "-m",
@@ -52,6 +55,8 @@ class TrackKeeperProcess:
             "--log-level",
             log_level,
         ]
+        if cpus:  # else wherever the parent may run, as a child inherits
+            self._command += ["--cpus", ",".join(map(str, sorted(cpus)))]
         self._process: subprocess.Popen[bytes] | None = None
         self._metrics_port: int | None = None  # of the running process, once it said
         self._stopping = threading.Event()

@@ -15,7 +15,7 @@ from allinone.track_keeper import METRICS_PORT_LINE
 from services.location import bootstrap as location_bootstrap
 from shouwang.logging import configure_logging
 from shouwang.metrics import OpsServer, Readiness
-from shouwang.runtime import embedded_adapters
+from shouwang.runtime import embedded_adapters, run_on
 
 LOCK_FILE = "track-keeper.lock"
 WAITING_FOR_THE_OTHER_KEEPER = "another track keeper holds the data dir; waiting for it to end"
@@ -26,7 +26,14 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m allinone.track_keeper", description=__doc__)
     parser.add_argument("--data", type=Path, required=True, help="the all-in-one's data dir")
     parser.add_argument("--log-level", default="INFO")
+    parser.add_argument(
+        "--cpus",
+        type=_cpu_list,
+        help="run on these CPUs, e.g. 0,2 (the all-in-one keeps one for itself)",
+    )
     args = parser.parse_args(argv)
+    if args.cpus:
+        run_on(args.cpus)
     configure_logging("shouwang", args.log_level)
     # The parent stops this process (Ctrl-C reaches both in a terminal): it closes stdin.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
@@ -46,6 +53,13 @@ def main(argv: list[str] | None = None) -> int:
                 keeper.close()
             adapters.close()
     return 0
+
+
+def _cpu_list(text: str) -> set[int]:
+    try:
+        return {int(part) for part in text.split(",")}
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected CPU numbers like 0,2, got {text!r}") from None
 
 
 @contextmanager

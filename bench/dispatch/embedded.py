@@ -21,7 +21,7 @@ from shouwang.runtime import (
 def main(argv: list[str]) -> int:
     limit_malloc_arenas()  # as `shouwang up` does
     configure_logging("shouwang", "INFO")  # as `shouwang up` and the cluster log
-    running = allinone.start(port=0, data_dir=Path(argv[0]))
+    running = allinone.start_as_the_process(port=0, data_dir=Path(argv[0]))  # as `shouwang up`
     print(f"ready {running.url} {running.grpc_server.address}", flush=True)
     serve_until_shutdown_signal()  # as `shouwang up` does
     running.stop()

@@ -12,7 +12,9 @@ from pathlib import Path
 
 import pytest
 
+from allinone import track_keeper
 from tests.support.api import Api, new_person, wait_for
+from tests.support.processes import children, cpus_of_threads
 
 ADMIN = {"SHOUWANG_ADMIN_PHONE": "13800000000", "SHOUWANG_ADMIN_PASSWORD": "Admin-Password-1"}
 
@@ -58,6 +60,25 @@ def running(tmp_path: Path) -> Iterator[Process]:
     yield process
     if process.proc.poll() is None:
         process.proc.kill()
+
+
+@pytest.mark.skipif(
+    not hasattr(os, "sched_getaffinity") or len(os.sched_getaffinity(0)) < 2,
+    reason="pinning needs Linux and two CPUs to choose from",
+)
+def test_its_threads_share_one_cpu_and_the_track_keeper_runs_on_the_others(
+    running: Process,
+) -> None:
+    """SHOUWANG_INTERPRETER_ONE_CORE (on by default): the interpreter's hand-overs stay on one
+    core, and the keeper's process, which would inherit it, gets the rest."""
+    (core,) = set(cpus_of_threads(running.proc.pid).values())  # every thread on the same CPUs
+    assert len(core) == 1
+    processes = children(running.proc.pid).items()
+    (keeper_pid,) = [pid for pid, line in processes if track_keeper.__name__ in line]
+    others = frozenset(os.sched_getaffinity(0)) - core
+
+    # The keeper moves its threads as it starts, which may be after the parent is ready.
+    wait_for(lambda: set(cpus_of_threads(keeper_pid).values()) == {others}, what="keeper moved")
 
 
 def test_serves_health_metrics_and_the_openapi_document(running: Process) -> None:

@@ -35,3 +35,26 @@ def children(parent_pid: int) -> dict[int, str]:
         except OSError:
             continue
     return found
+
+
+def cpus_of_threads(pid: int | str = "self") -> dict[int, frozenset[int]]:
+    """Each thread of a process and the CPUs the kernel lets it run on."""
+    found = {}
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        try:
+            status = (task / "status").read_text()
+        except OSError:  # the thread ended meanwhile
+            continue
+        for line in status.splitlines():
+            if line.startswith("Cpus_allowed_list:"):
+                found[int(task.name)] = cpu_list(line.split(":", 1)[1].strip())
+    return found
+
+
+def cpu_list(text: str) -> frozenset[int]:
+    """The CPUs of the kernel's list form, e.g. ``0-2,5``."""
+    cpus: set[int] = set()
+    for part in text.split(","):
+        first, _, last = part.partition("-")
+        cpus.update(range(int(first), int(last or first) + 1))
+    return frozenset(cpus)

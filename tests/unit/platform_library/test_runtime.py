@@ -3,8 +3,13 @@
 from __future__ import annotations
 
 import gc
+import json
+import os
+import subprocess
+import sys
 import weakref
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -33,3 +38,44 @@ def test_what_start_up_keeps_is_frozen_and_its_garbage_freed_first() -> None:
     assert garbage_alive() is None  # collected, not frozen for ever
     assert gc.get_freeze_count() > 0
     assert all(o is not kept for o in gc.get_objects(generation=2))  # no full walk meets it
+
+
+_PINNED_CHILD = """
+import json, threading
+from shouwang.runtime import keep_interpreter_on_one_core
+from tests.support.processes import cpus_of_threads
+
+done = threading.Event()
+before = threading.Thread(target=done.wait)
+before.start()
+others = keep_interpreter_on_one_core()
+after = threading.Thread(target=done.wait)
+after.start()
+threads = cpus_of_threads()
+done.set()
+print(json.dumps({"others": sorted(others), "threads": [sorted(c) for c in threads.values()]}))
+"""
+
+
+@pytest.mark.skipif(
+    not hasattr(os, "sched_getaffinity") or len(os.sched_getaffinity(0)) < 2,
+    reason="pinning needs Linux and two CPUs to choose from",
+)
+def test_every_thread_runs_on_one_cpu_and_the_others_are_left_for_other_processes() -> None:
+    """In a process of its own (pinning this one would slow the rest of the session): threads
+    started before and after are all on one CPU, the one not returned."""
+    allowed = os.sched_getaffinity(0)
+    child = subprocess.run(
+        [sys.executable, "-c", _PINNED_CHILD],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+        cwd=Path(__file__).resolve().parents[3],
+    )
+    report = json.loads(child.stdout)
+    cores = {tuple(cpus) for cpus in report["threads"]}
+    assert len(report["threads"]) >= 3  # the main thread, one started before, one after
+    assert len(cores) == 1 and len(next(iter(cores))) == 1
+    (core,) = next(iter(cores))
+    assert set(report["others"]) == allowed - {core}
