@@ -56,7 +56,7 @@ class AllInOneSettings(WaveSettings, LiveCallSettings):
     interpreter_on_one_core: bool = setting(
         "SHOUWANG_INTERPRETER_ONE_CORE",
         True,
-        doc="Run the all-in-one's threads on one CPU (chosen by its process id) and its track "
+        doc="Run the all-in-one's threads on one CPU (chosen at random) and its track "
         "keeper's process on the others. Its Python runs on one core at a time anyway; spread "
         "over two, every hand-over of the interpreter between threads woke the other core, "
         "which cost 39 % of its CPU time in the kernel under full load against 20 % pinned, "

@@ -9,6 +9,7 @@ import ctypes
 import gc
 import logging
 import os
+import secrets
 import signal
 import sys
 import threading
@@ -129,8 +130,9 @@ def limit_malloc_arenas(arenas: int = MALLOC_ARENAS) -> None:
 
 def keep_interpreter_on_one_core() -> frozenset[int]:
     """Run every thread of this process, and those it starts later, on one of the CPUs it may
-    use, chosen by the process id (instances started side by side spread over them); return the
-    others, for the processes it starts to use (they would inherit the one CPU).
+    use, chosen at random so that instances started side by side spread over them (not by
+    process id: in containers each is process 1); return the others, for the processes it
+    starts to use (they would inherit the one CPU).
 
     Why: the interpreter runs Python on one core at a time whatever the threads, and each time
     one thread hands the GIL to another on a different core the kernel must wake that core. The
@@ -147,7 +149,7 @@ def keep_interpreter_on_one_core() -> frozenset[int]:
     allowed = sorted(os.sched_getaffinity(0))
     if len(allowed) < 2:
         return frozenset()
-    core = allowed[os.getpid() % len(allowed)]
+    core = secrets.choice(allowed)
     run_on({core})
     log.info("this process's threads run on CPU %d of %s", core, allowed)
     return frozenset(allowed) - {core}

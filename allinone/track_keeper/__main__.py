@@ -33,7 +33,10 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
     if args.cpus:
-        run_on(args.cpus)
+        try:
+            run_on(args.cpus)
+        except OSError as error:  # none of them is a CPU this process may use
+            parser.error(f"--cpus: {error.strerror}")
     configure_logging("shouwang", args.log_level)
     # The parent stops this process (Ctrl-C reaches both in a terminal): it closes stdin.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
