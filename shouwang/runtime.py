@@ -166,6 +166,16 @@ def run_on(cpus: Collection[int]) -> None:
         pinned |= unpinned
 
 
+def parse_cpu_list(text: str) -> frozenset[int]:
+    """The CPUs of the kernel's list form (``0-2,5``, as /proc and ``taskset -c`` write it);
+    ValueError for anything else."""
+    cpus: set[int] = set()
+    for part in text.split(","):
+        first, _, last = part.strip().partition("-")
+        cpus.update(range(int(first), int(last or first) + 1))
+    return frozenset(cpus)
+
+
 def _thread_ids() -> list[int]:
     """The threads of this process as the kernel knows them (Linux's /proc)."""
     return [int(entry) for entry in os.listdir("/proc/self/task")]

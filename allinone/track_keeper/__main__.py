@@ -15,7 +15,7 @@ from allinone.track_keeper import METRICS_PORT_LINE
 from services.location import bootstrap as location_bootstrap
 from shouwang.logging import configure_logging
 from shouwang.metrics import OpsServer, Readiness
-from shouwang.runtime import embedded_adapters, run_on
+from shouwang.runtime import embedded_adapters, parse_cpu_list, run_on
 
 LOCK_FILE = "track-keeper.lock"
 WAITING_FOR_THE_OTHER_KEEPER = "another track keeper holds the data dir; waiting for it to end"
@@ -29,7 +29,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--cpus",
         type=_cpu_list,
-        help="run on these CPUs, e.g. 0,2 (the all-in-one keeps one for itself)",
+        help="run on these CPUs, e.g. 0,2 or 1-3 (the all-in-one keeps one for itself)",
     )
     args = parser.parse_args(argv)
     if args.cpus:
@@ -58,11 +58,11 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def _cpu_list(text: str) -> set[int]:
+def _cpu_list(text: str) -> frozenset[int]:
     try:
-        return {int(part) for part in text.split(",")}
+        return parse_cpu_list(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"expected CPU numbers like 0,2, got {text!r}") from None
+        raise argparse.ArgumentTypeError(f"expected CPUs like 0,2 or 0-3, got {text!r}") from None
 
 
 @contextmanager

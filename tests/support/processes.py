@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from shouwang.runtime import parse_cpu_list
+
 
 def stat_fields(pid: int) -> list[str] | None:
     """The fields of /proc/PID/stat after the command name (state first), or None once gone.
@@ -47,14 +49,5 @@ def cpus_of_threads(pid: int | str = "self") -> dict[int, frozenset[int]]:
             continue
         for line in status.splitlines():
             if line.startswith("Cpus_allowed_list:"):
-                found[int(task.name)] = cpu_list(line.split(":", 1)[1].strip())
+                found[int(task.name)] = parse_cpu_list(line.split(":", 1)[1].strip())
     return found
-
-
-def cpu_list(text: str) -> frozenset[int]:
-    """The CPUs of the kernel's list form, e.g. ``0-2,5``."""
-    cpus: set[int] = set()
-    for part in text.split(","):
-        first, _, last = part.partition("-")
-        cpus.update(range(int(first), int(last or first) + 1))
-    return frozenset(cpus)

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from shouwang.runtime import freeze_start_up_objects
+from shouwang.runtime import freeze_start_up_objects, parse_cpu_list
 
 
 class _Node:
@@ -79,3 +79,10 @@ def test_every_thread_runs_on_one_cpu_and_the_others_are_left_for_other_processe
     assert len(cores) == 1 and len(next(iter(cores))) == 1
     (core,) = next(iter(cores))
     assert set(report["others"]) == allowed - {core}
+
+
+def test_a_cpu_list_reads_as_the_kernel_writes_it() -> None:
+    assert parse_cpu_list("0-2,5") == {0, 1, 2, 5}
+    assert parse_cpu_list("3") == {3}
+    with pytest.raises(ValueError):
+        parse_cpu_list("0,two")
