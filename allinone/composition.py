@@ -43,9 +43,9 @@ from shouwang.rpc import GrpcServer
 from shouwang.runtime import (
     Adapters,
     Service,
+    ShutdownSignal,
     embedded_adapters,
     keep_interpreter_on_one_core,
-    serve_until_shutdown_signal,
     settings_or_exit,
 )
 
@@ -182,6 +182,7 @@ def start_as_the_process(
 
 
 def up(*, port: int, data_dir: Path, demo: bool) -> int:
+    shutdown = ShutdownSignal()
     settings = settings_or_exit(AllInOneSettings)
     configure_logging("shouwang", settings.log_level)
     if demo:
@@ -196,7 +197,7 @@ def up(*, port: int, data_dir: Path, demo: bool) -> int:
             " (--no-demo for none)",
             flush=True,
         )
-    serve_until_shutdown_signal()
+    shutdown.serve_until_received()
     print("Shutting down...", file=sys.stderr, flush=True)
     if simulation is not None:
         simulation.stop()

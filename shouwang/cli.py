@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-import threading
 from pathlib import Path
 
 
@@ -75,10 +74,12 @@ def main(argv: list[str] | None = None) -> int:
 def simulate(*, url: str, members: int, seed: int, speed: float) -> int:
     """Run the simulation until SIGINT or SIGTERM; the members go off duty before it ends."""
     import os
-    import signal
 
     from shouwang.logging import configure_logging
+    from shouwang.runtime import ShutdownSignal
     from simulator import SetupFailed, Simulation, SimulationSettings
+
+    shutdown = ShutdownSignal()
 
     phone = os.environ.get("SHOUWANG_ADMIN_PHONE", "")
     password = os.environ.get("SHOUWANG_ADMIN_PASSWORD", "")
@@ -100,15 +101,12 @@ def simulate(*, url: str, members: int, seed: int, speed: float) -> int:
     )
     simulation = Simulation(settings)
     print(f"Officer {simulation.officer_login}", flush=True)
-    stopping = threading.Event()
-    for signum in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(signum, lambda *_: stopping.set())
     simulation.start()
-    while not stopping.wait(0.5):  # until a signal, or a setup that failed
+    while not shutdown.wait(0.5):  # until a signal, or a setup that failed
         if simulation.failed is not None:
             break
     print("Stopping the simulation...", file=sys.stderr, flush=True)
-    signalled = stopping.is_set()
+    signalled = shutdown.received
     simulation.stop(end_duty=True)
     try:
         simulation.wait_ready(0)

@@ -13,6 +13,7 @@ import secrets
 import signal
 import sys
 import threading
+import time
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -98,15 +99,44 @@ def settings_or_exit(cls: type[T]) -> T:
         raise SystemExit(2) from None
 
 
-def serve_until_shutdown_signal() -> None:
-    """Block the main thread of a process that is now serving until SIGTERM or SIGINT; what
-    start-up made is frozen first (``freeze_start_up_objects``): from here it lives as long as
-    the process."""
-    freeze_start_up_objects()
-    stop = threading.Event()
-    for signum in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(signum, lambda *_: stop.set())
-    stop.wait()
+class ShutdownSignal:
+    """SIGTERM or SIGINT, caught from the moment this is made. Make it before the process reports
+    ready, so that one reported ready always stops gracefully; before it, the default's instant
+    end is right: start-up has taken no work yet, and may wait long on what it needs (Kafka,
+    another service)."""
+
+    # How often the main thread looks whether a signal came. Python runs signal handlers only
+    # in the main thread, and only wakes it from a wait when the kernel delivered the signal to
+    # that thread; it may give it to any other (gRPC's, Kafka's) that does not block it, and
+    # then a wait without a timeout never ends (test_runtime shows it) — the likely cause of a
+    # location replica that, sent SIGTERM, kept serving until the test run ended (CI,
+    # 2026-12-02). grpc's own waits poll for the same reason (grpc/grpc#19481).
+    POLL_S = 0.5
+
+    def __init__(self) -> None:
+        self._received = threading.Event()
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(signum, lambda *_: self._received.set())
+
+    @property
+    def received(self) -> bool:
+        return self._received.is_set()
+
+    def wait(self, timeout_s: float) -> bool:
+        """Whether a signal came within ``timeout_s`` (at most ``POLL_S`` a wait, see there)."""
+        deadline = time.monotonic() + timeout_s
+        while (left := deadline - time.monotonic()) > 0:
+            if self._received.wait(min(self.POLL_S, left)):
+                return True
+        return self.received
+
+    def serve_until_received(self) -> None:
+        """Block the main thread of a process that is now serving until the signal; what
+        start-up made is frozen first (``freeze_start_up_objects``): from here it lives as long
+        as the process."""
+        freeze_start_up_objects()
+        while not self._received.wait(self.POLL_S):
+            pass
 
 
 # glibc's mallopt parameter for the number of malloc arenas.
@@ -188,9 +218,9 @@ def freeze_start_up_objects() -> None:
     process, yet each full collection walked them all: the all-in-one holds ~165,000 tracked
     objects once started and a full collection took 90–145 ms (on a busy machine), every thread
     stopped — a dispatch's whole budget. Frozen, a full collection walks only what the process
-    made since: during the 10k dispatch benchmark mostly 11–40 ms instead of 71–101. Called once
-    the process is serving (``serve_until_shutdown_signal``), not before each request: frozen
-    cycles are never freed. See https://docs.python.org/3/library/gc.html#gc.freeze."""
+    made since: during the 10k dispatch benchmark mostly 11–40 ms instead of 71–101. Called
+    once the process is serving (``ShutdownSignal.serve_until_received``), not before each
+    request: frozen cycles are never freed. See https://docs.python.org/3/library/gc.html#gc.freeze."""
     gc.collect()  # so that what start-up left for collection is freed, not frozen
     gc.freeze()
 
@@ -210,9 +240,10 @@ def serve_cluster(
     ops.start()
     adapters.bus.start()
     grpc_server.start()
+    shutdown = ShutdownSignal()
     readiness.mark_serving()
     log.info("serving", extra={"grpc_port": grpc_server.port, "ops_port": ops.port})
-    serve_until_shutdown_signal()
+    shutdown.serve_until_received()
     log.info("shutting down")
     readiness.mark_stopping()
     grpc_server.stop(settings.shutdown_grace_s)

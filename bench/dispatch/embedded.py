@@ -12,18 +12,16 @@ from pathlib import Path
 
 import allinone
 from shouwang.logging import configure_logging
-from shouwang.runtime import (
-    limit_malloc_arenas,
-    serve_until_shutdown_signal,
-)
+from shouwang.runtime import ShutdownSignal, limit_malloc_arenas
 
 
 def main(argv: list[str]) -> int:
+    shutdown = ShutdownSignal()  # as `shouwang up` does
     limit_malloc_arenas()  # as `shouwang up` does
     configure_logging("shouwang", "INFO")  # as `shouwang up` and the cluster log
     running = allinone.start_as_the_process(port=0, data_dir=Path(argv[0]))  # as `shouwang up`
     print(f"ready {running.url} {running.grpc_server.address}", flush=True)
-    serve_until_shutdown_signal()  # as `shouwang up` does
+    shutdown.serve_until_received()
     running.stop()
     return 0
 

@@ -11,9 +11,9 @@ from shouwang.http import SMALL_THREAD_STACK_BYTES, WsgiServer
 from shouwang.logging import configure_logging
 from shouwang.metrics import OpsServer, Readiness
 from shouwang.runtime import (
+    ShutdownSignal,
     cluster_adapters,
     limit_malloc_arenas,
-    serve_until_shutdown_signal,
     settings_or_exit,
 )
 
@@ -54,11 +54,12 @@ def main() -> int:
     adapters.bus.start()
     readiness.wait_for_checks(timeout_s=120)  # identity may still be starting beside us
     server.start()
+    shutdown = ShutdownSignal()
     readiness.mark_serving()
     logging.getLogger(__name__).info(
         "serving", extra={"http_port": server.port, "ops_port": ops.port}
     )
-    serve_until_shutdown_signal()
+    shutdown.serve_until_received()
     readiness.mark_stopping()
     gateway.close_streams()
     server.stop(settings.shutdown_grace_s)

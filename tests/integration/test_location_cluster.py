@@ -28,6 +28,14 @@ def _nearest(port: int, k: int = 10) -> list[str]:
 
 
 def _second_replica(cluster: Cluster, log_dir) -> ServiceProcess:  # type: ignore[no-untyped-def]
+    replica = _another_replica(cluster, log_dir)
+    replica.start()
+    replica.wait_ready()
+    return replica
+
+
+def _another_replica(cluster: Cluster, log_dir) -> ServiceProcess:  # type: ignore[no-untyped-def]
+    """Configured like the cluster's, on ports of its own; not started."""
     first = cluster["location"]
     grpc_port, ops_port = free_port(), free_port()
     env = {
@@ -36,12 +44,9 @@ def _second_replica(cluster: Cluster, log_dir) -> ServiceProcess:  # type: ignor
         "OPS_PORT": str(ops_port),
         "LOCATION_REPLICA_ID": f"replica-{uuid.uuid4().hex[:6]}",
     }
-    replica = ServiceProcess(
+    return ServiceProcess(
         "location", env, log_dir / "location-2.log", grpc_port=grpc_port, ops_port=ops_port
     )
-    replica.start()
-    replica.wait_ready()
-    return replica
 
 
 def test_every_replica_answers_the_same_and_a_restarted_one_too(cluster: Cluster, tmp_path) -> None:
@@ -70,6 +75,18 @@ def test_every_replica_answers_the_same_and_a_restarted_one_too(cluster: Cluster
         assert _nearest(replica.grpc_port) == members
     finally:
         replica.terminate()
+
+
+def test_a_replica_sent_sigterm_the_moment_it_is_ready_stops_gracefully(
+    cluster: Cluster, tmp_path
+) -> None:
+    """Kubernetes may stop a pod the moment it reports ready (a rollout, a scale-down): that is
+    the graceful stop too, not the default's end by SIGTERM with nothing closed."""
+    replica = _another_replica(cluster, tmp_path)
+    replica.start()
+    wait_for(replica.ready, timeout_s=60, interval_s=0.02, what="the replica ready")
+    assert replica.terminate() == 0
+    assert '"msg": "shutting down"' in replica.log_path.read_text()
 
 
 def test_duty_and_presence_events_reach_kafka_without_positions(

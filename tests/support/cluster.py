@@ -15,6 +15,7 @@ from pathlib import Path
 
 from shouwang.rpc import wait_until_serving
 from tests.support.api import Api, wait_for
+from tests.support.processes import python_stacks
 from tests.support.servers import die_with_parent, free_port
 
 GRPC_SERVICES = ("identity", "location", "tasks", "points", "comms", "training")
@@ -51,23 +52,33 @@ class ServiceProcess:
         assert self.proc is not None
         if self.proc.poll() is None:
             self.proc.send_signal(signal.SIGTERM)
-        # A bound on a hung shutdown: at load 140 a gateway's graceful stop took over 30 s.
-        return self.proc.wait(120)
+        try:
+            # A bound on a hung shutdown: at load 140 a gateway's graceful stop took over 30 s.
+            return self.proc.wait(120)
+        except subprocess.TimeoutExpired:
+            stacks = python_stacks(self.proc.pid)
+            self.proc.kill()
+            self.proc.wait(10)
+            raise AssertionError(
+                f"{self.name} still ran 120 s after SIGTERM; its threads were at\n{stacks}\n"
+                f"{self.log_tail()}"
+            ) from None
+
+    def ready(self) -> bool:
+        """Whether it answers its readiness probe; AssertionError if the process ended."""
+        assert self.proc is not None
+        if self.proc.poll() is not None:
+            raise AssertionError(f"{self.name} exited:\n{self.log_tail()}")
+        port = self.http_port or self.ops_port
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/readyz", timeout=2) as r:
+                return r.status == 200
+        except OSError:
+            return False
 
     def wait_ready(self, timeout_s: float = 60.0) -> None:
-        def ready() -> bool:
-            assert self.proc is not None
-            if self.proc.poll() is not None:
-                raise AssertionError(f"{self.name} exited:\n{self.log_tail()}")
-            port = self.http_port or self.ops_port
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/readyz", timeout=2) as r:
-                    return r.status == 200
-            except OSError:
-                return False
-
         try:
-            wait_for(ready, timeout_s=timeout_s, interval_s=0.1, what=f"{self.name} ready")
+            wait_for(self.ready, timeout_s=timeout_s, interval_s=0.1, what=f"{self.name} ready")
         except AssertionError as error:
             raise AssertionError(f"{error}\n{self.log_tail()}") from None
         if self.grpc_port:

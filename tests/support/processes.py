@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 from shouwang.runtime import parse_cpu_list
@@ -51,3 +53,19 @@ def cpus_of_threads(pid: int | str = "self") -> dict[int, frozenset[int]]:
             if line.startswith("Cpus_allowed_list:"):
                 found[int(task.name)] = parse_cpu_list(line.split(":", 1)[1].strip())
     return found
+
+
+def python_stacks(pid: int) -> str:
+    """Where each thread of a Python process is, native frames too (py-spy, installed with the
+    benchmarks' extras), for a test's failure message."""
+    py_spy = Path(sys.executable).with_name("py-spy")
+    try:
+        dump = subprocess.run(
+            [str(py_spy), "dump", "--native", "--pid", str(pid)],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+    except (OSError, subprocess.TimeoutExpired) as error:
+        return f"(no stacks: {error})"
+    return dump.stdout + dump.stderr

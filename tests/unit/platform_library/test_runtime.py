@@ -5,6 +5,7 @@ from __future__ import annotations
 import gc
 import json
 import os
+import signal
 import subprocess
 import sys
 import weakref
@@ -86,3 +87,66 @@ def test_a_cpu_list_reads_as_the_kernel_writes_it() -> None:
     assert parse_cpu_list("3") == {3}
     with pytest.raises(ValueError):
         parse_cpu_list("0,two")
+
+
+_SIGNAL_TAKEN_BY_ANOTHER_THREAD = """
+import signal, threading
+from shouwang.runtime import ShutdownSignal
+
+shutdown = ShutdownSignal()
+started = threading.Event()
+threading.Thread(target=lambda: (started.set(), threading.Event().wait()), daemon=True).start()
+started.wait()
+# Only the helper thread may take SIGTERM now, as the kernel may choose any thread not blocking it.
+signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGTERM})
+print("waiting", flush=True)
+shutdown.serve_until_received()
+print("stopped", flush=True)
+"""
+
+_SIGNAL_AS_IT_BECOMES_READY = """
+import time
+from shouwang.runtime import ShutdownSignal
+
+shutdown = ShutdownSignal()
+print("ready", flush=True)
+time.sleep(1)  # what comes between reporting ready and waiting: a log line, a collection
+print("serving", flush=True)
+shutdown.serve_until_received()
+print("stopped", flush=True)
+"""
+
+
+def _signalled(child_code: str, *, after_line: str) -> subprocess.CompletedProcess[str]:
+    """Run ``child_code``, send it SIGTERM once it printed ``after_line``, and wait for it."""
+    child = subprocess.Popen(
+        [sys.executable, "-c", child_code],
+        stdout=subprocess.PIPE,
+        text=True,
+        cwd=Path(__file__).resolve().parents[3],
+    )
+    assert child.stdout is not None
+    seen = [child.stdout.readline().strip()]
+    assert seen == [after_line]
+    child.send_signal(signal.SIGTERM)
+    try:
+        returncode = child.wait(20)
+    except subprocess.TimeoutExpired:
+        child.kill()
+        child.wait()
+        raise AssertionError("the process did not stop on SIGTERM") from None
+    return subprocess.CompletedProcess(child.args, returncode, seen[0] + "\n" + child.stdout.read())
+
+
+def test_a_signal_the_kernel_gives_another_thread_still_ends_the_wait() -> None:
+    """Python wakes the main thread from a wait only for a signal delivered to that thread; a
+    wait without a timeout then never ended (a cluster service kept serving after SIGTERM)."""
+    stopped = _signalled(_SIGNAL_TAKEN_BY_ANOTHER_THREAD, after_line="waiting")
+    assert stopped.returncode == 0
+    assert stopped.stdout.split() == ["waiting", "stopped"]
+
+
+def test_a_signal_before_the_wait_begins_is_not_lost_and_stops_gracefully() -> None:
+    stopped = _signalled(_SIGNAL_AS_IT_BECOMES_READY, after_line="ready")
+    assert stopped.returncode == 0  # not ended by the default disposition
+    assert stopped.stdout.split() == ["ready", "serving", "stopped"]
