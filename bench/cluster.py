@@ -30,7 +30,9 @@ TOPICS = (
 
 
 @contextlib.contextmanager
-def running_cluster(prefix: str, *, store: str = "sqlite") -> Iterator[Cluster]:
+def running_cluster(
+    prefix: str, *, store: str = "sqlite", database_per_service: bool = True
+) -> Iterator[Cluster]:
     with contextlib.ExitStack() as stack:
         tmp = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix=prefix)))
         kafka = KafkaBroker(mkdir(tmp / "kafka"))
@@ -43,6 +45,7 @@ def running_cluster(prefix: str, *, store: str = "sqlite") -> Iterator[Cluster]:
             mongodb_uri=ferretdb.uri,
             database=unique_name("bench"),
             log_dir=mkdir(tmp / "logs"),
+            database_per_service=database_per_service,
         )
         stack.callback(cluster.stop)
         yield cluster

@@ -49,14 +49,16 @@ class Adapters:
 
 
 def cluster_adapters(settings: PlatformSettings, *, client_id: str) -> Adapters:
+    """The adapters of the service ``client_id`` (its name) on Kafka and MongoDB."""
     from shouwang.bus.kafka import KafkaEventBus
     from shouwang.store.blobs import GridFSBlobStore
     from shouwang.store.mongo import MongoDocumentStore
 
+    database = settings.database_of(client_id)
     return Adapters(
         bus=KafkaEventBus(settings.kafka_bootstrap_servers, client_id=client_id),
-        store=MongoDocumentStore(settings.mongodb_uri, settings.mongodb_database),
-        blobs=GridFSBlobStore(settings.mongodb_uri, settings.mongodb_database),
+        store=MongoDocumentStore(settings.mongodb_uri, database),
+        blobs=GridFSBlobStore(settings.mongodb_uri, database),
     )
 
 

@@ -108,6 +108,15 @@ DEPLOYMENTS: dict[str, Callable[..., contextlib.AbstractContextManager[systems.D
 }
 
 
+def _deployment_name(result: dict[str, Any]) -> str:
+    name = result["mode"]
+    if result.get("store") == "postgresql":
+        name += " (FerretDB on PostgreSQL)"
+    if result["mode"] == "cluster" and not result.get("database_per_service", False):
+        name += " (one database)"
+    return name
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.dispatch", description=__doc__)
     parser.add_argument("--quick", action="store_true", help="1k members, 50 tasks (smoke)")
@@ -148,6 +157,12 @@ def main(argv: list[str] | None = None) -> int:
         help="cluster mode: FerretDB's backend (default sqlite, as in the tests)",
     )
     parser.add_argument(
+        "--shared-database",
+        action="store_true",
+        help="cluster mode: every service in one database, as before MONGODB_DATABASE_PER_SERVICE "
+        "(default: a database each, one SQLite file each in FerretDB)",
+    )
+    parser.add_argument(
         "--phone-senders",
         type=_positive,
         help=f"threads posting fixes per phone process (default {SENDERS}); each waits for its "
@@ -182,7 +197,9 @@ def main(argv: list[str] | None = None) -> int:
     for mode in args.mode or list(DEPLOYMENTS):
         _log(f"-- {mode}")
         try:
-            options = {"store": args.store} if mode == "cluster" else {}
+            options: dict[str, Any] = {}
+            if mode == "cluster":
+                options = {"store": args.store, "database_per_service": not args.shared_database}
             with DEPLOYMENTS[mode](**options) as deployment:
                 run_deployment(
                     deployment,
@@ -390,6 +407,7 @@ def measure_size(
     return {
         "mode": deployment.mode,
         "store": deployment.store if deployment.mode == "cluster" else "sqlite (embedded)",
+        "database_per_service": deployment.mode == "cluster" and deployment.database_per_service,
         "members_on_duty": on_duty + len(members),
         "members_left_out": size - on_duty,  # their enlisting failed on a busy server
         "phones": fleet.count,  # the rest are positions in location (bench.dispatch.positions)
@@ -440,7 +458,7 @@ def render_table(results: list[dict[str, Any]]) -> str:
         misses = r["offers_missed"] + r["offered_to_someone_else"]
         rows.append(
             [
-                r["mode"] + (" (FerretDB on PostgreSQL)" if r.get("store") == "postgresql" else ""),
+                _deployment_name(r),
                 f"{r['members_on_duty']:,}",
                 f"{offer['p50']:.1f} / {offer['p99']:.1f}"
                 + (f" ({misses} missed)" if misses else ""),

@@ -26,6 +26,7 @@ class Deployment:
     logs: tuple[Path, ...]
     pid: int = 0  # the all-in-one's process (embedded), for profiling
     store: str = "sqlite"  # cluster: FerretDB's backend (tests.support.servers.FERRETDB_STORES)
+    database_per_service: bool = True  # cluster: MONGODB_DATABASE_PER_SERVICE
     metrics_urls: dict[str, str] = field(default_factory=dict)  # cluster: each service's /metrics
 
 
@@ -62,14 +63,17 @@ def embedded() -> Iterator[Deployment]:
 
 
 @contextlib.contextmanager
-def cluster(store: str = "sqlite") -> Iterator[Deployment]:
-    with running_cluster("bench-dispatch-", store=store) as running:
+def cluster(store: str = "sqlite", database_per_service: bool = True) -> Iterator[Deployment]:
+    with running_cluster(
+        "bench-dispatch-", store=store, database_per_service=database_per_service
+    ) as running:
         yield Deployment(
             "cluster",
             running.api.base_url + "/",
             f"127.0.0.1:{running['location'].grpc_port}",
             tuple(running.log_files()),
             store=store,
+            database_per_service=database_per_service,
             metrics_urls={
                 name: f"http://127.0.0.1:{process.ops_port}/metrics"
                 for name, process in running.processes.items()

@@ -26,4 +26,5 @@ def cluster(
     yield running
     running.stop()
     with MongoClient(mongodb_uri) as client:
-        client.drop_database(database)
+        for each in running.databases():
+            client.drop_database(each)

@@ -27,7 +27,7 @@ IDENTITY_TOPIC = "shouwang.identity.v1"
 @pytest.fixture
 def accounts(cluster: Cluster, mongodb_uri: str) -> Iterator:
     with MongoClient(mongodb_uri) as client:
-        yield client[cluster["points"].env["MONGODB_DATABASE"]]["points_accounts"]
+        yield client[cluster["points"].database]["points_accounts"]
 
 
 def test_each_service_is_healthy_and_serves_metrics(cluster: Cluster) -> None:

@@ -50,7 +50,7 @@ def replicas(cluster: Cluster, mongodb_uri: str, tmp_path) -> Iterator[list[Serv
         if process.proc and process.proc.poll() is None:
             process.terminate()
     with MongoClient(mongodb_uri) as client:
-        client.drop_database(database)
+        client.drop_database(started[0].database)
 
 
 def _on_duty(cluster: Cluster, lat: float, lon: float, count: int, *, step_m: float) -> list[str]:
@@ -170,11 +170,10 @@ def test_a_killed_replicas_due_waves_are_sent_by_the_other(
         (members[1], 2),
         (members[2], 3),
     ]
-    database = second.env["MONGODB_DATABASE"]
     with MongoClient(mongodb_uri) as client:
         holders = {
             lease["holder"]
-            for lease in client[database]["task_leases"].find(
+            for lease in client[second.database]["task_leases"].find(
                 {"task_id": task.task_id, "_id": {"$ne": f"{task.task_id}:0:0"}}
             )
         }

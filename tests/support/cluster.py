@@ -13,6 +13,7 @@ import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from shouwang.config import PlatformSettings, load
 from shouwang.rpc import wait_until_serving
 from tests.support.api import Api, wait_for
 from tests.support.processes import python_stacks
@@ -84,6 +85,11 @@ class ServiceProcess:
         if self.grpc_port:
             wait_until_serving(f"127.0.0.1:{self.grpc_port}", timeout_s=timeout_s)
 
+    @property
+    def database(self) -> str:
+        """The database it keeps its collections in, as its settings name it."""
+        return load(PlatformSettings, self.env).database_of(self.name)
+
     def log_tail(self, lines: int = 40) -> str:
         return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
 
@@ -99,6 +105,9 @@ class Cluster:
     def __getitem__(self, name: str) -> ServiceProcess:
         return self.processes[name]
 
+    def databases(self) -> set[str]:
+        return {process.database for process in self.processes.values()}
+
     def log_files(self) -> list[Path]:
         return [process.log_path for process in self.processes.values()]
 
@@ -113,13 +122,22 @@ class Cluster:
         return {name: process.terminate() for name, process in reversed(self.processes.items())}
 
 
-def start_cluster(*, kafka: str, mongodb_uri: str, database: str, log_dir: Path) -> Cluster:
-    """Start every service and the gateway; returns once all report ready."""
+def start_cluster(
+    *,
+    kafka: str,
+    mongodb_uri: str,
+    database: str,
+    log_dir: Path,
+    database_per_service: bool = True,
+) -> Cluster:
+    """Start every service and the gateway; returns once all report ready. Each in a database
+    of its own by default, as FerretDB on SQLite is best run (``MONGODB_DATABASE_PER_SERVICE``)."""
     common = {
         **os.environ,
         "KAFKA_BOOTSTRAP_SERVERS": kafka,
         "MONGODB_URI": mongodb_uri,
         "MONGODB_DATABASE": database,
+        "MONGODB_DATABASE_PER_SERVICE": str(database_per_service).lower(),
         "BIND_HOST": "127.0.0.1",
         "LOG_LEVEL": "INFO",
         "IDENTITY_PII_KEY": _key(),

@@ -20,6 +20,19 @@ def test_settings_are_parsed_into_their_types() -> None:
     assert settings.mongodb_database == "shouwang"
 
 
+def test_services_share_one_database_unless_each_is_given_its_own() -> None:
+    shared = load(PlatformSettings, {**CLUSTER, "MONGODB_DATABASE": "city"})
+    assert {shared.database_of(s) for s in ("tasks", "gateway")} == {"city"}
+    apart = load(
+        PlatformSettings,
+        {**CLUSTER, "MONGODB_DATABASE": "city", "MONGODB_DATABASE_PER_SERVICE": "true"},
+    )
+    assert (apart.database_of("tasks"), apart.database_of("gateway")) == (
+        "city_tasks",
+        "city_gateway",
+    )
+
+
 def test_every_missing_required_variable_is_named() -> None:
     with pytest.raises(ConfigError) as raised:
         load(IdentitySettings, {"KAFKA_BOOTSTRAP_SERVERS": "k:9092"})
