@@ -122,6 +122,7 @@ bench: install-dev
 	$(PYTHON) -m bench.ingest
 	$(PYTHON) -m bench.capacity
 	$(PYTHON) -m bench.ferretdb_statements
+	$(PYTHON) -m bench.ferretdb_writers
 	$(PYTHON) -m bench.identity
 	$(PYTHON) -m bench.dispatch
 	$(PYTHON) -m bench.intercom
