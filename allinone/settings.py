@@ -50,7 +50,8 @@ class AllInOneSettings(WaveSettings, LiveCallSettings):
         "events wake it at once). Measured on 2 cores under full load, 0.25 took ~18 % less CPU "
         "per fix and accepted ~12 % more fixes (means of 18 runs and 10); but on a VM whose "
         "idle CPUs halt, the claim race's slowest winners with 1,000 on duty were told at p99 "
-        "84-111 ms instead of 63-71 (likely the polls keeping the CPUs awake). The track "
+        "84-111 ms instead of 63-71: the polls keep the CPUs awake (a separate process waking "
+        "every millisecond brought the back-off's 237 ms back to 78, README). The track "
         "keeper's process keeps polling every 20 ms.",
     )
     interpreter_on_one_core: bool = setting(
