@@ -102,7 +102,7 @@ def simulate(*, url: str, members: int, seed: int, speed: float) -> int:
     simulation = Simulation(settings)
     print(f"Officer {simulation.officer_login}", flush=True)
     simulation.start()
-    while not shutdown.wait(0.5):  # until a signal, or a setup that failed
+    while not shutdown.wait_a_while():  # until a signal, or a setup that failed
         if simulation.failed is not None:
             break
     print("Stopping the simulation...", file=sys.stderr, flush=True)

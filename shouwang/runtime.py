@@ -13,7 +13,6 @@ import secrets
 import signal
 import sys
 import threading
-import time
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -124,20 +123,16 @@ class ShutdownSignal:
     def received(self) -> bool:
         return self._received.is_set()
 
-    def wait(self, timeout_s: float) -> bool:
-        """Whether a signal came within ``timeout_s`` (at most ``POLL_S`` a wait, see there)."""
-        deadline = time.monotonic() + timeout_s
-        while (left := deadline - time.monotonic()) > 0:
-            if self._received.wait(min(self.POLL_S, left)):
-                return True
-        return self.received
+    def wait_a_while(self) -> bool:
+        """Whether a signal has come, waiting up to ``POLL_S`` for one (see there)."""
+        return self._received.wait(self.POLL_S)
 
     def serve_until_received(self) -> None:
         """Block the main thread of a process that is now serving until the signal; what
         start-up made is frozen first (``freeze_start_up_objects``): from here it lives as long
         as the process."""
         freeze_start_up_objects()
-        while not self._received.wait(self.POLL_S):
+        while not self.wait_a_while():
             pass
 
 

@@ -407,7 +407,7 @@ def measure_size(
     return {
         "mode": deployment.mode,
         "store": deployment.store if deployment.mode == "cluster" else "sqlite (embedded)",
-        "database_per_service": deployment.mode == "cluster" and deployment.database_per_service,
+        "database_per_service": deployment.database_per_service,
         "members_on_duty": on_duty + len(members),
         "members_left_out": size - on_duty,  # their enlisting failed on a busy server
         "phones": fleet.count,  # the rest are positions in location (bench.dispatch.positions)

@@ -26,7 +26,7 @@ class Deployment:
     logs: tuple[Path, ...]
     pid: int = 0  # the all-in-one's process (embedded), for profiling
     store: str = "sqlite"  # cluster: FerretDB's backend (tests.support.servers.FERRETDB_STORES)
-    database_per_service: bool = True  # cluster: MONGODB_DATABASE_PER_SERVICE
+    database_per_service: bool = False  # cluster: MONGODB_DATABASE_PER_SERVICE
     metrics_urls: dict[str, str] = field(default_factory=dict)  # cluster: each service's /metrics
 
 

@@ -126,8 +126,8 @@ def _signalled(child_code: str, *, after_line: str) -> subprocess.CompletedProce
         cwd=Path(__file__).resolve().parents[3],
     )
     assert child.stdout is not None
-    seen = [child.stdout.readline().strip()]
-    assert seen == [after_line]
+    first = child.stdout.readline()
+    assert first.strip() == after_line
     child.send_signal(signal.SIGTERM)
     try:
         returncode = child.wait(20)
@@ -135,7 +135,7 @@ def _signalled(child_code: str, *, after_line: str) -> subprocess.CompletedProce
         child.kill()
         child.wait()
         raise AssertionError("the process did not stop on SIGTERM") from None
-    return subprocess.CompletedProcess(child.args, returncode, seen[0] + "\n" + child.stdout.read())
+    return subprocess.CompletedProcess(child.args, returncode, first + child.stdout.read())
 
 
 def test_a_signal_the_kernel_gives_another_thread_still_ends_the_wait() -> None:
