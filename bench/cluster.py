@@ -33,6 +33,9 @@ TOPICS = (
 def running_cluster(
     prefix: str, *, store: str = "sqlite", database_per_service: bool = True
 ) -> Iterator[Cluster]:
+    """Kafka, FerretDB (``store``: its backend) and every service, torn down after. A database
+    per service by default, as FerretDB on SQLite is best run (README, "Design notes"); the
+    tests' clusters keep one, which their fault suite reads whole."""
     with contextlib.ExitStack() as stack:
         tmp = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix=prefix)))
         kafka = KafkaBroker(mkdir(tmp / "kafka"))
