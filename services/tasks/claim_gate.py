@@ -1,13 +1,15 @@
-"""How many claims of one task this replica lets try for a slot at once: no more than the slots it
-believes free. In a race of 48 for 3 slots the store then sees 3 attempts instead of 48, the
-winners are not slowed by the losers' writes, and the losers — once the slots are known taken —
-are refused without a write.
+"""How many claims of one task this replica lets read and try for a slot at once: no more than
+the slots it believes free. In a race of 48 for 3 slots the store then sees 3 claims instead of
+48 until the slots are taken, the winners are not slowed by the losers' reads and writes, and
+the losers — let in once the slots are known taken — read the task and their offer (to be told
+precisely why not) and are refused without a write.
 
-Only admission, never the decision: the unique inserts of ``repository`` still decide, on every
-replica (another replica's claims show up as slots this one did not expect, and an attempt let
-through on a stale count simply loses there). A task's slots are never freed, so "full", once
-seen, stays true and needs no invalidation; its status (cancelled, expired) is still read from
-the store on every claim.
+The gate learns a task's capacity when this replica creates it or first reads it; until then it
+lets one claim in to read it. Only admission, never the decision: the unique inserts of
+``repository`` still decide, on every replica (another replica's claims show up as slots this one
+did not expect, and an attempt let through on a stale count simply loses there). A task's slots
+are never freed, so "full", once seen, stays true and needs no invalidation; its status
+(cancelled, expired) is still read from the store on every claim.
 """
 
 from __future__ import annotations
@@ -32,19 +34,19 @@ class _Race:
     """What this replica knows of one task's slots."""
 
     changed: threading.Condition
+    capacity: int | None = None  # unknown until the task is created here or read
     taken: int = 0  # slots known taken (from reads and this replica's own wins)
-    trying: int = 0  # this replica's attempts between their turn and their slot's outcome
+    trying: int = 0  # this replica's claims between their turn and their outcome
     full: tuple[Claim, ...] | None = None  # every slot's claim, once all are taken
     waiting: int = 0  # callers waiting for a turn
 
 
 @dataclass(frozen=True)
 class Turn:
-    """An attempt's admission: ``full`` when the task filled up meanwhile (no attempt then),
-    else the first slot that may be free."""
+    """A claim's admission: ``full`` when the task is known full (the claim holds no place then
+    and its claims need not be read)."""
 
     full: tuple[Claim, ...] | None
-    first_free: int
 
 
 class ClaimGate:
@@ -54,12 +56,6 @@ class ClaimGate:
         self._remembered = remembered
         self._wait_s = wait_s
 
-    def known_full(self, task_id: str) -> tuple[Claim, ...] | None:
-        """The claims of a task this replica knows is full (None: not known to be)."""
-        with self._lock:
-            race = self._races.get(task_id)
-            return None if race is None else race.full
-
     def saw(self, task: Task, claims: list[Claim]) -> None:
         """Claims read from the store: what is taken there now."""
         with self._lock:
@@ -67,12 +63,12 @@ class ClaimGate:
             self._learn(race, task, claims)
 
     @contextmanager
-    def turn(self, task: Task, *, seen: list[Claim]) -> Iterator[Turn]:
-        """Wait until this replica's attempts in flight are fewer than the slots it believes
-        free, then hold one of those places until the block ends (report its outcome with
-        ``took`` inside, ``filled`` inside or after: waiters wait until the task is known full).
-        ``seen``: the claims this attempt read, in slot order."""
-        admitted = self._admit(task, seen)
+    def turn(self, task_id: str) -> Iterator[Turn]:
+        """Wait until this replica's claims in flight are fewer than the slots it believes free
+        (one, while the task's capacity is unknown), then hold one of those places until the
+        block ends. Inside, report what the claim read with ``first_free`` and what it took
+        with ``took``; ``filled`` (inside or after) lets the waiters in to be refused."""
+        admitted = self._admit(task_id)
         if admitted.full is not None:
             yield admitted
             return
@@ -80,9 +76,16 @@ class ClaimGate:
             yield admitted
         finally:
             with self._lock:
-                race = self._race(task.task_id)
+                race = self._race(task_id)
                 race.trying -= 1
                 race.changed.notify_all()
+
+    def first_free(self, task: Task, seen: list[Claim]) -> int:
+        """The first slot that may be free, given the claims a claim read (in slot order)."""
+        with self._lock:
+            race = self._race(task.task_id)
+            self._learn(race, task, seen)
+            return min(race.taken, task.capacity)
 
     def took(self, task: Task, slot: int) -> None:
         """This replica's attempt took ``slot`` (slots are taken from 0 upwards, without gaps)."""
@@ -94,26 +97,32 @@ class ClaimGate:
         """Every slot is taken: ``claims`` are all of them, read from the store."""
         self.saw(task, claims)
 
-    def _admit(self, task: Task, seen: list[Claim]) -> Turn:
+    def _admit(self, task_id: str) -> Turn:
         deadline = time.monotonic() + self._wait_s
         with self._lock:
-            race = self._race(task.task_id)
-            self._learn(race, task, seen)
-            while race.full is None and race.trying >= task.capacity - race.taken:
+            race = self._race(task_id)
+            while race.full is None and race.trying >= self._places(race):
                 left = deadline - time.monotonic()
                 if left <= 0:
-                    break  # an attempt is stuck: let the store decide
+                    break  # a claim is stuck: let the store decide
                 race.waiting += 1
                 try:
                     race.changed.wait(left)
                 finally:
                     race.waiting -= 1
             if race.full is not None:
-                return Turn(full=race.full, first_free=task.capacity)
+                return Turn(full=race.full)
             race.trying += 1
-            return Turn(full=None, first_free=min(race.taken, task.capacity))
+            return Turn(full=None)
+
+    @staticmethod
+    def _places(race: _Race) -> int:
+        return 1 if race.capacity is None else race.capacity - race.taken
 
     def _learn(self, race: _Race, task: Task, claims: list[Claim]) -> None:
+        if race.capacity is None:
+            race.capacity = task.capacity
+            race.changed.notify_all()
         race.taken = max(race.taken, len(claims))
         if len(claims) >= task.capacity and race.full is None:
             race.full = tuple(claims)

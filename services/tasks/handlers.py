@@ -75,6 +75,7 @@ def create_task(ports: Ports, caller: Caller, request: Any) -> Task:
     except DuplicateKey:  # the same retry on another replica, a moment earlier
         return _existing_task(ports, task_id)
     ports.wakeups.remember(task.task_id, task.due_at_ms or 0)
+    ports.claim_gate.saw(task, [])  # its capacity: a race's first claims need not read it
     # "Within a second": the first wave goes out now, and its write publishes the staged
     # `created` first, then `offered` (one store write fewer before the offer than publishing
     # `created` alone); the timer takes over after the first wave.
@@ -87,30 +88,25 @@ def create_task(ports: Ports, caller: Caller, request: Any) -> Task:
 def claim_task(ports: Ports, caller: Caller, task_id: str) -> Task:
     member_id, now = caller.member_id, ports.clock.now()
     now_ms = to_millis(now)
-    task, offer, claims = _claim_reads(ports, task_id, member_id)
-    refusal = model.claim_refusal(
-        task,
-        member_id=member_id,
-        now_ms=now_ms,
-        offer=offer,
-        claims=claims,
-    )
-    if refusal is not None:
-        raise refusal
-    if offer is None or _holds(claims, member_id):
-        return task  # a retried claim: the member holds a slot already
-    with ports.claim_gate.turn(task, seen=claims) as turn:
-        if turn.full is not None:  # filled while this claim waited: refused without a write
-            if _holds(turn.full, member_id):
-                return task  # the member's own other request won meanwhile
-            raise Conflict(detail="the task is already fully claimed")
+    with ports.claim_gate.turn(task_id) as turn:
+        task, offer, claims = _claim_reads(ports, task_id, member_id, known=turn.full)
+        refusal = model.claim_refusal(
+            task,
+            member_id=member_id,
+            now_ms=now_ms,
+            offer=offer,
+            claims=claims,
+        )
+        if refusal is not None:
+            raise refusal
+        if offer is None or _holds(claims, member_id):
+            return task  # a retried claim: the member holds a slot already
         if ports.tasks.is_busy(member_id):  # the last rule, asked once the claim has its turn
             raise model.busy_refusal()
         if not ports.tasks.reserve_claimant(task, member_id, at_ms=now_ms):
             raise Conflict(detail="your claim is being processed")
-        claim = _take_slot(
-            ports, task, offer, member_id=member_id, first_free=turn.first_free, now=now
-        )
+        first_free = ports.claim_gate.first_free(task, claims)
+        claim = _take_slot(ports, task, offer, member_id=member_id, first_free=first_free, now=now)
     try:
         OFFER_TO_CLAIM.observe(claim.offer_to_claim_s)
         moved = _move_forward(ports, task, model.CLAIMED, at_ms=now_ms)
@@ -146,18 +142,16 @@ def _tell_the_gate_it_is_full(ports: Ports, task: Task) -> None:
 
 
 def _claim_reads(
-    ports: Ports, task_id: str, member_id: str
+    ports: Ports, task_id: str, member_id: str, *, known: tuple[Claim, ...] | None
 ) -> tuple[Task, Offer | None, list[Claim]]:
     """The task, the member's offer and the task's claims, read as one turn at the store (in a
-    race each read waited for the store again behind the other claims' writes). The claims come
-    from what this replica knows once the task is full (slots are never freed, so that stays
-    true)."""
-    full = ports.claim_gate.known_full(task_id)
+    race each read waited for the store again behind the other claims' writes). ``known``: the
+    claims of a task the gate knows is full (slots are never freed, so that stays true)."""
     with ports.tasks.reads_together():
         task = _existing_task(ports, task_id)
         offer = ports.tasks.offer(task_id, member_id)
-        claims = list(full) if full is not None else ports.tasks.claims_of(task)
-    if full is None:
+        claims = list(known) if known is not None else ports.tasks.claims_of(task)
+    if known is None:
         ports.claim_gate.saw(task, claims)
     return task, offer, claims
 

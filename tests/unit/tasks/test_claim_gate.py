@@ -1,5 +1,5 @@
-"""The claim gate alone: how many of a replica's claims of one task may try for a slot at once,
-and what waiting claims are told."""
+"""The claim gate alone: how many of a replica's claims of one task may read and try for a slot
+at once, and what waiting claims are told."""
 
 from __future__ import annotations
 
@@ -20,6 +20,17 @@ def a_task(tasks: Tasks, capacity: int) -> Task:
     return replace(tasks.dispatch(ADMIN), capacity=capacity)
 
 
+def known(gate: ClaimGate, task: Task) -> Task:
+    """The task as its creating replica's gate knows it: its capacity, no slot taken."""
+    gate.saw(task, [])
+    return task
+
+
+def known_full(gate: ClaimGate, task: Task) -> tuple[Claim, ...] | None:
+    with gate.turn(task.task_id) as turn:
+        return turn.full
+
+
 class Waiter(threading.Thread):
     """A claim waiting for its turn in a thread of its own."""
 
@@ -30,18 +41,19 @@ class Waiter(threading.Thread):
         self.started_waiting = time.monotonic()
 
     def run(self) -> None:
-        with self.gate.turn(self.task, seen=[]) as turn:
+        with self.gate.turn(self.task.task_id) as turn:
             self.turn = turn
 
 
 def test_no_more_claims_try_than_slots_are_free(tasks: Tasks) -> None:
-    gate, task = ClaimGate(), a_task(tasks, capacity=2)
-    with gate.turn(task, seen=[]) as first, gate.turn(task, seen=[]) as second:
-        assert (first.full, first.first_free, second.full) == (None, 0, None)
+    gate = ClaimGate()
+    task = known(gate, a_task(tasks, capacity=2))
+    with gate.turn(task.task_id) as first, gate.turn(task.task_id) as second:
+        assert (first.full, second.full) == (None, None)
         third = Waiter(gate, task)
         third.start()
         third.join(0.2)
-        assert third.is_alive()  # both free slots have an attempt in flight
+        assert third.is_alive()  # both free slots have a claim in flight
         gate.took(task, 0)
         gate.filled(task, [claim("a", 0), claim("b", 1)])
         third.join(2)
@@ -49,43 +61,60 @@ def test_no_more_claims_try_than_slots_are_free(tasks: Tasks) -> None:
         assert third.turn.full == (claim("a", 0), claim("b", 1))
 
 
+def test_a_task_never_seen_lets_one_claim_in_until_its_capacity_is_read(tasks: Tasks) -> None:
+    gate, task = ClaimGate(), a_task(tasks, capacity=2)
+    with gate.turn(task.task_id):
+        second, third = Waiter(gate, task), Waiter(gate, task)
+        second.start()
+        second.join(0.2)
+        assert second.is_alive()  # nobody here knows how many slots it has yet
+        assert gate.first_free(task, []) == 0  # the first claim read it: two slots, none taken
+        second.join(2)
+        assert second.turn == Turn(full=None)
+        with gate.turn(task.task_id):
+            third.start()
+            third.join(0.2)
+            assert third.is_alive()  # two claims in flight for two slots
+
+
 def test_a_slot_left_free_by_a_failed_attempt_lets_the_next_claim_try(tasks: Tasks) -> None:
-    gate, task = ClaimGate(), a_task(tasks, capacity=1)
+    gate = ClaimGate()
+    task = known(gate, a_task(tasks, capacity=1))
     waiter = Waiter(gate, task)
-    with gate.turn(task, seen=[]):
+    with gate.turn(task.task_id):
         waiter.start()
         waiter.join(0.2)
         assert waiter.is_alive()
-    # the attempt ended without a slot (e.g. the member's own other request was first)
+    # the claim ended without a slot (e.g. the member's own other request was first)
     waiter.join(2)
-    assert waiter.turn == Turn(full=None, first_free=0)
+    assert waiter.turn == Turn(full=None)
 
 
 def test_a_claim_seeing_taken_slots_tries_from_the_first_free_one(tasks: Tasks) -> None:
     gate, task = ClaimGate(), a_task(tasks, capacity=3)
-    with gate.turn(task, seen=[claim("a", 0)]) as turn:
-        assert turn == Turn(full=None, first_free=1)
-    gate.took(task, 1)
-    with gate.turn(task, seen=[]) as turn:
-        assert turn.first_free == 2
+    with gate.turn(task.task_id):
+        assert gate.first_free(task, [claim("a", 0)]) == 1
+        gate.took(task, 1)
+    with gate.turn(task.task_id):
+        assert gate.first_free(task, []) == 2
 
 
-def test_a_full_task_is_remembered_and_needs_no_turn(tasks: Tasks) -> None:
+def test_a_full_task_is_remembered_and_needs_no_place(tasks: Tasks) -> None:
     gate, task = ClaimGate(), a_task(tasks, capacity=1)
-    assert gate.known_full(task.task_id) is None
+    assert known_full(gate, task) is None
     gate.saw(task, [claim("a", 0)])
-    assert gate.known_full(task.task_id) == (claim("a", 0),)
-    with gate.turn(task, seen=[]) as turn:
-        assert turn.full == (claim("a", 0),)
+    with gate.turn(task.task_id) as first, gate.turn(task.task_id) as second:
+        assert first.full == second.full == (claim("a", 0),)
 
 
 def test_a_stuck_attempt_holds_the_others_back_only_for_a_while(tasks: Tasks) -> None:
-    gate, task = ClaimGate(wait_s=0.3), a_task(tasks, capacity=1)
-    with gate.turn(task, seen=[]):
+    gate = ClaimGate(wait_s=0.3)
+    task = known(gate, a_task(tasks, capacity=1))
+    with gate.turn(task.task_id):
         waiter = Waiter(gate, task)
         waiter.start()
         waiter.join(5)
-        assert waiter.turn == Turn(full=None, first_free=0)  # the store decides, as without
+        assert waiter.turn == Turn(full=None)  # the store decides, as without the gate
         assert time.monotonic() - waiter.started_waiting >= 0.3
 
 
@@ -94,5 +123,5 @@ def test_only_the_most_recent_tasks_are_remembered(tasks: Tasks) -> None:
     first, second, third = (a_task(tasks, capacity=1) for _ in range(3))
     for task in (first, second, third):
         gate.saw(task, [claim("a", 0)])
-    assert gate.known_full(first.task_id) is None
-    assert gate.known_full(third.task_id) is not None
+    assert known_full(gate, first) is None
+    assert known_full(gate, third) is not None

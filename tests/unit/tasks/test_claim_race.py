@@ -370,3 +370,52 @@ def test_claims_waiting_at_the_gate_are_refused_once_the_winner_is_answered(
 
     assert still_waiting
     assert outcomes == {first: "won", second: "refused"}
+
+
+def test_claims_beyond_the_free_slots_wait_at_the_gate_before_reading_the_store(
+    tasks: Tasks, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    first, *late = tasks.on_duty(100, 200, 300, 400)
+    created = race_task(tasks, capacity=1)
+    repository = tasks.ports.tasks
+    readers: list[str] = []
+    winner_let_on = threading.Event()
+    read_offer, reserve = repository.offer, repository.reserve_claimant
+
+    def counted_offer(task_id: str, member_id: str):  # type: ignore[no-untyped-def]
+        readers.append(member_id)
+        return read_offer(task_id, member_id)
+
+    def reserve_when_let(*args, **kwargs):  # type: ignore[no-untyped-def]
+        assert winner_let_on.wait(20)
+        return reserve(*args, **kwargs)
+
+    monkeypatch.setattr(tasks.ports.claim_gate, "_wait_s", 20.0)  # however slow the machine
+    monkeypatch.setattr(repository, "offer", counted_offer)
+    monkeypatch.setattr(repository, "reserve_claimant", reserve_when_let)
+    outcomes: dict[str, str] = {}
+
+    def attempt(member_id: str) -> None:
+        try:
+            handlers.claim_task(tasks.ports, member(member_id), created.task_id)
+            outcomes[member_id] = "won"
+        except Conflict:
+            outcomes[member_id] = "refused"
+
+    threads = [threading.Thread(target=attempt, args=(m,)) for m in (first, *late)]
+    threads[0].start()
+    wait_for(lambda: readers == [first], what="the first claim's reads")
+    for thread in threads[1:]:
+        thread.start()
+    wait_for(
+        lambda: tasks.ports.claim_gate._races[created.task_id].waiting == len(late),
+        what="the late claims waiting at the gate",
+    )
+    read_while_the_slot_was_taken = list(readers)
+    winner_let_on.set()
+    for thread in threads:
+        thread.join(20)
+
+    assert read_while_the_slot_was_taken == [first]
+    assert outcomes == {first: "won", **{m: "refused" for m in late}}
+    assert sorted(readers) == sorted([first, *late])  # read once let in, to be told why not
