@@ -451,16 +451,21 @@ class FerretDB(_ServerProcess):
     ) -> None:
         super().__init__(data_dir, start_timeout=start_timeout)
         self.port = 0
+        self.debug_port = 0  # Go's /debug/pprof, for the benchmarks' profiles of the store
         self.postgresql_url = postgresql_url
 
     @property
     def uri(self) -> str:
         return f"mongodb://127.0.0.1:{self.port}/"
 
+    @property
+    def pprof_url(self) -> str:
+        return f"http://127.0.0.1:{self.debug_port}/debug/pprof"
+
     def start(self) -> None:
         started = time.monotonic()
         self.cold = build_artefacts("ferretdb")
-        self.port = free_port()
+        self.port, self.debug_port = free_port(), free_port()
         self._launch()
         self.startup_seconds = time.monotonic() - started
 
@@ -474,6 +479,7 @@ class FerretDB(_ServerProcess):
             [
                 str(FERRETDB_BINARY),
                 f"--listen-addr=127.0.0.1:{self.port}",
+                f"--debug-addr=127.0.0.1:{self.debug_port}",
                 # FerretDB wants a directory URI ending in '/'; each database is one file there.
                 f"--sqlite-url=file:{sqlite_dir}/",
                 *([f"--postgresql-url={self.postgresql_url}"] if self.postgresql_url else []),
