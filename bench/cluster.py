@@ -50,6 +50,7 @@ def running_cluster(
             log_dir=mkdir(tmp / "logs"),
             database_per_service=database_per_service,
         )
+        cluster.store_pprof_url = ferretdb.pprof_url
         stack.callback(cluster.stop)
         yield cluster
 

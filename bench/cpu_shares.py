@@ -78,6 +78,16 @@ def cores_used(before: Snapshot, after: Snapshot) -> dict[str, float]:
     return ordered
 
 
+def cpu_seconds(before: Snapshot, after: Snapshot) -> dict[str, float]:
+    """CPU seconds each group used between the two snapshots, busiest first (a tick is
+    1/``TICKS_PER_S`` s, so sum several short windows rather than read one)."""
+    used: dict[str, float] = {}
+    for pid, (group, ticks) in after.ticks.items():
+        start = before.ticks.get(pid, (group, 0))[1]
+        used[group] = used.get(group, 0.0) + (ticks - start) / TICKS_PER_S
+    return dict(sorted(((g, s) for g, s in used.items() if s > 0), key=lambda item: -item[1]))
+
+
 def _group(command: str) -> str:
     for piece, group in GROUPS:
         if piece in command:

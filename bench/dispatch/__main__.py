@@ -22,8 +22,10 @@ import random
 import signal
 import subprocess
 import sys
+import threading
 import time
 import traceback
+import urllib.request
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
@@ -64,6 +66,9 @@ TARGET_P99_MS = {"embedded": 50.0, "cluster": 300.0}  # issue #19
 # Location counts a fix for dispatch for 2 minutes. The real members stand still at their spots
 # and send a fix between two tasks once a minute (the phones' fixes keep arriving meanwhile).
 REAL_FIX_EVERY_S = 60.0
+# A claim race with its task's setup and cancel, in cluster mode on 2 cores (2026-12-03: 1.7 s):
+# how long the store's profile of the races runs.
+RACE_WINDOW_S = 1.7
 # Access tokens live 15 minutes and a push stream ends with its token: log in again well before.
 RENEW_TOKENS_AFTER_S = 600.0
 CLUSTER_10K_SKIPPED = (
@@ -132,7 +137,9 @@ def main(argv: list[str] | None = None) -> int:
         "--profile",
         type=Path,
         help="py-spy --gil of the all-in-one during its largest size's timed dispatches (.svg; "
-        "any other suffix: collapsed stacks), and of its claim races beside it (NAME-races.svg)",
+        "any other suffix: collapsed stacks), and of its claim races beside it (NAME-races.svg); "
+        "in cluster mode Go's CPU profile of FerretDB during the claim races "
+        "(NAME-races-ferretdb.pb.gz, and its top functions in NAME-races-ferretdb.txt)",
     )
     parser.add_argument(
         "--races",
@@ -284,11 +291,7 @@ def run_deployment(
                 officer.token = admin_token(api)
                 renew_tokens(api, members)
                 with _streams(deployment.url, members) as streams:
-                    profiled = (
-                        profile
-                        if deployment.pid and size == max(plan.sizes[deployment.mode])
-                        else None
-                    )
+                    profiled = profile if size == max(plan.sizes[deployment.mode]) else None
                     results.append(
                         measure_size(
                             deployment,
@@ -378,10 +381,16 @@ def measure_size(
     fleet.reset_lateness()
     before = fleet.counts()
     race, race_failed = RaceSamples(), ""
+    store_before_races = store_load.scrape(deployment.metrics_urls)
     races_profile = profile.with_stem(f"{profile.stem}-races") if profile else None
     try:
         keep_fresh(real_too=True)
-        with _profiled(deployment.pid, races_profile):
+        with (
+            _profiled(deployment.pid, races_profile),
+            _store_profiled(
+                deployment.store_pprof_url, races_profile, seconds=plan.races * RACE_WINDOW_S
+            ),
+        ):
             measure_claim_race(
                 deployment.url,
                 officer,
@@ -402,6 +411,16 @@ def measure_size(
     _log(f"   {race.races} claim races in {_since(phase)} ({_ingest(ingest_race)})")
     for refusal in race.refused_setups:
         _log(f"   a race task refused someone location had just called eligible: {refusal}")
+    race_cpu = _per_race(race)
+    store_races = store_load.per_task(
+        store_before_races, store_load.scrape(deployment.metrics_urls), max(race.races, 1)
+    )
+    for row in store_races[:12]:
+        _log(f"   store per race (incl. its setup and cancel): {row}")
+    _log(
+        f"   a race: {race_cpu['wall_ms']:.0f} ms from the claims sent to the last answer, CPU "
+        + ", ".join(f"{g} {ms:.0f} ms" for g, ms in race_cpu["cpu_ms"].items())
+    )
     offer = _summary(dispatch.offer_ms)
     on_duty = fleet.counts().enlisted + sum(len(group.members) for group in kept)
     return {
@@ -432,8 +451,21 @@ def measure_size(
         "claim_statuses": {str(k): v for k, v in sorted(race.statuses.items())},
         "claim_races_failed": race_failed,
         "claim_race_setups_refused": race.refused_setups,
+        "claim_race_cost": race_cpu,  # a race's mean wall time and CPU by process group
+        # cluster: the store's busiest commands per race, its task's setup and cancel included
+        "store_commands_per_claim_race": store_races,
         "target_p99_ms": TARGET_P99_MS[deployment.mode],
         "target_met": offer["p99"] <= TARGET_P99_MS[deployment.mode],
+    }
+
+
+def _per_race(race: RaceSamples) -> dict[str, Any]:
+    """A race's mean wall time and CPU milliseconds by process group (bench.cpu_shares)."""
+    races = max(race.races, 1)
+    cpu_ms = {group: round(s * 1000 / races, 1) for group, s in race.cpu_s.items()}
+    return {
+        "wall_ms": round(race.racing_s * 1000 / races, 1),
+        "cpu_ms": {"all": round(sum(cpu_ms.values()), 1), **cpu_ms},
     }
 
 
@@ -490,8 +522,9 @@ def _streams(url: str, members: list[RealMember]) -> Iterator[dict[str, OfferStr
 
 @contextlib.contextmanager
 def _profiled(pid: int, out: Path | None) -> Iterator[None]:
-    """py-spy (``--gil``: the thread holding the GIL, 100 samples/s) of process ``pid``."""
-    if out is None:
+    """py-spy (``--gil``: the thread holding the GIL, 100 samples/s) of process ``pid`` (0: the
+    cluster, nothing)."""
+    if out is None or not pid:
         yield
         return
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -507,6 +540,32 @@ def _profiled(pid: int, out: Path | None) -> Iterator[None]:
         spy.send_signal(signal.SIGINT)  # py-spy writes its output on SIGINT
         spy.wait(60)
         _log(f"   profile written to {out}")
+
+
+@contextlib.contextmanager
+def _store_profiled(pprof_url: str, out: Path | None, *, seconds: float) -> Iterator[None]:
+    """Go's CPU profile of FerretDB (``pprof_url``; empty: the all-in-one, nothing) for the first
+    ``seconds`` of the block — Go's profiler runs for a duration given up front — saved beside
+    ``out`` with its top functions as text (``go tool pprof``)."""
+    if out is None or not pprof_url:
+        yield
+        return
+    saved = out.with_name(f"{out.stem}-ferretdb.pb.gz")
+    url = f"{pprof_url}/profile?seconds={max(1, round(seconds))}"
+    fetch = threading.Thread(target=urllib.request.urlretrieve, args=(url, saved), daemon=True)
+    fetch.start()
+    try:
+        yield
+    finally:
+        fetch.join(seconds + 30)
+        if saved.exists():
+            top = subprocess.run(
+                ["go", "tool", "pprof", "-top", "-nodecount=60", str(saved)],
+                capture_output=True,
+                text=True,
+            )
+            saved.with_suffix("").with_suffix(".txt").write_text(top.stdout + top.stderr)
+            _log(f"   FerretDB's profile of {seconds:.0f} s written to {saved} (top: .txt)")
 
 
 def _summary(samples_ms: list[float]) -> dict[str, float]:

@@ -28,6 +28,7 @@ class Deployment:
     store: str = "sqlite"  # cluster: FerretDB's backend (tests.support.servers.FERRETDB_STORES)
     database_per_service: bool = False  # cluster: MONGODB_DATABASE_PER_SERVICE
     metrics_urls: dict[str, str] = field(default_factory=dict)  # cluster: each service's /metrics
+    store_pprof_url: str = ""  # cluster: FerretDB's Go /debug/pprof, for profiles of the store
 
 
 @contextlib.contextmanager
@@ -78,6 +79,7 @@ def cluster(store: str = "sqlite", database_per_service: bool = True) -> Iterato
                 name: f"http://127.0.0.1:{process.ops_port}/metrics"
                 for name, process in running.processes.items()
             },
+            store_pprof_url=running.store_pprof_url,
         )
 
 

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
+from bench import cpu_shares
 from bench.dispatch.population import RealMember
 from bench.dispatch.streams import OfferStream
 
@@ -133,6 +134,15 @@ class RaceSamples:
     # Race tasks that refused someone location had just called eligible, and were set up again:
     # what tasks said, and what location said of those members just after.
     refused_setups: list[dict[str, Any]] = field(default_factory=list)
+    # From the claims' start to the last answer, summed over the races: the wall time and each
+    # process group's CPU (bench.cpu_shares) — what a race costs the machine.
+    racing_s: float = 0.0
+    cpu_s: dict[str, float] = field(default_factory=dict)
+
+    def count_cpu(self, seconds: float, used: dict[str, float]) -> None:
+        self.racing_s += seconds
+        for group, cpu in used.items():
+            self.cpu_s[group] = self.cpu_s.get(group, 0.0) + cpu
 
 
 def measure_claim_race(
@@ -175,7 +185,7 @@ def measure_claim_race(
                 )
                 if attempt == RACE_SETUP_ATTEMPTS:
                     raise RuntimeError(f"race task refused someone {attempt} times: {refused}")
-            results = _claim_at_once(clients, task_id)
+            results = _claim_at_once(clients, task_id, samples)
             last_winners = [
                 member.member_id
                 for member, (status, _) in zip(members, results, strict=True)
@@ -214,8 +224,15 @@ def _race_task(officer: Client, members: Sequence[RealMember]) -> tuple[str, lis
     return task["task_id"], refused
 
 
-def _claim_at_once(clients: Sequence[Client], task_id: str) -> list[tuple[int, float]]:
-    start = threading.Barrier(len(clients))
+def _claim_at_once(
+    clients: Sequence[Client], task_id: str, samples: RaceSamples
+) -> list[tuple[int, float]]:
+    """Every client's claim, sent together once each has its connection ready; the machine's CPU
+    from then until the last answer is counted in ``samples``."""
+    before: list[tuple[cpu_shares.Snapshot, float]] = []
+    start = threading.Barrier(
+        len(clients), action=lambda: before.append((cpu_shares.snapshot(), time.perf_counter()))
+    )
     results: list[tuple[int, float]] = [(0, 0.0)] * len(clients)
 
     def claim(i: int) -> None:
@@ -230,6 +247,8 @@ def _claim_at_once(clients: Sequence[Client], task_id: str) -> list[tuple[int, f
         thread.start()
     for thread in threads:
         thread.join()
+    (cpu_before, began), ended = before[0], time.perf_counter()
+    samples.count_cpu(ended - began, cpu_shares.cpu_seconds(cpu_before, cpu_shares.snapshot()))
     return results
 
 

@@ -97,6 +97,7 @@ class ServiceProcess:
 @dataclass
 class Cluster:
     processes: dict[str, ServiceProcess] = field(default_factory=dict)
+    store_pprof_url: str = ""  # the FerretDB's Go /debug/pprof, when the caller started it
 
     @property
     def api(self) -> Api:
