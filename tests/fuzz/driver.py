@@ -22,6 +22,7 @@ from tests.support.servers import free_port
 
 ADMIN_PHONE, ADMIN_PASSWORD = "13800000000", "Admin-Password-1"
 CONFIG = Path(__file__).with_name("schemathesis.toml")
+REPO_ROOT = Path(__file__).resolve().parents[2]
 
 # Every check schemathesis has but one: domain rules beyond any schema (GB 11643 checksums, the
 # password policy, self-intersecting polygons, photos checked by content) refuse some schema-valid
@@ -171,7 +172,13 @@ def fuzz(
     if token:
         command += ["--header", f"Authorization: Bearer {token}"]
     finished = subprocess.run(
-        command, capture_output=True, text=True, timeout=max_time_s + 600, check=False
+        command,
+        capture_output=True,
+        text=True,
+        timeout=max_time_s + 600,
+        check=False,
+        cwd=REPO_ROOT,
+        env={**os.environ, "SCHEMATHESIS_HOOKS": "tests.fuzz.hooks"},
     )
     if not report_path.exists():
         raise AssertionError(f"schemathesis wrote no report:\n{finished.stdout[-4000:]}")
