@@ -3,7 +3,9 @@ first, then every service its own process (tests/support/cluster.py) — stopped
 
 FerretDB stores in SQLite as in the tests (``store="sqlite"``: one writer at a time), or in a
 PostgreSQL server of its own (``store="postgresql"``: writers side by side, FerretDB's other
-backend), to tell what the store's backend costs a deployment."""
+backend), to tell what the store's backend costs a deployment; ``store="sqlite-as-released"``:
+SQLite with FerretDB as released, its lookups by ``_id`` scanning each table (what
+scripts/build-test-servers mends), to tell what the mend changes."""
 
 from __future__ import annotations
 

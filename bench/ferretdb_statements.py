@@ -1,6 +1,7 @@
 """``python -m bench.ferretdb_statements``: what FerretDB 1.x (the cluster mode's store in this
 project's tests and benchmarks) costs per statement as a collection grows, on each of its
-backends side by side (SQLite as in the tests; PostgreSQL, ``bench.cluster``'s other store).
+backends side by side (SQLite as in the tests; SQLite with FerretDB as released, before the
+build's mend of its ``_id`` lookups; PostgreSQL, ``bench.cluster``'s other store).
 
 A collection of member documents like location's ``location_duty`` (indexed the same way) is
 filled to each size; each statement runs ``--calls`` times, each on a member of its own (a write

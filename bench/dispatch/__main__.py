@@ -161,7 +161,8 @@ def main(argv: list[str] | None = None) -> int:
         "--store",
         choices=FERRETDB_STORES,
         default="sqlite",
-        help="cluster mode: FerretDB's backend (default sqlite, as in the tests)",
+        help="cluster mode: FerretDB's backend (default sqlite, as in the tests; "
+        "sqlite-as-released: FerretDB without the build's mend of its _id lookups)",
     )
     parser.add_argument(
         "--shared-database",

@@ -35,6 +35,7 @@ from bench.ingest import cluster
 from bench.ingest import server as srv
 from bench.ingest.load import Load, Member, run_load
 from tests.support.api import Api, verified_member, wait_for
+from tests.support.servers import FERRETDB_STORES
 
 RESULTS = Path(__file__).resolve().parents[1] / "results" / "ingest.json"
 INTERNAL_TOPIC = "shouwang.location.internal.v1"
@@ -66,6 +67,13 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="every service its own process on Kafka + FerretDB (one gateway, one location)",
     )
+    parser.add_argument(
+        "--store",
+        choices=FERRETDB_STORES,
+        default="sqlite",
+        help="cluster mode: FerretDB's backend (default sqlite, as in the tests; "
+        "sqlite-as-released: FerretDB without the build's mend of its _id lookups)",
+    )
     parser.add_argument("--out", type=Path, default=RESULTS)
     args = parser.parse_args(argv)
     if args.cluster and args.out == RESULTS:
@@ -78,13 +86,13 @@ def main(argv: list[str] | None = None) -> int:
         "machine": platform.platform(),
         "plan": {
             k: getattr(args, k)
-            for k in ("members", "clients", "batch", "seconds", "warmup", "cluster")
+            for k in ("members", "clients", "batch", "seconds", "warmup", "cluster", "store")
         },
         "runs": [],
     }
     with contextlib.ExitStack() as stack:
         if args.cluster:
-            server: Any = stack.enter_context(cluster.running())
+            server: Any = stack.enter_context(cluster.running(args.store))
         else:
             data_dir = stack.enter_context(tempfile.TemporaryDirectory(prefix="bench-ingest-"))
             server = srv.start(Path(data_dir), tree=args.server_tree)
@@ -277,7 +285,11 @@ def render_row(name: str, result: dict[str, Any]) -> str:
 
 def render_table(report: dict[str, Any]) -> str:
     plan = report["plan"]
-    mode = "cluster (one gateway, one location replica)" if plan["cluster"] else "embedded"
+    mode = (
+        f"cluster (one gateway, one location replica, FerretDB on {plan.get('store', 'sqlite')})"
+        if plan["cluster"]
+        else "embedded"
+    )
     lines = [
         f"ingest through the gateway, {mode}: {plan['members']} members, {plan['clients']} "
         f"clients, batches of {plan['batch']}, {plan['seconds']:g} s per run",

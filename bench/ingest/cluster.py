@@ -36,6 +36,6 @@ class ClusterServer:
 
 
 @contextlib.contextmanager
-def running() -> Iterator[ClusterServer]:
-    with running_cluster("bench-ingest-") as cluster:
+def running(store: str = "sqlite") -> Iterator[ClusterServer]:
+    with running_cluster("bench-ingest-", store=store) as cluster:
         yield ClusterServer(cluster.api.base_url, cluster)

@@ -447,9 +447,16 @@ class FerretDB(_ServerProcess):
     name = "ferretdb"
 
     def __init__(
-        self, data_dir: Path, *, start_timeout: float = 30.0, postgresql_url: str = ""
+        self,
+        data_dir: Path,
+        *,
+        start_timeout: float = 30.0,
+        postgresql_url: str = "",
+        as_released: bool = False,
     ) -> None:
         super().__init__(data_dir, start_timeout=start_timeout)
+        # as released: without the build's mend of its _id lookups (scripts/build-test-servers)
+        self.component = "ferretdb-as-released" if as_released else "ferretdb"
         self.port = 0
         self.debug_port = 0  # Go's /debug/pprof, for the benchmarks' profiles of the store
         self.postgresql_url = postgresql_url
@@ -464,7 +471,7 @@ class FerretDB(_ServerProcess):
 
     def start(self) -> None:
         started = time.monotonic()
-        self.cold = build_artefacts("ferretdb")
+        self.cold = build_artefacts(self.component)
         self.port, self.debug_port = free_port(), free_port()
         self._launch()
         self.startup_seconds = time.monotonic() - started
@@ -477,7 +484,7 @@ class FerretDB(_ServerProcess):
         sqlite_dir.mkdir(parents=True, exist_ok=True)
         self._spawn(
             [
-                str(FERRETDB_BINARY),
+                str(FERRETDB_BINARY.with_name(self.component)),
                 f"--listen-addr=127.0.0.1:{self.port}",
                 f"--debug-addr=127.0.0.1:{self.debug_port}",
                 # FerretDB wants a directory URI ending in '/'; each database is one file there.
@@ -502,7 +509,9 @@ class FerretDB(_ServerProcess):
             client.close()
 
 
-FERRETDB_STORES = ("sqlite", "postgresql")
+# The backends it stores in; "sqlite-as-released": FerretDB's build without the mend of its _id
+# lookups (scripts/build-test-servers), for the benchmarks that show what the mend changes.
+FERRETDB_STORES = ("sqlite", "sqlite-as-released", "postgresql")
 
 
 @contextlib.contextmanager
@@ -515,7 +524,9 @@ def running_ferretdb(data_dir: Path, *, store: str = "sqlite") -> Iterator[Ferre
         postgresql_url = ""
         if store == "postgresql":
             postgresql_url = stack.enter_context(running_postgresql()).url
-        server = FerretDB(data_dir, postgresql_url=postgresql_url)
+        server = FerretDB(
+            data_dir, postgresql_url=postgresql_url, as_released=store == "sqlite-as-released"
+        )
         stack.callback(server.stop)
         server.start()
         yield server
