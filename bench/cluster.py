@@ -9,6 +9,7 @@ scripts/build-test-servers mends), to tell what the mend changes."""
 
 from __future__ import annotations
 
+import argparse
 import contextlib
 import tempfile
 from collections.abc import Iterator
@@ -18,7 +19,7 @@ from kafka import KafkaAdminClient
 from kafka.admin import NewTopic
 
 from tests.support.cluster import Cluster, start_cluster
-from tests.support.servers import KafkaBroker, running_ferretdb, unique_name
+from tests.support.servers import FERRETDB_STORES, KafkaBroker, running_ferretdb, unique_name
 
 TOPICS = (
     "shouwang.identity.v1",
@@ -55,6 +56,17 @@ def running_cluster(
         cluster.store_pprof_url = ferretdb.pprof_url
         stack.callback(cluster.stop)
         yield cluster
+
+
+def add_store_argument(parser: argparse.ArgumentParser) -> None:
+    """``--store``: the FerretDB backend of a benchmark's cluster."""
+    parser.add_argument(
+        "--store",
+        choices=FERRETDB_STORES,
+        default="sqlite",
+        help="cluster mode: FerretDB's backend (default sqlite, as in the tests; "
+        "sqlite-as-released: FerretDB without the build's mend of its _id lookups)",
+    )
 
 
 def _create_topics(bootstrap_servers: str) -> None:

@@ -34,6 +34,7 @@ from typing import Any
 import numpy as np
 
 from bench import cpu_shares, markdown
+from bench.cluster import add_store_argument
 from bench.dispatch import store_load, systems
 from bench.dispatch.phones import FIX_EVERY_S, SENDERS, Phones, phones
 from bench.dispatch.population import (
@@ -59,7 +60,6 @@ from bench.dispatch.workload import (
 from shouwang.location.v1.location_pb2_grpc import LocationServiceStub
 from shouwang.rpc import connect
 from tests.support.api import Api
-from tests.support.servers import FERRETDB_STORES
 
 RESULTS = Path(__file__).resolve().parents[1] / "results" / "dispatch.json"
 TARGET_P99_MS = {"embedded": 50.0, "cluster": 300.0}  # issue #19
@@ -157,13 +157,7 @@ def main(argv: list[str] | None = None) -> int:
         type=_sizes,
         help="members on duty in cluster mode (default 1000; with --cluster-10k 1000,10000)",
     )
-    parser.add_argument(
-        "--store",
-        choices=FERRETDB_STORES,
-        default="sqlite",
-        help="cluster mode: FerretDB's backend (default sqlite, as in the tests; "
-        "sqlite-as-released: FerretDB without the build's mend of its _id lookups)",
-    )
+    add_store_argument(parser)
     parser.add_argument(
         "--shared-database",
         action="store_true",
@@ -567,6 +561,8 @@ def _store_profiled(pprof_url: str, out: Path | None, *, seconds: float) -> Iter
             )
             saved.with_suffix("").with_suffix(".txt").write_text(top.stdout + top.stderr)
             _log(f"   FerretDB's profile of {seconds:.0f} s written to {saved} (top: .txt)")
+        else:
+            _log(f"   FerretDB's profile was not written: {url} did not answer in time")
 
 
 def _summary(samples_ms: list[float]) -> dict[str, float]:

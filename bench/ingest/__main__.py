@@ -30,12 +30,12 @@ from urllib.parse import urlencode
 
 import numpy as np
 
+from bench.cluster import add_store_argument
 from bench.dispatch.population import spot_in_square
 from bench.ingest import cluster
 from bench.ingest import server as srv
 from bench.ingest.load import Load, Member, run_load
 from tests.support.api import Api, verified_member, wait_for
-from tests.support.servers import FERRETDB_STORES
 
 RESULTS = Path(__file__).resolve().parents[1] / "results" / "ingest.json"
 INTERNAL_TOPIC = "shouwang.location.internal.v1"
@@ -67,13 +67,7 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="every service its own process on Kafka + FerretDB (one gateway, one location)",
     )
-    parser.add_argument(
-        "--store",
-        choices=FERRETDB_STORES,
-        default="sqlite",
-        help="cluster mode: FerretDB's backend (default sqlite, as in the tests; "
-        "sqlite-as-released: FerretDB without the build's mend of its _id lookups)",
-    )
+    add_store_argument(parser)
     parser.add_argument("--out", type=Path, default=RESULTS)
     args = parser.parse_args(argv)
     if args.cluster and args.out == RESULTS:

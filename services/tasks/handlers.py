@@ -3,11 +3,11 @@
 Claims are decided by unique inserts (see ``repository``): a member first reserves
 ``task:member`` (one claim each), then takes the first free of the task's ``capacity`` numbered
 slots, so with capacity N exactly N of any number of concurrent claims win, on every replica.
-A replica lets no more of its claims of a task try than it believes slots are free
-(``claim_gate``), so the others are refused without a write once the slots are taken, and a
-winner is answered before their claim's event is published and location is told they are busy
-(``deferred``): the event is staged in the slot's document first, so a crash before it is
-published leaves it to the outbox's recovery.
+A replica lets no more of its claims of a task read and try than it believes slots are free
+(``claim_gate``), so the others wait without touching the store and are refused without a write
+once the slots are taken, and a winner is answered before their claim's event is published and
+location is told they are busy (``deferred``): the event is staged in the slot's document
+first, so a crash before it is published leaves it to the outbox's recovery.
 """
 
 from __future__ import annotations

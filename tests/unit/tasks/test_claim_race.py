@@ -13,6 +13,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from functools import partial
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -51,6 +52,25 @@ def race(replicas: list[Ports], task: Task, members: list[str]) -> dict[str, str
     for ports in replicas:
         assert ports.deferred.wait_idle()
     return outcomes
+
+
+def claim_recorded(tasks: Tasks, task: Task, outcomes: dict[str, str], member_id: str) -> None:
+    """One member's claim (in a thread of its own): whether it won goes into ``outcomes``."""
+    try:
+        handlers.claim_task(tasks.ports, member(member_id), task.task_id)
+        outcomes[member_id] = "won"
+    except Conflict:
+        outcomes[member_id] = "refused"
+
+
+def once_set(event: threading.Event, call: Callable[..., Any]) -> Callable[..., Any]:
+    """``call``, made to wait until ``event`` is set (20 s at most: a test held too long fails)."""
+
+    def held(*args: Any, **kwargs: Any) -> Any:
+        assert event.wait(20)
+        return call(*args, **kwargs)
+
+    return held
 
 
 def winners(outcomes: dict[str, str]) -> list[str]:
@@ -340,21 +360,11 @@ def test_claims_waiting_at_the_gate_are_refused_once_the_winner_is_answered(
         )
         return reserve(*args, **kwargs)
 
-    def move_when_let(*args, **kwargs):  # type: ignore[no-untyped-def]
-        assert winner_writes_last.wait(20)
-        return move(*args, **kwargs)
-
     monkeypatch.setattr(tasks.ports.claim_gate, "_wait_s", 20.0)  # however slow the machine
     monkeypatch.setattr(repository, "reserve_claimant", reserve_once_the_loser_waits)
-    monkeypatch.setattr(repository, "move_status", move_when_let)
+    monkeypatch.setattr(repository, "move_status", once_set(winner_writes_last, move))
     outcomes: dict[str, str] = {}
-
-    def attempt(member_id: str) -> None:
-        try:
-            handlers.claim_task(tasks.ports, member(member_id), created.task_id)
-            outcomes[member_id] = "won"
-        except Conflict:
-            outcomes[member_id] = "refused"
+    attempt = partial(claim_recorded, tasks, created, outcomes)
 
     winner = threading.Thread(target=attempt, args=(first,))
     winner.start()
@@ -386,21 +396,11 @@ def test_claims_beyond_the_free_slots_wait_at_the_gate_before_reading_the_store(
         readers.append(member_id)
         return read_offer(task_id, member_id)
 
-    def reserve_when_let(*args, **kwargs):  # type: ignore[no-untyped-def]
-        assert winner_let_on.wait(20)
-        return reserve(*args, **kwargs)
-
     monkeypatch.setattr(tasks.ports.claim_gate, "_wait_s", 20.0)  # however slow the machine
     monkeypatch.setattr(repository, "offer", counted_offer)
-    monkeypatch.setattr(repository, "reserve_claimant", reserve_when_let)
+    monkeypatch.setattr(repository, "reserve_claimant", once_set(winner_let_on, reserve))
     outcomes: dict[str, str] = {}
-
-    def attempt(member_id: str) -> None:
-        try:
-            handlers.claim_task(tasks.ports, member(member_id), created.task_id)
-            outcomes[member_id] = "won"
-        except Conflict:
-            outcomes[member_id] = "refused"
+    attempt = partial(claim_recorded, tasks, created, outcomes)
 
     threads = [threading.Thread(target=attempt, args=(m,)) for m in (first, *late)]
     threads[0].start()
