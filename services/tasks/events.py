@@ -64,7 +64,7 @@ def told_to_offered(
         replace(task, status=becomes or task.status),
         change,
         at=at,
-        participants=ports.tasks.offered_members(task.task_id),
+        participants=ports.tasks.offered_members(task),
         member_id=member_id,
         seconds=seconds,
         event_id=event_id,

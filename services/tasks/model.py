@@ -119,6 +119,9 @@ class Task:
     due_at_ms: int | None  # when the timer's next step is due; None: nothing left to time
     note: str = ""
     media_ids: tuple[str, ...] = ()
+    # Who was offered it, in the order of the waves (None: a task from before they were kept):
+    # its events' participants, read with the task instead of from its offers.
+    offered_ids: tuple[str, ...] | None = ()
 
     def expired_at(self, now_ms: int) -> bool:
         return now_ms >= self.expires_at_ms

@@ -193,9 +193,13 @@ class TaskRepository:
         )
         return [offer_from(d) for d in found]
 
-    def offered_members(self, task_id: str) -> list[str]:
-        """Who was offered the task: the participants its events are told to."""
-        return [offer.member_id for offer in self.offers_of(task_id)]
+    def offered_members(self, task: Task) -> list[str]:
+        """Who was offered the task, as it was read: the participants its events are told to.
+        Kept in the task's document, as FerretDB 1.x scans every offer ever made to find a
+        task's; a task from before they were kept has its offers read."""
+        if task.offered_ids is not None:
+            return list(task.offered_ids)
+        return [offer.member_id for offer in self.offers_of(task.task_id)]
 
     def offer(self, task_id: str, member_id: str) -> Offer | None:
         document = self.offers.get(f"{task_id}:{member_id}")
@@ -471,6 +475,7 @@ def task_document(task: Task) -> Document:
         "widen": task.widen,
         "scene_radius_m": task.scene_radius_m,
         "offered": task.offered,
+        "offered_ids": None if task.offered_ids is None else list(task.offered_ids),
         "refused": _plain(task.refused),
         "step": task.step,
         "due_at": task.due_at_ms,
@@ -512,6 +517,7 @@ def task_from(document: Document) -> Task:
         widen=document.get("widen", True),
         scene_radius_m=document.get("scene_radius_m", SCENE_RADIUS_M),
         offered=document.get("offered"),
+        offered_ids=tuple(ids) if (ids := document.get("offered_ids")) is not None else None,
         refused=tuple(Refusal(**r) for r in document.get("refused", [])),
         step=document["step"],
         due_at_ms=document["due_at"],

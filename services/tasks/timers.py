@@ -115,11 +115,15 @@ def _send_wave(ports: Ports, task: Task, *, any_claims: bool, all_offers: list[O
         timeout_ms=int(ports.timeouts.for_priority(task.priority) * 1000),
         expires_at_ms=task.expires_at_ms,
     )
+    offered_ids = tuple(
+        dict.fromkeys([*(task.offered_ids or ()), *(o.member_id for o in all_offers + offers)])
+    )
     changes: dict[str, Any] = {
         "wave": wave,
         "radius_m": plan.radius_m,
-        # Lists show this count without reading the offers.
-        "offered": len(offered | {o.member_id for o in offers}),
+        # Lists show this count, and events are told to these, without reading the offers.
+        "offered": len(offered_ids),
+        "offered_ids": offered_ids,
         **({"refused": plan.refused} if plan.refused else {}),
         **({"status": model.UNFILLED} if unfilled else {}),
     }

@@ -43,6 +43,34 @@ def test_wave_timeout_offers_the_next_nearest(tasks: Tasks) -> None:
     assert tasks.get(created).wave == 2
 
 
+def test_a_tasks_events_are_told_to_every_wave_without_reading_its_offers(
+    tasks: Tasks, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    first, second = tasks.on_duty(100, 200)
+    created = tasks.dispatch()
+    tasks.after(NORMAL_WAVE_S)  # the second wave: the next nearest
+    task = tasks.get(created)
+    # On FerretDB a task's offers are found by scanning every offer ever made.
+    monkeypatch.setattr(tasks.ports.tasks, "offers_of", lambda task_id: pytest.fail("read"))
+
+    assert tasks.ports.tasks.offered_members(task) == [first, second]
+
+
+def test_a_task_from_before_its_offered_ids_were_kept_is_told_to_those_of_its_offers(
+    tasks: Tasks,
+) -> None:
+    first, second = tasks.on_duty(100, 200)
+    created = tasks.dispatch()
+    tasks.after(NORMAL_WAVE_S)
+    tasks.ports.tasks.tasks.find_one_and_update(
+        {"_id": created.task_id}, {"$set": {"offered_ids": None}}
+    )
+    task = tasks.get(created)
+
+    assert task.offered_ids is None
+    assert tasks.ports.tasks.offered_members(task) == [first, second]
+
+
 def test_an_urgent_task_waits_half_as_long_for_its_next_wave(tasks: Tasks) -> None:
     first, second = tasks.on_duty(100, 200)
     created = tasks.dispatch(priority=1)
