@@ -65,15 +65,14 @@ def cores_used(before: Snapshot, after: Snapshot) -> dict[str, float]:
     seconds = (after.machine_total - before.machine_total) / TICKS_PER_S / (os.cpu_count() or 1)
     if seconds <= 0:
         return {}
-    used: dict[str, float] = {}
-    for pid, (group, ticks) in after.ticks.items():
-        start = before.ticks.get(pid, (group, 0))[1]
-        used[group] = used.get(group, 0.0) + (ticks - start) / TICKS_PER_S / seconds
+    ordered = {
+        group: round(cpu / seconds, 2)
+        for group, cpu in cpu_seconds(before, after).items()
+        if cpu / seconds >= 0.005
+    }
     idle_ticks = (after.machine_total - after.machine_busy) - (
         before.machine_total - before.machine_busy
     )
-    shares = {group: round(cores, 2) for group, cores in used.items() if cores >= 0.005}
-    ordered = dict(sorted(shares.items(), key=lambda item: -item[1]))
     ordered["idle"] = round(idle_ticks / TICKS_PER_S / seconds, 2)
     return ordered
 

@@ -66,8 +66,8 @@ class ClaimGate:
     def turn(self, task_id: str) -> Iterator[Turn]:
         """Wait until this replica's claims in flight are fewer than the slots it believes free
         (one, while the task's capacity is unknown), then hold one of those places until the
-        block ends. Inside, report what the claim read with ``first_free`` and what it took
-        with ``took``; ``filled`` (inside or after) lets the waiters in to be refused."""
+        block ends. Inside, report what the claim read with ``saw`` and what it took with
+        ``took``; ``filled`` (inside or after) lets the waiters in to be refused."""
         admitted = self._admit(task_id)
         if admitted.full is not None:
             yield admitted
@@ -80,12 +80,10 @@ class ClaimGate:
                 race.trying -= 1
                 race.changed.notify_all()
 
-    def first_free(self, task: Task, seen: list[Claim]) -> int:
-        """The first slot that may be free, given the claims a claim read (in slot order)."""
+    def first_free(self, task: Task) -> int:
+        """The first slot that may be free, from what this replica read (``saw``) and took."""
         with self._lock:
-            race = self._race(task.task_id)
-            self._learn(race, task, seen)
-            return min(race.taken, task.capacity)
+            return min(self._race(task.task_id).taken, task.capacity)
 
     def took(self, task: Task, slot: int) -> None:
         """This replica's attempt took ``slot`` (slots are taken from 0 upwards, without gaps)."""

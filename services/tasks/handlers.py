@@ -105,7 +105,7 @@ def claim_task(ports: Ports, caller: Caller, task_id: str) -> Task:
             raise model.busy_refusal()
         if not ports.tasks.reserve_claimant(task, member_id, at_ms=now_ms):
             raise Conflict(detail="your claim is being processed")
-        first_free = ports.claim_gate.first_free(task, claims)
+        first_free = ports.claim_gate.first_free(task)  # ``_claim_reads`` told it the claims
         claim = _take_slot(ports, task, offer, member_id=member_id, first_free=first_free, now=now)
     try:
         OFFER_TO_CLAIM.observe(claim.offer_to_claim_s)

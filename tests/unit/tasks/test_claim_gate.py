@@ -68,7 +68,8 @@ def test_a_task_never_seen_lets_one_claim_in_until_its_capacity_is_read(tasks: T
         second.start()
         second.join(0.2)
         assert second.is_alive()  # nobody here knows how many slots it has yet
-        assert gate.first_free(task, []) == 0  # the first claim read it: two slots, none taken
+        gate.saw(task, [])  # the first claim read it: two slots, none taken
+        assert gate.first_free(task) == 0
         second.join(2)
         assert second.turn == Turn(full=None)
         with gate.turn(task.task_id):
@@ -93,10 +94,12 @@ def test_a_slot_left_free_by_a_failed_attempt_lets_the_next_claim_try(tasks: Tas
 def test_a_claim_seeing_taken_slots_tries_from_the_first_free_one(tasks: Tasks) -> None:
     gate, task = ClaimGate(), a_task(tasks, capacity=3)
     with gate.turn(task.task_id):
-        assert gate.first_free(task, [claim("a", 0)]) == 1
+        gate.saw(task, [claim("a", 0)])
+        assert gate.first_free(task) == 1
         gate.took(task, 1)
     with gate.turn(task.task_id):
-        assert gate.first_free(task, []) == 2
+        gate.saw(task, [])
+        assert gate.first_free(task) == 2
 
 
 def test_a_full_task_is_remembered_and_needs_no_place(tasks: Tasks) -> None:
