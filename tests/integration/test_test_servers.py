@@ -66,6 +66,22 @@ def test_ferretdb_finds_a_document_by_id_through_its_id_index(database: Database
     assert "SEARCH" in step and "USING INDEX" in step, step
 
 
+def test_ferretdb_finds_documents_by_a_list_of_ids_through_its_id_index(
+    database: Database,
+) -> None:
+    # As released, FerretDB 1.24 pushes down a lone _id equality only, and scans for $in.
+    database.patrols.insert_many([{"_id": f"p-{i}", "beat": i} for i in range(5)])
+    ids = {"$in": ["p-1", "p-3", "p-9"]}
+
+    plan = database.command("explain", {"find": "patrols", "filter": {"_id": ids}})
+    found = database.patrols.find({"_id": ids, "beat": {"$gt": 1}})
+
+    [step] = plan["queryPlanner"]["Plan"]
+    assert "SEARCH" in step and "USING INDEX" in step, step
+    assert plan["filterPushdown"] is True
+    assert [d["_id"] for d in found] == ["p-3"]  # the rest of the filter still applies
+
+
 def test_ferretdb_refuses_a_duplicate_under_a_unique_index(database: Database) -> None:
     database.volunteers.create_index([("phone", pymongo.ASCENDING)], unique=True)
     database.volunteers.insert_one({"phone": "+8613800000000"})
