@@ -1,8 +1,10 @@
 """How many claims of one task this replica lets read and try for a slot at once: no more than
 the slots it believes free. In a race of 48 for 3 slots the store then sees 3 claims instead of
 48 until the slots are taken, the winners are not slowed by the losers' reads and writes, and
-the losers — let in once the slots are known taken — read the task and their offer (to be told
-precisely why not) and are refused without a write.
+the losers — let in once the slots are known taken — are refused without a write, and those that
+waited while the last slot was taken without a read either: they are refused as of that moment,
+from the task as its last winner read it (``Turn.task``); a claim that comes later reads the task,
+whose status may have changed since.
 
 The gate learns a task's capacity when this replica creates it or first reads it; until then it
 lets one claim in to read it. Only admission, never the decision: the unique inserts of
@@ -38,15 +40,17 @@ class _Race:
     taken: int = 0  # slots known taken (from reads and this replica's own wins)
     trying: int = 0  # this replica's claims between their turn and their outcome
     full: tuple[Claim, ...] | None = None  # every slot's claim, once all are taken
+    full_task: Task | None = None  # the task as read by the claim that learnt it full
     waiting: int = 0  # callers waiting for a turn
 
 
 @dataclass(frozen=True)
 class Turn:
     """A claim's admission: ``full`` when the task is known full (the claim holds no place then
-    and its claims need not be read)."""
+    and its claims need not be read); ``task`` too when the claim waited while it filled."""
 
     full: tuple[Claim, ...] | None
+    task: Task | None = None
 
 
 class ClaimGate:
@@ -99,6 +103,7 @@ class ClaimGate:
         deadline = time.monotonic() + self._wait_s
         with self._lock:
             race = self._race(task_id)
+            full_on_arrival = race.full is not None
             while race.full is None and race.trying >= self._places(race):
                 left = deadline - time.monotonic()
                 if left <= 0:
@@ -109,7 +114,7 @@ class ClaimGate:
                 finally:
                     race.waiting -= 1
             if race.full is not None:
-                return Turn(full=race.full)
+                return Turn(full=race.full, task=None if full_on_arrival else race.full_task)
             race.trying += 1
             return Turn(full=None)
 
@@ -123,7 +128,7 @@ class ClaimGate:
             race.changed.notify_all()
         race.taken = max(race.taken, len(claims))
         if len(claims) >= task.capacity and race.full is None:
-            race.full = tuple(claims)
+            race.full, race.full_task = tuple(claims), task
             race.changed.notify_all()
 
     def _race(self, task_id: str) -> _Race:

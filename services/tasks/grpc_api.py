@@ -180,7 +180,7 @@ class TasksServicer(tasks_pb2_grpc.TasksServiceServicer):
             # Lists count offers as waves go out rather than query the offers per task.
             message.offer_count = task.offered
             return message
-        offers = self.ports.tasks.offers_of(task.task_id)
+        offers = self.ports.tasks.offers_of(task)
         message.offer_count = len(offers)
         if with_people:
             message.offers.extend(_offer_view(offer) for offer in offers)

@@ -20,6 +20,7 @@ from typing import Any
 from prometheus_client import Histogram
 
 from services.tasks import model, scene, timers
+from services.tasks.claim_gate import Turn
 from services.tasks.events import task_closed, task_updated, told_to_offered
 from services.tasks.model import Claim, Offer, Task
 from services.tasks.ports import Ports
@@ -89,18 +90,22 @@ def claim_task(ports: Ports, caller: Caller, task_id: str) -> Task:
     member_id, now = caller.member_id, ports.clock.now()
     now_ms = to_millis(now)
     with ports.claim_gate.turn(task_id) as turn:
-        task, offer, claims = _claim_reads(ports, task_id, member_id, known=turn.full)
+        if turn.full is not None:
+            return _claim_of_a_full_task(ports, turn, task_id, member_id, now_ms=now_ms)
+        task, offer, claims = _claim_reads(ports, task_id, member_id)
         refusal = model.claim_refusal(
             task,
             member_id=member_id,
             now_ms=now_ms,
-            offer=offer,
+            offered=offer is not None,
             claims=claims,
         )
         if refusal is not None:
             raise refusal
         if offer is None or _holds(claims, member_id):
             return task  # a retried claim: the member holds a slot already
+        if (declined := model.declined_refusal(offer)) is not None:
+            raise declined
         if ports.tasks.is_busy(member_id):  # the last rule, asked once the claim has its turn
             raise model.busy_refusal()
         if not ports.tasks.reserve_claimant(task, member_id, at_ms=now_ms):
@@ -142,18 +147,36 @@ def _tell_the_gate_it_is_full(ports: Ports, task: Task) -> None:
 
 
 def _claim_reads(
-    ports: Ports, task_id: str, member_id: str, *, known: tuple[Claim, ...] | None
+    ports: Ports, task_id: str, member_id: str
 ) -> tuple[Task, Offer | None, list[Claim]]:
     """The task, the member's offer and the task's claims, read as one turn at the store (in a
-    race each read waited for the store again behind the other claims' writes). ``known``: the
-    claims of a task the gate knows is full (slots are never freed, so that stays true)."""
+    race each read waited for the store again behind the other claims' writes)."""
     with ports.tasks.reads_together():
         task = _existing_task(ports, task_id)
         offer = ports.tasks.offer(task_id, member_id)
-        claims = list(known) if known is not None else ports.tasks.claims_of(task)
-    if known is None:
-        ports.claim_gate.saw(task, claims)
+        claims = ports.tasks.claims_of(task)
+    ports.claim_gate.saw(task, claims)
     return task, offer, claims
+
+
+def _claim_of_a_full_task(
+    ports: Ports, turn: Turn, task_id: str, member_id: str, *, now_ms: int
+) -> Task:
+    """A race's loser refused without reading its offer — nor the task, when it waited while the
+    last slot was taken (``Turn.task``); a retried claim of one of the winners, the task. The
+    offer is read only for one the task does not name as offered (a wave being written names
+    its members after their offers)."""
+    task = turn.task or _existing_task(ports, task_id)
+    claims = list(turn.full or ())
+    offered = member_id in (task.offered_ids or ()) or (
+        ports.tasks.offer(task_id, member_id) is not None
+    )
+    refusal = model.claim_refusal(
+        task, member_id=member_id, now_ms=now_ms, offered=offered, claims=claims
+    )
+    if refusal is not None:
+        raise refusal
+    return ports.tasks.get(task_id) or task if turn.task else task
 
 
 def _holds(claims: Sequence[Claim], member_id: str) -> bool:
@@ -192,7 +215,7 @@ def decline_task(ports: Ports, caller: Caller, task_id: str) -> Task:
     declined = told_to_offered(ports, task, "declined", at=now, member_id=caller.member_id)
     if not ports.tasks.decline(task_id, caller.member_id, at_ms=to_millis(now), events=[declined]):
         raise Conflict(detail="this task is not offered to you, or you declined it already")
-    if model.wave_answered(task, ports.tasks.offers_of(task_id), ports.tasks.claims_of(task)):
+    if model.wave_answered(task, ports.tasks.offers_of(task), ports.tasks.claims_of(task)):
         ports.tasks.hasten(task, due_at_ms=to_millis(now))
         ports.wakeups.remember(task_id, to_millis(now))
     return ports.tasks.get(task_id) or task

@@ -4,6 +4,7 @@ Pure (no gRPC, no store)."""
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -341,26 +342,30 @@ def claim_refusal(
     *,
     member_id: str,
     now_ms: int,
-    offer: Offer | None,
-    claims: list[Claim],
+    offered: bool,
+    claims: Sequence[Claim],
 ) -> DomainError | None:
     """Why ``member_id`` may not claim the task now (None: they may, or hold a claim already —
-    a retried claim, answered with the task as it is). Whether they hold another task's claim is
-    the last rule (``busy_refusal``), asked by the caller only once the claim has its turn for a
-    slot: it costs a query that the losers of a race then never make."""
+    a retried claim, answered with the task as it is), decided from the task and its claims.
+    Whether they declined their offer (``declined_refusal``) and whether they hold another
+    task's claim (``busy_refusal``) are asked by the caller only of a claim a free slot awaits:
+    each costs a read that the losers of a race then never make (a full task refuses one who
+    declined too, as fully claimed)."""
     if task.status in (CANCELLED, EXPIRED) or task.expired_at(now_ms):
         return Gone(detail="the task has expired or was cancelled")
     if task.status not in OPEN:
         return Conflict(detail=f"the task is {task.status}")
-    if offer is None:
+    if not offered:
         return Conflict(detail="this task was not offered to you")
     if any(claim.member_id == member_id for claim in claims):
         return None
-    if offer.declined_at_ms is not None:
-        return Conflict(detail="you declined this task")
     if len(claims) >= task.capacity:  # decided without a write: slots are never freed
         return Conflict(detail="the task is already fully claimed")
     return None
+
+
+def declined_refusal(offer: Offer) -> Conflict | None:
+    return None if offer.declined_at_ms is None else Conflict(detail="you declined this task")
 
 
 def busy_refusal() -> Conflict:

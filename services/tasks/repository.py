@@ -35,6 +35,7 @@ from shouwang.store import ASCENDING, DESCENDING, Collection, Document, Document
 from shouwang.store.paging import Page, read_page
 
 Events = Sequence[tuple[str, Event]]
+_BY_WAVE = [("wave", ASCENDING), ("distance_m", ASCENDING)]  # a task's offers, nearest first
 OutboxFactory = Callable[[Collection], Outbox]
 
 
@@ -187,11 +188,21 @@ class TaskRepository:
         }
         return offer if _inserted(self.offers, document) else None
 
-    def offers_of(self, task_id: str) -> list[Offer]:
-        found = self.offers.find(
-            {"task_id": task_id}, sort=[("wave", ASCENDING), ("distance_m", ASCENDING)]
-        )
-        return [offer_from(d) for d in found]
+    def offers_of(self, task: Task) -> list[Offer]:
+        """The task's offers by wave, nearest first, found by their ids from the members its
+        document names: FerretDB 1.x answers a query by task_id by scanning every offer ever
+        made, and a claim's reply carries the offers (scripts/build-test-servers mends it to look
+        up an `$in` of ids through the `_id` index). A task from before it named them has them
+        queried. A wave's offers show once its write of the task lands."""
+        if task.offered_ids is None:
+            return self.all_offers_of(task.task_id)
+        ids = [f"{task.task_id}:{member_id}" for member_id in task.offered_ids]
+        return [offer_from(d) for d in self.offers.find({"_id": {"$in": ids}}, sort=_BY_WAVE)]
+
+    def all_offers_of(self, task_id: str) -> list[Offer]:
+        """Every offer of the task, those of a wave that a replica died writing included (the
+        task does not name them yet): what the timer's next step resumes from."""
+        return [offer_from(d) for d in self.offers.find({"task_id": task_id}, sort=_BY_WAVE)]
 
     def offered_members(self, task: Task) -> list[str]:
         """Who was offered the task, as it was read: the participants its events are told to.
@@ -199,7 +210,7 @@ class TaskRepository:
         task's; a task from before they were kept has its offers read."""
         if task.offered_ids is not None:
             return list(task.offered_ids)
-        return [offer.member_id for offer in self.offers_of(task.task_id)]
+        return [offer.member_id for offer in self.all_offers_of(task.task_id)]
 
     def offer(self, task_id: str, member_id: str) -> Offer | None:
         document = self.offers.get(f"{task_id}:{member_id}")
@@ -271,15 +282,17 @@ class TaskRepository:
             self._claims_out.flush(document)
 
     def claims_of(self, task: Task) -> list[Claim]:
-        """The task's claims in slot order, read by id: a claimant tries slots from 0 upwards
-        and slots are never freed, so the taken ones are 0..n-1 without gaps (and reading by
-        id is an index lookup even on FerretDB 1.x, where a query by task_id scans)."""
+        """The task's claims in slot order, found by their ids in one query: a claimant tries
+        slots from 0 upwards and slots are never freed, so the taken ones are 0..n-1 without
+        gaps (and ids are looked up through the `_id` index even on FerretDB 1.x — as this
+        project builds it — where a query by task_id scans)."""
+        ids = [_slot_id(task.task_id, slot) for slot in range(task.capacity)]
+        found = {d["_id"]: d for d in self.slots.find({"_id": {"$in": ids}})}
         claims = []
-        for slot in range(task.capacity):
-            document = self.slots.get(_slot_id(task.task_id, slot))
-            if document is None:
+        for slot_id in ids:
+            if slot_id not in found:
                 break
-            claims.append(claim_from(document))
+            claims.append(claim_from(found[slot_id]))
         return claims
 
     def claim(self, task: Task, member_id: str) -> Claim | None:

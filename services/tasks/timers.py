@@ -92,7 +92,7 @@ def _step(ports: Ports, task: Task, *, untouched: bool) -> None:
         claims = [] if untouched else ports.tasks.claims_of(task)
         more_waves = task.target.mode == "nearest" and len(claims) < task.capacity
         if task.wave == 0 or more_waves:
-            offers = [] if untouched else ports.tasks.offers_of(task.task_id)
+            offers = [] if untouched else ports.tasks.all_offers_of(task.task_id)
             _send_wave(ports, task, any_claims=bool(claims), all_offers=offers)
         else:
             _reschedule(ports, task, due_at=task.expires_at_ms)

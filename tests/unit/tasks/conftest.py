@@ -85,7 +85,7 @@ class Tasks:
         return found
 
     def offered(self, task: Task) -> list[tuple[str, int]]:
-        return [(o.member_id, o.wave) for o in self.ports.tasks.offers_of(task.task_id)]
+        return [(o.member_id, o.wave) for o in self.ports.tasks.all_offers_of(task.task_id)]
 
     def claimants(self, task: Task) -> list[str]:
         return [c.member_id for c in self.ports.tasks.claims_of(task)]

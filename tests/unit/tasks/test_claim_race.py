@@ -23,7 +23,7 @@ from services.tasks.deferred import Deferred
 from services.tasks.model import Task
 from services.tasks.ports import Ports
 from services.tasks.repository import TaskRepository
-from shouwang.errors import Conflict
+from shouwang.errors import Conflict, Gone
 from shouwang.outbox import RECOVERY_AGE_S, Outbox
 from shouwang.tasks.v1 import tasks_pb2 as pb
 from tests.support.api import wait_for
@@ -418,4 +418,25 @@ def test_claims_beyond_the_free_slots_wait_at_the_gate_before_reading_the_store(
 
     assert read_while_the_slot_was_taken == [first]
     assert outcomes == {first: "won", **{m: "refused" for m in late}}
-    assert sorted(readers) == sorted([first, *late])  # read once let in, to be told why not
+    assert readers == [first]  # refused as of the moment the slot was taken, without a read
+
+
+def test_a_claim_after_a_race_reads_the_task_and_is_told_it_was_cancelled(tasks: Tasks) -> None:
+    """The gate remembers a full task's claims, not its status: only the claims that waited
+    while the last slot was taken are refused from what its winner read."""
+    winner, late = tasks.on_duty(100, 200)
+    created = race_task(tasks, capacity=1)
+    tasks.claim(created, winner)
+    handlers.cancel_task(tasks.ports, ADMIN, created.task_id)
+
+    with pytest.raises(Gone):
+        handlers.claim_task(tasks.ports, member(late), created.task_id)
+
+
+def test_a_member_not_offered_a_full_task_is_told_so(tasks: Tasks) -> None:
+    winner, _offered = tasks.on_duty(100, 200)
+    created = race_task(tasks, capacity=1)
+    tasks.claim(created, winner)
+
+    with pytest.raises(Conflict, match="not offered"):
+        handlers.claim_task(tasks.ports, member("m-never-offered"), created.task_id)

@@ -58,7 +58,7 @@ def claim(member_id: str, slot: int = 0) -> Claim:
 
 
 def refusal(task: Task, *, member_id: str = "m1", **given):
-    arguments = {"offer": offer(member_id), "claims": [], "now_ms": NOW_MS + 1000, **given}
+    arguments = {"offered": True, "claims": [], "now_ms": NOW_MS + 1000, **given}
     return model.claim_refusal(task, member_id=member_id, **arguments)
 
 
@@ -167,13 +167,14 @@ def test_a_task_no_longer_open_cannot_be_claimed(status: str) -> None:
 
 
 def test_a_member_not_offered_cannot_claim() -> None:
-    refused = refusal(new(), offer=None)
+    refused = refusal(new(), offered=False)
     assert isinstance(refused, Conflict) and "not offered" in refused.detail
 
 
 def test_a_member_who_declined_cannot_claim() -> None:
-    refused = refusal(new(), offer=offer(declined=True))
+    refused = model.declined_refusal(offer(declined=True))
     assert isinstance(refused, Conflict) and "declined" in refused.detail
+    assert model.declined_refusal(offer()) is None
 
 
 def test_a_full_task_refuses_another_claim() -> None:

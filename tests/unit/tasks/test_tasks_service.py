@@ -51,9 +51,34 @@ def test_a_tasks_events_are_told_to_every_wave_without_reading_its_offers(
     tasks.after(NORMAL_WAVE_S)  # the second wave: the next nearest
     task = tasks.get(created)
     # On FerretDB a task's offers are found by scanning every offer ever made.
-    monkeypatch.setattr(tasks.ports.tasks, "offers_of", lambda task_id: pytest.fail("read"))
+    monkeypatch.setattr(tasks.ports.tasks, "all_offers_of", lambda task_id: pytest.fail("read"))
 
     assert tasks.ports.tasks.offered_members(task) == [first, second]
+
+
+def test_a_tasks_offers_are_read_by_id_from_those_it_names(
+    tasks: Tasks, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    first, second = tasks.on_duty(100, 200)
+    created = tasks.dispatch()
+    tasks.after(NORMAL_WAVE_S)
+    handlers.decline_task(tasks.ports, member(second), created.task_id)
+    task = tasks.get(created)
+    # The view of every claim's reply: on FerretDB a query by task_id scans every offer.
+    queried, find = [], tasks.ports.tasks.offers.find
+    monkeypatch.setattr(
+        tasks.ports.tasks.offers,
+        "find",
+        lambda query, **kw: queried.append(query) or find(query, **kw),
+    )
+
+    offers = tasks.ports.tasks.offers_of(task)
+
+    assert [(o.member_id, o.wave, o.declined_at_ms is not None) for o in offers] == [
+        (first, 1, False),
+        (second, 2, True),
+    ]
+    assert [list(query) for query in queried] == [["_id"]]
 
 
 def test_a_task_from_before_its_offered_ids_were_kept_is_told_to_those_of_its_offers(
