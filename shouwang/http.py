@@ -3,14 +3,12 @@ ids, size limits, JSON body parsing, ``Idempotency-Key`` replay and the ops endp
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import ipaddress
 import json
 import logging
 import threading
 import time
-from collections import deque
 from collections.abc import Callable
 from typing import Any
 
@@ -20,7 +18,6 @@ from werkzeug.exceptions import HTTPException
 
 from shouwang.clock import Clock, to_millis
 from shouwang.errors import Conflict, DomainError, FieldError, InvalidArgument, Malformed
-from shouwang.foreground import Foreground
 from shouwang.ids import new_id
 from shouwang.logging import request_id_var
 from shouwang.metrics import Readiness, metrics_payload
@@ -40,11 +37,6 @@ HTTP_SECONDS = Histogram(
     "Time to serve an HTTP request.",
     ["method", "route"],
     buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5),
-)
-turn_wait_seconds = Histogram(
-    "shouwang_http_turn_wait_seconds",
-    "Time a request waited for its turn to run (TakingTurns).",
-    buckets=(0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5),
 )
 
 
@@ -297,100 +289,6 @@ def _waitress_problem_channel() -> type:
 
 
 _ProblemChannel = _waitress_problem_channel()
-
-
-class TakingTurns:
-    """WSGI middleware: at most ``at_once`` requests run the app at a time; the others wait for a
-    turn in the order they came, except that ``deferrable`` ones (bulk uploads of fixes) go
-    after every other waiting request, and ``bypass`` names the long-lived ones that never wait
-    (a push stream).
-
-    For a process whose requests spend their time in its own Python (the all-in-one, whose
-    services run in the gateway's interpreter), running 32 at once only shares one interpreter
-    32 ways, so all of them finish late; in turns, the first come are answered first — in a claim
-    race, the first to claim are the winners and they are told before the others' requests even
-    start. Phones' fixes keep the turns busy most of the time in a city on duty; a fix that waits
-    some milliseconds more is stored with its own timestamp all the same, a dispatch or a claim
-    that waits behind a queue of them is late. A gateway whose requests mostly wait on other
-    processes is better off without any of it. A deferrable request that has waited
-    ``max_deferral_s`` goes before the others, so a stream of ordinary requests cannot starve
-    the uploads. With a ``foreground``, every ordinary request counts as foreground work while
-    it waits and runs, which background consumers step aside for. Uploads do not step aside:
-    measured, holding them back while any request was in flight kept the phones of a city on
-    duty from sending at their rate.
-    """
-
-    def __init__(
-        self,
-        app: Callable,
-        *,
-        at_once: int,
-        bypass: Callable[[dict], bool],
-        deferrable: Callable[[dict], bool] = lambda environ: False,
-        max_deferral_s: float = 1.0,
-        foreground: Foreground | None = None,
-    ) -> None:
-        self._app = app
-        self._foreground = foreground
-        self._bypass = bypass
-        self._deferrable = deferrable
-        self.at_once = at_once
-        self._free = at_once
-        self._lock = threading.Lock()
-        self._max_deferral_s = max_deferral_s
-        self._waiting: deque[threading.Event] = deque()
-        self._deferred: deque[tuple[threading.Event, float]] = deque()  # (turn, since)
-
-    def __call__(self, environ: dict, start_response: Callable) -> Any:
-        if self._bypass(environ):
-            return self._app(environ, start_response)
-        if self._deferrable(environ):
-            return self._in_turn(environ, start_response, deferred_since=time.monotonic())
-        with self._foreground.serving() if self._foreground else contextlib.nullcontext():
-            return self._in_turn(environ, start_response)
-
-    def _in_turn(
-        self, environ: dict, start_response: Callable, *, deferred_since: float | None = None
-    ) -> Any:
-        started = time.perf_counter()
-        self._take_turn(deferred_since=deferred_since)
-        turn_wait_seconds.observe(time.perf_counter() - started)
-        try:
-            # A Flask view builds its body in the call; a streamed body (a file) is sent after
-            # the turn, as it waits on the network rather than the interpreter.
-            return self._app(environ, start_response)
-        finally:
-            self._pass_turn()
-
-    @property
-    def waiting(self) -> int:
-        """Requests waiting for a turn now."""
-        with self._lock:
-            return len(self._waiting) + len(self._deferred)
-
-    def _take_turn(self, *, deferred_since: float | None) -> None:
-        with self._lock:
-            if self._free > 0:  # then nobody waits: _pass_turn hands a freed turn to a waiter
-                self._free -= 1
-                return
-            turn = threading.Event()
-            if deferred_since is not None:
-                self._deferred.append((turn, deferred_since))
-            else:
-                self._waiting.append(turn)
-        turn.wait()  # set by _pass_turn, which hands this request the turn it frees
-
-    def _pass_turn(self) -> None:
-        with self._lock:
-            overdue = bool(self._deferred) and (
-                time.monotonic() - self._deferred[0][1] >= self._max_deferral_s
-            )
-            if self._waiting and not overdue:
-                self._waiting.popleft().set()
-            elif self._deferred:
-                self._deferred.popleft()[0].set()
-            else:
-                self._free += 1
 
 
 class WsgiServer:

@@ -16,6 +16,7 @@ from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 from prometheus_client import Counter, Histogram
 
+from shouwang import turns
 from shouwang.errors import DomainError, Unavailable, from_grpc, to_grpc_details
 
 log = logging.getLogger(__name__)
@@ -179,7 +180,8 @@ def _observe_stream(behaviour: Callable, service: str, method: str) -> Callable:
 class _DeadlineAndErrorInterceptor(
     grpc.UnaryUnaryClientInterceptor, grpc.StreamUnaryClientInterceptor
 ):
-    """Every call gets a deadline; failures come back as the domain error the server raised."""
+    """Every call gets a deadline; failures come back as the domain error the server raised. A
+    request running by turns (``shouwang.turns``) gives its turn up if the wait is long."""
 
     def __init__(self, timeout_s: float) -> None:
         self.timeout_s = timeout_s
@@ -197,8 +199,9 @@ class _DeadlineAndErrorInterceptor(
         )
 
     def _call(self, continuation, details, request):  # type: ignore[no-untyped-def]
-        outcome = continuation(self._with_deadline(details), request)
-        error = outcome.exception()
+        with turns.waiting_elsewhere():  # a long wait lets another request run
+            outcome = continuation(self._with_deadline(details), request)
+            error = outcome.exception()
         if isinstance(error, grpc.RpcError):
             raise from_grpc(error.code(), error.details()) from None
         return outcome

@@ -24,8 +24,9 @@ from services.gateway.routes import (
     training,
 )
 from shouwang.foreground import Foreground
-from shouwang.http import TakingTurns, install_platform, ops_blueprint
+from shouwang.http import install_platform, ops_blueprint
 from shouwang.metrics import Readiness
+from shouwang.turns import TakingTurns
 from shouwang.typed_routes import Operation, TypedRoutes, openapi_document
 
 API_PREFIX = "/api/v1"

@@ -17,6 +17,7 @@ from pymongo import MongoClient
 from shouwang.ids import new_id
 from shouwang.store import Blob
 from shouwang.store.metrics import StoreCommandTimer
+from shouwang.turns import waits_elsewhere
 
 # shouwang.ids.new_id: 26 characters of lowercase Crockford base32. Anything else is refused
 # before it reaches a path or a query, so no id can name a file outside the store.
@@ -99,6 +100,7 @@ def _write_atomically(path: Path, content: bytes) -> None:
         raise
 
 
+@waits_elsewhere
 class GridFSBlobStore:
     """GridFS with our string ids as file ids; content type and metadata in the file's
     ``metadata`` (GridFS's top-level ``contentType`` is deprecated)."""

@@ -27,6 +27,7 @@ from shouwang.store import (
 )
 from shouwang.store import query as q
 from shouwang.store.metrics import StoreCommandTimer
+from shouwang.turns import waits_elsewhere
 
 _ID_INDEX = "_id_"
 _INDEX_IN_MESSAGE = re.compile(r" index: (\S+) dup key")
@@ -110,6 +111,7 @@ def _unavailable_while_unreachable(cls: type) -> type:
     return cls
 
 
+@waits_elsewhere
 @_unavailable_while_unreachable
 class MongoCollection:
     def __init__(

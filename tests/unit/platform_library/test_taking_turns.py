@@ -9,7 +9,7 @@ import time
 from collections.abc import Callable
 
 from shouwang.foreground import Foreground
-from shouwang.http import TakingTurns
+from shouwang.turns import TakingTurns, waiting_elsewhere
 
 
 class BlockingApp:
@@ -190,3 +190,74 @@ def test_ordinary_requests_count_as_foreground_while_they_wait_and_run_and_uploa
         thread.join()
     assert inner.started == ["/location", "/tasks"]
     assert foreground.in_flight == 0
+
+
+class ServiceCallingApp:
+    """A WSGI app whose requests each wait on a service of their own (``waiting_elsewhere``)
+    until its reply is let through, then run on until released; it records what ran when."""
+
+    def __init__(self) -> None:
+        self.replies: dict[str, threading.Event] = {}
+        self.finish: dict[str, threading.Event] = {}
+        self.events: list[str] = []
+
+    def __call__(self, environ: dict, start_response: Callable) -> list[bytes]:
+        path = environ["PATH_INFO"]
+        self.events.append(f"start {path}")
+        with waiting_elsewhere():
+            self.events.append(f"asked {path}")
+            assert self.replies.setdefault(path, threading.Event()).wait(5)
+        self.events.append(f"back {path}")
+        assert self.finish.setdefault(path, threading.Event()).wait(5)
+        start_response("200 OK", [])
+        return [b"ok"]
+
+
+def test_a_request_keeps_its_turn_through_a_short_wait_on_another_service() -> None:
+    inner = ServiceCallingApp()
+    app = TakingTurns(inner, at_once=1, bypass=lambda environ: False, hold_s=60)
+    for path in ("/claim/1", "/claim/2"):
+        inner.replies[path], inner.finish[path] = threading.Event(), threading.Event()
+    inner.replies["/claim/2"].set()
+    inner.finish["/claim/2"].set()
+    finished: list[str] = []
+    first = call(app, "/claim/1", finished)
+    wait_until(lambda: "asked /claim/1" in inner.events)
+    second = call(app, "/claim/2", finished)
+    wait_until(lambda: app.waiting == 1)
+    time.sleep(0.05)
+
+    assert "start /claim/2" not in inner.events  # the first is answered before it starts
+    inner.replies["/claim/1"].set()
+    inner.finish["/claim/1"].set()
+    first.join()
+    second.join()
+    assert finished == ["/claim/1", "/claim/2"]
+
+
+def test_a_request_waiting_longer_gives_its_turn_up_and_takes_one_back_before_new_ones() -> None:
+    inner = ServiceCallingApp()
+    app = TakingTurns(inner, at_once=1, bypass=lambda environ: False, hold_s=0.05)
+    for path in ("/slow", "/next", "/later"):
+        inner.replies[path], inner.finish[path] = threading.Event(), threading.Event()
+    inner.replies["/next"].set()  # its service answers at once; it then runs until released
+    finished: list[str] = []
+    threads = [call(app, "/slow", finished)]
+    wait_until(lambda: "asked /slow" in inner.events)
+    threads.append(call(app, "/next", finished))
+    wait_until(lambda: "back /next" in inner.events)  # it got the slow one's turn
+    threads.append(call(app, "/later", finished))
+    wait_until(lambda: app.waiting == 1)
+
+    inner.replies["/slow"].set()  # the slow reply comes while /next holds the only turn
+    wait_until(lambda: app.waiting == 2)
+    inner.finish["/next"].set()
+    wait_until(lambda: "back /slow" in inner.events)
+    time.sleep(0.05)
+    assert "start /later" not in inner.events  # the returning request went first
+    inner.finish["/slow"].set()
+    inner.replies["/later"].set()
+    inner.finish["/later"].set()
+    for thread in threads:
+        thread.join()
+    assert finished == ["/next", "/slow", "/later"]
