@@ -36,11 +36,12 @@ class GatewaySettings(PlatformSettings):
     )
     requests_at_once: int = setting(
         "GATEWAY_REQUESTS_AT_ONCE",
-        0,
+        4,
         doc="Ordinary requests run at once, the others waiting their turn in arrival order, "
-        "batches of fixes after all others (0: no limit; push streams never wait). Pays where "
-        "requests spend their time in this process's Python (the all-in-one), not where they "
-        "wait on other services.",
+        "batches of fixes after all others (0: no limit; push streams never wait). A request "
+        "keeps its turn through a wait on a service of up to 0.1 s and gives it up after: in a "
+        "claim race the first to claim are answered before the others' requests start, and a "
+        "slow service holds no turns.",
     )
     max_streams: int = setting(
         "GATEWAY_MAX_STREAMS",
