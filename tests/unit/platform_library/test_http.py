@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 import urllib.error
 import urllib.request
 from pathlib import Path
@@ -182,6 +183,21 @@ def test_readyz_reports_failing_checks_with_503(app: Flask) -> None:
     response = client.get("/readyz")
     assert response.status_code == 503
     assert response.json["checks"]["store"].startswith("failing")
+
+
+def test_a_burst_of_probes_runs_the_checks_once_and_a_later_probe_again() -> None:
+    readiness = Readiness(reuse_s=0.2)
+    pings: list[float] = []
+    readiness.add_check("store", lambda: pings.append(time.monotonic()))
+
+    for _ in range(20):
+        readiness.report()
+    assert len(pings) == 1
+    time.sleep(0.25)
+    readiness.report()
+    assert len(pings) == 2
+    readiness.report(fresh=True)  # what wait_for_checks asks for
+    assert len(pings) == 3
 
 
 def test_metrics_are_served_in_prometheus_format(app: Flask) -> None:
