@@ -47,8 +47,8 @@ def main() -> int:
     stores = args.stores.split(",")
     if unknown := set(stores) - set(FERRETDB_STORES):
         parser.error(f"unknown store {sorted(unknown)}: expected some of {FERRETDB_STORES}")
-    if min(sizes) < 6 * args.calls:  # six statements, each on members of its own
-        parser.error(f"each size must hold at least 6 × --calls = {6 * args.calls} documents")
+    if min(sizes) < 7 * args.calls:  # seven statements, each on members of its own
+        parser.error(f"each size must hold at least 7 × --calls = {7 * args.calls} documents")
     results = {store: _measure_store(store, sizes, args.calls) for store in stores}
     columns = [(store, size) for store in stores for size in sizes]
     header = ["statement", *(f"{store} {size:,}: p50 / p90 ms" for store, size in columns)]
@@ -112,10 +112,19 @@ def _measure(uri: str, size: int, calls: int) -> dict[str, dict[str, float]]:
     def chosen() -> list[str]:
         return [f"member-{next(members):06d}" for _ in range(calls)]
 
+    def offered_with(member: str) -> list[str]:  # 48 ids, as a race task's offers are read
+        n = int(member.removeprefix("member-"))
+        return [f"member-{(n + 7 * k) % size:06d}" for k in range(48)]
+
     moved = {"$set": {"lat": 31.2, "lon": 121.5, "online": True}}
     before, after = ReturnDocument.BEFORE, ReturnDocument.AFTER
     statements: list[tuple[str, list[str], Callable[[str], object]]] = [
         ("find {_id}", chosen(), lambda m: driver.find_one({"_id": m})),
+        (
+            "find {_id: {$in: 48 ids}}",
+            chosen(),
+            lambda m: list(driver.find({"_id": {"$in": offered_with(m)}})),
+        ),
         (
             "findAndModify {_id} returning the document before",
             chosen(),
