@@ -29,6 +29,7 @@ from typing import Any
 from prometheus_client import Histogram
 
 from shouwang.foreground import Foreground
+from shouwang.wrapping import wrap_public_methods
 
 HOLD_S = 0.1
 
@@ -211,7 +212,4 @@ def waits_elsewhere(cls: type) -> type:
 
         return call
 
-    for name, member in list(vars(cls).items()):
-        if callable(member) and not name.startswith("_"):
-            setattr(cls, name, wrapped(member))
-    return cls
+    return wrap_public_methods(cls, wrapped)

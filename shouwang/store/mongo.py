@@ -28,6 +28,7 @@ from shouwang.store import (
 from shouwang.store import query as q
 from shouwang.store.metrics import StoreCommandTimer
 from shouwang.turns import waits_elsewhere
+from shouwang.wrapping import wrap_public_methods
 
 _ID_INDEX = "_id_"
 _INDEX_IN_MESSAGE = re.compile(r" index: (\S+) dup key")
@@ -105,10 +106,7 @@ def _unavailable_while_unreachable(cls: type) -> type:
 
         return call
 
-    for name, member in list(vars(cls).items()):
-        if callable(member) and not name.startswith("_"):
-            setattr(cls, name, guarded(member))
-    return cls
+    return wrap_public_methods(cls, guarded)
 
 
 @waits_elsewhere
