@@ -40,7 +40,7 @@ class _Race:
     taken: int = 0  # slots known taken (from reads and this replica's own wins)
     trying: int = 0  # this replica's claims between their turn and their outcome
     full: tuple[Claim, ...] | None = None  # every slot's claim, once all are taken
-    full_task: Task | None = None  # the task as read by the claim that learnt it full
+    full_task: Task | None = None  # as the claim that learnt it full read it, for the waiters
     waiting: int = 0  # callers waiting for a turn
 
 
@@ -114,7 +114,10 @@ class ClaimGate:
                 finally:
                     race.waiting -= 1
             if race.full is not None:
-                return Turn(full=race.full, task=None if full_on_arrival else race.full_task)
+                task = None if full_on_arrival else race.full_task
+                if not race.waiting:
+                    race.full_task = None  # each claim that waited has it; later ones read
+                return Turn(full=race.full, task=task)
             race.trying += 1
             return Turn(full=None)
 
@@ -128,7 +131,8 @@ class ClaimGate:
             race.changed.notify_all()
         race.taken = max(race.taken, len(claims))
         if len(claims) >= task.capacity and race.full is None:
-            race.full, race.full_task = tuple(claims), task
+            race.full = tuple(claims)
+            race.full_task = task if race.waiting else None  # kept for the claims waiting now
             race.changed.notify_all()
 
     def _race(self, task_id: str) -> _Race:

@@ -176,7 +176,9 @@ def _claim_of_a_full_task(
     )
     if refusal is not None:
         raise refusal
-    return ports.tasks.get(task_id) or task if turn.task else task
+    if turn.task is None:
+        return task  # read just now
+    return ports.tasks.get(task_id) or task  # a winner's retry: the task as it is now
 
 
 def _holds(claims: Sequence[Claim], member_id: str) -> bool:

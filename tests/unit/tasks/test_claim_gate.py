@@ -110,6 +110,33 @@ def test_a_full_task_is_remembered_and_needs_no_place(tasks: Tasks) -> None:
         assert first.full == second.full == (claim("a", 0),)
 
 
+def test_claims_waiting_while_a_task_fills_are_given_the_task_and_later_ones_not(
+    tasks: Tasks,
+) -> None:
+    gate = ClaimGate()
+    task = known(gate, a_task(tasks, capacity=1))
+    with gate.turn(task.task_id):
+        waiters = [Waiter(gate, task) for _ in range(2)]
+        for waiter in waiters:
+            waiter.start()
+        while gate._races[task.task_id].waiting < 2:
+            time.sleep(0.005)
+        gate.filled(task, [claim("a", 0)])
+    for waiter in waiters:
+        waiter.join(2)
+
+    assert [w.turn.task if w.turn else None for w in waiters] == [task, task]
+    with gate.turn(task.task_id) as later:
+        assert later.task is None  # it reads the task: its status may have changed since
+    assert gate._races[task.task_id].full_task is None  # not kept once the waiters had it
+
+
+def test_a_task_filling_with_no_claim_waiting_keeps_no_copy_of_the_task(tasks: Tasks) -> None:
+    gate, task = ClaimGate(), a_task(tasks, capacity=1)
+    gate.saw(task, [claim("a", 0)])
+    assert gate._races[task.task_id].full_task is None
+
+
 def test_a_stuck_attempt_holds_the_others_back_only_for_a_while(tasks: Tasks) -> None:
     gate = ClaimGate(wait_s=0.3)
     task = known(gate, a_task(tasks, capacity=1))
