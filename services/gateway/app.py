@@ -82,15 +82,18 @@ def create_app(
 def served_in_turns(app: Flask, *, at_once: int, foreground: Foreground | None = None) -> Callable:
     """The app as the HTTP server runs it: with ``at_once`` > 0, ordinary requests take turns
     (``TakingTurns``), phones' batches of fixes after the others; a push stream, which stays in
-    flight, never waits for one. With a ``foreground``, ordinary requests count as foreground
+    flight, never waits for one, nor does a probe or a scrape (a readiness probe queued behind a
+    claim race, or holding a turn while the store it pings is away, would mark the replica
+    unready or slow everyone). With a ``foreground``, ordinary requests count as foreground
     work, which background consumers step aside for."""
     if at_once <= 0:
         return app
     stream_path, fixes_path = f"{API_PREFIX}/stream", f"{API_PREFIX}/location"
+    never_waiting = {stream_path, "/healthz", "/readyz", "/metrics"}
     return TakingTurns(
         app,
         at_once=at_once,
-        bypass=lambda environ: environ.get("PATH_INFO") == stream_path,
+        bypass=lambda environ: environ.get("PATH_INFO") in never_waiting,
         deferrable=lambda environ: (
             environ.get("PATH_INFO") == fixes_path and environ.get("REQUEST_METHOD") == "POST"
         ),
