@@ -47,6 +47,7 @@ class _Holding:
     """A request running in turn, as its ``TakingTurns`` sees it."""
 
     turns: TakingTurns
+    hold_s: float  # how long it keeps its turn through a wait elsewhere (0: not at all)
     waiting_since: float | None = None  # waiting on another process since (monotonic)
     given_up: bool = False  # its turn went to another request during that wait
 
@@ -122,7 +123,8 @@ class TakingTurns:
         started = time.perf_counter()
         self._take_turn(deferred_since=deferred_since)
         turn_wait_seconds.observe(time.perf_counter() - started)
-        _held.holding = _Holding(self)
+        # An upload is background work: it keeps no turn while it waits on a service.
+        _held.holding = _Holding(self, hold_s=0.0 if deferred_since is not None else self._hold_s)
         try:
             # A Flask view builds its body in the call; a streamed body (a file) is sent after
             # the turn, as it waits on the network rather than the interpreter.
@@ -176,7 +178,11 @@ class TakingTurns:
     def _start_waiting(self, holding: _Holding) -> None:
         with self._lock:
             holding.waiting_since = time.monotonic()
-            self._elsewhere.add(holding)
+            if holding.hold_s > 0:
+                self._elsewhere.add(holding)
+            else:
+                holding.given_up = True
+                self._pass_turn_locked()
 
     def _end_waiting(self, holding: _Holding) -> None:
         with self._lock:
@@ -192,9 +198,7 @@ class TakingTurns:
         if not self._elsewhere or not (self._waiting or self._deferred or self._returning):
             return
         now = time.monotonic()
-        for holding in [
-            h for h in self._elsewhere if now - (h.waiting_since or now) >= self._hold_s
-        ]:
+        for holding in [h for h in self._elsewhere if now - (h.waiting_since or now) >= h.hold_s]:
             self._elsewhere.discard(holding)
             holding.given_up = True
             self._pass_turn_locked()

@@ -261,3 +261,29 @@ def test_a_request_waiting_longer_gives_its_turn_up_and_takes_one_back_before_ne
     for thread in threads:
         thread.join()
     assert finished == ["/next", "/slow", "/later"]
+
+
+def test_an_upload_gives_its_turn_up_as_soon_as_it_waits_on_a_service() -> None:
+    inner = ServiceCallingApp()
+    app = TakingTurns(
+        inner,
+        at_once=1,
+        bypass=lambda environ: False,
+        deferrable=lambda environ: environ["PATH_INFO"] == "/location",
+        hold_s=60,  # an ordinary request would keep its turn through the whole wait
+    )
+    for path in ("/location", "/tasks"):
+        inner.replies[path], inner.finish[path] = threading.Event(), threading.Event()
+    inner.replies["/tasks"].set()
+    inner.finish["/tasks"].set()
+    finished: list[str] = []
+    upload = call(app, "/location", finished)
+    wait_until(lambda: "asked /location" in inner.events)
+
+    ordinary = call(app, "/tasks", finished)
+    ordinary.join(5)
+    assert finished == ["/tasks"]  # it ran while the upload waited on location
+    inner.replies["/location"].set()
+    inner.finish["/location"].set()
+    upload.join(5)
+    assert finished == ["/tasks", "/location"]
