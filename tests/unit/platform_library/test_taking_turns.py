@@ -193,33 +193,37 @@ def test_ordinary_requests_count_as_foreground_while_they_wait_and_run_and_uploa
 
 
 class ServiceCallingApp:
-    """A WSGI app whose requests each wait on a service of their own (``waiting_elsewhere``)
-    until its reply is let through, then run on until released; it records what ran when."""
+    """A WSGI app whose requests (on ``paths``) each wait on a service of their own
+    (``waiting_elsewhere``) until its reply is let through, then run on until released; it
+    records what ran when. The ``done_at_once`` ones are answered and released from the start."""
 
-    def __init__(self) -> None:
-        self.replies: dict[str, threading.Event] = {}
-        self.finish: dict[str, threading.Event] = {}
+    def __init__(self, *paths: str, done_at_once: tuple[str, ...] = ()) -> None:
+        self.replies = {path: threading.Event() for path in paths}
+        self.finish = {path: threading.Event() for path in paths}
         self.events: list[str] = []
+        for path in done_at_once:
+            self.done(path)
+
+    def done(self, path: str) -> None:
+        """Its service answers and it may finish."""
+        self.replies[path].set()
+        self.finish[path].set()
 
     def __call__(self, environ: dict, start_response: Callable) -> list[bytes]:
         path = environ["PATH_INFO"]
         self.events.append(f"start {path}")
         with waiting_elsewhere():
             self.events.append(f"asked {path}")
-            assert self.replies.setdefault(path, threading.Event()).wait(5)
+            assert self.replies[path].wait(5)
         self.events.append(f"back {path}")
-        assert self.finish.setdefault(path, threading.Event()).wait(5)
+        assert self.finish[path].wait(5)
         start_response("200 OK", [])
         return [b"ok"]
 
 
 def test_a_request_keeps_its_turn_through_a_short_wait_on_another_service() -> None:
-    inner = ServiceCallingApp()
+    inner = ServiceCallingApp("/claim/1", "/claim/2", done_at_once=("/claim/2",))
     app = TakingTurns(inner, at_once=1, bypass=lambda environ: False, hold_s=60)
-    for path in ("/claim/1", "/claim/2"):
-        inner.replies[path], inner.finish[path] = threading.Event(), threading.Event()
-    inner.replies["/claim/2"].set()
-    inner.finish["/claim/2"].set()
     finished: list[str] = []
     first = call(app, "/claim/1", finished)
     wait_until(lambda: "asked /claim/1" in inner.events)
@@ -228,18 +232,15 @@ def test_a_request_keeps_its_turn_through_a_short_wait_on_another_service() -> N
     time.sleep(0.05)
 
     assert "start /claim/2" not in inner.events  # the first is answered before it starts
-    inner.replies["/claim/1"].set()
-    inner.finish["/claim/1"].set()
+    inner.done("/claim/1")
     first.join()
     second.join()
     assert finished == ["/claim/1", "/claim/2"]
 
 
 def test_a_request_waiting_longer_gives_its_turn_up_and_takes_one_back_before_new_ones() -> None:
-    inner = ServiceCallingApp()
+    inner = ServiceCallingApp("/slow", "/next", "/later")
     app = TakingTurns(inner, at_once=1, bypass=lambda environ: False, hold_s=0.05)
-    for path in ("/slow", "/next", "/later"):
-        inner.replies[path], inner.finish[path] = threading.Event(), threading.Event()
     inner.replies["/next"].set()  # its service answers at once; it then runs until released
     finished: list[str] = []
     threads = [call(app, "/slow", finished)]
@@ -256,15 +257,14 @@ def test_a_request_waiting_longer_gives_its_turn_up_and_takes_one_back_before_ne
     time.sleep(0.05)
     assert "start /later" not in inner.events  # the returning request went first
     inner.finish["/slow"].set()
-    inner.replies["/later"].set()
-    inner.finish["/later"].set()
+    inner.done("/later")
     for thread in threads:
         thread.join()
     assert finished == ["/next", "/slow", "/later"]
 
 
 def test_an_upload_gives_its_turn_up_as_soon_as_it_waits_on_a_service() -> None:
-    inner = ServiceCallingApp()
+    inner = ServiceCallingApp("/location", "/tasks", done_at_once=("/tasks",))
     app = TakingTurns(
         inner,
         at_once=1,
@@ -272,10 +272,6 @@ def test_an_upload_gives_its_turn_up_as_soon_as_it_waits_on_a_service() -> None:
         deferrable=lambda environ: environ["PATH_INFO"] == "/location",
         hold_s=60,  # an ordinary request would keep its turn through the whole wait
     )
-    for path in ("/location", "/tasks"):
-        inner.replies[path], inner.finish[path] = threading.Event(), threading.Event()
-    inner.replies["/tasks"].set()
-    inner.finish["/tasks"].set()
     finished: list[str] = []
     upload = call(app, "/location", finished)
     wait_until(lambda: "asked /location" in inner.events)
@@ -283,7 +279,6 @@ def test_an_upload_gives_its_turn_up_as_soon_as_it_waits_on_a_service() -> None:
     ordinary = call(app, "/tasks", finished)
     ordinary.join(5)
     assert finished == ["/tasks"]  # it ran while the upload waited on location
-    inner.replies["/location"].set()
-    inner.finish["/location"].set()
+    inner.done("/location")
     upload.join(5)
     assert finished == ["/tasks", "/location"]
