@@ -11,6 +11,7 @@ import base64
 import contextlib
 import ctypes
 import os
+import random
 import re
 import shutil
 import signal
@@ -52,11 +53,35 @@ def unique_name(prefix: str) -> str:
     return f"{prefix}_{uuid.uuid4().hex[:12]}"
 
 
+_LOWEST_CHOSEN_PORT = 10_000
+_pick = random.SystemRandom()  # hypothesis seeds the module's generator in every test
+
+
 def free_port() -> int:
-    """A TCP port on 127.0.0.1 that nothing listens on right now."""
+    """A TCP port on 127.0.0.1 that nothing listens on right now, chosen below the kernel's
+    ephemeral range: a port from that range (what binding to port 0 gives) can be taken by any
+    outgoing connection before the server meant to listen on it binds it — a service of the
+    fault suite's cluster once failed to start so ("Address already in use")."""
+    first_ephemeral = _first_ephemeral_port()
+    if first_ephemeral - _LOWEST_CHOSEN_PORT >= 1_000:
+        for _ in range(100):
+            port = _pick.randrange(_LOWEST_CHOSEN_PORT, first_ephemeral)
+            with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+                try:
+                    sock.bind(("127.0.0.1", port))
+                except OSError:
+                    continue
+                return port
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+def _first_ephemeral_port() -> int:
+    try:
+        return int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return _LOWEST_CHOSEN_PORT  # unknown: leave the choice to the kernel
 
 
 def build_artefacts(component: str) -> bool:
