@@ -55,6 +55,7 @@ def unique_name(prefix: str) -> str:
 
 _LOWEST_CHOSEN_PORT = 10_000
 _pick = random.SystemRandom()  # hypothesis seeds the module's generator in every test
+_handed_out: set[int] = set()  # chosen before: a cluster picks all its ports before any binds
 
 
 def free_port() -> int:
@@ -66,12 +67,15 @@ def free_port() -> int:
     if first_ephemeral - _LOWEST_CHOSEN_PORT >= 1_000:
         for _ in range(100):
             port = _pick.randrange(_LOWEST_CHOSEN_PORT, first_ephemeral)
+            if port in _handed_out:
+                continue
             with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
                 try:
                     sock.bind(("127.0.0.1", port))
                 except OSError:
                     continue
-                return port
+            _handed_out.add(port)
+            return port
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
