@@ -13,6 +13,7 @@ Writes that carry events stage them in the document they change and publish them
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
 from typing import Any
@@ -275,25 +276,22 @@ class TaskRepository:
         slot's outbox holds both, in order), or any change of the task that has events of its
         own (a cancel right after the race must not reach the task's group before the claims it
         ends)."""
-        for slot in range(task.capacity):  # taken from 0 upwards, without gaps
-            document = self.slots.get(_slot_id(task.task_id, slot))
-            if document is None:
-                return
+        for document in self._taken_slots(task):
             self._claims_out.flush(document)
 
     def claims_of(self, task: Task) -> list[Claim]:
-        """The task's claims in slot order, found by their ids in one query: a claimant tries
+        """The task's claims in slot order."""
+        return [claim_from(document) for document in self._taken_slots(task)]
+
+    def _taken_slots(self, task: Task) -> list[Document]:
+        """The task's taken slots in order, found by their ids in one query: a claimant tries
         slots from 0 upwards and slots are never freed, so the taken ones are 0..n-1 without
         gaps (and ids are looked up through the `_id` index even on FerretDB 1.x — as this
         project builds it — where a query by task_id scans)."""
         ids = [_slot_id(task.task_id, slot) for slot in range(task.capacity)]
         found = {d["_id"]: d for d in self.slots.find({"_id": {"$in": ids}})}
-        claims = []
-        for slot_id in ids:
-            if slot_id not in found:
-                break
-            claims.append(claim_from(found[slot_id]))
-        return claims
+        taken = (found.get(slot_id) for slot_id in ids)
+        return list(itertools.takewhile(lambda document: document is not None, taken))
 
     def claim(self, task: Task, member_id: str) -> Claim | None:
         return next((c for c in self.claims_of(task) if c.member_id == member_id), None)
