@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import contextlib
 import ctypes
+import functools
 import os
 import random
 import re
@@ -81,6 +82,7 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+@functools.cache
 def _first_ephemeral_port() -> int:
     try:
         return int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
