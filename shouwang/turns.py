@@ -10,9 +10,10 @@ A cluster's gateway spends a request's time waiting on the services as much as i
 Python. A request keeps its turn through a short wait (a claim's winner is answered before the
 losers' requests start, as above), and gives it up to the next request once the wait has lasted
 ``hold_s`` (a service that is slow or away holds no turns); when its reply comes it takes a turn
-again, ahead of the requests not yet started. Measured in a cluster's claim race of 48 (README,
-#19): giving the turn up at once for every wait let the losers' requests share the gateway with
-the winners' replies again, and the winners were told no sooner than with no turns at all.
+again, ahead of the requests not yet started. Measured in a cluster's claim races of 48 alone
+(README, #19): giving the turn up at once for every wait let the losers' requests into the
+gateway while the winners waited on tasks — winners p50 181–187 / p99 295–304 ms, against
+120–129 / 198–199 with the hold and 240–248 / 334–366 without turns.
 """
 
 from __future__ import annotations
