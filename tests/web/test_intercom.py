@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, expect
+from playwright.sync_api import Browser, Route, expect
 
 from tests.web.intercom_driver import (
     Scene,
@@ -129,5 +129,32 @@ def test_drawings_appear_and_go_live_and_a_bulletin_is_composed_with_read_counts
         row = page.locator("[data-testid=bulletins] li", has_text="夜间巡逻安排")
         expect(row).to_have_count(1)
         expect(row).to_contain_text("0/")  # read receipts: none yet, of every verified member
+    finally:
+        context.close()
+
+
+def test_a_groups_answer_arriving_after_the_bulletins_tab_was_chosen_leaves_the_composer(
+    scene: Scene, browser: Browser
+) -> None:
+    """The group's messages answer late (a loaded machine): the bulletins tab chosen meanwhile
+    keeps its composer, not the group's conversation drawn over it."""
+    context, page = open_group(browser, scene, scene.listener)
+    try:
+        held: list[Route] = []
+        page.route(f"**/api/v1/groups/{scene.group_id}/messages*", lambda route: held.append(route))
+        page.locator(f"[data-group-id='{scene.group_id}']").click()
+        for _ in range(100):
+            if held:
+                break
+            page.wait_for_timeout(50)
+        assert held, "opening the group asked for no messages"
+        page.locator("[data-tab=bulletins]").click()
+        expect(page.locator("form.bulletin-form")).to_be_visible()
+        with page.expect_response(f"**/api/v1/groups/{scene.group_id}/messages*"):
+            for route in held:
+                route.continue_()
+        page.wait_for_timeout(300)  # the late answer read and dropped
+        expect(page.locator("form.bulletin-form")).to_be_visible()
+        expect(page.locator("form.compose")).to_have_count(0)
     finally:
         context.close()

@@ -206,8 +206,12 @@ export class CommsView {
 
   // Groups -----------------------------------------------------------------------------------
 
+  // A tab's answers arriving after another tab was chosen are dropped: the open group's
+  // messages answering late would otherwise cover the bulletin composer just shown.
   private async showGroups(): Promise<void> {
-    this.groups = await this.comms.groups();
+    const groups = await this.comms.groups();
+    if (this.tab !== "groups") return;
+    this.groups = groups;
     this.renderGroupList();
     if (this.group) await this.open(this.group.group_id);
     else replaceChildren(this.panel, h("p", { class: "hint" }, ct("comms.no_group")));
@@ -304,7 +308,7 @@ export class CommsView {
       this.comms.messages(groupId),
       this.comms.drawings(groupId),
     ]);
-    if (this.group?.group_id !== groupId) return;
+    if (this.tab !== "groups" || this.group?.group_id !== groupId) return;
     this.setDrawings(drawings);
     this.messages.replaceChildren();
     this.shownMessages.clear();
@@ -452,6 +456,7 @@ export class CommsView {
 
   private async showBulletins(): Promise<void> {
     const bulletins = await this.comms.bulletins();
+    if (this.tab !== "bulletins") return;
     replaceChildren(
       this.side,
       h(
@@ -581,7 +586,8 @@ export class CommsView {
     } else if (type === "shouwang.bulletin.published" && this.tab === "bulletins") {
       void this.comms
         .bulletins()
-        .then((found) =>
+        .then((found) => {
+          if (this.tab !== "bulletins") return;
           replaceChildren(
             this.side,
             h(
@@ -589,8 +595,8 @@ export class CommsView {
               { class: "bulletin-list", "data-testid": "bulletins" },
               ...found.map((b) => this.bulletinRow(b)),
             ),
-          ),
-        )
+          );
+        })
         .catch(() => {});
     }
   }
