@@ -16,12 +16,13 @@ are never freed, so "full", once seen, stays true and needs no invalidation; its
 
 from __future__ import annotations
 
+import itertools
 import threading
 import time
 from collections import OrderedDict
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from services.tasks.model import Claim, Task
 
@@ -42,6 +43,7 @@ class _Race:
     full: tuple[Claim, ...] | None = None  # every slot's claim, once all are taken
     full_task: Task | None = None  # as the claim that learnt it full read it, for the waiters
     waiting: int = 0  # callers waiting for a turn
+    claims: dict[int, Claim] = field(default_factory=dict)  # by slot: read, or taken here
 
 
 @dataclass(frozen=True)
@@ -89,11 +91,23 @@ class ClaimGate:
         with self._lock:
             return min(self._race(task.task_id).taken, task.capacity)
 
-    def took(self, task: Task, slot: int) -> None:
-        """This replica's attempt took ``slot`` (slots are taken from 0 upwards, without gaps)."""
+    def took(self, task: Task, claim: Claim) -> None:
+        """This replica's attempt took ``claim.slot`` (slots are taken from 0 upwards, without
+        gaps)."""
         with self._lock:
             race = self._race(task.task_id)
-            race.taken = max(race.taken, slot + 1)
+            race.taken = max(race.taken, claim.slot + 1)
+            race.claims[claim.slot] = claim
+
+    def claims_known(self, task: Task) -> list[Claim]:
+        """The task's claims from slot 0 up to the first this replica has neither read nor taken:
+        in a race on one replica, every winner's, without a read. Another replica's claim taken
+        since this one read the slots is missing, as from a read made a moment earlier."""
+        with self._lock:
+            race = self._race(task.task_id)
+            known = race.claims if race.full is None else dict(enumerate(race.full))
+            in_order = (known.get(slot) for slot in range(task.capacity))
+            return list(itertools.takewhile(lambda claim: claim is not None, in_order))
 
     def filled(self, task: Task, claims: list[Claim]) -> None:
         """Every slot is taken: ``claims`` are all of them, read from the store."""
@@ -130,8 +144,10 @@ class ClaimGate:
             race.capacity = task.capacity
             race.changed.notify_all()
         race.taken = max(race.taken, len(claims))
+        race.claims.update((claim.slot, claim) for claim in claims)
         if len(claims) >= task.capacity and race.full is None:
             race.full = tuple(claims)
+            race.claims = {}  # ``full`` has them
             race.full_task = task if race.waiting else None  # kept for the claims waiting now
             race.changed.notify_all()
 

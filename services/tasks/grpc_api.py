@@ -44,9 +44,10 @@ class TasksServicer(tasks_pb2_grpc.TasksServiceServicer):
         )
 
     def ClaimTask(self, request, context: Context):
-        return self._view(
-            handlers.claim_task(self.ports, Caller.from_message(request.caller), request.task_id)
+        claimed = handlers.claim_for_reply(
+            self.ports, Caller.from_message(request.caller), request.task_id
         )
+        return self._view(claimed.task, claims=claimed.claims)
 
     def DeclineTask(self, request, context: Context):
         return self._view(
@@ -137,7 +138,10 @@ class TasksServicer(tasks_pb2_grpc.TasksServiceServicer):
             reports_by_category=[pb.CountsBucket(start_ms=s, counts=c) for s, c in reports_],
         )
 
-    def _view(self, task: Task, *, with_people: bool = True) -> pb.Task:
+    def _view(
+        self, task: Task, *, with_people: bool = True, claims: list[Claim] | None = None
+    ) -> pb.Task:
+        """``claims`` as the caller knows them, or None to read them."""
         message = pb.Task(
             task_id=task.task_id,
             status=task.status,
@@ -174,7 +178,8 @@ class TasksServicer(tasks_pb2_grpc.TasksServiceServicer):
             )
         else:
             message.area.polygon_geojson = task.area.geojson
-        claims = self.ports.tasks.claims_of(task)  # by id: cheap enough for every list item
+        if claims is None:
+            claims = self.ports.tasks.claims_of(task)  # by id: cheap enough for every list item
         message.claim_count = len(claims)
         if not with_people and task.offered is not None:
             # Lists count offers as waves go out rather than query the offers per task.

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -86,12 +87,25 @@ def create_task(ports: Ports, caller: Caller, request: Any) -> Task:
     return created
 
 
+@dataclass(frozen=True)
+class Claimed:
+    """A claim's outcome: the task, and — for a claim that just took its slot — the task's claims
+    as its replica knows them (read before, or taken here), so the reply needs no read of them."""
+
+    task: Task
+    claims: list[Claim] | None = None
+
+
 def claim_task(ports: Ports, caller: Caller, task_id: str) -> Task:
+    return claim_for_reply(ports, caller, task_id).task
+
+
+def claim_for_reply(ports: Ports, caller: Caller, task_id: str) -> Claimed:
     member_id, now = caller.member_id, ports.clock.now()
     now_ms = to_millis(now)
     with ports.claim_gate.turn(task_id) as turn:
         if turn.full is not None:
-            return _claim_of_a_full_task(ports, turn, task_id, member_id, now_ms=now_ms)
+            return Claimed(_claim_of_a_full_task(ports, turn, task_id, member_id, now_ms=now_ms))
         task, offer, claims = _claim_reads(ports, task_id, member_id)
         refusal = model.claim_refusal(
             task,
@@ -103,7 +117,7 @@ def claim_task(ports: Ports, caller: Caller, task_id: str) -> Task:
         if refusal is not None:
             raise refusal
         if offer is None or _holds(claims, member_id):
-            return task  # a retried claim: the member holds a slot already
+            return Claimed(task)  # a retried claim: the member holds a slot already
         if (declined := model.declined_refusal(offer)) is not None:
             raise declined
         if ports.tasks.is_busy(member_id):  # the last rule, asked once the claim has its turn
@@ -128,7 +142,11 @@ def claim_task(ports: Ports, caller: Caller, task_id: str) -> Task:
             task_id=task_id,
         )
         log.info("task claimed", extra={"task_id": task_id, "member_id": member_id})
-        return moved or ports.tasks.get(task_id) or task
+        known = ports.claim_gate.claims_known(task)
+        return Claimed(
+            moved or ports.tasks.get(task_id) or task,
+            claims=known if len(known) > claim.slot else None,  # else a gap: read them
+        )
     finally:
         # The claims waiting at the gate are refused only once the last slot's winner is done
         # with its writes: refused earlier, the losers' requests shared the interpreter with the
@@ -140,8 +158,10 @@ def claim_task(ports: Ports, caller: Caller, task_id: str) -> Task:
 def _tell_the_gate_it_is_full(ports: Ports, task: Task) -> None:
     """Never fails the winner's claim: a gate not told lets its waiters read the store after
     ``TURN_WAIT_S``."""
+    known = ports.claim_gate.claims_known(task)  # every slot's, when all were taken here
     try:
-        ports.claim_gate.filled(task, ports.tasks.claims_of(task))
+        claims = known if len(known) >= task.capacity else ports.tasks.claims_of(task)
+        ports.claim_gate.filled(task, claims)
     except Exception:
         log.exception("claims of a full task unread", extra={"task_id": task.task_id})
 
@@ -205,7 +225,7 @@ def _take_slot(
     if taken is None:  # another replica's claims took the slots this one believed free
         ports.claim_gate.filled(task, ports.tasks.claims_of(task))
         raise Conflict(detail="the task is already fully claimed")
-    ports.claim_gate.took(task, taken.slot)
+    ports.claim_gate.took(task, taken)
     return taken
 
 

@@ -54,7 +54,7 @@ def test_no_more_claims_try_than_slots_are_free(tasks: Tasks) -> None:
         third.start()
         third.join(0.2)
         assert third.is_alive()  # both free slots have a claim in flight
-        gate.took(task, 0)
+        gate.took(task, claim("x", 0))
         gate.filled(task, [claim("a", 0), claim("b", 1)])
         third.join(2)
         assert third.turn is not None
@@ -96,7 +96,7 @@ def test_a_claim_seeing_taken_slots_tries_from_the_first_free_one(tasks: Tasks) 
     with gate.turn(task.task_id):
         gate.saw(task, [claim("a", 0)])
         assert gate.first_free(task) == 1
-        gate.took(task, 1)
+        gate.took(task, claim("x", 1))
     with gate.turn(task.task_id):
         gate.saw(task, [])
         assert gate.first_free(task) == 2

@@ -20,7 +20,7 @@ import pytest
 from services.tasks import handlers
 from services.tasks.claim_gate import ClaimGate
 from services.tasks.deferred import Deferred
-from services.tasks.model import Task
+from services.tasks.model import Claim, Task
 from services.tasks.ports import Ports
 from services.tasks.repository import TaskRepository
 from shouwang.errors import Conflict, Gone
@@ -440,3 +440,42 @@ def test_a_member_not_offered_a_full_task_is_told_so(tasks: Tasks) -> None:
 
     with pytest.raises(Conflict, match="not offered"):
         handlers.claim_task(tasks.ports, member("m-never-offered"), created.task_id)
+
+
+def test_a_races_winners_reply_and_fill_the_gate_with_the_claims_they_know(
+    tasks: Tasks, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """On one replica the winners read the claims once each, before their slots: neither their
+    replies nor the last winner's telling the gate it is full read them again."""
+    members = tasks.on_duty(*(15 * i + 10 for i in range(8)))
+    created = race_task(tasks, capacity=3)
+    repository = tasks.ports.tasks
+    reads: list[str] = []
+    claims_of = repository.claims_of
+
+    def counted(task: Task) -> list[Claim]:
+        if threading.current_thread().name.startswith("claimant"):  # not the work after replies
+            reads.append(task.task_id)
+        return claims_of(task)
+
+    monkeypatch.setattr(repository, "claims_of", counted)
+    start = threading.Barrier(len(members))
+
+    def attempt(member_id: str) -> handlers.Claimed | None:
+        start.wait()
+        try:
+            return handlers.claim_for_reply(tasks.ports, member(member_id), created.task_id)
+        except Conflict:
+            return None
+
+    with ThreadPoolExecutor(max_workers=len(members), thread_name_prefix="claimant") as pool:
+        replies = [reply for reply in pool.map(attempt, members) if reply is not None]
+    assert tasks.ports.deferred.wait_idle()
+
+    stored = claims_of(created)
+    assert len(replies) == len(stored) == 3
+    assert len(reads) == 3  # one per winner, before its slot; none by the losers
+    for reply in replies:
+        assert reply.claims is not None
+        assert reply.claims == stored[: len(reply.claims)]  # as a read a moment earlier
+    assert max(len(reply.claims or ()) for reply in replies) == 3  # the last has every one
