@@ -117,7 +117,7 @@ def claim_for_reply(ports: Ports, caller: Caller, task_id: str) -> Claimed:
         if refusal is not None:
             raise refusal
         if offer is None or _holds(claims, member_id):
-            return Claimed(task)  # a retried claim: the member holds a slot already
+            return Claimed(_as_claimed(ports, task, now_ms=now_ms))  # a retried claim
         if (declined := model.declined_refusal(offer)) is not None:
             raise declined
         if ports.tasks.is_busy(member_id):  # the last rule, asked once the claim has its turn
@@ -128,7 +128,11 @@ def claim_for_reply(ports: Ports, caller: Caller, task_id: str) -> Claimed:
         claim = _take_slot(ports, task, offer, member_id=member_id, first_free=first_free, now=now)
     try:
         OFFER_TO_CLAIM.observe(claim.offer_to_claim_s)
-        moved = _move_forward(ports, task, model.CLAIMED, at_ms=now_ms)
+        # The first claim moves the task; a later one of a race it knows of leaves it to that one
+        # (its attempt could only fail, a read of the store for nothing). Should the first fail
+        # to, its claimant's retry does (``_as_claimed``).
+        first_known = claim.slot > 0 and bool(ports.claim_gate.claims_known(task))
+        moved = None if first_known else _move_forward(ports, task, model.CLAIMED, at_ms=now_ms)
         ports.deferred.submit(
             lambda: ports.tasks.publish_claims(task),
             may_hang=True,
@@ -196,9 +200,15 @@ def _claim_of_a_full_task(
     )
     if refusal is not None:
         raise refusal
-    if turn.task is None:
-        return task  # read just now
-    return ports.tasks.get(task_id) or task  # a winner's retry: the task as it is now
+    # A winner's retry: the task as it is now (read just now, unless the copy was used).
+    current = task if turn.task is None else (ports.tasks.get(task_id) or task)
+    return _as_claimed(ports, current, now_ms=now_ms)
+
+
+def _as_claimed(ports: Ports, task: Task, *, now_ms: int) -> Task:
+    """For a claimant's retry: the task, moved forward if its first claim's move failed (the
+    store away after the slot was taken) — nothing else would move it."""
+    return _move_forward(ports, task, model.CLAIMED, at_ms=now_ms) or task
 
 
 def _holds(claims: Sequence[Claim], member_id: str) -> bool:

@@ -23,7 +23,7 @@ from services.tasks.deferred import Deferred
 from services.tasks.model import Claim, Task
 from services.tasks.ports import Ports
 from services.tasks.repository import TaskRepository
-from shouwang.errors import Conflict, Gone
+from shouwang.errors import Conflict, Gone, Unavailable
 from shouwang.outbox import RECOVERY_AGE_S, Outbox
 from shouwang.tasks.v1 import tasks_pb2 as pb
 from tests.support.api import wait_for
@@ -479,3 +479,48 @@ def test_a_races_winners_reply_and_fill_the_gate_with_the_claims_they_know(
         assert reply.claims is not None
         assert reply.claims == stored[: len(reply.claims)]  # as a read a moment earlier
     assert max(len(reply.claims or ()) for reply in replies) == 3  # the last has every one
+
+
+def test_in_a_race_on_one_replica_only_the_first_claim_moves_the_task(
+    tasks: Tasks, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    members = tasks.on_duty(*(15 * i + 10 for i in range(8)))
+    created = race_task(tasks, capacity=3)
+    repository = tasks.ports.tasks
+    moves: list[str] = []
+    move = repository.move_status
+
+    def counted(task: Task, to: str, **kwargs: Any) -> Task | None:
+        moves.append(to)
+        return move(task, to, **kwargs)
+
+    monkeypatch.setattr(repository, "move_status", counted)
+    assert len(winners(race([tasks.ports], created, members))) == 3
+    assert moves == ["claimed"]
+    assert tasks.ports.tasks.get(created.task_id).status == "claimed"  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize("gate_full", [False, True])
+def test_a_claim_whose_move_failed_is_moved_by_the_claimants_retry(
+    tasks: Tasks, monkeypatch: pytest.MonkeyPatch, gate_full: bool
+) -> None:
+    """The store went away after the slot was taken: the claim failed, the task stayed
+    dispatching; the claimant's retry (its task full, or not) moves it."""
+    claimant = tasks.on_duty(100)[0]
+    created = race_task(tasks, capacity=1 if gate_full else 2)
+    repository = tasks.ports.tasks
+    move = repository.move_status
+    monkeypatch.setattr(repository, "move_status", lambda *a, **k: _raise(Unavailable()))
+    with pytest.raises(Unavailable):
+        handlers.claim_task(tasks.ports, member(claimant), created.task_id)
+    assert tasks.ports.tasks.get(created.task_id).status == "dispatching"  # type: ignore[union-attr]
+    monkeypatch.setattr(repository, "move_status", move)
+
+    retried = handlers.claim_task(tasks.ports, member(claimant), created.task_id)
+
+    assert retried.status == "claimed"
+    assert tasks.ports.tasks.get(created.task_id).status == "claimed"  # type: ignore[union-attr]
+
+
+def _raise(error: Exception) -> None:
+    raise error
