@@ -40,6 +40,7 @@ class _Race:
     capacity: int | None = None  # unknown until the task is created here or read
     taken: int = 0  # slots known taken (from reads and this replica's own wins)
     trying: int = 0  # this replica's claims between their turn and their outcome
+    decided: int = 0  # this replica's claims that had their turn and its outcome
     full: tuple[Claim, ...] | None = None  # every slot's claim, once all are taken
     full_task: Task | None = None  # as the claim that learnt it full read it, for the waiters
     waiting: int = 0  # callers waiting for a turn
@@ -84,7 +85,29 @@ class ClaimGate:
             with self._lock:
                 race = self._race(task_id)
                 race.trying -= 1
+                race.decided += 1
                 race.changed.notify_all()
+
+    def in_flight(self, task_id: str) -> int:
+        """A mark for ``wait_decided``: the claims of the task in flight here now."""
+        with self._lock:
+            race = self._race(task_id)
+            return race.decided + race.trying
+
+    def wait_decided(self, task_id: str, mark: int, timeout_s: float = TURN_WAIT_S) -> bool:
+        """Until the claims that were in flight at ``mark`` have their outcome (False after
+        ``timeout_s``): the work after a winner's reply waits so for the race's other winners,
+        which it would otherwise slow, sharing the interpreter and the store. Claims admitted
+        later do not hold it up."""
+        deadline = time.monotonic() + timeout_s
+        with self._lock:
+            race = self._race(task_id)
+            while race.decided < mark:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    return False
+                race.changed.wait(left)
+            return True
 
     def first_free(self, task: Task) -> int:
         """The first slot that may be free, from what this replica read (``saw``) and took."""

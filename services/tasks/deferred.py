@@ -5,7 +5,9 @@ A claim's winner is told once the store has given them a slot; publishing the cl
 (staged in the slot's document by that same insert), telling location that they are busy and
 watching the scene for their arrival follow without delaying that answer (in a race, those calls
 queue behind the losers' requests; the publish alone was a third of a winner's time inside the
-server at 10,000 on duty). One thread in submission order, so two claims of the same task
+server at 10,000 on duty). A winner's jobs start once this replica's other claims of the task
+that were in flight at its reply are answered too (``ClaimGate.wait_decided``: run beside them,
+they slowed the race's later winners). One thread in submission order, so two claims of the same task
 re-register its scene fence in the order they were decided, and the claim's event normally goes
 out before its scene is watched.
 

@@ -126,6 +126,15 @@ def claim_for_reply(ports: Ports, caller: Caller, task_id: str) -> Claimed:
             raise Conflict(detail="your claim is being processed")
         first_free = ports.claim_gate.first_free(task)  # ``_claim_reads`` told it the claims
         claim = _take_slot(ports, task, offer, member_id=member_id, first_free=first_free, now=now)
+        # Answered inside the turn: the work after the winners' replies waits for the claims in
+        # flight to be answered (``ClaimGate.wait_decided``), not only given their slots.
+        return _claimed(ports, task, claim, now_ms=now_ms)
+
+
+def _claimed(ports: Ports, task: Task, claim: Claim, *, now_ms: int) -> Claimed:
+    """A winner's claim once its slot is taken: the task moved, the work after the reply left
+    for later, the gate told when it is full."""
+    task_id, member_id = task.task_id, claim.member_id
     try:
         OFFER_TO_CLAIM.observe(claim.offer_to_claim_s)
         # The first claim moves the task; a later one of a race it knows of leaves it to that one
@@ -133,6 +142,12 @@ def claim_for_reply(ports: Ports, caller: Caller, task_id: str) -> Claimed:
         # to, its claimant's retry does (``_as_claimed``).
         first_known = claim.slot > 0 and bool(ports.claim_gate.claims_known(task))
         moved = None if first_known else _move_forward(ports, task, model.CLAIMED, at_ms=now_ms)
+        in_flight = ports.claim_gate.in_flight(task_id)
+        ports.deferred.submit(
+            lambda: ports.claim_gate.wait_decided(task_id, in_flight),
+            what="the race's other claims decided",
+            task_id=task_id,
+        )
         ports.deferred.submit(
             lambda: ports.tasks.publish_claims(task),
             may_hang=True,

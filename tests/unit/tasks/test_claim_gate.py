@@ -155,3 +155,17 @@ def test_only_the_most_recent_tasks_are_remembered(tasks: Tasks) -> None:
         gate.saw(task, [claim("a", 0)])
     assert known_full(gate, first) is None
     assert known_full(gate, third) is not None
+
+
+def test_waiting_for_the_claims_in_flight_is_not_held_up_by_later_ones(tasks: Tasks) -> None:
+    gate = ClaimGate()
+    task = known(gate, a_task(tasks, capacity=3))
+    first = gate.turn(task.task_id)
+    first.__enter__()
+    mark = gate.in_flight(task.task_id)
+    later = gate.turn(task.task_id)
+    later.__enter__()
+    assert not gate.wait_decided(task.task_id, mark, timeout_s=0.05)
+    first.__exit__(None, None, None)
+    assert gate.wait_decided(task.task_id, mark, timeout_s=0.05)  # the later one still in flight
+    later.__exit__(None, None, None)

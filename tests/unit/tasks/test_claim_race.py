@@ -524,3 +524,31 @@ def test_a_claim_whose_move_failed_is_moved_by_the_claimants_retry(
 
 def _raise(error: Exception) -> None:
     raise error
+
+
+def test_the_work_after_a_winners_reply_waits_for_the_claims_in_flight_beside_it(
+    tasks: Tasks,
+) -> None:
+    """Publishing, the busy mark and the scene fence wait until the race's other claims in
+    flight on this replica are answered (they would share the interpreter and the store)."""
+    (claimant,) = tasks.on_duty(100)
+    created = race_task(tasks, capacity=2)
+    in_flight, let_go = threading.Event(), threading.Event()
+
+    def another_claim_in_flight() -> None:
+        with tasks.ports.claim_gate.turn(created.task_id):
+            in_flight.set()
+            assert let_go.wait(20)
+
+    other = threading.Thread(target=another_claim_in_flight)
+    other.start()
+    assert in_flight.wait(20)
+    try:
+        handlers.claim_task(tasks.ports, member(claimant), created.task_id)  # answered at once
+        assert not tasks.ports.deferred.wait_idle(0.3)
+        assert not tasks.location.members[claimant].busy
+    finally:
+        let_go.set()
+        other.join(20)
+    assert tasks.ports.deferred.wait_idle()
+    assert tasks.location.members[claimant].busy
