@@ -2,9 +2,10 @@
 the slots it believes free. In a race of 48 for 3 slots the store then sees 3 claims instead of
 48 until the slots are taken, the winners are not slowed by the losers' reads and writes, and
 the losers — let in once the slots are known taken — are refused without a write, and those that
-waited while the last slot was taken without a read either: they are refused as of that moment,
-from the task as its last winner read it (``Turn.task``); a claim that comes later reads the task,
-whose status may have changed since.
+waited while the last slot was taken without a read either (a moment after the last winner's
+reply, ``REFUSE_WAITERS_AFTER_S``): they are refused as of the moment it filled, from the task
+as its last winner read it (``Turn.task``); a claim that comes later reads the task, whose status
+may have changed since.
 
 The gate learns a task's capacity when this replica creates it or first reads it; until then it
 lets one claim in to read it. Only admission, never the decision: the unique inserts of
@@ -29,6 +30,10 @@ from services.tasks.model import Claim, Task
 # An attempt holds its turn for a few store writes; one that has not finished by then is stuck
 # (a store outage), and a waiter goes on to the store rather than wait for it.
 TURN_WAIT_S = 2.0
+# The claims that waited while a task filled are refused this long after its last winner was
+# answered: refused at once, their dozens of replies reached the gateway beside the last winner's
+# and held it up there.
+REFUSE_WAITERS_AFTER_S = 0.05
 REMEMBERED_TASKS = 10_000
 
 
@@ -43,6 +48,7 @@ class _Race:
     decided: int = 0  # this replica's claims that had their turn and its outcome
     full: tuple[Claim, ...] | None = None  # every slot's claim, once all are taken
     full_task: Task | None = None  # as the claim that learnt it full read it, for the waiters
+    refuse_from: float = 0.0  # monotonic: when the claims that waited as it filled are refused
     waiting: int = 0  # callers waiting for a turn
     claims: dict[int, Claim] = field(default_factory=dict)  # by slot: read, or taken here
 
@@ -57,11 +63,18 @@ class Turn:
 
 
 class ClaimGate:
-    def __init__(self, *, remembered: int = REMEMBERED_TASKS, wait_s: float = TURN_WAIT_S) -> None:
+    def __init__(
+        self,
+        *,
+        remembered: int = REMEMBERED_TASKS,
+        wait_s: float = TURN_WAIT_S,
+        refuse_after_s: float = REFUSE_WAITERS_AFTER_S,
+    ) -> None:
         self._lock = threading.Lock()
         self._races: OrderedDict[str, _Race] = OrderedDict()
         self._remembered = remembered
         self._wait_s = wait_s
+        self._refuse_after_s = refuse_after_s
 
     def saw(self, task: Task, claims: list[Claim]) -> None:
         """Claims read from the store: what is taken there now."""
@@ -141,10 +154,15 @@ class ClaimGate:
         with self._lock:
             race = self._race(task_id)
             full_on_arrival = race.full is not None
-            while race.full is None and race.trying >= self._places(race):
-                left = deadline - time.monotonic()
-                if left <= 0:
-                    break  # a claim is stuck: let the store decide
+            while True:
+                if race.full is None:
+                    left = deadline - time.monotonic()
+                    if race.trying < self._places(race) or left <= 0:
+                        break  # a place, or a claim is stuck: let the store decide
+                else:
+                    left = race.refuse_from - time.monotonic()
+                    if full_on_arrival or left <= 0:
+                        break
                 race.waiting += 1
                 try:
                     race.changed.wait(left)
@@ -172,6 +190,7 @@ class ClaimGate:
             race.full = tuple(claims)
             race.claims = {}  # ``full`` has them
             race.full_task = task if race.waiting else None  # kept for the claims waiting now
+            race.refuse_from = time.monotonic() + self._refuse_after_s
             race.changed.notify_all()
 
     def _race(self, task_id: str) -> _Race:

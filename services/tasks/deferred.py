@@ -7,9 +7,9 @@ watching the scene for their arrival follow without delaying that answer (in a r
 queue behind the losers' requests; the publish alone was a third of a winner's time inside the
 server at 10,000 on duty). A winner's jobs start once this replica's other claims of the task
 that were in flight at its reply are answered too (``ClaimGate.wait_decided``: run beside them,
-they slowed the race's later winners). One thread in submission order, so two claims of the same task
-re-register its scene fence in the order they were decided, and the claim's event normally goes
-out before its scene is watched.
+they slowed the race's later winners). One thread in submission order, so two claims of the
+same task re-register its scene fence in the order they were decided, and the claim's event
+normally goes out before its scene is watched.
 
 A job that may hang (a publish: a broker outage holds it up to the bus's publish timeout, 30 s
 on Kafka) runs on a second thread, which the first waits for at most ``HANG_WAIT_S``, and not at

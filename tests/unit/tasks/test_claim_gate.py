@@ -169,3 +169,25 @@ def test_waiting_for_the_claims_in_flight_is_not_held_up_by_later_ones(tasks: Ta
     first.__exit__(None, None, None)
     assert gate.wait_decided(task.task_id, mark, timeout_s=0.05)  # the later one still in flight
     later.__exit__(None, None, None)
+
+
+def test_claims_waiting_while_a_task_fills_are_refused_a_moment_after_and_later_ones_at_once(
+    tasks: Tasks,
+) -> None:
+    """The last winner's reply goes out before the waiters' refusals."""
+    gate = ClaimGate(refuse_after_s=0.3)
+    task = known(gate, a_task(tasks, capacity=1))
+    with gate.turn(task.task_id):
+        waiter = Waiter(gate, task)
+        waiter.start()
+        while gate._races[task.task_id].waiting < 1:
+            time.sleep(0.005)
+        gate.filled(task, [claim("a", 0)])
+        filled_at = time.monotonic()
+    waiter.join(0.1)
+    assert waiter.is_alive()
+    with gate.turn(task.task_id) as later:  # came after: nothing of the winner's to let out first
+        assert later.full == (claim("a", 0),)
+    waiter.join(5)
+    assert waiter.turn is not None and waiter.turn.full == (claim("a", 0),)
+    assert time.monotonic() - filled_at >= 0.3
