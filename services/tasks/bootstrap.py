@@ -65,6 +65,7 @@ def build(
     tasks = TaskRepository(adapters.store, outbox=outbox)
     reports = ReportRepository(adapters.store, outbox=outbox)
     tasks.ensure_indexes()
+    tasks.hold_active_claimants()
     reports.ensure_indexes()
     ports = Ports(
         tasks=tasks,

@@ -1,7 +1,7 @@
 """Tasks' commands: create, claim, decline, arrive, complete, confirm, cancel, and scoped reads.
 
-Claims are decided by unique inserts (see ``repository``): a member first reserves
-``task:member`` (one claim each), then takes the first free of the task's ``capacity`` numbered
+Claims are decided by unique inserts (see ``repository``): a member first takes their hold
+(one task at a time, so one claim each), then the first free of the task's ``capacity`` numbered
 slots, so with capacity N exactly N of any number of concurrent claims win, on every replica.
 A replica lets no more of its claims of a task read and try than it believes slots are free
 (``claim_gate``), so the others wait without touching the store and are refused without a write
@@ -23,7 +23,7 @@ from prometheus_client import Histogram
 from services.tasks import model, scene, timers
 from services.tasks.claim_gate import Turn
 from services.tasks.events import task_closed, task_updated, told_to_offered
-from services.tasks.model import Claim, Offer, Task
+from services.tasks.model import Claim, Hold, Offer, Task
 from services.tasks.ports import Ports
 from shouwang.clock import to_millis
 from shouwang.errors import Conflict, DomainError, Forbidden, InvalidArgument, NotFound
@@ -120,10 +120,7 @@ def claim_for_reply(ports: Ports, caller: Caller, task_id: str) -> Claimed:
             return Claimed(_as_claimed(ports, task, now_ms=now_ms))  # a retried claim
         if (declined := model.declined_refusal(offer)) is not None:
             raise declined
-        if ports.tasks.is_busy(member_id):  # the last rule, asked once the claim has its turn
-            raise model.busy_refusal()
-        if not ports.tasks.reserve_claimant(task, member_id, at_ms=now_ms):
-            raise Conflict(detail="your claim is being processed")
+        _hold(ports, task, member_id, now_ms=now_ms)  # the last rule, asked once it has its turn
         first_free = ports.claim_gate.first_free(task)  # ``_claim_reads`` told it the claims
         claim = _take_slot(ports, task, offer, member_id=member_id, first_free=first_free, now=now)
         # Answered inside the turn: the work after the winners' replies waits for the claims in
@@ -220,6 +217,31 @@ def _claim_of_a_full_task(
     return _as_claimed(ports, current, now_ms=now_ms)
 
 
+def _hold(ports: Ports, task: Task, member_id: str, *, now_ms: int) -> None:
+    """Mark the member as taking this claim, or refuse them: busy with another task, or this
+    claim being taken already."""
+    held = ports.tasks.hold(task, member_id, at_ms=now_ms)
+    if held is None:
+        return
+    if not _abandoned(ports, held, member_id, now_ms=now_ms):
+        if held.task_id == task.task_id:
+            raise Conflict(detail="your claim is being processed")
+        raise model.busy_refusal()
+    if not ports.tasks.take_over_hold(held, task, member_id, at_ms=now_ms):
+        raise Conflict(detail="your claim is being processed")
+
+
+def _abandoned(ports: Ports, held: Hold, member_id: str, *, now_ms: int) -> bool:
+    """Whether no claim stands behind a hold: its task is over (a release failed half way), or
+    the member has no claim in it ``HOLD_GRACE_MS`` after it was made (a replica died between
+    the hold and the slot). Asked only of a member found holding one."""
+    marked = ports.tasks.get(held.task_id)
+    if marked is None or marked.status in model.FINISHED:
+        return True
+    young = now_ms - held.at_ms < model.HOLD_GRACE_MS
+    return not young and ports.tasks.claim(marked, member_id) is None
+
+
 def _as_claimed(ports: Ports, task: Task, *, now_ms: int) -> Task:
     """For a claimant's retry: the task, moved forward if its first claim's move failed (the
     store away after the slot was taken) — nothing else would move it."""
@@ -233,7 +255,7 @@ def _holds(claims: Sequence[Claim], member_id: str) -> bool:
 def _take_slot(
     ports: Ports, task: Task, offer: Offer, *, member_id: str, first_free: int, now: datetime
 ) -> Claim:
-    """The reserved member's claim, in a free slot if any is left."""
+    """The held member's claim, in a free slot if any is left."""
     waited = (to_millis(now) - offer.offered_at_ms) / 1000
     claimed = told_to_offered(
         ports, task, "claimed", at=now, becomes=model.CLAIMED, member_id=member_id, seconds=waited

@@ -149,6 +149,20 @@ class Claim:
 
 
 @dataclass(frozen=True)
+class Hold:
+    """A member's mark on the one task whose claim they hold or are taking: one at a time, so a
+    member busy with a task cannot claim another, nor claim one twice at once."""
+
+    task_id: str
+    at_ms: int
+
+
+# A claim goes from its hold to its slot in milliseconds; a hold without a claim this old was
+# left by a replica that died between the two.
+HOLD_GRACE_MS = 30_000
+
+
+@dataclass(frozen=True)
 class WaveTimeouts:
     """How long a wave of offers waits for claims before the next one (priority 1 is urgent)."""
 

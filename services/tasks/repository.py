@@ -3,9 +3,11 @@ the model's values and every change into a store write.
 
 Contended decisions are unique-key inserts, the one write that is atomic across replicas on
 every store (FerretDB 1.x applies conditional updates as a read and a write): an offer is
-``task:member``; a claim takes one of the task's numbered slots ``task:slot:i`` after reserving
-``task:member``; a due step of a task's timer is leased as ``task:step:attempt``; a report review is
-``report``. The task document itself holds what one writer at a time changes.
+``task:member``; a claim takes one of the task's numbered slots ``task:slot:i`` after the member's
+hold, keyed by the member alone (one task at a time: the busy check and the guard against a
+second claim at once, in one write); a due step of a task's timer is leased as
+``task:step:attempt``; a report review is ``report``. The task document itself holds what one
+writer at a time changes.
 
 Writes that carry events stage them in the document they change and publish them right after
 (``shouwang.outbox``): storing and publishing are one act here.
@@ -22,6 +24,7 @@ from services.tasks.model import (
     SCENE_RADIUS_M,
     Circle,
     Claim,
+    Hold,
     Offer,
     Point,
     Polygon,
@@ -53,7 +56,7 @@ class TaskRepository:
         self._store = store
         self.tasks: Collection = store.collection("tasks")
         self.offers: Collection = store.collection("task_offers")
-        self.claimants: Collection = store.collection("task_claimants")
+        self.holds: Collection = store.collection("task_holds")
         self.slots: Collection = store.collection("task_claim_slots")
         self.leases: Collection = store.collection("task_leases")
         self._tasks_out, self._offers_out, self._claims_out = (
@@ -228,15 +231,39 @@ class TaskRepository:
         return declined is not None
 
     # Claims ------------------------------------------------------------------------------
-    def reserve_claimant(self, task: Task, member_id: str, *, at_ms: int) -> bool:
-        """One claim each: False when the member's claim is being (or was) taken already."""
-        reservation = {
-            "_id": f"{task.task_id}:{member_id}",
-            "task_id": task.task_id,
-            "member_id": member_id,
-            "at": at_ms,
-        }
-        return _inserted(self.claimants, reservation)
+    def hold(self, task: Task, member_id: str, *, at_ms: int) -> Hold | None:
+        """Mark the member as taking a claim on ``task``: None once marked, else the hold they
+        have already (``Hold``). One insert by the member's id: the busy check and the guard
+        against a second claim at once in one write, looked up by ``_id`` even on FerretDB 1.x
+        (which scans for a query by any other field)."""
+        for _ in range(2):  # a hold released between the insert and the read: insert again
+            if _inserted(self.holds, {"_id": member_id, "task_id": task.task_id, "at": at_ms}):
+                return None
+            found = self.holds.get(member_id)
+            if found is not None:
+                return Hold(task_id=found["task_id"], at_ms=found["at"])
+        return Hold(task_id="", at_ms=at_ms)  # released and taken again meanwhile: busy
+
+    def take_over_hold(self, held: Hold, task: Task, member_id: str, *, at_ms: int) -> bool:
+        """Move an abandoned hold to ``task``, unless it changed since it was read."""
+        taken = self.holds.find_one_and_update(
+            {"_id": member_id, "task_id": held.task_id, "at": held.at_ms},
+            {"$set": {"task_id": task.task_id, "at": at_ms}},
+        )
+        return taken is not None
+
+    def release_holds(self, task_id: str, member_ids: Sequence[str]) -> None:
+        if member_ids:
+            self.holds.delete_many({"_id": {"$in": list(member_ids)}, "task_id": task_id})
+
+    def hold_active_claimants(self) -> int:
+        """Give a hold to each claimant of a task not over whose claim was taken before holds
+        were kept (a store from an earlier release); how many were given one."""
+        given = 0
+        for document in self.slots.find({"active": True}):
+            hold = {"_id": document["member_id"], "task_id": document["task_id"]}
+            given += _inserted(self.holds, {**hold, "at": document["claimed_at"]})
+        return given
 
     def take_slot(
         self,
@@ -249,8 +276,8 @@ class TaskRepository:
         offer_to_claim_s: float,
         events: Events,
     ) -> Claim | None:
-        """The reserved member's claim in the first free slot from ``first_free`` on; None (and
-        the reservation dropped) when every slot is taken. Slots are never freed. ``events``
+        """The held member's claim in the first free slot from ``first_free`` on; None (and the
+        hold released) when every slot is taken. Slots are never freed. ``events``
         stay staged in the slot until ``publish_claims`` (or the outbox's recovery)."""
         fields = {
             "task_id": task.task_id,
@@ -267,7 +294,7 @@ class TaskRepository:
             document = {"_id": _slot_id(task.task_id, slot), "slot": slot, **fields}
             if _inserted(self.slots, document):
                 return claim_from(document)
-        self.claimants.delete(f"{task.task_id}:{member_id}")
+        self.release_holds(task.task_id, [member_id])
         return None
 
     def publish_claims(self, task: Task) -> None:
@@ -310,15 +337,17 @@ class TaskRepository:
         return claim_from(arrived)
 
     def is_busy(self, member_id: str) -> bool:
-        """Whether the member holds a claim on a task that is not over."""
-        return bool(self.slots.find({"member_id": member_id, "active": True}))
+        """Whether the member holds (or is taking) a claim on a task that is not over."""
+        return self.holds.get(member_id) is not None
 
     def deactivate_claims(self, task: Task) -> list[Claim]:
+        """The task is over: its claims inactive, its claimants' holds released."""
         claims = self.claims_of(task)
         for claim in claims:
             self.slots.find_one_and_update(
                 {"_id": _slot_id(task.task_id, claim.slot)}, {"$set": {"active": False}}
             )
+        self.release_holds(task.task_id, [claim.member_id for claim in claims])
         return claims
 
     # Timer leases ------------------------------------------------------------------------

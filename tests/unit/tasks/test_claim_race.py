@@ -99,7 +99,7 @@ class Writes:
         self.documents = sqlite3.connect(data / "documents.sqlite3", isolation_level=None)
         self.events = sqlite3.connect(data / "events.sqlite3", isolation_level=None)
         self.documents.execute("CREATE TABLE IF NOT EXISTS claim_log (what TEXT, id TEXT)")
-        for table in ("c_task_claimants", "c_task_claim_slots"):
+        for table in ("c_task_holds", "c_task_claim_slots"):
             for change, row in (("INSERT", "NEW"), ("DELETE", "OLD")):
                 self.documents.execute(
                     f"CREATE TRIGGER IF NOT EXISTS log_{table}_{change} AFTER {change} ON {table} "
@@ -133,7 +133,7 @@ class Writes:
 
 @pytest.fixture
 def writes(tasks: Tasks, tmp_path: Path) -> Iterator[Writes]:
-    tasks.ports.tasks.claimants.count()  # the collections' tables exist before the triggers
+    tasks.ports.tasks.holds.count()  # the collections' tables exist before the triggers
     tasks.ports.tasks.slots.count()
     seen = Writes(tmp_path)
     yield seen
@@ -165,15 +165,15 @@ def test_a_loser_known_only_to_another_replica_is_refused_without_a_write(
     assert (writes.commits(), writes.events_published()) == (commits, events)
 
 
-def test_in_a_race_only_the_winners_reserve_and_take_slots(tasks: Tasks, writes: Writes) -> None:
+def test_in_a_race_only_the_winners_hold_and_take_slots(tasks: Tasks, writes: Writes) -> None:
     members = tasks.on_duty(*(15 * i + 10 for i in range(16)))
     created = race_task(tasks, capacity=3)
     outcomes = race([tasks.ports], created, members)
     won = winners(outcomes)
     assert len(won) == 3
     log = writes.claim_log()
-    reserved = sorted(i.rsplit(":", 1)[1] for what, i in log if what.endswith("claimants INSERT"))
-    assert reserved == won  # nobody else reserved (and then dropped) a claim
+    held = sorted(member_id for what, member_id in log if what.endswith("holds INSERT"))
+    assert held == won  # nobody else held (and then released) a claim
     assert not [entry for entry in log if entry[0].endswith("DELETE")]
     assert sorted(c.member_id for c in tasks.ports.tasks.claims_of(created)) == won
 
@@ -351,17 +351,17 @@ def test_claims_waiting_at_the_gate_are_refused_once_the_winner_is_answered(
     created = race_task(tasks, capacity=1)
     repository = tasks.ports.tasks
     winner_writes_last = threading.Event()
-    reserve, move = repository.reserve_claimant, repository.move_status
+    hold, move = repository.hold, repository.move_status
 
-    def reserve_once_the_loser_waits(*args, **kwargs):  # type: ignore[no-untyped-def]
+    def hold_once_the_loser_waits(*args, **kwargs):  # type: ignore[no-untyped-def]
         wait_for(
             lambda: tasks.ports.claim_gate._races[created.task_id].waiting == 1,
             what="the second claim waiting at the gate",
         )
-        return reserve(*args, **kwargs)
+        return hold(*args, **kwargs)
 
     monkeypatch.setattr(tasks.ports.claim_gate, "_wait_s", 20.0)  # however slow the machine
-    monkeypatch.setattr(repository, "reserve_claimant", reserve_once_the_loser_waits)
+    monkeypatch.setattr(repository, "hold", hold_once_the_loser_waits)
     monkeypatch.setattr(repository, "move_status", once_set(winner_writes_last, move))
     outcomes: dict[str, str] = {}
     attempt = partial(claim_recorded, tasks, created, outcomes)
@@ -390,7 +390,7 @@ def test_claims_beyond_the_free_slots_wait_at_the_gate_before_reading_the_store(
     repository = tasks.ports.tasks
     readers: list[str] = []
     winner_let_on = threading.Event()
-    read_offer, reserve = repository.offer, repository.reserve_claimant
+    read_offer, hold = repository.offer, repository.hold
 
     def counted_offer(task_id: str, member_id: str):  # type: ignore[no-untyped-def]
         readers.append(member_id)
@@ -398,7 +398,7 @@ def test_claims_beyond_the_free_slots_wait_at_the_gate_before_reading_the_store(
 
     monkeypatch.setattr(tasks.ports.claim_gate, "_wait_s", 20.0)  # however slow the machine
     monkeypatch.setattr(repository, "offer", counted_offer)
-    monkeypatch.setattr(repository, "reserve_claimant", once_set(winner_let_on, reserve))
+    monkeypatch.setattr(repository, "hold", once_set(winner_let_on, hold))
     outcomes: dict[str, str] = {}
     attempt = partial(claim_recorded, tasks, created, outcomes)
 

@@ -380,6 +380,49 @@ def test_a_member_busy_with_another_task_must_finish_it_first(tasks: Tasks) -> N
         tasks.claim(second, claimant)
 
 
+def test_a_hold_a_replica_left_before_taking_the_slot_is_taken_over_after_a_while(
+    tasks: Tasks,
+) -> None:
+    """The replica died between the member's hold and their slot: no claim stands behind it.
+    Until ``HOLD_GRACE_MS`` it may still be a claim under way, and the member counts as busy."""
+    (claimant,) = tasks.on_duty(100)
+    first, second = tasks.dispatch(), tasks.dispatch()
+    now_ms = to_millis(tasks.clock.now())
+    assert tasks.ports.tasks.hold(first, claimant, at_ms=now_ms) is None  # and no slot taken
+    with pytest.raises(Conflict, match="finish your current task"):
+        tasks.claim(second, claimant)
+    tasks.clock.advance(model.HOLD_GRACE_MS / 1000)
+    assert tasks.claim(second, claimant).status == model.CLAIMED
+    assert tasks.ports.tasks.hold(first, claimant, at_ms=now_ms) == model.Hold(
+        task_id=second.task_id, at_ms=to_millis(tasks.clock.now())
+    )
+
+
+def test_a_hold_on_a_task_that_is_over_is_taken_over_at_once(tasks: Tasks) -> None:
+    """A release that failed half way (claims inactive, holds not yet released)."""
+    (claimant,) = tasks.on_duty(100)
+    first, second = tasks.dispatch(), tasks.dispatch()
+    tasks.claim(first, claimant)
+    release_holds = tasks.ports.tasks.release_holds
+    tasks.ports.tasks.release_holds = lambda task_id, member_ids: None  # type: ignore[method-assign]
+    handlers.cancel_task(tasks.ports, ADMIN, first.task_id)
+    tasks.ports.tasks.release_holds = release_holds  # type: ignore[method-assign]
+    assert tasks.ports.tasks.is_busy(claimant)
+    assert tasks.claim(second, claimant).status == model.CLAIMED
+
+
+def test_claimants_from_before_holds_were_kept_are_given_one_at_start(tasks: Tasks) -> None:
+    (claimant,) = tasks.on_duty(100)
+    first, second = tasks.dispatch(), tasks.dispatch()
+    tasks.claim(first, claimant)
+    tasks.ports.tasks.holds.delete(claimant)  # a claim taken by an earlier release
+    assert not tasks.ports.tasks.is_busy(claimant)
+    assert tasks.ports.tasks.hold_active_claimants() == 1
+    assert tasks.ports.tasks.hold_active_claimants() == 0
+    with pytest.raises(Conflict, match="finish your current task"):
+        tasks.claim(second, claimant)
+
+
 def test_a_retried_claim_of_a_busy_claimant_returns_the_task(tasks: Tasks) -> None:
     """A claimant is busy with the very task they claim again: that is no refusal."""
     (claimant,) = tasks.on_duty(100)
@@ -395,9 +438,11 @@ def test_busy_is_asked_only_when_every_other_rule_allows(
     near, far = tasks.on_duty(50, 2500)
     created = tasks.dispatch(area=circle(1000))
     asked: list[str] = []
-    is_busy = tasks.ports.tasks.is_busy
+    hold = tasks.ports.tasks.hold
     monkeypatch.setattr(
-        tasks.ports.tasks, "is_busy", lambda member: asked.append(member) or is_busy(member)
+        tasks.ports.tasks,
+        "hold",
+        lambda task, member, **kwargs: asked.append(member) or hold(task, member, **kwargs),
     )
     with pytest.raises(Conflict, match="not offered"):
         tasks.claim(created, far)
