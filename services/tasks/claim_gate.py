@@ -51,6 +51,7 @@ class _Race:
     refuse_from: float = 0.0  # monotonic: when the claims that waited as it filled are refused
     waiting: int = 0  # callers waiting for a turn
     claims: dict[int, Claim] = field(default_factory=dict)  # by slot: read, or taken here
+    inserting: threading.Lock = field(default_factory=threading.Lock)  # ``taking_a_slot``
 
 
 @dataclass(frozen=True)
@@ -121,6 +122,16 @@ class ClaimGate:
                     return False
                 race.changed.wait(left)
             return True
+
+    @contextmanager
+    def taking_a_slot(self, task_id: str) -> Iterator[None]:
+        """One of this replica's claims of the task at a time from choosing its first free slot
+        to taking it: at once, they chose the same slot and all but one tried again, an insert
+        refused each (the store's writes go one at a time anyway)."""
+        with self._lock:
+            inserting = self._race(task_id).inserting
+        with inserting:
+            yield
 
     def first_free(self, task: Task) -> int:
         """The first slot that may be free, from what this replica read (``saw``) and took."""

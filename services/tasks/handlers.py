@@ -121,8 +121,11 @@ def claim_for_reply(ports: Ports, caller: Caller, task_id: str) -> Claimed:
         if (declined := model.declined_refusal(offer)) is not None:
             raise declined
         _hold(ports, task, member_id, now_ms=now_ms)  # the last rule, asked once it has its turn
-        first_free = ports.claim_gate.first_free(task)  # ``_claim_reads`` told it the claims
-        claim = _take_slot(ports, task, offer, member_id=member_id, first_free=first_free, now=now)
+        with ports.claim_gate.taking_a_slot(task_id):
+            first_free = ports.claim_gate.first_free(task)  # from the claims read and taken
+            claim = _take_slot(
+                ports, task, offer, member_id=member_id, first_free=first_free, now=now
+            )
         # Answered inside the turn: the work after the winners' replies waits for the claims in
         # flight to be answered (``ClaimGate.wait_decided``), not only given their slots.
         return _claimed(ports, task, claim, now_ms=now_ms)

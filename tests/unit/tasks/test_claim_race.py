@@ -552,3 +552,25 @@ def test_the_work_after_a_winners_reply_waits_for_the_claims_in_flight_beside_it
         other.join(20)
     assert tasks.ports.deferred.wait_idle()
     assert tasks.location.members[claimant].busy
+
+
+def test_in_a_race_on_one_replica_each_winner_takes_its_slot_at_the_first_try(
+    tasks: Tasks, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    members = tasks.on_duty(*(15 * i + 10 for i in range(8)))
+    slots = tasks.ports.tasks.slots
+    tried: list[str] = []
+    insert = slots.insert
+
+    def counted(document: dict[str, Any]) -> None:
+        tried.append(document["_id"])
+        insert(document)
+
+    monkeypatch.setattr(slots, "insert", counted)
+    for _ in range(5):  # the claims' timing differs from run to run
+        tried.clear()
+        created = race_task(tasks, capacity=3)
+        won = winners(race([tasks.ports], created, members))
+        assert len(won) == 3
+        assert len(tried) == 3, tried  # no insert refused for a slot another had just taken
+        handlers.cancel_task(tasks.ports, ADMIN, created.task_id)  # frees the winners
