@@ -48,6 +48,7 @@ class _Race:
     decided: int = 0  # this replica's claims that had their turn and its outcome
     full: tuple[Claim, ...] | None = None  # every slot's claim, once all are taken
     full_task: Task | None = None  # as the claim that learnt it full read it, for the waiters
+    claimed_task: Task | None = None  # as the first claim moved it, for the others' replies
     refuse_from: float = 0.0  # monotonic: when the claims that waited as it filled are refused
     waiting: int = 0  # callers waiting for a turn
     claims: dict[int, Claim] = field(default_factory=dict)  # by slot: read, or taken here
@@ -146,6 +147,19 @@ class ClaimGate:
             race.taken = max(race.taken, claim.slot + 1)
             race.claims[claim.slot] = claim
 
+    def moved(self, task: Task) -> None:
+        """The task as the first claim here moved it to claimed: the later winners of the race
+        answer with it instead of reading it again (``as_moved``), until it is full."""
+        with self._lock:
+            race = self._race(task.task_id)
+            if race.full is None:
+                race.claimed_task = task
+
+    def as_moved(self, task_id: str) -> Task | None:
+        with self._lock:
+            race = self._races.get(task_id)
+            return None if race is None else race.claimed_task
+
     def claims_known(self, task: Task) -> list[Claim]:
         """The task's claims from slot 0 up to the first this replica has neither read nor taken:
         in a race on one replica, every winner's, without a read. Another replica's claim taken
@@ -200,6 +214,7 @@ class ClaimGate:
         if len(claims) >= task.capacity and race.full is None:
             race.full = tuple(claims)
             race.claims = {}  # ``full`` has them
+            race.claimed_task = None  # a claim from now on reads the task
             race.full_task = task if race.waiting else None  # kept for the claims waiting now
             race.refuse_from = time.monotonic() + self._refuse_after_s
             race.changed.notify_all()

@@ -142,6 +142,8 @@ def _claimed(ports: Ports, task: Task, claim: Claim, *, now_ms: int) -> Claimed:
         # to, its claimant's retry does (``_as_claimed``).
         first_known = claim.slot > 0 and bool(ports.claim_gate.claims_known(task))
         moved = None if first_known else _move_forward(ports, task, model.CLAIMED, at_ms=now_ms)
+        if moved is not None:
+            ports.claim_gate.moved(moved)
         in_flight = ports.claim_gate.in_flight(task_id)
         ports.deferred.submit(
             lambda: ports.claim_gate.wait_decided(task_id, in_flight),
@@ -162,8 +164,9 @@ def _claimed(ports: Ports, task: Task, claim: Claim, *, now_ms: int) -> Claimed:
         )
         log.info("task claimed", extra={"task_id": task_id, "member_id": member_id})
         known = ports.claim_gate.claims_known(task)
+        as_now = moved or ports.claim_gate.as_moved(task_id) or ports.tasks.get(task_id)
         return Claimed(
-            moved or ports.tasks.get(task_id) or task,
+            as_now or task,
             claims=known if len(known) > claim.slot else None,  # else a gap: read them
         )
     finally:

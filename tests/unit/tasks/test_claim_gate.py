@@ -191,3 +191,12 @@ def test_claims_waiting_while_a_task_fills_are_refused_a_moment_after_and_later_
     waiter.join(5)
     assert waiter.turn is not None and waiter.turn.full == (claim("a", 0),)
     assert time.monotonic() - filled_at >= 0.3
+
+
+def test_the_task_as_moved_is_kept_for_the_races_replies_until_it_is_full(tasks: Tasks) -> None:
+    gate = ClaimGate()
+    task = known(gate, a_task(tasks, capacity=2))
+    gate.moved(task)
+    assert gate.as_moved(task.task_id) == task
+    gate.filled(task, [claim("a", 0), claim("b", 1)])
+    assert gate.as_moved(task.task_id) is None  # later claims read it: it may change

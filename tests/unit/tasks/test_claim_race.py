@@ -574,3 +574,21 @@ def test_in_a_race_on_one_replica_each_winner_takes_its_slot_at_the_first_try(
         assert len(won) == 3
         assert len(tried) == 3, tried  # no insert refused for a slot another had just taken
         handlers.cancel_task(tasks.ports, ADMIN, created.task_id)  # frees the winners
+
+
+def test_a_later_winner_answers_with_the_task_as_the_first_moved_it(
+    tasks: Tasks, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    first, second = tasks.on_duty(100, 200)
+    created = race_task(tasks, capacity=3)
+    moved = handlers.claim_task(tasks.ports, member(first), created.task_id)
+    reads: list[str] = []
+    get = tasks.ports.tasks.get
+    monkeypatch.setattr(
+        tasks.ports.tasks, "get", lambda task_id: reads.append(task_id) or get(task_id)
+    )
+
+    answered = handlers.claim_task(tasks.ports, member(second), created.task_id)
+
+    assert reads == [created.task_id]  # its claim's read; none for the reply
+    assert answered == moved
