@@ -134,6 +134,12 @@ class ClaimGate:
         with inserting:
             yield
 
+    def capacity(self, task_id: str) -> int | None:
+        """The task's capacity, once this replica created or read it."""
+        with self._lock:
+            race = self._races.get(task_id)
+            return None if race is None else race.capacity
+
     def first_free(self, task: Task) -> int:
         """The first slot that may be free, from what this replica read (``saw``) and took."""
         with self._lock:

@@ -191,12 +191,22 @@ def _tell_the_gate_it_is_full(ports: Ports, task: Task) -> None:
 def _claim_reads(
     ports: Ports, task_id: str, member_id: str
 ) -> tuple[Task, Offer | None, list[Claim]]:
-    """The task, the member's offer and the task's claims, read as one turn at the store (in a
-    race each read waited for the store again behind the other claims' writes)."""
-    with ports.tasks.reads_together():
-        task = _existing_task(ports, task_id)
-        offer = ports.tasks.offer(task_id, member_id)
+    """The task, the member's offer and the task's claims, read at once (in a race each read
+    waited for the store again behind the other claims' writes; MongoDB overlaps their round
+    trips). A task whose capacity this replica does not know yet is read first: its capacity
+    names its claims' slots."""
+    capacity = ports.claim_gate.capacity(task_id)
+    if capacity is None:
+        task, offer = ports.tasks.read_at_once(
+            lambda: _existing_task(ports, task_id), lambda: ports.tasks.offer(task_id, member_id)
+        )
         claims = ports.tasks.claims_of(task)
+    else:
+        task, offer, claims = ports.tasks.read_at_once(
+            lambda: _existing_task(ports, task_id),
+            lambda: ports.tasks.offer(task_id, member_id),
+            lambda: ports.tasks.claims_by_id(task_id, capacity=capacity),
+        )
     ports.claim_gate.saw(task, claims)
     return task, offer, claims
 

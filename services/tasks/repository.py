@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Callable, Sequence
-from contextlib import AbstractContextManager
 from typing import Any
 
 from services.tasks.model import (
@@ -73,9 +72,9 @@ class TaskRepository:
         self.offers.create_index([("member_id", ASCENDING)])
         self.slots.create_index([("member_id", ASCENDING)])
 
-    def reads_together(self) -> AbstractContextManager[None]:
-        """Several of a request's reads as one turn at the store (``DocumentStore``)."""
-        return self._store.reads_together()
+    def read_at_once(self, *reads: Callable[[], Any]) -> tuple[Any, ...]:
+        """Several independent reads of a request (``DocumentStore.read_at_once``)."""
+        return self._store.read_at_once(*reads)
 
     # Tasks -------------------------------------------------------------------------------
     def new_task(self, task: Task, events: Events) -> None:
@@ -303,19 +302,23 @@ class TaskRepository:
         slot's outbox holds both, in order), or any change of the task that has events of its
         own (a cancel right after the race must not reach the task's group before the claims it
         ends)."""
-        for document in self._taken_slots(task):
+        for document in self._taken_slots(task.task_id, task.capacity):
             self._claims_out.flush(document)
 
     def claims_of(self, task: Task) -> list[Claim]:
         """The task's claims in slot order."""
-        return [claim_from(document) for document in self._taken_slots(task)]
+        return self.claims_by_id(task.task_id, capacity=task.capacity)
 
-    def _taken_slots(self, task: Task) -> list[Document]:
+    def claims_by_id(self, task_id: str, *, capacity: int) -> list[Claim]:
+        """``claims_of`` without the task at hand: its capacity names its slots."""
+        return [claim_from(document) for document in self._taken_slots(task_id, capacity)]
+
+    def _taken_slots(self, task_id: str, capacity: int) -> list[Document]:
         """The task's taken slots in order, found by their ids in one query: a claimant tries
         slots from 0 upwards and slots are never freed, so the taken ones are 0..n-1 without
         gaps (and ids are looked up through the `_id` index even on FerretDB 1.x — as this
         project builds it — where a query by task_id scans)."""
-        ids = [_slot_id(task.task_id, slot) for slot in range(task.capacity)]
+        ids = [_slot_id(task_id, slot) for slot in range(capacity)]
         found = {d["_id"]: d for d in self.slots.find({"_id": {"$in": ids}})}
         taken = (found.get(slot_id) for slot_id in ids)
         return list(itertools.takewhile(lambda document: document is not None, taken))

@@ -25,8 +25,7 @@ replicas (claims, redemptions) must therefore be decided by an insert under a un
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from contextlib import AbstractContextManager
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -107,10 +106,11 @@ class DocumentStore(Protocol):
         """Raise if the store cannot be reached."""
         ...
 
-    def reads_together(self) -> AbstractContextManager[None]:
-        """Several reads that one request needs at once, as one turn at the store: the embedded
-        store takes its lock once for them (each read waited for it again behind the writes of
-        the other requests and consumers); nothing for MongoDB. Not a snapshot."""
+    def read_at_once(self, *reads: Callable[[], Any]) -> tuple[Any, ...]:
+        """Several independent reads that one request needs, their results in order: the
+        embedded store runs them under one hold of its lock (each read waited for it again
+        behind the writes of the other requests and consumers); MongoDB sends them at once, so
+        their round trips overlap. Not a snapshot."""
         ...
 
     def close(self) -> None: ...

@@ -8,7 +8,7 @@ import re
 import sqlite3
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -86,10 +86,9 @@ class SqliteDocumentStore:
         with self._lock:
             self._conn.close()
 
-    @contextmanager
-    def reads_together(self) -> Iterator[None]:
+    def read_at_once(self, *reads: Callable[[], Any]) -> tuple[Any, ...]:
         with self._lock:  # reentrant: the reads inside take it again at no wait
-            yield
+            return tuple(read() for read in reads)
 
     @contextmanager
     def _reading(self) -> Iterator[sqlite3.Connection]:

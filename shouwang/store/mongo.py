@@ -7,6 +7,7 @@ import functools
 import re
 import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from typing import Any
 
@@ -31,6 +32,9 @@ from shouwang.turns import waits_elsewhere
 from shouwang.wrapping import wrap_public_methods
 
 _ID_INDEX = "_id_"
+# Threads for ``read_at_once``'s reads beyond a request's first: a claim race's winners need two
+# each at once; more only queue (reads wait here rather than in the connection pool).
+READER_THREADS = 8
 _INDEX_IN_MESSAGE = re.compile(r" index: (\S+) dup key")
 # FerretDB 1.x reports a unique clash of an update (and of a unique index made over duplicates)
 # as an InternalError quoting its backend: SQLite's message, naming the index after the
@@ -59,6 +63,7 @@ class MongoDocumentStore:
         self._write_locks: dict[str, threading.Lock] = {}
         self._guard = threading.Lock()
         self._is_ferretdb: bool | None = None
+        self._reader_pool: ThreadPoolExecutor | None = None
 
     def collection(self, name: str) -> MongoCollection:
         q.check_collection_name(name)
@@ -67,10 +72,25 @@ class MongoDocumentStore:
     def ping(self) -> None:
         self._client.admin.command("ping")
 
-    def reads_together(self) -> AbstractContextManager[None]:
-        return nullcontext()
+    def read_at_once(self, *reads: Callable[[], Any]) -> tuple[Any, ...]:
+        """The first read in the caller's thread, the others on the store's reader threads."""
+        if len(reads) < 2:
+            return tuple(read() for read in reads)
+        others = [self._readers().submit(read) for read in reads[1:]]
+        first = reads[0]()
+        return (first, *(future.result() for future in others))
+
+    def _readers(self) -> ThreadPoolExecutor:
+        with self._guard:
+            if self._reader_pool is None:
+                self._reader_pool = ThreadPoolExecutor(
+                    max_workers=READER_THREADS, thread_name_prefix="store-reads"
+                )
+            return self._reader_pool
 
     def close(self) -> None:
+        if self._reader_pool is not None:
+            self._reader_pool.shutdown(wait=False, cancel_futures=True)
         self._client.close()
 
     def read_modify_write_lock(self, collection: str) -> AbstractContextManager[Any]:

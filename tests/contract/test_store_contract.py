@@ -692,3 +692,18 @@ def test_conditional_update_by_id_agrees_with_reference_semantics(
         wanted = matches(document, query)
         assert (updated is not None) == wanted
         assert people.get(document["_id"]) == ({**document, "hit": True} if wanted else document)
+
+
+def test_reads_at_once_answer_in_order_and_raise_what_a_read_raised(
+    store: DocumentStore, people: Collection
+) -> None:
+    people.insert_many([{"_id": "a", "n": 1}, {"_id": "b", "n": 2}])
+
+    def fails() -> None:
+        raise UnsupportedQuery("a read that fails")
+
+    assert store.read_at_once(
+        lambda: people.get("b"), lambda: people.get("a"), lambda: people.count()
+    ) == ({"_id": "b", "n": 2}, {"_id": "a", "n": 1}, 2)
+    with pytest.raises(UnsupportedQuery, match="a read that fails"):
+        store.read_at_once(lambda: people.get("a"), fails)

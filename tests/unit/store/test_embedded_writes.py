@@ -66,7 +66,7 @@ def test_the_lock_is_reentrant_for_its_holder(tmp_path: Path) -> None:
     store.close()
 
 
-def test_reads_together_are_one_turn_at_the_store(tmp_path: Path) -> None:
+def test_reads_at_once_are_one_turn_at_the_store(tmp_path: Path) -> None:
     """A claim's reads of its task, offer and slots wait for the store once, not three times:
     a write asked for between them waits until the last of them."""
     store = SqliteDocumentStore(tmp_path / "documents.sqlite3", foreground=Foreground())
@@ -75,11 +75,15 @@ def test_reads_together_are_one_turn_at_the_store(tmp_path: Path) -> None:
     writer = threading.Thread(
         target=lambda: tasks.find_one_and_update({"_id": "t"}, {"$set": {"status": "claimed"}})
     )
-    with store.reads_together():
-        before = tasks.get("t")
+
+    def read_with_a_write_asked_for_meanwhile() -> object:
         writer.start()
         wait_for(lambda: store._lock._requests_waiting == 1, what="the write waiting")
-        after = tasks.get("t")
+        return tasks.get("t")
+
+    before, after = store.read_at_once(
+        lambda: tasks.get("t"), read_with_a_write_asked_for_meanwhile
+    )
     writer.join(DEADLINE_S)
     assert before == after == {"_id": "t", "status": "dispatching"}
     assert tasks.get("t") == {"_id": "t", "status": "claimed"}

@@ -451,14 +451,14 @@ def test_a_races_winners_reply_and_fill_the_gate_with_the_claims_they_know(
     created = race_task(tasks, capacity=3)
     repository = tasks.ports.tasks
     reads: list[str] = []
-    claims_of = repository.claims_of
+    claims_of, claims_by_id = repository.claims_of, repository.claims_by_id
 
-    def counted(task: Task) -> list[Claim]:
+    def counted(task_id: str, *, capacity: int) -> list[Claim]:
         if threading.current_thread().name.startswith("claimant"):  # not the work after replies
-            reads.append(task.task_id)
-        return claims_of(task)
+            reads.append(task_id)
+        return claims_by_id(task_id, capacity=capacity)
 
-    monkeypatch.setattr(repository, "claims_of", counted)
+    monkeypatch.setattr(repository, "claims_by_id", counted)
     start = threading.Barrier(len(members))
 
     def attempt(member_id: str) -> handlers.Claimed | None:
