@@ -25,7 +25,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
-from services.tasks.model import Claim, Task
+from services.tasks.model import Claim, Offer, Task
 
 # An attempt holds its turn for a few store writes; one that has not finished by then is stuck
 # (a store outage), and a waiter goes on to the store rather than wait for it.
@@ -49,6 +49,7 @@ class _Race:
     full: tuple[Claim, ...] | None = None  # every slot's claim, once all are taken
     full_task: Task | None = None  # as the claim that learnt it full read it, for the waiters
     claimed_task: Task | None = None  # as the first claim moved it, for the others' replies
+    offers: list[Offer] | None = None  # as a winner's reply read them, for the others' replies
     refuse_from: float = 0.0  # monotonic: when the claims that waited as it filled are refused
     waiting: int = 0  # callers waiting for a turn
     claims: dict[int, Claim] = field(default_factory=dict)  # by slot: read, or taken here
@@ -166,6 +167,19 @@ class ClaimGate:
             race = self._races.get(task_id)
             return None if race is None else race.claimed_task
 
+    def saw_offers(self, task: Task, offers: list[Offer]) -> None:
+        """The task's offers as a winner's reply read them: the race's other winners answer
+        with them (``offers_seen``), until it is full, as if read a moment earlier."""
+        with self._lock:
+            race = self._race(task.task_id)
+            if race.full is None:
+                race.offers = offers
+
+    def offers_seen(self, task_id: str) -> list[Offer] | None:
+        with self._lock:
+            race = self._races.get(task_id)
+            return None if race is None else race.offers
+
     def claims_known(self, task: Task) -> list[Claim]:
         """The task's claims from slot 0 up to the first this replica has neither read nor taken:
         in a race on one replica, every winner's, without a read. Another replica's claim taken
@@ -220,7 +234,7 @@ class ClaimGate:
         if len(claims) >= task.capacity and race.full is None:
             race.full = tuple(claims)
             race.claims = {}  # ``full`` has them
-            race.claimed_task = None  # a claim from now on reads the task
+            race.claimed_task = race.offers = None  # a claim from now on reads them
             race.full_task = task if race.waiting else None  # kept for the claims waiting now
             race.refuse_from = time.monotonic() + self._refuse_after_s
             race.changed.notify_all()

@@ -47,7 +47,7 @@ class TasksServicer(tasks_pb2_grpc.TasksServiceServicer):
         claimed = handlers.claim_for_reply(
             self.ports, Caller.from_message(request.caller), request.task_id
         )
-        return self._view(claimed.task, claims=claimed.claims)
+        return self._view(claimed.task, claims=claimed.claims, offers=claimed.offers)
 
     def DeclineTask(self, request, context: Context):
         return self._view(
@@ -139,9 +139,14 @@ class TasksServicer(tasks_pb2_grpc.TasksServiceServicer):
         )
 
     def _view(
-        self, task: Task, *, with_people: bool = True, claims: list[Claim] | None = None
+        self,
+        task: Task,
+        *,
+        with_people: bool = True,
+        claims: list[Claim] | None = None,
+        offers: list[Offer] | None = None,
     ) -> pb.Task:
-        """``claims`` as the caller knows them, or None to read them."""
+        """``claims`` and ``offers`` as the caller knows them, or None to read them."""
         message = pb.Task(
             task_id=task.task_id,
             status=task.status,
@@ -185,7 +190,8 @@ class TasksServicer(tasks_pb2_grpc.TasksServiceServicer):
             # Lists count offers as waves go out rather than query the offers per task.
             message.offer_count = task.offered
             return message
-        offers = self.ports.tasks.offers_of(task)
+        if offers is None:
+            offers = self.ports.tasks.offers_of(task)
         message.offer_count = len(offers)
         if with_people:
             message.offers.extend(_offer_view(offer) for offer in offers)

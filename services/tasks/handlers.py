@@ -90,10 +90,12 @@ def create_task(ports: Ports, caller: Caller, request: Any) -> Task:
 @dataclass(frozen=True)
 class Claimed:
     """A claim's outcome: the task, and — for a claim that just took its slot — the task's claims
-    as its replica knows them (read before, or taken here), so the reply needs no read of them."""
+    as its replica knows them (read before, or taken here) and its offers as the race's first
+    reply read them, so the later replies need no read of them."""
 
     task: Task
     claims: list[Claim] | None = None
+    offers: list[Offer] | None = None
 
 
 def claim_task(ports: Ports, caller: Caller, task_id: str) -> Task:
@@ -164,10 +166,15 @@ def _claimed(ports: Ports, task: Task, claim: Claim, *, now_ms: int) -> Claimed:
         )
         log.info("task claimed", extra={"task_id": task_id, "member_id": member_id})
         known = ports.claim_gate.claims_known(task)
-        as_now = moved or ports.claim_gate.as_moved(task_id) or ports.tasks.get(task_id)
+        as_now = moved or ports.claim_gate.as_moved(task_id) or ports.tasks.get(task_id) or task
+        offers = ports.claim_gate.offers_seen(task_id)
+        if offers is None:
+            offers = ports.tasks.offers_of(as_now)
+            ports.claim_gate.saw_offers(as_now, offers)
         return Claimed(
-            as_now or task,
+            as_now,
             claims=known if len(known) > claim.slot else None,  # else a gap: read them
+            offers=offers,
         )
     finally:
         # The claims waiting at the gate are refused only once the last slot's winner is done

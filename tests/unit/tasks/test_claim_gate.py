@@ -200,3 +200,16 @@ def test_the_task_as_moved_is_kept_for_the_races_replies_until_it_is_full(tasks:
     assert gate.as_moved(task.task_id) == task
     gate.filled(task, [claim("a", 0), claim("b", 1)])
     assert gate.as_moved(task.task_id) is None  # later claims read it: it may change
+
+
+def test_the_offers_as_read_are_kept_for_the_races_replies_until_it_is_full(
+    tasks: Tasks,
+) -> None:
+    gate = ClaimGate()
+    task = known(gate, a_task(tasks, capacity=1))
+    gate.saw_offers(task, [])
+    assert gate.offers_seen(task.task_id) == []
+    gate.filled(task, [claim("a", 0)])
+    assert gate.offers_seen(task.task_id) is None
+    gate.saw_offers(task, [])  # a retry's reply, after: reads them again
+    assert gate.offers_seen(task.task_id) is None

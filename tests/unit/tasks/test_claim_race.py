@@ -592,3 +592,22 @@ def test_a_later_winner_answers_with_the_task_as_the_first_moved_it(
 
     assert reads == [created.task_id]  # its claim's read; none for the reply
     assert answered == moved
+
+
+def test_a_later_winner_answers_with_the_offers_as_the_first_reply_read_them(
+    tasks: Tasks, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    first, second = tasks.on_duty(100, 200)
+    created = race_task(tasks, capacity=3)
+    earlier = handlers.claim_for_reply(tasks.ports, member(first), created.task_id)
+    reads: list[str] = []
+    offers_of = tasks.ports.tasks.offers_of
+    monkeypatch.setattr(
+        tasks.ports.tasks, "offers_of", lambda task: reads.append(task.task_id) or offers_of(task)
+    )
+
+    later = handlers.claim_for_reply(tasks.ports, member(second), created.task_id)
+
+    assert reads == []
+    assert later.offers == earlier.offers == offers_of(created)
+    assert earlier.offers is not None and len(earlier.offers) == 2
