@@ -576,38 +576,23 @@ def test_in_a_race_on_one_replica_each_winner_takes_its_slot_at_the_first_try(
         handlers.cancel_task(tasks.ports, ADMIN, created.task_id)  # frees the winners
 
 
-def test_a_later_winner_answers_with_the_task_as_the_first_moved_it(
-    tasks: Tasks, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    first, second = tasks.on_duty(100, 200)
-    created = race_task(tasks, capacity=3)
-    moved = handlers.claim_task(tasks.ports, member(first), created.task_id)
-    reads: list[str] = []
-    get = tasks.ports.tasks.get
-    monkeypatch.setattr(
-        tasks.ports.tasks, "get", lambda task_id: reads.append(task_id) or get(task_id)
-    )
-
-    answered = handlers.claim_task(tasks.ports, member(second), created.task_id)
-
-    assert reads == [created.task_id]  # its claim's read; none for the reply
-    assert answered == moved
-
-
-def test_a_later_winner_answers_with_the_offers_as_the_first_reply_read_them(
+def test_a_later_winner_answers_with_the_task_and_offers_as_the_first_claim_had_them(
     tasks: Tasks, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     first, second = tasks.on_duty(100, 200)
     created = race_task(tasks, capacity=3)
     earlier = handlers.claim_for_reply(tasks.ports, member(first), created.task_id)
     reads: list[str] = []
-    offers_of = tasks.ports.tasks.offers_of
+    repository = tasks.ports.tasks
+    get, offers_of = repository.get, repository.offers_of
+    monkeypatch.setattr(repository, "get", lambda task_id: reads.append("task") or get(task_id))
     monkeypatch.setattr(
-        tasks.ports.tasks, "offers_of", lambda task: reads.append(task.task_id) or offers_of(task)
+        repository, "offers_of", lambda task: reads.append("offers") or offers_of(task)
     )
 
     later = handlers.claim_for_reply(tasks.ports, member(second), created.task_id)
 
-    assert reads == []
+    assert reads == ["task"]  # its claim's read; none for the reply
+    assert later.task == earlier.task and earlier.task.status == "claimed"
     assert later.offers == earlier.offers == offers_of(created)
     assert earlier.offers is not None and len(earlier.offers) == 2
