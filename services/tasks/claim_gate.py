@@ -102,6 +102,8 @@ class ClaimGate:
                 race = self._race(task_id)
                 race.trying -= 1
                 race.decided += 1
+                if not race.trying:  # the race's copies serve only claims in flight with it
+                    race.claimed_task = race.offers = None
                 race.changed.notify_all()
 
     def in_flight(self, task_id: str) -> int:
@@ -155,8 +157,9 @@ class ClaimGate:
             race.claims[claim.slot] = claim
 
     def moved(self, task: Task) -> None:
-        """The task as the first claim here moved it to claimed: the later winners of the race
-        answer with it instead of reading it again (``as_moved``), until it is full."""
+        """The task as the first claim here moved it to claimed: the claims in flight with it
+        answer with it instead of moving and reading it again (``as_moved``), while any is in
+        flight and the task is not full."""
         with self._lock:
             race = self._race(task.task_id)
             if race.full is None:
@@ -168,8 +171,9 @@ class ClaimGate:
             return None if race is None else race.claimed_task
 
     def saw_offers(self, task: Task, offers: list[Offer]) -> None:
-        """The task's offers as a winner's reply read them: the race's other winners answer
-        with them (``offers_seen``), until it is full, as if read a moment earlier."""
+        """The task's offers as a winner's reply read them: the claims in flight with it answer
+        with them (``offers_seen``) as if read a moment earlier, while any is in flight and the
+        task is not full."""
         with self._lock:
             race = self._race(task.task_id)
             if race.full is None:

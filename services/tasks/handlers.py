@@ -139,11 +139,11 @@ def _claimed(ports: Ports, task: Task, claim: Claim, *, now_ms: int) -> Claimed:
     task_id, member_id = task.task_id, claim.member_id
     try:
         OFFER_TO_CLAIM.observe(claim.offer_to_claim_s)
-        # The first claim moves the task; a later one of a race it knows of leaves it to that one
-        # (its attempt could only fail, a read of the store for nothing). Should the first fail
-        # to, its claimant's retry does (``_as_claimed``).
-        first_known = claim.slot > 0 and bool(ports.claim_gate.claims_known(task))
-        moved = None if first_known else _move_forward(ports, task, model.CLAIMED, at_ms=now_ms)
+        # The first claim moves the task; the claims in flight with it once it has are answered
+        # with the task as it moved it (another attempt could only fail, a read for nothing).
+        # Should every attempt fail, a claimant's retry moves it (``_as_claimed``).
+        as_moved = ports.claim_gate.as_moved(task_id)
+        moved = None if as_moved else _move_forward(ports, task, model.CLAIMED, at_ms=now_ms)
         if moved is not None:
             ports.claim_gate.moved(moved)
         in_flight = ports.claim_gate.in_flight(task_id)
@@ -166,7 +166,7 @@ def _claimed(ports: Ports, task: Task, claim: Claim, *, now_ms: int) -> Claimed:
         )
         log.info("task claimed", extra={"task_id": task_id, "member_id": member_id})
         known = ports.claim_gate.claims_known(task)
-        as_now = moved or ports.claim_gate.as_moved(task_id) or ports.tasks.get(task_id) or task
+        as_now = moved or as_moved or ports.tasks.get(task_id) or task
         offers = ports.claim_gate.offers_seen(task_id)
         if offers is None:
             offers = ports.tasks.offers_of(as_now)

@@ -238,13 +238,17 @@ class TaskRepository:
         for _ in range(2):  # a hold released between the insert and the read: insert again
             if _inserted(self.holds, {"_id": member_id, "task_id": task.task_id, "at": at_ms}):
                 return None
-            found = self.holds.get(member_id)
-            if found is not None:
-                return Hold(task_id=found["task_id"], at_ms=found["at"])
+            if (held := self.held(member_id)) is not None:
+                return held
         return Hold(task_id="", at_ms=at_ms)  # released and taken again meanwhile: busy
 
     def take_over_hold(self, held: Hold, task: Task, member_id: str, *, at_ms: int) -> bool:
-        """Move an abandoned hold to ``task``, unless it changed since it was read."""
+        """Move an abandoned hold to ``task``, unless it changed since it was read. Decided by a
+        unique insert naming the hold taken over: FerretDB 1.x applies the conditional update
+        as a read and a write, so two replicas could both have taken it over."""
+        marker = {"_id": f"{member_id}:{held.task_id}:{held.at_ms}", "task_id": task.task_id}
+        if not _inserted(self.holds, {**marker, "at": at_ms}):
+            return False
         taken = self.holds.find_one_and_update(
             {"_id": member_id, "task_id": held.task_id, "at": held.at_ms},
             {"$set": {"task_id": task.task_id, "at": at_ms}},
@@ -341,7 +345,11 @@ class TaskRepository:
 
     def is_busy(self, member_id: str) -> bool:
         """Whether the member holds (or is taking) a claim on a task that is not over."""
-        return self.holds.get(member_id) is not None
+        return self.held(member_id) is not None
+
+    def held(self, member_id: str) -> Hold | None:
+        found = self.holds.get(member_id)
+        return None if found is None else Hold(task_id=found["task_id"], at_ms=found["at"])
 
     def deactivate_claims(self, task: Task) -> list[Claim]:
         """The task is over: its claims inactive, its claimants' holds released."""

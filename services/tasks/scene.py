@@ -52,11 +52,24 @@ def watch(ports: Ports, task: Task) -> None:
 def release(ports: Ports, task: Task) -> None:
     """The task is over for its claimants: not busy any more, scene no longer watched."""
     for claim in ports.tasks.deactivate_claims(task):
-        if not ports.tasks.is_busy(claim.member_id):
+        if not _claims_elsewhere(ports, claim.member_id, task):
             ports.location.SetBusy(
                 location_pb2.SetBusyRequest(member_id=claim.member_id, busy=False)
             )
     ports.location.RemoveGeofence(location_pb2.RemoveGeofenceRequest(fence_id=_fence_id(task)))
+
+
+def _claims_elsewhere(ports: Ports, member_id: str, task: Task) -> bool:
+    """Whether the member holds a claim on another task not over. A hold alone is not one: a
+    claim under way whose task this release just freed them of may still lose its race, and
+    nobody would free them then; should it win, its claim marks them busy after this."""
+    held = ports.tasks.held(member_id)
+    if held is None or held.task_id == task.task_id:
+        return False
+    other = ports.tasks.get(held.task_id)
+    if other is None or other.status in model.FINISHED:
+        return False
+    return ports.tasks.claim(other, member_id) is not None
 
 
 def _fence_id(task: Task) -> str:

@@ -481,25 +481,6 @@ def test_a_races_winners_reply_and_fill_the_gate_with_the_claims_they_know(
     assert max(len(reply.claims or ()) for reply in replies) == 3  # the last has every one
 
 
-def test_in_a_race_on_one_replica_only_the_first_claim_moves_the_task(
-    tasks: Tasks, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    members = tasks.on_duty(*(15 * i + 10 for i in range(8)))
-    created = race_task(tasks, capacity=3)
-    repository = tasks.ports.tasks
-    moves: list[str] = []
-    move = repository.move_status
-
-    def counted(task: Task, to: str, **kwargs: Any) -> Task | None:
-        moves.append(to)
-        return move(task, to, **kwargs)
-
-    monkeypatch.setattr(repository, "move_status", counted)
-    assert len(winners(race([tasks.ports], created, members))) == 3
-    assert moves == ["claimed"]
-    assert tasks.ports.tasks.get(created.task_id).status == "claimed"  # type: ignore[union-attr]
-
-
 @pytest.mark.parametrize("gate_full", [False, True])
 def test_a_claim_whose_move_failed_is_moved_by_the_claimants_retry(
     tasks: Tasks, monkeypatch: pytest.MonkeyPatch, gate_full: bool
@@ -576,23 +557,44 @@ def test_in_a_race_on_one_replica_each_winner_takes_its_slot_at_the_first_try(
         handlers.cancel_task(tasks.ports, ADMIN, created.task_id)  # frees the winners
 
 
-def test_a_later_winner_answers_with_the_task_and_offers_as_the_first_claim_had_them(
+def test_claims_in_flight_with_the_first_winner_answer_with_the_task_and_offers_it_had(
     tasks: Tasks, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    first, second = tasks.on_duty(100, 200)
-    created = race_task(tasks, capacity=3)
-    earlier = handlers.claim_for_reply(tasks.ports, member(first), created.task_id)
-    reads: list[str] = []
+    """Neither move nor read the task again, nor read its offers — while the race is on: a claim
+    after it reads them (they may have changed since)."""
+    first, second, third = tasks.on_duty(100, 200, 300)
+    created = race_task(tasks, capacity=4)
+    in_flight, let_go = threading.Event(), threading.Event()
+
+    def another_claim_in_flight() -> None:
+        with tasks.ports.claim_gate.turn(created.task_id):
+            in_flight.set()
+            assert let_go.wait(20)
+
+    other = threading.Thread(target=another_claim_in_flight)
+    other.start()
+    assert in_flight.wait(20)
+    calls: list[str] = []
     repository = tasks.ports.tasks
-    get, offers_of = repository.get, repository.offers_of
-    monkeypatch.setattr(repository, "get", lambda task_id: reads.append("task") or get(task_id))
+    get, offers_of, move = repository.get, repository.offers_of, repository.move_status
+    monkeypatch.setattr(repository, "get", lambda task_id: calls.append("get") or get(task_id))
     monkeypatch.setattr(
-        repository, "offers_of", lambda task: reads.append("offers") or offers_of(task)
+        repository, "offers_of", lambda task: calls.append("offers") or offers_of(task)
     )
-
-    later = handlers.claim_for_reply(tasks.ports, member(second), created.task_id)
-
-    assert reads == ["task"]  # its claim's read; none for the reply
+    monkeypatch.setattr(
+        repository, "move_status", lambda *a, **k: calls.append("move") or move(*a, **k)
+    )
+    try:
+        earlier = handlers.claim_for_reply(tasks.ports, member(first), created.task_id)
+        assert calls == ["get", "move", "offers"]
+        calls.clear()
+        later = handlers.claim_for_reply(tasks.ports, member(second), created.task_id)
+        assert calls == ["get"]  # its claim's read; nothing for the reply
+    finally:
+        let_go.set()
+        other.join(20)
     assert later.task == earlier.task and earlier.task.status == "claimed"
     assert later.offers == earlier.offers == offers_of(created)
-    assert earlier.offers is not None and len(earlier.offers) == 2
+    calls.clear()
+    handlers.claim_for_reply(tasks.ports, member(third), created.task_id)  # the race is over
+    assert calls == ["get", "get", "offers"]  # its claim's read, then the task and offers anew

@@ -3,6 +3,7 @@ members, retried and concurrent claims, arrival and release — nothing waits fo
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
@@ -398,6 +399,18 @@ def test_a_hold_a_replica_left_before_taking_the_slot_is_taken_over_after_a_whil
     )
 
 
+def test_an_abandoned_hold_is_taken_over_once(tasks: Tasks) -> None:
+    (claimant,) = tasks.on_duty(100)
+    first, second, third = tasks.dispatch(), tasks.dispatch(), tasks.dispatch()
+    repository, now_ms = tasks.ports.tasks, to_millis(tasks.clock.now())
+    assert repository.hold(first, claimant, at_ms=now_ms) is None
+    held = repository.held(claimant)
+    assert held is not None
+    assert repository.take_over_hold(held, second, claimant, at_ms=now_ms)
+    assert not repository.take_over_hold(held, third, claimant, at_ms=now_ms)
+    assert repository.held(claimant) == model.Hold(task_id=second.task_id, at_ms=now_ms)
+
+
 def test_a_hold_on_a_task_that_is_over_is_taken_over_at_once(tasks: Tasks) -> None:
     """A release that failed half way (claims inactive, holds not yet released)."""
     (claimant,) = tasks.on_duty(100)
@@ -421,6 +434,28 @@ def test_claimants_from_before_holds_were_kept_are_given_one_at_start(tasks: Tas
     assert tasks.ports.tasks.hold_active_claimants() == 0
     with pytest.raises(Conflict, match="finish your current task"):
         tasks.claim(second, claimant)
+
+
+def test_a_release_frees_a_member_whose_claim_of_another_task_is_only_under_way(
+    tasks: Tasks,
+) -> None:
+    """Their hold on the other task is no claim yet: should that claim lose its race, nobody
+    would free them in location."""
+    (claimant,) = tasks.on_duty(100)
+    first, second = tasks.dispatch(), tasks.dispatch()
+    tasks.claim(first, claimant)
+    assert tasks.location.members[claimant].busy
+    release_holds = tasks.ports.tasks.release_holds
+
+    def a_claim_of_the_second_under_way(task_id: str, member_ids: Sequence[str]) -> None:
+        release_holds(task_id, member_ids)
+        now_ms = to_millis(tasks.clock.now())
+        assert tasks.ports.tasks.hold(second, claimant, at_ms=now_ms) is None
+
+    tasks.ports.tasks.release_holds = a_claim_of_the_second_under_way  # type: ignore[method-assign]
+    handlers.cancel_task(tasks.ports, ADMIN, first.task_id)
+    assert tasks.ports.tasks.is_busy(claimant)  # held for the second task
+    assert not tasks.location.members[claimant].busy
 
 
 def test_a_retried_claim_of_a_busy_claimant_returns_the_task(tasks: Tasks) -> None:
