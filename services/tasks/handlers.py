@@ -166,7 +166,10 @@ def _claimed(ports: Ports, task: Task, claim: Claim, *, now_ms: int) -> Claimed:
         )
         log.info("task claimed", extra={"task_id": task_id, "member_id": member_id})
         known = ports.claim_gate.claims_known(task)
-        as_now = moved or as_moved or ports.tasks.get(task_id) or task
+        # A move that found the task moved already: by the first winner, whose copy may be
+        # there by now.
+        as_now = moved or as_moved or ports.claim_gate.as_moved(task_id)
+        as_now = as_now or ports.tasks.get(task_id) or task
         offers = ports.claim_gate.offers_seen(task_id)
         if offers is None:
             offers = ports.tasks.offers_of(as_now)
