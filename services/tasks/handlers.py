@@ -146,24 +146,7 @@ def _claimed(ports: Ports, task: Task, claim: Claim, *, now_ms: int) -> Claimed:
         moved = None if as_moved else _move_forward(ports, task, model.CLAIMED, at_ms=now_ms)
         if moved is not None:
             ports.claim_gate.moved(moved)
-        in_flight = ports.claim_gate.in_flight(task_id)
-        ports.deferred.submit(
-            lambda: ports.claim_gate.wait_decided(task_id, in_flight),
-            what="the race's other claims decided",
-            task_id=task_id,
-        )
-        ports.deferred.submit(
-            lambda: ports.tasks.publish_claims(task),
-            may_hang=True,
-            key=task_id,
-            what="claims published",
-            task_id=task_id,
-        )
-        ports.deferred.submit(
-            lambda: scene.occupy(ports, task, member_id),
-            what="claimant busy, scene watched",
-            task_id=task_id,
-        )
+        _after_the_reply(ports, task, member_id)
         log.info("task claimed", extra={"task_id": task_id, "member_id": member_id})
         known = ports.claim_gate.claims_known(task)
         # A move that found the task moved already: by the first winner, whose copy may be
@@ -185,6 +168,30 @@ def _claimed(ports: Ports, task: Task, claim: Claim, *, now_ms: int) -> Claimed:
         # winners' last writes and the winners were told later.
         if claim.slot == task.capacity - 1:
             _tell_the_gate_it_is_full(ports, task)
+
+
+def _after_the_reply(ports: Ports, task: Task, member_id: str) -> None:
+    """A winner's work left for after its reply (``deferred``): once the race's other claims in
+    flight here are answered, the claim's event published, the member busy, the scene watched."""
+    task_id = task.task_id
+    in_flight = ports.claim_gate.in_flight(task_id)
+    ports.deferred.submit(
+        lambda: ports.claim_gate.wait_decided(task_id, in_flight),
+        what="the race's other claims decided",
+        task_id=task_id,
+    )
+    ports.deferred.submit(
+        lambda: ports.tasks.publish_claims(task),
+        may_hang=True,
+        key=task_id,
+        what="claims published",
+        task_id=task_id,
+    )
+    ports.deferred.submit(
+        lambda: scene.occupy(ports, task, member_id),
+        what="claimant busy, scene watched",
+        task_id=task_id,
+    )
 
 
 def _tell_the_gate_it_is_full(ports: Ports, task: Task) -> None:

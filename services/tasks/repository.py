@@ -343,11 +343,8 @@ class TaskRepository:
         self._claims_out.flush(arrived)
         return claim_from(arrived)
 
-    def is_busy(self, member_id: str) -> bool:
-        """Whether the member holds (or is taking) a claim on a task that is not over."""
-        return self.held(member_id) is not None
-
     def held(self, member_id: str) -> Hold | None:
+        """The member's hold: the task whose claim they hold or are taking, if any."""
         found = self.holds.get(member_id)
         return None if found is None else Hold(task_id=found["task_id"], at_ms=found["at"])
 

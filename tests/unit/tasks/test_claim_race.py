@@ -10,6 +10,7 @@ import sqlite3
 import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import replace
 from functools import partial
 from pathlib import Path
@@ -71,6 +72,26 @@ def once_set(event: threading.Event, call: Callable[..., Any]) -> Callable[..., 
         return call(*args, **kwargs)
 
     return held
+
+
+@contextmanager
+def another_claim_in_flight(tasks: Tasks, task: Task) -> Iterator[None]:
+    """A claim of ``task`` holding its turn at the gate (in flight) until the block ends."""
+    in_flight, let_go = threading.Event(), threading.Event()
+
+    def claim_in_flight() -> None:
+        with tasks.ports.claim_gate.turn(task.task_id):
+            in_flight.set()
+            assert let_go.wait(20)
+
+    other = threading.Thread(target=claim_in_flight)
+    other.start()
+    assert in_flight.wait(20)
+    try:
+        yield
+    finally:
+        let_go.set()
+        other.join(20)
 
 
 def winners(outcomes: dict[str, str]) -> list[str]:
@@ -514,23 +535,10 @@ def test_the_work_after_a_winners_reply_waits_for_the_claims_in_flight_beside_it
     flight on this replica are answered (they would share the interpreter and the store)."""
     (claimant,) = tasks.on_duty(100)
     created = race_task(tasks, capacity=2)
-    in_flight, let_go = threading.Event(), threading.Event()
-
-    def another_claim_in_flight() -> None:
-        with tasks.ports.claim_gate.turn(created.task_id):
-            in_flight.set()
-            assert let_go.wait(20)
-
-    other = threading.Thread(target=another_claim_in_flight)
-    other.start()
-    assert in_flight.wait(20)
-    try:
+    with another_claim_in_flight(tasks, created):
         handlers.claim_task(tasks.ports, member(claimant), created.task_id)  # answered at once
         assert not tasks.ports.deferred.wait_idle(0.3)
         assert not tasks.location.members[claimant].busy
-    finally:
-        let_go.set()
-        other.join(20)
     assert tasks.ports.deferred.wait_idle()
     assert tasks.location.members[claimant].busy
 
@@ -564,16 +572,6 @@ def test_claims_in_flight_with_the_first_winner_answer_with_the_task_and_offers_
     after it reads them (they may have changed since)."""
     first, second, third = tasks.on_duty(100, 200, 300)
     created = race_task(tasks, capacity=4)
-    in_flight, let_go = threading.Event(), threading.Event()
-
-    def another_claim_in_flight() -> None:
-        with tasks.ports.claim_gate.turn(created.task_id):
-            in_flight.set()
-            assert let_go.wait(20)
-
-    other = threading.Thread(target=another_claim_in_flight)
-    other.start()
-    assert in_flight.wait(20)
     calls: list[str] = []
     repository = tasks.ports.tasks
     get, offers_of, move = repository.get, repository.offers_of, repository.move_status
@@ -584,15 +582,12 @@ def test_claims_in_flight_with_the_first_winner_answer_with_the_task_and_offers_
     monkeypatch.setattr(
         repository, "move_status", lambda *a, **k: calls.append("move") or move(*a, **k)
     )
-    try:
+    with another_claim_in_flight(tasks, created):
         earlier = handlers.claim_for_reply(tasks.ports, member(first), created.task_id)
         assert calls == ["get", "move", "offers"]
         calls.clear()
         later = handlers.claim_for_reply(tasks.ports, member(second), created.task_id)
         assert calls == ["get"]  # its claim's read; nothing for the reply
-    finally:
-        let_go.set()
-        other.join(20)
     assert later.task == earlier.task and earlier.task.status == "claimed"
     assert later.offers == earlier.offers == offers_of(created)
     calls.clear()

@@ -277,7 +277,7 @@ def test_a_claimant_whose_task_is_over_before_the_busy_mark_is_never_made_busy(
     scene.occupy(tasks.ports, claimed, claimant)  # the claim's deferred mark, run after the cancel
     assert True not in marks
     assert not tasks.location.members[claimant].busy
-    assert not tasks.ports.tasks.is_busy(claimant)
+    assert tasks.ports.tasks.held(claimant) is None
 
 
 def test_a_claimant_is_made_busy_when_the_first_read_of_its_task_fails(tasks: Tasks) -> None:
@@ -420,7 +420,7 @@ def test_a_hold_on_a_task_that_is_over_is_taken_over_at_once(tasks: Tasks) -> No
     tasks.ports.tasks.release_holds = lambda task_id, member_ids: None  # type: ignore[method-assign]
     handlers.cancel_task(tasks.ports, ADMIN, first.task_id)
     tasks.ports.tasks.release_holds = release_holds  # type: ignore[method-assign]
-    assert tasks.ports.tasks.is_busy(claimant)
+    assert tasks.ports.tasks.held(claimant) is not None
     assert tasks.claim(second, claimant).status == model.CLAIMED
 
 
@@ -429,7 +429,7 @@ def test_claimants_from_before_holds_were_kept_are_given_one_at_start(tasks: Tas
     first, second = tasks.dispatch(), tasks.dispatch()
     tasks.claim(first, claimant)
     tasks.ports.tasks.holds.delete(claimant)  # a claim taken by an earlier release
-    assert not tasks.ports.tasks.is_busy(claimant)
+    assert tasks.ports.tasks.held(claimant) is None
     assert tasks.ports.tasks.hold_active_claimants() == 1
     assert tasks.ports.tasks.hold_active_claimants() == 0
     with pytest.raises(Conflict, match="finish your current task"):
@@ -454,7 +454,7 @@ def test_a_release_frees_a_member_whose_claim_of_another_task_is_only_under_way(
 
     tasks.ports.tasks.release_holds = a_claim_of_the_second_under_way  # type: ignore[method-assign]
     handlers.cancel_task(tasks.ports, ADMIN, first.task_id)
-    assert tasks.ports.tasks.is_busy(claimant)  # held for the second task
+    assert tasks.ports.tasks.held(claimant) is not None  # held for the second task
     assert not tasks.location.members[claimant].busy
 
 
@@ -463,7 +463,7 @@ def test_a_retried_claim_of_a_busy_claimant_returns_the_task(tasks: Tasks) -> No
     (claimant,) = tasks.on_duty(100)
     created = tasks.dispatch()
     tasks.claim(created, claimant)
-    assert tasks.ports.tasks.is_busy(claimant)
+    assert tasks.ports.tasks.held(claimant) is not None
     assert tasks.claim(created, claimant).task_id == created.task_id
 
 
