@@ -401,6 +401,7 @@ def measure_size(
                         for m in members
                         if m.member_id in ids and not eligible(location, m)
                     ],
+                    streams=streams,
                     samples=samples,
                 )
     # A 503 on a machine busy with other work, or the real members' fixes stuck behind a backlog
@@ -411,7 +412,12 @@ def measure_size(
     ingest_race = fleet.counts().since(before)
     warm_ms = ", ".join(f"{ms:.0f}" for ms in warm_race.winner_ms)
     _log(f"   warm-up race: winners told in {warm_ms} ms (not counted below)")
-    _log(f"   {race.races} claim races in {_since(phase)} ({_ingest(ingest_race)})")
+    shown = _summary(race.offers_shown_ms)
+    _log(
+        f"   {race.races} claim races in {_since(phase)} ({_ingest(ingest_race)}); each began "
+        f"once the offer was on all {race.contenders} streams (p50 {shown['p50']} ms after the "
+        f"task's creation was answered)"
+    )
     for refusal in race.refused_setups:
         _log(f"   a race task refused someone location had just called eligible: {refusal}")
     race_cpu = _per_race(race)
@@ -454,6 +460,8 @@ def measure_size(
         "claim_warmup_races": warm_race.races,  # before the measured ones, not in their figures
         "claim_warmup_winner_ms": warm_race.winner_ms,
         "claim_contenders": race.contenders,
+        # the claims go once every contender's stream has the offer: from the POST's reply
+        "claim_offers_shown_ms": _summary(race.offers_shown_ms),
         "claim_races_with_exactly_3_winners": race.exactly_capacity_won,
         "claim_statuses": {str(k): v for k, v in sorted(race.statuses.items())},
         "claim_races_failed": race_failed,

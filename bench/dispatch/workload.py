@@ -6,7 +6,7 @@ import http.client
 import json
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
@@ -138,6 +138,7 @@ class RaceSamples:
     # process group's CPU (bench.cpu_shares) — what a race costs the machine.
     racing_s: float = 0.0
     cpu_s: dict[str, float] = field(default_factory=dict)
+    offers_shown_ms: list[float] = field(default_factory=list)  # POST's reply → on every stream
 
     def count_cpu(self, seconds: float, used: dict[str, float]) -> None:
         self.racing_s += seconds
@@ -153,12 +154,14 @@ def measure_claim_race(
     races: int,
     wait_until_free: Callable[[], None],
     ineligible: Callable[[Sequence[str]], list[str]],
+    streams: Mapping[str, OfferStream] | None = None,
     samples: RaceSamples | None = None,
 ) -> RaceSamples:
-    """Each race: one task of capacity 3 offered to every real member, who all claim it at once.
-    A race task that refuses someone is cancelled and set up again (at most
-    ``RACE_SETUP_ATTEMPTS`` times), the refusal kept in ``samples`` (given: kept if this
-    raises)."""
+    """Each race: one task of capacity 3 offered to every real member, who all claim it at once
+    — with ``streams``, once the offer is on every member's stream, as members claim what
+    their phone shows. A race task that refuses someone is cancelled and set
+    up again (at most ``RACE_SETUP_ATTEMPTS`` times), the refusal kept in ``samples`` (given:
+    kept if this raises)."""
     samples = samples or RaceSamples()
     samples.contenders = len(members)
     clients = [Client(base_url, m.token) for m in members]
@@ -185,6 +188,8 @@ def measure_claim_race(
                 )
                 if attempt == RACE_SETUP_ATTEMPTS:
                     raise RuntimeError(f"race task refused someone {attempt} times: {refused}")
+            if streams is not None:
+                _offers_shown(streams, members, task_id, samples)
             results = _claim_at_once(clients, task_id, samples)
             last_winners = [
                 member.member_id
@@ -222,6 +227,21 @@ def _race_task(officer: Client, members: Sequence[RealMember]) -> tuple[str, lis
     if not refused and len(task["offers"]) != len(members):
         raise RuntimeError(f"race task offered to {len(task['offers'])} of {len(members)}")
     return task["task_id"], refused
+
+
+def _offers_shown(
+    streams: Mapping[str, OfferStream],
+    members: Sequence[RealMember],
+    task_id: str,
+    samples: RaceSamples,
+) -> None:
+    """Until the race task's offer has reached every contender's stream (from the POST's reply,
+    in ``samples.offers_shown_ms``)."""
+    began = time.perf_counter()
+    for member in members:
+        if streams[member.member_id].offer_arrival(task_id, timeout_s=OFFER_TIMEOUT_S) is None:
+            raise RuntimeError(f"the race task's offer never reached {member.member_id}'s stream")
+    samples.offers_shown_ms.append((time.perf_counter() - began) * 1000)
 
 
 def _claim_at_once(
