@@ -143,7 +143,15 @@ def _claimed(ports: Ports, task: Task, claim: Claim, *, now_ms: int) -> Claimed:
         # with the task as it moved it (another attempt could only fail, a read for nothing).
         # Should every attempt fail, a claimant's retry moves it (``_as_claimed``).
         as_moved = ports.claim_gate.as_moved(task_id)
-        moved = None if as_moved else _move_forward(ports, task, model.CLAIMED, at_ms=now_ms)
+        offers = ports.claim_gate.offers_seen(task_id)
+        moved = None
+        move = lambda: _move_forward(ports, task, model.CLAIMED, at_ms=now_ms)  # noqa: E731
+        if as_moved is None and offers is None:
+            # The offers the reply carries are read beside the move, which changes the task's
+            # status only: one round trip fewer for the first winner.
+            moved, offers = ports.tasks.at_once(move, lambda: ports.tasks.offers_of(task))
+        elif as_moved is None:
+            moved = move()
         if moved is not None:
             ports.claim_gate.moved(moved)
         _after_the_reply(ports, task, member_id)
@@ -153,10 +161,9 @@ def _claimed(ports: Ports, task: Task, claim: Claim, *, now_ms: int) -> Claimed:
         # there by now.
         as_now = moved or as_moved or ports.claim_gate.as_moved(task_id)
         as_now = as_now or ports.tasks.get(task_id) or task
-        offers = ports.claim_gate.offers_seen(task_id)
         if offers is None:
             offers = ports.tasks.offers_of(as_now)
-            ports.claim_gate.saw_offers(as_now, offers)
+        ports.claim_gate.saw_offers(as_now, offers)
         return Claimed(
             as_now,
             claims=known if len(known) > claim.slot else None,  # else a gap: read them
@@ -214,12 +221,12 @@ def _claim_reads(
     names its claims' slots."""
     capacity = ports.claim_gate.capacity(task_id)
     if capacity is None:
-        task, offer = ports.tasks.read_at_once(
+        task, offer = ports.tasks.at_once(
             lambda: _existing_task(ports, task_id), lambda: ports.tasks.offer(task_id, member_id)
         )
         claims = ports.tasks.claims_of(task)
     else:
-        task, offer, claims = ports.tasks.read_at_once(
+        task, offer, claims = ports.tasks.at_once(
             lambda: _existing_task(ports, task_id),
             lambda: ports.tasks.offer(task_id, member_id),
             lambda: ports.tasks.claims_by_id(task_id, capacity=capacity),

@@ -72,9 +72,9 @@ class TaskRepository:
         self.offers.create_index([("member_id", ASCENDING)])
         self.slots.create_index([("member_id", ASCENDING)])
 
-    def read_at_once(self, *reads: Callable[[], Any]) -> tuple[Any, ...]:
-        """Several independent reads of a request (``DocumentStore.read_at_once``)."""
-        return self._store.read_at_once(*reads)
+    def at_once(self, *operations: Callable[[], Any]) -> tuple[Any, ...]:
+        """Several independent operations of a request (``DocumentStore.at_once``)."""
+        return self._store.at_once(*operations)
 
     # Tasks -------------------------------------------------------------------------------
     def new_task(self, task: Task, events: Events) -> None:

@@ -106,11 +106,12 @@ class DocumentStore(Protocol):
         """Raise if the store cannot be reached."""
         ...
 
-    def read_at_once(self, *reads: Callable[[], Any]) -> tuple[Any, ...]:
-        """Several independent reads that one request needs, their results in order: the
-        embedded store runs them under one hold of its lock (each read waited for it again
-        behind the writes of the other requests and consumers); MongoDB sends them at once, so
-        their round trips overlap. Not a snapshot."""
+    def at_once(self, *operations: Callable[[], Any]) -> tuple[Any, ...]:
+        """Several independent operations that one request needs — reads, and perhaps a write
+        first, which runs in the caller's thread — their results in order: the embedded store
+        runs them under one hold of its lock (each waited for it again behind the writes of
+        the other requests and consumers); MongoDB sends them at once, so their round trips
+        overlap. Not a snapshot, nor a transaction."""
         ...
 
     def close(self) -> None: ...

@@ -86,9 +86,9 @@ class SqliteDocumentStore:
         with self._lock:
             self._conn.close()
 
-    def read_at_once(self, *reads: Callable[[], Any]) -> tuple[Any, ...]:
-        with self._lock:  # reentrant: the reads inside take it again at no wait
-            return tuple(read() for read in reads)
+    def at_once(self, *operations: Callable[[], Any]) -> tuple[Any, ...]:
+        with self._lock:  # reentrant: the operations inside take it again at no wait
+            return tuple(operation() for operation in operations)
 
     @contextmanager
     def _reading(self) -> Iterator[sqlite3.Connection]:

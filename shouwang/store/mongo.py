@@ -32,7 +32,7 @@ from shouwang.turns import waits_elsewhere
 from shouwang.wrapping import wrap_public_methods
 
 _ID_INDEX = "_id_"
-# Threads for ``read_at_once``'s reads beyond a request's first: a claim race's winners need two
+# Threads for ``at_once``'s reads beyond a request's first: a claim race's winners need two
 # each at once; more only queue (reads wait here rather than in the connection pool).
 READER_THREADS = 8
 _INDEX_IN_MESSAGE = re.compile(r" index: (\S+) dup key")
@@ -72,12 +72,13 @@ class MongoDocumentStore:
     def ping(self) -> None:
         self._client.admin.command("ping")
 
-    def read_at_once(self, *reads: Callable[[], Any]) -> tuple[Any, ...]:
-        """The first read in the caller's thread, the others on the store's reader threads."""
-        if len(reads) < 2:
-            return tuple(read() for read in reads)
-        others = [self._readers().submit(read) for read in reads[1:]]
-        first = reads[0]()
+    def at_once(self, *operations: Callable[[], Any]) -> tuple[Any, ...]:
+        """The first operation in the caller's thread, the others on the store's reader
+        threads."""
+        if len(operations) < 2:
+            return tuple(operation() for operation in operations)
+        others = [self._readers().submit(operation) for operation in operations[1:]]
+        first = operations[0]()
         return (first, *(future.result() for future in others))
 
     def _readers(self) -> ThreadPoolExecutor:

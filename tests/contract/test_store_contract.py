@@ -702,8 +702,8 @@ def test_reads_at_once_answer_in_order_and_raise_what_a_read_raised(
     def fails() -> None:
         raise UnsupportedQuery("a read that fails")
 
-    assert store.read_at_once(
+    assert store.at_once(
         lambda: people.get("b"), lambda: people.get("a"), lambda: people.count()
     ) == ({"_id": "b", "n": 2}, {"_id": "a", "n": 1}, 2)
     with pytest.raises(UnsupportedQuery, match="a read that fails"):
-        store.read_at_once(lambda: people.get("a"), fails)
+        store.at_once(lambda: people.get("a"), fails)

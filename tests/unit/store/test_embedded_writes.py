@@ -81,9 +81,7 @@ def test_reads_at_once_are_one_turn_at_the_store(tmp_path: Path) -> None:
         wait_for(lambda: store._lock._requests_waiting == 1, what="the write waiting")
         return tasks.get("t")
 
-    before, after = store.read_at_once(
-        lambda: tasks.get("t"), read_with_a_write_asked_for_meanwhile
-    )
+    before, after = store.at_once(lambda: tasks.get("t"), read_with_a_write_asked_for_meanwhile)
     writer.join(DEADLINE_S)
     assert before == after == {"_id": "t", "status": "dispatching"}
     assert tasks.get("t") == {"_id": "t", "status": "claimed"}

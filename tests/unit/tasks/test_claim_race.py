@@ -372,7 +372,7 @@ def test_claims_waiting_at_the_gate_are_refused_once_the_winner_is_answered(
     created = race_task(tasks, capacity=1)
     repository = tasks.ports.tasks
     winner_writes_last = threading.Event()
-    hold, move = repository.hold, repository.move_status
+    hold, moved = repository.hold, tasks.ports.claim_gate.moved
 
     def hold_once_the_loser_waits(*args, **kwargs):  # type: ignore[no-untyped-def]
         wait_for(
@@ -383,7 +383,8 @@ def test_claims_waiting_at_the_gate_are_refused_once_the_winner_is_answered(
 
     monkeypatch.setattr(tasks.ports.claim_gate, "_wait_s", 20.0)  # however slow the machine
     monkeypatch.setattr(repository, "hold", hold_once_the_loser_waits)
-    monkeypatch.setattr(repository, "move_status", once_set(winner_writes_last, move))
+    # held once the task is moved (the embedded store runs the move under its lock)
+    monkeypatch.setattr(tasks.ports.claim_gate, "moved", once_set(winner_writes_last, moved))
     outcomes: dict[str, str] = {}
     attempt = partial(claim_recorded, tasks, created, outcomes)
 
@@ -592,4 +593,35 @@ def test_claims_in_flight_with_the_first_winner_answer_with_the_task_and_offers_
     assert later.offers == earlier.offers == offers_of(created)
     calls.clear()
     handlers.claim_for_reply(tasks.ports, member(third), created.task_id)  # the race is over
-    assert calls == ["get", "get", "offers"]  # its claim's read, then the task and offers anew
+    # its claim's read, the offers anew (beside a move its read tells is done), the task anew
+    assert calls == ["get", "offers", "get"]
+
+
+def test_the_first_winner_reads_the_offers_beside_its_move(
+    tasks: Tasks, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """One round trip for the move and the reply's offers, not one after the other."""
+    (first,) = tasks.on_duty(100)
+    created = race_task(tasks, capacity=2)
+    repository = tasks.ports.tasks
+    together: list[list[str]] = []
+    at_once, offers_of, move = repository.at_once, repository.offers_of, repository.move_status
+    current: list[str] = []
+
+    def recorded(*operations: Callable[[], Any]) -> tuple[Any, ...]:
+        current.clear()
+        results = at_once(*operations)
+        together.append(list(current))
+        return results
+
+    monkeypatch.setattr(repository, "at_once", recorded)
+    monkeypatch.setattr(
+        repository, "offers_of", lambda task: current.append("offers") or offers_of(task)
+    )
+    monkeypatch.setattr(
+        repository, "move_status", lambda *a, **k: current.append("move") or move(*a, **k)
+    )
+    claimed = handlers.claim_for_reply(tasks.ports, member(first), created.task_id)
+    assert claimed.task.status == "claimed"
+    assert ["move", "offers"] in together
+    assert claimed.offers == offers_of(claimed.task)
