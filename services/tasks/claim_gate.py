@@ -21,9 +21,11 @@ import itertools
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 from services.tasks.model import Claim, Offer, Task
 
@@ -35,6 +37,8 @@ TURN_WAIT_S = 2.0
 # and held it up there.
 REFUSE_WAITERS_AFTER_S = 0.05
 REMEMBERED_TASKS = 10_000
+
+T = TypeVar("T")
 
 
 @dataclass
@@ -75,6 +79,7 @@ class ClaimGate:
     ) -> None:
         self._lock = threading.Lock()
         self._races: OrderedDict[str, _Race] = OrderedDict()
+        self._reading: dict[tuple[str, str], Future] = {}  # ``read_once``'s reads in flight
         self._remembered = remembered
         self._wait_s = wait_s
         self._refuse_after_s = refuse_after_s
@@ -105,6 +110,35 @@ class ClaimGate:
                 if not race.trying:  # the race's copies serve only claims in flight with it
                     race.claimed_task = race.offers = None
                 race.changed.notify_all()
+
+    def read_once(self, task_id: str, what: str, read: Callable[[], T]) -> T:
+        """``read`` of the task's ``what`` — or, when the same read is in flight here, its
+        answer: a race's winners are let in together and each read the task and its claims, the
+        same answer three times over from a busy store. Shared, it is as of a read begun a
+        moment before the claim came, like the other copies the gate keeps; one that does not
+        come within the turn's wait is read again."""
+        key = (task_id, what)
+        with self._lock:
+            pending = self._reading.get(key)
+            leading = pending is None
+            if pending is None:
+                pending = self._reading[key] = Future()
+        if not leading:
+            try:
+                return pending.result(timeout=self._wait_s)
+            except TimeoutError:
+                return read()
+        try:
+            answer = read()
+        except BaseException as error:
+            pending.set_exception(error)
+            raise
+        else:
+            pending.set_result(answer)
+            return answer
+        finally:
+            with self._lock:
+                del self._reading[key]
 
     def in_flight(self, task_id: str) -> int:
         """A mark for ``wait_decided``: the claims of the task in flight here now."""

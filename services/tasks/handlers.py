@@ -225,12 +225,16 @@ def _claim_reads(
             lambda: _existing_task(ports, task_id), lambda: ports.tasks.offer(task_id, member_id)
         )
         claims = ports.tasks.claims_of(task)
-    else:
+    else:  # the task and its claims are the same for the claims let in with this one
+        gate = ports.claim_gate
         task, offer, claims = ports.tasks.at_once(
-            lambda: _existing_task(ports, task_id),
+            lambda: gate.read_once(task_id, "task", lambda: _existing_task(ports, task_id)),
             lambda: ports.tasks.offer(task_id, member_id),
-            lambda: ports.tasks.claims_by_id(task_id, capacity=capacity),
+            lambda: gate.read_once(
+                task_id, "claims", lambda: ports.tasks.claims_by_id(task_id, capacity=capacity)
+            ),
         )
+        claims = list(claims)  # the shared answer stays as read
     ports.claim_gate.saw(task, claims)
     return task, offer, claims
 

@@ -213,3 +213,60 @@ def test_the_offers_as_read_are_kept_for_the_races_replies_until_it_is_full(
     assert gate.offers_seen(task.task_id) is None
     gate.saw_offers(task, [])  # a retry's reply, after: reads them again
     assert gate.offers_seen(task.task_id) is None
+
+
+def test_a_read_in_flight_answers_the_same_read_of_a_claim_let_in_beside_it() -> None:
+    gate = ClaimGate()
+    release, answers, reads = threading.Event(), [], []
+
+    def slow_read() -> str:
+        reads.append("first")
+        release.wait(20)
+        return "as read"
+
+    first = threading.Thread(target=lambda: answers.append(gate.read_once("t", "task", slow_read)))
+    first.start()
+    while not reads:
+        time.sleep(0.001)
+    second = threading.Thread(
+        target=lambda: answers.append(gate.read_once("t", "task", lambda: reads.append("second")))
+    )
+    second.start()
+    other = gate.read_once("t", "claims", lambda: "its own read")  # another read is not shared
+    release.set()
+    for thread in (first, second):
+        thread.join(20)
+    assert answers == ["as read", "as read"] and reads == ["first"]
+    assert other == "its own read"
+    assert gate.read_once("t", "task", lambda: "anew") == "anew"  # none in flight: read anew
+
+
+def test_a_shared_read_failing_fails_each_claim_sharing_it_and_a_stuck_one_is_read_again() -> None:
+    gate = ClaimGate(wait_s=0.05)
+    release, outcomes = threading.Event(), []
+
+    def failing() -> str:
+        release.wait(20)
+        raise LookupError("gone")
+
+    def attempt(read) -> None:  # type: ignore[no-untyped-def]
+        try:
+            outcomes.append(gate.read_once("t", "task", read))
+        except LookupError as error:
+            outcomes.append(str(error))
+
+    first = threading.Thread(target=attempt, args=(failing,))
+    first.start()
+    while ("t", "task") not in gate._reading:
+        time.sleep(0.001)
+    assert gate.read_once("t", "task", lambda: "read again") == "read again"  # waited 0.05 s
+    in_flight, joined = gate._reading[("t", "task")], threading.Event()
+    result = in_flight.result
+    in_flight.result = lambda timeout=None: joined.set() or result(20)  # type: ignore[method-assign]
+    second = threading.Thread(target=attempt, args=(lambda: "unused",))
+    second.start()
+    assert joined.wait(20)
+    release.set()
+    for thread in (first, second):
+        thread.join(20)
+    assert outcomes == ["gone", "gone"]

@@ -625,3 +625,22 @@ def test_the_first_winner_reads_the_offers_beside_its_move(
     assert claimed.task.status == "claimed"
     assert ["move", "offers"] in together
     assert claimed.offers == offers_of(claimed.task)
+
+
+def test_claims_let_in_together_share_their_reads_of_the_task_and_its_claims(
+    tasks: Tasks, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    first, second = tasks.on_duty(100, 200)
+    created = race_task(tasks, capacity=3)
+    gate, shared = tasks.ports.claim_gate, []
+    read_once = gate.read_once
+
+    def recorded(task_id: str, what: str, read: Callable[[], Any]) -> Any:
+        shared.append(what)
+        return read_once(task_id, what, read)
+
+    monkeypatch.setattr(gate, "read_once", recorded)
+    for member_id in (first, second):
+        handlers.claim_for_reply(tasks.ports, member(member_id), created.task_id)
+    assert sorted(shared) == ["claims", "claims", "task", "task"]
+    assert sorted(tasks.claimants(created)) == sorted([first, second])
