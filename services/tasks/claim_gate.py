@@ -116,7 +116,9 @@ class ClaimGate:
         answer: a race's winners are let in together and each read the task and its claims, the
         same answer three times over from a busy store. Shared, it is as of a read begun a
         moment before the claim came, like the other copies the gate keeps; one that does not
-        come within the turn's wait is read again."""
+        come within the turn's wait is read again. Called inside the store's ``at_once``: the
+        embedded store holds its lock across, so no claim waits there for a read it keeps
+        from the store."""
         key = (task_id, what)
         with self._lock:
             pending = self._reading.get(key)

@@ -139,19 +139,25 @@ def _claimed(ports: Ports, task: Task, claim: Claim, *, now_ms: int) -> Claimed:
     task_id, member_id = task.task_id, claim.member_id
     try:
         OFFER_TO_CLAIM.observe(claim.offer_to_claim_s)
-        # The first claim moves the task; the claims in flight with it once it has are answered
-        # with the task as it moved it (another attempt could only fail, a read for nothing).
-        # Should every attempt fail, a claimant's retry moves it (``_as_claimed``).
-        as_moved = ports.claim_gate.as_moved(task_id)
-        offers = ports.claim_gate.offers_seen(task_id)
+        # The first claim moves the task; the claims in flight with it are answered with the
+        # task as it moved it, once it has or from its move still under way (another attempt
+        # could only fail: a write and a read for nothing, one after the other under the
+        # collection's lock). Should the move fail, a claimant's retry moves it (``_as_claimed``).
+        gate = ports.claim_gate
+        as_moved, offers = gate.as_moved(task_id), gate.offers_seen(task_id)
         moved = None
-        move = lambda: _move_forward(ports, task, model.CLAIMED, at_ms=now_ms)  # noqa: E731
-        if as_moved is None and offers is None:
+        move = lambda: gate.read_once(  # noqa: E731
+            task_id, "move", lambda: _move_forward(ports, task, model.CLAIMED, at_ms=now_ms)
+        )
+        if as_moved is None:
             # The offers the reply carries are read beside the move, which changes the task's
-            # status only: one round trip fewer for the first winner.
-            moved, offers = ports.tasks.at_once(move, lambda: ports.tasks.offers_of(task))
-        elif as_moved is None:
-            moved = move()
+            # status only: one round trip fewer for the first winner. (Inside ``at_once`` as
+            # the claim's reads: see ``ClaimGate.read_once``.)
+            read_offers = lambda: gate.read_once(  # noqa: E731
+                task_id, "offers", lambda: ports.tasks.offers_of(task)
+            )
+            moved, *read = ports.tasks.at_once(move, *([read_offers] if offers is None else []))
+            offers = read[0] if read else offers
         if moved is not None:
             ports.claim_gate.moved(moved)
         _after_the_reply(ports, task, member_id)
