@@ -115,10 +115,11 @@ class ClaimGate:
         """``read`` of the task's ``what`` — or, when the same read is in flight here, its
         answer: a race's winners are let in together and each read the task and its claims, the
         same answer three times over from a busy store. Shared, it is as of a read begun a
-        moment before the claim came, like the other copies the gate keeps; one that does not
-        come within the turn's wait is read again. Called inside the store's ``at_once``: the
-        embedded store holds its lock across, so no claim waits there for a read it keeps
-        from the store."""
+        moment before the claim came, like the other copies the gate keeps; one that fails or
+        does not come within the turn's wait is read again by each claim that waited for it (a
+        failed move's write may have landed: the others' replies should not fail with it).
+        Called inside the store's ``at_once``: the embedded store holds its lock across, so no
+        claim waits there for a read it keeps from the store."""
         key = (task_id, what)
         with self._lock:
             pending = self._reading.get(key)
@@ -128,7 +129,7 @@ class ClaimGate:
         if not leading:
             try:
                 return pending.result(timeout=self._wait_s)
-            except TimeoutError:
+            except Exception:  # not in time, or failed: this claim's own read decides
                 return read()
         try:
             answer = read()

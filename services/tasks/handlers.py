@@ -158,6 +158,8 @@ def _claimed(ports: Ports, task: Task, claim: Claim, *, now_ms: int) -> Claimed:
             )
             moved, *read = ports.tasks.at_once(move, *([read_offers] if offers is None else []))
             offers = read[0] if read else offers
+            if read and moved is not None and moved.offered_ids != task.offered_ids:
+                offers = ports.tasks.offers_of(moved)  # a wave landed between read and move
         if moved is not None:
             ports.claim_gate.moved(moved)
         _after_the_reply(ports, task, member_id)

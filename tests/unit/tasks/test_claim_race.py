@@ -646,3 +646,21 @@ def test_a_claims_reads_and_move_go_through_the_gates_shared_reads(
     # ClaimGate's test: the embedded store runs one claim's reads at a time)
     assert sorted(shared) == sorted(["claims", "move", "offers", "task"] * 2)
     assert sorted(tasks.claimants(created)) == sorted([first, second])
+
+
+def test_a_wave_landing_between_a_claims_read_and_its_move_is_in_the_reply(
+    tasks: Tasks, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (first,) = tasks.on_duty(100)
+    created = race_task(tasks, capacity=2)
+    repository = tasks.ports.tasks
+    move = repository.move_status
+
+    def a_wave_lands_first(task: Task, *args: Any, **kwargs: Any) -> Task | None:
+        repository.record_offer(task, "late-wave", distance_m=900.0, wave=2, at_ms=0)
+        moved = move(task, *args, **kwargs)
+        return moved and replace(moved, offered_ids=(*(moved.offered_ids or ()), "late-wave"))
+
+    monkeypatch.setattr(repository, "move_status", a_wave_lands_first)
+    claimed = handlers.claim_for_reply(tasks.ports, member(first), created.task_id)
+    assert "late-wave" in [offer.member_id for offer in claimed.offers or []]
