@@ -141,37 +141,37 @@ def _claimed(ports: Ports, task: Task, claim: Claim, *, now_ms: int) -> Claimed:
         OFFER_TO_CLAIM.observe(claim.offer_to_claim_s)
         # The first claim moves the task; the claims in flight with it are answered with the
         # task as it moved it, once it has or from its move still under way (another attempt
-        # could only fail: a write and a read for nothing, one after the other under the
-        # collection's lock). Should the move fail, a claimant's retry moves it (``_as_claimed``).
+        # could only fail — a conditional update, on FerretDB decided by a read — and then read
+        # the task, one after the other under the collection's lock). Should the move fail, a
+        # claimant's retry moves it (``_as_claimed``). Moves and reads go through ``at_once``
+        # as the claim's reads do (see ``ClaimGate.read_once``).
         gate = ports.claim_gate
         as_moved, offers = gate.as_moved(task_id), gate.offers_seen(task_id)
         moved = None
         move = lambda: gate.read_once(  # noqa: E731
             task_id, "move", lambda: _move_forward(ports, task, model.CLAIMED, at_ms=now_ms)
         )
-        if as_moved is None:
-            # The offers the reply carries are read beside the move, which changes the task's
-            # status only: one round trip fewer for the first winner. (Inside ``at_once`` as
-            # the claim's reads: see ``ClaimGate.read_once``.)
-            read_offers = lambda: gate.read_once(  # noqa: E731
-                task_id, "offers", lambda: ports.tasks.offers_of(task)
+        if as_moved is None and offers is None:
+            # The reply's offers read beside the move (which changes the task's status only):
+            # one round trip fewer for the first winner.
+            moved, offers = ports.tasks.at_once(
+                move, lambda: gate.read_once(task_id, "offers", lambda: ports.tasks.offers_of(task))
             )
-            moved, *read = ports.tasks.at_once(move, *([read_offers] if offers is None else []))
-            offers = read[0] if read else offers
-            if read and moved is not None and moved.offered_ids != task.offered_ids:
+            if moved is not None and moved.offered_ids != task.offered_ids:
                 offers = ports.tasks.offers_of(moved)  # a wave landed between read and move
+        elif as_moved is None:
+            (moved,) = ports.tasks.at_once(move)
         if moved is not None:
-            ports.claim_gate.moved(moved)
+            gate.moved(moved)
         _after_the_reply(ports, task, member_id)
         log.info("task claimed", extra={"task_id": task_id, "member_id": member_id})
-        known = ports.claim_gate.claims_known(task)
+        known = gate.claims_known(task)
         # A move that found the task moved already: by the first winner, whose copy may be
         # there by now.
-        as_now = moved or as_moved or ports.claim_gate.as_moved(task_id)
-        as_now = as_now or ports.tasks.get(task_id) or task
+        as_now = moved or as_moved or gate.as_moved(task_id) or ports.tasks.get(task_id) or task
         if offers is None:
             offers = ports.tasks.offers_of(as_now)
-        ports.claim_gate.saw_offers(as_now, offers)
+        gate.saw_offers(as_now, offers)
         return Claimed(
             as_now,
             claims=known if len(known) > claim.slot else None,  # else a gap: read them

@@ -35,6 +35,12 @@ def race_task(tasks: Tasks, capacity: int) -> Task:
     return tasks.dispatch(target=pb.Target(mode="area"), capacity=capacity, area=circle(1000))
 
 
+def a_lone_claimant(tasks: Tasks) -> tuple[str, Task]:
+    """A member on duty and a task of two slots offered to them."""
+    (member_id,) = tasks.on_duty(100)
+    return member_id, race_task(tasks, capacity=2)
+
+
 def race(replicas: list[Ports], task: Task, members: list[str]) -> dict[str, str]:
     """Every member claims at once, by turns on each of ``replicas``; who won, who was refused."""
     start = threading.Barrier(len(members))
@@ -601,8 +607,7 @@ def test_the_first_winner_reads_the_offers_beside_its_move(
     tasks: Tasks, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """One round trip for the move and the reply's offers, not one after the other."""
-    (first,) = tasks.on_duty(100)
-    created = race_task(tasks, capacity=2)
+    first, created = a_lone_claimant(tasks)
     repository = tasks.ports.tasks
     together: list[list[str]] = []
     at_once, offers_of, move = repository.at_once, repository.offers_of, repository.move_status
@@ -651,8 +656,7 @@ def test_a_claims_reads_and_move_go_through_the_gates_shared_reads(
 def test_a_wave_landing_between_a_claims_read_and_its_move_is_in_the_reply(
     tasks: Tasks, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    (first,) = tasks.on_duty(100)
-    created = race_task(tasks, capacity=2)
+    first, created = a_lone_claimant(tasks)
     repository = tasks.ports.tasks
     move = repository.move_status
 
