@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import http.client
 import json
-import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -14,6 +13,7 @@ from urllib.parse import urlsplit
 from bench import cpu_shares
 from bench.dispatch.population import RealMember
 from bench.dispatch.streams import OfferStream
+from bench.dispatch.volley import ClaimVolley
 
 OFFER_TIMEOUT_S = 10.0
 MAX_MISSED = 10  # beyond this the streams are not delivering: stop rather than wait 10 s a task
@@ -164,7 +164,7 @@ def measure_claim_race(
     kept if this raises)."""
     samples = samples or RaceSamples()
     samples.contenders = len(members)
-    clients = [Client(base_url, m.token) for m in members]
+    volley = ClaimVolley(base_url, [m.token for m in members])
     last_winners: list[str] = []
     try:
         for _ in range(races):
@@ -190,7 +190,7 @@ def measure_claim_race(
                     raise RuntimeError(f"race task refused someone {attempt} times: {refused}")
             if streams is not None:
                 _offers_shown(streams, members, task_id, samples)
-            results = _claim_at_once(clients, task_id, samples)
+            results = _claim_at_once(volley, task_id, samples)
             last_winners = [
                 member.member_id
                 for member, (status, _) in zip(members, results, strict=True)
@@ -206,8 +206,7 @@ def measure_claim_race(
                     samples.winner_ms.append(elapsed_ms)
             _cancel(officer, task_id)  # frees the winners for the next race
     finally:
-        for client in clients:
-            client.close()
+        volley.close()
     return samples
 
 
@@ -245,30 +244,16 @@ def _offers_shown(
 
 
 def _claim_at_once(
-    clients: Sequence[Client], task_id: str, samples: RaceSamples
+    volley: ClaimVolley, task_id: str, samples: RaceSamples
 ) -> list[tuple[int, float]]:
-    """Every client's claim, sent together once each has its connection ready; the machine's CPU
+    """Every contender's claim, sent together once each connection is ready; the machine's CPU
     from then until the last answer is counted in ``samples``."""
-    before: list[tuple[cpu_shares.Snapshot, float]] = []
-    start = threading.Barrier(
-        len(clients), action=lambda: before.append((cpu_shares.snapshot(), time.perf_counter()))
+    volley.ready()
+    cpu_before, began = cpu_shares.snapshot(), time.perf_counter()
+    results = volley.claim(task_id)
+    samples.count_cpu(
+        time.perf_counter() - began, cpu_shares.cpu_seconds(cpu_before, cpu_shares.snapshot())
     )
-    results: list[tuple[int, float]] = [(0, 0.0)] * len(clients)
-
-    def claim(i: int) -> None:
-        clients[i].get("/readyz")  # every claim starts on a live keep-alive connection
-        start.wait()
-        began = time.perf_counter()
-        status, _ = clients[i].post(f"/api/v1/tasks/{task_id}/claim")
-        results[i] = (status, (time.perf_counter() - began) * 1000)
-
-    threads = [threading.Thread(target=claim, args=(i,)) for i in range(len(clients))]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    (cpu_before, began), ended = before[0], time.perf_counter()
-    samples.count_cpu(ended - began, cpu_shares.cpu_seconds(cpu_before, cpu_shares.snapshot()))
     return results
 
 
