@@ -470,8 +470,9 @@ def _track(api: Api, admin: str, member_id: str, since: datetime) -> list[dict[s
         assert reply.status == 200, reply.body
         return reply.body["fixes"]
 
-    # The track keeper writes a batch a moment after it is accepted.
-    wait_for(lambda: len(fixes()) >= 31, what="31 fixes in the track")
+    # The track keeper writes a batch a moment after it is accepted — on a machine slowed by a
+    # cold `make test`'s other workers, 20 s after the outbox's last 202 was not always enough.
+    wait_for(lambda: len(fixes()) >= 31, timeout_s=60, what="31 fixes in the track")
     return fixes()
 
 
