@@ -4,8 +4,9 @@ Offsets are committed by hand, after the handler returned or the message was dea
 after every poll batch and at least every ``_COMMIT_INTERVAL_S`` within one. kafka-python drives
 group rebalances from inside ``poll()``, and everything handled is committed before the next
 ``poll()``, so a partition taken away in a rebalance loses nothing; when a commit is refused
-anyway (this member was evicted), the new owner redelivers from the last commit, which
-idempotent handlers absorb. No rebalance listener is needed: kafka-python 3 runs listeners on
+anyway (a rebalance under way, or this member evicted), the new owner of a partition redelivers
+from the last commit, which idempotent handlers absorb, and the offsets of the partitions this
+member keeps are committed after the rebalance. No rebalance listener is needed: kafka-python 3 runs listeners on
 its IO thread, where a blocking ``commit()`` raises.
 """
 
@@ -20,7 +21,9 @@ from google.protobuf.message import Message
 from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer, OffsetAndMetadata, TopicPartition
 from kafka.errors import (
     BrokerNotAvailableError,
+    CommitFailedError,
     KafkaError,
+    RebalanceInProgressError,
     TopicAlreadyExistsError,
     for_code,
 )
@@ -352,12 +355,20 @@ class _PendingOffsets:
 
     def commit(self) -> None:
         self._last_commit = time.monotonic()
-        if not self._pending:
+        held = self._consumer.assignment()
+        pending = {tp: at for tp, at in self._pending.items() if tp in held}
+        self._pending = {}
+        if not pending:
             return
-        pending, self._pending = self._pending, {}
         try:
             self._consumer.commit(pending)
+        except (CommitFailedError, RebalanceInProgressError) as error:
+            # A rebalance: the partitions this member keeps through it keep their positions
+            # (kafka-python 3), so nothing would deliver their events again and the group's
+            # offset would stay behind them until new ones came: committed again after it.
+            # Those it loses are dropped then (``held``): their new owner starts from the
+            # previous commit, and handlers are idempotent.
+            self._pending = pending
+            log.warning("offset commit put off by a rebalance, retried after it: %r", error)
         except KafkaError as error:
-            # Typically CommitFailedError after this member lost its partitions: whoever owns
-            # them now starts from the previous commit, and handlers are idempotent.
             log.warning("offset commit failed, the events will be redelivered: %r", error)

@@ -1,0 +1,59 @@
+"""Offsets a rebalance refused to commit are committed after it for the partitions this member
+kept (kafka-python 3 keeps their positions, so nothing delivers those events again); no broker
+needed: a consumer that answers ``assignment`` and ``commit`` as kafka-python's does."""
+
+from __future__ import annotations
+
+from kafka import TopicPartition
+from kafka.errors import CommitFailedError, KafkaTimeoutError, RebalanceInProgressError
+
+from shouwang.bus.kafka import _PendingOffsets
+
+KEPT, LOST = TopicPartition("shouwang.tasks.v1", 0), TopicPartition("shouwang.tasks.v1", 1)
+
+
+class Consumer:
+    def __init__(self, *refusals: Exception) -> None:
+        self.held = {KEPT, LOST}
+        self.refusals = list(refusals)
+        self.committed: dict[TopicPartition, int] = {}
+
+    def assignment(self) -> set[TopicPartition]:
+        return set(self.held)
+
+    def commit(self, offsets: dict) -> None:
+        if self.refusals:
+            raise self.refusals.pop(0)
+        self.committed.update({tp: at.offset for tp, at in offsets.items()})
+
+
+def test_a_commit_a_rebalance_refused_is_made_after_it_for_the_partitions_kept():
+    for refusal in (RebalanceInProgressError(), CommitFailedError()):
+        consumer = Consumer(refusal)
+        offsets = _PendingOffsets(consumer)
+        offsets.handled(KEPT, 41)
+        offsets.handled(LOST, 7)
+        offsets.commit()
+        assert consumer.committed == {}
+        consumer.held = {KEPT}  # the rebalance gave LOST to another member
+        offsets.commit()
+        assert consumer.committed == {KEPT: 42}
+
+
+def test_an_offset_handled_after_the_refusal_wins_over_the_refused_one():
+    consumer = Consumer(RebalanceInProgressError())
+    offsets = _PendingOffsets(consumer)
+    offsets.handled(KEPT, 41)
+    offsets.commit()
+    offsets.handled(KEPT, 45)
+    offsets.commit()
+    assert consumer.committed == {KEPT: 46}
+
+
+def test_other_failures_are_not_retried():
+    consumer = Consumer(KafkaTimeoutError())
+    offsets = _PendingOffsets(consumer)
+    offsets.handled(KEPT, 41)
+    offsets.commit()
+    offsets.commit()
+    assert consumer.committed == {}
