@@ -248,9 +248,12 @@ def _claim_at_once(
 ) -> list[tuple[int, float]]:
     """Every contender's claim, sent together once each connection is ready; the machine's CPU
     from then until the last answer is counted in ``samples``."""
-    volley.ready()
-    cpu_before, began = cpu_shares.snapshot(), time.perf_counter()
-    results = volley.claim(task_id)
+    try:
+        volley.ready()
+        cpu_before, began = cpu_shares.snapshot(), time.perf_counter()
+        results = volley.claim(task_id)
+    except (OSError, ValueError) as error:  # the row keeps its dispatch figures (the caller)
+        raise RuntimeError(f"a claim race's connections failed: {error!r}") from error
     samples.count_cpu(
         time.perf_counter() - began, cpu_shares.cpu_seconds(cpu_before, cpu_shares.snapshot())
     )

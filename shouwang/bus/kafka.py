@@ -6,8 +6,8 @@ group rebalances from inside ``poll()``, and everything handled is committed bef
 ``poll()``, so a partition taken away in a rebalance loses nothing; when a commit is refused
 anyway (a rebalance under way, or this member evicted), the new owner of a partition redelivers
 from the last commit, which idempotent handlers absorb, and the offsets of the partitions this
-member keeps are committed after the rebalance. No rebalance listener is needed: kafka-python 3 runs listeners on
-its IO thread, where a blocking ``commit()`` raises.
+member keeps are committed after the rebalance. No rebalance listener is needed: kafka-python 3
+runs listeners on its IO thread, where a blocking ``commit()`` raises.
 """
 
 from __future__ import annotations
