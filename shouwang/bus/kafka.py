@@ -344,6 +344,7 @@ class _PendingOffsets:
         self._consumer = consumer
         self._pending: dict[TopicPartition, OffsetAndMetadata] = {}
         self._last_commit = time.monotonic()
+        self._put_off = False  # the last commit was refused by a rebalance
 
     def handled(self, partition: TopicPartition, offset: int) -> None:
         # Kafka's committed offset is the next one to read; -1: no leader epoch to report.
@@ -362,13 +363,29 @@ class _PendingOffsets:
             return
         try:
             self._consumer.commit(pending)
-        except (CommitFailedError, RebalanceInProgressError) as error:
-            # A rebalance: the partitions this member keeps through it keep their positions
-            # (kafka-python 3), so nothing would deliver their events again and the group's
-            # offset would stay behind them until new ones came: committed again after it.
-            # Those it loses are dropped then (``held``): their new owner starts from the
-            # previous commit, and handlers are idempotent.
-            self._pending = pending
-            log.warning("offset commit put off by a rebalance, retried after it: %r", error)
+            self._put_off = False
         except KafkaError as error:
-            log.warning("offset commit failed, the events will be redelivered: %r", error)
+            if not _put_off_by_a_rebalance(error):
+                # Typically CommitFailedError after this member was evicted: whoever owns its
+                # partitions now (itself, once it rejoins) starts from the previous commit, and
+                # handlers are idempotent.
+                log.warning("offset commit failed, the events will be redelivered: %r", error)
+                return
+            # This member stays in the group, and the partitions it keeps through the rebalance
+            # keep their positions (kafka-python 3): nothing would deliver their events again
+            # and the group's offset would stay behind them until new ones came. Committed
+            # again after it; those it loses are dropped then (``held``).
+            self._pending = pending
+            if not self._put_off:
+                log.warning("offset commit put off by a rebalance, retried after it: %r", error)
+            self._put_off = True
+
+
+def _put_off_by_a_rebalance(error: KafkaError) -> bool:
+    """A commit refused while the group rebalances, the member keeping its generation: raised
+    by kafka-python as is, or inside a CommitFailedError when the broker answered so."""
+    return isinstance(error, RebalanceInProgressError) or (
+        isinstance(error, CommitFailedError)
+        and bool(error.args)
+        and isinstance(error.args[0], RebalanceInProgressError)
+    )

@@ -5,6 +5,7 @@ needed: a consumer that answers ``assignment`` and ``commit`` as kafka-python's 
 from __future__ import annotations
 
 from kafka import TopicPartition
+from kafka.consumer.subscription_state import SubscriptionState
 from kafka.errors import CommitFailedError, KafkaTimeoutError, RebalanceInProgressError
 
 from shouwang.bus.kafka import _PendingOffsets
@@ -28,7 +29,8 @@ class Consumer:
 
 
 def test_a_commit_a_rebalance_refused_is_made_after_it_for_the_partitions_kept():
-    for refusal in (RebalanceInProgressError(), CommitFailedError()):
+    # kafka-python raises the first itself, the second when the broker answers so.
+    for refusal in (RebalanceInProgressError(), CommitFailedError(RebalanceInProgressError())):
         consumer = Consumer(refusal)
         offsets = _PendingOffsets(consumer)
         offsets.handled(KEPT, 41)
@@ -51,9 +53,22 @@ def test_an_offset_handled_after_the_refusal_wins_over_the_refused_one():
 
 
 def test_other_failures_are_not_retried():
-    consumer = Consumer(KafkaTimeoutError())
-    offsets = _PendingOffsets(consumer)
-    offsets.handled(KEPT, 41)
-    offsets.commit()
-    offsets.commit()
-    assert consumer.committed == {}
+    # Evicted (the member's positions start again from the group's commit when it rejoins), or
+    # the coordinator away.
+    for failure in (CommitFailedError(), KafkaTimeoutError()):
+        consumer = Consumer(failure)
+        offsets = _PendingOffsets(consumer)
+        offsets.handled(KEPT, 41)
+        offsets.commit()
+        offsets.commit()
+        assert consumer.committed == {}
+
+
+def test_kafka_python_keeps_the_position_of_a_partition_kept_through_a_rebalance():
+    """What the retry relies on: a kept partition is not read again from the group's commit."""
+    subscription = SubscriptionState()
+    subscription.subscribe(topics=[KEPT.topic])
+    subscription.assign_from_subscribed([KEPT, LOST])
+    subscription.seek(KEPT, 42)
+    subscription.assign_from_subscribed([KEPT])
+    assert subscription.assignment[KEPT].position.offset == 42
