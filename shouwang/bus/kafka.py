@@ -356,6 +356,8 @@ class _PendingOffsets:
 
     def commit(self) -> None:
         self._last_commit = time.monotonic()
+        if not self._pending:  # after every poll: most find nothing to commit
+            return
         held = self._consumer.assignment()
         pending = {tp: at for tp, at in self._pending.items() if tp in held}
         self._pending = {}
