@@ -233,7 +233,15 @@ class KafkaEventBus:
                 "auto_offset_reset": "latest" if subscription.from_latest else "earliest",
             },
         )
-        offsets = _PendingOffsets(consumer)
+        # A rebalance completes once every member has polled again, and a member polls at least
+        # once per outage-wait turn; one still refusing commits after that and a session more
+        # is stuck, and is built anew from the group's commit. Seen with kafka-python 3.0.12 on
+        # a loaded machine: a leader rejoins because its metadata changed (need_rejoin() compares
+        # snapshots, rejoin_needed stays False), the assignment it computes makes the snapshots
+        # equal again, and when the join outlives that poll() the next one no longer asks for
+        # it: the member stays "rebalancing" with its heartbeats off, is evicted, never rejoins.
+        stuck_after_s = self._retry.outage_wait_s + _CONSUMER_CONFIG["session_timeout_ms"] / 1000
+        offsets = _PendingOffsets(consumer, stuck_after_s=stuck_after_s)
         catching_up = _CatchUp(consumer, subscription)
         try:
             self._await_partition_metadata(consumer, subscription.topic)
@@ -253,6 +261,7 @@ class KafkaEventBus:
                         held_back = True
                         consumer.seek(partition, records[done].offset)
                 offsets.commit()
+                offsets.raise_if_stuck()
                 catching_up.check()
         finally:
             offsets.commit()
@@ -340,34 +349,53 @@ class _CatchUp:
 class _PendingOffsets:
     """Offsets handled but not yet committed, for one consumer."""
 
-    def __init__(self, consumer: KafkaConsumer) -> None:
+    def __init__(
+        self,
+        consumer: KafkaConsumer,
+        *,
+        stuck_after_s: float = float("inf"),
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self._consumer = consumer
         self._pending: dict[TopicPartition, OffsetAndMetadata] = {}
-        self._last_commit = time.monotonic()
-        self._put_off = False  # the last commit was refused by a rebalance
+        self._clock = clock
+        self._last_commit = clock()
+        self._stuck_after_s = stuck_after_s
+        self._put_off_since: float | None = None  # the first of the refusals by a rebalance
+
+    def raise_if_stuck(self) -> None:
+        """Raise ConsumerStuck when commits have been refused by a rebalance for longer than
+        any rebalance of a live group takes."""
+        if self._put_off_since is None:
+            return
+        refused_s = self._clock() - self._put_off_since
+        if refused_s > self._stuck_after_s:
+            raise ConsumerStuck(f"commits refused by a rebalance for {refused_s:.0f} s")
 
     def handled(self, partition: TopicPartition, offset: int) -> None:
         # Kafka's committed offset is the next one to read; -1: no leader epoch to report.
         self._pending[partition] = OffsetAndMetadata(offset + 1, "", -1)
 
     def commit_if_due(self) -> None:
-        if time.monotonic() - self._last_commit >= _COMMIT_INTERVAL_S:
+        if self._clock() - self._last_commit >= _COMMIT_INTERVAL_S:
             self.commit()
 
     def commit(self) -> None:
-        self._last_commit = time.monotonic()
+        self._last_commit = self._clock()
         if not self._pending:  # after every poll: most find nothing to commit
             return
         held = self._consumer.assignment()
         pending = {tp: at for tp, at in self._pending.items() if tp in held}
         self._pending = {}
-        if not pending:
+        if not pending:  # what was refused went to another member: the rebalance is over
+            self._put_off_since = None
             return
         try:
             self._consumer.commit(pending)
-            self._put_off = False
+            self._put_off_since = None
         except KafkaError as error:
             if not _put_off_by_a_rebalance(error):
+                self._put_off_since = None
                 # Typically CommitFailedError after this member was evicted: whoever owns its
                 # partitions now (itself, once it rejoins) starts from the previous commit, and
                 # handlers are idempotent.
@@ -378,9 +406,13 @@ class _PendingOffsets:
             # and the group's offset would stay behind them until new ones came. Committed
             # again after it; those it loses are dropped then (``held``).
             self._pending = pending
-            if not self._put_off:
+            if self._put_off_since is None:
                 log.warning("offset commit put off by a rebalance, retried after it: %r", error)
-            self._put_off = True
+                self._put_off_since = self._clock()
+
+
+class ConsumerStuck(RuntimeError):
+    """A consumer left out of its group without noticing: closed and built again."""
 
 
 def _put_off_by_a_rebalance(error: KafkaError) -> bool:

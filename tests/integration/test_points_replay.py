@@ -3,6 +3,7 @@ change a balance."""
 
 from __future__ import annotations
 
+import logging
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -27,8 +28,9 @@ TOPICS = ["shouwang.identity.v1", "shouwang.tasks.v1", "shouwang.reports.v1"]
 @contextmanager
 def consuming(
     tmp_path: Path, kafka: str, uri: str, database: str
-) -> Iterator[tuple[bootstrap.PointsService, dict[str, str]]]:
-    """A points instance reading every topic from offset 0 as a consumer group of its own."""
+) -> Iterator[tuple[bootstrap.PointsService, dict[str, str], KafkaEventBus]]:
+    """A points instance reading every topic from offset 0 as a consumer group of its own; its
+    groups by topic, and its bus."""
     fresh = unique_name("points")
     adapters = Adapters(
         bus=KafkaEventBus(kafka, client_id=fresh),
@@ -40,7 +42,7 @@ def consuming(
     service = bootstrap.build(adapters, names=FixedNames(), consumer_groups=groups)
     adapters.bus.start()
     try:
-        yield service, groups
+        yield service, groups, adapters.bus
     finally:
         service.close()
         adapters.close()
@@ -75,8 +77,11 @@ def kafka_bootstrap_servers(tmp_path_factory: pytest.TempPathFactory) -> Iterato
 
 
 def test_consuming_the_topics_twice_from_offset_zero_gives_identical_balances(
-    tmp_path: Path, kafka_bootstrap_servers: str, mongodb_uri: str
+    tmp_path: Path, kafka_bootstrap_servers: str, mongodb_uri: str, caplog: pytest.LogCaptureFixture
 ) -> None:
+    # The groups' joins and assignments, shown if a pass times out.
+    caplog.set_level(logging.INFO, logger="kafka.coordinator")
+    caplog.set_level(logging.INFO, logger="kafka.consumer.subscription_state")
     run = uuid.uuid4().hex[:8]
     members = [f"replay-{run}-{n}" for n in range(4)]
     closures = [
@@ -92,21 +97,26 @@ def test_consuming_the_topics_twice_from_offset_zero_gives_identical_balances(
     expected_entries = 20 + sum(1 for n in range(10) if 60 * n <= 180) + 6
 
     first_db, second_db = unique_name("replay_a"), unique_name("replay_b")
-    with consuming(tmp_path, kafka_bootstrap_servers, mongodb_uri, first_db) as (first, _):
+    with consuming(tmp_path, kafka_bootstrap_servers, mongodb_uri, first_db) as (first, _, _):
         wait_for(lambda: settled(first, members, expected_entries), timeout_s=60, what="first pass")
         after_first = balances(first, members)
-    with consuming(tmp_path, kafka_bootstrap_servers, mongodb_uri, first_db) as (again, groups):
+    kafka, uri = kafka_bootstrap_servers, mongodb_uri
+    with consuming(tmp_path, kafka, uri, first_db) as (again, groups, bus):
         # Same database, every event delivered once more: nothing changes.
-        wait_for(
-            lambda: caught_up(kafka_bootstrap_servers, groups, TOPICS),
-            timeout_s=60,
-            what="second pass over the same ledger",
-        )
+        with GroupLag(kafka, groups, TOPICS) as lag:
+            try:
+                # 120 s: a member kafka-python left stuck in a rebalance is rebuilt after 36 s.
+                wait_for(lambda: not lag.behind(), timeout_s=120, what="second pass")
+            except AssertionError as timed_out:
+                # Which group stays behind, where, and whether its consumer thinks it caught up.
+                caught = {g: bus.caught_up(g) for g in groups.values()}
+                state = f"behind {lag.behind()}; caught up {caught}"
+                raise AssertionError(f"{timed_out}: {state}") from None
         assert balances(again, members) == after_first
         assert again.ports.entries.entries.count({"member_id": {"$in": members}}) == (
             expected_entries
         )
-    with consuming(tmp_path, kafka_bootstrap_servers, mongodb_uri, second_db) as (replay, _):
+    with consuming(tmp_path, kafka, uri, second_db) as (replay, _, _):
         wait_for(lambda: settled(replay, members, expected_entries), timeout_s=60, what="replay")
         assert balances(replay, members) == after_first
     assert sum(after_first.values()) == sum(
@@ -114,19 +124,34 @@ def test_consuming_the_topics_twice_from_offset_zero_gives_identical_balances(
     ) + sum(20 * 2 + (10 if 60 * n <= 180 else 0) for n in range(10))
 
 
-def caught_up(kafka: str, groups: dict[str, str], topics: list[str]) -> bool:
-    """Every group committed up to the end of its topic: it has seen every event published."""
-    admin = KafkaAdminClient(bootstrap_servers=kafka)
-    consumer = KafkaConsumer(bootstrap_servers=kafka)
-    try:
-        for topic in topics:
-            partitions = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic)]
-            ends = consumer.end_offsets(partitions)
-            committed = admin.list_group_offsets(groups[topic]).get(groups[topic], {})
+class GroupLag:
+    """Which of the groups' partitions are committed short of their topic's end (a group that
+    committed up to the end has seen every event published). One admin client and consumer for
+    the whole wait: building them every poll is most of its cost on a loaded machine."""
+
+    def __init__(self, kafka: str, groups: dict[str, str], topics: list[str]) -> None:
+        self._groups, self._topics = groups, topics
+        self._admin = KafkaAdminClient(bootstrap_servers=kafka)
+        self._consumer = KafkaConsumer(bootstrap_servers=kafka)
+
+    def __enter__(self) -> GroupLag:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._consumer.close()
+        self._admin.close()
+
+    def behind(self) -> dict[str, tuple[int, int]]:
+        """'topic[partition]': (committed, end) for every partition short of its end."""
+        lagging = {}
+        for topic in self._topics:
+            group = self._groups[topic]
+            ids = self._consumer.partitions_for_topic(topic)
+            partitions = [TopicPartition(topic, p) for p in ids]
+            ends = self._consumer.end_offsets(partitions)
+            committed = self._admin.list_group_offsets(group).get(group, {})
             done = {tp: meta.offset for tp, meta in committed.items()}
-            if any(done.get(tp, 0) != ends[tp] for tp in partitions):
-                return False
-        return True
-    finally:
-        consumer.close()
-        admin.close()
+            for tp in partitions:
+                if done.get(tp, 0) != ends[tp]:
+                    lagging[f"{topic}[{tp.partition}]"] = (done.get(tp, 0), ends[tp])
+        return lagging

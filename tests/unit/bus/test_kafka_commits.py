@@ -1,14 +1,16 @@
 """Offsets a rebalance refused to commit are committed after it for the partitions this member
-kept (kafka-python 3 keeps their positions, so nothing delivers those events again); no broker
-needed: a consumer that answers ``assignment`` and ``commit`` as kafka-python's does."""
+kept (kafka-python 3 keeps their positions, so nothing delivers those events again), and a
+member refused for longer than a rebalance takes is called stuck; no broker needed: a consumer
+that answers ``assignment`` and ``commit`` as kafka-python's does."""
 
 from __future__ import annotations
 
+import pytest
 from kafka import TopicPartition
 from kafka.consumer.subscription_state import SubscriptionState
 from kafka.errors import CommitFailedError, KafkaTimeoutError, RebalanceInProgressError
 
-from shouwang.bus.kafka import _PendingOffsets
+from shouwang.bus.kafka import ConsumerStuck, _PendingOffsets
 
 KEPT, LOST = TopicPartition("shouwang.tasks.v1", 0), TopicPartition("shouwang.tasks.v1", 1)
 
@@ -72,3 +74,52 @@ def test_kafka_python_keeps_the_position_of_a_partition_kept_through_a_rebalance
     subscription.seek(KEPT, 42)
     subscription.assign_from_subscribed([KEPT])
     assert subscription.assignment[KEPT].position.offset == 42
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_a_member_refused_by_a_rebalance_for_longer_than_one_takes_is_stuck():
+    clock = Clock()
+    consumer = Consumer(*[RebalanceInProgressError()] * 100)
+    offsets = _PendingOffsets(consumer, stuck_after_s=36, clock=clock)
+    offsets.handled(KEPT, 41)
+    for _ in range(36):  # a commit after every poll, the group rebalancing all along
+        offsets.commit()
+        offsets.raise_if_stuck()
+        clock.now += 1
+    clock.now += 1
+    offsets.commit()
+    with pytest.raises(ConsumerStuck, match="37 s"):
+        offsets.raise_if_stuck()
+
+
+def test_a_commit_made_after_the_rebalance_ends_the_count():
+    clock = Clock()
+    consumer = Consumer(RebalanceInProgressError())
+    offsets = _PendingOffsets(consumer, stuck_after_s=36, clock=clock)
+    offsets.handled(KEPT, 41)
+    offsets.commit()
+    clock.now += 30
+    offsets.commit()  # the rebalance is over
+    clock.now += 30
+    offsets.raise_if_stuck()
+    assert consumer.committed == {KEPT: 42}
+
+
+def test_a_rebalance_that_took_the_partitions_away_ends_the_count():
+    clock = Clock()
+    consumer = Consumer(RebalanceInProgressError())
+    offsets = _PendingOffsets(consumer, stuck_after_s=36, clock=clock)
+    offsets.handled(LOST, 7)
+    offsets.commit()
+    consumer.held = {KEPT}
+    offsets.commit()
+    clock.now += 60
+    offsets.raise_if_stuck()
+    assert consumer.committed == {}
