@@ -233,13 +233,17 @@ class KafkaEventBus:
                 "auto_offset_reset": "latest" if subscription.from_latest else "earliest",
             },
         )
-        # A rebalance completes once every member has polled again, and a member polls at least
-        # once per outage-wait turn; one still refusing commits after that and a session more
-        # is stuck, and is built anew from the group's commit. Seen with kafka-python 3.0.12 on
-        # a loaded machine: a leader rejoins because its metadata changed (need_rejoin() compares
-        # snapshots, rejoin_needed stays False), the assignment it computes makes the snapshots
-        # equal again, and when the join outlives that poll() the next one no longer asks for
-        # it: the member stays "rebalancing" with its heartbeats off, is evicted, never rejoins.
+        # A member whose commits a rebalance has refused for an outage-wait turn and a session
+        # more is taken for stuck and built anew from the group's commit. Seen with kafka-python
+        # 3.0.12 on a loaded machine: a leader rejoins because its metadata changed
+        # (need_rejoin() compares snapshots, rejoin_needed stays False), the assignment it
+        # computes makes the snapshots equal again, and when the join outlives that poll() the
+        # next one no longer asks for it: the member stays "rebalancing" with its heartbeats
+        # off, is evicted, and never rejoins, while it goes on fetching. A rebalance of healthy
+        # members is over in seconds, but one waiting on a member slow to poll (between polls a
+        # member may wait out outages record by record, up to max_poll_interval_ms) is rebuilt
+        # needlessly: a rejoin and events delivered again, nothing lost. A stuck member with
+        # nothing to commit (an idle topic, no partitions) is not caught.
         stuck_after_s = self._retry.outage_wait_s + _CONSUMER_CONFIG["session_timeout_ms"] / 1000
         offsets = _PendingOffsets(consumer, stuck_after_s=stuck_after_s)
         catching_up = _CatchUp(consumer, subscription)
@@ -365,7 +369,7 @@ class _PendingOffsets:
 
     def raise_if_stuck(self) -> None:
         """Raise ConsumerStuck when commits have been refused by a rebalance for longer than
-        any rebalance of a live group takes."""
+        ``stuck_after_s``."""
         if self._put_off_since is None:
             return
         refused_s = self._clock() - self._put_off_since
@@ -387,7 +391,7 @@ class _PendingOffsets:
         held = self._consumer.assignment()
         pending = {tp: at for tp, at in self._pending.items() if tp in held}
         self._pending = {}
-        if not pending:  # what was refused went to another member: the rebalance is over
+        if not pending:  # what was refused is no longer this member's to commit
             self._put_off_since = None
             return
         try:
@@ -412,7 +416,8 @@ class _PendingOffsets:
 
 
 class ConsumerStuck(RuntimeError):
-    """A consumer left out of its group without noticing: closed and built again."""
+    """A consumer refused its commits by a rebalance for too long (left out of its group
+    without noticing, or waiting on a slow member): closed and built again."""
 
 
 def _put_off_by_a_rebalance(error: KafkaError) -> bool:
