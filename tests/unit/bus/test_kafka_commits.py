@@ -84,15 +84,22 @@ class Clock:
         return self.now
 
 
-def test_a_member_refused_by_a_rebalance_for_longer_than_one_takes_is_stuck():
+def refused(refusals: int, partition: TopicPartition) -> tuple[Clock, Consumer, _PendingOffsets]:
+    """A handled offset whose first commits a rebalance refuses, on a clock the test moves."""
     clock = Clock()
-    consumer = Consumer(*[RebalanceInProgressError()] * 100)
+    consumer = Consumer(*[RebalanceInProgressError()] * refusals)
     offsets = _PendingOffsets(consumer, stuck_after_s=36, clock=clock)
-    offsets.handled(KEPT, 41)
+    offsets.handled(partition, 41)
+    offsets.commit()
+    return clock, consumer, offsets
+
+
+def test_a_member_refused_by_a_rebalance_for_longer_than_one_takes_is_stuck():
+    clock, _, offsets = refused(100, KEPT)
     for _ in range(36):  # a commit after every poll, the group rebalancing all along
+        clock.now += 1
         offsets.commit()
         offsets.raise_if_stuck()
-        clock.now += 1
     clock.now += 1
     offsets.commit()
     with pytest.raises(ConsumerStuck, match="37 s"):
@@ -100,11 +107,7 @@ def test_a_member_refused_by_a_rebalance_for_longer_than_one_takes_is_stuck():
 
 
 def test_a_commit_made_after_the_rebalance_ends_the_count():
-    clock = Clock()
-    consumer = Consumer(RebalanceInProgressError())
-    offsets = _PendingOffsets(consumer, stuck_after_s=36, clock=clock)
-    offsets.handled(KEPT, 41)
-    offsets.commit()
+    clock, consumer, offsets = refused(1, KEPT)
     clock.now += 30
     offsets.commit()  # the rebalance is over
     clock.now += 30
@@ -113,11 +116,7 @@ def test_a_commit_made_after_the_rebalance_ends_the_count():
 
 
 def test_a_rebalance_that_took_the_partitions_away_ends_the_count():
-    clock = Clock()
-    consumer = Consumer(RebalanceInProgressError())
-    offsets = _PendingOffsets(consumer, stuck_after_s=36, clock=clock)
-    offsets.handled(LOST, 7)
-    offsets.commit()
+    clock, consumer, offsets = refused(1, LOST)
     consumer.held = {KEPT}
     offsets.commit()
     clock.now += 60
