@@ -248,14 +248,8 @@ class KafkaEventBus:
         offsets = _PendingOffsets(consumer, stuck_after_s=stuck_after_s)
         catching_up = _CatchUp(consumer, subscription)
         try:
-            self._await_partition_metadata(consumer, subscription.topic)
             consumer.subscribe([subscription.topic])
-            # A metadata fetch after subscribing, before the first join, so that the
-            # coordinator's snapshot of the topic's partitions is taken before the leader
-            # assigns them: without it the snapshot changes just after the join and the leader
-            # rejoins at once (kafka-python 3.0.12; 12 of a points replay's 30 joins, none with
-            # it) — the rejoin that can leave it stuck (see ``stuck_after_s``).
-            consumer.topics()
+            self._await_partition_metadata(consumer, subscription.topic)
             while not self._stopping.is_set():
                 batch = consumer.poll(timeout_ms=_POLL_TIMEOUT_MS)
                 held_back = False
@@ -278,13 +272,18 @@ class KafkaEventBus:
             consumer.close(autocommit=False)
 
     def _await_partition_metadata(self, consumer: KafkaConsumer, topic: str) -> None:
-        """Join the group only once this consumer's own metadata lists the topic's partitions:
-        a group leader that assigns without them gives nobody partitions and may not notice
-        the topic until a later rebalance (seen as "No partition metadata for topic")."""
+        """Join the group (the first poll) only once metadata fetched after subscribing lists
+        the topic's partitions. Without them a group leader gives nobody partitions and may not
+        notice the topic until a later rebalance (seen as "No partition metadata for topic").
+        Fetched after subscribing, they are in the coordinator's snapshot of the topic before
+        its first join; taken from the cache instead, the snapshot changed just after the join
+        and the leader rejoined at once (kafka-python 3.0.12; 8–12 of a points replay's 26–30
+        joins) — the rejoin that can leave it stuck (see ``stuck_after_s``)."""
         deadline = time.monotonic() + _TOPIC_READY_TIMEOUT_MS / 1000
-        while not consumer.partitions_for_topic(topic):
+        # topics() always asks the broker; partitions_for_topic() then reads what it answered.
+        while not (topic in consumer.topics() and consumer.partitions_for_topic(topic)):
             if time.monotonic() > deadline or self._stopping.wait(0.1):
-                return  # subscribe anyway: the metadata refresh is the fallback
+                return  # join anyway: the metadata refresh is the fallback
 
     def _handle_partition(
         self,
