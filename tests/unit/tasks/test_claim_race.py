@@ -461,6 +461,25 @@ def test_a_claim_after_a_race_reads_the_task_and_is_told_it_was_cancelled(tasks:
         handlers.claim_task(tasks.ports, member(late), created.task_id)
 
 
+def test_a_claim_after_a_race_reads_the_task_through_the_gates_shared_reads(
+    tasks: Tasks, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    winner, late = tasks.on_duty(100, 200)
+    created = race_task(tasks, capacity=1)
+    tasks.claim(created, winner)
+    gate, shared = tasks.ports.claim_gate, []
+    read_once = gate.read_once
+
+    def recorded(task_id: str, what: str, read: Callable[[], Any]) -> Any:
+        shared.append(what)
+        return read_once(task_id, what, read)
+
+    monkeypatch.setattr(gate, "read_once", recorded)
+    with pytest.raises(Conflict, match="fully claimed"):
+        handlers.claim_task(tasks.ports, member(late), created.task_id)
+    assert shared == ["task"]
+
+
 def test_a_member_not_offered_a_full_task_is_told_so(tasks: Tasks) -> None:
     winner, _offered = tasks.on_duty(100, 200)
     created = race_task(tasks, capacity=1)
