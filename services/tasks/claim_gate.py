@@ -5,7 +5,8 @@ the losers — let in once the slots are known taken — are refused without a w
 waited while the last slot was taken without a read either (a moment after the last winner's
 reply, ``REFUSE_WAITERS_AFTER_S``): they are refused as of the moment it filled, from the task
 as its last winner read it (``Turn.task``); a claim that comes later reads the task, whose status
-may have changed since.
+may have changed since (one read shared by the claims that come while it is in flight,
+``read_once``).
 
 The gate learns a task's capacity when this replica creates it or first reads it; until then it
 lets one claim in to read it. Only admission, never the decision: the unique inserts of
