@@ -461,12 +461,8 @@ def test_a_claim_after_a_race_reads_the_task_and_is_told_it_was_cancelled(tasks:
         handlers.claim_task(tasks.ports, member(late), created.task_id)
 
 
-def test_a_claim_after_a_race_reads_the_task_through_the_gates_shared_reads(
-    tasks: Tasks, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    winner, late = tasks.on_duty(100, 200)
-    created = race_task(tasks, capacity=1)
-    tasks.claim(created, winner)
+def shared_reads(tasks: Tasks, monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """What the claims from now on read through the gate's shared reads (``read_once``)."""
     gate, shared = tasks.ports.claim_gate, []
     read_once = gate.read_once
 
@@ -475,6 +471,16 @@ def test_a_claim_after_a_race_reads_the_task_through_the_gates_shared_reads(
         return read_once(task_id, what, read)
 
     monkeypatch.setattr(gate, "read_once", recorded)
+    return shared
+
+
+def test_a_claim_after_a_race_reads_the_task_through_the_gates_shared_reads(
+    tasks: Tasks, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    winner, late = tasks.on_duty(100, 200)
+    created = race_task(tasks, capacity=1)
+    tasks.claim(created, winner)
+    shared = shared_reads(tasks, monkeypatch)
     with pytest.raises(Conflict, match="fully claimed"):
         handlers.claim_task(tasks.ports, member(late), created.task_id)
     assert shared == ["task"]
@@ -656,14 +662,7 @@ def test_a_claims_reads_and_move_go_through_the_gates_shared_reads(
 ) -> None:
     first, second = tasks.on_duty(100, 200)
     created = race_task(tasks, capacity=3)
-    gate, shared = tasks.ports.claim_gate, []
-    read_once = gate.read_once
-
-    def recorded(task_id: str, what: str, read: Callable[[], Any]) -> Any:
-        shared.append(what)
-        return read_once(task_id, what, read)
-
-    monkeypatch.setattr(gate, "read_once", recorded)
+    shared = shared_reads(tasks, monkeypatch)
     for member_id in (first, second):
         handlers.claim_for_reply(tasks.ports, member(member_id), created.task_id)
     # one after the other, each read, moved and read the offers through the gate (sharing is
