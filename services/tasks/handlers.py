@@ -236,7 +236,7 @@ def _claim_reads(
     else:  # the task and its claims are the same for the claims let in with this one
         gate = ports.claim_gate
         task, offer, claims = ports.tasks.at_once(
-            lambda: gate.read_once(task_id, "task", lambda: _existing_task(ports, task_id)),
+            lambda: _task_once(ports, task_id),
             lambda: ports.tasks.offer(task_id, member_id),
             lambda: gate.read_once(
                 task_id, "claims", lambda: ports.tasks.claims_by_id(task_id, capacity=capacity)
@@ -256,7 +256,7 @@ def _claim_of_a_full_task(
     its members after their offers). The losers that come after it filled read it through the
     gate's shared reads: in a race of 48 through one gateway most come after, and their reads of
     the same task were about 43 of the 62 reads of tasks a cluster race cost."""
-    task = turn.task or _shared_task(ports, task_id)
+    task = turn.task or ports.tasks.at_once(lambda: _task_once(ports, task_id))[0]
     claims = list(turn.full or ())
     offered = member_id in (task.offered_ids or ()) or (
         ports.tasks.offer(task_id, member_id) is not None
@@ -461,13 +461,10 @@ def _move_forward(ports: Ports, task: Task, to: str, *, at_ms: int) -> Task | No
     return ports.tasks.move_status(task, to, at_ms=at_ms)
 
 
-def _shared_task(ports: Ports, task_id: str) -> Task:
-    """The task, or the answer of the same read in flight for another claim (``read_once``)."""
-    gate = ports.claim_gate
-    (task,) = ports.tasks.at_once(
-        lambda: gate.read_once(task_id, "task", lambda: _existing_task(ports, task_id))
-    )
-    return task
+def _task_once(ports: Ports, task_id: str) -> Task:
+    """The task, or the answer of the same read in flight for another claim (``read_once``;
+    called inside ``at_once``, as it says)."""
+    return ports.claim_gate.read_once(task_id, "task", lambda: _existing_task(ports, task_id))
 
 
 def _existing_task(ports: Ports, task_id: str) -> Task:

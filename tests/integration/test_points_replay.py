@@ -97,10 +97,10 @@ def test_consuming_the_topics_twice_from_offset_zero_gives_identical_balances(
     expected_entries = 20 + sum(1 for n in range(10) if 60 * n <= 180) + 6
 
     first_db, second_db = unique_name("replay_a"), unique_name("replay_b")
-    with consuming(tmp_path, kafka_bootstrap_servers, mongodb_uri, first_db) as (first, _, _):
+    kafka, uri = kafka_bootstrap_servers, mongodb_uri
+    with consuming(tmp_path, kafka, uri, first_db) as (first, _, _):
         wait_for(lambda: settled(first, members, expected_entries), timeout_s=60, what="first pass")
         after_first = balances(first, members)
-    kafka, uri = kafka_bootstrap_servers, mongodb_uri
     with consuming(tmp_path, kafka, uri, first_db) as (again, groups, bus):
         # Same database, every event delivered once more: nothing changes.
         with GroupLag(kafka, groups, TOPICS) as lag:
