@@ -622,6 +622,8 @@ def test_claims_in_flight_with_the_first_winner_answer_with_the_task_and_offers_
         assert calls == ["get"]  # its claim's read; nothing for the reply
     assert later.task == earlier.task and earlier.task.status == "claimed"
     assert later.offers == earlier.offers == offers_of(created)
+    # The work after the two replies (its reads of the task) done before the third claim counts.
+    assert tasks.ports.deferred.wait_idle()
     calls.clear()
     handlers.claim_for_reply(tasks.ports, member(third), created.task_id)  # the race is over
     # its claim's read, the offers anew (beside a move its read tells is done), the task anew
