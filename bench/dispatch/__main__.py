@@ -456,6 +456,7 @@ def measure_size(
         "ingest_during_claim_races": ingest_race,
         "claim_ms": _summary(race.claim_ms),
         "claim_winner_ms": _summary(race.winner_ms),
+        "claim_winner_ms_by_race": race.winner_ms_by_race,
         "claim_races": race.races,
         "claim_warmup_races": warm_race.races,  # before the measured ones, not in their figures
         "claim_warmup_winner_ms": warm_race.winner_ms,

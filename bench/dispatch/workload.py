@@ -127,6 +127,9 @@ def measure_dispatch(
 class RaceSamples:
     claim_ms: list[float] = field(default_factory=list)  # every contender's claim
     winner_ms: list[float] = field(default_factory=list)  # the claims answered 200
+    # Each race's winners in the order told: whether a slow winner is one race's or every
+    # race's third (the slots are taken one at a time).
+    winner_ms_by_race: list[list[float]] = field(default_factory=list)
     races: int = 0
     contenders: int = 0
     exactly_capacity_won: int = 0  # races in which exactly RACE_CAPACITY claims got 200
@@ -204,6 +207,9 @@ def measure_claim_race(
                 samples.claim_ms.append(elapsed_ms)
                 if status == 200:
                     samples.winner_ms.append(elapsed_ms)
+            samples.winner_ms_by_race.append(
+                sorted(round(ms, 1) for status, ms in results if status == 200)
+            )
             _cancel(officer, task_id)  # frees the winners for the next race
     finally:
         volley.close()
