@@ -66,6 +66,7 @@ def build(
     reports = ReportRepository(adapters.store, outbox=outbox)
     tasks.ensure_indexes()
     tasks.hold_active_claimants()
+    tasks.time_untimed_tasks()
     reports.ensure_indexes()
     ports = Ports(
         tasks=tasks,
