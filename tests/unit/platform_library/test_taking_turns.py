@@ -263,6 +263,36 @@ def test_a_request_waiting_longer_gives_its_turn_up_and_takes_one_back_before_ne
     assert finished == ["/next", "/slow", "/later"]
 
 
+def test_a_request_back_from_its_wait_takes_the_turn_of_one_still_waiting_elsewhere() -> None:
+    """As the claim race's winners, back from tasks while the losers that took their turns wait
+    at its gate: they run at once, not once a loser's hold is over. (An upload gives its turn
+    up as soon as it waits: the way here with holds that outlast the test.)"""
+    inner = ServiceCallingApp("/upload", "/claim", "/later")
+    app = TakingTurns(
+        inner,
+        at_once=1,
+        bypass=lambda environ: False,
+        deferrable=lambda environ: environ["PATH_INFO"] == "/upload",
+        hold_s=60,
+    )
+    finished: list[str] = []
+    threads = [call(app, "/upload", finished)]
+    wait_until(lambda: "asked /upload" in inner.events)
+    threads.append(call(app, "/claim", finished))
+    wait_until(lambda: "asked /claim" in inner.events)  # it holds the only turn for 60 s
+    threads.append(call(app, "/later", finished))
+    wait_until(lambda: app.waiting == 1)
+
+    inner.done("/upload")
+    threads[0].join(5)
+    assert finished == ["/upload"]  # back from its wait, it ran in the waiting claim's turn
+    inner.done("/claim")
+    inner.done("/later")
+    for thread in threads:
+        thread.join()
+    assert sorted(finished) == ["/claim", "/later", "/upload"]
+
+
 def test_an_upload_gives_its_turn_up_as_soon_as_it_waits_on_a_service() -> None:
     inner = ServiceCallingApp("/location", "/tasks", done_at_once=("/tasks",))
     app = TakingTurns(
