@@ -144,21 +144,16 @@ class ClaimGate:
             with self._lock:
                 del self._reading[key]
 
-    def in_flight(self, task_id: str) -> int:
-        """A mark for ``wait_decided``: the claims of the task in flight here now."""
-        with self._lock:
-            race = self._race(task_id)
-            return race.decided + race.trying
-
-    def wait_decided(self, task_id: str, mark: int, timeout_s: float = TURN_WAIT_S) -> bool:
-        """Until the claims that were in flight at ``mark`` have their outcome (False after
-        ``timeout_s``): the work after a winner's reply waits so for the race's other winners,
-        which it would otherwise slow, sharing the interpreter and the store. Claims admitted
-        later do not hold it up."""
+    def wait_race_decided(self, task_id: str, timeout_s: float = TURN_WAIT_S) -> bool:
+        """Until none of this replica's claims of the task is in flight and either every slot is
+        taken or no claim waits for a turn (False after ``timeout_s``): the work after a
+        winner's reply waits so for the race's later winners, which it would otherwise slow —
+        sharing the interpreter and the store, and through its events the consumers' writes to
+        the same store. The losers refused once it is full do not hold it up."""
         deadline = time.monotonic() + timeout_s
         with self._lock:
             race = self._race(task_id)
-            while race.decided < mark:
+            while race.trying or (race.full is None and race.waiting):
                 left = deadline - time.monotonic()
                 if left <= 0:
                     return False

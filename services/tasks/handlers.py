@@ -128,8 +128,8 @@ def claim_for_reply(ports: Ports, caller: Caller, task_id: str) -> Claimed:
             claim = _take_slot(
                 ports, task, offer, member_id=member_id, first_free=first_free, now=now
             )
-        # Answered inside the turn: the work after the winners' replies waits for the claims in
-        # flight to be answered (``ClaimGate.wait_decided``), not only given their slots.
+        # Answered inside the turn: the work after the winners' replies waits until the race is
+        # decided (``ClaimGate.wait_race_decided``): its claims answered, not only given slots.
         return _claimed(ports, task, claim, now_ms=now_ms)
 
 
@@ -186,13 +186,13 @@ def _claimed(ports: Ports, task: Task, claim: Claim, *, now_ms: int) -> Claimed:
 
 
 def _after_the_reply(ports: Ports, task: Task, member_id: str) -> None:
-    """A winner's work left for after its reply (``deferred``): once the race's other claims in
-    flight here are answered, the claim's event published, the member busy, the scene watched."""
+    """A winner's work left for after its reply (``deferred``): once the race is decided here
+    (every slot taken, or no claim of the task left in flight or waiting), the claim's event
+    published, the member busy, the scene watched."""
     task_id = task.task_id
-    in_flight = ports.claim_gate.in_flight(task_id)
     ports.deferred.submit(
-        lambda: ports.claim_gate.wait_decided(task_id, in_flight),
-        what="the race's other claims decided",
+        lambda: ports.claim_gate.wait_race_decided(task_id),
+        what="the race decided",
         task_id=task_id,
     )
     ports.deferred.submit(

@@ -157,18 +157,54 @@ def test_only_the_most_recent_tasks_are_remembered(tasks: Tasks) -> None:
     assert known_full(gate, third) is not None
 
 
-def test_waiting_for_the_claims_in_flight_is_not_held_up_by_later_ones(tasks: Tasks) -> None:
+def test_a_race_is_decided_once_its_claims_in_flight_here_have_their_outcome(
+    tasks: Tasks,
+) -> None:
     gate = ClaimGate()
     task = known(gate, a_task(tasks, capacity=3))
     first = gate.turn(task.task_id)
     first.__enter__()
-    mark = gate.in_flight(task.task_id)
     later = gate.turn(task.task_id)
-    later.__enter__()
-    assert not gate.wait_decided(task.task_id, mark, timeout_s=0.05)
+    later.__enter__()  # let in after the first, before it was answered
+    assert not gate.wait_race_decided(task.task_id, timeout_s=0.05)
     first.__exit__(None, None, None)
-    assert gate.wait_decided(task.task_id, mark, timeout_s=0.05)  # the later one still in flight
+    assert not gate.wait_race_decided(task.task_id, timeout_s=0.05)  # the later one: a winner too
     later.__exit__(None, None, None)
+    assert gate.wait_race_decided(task.task_id, timeout_s=0.05)
+
+
+def test_a_race_is_not_decided_while_a_claim_waits_for_a_slot_that_may_be_free(
+    tasks: Tasks,
+) -> None:
+    gate = ClaimGate(wait_s=0.5)
+    task = known(gate, a_task(tasks, capacity=1))
+    with gate.turn(task.task_id):
+        gate.took(task, claim("a", 0))  # taken here, not yet known full: the store decides
+    waiter = Waiter(gate, task)
+    waiter.start()
+    while gate._races[task.task_id].waiting < 1:
+        time.sleep(0.005)
+    assert not gate.wait_race_decided(task.task_id, timeout_s=0.05)
+    waiter.join(5)  # let in to the store after the turn's wait
+    assert waiter.turn == Turn(full=None)
+    assert gate.wait_race_decided(task.task_id, timeout_s=0.05)
+
+
+def test_a_full_tasks_race_is_decided_while_the_claims_to_refuse_still_wait(
+    tasks: Tasks,
+) -> None:
+    gate = ClaimGate(refuse_after_s=5)
+    task = known(gate, a_task(tasks, capacity=1))
+    with gate.turn(task.task_id):
+        waiter = Waiter(gate, task)
+        waiter.start()
+        while gate._races[task.task_id].waiting < 1:
+            time.sleep(0.005)
+        gate.filled(task, [claim("a", 0)])
+        assert not gate.wait_race_decided(task.task_id, timeout_s=0.05)  # the winner in flight
+    assert gate.wait_race_decided(task.task_id, timeout_s=0.05)
+    assert waiter.is_alive()  # still to be refused
+    waiter.join(10)
 
 
 def test_claims_waiting_while_a_task_fills_are_refused_a_moment_after_and_later_ones_at_once(
