@@ -11,11 +11,11 @@ Python. A request keeps its turn through a short wait (a claim's winner is answe
 losers' requests start, as above), and gives it up to the next request once the wait has lasted
 ``hold_s`` (a service that is slow or away holds no turns); when its reply comes it takes a turn
 again, ahead of the requests not yet started — the turn of a request still waiting elsewhere if
-no turn is free: that one needs the interpreter only once its own reply comes. Measured in a
-cluster's claim races of 48 alone (README, #19): giving the turn up at once for every wait
-let the losers' requests into the gateway while the winners waited on tasks — winners p50
-181–187 / p99 295–304 ms, against 120–129 / 198–199 with the hold and 240–248 / 334–366
-without turns.
+no turn is free: that one needs the interpreter only once its own reply comes (an upload back
+from its wait takes the next free turn instead). Measured in a cluster's claim races of 48
+alone (README, #19): giving the turn up at once for every wait let the losers' requests into
+the gateway while the winners waited on tasks — winners p50 181–187 / p99 295–304 ms, against
+120–129 / 198–199 with the hold and 240–248 / 334–366 without turns.
 """
 
 from __future__ import annotations
@@ -143,12 +143,16 @@ class TakingTurns:
         with self._lock:
             return len(self._waiting) + len(self._deferred) + len(self._returning)
 
-    def _take_turn(self, *, deferred_since: float | None, returning: bool = False) -> None:
+    def _take_turn(
+        self, *, deferred_since: float | None, returning: bool = False, may_take_one: bool = False
+    ) -> None:
+        """``may_take_one``: a request back from a wait elsewhere that cost it its turn may take
+        the turn of one still waiting elsewhere when none is free."""
         with self._lock:
             if self._free > 0:  # then nobody waits: _pass_turn hands a freed turn to a waiter
                 self._free -= 1
                 return
-            if returning and self._take_from_one_waiting_elsewhere():
+            if returning and may_take_one and self._take_from_one_waiting_elsewhere():
                 return
             turn = threading.Event()
             if returning:
@@ -196,7 +200,10 @@ class TakingTurns:
             holding.waiting_since = None
             given_up, holding.given_up = holding.given_up, False
         if given_up:
-            self._take_turn(deferred_since=None, returning=True)
+            # An upload back from its wait takes the next free turn, never the turn of a
+            # request still waiting elsewhere: the one waiting longest there was a claim race's
+            # winner, whose reply then waited for a turn behind the losers' (2026-12-04).
+            self._take_turn(deferred_since=None, returning=True, may_take_one=holding.hold_s > 0)
 
     def _take_from_one_waiting_elsewhere(self) -> bool:
         """The turn of the request that has waited elsewhere longest, for one back from its own

@@ -265,9 +265,32 @@ def test_a_request_waiting_longer_gives_its_turn_up_and_takes_one_back_before_ne
 
 def test_a_request_back_from_its_wait_takes_the_turn_of_one_still_waiting_elsewhere() -> None:
     """As the claim race's winners, back from tasks while the losers that took their turns wait
-    at its gate: they run at once, not once a loser's hold is over. (An upload gives its turn
-    up as soon as it waits: the way here with holds that outlast the test.)"""
-    inner = ServiceCallingApp("/upload", "/claim", "/later")
+    at its gate: they run at once, not once a loser's hold is over."""
+    inner = ServiceCallingApp("/claim/1", "/claim/2", "/later")
+    app = TakingTurns(inner, at_once=1, bypass=lambda environ: False, hold_s=0.2)
+    finished: list[str] = []
+    threads = [call(app, "/claim/1", finished)]
+    wait_until(lambda: "asked /claim/1" in inner.events)
+    threads.append(call(app, "/claim/2", finished))
+    # The first's hold is over: its turn went to the second, which waits elsewhere in turn.
+    wait_until(lambda: "asked /claim/2" in inner.events)
+    threads.append(call(app, "/later", finished))
+    wait_until(lambda: app.waiting == 1)
+
+    inner.done("/claim/1")
+    threads[0].join(5)
+    assert finished == ["/claim/1"]  # back from its wait, it ran in the second's turn
+    inner.done("/claim/2")
+    inner.done("/later")
+    for thread in threads:
+        thread.join()
+    assert sorted(finished) == ["/claim/1", "/claim/2", "/later"]
+
+
+def test_an_upload_back_from_its_wait_takes_no_turn_from_a_request_waiting_elsewhere() -> None:
+    """A phone's batch comes back from location while a claim's winner waits on tasks: the
+    winner, whose turn it would take, is told first."""
+    inner = ServiceCallingApp("/upload", "/claim")
     app = TakingTurns(
         inner,
         at_once=1,
@@ -276,21 +299,18 @@ def test_a_request_back_from_its_wait_takes_the_turn_of_one_still_waiting_elsewh
         hold_s=60,
     )
     finished: list[str] = []
-    threads = [call(app, "/upload", finished)]
-    wait_until(lambda: "asked /upload" in inner.events)
-    threads.append(call(app, "/claim", finished))
-    wait_until(lambda: "asked /claim" in inner.events)  # it holds the only turn for 60 s
-    threads.append(call(app, "/later", finished))
-    wait_until(lambda: app.waiting == 1)
+    upload = call(app, "/upload", finished)
+    wait_until(lambda: "asked /upload" in inner.events)  # it gave its turn up at once
+    claim = call(app, "/claim", finished)
+    wait_until(lambda: "asked /claim" in inner.events)  # it holds the only turn
 
     inner.done("/upload")
-    threads[0].join(5)
-    assert finished == ["/upload"]  # back from its wait, it ran in the waiting claim's turn
+    upload.join(0.2)
+    assert upload.is_alive() and finished == []
     inner.done("/claim")
-    inner.done("/later")
-    for thread in threads:
-        thread.join()
-    assert sorted(finished) == ["/claim", "/later", "/upload"]
+    claim.join(5)
+    upload.join(5)
+    assert finished == ["/claim", "/upload"]
 
 
 def test_an_upload_gives_its_turn_up_as_soon_as_it_waits_on_a_service() -> None:
