@@ -50,7 +50,6 @@ class _Race:
     capacity: int | None = None  # unknown until the task is created here or read
     taken: int = 0  # slots known taken (from reads and this replica's own wins)
     trying: int = 0  # this replica's claims between their turn and their outcome
-    decided: int = 0  # this replica's claims that had their turn and its outcome
     full: tuple[Claim, ...] | None = None  # every slot's claim, once all are taken
     full_task: Task | None = None  # as the claim that learnt it full read it, for the waiters
     claimed_task: Task | None = None  # as the first claim moved it, for the others' replies
@@ -107,7 +106,6 @@ class ClaimGate:
             with self._lock:
                 race = self._race(task_id)
                 race.trying -= 1
-                race.decided += 1
                 if not race.trying:  # the race's copies serve only claims in flight with it
                     race.claimed_task = race.offers = None
                 race.changed.notify_all()

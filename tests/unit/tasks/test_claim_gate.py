@@ -45,6 +45,15 @@ class Waiter(threading.Thread):
             self.turn = turn
 
 
+def waiting_for_a_turn(gate: ClaimGate, task: Task) -> Waiter:
+    """A claim of ``task`` started in its own thread, once it waits for its turn."""
+    waiter = Waiter(gate, task)
+    waiter.start()
+    while gate._races[task.task_id].waiting < 1:
+        time.sleep(0.005)
+    return waiter
+
+
 def test_no_more_claims_try_than_slots_are_free(tasks: Tasks) -> None:
     gate = ClaimGate()
     task = known(gate, a_task(tasks, capacity=2))
@@ -180,10 +189,7 @@ def test_a_race_is_not_decided_while_a_claim_waits_for_a_slot_that_may_be_free(
     task = known(gate, a_task(tasks, capacity=1))
     with gate.turn(task.task_id):
         gate.took(task, claim("a", 0))  # taken here, not yet known full: the store decides
-    waiter = Waiter(gate, task)
-    waiter.start()
-    while gate._races[task.task_id].waiting < 1:
-        time.sleep(0.005)
+    waiter = waiting_for_a_turn(gate, task)
     assert not gate.wait_race_decided(task.task_id, timeout_s=0.05)
     waiter.join(5)  # let in to the store after the turn's wait
     assert waiter.turn == Turn(full=None)
@@ -196,10 +202,7 @@ def test_a_full_tasks_race_is_decided_while_the_claims_to_refuse_still_wait(
     gate = ClaimGate(refuse_after_s=5)
     task = known(gate, a_task(tasks, capacity=1))
     with gate.turn(task.task_id):
-        waiter = Waiter(gate, task)
-        waiter.start()
-        while gate._races[task.task_id].waiting < 1:
-            time.sleep(0.005)
+        waiter = waiting_for_a_turn(gate, task)
         gate.filled(task, [claim("a", 0)])
         assert not gate.wait_race_decided(task.task_id, timeout_s=0.05)  # the winner in flight
     assert gate.wait_race_decided(task.task_id, timeout_s=0.05)
@@ -214,10 +217,7 @@ def test_claims_waiting_while_a_task_fills_are_refused_a_moment_after_and_later_
     gate = ClaimGate(refuse_after_s=0.3)
     task = known(gate, a_task(tasks, capacity=1))
     with gate.turn(task.task_id):
-        waiter = Waiter(gate, task)
-        waiter.start()
-        while gate._races[task.task_id].waiting < 1:
-            time.sleep(0.005)
+        waiter = waiting_for_a_turn(gate, task)
         gate.filled(task, [claim("a", 0)])
         filled_at = time.monotonic()
     waiter.join(0.1)
