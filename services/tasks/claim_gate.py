@@ -143,15 +143,16 @@ class ClaimGate:
                 del self._reading[key]
 
     def wait_race_decided(self, task_id: str, timeout_s: float = TURN_WAIT_S) -> bool:
-        """Until none of this replica's claims of the task is in flight and either every slot is
-        taken or no claim waits for a turn (False after ``timeout_s``): the work after a
-        winner's reply waits so for the race's later winners, which it would otherwise slow —
-        sharing the interpreter and the store, and through its events the consumers' writes to
-        the same store. The losers refused once it is full do not hold it up."""
+        """Until none of this replica's claims of the task is in flight or waiting for a turn
+        (False after ``timeout_s``): the work after a winner's reply waits so for the race's
+        later winners, which it would otherwise slow — sharing the interpreter and the store,
+        and through its events the consumers' writes to the same store — and for the refusals
+        of the claims that waited while it filled (``REFUSE_WAITERS_AFTER_S`` after the last
+        winner's reply), whose replies it held up beside them."""
         deadline = time.monotonic() + timeout_s
         with self._lock:
             race = self._race(task_id)
-            while race.trying or (race.full is None and race.waiting):
+            while race.trying or race.waiting:
                 left = deadline - time.monotonic()
                 if left <= 0:
                     return False
@@ -248,6 +249,8 @@ class ClaimGate:
                     race.changed.wait(left)
                 finally:
                     race.waiting -= 1
+                    if not race.waiting:  # for ``wait_race_decided``
+                        race.changed.notify_all()
             if race.full is not None:
                 task = None if full_on_arrival else race.full_task
                 if not race.waiting:

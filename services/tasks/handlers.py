@@ -187,7 +187,7 @@ def _claimed(ports: Ports, task: Task, claim: Claim, *, now_ms: int) -> Claimed:
 
 def _after_the_reply(ports: Ports, task: Task, member_id: str) -> None:
     """A winner's work left for after its reply (``deferred``): once the race is decided here
-    (every slot taken, or no claim of the task left in flight or waiting), the claim's event
+    (no claim of the task left in flight or waiting), the claim's event
     published, the member busy, the scene watched."""
     task_id = task.task_id
     ports.deferred.submit(
@@ -202,9 +202,11 @@ def _after_the_reply(ports: Ports, task: Task, member_id: str) -> None:
         what="claims published",
         task_id=task_id,
     )
-    ports.deferred.submit(
-        lambda: scene.occupy(ports, task, member_id),
-        what="claimant busy, scene watched",
+    ports.deferred.gather(
+        lambda member_ids: scene.occupy(ports, task, member_ids),
+        member_id,
+        key=task_id,
+        what="claimants busy, scene watched",
         task_id=task_id,
     )
 

@@ -11,20 +11,21 @@ from shouwang.errors import Unavailable
 from shouwang.location.v1 import location_pb2
 
 
-def occupy(ports: Ports, task: Task, member_id: str) -> None:
-    """A new claimant is busy and the scene is watched for them: done after the claim's reply
-    (see ``deferred``), so a release that ran meanwhile (the task cancelled, expired or closed
-    on any replica) is run again after it. Releasing is idempotent, and either the release's
-    status change comes before the re-read below, or its own calls to location come after ours.
-    A task over before this runs (cancelled right after the claim) makes nobody busy: marked
-    and released again, the member was busy for a moment after being freed, and a dispatch in
-    that moment passed them over."""
+def occupy(ports: Ports, task: Task, member_ids: list[str]) -> None:
+    """New claimants are busy and the scene is watched for them: done after the claims' replies
+    (see ``deferred``; the winners of one race at once), so a release that ran meanwhile (the
+    task cancelled, expired or closed on any replica) is run again after it. Releasing is
+    idempotent, and either the release's status change comes before the re-read below, or its
+    own calls to location come after ours. A task over before this runs (cancelled right after
+    the claim) makes nobody busy: marked and released again, the member was busy for a moment
+    after being freed, and a dispatch in that moment passed them over."""
     try:
         now = ports.tasks.get(task.task_id)
     except Unavailable:
         now = None  # marked as before the read was added; the re-read below decides
     if now is None or now.status not in model.FINISHED:
-        ports.location.SetBusy(location_pb2.SetBusyRequest(member_id=member_id, busy=True))
+        for member_id in member_ids:
+            ports.location.SetBusy(location_pb2.SetBusyRequest(member_id=member_id, busy=True))
         watch(ports, task)
         now = ports.tasks.get(task.task_id)
     if now is not None and now.status in model.FINISHED:

@@ -196,18 +196,20 @@ def test_a_race_is_not_decided_while_a_claim_waits_for_a_slot_that_may_be_free(
     assert gate.wait_race_decided(task.task_id, timeout_s=0.05)
 
 
-def test_a_full_tasks_race_is_decided_while_the_claims_to_refuse_still_wait(
+def test_a_full_tasks_race_is_decided_once_the_claims_that_waited_are_refused(
     tasks: Tasks,
 ) -> None:
-    gate = ClaimGate(refuse_after_s=5)
+    gate = ClaimGate(refuse_after_s=0.3)
     task = known(gate, a_task(tasks, capacity=1))
     with gate.turn(task.task_id):
         waiter = waiting_for_a_turn(gate, task)
         gate.filled(task, [claim("a", 0)])
-        assert not gate.wait_race_decided(task.task_id, timeout_s=0.05)  # the winner in flight
-    assert gate.wait_race_decided(task.task_id, timeout_s=0.05)
-    assert waiter.is_alive()  # still to be refused
-    waiter.join(10)
+    assert not gate.wait_race_decided(task.task_id, timeout_s=0.1)  # the waiter not yet refused
+    asked_at = time.monotonic()
+    assert gate.wait_race_decided(task.task_id, timeout_s=5)
+    assert time.monotonic() - asked_at < 4  # told when the last one left, not at its timeout
+    waiter.join(5)
+    assert waiter.turn is not None and waiter.turn.full == (claim("a", 0),)
 
 
 def test_claims_waiting_while_a_task_fills_are_refused_a_moment_after_and_later_ones_at_once(

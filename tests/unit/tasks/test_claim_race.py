@@ -363,6 +363,28 @@ def test_claims_of_one_task_waiting_for_the_bus_queue_one_publish(
     assert writes.changes_of(created) == ["claimed"] * 3
 
 
+def test_the_winners_of_a_race_decided_together_are_watched_by_one_fence_registration(
+    tasks: Tasks, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    members = tasks.on_duty(100, 200, 300)
+    created = race_task(tasks, capacity=3)
+    registered: list[list[str]] = []
+    register = tasks.location.RegisterGeofence
+
+    def counted(request: Any) -> Any:
+        registered.append(list(request.member_ids))
+        return register(request)
+
+    monkeypatch.setattr(tasks.location, "RegisterGeofence", counted)
+    held = hold(tasks.ports.deferred)  # the race's work after the replies still queued
+    for member_id in members:
+        handlers.claim_task(tasks.ports, member(member_id), created.task_id)
+    held.set()
+    assert tasks.ports.deferred.wait_idle()
+    assert registered == [members]
+    assert all(tasks.location.members[m].busy for m in members)
+
+
 def test_the_scene_fence_holds_every_winner_of_a_race(tasks: Tasks) -> None:
     members = tasks.on_duty(*(15 * i + 10 for i in range(8)))
     created = race_task(tasks, capacity=3)

@@ -274,7 +274,7 @@ def test_a_claimant_whose_task_is_over_before_the_busy_mark_is_never_made_busy(
     marks: list[bool] = []
     set_busy = tasks.location.SetBusy
     tasks.location.SetBusy = lambda request: marks.append(request.busy) or set_busy(request)  # type: ignore[method-assign]
-    scene.occupy(tasks.ports, claimed, claimant)  # the claim's deferred mark, run after the cancel
+    scene.occupy(tasks.ports, claimed, [claimant])  # the claim's deferred mark, after the cancel
     assert True not in marks
     assert not tasks.location.members[claimant].busy
     assert tasks.ports.tasks.held(claimant) is None
@@ -292,7 +292,7 @@ def test_a_claimant_is_made_busy_when_the_first_read_of_its_task_fails(tasks: Ta
         return get(task_id)
 
     tasks.ports.tasks.get = flaky_get  # type: ignore[method-assign]
-    scene.occupy(tasks.ports, created, claimant)
+    scene.occupy(tasks.ports, created, [claimant])
     assert tasks.location.members[claimant].busy
 
 
