@@ -144,18 +144,23 @@ class TakingTurns:
             return len(self._waiting) + len(self._deferred) + len(self._returning)
 
     def _take_turn(
-        self, *, deferred_since: float | None, returning: bool = False, may_take_one: bool = False
+        self, *, deferred_since: float | None, back_from: _Holding | None = None
     ) -> None:
-        """``may_take_one``: a request back from a wait elsewhere that cost it its turn may take
-        the turn of one still waiting elsewhere when none is free."""
+        """``back_from``: the wait elsewhere that cost this request its turn. One that held its
+        turn through the wait (``hold_s`` > 0) may take the turn of a request still waiting
+        elsewhere when none is free."""
         with self._lock:
             if self._free > 0:  # then nobody waits: _pass_turn hands a freed turn to a waiter
                 self._free -= 1
                 return
-            if returning and may_take_one and self._take_from_one_waiting_elsewhere():
+            if (
+                back_from is not None
+                and back_from.hold_s > 0
+                and self._take_from_one_waiting_elsewhere()
+            ):
                 return
             turn = threading.Event()
-            if returning:
+            if back_from is not None:
                 self._returning.append(turn)
             elif deferred_since is not None:
                 self._deferred.append((turn, deferred_since))
@@ -203,7 +208,7 @@ class TakingTurns:
             # An upload back from its wait takes the next free turn, never the turn of a
             # request still waiting elsewhere: the one waiting longest there was a claim race's
             # winner, whose reply then waited for a turn behind the losers' (2026-12-04).
-            self._take_turn(deferred_since=None, returning=True, may_take_one=holding.hold_s > 0)
+            self._take_turn(deferred_since=None, back_from=holding)
 
     def _take_from_one_waiting_elsewhere(self) -> bool:
         """The turn of the request that has waited elsewhere longest, for one back from its own
