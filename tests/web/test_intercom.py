@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Route, expect
+from playwright.sync_api import APIResponse, Browser, Locator, Page, Route, expect
 
 from tests.web.intercom_driver import (
     Scene,
@@ -158,3 +158,58 @@ def test_a_groups_answer_arriving_after_the_bulletins_tab_was_chosen_leaves_the_
         expect(page.locator("form.compose")).to_have_count(0)
     finally:
         context.close()
+
+
+def test_a_drawing_deleted_while_the_groups_drawings_are_read_stays_deleted(
+    scene: Scene, browser: Browser
+) -> None:
+    """The drawings' answer, read before a deletion, arrives after the deletion was heard on the
+    stream (a loaded machine): it must not bring the drawing back, nor hide one added since."""
+    context, page = open_group(browser, scene, scene.listener)
+    try:
+        token = scene.api.post(
+            "/api/v1/auth/login",
+            {"phone": scene.speaker.phone, "password": scene.speaker.password},
+        ).body["access_token"]
+        kept, deleted = _draw(scene, token, "保留线"), _draw(scene, token, "撤销线")
+        expect(_shape(page, deleted)).to_have_count(1)
+        page.goto(scene.url + "#map")
+        answers: list[tuple[Route, APIResponse]] = []
+        page.route(
+            f"**/api/v1/groups/{scene.group_id}/drawings*",
+            lambda route: answers.append((route, route.fetch())),  # read now, answered later
+        )
+        page.goto(scene.url + "#comms")  # reads the open group's drawings again
+        for _ in range(100):
+            if answers:
+                break
+            page.wait_for_timeout(50)
+        assert answers, "opening the comms screen read no drawings"
+        gone = scene.api.call(
+            "DELETE", f"/api/v1/groups/{scene.group_id}/drawings/{deleted}", token=token
+        )
+        assert gone.status == 200, gone.body
+        added = _draw(scene, token, "新线")
+        expect(_shape(page, added)).to_have_count(1)  # heard after the deletion
+        route, answer = answers[0]
+        route.fulfill(response=answer)
+        expect(_shape(page, kept)).to_have_count(1)  # the answer is drawn
+        expect(_shape(page, added)).to_have_count(1)
+        expect(_shape(page, deleted)).to_have_count(0)
+    finally:
+        context.close()
+
+
+def _draw(scene: Scene, token: str, label: str) -> str:
+    line = {
+        "type": "Feature",
+        "geometry": {"type": "LineString", "coordinates": [[120.65, 27.78], [120.66, 27.79]]},
+        "properties": {"label": label},
+    }
+    drawn = scene.api.post(f"/api/v1/groups/{scene.group_id}/drawings", line, token=token)
+    assert drawn.status == 201, drawn.body
+    return drawn.body["drawing_id"]
+
+
+def _shape(page: Page, drawing_id: str) -> Locator:
+    return page.locator(f"[data-testid=comms-map] [data-drawing-id='{drawing_id}']")

@@ -18,6 +18,7 @@ const KINDS = ["alert", "news", "wanted", "case_notice", "knowledge"] as const;
 const DEFAULT_CENTER: L.LatLngTuple = [27.78, 120.65];
 
 type Tab = "groups" | "bulletins";
+type DrawingChange = ["add" | "remove", DrawnFeature];
 type Area = BulletinDraft["audience"]["area"];
 
 export class CommsView {
@@ -32,6 +33,9 @@ export class CommsView {
   private readonly drawings = new DrawingsLayer();
   /** The open group's drawings again, for the live map (main.ts puts it there). */
   readonly liveDrawings = new DrawingsLayer();
+  /** Drawing changes heard while the open group's drawings are read, applied over the answer
+   * (read before them, it would bring back a drawing whose deletion was heard first). */
+  private heardWhileReading: DrawingChange[] | null = null;
   private tab: Tab = "groups";
   private groups: Group[] = [];
   private group: Group | null = null;
@@ -304,12 +308,21 @@ export class CommsView {
       button.classList.toggle("active", button.dataset.groupId === groupId);
     }
     if (!group) return;
-    const [messages, drawings] = await Promise.all([
-      this.comms.messages(groupId),
-      this.comms.drawings(groupId),
-    ]);
+    const heard: DrawingChange[] = [];
+    this.heardWhileReading = heard;
+    let messages: Message[];
+    let drawings: DrawnFeature[];
+    try {
+      [messages, drawings] = await Promise.all([
+        this.comms.messages(groupId),
+        this.comms.drawings(groupId),
+      ]);
+    } finally {
+      if (this.heardWhileReading === heard) this.heardWhileReading = null;
+    }
     if (this.tab !== "groups" || this.group?.group_id !== groupId) return;
     this.setDrawings(drawings);
+    for (const [change, drawing] of heard) this.drawing(change, drawing);
     this.messages.replaceChildren();
     this.shownMessages.clear();
     for (const message of messages.reverse()) this.addMessage(message);
@@ -578,9 +591,15 @@ export class CommsView {
       }
     } else if (type === "shouwang.group.drawing" && data.group_id === this.group?.group_id) {
       const change = drawingChange(data);
-      if (change && "deleted" in change)
-        this.drawing("remove", { drawing_id: change.deleted, feature: {} });
-      else if (change) this.drawing("add", change.added);
+      const heard: DrawingChange | null = !change
+        ? null
+        : "deleted" in change
+          ? ["remove", { drawing_id: change.deleted, feature: {} }]
+          : ["add", change.added];
+      if (heard) {
+        this.drawing(...heard);
+        this.heardWhileReading?.push(heard);
+      }
     } else if (type === "shouwang.group.created" && this.tab === "groups") {
       void this.showGroups().catch(() => {});
     } else if (type === "shouwang.bulletin.published" && this.tab === "bulletins") {
@@ -606,7 +625,7 @@ export class CommsView {
     this.liveDrawings.set(drawings);
   }
 
-  private drawing(change: "add" | "remove", drawing: DrawnFeature): void {
+  private drawing(change: DrawingChange[0], drawing: DrawnFeature): void {
     for (const layer of [this.drawings, this.liveDrawings]) {
       if (change === "add") layer.add(drawing);
       else layer.remove(drawing.drawing_id);
