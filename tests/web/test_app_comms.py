@@ -14,7 +14,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, Page, Playwright, expect, sync_playwright
+from playwright.sync_api import (
+    APIResponse,
+    Browser,
+    Page,
+    Playwright,
+    Route,
+    expect,
+    sync_playwright,
+)
 
 from tests.support.api import Api, verified_member
 from tests.support.browser import CHROMIUM, require_chromium
@@ -227,6 +235,60 @@ def test_group_drawings_show_on_the_members_map_live(scene: Scene, phone: Phone)
     expect(line).to_have_count(1)
     expect(page.locator("[data-testid=group-map]")).not_to_contain_text("封控区")
     assert phone.problems == []
+
+
+def test_a_drawing_deleted_while_the_app_reads_the_drawings_stays_deleted(
+    scene: Scene, phone: Phone
+) -> None:
+    """The drawings' answers, read before a deletion, arrive after the deletion was pushed (a
+    loaded machine): they must not bring the drawing back, nor hide one added since."""
+    member_id, person = member_of_team(scene)
+    group = scene.api.post(
+        "/api/v1/groups", {"name": "晚读测试组", "member_ids": [member_id]}, token=scene.officer
+    )
+    assert group.status == 201, group.body
+    drawings = f"/api/v1/groups/{group.body['group_id']}/drawings"
+    kept, deleted = (_draw(scene, drawings, label) for label in ("保留线", "撤销线"))
+    page = phone.page
+    answers: list[tuple[Route, APIResponse]] = []
+    holding = True
+
+    def read_now_answer_later(route: Route) -> None:
+        if holding:
+            answers.append((route, route.fetch()))
+        else:
+            route.continue_()
+
+    page.route(f"**{drawings}*", read_now_answer_later)
+    sign_in(page, scene.url, person)
+    page.locator("[data-testid=liveness].on").wait_for()
+    gone = scene.api.call("DELETE", f"{drawings}/{deleted}", token=scene.officer)
+    assert gone.status == 200, gone.body
+    added = _draw(scene, drawings, "新线")
+    shape = lambda drawing_id: page.locator(  # noqa: E731
+        f"[data-testid=group-map] [data-drawing-id='{drawing_id}']"
+    )
+    expect(shape(added)).to_have_count(1)  # pushed after the deletion, while the reads wait
+    assert answers, "the app read no drawings"
+    holding = False
+    for route, answer in answers:
+        route.fulfill(response=answer)
+    expect(shape(kept)).to_have_count(1)  # the answers are drawn
+    expect(shape(added)).to_have_count(1)
+    expect(shape(deleted)).to_have_count(0)
+    assert phone.problems == []
+
+
+def _draw(scene: Scene, drawings: str, label: str) -> str:
+    lat, lon = PLACE
+    line = {
+        "type": "Feature",
+        "geometry": {"type": "LineString", "coordinates": [[lon, lat], [lon + 0.002, lat]]},
+        "properties": {"label": label},
+    }
+    drawn = scene.api.post(drawings, line, token=scene.officer)
+    assert drawn.status == 201, drawn.body
+    return drawn.body["drawing_id"]
 
 
 def test_a_tab_answered_late_does_not_cover_the_tab_chosen_after_it(

@@ -12,6 +12,9 @@ type Listener = (drawings: DrawnFeature[], change: DrawnFeature | null) => void;
 export class GroupDrawings {
   private readonly drawings = new Map<string, DrawnFeature>();
   private readonly listeners: Listener[] = [];
+  /** For each load under way, the pushes heard since it began, applied over its answers (read
+   * before them, they would bring back a drawing whose deletion was heard first). */
+  private readonly heardWhileLoading = new Set<DrawingEvent[]>();
 
   constructor(private readonly api: Api) {}
 
@@ -27,29 +30,43 @@ export class GroupDrawings {
 
   /** Everything drawn on the maps of the member's groups, as the server has it now. */
   async load(): Promise<void> {
-    const page = await this.api.groups();
-    const lists = await Promise.all(
-      page.groups.map((group) => this.api.drawings(group.group_id).catch(() => [])),
-    );
+    const heard: DrawingEvent[] = [];
+    this.heardWhileLoading.add(heard);
+    let lists: DrawnFeature[][];
+    try {
+      const page = await this.api.groups();
+      lists = await Promise.all(
+        page.groups.map((group) => this.api.drawings(group.group_id).catch(() => [])),
+      );
+    } finally {
+      this.heardWhileLoading.delete(heard);
+    }
     this.drawings.clear();
     for (const drawing of lists.flat()) {
       if (!drawing.deleted) this.drawings.set(drawing.drawing_id, drawing);
     }
+    for (const event of heard) this.apply(event);
     this.tell(null);
   }
 
   /** A pushed shouwang.group.drawing. */
   pushed(event: DrawingEvent): void {
+    for (const heard of this.heardWhileLoading) heard.push(event);
+    const change = this.apply(event);
+    if (change) this.tell(change);
+  }
+
+  /** What the pushed change changed here, if anything. */
+  private apply(event: DrawingEvent): DrawnFeature | null {
     const change = drawingChange(event);
-    if (!change) return;
+    if (!change) return null;
     if ("deleted" in change) {
       const gone = this.drawings.get(change.deleted);
-      if (!this.drawings.delete(change.deleted)) return;
-      this.tell({ ...(gone as DrawnFeature), deleted: true });
-    } else {
-      this.drawings.set(change.added.drawing_id, change.added);
-      this.tell(change.added);
+      if (!this.drawings.delete(change.deleted)) return null;
+      return { ...(gone as DrawnFeature), deleted: true };
     }
+    this.drawings.set(change.added.drawing_id, change.added);
+    return change.added;
   }
 
   private tell(change: DrawnFeature | null): void {

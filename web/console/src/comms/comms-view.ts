@@ -33,9 +33,10 @@ export class CommsView {
   private readonly drawings = new DrawingsLayer();
   /** The open group's drawings again, for the live map (main.ts puts it there). */
   readonly liveDrawings = new DrawingsLayer();
-  /** Drawing changes heard while the open group's drawings are read, applied over the answer
-   * (read before them, it would bring back a drawing whose deletion was heard first). */
-  private heardWhileReading: DrawingChange[] | null = null;
+  /** For each read of the open group's drawings under way, the changes heard since it began,
+   * applied over its answer (read before them, it would bring back a drawing whose deletion was
+   * heard first). */
+  private readonly heardWhileReading = new Set<DrawingChange[]>();
   private tab: Tab = "groups";
   private groups: Group[] = [];
   private group: Group | null = null;
@@ -309,7 +310,7 @@ export class CommsView {
     }
     if (!group) return;
     const heard: DrawingChange[] = [];
-    this.heardWhileReading = heard;
+    this.heardWhileReading.add(heard);
     let messages: Message[];
     let drawings: DrawnFeature[];
     try {
@@ -318,7 +319,7 @@ export class CommsView {
         this.comms.drawings(groupId),
       ]);
     } finally {
-      if (this.heardWhileReading === heard) this.heardWhileReading = null;
+      this.heardWhileReading.delete(heard);
     }
     if (this.tab !== "groups" || this.group?.group_id !== groupId) return;
     this.setDrawings(drawings);
@@ -598,7 +599,7 @@ export class CommsView {
           : ["add", change.added];
       if (heard) {
         this.drawing(...heard);
-        this.heardWhileReading?.push(heard);
+        for (const changes of this.heardWhileReading) changes.push(heard);
       }
     } else if (type === "shouwang.group.created" && this.tab === "groups") {
       void this.showGroups().catch(() => {});
