@@ -90,10 +90,7 @@ def test_drawings_appear_and_go_live_and_a_bulletin_is_composed_with_read_counts
 ) -> None:
     context, page = open_group(browser, scene, scene.listener)
     try:
-        token = scene.api.post(
-            "/api/v1/auth/login",
-            {"phone": scene.speaker.phone, "password": scene.speaker.password},
-        ).body["access_token"]
+        token = _speaker_token(scene)
         line = {
             "type": "Feature",
             "geometry": {"type": "LineString", "coordinates": [[120.65, 27.78], [120.66, 27.79]]},
@@ -167,10 +164,7 @@ def test_a_drawing_deleted_while_the_groups_drawings_are_read_stays_deleted(
     stream (a loaded machine): it must not bring the drawing back, nor hide one added since."""
     context, page = open_group(browser, scene, scene.listener)
     try:
-        token = scene.api.post(
-            "/api/v1/auth/login",
-            {"phone": scene.speaker.phone, "password": scene.speaker.password},
-        ).body["access_token"]
+        token = _speaker_token(scene)
         kept, deleted = _draw(scene, token, "保留线"), _draw(scene, token, "撤销线")
         expect(_shape(page, deleted)).to_have_count(1)
         page.goto(scene.url + "#map")
@@ -198,6 +192,13 @@ def test_a_drawing_deleted_while_the_groups_drawings_are_read_stays_deleted(
         expect(_shape(page, deleted)).to_have_count(0)
     finally:
         context.close()
+
+
+def _speaker_token(scene: Scene) -> str:
+    return scene.api.post(
+        "/api/v1/auth/login",
+        {"phone": scene.speaker.phone, "password": scene.speaker.password},
+    ).body["access_token"]
 
 
 def _draw(scene: Scene, token: str, label: str) -> str:
