@@ -23,13 +23,19 @@ def occupy(ports: Ports, task: Task, member_ids: list[str]) -> None:
         now = ports.tasks.get(task.task_id)
     except Unavailable:
         now = None  # marked as before the read was added; the re-read below decides
+    failure: Exception | None = None
     if now is None or now.status not in model.FINISHED:
-        for member_id in member_ids:
-            ports.location.SetBusy(location_pb2.SetBusyRequest(member_id=member_id, busy=True))
+        for member_id in member_ids:  # one call failing leaves the others' marks to make
+            try:
+                ports.location.SetBusy(location_pb2.SetBusyRequest(member_id=member_id, busy=True))
+            except Exception as error:
+                failure = failure or error
         watch(ports, task)
         now = ports.tasks.get(task.task_id)
     if now is not None and now.status in model.FINISHED:
         release(ports, now)
+    if failure is not None:
+        raise failure  # logged by the deferred work's runner, as before
 
 
 def watch(ports: Ports, task: Task) -> None:

@@ -13,6 +13,7 @@ from services.tasks.handlers import Caller
 from services.tasks.model import Refusal
 from shouwang.clock import to_millis
 from shouwang.errors import Conflict, Gone, NotFound, Unavailable
+from shouwang.location.v1 import location_pb2
 from shouwang.tasks.v1 import tasks_pb2 as pb
 from tests.unit.tasks.conftest import ADMIN, PLACE, Tasks, circle, member, strip_north
 
@@ -278,6 +279,25 @@ def test_a_claimant_whose_task_is_over_before_the_busy_mark_is_never_made_busy(
     assert True not in marks
     assert not tasks.location.members[claimant].busy
     assert tasks.ports.tasks.held(claimant) is None
+
+
+def test_a_mark_that_fails_leaves_the_other_winners_busy_and_the_scene_watched(
+    tasks: Tasks,
+) -> None:
+    first, second = tasks.on_duty(100, 200)
+    created = tasks.dispatch()
+    set_busy = tasks.location.SetBusy
+
+    def failing_for_first(request: location_pb2.SetBusyRequest) -> object:
+        if request.member_id == first:
+            raise Unavailable(detail="location cannot be reached")
+        return set_busy(request)
+
+    tasks.location.SetBusy = failing_for_first  # type: ignore[method-assign]
+    with pytest.raises(Unavailable):
+        scene.occupy(tasks.ports, created, [first, second])
+    assert tasks.location.members[second].busy
+    assert f"task:{created.task_id}" in tasks.location.fences
 
 
 def test_a_claimant_is_made_busy_when_the_first_read_of_its_task_fails(tasks: Tasks) -> None:
