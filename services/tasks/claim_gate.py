@@ -146,9 +146,9 @@ class ClaimGate:
         """Until none of this replica's claims of the task is in flight or waiting for a turn
         (False after ``timeout_s``): the work after a winner's reply waits so for the race's
         later winners, which it would otherwise slow — sharing the interpreter and the store,
-        and through its events the consumers' writes to the same store — and for the refusals
-        of the claims that waited while it filled (``REFUSE_WAITERS_AFTER_S`` after the last
-        winner's reply), whose replies it held up beside them."""
+        and through its events the consumers' writes to the same store — and until the claims
+        that waited while it filled have left the gate to be refused (``REFUSE_WAITERS_AFTER_S``
+        after the last winner's reply), whose replies it held up beside them."""
         deadline = time.monotonic() + timeout_s
         with self._lock:
             race = self._race(task_id)

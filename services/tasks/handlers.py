@@ -203,12 +203,19 @@ def _after_the_reply(ports: Ports, task: Task, member_id: str) -> None:
         task_id=task_id,
     )
     ports.deferred.gather(
-        lambda member_ids: scene.occupy(ports, task, member_ids),
+        lambda member_ids: _occupy_once_decided(ports, task, member_ids),
         member_id,
         key=task_id,
         what="claimants busy, scene watched",
         task_id=task_id,
     )
+
+
+def _occupy_once_decided(ports: Ports, task: Task, member_ids: list[str]) -> None:
+    """A winner decided while the first winner's gathered job waited its turn joined it without
+    its own wait for the race: waited for here (at once when nothing is left in flight)."""
+    ports.claim_gate.wait_race_decided(task.task_id)
+    scene.occupy(ports, task, member_ids)
 
 
 def _tell_the_gate_it_is_full(ports: Ports, task: Task) -> None:

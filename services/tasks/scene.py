@@ -3,12 +3,16 @@ claimants (not busy, scene no longer watched) when the task is over."""
 
 from __future__ import annotations
 
+import logging
+
 from services.tasks import model
 from services.tasks.model import Task
 from services.tasks.ports import Ports
 from shouwang.clock import timestamp_of_millis
 from shouwang.errors import Unavailable
 from shouwang.location.v1 import location_pb2
+
+log = logging.getLogger(__name__)
 
 
 def occupy(ports: Ports, task: Task, member_ids: list[str]) -> None:
@@ -23,19 +27,21 @@ def occupy(ports: Ports, task: Task, member_ids: list[str]) -> None:
         now = ports.tasks.get(task.task_id)
     except Unavailable:
         now = None  # marked as before the read was added; the re-read below decides
-    failure: Exception | None = None
     if now is None or now.status not in model.FINISHED:
         for member_id in member_ids:  # one call failing leaves the others' marks to make
             try:
                 ports.location.SetBusy(location_pb2.SetBusyRequest(member_id=member_id, busy=True))
-            except Exception as error:
-                failure = failure or error
-        watch(ports, task)
-        now = ports.tasks.get(task.task_id)
+            except Exception:
+                log.exception(
+                    "claimant not marked busy",
+                    extra={"task_id": task.task_id, "member_id": member_id},
+                )
+        try:
+            watch(ports, task)
+        finally:
+            now = ports.tasks.get(task.task_id)
     if now is not None and now.status in model.FINISHED:
         release(ports, now)
-    if failure is not None:
-        raise failure  # logged by the deferred work's runner, as before
 
 
 def watch(ports: Ports, task: Task) -> None:

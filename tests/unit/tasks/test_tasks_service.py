@@ -294,8 +294,7 @@ def test_a_mark_that_fails_leaves_the_other_winners_busy_and_the_scene_watched(
         return set_busy(request)
 
     tasks.location.SetBusy = failing_for_first  # type: ignore[method-assign]
-    with pytest.raises(Unavailable):
-        scene.occupy(tasks.ports, created, [first, second])
+    scene.occupy(tasks.ports, created, [first, second])  # the failure logged
     assert tasks.location.members[second].busy
     assert f"task:{created.task_id}" in tasks.location.fences
 

@@ -33,10 +33,11 @@ export class CommsView {
   private readonly drawings = new DrawingsLayer();
   /** The open group's drawings again, for the live map (main.ts puts it there). */
   readonly liveDrawings = new DrawingsLayer();
-  /** For each read of the open group's drawings under way, the changes heard since it began,
-   * applied over its answer (read before them, it would bring back a drawing whose deletion was
-   * heard first). */
-  private readonly heardWhileReading = new Set<DrawingChange[]>();
+  /** For each read of a group's drawings under way, its group and the changes to that group
+   * heard since it began, applied over its answer (read before them, it would bring back a
+   * drawing whose deletion was heard first). Only the latest read's answer is drawn. */
+  private readonly heardWhileReading = new Map<DrawingChange[], string>();
+  private reads = 0;
   private tab: Tab = "groups";
   private groups: Group[] = [];
   private group: Group | null = null;
@@ -310,7 +311,8 @@ export class CommsView {
     }
     if (!group) return;
     const heard: DrawingChange[] = [];
-    this.heardWhileReading.add(heard);
+    this.heardWhileReading.set(heard, groupId);
+    const read = ++this.reads;
     let messages: Message[];
     let drawings: DrawnFeature[];
     try {
@@ -321,7 +323,7 @@ export class CommsView {
     } finally {
       this.heardWhileReading.delete(heard);
     }
-    if (this.tab !== "groups" || this.group?.group_id !== groupId) return;
+    if (read !== this.reads || this.tab !== "groups" || this.group?.group_id !== groupId) return;
     this.setDrawings(drawings);
     for (const [change, drawing] of heard) this.drawing(change, drawing);
     this.messages.replaceChildren();
@@ -590,16 +592,16 @@ export class CommsView {
           durationMs: message.voice_duration_ms ?? 0,
         });
       }
-    } else if (type === "shouwang.group.drawing" && data.group_id === this.group?.group_id) {
+    } else if (type === "shouwang.group.drawing") {
       const change = drawingChange(data);
       const heard: DrawingChange | null = !change
         ? null
         : "deleted" in change
           ? ["remove", { drawing_id: change.deleted, feature: {} }]
           : ["add", change.added];
-      if (heard) {
-        this.drawing(...heard);
-        for (const changes of this.heardWhileReading) changes.push(heard);
+      if (heard && data.group_id === this.group?.group_id) this.drawing(...heard);
+      for (const [changes, groupId] of this.heardWhileReading) {
+        if (heard && data.group_id === groupId) changes.push(heard);
       }
     } else if (type === "shouwang.group.created" && this.tab === "groups") {
       void this.showGroups().catch(() => {});
