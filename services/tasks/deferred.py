@@ -8,12 +8,12 @@ queue behind the losers' requests; the publish alone was a third of a winner's t
 server at 10,000 on duty). A winner's jobs start once the race is decided on this replica: no
 claim of the task left in flight or waiting, the losers that waited let out to be refused
 (``ClaimGate.wait_race_decided``; a winner decided after the first winner's wait, who joins its
-gathered job below, is waited for again in that job). Run beside the race's later winners they slowed them: in
-cluster claim races, a third winner told after 70-140 ms instead of 30-50 had the first
-winners' publishes, and the writes comms and location made on their events, beside it in the
-store. One thread in submission order, so two claims of the same task re-register its scene
-fence in the order they were decided, and the claim's event
-normally goes out before its scene is watched.
+gathered job below, is waited for again in that job). Run beside the race's later winners
+they slowed them: in cluster claim races, a third winner told after 70-140 ms instead of 30-50
+had the first winners' publishes, and the writes comms and location made on their events,
+beside it in the store. One thread in submission order, so two claims of the same task
+re-register its scene fence in the order they were decided, and the claim's event normally goes
+out before its scene is watched.
 
 A job that may hang (a publish: a broker outage holds it up to the bus's publish timeout, 30 s
 on Kafka) runs on a second thread, which the first waits for at most ``HANG_WAIT_S``, and not at

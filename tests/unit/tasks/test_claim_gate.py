@@ -199,12 +199,12 @@ def test_a_race_is_not_decided_while_a_claim_waits_for_a_slot_that_may_be_free(
 def test_a_full_tasks_race_is_decided_once_the_claims_that_waited_are_refused(
     tasks: Tasks,
 ) -> None:
-    gate = ClaimGate(refuse_after_s=0.3)
+    gate = ClaimGate(refuse_after_s=1.0)
     task = known(gate, a_task(tasks, capacity=1))
     with gate.turn(task.task_id):
         waiter = waiting_for_a_turn(gate, task)
         gate.filled(task, [claim("a", 0)])
-    assert not gate.wait_race_decided(task.task_id, timeout_s=0.1)  # the waiter not yet refused
+    assert not gate.wait_race_decided(task.task_id, timeout_s=0.1)  # the waiter not yet let out
     asked_at = time.monotonic()
     assert gate.wait_race_decided(task.task_id, timeout_s=5)
     assert time.monotonic() - asked_at < 4  # told when the last one left, not at its timeout
