@@ -187,8 +187,8 @@ def _claimed(ports: Ports, task: Task, claim: Claim, *, now_ms: int) -> Claimed:
 
 def _after_the_reply(ports: Ports, task: Task, member_id: str) -> None:
     """A winner's work left for after its reply (``deferred``): once the race is decided here
-    (no claim of the task left in flight or waiting), the claim's event
-    published, the member busy, the scene watched."""
+    (no claim of the task left in flight or waiting), the claim's event published, then the
+    race's winners busy and the scene watched by one gathered job."""
     task_id = task.task_id
     ports.deferred.submit(
         lambda: ports.claim_gate.wait_race_decided(task_id),
