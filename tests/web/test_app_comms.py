@@ -262,6 +262,11 @@ def test_a_drawing_deleted_while_the_app_reads_the_drawings_stays_deleted(
     page.route(f"**{drawings}*", read_now_answer_later)
     sign_in(page, scene.url, person)
     page.locator("[data-testid=liveness].on").wait_for()
+    for _ in range(200):  # the groups answer first, then their drawings are asked for
+        if answers:
+            break
+        page.wait_for_timeout(50)
+    assert answers, "the app read no drawings"
     gone = scene.api.call("DELETE", f"{drawings}/{deleted}", token=scene.officer)
     assert gone.status == 200, gone.body
     added = _draw(scene, drawings, "新线")
@@ -269,7 +274,6 @@ def test_a_drawing_deleted_while_the_app_reads_the_drawings_stays_deleted(
         f"[data-testid=group-map] [data-drawing-id='{drawing_id}']"
     )
     expect(shape(added)).to_have_count(1)  # pushed after the deletion, while the reads wait
-    assert answers, "the app read no drawings"
     holding = False
     for route, answer in answers:
         route.fulfill(response=answer)
